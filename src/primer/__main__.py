@@ -1,0 +1,5 @@
+"""`python -m primer` runs the command line."""
+
+from primer.cli import main
+
+main()

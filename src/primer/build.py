@@ -1,0 +1,56 @@
+"""The whole build in one readable place: load and validate, derive, render targets, write."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from primer.content.library import Library, load_library
+from primer.errors import ContentError, Problem
+from primer.render.env import make_env
+from primer.targets.site import build_site
+from primer.write import Output
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What `primer check` found: the Library and its warnings."""
+
+    library: Library
+    warnings: list[Problem]
+
+    def summary(self) -> str:
+        """One line: what was checked, and how many warnings."""
+        lib = self.library
+        counts = (
+            f"{len(lib.sources)} sources, {len(lib.points)} points, {len(lib.terms)} terms, "
+            f"{len(lib.actors)} actors, {len(lib.events)} events, {len(lib.places)} places, "
+            f"{len(lib.topics)} topics, {len(lib.questions)} questions"
+        )
+        warned = f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}"
+        return f"ok: {counts}; {warned}"
+
+
+def check(content: Path, *, strict: bool = False) -> CheckResult:
+    """Validate all content; raise ContentError on errors (and on warnings when strict)."""
+    lib = load_library(content)
+    if strict and lib.warnings:
+        raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in lib.warnings])
+    return CheckResult(lib, lib.warnings)
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH from the environment, the only clock a build may read."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(value) if value and value.isdigit() else None
+
+
+def build(content: Path, out: Path, *, strict: bool = False) -> tuple[CheckResult, Output]:
+    """Check the content, render every target in memory, then swap the result into `out`."""
+    result = check(content, strict=strict)
+    env = make_env(content / "templates")
+    output = Output()
+    build_site(result.library, env, output)
+    output.commit(out, epoch=source_date_epoch())
+    return result, output

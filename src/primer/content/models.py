@@ -1,0 +1,558 @@
+"""The content model: one typed class per kind of YAML document, each field documented once.
+
+These classes are the single source of the JSON Schema (`primer schema`) and of the authoring
+guide's field list. Unknown keys are errors everywhere (`extra="forbid"`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from primer.content.dates import FuzzyDate
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG, max_length=80, description="an id: lower-case words joined by '-'")]
+Text = Annotated[str, Field(min_length=1, description="plain text in our own words")]
+Markdown = Annotated[str, Field(min_length=1, description="Markdown; raw HTML is not allowed")]
+Paragraph = Annotated[int, Field(ge=1, description="a paragraph number in the source, counted from 1")]
+Date = Annotated[FuzzyDate, Field(description="YYYY, YYYY-MM, YYYY-MM-DD, or a range START/END")]
+
+
+class Model(BaseModel):
+    """Base of every content model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- site
+
+
+class Author(Model):
+    """Someone who wrote or checked the content."""
+
+    name: Text = Field(description="the person's or team's name")
+    role: str = Field("author", description="what they did, e.g. 'author', 'fact-checker'")
+
+
+class Site(Model):
+    """`content/site.yaml`: what the whole lesson is."""
+
+    title: Text = Field(description="the site's title")
+    description: Text = Field(description="one or two sentences on what the site covers")
+    language: str = Field("en", pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47 language tag")
+    audience: Text = Field(description="who the lesson is for, e.g. 'students aged 14–18'")
+    reading_grade: int = Field(ge=1, le=16, description="target US reading grade of explainer text")
+    licence: Text = Field(description="the licence of the content, e.g. 'CC BY 4.0'")
+    authors: list[Author] = Field(min_length=1, description="who wrote and checked the content")
+    base_url: str | None = Field(
+        None, pattern=r"^https?://\S+/$", description="public address ending in '/'; enables sitemap.xml"
+    )
+
+
+# --------------------------------------------------------------------------- sources
+
+Status = Literal["accurate", "partly-accurate", "wrong", "unverified"]
+PointKind = Literal["fact", "claim", "opinion", "reported-statement"]
+
+
+class Outlet(Model):
+    """Who published an article, or why that cannot be said."""
+
+    name: str | None = Field(None, description="the outlet's name, only if the text supports it")
+    identified: bool = Field(description="true when the text itself establishes the outlet")
+    note: Text = Field(description="how the outlet was established, or why it stays unidentified")
+
+    @model_validator(mode="after")
+    def _name_when_identified(self) -> Outlet:
+        if self.identified and not self.name:
+            raise ValueError("an identified outlet needs a 'name' — add it, or set identified: false")
+        return self
+
+
+class Published(Model):
+    """When an article appeared, with its precision and how that was established."""
+
+    date: Date = Field(description="the date or range, as precise as the evidence allows")
+    how: Text = Field(description="the clues in the text that fix the date")
+
+
+class Paragraphs(Model):
+    """How a source's paragraphs are counted, so that locators can be checked."""
+
+    count: int = Field(ge=1, description="how many paragraphs the source has under this method")
+    method: Text = Field(description="how paragraphs are counted (what is skipped, what is joined)")
+
+
+class Loaded(Model):
+    """A loaded word or phrase in a source, quoted briefly, with why it is loaded."""
+
+    phrase: Text = Field(max_length=80, description="the short phrase as the source has it")
+    paragraph: Paragraph
+    note: Text = Field(description="why the wording is loaded, and a neutral alternative")
+
+
+class Unattributed(Model):
+    """Something a source asserts without saying who says so or on what evidence."""
+
+    paragraph: Paragraph
+    note: Text = Field(description="what is asserted, in our words, and what is missing")
+
+
+class Framing(Model):
+    """How a source frames its story."""
+
+    quoted: list[Text] = Field(default_factory=list, description="who is quoted or cited")
+    not_quoted: list[Text] = Field(default_factory=list, description="who one would expect to hear and does not")
+    loaded_wording: list[Loaded] = Field(default_factory=list, description="loaded words and phrases")
+    unattributed: list[Unattributed] = Field(default_factory=list, description="assertions without attribution")
+    conclusion: Text = Field(description="what the piece wants the reader to conclude")
+    notes: list[Text] = Field(default_factory=list, description="other observations on framing")
+
+
+class Point(Model):
+    """One summary point of a source, in our own words, with its status."""
+
+    id: Slug = Field(description="unique among all points of all sources")
+    text: Text = Field(description="what the source says, in our own words")
+    paragraphs: list[Paragraph] = Field(min_length=1, description="the paragraph(s) it comes from")
+    kind: PointKind = Field(description="fact, claim, opinion, or reported-statement")
+    speaker: Slug | None = Field(None, description="actor id of who said it, for a reported statement")
+    status: Status = Field(description="accurate, partly-accurate, wrong, or unverified")
+    correction: str | None = Field(None, description="what is right instead, or what cannot be verified")
+    basis: str | None = Field(None, description="what the correction rests on (records, documents, reports)")
+    note: str | None = Field(None, description="anything else a teacher should know")
+
+    @model_validator(mode="after")
+    def _correction_when_not_accurate(self) -> Point:
+        if self.status != "accurate" and not self.correction:
+            raise ValueError(
+                f"a point marked '{self.status}' needs a 'correction' — say what is right or what could not be verified"
+            )
+        if self.correction and not self.basis:
+            raise ValueError("a correction needs a 'basis' — say what the correction rests on")
+        if self.kind == "reported-statement" and not self.speaker:
+            raise ValueError("a reported statement needs a 'speaker' — add the actor id of who said it")
+        return self
+
+
+class Source(Model):
+    """`content/sources/*.yaml`: one article and its summary points."""
+
+    id: Slug = Field(description="the source's id")
+    title: Text = Field(description="the article's headline, or a description if it has none")
+    short: Text = Field(max_length=40, description="a short label such as 'Article A'")
+    outlet: Outlet
+    published: Published
+    kind: Literal["news", "analysis", "opinion"] = Field(description="news, analysis, or opinion")
+    language: str = Field("en", description="the article's language tag")
+    paragraphs: Paragraphs
+    framing: Framing
+    points: list[Point] = Field(min_length=1, description="the summary points")
+
+
+# --------------------------------------------------------------------------- glossary
+
+TermCategory = Literal[
+    "system",
+    "sensor",
+    "interceptor",
+    "missile",
+    "flight-phase",
+    "law",
+    "agreement",
+    "organisation",
+    "policy",
+    "concept",
+]
+
+
+class Term(Model):
+    """A glossary entry."""
+
+    id: Slug
+    term: Text = Field(description="the term as readers meet it, e.g. 'THAAD'")
+    expansion: str | None = Field(None, description="what an acronym stands for")
+    aliases: list[Text] = Field(default_factory=list, description="other names that should link here")
+    category: TermCategory = Field(description="what kind of thing the term names")
+    definition: Text = Field(description="a definition a 15-year-old understands")
+    see_also: list[Slug] = Field(default_factory=list, description="ids of related terms")
+
+
+class Glossary(Model):
+    """`content/glossary.yaml`."""
+
+    terms: list[Term] = Field(min_length=1, description="the glossary entries")
+
+
+# --------------------------------------------------------------------------- actors
+
+
+class Position(Model):
+    """A stance of an actor, resting on summary points."""
+
+    text: Text = Field(description="the position, attributed and in our own words")
+    points: list[Slug] = Field(min_length=1, description="ids of the points it rests on")
+
+
+class Actor(Model):
+    """A country, organisation or person."""
+
+    id: Slug
+    name: Text
+    kind: Literal["country", "organisation", "person"] = Field(description="country, organisation, or person")
+    role: Text = Field(description="who they are in this story")
+    country: Slug | None = Field(None, description="for a person or organisation: the actor id of its country")
+    interests: list[Text] = Field(default_factory=list, description="what they want")
+    positions: list[Position] = Field(default_factory=list, description="stances, each citing points")
+
+
+class Actors(Model):
+    """`content/actors.yaml`."""
+
+    actors: list[Actor] = Field(min_length=1, description="countries, organisations and people")
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class Refs(Model):
+    """References to other content by id."""
+
+    points: list[Slug] = Field(default_factory=list, description="summary point ids")
+    terms: list[Slug] = Field(default_factory=list, description="glossary term ids")
+    events: list[Slug] = Field(default_factory=list, description="timeline event ids")
+
+    def empty(self) -> bool:
+        """True when nothing is referenced."""
+        return not (self.points or self.terms or self.events)
+
+
+class Event(Model):
+    """A dated event."""
+
+    id: Slug
+    date: Date
+    title: Text = Field(max_length=140, description="a headline for the event")
+    text: Text = Field(description="what happened, in our own words")
+    actors: list[Slug] = Field(default_factory=list, description="actor ids involved")
+    places: list[Slug] = Field(default_factory=list, description="place ids where it happened")
+    sources: list[Slug] = Field(default_factory=list, description="source ids that mention the event")
+    refs: Refs = Field(default_factory=Refs, description="points and terms it relates to")
+    basis: Text = Field(description="what the date and facts rest on")
+    later_than: list[Slug] = Field(
+        default_factory=list, description="ids of sources published before this event ('what happened next')"
+    )
+
+
+class Timeline(Model):
+    """`content/timeline.yaml`."""
+
+    events: list[Event] = Field(min_length=1, description="dated events, in any order")
+
+
+# --------------------------------------------------------------------------- places
+
+
+class Place(Model):
+    """A site on the map."""
+
+    id: Slug
+    name: Text
+    kind: Literal[
+        "radar-site", "interceptor-site", "planned-site", "cancelled-site", "base", "capital", "test-site", "venue"
+    ] = Field(description="what kind of site it is")
+    country: Slug = Field(description="actor id of the country it lies in")
+    lat: float = Field(ge=-90, le=90, description="latitude in decimal degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude in decimal degrees")
+    approximate: bool = Field(True, description="true when the coordinates are approximate (to about 0.1°)")
+    text: Text = Field(description="why the place matters, in our own words")
+    events: list[Slug] = Field(default_factory=list, description="timeline event ids at this place")
+
+
+class Places(Model):
+    """`content/places.yaml`."""
+
+    places: list[Place] = Field(min_length=1, description="the sites on the map")
+
+
+# --------------------------------------------------------------------------- topics
+
+
+class Objective(Model):
+    """A learning objective; questions name the one they serve."""
+
+    id: Slug = Field(description="unique among all objectives of all topics")
+    text: Text = Field(description="'Students can …'")
+
+
+class Section(Model):
+    """A titled part of an explainer."""
+
+    title: Text
+    body: Markdown = Field(
+        description="Markdown; cite with [text](point:ID), [text](event:ID), [text](term:ID) or [text](source:ID)"
+    )
+
+
+class Perspective(Model):
+    """How one actor sees the topic."""
+
+    actor: Slug = Field(description="the actor id")
+    text: Text = Field(description="their view, attributed, in our own words")
+    points: list[Slug] = Field(default_factory=list, description="point ids it rests on")
+
+
+class NextItem(Model):
+    """A 'what happened next' entry: a later timeline event and why it matters here."""
+
+    event: Slug = Field(description="a timeline event id")
+    text: Text = Field(description="why it matters for this topic")
+
+
+class Topic(Model):
+    """`content/topics/*.yaml`: one explainer."""
+
+    id: Slug
+    title: Text
+    order: int = Field(ge=0, description="position among topics, smallest first")
+    lede: Text = Field(description="one or two sentences that open the explainer")
+    objectives: list[Objective] = Field(min_length=3, max_length=5, description="three to five objectives")
+    takeaways: list[Text] = Field(min_length=1, description="key takeaways, shown first")
+    sections: list[Section] = Field(min_length=1, description="the explainer's body, in order")
+    perspectives: list[Perspective] = Field(default_factory=list, description="each actor's view")
+    next: list[NextItem] = Field(default_factory=list, description="what happened next")
+    prompts: list[Text] = Field(default_factory=list, description="discussion prompts")
+    sources: list[Slug] = Field(default_factory=list, description="ids of the sources it rests on")
+    questions: list[Slug] = Field(default_factory=list, description="ids of the questions of its quiz")
+
+
+# --------------------------------------------------------------------------- questions
+
+
+class Choice(Model):
+    """An option of a choice question."""
+
+    text: Text
+    correct: bool = Field(False, description="true for a right option")
+    feedback: Text = Field(description="what a student who picks this option is told")
+
+
+class QuestionBase(Model):
+    """What every question carries."""
+
+    id: Slug
+    stem: Markdown = Field(description="the question, in Markdown")
+    explanation: Text = Field(description="why the answer is right, shown after answering")
+    difficulty: int = Field(ge=1, le=3, description="1 easy, 2 medium, 3 hard")
+    objective: Slug = Field(description="id of the learning objective it serves")
+    tags: list[Slug] = Field(default_factory=list, description="free labels for filtering")
+    points: float = Field(1, gt=0, description="how many marks it is worth")
+    tests: Refs = Field(description="the points, terms or events it tests")
+
+
+class SingleChoice(QuestionBase):
+    """Pick the one right option."""
+
+    type: Literal["single"]
+    choices: list[Choice] = Field(min_length=2, description="the options; exactly one correct")
+
+    @model_validator(mode="after")
+    def _one_correct(self) -> SingleChoice:
+        right = sum(c.correct for c in self.choices)
+        if right != 1:
+            raise ValueError(
+                f"a single-choice question needs exactly one correct option; this one has {right} — "
+                "mark exactly one option correct: true"
+            )
+        return self
+
+
+class MultipleChoice(QuestionBase):
+    """Select all that apply."""
+
+    type: Literal["multiple"]
+    choices: list[Choice] = Field(min_length=3, description="the options; any number may be correct")
+
+    @model_validator(mode="after")
+    def _some_correct(self) -> MultipleChoice:
+        if not any(c.correct for c in self.choices):
+            raise ValueError("a multiple-choice question needs at least one correct option — mark one correct: true")
+        return self
+
+
+class TrueFalse(QuestionBase):
+    """Is the statement in the stem true?"""
+
+    type: Literal["true-false"]
+    answer: bool = Field(description="true when the statement in the stem is true")
+    feedback_true: Text = Field(description="told to a student who answers 'true'")
+    feedback_false: Text = Field(description="told to a student who answers 'false'")
+
+
+class ShortAnswer(QuestionBase):
+    """Type a short answer; case, spacing and punctuation are ignored."""
+
+    type: Literal["short"]
+    accept: list[Text] = Field(min_length=1, description="accepted answers")
+    pattern: str | None = Field(None, description="optional regular expression that also accepts an answer")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"the pattern is not a valid regular expression ({exc}) — fix or remove it") from None
+        return value
+
+
+class Numeric(QuestionBase):
+    """Give a number, within a tolerance."""
+
+    type: Literal["numeric"]
+    answer: float = Field(description="the right number")
+    tolerance: float = Field(0, description="how far off an answer may be")
+    tolerance_kind: Literal["absolute", "relative"] = Field(
+        "absolute", description="absolute: ± tolerance; relative: ± tolerance × answer"
+    )
+    unit: str | None = Field(None, description="the unit shown after the input, e.g. 'km'")
+
+    @model_validator(mode="after")
+    def _tolerance(self) -> Numeric:
+        if self.tolerance < 0:
+            raise ValueError(
+                f"a numeric answer's tolerance cannot be negative; this one is {self.tolerance:g} — use 0 or more"
+            )
+        return self
+
+
+class Ordering(QuestionBase):
+    """Put the items in order; `items` lists them in the right order."""
+
+    type: Literal["ordering"]
+    items: list[Text] = Field(description="the items in the right order (shown shuffled)")
+
+    @model_validator(mode="after")
+    def _three(self) -> Ordering:
+        if len(self.items) < 3:
+            raise ValueError(f"an ordering question needs at least 3 items; this one has {len(self.items)} — add items")
+        if len(set(self.items)) != len(self.items):
+            raise ValueError("an ordering question's items must all differ — reword the repeated item")
+        return self
+
+
+class Pair(Model):
+    """A left-hand prompt and the right-hand answer it matches."""
+
+    left: Text
+    right: Text
+
+
+class Matching(QuestionBase):
+    """Match each left-hand prompt to its right-hand answer."""
+
+    type: Literal["matching"]
+    pairs: list[Pair] = Field(min_length=2, description="each prompt with its right answer")
+    distractors: list[Text] = Field(default_factory=list, description="extra right-hand answers that match nothing")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Matching:
+        rights = [p.right for p in self.pairs] + list(self.distractors)
+        dupes = sorted({r for r in rights if rights.count(r) > 1})
+        if dupes:
+            raise ValueError(
+                f"a matching question's right-hand sides must differ; repeated: {', '.join(dupes)} — reword them"
+            )
+        return self
+
+
+class Blank(Model):
+    """One blank of a cloze: accepted answers, or choices with one answer."""
+
+    id: Slug
+    accept: list[Text] = Field(default_factory=list, description="accepted typed answers")
+    choices: list[Text] = Field(default_factory=list, description="options of a drop-down blank")
+    answer: str | None = Field(None, description="for a blank with choices: the right choice")
+
+    @model_validator(mode="after")
+    def _kind(self) -> Blank:
+        if bool(self.accept) == bool(self.choices):
+            raise ValueError(
+                "a blank needs either 'accept' or 'choices' — give typed answers in accept, or choices with an answer"
+            )
+        if self.choices and self.answer not in self.choices:
+            raise ValueError("a blank with choices needs an 'answer' — make it one of its choices")
+        return self
+
+
+class Cloze(QuestionBase):
+    """Fill the blanks; the stem marks each blank as [[id]]."""
+
+    type: Literal["cloze"]
+    blanks: list[Blank] = Field(min_length=1, description="the blanks, each marked [[id]] in the stem")
+
+    @model_validator(mode="after")
+    def _marked(self) -> Cloze:
+        marked = re.findall(r"\[\[([a-z0-9-]+)\]\]", self.stem)
+        ids = [b.id for b in self.blanks]
+        if sorted(marked) != sorted(ids):
+            raise ValueError(
+                f"a cloze stem must mark each blank once; the stem has {marked}, the blanks are {ids} — "
+                "write [[id]] in the stem for each blank"
+            )
+        return self
+
+
+class Criterion(Model):
+    """One line of a rubric."""
+
+    criterion: Text
+    points: float = Field(gt=0, description="marks for meeting this criterion")
+
+
+class OpenResponse(QuestionBase):
+    """A teacher-marked answer with a model answer and a rubric."""
+
+    type: Literal["open"]
+    model_answer: Text
+    rubric: list[Criterion] = Field(min_length=1, description="how the answer is marked")
+
+
+Question = Annotated[
+    SingleChoice | MultipleChoice | TrueFalse | ShortAnswer | Numeric | Ordering | Matching | Cloze | OpenResponse,
+    Field(discriminator="type"),
+]
+QUESTION_TYPES: tuple[type[QuestionBase], ...] = (
+    SingleChoice,
+    MultipleChoice,
+    TrueFalse,
+    ShortAnswer,
+    Numeric,
+    Ordering,
+    Matching,
+    Cloze,
+    OpenResponse,
+)
+
+
+class QuestionFile(Model):
+    """`content/questions/*.yaml`: a list of hand-written questions."""
+
+    questions: list[Question] = Field(min_length=1, description="the questions; 'type' chooses the kind")
+
+
+#: Each kind of content file: its name, the model of one file, and where such files live.
+KINDS: dict[str, tuple[type[Model], str]] = {
+    "site": (Site, "site.yaml"),
+    "source": (Source, "sources/*.yaml"),
+    "glossary": (Glossary, "glossary.yaml"),
+    "actors": (Actors, "actors.yaml"),
+    "timeline": (Timeline, "timeline.yaml"),
+    "places": (Places, "places.yaml"),
+    "topic": (Topic, "topics/*.yaml"),
+    "questions": (QuestionFile, "questions/*.yaml"),
+}

@@ -1,0 +1,200 @@
+"""Every kind of bad input gives `path:line:col: what — how to fix`, exit 1, no traceback, no output."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Invoke
+
+SITE_OK = (Path(__file__).parent / "data" / "mini" / "site.yaml").read_text(encoding="utf-8")
+
+
+def _write(content: Path, rel: str, data: str | bytes) -> None:
+    path = content / rel
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+
+
+# Each case: (file to write, its content, the exact 'path:line:col: ' prefix, words the message must hold)
+CASES = {
+    "yaml-syntax": (
+        "site.yaml",
+        'title: "never closed\nlanguage: en\n',
+        "content/site.yaml:3:1: ",
+        "YAML syntax error",
+    ),
+    "tab-indent": ("glossary.yaml", "terms:\n\t- id: x\n", "content/glossary.yaml:2:1: ", "tab character"),
+    "duplicate-key": (
+        "site.yaml",
+        SITE_OK.replace("language: en\n", "language: en\nlanguage: fr\n"),
+        "content/site.yaml:5:1: ",
+        "duplicate key 'language' (first at line 4)",
+    ),
+    "wrong-type": (
+        "site.yaml",
+        SITE_OK.replace("reading_grade: 10", "reading_grade: ten"),
+        "content/site.yaml:6:16: ",
+        "reading_grade",
+    ),
+    "missing-field": (
+        "site.yaml",
+        SITE_OK.replace("title: Mini Lesson\n", ""),
+        "content/site.yaml:2:1: ",
+        "missing required key 'title'",
+    ),
+    "unknown-key": (
+        "site.yaml",
+        SITE_OK.replace("licence:", "licnce:"),
+        "content/site.yaml:7:1: ",
+        "unknown key 'licnce' in the file — did you mean 'licence'?",
+    ),
+    "empty-file": ("actors.yaml", "# only a comment\n", "content/actors.yaml:1:1: ", "the file is empty"),
+    "not-utf8": ("actors.yaml", b"actors:\n  - name: Caf\xe9\n", "content/actors.yaml:2:14: ", "not valid UTF-8"),
+    "binary": ("actors.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "content/actors.yaml:1:1: ", "binary file"),
+    "python-tag": (
+        "glossary.yaml",
+        "terms: !!python/object/apply:os.system ['echo pwned']\n",
+        "content/glossary.yaml:1:8: ",
+        "the tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
+    "custom-tag": (
+        "glossary.yaml",
+        "terms:\n  - !term {id: x}\n",
+        "content/glossary.yaml:2:5: ",
+        "the tag '!term' is not allowed",
+    ),
+    "single-two-correct": (
+        "questions/radars.yaml",
+        (Path(__file__).parent / "data" / "mini" / "questions" / "radars.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{text: In the south, feedback", "{text: In the south, correct: true, feedback"),
+        "content/questions/radars.yaml:2:5: ",
+        "a single-choice question needs exactly one correct option; this one has 2",
+    ),
+    "unknown-question-type": (
+        "questions/extra.yaml",
+        "questions:\n  - id: q\n    type: essay\n",
+        "content/questions/extra.yaml:3:11: ",
+        "unknown or missing question 'type' — set type: to one of",
+    ),
+    "dangling-reference": (
+        "actors.yaml",
+        "actors:\n  - id: ministry\n    name: M\n    kind: organisation\n    role: R\n"
+        "    positions:\n      - text: T\n        points: [m-radar-nort]\n",
+        "content/actors.yaml:8:18: ",
+        "no point has the id 'm-radar-nort' — did you mean 'm-radar-north'?",
+    ),
+    "duplicate-id": (
+        "glossary.yaml",
+        "terms:\n  - {id: radar, term: a, category: sensor, definition: d}\n"
+        "  - {id: radar, term: b, category: sensor, definition: d}\n"
+        "  - {id: thaad, term: T, category: system, definition: d}\n",
+        "content/glossary.yaml:3:10: ",
+        "duplicate term id 'radar' (first defined at content/glossary.yaml:2)",
+    ),
+    "paragraph-past-end": (
+        "sources/mini-source.yaml",
+        (Path(__file__).parent / "data" / "mini" / "sources" / "mini-source.yaml")
+        .read_text(encoding="utf-8")
+        .replace("paragraphs: [2]", "paragraphs: [7]"),
+        "content/sources/mini-source.yaml:30:18: ",
+        "paragraph 7 is past the end of the source, which has 3",
+    ),
+    "point-without-correction": (
+        "sources/mini-source.yaml",
+        (Path(__file__).parent / "data" / "mini" / "sources" / "mini-source.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    correction: Public estimates are far lower.\n    basis: Published estimates.\n", ""),
+        "content/sources/mini-source.yaml:28:5: ",
+        "a point marked 'wrong' needs a 'correction'",
+    ),
+    "bad-date": (
+        "timeline.yaml",
+        (Path(__file__).parent / "data" / "mini" / "timeline.yaml")
+        .read_text(encoding="utf-8")
+        .replace("'2006-06'", "'2006-13'"),
+        "content/timeline.yaml:3:11: ",
+        "has month 13",
+    ),
+    "later-than-wrong": (
+        "timeline.yaml",
+        (Path(__file__).parent / "data" / "mini" / "timeline.yaml")
+        .read_text(encoding="utf-8")
+        .replace("'2020-06-15'", "'2014-12-20'"),
+        "content/timeline.yaml:15:18: ",
+        "does not come after 'mini-source' was published",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_reported_at_its_line(case: str, mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    rel, data, prefix, words = CASES[case]
+    _write(mini, rel, data)
+    out = tmp_path / "site"
+    result = cli("build", "--content", mini, "--out", out)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    hits = [line for line in lines if line.startswith(prefix)]
+    assert hits, f"expected a line starting {prefix!r}, got:\n{result.stderr}"
+    assert any(words in line for line in hits), result.stderr
+    assert all(" — " in line for line in lines[:-1]), "every problem line says how to fix it"
+    assert "Traceback" not in result.output
+    assert lines[-1].startswith("Error: ") and lines[-1].endswith("nothing was written.")
+    assert not out.exists(), "a failed build must write nothing"
+
+
+def test_oversized_file_is_refused_before_parsing(mini: Path, cli: Invoke) -> None:
+    _write(mini, "glossary.yaml", "terms:\n" + "# padding\n" * 600_000)
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1
+    assert "content/glossary.yaml:1:1: the file is 5.7 MB; the limit is 5 MB — split it" in result.stderr
+
+
+def test_alias_bomb_fails_fast(mini: Path, cli: Invoke) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    _write(mini, "glossary.yaml", "\n".join(lines) + "\n")
+    started = time.process_time()
+    result = cli("check", "--content", mini)
+    assert time.process_time() - started < 5, "expanding a billion laughs must stop early"
+    assert result.exit_code == 1
+    assert "alias bomb" in result.stderr
+
+
+def test_recursive_alias_is_an_error(mini: Path, cli: Invoke) -> None:
+    _write(mini, "glossary.yaml", "terms: &t\n  - *t\n")
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1
+    assert "content/glossary.yaml:" in result.stderr
+
+
+def test_python_tag_is_never_executed(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    marker = tmp_path / "pwned"
+    _write(mini, "glossary.yaml", f"terms: !!python/object/apply:os.system ['touch {marker}']\n")
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1
+    assert not marker.exists()
+
+
+def test_all_problems_of_all_files_in_one_run(mini: Path, cli: Invoke) -> None:
+    _write(mini, "site.yaml", SITE_OK.replace("licence:", "licnce:"))
+    _write(mini, "actors.yaml", "")
+    _write(mini, "glossary.yaml", "terms:\n\t- x\n")
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1
+    files = {line.split(":")[0] for line in result.stderr.splitlines()[:-1]}
+    assert files == {"content/site.yaml", "content/actors.yaml", "content/glossary.yaml"}
+
+
+def test_debug_shows_a_traceback(mini: Path, cli: Invoke) -> None:
+    _write(mini, "actors.yaml", "")
+    result = cli("--debug", "check", "--content", mini)
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr
+    assert "content/actors.yaml:1:1: the file is empty" in result.stderr

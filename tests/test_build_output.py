@@ -1,0 +1,41 @@
+"""Built output: deterministic, links rewritten, raw HTML neutralised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Invoke
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_content_gives_byte_identical_output(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert cli("build", "--content", mini, "--out", tmp_path / "one").exit_code == 0
+    assert cli("build", "--content", mini, "--out", tmp_path / "two").exit_code == 0
+    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    assert one == two
+    assert all(p.stat().st_mtime == 1700000000 for p in (tmp_path / "one").rglob("*.html"))
+
+
+def test_content_links_and_raw_html(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    assert cli("build", "--content", mini, "--out", tmp_path / "site").exit_code == 0
+    page = (tmp_path / "site" / "topics" / "radars" / "index.html").read_text()
+    assert 'href="../../glossary/index.html#radar"' in page
+    assert 'href="../../sources/mini-source.html#m-radar-north"' in page
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    (mini / "templates" / "site").mkdir(parents=True)
+    (mini / "templates" / "site" / "index.html").write_text(
+        '{% extends "default:site/index.html" %}{% block title %}Custom home{% endblock %}'
+    )
+    assert cli("build", "--content", mini, "--out", tmp_path / "site").exit_code == 0
+    assert "<title>Custom home — Mini Lesson</title>" in (tmp_path / "site" / "index.html").read_text()

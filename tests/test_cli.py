@@ -1,0 +1,97 @@
+"""The commands as a user runs them: exit codes, output, and what is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Invoke
+
+
+def test_check_clean_prints_one_summary_line(mini: Path, cli: Invoke) -> None:
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "ok: 1 sources, 3 points, 2 terms, 1 actors, 2 events, 1 places, 1 topics, 2 questions; 0 warnings"
+    ]
+
+
+def test_warnings_pass_unless_strict(mini: Path, cli: Invoke) -> None:
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("[mini-single, mini-tf]", "[mini-single]"))
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 0
+    assert "content/questions/radars.yaml:12:9: warning: question 'mini-tf' is in no topic's quiz" in result.stderr
+    strict = cli("check", "--strict", "--content", mini)
+    assert strict.exit_code == 1
+    assert "content/questions/radars.yaml:12:9: question 'mini-tf' is in no topic's quiz" in strict.stderr
+
+
+def test_build_writes_the_site_and_replaces_it_whole(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    out = tmp_path / "site"
+    first = cli("build", "--content", mini, "--out", out)
+    assert first.exit_code == 0, first.output
+    assert (out / "index.html").is_file()
+    assert (out / "sources" / "mini-source.html").is_file()
+    (out / "stale.html").write_text("left over")
+    assert cli("build", "--content", mini, "--out", out).exit_code == 0
+    assert not (out / "stale.html").exists()
+
+
+def test_failed_build_leaves_previous_site_untouched(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    out = tmp_path / "site"
+    assert cli("build", "--content", mini, "--out", out).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (mini / "actors.yaml").write_text("actors: []\n")
+    assert cli("build", "--content", mini, "--out", out).exit_code == 1
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"], "no staging folder left behind"
+
+
+def test_build_refuses_to_replace_a_folder_it_did_not_write(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    result = cli("build", "--content", mini, "--out", precious)
+    assert result.exit_code == 1
+    assert "refusing to replace precious/" in result.stderr
+    assert (precious / "thesis.txt").read_text() == "years of work"
+
+
+def test_missing_content_folder(tmp_path: Path, cli: Invoke) -> None:
+    result = cli("check", "--content", tmp_path / "nowhere")
+    assert result.exit_code == 1
+    assert "the content folder does not exist" in result.stderr
+
+
+def test_missing_site_yaml(mini: Path, cli: Invoke) -> None:
+    (mini / "site.yaml").unlink()
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1
+    assert "content/site.yaml:1:1: site.yaml is missing" in result.stderr
+
+
+def test_bad_command_line_exits_2(cli: Invoke) -> None:
+    assert cli("check", "--no-such-option").exit_code == 2
+    assert cli("no-such-command").exit_code == 2
+
+
+def test_schema_command_writes_one_schema_per_kind(tmp_path: Path, cli: Invoke) -> None:
+    result = cli("schema", "--out", tmp_path / "schema")
+    assert result.exit_code == 0
+    names = sorted(p.name for p in (tmp_path / "schema").glob("*.json"))
+    assert names == [
+        f"{k}.schema.json"
+        for k in sorted(["site", "source", "glossary", "actors", "timeline", "places", "topic", "questions"])
+    ]
+
+
+def test_python_dash_m_runs_the_cli(mini: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "primer", "check", "--content", str(mini)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: ")
