@@ -85,7 +85,7 @@ def test_schema_command_writes_one_schema_per_kind(tmp_path: Path, cli: Invoke) 
     names = sorted(p.name for p in (tmp_path / "schema").glob("*.json"))
     assert names == [
         f"{k}.schema.json"
-        for k in sorted(["site", "source", "glossary", "actors", "timeline", "places", "topic", "questions"])
+        for k in sorted(["site", "source", "glossary", "actors", "timeline", "places", "topic", "questions", "bank"])
     ]
 
 

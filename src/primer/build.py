@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from primer.content.library import Library, load_library
+from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem
+from primer.quiz.lint import lint
 from primer.render.env import make_env
+from primer.targets.bank import bank_json
 from primer.targets.site import build_site
-from primer.write import Output
+from primer.write import Output, write_file
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What `primer check` found: the Library and its warnings."""
+    """What `primer check` found: the Library, its warnings, and what derives from it."""
 
     library: Library
     warnings: list[Problem]
+    derived: Derived = field(default_factory=Derived)
 
     def summary(self) -> str:
         """One line: what was checked, and how many warnings."""
@@ -35,9 +39,11 @@ class CheckResult:
 def check(content: Path, *, strict: bool = False) -> CheckResult:
     """Validate all content; raise ContentError on errors (and on warnings when strict)."""
     lib = load_library(content)
-    if strict and lib.warnings:
-        raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in lib.warnings])
-    return CheckResult(lib, lib.warnings)
+    derived = derive(lib)
+    warnings = sorted([*lib.warnings, *derived.warnings, *lint(lib, derived)])
+    if strict and warnings:
+        raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in warnings])
+    return CheckResult(lib, warnings, derived)
 
 
 def source_date_epoch() -> int | None:
@@ -54,3 +60,16 @@ def build(content: Path, out: Path, *, strict: bool = False) -> tuple[CheckResul
     build_site(result.library, env, output)
     output.commit(out, epoch=source_date_epoch())
     return result, output
+
+
+#: Export formats: name → function from the checked content to the file's text.
+EXPORTS = {"json": bank_json}
+
+
+def export(content: Path, fmt: str, out: Path | None, *, strict: bool = False) -> tuple[CheckResult, str]:
+    """Check the content and render one export; write it to `out` when given. Returns the text."""
+    result = check(content, strict=strict)
+    text = EXPORTS[fmt](result.library, result.derived)
+    if out is not None:
+        write_file(out, text)
+    return result, text

@@ -86,6 +86,37 @@ def build(ctx: click.Context, content: Path, out: Path, strict: bool) -> None:
 
 
 @main.command()
+@CONTENT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(build_mod.EXPORTS)),
+    required=True,
+    help="What to export: json, the whole question bank (schema/bank.schema.json).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write; by default the export goes to standard output.",
+)
+@STRICT
+@click.pass_context
+def export(ctx: click.Context, content: Path, fmt: str, out: Path | None, strict: bool) -> None:
+    """Check the content, then export it (the whole question bank as JSON)."""
+
+    def go() -> None:
+        result, text = build_mod.export(content, fmt, out, strict=strict)
+        _report_warnings(result)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            click.echo(f"wrote {fmt} export into {out}")
+
+    _run(ctx, go)
+
+
+@main.command()
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),

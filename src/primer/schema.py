@@ -1,4 +1,4 @@
-"""JSON Schema for each kind of content file, generated from the models."""
+"""JSON Schema for each kind of content file, and for the question bank, generated from the models."""
 
 from __future__ import annotations
 
@@ -22,9 +22,14 @@ def schema_for(kind: str) -> dict[str, Any]:
     }
 
 
+def _dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def schema_files() -> dict[str, str]:
-    """File name → JSON text for every kind, deterministic."""
-    return {
-        f"{kind}.schema.json": json.dumps(schema_for(kind), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        for kind in sorted(KINDS)
-    }
+    """File name → JSON text for every kind, and for the exported question bank; deterministic."""
+    from primer.targets.bank import bank_schema  # the bank's models build on the content models
+
+    files = {f"{kind}.schema.json": _dump(schema_for(kind)) for kind in sorted(KINDS)}
+    files["bank.schema.json"] = _dump(bank_schema())
+    return dict(sorted(files.items()))

@@ -82,3 +82,21 @@ class Output:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """Write one file the user named, whole or not at all: into a temporary file beside it, then
+    renamed over it, so that a reader never sees half of it."""
+    path = path.absolute()
+    if path.is_dir():
+        raise OutputFolderError(f"refusing to write {path.name}: it is a folder — name a file instead")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        Path(temporary).chmod(0o644)  # mkstemp makes it private; an export is for sharing
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

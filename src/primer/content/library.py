@@ -357,6 +357,15 @@ def _cross_check(b: _Builder, lib: Library) -> None:
                         warning=True,
                     )
                 )
+        own = [o.id for o in topic.objectives]
+        if topic.generate.objective is not None and topic.generate.objective not in own:
+            b.problems.append(
+                origin.problem(
+                    ("generate", "objective"),
+                    f"'{topic.generate.objective}' is not one of this topic's objectives",
+                    f"use one of {', '.join(own)}",
+                )
+            )
         b.resolve(origin, ("sources",), "source", topic.sources, lib.sources)
         b.resolve(origin, ("questions",), "question", topic.questions, lib.questions)
         in_topic.update(topic.questions)

@@ -7,7 +7,7 @@ guide's field list. Unknown keys are errors everywhere (`extra="forbid"`).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -312,6 +312,51 @@ class NextItem(Model):
     text: Text = Field(description="why it matters for this topic")
 
 
+GENERATED_ID = r"^gen-[a-z0-9]+(?:-[a-z0-9]+)*$"
+#: Generated question ids: 'gen-', the kind of question, and a hash of what it was generated from.
+GeneratedId = Annotated[
+    str, Field(json_schema_extra={"pattern": GENERATED_ID}, description="a generated question's id ('gen-…')")
+]
+
+
+class Generate(Model):
+    """Which generated questions join a topic's quiz. Every generator is on unless turned off."""
+
+    glossary: bool = Field(
+        True, description="questions on glossary terms the sections cite or mention: term ↔ definition, acronyms"
+    )
+    timeline: bool = Field(
+        True, description="questions on the events the topic cites or lists under next: order them, which came first"
+    )
+    points: bool = Field(
+        True, description="'is this claim accurate?' on wrong or partly accurate points the topic cites"
+    )
+    framing: bool = Field(
+        True, description="'which article presents it this way?' from the framing notes of the topic's sources"
+    )
+    max: int = Field(8, ge=0, le=30, description="at most this many generated questions join the quiz (0: none)")
+    objective: Slug | None = Field(
+        None,
+        description="id of one of this topic's objectives for every generated question; "
+        "by default each kind of question takes the objective whose wording fits it best",
+    )
+    exclude: list[GeneratedId] = Field(
+        default_factory=list, description="ids of generated questions to leave out of this quiz ('gen-…')"
+    )
+
+    @field_validator("exclude")
+    @classmethod
+    def _generated(cls, value: list[str]) -> list[str]:
+        for qid in value:
+            if not re.match(GENERATED_ID, qid):
+                raise ValueError(
+                    f"'{qid}' is not a generated question's id — generated ids start with 'gen-' "
+                    "(the quiz page and `primer export --format json` show them); to drop a hand-written "
+                    "question, remove it from questions:"
+                )
+        return value
+
+
 class Topic(Model):
     """`content/topics/*.yaml`: one explainer."""
 
@@ -327,9 +372,24 @@ class Topic(Model):
     prompts: list[Text] = Field(default_factory=list, description="discussion prompts")
     sources: list[Slug] = Field(default_factory=list, description="ids of the sources it rests on")
     questions: list[Slug] = Field(default_factory=list, description="ids of the questions of its quiz")
+    generate: Generate = Field(
+        default_factory=Generate, description="which generated questions join the quiz after the hand-written ones"
+    )
 
 
 # --------------------------------------------------------------------------- questions
+
+
+def _at_least(n: int) -> dict[str, Any]:
+    """JSON Schema for a list of at least `n` items, whose count a validator checks in words."""
+    return {"minItems": n}
+
+
+def _count(items: list[Any], least: int, message: str) -> list[Any]:
+    """`items`, or a ValueError in the author's words when there are fewer than `least`."""
+    if len(items) < least:
+        raise ValueError(message.format(n=len(items)))
+    return items
 
 
 class Choice(Model):
@@ -357,7 +417,12 @@ class SingleChoice(QuestionBase):
     """Pick the one right option."""
 
     type: Literal["single"]
-    choices: list[Choice] = Field(min_length=2, description="the options; exactly one correct")
+    choices: list[Choice] = Field(json_schema_extra=_at_least(2), description="the options; exactly one correct")
+
+    @field_validator("choices")
+    @classmethod
+    def _two(cls, value: list[Choice]) -> list[Choice]:
+        return _count(value, 2, "a single-choice question needs at least 2 options; this one has {n} — add options")
 
     @model_validator(mode="after")
     def _one_correct(self) -> SingleChoice:
@@ -374,7 +439,14 @@ class MultipleChoice(QuestionBase):
     """Select all that apply."""
 
     type: Literal["multiple"]
-    choices: list[Choice] = Field(min_length=3, description="the options; any number may be correct")
+    choices: list[Choice] = Field(
+        json_schema_extra=_at_least(3), description="the options (at least 3); any number may be correct"
+    )
+
+    @field_validator("choices")
+    @classmethod
+    def _three(cls, value: list[Choice]) -> list[Choice]:
+        return _count(value, 3, "a multiple-choice question needs at least 3 options; this one has {n} — add options")
 
     @model_validator(mode="after")
     def _some_correct(self) -> MultipleChoice:
@@ -396,7 +468,13 @@ class ShortAnswer(QuestionBase):
     """Type a short answer; case, spacing and punctuation are ignored."""
 
     type: Literal["short"]
-    accept: list[Text] = Field(min_length=1, description="accepted answers")
+    accept: list[Text] = Field(json_schema_extra=_at_least(1), description="accepted answers")
+
+    @field_validator("accept")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        return _count(value, 1, "a short-answer question needs an accepted answer — list them under accept:")
+
     pattern: str | None = Field(None, description="optional regular expression that also accepts an answer")
 
     @field_validator("pattern")
@@ -456,8 +534,13 @@ class Matching(QuestionBase):
     """Match each left-hand prompt to its right-hand answer."""
 
     type: Literal["matching"]
-    pairs: list[Pair] = Field(min_length=2, description="each prompt with its right answer")
+    pairs: list[Pair] = Field(json_schema_extra=_at_least(2), description="each prompt with its right answer")
     distractors: list[Text] = Field(default_factory=list, description="extra right-hand answers that match nothing")
+
+    @field_validator("pairs")
+    @classmethod
+    def _two(cls, value: list[Pair]) -> list[Pair]:
+        return _count(value, 2, "a matching question needs at least 2 pairs; this one has {n} — add pairs")
 
     @model_validator(mode="after")
     def _distinct(self) -> Matching:
@@ -493,7 +576,16 @@ class Cloze(QuestionBase):
     """Fill the blanks; the stem marks each blank as [[id]]."""
 
     type: Literal["cloze"]
-    blanks: list[Blank] = Field(min_length=1, description="the blanks, each marked [[id]] in the stem")
+    blanks: list[Blank] = Field(
+        json_schema_extra=_at_least(1), description="the blanks, each marked [[id]] in the stem"
+    )
+
+    @field_validator("blanks")
+    @classmethod
+    def _some(cls, value: list[Blank]) -> list[Blank]:
+        return _count(
+            value, 1, "a cloze question needs a blank — mark it [[id]] in the stem and describe it under blanks:"
+        )
 
     @model_validator(mode="after")
     def _marked(self) -> Cloze:
@@ -519,7 +611,12 @@ class OpenResponse(QuestionBase):
 
     type: Literal["open"]
     model_answer: Text
-    rubric: list[Criterion] = Field(min_length=1, description="how the answer is marked")
+    rubric: list[Criterion] = Field(json_schema_extra=_at_least(1), description="how the answer is marked")
+
+    @field_validator("rubric")
+    @classmethod
+    def _some(cls, value: list[Criterion]) -> list[Criterion]:
+        return _count(value, 1, "an open question needs a rubric — add at least one criterion under rubric:")
 
 
 Question = Annotated[

@@ -1,0 +1,182 @@
+"""The derive stage: what follows from the Library without new content — each topic's quiz,
+generated questions, and backlinks ("appears in").
+
+A topic's quiz is its hand-written questions, in the order it lists them, then the generated
+questions that fit it, up to `generate.max`:
+
+- a question on a glossary term joins topics whose sections cite (link) or mention the term;
+- a timeline question joins topics that cite every one of its events (a link, or `next`);
+- a claim question joins topics that cite its point (a link, or a perspective's points);
+- a framing question joins topics that cite the paragraph's points (loaded wording) or list
+  the source (the article's conclusion); it counts as cited only where the sections link the
+  source itself (`[Article A](source:ID)`), else as merely mentioned.
+
+Generators take turns (claims, framing, timeline, glossary), questions on cited items before
+those on items merely mentioned (or sources merely listed), questions not yet in an earlier
+topic's quiz before repeats, one question per subject (a term, a point, an article's wording …),
+no generator taking more than half the places, and never a question that tests only what the
+topic's hand-written questions already test. A topic turns generators
+off, caps their number, or excludes questions by id under `generate:`. A generated question
+serves an objective of the first topic (in topic order) whose quiz it joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from primer.content.library import Library
+from primer.content.models import QuestionBase, Topic
+from primer.errors import Problem
+from primer.quiz.generate import (
+    CITED,
+    GENERATORS,
+    MENTIONED,
+    Candidate,
+    TermMatcher,
+    citations,
+    generate,
+    objective_for,
+)
+
+
+@dataclass
+class Derived:
+    """Everything the targets need beyond the Library itself."""
+
+    #: topic id → the questions of its quiz, in order (hand-written first, then generated).
+    quizzes: dict[str, list[QuestionBase]] = field(default_factory=dict)
+    #: generated question id → what it was generated from, e.g. ["term:thaad"].
+    generated_from: dict[str, list[str]] = field(default_factory=dict)
+    #: term id → ids of the topics whose text uses or cites it.
+    term_topics: dict[str, list[str]] = field(default_factory=dict)
+    #: point id → ids of the questions that test it.
+    point_questions: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    #: generated question id → the question, for every generated question in some quiz, by id.
+    generated: dict[str, QuestionBase] = field(default_factory=dict)
+    #: question id → ids of the topics whose quizzes hold it, in topic order (hand-written and generated).
+    question_topics: dict[str, list[str]] = field(default_factory=dict)
+
+    def all_questions(self) -> dict[str, QuestionBase]:
+        """Every question of every quiz by id, sorted."""
+        found = {q.id: q for quiz in self.quizzes.values() for q in quiz}
+        return dict(sorted(found.items()))
+
+
+def derive(lib: Library) -> Derived:
+    """Compute quizzes (with generated questions) and backlinks from a validated Library."""
+    derived = Derived()
+    matcher = TermMatcher(lib.terms.values())
+    topics = lib.topics_in_order()
+    cites = {topic.id: citations(lib, topic, matcher) for topic in topics}
+    candidates = generate(lib, cites)
+
+    chosen: dict[str, list[Candidate]] = {}
+    elsewhere: set[str] = set()
+    for topic in topics:
+        chosen[topic.id] = _choose(lib, topic, cites[topic.id], candidates, elsewhere, derived.warnings)
+        elsewhere.update(c.id for c in chosen[topic.id])
+        for ref in cites[topic.id]:
+            kind, _, item = ref.partition(":")
+            if kind == "term" and item in lib.terms:
+                derived.term_topics.setdefault(item, []).append(topic.id)
+        for qid in topic.questions:
+            derived.question_topics.setdefault(qid, []).append(topic.id)
+
+    built: dict[str, QuestionBase] = {}
+    for topic in topics:
+        quiz = [lib.questions[q] for q in topic.questions]
+        for candidate in chosen[topic.id]:
+            question = built.get(candidate.id)
+            if question is None:
+                try:
+                    question = candidate.build(objective_for(topic, candidate))
+                except ValueError as exc:  # pydantic's ValidationError: the content cannot make this question
+                    derived.warnings.append(_unbuildable(lib, candidate, exc))
+                    continue
+                built[candidate.id] = question
+                derived.generated_from[candidate.id] = list(candidate.generated_from)
+            derived.question_topics.setdefault(candidate.id, []).append(topic.id)
+            quiz.append(question)
+        derived.quizzes[topic.id] = quiz
+    derived.generated = dict(sorted(built.items()))
+    derived.generated_from = dict(sorted(derived.generated_from.items()))
+    derived.question_topics = dict(sorted(derived.question_topics.items()))
+
+    for question in [*lib.questions.values(), *derived.generated.values()]:
+        for point_id in question.tests.points:
+            derived.point_questions.setdefault(point_id, []).append(question.id)
+    derived.point_questions = {p: sorted(qs) for p, qs in sorted(derived.point_questions.items())}
+    derived.term_topics = dict(sorted(derived.term_topics.items()))
+    derived.warnings.sort()
+    return derived
+
+
+def _choose(
+    lib: Library,
+    topic: Topic,
+    cites: dict[str, int],
+    candidates: list[Candidate],
+    elsewhere: set[str],
+    warnings: list[Problem],
+) -> list[Candidate]:
+    """The generated questions that join one topic's quiz, in quiz order; questions already in
+    an earlier topic's quiz (`elsewhere`) come after fresh ones of the same relevance."""
+    settings = topic.generate
+    offered = {c.id: (c.relevance(cites), c) for c in candidates}
+    offered = {qid: pair for qid, pair in offered.items() if pair[0] > 0}
+    origin = lib.origins[("topic", topic.id)]
+    for i, qid in enumerate(settings.exclude):
+        if qid not in offered:
+            warnings.append(
+                origin.problem(
+                    ("generate", "exclude", i),
+                    f"no generated question '{qid}' is offered to this topic",
+                    "remove it from exclude: (the content it came from may have changed; "
+                    "`primer export --format json` lists generated ids)",
+                    warning=True,
+                )
+            )
+    tested = {
+        f"{kind[:-1]}:{item}"
+        for qid in topic.questions
+        for kind in ("points", "terms", "events")
+        for item in getattr(lib.questions[qid].tests, kind)
+    }
+    usable = [
+        (relevance, candidate)
+        for relevance, candidate in offered.values()
+        if getattr(settings, candidate.generator)
+        and candidate.id not in settings.exclude
+        and not candidate.tests() <= tested  # the hand-written questions already test all of it
+    ]
+    picked: list[Candidate] = []
+    subjects: set[str] = set()
+    share = dict.fromkeys(GENERATORS, 0)
+    per_generator = max(1, -(-settings.max // 2))  # no generator takes more than half the places
+    for tier in (CITED, MENTIONED):
+        queues = {g: [c for r, c in usable if r == tier and c.generator == g] for g in GENERATORS}
+        for queue in queues.values():
+            queue.sort(key=lambda c: (c.id in elsewhere, c.id))  # spread questions over the quizzes
+        while len(picked) < settings.max and any(queues.values()):
+            for generator in GENERATORS:
+                queue = queues[generator]
+                while queue and len(picked) < settings.max:
+                    candidate = queue.pop(0)
+                    if candidate.subject not in subjects and share[generator] < per_generator:
+                        subjects.add(candidate.subject)
+                        share[generator] += 1
+                        picked.append(candidate)
+                        break
+    return picked
+
+
+def _unbuildable(lib: Library, candidate: Candidate, exc: ValueError) -> Problem:
+    origin = lib.origins[candidate.origin]
+    first = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
+    return origin.problem(
+        (),
+        f"the generated question '{candidate.id}' cannot be built from this {candidate.origin[0]}: {first}",
+        "adjust the content, or exclude the question under a topic's generate: exclude:",
+        warning=True,
+    )

@@ -1,0 +1,1 @@
+"""The quiz engine: scoring (what counts as right), generated questions, and lint."""

@@ -1,0 +1,607 @@
+"""Generated questions, drawn from the glossary, the timeline, source points and framing notes.
+
+Every generated question is built as the same pydantic model as a hand-written one, so it goes
+through the same validation. Generation is deterministic: each random choice comes from a
+`random.Random` seeded with a hash of stable content (a term id, a topic id and the kind of
+question), never from the clock or the process.
+
+Ids hash *what a question is generated from* (`gen-KIND-HASH`, e.g. the term's id, the ids of
+the events, the point's id): an id stays the same when wording changes or unrelated content is
+added, so an author's `generate.exclude` keeps working. A different set of events makes a
+different question, with a different id.
+
+This module offers candidates; `primer.derive` decides which topics' quizzes they join.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from primer.content.dates import FuzzyDate
+from primer.content.library import LINK, Library
+from primer.content.models import Event, Question, QuestionBase, Source, Term, Topic
+from primer.quiz.lint import correct_markedly_longest, similar
+from primer.quiz.scoring import normalise
+
+#: The generators, by the name a topic's `generate:` setting uses, in the order a quiz takes turns.
+GENERATORS = ("points", "framing", "timeline", "glossary")
+
+#: A topic cites an item (a link, a perspective's points, `next`): the strongest relevance.
+CITED = 2
+#: A topic's sections mention a glossary term by name without linking it, or it lists a source.
+MENTIONED = 1
+
+_QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
+
+_CATEGORY_WORDS = {"flight-phase": "flight phase"}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_BLANK = "…"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A generated question before it joins a quiz: everything but its objective."""
+
+    id: str
+    #: which generator made it: one of GENERATORS
+    generator: str
+    #: the question's fields as in YAML, without `objective`
+    data: dict[str, Any]
+    #: what it was generated from, as 'kind:id' references in a stable order
+    generated_from: tuple[str, ...]
+    #: the references ('term:x', 'point:y', 'event:z', 'source:s') a topic must cite to get it
+    anchors: tuple[str, ...]
+    #: True: the topic must cite every anchor (a timeline question); False: any one will do
+    all_anchors: bool
+    #: the main item it asks about; a quiz takes one generated question per subject
+    subject: str
+    #: (item kind, id) of the content it comes from, to locate problems
+    origin: tuple[str, str]
+    #: references a topic must cite (not merely list) for the question to count as cited there
+    strong_only_with: tuple[str, ...] = ()
+
+    def relevance(self, cites: dict[str, int]) -> int:
+        """How strongly a topic with these citations relates to the question (0: not at all)."""
+        strengths = [cites.get(anchor, 0) for anchor in self.anchors]
+        strength = min(strengths) if self.all_anchors else max(strengths)
+        if any(cites.get(ref, 0) < CITED for ref in self.strong_only_with):
+            strength = min(strength, MENTIONED)
+        return strength
+
+    def tests(self) -> set[str]:
+        """What the question tests, as 'kind:id' references."""
+        tests = self.data["tests"]
+        return {f"{kind[:-1]}:{item}" for kind in ("points", "terms", "events") for item in tests.get(kind, [])}
+
+    def build(self, objective: str) -> QuestionBase:
+        """The question as a validated model, serving `objective`."""
+        question = _QUESTION.validate_python({**self.data, "objective": objective})
+        assert isinstance(question, QuestionBase)
+        return question
+
+
+def seed(*parts: str) -> int:
+    """A seed from stable text, the same on every machine and run (unlike `hash()`)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def question_id(kind: str, identity: str) -> str:
+    """`gen-KIND-HASH`: stable for as long as what the question comes from stays the same."""
+    return f"gen-{kind}-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:10]}"
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown shows as written (for content put into a stem)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def _when(date: FuzzyDate) -> str:
+    """'on 12 December 2014', 'in December 2014', 'in 2014' or 'between … and …'."""
+    if date.end is not None:
+        return date.human()
+    return f"{'on' if date.precision == 'day' else 'in'} {date.human()}"
+
+
+# --------------------------------------------------------------------------- what topics cite
+
+
+class TermMatcher:
+    """Finds glossary terms mentioned by name (term, alias or expansion) in text.
+
+    Names without lower-case letters (THAAD, AN/TPY-2) must match in case; others match in any case.
+    """
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self._names: dict[str, list[tuple[str, str, bool]]] = {}
+        for term in terms:
+            for name in term_names(term):
+                exact = not any(ch.islower() for ch in name)
+                self._names.setdefault(name.casefold(), []).append((name, term.id, exact))
+        names = sorted(self._names, key=lambda n: (-len(n), n))
+        alternatives = "|".join(re.escape(n) for n in names)
+        self._pattern = re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w/-])", re.IGNORECASE) if names else None
+
+    def find(self, text: str) -> set[str]:
+        """Ids of the terms whose names occur in `text` (link targets are ignored)."""
+        if self._pattern is None:
+            return set()
+        found: set[str] = set()
+        for match in self._pattern.finditer(_LINK_TARGET.sub("]", text)):
+            word = match.group(0)
+            for name, term_id, exact in self._names.get(word.casefold(), []):
+                if not exact or word == name:
+                    found.add(term_id)
+        return found
+
+
+def term_names(term: Term) -> list[str]:
+    """Every name a term goes by: the term, its aliases and its expansion."""
+    return [term.term, *term.aliases, *([term.expansion] if term.expansion else [])]
+
+
+def citations(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, int]:
+    """What a topic cites (CITED) or mentions (MENTIONED), as 'kind:id' → strength."""
+    found: dict[str, int] = {}
+
+    def add(ref: str, strength: int) -> None:
+        found[ref] = max(found.get(ref, 0), strength)
+
+    for section in topic.sections:
+        for kind, item in LINK.findall(section.body):
+            add(f"{kind}:{item}", CITED)
+        for term_id in matcher.find(section.title + "\n" + section.body):
+            add(f"term:{term_id}", MENTIONED)
+    for perspective in topic.perspectives:
+        for point_id in perspective.points:
+            add(f"point:{point_id}", CITED)
+    for item in topic.next:
+        add(f"event:{item.event}", CITED)
+    for source_id in topic.sources:
+        add(f"source:{source_id}", MENTIONED)
+    return dict(sorted(found.items()))
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def _choices(rng: random.Random, right: tuple[str, str], wrong: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Options (text, feedback) shuffled, the right one marked correct."""
+    options = [{"text": right[0], "correct": True, "feedback": right[1]}]
+    options += [{"text": text, "correct": False, "feedback": feedback} for text, feedback in wrong]
+    rng.shuffle(options)
+    return options
+
+
+def _pick_distractors(
+    rng: random.Random, right: str, pool: Sequence[tuple[str, str]], want: int = 3
+) -> list[tuple[str, str]]:
+    """Up to `want` (text, feedback) distractors that neither give the answer away by length nor
+    nearly repeat each other; fewer than 2 means the question cannot be asked."""
+    pool = [p for p in pool if not similar(p[0], right)]
+    best: list[tuple[str, str]] = []
+    for _attempt in range(8):
+        sample = rng.sample(pool, min(want, len(pool)))
+        kept: list[tuple[str, str]] = []
+        for item in sample:
+            if not any(similar(item[0], k[0]) for k in kept):
+                kept.append(item)
+        if len(kept) >= 2 and not correct_markedly_longest(right, [k[0] for k in kept]):
+            return kept
+        if len(kept) > len(best):
+            best = kept
+    return [] if correct_markedly_longest(right, [b[0] for b in best]) else best
+
+
+def _names_pattern(term: Term) -> re.Pattern[str]:
+    names = sorted(term_names(term), key=len, reverse=True)
+    return re.compile(rf"(?<![\w/-])(?:{'|'.join(re.escape(n) for n in names)})(?![\w/-])", re.IGNORECASE)
+
+
+def _kind_of(a: Term, b: Term) -> bool:
+    """True when `a` may be a kind of `b`: a name or the definition of `a` names `b`
+    ("X-band radar" and "radar"; "The AN/TPY-2 is a US X-band radar …")."""
+    pattern = _names_pattern(b)
+    return any(pattern.search(name) for name in term_names(a)) or bool(pattern.search(a.definition))
+
+
+def _confusable(a: Term, b: Term) -> bool:
+    """Terms that cannot be each other's wrong answer: they share a name, or one is a kind of the other."""
+    names = {normalise(n) for n in term_names(a)}
+    return any(normalise(n) in names for n in term_names(b)) or _kind_of(a, b) or _kind_of(b, a)
+
+
+def _mask(text: str, term: Term) -> str:
+    """`text` with the term's own names blanked out, so that it does not give the answer away."""
+    masked = _names_pattern(term).sub(_BLANK, text)
+    # "An … is" would hint at a vowel: say "A(n)" whichever article the name took.
+    return re.sub(rf"\b([Aa])n? {_BLANK}", rf"\1(n) {_BLANK}", masked)
+
+
+def _category(term: Term) -> str:
+    return _CATEGORY_WORDS.get(term.category, term.category)
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+def _term_questions(lib: Library) -> list[Candidate]:
+    """Per term, a definition question and, for an acronym, an expansion question. Wrong options
+    come from terms of the same category, never from the term's own names, nor from terms that
+    may be a kind of it (or it of them); a term with fewer than two such neighbours gets none."""
+    by_category: dict[str, list[Term]] = {}
+    for term in lib.terms.values():
+        by_category.setdefault(term.category, []).append(term)
+    found: list[Candidate] = []
+    for term in lib.terms.values():
+        others = [t for t in by_category[term.category] if t.id != term.id and not _confusable(term, t)]
+        definition = _definition_question(term, others)
+        if definition is not None:
+            found.append(definition)
+        acronym = _acronym_question(term, others)
+        if acronym is not None:
+            found.append(acronym)
+    return found
+
+
+def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
+    qid = question_id(kind, f"{kind}|{term.id}")
+    return Candidate(
+        id=qid,
+        generator="glossary",
+        data={"id": qid, **data, "tests": {"terms": [term.id]}, "tags": ["generated", "glossary"]},
+        generated_from=(f"term:{term.id}",),
+        anchors=(f"term:{term.id}",),
+        all_anchors=False,
+        subject=f"term:{term.id}",
+        origin=("term", term.id),
+    )
+
+
+def _definition_question(term: Term, others: list[Term]) -> Candidate | None:
+    """Term → which definition, or definition → which term; the seed picks the direction."""
+    rng = random.Random(seed("definition", term.id))
+    name = md_escape(term.term)
+    if rng.random() < 0.5:
+        right = (_mask(first_sentence(term.definition), term), f"Right: this describes {term.term}.")
+        pool = [(_mask(first_sentence(t.definition), t), f"No: that describes {t.term}.") for t in others]
+        stem = f"Which of these describes **{name}**?"
+        difficulty = 2
+    else:
+        right = (term.term, f"Right: the definition describes {term.term}.")
+        pool = [(t.term, f"No: {t.term} is another {_category(t)}. {first_sentence(t.definition)}") for t in others]
+        stem = f"Which {_category(term)} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
+        difficulty = 1
+    wrong = _pick_distractors(rng, right[0], pool)
+    if len(wrong) < 2:
+        return None
+    return _term_candidate(
+        "term",
+        term,
+        {
+            "type": "single",
+            "stem": stem,
+            "choices": _choices(rng, right, wrong),
+            "explanation": f"{term.term}: {term.definition}",
+            "difficulty": difficulty,
+        },
+    )
+
+
+def _acronym_question(term: Term, others: list[Term]) -> Candidate | None:
+    """What an acronym stands for; the wrong options are other expansions of the same category."""
+    if not term.expansion:
+        return None
+    rng = random.Random(seed("acronym", term.id))
+    right = (term.expansion, f"Right: {term.term} stands for {term.expansion}.")
+    pool = [(t.expansion, f"No: {t.expansion} is what {t.term} stands for.") for t in others if t.expansion]
+    wrong = _pick_distractors(rng, right[0], pool)
+    if len(wrong) < 2:
+        return None
+    return _term_candidate(
+        "acronym",
+        term,
+        {
+            "type": "single",
+            "stem": f"What does **{md_escape(term.term)}** stand for?",
+            "choices": _choices(rng, right, wrong),
+            "explanation": f"{term.term} stands for {term.expansion}. {term.definition}",
+            "difficulty": 1,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _apart(a: Event, b: Event) -> bool:
+    """True when the two dates cannot overlap, whatever their precision."""
+    return a.date.last < b.date.first or b.date.last < a.date.first
+
+
+def _choose_events(rng: random.Random, events: list[Event], low: int, high: int) -> list[Event]:
+    """Between `low` and `high` events whose order is certain and whose titles differ, earliest first."""
+    pool = list(events)
+    rng.shuffle(pool)
+    target = rng.randint(low, high)
+    chosen: list[Event] = []
+    for event in pool:
+        titles = {normalise(e.title) for e in chosen}
+        if all(_apart(event, e) for e in chosen) and normalise(event.title) not in titles:
+            chosen.append(event)
+            if len(chosen) == target:
+                break
+    chosen.sort(key=lambda e: (e.date.sort_key(), e.id))
+    return chosen if len(chosen) >= low else []
+
+
+def _timeline_candidate(kind: str, events: list[Event], data: dict[str, Any]) -> Candidate:
+    ids = [e.id for e in events]
+    qid = question_id(kind, f"{kind}|{','.join(sorted(ids))}")
+    refs = tuple(f"event:{i}" for i in ids)
+    return Candidate(
+        id=qid,
+        generator="timeline",
+        data={"id": qid, **data, "tests": {"events": ids}, "tags": ["generated", "timeline"]},
+        generated_from=refs,
+        anchors=refs,
+        all_anchors=True,
+        subject=f"{kind}:{','.join(ids)}",
+        origin=("event", ids[0]),
+    )
+
+
+def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int]) -> list[Candidate]:
+    events = [e for e in lib.events_in_order() if cites.get(f"event:{e.id}", 0) >= CITED]
+    found: list[Candidate] = []
+    ordered = _choose_events(random.Random(seed("order", topic.id)), events, 3, 5)
+    if ordered:
+        steps = "; ".join(f"{i}. {e.title} ({_when(e.date)})" for i, e in enumerate(ordered, 1))
+        found.append(
+            _timeline_candidate(
+                "order",
+                ordered,
+                {
+                    "type": "ordering",
+                    "stem": "Put these events in order, earliest first.",
+                    "items": [e.title for e in ordered],
+                    "explanation": f"The order is: {steps}.",
+                    "difficulty": 2 if len(ordered) == 3 else 3,
+                },
+            )
+        )
+    rng = random.Random(seed("first", topic.id))
+    first = _choose_events(rng, events, 3, 4)
+    if first:
+        earliest = first[0]
+        right = (earliest.title, f"Right: this came first, {_when(earliest.date)}.")
+        wrong = [
+            (e.title, f"No: this happened {_when(e.date)}, after “{earliest.title}” ({_when(earliest.date)}).")
+            for e in first[1:]
+        ]
+        found.append(
+            _timeline_candidate(
+                "first",
+                first,
+                {
+                    "type": "single",
+                    "stem": "Which of these happened first?",
+                    "choices": _choices(rng, right, wrong),
+                    "explanation": "In order: " + "; ".join(f"{e.title} ({_when(e.date)})" for e in first) + ".",
+                    "difficulty": 2,
+                },
+            )
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- points and framing
+
+
+def _end(text: str) -> str:
+    """Text ending in one full stop."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _point_questions(lib: Library) -> list[Candidate]:
+    """'Is this claim accurate?' for every wrong or partly accurate point; the correction explains."""
+    found: list[Candidate] = []
+    for point_id, point in lib.points.items():
+        if point.status not in ("wrong", "partly-accurate") or not point.correction:
+            continue
+        source = lib.source_of(point_id)
+        partly = point.status == "partly-accurate"
+        verdict = "only partly accurate" if partly else "wrong"
+        basis = f" This rests on: {_end(point.basis)}" if point.basis else ""
+        qid = question_id("claim", f"claim|{point_id}")
+        found.append(
+            Candidate(
+                id=qid,
+                generator="points",
+                data={
+                    "id": qid,
+                    "type": "true-false",
+                    "stem": f"From {md_escape(source.short)}, in our words:\n\n> {md_escape(point.text)}\n\n"
+                    "Is this claim accurate?",
+                    "answer": False,
+                    "feedback_true": f"Not so: the claim is {verdict}. {_end(point.correction)}",
+                    "feedback_false": f"Right: the claim is {verdict}. {_end(point.correction)}",
+                    "explanation": f"The claim in {source.short} is {verdict}. {_end(point.correction)}{basis}",
+                    "difficulty": 3 if partly else 2,
+                    "tests": {"points": [point_id]},
+                    "tags": ["generated", "claims"],
+                },
+                generated_from=(f"point:{point_id}",),
+                anchors=(f"point:{point_id}",),
+                all_anchors=False,
+                subject=f"point:{point_id}",
+                origin=("point", point_id),
+            )
+        )
+    return found
+
+
+def _source_options(
+    rng: random.Random, source: Source, sources: list[Source], right_feedback: str, wrong_feedback: str
+) -> list[dict[str, Any]]:
+    others = [s for s in sources if s.id != source.id]
+    others = rng.sample(others, min(3, len(others)))
+    right = (source.short, right_feedback)
+    return _choices(rng, right, [(s.short, wrong_feedback.format(other=s.short)) for s in others])
+
+
+def _framing_questions(lib: Library) -> list[Candidate]:
+    """Which article uses this loaded wording, or argues for this conclusion."""
+    sources = list(lib.sources.values())
+    if len(sources) < 2 or len({normalise(s.short) for s in sources}) < len(sources):
+        return []
+    phrase_sources: dict[str, set[str]] = {}
+    for source in sources:
+        for loaded in source.framing.loaded_wording:
+            phrase_sources.setdefault(normalise(loaded.phrase), set()).add(source.id)
+    found: list[Candidate] = []
+    for source in sources:
+        for index, loaded in enumerate(source.framing.loaded_wording):
+            if len(phrase_sources[normalise(loaded.phrase)]) > 1:
+                continue  # two articles use it: no single right answer
+            tested = [p.id for p in source.points if loaded.paragraph in p.paragraphs]
+            if not tested:
+                continue
+            identity = f"wording|{source.id}|{normalise(loaded.phrase)}"
+            qid = question_id("wording", identity)
+            rng = random.Random(seed(identity))
+            found.append(
+                Candidate(
+                    id=qid,
+                    generator="framing",
+                    data={
+                        "id": qid,
+                        "type": "single",
+                        "stem": f"Which article uses the loaded wording “{md_escape(loaded.phrase)}”?",
+                        "choices": _source_options(
+                            rng,
+                            source,
+                            sources,
+                            f"Right: {source.short} uses it, in paragraph {loaded.paragraph}.",
+                            f"No: “{loaded.phrase}” is {source.short}'s wording, not {{other}}'s.",
+                        ),
+                        "explanation": f"{source.short} uses “{loaded.phrase}” in paragraph {loaded.paragraph}. "
+                        f"{_end(loaded.note)}",
+                        "difficulty": 3,
+                        "tests": {"points": tested},
+                        "tags": ["generated", "framing"],
+                    },
+                    generated_from=(f"source:{source.id}", *(f"point:{p}" for p in tested)),
+                    anchors=tuple(f"point:{p}" for p in tested),
+                    all_anchors=False,
+                    subject=f"wording:{source.id}:{index}",
+                    origin=("source", source.id),
+                    strong_only_with=(f"source:{source.id}",),
+                )
+            )
+        argued = [p.id for p in source.points if p.kind == "opinion"] or [
+            p.id for p in source.points if p.kind == "claim"
+        ]
+        if not argued:
+            continue
+        identity = f"conclusion|{source.id}"
+        qid = question_id("framing", identity)
+        rng = random.Random(seed(identity))
+        found.append(
+            Candidate(
+                id=qid,
+                generator="framing",
+                data={
+                    "id": qid,
+                    "type": "single",
+                    "stem": "Which article wants its readers to conclude this?\n\n> "
+                    + md_escape(source.framing.conclusion),
+                    "choices": _source_options(
+                        rng,
+                        source,
+                        sources,
+                        f"Right: this is where {source.short} leads its readers.",
+                        f"No: this is {source.short}'s conclusion; {{other}} argues something else.",
+                    ),
+                    "explanation": f"This is the conclusion {source.short} argues for, as its framing notes show.",
+                    "difficulty": 2,
+                    "tests": {"points": argued},
+                    "tags": ["generated", "framing"],
+                },
+                generated_from=(f"source:{source.id}",),
+                anchors=(f"source:{source.id}",),
+                all_anchors=False,
+                subject=f"conclusion:{source.id}",
+                origin=("source", source.id),
+                strong_only_with=(f"source:{source.id}",),
+            )
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- all of them
+
+
+def generate(lib: Library, cites: dict[str, dict[str, int]]) -> list[Candidate]:
+    """Every generated question on offer, by id; `cites` maps topic id → `citations(…)`."""
+    found: dict[str, Candidate] = {}
+    candidates = [*_term_questions(lib), *_point_questions(lib), *_framing_questions(lib)]
+    for topic in lib.topics_in_order():
+        candidates += _timeline_questions(lib, topic, cites[topic.id])
+    for candidate in candidates:
+        found.setdefault(candidate.id, candidate)
+    return [found[qid] for qid in sorted(found)]
+
+
+#: Word stems that show which kind of question an objective is about, by generator.
+_OBJECTIVE_WORDS: dict[str, tuple[str, ...]] = {
+    "glossary": ("name", "defin", "term", "describ", "mean", "stand", "vocab", "identif"),
+    "timeline": ("order", "sequen", "timeline", "when", "date", "happen", "chronolog", "event", "outline", "step"),
+    "points": ("claim", "check", "correct", "error", "accura", "evaluat", "verif", "fact", "evidence", "wrong"),
+    "framing": ("fram", "loaded", "wording", "bias", "compar", "argu", "quot", "voice", "attribut", "neutral"),
+}
+_WORD = re.compile(r"[a-z0-9]+")
+_COMMON = frozenset(
+    re.findall(
+        r"\w+",
+        "students about after against also because been before between both does each from have into more most "
+        "much only other over said says some such than that their them then there these they this those through "
+        "under until what when where which while with would your",
+    )
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 3 and w not in _COMMON}
+
+
+def objective_for(topic: Topic, candidate: Candidate) -> str:
+    """The topic's objective for a generated question: `generate.objective` when set; else the one
+    whose wording best fits the kind of question (claims, order, framing, terms; counted twice) and
+    shares most words with the question itself; the first objective of equals."""
+    if topic.generate.objective is not None:
+        return topic.generate.objective
+    stems = _OBJECTIVE_WORDS[candidate.generator]
+    own = _words(candidate.data["stem"] + " " + candidate.data["explanation"])
+
+    def fit(text: str) -> int:
+        kind = sum(any(word.startswith(s) for s in stems) for word in set(_WORD.findall(text.lower())))
+        return 2 * kind + len(_words(text) & own)
+
+    best = max(topic.objectives, key=lambda o: fit(o.text))  # max keeps the first of equals
+    return best.id

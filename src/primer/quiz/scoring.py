@@ -1,0 +1,277 @@
+"""Scoring: the single source of truth for what counts as a right answer.
+
+The site's JavaScript scores answers in the browser and is tested against the same vectors as
+this module (`tests/data/scoring-cases.json`), so every rule here is written to be reproduced
+exactly in JavaScript. Handouts' answer keys and the exports rely on it too.
+
+Responses
+---------
+A response is JSON. Its shape depends on the question type; option, item and pair indices are
+always positions in the *authored* order (the order in the YAML), never in a shuffled display.
+
+============  ==========================================================================
+type          response
+============  ==========================================================================
+single        the index of the chosen option, e.g. ``2``
+multiple      the indices of the chosen options, sorted, e.g. ``[0, 3]`` (``[]``: none)
+true-false    ``true`` or ``false``
+short         the typed text, e.g. ``"  Aegis Ashore "``
+numeric       a finite number, e.g. ``5500`` (the page parses the input before scoring)
+ordering      the authored indices of the items in the order the student arranged them:
+              ``[2, 0, 1]`` means "item 2 first, then item 0, then item 1"; right is
+              ``[0, 1, 2, …]``
+matching      for each pair in authored order, the right-hand text the student chose for
+              its left-hand prompt, or ``null`` when left unanswered
+cloze         an object ``{blank_id: text}``: the typed text, or the chosen option's text
+open          the student's text (never auto-scored)
+============  ==========================================================================
+
+``null`` (no answer) or a response of the wrong shape is never an error: it scores 0 and is
+not correct (a `multiple` response of the wrong shape counts as nothing chosen). Indices are
+JSON integers (``1.0`` is ``1``, as in JavaScript; ``true`` is not ``1``); duplicate indices in
+a `multiple` response count once. Texts are compared with surrounding whitespace trimmed.
+
+Results
+-------
+``correct`` is true only for a fully right answer; ``score`` is the fraction of the question's
+`points` earned, from 0 to 1; ``parts`` says which parts were right, where a type has parts.
+Open responses are teacher-marked: ``correct`` and ``score`` are ``null`` and ``parts`` is empty.
+The vectors also give ``fraction``, the same number as ``score`` under the name the page's
+script uses.
+
+- single, true-false, short, numeric, ordering: all or nothing (score 1 or 0); `parts` is
+  empty, except for ordering, where ``parts[k]`` says whether position k holds the right item.
+- multiple: correct only when exactly the right set is chosen. Partial credit, the formula
+  most learning platforms use::
+
+      score = max(0, hits / right_options - wrong_picks / wrong_options)
+
+  where `hits` counts chosen right options and `wrong_picks` chosen wrong ones (the second term
+  is 0 when every option is right). Choosing every option, or none, scores 0. ``parts[i]`` says
+  whether option i was treated rightly (chosen if right, left alone if wrong).
+- matching: one part per pair; score = right pairs / pairs.
+- cloze: one part per blank, in authored order; score = right blanks / blanks.
+
+Evaluate the divisions exactly as written (JavaScript gives the same doubles); compare scores
+with a tolerance of 1e-9.
+
+Short answers
+-------------
+An answer is right when its normalised form equals the normalised form of an `accept` entry,
+or when `pattern` matches the whole of the answer with surrounding whitespace trimmed (and
+nothing else changed), ignoring case. Normalising means, in order:
+
+1. Unicode NFKC (full-width letters, ligatures, non-breaking spaces become plain ones);
+2. case folding (``str.casefold``: "Straße" → "strasse"; in JavaScript
+   ``s.toUpperCase().toLowerCase()`` gives the same for the letters a lesson uses);
+3. removing every punctuation character (Unicode category P*, ``/\\p{P}/gu``): "U.S." → "us",
+   "anti-missile" → "antimissile"; symbols such as "$" or "+" stay;
+4. collapsing runs of whitespace to one space and trimming the ends.
+
+The answer and the accepted text are compared twice: normalised as above, and normalised with
+each punctuation character replaced by a space instead of removed (step 3). Either match is
+enough, so "US" matches "U.S." (removed) and "High Altitude" matches "High-Altitude" (spaced).
+A form that is empty never matches: an answer that is only punctuation is never right.
+
+Typed cloze blanks use the same rule (without a pattern); a cloze blank with choices is right
+when the chosen text equals the `answer` exactly, surrounding whitespace ignored.
+
+A pattern should use the syntax Python's `re` and JavaScript's `RegExp` (with flags ``iu``)
+share: the page tests it as ``new RegExp("^(?:" + pattern + ")$", "iu")``. `primer check` warns
+about Python-only syntax.
+
+Numbers
+-------
+A numeric answer is right when ``abs(response - answer) <= allowed + 1e-9 * max(1, abs(answer))``,
+where `allowed` is `tolerance` (absolute) or ``tolerance * abs(answer)`` (relative). The tiny
+second term absorbs binary rounding, so that 1.1 is within 0.1 of 1.0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from primer.content.models import (
+    Blank,
+    Cloze,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    OpenResponse,
+    Ordering,
+    QuestionBase,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
+
+#: Added to every numeric tolerance, scaled by the answer, to absorb binary rounding.
+EPSILON = 1e-9
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Score:
+    """How a response fared: fully right or not, the fraction earned, and which parts were right."""
+
+    correct: bool | None
+    score: float | None
+    parts: tuple[bool, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The result as the scoring vectors write it."""
+        return {"correct": self.correct, "score": self.score, "parts": list(self.parts)}
+
+
+WRONG = Score(False, 0.0)
+RIGHT = Score(True, 1.0)
+
+
+def normalise(text: str, punctuation: str = "") -> str:
+    """NFKC, case-folded, punctuation removed (or replaced by `punctuation`), whitespace
+    collapsed and trimmed (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(punctuation if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def same_answer(given: str, accepted: str) -> bool:
+    """True when two texts are equal once normalised, with punctuation removed ("U.S." = "US")
+    or with punctuation read as a space ("High-Altitude" = "High Altitude")."""
+    return (normalise(given) == normalise(accepted) and normalise(given) != "") or (
+        normalise(given, " ") == normalise(accepted, " ") and normalise(given, " ") != ""
+    )
+
+
+def _all_or_nothing(right: bool) -> Score:
+    return RIGHT if right else WRONG
+
+
+def _is_int(value: Any) -> bool:
+    """A JSON integer; 1.0 counts as 1, since JavaScript cannot tell them apart."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)) and math.isfinite(value)
+
+
+def short_answer_right(accept: list[str], pattern: str | None, response: Any) -> bool:
+    """Whether `response` is an accepted short answer."""
+    if not isinstance(response, str):
+        return False
+    if any(same_answer(response, a) for a in accept):
+        return True
+    if pattern is None:
+        return False
+    trimmed = response.strip()
+    return bool(trimmed) and re.fullmatch(pattern, trimmed, re.IGNORECASE) is not None
+
+
+def numeric_right(question: Numeric, response: Any) -> bool:
+    """Whether `response` is within the question's tolerance of its answer."""
+    if not _is_number(response):
+        return False
+    given, answer = float(response), question.answer
+    allowed = question.tolerance if question.tolerance_kind == "absolute" else question.tolerance * abs(answer)
+    return abs(given - answer) <= allowed + EPSILON * max(1.0, abs(answer))
+
+
+def blank_right(blank: Blank, response: Any) -> bool:
+    """Whether `response` fills one cloze blank rightly."""
+    if blank.choices:
+        return isinstance(response, str) and response.strip() == str(blank.answer)
+    return short_answer_right(blank.accept, None, response)
+
+
+def _single(q: SingleChoice, response: Any) -> Score:
+    ok = _is_int(response) and 0 <= response < len(q.choices) and q.choices[int(response)].correct
+    return _all_or_nothing(ok)
+
+
+def _multiple(q: MultipleChoice, response: Any) -> Score:
+    n = len(q.choices)
+    valid = isinstance(response, list) and all(_is_int(i) and 0 <= i < n for i in response)
+    chosen = {int(i) for i in response} if valid else set()  # no answer or a bad one: nothing chosen
+    right = {i for i, c in enumerate(q.choices) if c.correct}
+    hits = len(chosen & right)
+    wrong_picks = len(chosen - right)
+    wrong_options = n - len(right)
+    penalty = wrong_picks / wrong_options if wrong_options else 0.0
+    score = max(0.0, hits / len(right) - penalty)
+    parts = tuple((i in chosen) == (i in right) for i in range(n))
+    return Score(chosen == right, score, parts)
+
+
+def _ordering(q: Ordering, response: Any) -> Score:
+    n = len(q.items)
+    if not isinstance(response, list) or sorted(int(i) if _is_int(i) else -1 for i in response) != list(range(n)):
+        return Score(False, 0.0, (False,) * n)
+    parts = tuple(int(item) == position for position, item in enumerate(response))
+    return Score(all(parts), 1.0 if all(parts) else 0.0, parts)
+
+
+def _matching(q: Matching, response: Any) -> Score:
+    given = response if isinstance(response, list) else []
+    parts = tuple(
+        i < len(given) and isinstance(given[i], str) and given[i].strip() == pair.right
+        for i, pair in enumerate(q.pairs)
+    )
+    return Score(all(parts), sum(parts) / len(parts), parts)
+
+
+def _cloze(q: Cloze, response: Any) -> Score:
+    given = response if isinstance(response, dict) else {}
+    parts = tuple(blank_right(blank, given.get(blank.id)) for blank in q.blanks)
+    return Score(all(parts), sum(parts) / len(parts), parts)
+
+
+def score(question: QuestionBase, response: Any) -> Score:
+    """Score one response (JSON, shaped as the module docstring says) to one question."""
+    if isinstance(question, SingleChoice):
+        return _single(question, response)
+    if isinstance(question, MultipleChoice):
+        return _multiple(question, response)
+    if isinstance(question, TrueFalse):
+        return _all_or_nothing(isinstance(response, bool) and response == question.answer)
+    if isinstance(question, ShortAnswer):
+        return _all_or_nothing(short_answer_right(question.accept, question.pattern, response))
+    if isinstance(question, Numeric):
+        return _all_or_nothing(numeric_right(question, response))
+    if isinstance(question, Ordering):
+        return _ordering(question, response)
+    if isinstance(question, Matching):
+        return _matching(question, response)
+    if isinstance(question, Cloze):
+        return _cloze(question, response)
+    if isinstance(question, OpenResponse):
+        return Score(None, None)
+    raise TypeError(f"no scoring rule for {type(question).__name__}")  # pragma: no cover - every type is covered
+
+
+def right_response(question: QuestionBase) -> Any:
+    """A response that scores full marks (None for an open response): the answer key as JSON."""
+    if isinstance(question, SingleChoice):
+        return next(i for i, c in enumerate(question.choices) if c.correct)
+    if isinstance(question, MultipleChoice):
+        return [i for i, c in enumerate(question.choices) if c.correct]
+    if isinstance(question, TrueFalse):
+        return question.answer
+    if isinstance(question, ShortAnswer):
+        return question.accept[0]
+    if isinstance(question, Numeric):
+        return question.answer
+    if isinstance(question, Ordering):
+        return list(range(len(question.items)))
+    if isinstance(question, Matching):
+        return [p.right for p in question.pairs]
+    if isinstance(question, Cloze):
+        return {b.id: (b.answer if b.choices else b.accept[0]) for b in question.blanks}
+    return None

@@ -1,0 +1,177 @@
+"""The JSON question bank: every question, hand-written and generated, with all its answer data.
+
+The bank is built as pydantic models, so it always matches its published JSON Schema
+(`schema/bank.schema.json`, written by `primer schema`). The text is deterministic: questions
+sorted by id, keys sorted, no timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from primer.content.library import Library
+from primer.content.models import (
+    Cloze,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    OpenResponse,
+    Ordering,
+    ShortAnswer,
+    SingleChoice,
+    Slug,
+    TrueFalse,
+)
+from primer.derive import Derived
+from primer.quiz.lint import bank
+
+FORMAT = "primer-bank"
+VERSION = 1
+
+
+class Placement(BaseModel):
+    """Where a question sits in the lesson, and where it came from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topics: list[Slug] = Field(description="ids of the topics whose quizzes hold the question, in topic order")
+    generated: bool = Field(description="true for a question primer generated from the content")
+    generated_from: list[str] = Field(
+        description="for a generated question, what it was generated from, as 'kind:id' (term, event, point, source)"
+    )
+
+
+class BankSingle(SingleChoice, Placement):
+    """A single-choice question in the bank."""
+
+
+class BankMultiple(MultipleChoice, Placement):
+    """A select-all-that-apply question in the bank."""
+
+
+class BankTrueFalse(TrueFalse, Placement):
+    """A true/false question in the bank."""
+
+
+class BankShort(ShortAnswer, Placement):
+    """A short-answer question in the bank."""
+
+
+class BankNumeric(Numeric, Placement):
+    """A numeric question in the bank."""
+
+
+class BankOrdering(Ordering, Placement):
+    """An ordering question in the bank; `items` are in the right order."""
+
+
+class BankMatching(Matching, Placement):
+    """A matching question in the bank."""
+
+
+class BankCloze(Cloze, Placement):
+    """A cloze question in the bank."""
+
+
+class BankOpen(OpenResponse, Placement):
+    """A teacher-marked question in the bank."""
+
+
+BankQuestion = Annotated[
+    BankSingle
+    | BankMultiple
+    | BankTrueFalse
+    | BankShort
+    | BankNumeric
+    | BankOrdering
+    | BankMatching
+    | BankCloze
+    | BankOpen,
+    Field(discriminator="type"),
+]
+
+
+class BankObjective(BaseModel):
+    """A learning objective of a topic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    text: str = Field(description="'Students can …'")
+
+
+class BankTopic(BaseModel):
+    """A topic and its quiz."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    title: str = Field(description="the topic's title")
+    objectives: list[BankObjective] = Field(description="the topic's learning objectives")
+    quiz: list[str] = Field(description="ids of the questions of its quiz, in order (hand-written, then generated)")
+
+
+class Bank(BaseModel):
+    """primer's JSON question bank (`primer export --format json`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="primer question bank")
+
+    format: Literal["primer-bank"] = Field(description="always 'primer-bank'")
+    version: Literal[1] = Field(description="the version of this format")
+    title: str = Field(description="the lesson's title")
+    language: str = Field(description="the lesson's BCP 47 language tag")
+    licence: str = Field(description="the licence of the content")
+    topics: list[BankTopic] = Field(description="the topics in lesson order")
+    questions: list[BankQuestion] = Field(description="every question, hand-written and generated, sorted by id")
+
+
+def build_bank(lib: Library, derived: Derived) -> Bank:
+    """The whole bank as a validated model."""
+    questions: list[dict[str, Any]] = []
+    for qid, question in bank(lib, derived).items():
+        questions.append(
+            {
+                **question.model_dump(mode="json"),
+                "topics": derived.question_topics.get(qid, []),
+                "generated": qid in derived.generated,
+                "generated_from": derived.generated_from.get(qid, []),
+            }
+        )
+    topics = [
+        {
+            "id": topic.id,
+            "title": topic.title,
+            "objectives": [o.model_dump(mode="json") for o in topic.objectives],
+            "quiz": [q.id for q in derived.quizzes.get(topic.id, [])],
+        }
+        for topic in lib.topics_in_order()
+    ]
+    return Bank.model_validate(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "title": lib.site.title,
+            "language": lib.site.language,
+            "licence": lib.site.licence,
+            "topics": topics,
+            "questions": questions,
+        }
+    )
+
+
+def bank_json(lib: Library, derived: Derived) -> str:
+    """The bank as JSON text: keys sorted, two-space indents, UTF-8, a final newline."""
+    data = build_bank(lib, derived).model_dump(mode="json")
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def bank_schema() -> dict[str, Any]:
+    """The JSON Schema of the bank."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "bank.schema.json",
+        **Bank.model_json_schema(mode="serialization"),
+    }

@@ -1,0 +1,334 @@
+"""Generated questions: the same models as hand-written ones, deterministic, with stable ids,
+attached by relevance, and under the author's control per topic (tests/data/bank)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from pydantic import TypeAdapter
+
+from primer.build import CheckResult, check
+from primer.content.models import Ordering as OrderingQuestion
+from primer.content.models import Question, QuestionBase, SingleChoice, TrueFalse
+from primer.quiz.generate import term_names
+from primer.quiz.scoring import normalise
+
+Invoke = Callable[..., Result]
+BANK = Path(__file__).resolve().parent / "data" / "bank"
+QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    """A fresh copy of the quiz-engine content tree."""
+    target = tmp_path / "content"
+    shutil.copytree(BANK, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _generated(result: CheckResult, topic: str | None = None) -> list[QuestionBase]:
+    derived = result.derived
+    if topic is None:
+        return list(derived.generated.values())
+    return [q for q in derived.quizzes[topic] if q.id.startswith("gen-")]
+
+
+def _kind(question: QuestionBase) -> str:
+    return question.id.split("-")[1]
+
+
+def test_every_generator_contributes_on_the_bank_tree() -> None:
+    result = check(BANK)
+    assert result.warnings == []
+    kinds = {_kind(q) for q in _generated(result)}
+    assert kinds == {"term", "acronym", "order", "first", "claim", "wording", "framing"}
+
+
+def test_generated_questions_are_validated_models_that_name_their_sources() -> None:
+    result = check(BANK)
+    lib, derived = result.library, result.derived
+    for qid, question in derived.generated.items():
+        assert qid.startswith("gen-") and question.id == qid
+        assert QUESTION.validate_python(question.model_dump()) == question, "the same rules as hand-written ones"
+        assert not question.tests.empty()
+        assert derived.generated_from[qid], f"{qid} lists what it was generated from"
+        for ref in derived.generated_from[qid]:
+            kind, _, item = ref.partition(":")
+            table = {"term": lib.terms, "event": lib.events, "point": lib.points, "source": lib.sources}[kind]
+            assert item in table
+        first_topic = derived.question_topics[qid][0]
+        assert lib.objective_topic[question.objective] == first_topic
+        assert "generated" in question.tags
+
+
+def test_quizzes_hold_hand_written_questions_first() -> None:
+    result = check(BANK)
+    for topic in result.library.topics_in_order():
+        quiz = [q.id for q in result.derived.quizzes[topic.id]]
+        assert quiz[: len(topic.questions)] == topic.questions
+        assert all(qid.startswith("gen-") for qid in quiz[len(topic.questions) :])
+        assert len(quiz) - len(topic.questions) <= topic.generate.max
+
+
+def test_generated_questions_do_not_repeat_what_hand_written_ones_test() -> None:
+    result = check(BANK)
+    lib = result.library
+    for topic in lib.topics_in_order():
+        tested = {
+            (kind, item)
+            for qid in topic.questions
+            for kind in ("points", "terms", "events")
+            for item in getattr(lib.questions[qid].tests, kind)
+        }
+        for question in _generated(result, topic.id):
+            mine = {(k, i) for k in ("points", "terms", "events") for i in getattr(question.tests, k)}
+            assert not mine <= tested, f"{question.id} only tests what {topic.id}'s own questions test"
+
+
+def test_two_runs_give_the_same_questions() -> None:
+    one, two = check(BANK).derived, check(BANK).derived
+    assert {k: q.model_dump() for k, q in one.generated.items()} == {
+        k: q.model_dump() for k, q in two.generated.items()
+    }
+    assert {t: [q.id for q in quiz] for t, quiz in one.quizzes.items()} == {
+        t: [q.id for q in quiz] for t, quiz in two.quizzes.items()
+    }
+
+
+def test_the_export_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
+    """Separate processes with different PYTHONHASHSEED: set and dict order must not leak in."""
+    outputs = []
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = tmp_path / f"bank-{hash_seed}.json"
+        command = [
+            sys.executable,
+            "-m",
+            "primer",
+            "export",
+            "--format",
+            "json",
+            "--content",
+            str(BANK),
+            "--out",
+            str(out),
+        ]
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_ids_stay_when_unrelated_content_changes(bank: Path) -> None:
+    before = {q.id: q.model_dump() for q in _generated(check(bank))}
+    with (bank / "glossary.yaml").open("a", encoding="utf-8") as glossary:
+        glossary.write(
+            "  - {id: treaty, term: treaty, category: law, definition: A treaty is a written deal between countries.}\n"
+        )
+    with (bank / "timeline.yaml").open("a", encoding="utf-8") as timeline:
+        timeline.write(
+            "  - {id: unrelated, date: '1999', title: Something unrelated, text: It happened., basis: Records.}\n"
+        )
+    _edit(
+        bank / "sources" / "beta.yaml",
+        "  - id: b-pact-signed\n",
+        "  - id: b-extra\n    text: An extra point.\n"
+        "    paragraphs: [1]\n    kind: fact\n    status: accurate\n  - id: b-pact-signed\n",
+    )
+    after = {q.id: q.model_dump() for q in _generated(check(bank))}
+    assert after == before
+
+
+def test_rewording_keeps_a_questions_id(bank: Path) -> None:
+    before = {q.id for q in _generated(check(bank))}
+    _edit(
+        bank / "sources" / "alpha.yaml",
+        "Tests succeed often, but no system stops every missile.",
+        "Many tests succeed, yet no defense stops every missile.",
+    )
+    result = check(bank)
+    after = {q.id for q in _generated(result)}
+    assert after == before
+    claims = [q for q in _generated(result) if "a-shield-perfect" in q.tests.points and _kind(q) == "claim"]
+    assert claims and "yet no defense stops every missile" in claims[0].explanation
+
+
+def test_an_excluded_question_leaves_that_quiz(bank: Path) -> None:
+    first = _generated(check(bank), "radars")[0]
+    _edit(bank / "topics" / "radars.yaml", "questions: [", f"generate:\n  exclude: [{first.id}]\nquestions: [")
+    result = check(bank)
+    assert result.warnings == []
+    assert first.id not in [q.id for q in _generated(result, "radars")]
+
+
+def test_excluding_an_unknown_id_warns_at_its_line(bank: Path, cli: Invoke) -> None:
+    _edit(bank / "topics" / "radars.yaml", "questions: [", "generate:\n  exclude: [gen-term-0000000000]\nquestions: [")
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 0
+    assert (
+        "content/topics/radars.yaml:26:13: warning: no generated question 'gen-term-0000000000' is offered to this "
+        "topic — remove it from exclude:"
+    ) in result.stderr
+    assert cli("check", "--strict", "--content", bank).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "kinds"),
+    [
+        ("glossary", {"term", "acronym"}),
+        ("timeline", {"order", "first"}),
+        ("points", {"claim"}),
+        ("framing", {"wording", "framing"}),
+    ],
+)
+def test_a_generator_can_be_turned_off_per_topic(bank: Path, setting: str, kinds: set[str]) -> None:
+    on = {_kind(q) for q in _generated(check(bank), "radars")}
+    assert on & kinds, f"the {setting} generator offers radars something"
+    _edit(bank / "topics" / "radars.yaml", "questions: [", f"generate:\n  {setting}: false\nquestions: [")
+    result = check(bank)
+    assert not {_kind(q) for q in _generated(result, "radars")} & kinds
+    assert {_kind(q) for q in _generated(result, "framing")} & kinds or setting in ("timeline",), "others keep theirs"
+
+
+@pytest.mark.parametrize("most", [0, 2])
+def test_max_caps_the_generated_questions(bank: Path, most: int) -> None:
+    _edit(bank / "topics" / "radars.yaml", "questions: [", f"generate:\n  max: {most}\nquestions: [")
+    assert len(_generated(check(bank), "radars")) == most
+
+
+def test_the_objective_can_be_set(bank: Path) -> None:
+    _edit(bank / "topics" / "radars.yaml", "questions: [", "generate:\n  objective: radars-order\nquestions: [")
+    result = check(bank)
+    own = [q for q in _generated(result, "radars") if result.derived.question_topics[q.id][0] == "radars"]
+    assert own and {q.objective for q in own} == {"radars-order"}
+
+
+def test_default_objectives_fit_the_kind_of_question() -> None:
+    result = check(BANK)
+    for question in _generated(result, "radars"):
+        if result.derived.question_topics[question.id][0] != "radars":
+            continue
+        expected = {"order": "radars-order", "first": "radars-order", "claim": "radars-check"}.get(_kind(question))
+        if expected:
+            assert question.objective == expected, question.id
+
+
+def test_term_questions_draw_wrong_options_from_the_same_category() -> None:
+    result = check(BANK)
+    lib = result.library
+    by_text: dict[str, set[str]] = {}
+    for term in lib.terms.values():
+        for name in term_names(term):
+            by_text.setdefault(normalise(name), set()).add(term.category)
+    checked = 0
+    for question in _generated(result):
+        if _kind(question) not in ("term", "acronym"):
+            continue
+        assert isinstance(question, SingleChoice)
+        term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
+        own = {normalise(n) for n in term_names(term)}
+        for choice in question.choices:
+            if choice.correct:
+                continue
+            assert normalise(choice.text) not in own, "never the term's own name, alias or expansion"
+            if normalise(choice.text) in by_text:
+                assert by_text[normalise(choice.text)] == {term.category}
+            checked += 1
+    assert checked >= 2
+
+
+def test_acronym_questions() -> None:
+    result = check(BANK)
+    lib = result.library
+    acronyms = [q for q in _generated(result) if _kind(q) == "acronym"]
+    assert acronyms
+    expansions = {t.expansion for t in lib.terms.values() if t.category == "system" and t.expansion}
+    for question in acronyms:
+        assert isinstance(question, SingleChoice)
+        term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
+        assert question.stem == f"What does **{term.term}** stand for?"
+        assert [c.text for c in question.choices if c.correct] == [term.expansion]
+        assert {c.text for c in question.choices} <= expansions
+        assert len(question.choices) == 3
+
+
+def test_definition_questions_hide_the_term() -> None:
+    result = check(BANK)
+    lib = result.library
+    for question in _generated(result):
+        if _kind(question) != "term":
+            continue
+        term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
+        assert isinstance(question, SingleChoice)
+        shown = question.stem.split("\n", 1)[-1] if "describe?" in question.stem else ""
+        shown += " ".join(c.text for c in question.choices if "…" in c.text)
+        for name in term_names(term):
+            assert f" {name.lower()} " not in f" {shown.lower()} ", f"{question.id} gives '{name}' away"
+
+
+def test_timeline_questions_are_in_date_order() -> None:
+    result = check(BANK)
+    lib = result.library
+    for question in _generated(result):
+        events = [lib.events[e] for e in question.tests.events]
+        if isinstance(question, OrderingQuestion):
+            assert 3 <= len(question.items) <= 5
+            assert question.items == [e.title for e in events]
+            for earlier, later in itertools.pairwise(events):
+                assert earlier.date.last < later.date.first, "no two dates may overlap"
+        elif _kind(question) == "first":
+            assert isinstance(question, SingleChoice)
+            earliest = min(events, key=lambda e: e.date.sort_key())
+            assert [c.text for c in question.choices if c.correct] == [earliest.title]
+
+
+def test_claim_questions_carry_the_correction() -> None:
+    result = check(BANK)
+    lib = result.library
+    claims = [q for q in _generated(result) if _kind(q) == "claim"]
+    assert claims
+    for question in claims:
+        assert isinstance(question, TrueFalse)
+        (point_id,) = question.tests.points
+        point = lib.points[point_id]
+        assert point.status in ("wrong", "partly-accurate")
+        assert question.answer is False
+        assert point.correction and point.correction in question.explanation
+        assert lib.source_of(point_id).short in question.stem
+
+
+def test_framing_questions_ask_which_article() -> None:
+    result = check(BANK)
+    wording = [q for q in _generated(result) if _kind(q) in ("wording", "framing")]
+    assert wording
+    for question in wording:
+        assert isinstance(question, SingleChoice)
+        assert sorted(c.text for c in question.choices) == ["Article A", "Article B"]
+
+
+def test_terms_link_back_to_topics_that_mention_them() -> None:
+    derived = check(BANK).derived
+    assert derived.term_topics["kamd"] == ["radars", "framing"], "mentioned by name, not linked"
+    assert derived.term_topics["radar"] == ["radars", "framing"]
+    assert "usfk" not in derived.term_topics
+
+
+def test_point_questions_include_generated_ones() -> None:
+    derived = check(BANK).derived
+    generated = [qid for qid in derived.point_questions["a-shield-perfect"] if qid.startswith("gen-")]
+    assert generated

@@ -1,0 +1,206 @@
+"""Lint: questions that give their answer away are warnings at their line; --strict fails on them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from primer.build import check
+from primer.quiz.lint import correct_markedly_longest, similar
+
+Invoke = Callable[..., Result]
+BANK = Path(__file__).resolve().parent / "data" / "bank"
+
+TAIL = """\
+    explanation: Because.
+    difficulty: 1
+    objective: radars-check
+    tests: {points: [a-radar-north]}
+"""
+
+BAD = (
+    """\
+questions:
+  - id: above
+    type: single
+    stem: Which site came first?
+    choices:
+      - {text: Shariki, correct: true, feedback: Right.}
+      - {text: Kyogamisaki, feedback: No.}
+      - {text: All of the above, feedback: No.}
+"""
+    + TAIL
+    + """\
+  - id: longest
+    type: single
+    stem: What does a radar do?
+    choices:
+      - {text: It shoots missiles, feedback: No.}
+      - {text: It finds objects far away by bouncing radio waves off them, correct: true, feedback: Right.}
+      - {text: It jams signals, feedback: No.}
+"""
+    + TAIL
+    + """\
+  - id: repeats
+    type: multiple
+    stem: Which of these are sensors?
+    choices:
+      - {text: A radar, correct: true, feedback: Yes.}
+      - {text: A satellite, correct: true, feedback: Yes.}
+      - {text: A radar., feedback: No.}
+"""
+    + TAIL
+    + """\
+  - id: near-one
+    type: true-false
+    stem: The first radar was placed in the north of the country in 2006.
+    answer: true
+    feedback_true: Right.
+    feedback_false: No.
+"""
+    + TAIL
+    + """\
+  - id: near-two
+    type: true-false
+    stem: The first radar was put in the north of the country in 2006.
+    answer: true
+    feedback_true: Right.
+    feedback_false: No.
+"""
+    + TAIL
+    + """\
+  - id: python-pattern
+    type: short
+    stem: Where was the first radar?
+    accept: [north, '...']
+    pattern: '(?P<where>north)'
+"""
+    + TAIL
+    + """\
+  - id: numbers-differ
+    type: matching
+    stem: Match each resolution to its year.
+    pairs:
+      - {left: Resolution 2375, right: 'September 2017'}
+      - {left: Resolution 2397, right: 'December 2017'}
+"""
+    + TAIL
+)
+
+EXPECTED = [
+    "content/questions/lint.yaml:8:16: warning: the option “All of the above” lets students answer by elimination",
+    "content/questions/lint.yaml:18:16: warning: the right option is much the longest (58 characters against 16 on "
+    "average), which gives it away — shorten it, or give the wrong options as much detail",
+    "content/questions/lint.yaml:30:16: warning: this option repeats option 1 (“A radar”) — reword one of them",
+    "content/questions/lint.yaml:47:11: warning: this question nearly repeats 'near-one' "
+    "(content/questions/lint.yaml:35) — merge the two, or make them ask different things",
+    "content/questions/lint.yaml:58:21: warning: the accepted answer “...” is empty once punctuation is ignored",
+    "content/questions/lint.yaml:59:14: warning: the pattern uses Python's named groups (?P<name>…), which the quiz "
+    "page's JavaScript does not understand",
+]
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    """A fresh copy of the quiz-engine content tree (whose own questions pass lint)."""
+    target = tmp_path / "content"
+    shutil.copytree(BANK, target)
+    return target
+
+
+@pytest.fixture
+def linted(bank: Path) -> Path:
+    (bank / "questions" / "lint.yaml").write_text(BAD, encoding="utf-8")
+    return bank
+
+
+def test_lint_warnings_are_at_their_lines(linted: Path, cli: Invoke) -> None:
+    result = cli("check", "--content", linted)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    for expected in EXPECTED:
+        assert any(line.startswith(expected) for line in lines), f"missing {expected!r} in:\n{result.stderr}"
+    assert all(" — " in line for line in lines)
+    assert not [line for line in lines if ":68:" in line or ":69:" in line], (
+        "texts that differ in their numbers are not near-duplicates"
+    )
+
+
+def test_strict_fails_on_lint_warnings(linted: Path, cli: Invoke) -> None:
+    result = cli("check", "--strict", "--content", linted)
+    assert result.exit_code == 1
+    assert "content/questions/lint.yaml:8:16: the option “All of the above”" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
+
+
+def _bunched(count: int) -> str:
+    text = "questions:\n"
+    for i in range(count):
+        text += (
+            f"  - id: pos-{i}\n    type: single\n    stem: Question number {i} about a different thing {i * 7}?\n"
+            "    choices:\n"
+            f"      - {{text: Right {i}, correct: true, feedback: Yes.}}\n"
+            f"      - {{text: Wrong {i}, feedback: No.}}\n"
+            f"      - {{text: Other {i}, feedback: No.}}\n" + TAIL
+        )
+    return text
+
+
+def test_right_answers_bunched_in_one_position(bank: Path, cli: Invoke) -> None:
+    (bank / "questions" / "bunched.yaml").write_text(_bunched(6), encoding="utf-8")
+    result = cli("check", "--content", bank)
+    warnings = [line for line in result.stderr.splitlines() if "are option 1" in line]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith(
+        "content/questions/bank.yaml:27:7: warning: 7 of the 9 right answers of the hand-written choice questions "
+        "are option 1 (chance would put about 3 there), so students can guess it — "
+    )
+    assert warnings[0].endswith(
+        "move the right answer to another position in some of: pos-0, pos-1, pos-2, pos-3, pos-4, pos-5, q-multiple"
+    )
+
+
+def test_a_few_questions_are_not_called_bunched(bank: Path, cli: Invoke) -> None:
+    (bank / "questions" / "bunched.yaml").write_text(_bunched(1), encoding="utf-8")
+    result = cli("check", "--content", bank)
+    assert "are option" not in result.stderr
+
+
+def test_a_generated_question_is_reported_at_its_topic(bank: Path, cli: Invoke) -> None:
+    content = bank
+    order = next(q for q in check(content).derived.quizzes["radars"] if q.id.startswith("gen-order-"))
+    (content / "questions" / "extra.yaml").write_text(
+        "questions:\n  - id: q-order-again\n    type: ordering\n    stem: Put these events in order, earliest first!\n"
+        "    items: [The first radar, The pact, The THAAD decision]\n    explanation: 2006, 2014, 2016.\n"
+        "    difficulty: 1\n    objective: radars-order\n"
+        "    tests: {events: [first-radar, pact-signed, thaad-decision]}\n",
+        encoding="utf-8",
+    )
+    topic = content / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("q-numeric]", "q-numeric, q-order-again]"))
+    result = cli("check", "--content", content)
+    assert (
+        f"content/topics/radars.yaml:25:12: warning: generated question '{order.id}': this question nearly repeats "
+        f"'q-order-again' (content/questions/extra.yaml:2) — leave it out with generate: exclude: [{order.id}], or "
+        "merge the two"
+    ) in result.stderr
+
+
+def test_the_shipped_kinds_of_generated_question_pass_lint() -> None:
+    result = check(BANK)
+    assert result.warnings == []
+
+
+def test_similarity_rules() -> None:
+    assert similar("A radar", "a radar.")
+    assert similar("The radar sees far", "The radar sees far!")
+    assert not similar("Resolution 2375 (2017)", "Resolution 2397 (2017)")
+    assert not similar("radar", "satellite")
+    assert correct_markedly_longest("x" * 60, ["y" * 10, "z" * 20])
+    assert not correct_markedly_longest("x" * 25, ["y" * 10, "z" * 10]), "1.5 times but not 20 characters more"
+    assert not correct_markedly_longest("x" * 60, ["y" * 50, "z" * 70]), "not the longest"
+    assert not correct_markedly_longest("x" * 60, [])

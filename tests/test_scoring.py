@@ -1,0 +1,84 @@
+"""Scoring follows the shared vectors in tests/data/scoring-cases.json (the page's JavaScript is
+tested against the same file), and every type has right and wrong cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+
+from primer.content.models import QUESTION_TYPES, Question, QuestionBase
+from primer.quiz import scoring
+from primer.quiz.scoring import normalise, right_response, same_answer, score
+
+CASES_FILE = Path(__file__).resolve().parent / "data" / "scoring-cases.json"
+CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))
+QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
+TYPES = sorted(t.model_fields["type"].annotation.__args__[0] for t in QUESTION_TYPES)  # type: ignore[union-attr]
+
+
+def _question(case: dict[str, Any]) -> QuestionBase:
+    question = QUESTION.validate_python(case["question"])
+    assert isinstance(question, QuestionBase)
+    return question
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_vector(case: dict[str, Any]) -> None:
+    result = score(_question(case), case["response"])
+    assert result.correct == case["correct"]
+    if case["score"] is None:
+        assert result.score is None
+    else:
+        assert result.score == pytest.approx(case["score"], abs=1e-9)
+        assert case["fraction"] == case["score"]
+    assert list(result.parts) == case["parts"]
+
+
+def test_vectors_have_the_documented_shape() -> None:
+    names = [c["name"] for c in CASES]
+    assert len(names) == len(set(names)), "vector names are unique"
+    for case in CASES:
+        assert set(case) == {"name", "question", "response", "correct", "score", "fraction", "parts"}
+        assert case["name"].split(":")[0] == case["question"]["type"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_every_type_is_scored_right_and_wrong(kind: str) -> None:
+    outcomes = {c["correct"] for c in CASES if c["question"]["type"] == kind}
+    assert outcomes == ({None} if kind == "open" else {True, False})
+
+
+def test_every_type_is_documented_in_the_module() -> None:
+    doc = scoring.__doc__ or ""
+    for kind in TYPES:
+        assert f"\n{kind} " in doc, f"document the response shape of '{kind}' questions"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_the_answer_key_scores_full_marks(case: dict[str, Any]) -> None:
+    question = _question(case)
+    result = score(question, right_response(question))
+    if question.type == "open":
+        assert (result.correct, result.score) == (None, None)
+    else:
+        assert (result.correct, result.score) == (True, 1.0)
+
+
+def test_normalise() -> None:
+    assert normalise("  The  U.S.–Japan “alliance”!\t") == "the usjapan alliance"
+    assert normalise("U.S.–Japan", " ") == "u s japan"
+    assert normalise("ＡＢＣ ﬁ Straße") == "abc fi strasse"
+    assert normalise("km²") == "km2"
+    assert normalise("$5 + 3") == "$5 + 3", "symbols are not punctuation"
+
+
+def test_same_answer_accepts_either_reading_of_punctuation() -> None:
+    assert same_answer("US", "U.S.")
+    assert same_answer("high altitude", "High-Altitude")
+    assert same_answer("highaltitude", "High-Altitude")
+    assert not same_answer("...", "...")
+    assert not same_answer("", "")
