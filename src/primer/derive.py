@@ -69,7 +69,10 @@ def derive(lib: Library) -> Derived:
     matcher = TermMatcher(lib.terms.values())
     topics = lib.topics_in_order()
     cites = {topic.id: citations(lib, topic, matcher) for topic in topics}
-    candidates = generate(lib, cites)
+    candidates: dict[str, list[Candidate]] = {}  # by anchor, so that a topic looks only at its own
+    for candidate in generate(lib, cites):
+        for anchor in candidate.anchors:
+            candidates.setdefault(anchor, []).append(candidate)
 
     chosen: dict[str, list[Candidate]] = {}
     elsewhere: set[str] = set()
@@ -116,14 +119,15 @@ def _choose(
     lib: Library,
     topic: Topic,
     cites: dict[str, int],
-    candidates: list[Candidate],
+    candidates: dict[str, list[Candidate]],
     elsewhere: set[str],
     warnings: list[Problem],
 ) -> list[Candidate]:
     """The generated questions that join one topic's quiz, in quiz order; questions already in
     an earlier topic's quiz (`elsewhere`) come after fresh ones of the same relevance."""
     settings = topic.generate
-    offered = {c.id: (c.relevance(cites), c) for c in candidates}
+    nearby = {c.id: c for ref in cites for c in candidates.get(ref, [])}
+    offered = {qid: (c.relevance(cites), c) for qid, c in sorted(nearby.items())}
     offered = {qid: pair for qid, pair in offered.items() if pair[0] > 0}
     origin = lib.origins[("topic", topic.id)]
     for i, qid in enumerate(settings.exclude):

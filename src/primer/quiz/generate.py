@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -39,6 +39,7 @@ CITED = 2
 MENTIONED = 1
 
 _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
+T = TypeVar("T")
 
 _CATEGORY_WORDS = {"flight-phase": "flight phase"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
@@ -131,10 +132,11 @@ class TermMatcher:
         for term in terms:
             for name in term_names(term):
                 exact = not any(ch.islower() for ch in name)
-                self._names.setdefault(name.casefold(), []).append((name, term.id, exact))
-        names = sorted(self._names, key=lambda n: (-len(n), n))
-        alternatives = "|".join(re.escape(n) for n in names)
-        self._pattern = re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w/-])", re.IGNORECASE) if names else None
+                self._names.setdefault(name.lower(), []).append((name, term.id, exact))
+        # One pattern shaped as a trie of the names: the longest name wins at each place, and the
+        # regex engine need not try thousands of alternatives at every character.
+        body = _trie_pattern(sorted(self._names))
+        self._pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if self._names else None
 
     def find(self, text: str) -> set[str]:
         """Ids of the terms whose names occur in `text` (link targets are ignored)."""
@@ -143,10 +145,29 @@ class TermMatcher:
         found: set[str] = set()
         for match in self._pattern.finditer(_LINK_TARGET.sub("]", text)):
             word = match.group(0)
-            for name, term_id, exact in self._names.get(word.casefold(), []):
+            for name, term_id, exact in self._names.get(word.lower(), []):
                 if not exact or word == name:
                     found.add(term_id)
         return found
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regular expression matching exactly `words`, longest first, written as a trie."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        group = f"(?:{'|'.join(branches)})"
+        return group + "?" if "" in node else group
+
+    return build(trie)
 
 
 def term_names(term: Term) -> list[str]:
@@ -188,23 +209,34 @@ def _choices(rng: random.Random, right: tuple[str, str], wrong: Sequence[tuple[s
 
 
 def _pick_distractors(
-    rng: random.Random, right: str, pool: Sequence[tuple[str, str]], want: int = 3
+    rng: random.Random,
+    right: str,
+    pool: Sequence[T],
+    render: Callable[[T], tuple[str, str]],
+    allowed: Callable[[T], bool] = lambda item: True,
+    want: int = 3,
 ) -> list[tuple[str, str]]:
-    """Up to `want` (text, feedback) distractors that neither give the answer away by length nor
-    nearly repeat each other; fewer than 2 means the question cannot be asked."""
-    pool = [p for p in pool if not similar(p[0], right)]
-    best: list[tuple[str, str]] = []
-    for _attempt in range(8):
-        sample = rng.sample(pool, min(want, len(pool)))
-        kept: list[tuple[str, str]] = []
-        for item in sample:
-            if not any(similar(item[0], k[0]) for k in kept):
-                kept.append(item)
-        if len(kept) >= 2 and not correct_markedly_longest(right, [k[0] for k in kept]):
-            return kept
-        if len(kept) > len(best):
-            best = kept
-    return [] if correct_markedly_longest(right, [b[0] for b in best]) else best
+    """Up to `want` (text, feedback) wrong options drawn from `pool` in a seeded order, checked
+    and rendered only when drawn: each is `allowed`, none repeats the right one or another, and
+    together they do not leave the right one markedly the longest. Fewer than 2 means the
+    question cannot be asked."""
+    order = list(pool)
+    rng.shuffle(order)
+    kept: list[tuple[str, str]] = []
+    for item in order:
+        if not allowed(item):
+            continue
+        text, feedback = render(item)
+        if similar(text, right) or any(similar(text, k[0]) for k in kept):
+            continue
+        kept.append((text, feedback))
+        if len(kept) == want:
+            if not correct_markedly_longest(right, [k[0] for k in kept]):
+                return kept
+            kept.remove(min(kept, key=lambda k: len(k[0])))  # look for a longer one instead
+    if len(kept) < 2 or correct_markedly_longest(right, [k[0] for k in kept]):
+        return []
+    return kept
 
 
 def _names_pattern(term: Term) -> re.Pattern[str]:
@@ -212,17 +244,24 @@ def _names_pattern(term: Term) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/-])(?:{'|'.join(re.escape(n) for n in names)})(?![\w/-])", re.IGNORECASE)
 
 
-def _kind_of(a: Term, b: Term) -> bool:
-    """True when `a` may be a kind of `b`: a name or the definition of `a` names `b`
-    ("X-band radar" and "radar"; "The AN/TPY-2 is a US X-band radar …")."""
-    pattern = _names_pattern(b)
-    return any(pattern.search(name) for name in term_names(a)) or bool(pattern.search(a.definition))
+class _Confusion:
+    """Which terms cannot be each other's wrong answer: they share a name, or one may be a kind
+    of the other (a name or the definition of one names the other: "X-band radar" and "radar";
+    "The AN/TPY-2 is a US X-band radar …")."""
 
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._names: dict[str, set[str]] = {}
+        for term in terms:
+            self._patterns[term.id] = _names_pattern(term)
+            self._names[term.id] = {normalise(n) for n in term_names(term)}
 
-def _confusable(a: Term, b: Term) -> bool:
-    """Terms that cannot be each other's wrong answer: they share a name, or one is a kind of the other."""
-    names = {normalise(n) for n in term_names(a)}
-    return any(normalise(n) in names for n in term_names(b)) or _kind_of(a, b) or _kind_of(b, a)
+    def _kind_of(self, a: Term, b: Term) -> bool:
+        pattern = self._patterns[b.id]
+        return any(pattern.search(name) for name in term_names(a)) or bool(pattern.search(a.definition))
+
+    def __call__(self, a: Term, b: Term) -> bool:
+        return bool(self._names[a.id] & self._names[b.id]) or self._kind_of(a, b) or self._kind_of(b, a)
 
 
 def _mask(text: str, term: Term) -> str:
@@ -246,13 +285,14 @@ def _term_questions(lib: Library) -> list[Candidate]:
     by_category: dict[str, list[Term]] = {}
     for term in lib.terms.values():
         by_category.setdefault(term.category, []).append(term)
+    confusable = _Confusion(lib.terms.values())
     found: list[Candidate] = []
     for term in lib.terms.values():
-        others = [t for t in by_category[term.category] if t.id != term.id and not _confusable(term, t)]
-        definition = _definition_question(term, others)
+        others = [t for t in by_category[term.category] if t.id != term.id]
+        definition = _definition_question(term, others, confusable)
         if definition is not None:
             found.append(definition)
-        acronym = _acronym_question(term, others)
+        acronym = _acronym_question(term, others, confusable)
         if acronym is not None:
             found.append(acronym)
     return found
@@ -272,21 +312,28 @@ def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
     )
 
 
-def _definition_question(term: Term, others: list[Term]) -> Candidate | None:
+def _definition_question(term: Term, others: list[Term], confusable: _Confusion) -> Candidate | None:
     """Term → which definition, or definition → which term; the seed picks the direction."""
     rng = random.Random(seed("definition", term.id))
     name = md_escape(term.term)
+    render: Callable[[Term], tuple[str, str]]
     if rng.random() < 0.5:
         right = (_mask(first_sentence(term.definition), term), f"Right: this describes {term.term}.")
-        pool = [(_mask(first_sentence(t.definition), t), f"No: that describes {t.term}.") for t in others]
+
+        def render(t: Term) -> tuple[str, str]:
+            return _mask(first_sentence(t.definition), t), f"No: that describes {t.term}."
+
         stem = f"Which of these describes **{name}**?"
         difficulty = 2
     else:
         right = (term.term, f"Right: the definition describes {term.term}.")
-        pool = [(t.term, f"No: {t.term} is another {_category(t)}. {first_sentence(t.definition)}") for t in others]
+
+        def render(t: Term) -> tuple[str, str]:
+            return t.term, f"No: {t.term} is another {_category(t)}. {first_sentence(t.definition)}"
+
         stem = f"Which {_category(term)} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
         difficulty = 1
-    wrong = _pick_distractors(rng, right[0], pool)
+    wrong = _pick_distractors(rng, right[0], others, render, lambda t: not confusable(term, t))
     if len(wrong) < 2:
         return None
     return _term_candidate(
@@ -302,14 +349,20 @@ def _definition_question(term: Term, others: list[Term]) -> Candidate | None:
     )
 
 
-def _acronym_question(term: Term, others: list[Term]) -> Candidate | None:
+def _acronym_question(term: Term, others: list[Term], confusable: _Confusion) -> Candidate | None:
     """What an acronym stands for; the wrong options are other expansions of the same category."""
     if not term.expansion:
         return None
     rng = random.Random(seed("acronym", term.id))
     right = (term.expansion, f"Right: {term.term} stands for {term.expansion}.")
-    pool = [(t.expansion, f"No: {t.expansion} is what {t.term} stands for.") for t in others if t.expansion]
-    wrong = _pick_distractors(rng, right[0], pool)
+    pool = [t for t in others if t.expansion]
+    wrong = _pick_distractors(
+        rng,
+        right[0],
+        pool,
+        lambda t: (str(t.expansion), f"No: {t.expansion} is what {t.term} stands for."),
+        lambda t: not confusable(term, t),
+    )
     if len(wrong) < 2:
         return None
     return _term_candidate(

@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # derive imports the generators, which import this module
 NEAR = 0.9
 #: the lengths of two texts whose ratio can reach NEAR differ by at most this factor.
 _LENGTH_FACTOR = (2 - NEAR) / NEAR
+#: how many of a stem's rarest words index it for the near-duplicate search.
+_RARE_WORDS = 4
 
 _NUMBER = re.compile(r"\d+")
 _ABOVE = re.compile(
@@ -68,23 +70,22 @@ def _norm(text: str) -> str:
     return normalise(text)
 
 
-def ratio(a: str, b: str) -> float:
-    """How alike two texts are once normalised, from 0 to 1 (difflib's ratio)."""
-    a, b = _norm(a), _norm(b)
+def _near(a: str, b: str) -> bool:
+    """`similar` for texts already normalised."""
     if a == b:
-        return 1.0
+        return True
+    if _NUMBER.findall(a) != _NUMBER.findall(b):
+        return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < NEAR or matcher.quick_ratio() < NEAR:
-        return 0.0  # an upper bound already below the threshold: the exact ratio does not matter
-    return matcher.ratio()
+    # real_quick_ratio and quick_ratio are cheap upper bounds of ratio: below NEAR, ratio is too
+    return matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR
 
 
 def similar(a: str, b: str) -> bool:
-    """True when two texts repeat or nearly repeat each other. Texts whose numbers differ are
-    never near-duplicates: "Resolution 2375" and "Resolution 2397" name different things."""
-    if _NUMBER.findall(_norm(a)) != _NUMBER.findall(_norm(b)):
-        return False
-    return ratio(a, b) >= NEAR
+    """True when two texts repeat or nearly repeat each other (difflib ratio of the normalised
+    texts at least 0.9). Texts whose numbers differ are never near-duplicates: "Resolution 2375"
+    and "Resolution 2397" name different things."""
+    return _near(_norm(a), _norm(b))
 
 
 def correct_markedly_longest(correct: str, others: list[str]) -> bool:
@@ -198,23 +199,36 @@ class _Linter:
                 )
 
     def near_duplicates(self, bank: dict[str, QuestionBase]) -> None:
-        """Pairs of questions whose stems nearly repeat each other (compared by length window)."""
-        stems = sorted((len(_norm(q.stem)), qid) for qid, q in bank.items())
-        for i, (length, qid) in enumerate(stems):
-            for other_length, other in stems[i + 1 :]:
-                if other_length > length * _LENGTH_FACTOR + 1:
-                    break
-                if qid.startswith("gen-") and other.startswith("gen-"):
-                    continue
-                if not similar(bank[qid].stem, bank[other].stem):
-                    continue
-                first, second = self.ordered(qid, other)
-                self.warn(
-                    second,
-                    ("stem",),
-                    f"this question nearly repeats '{first}' ({self.describe(first)})",
-                    "merge the two, or make them ask different things",
-                )
+        """Pairs of questions whose stems nearly repeat each other.
+
+        Comparing every pair would grow with the square of the bank, so each stem is compared
+        only with stems that share one of its rarer words (two near-duplicates share nearly all
+        their words) and whose length could give the ratio."""
+        stems = {qid: _norm(q.stem) for qid, q in bank.items()}
+        words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
+        frequency = Counter(word for found in words.values() for word in found)
+        index: dict[str, list[str]] = {}
+        for qid, found in words.items():
+            for word in sorted(found, key=lambda w: (frequency[w], w))[:_RARE_WORDS]:
+                index.setdefault(word, []).append(qid)
+        pairs = {
+            (a, b) if a < b else (b, a)
+            for bucket in index.values()
+            for i, a in enumerate(bucket)
+            for b in bucket[i + 1 :]
+            if not (a.startswith("gen-") and b.startswith("gen-"))
+        }
+        for a, b in sorted(pairs):
+            short, long = sorted((len(stems[a]), len(stems[b])))
+            if long > short * _LENGTH_FACTOR + 1 or not _near(stems[a], stems[b]):
+                continue
+            first, second = self.ordered(a, b)
+            self.warn(
+                second,
+                ("stem",),
+                f"this question nearly repeats '{first}' ({self.describe(first)})",
+                "merge the two, or make them ask different things",
+            )
 
     def ordered(self, a: str, b: str) -> tuple[str, str]:
         """The two ids with the one to report on second: a generated one, else the later in the files."""
