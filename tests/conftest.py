@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from primer.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-MINI = Path(__file__).resolve().parent / "data" / "mini"
+from tools import MINI, Invoke
 
 
 @pytest.fixture
@@ -21,9 +18,6 @@ def mini(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(MINI, target)
     return target
-
-
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture

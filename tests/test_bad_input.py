@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from tools import Invoke
 
 SITE_OK = (Path(__file__).parent / "data" / "mini" / "site.yaml").read_text(encoding="utf-8")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from tools import Invoke
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -7,11 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import MINI, ROOT
 from primer.content.load import load_file
 from primer.content.models import KINDS
 from primer.errors import Problem
 from primer.schema import schema_files, schema_for
+from tools import MINI, ROOT
 
 CONTENT = ROOT / "content"
 

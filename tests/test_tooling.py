@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from tools import ROOT
 
 
 @pytest.mark.parametrize(

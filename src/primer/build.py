@@ -57,7 +57,7 @@ def build(content: Path, out: Path, *, strict: bool = False) -> tuple[CheckResul
     result = check(content, strict=strict)
     env = make_env(content / "templates")
     output = Output()
-    build_site(result.library, env, output)
+    build_site(result.library, result.derived, env, output)
     output.commit(out, epoch=source_date_epoch())
     return result, output
 

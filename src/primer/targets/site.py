@@ -1,16 +1,24 @@
-"""The site target: Library → HTML pages and static assets."""
+"""The site target: Library + Derived → HTML pages, the search index, and static assets."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment
+from markupsafe import Markup
 
-from primer.content.library import Library
+from primer.content.library import LINK, Library
+from primer.content.models import QuestionBase, Refs, Topic
+from primer.derive import Derived
 from primer.render import markdown
+from primer.render.glossary import GlossaryLinker
 from primer.render.urls import PAGES, item_path, relative
 from primer.write import Output
 
@@ -18,9 +26,14 @@ NAV = [
     ("Home", PAGES["home"]),
     ("Topics", PAGES["topics"]),
     ("Sources", PAGES["sources"]),
+    ("Compare", PAGES["compare"]),
     ("Glossary", PAGES["glossary"]),
     ("Timeline", PAGES["timeline"]),
     ("Actors", PAGES["actors"]),
+    ("Places", PAGES["places"]),
+    ("Teachers", PAGES["teacher"]),
+    ("Search", PAGES["search"]),
+    ("About", PAGES["about"]),
 ]
 
 STATUS_LABELS = {
@@ -29,6 +42,21 @@ STATUS_LABELS = {
     "wrong": "Wrong",
     "unverified": "Unverified",
 }
+
+TYPE_LABELS = {
+    "single": "Choose one answer",
+    "multiple": "Choose all that apply",
+    "true-false": "True or false",
+    "short": "Type a short answer",
+    "numeric": "Type a number",
+    "ordering": "Put in order",
+    "matching": "Match each item",
+    "cloze": "Fill in the blanks",
+    "open": "Write an answer (marked by your teacher)",
+}
+
+#: How many questions the "check your understanding" box on a topic page shows.
+CHECK_QUESTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -41,95 +69,354 @@ class Page:
     context: dict[str, Any]
 
 
+def shuffled_order(question_id: str, count: int) -> list[int]:
+    """A fixed, seeded shuffle of range(count) that differs from the identity when it can."""
+    seed = int.from_bytes(hashlib.sha256(question_id.encode()).digest()[:8], "big")
+    order = list(range(count))
+    rng = random.Random(seed)
+    for _ in range(8):
+        rng.shuffle(order)
+        if order != sorted(order):
+            break
+    return order
+
+
 class SiteRenderer:
     """Renders pages of one Library with links relative to each page."""
 
-    def __init__(self, lib: Library, env: Environment) -> None:
+    def __init__(self, lib: Library, derived: Derived, env: Environment) -> None:
         self.lib = lib
+        self.derived = derived
         self.env = env
+        self.linker = GlossaryLinker(lib.terms)
+        self.question_topic = {q.id: tid for tid, quiz in derived.quizzes.items() for q in quiz}
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
         owner = None
         if kind == "point":
             owner = self.lib.point_source[item_id]
+        elif kind == "question":
+            owner = self.question_topic[item_id]
         return item_path(kind, item_id, owner=owner)
 
-    def resolver(self, page: str) -> markdown.Resolver:
-        """A Markdown link resolver for content links on `page`."""
+    def refs(self, refs: Refs) -> list[tuple[str, str]]:
+        """(label, site path) for each reference, for 'rests on' lists."""
+        found = []
+        for pid in refs.points:
+            point = self.lib.points[pid]
+            where = f"{self.lib.source_of(pid).short}, ¶{', '.join(map(str, point.paragraphs))}"
+            found.append((f"{where}: {_clip(point.text, 90)}", self.url("point", pid)))
+        for tid in refs.terms:
+            found.append((f"Glossary: {self.lib.terms[tid].term}", self.url("term", tid)))
+        for eid in refs.events:
+            event = self.lib.events[eid]
+            found.append((f"Timeline: {event.date.human()}, {event.title}", self.url("event", eid)))
+        return found
 
-        def resolve(kind: str, item_id: str) -> str | None:
-            tables: dict[str, dict[str, Any]] = {
-                "point": self.lib.points,
-                "term": self.lib.terms,
-                "event": self.lib.events,
-                "source": self.lib.sources,
-                "topic": self.lib.topics,
-                "actor": self.lib.actors,
-                "place": self.lib.places,
-            }
-            if item_id not in tables.get(kind, {}):
-                return None
-            return relative(page, self.url(kind, item_id))
+    def quiz_topics(self, question_ids: list[str]) -> list[str]:
+        """The topics whose quizzes hold any of these questions, in topic order."""
+        wanted = {self.question_topic[q] for q in question_ids if q in self.question_topic}
+        return [t.id for t in self.lib.topics_in_order() if t.id in wanted]
 
-        return resolve
+    def shared_points(self, topic: Topic) -> dict[str, list[str]]:
+        """Source id → the points of that source the topic cites (sections and perspectives)."""
+        cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
+        cited += [p for perspective in topic.perspectives for p in perspective.points]
+        found: dict[str, list[str]] = {}
+        for pid in dict.fromkeys(cited):
+            if pid in self.lib.points:
+                found.setdefault(self.lib.point_source[pid], []).append(pid)
+        return dict(sorted(found.items()))
 
     def render(self, page: Page) -> str:
         """Render one page to HTML text."""
+        seen: set[str] = set()
+        here = page.path
+
+        def resolve(kind: str, item_id: str) -> str | None:
+            return relative(here, self.url(kind, item_id))
+
+        def gloss(text: str) -> Markup:
+            return self.linker.link(text, seen, lambda term_id: relative(here, item_path("term", term_id)))
+
+        def md(text: str, inline: bool = False, link_terms: bool = True) -> Markup:
+            return Markup(markdown.render(text, resolve, inline=inline, gloss=gloss if link_terms else None))
+
         template = self.env.get_template(page.template)
-        md = partial(markdown.render, resolve=self.resolver(page.path))
         return template.render(
             site=self.lib.site,
             lib=self.lib,
+            derived=self.derived,
             title=page.title,
-            path=page.path,
+            path=here,
             nav=NAV,
-            link=partial(relative, page.path),
+            link=partial(relative, here),
             url=self.url,
+            refs=self.refs,
             md=md,
-            md_inline=partial(md, inline=True),
+            gloss=gloss,
             status_labels=STATUS_LABELS,
+            type_labels=TYPE_LABELS,
+            shuffled=shuffled_order,
+            qdata=question_json,
+            quiz_topics=self.quiz_topics,
+            shared_points=self.shared_points,
             **page.context,
         )
 
 
-def pages(lib: Library) -> list[Page]:
+#: What the quiz script does not need: it reads stems and explanations from the page itself.
+_NOT_FOR_SCRIPT = {"stem", "explanation", "tests", "tags", "objective", "difficulty"}
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def question_json(question: QuestionBase) -> str:
+    """The data the quiz script scores with: the question's YAML shape, less what the page shows anyway."""
+    data = question.model_dump(mode="json", exclude=_NOT_FOR_SCRIPT)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def answer_text(question: QuestionBase) -> str:
+    """The right answer in words, for answer keys."""
+    data = question.model_dump(mode="json")
+    kind = data["type"]
+    if kind == "single":
+        return "; ".join(str(c["text"]) for c in data["choices"] if c["correct"])
+    if kind == "multiple":
+        return "; ".join(c["text"] for c in data["choices"] if c["correct"])
+    if kind == "true-false":
+        return "True" if data["answer"] else "False"
+    if kind == "short":
+        return " / ".join(data["accept"])
+    if kind == "numeric":
+        tol = data["tolerance"]
+        spread = ""
+        if tol:
+            spread = f" (± {tol * 100:g}%)" if data["tolerance_kind"] == "relative" else f" (± {tol:g})"
+        unit = f" {data['unit']}" if data.get("unit") else ""
+        return f"{data['answer']:g}{unit}{spread}"
+    if kind == "ordering":
+        return " → ".join(data["items"])
+    if kind == "matching":
+        return "; ".join(f"{p['left']} → {p['right']}" for p in data["pairs"])
+    if kind == "cloze":
+        return "; ".join(
+            f"[{b['id']}] {b['answer'] if b.get('choices') else ' / '.join(b['accept'])}" for b in data["blanks"]
+        )
+    return str(data["model_answer"])
+
+
+def lesson_plan(topic: Topic, quiz_size: int) -> list[tuple[int, str]]:
+    """A suggested 50-minute lesson: (minutes, activity) for one topic."""
+    reading = max(10, min(20, 4 * len(topic.sections)))
+    discussion = 10 if topic.prompts else 0
+    quiz = max(5, min(15, quiz_size))
+    plan = [
+        (5, f"Warm-up: read the lede aloud and ask what students already know about “{topic.title}”."),
+        (reading, "Read the key takeaways and sections in pairs; each pair notes one cited fact and its source."),
+        (5, "Compare the perspectives: which actors agree, which disagree, and on what evidence?"),
+    ]
+    if discussion:
+        plan.append((discussion, "Discuss one or two of the discussion prompts in small groups; report back."))
+    plan.append((quiz, f"Quiz: the {quiz_size} questions of the topic quiz, on screen or on a printed handout."))
+    used = sum(minutes for minutes, _ in plan)
+    if used < 50:
+        plan.append((50 - used, "Wrap-up: revisit the learning objectives; each student writes one open question."))
+    return plan
+
+
+def pages(lib: Library, derived: Derived) -> list[Page]:
     """Every page of the site, in a fixed order."""
+    topics = lib.topics_in_order()
+    sources = list(lib.sources.values())
+    terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
     found = [
-        Page(
-            PAGES["home"],
-            "site/index.html",
-            "Home",
-            {"topics": lib.topics_in_order(), "sources": list(lib.sources.values())},
-        ),
-        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": lib.topics_in_order()}),
-        Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": list(lib.sources.values())}),
-        Page(
-            PAGES["glossary"],
-            "site/glossary.html",
-            "Glossary",
-            {"terms": sorted(lib.terms.values(), key=lambda t: t.term.casefold())},
-        ),
+        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}),
+        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}),
+        Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": sources}),
+        Page(PAGES["compare"], "site/compare.html", "Compare the sources", {"sources": sources, "topics": topics}),
+        Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
         Page(PAGES["timeline"], "site/timeline.html", "Timeline", {"events": lib.events_in_order()}),
         Page(PAGES["actors"], "site/actors.html", "Actors", {"actors": list(lib.actors.values())}),
+        Page(PAGES["places"], "site/places.html", "Places", {"places": list(lib.places.values())}),
+        Page(
+            PAGES["teacher"],
+            "site/teacher.html",
+            "Teacher hub",
+            {"topics": topics, "plans": {t.id: lesson_plan(t, len(derived.quizzes[t.id])) for t in topics}},
+        ),
+        Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib)}),
+        Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
+        Page("404.html", "site/404.html", "Page not found", {}),
     ]
-    for source in lib.sources.values():
+    for source in sources:
         found.append(Page(item_path("source", source.id), "site/source.html", source.title, {"source": source}))
-    for topic in lib.topics_in_order():
-        questions = [lib.questions[q] for q in topic.questions]
+    for topic in topics:
+        quiz = derived.quizzes[topic.id]
         found.append(
-            Page(item_path("topic", topic.id), "site/topic.html", topic.title, {"topic": topic, "questions": questions})
+            Page(
+                item_path("topic", topic.id),
+                "site/topic.html",
+                topic.title,
+                {"topic": topic, "check": quiz[:CHECK_QUESTIONS], "quiz": quiz},
+            )
+        )
+        found.append(
+            Page(item_path("quiz", topic.id), "site/quiz.html", f"Quiz: {topic.title}", {"topic": topic, "quiz": quiz})
         )
     return found
 
 
-def build_site(lib: Library, env: Environment, out: Output) -> None:
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "that",
+        "with",
+        "this",
+        "from",
+        "was",
+        "were",
+        "are",
+        "has",
+        "had",
+        "have",
+        "not",
+        "but",
+        "its",
+        "it's",
+        "into",
+        "than",
+        "then",
+        "they",
+        "their",
+        "them",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "also",
+        "been",
+        "being",
+        "over",
+        "such",
+        "only",
+        "more",
+        "most",
+        "some",
+        "any",
+        "all",
+        "each",
+        "other",
+        "these",
+        "those",
+        "there",
+        "here",
+        "about",
+        "after",
+        "before",
+        "under",
+        "between",
+        "while",
+        "said",
+        "says",
+    ]
+)
+
+
+def _keywords(text: str, shown: str) -> str:
+    """The distinct words of `text` worth searching for that `shown` does not already contain."""
+    have = set(markdown.WORD.findall(shown.casefold()))
+    words = dict.fromkeys(w for w in markdown.WORD.findall(text.casefold()) if len(w) > 3 and w not in _STOP)
+    return " ".join(w for w in words if w not in have)
+
+
+def search_index(lib: Library) -> str:
+    """The search index as JSON for a script element, kept small so the search page stays in budget.
+
+    `{"pages": [site path, …], "kinds": [label, …], "entries": [[title, page, anchor, kind, snippet, words], …]}`:
+    pages and kinds are numbered once; long texts become a snippet plus their other distinct keywords."""
+    pages: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    entries: list[list[str | int]] = []
+
+    def add(title: str, path: str, kind: str, text: str) -> None:
+        text = markdown.LINK_TEXT.sub(r"\1", text).replace("\n", " ")
+        snippet = _clip(text, 90)
+        page, _, anchor = path.partition("#")
+        entries.append(
+            [
+                title,
+                pages.setdefault(page, len(pages)),
+                anchor,
+                kinds.setdefault(kind, len(kinds)),
+                snippet,
+                _keywords(text, title + " " + snippet),
+            ]
+        )
+
+    for topic in lib.topics_in_order():
+        add(topic.title, item_path("topic", topic.id), "Topic", topic.lede)
+        for section in topic.sections:
+            add(f"{topic.title}: {section.title}", item_path("topic", topic.id), "Section", section.body)
+    for term in lib.terms.values():
+        title = f"{term.term} ({term.expansion})" if term.expansion else term.term
+        add(title, item_path("term", term.id), "Glossary", " ".join([term.definition, *term.aliases]))
+    for source in lib.sources.values():
+        add(f"{source.short}: {source.title}", item_path("source", source.id), "Source", source.framing.conclusion)
+        for point in source.points:
+            text = " ".join(filter(None, [point.text, point.correction]))
+            add(_clip(point.text, 100), item_path("point", point.id, owner=source.id), source.short, text)
+    for event in lib.events_in_order():
+        add(f"{event.date.human()}: {event.title}", item_path("event", event.id), "Timeline", event.text)
+    for actor in lib.actors.values():
+        add(actor.name, item_path("actor", actor.id), "Actor", actor.role)
+    for place in lib.places.values():
+        add(place.name, item_path("place", place.id), "Place", place.text)
+    index = {"pages": list(pages), "kinds": list(kinds), "entries": entries}
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def sitemap(base_url: str, paths: list[str]) -> str:
+    """sitemap.xml listing every HTML page under `base_url`."""
+    urls = "".join(
+        f"  <url><loc>{xml_escape(base_url + p.removesuffix('index.html'))}</loc></url>\n"
+        for p in paths
+        if p.endswith(".html") and p != "404.html"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n'
+    )
+
+
+def build_site(lib: Library, derived: Derived, env: Environment, out: Output) -> None:
     """Render every page and copy the static assets into `out`."""
-    renderer = SiteRenderer(lib, env)
-    for page in pages(lib):
+    env.globals["answer_text"] = answer_text
+    renderer = SiteRenderer(lib, derived, env)
+    site_pages = pages(lib, derived)
+    for page in site_pages:
         out.add(page.path, renderer.render(page))
     static = resources.files("primer") / "static"
     for folder in sorted(p.name for p in static.iterdir() if p.is_dir()):
         for item in sorted((static / folder).iterdir(), key=lambda p: p.name):
             if item.is_file():
                 out.add(f"static/{folder}/{item.name}", item.read_bytes())
+    if lib.site.base_url:
+        out.add("sitemap.xml", sitemap(lib.site.base_url, [p.path for p in site_pages]))

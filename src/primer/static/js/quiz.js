@@ -1,0 +1,317 @@
+/* primer quizzes: check answers on the page for all nine question types. Without this script every
+   question still shows its answer, explanation and sources in a disclosure. Scoring mirrors
+   primer.quiz.scoring (tests/data/scoring-cases.json is run against both). */
+(function () {
+  "use strict";
+
+  /* ---------- scoring: exactly the rules of primer.quiz.scoring (see its docstring) ---------- */
+
+  function isInt(v) { return typeof v === "number" && isFinite(v) && Math.floor(v) === v; }
+
+  function norm(text, punctuation) {
+    var t = String(text).normalize("NFKC").toUpperCase().toLowerCase();
+    return t.replace(/\p{P}/gu, punctuation || "").replace(/\s+/gu, " ").trim();
+  }
+
+  function sameAnswer(given, accepted) {
+    var a = norm(given), b = norm(accepted), c = norm(given, " "), d = norm(accepted, " ");
+    return (a === b && a !== "") || (c === d && c !== "");
+  }
+
+  function shortOk(accept, pattern, r) {
+    if (typeof r !== "string") return false;
+    for (var i = 0; i < accept.length; i++) if (sameAnswer(r, accept[i])) return true;
+    if (pattern === null || pattern === undefined) return false;
+    var trimmed = r.trim();
+    try { return trimmed !== "" && new RegExp("^(?:" + pattern + ")$", "iu").test(trimmed); } catch (e) { return false; }
+  }
+
+  function parseNumber(text) {
+    var cleaned = String(text).replace(/[\s,\u00a0]/g, "").replace(/[^0-9eE+.\-]+$/, "");
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cleaned)) return NaN;
+    return parseFloat(cleaned);
+  }
+
+  function whole(ok) { return { correct: ok, fraction: ok ? 1 : 0 }; }
+  function fromParts(parts) {
+    var n = parts.filter(Boolean).length;
+    return { correct: n === parts.length, fraction: n / parts.length, parts: parts };
+  }
+
+  /* Returns {correct, fraction, parts?}, or null for an open response (teacher-marked). */
+  function score(q, r) {
+    var n;
+    switch (q.type) {
+      case "single":
+        return whole(isInt(r) && r >= 0 && r < q.choices.length && q.choices[r].correct);
+      case "multiple": {
+        n = q.choices.length;
+        var valid = Array.isArray(r) && r.every(function (i) { return isInt(i) && i >= 0 && i < n; });
+        var chosen = {}, right = 0, hits = 0, wrongPicks = 0, exact = true;
+        if (valid) r.forEach(function (i) { chosen[i] = true; });
+        var parts = q.choices.map(function (c, i) {
+          if (c.correct) { right += 1; if (chosen[i]) hits += 1; } else if (chosen[i]) wrongPicks += 1;
+          if (!!chosen[i] !== c.correct) exact = false;
+          return !!chosen[i] === c.correct;
+        });
+        var wrongOptions = n - right;
+        var penalty = wrongOptions ? wrongPicks / wrongOptions : 0;
+        return { correct: exact, fraction: Math.max(0, hits / right - penalty), parts: parts };
+      }
+      case "true-false":
+        return whole(typeof r === "boolean" && r === q.answer);
+      case "short":
+        return whole(shortOk(q.accept, q.pattern, r));
+      case "numeric": {
+        if (typeof r !== "number" || !isFinite(r)) return whole(false);
+        var allowed = q.tolerance_kind === "absolute" ? q.tolerance : q.tolerance * Math.abs(q.answer);
+        return whole(Math.abs(r - q.answer) <= allowed + 1e-9 * Math.max(1, Math.abs(q.answer)));
+      }
+      case "ordering": {
+        n = q.items.length;
+        var ok = Array.isArray(r) && r.map(function (i) { return isInt(i) ? i : -1; })
+          .sort(function (a, b) { return a - b; }).join(",") === Array.from({ length: n }, function (_, i) { return i; }).join(",");
+        if (!ok) return { correct: false, fraction: 0, parts: q.items.map(function () { return false; }) };
+        var placed = r.map(function (item, position) { return item === position; });
+        var all = placed.every(Boolean);
+        return { correct: all, fraction: all ? 1 : 0, parts: placed };
+      }
+      case "matching": {
+        var given = Array.isArray(r) ? r : [];
+        return fromParts(q.pairs.map(function (p, i) {
+          return i < given.length && typeof given[i] === "string" && given[i].trim() === p.right;
+        }));
+      }
+      case "cloze": {
+        var g = r && typeof r === "object" && !Array.isArray(r) ? r : {};
+        return fromParts(q.blanks.map(function (b) {
+          var v = Object.prototype.hasOwnProperty.call(g, b.id) ? g[b.id] : null;
+          if (b.choices && b.choices.length) return typeof v === "string" && v.trim() === b.answer;
+          return shortOk(b.accept, null, v);
+        }));
+      }
+      default:
+        return null;
+    }
+  }
+
+  /* ---------- reading and writing responses in the form ---------- */
+
+  function read(section, q) {
+    var form = section.querySelector("form");
+    switch (q.type) {
+      case "single": {
+        var c = form.querySelector("input:checked");
+        return c ? Number(c.value) : null;
+      }
+      case "multiple": {
+        var all = Array.prototype.map.call(form.querySelectorAll("input:checked"), function (c) { return Number(c.value); });
+        return all.length ? all.sort(function (a, b) { return a - b; }) : null;
+      }
+      case "true-false": {
+        var t = form.querySelector("input:checked");
+        return t ? t.value === "true" : null;
+      }
+      case "short": case "open": {
+        var v = form.querySelector("input[type=text], textarea").value;
+        return v.trim() ? v : null;
+      }
+      case "numeric": {
+        var typed = form.querySelector("input[type=text]").value;
+        return typed.trim() ? parseNumber(typed) : null;
+      }
+      case "ordering":
+        return Array.prototype.map.call(form.querySelectorAll(".order-list > li"), function (li) { return Number(li.getAttribute("data-index")); });
+      case "matching": {
+        var picks = Array.prototype.map.call(form.querySelectorAll("select"), function (s) { return s.value; });
+        return picks.some(Boolean) ? picks : null;
+      }
+      case "cloze": {
+        var out = {}, any = false;
+        form.querySelectorAll("input, select").forEach(function (el) { out[el.name] = el.value; if (el.value.trim()) any = true; });
+        return any ? out : null;
+      }
+    }
+    return null;
+  }
+
+  function write(section, q, r) {
+    var form = section.querySelector("form");
+    if (r === null || r === undefined) return;
+    switch (q.type) {
+      case "single": case "true-false":
+        form.querySelectorAll("input").forEach(function (i) { i.checked = i.value === String(r); });
+        break;
+      case "multiple":
+        form.querySelectorAll("input").forEach(function (i) { i.checked = r.indexOf(Number(i.value)) >= 0; });
+        break;
+      case "short": case "numeric": case "open":
+        form.querySelector("input[type=text], textarea").value = String(r);
+        break;
+      case "ordering": {
+        var list = form.querySelector(".order-list");
+        r.forEach(function (k) { var li = list.querySelector('li[data-index="' + k + '"]'); if (li) list.append(li); });
+        break;
+      }
+      case "matching":
+        form.querySelectorAll("select").forEach(function (s, k) { s.value = r[k] || ""; });
+        break;
+      case "cloze":
+        form.querySelectorAll("input, select").forEach(function (el) { el.value = r[el.name] || ""; });
+        break;
+    }
+  }
+
+  /* ---------- feedback ---------- */
+
+  function say(region, text) {
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 30);
+  }
+
+  function feedbackText(q, r, result) {
+    if (result === null) {
+      return "Saved. Your teacher marks this one; compare your answer with the model answer shown below.";
+    }
+    var words = result.correct ? "Correct." : result.fraction > 0 ? "Partly right." : "Not correct.";
+    var extra = [];
+    if (q.type === "single" && q.choices[r]) extra.push(q.choices[r].feedback);
+    if (q.type === "multiple") {
+      q.choices.forEach(function (c, k) {
+        var picked = r.indexOf(k) >= 0;
+        if (picked && !c.correct) extra.push("“" + c.text + "” is not right: " + c.feedback);
+        if (!picked && c.correct) extra.push("You missed “" + c.text + "”.");
+      });
+    }
+    if (q.type === "true-false") extra.push(r ? q.feedback_true : q.feedback_false);
+    if (result.parts && (q.type === "matching" || q.type === "cloze")) {
+      var n = result.parts.filter(Boolean).length;
+      extra.push(n + " of " + result.parts.length + " right.");
+    }
+    extra.push("The answer, the reason and its sources are shown below.");
+    return words + " " + extra.join(" ");
+  }
+
+  /* ---------- one quiz ---------- */
+
+  function shuffle(list) {
+    for (var i = list.length - 1; i > 0; i--) {
+      var j = Math.floor(Math.random() * (i + 1));
+      var t = list[i]; list[i] = list[j]; list[j] = t;
+    }
+    return list;
+  }
+
+  function orderingControls(section, announce) {
+    var list = section.querySelector(".order-list");
+    if (!list) return;
+    list.querySelectorAll("li").forEach(function (li) {
+      var text = li.querySelector(".item-text").textContent;
+      var box = document.createElement("span");
+      box.className = "move";
+      [["up", "Move up"], ["down", "Move down"]].forEach(function (d) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "move-" + d[0];
+        b.textContent = d[1];
+        b.setAttribute("aria-label", d[1] + ": " + text);
+        b.addEventListener("click", function () {
+          var other = d[0] === "up" ? li.previousElementSibling : li.nextElementSibling;
+          if (!other) { announce("“" + text + "” is already " + (d[0] === "up" ? "first." : "last.")); return; }
+          if (d[0] === "up") list.insertBefore(li, other); else list.insertBefore(other, li);
+          b.focus();
+          var pos = Array.prototype.indexOf.call(list.children, li) + 1;
+          announce("“" + text + "” moved to position " + pos + " of " + list.children.length + ".");
+        });
+        box.append(b);
+      });
+      li.append(box);
+    });
+  }
+
+  function setupQuiz(root) {
+    var key = "primer-quiz:" + root.getAttribute("data-quiz");
+    var store = {};
+    try { store = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { store = {}; }
+    var sections = Array.prototype.slice.call(root.querySelectorAll("section.question"));
+    var results = {};
+    var scoreBox = root.querySelector(".score");
+
+    function save() { try { localStorage.setItem(key, JSON.stringify(store)); } catch (e) { /* private mode */ } }
+
+    function summary() {
+      if (!scoreBox) return;
+      var answered = 0, right = 0, got = 0, total = 0, open = 0;
+      sections.forEach(function (s) {
+        var q = s._q;
+        if (q.type === "open") { open += 1; if (results[q.id] !== undefined) answered += 1; return; }
+        total += q.points;
+        var res = results[q.id];
+        if (res) { answered += 1; got += q.points * res.fraction; if (res.correct) right += 1; }
+      });
+      scoreBox.hidden = false;
+      scoreBox.querySelector(".score-text").textContent = "You have answered " + answered + " of " + sections.length +
+        " questions; " + right + " fully right. Score: " + (Math.round(got * 10) / 10) + " of " + total + " points" +
+        (open ? " (plus " + open + " open question" + (open === 1 ? "" : "s") + " for your teacher)." : ".");
+    }
+
+    function check(section, quiet) {
+      var q = section._q;
+      var region = section.querySelector(".feedback");
+      var r = read(section, q);
+      if (r === null) { say(region, "Give an answer first, then check it."); return; }
+      if (typeof r === "number" && isNaN(r)) { say(region, "Type a number, such as 28500 or 2.5, then check it."); return; }
+      var result = score(q, r);
+      results[q.id] = result;
+      store[q.id] = r;
+      save();
+      section.classList.remove("is-right", "is-wrong", "is-partly");
+      if (result) section.classList.add(result.correct ? "is-right" : result.fraction > 0 ? "is-partly" : "is-wrong");
+      var text = feedbackText(q, r, result);
+      if (quiet) region.textContent = text; else say(region, text);
+      section.querySelector("details.answer").open = true;
+      summary();
+    }
+
+    sections.forEach(function (section) {
+      section._q = JSON.parse(section.querySelector(".q-data").textContent);
+      var actions = section.querySelector(".q-actions");
+      actions.hidden = false;
+      orderingControls(section, function (text) { say(section.querySelector(".feedback"), text); });
+      section.querySelector("form").addEventListener("submit", function (e) { e.preventDefault(); check(section, false); });
+      if (store[section._q.id] !== undefined) { write(section, section._q, store[section._q.id]); check(section, true); }
+    });
+
+    var retry = root.querySelector(".retry");
+    if (retry) {
+      retry.addEventListener("click", function () {
+        store = {}; results = {}; save();
+        var parent = sections[0].parentNode;
+        shuffle(sections.slice()).forEach(function (s) { parent.insertBefore(s, scoreBox); });
+        sections = Array.prototype.slice.call(root.querySelectorAll("section.question"));
+        sections.forEach(function (s, k) {
+          s.querySelector("form").reset();
+          s.classList.remove("is-right", "is-wrong", "is-partly");
+          s.querySelector(".feedback").textContent = "";
+          s.querySelector("details.answer").open = false;
+          var opts = s.querySelector(".options");
+          if (opts) shuffle(Array.prototype.slice.call(opts.children)).forEach(function (o) { opts.append(o); });
+          var list = s.querySelector(".order-list");
+          if (list) shuffle(Array.prototype.slice.call(list.children)).forEach(function (o) { list.append(o); });
+          var title = s.querySelector(".q-title");
+          title.firstChild.textContent = "Question " + (k + 1) + " ";
+        });
+        summary();
+        say(scoreBox.querySelector(".score-text"), "Questions and options reshuffled. Start again from question 1.");
+        var first = sections[0].querySelector("input, select, textarea, button");
+        if (first) first.focus();
+      });
+    }
+    if (Object.keys(store).length) summary();
+  }
+
+  window.primerQuiz = { score: score, normalise: norm, parseNumber: parseNumber };
+  function start() { document.querySelectorAll("[data-quiz]").forEach(setupQuiz); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,43 @@
+"""Expected output for the small example content tree.
+
+Regenerate after an intended change with:  PRIMER_REGENERATE=1 python -m pytest tests/test_golden.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from primer.build import build
+from tools import MINI, ROOT
+
+GOLDEN = ROOT / "tests" / "golden" / "mini"
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_mini_site_matches_the_golden_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    out = tmp_path / "site"
+    build(MINI, out)
+    if os.environ.get("PRIMER_REGENERATE") == "1":
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    got, want = _files(out), _files(GOLDEN)
+    assert sorted(got) == sorted(want), "files differ; regenerate if intended (see the module docstring)"
+    for name in sorted(want):
+        if got[name] != want[name]:
+            diff = difflib.unified_diff(
+                want[name].decode().splitlines(),
+                got[name].decode().splitlines(),
+                f"golden/{name}",
+                f"built/{name}",
+                lineterm="",
+            )
+            pytest.fail("\n".join(list(diff)[:60]) + "\n(regenerate if intended; see the module docstring)")

@@ -1,0 +1,51 @@
+"""Finding the external tools some tests need; missing tools skip locally and fail in CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "data" / "mini"
+
+#: The `cli` fixture: run primer with arguments, get click's Result.
+Invoke = Callable[..., Result]
+NODE_MODULES = ROOT / "node_modules"
+
+
+def need(what: str, found: object) -> None:
+    """Skip (or, with CI=true, fail) when a tool the test needs is missing."""
+    if found:
+        return
+    message = f"{what} is not installed (.ci/run installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def chromium() -> str:
+    """Debian's chromium."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    need("chromium", path)
+    assert path is not None
+    return path
+
+
+def java() -> str:
+    """A Java runtime for the Nu HTML Checker."""
+    path = shutil.which("java")
+    need("java", path)
+    assert path is not None
+    return path
+
+
+def node_file(*parts: str) -> Path:
+    """A file from an npm package installed in node_modules/."""
+    path = NODE_MODULES.joinpath(*parts)
+    need(f"node_modules/{'/'.join(parts)}", path.exists())
+    return path
