@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from primer.checks.readability import check_readability
 from primer.content.library import Library, load_library
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem
@@ -14,6 +15,9 @@ from primer.render.env import make_env
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site
 from primer.write import Output, write_file
+
+#: Where the site offers the question bank for download (the teacher hub links it).
+BANK_PATH = "exports/question-bank.json"
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ def check(content: Path, *, strict: bool = False) -> CheckResult:
     """Validate all content; raise ContentError on errors (and on warnings when strict)."""
     lib = load_library(content)
     derived = derive(lib)
-    warnings = sorted([*lib.warnings, *derived.warnings, *lint(lib, derived)])
+    warnings = sorted([*lib.warnings, *derived.warnings, *lint(lib, derived), *check_readability(lib)])
     if strict and warnings:
         raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in warnings])
     return CheckResult(lib, warnings, derived)
@@ -58,6 +62,7 @@ def build(content: Path, out: Path, *, strict: bool = False) -> tuple[CheckResul
     env = make_env(content / "templates")
     output = Output()
     build_site(result.library, result.derived, env, output)
+    output.add(BANK_PATH, bank_json(result.library, result.derived))
     output.commit(out, epoch=source_date_epoch())
     return result, output
 

@@ -1,0 +1,73 @@
+"""Readability: the Flesch–Kincaid grade of each explainer, against the site's target grade.
+
+Syllables come from pyphen's hyphenation dictionary (hyphenation points + 1 per word), which runs
+offline and counts slightly low, so grades read a little easy; the band below allows for that."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pyphen
+
+from primer.content.library import Library
+from primer.content.models import Topic
+from primer.errors import Problem
+from primer.render.markdown import LINK_TEXT
+
+#: How far an explainer may sit below or above the target grade before primer warns.
+BELOW, ABOVE = 4.0, 2.0
+#: Below this many words a grade says little, so short explainers are not judged.
+MIN_WORDS = 100
+
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+@cache
+def _dictionary() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="en_US")
+
+
+def grade(text: str) -> float:
+    """Flesch–Kincaid grade level of `text` (0 for text without words)."""
+    words = _WORD.findall(text)
+    if not words:
+        return 0.0
+    sentences = max(1, len(_SENTENCE_END.findall(text)))
+    syllables = sum(len(_dictionary().positions(word.lower())) + 1 for word in words)
+    return 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+
+
+def explainer_text(topic: Topic) -> str:
+    """The prose a student reads on a topic page: lede, takeaways and sections, links reduced to their text."""
+    return " ".join([topic.lede, *topic.takeaways, *(LINK_TEXT.sub(r"\1", s.body) for s in topic.sections)])
+
+
+def topic_grades(lib: Library) -> dict[str, float]:
+    """Topic id → grade of its explainer text, in topic order."""
+    return {topic.id: grade(explainer_text(topic)) for topic in lib.topics_in_order()}
+
+
+def check_readability(lib: Library) -> list[Problem]:
+    """A warning for each explainer whose grade is far from `site.reading_grade`."""
+    target = lib.site.reading_grade
+    found = []
+    for topic in lib.topics_in_order():
+        text = explainer_text(topic)
+        if len(_WORD.findall(text)) < MIN_WORDS:
+            continue
+        topic_id, level = topic.id, grade(text)
+        if level > target + ABOVE or level < target - BELOW:
+            direction = "harder" if level > target else "easier"
+            found.append(
+                lib.origins[("topic", topic_id)].problem(
+                    ("sections",),
+                    f"the explainer reads at about grade {level:.1f}, {direction} than the target grade {target}",
+                    "shorten sentences and explain or replace long words"
+                    if direction == "harder"
+                    else "the text may be too simple for the audience; check site.yaml's reading_grade",
+                    warning=True,
+                )
+            )
+    return found
