@@ -20,27 +20,23 @@ PAGES = {
 }
 
 
+#: Where each kind of item lives; `{id}` is the item's id, `{owner}` its source or topic.
+ITEM_PATHS = {
+    "topic": "topics/{id}/index.html",
+    "quiz": "topics/{id}/quiz.html",
+    "source": "sources/{id}.html",
+    "point": "sources/{owner}.html#{id}",
+    "question": "topics/{owner}/quiz.html#{id}",
+    "term": PAGES["glossary"] + "#{id}",
+    "event": PAGES["timeline"] + "#{id}",
+    "actor": PAGES["actors"] + "#{id}",
+    "place": PAGES["places"] + "#{id}",
+}
+
+
 def item_path(kind: str, item_id: str, *, owner: str | None = None) -> str:
     """The site path of an item, with its anchor where the item lives on a shared page."""
-    if kind == "topic":
-        return f"topics/{item_id}/index.html"
-    if kind == "quiz":
-        return f"topics/{item_id}/quiz.html"
-    if kind == "source":
-        return f"sources/{item_id}.html"
-    if kind == "point":
-        return f"sources/{owner}.html#{item_id}"
-    if kind == "term":
-        return f"{PAGES['glossary']}#{item_id}"
-    if kind == "event":
-        return f"{PAGES['timeline']}#{item_id}"
-    if kind == "actor":
-        return f"{PAGES['actors']}#{item_id}"
-    if kind == "place":
-        return f"{PAGES['places']}#{item_id}"
-    if kind == "question":
-        return f"topics/{owner}/quiz.html#{item_id}"
-    raise KeyError(kind)
+    return ITEM_PATHS[kind].format(id=item_id, owner=owner)
 
 
 def relative(from_page: str, to_path: str) -> str:
