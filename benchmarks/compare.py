@@ -1,0 +1,669 @@
+"""Measure primer side by side with other tools, as ratios.
+
+Usage: `python benchmarks/compare.py [--sizes 1,4,16] [--repeat 3] [--mkdocs PATH] [--profile]`.
+
+For each size N it writes a synthetic content pack (`make_corpus.py N`) into a temporary folder, then:
+
+a. times `primer build` against `mkdocs build` (default theme, no plugins) of a Markdown site generated
+   from the same corpus, with the same number of HTML pages; reports primer/mkdocs ratios of wall
+   time and peak memory. mkdocs is not a primer dependency: install it where this script runs
+   (`pip install mkdocs`) or pass `--mkdocs PATH`; without it this comparison is skipped.
+b. times loading every YAML file of the corpus with primer's loader (`primer.content.load.load_file`:
+   libyaml composes, primer keeps the line and column of every node), with PyYAML's C loader
+   (`yaml.load(text, Loader=yaml.CSafeLoader)`) and with the pure-Python `yaml.safe_load`.
+c. shows how primer's build time and output grow with the content: time per 100 KB of YAML, the
+   marginal cost between sizes (constant when the build is linear), output bytes per content byte
+   and the largest output file (which would balloon if a page listed every other page).
+d. splits primer's build into its stages (load and validate, derive, lint, readability, site, bank,
+   write), run in this process, to show where the time goes; --profile adds a cProfile listing.
+
+Each command runs in a fresh child process, after one untimed run that fills the disk and bytecode
+caches (bytecode is cached in the temporary folder even where PYTHONDONTWRITEBYTECODE is set, as an
+installed package would have it); its wall time is the best of --repeat runs, and its peak
+memory is the maximum resident set size of that child, read with os.wait4 (the kernel's rusage of
+exactly that process; RUSAGE_CHILDREN cannot be used in deltas, since its ru_maxrss is a high-water
+mark over all children ever waited for). The two tools take turns, so load on the machine hits both.
+Nothing is written inside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import platform
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    """The best wall time (seconds) and the peak RSS (bytes) of a command over its repeats."""
+
+    seconds: float
+    peak: int
+
+
+#: The children's environment: bytecode is cached (in the temporary folder, see main), as after a
+#: normal install, even where PYTHONDONTWRITEBYTECODE is set; otherwise every run would recompile.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_once(cmd: list[str]) -> tuple[float, int]:
+    """Run `cmd` in a child process; return its wall time and its own peak resident set size."""
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
+    assert child.stderr is not None
+    errors = child.stderr.read()  # the child cannot block on a full pipe
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    child.stderr.close()
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}):\n{errors.decode(errors='replace')}")
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, KiB on Linux
+    return seconds, usage.ru_maxrss * scale
+
+
+def best_of(runs: list[tuple[float, int]]) -> Run:
+    """The fastest time and the smallest peak of several runs (both are noise-free lower bounds)."""
+    return Run(min(s for s, _ in runs), min(p for _, p in runs))
+
+
+def in_process(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of one call of `fn`: each of `repeat` rounds calls it often enough to last at
+    least 0.2 s. The garbage collector stays on, as in a real run (timeit would turn it off)."""
+    timer = timeit.Timer(fn, setup="gc.enable()")
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat, number)) / number
+
+
+def folder_bytes(folder: Path, suffix: str = "") -> int:
+    return sum(p.stat().st_size for p in folder.rglob(f"*{suffix}") if p.is_file())
+
+
+def largest_file(folder: Path) -> tuple[int, str]:
+    return max((p.stat().st_size, p.relative_to(folder).as_posix()) for p in folder.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- the mkdocs twin
+
+_LINK = re.compile(r"\[([^\]]*)\]\((point|term|event|source):([^)\s]*)\)")
+
+
+class MarkdownSite:
+    """A Markdown project for mkdocs with the corpus's text: the same pages primer writes, as far as
+    a plain documentation site has them (no generated questions, no search page)."""
+
+    def __init__(self, corpus: Path) -> None:
+        def load(relative: str) -> Any:
+            return yaml.load((corpus / relative).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
+        self.site = load("site.yaml")
+        self.sources = [load(f"sources/{p.name}") for p in sorted((corpus / "sources").glob("*.yaml"))]
+        self.terms = load("glossary.yaml")["terms"]
+        self.actors = load("actors.yaml")["actors"]
+        self.events = load("timeline.yaml")["events"]
+        self.places = load("places.yaml")["places"]
+        self.topics = sorted(
+            (load(f"topics/{p.name}") for p in (corpus / "topics").glob("*.yaml")), key=lambda t: (t["order"], t["id"])
+        )
+        self.questions = {
+            q["id"]: q
+            for p in sorted((corpus / "questions").glob("*.yaml"))
+            for q in load(f"questions/{p.name}")["questions"]
+        }
+        self.point_source = {p["id"]: s["id"] for s in self.sources for p in s["points"]}
+
+    def links(self, text: str, up: str) -> str:
+        """primer's content links as links between the Markdown pages."""
+
+        def target(match: re.Match[str]) -> str:
+            label, kind, ident = match.groups()
+            where = {
+                "term": f"{up}glossary.md#{ident}",
+                "event": f"{up}timeline.md#{ident}",
+                "source": f"{up}sources/{ident}.md",
+                "point": f"{up}sources/{self.point_source.get(ident, '')}.md#{ident}",
+            }[kind]
+            return f"[{label}]({where})"
+
+        return _LINK.sub(target, text)
+
+    def pages(self) -> dict[str, str]:
+        """Relative path → Markdown."""
+        pages: dict[str, str] = {}
+        site = self.site
+        topic_list = "\n".join(f"- [{t['title']}](topics/{t['id']}.md): {t['lede']}" for t in self.topics)
+        pages["index.md"] = f"# {site['title']}\n\n{site['description']}\n\n## Topics\n\n{topic_list}\n"
+        pages["about.md"] = (
+            f"# About\n\n{site['description']}\n\nAudience: {site['audience']}. Licence: {site['licence']}.\n\n"
+            + "\n".join(f"- {a['name']}" for a in site["authors"])
+            + "\n"
+        )
+        pages["topics/index.md"] = "# Topics\n\n" + topic_list.replace("(topics/", "(") + "\n"
+        for topic in self.topics:
+            pages[f"topics/{topic['id']}.md"] = self.topic(topic)
+            pages[f"topics/{topic['id']}-quiz.md"] = self.quiz(topic)
+        pages["sources/index.md"] = (
+            "# Sources\n\n" + "\n".join(f"- [{s['title']}]({s['id']}.md) ({s['short']})" for s in self.sources) + "\n"
+        )
+        for source in self.sources:
+            pages[f"sources/{source['id']}.md"] = self.source(source)
+        pages["sources/compare.md"] = self.compare()
+        pages["glossary.md"] = "# Glossary\n\n" + "\n".join(
+            f"## {t['term']} {{#{t['id']}}}\n\n"
+            + (f"*{t['expansion']}*. " if t.get("expansion") else "")
+            + f"{t['definition']}\n\n"
+            + (f"Also: {', '.join(t['aliases'])}.\n\n" if t.get("aliases") else "")
+            + ("See also: " + ", ".join(f"[{s}](#{s})" for s in t["see_also"]) + ".\n" if t.get("see_also") else "")
+            for t in sorted(self.terms, key=lambda t: t["term"].lower())
+        )
+        pages["timeline.md"] = "# Timeline\n\n" + "\n".join(
+            f"## {e['date']}: {e['title']} {{#{e['id']}}}\n\n{e['text']}\n\n*Basis:* {e['basis']}\n"
+            for e in sorted(self.events, key=lambda e: (str(e["date"]), e["id"]))
+        )
+        pages["actors.md"] = "# Actors\n\n" + "\n".join(
+            f"## {a['name']} {{#{a['id']}}}\n\n{a['role']}\n\n"
+            + "".join(f"- {i}\n" for i in a.get("interests", []))
+            + "\n"
+            + "".join(
+                f"- {p['text']} ("
+                + ", ".join(f"[{pid}](sources/{self.point_source[pid]}.md#{pid})" for pid in p["points"])
+                + ")\n"
+                for p in a.get("positions", [])
+            )
+            for a in self.actors
+        )
+        pages["places.md"] = "# Places\n\n" + "\n".join(
+            f"## {p['name']} {{#{p['id']}}}\n\n{p['lat']}, {p['lon']} ({p['kind']}). {p['text']}\n" for p in self.places
+        )
+        pages["teacher.md"] = "# For teachers\n\n" + "\n".join(self.teacher(t) for t in self.topics)
+        pages["search.md"] = self.index()  # primer's search page holds an index of everything
+        return pages
+
+    def index(self) -> str:
+        out = ["# Index\n\n## Terms\n"]
+        out += [f"- [{t['term']}](glossary.md#{t['id']}): {t['definition']}" for t in self.terms]
+        out.append("\n## Events\n")
+        out += [f"- [{e['title']}](timeline.md#{e['id']}): {e['text']}" for e in self.events]
+        out.append("\n## Summary points\n")
+        out += [
+            f"- [{p['id']}](sources/{s['id']}.md#{p['id']}): {p['text']}" for s in self.sources for p in s["points"]
+        ]
+        out.append("\n## Questions\n")
+        out += [
+            f"- [{q['id']}](topics/{t['id']}-quiz.md#{q['id']}): {self.links(self.questions[q['id']]['stem'], '')}"
+            for t in self.topics
+            for q in (self.questions[qid] for qid in t["questions"])
+        ]
+        return "\n".join(out) + "\n"
+
+    def topic(self, t: dict[str, Any]) -> str:
+        out = [f"# {t['title']}\n\n{t['lede']}\n\n## Objectives\n"]
+        out += [f"- {o['text']}" for o in t["objectives"]]
+        out += ["\n## Takeaways\n", *(f"- {k}" for k in t["takeaways"])]
+        for section in t["sections"]:
+            out.append(f"\n## {section['title']}\n\n{self.links(section['body'], '../')}")
+        out.append("\n## Perspectives\n")
+        out += [f"- **{p['actor']}**: {p['text']}" for p in t.get("perspectives", [])]
+        out.append("\n## What happened next\n")
+        out += [f"- [{n['event']}](../timeline.md#{n['event']}): {n['text']}" for n in t.get("next", [])]
+        out += ["\n## Discuss\n", *(f"- {p}" for p in t.get("prompts", []))]
+        out.append(f"\n[Take the quiz]({t['id']}-quiz.md)\n")
+        return "\n".join(out)
+
+    def quiz(self, t: dict[str, Any]) -> str:
+        out = [f"# Quiz: {t['title']}\n"]
+        for n, qid in enumerate(t["questions"], start=1):
+            q = self.questions[qid]
+            out.append(f"## Question {n} {{#{qid}}}\n\n{self.links(q['stem'], '../')}\n")
+            for choice in q.get("choices", []):
+                out.append(f"- {choice['text']} — {choice['feedback']}")
+            out += [f"1. {item}" for item in q.get("items", [])]
+            out += [f"- {p['left']} → {p['right']}" for p in q.get("pairs", [])]
+            out += [f"- {d}" for d in q.get("distractors", [])]
+            for blank in q.get("blanks", []):
+                out.append(f"- {blank['id']}: {', '.join(blank.get('choices') or blank.get('accept', []))}")
+            for key in ("feedback_true", "feedback_false", "model_answer"):
+                if key in q:
+                    out.append(f"\n{q[key]}")
+            out.append(f"\n*Explanation:* {q['explanation']}\n")
+        return "\n".join(out)
+
+    def source(self, s: dict[str, Any]) -> str:
+        framing = s["framing"]
+        out = [f"# {s['title']}\n\n{s['short']}, {s['published']['date']}. {s['outlet']['note']}\n\n## Framing\n"]
+        out += [f"- Quoted: {q}" for q in framing.get("quoted", [])]
+        out += [f"- Not quoted: {q}" for q in framing.get("not_quoted", [])]
+        out += [
+            f"- “{w['phrase']}” (paragraph {w['paragraph']}): {w['note']}" for w in framing.get("loaded_wording", [])
+        ]
+        out += [f"- Unattributed (paragraph {u['paragraph']}): {u['note']}" for u in framing.get("unattributed", [])]
+        out.append(f"\n{framing['conclusion']}\n\n## Summary points\n")
+        for p in s["points"]:
+            out.append(f"### {p['id']} {{#{p['id']}}}\n\n{p['text']} (paragraphs {p['paragraphs']}; {p['status']})\n")
+            for key in ("correction", "basis", "note"):
+                if p.get(key):
+                    out.append(f"*{key.capitalize()}:* {p[key]}\n")
+        return "\n".join(out)
+
+    def compare(self) -> str:
+        head = "| | " + " | ".join(s["short"] for s in self.sources) + " |"
+        rule = "|---" * (len(self.sources) + 1) + "|"
+        rows = [
+            "| Conclusion | " + " | ".join(s["framing"]["conclusion"] for s in self.sources) + " |",
+            "| Quoted | " + " | ".join(", ".join(s["framing"].get("quoted", [])) for s in self.sources) + " |",
+            "| Points | " + " | ".join(str(len(s["points"])) for s in self.sources) + " |",
+        ]
+        return "\n".join(["# The sources side by side\n", head, rule, *rows, ""])
+
+    def teacher(self, t: dict[str, Any]) -> str:
+        out = [f"## {t['title']}\n", *(f"- {o['id']}: {o['text']}" for o in t["objectives"]), ""]
+        for qid in t["questions"]:
+            q = self.questions[qid]
+            right = [c["text"] for c in q.get("choices", []) if c.get("correct")]
+            answer = right or q.get("accept") or q.get("answer") or q.get("items") or q.get("model_answer", "")
+            out.append(f"- {qid} ({q['type']}): {answer}")
+        return "\n".join(out) + "\n"
+
+    def write(self, folder: Path) -> Path:
+        """Write the project; return its mkdocs.yml."""
+        for relative, text in self.pages().items():
+            path = folder / "docs" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        config = {
+            "site_name": self.site["title"],
+            "theme": {"name": "mkdocs"},
+            "plugins": [],
+            "markdown_extensions": ["attr_list"],
+        }
+        yml = folder / "mkdocs.yml"
+        yml.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        return yml
+
+
+# --------------------------------------------------------------------------- the comparisons
+
+
+@dataclass
+class Size:
+    """Everything measured at one size."""
+
+    n: int
+    yaml_files: int
+    yaml_bytes: int
+    primer: Run
+    primer_pages: int
+    primer_out: int
+    primer_html: int
+    primer_largest: tuple[int, str]
+    mkdocs: Run | None = None
+    mkdocs_pages: int = 0
+    mkdocs_html: int = 0
+    markdown_bytes: int = 0
+    load: dict[str, float] | None = None
+    stages: dict[str, float] | None = None
+
+
+def loaders() -> dict[str, Callable[[Path], object]]:
+    """Ways to turn one YAML file into data; each reads the file itself."""
+    from primer.content.load import load_file
+
+    def primer_load(path: Path) -> object:
+        problems: list[Any] = []
+        doc = load_file(path, path.name, problems)
+        if doc is None:
+            raise SystemExit(f"primer could not load {path}: {problems}")
+        return doc.data
+
+    return {
+        "primer load_file": primer_load,
+        "yaml.compose (C)": lambda p: yaml.compose(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader),
+        "yaml.load CSafeLoader": lambda p: yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader),
+        "yaml.safe_load (Python)": lambda p: yaml.safe_load(p.read_text(encoding="utf-8")),
+    }
+
+
+def all_files(fn: Callable[[Path], object], files: list[Path]) -> None:
+    """Load each file and drop the result, as a loader's caller would after converting it."""
+    for path in files:
+        fn(path)
+
+
+def measure(n: int, work: Path, repeat: int, mkdocs: str | None) -> Size:
+    corpus = work / f"corpus-{n}"
+    subprocess.run(
+        [sys.executable, str(HERE / "make_corpus.py"), str(n), str(corpus)], check=True, stdout=subprocess.DEVNULL
+    )
+    files = sorted(corpus.rglob("*.yaml"))
+    primer_site, mkdocs_site = work / f"primer-site-{n}", work / f"mkdocs-site-{n}"
+    primer_cmd = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(primer_site)]
+    mkdocs_cmd: list[str] = []
+    markdown_bytes = 0
+    if mkdocs:
+        project = work / f"mkdocs-{n}"
+        yml = MarkdownSite(corpus).write(project)
+        markdown_bytes = folder_bytes(project / "docs")
+        mkdocs_cmd = [mkdocs, "build", "--quiet", "--clean", "-f", str(yml), "-d", str(mkdocs_site)]
+
+    primer_runs, mkdocs_runs = [], []
+    for cmd, site in ((primer_cmd, primer_site), (mkdocs_cmd, mkdocs_site)):
+        if cmd:  # an untimed first run fills the bytecode and disk caches
+            shutil.rmtree(site, ignore_errors=True)
+            run_once(cmd)
+    for _ in range(repeat):  # take turns, and start each from an empty output folder
+        shutil.rmtree(primer_site, ignore_errors=True)
+        primer_runs.append(run_once(primer_cmd))
+        if mkdocs_cmd:
+            shutil.rmtree(mkdocs_site, ignore_errors=True)
+            mkdocs_runs.append(run_once(mkdocs_cmd))
+
+    size = Size(
+        n=n,
+        yaml_files=len(files),
+        yaml_bytes=sum(p.stat().st_size for p in files),
+        primer=best_of(primer_runs),
+        primer_pages=len(list(primer_site.rglob("*.html"))),
+        primer_out=folder_bytes(primer_site),
+        primer_html=folder_bytes(primer_site, ".html"),
+        primer_largest=largest_file(primer_site),
+        markdown_bytes=markdown_bytes,
+    )
+    if mkdocs_runs:
+        size.mkdocs = best_of(mkdocs_runs)
+        size.mkdocs_pages = len(list(mkdocs_site.rglob("*.html")))
+        size.mkdocs_html = folder_bytes(mkdocs_site, ".html")
+
+    size.load = {
+        name: in_process(lambda fn=fn: all_files(fn, files), repeat)  # type: ignore[misc]
+        for name, fn in loaders().items()
+    }
+    size.stages = stages(corpus, work / f"stages-site-{n}", repeat)
+    return size
+
+
+def stages(corpus: Path, out: Path, repeat: int) -> dict[str, float]:
+    """Best time of each stage of `primer.build.build`, run in this process."""
+    from primer.build import BANK_PATH
+    from primer.checks.readability import check_readability
+    from primer.content.library import load_library
+    from primer.derive import derive
+    from primer.quiz.lint import lint
+    from primer.render.env import make_env
+    from primer.targets.bank import bank_json
+    from primer.targets.site import build_site
+    from primer.write import Output
+
+    def one_pass() -> dict[str, float]:
+        times: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            times[name], clock = now - clock, now
+
+        lib = load_library(corpus)
+        lap("load+validate")
+        derived = derive(lib)
+        lap("derive")
+        lint(lib, derived)
+        lap("lint")
+        check_readability(lib)
+        lap("readability")
+        output = Output()
+        build_site(lib, derived, make_env(corpus / "templates"), output)
+        lap("site")
+        output.add(BANK_PATH, bank_json(lib, derived))
+        lap("bank")
+        output.commit(out, epoch=None)
+        lap("write")
+        return times
+
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        for name, seconds in one_pass().items():
+            best[name] = min(best.get(name, seconds), seconds)
+    return best
+
+
+def profile(n: int, work: Path, top: int) -> None:
+    """Run one primer build in this process under cProfile and print where the time goes."""
+    from primer.build import build
+
+    corpus = work / f"corpus-{n}"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(HERE / "make_corpus.py"), str(n), str(corpus)], check=True)
+    out = work / f"profile-site-{n}"
+    build(corpus, out)  # warm caches (templates, hyphenation dictionary) as a repeated run would have them
+    shutil.rmtree(out)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build(corpus, out)
+    profiler.disable()
+    print(f"\ncProfile of one in-process `primer build` at N={n}, top {top} by own time:")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    print(f"top {top} by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def table(title: str, head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+    return "\n".join([title, line(head), "  ".join("-" * w for w in widths), *map(line, rows), ""])
+
+
+def mb(n: float) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def report(sizes: list[Size], startup: Run) -> str:
+    parts = [
+        f"primer's fixed cost, `python -m primer --version`: {startup.seconds:.2f} s, "
+        f"{startup.peak / 2**20:.0f} MiB (imports; included in every build below)\n"
+    ]
+    mk = [s for s in sizes if s.mkdocs]
+    if mk:
+        rows = []
+        for s in mk:
+            assert s.mkdocs is not None
+            rows.append(
+                [
+                    str(s.n),
+                    f"{s.primer_pages} / {s.mkdocs_pages}",
+                    f"{s.yaml_bytes / 1000:.0f} KB / {s.markdown_bytes / 1000:.0f} KB",
+                    f"{s.primer.seconds:.2f} s",
+                    f"{s.mkdocs.seconds:.2f} s",
+                    f"{s.primer.seconds / s.mkdocs.seconds:.2f}",
+                    f"{s.primer.peak / 2**20:.0f} MiB",
+                    f"{s.mkdocs.peak / 2**20:.0f} MiB",
+                    f"{s.primer.peak / s.mkdocs.peak:.2f}",
+                    f"{mb(s.primer_html)} / {mb(s.mkdocs_html)}",
+                ]
+            )
+        parts.append(
+            table(
+                "a. primer build vs mkdocs build (best wall time, peak RSS of the child process)",
+                [
+                    "N",
+                    "html pages p/m",
+                    "input YAML/Markdown",
+                    "primer",
+                    "mkdocs",
+                    "time ratio",
+                    "primer RSS",
+                    "mkdocs RSS",
+                    "RSS ratio",
+                    "html bytes p/m",
+                ],
+                rows,
+            )
+        )
+    rows = []
+    for s in sizes:
+        assert s.load is not None
+        c_load = s.load["yaml.load CSafeLoader"]
+        rows.append(
+            [
+                str(s.n),
+                f"{s.yaml_files} / {s.yaml_bytes / 1000:.0f} KB",
+                *(f"{seconds * 1000:.1f} ms" for seconds in s.load.values()),
+                f"{s.load['primer load_file'] / c_load:.2f}",
+                f"{s.load['yaml.safe_load (Python)'] / c_load:.2f}",
+                f"{s.load['primer load_file'] / s.load['yaml.safe_load (Python)']:.2f}",
+            ]
+        )
+    parts.append(
+        table(
+            "b. loading every YAML file of the corpus (in process, best of --repeat)",
+            [
+                "N",
+                "files / bytes",
+                *next(s.load for s in sizes if s.load),
+                "primer/C",
+                "safe_load/C",
+                "primer/safe_load",
+            ],
+            rows,
+        )
+    )
+    rows = []
+    base = sizes[0]
+    for i, s in enumerate(sizes):
+        per = s.primer.seconds / (s.yaml_bytes / 100_000)
+        if i:
+            prev = sizes[i - 1]
+            marginal = (s.primer.seconds - prev.primer.seconds) / ((s.yaml_bytes - prev.yaml_bytes) / 100_000)
+            marginal_text = f"{marginal * 1000:.0f} ms"
+        else:
+            marginal_text = "–"
+        rows.append(
+            [
+                str(s.n),
+                f"{s.yaml_bytes / 1000:.0f} KB",
+                f"{s.yaml_bytes / base.yaml_bytes:.1f}",
+                f"{s.primer.seconds:.2f} s",
+                f"{s.primer.seconds / base.primer.seconds:.1f}",
+                f"{per * 1000:.0f} ms",
+                marginal_text,
+                mb(s.primer_out),
+                f"{s.primer_out / s.yaml_bytes:.1f}",
+                f"{s.primer_largest[0] / 1000:.0f} KB {s.primer_largest[1]}",
+            ]
+        )
+    parts.append(
+        table(
+            "c. primer build scaling",
+            [
+                "N",
+                "content",
+                "×content",
+                "build",
+                "×time",
+                "per 100 KB",
+                "marginal per 100 KB",
+                "output",
+                "output/content",
+                "largest output file",
+            ],
+            rows,
+        )
+    )
+    rows = []
+    for s in sizes:
+        assert s.stages is not None
+        total = sum(s.stages.values())
+        rows.append([str(s.n), *(f"{t:.2f}" for t in s.stages.values()), f"{total:.2f} s"])
+    parts.append(
+        table(
+            "d. primer build by stage (seconds, in process, best of --repeat; see --profile for functions)",
+            ["N", *next(s.stages for s in sizes if s.stages), "total"],
+            rows,
+        )
+    )
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", default="1,4,16", help="comma-separated corpus scales N (default 1,4,16)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default 3)")
+    parser.add_argument("--mkdocs", default=shutil.which("mkdocs"), help="the mkdocs executable (default: on PATH)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile one primer build at the largest size")
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted({int(x) for x in args.sizes.split(",")})
+    except ValueError:
+        parser.error("--sizes takes numbers separated by commas, e.g. 1,4,16")
+    if not sizes or sizes[0] < 1 or args.repeat < 1:
+        parser.error("sizes and --repeat must be at least 1")
+    try:
+        import primer
+    except ImportError:
+        print("primer is not importable here: run `pip install -e .` in this environment first", file=sys.stderr)
+        return 2
+
+    mkdocs_version = "not found"
+    if args.mkdocs:
+        probe = subprocess.run([args.mkdocs, "--version"], capture_output=True, text=True, check=False)
+        mkdocs_version = probe.stdout.strip() if probe.returncode == 0 else "not runnable"
+        if probe.returncode != 0:
+            args.mkdocs = None
+    print(
+        f"primer {primer.__version__}; Python {platform.python_version()} on {platform.system()} "
+        f"{platform.machine()}, {os.cpu_count()} CPUs; PyYAML {yaml.__version__} "
+        f"(libyaml: {yaml.__with_libyaml__}); mkdocs: {mkdocs_version}"
+    )
+    print(f"sizes {sizes}, best of {args.repeat}; memory: peak RSS of each child process (os.wait4 rusage)\n")
+    if not args.mkdocs:
+        print(
+            "mkdocs is not installed, so comparison (a) is skipped. It is not a primer dependency: install it\n"
+            "in this benchmark's environment (`pip install mkdocs`) or pass --mkdocs PATH.\n"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="primer-bench-") as tmp:
+        work = Path(tmp)
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        version = [sys.executable, "-m", "primer", "--version"]
+        run_once(version)
+        startup = best_of([run_once(version) for _ in range(args.repeat)])
+        results = []
+        for n in sizes:
+            started = time.perf_counter()
+            results.append(measure(n, work, args.repeat, args.mkdocs))
+            print(f"measured N={n} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(report(results, startup))
+        if args.profile:
+            profile(sizes[-1], work, 25)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
