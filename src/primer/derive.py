@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 
 from primer.content.library import Library
 from primer.content.models import QuestionBase, Topic
+from primer.content.terms import TermMatcher
 from primer.errors import Problem
 from primer.quiz.generate import (
     CITED,
     GENERATORS,
     MENTIONED,
     Candidate,
-    TermMatcher,
     citations,
     generate,
     objective_for,

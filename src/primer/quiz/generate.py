@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 from primer.content.dates import FuzzyDate
 from primer.content.library import LINK, Library
 from primer.content.models import Event, Question, QuestionBase, Source, Term, Topic
+from primer.content.terms import TermMatcher, term_names
 from primer.quiz.lint import correct_markedly_longest, similar
 from primer.quiz.scoring import normalise
 
@@ -44,7 +45,6 @@ T = TypeVar("T")
 _CATEGORY_WORDS = {"flight-phase": "flight phase"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _BLANK = "…"
 
 
@@ -119,60 +119,6 @@ def _when(date: FuzzyDate) -> str:
 
 
 # --------------------------------------------------------------------------- what topics cite
-
-
-class TermMatcher:
-    """Finds glossary terms mentioned by name (term, alias or expansion) in text.
-
-    Names without lower-case letters (THAAD, AN/TPY-2) must match in case; others match in any case.
-    """
-
-    def __init__(self, terms: Iterable[Term]) -> None:
-        self._names: dict[str, list[tuple[str, str, bool]]] = {}
-        for term in terms:
-            for name in term_names(term):
-                exact = not any(ch.islower() for ch in name)
-                self._names.setdefault(name.lower(), []).append((name, term.id, exact))
-        # One pattern shaped as a trie of the names: the longest name wins at each place, and the
-        # regex engine need not try thousands of alternatives at every character.
-        body = _trie_pattern(sorted(self._names))
-        self._pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if self._names else None
-
-    def find(self, text: str) -> set[str]:
-        """Ids of the terms whose names occur in `text` (link targets are ignored)."""
-        if self._pattern is None:
-            return set()
-        found: set[str] = set()
-        for match in self._pattern.finditer(_LINK_TARGET.sub("]", text)):
-            word = match.group(0)
-            for name, term_id, exact in self._names.get(word.lower(), []):
-                if not exact or word == name:
-                    found.add(term_id)
-        return found
-
-
-def _trie_pattern(words: list[str]) -> str:
-    """A regular expression matching exactly `words`, longest first, written as a trie."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        group = f"(?:{'|'.join(branches)})"
-        return group + "?" if "" in node else group
-
-    return build(trie)
-
-
-def term_names(term: Term) -> list[str]:
-    """Every name a term goes by: the term, its aliases and its expansion."""
-    return [term.term, *term.aliases, *([term.expansion] if term.expansion else [])]
 
 
 def citations(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, int]:
