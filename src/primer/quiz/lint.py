@@ -70,13 +70,17 @@ def _norm(text: str) -> str:
     return normalise(text)
 
 
-def _near(a: str, b: str) -> bool:
-    """`similar` for texts already normalised."""
+def _near(a: str, b: str, matcher: difflib.SequenceMatcher[str] | None = None) -> bool:
+    """`similar` for texts already normalised. A `matcher` whose second sequence is already `b`
+    may be passed in: SequenceMatcher indexes its second sequence, so reusing it saves that work."""
     if a == b:
         return True
     if _NUMBER.findall(a) != _NUMBER.findall(b):
         return False
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher is None:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    else:
+        matcher.set_seq1(a)
     # real_quick_ratio and quick_ratio are cheap upper bounds of ratio: below NEAR, ratio is too
     return matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR
 
@@ -218,9 +222,14 @@ class _Linter:
             for b in bucket[i + 1 :]
             if not (a.startswith("gen-") and b.startswith("gen-"))
         }
+        matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
         for a, b in sorted(pairs):
             short, long = sorted((len(stems[a]), len(stems[b])))
-            if long > short * _LENGTH_FACTOR + 1 or not _near(stems[a], stems[b]):
+            if long > short * _LENGTH_FACTOR + 1:
+                continue
+            if b not in matchers:
+                matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)
+            if not _near(stems[a], stems[b], matchers[b]):
                 continue
             first, second = self.ordered(a, b)
             self.warn(
