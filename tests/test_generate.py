@@ -332,3 +332,17 @@ def test_point_questions_include_generated_ones() -> None:
     derived = check(BANK).derived
     generated = [qid for qid in derived.point_questions["a-shield-perfect"] if qid.startswith("gen-")]
     assert generated
+
+
+def test_claim_questions_are_not_always_false() -> None:
+    """Accurate points with a basis give 'true' claim questions; a quiz alternates the two answers."""
+    from primer.build import check
+    from tools import ROOT
+
+    derived = check(ROOT / "content").derived
+    answers = {q.answer for q in derived.generated.values() if q.id.startswith("gen-claim")}  # type: ignore[attr-defined]
+    assert answers == {True, False}
+    for quiz in derived.quizzes.values():
+        claims = [q.answer for q in quiz if q.id.startswith("gen-claim")]  # type: ignore[attr-defined]
+        pairs = min(claims.count(True), claims.count(False))
+        assert claims[: 2 * pairs] == [False, True] * pairs, claims  # alternating until one answer runs out

@@ -162,6 +162,7 @@ def _choose(
         queues = {g: [c for r, c in usable if r == tier and c.generator == g] for g in GENERATORS}
         for queue in queues.values():
             queue.sort(key=lambda c: (c.id in elsewhere, c.id))  # spread questions over the quizzes
+        queues["points"] = _alternate(queues["points"])
         while len(picked) < settings.max and any(queues.values()):
             for generator in GENERATORS:
                 queue = queues[generator]
@@ -173,6 +174,16 @@ def _choose(
                         picked.append(candidate)
                         break
     return picked
+
+
+def _alternate(queue: list[Candidate]) -> list[Candidate]:
+    """True/false claim questions with answers alternating, false first, so that a quiz never
+    teaches students that a claim shown to them is always wrong (or always right)."""
+    false = [c for c in queue if c.data.get("answer") is False]
+    true = [c for c in queue if c.data.get("answer") is not False]
+    mixed = [c for pair in zip(false, true, strict=False) for c in pair]
+    shorter = min(len(false), len(true))
+    return mixed + false[shorter:] + true[shorter:]
 
 
 def _unbuildable(lib: Library, candidate: Candidate, exc: ValueError) -> Problem:

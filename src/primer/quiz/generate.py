@@ -418,8 +418,14 @@ def _end(text: str) -> str:
 
 
 def _point_questions(lib: Library) -> list[Candidate]:
-    """'Is this claim accurate?' for every wrong or partly accurate point; the correction explains."""
+    """'Is this claim accurate?' for every wrong or partly accurate point (the correction explains),
+    and for every accurate point with a basis (so that "false" is not always the answer)."""
     found: list[Candidate] = []
+    supported = [
+        _accurate_point_question(lib, point_id)
+        for point_id, point in lib.points.items()
+        if point.status == "accurate" and point.basis and point.kind != "opinion"
+    ]
     for point_id, point in lib.points.items():
         if point.status not in ("wrong", "partly-accurate") or not point.correction:
             continue
@@ -452,7 +458,38 @@ def _point_questions(lib: Library) -> list[Candidate]:
                 origin=("point", point_id),
             )
         )
-    return found
+    # Corrections teach more, so they come first; accurate claims follow, so "false" is not always right.
+    return found + supported
+
+
+def _accurate_point_question(lib: Library, point_id: str) -> Candidate:
+    """'Is this claim accurate?' for a point the records support; its basis explains."""
+    point = lib.points[point_id]
+    source = lib.source_of(point_id)
+    basis = _end(str(point.basis))
+    qid = question_id("claim", f"claim|{point_id}")
+    return Candidate(
+        id=qid,
+        generator="points",
+        data={
+            "id": qid,
+            "type": "true-false",
+            "stem": f"From {md_escape(source.short)}, in our words:\n\n> {md_escape(point.text)}\n\n"
+            "Is this claim accurate?",
+            "answer": True,
+            "feedback_true": f"Right: the records support it. {basis}",
+            "feedback_false": f"Not so: this one holds up. {basis}",
+            "explanation": f"The claim in {source.short} is accurate. This rests on: {basis}",
+            "difficulty": 2,
+            "tests": {"points": [point_id]},
+            "tags": ["generated", "claims"],
+        },
+        generated_from=(f"point:{point_id}",),
+        anchors=(f"point:{point_id}",),
+        all_anchors=False,
+        subject=f"point:{point_id}",
+        origin=("point", point_id),
+    )
 
 
 def _source_options(
