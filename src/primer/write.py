@@ -42,16 +42,9 @@ class Output:
             raise WriteError(f"refusing to write '{rel}' twice")
         self._files[rel] = data.encode("utf-8") if isinstance(data, str) else data
 
-    def __contains__(self, rel: str) -> bool:
-        return rel in self._files
-
     def paths(self) -> list[str]:
         """Every queued path, sorted."""
         return sorted(self._files)
-
-    def get(self, rel: str) -> bytes:
-        """The queued bytes of one path."""
-        return self._files[rel]
 
     def commit(self, out: Path, epoch: int | None = None) -> None:
         """Write everything into a fresh folder beside `out`, then swap it in place of `out`."""
