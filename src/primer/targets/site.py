@@ -89,7 +89,6 @@ class SiteRenderer:
         self.derived = derived
         self.env = env
         self.linker = GlossaryLinker(lib.terms)
-        self.question_topic = {q.id: tid for tid, quiz in derived.quizzes.items() for q in quiz}
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
@@ -97,7 +96,7 @@ class SiteRenderer:
         if kind == "point":
             owner = self.lib.point_source[item_id]
         elif kind == "question":
-            owner = self.question_topic[item_id]
+            owner = self.derived.question_topics[item_id][0]  # the first quiz it is in
         return item_path(kind, item_id, owner=owner)
 
     def refs(self, refs: Refs) -> list[tuple[str, str]]:
@@ -116,7 +115,7 @@ class SiteRenderer:
 
     def quiz_topics(self, question_ids: list[str]) -> list[str]:
         """The topics whose quizzes hold any of these questions, in topic order."""
-        wanted = {self.question_topic[q] for q in question_ids if q in self.question_topic}
+        wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
         return [t.id for t in self.lib.topics_in_order() if t.id in wanted]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
@@ -187,9 +186,7 @@ def answer_text(question: QuestionBase) -> str:
     """The right answer in words, for answer keys."""
     data = question.model_dump(mode="json")
     kind = data["type"]
-    if kind == "single":
-        return "; ".join(str(c["text"]) for c in data["choices"] if c["correct"])
-    if kind == "multiple":
+    if kind in ("single", "multiple"):
         return "; ".join(c["text"] for c in data["choices"] if c["correct"])
     if kind == "true-false":
         return "True" if data["answer"] else "False"
