@@ -152,6 +152,10 @@ def make(n: int) -> dict[str, Any]:
         "licence": "CC0 1.0",
         "authors": [{"name": "make_corpus.py"}],
         "base_url": "https://example.org/bench/",
+        "vocabulary": {
+            "term_categories": [{"id": c} for c in CATEGORIES],
+            "place_kinds": [{"id": k} for k in PLACE_KINDS],
+        },
     }
 
     # ------------------------------------------------------------------ sources

@@ -25,8 +25,8 @@ CASES = {
     "yaml-syntax": (
         "site.yaml",
         'title: "never closed\nlanguage: en\n',
-        "content/site.yaml:3:1: ",
-        "YAML syntax error",
+        "content/site.yaml:1:8: ",
+        'YAML syntax error: the quote (") that starts this value is never closed',
     ),
     "tab-indent": ("glossary.yaml", "terms:\n\t- id: x\n", "content/glossary.yaml:2:1: ", "tab character"),
     "duplicate-key": (

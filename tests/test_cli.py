@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+from primer.write import MARKER
 from tools import Invoke
 
 
@@ -29,15 +31,34 @@ def test_warnings_pass_unless_strict(mini: Path, cli: Invoke) -> None:
     assert "content/questions/radars.yaml:12:9: question 'mini-tf' is in no topic's quiz" in strict.stderr
 
 
-def test_build_writes_the_site_and_replaces_it_whole(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+def test_build_replaces_its_own_files_and_keeps_the_users(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     out = tmp_path / "site"
     first = cli("build", "--content", mini, "--out", out)
     assert first.exit_code == 0, first.output
     assert (out / "index.html").is_file()
     assert (out / "sources" / "mini-source.html").is_file()
+    # A page an earlier build wrote (the marker lists it) that this build no longer writes …
+    marker = json.loads((out / MARKER).read_text())
     (out / "stale.html").write_text("left over")
-    assert cli("build", "--content", mini, "--out", out).exit_code == 0
+    (out / MARKER).write_text(json.dumps({**marker, "files": [*marker["files"], "stale.html"]}))
+    # … and files the user added after the build.
+    (out / "CNAME").write_text("lesson.example.org\n")
+    (out / "notes").mkdir()
+    (out / "notes" / "period-3.txt").write_text("collect receipts")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    result = cli("build", "--content", mini, "--out", out)
+    assert result.exit_code == 0
+    assert "kept 3 files primer did not write" in result.stdout
     assert not (out / "stale.html").exists()
+    assert (out / "CNAME").read_text() == "lesson.example.org\n"
+    assert (out / "notes" / "period-3.txt").read_text() == "collect receipts"
+    assert (out / ".git" / "HEAD").exists()
+    assert "CNAME" not in json.loads((out / MARKER).read_text())["files"]
+    # --clean drops what primer did not write, except dotfiles.
+    assert cli("build", "--content", mini, "--out", out, "--clean").exit_code == 0
+    assert not (out / "CNAME").exists() and not (out / "notes").exists()
+    assert (out / ".git" / "HEAD").exists()
 
 
 def test_failed_build_leaves_previous_site_untouched(mini: Path, tmp_path: Path, cli: Invoke) -> None:
@@ -85,7 +106,9 @@ def test_schema_command_writes_one_schema_per_kind(tmp_path: Path, cli: Invoke) 
     names = sorted(p.name for p in (tmp_path / "schema").glob("*.json"))
     assert names == [
         f"{k}.schema.json"
-        for k in sorted(["site", "source", "glossary", "actors", "timeline", "places", "topic", "questions", "bank"])
+        for k in sorted(
+            ["site", "source", "glossary", "actors", "timeline", "places", "topic", "questions", "bank", "report"]
+        )
     ]
 
 

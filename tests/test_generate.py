@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from primer.build import CheckResult, check
 from primer.content.models import Ordering as OrderingQuestion
-from primer.content.models import Question, QuestionBase, SingleChoice, TrueFalse
+from primer.content.models import Question, QuestionBase, SingleChoice
 from primer.quiz.generate import term_names
 from primer.quiz.scoring import normalise
 
@@ -303,13 +303,15 @@ def test_claim_questions_carry_the_correction() -> None:
     claims = [q for q in _generated(result) if _kind(q) == "claim"]
     assert claims
     for question in claims:
-        assert isinstance(question, TrueFalse)
+        assert isinstance(question, SingleChoice)
         (point_id,) = question.tests.points
         point = lib.points[point_id]
-        assert point.status in ("wrong", "partly-accurate")
-        assert question.answer is False
-        assert point.correction and point.correction in question.explanation
-        assert lib.source_of(point_id).short in question.stem
+        assert [c.text for c in question.choices] == ["Accurate", "Partly accurate", "Wrong", "Unverified"]
+        (right,) = [c.text for c in question.choices if c.correct]
+        assert right.lower().replace(" ", "-") == point.status
+        if point.status != "accurate":
+            assert point.correction and point.correction in question.explanation
+        assert question.stem.startswith(f"How accurate is this claim from {lib.source_of(point_id).short}")
 
 
 def test_framing_questions_ask_which_article() -> None:
@@ -335,14 +337,20 @@ def test_point_questions_include_generated_ones() -> None:
 
 
 def test_claim_questions_are_not_always_false() -> None:
-    """Accurate points with a basis give 'true' claim questions; a quiz alternates the two answers."""
+    """Claim questions key every status the points have; a quiz's claim questions take turns by
+    their right answer, a correction first, so that no status is always the answer."""
     from primer.build import check
     from tools import ROOT
 
     derived = check(ROOT / "content").derived
-    answers = {q.answer for q in derived.generated.values() if q.id.startswith("gen-claim")}  # type: ignore[attr-defined]
-    assert answers == {True, False}
+
+    def right(question: QuestionBase) -> str:
+        assert isinstance(question, SingleChoice)
+        return next(c.text for c in question.choices if c.correct)
+
+    claims = [q for q in derived.generated.values() if q.id.startswith("gen-claim")]
+    assert {right(q) for q in claims} >= {"Accurate", "Wrong", "Unverified"}
     for quiz in derived.quizzes.values():
-        claims = [q.answer for q in quiz if q.id.startswith("gen-claim")]  # type: ignore[attr-defined]
-        pairs = min(claims.count(True), claims.count(False))
-        assert claims[: 2 * pairs] == [False, True] * pairs, claims  # alternating until one answer runs out
+        answers = [right(q) for q in quiz if q.id.startswith("gen-claim")]
+        if len(answers) > 1:
+            assert answers[0] != answers[1], f"the first two claim questions share their answer: {answers}"

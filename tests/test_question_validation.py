@@ -75,12 +75,12 @@ CASES: dict[str, tuple[str, str, str]] = {
     ),
     "ordering-two-items": (
         _question("ordering", "    items: [first, second]\n"),
-        "2:5",
+        "9:12",
         "an ordering question needs at least 3 items; this one has 2 — add items",
     ),
     "ordering-repeated-item": (
         _question("ordering", "    items: [first, second, first]\n"),
-        "2:5",
+        "9:12",
         "an ordering question's items must all differ",
     ),
     "matching-repeated-right": (
@@ -102,7 +102,7 @@ CASES: dict[str, tuple[str, str, str]] = {
     ),
     "numeric-negative-tolerance": (
         _question("numeric", "    answer: 2006\n    tolerance: -1\n"),
-        "2:5",
+        "10:16",
         "a numeric answer's tolerance cannot be negative; this one is -1 — use 0 or more",
     ),
     "short-bad-pattern": (
@@ -188,7 +188,7 @@ TOPIC_CASES: dict[str, tuple[str, str, str]] = {
     "negative-max": (
         "generate:\n  max: -1\n",
         "27:8",
-        "generate.max: Input should be greater than or equal to 0 — use a larger value",
+        "generate.max: should be 0 or more, not -1 — use a larger value",
     ),
 }
 

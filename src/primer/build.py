@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
 from primer.content.library import Library, load_library
 from primer.derive import Derived, derive
-from primer.errors import ContentError, Problem
+from primer.errors import ContentError, Problem, display_path
+from primer.exports import FORMATS, add_exports, export_one
+from primer.exports.common import LossReport
+from primer.handouts import add_handouts
 from primer.quiz.lint import lint
-from primer.render.env import make_env
+from primer.render.env import check_templates, make_env, template_problem
+from primer.report import check_problems, run_report
 from primer.targets.bank import bank_json
-from primer.targets.site import build_site
-from primer.write import Output, write_file
+from primer.targets.site import build_site, template_variables
+from primer.write import Output
 
 #: Where the site offers the question bank for download (the teacher hub links it).
 BANK_PATH = "exports/question-bank.json"
@@ -40,14 +47,72 @@ class CheckResult:
         return f"ok: {counts}; {warned}"
 
 
-def check(content: Path, *, strict: bool = False) -> CheckResult:
-    """Validate all content; raise ContentError on errors (and on warnings when strict)."""
+def _validate(content: Path, strict: bool) -> CheckResult:
     lib = load_library(content)
     derived = derive(lib)
-    warnings = sorted([*lib.warnings, *derived.warnings, *lint(lib, derived), *check_readability(lib)])
+    # the report's error-level findings are warnings here, so that `--strict` fails on them
+    report = check_problems(run_report(lib, derived, content))
+    warnings = sorted(
+        [
+            *lib.warnings,
+            *derived.warnings,
+            *lint(lib, derived),
+            *check_readability(lib),
+            *check_term_names(lib),
+            *report,
+        ]
+    )
+    templates = content / "templates"
+    template_errors = check_templates(
+        templates,
+        lambda path: display_path(path, content.absolute()),
+        template_variables(lib, derived, make_env(templates)),
+    )
+    if template_errors:
+        raise ContentError(template_errors + warnings)
     if strict and warnings:
         raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in warnings])
     return CheckResult(lib, warnings, derived)
+
+
+def _render(result: CheckResult, content: Path, *, pdf: bool = True) -> Output:
+    """Every target of the build, in memory (handout PDFs only when `pdf`). A content pack's template that
+    fails while rendering is reported at its line; any other failure is a bug in primer and propagates."""
+    templates = content / "templates"
+    env = make_env(templates)
+    output = Output()
+    env.globals["exports"] = add_exports(result.library, result.derived, output)  # the teacher hub links them
+    try:
+        env.globals["handouts"] = add_handouts(result.library, result.derived, env, output, pdf=pdf)  # hub links
+        build_site(result.library, result.derived, env, output)
+    except Exception as exc:
+        shown = partial(display_path, root=content.absolute())
+        problem = template_problem(exc, templates if templates.is_dir() else None, shown)
+        if problem is None and isinstance(exc, OSError):  # a template that vanished or cannot be read
+            where = shown(Path(exc.filename)) if exc.filename else shown(templates.absolute())
+            reason = exc.strerror or str(exc)
+            problem = Problem(where, 1, 1, f"cannot read a template ({reason})", "check it exists, then build again")
+        if problem is None:
+            raise
+        raise ContentError([problem]) from exc
+    output.add(BANK_PATH, bank_json(result.library, result.derived))
+    return output
+
+
+def preview(content: Path) -> tuple[CheckResult, Output]:
+    """Check and render everything in memory for `primer serve`, without PDF handouts (slow to make);
+    nothing is written. Raises ContentError like `build`."""
+    result = _validate(content, False)
+    return result, _render(result, content, pdf=False)
+
+
+def check(content: Path, *, strict: bool = False) -> CheckResult:
+    """Validate all content; raise ContentError on errors (and on warnings when strict). A content
+    pack with its own templates is also rendered in memory, since a template can fail only then."""
+    result = _validate(content, strict)
+    if (content / "templates").is_dir():
+        _render(result, content, pdf=False)
+    return result
 
 
 def source_date_epoch() -> int | None:
@@ -56,25 +121,37 @@ def source_date_epoch() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def build(content: Path, out: Path, *, strict: bool = False) -> tuple[CheckResult, Output]:
-    """Check the content, render every target in memory, then swap the result into `out`."""
+def build(
+    content: Path,
+    out: Path,
+    *,
+    strict: bool = False,
+    clean: bool = False,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> tuple[CheckResult, Output, list[str]]:
+    """Check the content, render every target in memory, then swap the result into `out`; `progress`
+    hears of each stage as it ends. Returns the check's result, the output, and the files in `out`
+    that primer kept (not its own)."""
+    result = _validate(content, strict)
+    progress("checked " + result.summary().removeprefix("ok: "))
+    progress("rendering the site, exports and handouts (PDFs take longest) …")
+    output = _render(result, content)
+    pages = sum(path.endswith(".html") for path in output.paths())
+    progress(f"rendered {len(output.paths())} files ({pages} pages)")
+    kept = output.commit(out, epoch=source_date_epoch(), clean=clean)
+    progress(f"wrote {out}")
+    return result, output, kept
+
+
+#: Export formats: name → its description, file and renderer (`primer export --list`).
+EXPORTS = FORMATS
+
+
+def export(
+    content: Path, fmt: str, topic: str | None, out: Path | None, *, strict: bool = False
+) -> tuple[CheckResult, bytes, LossReport]:
+    """Check the content and render one export of a topic (None or 'all': the whole bank); write it
+    and its loss report beside it to `out` when given. Returns the bytes and the loss report."""
     result = check(content, strict=strict)
-    env = make_env(content / "templates")
-    output = Output()
-    build_site(result.library, result.derived, env, output)
-    output.add(BANK_PATH, bank_json(result.library, result.derived))
-    output.commit(out, epoch=source_date_epoch())
-    return result, output
-
-
-#: Export formats: name → function from the checked content to the file's text.
-EXPORTS = {"json": bank_json}
-
-
-def export(content: Path, fmt: str, out: Path | None, *, strict: bool = False) -> tuple[CheckResult, str]:
-    """Check the content and render one export; write it to `out` when given. Returns the text."""
-    result = check(content, strict=strict)
-    text = EXPORTS[fmt](result.library, result.derived)
-    if out is not None:
-        write_file(out, text)
-    return result, text
+    data, report = export_one(result.library, result.derived, fmt, topic, out)
+    return result, data, report

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import click
 
-from primer import __version__
+from primer import __version__, exports, handouts, importer, scaffold
 from primer import build as build_mod
+from primer import report as report_mod
+from primer.errors import Interrupted, bug
+from primer.handouts import command as handout_command
+from primer.progress import Progress
 from primer.schema import schema_files
 from primer.write import Output
 
@@ -39,13 +43,19 @@ def _report_warnings(result: build_mod.CheckResult) -> None:
 
 
 def _run(ctx: click.Context, func: Callable[[], None]) -> None:
-    """Call `func`; with --debug a content error also prints its traceback."""
+    """Call `func`: an error is one line (with --debug, also its traceback); an unexpected exception
+    is one line saying it is a bug in primer; Ctrl-C leaves the output as it was."""
+    debug = bool(ctx.find_root().obj.get("debug"))
     try:
         func()
     except click.ClickException:
-        if ctx.find_root().obj.get("debug"):
+        if debug:
             traceback.print_exc()
         raise
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted — nothing was changed") from None
+    except Exception as exc:
+        raise bug(exc, debug=debug) from exc
 
 
 @main.command()
@@ -66,21 +76,55 @@ def check(ctx: click.Context, content: Path, strict: bool) -> None:
 @main.command()
 @CONTENT
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a summary and one line per finding; html: the teacher hub's report page; json: see schema/.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when the report has error-level findings.")
+@click.pass_context
+def report(ctx: click.Context, content: Path, fmt: str, strict: bool) -> None:
+    """Report on provenance, keys, coverage, consistency, balance, loaded words and the quizzes."""
+
+    def go() -> None:
+        found, text = report_mod.make(content, fmt)
+        click.echo(text, nl=False)
+        if strict and found.totals.errors:
+            raise report_mod.ReportErrors(found.totals.errors)
+
+    _run(ctx, go)
+
+
+@main.command()
+@CONTENT
+@click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("site"),
     show_default=True,
-    help="Folder to write the site into (replaced whole).",
+    help="Folder to write the site into (primer's files are replaced; others are kept).",
 )
 @STRICT
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Remove files in --out that primer did not write (dotfiles such as .git are always kept).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Print each stage with its time, even when not on a terminal.")
 @click.pass_context
-def build(ctx: click.Context, content: Path, out: Path, strict: bool) -> None:
-    """Check the content, then write the site into --out."""
+def build(ctx: click.Context, content: Path, out: Path, strict: bool, clean: bool, quiet: bool, verbose: bool) -> None:
+    """Check the content, then write the site into --out, keeping files primer did not write."""
+    progress = Progress("quiet" if quiet else "verbose" if verbose else "auto")
 
     def go() -> None:
-        result, output = build_mod.build(content, out, strict=strict)
+        result, output, kept = build_mod.build(content, out, strict=strict, clean=clean, progress=progress)
         _report_warnings(result)
-        click.echo(f"built {len(output.paths())} files into {out}")
+        extra = f"; kept {len(kept)} file{'s' * (len(kept) != 1)} primer did not write" if kept else ""
+        if not quiet:
+            click.echo(f"built {len(output.paths())} files into {out}{extra}")
 
     _run(ctx, go)
 
@@ -90,28 +134,128 @@ def build(ctx: click.Context, content: Path, out: Path, strict: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(build_mod.EXPORTS)),
-    required=True,
-    help="What to export: json, the whole question bank (schema/bank.schema.json).",
+    metavar="FORMAT",
+    callback=exports.choose_format,
+    help="What to export: " + ", ".join(exports.FORMATS) + " (see --list).",
 )
+@click.option("--topic", metavar="ID", default=None, help="A topic's id, or all for the whole bank (the default).")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="File to write; by default the export goes to standard output.",
+    help="File to write (its loss report goes beside it); text formats go to standard output by default.",
+)
+@click.option("--list", "list_formats", is_flag=True, help="List the formats, one line each, and stop.")
+@STRICT
+@click.pass_context
+def export(
+    ctx: click.Context,
+    content: Path,
+    fmt: str | None,
+    topic: str | None,
+    out: Path | None,
+    list_formats: bool,
+    strict: bool,
+) -> None:
+    """Check the content, then export a topic's quiz or the whole bank for Canvas, Moodle, Anki, Kahoot …"""
+    if list_formats:
+        click.echo(exports.format_list(), nl=False)
+        return
+    if fmt is None:
+        raise click.UsageError("Missing option '--format' (see --list)")
+
+    def go() -> None:
+        result, data, report = build_mod.export(content, fmt, topic, out, strict=strict)
+        _report_warnings(result)
+        if out is None:
+            click.echo(data, nl=False)
+        else:
+            click.echo(f"wrote {fmt} export into {out}")
+        if exports.FORMATS[fmt].lossy:
+            click.echo(report.summary(), err=True)
+
+    _run(ctx, go)
+
+
+@main.command()
+@CONTENT
+@click.argument("topics", nargs=-1, metavar="TOPIC…")
+@click.option("--topic", "more", multiple=True, help="A topic's id (repeatable), or all; the same as TOPIC….")
+@click.option("--versions", type=click.IntRange(1, 26), default=3, show_default=True, help="Versions A, B, C …")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the shuffles (the site's quizzes use 1).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="PDF paper size.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "both"]),
+    default="both",
+    show_default=True,
+    help="PDF files, web pages, or both.",
+)
+@click.option(
+    "--edition",
+    type=click.Choice(["student", "teacher", "both"]),
+    default="both",
+    show_default=True,
+    help="A sheet per version for students; one edition with keys and plan for the teacher.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("handouts"),
+    show_default=True,
+    help="Folder to write the handouts into.",
 )
 @STRICT
 @click.pass_context
-def export(ctx: click.Context, content: Path, fmt: str, out: Path | None, strict: bool) -> None:
-    """Check the content, then export it (the whole question bank as JSON)."""
+def handout(
+    ctx: click.Context,
+    content: Path,
+    topics: tuple[str, ...],
+    more: tuple[str, ...],
+    versions: int,
+    seed: int,
+    paper: str,
+    fmt: str,
+    edition: str,
+    out: Path,
+    strict: bool,
+) -> None:
+    """Check the content, then write printable handouts of topics: student and teacher editions, versions A, B, C …"""
+    settings = handouts.Settings(
+        versions=versions,
+        seed=seed,
+        papers=(paper,),
+        editions=("student", "teacher") if edition == "both" else (edition,),
+        formats=("pdf", "html") if fmt == "both" else (fmt,),
+    )
 
     def go() -> None:
-        result, text = build_mod.export(content, fmt, out, strict=strict)
+        result, written = handout_command.handout(content, [*topics, *more], settings, out, strict=strict)
         _report_warnings(result)
-        if out is None:
-            click.echo(text, nl=False)
-        else:
-            click.echo(f"wrote {fmt} export into {out}")
+        click.echo(f"wrote {len(written)} handout files into {out}")
+
+    _run(ctx, go)
+
+
+@main.command("import")
+@click.argument("kind", metavar="gift|moodle", callback=importer.choose_kind)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("imported"),
+    show_default=True,
+    help="Folder to write the question YAML and the import report into.",
+)
+@click.pass_context
+def import_(ctx: click.Context, kind: str, file: Path, out: Path) -> None:
+    """Turn a GIFT or Moodle XML question bank into primer question YAML, with a report."""
+
+    def go() -> None:
+        written, report = importer.import_bank(kind, file, out)
+        click.echo(report.summary(), err=True)
+        click.echo(f"wrote {len(written)} questions into {out}")
 
     _run(ctx, go)
 
@@ -124,13 +268,48 @@ def export(ctx: click.Context, content: Path, fmt: str, out: Path | None, strict
     show_default=True,
     help="Folder to write one JSON Schema per content file kind into.",
 )
-def schema(out: Path) -> None:
+@click.pass_context
+def schema(ctx: click.Context, out: Path) -> None:
     """Write a JSON Schema per content file kind, for editor autocompletion."""
-    output = Output()
-    for name, text in sorted(schema_files().items()):
-        output.add(name, text)
-    output.commit(out)
-    click.echo(f"wrote {len(output.paths())} schemas into {out}")
+
+    def go() -> None:
+        output = Output()
+        for name, text in sorted(schema_files().items()):
+            output.add(name, text)
+        output.commit(out)
+        click.echo(f"wrote {len(output.paths())} schemas into {out}")
+
+    _run(ctx, go)
+
+
+@main.command()
+@click.argument("kind", metavar="lesson|source|topic|questions", callback=scaffold.choose_kind)
+@click.argument("name")
+@CONTENT
+@click.pass_context
+def new(ctx: click.Context, kind: str, name: str, content: Path) -> None:
+    """Start a lesson in the folder NAME, or add a source, topic or questions file called NAME to --content."""
+
+    def go() -> None:
+        written = scaffold.new(kind, name, content)
+        if kind == "lesson":
+            click.echo(f"wrote a starter lesson into {name} ({len(written)} files); next: cd {name} && primer serve")
+        else:
+            click.echo(f"wrote {written[0]}")
+
+    _run(ctx, go)
+
+
+@main.command()
+@CONTENT
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
+@click.pass_context
+def serve(ctx: click.Context, content: Path, port: int, open_browser: bool) -> None:
+    """Preview the lesson: build, serve on 127.0.0.1, rebuild and reload pages on every change."""
+    from primer.serve import serve as serve_lesson  # watchfiles is loaded only when serving
+
+    _run(ctx, lambda: serve_lesson(content, port, open_browser=open_browser))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,7 @@ from primer.content.terms import TermMatcher
 from primer.errors import Problem
 from primer.quiz.generate import (
     CITED,
+    CLAIM_TURNS,
     GENERATORS,
     MENTIONED,
     Candidate,
@@ -57,10 +58,42 @@ class Derived:
     #: question id → ids of the topics whose quizzes hold it, in topic order (hand-written and generated).
     question_topics: dict[str, list[str]] = field(default_factory=dict)
 
+    #: every question by id, sorted: hand-written ones (in a quiz or not) and generated ones in a quiz.
+    #: This is the question bank the JSON export holds; every count of questions starts here.
+    bank: dict[str, QuestionBase] = field(default_factory=dict)
+
     def all_questions(self) -> dict[str, QuestionBase]:
         """Every question of every quiz by id, sorted."""
         found = {q.id: q for quiz in self.quizzes.values() for q in quiz}
         return dict(sorted(found.items()))
+
+    def counts(self) -> QuestionCounts:
+        """How many questions the bank, the quizzes and their answer keys hold."""
+        in_quizzes = self.all_questions()
+        placements = sum(len(quiz) for quiz in self.quizzes.values())
+        return QuestionCounts(
+            bank=len(self.bank),
+            in_quizzes=len(in_quizzes),
+            placements=placements,
+            repeated=sum(1 for qid in in_quizzes if len(self.question_topics.get(qid, [])) > 1),
+            in_no_quiz=len(self.bank) - len(in_quizzes),
+        )
+
+
+@dataclass(frozen=True)
+class QuestionCounts:
+    """Question counts that pages show, from one place so that they always agree."""
+
+    #: questions in the bank (the JSON export): hand-written ones and the generated ones in a quiz
+    bank: int
+    #: different questions in the quizzes
+    in_quizzes: int
+    #: questions on all quiz pages together (and answer-key entries): one in two quizzes counts twice
+    placements: int
+    #: questions in more than one quiz
+    repeated: int
+    #: hand-written questions that no topic's quiz lists
+    in_no_quiz: int
 
 
 def derive(lib: Library) -> Derived:
@@ -105,6 +138,7 @@ def derive(lib: Library) -> Derived:
     derived.generated = dict(sorted(built.items()))
     derived.generated_from = dict(sorted(derived.generated_from.items()))
     derived.question_topics = dict(sorted(derived.question_topics.items()))
+    derived.bank = dict(sorted({**lib.questions, **derived.generated}.items()))
 
     for question in [*lib.questions.values(), *derived.generated.values()]:
         for point_id in question.tests.points:
@@ -177,13 +211,27 @@ def _choose(
 
 
 def _alternate(queue: list[Candidate]) -> list[Candidate]:
-    """True/false claim questions with answers alternating, false first, so that a quiz never
-    teaches students that a claim shown to them is always wrong (or always right)."""
-    false = [c for c in queue if c.data.get("answer") is False]
-    true = [c for c in queue if c.data.get("answer") is not False]
-    mixed = [c for pair in zip(false, true, strict=False) for c in pair]
-    shorter = min(len(false), len(true))
-    return mixed + false[shorter:] + true[shorter:]
+    """Claim questions taking turns by their right answer (wrong, partly accurate, accurate,
+    unverified; other answers after those, in the order they first come up), so that a quiz
+    never teaches students that a claim shown to them always has the same status."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in queue:
+        groups.setdefault(_key(candidate), []).append(candidate)
+    # Corrections teach the most, so a wrong or partly accurate claim takes the first turn.
+    turn = {label: i for i, label in enumerate(CLAIM_TURNS)}
+    groups = dict(sorted(groups.items(), key=lambda item: turn.get(item[0], len(turn))))
+    turns: list[Candidate] = []
+    for i in range(max((len(group) for group in groups.values()), default=0)):
+        turns += [group[i] for group in groups.values() if i < len(group)]
+    return turns
+
+
+def _key(candidate: Candidate) -> str:
+    """The right answer of a generated question, as text (the right option's, or true/false)."""
+    data = candidate.data
+    if "choices" in data:
+        return "; ".join(c["text"] for c in data["choices"] if c["correct"])
+    return str(data.get("answer"))
 
 
 def _unbuildable(lib: Library, candidate: Candidate, exc: ValueError) -> Problem:

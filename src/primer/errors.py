@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -58,3 +62,38 @@ class ContentError(click.ClickException):
         for problem in self.problems:
             click.echo(problem.format(), file=file, err=True)
         click.echo(f"Error: {self.message}; nothing was written.", file=file, err=True)
+
+
+#: Where to report a bug in primer.
+REPORT_TO = "the project's issue tracker"
+
+
+class BugError(click.ClickException):
+    """An unexpected failure inside primer: one line that says so, where the traceback is, how to report it."""
+
+    exit_code = 1
+
+
+def bug(exc: BaseException, *, debug: bool = False) -> BugError:
+    """Save the traceback of an unexpected exception to a file and describe it in one line."""
+    text = "".join(traceback.format_exception(exc))
+    if debug:
+        sys.stderr.write(text)
+    try:
+        handle, name = tempfile.mkstemp(prefix="primer-bug-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        saved = f"the traceback is in {name}"
+    except OSError:
+        saved = "run again with --debug to see the traceback"
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    return BugError(
+        f"this is a bug in primer, not in your content ({what}); {saved} — please report it to {REPORT_TO} "
+        "with that file (nothing was written)"
+    )
+
+
+class Interrupted(click.ClickException):
+    """The user stopped primer (Ctrl-C); whatever it was writing was left as it was before."""
+
+    exit_code = 130

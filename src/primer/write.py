@@ -1,25 +1,55 @@
-"""The one guarded writer: stays inside the output folder, never writes a path twice,
-and swaps the finished build in whole so that a failed build leaves the old output untouched."""
+"""The one guarded writer: stays inside the output folder, never writes a path twice, never
+deletes a file it did not write, and swaps the finished build in whole so that a failed or
+interrupted build leaves the previous output untouched.
+
+How the swap works, and what holds where:
+
+- The build is written into a staging folder beside the output folder (`.NAME.new-RANDOM`),
+  together with copies of every file in the old output that primer did not write (the marker
+  lists the files primer wrote). On Linux the two folders are then exchanged in one atomic
+  step (`renameat2(RENAME_EXCHANGE)`); elsewhere the old folder is renamed aside and the new
+  one renamed in, a window of two renames. A build that finds no output folder but an
+  old one set aside by an interrupted build puts it back first; stale staging folders are
+  removed at the start of every build.
+- An output folder that cannot be renamed (a mount point such as the root of a USB stick or a
+  Docker volume, or one whose parent is read-only) is updated in place instead: every new file
+  replaces its old version atomically, then files of the previous build that the new one no
+  longer has are removed. Readers may see a mix of old and new pages while that runs.
+- A symlinked output folder is written through: the link stays, its target is updated.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import json
 import os
+import secrets
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-#: Written into every output folder, so that a later build knows it may replace the folder.
+#: Written into every output folder: it lists the files primer wrote, so that a later build
+#: replaces those and keeps everything else.
 MARKER = ".primer-output"
+#: Permissions of what primer writes: readable by everyone, whatever the umask.
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
 class WriteError(Exception):
-    """A target tried to write outside the output folder, or twice to one path."""
+    """A target tried to write outside the output folder, or twice to one path (a bug in primer)."""
 
 
 class OutputFolderError(click.ClickException):
-    """The output folder holds files primer did not write; replacing it could destroy work."""
+    """The output cannot be written safely; nothing was changed."""
 
 
 class Output:
@@ -33,6 +63,8 @@ class Output:
         parts = rel.split("/")
         if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
             raise WriteError(f"refusing to write '{rel}': paths must stay inside the output folder")
+        if rel == MARKER:
+            raise WriteError(f"refusing to write '{rel}': the marker is primer's own")
         return rel
 
     def add(self, rel: str, data: str | bytes) -> None:
@@ -46,35 +78,296 @@ class Output:
         """Every queued path, sorted."""
         return sorted(self._files)
 
-    def commit(self, out: Path, epoch: int | None = None) -> None:
-        """Write everything into a fresh folder beside `out`, then swap it in place of `out`."""
-        out = out.absolute()
-        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-            raise OutputFolderError(
-                f"refusing to replace {out.name}/: it holds files primer did not write — "
-                "choose another output folder, or empty this one first"
-            )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    def get(self, rel: str) -> bytes | None:
+        """The queued bytes of `rel`, or None (`primer serve` serves them from memory)."""
+        return self._files.get(rel)
+
+    def commit(self, out: Path, epoch: int | None = None, *, clean: bool = False) -> list[str]:
+        """Write everything into `out`, keeping files primer did not write (`clean` drops those that
+        are not dotfiles). Returns the kept files. Any failure leaves the previous output as it was."""
+        shown = f"{out.name or out}/"
         try:
-            (staging / MARKER).write_text("written by primer; the next build replaces this folder whole\n")
-            for rel in self.paths():
-                target = staging / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self._files[rel])
-                if epoch is not None:
-                    os.utime(target, (epoch, epoch))
-            old = None
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                out.rename(old)
-            staging.chmod(0o755)  # mkdtemp makes it private; a site folder is for reading
+            return _Commit(self._files, out, epoch, clean).run()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise OutputFolderError(f"cannot write {shown}: {reason} — the previous output is unchanged") from exc
+
+
+def _marker_text(files: list[str]) -> bytes:
+    data = {
+        "written-by": "primer",
+        "note": "primer replaces the files listed here on the next build and keeps every other file",
+        "files": files,
+    }
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _walk(root: Path) -> Iterator[tuple[str, Path]]:
+    """Every file (and symlink) under `root` as ('a/b.html', path), not following links."""
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
+            path = Path(folder, name)
+            yield path.relative_to(root).as_posix(), path
+
+
+def _is_dotted(rel: str) -> bool:
+    return any(part.startswith(".") for part in rel.split("/"))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # the filesystem cannot exchange: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+class _Commit:
+    """One commit of a build into an output folder."""
+
+    def __init__(self, files: dict[str, bytes], out: Path, epoch: int | None, clean: bool) -> None:
+        self.files = files
+        self.epoch = epoch
+        self.clean = clean
+        out = out.absolute()
+        if out.is_symlink():
+            out = out.resolve()  # write through the link: the link stays, its target is updated
+        self.out = out
+        self.shown = f"{out.name}/"
+
+    def run(self) -> list[str]:
+        out = self.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            self._recover()
+            if out.exists() and not out.is_dir():
+                raise OutputFolderError(f"refusing to write into {self.shown}: it is a file — choose a folder")
+            previous = self._previous()
+            kept = self._kept(previous)
+            if out.is_dir() and os.path.ismount(out):
+                self._in_place(previous, kept)
+                return kept
+            try:
+                staging = Path(_mkdtemp(out.parent, f".{out.name}.new-"))
+            except PermissionError:
+                if not out.is_dir():
+                    raise
+                self._in_place(previous, kept)  # the parent is read-only, the folder itself is not
+                return kept
+            try:
+                self._fill(staging, kept)
+                self._swap(staging)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                if exc.errno in (errno.EBUSY, errno.EXDEV) and out.is_dir():
+                    self._in_place(previous, kept)
+                    return kept
+                raise
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            return kept
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Hold a lock on the output's parent folder so that two builds never swap at once."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX: no lock, the swap still guards
+            yield
+            return
+        fd = os.open(self.out.parent, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputFolderError(
+                    f"another primer build is writing {self.shown} right now — "
+                    "wait for it to finish, then build again (the output is unchanged)"
+                ) from None
+            except OSError:  # pragma: no cover - a filesystem without locks: go on unguarded
+                pass
+            yield
+        finally:
+            os.close(fd)
+
+    def _ours(self, folder: Path) -> bool:
+        """True when `folder` is one of primer's own (holds the marker, or is still empty)."""
+        return folder.is_dir() and not folder.is_symlink() and ((folder / MARKER).exists() or not any(folder.iterdir()))
+
+    def _recover(self) -> None:
+        """Undo what an interrupted build left: restore a set-aside output, remove staging folders."""
+        parent, name = self.out.parent, self.out.name
+        stale_new = sorted(parent.glob(f".{name}.new-*"))
+        stale_old = sorted(parent.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        if not self.out.exists() and not self.out.is_symlink() and stale_old and self._ours(stale_old[0]):
+            stale_old[0].rename(self.out)  # the build died between its two renames: put the old site back
+            stale_old = stale_old[1:]
+        for folder in [*stale_new, *stale_old]:
+            if self._ours(folder):
+                shutil.rmtree(folder)
+        if self.out.is_dir():
+            for folder in sorted(self.out.glob(".primer-new-*")):
+                if folder.is_dir():
+                    shutil.rmtree(folder)
+
+    def _previous(self) -> set[str]:
+        """The files the previous build wrote (from its marker); refuse a folder primer did not write."""
+        out = self.out
+        if not out.is_dir():
+            return set()
+        marker = out / MARKER
+        if not marker.is_file():
+            if any(out.iterdir()):
+                raise OutputFolderError(
+                    f"refusing to replace {self.shown}: it holds files primer did not write — "
+                    "choose another output folder, or empty this one first"
+                )
+            return set()
+        try:
+            listed = json.loads(marker.read_text(encoding="utf-8"))["files"]
+            return {str(rel) for rel in listed}
+        except (ValueError, KeyError, TypeError):
+            # A marker from before primer listed its files: that build promised to replace the
+            # folder whole, so its files are the ones that are not dotfiles.
+            return {rel for rel, _ in _walk(out) if not _is_dotted(rel)}
+
+    def _kept(self, previous: set[str]) -> list[str]:
+        """Files in the output that primer did not write, which the new build must keep."""
+        if not self.out.is_dir():
+            return []
+        kept = [
+            rel
+            for rel, _ in _walk(self.out)
+            if rel != MARKER and rel not in previous and not rel.startswith(".primer-new-")
+        ]
+        if self.clean:
+            kept = [rel for rel in kept if _is_dotted(rel)]  # dotfiles are never deleted
+        new_dirs = {"/".join(rel.split("/")[:i]) for rel in self.files for i in range(1, rel.count("/") + 1)}
+        clash = [rel for rel in kept if rel in self.files or rel in new_dirs]
+        if clash:
+            listed = ", ".join(clash[:5]) + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
+            if not self.clean:
+                raise OutputFolderError(
+                    f"refusing to overwrite files in {self.shown} that primer did not write: {listed} — "
+                    "move them away, or build with --clean to replace them"
+                )
+            kept = [rel for rel in kept if rel not in clash]
+        return kept
+
+    def _write(self, root: Path, rel: str, data: bytes) -> None:
+        target = root / rel
+        _makedirs(target.parent, root)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # the umask must not make a page unreadable to a web server
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        if self.epoch is not None:
+            os.utime(target, (self.epoch, self.epoch))
+
+    def _fill(self, staging: Path, kept: list[str]) -> None:
+        """Write the new build and copies of the kept files into `staging`."""
+        # The marker first: a staging folder holding it is recognised (and removed) after a crash.
+        self._write(staging, MARKER, _marker_text(sorted(self.files)))
+        for rel in sorted(self.files):
+            self._write(staging, rel, self.files[rel])
+        for rel in kept:
+            source = self.out / rel
+            target = staging / rel
+            _makedirs(target.parent, staging)
+            shutil.copy2(source, target, follow_symlinks=False)
+        self._stamp(staging)
+
+    def _stamp(self, root: Path) -> None:
+        """Give every folder primer made the build's time and mode (files have theirs)."""
+        folders = {root / "/".join(rel.split("/")[:i]) for rel in self.files for i in range(1, rel.count("/") + 1)}
+        for folder in sorted(folders | {root}, key=lambda p: len(p.parts), reverse=True):
+            if folder.is_dir() and not folder.is_symlink():
+                folder.chmod(DIR_MODE)
+                if self.epoch is not None:
+                    os.utime(folder, (self.epoch, self.epoch))
+
+    def _swap(self, staging: Path) -> None:
+        out = self.out
+        if not out.exists():
             staging.rename(out)
-            if old is not None:
-                shutil.rmtree(old)
-        except BaseException:
+        elif _exchange(staging, out):
+            shutil.rmtree(staging)  # it now holds the previous build
+        else:
+            old = Path(_unused(out.parent, f".{out.name}.old-"))
+            out.rename(old)
+            staging.rename(out)  # an interruption between these two renames is undone by the next build
+            shutil.rmtree(old)
+        self._stamp(out)
+
+    def _in_place(self, previous: set[str], kept: list[str]) -> None:
+        """Update a folder that cannot be renamed: replace each file atomically, then drop stale ones."""
+        out = self.out
+        staging = Path(_mkdtemp(out, ".primer-new-"))
+        try:
+            for rel in sorted(self.files):
+                self._write(staging, rel, self.files[rel])
+            drop = [
+                rel for rel, _ in _walk(out) if rel not in kept and rel != MARKER and not rel.startswith(".primer-")
+            ]
+            for rel in sorted(self.files):
+                target = out / rel
+                _makedirs(target.parent, out)
+                (staging / rel).replace(target)
+            self._write(out, MARKER, _marker_text(sorted(self.files)))
+            for rel in drop:
+                if rel not in self.files and rel in previous:
+                    (out / rel).unlink(missing_ok=True)
+            self._stamp(out)
+        finally:
             shutil.rmtree(staging, ignore_errors=True)
-            raise
+        _prune_empty(out)
+
+
+def _prune_empty(root: Path) -> None:
+    """Remove folders left empty under `root` (after stale files were dropped)."""
+    for folder, dirs, files in os.walk(root, topdown=False):
+        path = Path(folder)
+        if path != root and not dirs and not files and not path.name.startswith("."):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def _makedirs(folder: Path, root: Path) -> None:
+    """Make `folder` (inside `root`) and its parents, each readable by everyone."""
+    if folder.is_dir():
+        return
+    _makedirs(folder.parent, root)
+    folder.mkdir(mode=DIR_MODE)
+    folder.chmod(DIR_MODE)
+
+
+def _unused(parent: Path, prefix: str) -> str:
+    """A path in `parent` that does not exist yet, with a random name (never one a PID decides)."""
+    while True:
+        candidate = parent / f"{prefix}{secrets.token_hex(6)}"
+        if not candidate.exists():
+            return str(candidate)
+
+
+def _mkdtemp(parent: Path, prefix: str) -> str:
+    """A new private folder with a random name in `parent`."""
+    return tempfile.mkdtemp(prefix=prefix, dir=parent)
 
 
 def write_file(path: Path, data: str | bytes) -> None:
@@ -83,13 +376,19 @@ def write_file(path: Path, data: str | bytes) -> None:
     path = path.absolute()
     if path.is_dir():
         raise OutputFolderError(f"refusing to write {path.name}: it is a folder — name a file instead")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write {path.name}: {exc.strerror or exc} — nothing was written") from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        Path(temporary).chmod(0o644)  # mkstemp makes it private; an export is for sharing
+        Path(temporary).chmod(FILE_MODE)  # mkstemp makes it private; an export is for sharing
         Path(temporary).replace(path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputFolderError(f"cannot write {path.name}: {exc.strerror or exc} — nothing was written") from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

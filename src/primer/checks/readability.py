@@ -51,7 +51,7 @@ def topic_grades(lib: Library) -> dict[str, float]:
 
 def check_readability(lib: Library) -> list[Problem]:
     """A warning for each explainer whose grade is far from `site.reading_grade`."""
-    target = lib.site.reading_grade
+    target = lib.site.us_grade()  # the formula gives a US grade, whatever scale site.yaml uses
     found = []
     for topic in lib.topics_in_order():
         text = explainer_text(topic)
@@ -63,7 +63,8 @@ def check_readability(lib: Library) -> list[Problem]:
             found.append(
                 lib.origins[("topic", topic_id)].problem(
                     ("sections",),
-                    f"the explainer reads at about grade {level:.1f}, {direction} than the target grade {target}",
+                    f"the explainer reads at about grade {level:.1f}, {direction} than the target grade {target}"
+                    + ("" if lib.site.settings.reading_scale == "us-grade" else f" ({lib.site.reading_level()})"),
                     "shorten sentences and explain or replace long words"
                     if direction == "harder"
                     else "the text may be too simple for the audience; check site.yaml's reading_grade",

@@ -18,7 +18,8 @@ _PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 PATTERN = rf"^{_PART}(?:/{_PART})?$"
 _PART_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
-_MONTHS = [
+#: Month names, January first.
+MONTH_NAMES = _MONTHS = [
     "January",
     "February",
     "March",
@@ -88,6 +89,8 @@ def _parse_moment(text: str) -> Moment:
         raise ValueError(f"'{text}' is not a date — write YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
+    if year < 1:
+        raise ValueError(f"'{text}' has year {year}, which the calendar does not have — write a year from 0001 on")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"'{text}' has month {month} — months run from 01 to 12")
     if month is not None and day is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ from primer.content.models import (
 )
 from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
+from primer.render.markdown import SCHEMES, content_links
+from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,9 +75,9 @@ class Origin:
 
 @dataclass
 class Library:
-    """All content, validated and cross-linked; every dict is sorted by id."""
+    """All content, validated and cross-linked; every dict is sorted by id. Plain data only: templates
+    see it, so it holds no path and nothing that touches the file system."""
 
-    root: Path
     site: Site
     sources: dict[str, Source] = field(default_factory=dict)
     points: dict[str, Point] = field(default_factory=dict)
@@ -103,13 +107,67 @@ class Library:
 
 
 def _files(content: Path, pattern: str) -> list[Path]:
+    """The files of one kind: a fixed name, or the .yaml files directly in a folder. Dotfiles (such
+    as the '._name.yaml' files macOS leaves on USB sticks) are never content."""
     if "*" in pattern:
         folder = content / pattern.split("/")[0]
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    path = content / pattern
-    return [path] if path.exists() else []
+        return sorted(
+            p
+            for p in folder.iterdir()
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and (p.is_file() or p.is_symlink())
+        )
+    # A fixed name may also end in '.yml' (editors and other tools often write that); both is an error.
+    return [p for p in (content / pattern, (content / pattern).with_suffix(".yml")) if p.exists() or p.is_symlink()]
+
+
+#: What primer reads under a content folder besides the files of each kind.
+_OTHER_READ = ("templates", "loaded-words.txt")  # the report's per-lesson list of loaded words
+_KNOWN = sorted({pattern.split("/")[0] for _, pattern in KINDS.values()} | set(_OTHER_READ))
+
+
+def _unread(content: Path, read: set[Path]) -> list[Problem]:
+    """A warning for every file under `content` that primer does not read (dotfiles aside)."""
+    found: list[Problem] = []
+    for folder, dirs, files in os.walk(content):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here == content and d in _OTHER_READ))
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or path in read or (here == content and name in _OTHER_READ):
+                continue
+            rel = path.relative_to(content)
+            found.append(
+                Problem(
+                    display_path(path, content),
+                    1,
+                    1,
+                    "primer does not read this file",
+                    _where_instead(rel),
+                    "warning",
+                )
+            )
+    return found
+
+
+def _where_instead(rel: Path) -> str:
+    """How to make primer read a file it skipped, or that it may be removed."""
+    top = rel.parts[0]
+    if rel.suffix.lower() in (".yaml", ".yml") and rel.suffix not in (".yaml", ".yml"):
+        return f"rename it to end in '.yaml' ({rel.with_suffix('.yaml').name})"
+    if len(rel.parts) == 1:
+        close = difflib.get_close_matches(rel.name, [k for k in _KNOWN if k.endswith(".yaml")], n=1, cutoff=0.6)
+        if close:
+            return f"did you mean '{close[0]}'?"
+    else:
+        folders = [k for k in _KNOWN if "." not in k]
+        if top in folders:
+            return f"primer reads only the .yaml files directly in {top}/: move it there, or remove it"
+        close = difflib.get_close_matches(top, folders, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean the folder '{close[0]}/'?"
+    return "move it out of the content folder if it is not content, or remove it"
 
 
 class _Builder:
@@ -122,6 +180,10 @@ class _Builder:
         #: Item kinds some file of which failed: references to them are not reported as dangling,
         #: since the missing id is most likely in the broken file (one mistake, one message).
         self.incomplete: set[str] = set()
+        #: Every file handed to the loader, so that the files nobody reads can be reported.
+        self.read: set[Path] = set()
+        #: Every document that validated, with its kind, for checks that look at all text.
+        self.docs: list[tuple[str, Document]] = []
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.content)
@@ -129,8 +191,23 @@ class _Builder:
     def parse(self, kind: str) -> list[tuple[Document, Any]]:
         model, pattern = KINDS[kind]
         parsed: list[tuple[Document, Any]] = []
-        for path in _files(self.content, pattern):
-            doc = load_file(path, self.shown(path), self.problems)
+        paths = _files(self.content, pattern)
+        if "*" not in pattern and len(paths) > 1:
+            self.read.update(paths)
+            self.problems.append(
+                Problem(
+                    self.shown(paths[1]),
+                    1,
+                    1,
+                    f"both {paths[0].name} and {paths[1].name} exist, and primer reads only one {kind} file",
+                    f"merge them into {paths[0].name} and delete {paths[1].name}",
+                )
+            )
+            self.incomplete.update(ITEM_KINDS[kind])
+            paths = paths[:1]
+        for path in paths:
+            self.read.add(path)
+            doc = load_file(path, self.shown(path), self.problems, root=self.content)
             if doc is None:
                 self.incomplete.update(ITEM_KINDS[kind])
                 continue
@@ -142,6 +219,7 @@ class _Builder:
                 continue
             try:
                 parsed.append((doc, model.model_validate(doc.data)))
+                self.docs.append((kind, doc))
             except ValidationError as exc:
                 self.problems.extend(problems_from(exc, doc, model))
                 self.incomplete.update(ITEM_KINDS[kind])
@@ -175,8 +253,6 @@ class _Builder:
 
     @staticmethod
     def dangling(origin: Origin, sub: Key, kind: str, item_id: str, table: dict[str, Any]) -> Problem:
-        import difflib
-
         close = difflib.get_close_matches(item_id, list(table), n=1, cutoff=0.6)
         fix = f"did you mean '{close[0]}'?" if close else f"define the {kind} '{item_id}', or fix the reference"
         return origin.problem(sub, f"no {kind} has the id '{item_id}'", fix)
@@ -193,7 +269,7 @@ def load_library(content: Path) -> Library:
     if not content.is_dir():
         raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
     site_docs = b.parse("site")
-    if not site_docs and not any(p.path.endswith("site.yaml") for p in b.problems):
+    if not site_docs and not any(p.path.endswith(("site.yaml", "site.yml")) for p in b.problems):
         b.problems.append(
             Problem(b.shown(content / "site.yaml"), 1, 1, "site.yaml is missing", "create it with the site's title")
         )
@@ -207,7 +283,7 @@ def load_library(content: Path) -> Library:
     if not site_docs:
         raise ContentError(b.problems)
 
-    lib = Library(root=content, site=site_docs[0][1])
+    lib = Library(site=site_docs[0][1])
     for doc, source in sources:
         assert isinstance(source, Source)
         b.register("source", source.id, Origin(doc, ()), lib.sources, source)
@@ -239,10 +315,23 @@ def load_library(content: Path) -> Library:
     for doc, qfile in question_docs:
         assert isinstance(qfile, QuestionFile)
         for origin, question in _items(doc, "questions", qfile.questions):
+            if question.id.startswith("gen-"):
+                b.problems.append(
+                    origin.problem(
+                        ("id",),
+                        f"the id '{question.id}' starts with 'gen-', which is reserved for generated questions",
+                        f"rename it, e.g. '{question.id.removeprefix('gen-')}'",
+                    )
+                )
+                continue
             b.register("question", question.id, origin, lib.questions, question)
     lib.origins = dict(b.registry)
 
     _cross_check(b, lib)
+    _check_objectives(b, lib)
+    _check_ids(b, lib)
+    _check_all_links(b, lib)
+    b.problems.extend(_unread(content, b.read))
     problems = [p for p in b.problems if p.severity == "error"]
     if problems:
         raise ContentError(b.problems)
@@ -265,7 +354,33 @@ def _check_refs(b: _Builder, lib: Library, origin: Origin, sub: Key, refs: Refs)
     b.resolve(origin, (*sub, "events"), "event", refs.events, lib.events)
 
 
-def _check_links(b: _Builder, lib: Library, origin: Origin, sub: Key, text: str) -> None:
+#: Text that may hold a content link, in any form (inline, autolink, reference, any case).
+_MAYBE_LINK = re.compile(r"\]\s*[(:]|<[A-Za-z][A-Za-z0-9+.-]*:")
+#: Schemes a link may have besides primer's own: web addresses and e-mail.
+_WEB_SCHEMES = ("http", "https", "mailto")
+#: Where content is Markdown: (kind of file, key path with '*' for any list index).
+_MARKDOWN_FIELDS = {("topic", ("sections", "*", "body")), ("questions", ("questions", "*", "stem"))}
+
+
+def _unknown_scheme(scheme: str) -> tuple[str, str]:
+    """The message and fix for a link whose scheme primer does not know (a dead link otherwise)."""
+    close = difflib.get_close_matches(scheme, SCHEMES, n=1, cutoff=0.6)
+    message = f"'{scheme}:' is not a kind of link primer knows, so the link would go nowhere"
+    if close:
+        return message, f"did you mean '{close[0]}:'?"
+    kinds = ", ".join(f"{s}:" for s in SCHEMES)
+    return message, f"link to content with {kinds}, or to the web with https://"
+
+
+def _is_markdown(kind: str, loc: Key) -> bool:
+    shape = tuple("*" if isinstance(part, int) else part for part in loc)
+    return (kind, shape) in _MARKDOWN_FIELDS
+
+
+def _check_all_links(b: _Builder, lib: Library) -> None:
+    """Every content link in Markdown resolves, whatever its form, reported at its own line; a link
+    with a scheme primer does not know, or typed into a plain-text field (where it would show as
+    typed), is an error."""
     tables: dict[str, dict[str, Any]] = {
         "point": lib.points,
         "term": lib.terms,
@@ -276,10 +391,105 @@ def _check_links(b: _Builder, lib: Library, origin: Origin, sub: Key, text: str)
         "place": lib.places,
         "question": lib.questions,
     }
-    for match in LINK.finditer(text):
-        kind, item_id = match.groups()
-        if item_id not in tables[kind] and kind not in b.incomplete:
-            b.problems.append(b.dangling(origin, sub, kind, item_id, tables[kind]))
+    in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
+    for kind, doc in b.docs:
+        for loc, text in doc.strings():
+            if not _MAYBE_LINK.search(text):
+                continue
+            every = content_links(text, every=True)
+            links = [link for link in every if link[0] in SCHEMES]
+            if every and not _is_markdown(kind, loc):
+                scheme, item, offset, href = every[0]
+                b.problems.append(
+                    doc.problem_within(
+                        loc,
+                        offset,
+                        href,
+                        f"a link ('{href}') in a plain-text field shows as typed: only section bodies "
+                        "and question stems are Markdown",
+                        "write plain text here, and cite in a section or in the item's references",
+                    )
+                )
+                continue
+            for scheme, _, offset, href in every:
+                if scheme not in SCHEMES and scheme not in _WEB_SCHEMES:
+                    b.problems.append(doc.problem_within(loc, offset, href, *_unknown_scheme(scheme)))
+            for scheme, item, offset, href in links:
+                table = tables[scheme]
+                if scheme in b.incomplete:
+                    continue
+                if item not in table:
+                    close = difflib.get_close_matches(item, list(table), n=1, cutoff=0.6)
+                    fix = (
+                        f"did you mean '{scheme}:{close[0]}'?"
+                        if close
+                        else f"define the {scheme} '{item}', or fix the link"
+                    )
+                    b.problems.append(doc.problem_within(loc, offset, href, f"no {scheme} has the id '{item}'", fix))
+                elif scheme == "question" and item not in in_quiz and "topic" not in b.incomplete:
+                    b.problems.append(
+                        doc.problem_within(
+                            loc,
+                            offset,
+                            href,
+                            f"the link goes to question '{item}', which is in no topic's quiz and so has no page",
+                            "add the question to a topic's questions:, or remove the link",
+                        )
+                    )
+
+
+#: Site paths that pages of their own hold; an item whose page would land there is refused.
+_RESERVED_PATHS = {*PAGES.values(), "404.html", "sitemap.xml"}
+
+
+def _check_ids(b: _Builder, lib: Library) -> None:
+    """Ids that would put an item's page where another page lives (a source called 'index')."""
+    for kind, table in (("source", lib.sources), ("topic", lib.topics)):
+        for item_id in table:
+            paths = [item_path(kind, item_id)] + ([item_path("quiz", item_id)] if kind == "topic" else [])
+            if kind == "topic" and item_id == "all":  # `--topic all` on the command line means every topic
+                b.problems.append(
+                    lib.origins[(kind, item_id)].problem(
+                        ("id",),
+                        "the topic id 'all' is reserved: on the command line '--topic all' means every topic",
+                        "choose another id, e.g. 'all-topic'",
+                    )
+                )
+            elif any(path in _RESERVED_PATHS for path in paths):
+                b.problems.append(
+                    lib.origins[(kind, item_id)].problem(
+                        ("id",),
+                        f"the {kind} id '{item_id}' is reserved: its page would replace the site's {item_id} page",
+                        f"choose another id, e.g. '{item_id}-{kind}'",
+                    )
+                )
+
+
+def _undeclared(origin: Origin, key: str, value: str, declared: list[str]) -> Problem:
+    """A glossary category or kind of place that site.yaml's vocabulary does not declare."""
+    close = difflib.get_close_matches(value, declared, n=1, cutoff=0.6)
+    where = "term_categories" if key == "category" else "place_kinds"
+    fix = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(declared)}"
+    fix += f", or declare '{value}' under vocabulary: {where}: in site.yaml"
+    what = "glossary category" if key == "category" else "kind of place"
+    return origin.problem((key,), f"'{value}' is not a {what} this lesson declares", fix)
+
+
+def _check_objectives(b: _Builder, lib: Library) -> None:
+    """Each topic has as many objectives as site.yaml's settings ask for."""
+    low, high = lib.site.settings.objectives_min, lib.site.settings.objectives_max
+    for tid, topic in lib.topics.items():
+        count = len(topic.objectives)
+        if not low <= count <= high:
+            wanted = f"{low} to {high}" if low != high else str(low)
+            b.problems.append(
+                lib.origins[("topic", tid)].problem(
+                    ("objectives",),
+                    f"the topic has {count} learning objective{'s' * (count != 1)}; this lesson asks for {wanted}",
+                    ("add objectives" if count < low else "merge or remove objectives")
+                    + ", or change settings.objectives_min/objectives_max in site.yaml",
+                )
+            )
 
 
 def _cross_check(b: _Builder, lib: Library) -> None:
@@ -308,8 +518,12 @@ def _cross_check(b: _Builder, lib: Library) -> None:
                             "fix the locator",
                         )
                     )
+    vocabulary = lib.site.vocabulary
+    categories = {c.id: c for c in vocabulary.term_categories}
     for tid, term in lib.terms.items():
         b.resolve(lib.origins[("term", tid)], ("see_also",), "term", term.see_also, lib.terms)
+        if term.category not in categories:
+            b.problems.append(_undeclared(lib.origins[("term", tid)], "category", term.category, list(categories)))
     for aid, actor in lib.actors.items():
         origin = lib.origins[("actor", aid)]
         b.resolve_one(origin, ("country",), "actor", actor.country, lib.actors)
@@ -336,12 +550,14 @@ def _cross_check(b: _Builder, lib: Library) -> None:
     for pid, place in lib.places.items():
         origin = lib.origins[("place", pid)]
         b.resolve_one(origin, ("country",), "actor", place.country, lib.actors)
+        b.resolve(origin, ("claimed_by",), "actor", place.claimed_by, lib.actors)
+        b.resolve_one(origin, ("held_by",), "actor", place.held_by, lib.actors)
         b.resolve(origin, ("events",), "event", place.events, lib.events)
+        if place.kind not in {k.id for k in vocabulary.place_kinds}:
+            b.problems.append(_undeclared(origin, "kind", place.kind, [k.id for k in vocabulary.place_kinds]))
     in_topic: set[str] = set()
     for tid, topic in lib.topics.items():
         origin = lib.origins[("topic", tid)]
-        for i, section in enumerate(topic.sections):
-            _check_links(b, lib, origin, ("sections", i, "body"), section.body)
         for i, perspective in enumerate(topic.perspectives):
             b.resolve_one(origin, ("perspectives", i, "actor"), "actor", perspective.actor, lib.actors)
             b.resolve(origin, ("perspectives", i, "points"), "point", perspective.points, lib.points)
@@ -373,7 +589,6 @@ def _cross_check(b: _Builder, lib: Library) -> None:
         origin = lib.origins[("question", qid)]
         b.resolve_one(origin, ("objective",), "objective", question.objective, lib.objectives)
         _check_refs(b, lib, origin, ("tests",), question.tests)
-        _check_links(b, lib, origin, ("stem",), question.stem)
         if question.tests.empty():
             b.problems.append(
                 origin.problem(
@@ -382,7 +597,8 @@ def _cross_check(b: _Builder, lib: Library) -> None:
                     "list the points, terms or events it tests under tests:",
                 )
             )
-        if lib.topics and qid not in in_topic:
+        # A topic file that failed to load would have listed it: its own error is the one to fix.
+        if lib.topics and qid not in in_topic and "topic" not in b.incomplete:
             b.problems.append(
                 origin.problem(
                     ("id",),

@@ -7,6 +7,9 @@ a budget so that an alias bomb fails fast, and duplicate keys are errors.
 
 from __future__ import annotations
 
+import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,14 @@ _CONSTRUCT = {
     "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
     "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
 }
+#: How a plain scalar that YAML did not read as text is described to the author.
+_READ_AS = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a true/false value",
+    "tag:yaml.org,2002:null": "empty (null)",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
@@ -56,6 +67,12 @@ class Document:
     data: Any
     marks: dict[Key, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    #: Plain scalars YAML read as something other than text: loc → (what was written, 'a boolean' …).
+    scalars: dict[Key, tuple[str, str]] = field(default_factory=dict)
+    #: Values written as block scalars ('|' or '>'): their text starts on the line after the mark.
+    blocks: set[Key] = field(default_factory=set)
+    #: The file's lines, to place a problem inside a long text at its own line and column.
+    lines: list[str] = field(default_factory=list)
 
     def where(self, loc: Key, *, key: bool = False) -> tuple[int, int]:
         """The (line, col) of the deepest known node on `loc`; with key=True, of its key."""
@@ -66,6 +83,40 @@ class Document:
             if mark is not None:
                 return mark
         return (1, 1)
+
+    def strings(self) -> Iterator[tuple[Key, str]]:
+        """Every text value in the document, with its key path, in document order."""
+
+        def walk(data: Any, loc: Key) -> Iterator[tuple[Key, str]]:
+            if isinstance(data, str):
+                yield loc, data
+            elif isinstance(data, dict):
+                for key, value in data.items():
+                    yield from walk(value, (*loc, key))
+            elif isinstance(data, list):
+                for index, value in enumerate(data):
+                    yield from walk(value, (*loc, index))
+
+        return walk(self.data, ())
+
+    def within(self, loc: Key, offset: int, needle: str) -> tuple[int, int]:
+        """The (line, col) of `needle` on line `offset` (from 0) of the text at `loc`, or the text's own mark."""
+        line, _ = self.where(loc)
+        if loc in self.blocks:
+            line += 1  # a block scalar's text starts below its '|' or '>'
+        line += offset
+        if 1 <= line <= len(self.lines):
+            found = self.lines[line - 1].lower().find(needle.lower())
+            if found >= 0:
+                return line, found + 1
+        return self.where(loc)
+
+    def problem_within(
+        self, loc: Key, offset: int, needle: str, message: str, fix: str = "", *, warning: bool = False
+    ) -> Problem:
+        """A problem at `needle` on line `offset` of the text at `loc`."""
+        line, col = self.within(loc, offset, needle)
+        return Problem(self.shown, line, col, message, fix, "warning" if warning else "error")
 
     def problem(self, loc: Key, message: str, fix: str = "", *, key: bool = False, warning: bool = False) -> Problem:
         """A problem located at `loc` in this document."""
@@ -99,7 +150,12 @@ class _Converter:
             raise _Stop
         self.doc.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+            if node.style in ("|", ">"):
+                self.doc.blocks.add(loc)
+            value = self.scalar(node)
+            if not node.style and node.tag in _READ_AS:
+                self.doc.scalars[loc] = (node.value, _READ_AS[node.tag])
+            return value
         if id(node) in self.active:
             self.fail(node, "an alias refers to the collection that contains it", "remove the recursive alias")
             raise _Stop
@@ -134,6 +190,7 @@ class _Converter:
             self.bad_tag(node)
         result: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
+        dash_hinted = False
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.fail(key_node, "merge keys ('<<') are not supported", "write the keys out in full")
@@ -144,11 +201,13 @@ class _Converter:
             key = key_node.value
             if key in seen:
                 first = seen[key].start_mark
-                self.fail(
-                    key_node,
-                    f"duplicate key '{key}' (first at line {first.line + 1})",
-                    "remove one of the two; YAML would silently keep only the last",
-                )
+                fix = "remove one of the two; YAML would silently keep only the last"
+                if loc and isinstance(loc[-1], int):  # an item of a list: most often a forgotten '- '
+                    if dash_hinted:
+                        continue  # the same forgotten '- ' repeats every key of the item: one message
+                    dash_hinted = True
+                    fix = f"did you mean a new list item? put '- ' before '{key}:'; if not, remove one of the two"
+                self.fail(key_node, f"duplicate key '{key}' (first at line {first.line + 1})", fix)
                 continue
             seen[key] = key_node
             self.doc.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -186,26 +245,162 @@ def _tabs(text: str, shown: str, problems: list[Problem]) -> bool:
     return found
 
 
-def load_file(path: Path, shown: str, problems: list[Problem]) -> Document | None:
-    """Read one YAML file; append every problem found and return None when it cannot be used."""
+def _read(path: Path, shown: str, root: Path | None, problems: list[Problem]) -> bytes | None:
+    """The bytes of a regular file inside `root`, at most MAX_BYTES of them; else a problem."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            problems.append(
-                Problem(
-                    shown,
-                    1,
-                    1,
-                    f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB",
-                    "split it into several files",
+        if root is not None:
+            real = path.resolve()
+            if not real.is_relative_to(root.resolve()):
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        1,
+                        "this file is a link to a file outside the content folder",
+                        "copy the file into the content folder instead of linking to it",
+                    )
                 )
+                return None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(
+                Problem(shown, 1, 1, "this is not a regular file (a device, a pipe or a socket)", "remove it")
             )
             return None
-        raw = path.read_bytes()
+        # Read one byte past the limit rather than trust the size the file system reports.
+        size = info.st_size
+        raw = b""
+        if size <= MAX_BYTES:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)
+            size = max(size, len(raw))
     except OSError as exc:
         problems.append(
-            Problem(shown, 1, 1, f"cannot read the file ({exc.strerror})", "check it exists and is readable")
+            Problem(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})", "check it exists and is readable")
         )
+        return None
+    if size > MAX_BYTES:
+        over = f"{size / 1024 / 1024:.1f} MB" if size > len(raw) else f"more than {MAX_BYTES // 1024 // 1024} MB"
+        problems.append(
+            Problem(
+                shown,
+                1,
+                1,
+                f"the file is {over}; the limit is {MAX_BYTES // 1024 // 1024} MB",
+                "split it into several files",
+            )
+        )
+        return None
+    return raw
+
+
+#: The start of a line's value: after 'key: ' or '- ' (or both), the first character.
+_VALUE = re.compile(r"^(\s*(?:-\s+)*(?:[^\s#'\"][^:#]*?:\s+)?)(\S)")
+
+
+def _open_quote(line: str) -> int | None:
+    """The column (from 0) of a quote that opens the line's value and is not closed on the line."""
+    match = _VALUE.match(line)
+    if match is None or match.group(2) not in "'\"":
+        return None
+    start = match.start(2)
+    quote = line[start]
+    rest = line[start + 1 :]
+    # '' is an escaped quote inside single quotes, \" inside double quotes
+    rest = rest.replace("''", "") if quote == "'" else re.sub(r"\\.", "", rest)
+    return None if quote in rest else start
+
+
+#: A line that starts a new key or list item: what a quote left open swallows.
+_NEW_ITEM = re.compile(r"^\s*(?:-\s+)?[^\s#'\"][^:#]*:(?:\s|$)|^\s*-\s")
+
+
+def _swallows(lines: list[str], start: int, quote: str) -> bool:
+    """True when a quote opened on line `start` runs on over lines that look like new keys or list
+    items (so it was never meant to go on), rather than being a text written over several lines."""
+    for source in lines[start + 1 :]:
+        before = source.split(quote, 1)[0]
+        if _NEW_ITEM.match(before):
+            return True
+        if quote in source:
+            return False
+    return True  # open to the end of the file
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+    """A YAML syntax error at the line an author has to change, with a hint for the common mistakes."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    what = " ".join(filter(None, [exc.context, exc.problem]))
+    # A quote that is never closed swallows the lines after it: YAML notices only much later.
+    for number, source in enumerate(lines[:line], start=1):
+        opened = _open_quote(source)
+        if opened is not None and _swallows(lines, number - 1, source[opened]):
+            quote = source[opened]
+            return Problem(
+                shown,
+                number,
+                opened + 1,
+                f"YAML syntax error: the quote ({quote}) that starts this value is never closed",
+                f"end the value with {quote} on this line, or remove the quote",
+            )
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    problem = exc.problem or ""
+    if "mapping values are not allowed" in problem:
+        key, _, value = here.strip().removeprefix("- ").partition(": ")
+        example = f'{key}: "{value}"' if value and '"' not in value else "the whole value in quotes"
+        return Problem(
+            shown,
+            line,
+            col,
+            "YAML syntax error: a colon followed by a space inside a value starts a new key",
+            f"quote the value: {example}",
+        )
+    start = _VALUE.match(here)
+    if start and start.group(2) in "'\"" and "expected" in problem:
+        return Problem(
+            shown,
+            line,
+            start.start(2) + 1,
+            "YAML syntax error: a value that starts with a quote must end with it",
+            f'quote the whole value, e.g. {here.strip().partition(": ")[0]}: "{here.strip().partition(": ")[2]}"',
+        )
+    if exc.context == "while scanning a simple key" and exc.context_mark is not None:
+        item = exc.context_mark.line
+        above = next((lines[i] for i in range(item - 1, -1, -1) if lines[i].strip()), "")
+        indent = len(lines[item]) - len(lines[item].lstrip())
+        if above.lstrip().startswith("- ") and len(above) - len(above.lstrip()) == indent:
+            return Problem(
+                shown,
+                item + 1,
+                indent + 1,
+                "YAML syntax error: this line is neither 'key: value' nor a list item",
+                "did you mean a new list item? start it with '- ' like the line above",
+            )
+        return Problem(
+            shown,
+            item + 1,
+            indent + 1,
+            "YAML syntax error: this line is neither 'key: value' nor a list item",
+            "add the ':' after the key, or '- ' before a list item",
+        )
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        return Problem(
+            shown,
+            line,
+            col,
+            "YAML syntax error: this line does not line up with the lines above it",
+            "indent it by as many spaces as the other keys of the same block (or fix the line above)",
+        )
+    return Problem(shown, line, col, f"YAML syntax error: {what}", "check indentation, colons and quotes here")
+
+
+def load_file(path: Path, shown: str, problems: list[Problem], root: Path | None = None) -> Document | None:
+    """Read one YAML file (a regular file inside `root`, when given); append every problem found
+    and return None when it cannot be used."""
+    raw = _read(path, shown, root, problems)
+    if raw is None:
         return None
     text = _decode(raw, shown, problems)
     if text is None or _tabs(text, shown, problems):
@@ -213,12 +408,7 @@ def load_file(path: Path, shown: str, problems: list[Problem]) -> Document | Non
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(filter(None, [exc.context, exc.problem]))
-        problems.append(
-            Problem(shown, line, col, f"YAML syntax error: {what}", "check indentation, colons and quotes here")
-        )
+        problems.append(_syntax_problem(text, exc, shown))
         return None
     except yaml.YAMLError as exc:  # e.g. a second document in the stream
         problems.append(Problem(shown, 1, 1, f"YAML error: {exc}", "keep one YAML document per file"))
@@ -226,7 +416,7 @@ def load_file(path: Path, shown: str, problems: list[Problem]) -> Document | Non
     if node is None:
         problems.append(Problem(shown, 1, 1, "the file is empty", "add its content, or delete the file"))
         return None
-    doc = Document(path, shown, None)
+    doc = Document(path, shown, None, lines=text.splitlines())
     before = len(problems)
     try:
         doc.data = _Converter(doc, problems).convert(node, ())

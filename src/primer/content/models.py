@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from primer.content.dates import FuzzyDate
 
@@ -20,11 +20,51 @@ Markdown = Annotated[str, Field(min_length=1, description="Markdown; raw HTML is
 Paragraph = Annotated[int, Field(ge=1, description="a paragraph number in the source, counted from 1")]
 Date = Annotated[FuzzyDate, Field(description="YYYY, YYYY-MM, YYYY-MM-DD, or a range START/END")]
 
+#: A report finding's code, such as 'P204' (`primer report` lists them).
+FINDING_CODE = r"^P[0-9]{3,4}$"
+_IGNORE_MAP = {
+    "type": "object",
+    "propertyNames": {"pattern": FINDING_CODE},
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
+
+
+def _merge_ignores(value: Any) -> Any:
+    """`ignore: [P204: "reason"]` (a list of one-key mappings) read as the mapping `{P204: "reason"}`."""
+    if not isinstance(value, list):
+        return value
+    merged: dict[Any, Any] = {}
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise ValueError("each ignore entry is 'CODE: reason', e.g. P204: \"the figure is the source's own\"")
+        for code, reason in entry.items():
+            if code in merged:
+                raise ValueError(f"the code {code} is ignored twice — keep one reason")
+            merged[code] = reason
+    return merged
+
+
+#: Report findings silenced on one item: code → why (the report counts them and shows the reason).
+#: Authoring data for the report only: left out of every dump, so exports and the bank never carry it.
+Ignore = Annotated[
+    dict[Annotated[str, Field(pattern=FINDING_CODE)], Annotated[str, Field(min_length=1)]],
+    BeforeValidator(_merge_ignores),
+    WithJsonSchema(
+        {
+            "anyOf": [_IGNORE_MAP, {"type": "array", "items": {**_IGNORE_MAP, "maxProperties": 1}}],
+            "description": "report findings to silence on this item, each with its reason: "
+            "'ignore: {P204: \"why\"}' or 'ignore: [P204: \"why\"]'",
+        }
+    ),
+]
+IGNORE_DESCRIPTION = "report findings silenced on this item: finding code → the reason (see `primer report`)"
+
 
 class Model(BaseModel):
     """Base of every content model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # No NaN or infinity anywhere (YAML's .nan, .inf, 1e400): they cannot be scored or written as JSON.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- site
@@ -37,6 +77,119 @@ class Author(Model):
     role: str = Field("author", description="what they did, e.g. 'author', 'fact-checker'")
 
 
+class Vocab(Model):
+    """One word of the lesson's own vocabulary: a glossary category or a kind of place."""
+
+    id: Slug = Field(description="the id content files use, e.g. 'maritime-feature'")
+    label: Text | None = Field(
+        None, description="how it reads inside a sentence, e.g. 'maritime feature' (default: the id with spaces)"
+    )
+    plural: Text | None = Field(None, description="its plural, e.g. 'maritime features' (default: the label + 's')")
+
+    def name(self) -> str:
+        """The label, or the id with spaces."""
+        return self.label or self.id.replace("-", " ")
+
+    def names(self) -> str:
+        """The plural, or the label with an 's'."""
+        return self.plural or self.name() + "s"
+
+
+#: How a kind of place is marked on the places page.
+Marker = Literal["circle", "square", "triangle", "diamond", "star", "cross"]
+
+
+class PlaceKind(Vocab):
+    """A kind of place, with the marker that shows it."""
+
+    marker: Marker = Field("circle", description="circle, square, triangle, diamond, star or cross")
+
+
+#: Glossary categories a lesson has unless its site.yaml declares its own.
+DEFAULT_CATEGORIES = ("concept", "organisation", "agreement", "law", "system", "place", "event", "other")
+#: Kinds of place a lesson has unless its site.yaml declares its own.
+DEFAULT_PLACE_KINDS = ("capital", "base", "site", "feature", "venue", "other")
+_MARKERS: tuple[Marker, ...] = ("star", "square", "circle", "triangle", "diamond", "cross")
+
+
+def _default_categories() -> list[Vocab]:
+    return [Vocab(id=c) for c in DEFAULT_CATEGORIES]
+
+
+def _default_place_kinds() -> list[PlaceKind]:
+    return [PlaceKind(id=k, marker=m) for k, m in zip(DEFAULT_PLACE_KINDS, _MARKERS, strict=True)]
+
+
+class Vocabulary(Model):
+    """The lesson's own words for what its glossary terms and places are."""
+
+    term_categories: list[Vocab] = Field(
+        default_factory=_default_categories,
+        min_length=1,
+        description="the categories glossary terms may have (replaces the defaults: "
+        + ", ".join(DEFAULT_CATEGORIES)
+        + "); generated questions use their labels ('Which maritime feature does this describe?')",
+    )
+    place_kinds: list[PlaceKind] = Field(
+        default_factory=_default_place_kinds,
+        min_length=1,
+        description="the kinds places may have (replaces the defaults: " + ", ".join(DEFAULT_PLACE_KINDS) + ")",
+    )
+
+    def category(self, category_id: str) -> Vocab:
+        """The declared glossary category (a plain one when undeclared)."""
+        return next((c for c in self.term_categories if c.id == category_id), Vocab(id=category_id))
+
+    def place_kind(self, kind_id: str) -> PlaceKind:
+        """The declared kind of place (a plain one when undeclared)."""
+        return next((k for k in self.place_kinds if k.id == kind_id), PlaceKind(id=kind_id))
+
+
+class PageText(Model):
+    """Lesson-specific text on pages whose layout primer provides."""
+
+    places_intro: Text = Field(
+        "The places in this lesson, what kind of place each is, and who holds or claims it. "
+        "Coordinates are approximate unless marked exact.",
+        description="the paragraph that opens the places page",
+    )
+    method: Text = Field(
+        "We summarised each source point by point in our own words, noting the paragraph each point comes "
+        "from. We then checked every name, number, date, place and acronym against public records such as "
+        "official documents, laws, court rulings and announcements. Explainers, quiz answers and actor "
+        "positions cite the points, glossary entries and dated events they rest on.",
+        description="how the content was written and checked, for the About page",
+    )
+
+
+#: Reading scales: name → (how the About page says it, offset to a US grade, lowest, highest).
+READING_SCALES: dict[str, tuple[str, int, int, int]] = {
+    "us-grade": ("US reading grade", 0, 1, 16),
+    "age": ("reading age", -5, 6, 21),
+    "uk-year": ("UK school year", -1, 2, 17),
+}
+
+
+class Settings(Model):
+    """Numbers and forms a lesson may change; the defaults suit a secondary-school class."""
+
+    objectives_min: int = Field(3, ge=1, le=20, description="fewest learning objectives a topic may have")
+    objectives_max: int = Field(5, ge=1, le=20, description="most learning objectives a topic may have")
+    lesson_minutes: int = Field(50, ge=10, le=240, description="length of the lesson plans primer writes")
+    reading_scale: Literal["us-grade", "age", "uk-year"] = Field(
+        "us-grade", description="the scale reading_grade is given in: us-grade, age, or uk-year"
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> Settings:
+        if self.objectives_min > self.objectives_max:
+            raise ValueError(
+                f"objectives_min ({self.objectives_min}) is more than objectives_max ({self.objectives_max}) "
+                "— make the first no larger than the second"
+            )
+        return self
+
+
 class Site(Model):
     """`content/site.yaml`: what the whole lesson is."""
 
@@ -44,12 +197,43 @@ class Site(Model):
     description: Text = Field(description="one or two sentences on what the site covers")
     language: str = Field("en", pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47 language tag")
     audience: Text = Field(description="who the lesson is for, e.g. 'students aged 14–18'")
-    reading_grade: int = Field(ge=1, le=16, description="target US reading grade of explainer text")
+    reading_grade: int = Field(
+        ge=1, le=21, description="target reading level of explainer text, on settings.reading_scale (a US grade)"
+    )
     licence: Text = Field(description="the licence of the content, e.g. 'CC BY 4.0'")
     authors: list[Author] = Field(min_length=1, description="who wrote and checked the content")
     base_url: str | None = Field(
         None, pattern=r"^https?://\S+/$", description="public address ending in '/'; enables sitemap.xml"
     )
+    stale_after_years: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="`primer report` flags an 'as of' date in the text older than this many years",
+    )
+    vocabulary: Vocabulary = Field(
+        default_factory=Vocabulary, description="the lesson's glossary categories and kinds of place"
+    )
+    pages: PageText = Field(default_factory=PageText, description="lesson-specific text on the places and About pages")
+    settings: Settings = Field(default_factory=Settings, description="objective counts, lesson length, reading scale")
+
+    @model_validator(mode="after")
+    def _grade_on_scale(self) -> Site:
+        name, _, low, high = READING_SCALES[self.settings.reading_scale]
+        if not low <= self.reading_grade <= high:
+            raise ValueError(
+                f"reading_grade {self.reading_grade} is off the {name} scale ({low}–{high}) — "
+                "give a level on that scale, or change settings.reading_scale"
+            )
+        return self
+
+    def us_grade(self) -> int:
+        """reading_grade as a US reading grade, whatever scale it is given in."""
+        return self.reading_grade + READING_SCALES[self.settings.reading_scale][1]
+
+    def reading_level(self) -> str:
+        """The reading level in words, e.g. 'US reading grade 10' or 'reading age 15'."""
+        return f"{READING_SCALES[self.settings.reading_scale][0]} {self.reading_grade}"
 
 
 # --------------------------------------------------------------------------- sources
@@ -124,6 +308,7 @@ class Point(Model):
     correction: str | None = Field(None, description="what is right instead, or what cannot be verified")
     basis: str | None = Field(None, description="what the correction rests on (records, documents, reports)")
     note: str | None = Field(None, description="anything else a teacher should know")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
     @model_validator(mode="after")
     def _correction_when_not_accurate(self) -> Point:
@@ -143,7 +328,15 @@ class Source(Model):
 
     id: Slug = Field(description="the source's id")
     title: Text = Field(description="the article's headline, or a description if it has none")
-    short: Text = Field(max_length=40, description="a short label such as 'Article A'")
+    short: Text = Field(
+        max_length=40,
+        description="how the source is named inside a sentence, e.g. 'Article A' or 'the ministry's statement'",
+    )
+    label: Text = Field(
+        "",  # filled from `short` when not given (see _label)
+        max_length=40,
+        description="how it is named at the start of a sentence and on buttons (default: short with a capital)",
+    )
     outlet: Outlet
     published: Published
     kind: Literal["news", "analysis", "opinion"] = Field(description="news, analysis, or opinion")
@@ -151,22 +344,18 @@ class Source(Model):
     paragraphs: Paragraphs
     framing: Framing
     points: list[Point] = Field(min_length=1, description="the summary points")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "label" not in data and isinstance(data.get("short"), str):
+            short = data["short"].strip()
+            return {**data, "label": short[:1].upper() + short[1:]}
+        return data
 
 
 # --------------------------------------------------------------------------- glossary
-
-TermCategory = Literal[
-    "system",
-    "sensor",
-    "interceptor",
-    "missile",
-    "flight-phase",
-    "law",
-    "agreement",
-    "organisation",
-    "policy",
-    "concept",
-]
 
 
 class Term(Model):
@@ -176,9 +365,17 @@ class Term(Model):
     term: Text = Field(description="the term as readers meet it, e.g. 'THAAD'")
     expansion: str | None = Field(None, description="what an acronym stands for")
     aliases: list[Text] = Field(default_factory=list, description="other names that should link here")
-    category: TermCategory = Field(description="what kind of thing the term names")
+    not_in: list[Text] = Field(
+        default_factory=list,
+        description="longer names that contain one of the term's names but are something else, never linked "
+        "here (e.g. 'National Security Council' for the UN Security Council)",
+    )
+    category: Slug = Field(
+        description="what kind of thing the term names: one of site.yaml's vocabulary.term_categories"
+    )
     definition: Text = Field(description="a definition a 15-year-old understands")
     see_also: list[Slug] = Field(default_factory=list, description="ids of related terms")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 class Glossary(Model):
@@ -207,6 +404,7 @@ class Actor(Model):
     country: Slug | None = Field(None, description="for a person or organisation: the actor id of its country")
     interests: list[Text] = Field(default_factory=list, description="what they want")
     positions: list[Position] = Field(default_factory=list, description="stances, each citing points")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 class Actors(Model):
@@ -245,6 +443,7 @@ class Event(Model):
     later_than: list[Slug] = Field(
         default_factory=list, description="ids of sources published before this event ('what happened next')"
     )
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 class Timeline(Model):
@@ -261,15 +460,33 @@ class Place(Model):
 
     id: Slug
     name: Text
-    kind: Literal[
-        "radar-site", "interceptor-site", "planned-site", "cancelled-site", "base", "capital", "test-site", "venue"
-    ] = Field(description="what kind of site it is")
-    country: Slug = Field(description="actor id of the country it lies in")
+    kind: Slug = Field(description="what kind of place it is: one of site.yaml's vocabulary.place_kinds")
+    country: Slug | None = Field(
+        None, description="actor id of the country it lies in; leave it out for a disputed place or one at sea"
+    )
+    claimed_by: list[Slug] = Field(default_factory=list, description="actor ids of those who claim the place")
+    held_by: Slug | None = Field(None, description="actor id of who controls the place now, when that is known")
+    disputed: bool = Field(False, description="true when sovereignty over the place is disputed")
+    dispute_note: Text | None = Field(None, description="for a disputed place: what is disputed, in neutral words")
     lat: float = Field(ge=-90, le=90, description="latitude in decimal degrees")
     lon: float = Field(ge=-180, le=180, description="longitude in decimal degrees")
     approximate: bool = Field(True, description="true when the coordinates are approximate (to about 0.1°)")
     text: Text = Field(description="why the place matters, in our own words")
     events: list[Slug] = Field(default_factory=list, description="timeline event ids at this place")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
+
+    @model_validator(mode="after")
+    def _dispute(self) -> Place:
+        if self.disputed and not self.dispute_note:
+            raise ValueError("a disputed place needs a 'dispute_note' — say what is disputed and by whom, neutrally")
+        if self.dispute_note and not self.disputed:
+            raise ValueError("a 'dispute_note' is only for a disputed place — add disputed: true, or remove the note")
+        if self.disputed and self.country:
+            raise ValueError(
+                "a disputed place does not lie in one country — replace 'country' with claimed_by: [...] "
+                "(and held_by: for who controls it)"
+            )
+        return self
 
 
 class Places(Model):
@@ -286,6 +503,7 @@ class Objective(Model):
 
     id: Slug = Field(description="unique among all objectives of all topics")
     text: Text = Field(description="'Students can …'")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 class Section(Model):
@@ -357,6 +575,13 @@ class Generate(Model):
         return value
 
 
+class PlanStep(Model):
+    """One step of a topic's own lesson plan."""
+
+    minutes: int = Field(ge=1, le=240, description="how many minutes the step takes")
+    activity: Text = Field(description="what the class does in this step, in a sentence or two")
+
+
 class Topic(Model):
     """`content/topics/*.yaml`: one explainer."""
 
@@ -364,7 +589,9 @@ class Topic(Model):
     title: Text
     order: int = Field(ge=0, description="position among topics, smallest first")
     lede: Text = Field(description="one or two sentences that open the explainer")
-    objectives: list[Objective] = Field(min_length=3, max_length=5, description="three to five objectives")
+    objectives: list[Objective] = Field(
+        min_length=1, description="the learning objectives (three to five unless site.yaml's settings say otherwise)"
+    )
     takeaways: list[Text] = Field(min_length=1, description="key takeaways, shown first")
     sections: list[Section] = Field(min_length=1, description="the explainer's body, in order")
     perspectives: list[Perspective] = Field(default_factory=list, description="each actor's view")
@@ -375,6 +602,12 @@ class Topic(Model):
     generate: Generate = Field(
         default_factory=Generate, description="which generated questions join the quiz after the hand-written ones"
     )
+    lesson_plan: list[PlanStep] = Field(
+        default_factory=list,
+        description="your own lesson plan, steps with minutes, for the teacher hub and the teacher edition; "
+        "when given it replaces the plan primer writes from the content",
+    )
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 # --------------------------------------------------------------------------- questions
@@ -403,7 +636,7 @@ class Choice(Model):
 class QuestionBase(Model):
     """What every question carries."""
 
-    id: Slug
+    id: Slug = Field(description="unique among all questions; ids starting with 'gen-' are reserved")
     stem: Markdown = Field(description="the question, in Markdown")
     explanation: Text = Field(description="why the answer is right, shown after answering")
     difficulty: int = Field(ge=1, le=3, description="1 easy, 2 medium, 3 hard")
@@ -411,6 +644,7 @@ class QuestionBase(Model):
     tags: list[Slug] = Field(default_factory=list, description="free labels for filtering")
     points: float = Field(1, gt=0, description="how many marks it is worth")
     tests: Refs = Field(description="the points, terms or events it tests")
+    ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
 class SingleChoice(QuestionBase):
@@ -499,13 +733,12 @@ class Numeric(QuestionBase):
     )
     unit: str | None = Field(None, description="the unit shown after the input, e.g. 'km'")
 
-    @model_validator(mode="after")
-    def _tolerance(self) -> Numeric:
-        if self.tolerance < 0:
-            raise ValueError(
-                f"a numeric answer's tolerance cannot be negative; this one is {self.tolerance:g} — use 0 or more"
-            )
-        return self
+    @field_validator("tolerance")
+    @classmethod
+    def _tolerance(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"a numeric answer's tolerance cannot be negative; this one is {value:g} — use 0 or more")
+        return value
 
 
 class Ordering(QuestionBase):
@@ -514,13 +747,14 @@ class Ordering(QuestionBase):
     type: Literal["ordering"]
     items: list[Text] = Field(description="the items in the right order (shown shuffled)")
 
-    @model_validator(mode="after")
-    def _three(self) -> Ordering:
-        if len(self.items) < 3:
-            raise ValueError(f"an ordering question needs at least 3 items; this one has {len(self.items)} — add items")
-        if len(set(self.items)) != len(self.items):
+    @field_validator("items")
+    @classmethod
+    def _three(cls, value: list[str]) -> list[str]:
+        if len(value) < 3:
+            raise ValueError(f"an ordering question needs at least 3 items; this one has {len(value)} — add items")
+        if len(set(value)) != len(value):
             raise ValueError("an ordering question's items must all differ — reword the repeated item")
-        return self
+        return value
 
 
 class Pair(Model):
@@ -540,6 +774,13 @@ class Matching(QuestionBase):
     @field_validator("pairs")
     @classmethod
     def _two(cls, value: list[Pair]) -> list[Pair]:
+        lefts = [p.left for p in value]
+        dupes = sorted({left for left in lefts if lefts.count(left) > 1})
+        if dupes:
+            # A student could not tell the two prompts apart, so the question cannot be answered reliably.
+            raise ValueError(
+                f"a matching question's left-hand prompts must differ; repeated: {', '.join(dupes)} — reword them"
+            )
         return _count(value, 2, "a matching question needs at least 2 pairs; this one has {n} — add pairs")
 
     @model_validator(mode="after")
@@ -572,6 +813,10 @@ class Blank(Model):
         return self
 
 
+#: A blank in a cloze stem: [[id]].
+BLANK = re.compile(r"\[\[([a-z0-9]+(?:-[a-z0-9]+)*)\]\]")
+
+
 class Cloze(QuestionBase):
     """Fill the blanks; the stem marks each blank as [[id]]."""
 
@@ -587,10 +832,24 @@ class Cloze(QuestionBase):
             value, 1, "a cloze question needs a blank — mark it [[id]] in the stem and describe it under blanks:"
         )
 
+    @field_validator("stem")
+    @classmethod
+    def _markers(cls, value: str) -> str:
+        rest = BLANK.sub("", value)
+        stray = re.search(r"\[\[[^\]]*\]\]|\[\[|\]\]", rest)
+        if stray:
+            raise ValueError(
+                f"'{stray.group(0)}' in the stem is not a blank marker — mark a blank as [[id]] with a "
+                "lower-case id listed under blanks:, and write other double brackets differently"
+            )
+        return value
+
     @model_validator(mode="after")
     def _marked(self) -> Cloze:
-        marked = re.findall(r"\[\[([a-z0-9-]+)\]\]", self.stem)
+        marked = BLANK.findall(self.stem)
         ids = [b.id for b in self.blanks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a cloze question's blanks need different ids — rename the repeated blank")
         if sorted(marked) != sorted(ids):
             raise ValueError(
                 f"a cloze stem must mark each blank once; the stem has {marked}, the blanks are {ids} — "

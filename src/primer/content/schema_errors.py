@@ -25,7 +25,7 @@ _FIXES = {
     "model_type": "write a mapping of 'key: value' lines here",
     "model_attributes_type": "write a mapping of 'key: value' lines here",
     "dict_type": "write a mapping of 'key: value' lines here",
-    "string_pattern_mismatch": "ids are lower-case words joined by '-', e.g. 'aegis-ashore'",
+    "string_pattern_mismatch": "ids are lower-case letters and digits, words joined by '-', e.g. 'border-talks'",
     "too_short": "add the missing items",
     "too_long": "shorten it",
     "string_too_short": "write some text here",
@@ -33,7 +33,57 @@ _FIXES = {
     "greater_than_equal": "use a larger value",
     "less_than_equal": "use a smaller value",
     "greater_than": "use a larger value",
+    "finite_number": "write an ordinary number (YAML reads .nan, .inf and numbers such as 1e400 as not finite)",
 }
+#: pydantic's messages ("Input should be …", "List should have at least 3 items after validation")
+#: in the author's words; {input} is the value as written, the other names come from pydantic's context.
+_MESSAGES = {
+    "string_type": "should be text",
+    "int_type": "should be a whole number, not {input}",
+    "int_parsing": "should be a whole number, not {input}",
+    "int_from_float": "should be a whole number, not {input}",
+    "float_type": "should be a number, not {input}",
+    "float_parsing": "should be a number, not {input}",
+    "bool_type": "should be true or false, not {input}",
+    "bool_parsing": "should be true or false, not {input}",
+    "list_type": "should be a list",
+    "model_type": "should be a mapping of 'key: value' lines",
+    "model_attributes_type": "should be a mapping of 'key: value' lines",
+    "dict_type": "should be a mapping of 'key: value' lines",
+    "too_short": "needs at least {min_length} {items}; it has {actual_length}",
+    "too_long": "may have at most {max_length} {items}; it has {actual_length}",
+    "string_too_short": "is empty",
+    "string_too_long": "is {length} characters long; at most {max_length} fit here",
+    "greater_than_equal": "should be {ge} or more, not {input}",
+    "less_than_equal": "should be {le} or less, not {input}",
+    "greater_than": "should be more than {gt}, not {input}",
+    "less_than": "should be less than {lt}, not {input}",
+    "finite_number": "should be a finite number, not {input}",
+    "literal_error": "{input} is not one of the choices here",
+}
+
+
+def _message(err: Any) -> str | None:
+    """pydantic's error in the author's words, or None when it has none (a validator's own message)."""
+    template = _MESSAGES.get(err["type"])
+    if template is None:
+        return None
+    ctx = dict(err.get("ctx") or {})
+    value = err.get("input")
+    if isinstance(value, bool) or value is None:
+        shown = "empty" if value is None else str(value).lower()
+    else:
+        shown = f"'{value}'" if isinstance(value, str) else str(value)
+    items = "item" if ctx.get("min_length", ctx.get("max_length")) == 1 else "items"
+    length = len(value) if isinstance(value, str) else 0
+    try:
+        return template.format(input=shown, items=items, length=length, **ctx)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+#: Errors that mean "this is not text", where a YAML scalar read as a number or a boolean is the cause.
+_WANTS_TEXT = {"string_type", "literal_error", "string_pattern_mismatch"}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -121,6 +171,9 @@ def problems_from(error: ValidationError, doc: Document, root: type[BaseModel], 
             allowed = _keys(model_at(root, loc[:-1]))
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            if " " in key.strip() and not close:
+                # `{text: one, two}`: inside braces a comma ends the value, and the rest becomes a key
+                fix = 'a comma inside { } ends a value: put the whole value in quotes, e.g. text: "one, two"'
             found.append(doc.problem(path, f"unknown key '{key}' in {_dotted(path[:-1]) or 'the file'}", fix, key=True))
         elif kind == "missing":
             key = str(loc[-1])
@@ -139,9 +192,21 @@ def problems_from(error: ValidationError, doc: Document, root: type[BaseModel], 
                     f"set type: to one of {expected}",
                 )
             )
+        elif kind in _WANTS_TEXT and path in doc.scalars:
+            written, read_as = doc.scalars[path]
+            found.append(
+                doc.problem(
+                    path,
+                    f"{shown_path}: YAML read {written} as {read_as}, not as text",
+                    f"put it in quotes: '{written}'",
+                )
+            )
         else:
-            message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            message = _message(err) or str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
             message, _, fix = message.partition(" — ")
+            if kind == "string_pattern_mismatch":
+                message = _pattern_message(err)
+                fix = _FORM_FIXES.get(str(loc[-1]), fix) if loc else fix
             fix = fix or _FIXES.get(kind, "see this key's description in the JSON Schema")
             if kind == "literal_error":
                 fix = f"use one of {err.get('ctx', {}).get('expected', '')}"
@@ -160,3 +225,19 @@ def _dotted(path: Key) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def _pattern_message(err: Any) -> str:
+    """A value that does not have the form its key needs (most often an id)."""
+    value = err.get("input")
+    pattern = str((err.get("ctx") or {}).get("pattern", ""))
+    if pattern.startswith("^[a-z0-9]+"):
+        return f"'{value}' is not an id"
+    return f"'{value}' does not have the form this key needs"
+
+
+#: How to write a value whose key has a form of its own (the pattern's fix says how to write ids).
+_FORM_FIXES = {
+    "language": "write a language tag such as 'en', 'fr' or 'pt-BR'",
+    "base_url": "write the full address, starting with https:// and ending in '/'",
+}

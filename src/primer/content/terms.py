@@ -1,15 +1,45 @@
-"""Finding glossary terms by name in text, fast enough for thousands of terms."""
+"""Finding glossary terms by name in text, fast enough for thousands of terms.
+
+A name found inside a longer capitalised name is not a mention of the term: "Security Council"
+in "Japan's National Security Council" names a different council than the UN's. A match counts
+as inside a longer name when a neighbouring capitalised word (see `_name_word`) joins it and
+no other term's name accounts for that word ("UN Security Council Resolution 2397" is two known
+names side by side, so both count). A term's `not_in` phrases are never matched, whatever their
+case: they let an author settle what the rule cannot see, such as a longer name at the start of
+a sentence.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
+import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from primer.content.models import Term
 
 #: The target of a Markdown link, so that `[text](term:id)` is searched only for its text.
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
+#: The word before a position, separated from it by spaces and at most one line break.
+_BEFORE = re.compile(r"(\S+)[ \t]*\n?[ \t]*$")
+#: The word after a position, likewise.
+_AFTER = re.compile(r"[ \t]*\n?[ \t]*(\S+)")
+#: How far to look around a match for neighbouring words of a longer name.
+_WINDOW = 80
+#: Capitalised words that start sentences and headings but never belong to a name.
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and as at but by for from if in into its of on or our so that the their these this those to "
+        "when where while with",
+    )
+)
+#: One hyphenated part of a word in a name: "Self", "Defense", "15".
+_NAME_PART = re.compile(r"[A-Z0-9][\w'’]*")
+#: Punctuation that may follow the last word of a name.
+_CLOSING = ".,;:!?)]”’\"'"
 
 
 def term_names(term: Term) -> list[str]:
@@ -17,42 +47,149 @@ def term_names(term: Term) -> list[str]:
     return [term.term, *term.aliases, *([term.expansion] if term.expansion else [])]
 
 
+def _spaced(name: str) -> str:
+    """A name with its runs of white space made single spaces, as the index keys them."""
+    return " ".join(name.split())
+
+
+def _name_word(word: str) -> bool:
+    """True for a capitalised word that can be part of a proper name ("National", "Self-Defense",
+    "Hwasong-15", "Japan–South"): every hyphenated part starts with a capital or a digit, it has a lower-case
+    letter (acronyms such as "US" or "UN" qualify a name rather than lengthen it), it is not
+    possessive ("Japan's") and not a function word ("The")."""
+    if not word[:1].isupper() or word.lower() in _FUNCTION_WORDS or word.endswith(("'s", "’s")):
+        return False
+    if not any(ch.islower() for ch in word.removesuffix("s")):
+        return False  # an acronym, or its plural ("ICBMs")
+    return all(_NAME_PART.fullmatch(part) for part in re.split("[-–]", word))
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place a term name occurs in text."""
+
+    match: re.Match[str]
+    #: the ids of the terms it names there, in id order
+    ids: list[str]
+    #: the longer capitalised name it sits inside ("National Security Council"), or "" when none
+    inside: str = ""
+
+
 class TermMatcher:
     """Finds glossary terms mentioned by name (term, alias or expansion) in text.
 
     Names without lower-case letters (THAAD, AN/TPY-2) must match in case; others match in any case.
+    A space in a name matches any white space, so a name wrapped over two lines is still found.
     """
 
     def __init__(self, terms: Iterable[Term]) -> None:
         self._names: dict[str, list[tuple[str, str, bool]]] = {}
+        self._not_in: dict[str, list[re.Pattern[str]]] = {}
         for term in terms:
             for name in term_names(term):
                 exact = not any(ch.islower() for ch in name)
-                self._names.setdefault(name.lower(), []).append((name, term.id, exact))
+                self._names.setdefault(_spaced(name).lower(), []).append((_spaced(name), term.id, exact))
+            if term.not_in:
+                self._not_in[term.id] = [
+                    re.compile(r"\s+".join(map(re.escape, p.split())), re.IGNORECASE) for p in term.not_in
+                ]
         # One pattern shaped as a trie of the names: the longest name wins at each place, and the
         # regex engine need not try thousands of alternatives at every character.
         body = trie_pattern(sorted(self._names))
         self._pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if self._names else None
 
-    def matches(self, text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
-        """Each place a name occurs in `text`, with the ids of the terms it names there (in id order)."""
+    def mentions(self, text: str) -> Iterator[Mention]:
+        """Every occurrence of a name in `text` that a term's `not_in` does not exclude, with the
+        longer capitalised name it sits inside, if any."""
         if self._pattern is None:
             return
+        found: list[tuple[re.Match[str], list[str]]] = []
         for match in self._pattern.finditer(text):
-            word = match.group(0)
+            word = _spaced(match.group(0))
             ids = sorted(
                 {term_id for name, term_id, exact in self._names.get(word.lower(), []) if not exact or word == name}
             )
+            ids = [term_id for term_id in ids if not self._excluded(term_id, text, match)]
             if ids:
-                yield match, ids
+                found.append((match, ids))
+        spans = [(m.start(), m.end()) for m, _ in found]
+        for match, ids in found:
+            yield Mention(match, ids, self._longer_name(text, match, spans))
+
+    def matches(self, text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
+        """Each place a term is mentioned in `text` (not inside a longer name), with the ids of the
+        terms it names there (in id order)."""
+        for mention in self.mentions(text):
+            if not mention.inside:
+                yield mention.match, mention.ids
 
     def find(self, text: str) -> set[str]:
         """Ids of the terms whose names occur in Markdown `text` (link targets are ignored)."""
         return {term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids}
 
+    def _excluded(self, term_id: str, text: str, match: re.Match[str]) -> bool:
+        """True when the match lies inside one of the term's `not_in` phrases."""
+        for phrase in self._not_in.get(term_id, []):
+            start = max(0, match.start() - _WINDOW * 2)
+            for found in phrase.finditer(text, start, match.end() + _WINDOW * 2):
+                if found.start() <= match.start() and match.end() <= found.end():
+                    return True
+        return False
+
+    @staticmethod
+    def _longer_name(text: str, match: re.Match[str], spans: list[tuple[int, int]]) -> str:
+        """The longer capitalised name around a match that other names do not account for, or ""."""
+        if not _name_word(match.group(0).split()[0]):
+            return ""  # "THAAD battery", "X-band radar", "the radar": not a capitalised name
+        start, end = match.start(), match.end()
+        uncovered = False
+        while True:  # words before: "National" in "Japan's National Security Council"
+            before = _BEFORE.search(text, max(0, start - _WINDOW), start)
+            if before is None or before.end(1) == start or not _name_word(before.group(1)):
+                break
+            if _starts_sentence(text, before.start(1)):
+                break
+            start = before.start(1)
+            uncovered = uncovered or not _covered(start, spans)
+        while _name_word(match.group(0).split()[-1]):  # words after: "Agency" in "US Missile Defense Agency"
+            after = _AFTER.match(text, end, end + _WINDOW)
+            if after is None or after.start(1) == end:
+                break
+            word = after.group(1).rstrip(_CLOSING)
+            if not _name_word(word):
+                break
+            uncovered = uncovered or not _covered(after.start(1), spans)
+            end = after.start(1) + len(word)
+            if len(word) < len(after.group(1)):
+                break  # punctuation ends the name
+        return " ".join(text[start:end].split()) if uncovered else ""
+
+
+def _covered(position: int, spans: list[tuple[int, int]]) -> bool:
+    """True when another name occurrence covers `position` (`spans` are sorted and do not overlap)."""
+    i = bisect.bisect_right(spans, (position, sys.maxsize)) - 1
+    return i >= 0 and spans[i][0] <= position < spans[i][1]
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    """True when the word at `position` opens the text, a paragraph, a sentence, a list item or a
+    heading: a capital there says nothing about a name. A single line break does not count, since
+    content Markdown wraps sentences over lines."""
+    before = text[max(0, position - _WINDOW) : position].rstrip(" \t")
+    if not before.strip() or re.search(r"\n[ \t]*\n$", before):
+        return True
+    last = before.split()[-1]
+    return (
+        last[-1] in ".!?:;"
+        or last in ("-", "*", "+", ">")
+        or set(last) == {"#"}
+        or bool(re.fullmatch(r"\d+[.)]", last))
+    )
+
 
 def trie_pattern(words: list[str]) -> str:
-    """A regular expression matching exactly `words`, longest first, written as a trie."""
+    """A regular expression matching exactly `words`, longest first, written as a trie; a space
+    in a word matches any run of white space."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -61,7 +198,7 @@ def trie_pattern(words: list[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + build(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         group = f"(?:{'|'.join(branches)})"

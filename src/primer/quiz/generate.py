@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from primer.content.dates import FuzzyDate
 from primer.content.library import LINK, Library
-from primer.content.models import Event, Question, QuestionBase, Source, Term, Topic
+from primer.content.models import Event, Question, QuestionBase, Source, Term, Topic, Vocabulary
 from primer.content.terms import TermMatcher, term_names
 from primer.quiz.lint import correct_markedly_longest, similar
 from primer.quiz.scoring import normalise
@@ -42,7 +42,6 @@ MENTIONED = 1
 _QUESTION: TypeAdapter[Any] = TypeAdapter(Question)
 T = TypeVar("T")
 
-_CATEGORY_WORDS = {"flight-phase": "flight phase"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 _BLANK = "…"
@@ -217,8 +216,9 @@ def _mask(text: str, term: Term) -> str:
     return re.sub(rf"\b([Aa])n? {_BLANK}", rf"\1(n) {_BLANK}", masked)
 
 
-def _category(term: Term) -> str:
-    return _CATEGORY_WORDS.get(term.category, term.category)
+def _category(vocabulary: Vocabulary, term: Term) -> str:
+    """The term's category as the lesson words it ('maritime feature')."""
+    return vocabulary.category(term.category).name()
 
 
 # --------------------------------------------------------------------------- glossary
@@ -235,7 +235,7 @@ def _term_questions(lib: Library) -> list[Candidate]:
     found: list[Candidate] = []
     for term in lib.terms.values():
         others = [t for t in by_category[term.category] if t.id != term.id]
-        definition = _definition_question(term, others, confusable)
+        definition = _definition_question(term, others, confusable, lib.site.vocabulary)
         if definition is not None:
             found.append(definition)
         acronym = _acronym_question(term, others, confusable)
@@ -258,7 +258,9 @@ def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
     )
 
 
-def _definition_question(term: Term, others: list[Term], confusable: _Confusion) -> Candidate | None:
+def _definition_question(
+    term: Term, others: list[Term], confusable: _Confusion, vocabulary: Vocabulary
+) -> Candidate | None:
     """Term → which definition, or definition → which term; the seed picks the direction."""
     rng = random.Random(seed("definition", term.id))
     name = md_escape(term.term)
@@ -275,9 +277,9 @@ def _definition_question(term: Term, others: list[Term], confusable: _Confusion)
         right = (term.term, f"Right: the definition describes {term.term}.")
 
         def render(t: Term) -> tuple[str, str]:
-            return t.term, f"No: {t.term} is another {_category(t)}. {first_sentence(t.definition)}"
+            return t.term, f"No: {t.term} is another {_category(vocabulary, t)}. {first_sentence(t.definition)}"
 
-        stem = f"Which {_category(term)} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
+        stem = f"Which {_category(vocabulary, term)} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
         difficulty = 1
     wrong = _pick_distractors(rng, right[0], others, render, lambda t: not confusable(term, t))
     if len(wrong) < 2:
@@ -417,70 +419,74 @@ def _end(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+#: A claim question's options, in the order of the scale, labelled as the site labels statuses.
+STATUSES = (
+    ("accurate", "Accurate"),
+    ("partly-accurate", "Partly accurate"),
+    ("wrong", "Wrong"),
+    ("unverified", "Unverified"),
+)
+#: The order in which a quiz's claim questions take turns, by right answer (see `primer.derive`).
+CLAIM_TURNS = ("Wrong", "Partly accurate", "Accurate", "Unverified")
+#: What each status says about a claim, in the words of the site's About page.
+_VERDICTS = {
+    "accurate": "the records support it",
+    "partly-accurate": "part of it holds and part does not",
+    "wrong": "the records contradict it",
+    "unverified": "it could not be checked against the records",
+}
+
+
 def _point_questions(lib: Library) -> list[Candidate]:
-    """'Is this claim accurate?' for every wrong or partly accurate point (the correction explains),
-    and for every accurate point with a basis (so that "false" is not always the answer)."""
-    found: list[Candidate] = []
-    supported = [
-        _accurate_point_question(lib, point_id)
+    """'How accurate is this claim?' for every point whose status rests on something: each point
+    that is partly accurate, wrong or unverified (its correction explains), and each accurate point
+    with a basis that is not an opinion. The options are the four statuses and the key is the
+    point's own status, so a question never keys what its explanation contradicts."""
+    return [
+        _claim_question(lib, point_id)
         for point_id, point in lib.points.items()
-        if point.status == "accurate" and point.basis and point.kind != "opinion"
+        if (point.correction if point.status != "accurate" else point.basis and point.kind != "opinion")
     ]
-    for point_id, point in lib.points.items():
-        if point.status not in ("wrong", "partly-accurate") or not point.correction:
-            continue
-        source = lib.source_of(point_id)
-        partly = point.status == "partly-accurate"
-        verdict = "only partly accurate" if partly else "wrong"
-        basis = f" This rests on: {_end(point.basis)}" if point.basis else ""
-        qid = question_id("claim", f"claim|{point_id}")
-        found.append(
-            Candidate(
-                id=qid,
-                generator="points",
-                data={
-                    "id": qid,
-                    "type": "true-false",
-                    "stem": f"From {md_escape(source.short)}, in our words:\n\n> {md_escape(point.text)}\n\n"
-                    "Is this claim accurate?",
-                    "answer": False,
-                    "feedback_true": f"Not so: the claim is {verdict}. {_end(point.correction)}",
-                    "feedback_false": f"Right: the claim is {verdict}. {_end(point.correction)}",
-                    "explanation": f"The claim in {source.short} is {verdict}. {_end(point.correction)}{basis}",
-                    "difficulty": 3 if partly else 2,
-                    "tests": {"points": [point_id]},
-                    "tags": ["generated", "claims"],
-                },
-                generated_from=(f"point:{point_id}",),
-                anchors=(f"point:{point_id}",),
-                all_anchors=False,
-                subject=f"point:{point_id}",
-                origin=("point", point_id),
-            )
-        )
-    # Corrections teach more, so they come first; accurate claims follow, so "false" is not always right.
-    return found + supported
 
 
-def _accurate_point_question(lib: Library, point_id: str) -> Candidate:
-    """'Is this claim accurate?' for a point the records support; its basis explains."""
+def _claim_question(lib: Library, point_id: str) -> Candidate:
+    """A single-choice question on one point: which of the four statuses it has."""
     point = lib.points[point_id]
     source = lib.source_of(point_id)
-    basis = _end(str(point.basis))
-    qid = question_id("claim", f"claim|{point_id}")
+    status = point.status
+    word = dict(STATUSES)[status].lower()
+    verdict = _VERDICTS[status]
+    if status == "unverified" and point.kind == "opinion":
+        verdict = "it is an opinion or a prediction, which cannot be checked as a fact"
+    basis = f" This rests on: {_end(point.basis)}" if point.basis else ""
+    if status == "accurate":
+        explanation = f"The claim in {source.short} is accurate: {verdict}.{basis}"
+    else:
+        explanation = f"The claim in {source.short} is {word}. {_end(str(point.correction))}{basis}"
+    # The options keep the order of the scale (as on the About page) rather than a shuffled one:
+    # they are the same four words in every claim question, and the keys vary with the points.
+    choices = [
+        {
+            "text": label,
+            "correct": option == status,
+            "feedback": f"Right: {verdict}."
+            if option == status
+            else f"No: the claim is {word}, not {label.lower()}; {verdict}.",
+        }
+        for option, label in STATUSES
+    ]
+    qid = question_id("claim", f"claim|{point_id}")  # as before: an exclude: list keeps working
     return Candidate(
         id=qid,
         generator="points",
         data={
             "id": qid,
-            "type": "true-false",
-            "stem": f"From {md_escape(source.short)}, in our words:\n\n> {md_escape(point.text)}\n\n"
-            "Is this claim accurate?",
-            "answer": True,
-            "feedback_true": f"Right: the records support it. {basis}",
-            "feedback_false": f"Not so: this one holds up. {basis}",
-            "explanation": f"The claim in {source.short} is accurate. This rests on: {basis}",
-            "difficulty": 2,
+            "type": "single",
+            "stem": f"How accurate is this claim from {md_escape(source.short)}, summarised in our words?\n\n"
+            f"> {md_escape(point.text)}",
+            "choices": choices,
+            "explanation": explanation,
+            "difficulty": 2 if status in ("accurate", "wrong") else 3,
             "tests": {"points": [point_id]},
             "tags": ["generated", "claims"],
         },
@@ -497,14 +503,14 @@ def _source_options(
 ) -> list[dict[str, Any]]:
     others = [s for s in sources if s.id != source.id]
     others = rng.sample(others, min(3, len(others)))
-    right = (source.short, right_feedback)
-    return _choices(rng, right, [(s.short, wrong_feedback.format(other=s.short)) for s in others])
+    right = (source.label, right_feedback)
+    return _choices(rng, right, [(s.label, wrong_feedback.format(other=s.short)) for s in others])
 
 
 def _framing_questions(lib: Library) -> list[Candidate]:
     """Which article uses this loaded wording, or argues for this conclusion."""
     sources = list(lib.sources.values())
-    if len(sources) < 2 or len({normalise(s.short) for s in sources}) < len(sources):
+    if len(sources) < 2 or len({normalise(s.label) for s in sources}) < len(sources):
         return []
     phrase_sources: dict[str, set[str]] = {}
     for source in sources:
@@ -528,15 +534,15 @@ def _framing_questions(lib: Library) -> list[Candidate]:
                     data={
                         "id": qid,
                         "type": "single",
-                        "stem": f"Which article uses the loaded wording “{md_escape(loaded.phrase)}”?",
+                        "stem": f"Which source uses the loaded wording “{md_escape(loaded.phrase)}”?",
                         "choices": _source_options(
                             rng,
                             source,
                             sources,
-                            f"Right: {source.short} uses it, in paragraph {loaded.paragraph}.",
-                            f"No: “{loaded.phrase}” is {source.short}'s wording, not {{other}}'s.",
+                            f"Right: it is the wording of {source.short}, in paragraph {loaded.paragraph}.",
+                            f"No: “{loaded.phrase}” is the wording of {source.short}, not of {{other}}.",
                         ),
-                        "explanation": f"{source.short} uses “{loaded.phrase}” in paragraph {loaded.paragraph}. "
+                        "explanation": f"{source.label} uses “{loaded.phrase}” in paragraph {loaded.paragraph}. "
                         f"{_end(loaded.note)}",
                         "difficulty": 3,
                         "tests": {"points": tested},
@@ -565,14 +571,14 @@ def _framing_questions(lib: Library) -> list[Candidate]:
                 data={
                     "id": qid,
                     "type": "single",
-                    "stem": "Which article wants its readers to conclude this?\n\n> "
+                    "stem": "Which source wants its readers to conclude this?\n\n> "
                     + md_escape(source.framing.conclusion),
                     "choices": _source_options(
                         rng,
                         source,
                         sources,
                         f"Right: this is where {source.short} leads its readers.",
-                        f"No: this is {source.short}'s conclusion; {{other}} argues something else.",
+                        f"No: this is the conclusion of {source.short}; {{other}} argues something else.",
                     ),
                     "explanation": f"This is the conclusion {source.short} argues for, as its framing notes show.",
                     "difficulty": 2,

@@ -303,8 +303,9 @@ def _some(ids: list[str], most: int = 8) -> str:
 
 
 def bank(lib: Library, derived: Derived) -> dict[str, QuestionBase]:
-    """Every question: hand-written (in a quiz or not) and generated, by id."""
-    return dict(sorted({**lib.questions, **derived.generated}.items()))
+    """Every question: hand-written (in a quiz or not) and generated, by id (`Derived.bank`, made
+    once by derive, so that every count of the bank agrees)."""
+    return derived.bank
 
 
 def lint(lib: Library, derived: Derived) -> list[Problem]:

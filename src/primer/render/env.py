@@ -1,19 +1,126 @@
-"""The Jinja environment: autoescape, StrictUndefined, and a user folder searched first."""
+"""The Jinja environment: sandboxed, autoescaped, StrictUndefined, and a user folder searched first.
+
+Trust model: a content pack is data, and so are its templates. Teachers share lesson folders, so
+building someone else's lesson must not run its code. Every template, primer's own and the
+content pack's, renders in Jinja's immutable sandbox: no attribute that starts with '_', no
+method that changes a list or a dict, and (primer's own rule) no value that reaches the file
+system — paths, modules, the loaded documents — is visible to a template.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import stat
+import types
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Any
 
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
     Environment,
-    FileSystemLoader,
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
+    nodes,
     select_autoescape,
 )
+from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from primer.content.load import Document
+from primer.errors import Problem
+
+#: Templates larger than this are refused (a template is a page layout, not a data file).
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, which also hides everything that touches the file system."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Refuse paths, modules and documents, on top of the sandbox's own rules."""
+        if isinstance(obj, PurePath | types.ModuleType | Document) or isinstance(
+            value, PurePath | types.ModuleType | Document
+        ):
+            return False
+        if attr in ("origins", "doc"):
+            return False  # where content came from is the build's business, not a template's
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+class UserLoader(BaseLoader):
+    """Templates from a content pack's `templates/` folder: regular files inside it, nothing else."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def path_of(self, name: str) -> Path | None:
+        """The file behind template `name`, when it is one the content pack may provide."""
+        parts = name.split("/")
+        if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            return None
+        path = self.root.joinpath(*parts)
+        try:
+            real = path.resolve()
+            info = path.stat()
+        except OSError:
+            return None
+        if not real.is_relative_to(self.root) or not stat.S_ISREG(info.st_mode):
+            return None
+        return path
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, read whole (and capped) from inside the templates folder."""
+        path = self.path_of(template)
+        if path is None:
+            raise TemplateNotFound(template)
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            raise TemplateSyntaxError("the template is larger than 1 MB", 1, template, str(path))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateSyntaxError("the template is not UTF-8 text", 1, template, str(path)) from exc
+        mtime = path.stat().st_mtime
+        return text, str(path), lambda: path.exists() and path.stat().st_mtime == mtime
+
+    def list_templates(self) -> list[str]:
+        """Every template the content pack provides, sorted."""
+        found = []
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                rel = (Path(folder) / name).relative_to(self.root).as_posix()
+                if self.path_of(rel) is not None:
+                    found.append(rel)
+        return sorted(found)
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and source checksum, so that
+    `primer serve` does not recompile every template on every rebuild (an edited template recompiles)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill `bucket` from memory when this source was compiled before."""
+        data = self._compiled.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep the compiled template."""
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
 
 
 def make_env(user_templates: Path | None = None) -> Environment:
@@ -21,14 +128,101 @@ def make_env(user_templates: Path | None = None) -> Environment:
     packaged = PackageLoader("primer", "templates")
     loaders: list[BaseLoader] = []
     if user_templates is not None and user_templates.is_dir():
-        loaders.append(FileSystemLoader(str(user_templates)))
+        loaders.append(UserLoader(user_templates))
     loaders += [packaged, PrefixLoader({"default": packaged}, delimiter=":")]
-    env = Environment(
+    env = _Sandbox(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_BYTECODE,
     )
     return env
+
+
+def check_templates(user_templates: Path, shown: Callable[[Path], str], names: dict[str, set[str]]) -> list[Problem]:
+    """Syntax errors, unknown variables and missing templates in a content pack's templates, each at
+    its line. `names` maps a page template's name to the variables its page provides ('*' for any
+    template)."""
+    if not user_templates.is_dir():
+        return []
+    loader = UserLoader(user_templates)
+    env = make_env(user_templates)
+    everything = set().union(*names.values()) | set(env.globals) | set(env.filters)
+    problems: list[Problem] = []
+    for name in loader.list_templates():
+        path = loader.path_of(name)
+        assert path is not None
+        where = shown(path)
+        try:
+            source, _, _ = loader.get_source(env, name)
+            ast = env.parse(source, name, str(path))
+        except TemplateSyntaxError as exc:
+            problems.append(
+                Problem(where, exc.lineno or 1, 1, f"template error: {exc.message}", "fix the template here")
+            )
+            continue
+        known = names.get(name, everything) | names.get("*", set()) | set(env.globals)
+        for unknown in sorted(meta.find_undeclared_variables(ast) - known):
+            line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == unknown), 1)
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    1,
+                    f"the template uses '{unknown}', which no page gives it",
+                    f"check the spelling; pages give {', '.join(sorted(known - set(env.globals)))}",
+                )
+            )
+        for ref in meta.find_referenced_templates(ast):
+            if ref is None:
+                continue
+            try:
+                env.get_template(ref)
+            except TemplateNotFound:
+                line = next(
+                    (n.lineno for n in ast.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))),
+                    1,
+                )
+                problems.append(
+                    Problem(
+                        where,
+                        line,
+                        1,
+                        f"the template '{ref}' does not exist",
+                        "name one of primer's templates (with 'default:' for the original) or one of yours",
+                    )
+                )
+            except TemplateSyntaxError:
+                pass  # reported for its own file
+    return problems
+
+
+def template_problem(exc: BaseException, user_templates: Path | None, shown: Callable[[Path], str]) -> Problem | None:
+    """A render-time failure inside a content pack's template, as a problem at its line (or None)."""
+    if user_templates is None:
+        return None
+    root = user_templates.resolve()
+    tb = exc.__traceback__
+    found: tuple[str, int] | None = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        try:
+            inside = Path(filename).resolve().is_relative_to(root)
+        except (OSError, ValueError):
+            inside = False
+        if inside:
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None
+    message = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+    return Problem(
+        shown(Path(found[0])),
+        found[1],
+        1,
+        f"the template failed while rendering: {message}",
+        "fix the template here (it runs in a sandbox: no underscores, no file access, no changing lists)",
+    )

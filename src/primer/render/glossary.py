@@ -11,7 +11,11 @@ from primer.content.terms import TermMatcher
 
 
 class GlossaryLinker:
-    """Finds glossary terms, their aliases and expansions in text; links each term once per page."""
+    """Finds glossary terms, their aliases and expansions in text; links each term once per page.
+
+    A name inside a longer capitalised name, or inside one of its term's `not_in` phrases, is left
+    alone (see `primer.content.terms`). The markup holds the definition, so it is for HTML only:
+    plain text (answer keys, exports) comes from the content, never from this markup."""
 
     def __init__(self, terms: dict[str, Term]) -> None:
         self.terms = terms

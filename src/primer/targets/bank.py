@@ -165,7 +165,7 @@ def build_bank(lib: Library, derived: Derived) -> Bank:
 def bank_json(lib: Library, derived: Derived) -> str:
     """The bank as JSON text: keys sorted, two-space indents, UTF-8, a final newline."""
     data = build_bank(lib, derived).model_dump(mode="json")
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def bank_schema() -> dict[str, Any]:

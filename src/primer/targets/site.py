@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass
 from functools import partial
@@ -17,9 +16,15 @@ from markupsafe import Markup
 from primer.content.library import LINK, Library
 from primer.content.models import QuestionBase, Refs, Topic
 from primer.derive import Derived
+from primer.handouts import TEMPLATE_VARIABLES as HANDOUT_VARIABLES
+from primer.handouts import quiz_versions, teacher_page
 from primer.render import markdown
 from primer.render.glossary import GlossaryLinker
+from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path, relative
+from primer.report import REPORT_PAGE, run_report
+from primer.report.render import charts as report_charts
+from primer.targets.printing import references
 from primer.write import Output
 
 NAV = [
@@ -54,6 +59,11 @@ TYPE_LABELS = {
     "cloze": "Fill in the blanks",
     "open": "Write an answer (marked by your teacher)",
 }
+
+#: The teacher hub's page of one topic (in a folder of its own, so that no topic id meets the hub's index).
+TEACHER_TOPIC = "teacher/topics/{id}.html"
+#: The symbol for each place marker (shown beside the kind of place, hidden from screen readers).
+MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕"}
 
 #: How many questions the "check your understanding" box on a topic page shows.
 CHECK_QUESTIONS = 3
@@ -104,7 +114,7 @@ class SiteRenderer:
         found = []
         for pid in refs.points:
             point = self.lib.points[pid]
-            where = f"{self.lib.source_of(pid).short}, ¶{', '.join(map(str, point.paragraphs))}"
+            where = f"{self.lib.source_of(pid).label}, ¶{', '.join(map(str, point.paragraphs))}"
             found.append((f"{where}: {_clip(point.text, 90)}", self.url("point", pid)))
         for tid in refs.terms:
             found.append((f"Glossary: {self.lib.terms[tid].term}", self.url("term", tid)))
@@ -128,10 +138,9 @@ class SiteRenderer:
                 found.setdefault(self.lib.point_source[pid], []).append(pid)
         return dict(sorted(found.items()))
 
-    def render(self, page: Page) -> str:
-        """Render one page to HTML text."""
+    def context(self, here: str) -> dict[str, Any]:
+        """What every page's template sees, with links relative to the page at `here`."""
         seen: set[str] = set()
-        here = page.path
 
         def resolve(kind: str, item_id: str) -> str | None:
             return relative(here, self.url(kind, item_id))
@@ -142,27 +151,39 @@ class SiteRenderer:
         def md(text: str, inline: bool = False, link_terms: bool = True) -> Markup:
             return Markup(markdown.render(text, resolve, inline=inline, gloss=gloss if link_terms else None))
 
+        return {
+            "site": self.lib.site,
+            "lib": self.lib,
+            "derived": self.derived,
+            "path": here,
+            "nav": NAV,
+            "link": partial(relative, here),
+            "url": self.url,
+            "refs": self.refs,
+            "md": md,
+            "gloss": gloss,
+            "status_labels": STATUS_LABELS,
+            "type_labels": TYPE_LABELS,
+            "shuffled": shuffled_order,
+            "qdata": question_json,
+            "quiz_topics": self.quiz_topics,
+            "shared_points": self.shared_points,
+        }
+
+    def render(self, page: Page) -> str:
+        """Render one page to HTML text."""
         template = self.env.get_template(page.template)
-        return template.render(
-            site=self.lib.site,
-            lib=self.lib,
-            derived=self.derived,
-            title=page.title,
-            path=here,
-            nav=NAV,
-            link=partial(relative, here),
-            url=self.url,
-            refs=self.refs,
-            md=md,
-            gloss=gloss,
-            status_labels=STATUS_LABELS,
-            type_labels=TYPE_LABELS,
-            shuffled=shuffled_order,
-            qdata=question_json,
-            quiz_topics=self.quiz_topics,
-            shared_points=self.shared_points,
-            **page.context,
-        )
+        return template.render(**self.context(page.path), title=page.title, **page.context)
+
+
+def template_variables(lib: Library, derived: Derived, env: Environment) -> dict[str, set[str]]:
+    """The variables each page template is given ('*': those every template is given)."""
+    common = {*SiteRenderer(lib, derived, env).context(PAGES["home"]), "title"}
+    found: dict[str, set[str]] = {"*": common}
+    for page in pages(lib, derived):
+        found.setdefault(page.template, set(common)).update(page.context)
+    found.update({name: set(names) for name, names in HANDOUT_VARIABLES.items()})
+    return found
 
 
 #: What the quiz script does not need: it reads stems and explanations from the page itself.
@@ -179,7 +200,7 @@ def _clip(text: str, limit: int) -> str:
 def question_json(question: QuestionBase) -> str:
     """The data the quiz script scores with: the question's YAML shape, less what the page shows anyway."""
     data = question.model_dump(mode="json", exclude=_NOT_FOR_SCRIPT)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return script_json(data, sort_keys=True)
 
 
 def answer_text(question: QuestionBase) -> str:
@@ -187,7 +208,9 @@ def answer_text(question: QuestionBase) -> str:
     data = question.model_dump(mode="json")
     kind = data["type"]
     if kind in ("single", "multiple"):
-        return "; ".join(c["text"] for c in data["choices"] if c["correct"])
+        right = [c["text"] for c in data["choices"] if c["correct"]]
+        # options that are sentences read as sentences ("A. B."), others as a list ("A; B"), never "A.; B."
+        return " ".join(right) if all(t.endswith((".", "!", "?")) for t in right) else "; ".join(right)
     if kind == "true-false":
         return "True" if data["answer"] else "False"
     if kind == "short":
@@ -210,8 +233,8 @@ def answer_text(question: QuestionBase) -> str:
     return str(data["model_answer"])
 
 
-def lesson_plan(topic: Topic, quiz_size: int) -> list[tuple[int, str]]:
-    """A suggested 50-minute lesson: (minutes, activity) for one topic."""
+def lesson_plan(topic: Topic, quiz_size: int, length: int = 50) -> list[tuple[int, str]]:
+    """A suggested lesson of `length` minutes (site.yaml's settings.lesson_minutes): (minutes, activity)."""
     reading = max(10, min(20, 4 * len(topic.sections)))
     discussion = 10 if topic.prompts else 0
     quiz = max(5, min(15, quiz_size))
@@ -224,9 +247,16 @@ def lesson_plan(topic: Topic, quiz_size: int) -> list[tuple[int, str]]:
         plan.append((discussion, "Discuss one or two of the discussion prompts in small groups; report back."))
     plan.append((quiz, f"Quiz: the {quiz_size} questions of the topic quiz, on screen or on a printed handout."))
     used = sum(minutes for minutes, _ in plan)
-    if used < 50:
-        plan.append((50 - used, "Wrap-up: revisit the learning objectives; each student writes one open question."))
+    if used < length:
+        plan.append((length - used, "Wrap-up: revisit the learning objectives; each student writes one open question."))
     return plan
+
+
+def report_page(lib: Library, derived: Derived) -> Page:
+    """The provenance and quality report, on the teacher hub (never in the students' navigation)."""
+    report = run_report(lib, derived)
+    context = {"report": report, "charts": report_charts(report, TYPE_LABELS)}
+    return Page(REPORT_PAGE, "site/report.html", "Provenance and quality report", context)
 
 
 def pages(lib: Library, derived: Derived) -> list[Page]:
@@ -242,16 +272,24 @@ def pages(lib: Library, derived: Derived) -> list[Page]:
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
         Page(PAGES["timeline"], "site/timeline.html", "Timeline", {"events": lib.events_in_order()}),
         Page(PAGES["actors"], "site/actors.html", "Actors", {"actors": list(lib.actors.values())}),
-        Page(PAGES["places"], "site/places.html", "Places", {"places": list(lib.places.values())}),
+        Page(PAGES["places"], "site/places.html", "Places", {"places": list(lib.places.values()), "markers": MARKERS}),
         Page(
             PAGES["teacher"],
             "site/teacher.html",
             "Teacher hub",
-            {"topics": topics, "plans": {t.id: lesson_plan(t, len(derived.quizzes[t.id])) for t in topics}},
+            {
+                "topics": topics,
+                "plans": {
+                    t.id: lesson_plan(t, len(derived.quizzes[t.id]), lib.site.settings.lesson_minutes) for t in topics
+                },
+                "counts": derived.counts(),
+                "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics},
+            },
         ),
         Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib)}),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
+        report_page(lib, derived),
     ]
     for source in sources:
         found.append(Page(item_path("source", source.id), "site/source.html", source.title, {"source": source}))
@@ -262,11 +300,24 @@ def pages(lib: Library, derived: Derived) -> list[Page]:
                 item_path("topic", topic.id),
                 "site/topic.html",
                 topic.title,
-                {"topic": topic, "check": quiz[:CHECK_QUESTIONS], "quiz": quiz},
+                {"topic": topic, "check": quiz[:CHECK_QUESTIONS], "quiz": quiz, "references": references(lib, topic)},
             )
         )
         found.append(
-            Page(item_path("quiz", topic.id), "site/quiz.html", f"Quiz: {topic.title}", {"topic": topic, "quiz": quiz})
+            Page(
+                item_path("quiz", topic.id),
+                "site/quiz.html",
+                f"Quiz: {topic.title}",
+                {"topic": topic, "quiz": quiz, "versions": quiz_versions(topic, quiz)},
+            )
+        )
+        found.append(
+            Page(
+                TEACHER_TOPIC.format(id=topic.id),
+                "site/teacher_topic.html",
+                f"Teacher: {topic.title}",
+                {"topic": topic, "quiz": quiz, **teacher_page(lib, derived, topic)},
+            )
         )
     return found
 
@@ -376,10 +427,10 @@ def search_index(lib: Library) -> str:
         title = f"{term.term} ({term.expansion})" if term.expansion else term.term
         add(title, item_path("term", term.id), "Glossary", " ".join([term.definition, *term.aliases]))
     for source in lib.sources.values():
-        add(f"{source.short}: {source.title}", item_path("source", source.id), "Source", source.framing.conclusion)
+        add(f"{source.label}: {source.title}", item_path("source", source.id), "Source", source.framing.conclusion)
         for point in source.points:
             text = " ".join(filter(None, [point.text, point.correction]))
-            add(_clip(point.text, 100), item_path("point", point.id, owner=source.id), source.short, text)
+            add(_clip(point.text, 100), item_path("point", point.id, owner=source.id), source.label, text)
     for event in lib.events_in_order():
         add(f"{event.date.human()}: {event.title}", item_path("event", event.id), "Timeline", event.text)
     for actor in lib.actors.values():
@@ -387,7 +438,7 @@ def search_index(lib: Library) -> str:
     for place in lib.places.values():
         add(place.name, item_path("place", place.id), "Place", place.text)
     index = {"pages": list(pages), "kinds": list(kinds), "entries": entries}
-    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return script_json(index)
 
 
 def sitemap(base_url: str, paths: list[str]) -> str:

@@ -229,11 +229,70 @@
     });
   }
 
+  /* ---------- printed versions: quiz.html?version=B shows exactly the order of version B's sheet ---------- */
+
+  function applyVersion(root, sections) {
+    var match = /[?&]version=([A-Za-z])(?:&|$)/.exec(window.location.search);
+    var data = root.querySelector(".quiz-versions");
+    if (!match || !data) return sections;
+    var letter = match[1].toUpperCase();
+    var versions = JSON.parse(data.textContent);
+    var note = document.createElement("p");
+    note.className = "version-note";
+    root.insertBefore(note, root.firstChild);
+    var v = versions[letter];
+    if (!v) {
+      note.textContent = "There is no version " + letter + " of this quiz; the questions are in their usual order.";
+      return sections;
+    }
+    var byId = {};
+    sections.forEach(function (s) { byId[s.id] = s; });
+    var anchor = root.querySelector(".score");
+    var ordered = v.order.map(function (id) { return byId[id]; }).filter(Boolean);
+    sections.forEach(function (s) { if (ordered.indexOf(s) < 0) ordered.push(s); });
+    ordered.forEach(function (s, k) {
+      s.parentNode.insertBefore(s, anchor);
+      s.querySelector(".q-title").firstChild.textContent = "Question " + (k + 1) + " ";
+      var parts = v.parts[s.id];
+      if (!parts) return;
+      var box = s.querySelector(".options") || s.querySelector(".order-list");
+      if (box) {
+        parts.forEach(function (i) {
+          var item = box.querySelector('[data-index="' + i + '"]');
+          if (item) box.append(item);
+        });
+      }
+      var q = JSON.parse(s.querySelector(".q-data").textContent);
+      if (q.type === "matching") {
+        /* The sheet letters the answers A, B, C … in the version's order; so does the projected quiz. */
+        var rights = q.pairs.map(function (p) { return p.right; }).concat(q.distractors || []);
+        s.querySelectorAll("select").forEach(function (select) {
+          parts.forEach(function (i, k) {
+            var option = Array.prototype.find.call(select.options, function (o) { return o.value === rights[i]; });
+            if (!option) return;
+            option.value = rights[i];
+            option.textContent = String.fromCharCode(65 + k) + ". " + rights[i];
+            select.append(option);
+          });
+        });
+        var printed = s.querySelector(".match-answers ol");
+        if (printed) {
+          parts.forEach(function (i) {
+            var li = Array.prototype.find.call(printed.children, function (el) { return el.textContent === rights[i]; });
+            if (li) printed.append(li);
+          });
+        }
+      }
+    });
+    note.textContent = "Version " + letter + " · code " + v.code + ": the questions and options are in the order of the printed sheet of version " + letter + ".";
+    return ordered;
+  }
+
   function setupQuiz(root) {
     var key = "primer-quiz:" + root.getAttribute("data-quiz");
     var store = {};
     try { store = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { store = {}; }
-    var sections = Array.prototype.slice.call(root.querySelectorAll("section.question"));
+    var sections = applyVersion(root, Array.prototype.slice.call(root.querySelectorAll("section.question")));
     var results = {};
     var scoreBox = root.querySelector(".score");
 
@@ -286,6 +345,8 @@
     if (retry) {
       retry.addEventListener("click", function () {
         store = {}; results = {}; save();
+        var versionNote = root.querySelector(".version-note");
+        if (versionNote) versionNote.remove();  /* reshuffled: no longer a printed version's order */
         var parent = sections[0].parentNode;
         shuffle(sections.slice()).forEach(function (s) { parent.insertBefore(s, scoreBox); });
         sections = Array.prototype.slice.call(root.querySelectorAll("section.question"));

@@ -1,0 +1,238 @@
+"""Exports to the tools schools run: the format table, one export of one scope (a topic or the whole
+bank) with its loss report, and every format × scope added to a build's output under `exports/`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from primer.content.library import Library
+from primer.derive import Derived
+from primer.exports.anki import anki
+from primer.exports.common import LossReport, Scope, scope
+from primer.exports.gift import gift
+from primer.exports.kahoot import kahoot
+from primer.exports.moodle import moodle
+from primer.exports.qti import qti
+from primer.exports.quizlet import quizlet
+from primer.exports.tabular import bank_csv, bank_json_scope
+from primer.write import Output, write_file
+
+#: Where the site keeps exports, and the whole bank's name in file names.
+EXPORTS_DIR = "exports"
+WHOLE_BANK = "all"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One export format: what it is, its file, how a teacher imports it, and how it is made."""
+
+    name: str
+    #: one line for `primer export --list`.
+    description: str
+    #: the end of the file name, e.g. '-moodle.xml'.
+    suffix: str
+    #: one line for the teacher hub: how to bring the file into the target.
+    how: str
+    render: Callable[[Scope], tuple[bytes, LossReport]]
+    #: False for formats that carry every question whole (no loss report is written).
+    lossy: bool = True
+    #: True for zip-based files that cannot go to standard output.
+    binary: bool = False
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "qti",
+            "Canvas quiz (QTI 1.2 zip; Classic and New Quizzes)",
+            "-canvas-qti.zip",
+            "In Canvas: Settings → Import Course Content → QTI .zip file, then choose this file.",
+            qti,
+            binary=True,
+        ),
+        Format(
+            "moodle",
+            "Moodle XML (all question types, a category per topic, tags)",
+            "-moodle.xml",
+            "In Moodle: Question bank → Import → Moodle XML format, then drop this file.",
+            moodle,
+        ),
+        Format(
+            "gift",
+            "GIFT text for Moodle (no ordering or fill-in-the-blanks questions)",
+            "-gift.txt",
+            "In Moodle: Question bank → Import → GIFT format, then drop this file.",
+            gift,
+        ),
+        Format(
+            "anki",
+            "Anki deck (.apkg): glossary and question flashcards",
+            ".apkg",
+            "In Anki: File → Import, then choose this file; importing a newer copy updates the cards.",
+            anki,
+            binary=True,
+        ),
+        Format(
+            "kahoot",
+            "Kahoot spreadsheet (.xlsx): choice questions only",
+            "-kahoot.xlsx",
+            "In Kahoot: Create → Kahoot → Add question → Import spreadsheet, then upload this file.",
+            kahoot,
+            binary=True,
+        ),
+        Format(
+            "quizlet",
+            "Quizlet flashcards (tab-separated text): glossary and short answers",
+            "-quizlet.txt",
+            "In Quizlet: Create → Study set → Import, paste this file's text (between term and definition: Tab).",
+            quizlet,
+        ),
+        Format(
+            "csv",
+            "CSV for spreadsheets: one row per question",
+            ".csv",
+            "Open it in any spreadsheet program.",
+            bank_csv,
+            lossy=False,
+        ),
+        Format(
+            "json",
+            "primer's JSON question bank (schema/bank.schema.json)",
+            ".json",
+            "For other programs: every question with all its data, described by primer’s bank.schema.json.",
+            bank_json_scope,
+            lossy=False,
+        ),
+    )
+}
+
+
+def render_export(
+    lib: Library, derived: Derived, fmt: str, topic: str | None, memo: dict[Any, Any] | None = None
+) -> tuple[bytes, LossReport]:
+    """One export of one topic's quiz (or, with None, the whole bank) and its loss report; exports of
+    one build share `memo`, so that each question is rendered once per format."""
+    return FORMATS[fmt].render(scope(lib, derived, topic, memo))
+
+
+def export_path(fmt: str, topic: str | None) -> str:
+    """Where the site keeps one export: exports/TOPIC/TOPIC-moodle.xml, exports/all/question-bank-moodle.xml."""
+    folder = topic or WHOLE_BANK
+    name = topic or "question-bank"
+    return f"{EXPORTS_DIR}/{folder}/{name}{FORMATS[fmt].suffix}"
+
+
+def loss_path(fmt: str, topic: str | None) -> str:
+    """Where the site keeps an export's loss report: beside it, e.g. exports/all/question-bank-gift-loss.txt."""
+    return f"{EXPORTS_DIR}/{topic or WHOLE_BANK}/{topic or 'question-bank'}-{fmt}-loss.txt"
+
+
+@dataclass(frozen=True)
+class HubLink:
+    """One export as the teacher hub lists it."""
+
+    path: str
+    loss: str | None
+    exported: int
+    reported: int
+    #: glossary cards besides questions (Anki, Quizlet).
+    extras: int
+    #: questions in the scope, carried or not.
+    total: int
+
+
+@dataclass(frozen=True)
+class HubFormat:
+    """One format on the teacher hub: its description, how to import it, and a file per scope."""
+
+    name: str
+    description: str
+    how: str
+    #: the target's name in sentences, e.g. 'Canvas QTI'.
+    target: str
+    #: topic id (None: the whole bank) → the file.
+    files: dict[str | None, HubLink]
+
+
+def add_exports(lib: Library, derived: Derived, output: Output) -> list[HubFormat]:
+    """Add every format for every topic and the whole bank, with loss reports, to the build's output;
+    return what the teacher hub links."""
+    hub = []
+    memo: dict[Any, Any] = {}
+    topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
+    for fmt in FORMATS.values():
+        files: dict[str | None, HubLink] = {}
+        target = fmt.name
+        for topic in topics:
+            data, report = render_export(lib, derived, fmt.name, topic, memo)
+            path = export_path(fmt.name, topic)
+            output.add(path, data)
+            target, loss = report.target, None
+            if fmt.lossy:
+                loss = loss_path(fmt.name, topic)
+                output.add(loss, report.text())
+            files[topic] = HubLink(
+                path, loss, report.exported, report.reported(), report.extras, report.exported + len(report.skipped)
+            )
+        hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
+    return hub
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def choose_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback for --format: a known format, or a bad-parameter error with a did-you-mean."""
+    if value is None or value in FORMATS:
+        return value
+    names = sorted(FORMATS)
+    raise click.BadParameter(
+        f"unknown format '{value}' — {_did_you_mean(value, names)}choose one of {', '.join(names)}"
+    )
+
+
+def format_list() -> str:
+    """`primer export --list`: each format with its one-line description."""
+    width = max(len(name) for name in FORMATS)
+    return "\n".join(f"{f.name:<{width}}  {f.description}" for f in FORMATS.values()) + "\n"
+
+
+def loss_file(out: Path) -> Path:
+    """Where `primer export --out FILE` writes the loss report: FILE.loss.txt beside it."""
+    return out.with_name(f"{out.name}.loss.txt")
+
+
+def export_one(
+    lib: Library, derived: Derived, fmt: str, topic: str | None, out: Path | None
+) -> tuple[bytes, LossReport]:
+    """One export for the command line: the topic checked (with a did-you-mean), the file and, for a
+    format that can lose something, its loss report written beside it."""
+    if topic == WHOLE_BANK:
+        topic = None
+    if topic is not None and topic not in lib.topics:
+        ids = sorted(lib.topics)
+        raise click.BadParameter(
+            f"no topic '{topic}' — {_did_you_mean(topic, ids)}use one of {', '.join(ids)}, or {WHOLE_BANK}",
+            param_hint="'--topic'",
+        )
+    if out is None and FORMATS[fmt].binary:
+        raise click.UsageError(f"the {fmt} export is a binary file — name it with --out FILE")
+    data, report = render_export(lib, derived, fmt, topic)
+    if out is not None:
+        write_file(out, data)
+        if FORMATS[fmt].lossy:
+            try:
+                write_file(loss_file(out), report.text())
+            except click.ClickException:
+                out.unlink(missing_ok=True)  # an export without its loss report would drop things silently
+                raise
+    return data, report

@@ -1,0 +1,187 @@
+"""Anki decks (.apkg, built with genanki): a deck per topic with glossary cards (term → definition,
+acronym → expansion) and question cards for the types that make good flashcards.
+
+Every note's GUID comes from what it is ("question", id) and never from the build, so importing a
+rebuilt deck updates its cards instead of adding copies. Anki updates a note only when the new copy is
+newer: the notes carry SOURCE_DATE_EPOCH as their modification time (set it to a later time, such as
+the time of the last content change, so that a re-import brings changed cards in)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+
+import genanki
+
+from primer.content.models import (
+    Cloze,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    OpenResponse,
+    Ordering,
+    QuestionBase,
+    ShortAnswer,
+    SingleChoice,
+    Term,
+    TrueFalse,
+)
+from primer.exports.common import LossReport, Scope, esc, note_markup, number, stable_int, to_html, zip_bytes
+
+#: A modification time for notes when SOURCE_DATE_EPOCH is not set (never the clock).
+DEFAULT_EPOCH = 1_700_000_000
+
+CSS = ".card { font-family: sans-serif; font-size: 20px; text-align: left; color: black; background: white; }"
+
+#: One note type for every card: front and back, with the back under the front.
+MODEL = genanki.Model(
+    stable_int("primer", "anki", "model"),
+    "primer card",
+    fields=[{"name": "Front"}, {"name": "Back"}],
+    templates=[
+        {
+            "name": "Card",
+            "qfmt": "{{Front}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}',
+        }
+    ],
+    css=CSS,
+)
+
+
+def _epoch() -> int:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else DEFAULT_EPOCH
+
+
+def _order(qid: str, count: int) -> list[int]:
+    """A fixed shuffle, so that an ordering card does not show its items in the right order."""
+    order = sorted(range(count), key=lambda i: hashlib.sha256(f"{qid}:{i}".encode()).hexdigest())
+    return order if order != list(range(count)) else order[1:] + order[:1]
+
+
+def _list(items: list[str], ordered: bool = False) -> str:
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{esc(item)}</li>" for item in items) + f"</{tag}>"
+
+
+def card(question: QuestionBase, report: LossReport) -> tuple[str, str] | None:
+    """(front, back) HTML of a question's flashcard, or None when it makes no flashcard."""
+    rendered = to_html(question.stem)
+    note_markup(report, question, rendered, plain_target=False)
+    front = rendered.text
+    explanation = f"<p>{esc(question.explanation)}</p>"
+    if isinstance(question, SingleChoice | MultipleChoice):
+        rights = [c.text for c in question.choices if c.correct]
+        options = "".join(
+            f"<li>{'✓' if c.correct else '✗'} {esc(c.text)}: {esc(c.feedback)}</li>" for c in question.choices
+        )
+        return front + _list([c.text for c in question.choices]), _list(rights) + explanation + f"<ul>{options}</ul>"
+    if isinstance(question, TrueFalse):
+        answer = "True" if question.answer else "False"
+        feedback = (
+            f"<ul><li>If you said true: {esc(question.feedback_true)}</li>"
+            f"<li>If you said false: {esc(question.feedback_false)}</li></ul>"
+        )
+        return f"<p>True or false?</p>{front}", f"<p><strong>{answer}</strong></p>" + explanation + feedback
+    if isinstance(question, ShortAnswer):
+        return front, f"<p><strong>{esc(question.accept[0])}</strong></p>" + explanation
+    if isinstance(question, Numeric):
+        unit = f" {esc(question.unit)}" if question.unit else ""
+        return front, f"<p><strong>{number(question.answer)}{unit}</strong></p>" + explanation
+    if isinstance(question, Ordering):
+        shown = [question.items[i] for i in _order(question.id, len(question.items))]
+        return front + _list(shown), _list(question.items, ordered=True) + explanation
+    if isinstance(question, Matching):
+        lefts = [p.left for p in question.pairs]
+        return front + _list(lefts), _list([f"{p.left} → {p.right}" for p in question.pairs]) + explanation
+    if isinstance(question, Cloze):
+        blanked = back = front
+        for blank in question.blanks:
+            filled = blank.answer if blank.choices else blank.accept[0]
+            offered = f" ({' / '.join(blank.choices)})" if blank.choices else ""
+            blanked = blanked.replace(f"[[{blank.id}]]", f"_____{esc(offered)}")
+            back = back.replace(f"[[{blank.id}]]", f"<strong>{esc(str(filled))}</strong>")
+        return blanked, back + explanation
+    if isinstance(question, OpenResponse):
+        report.skip(question, "an open question needs a teacher to mark it; it makes no flashcard")
+    return None
+
+
+def _term_cards(term: Term) -> list[tuple[str, str, str]]:
+    """(guid, front, back) of a term's cards: term → definition, and acronym → expansion."""
+    cards = [(genanki.guid_for("term", term.id), f"<p>{esc(term.term)}</p>", f"<p>{esc(term.definition)}</p>")]
+    if term.expansion:
+        cards.append(
+            (
+                genanki.guid_for("acronym", term.id),
+                f"<p>What does <strong>{esc(term.term)}</strong> stand for?</p>",
+                f"<p>{esc(term.expansion)}</p>",
+            )
+        )
+    return cards
+
+
+def _deck_terms(scope: Scope) -> dict[str | None, list[Term]]:
+    """Topic id → the glossary terms its text uses, each term once (under its first topic)."""
+    lib, derived = scope.lib, scope.derived
+    found: dict[str | None, list[Term]] = {}
+    seen: set[str] = set()
+    for group in scope.groups:
+        if group.topic is None:
+            continue
+        for term_id, topics in derived.term_topics.items():
+            if group.topic in topics and term_id not in seen:
+                seen.add(term_id)
+                found.setdefault(group.topic, []).append(lib.terms[term_id])
+    if scope.topic is None:
+        found[None] = [t for tid, t in lib.terms.items() if tid not in seen]
+    return found
+
+
+def anki(scope: Scope) -> tuple[bytes, LossReport]:
+    """The scope as an Anki package: a deck per topic, glossary and question cards."""
+    report = LossReport("Anki")
+    lib = scope.lib
+    terms = _deck_terms(scope)
+    decks = []
+    for group in scope.groups:
+        name = group.title if scope.topic is not None else f"{lib.site.title}::{group.title}"
+        deck = genanki.Deck(stable_int("deck", scope.slug(), group.topic or ""), name)
+        for guid, front, back in [c for term in terms.get(group.topic, []) for c in _term_cards(term)]:
+            deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["glossary"]))
+            report.extras += 1
+        for question in group.questions:
+            sides = card(question, report)
+            if sides is None:
+                continue
+            tags = [f"objective::{question.objective}", f"difficulty::{question.difficulty}"]
+            deck.add_note(
+                genanki.Note(model=MODEL, fields=list(sides), guid=genanki.guid_for("question", question.id), tags=tags)
+            )
+            report.exported += 1
+        decks.append(deck)
+    if scope.topic is None and terms.get(None):
+        deck = genanki.Deck(stable_int("deck", scope.slug(), "glossary"), f"{lib.site.title}::Glossary")
+        for guid, front, back in [c for term in terms[None] for c in _term_cards(term)]:
+            deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["glossary"]))
+            report.extras += 1
+        decks.append(deck)
+    return _apkg(genanki.Package(decks)), report
+
+
+def _apkg(package: genanki.Package) -> bytes:
+    """The package as bytes: its collection built in memory, zipped with fixed dates."""
+    epoch = _epoch()
+    connection = sqlite3.connect(":memory:")
+    try:
+        cursor = connection.cursor()
+        package.write_to_db(cursor, epoch, itertools.count(epoch * 1000))
+        connection.commit()
+        collection = connection.serialize()
+    finally:
+        connection.close()
+    return zip_bytes({"collection.anki2": collection, "media": json.dumps({}).encode()})

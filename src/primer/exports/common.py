@@ -1,0 +1,335 @@
+"""What every export shares: which questions a scope holds, the loss report, text in each target's
+markup (HTML, plain text), and deterministic zip files."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from primer.content.library import Library
+from primer.content.models import QuestionBase
+from primer.derive import Derived
+from primer.quiz.lint import bank
+from primer.render.markdown import SCHEMES
+
+#: The same Markdown dialect as the site: CommonMark, raw HTML shown as text, no images.
+_MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
+#: Markdown tokens that carry formatting a plain-text target cannot show.
+_FORMATTING = {"strong_open", "em_open", "code_inline", "bullet_list_open", "ordered_list_open", "fence", "code_block"}
+#: Tokens that end a run of words: a space keeps the words apart in one line of text.
+_SPACES = {"softbreak", "hardbreak", "paragraph_close", "list_item_close", "heading_close"}
+#: The category of questions that are in no topic's quiz (whole-bank exports only).
+UNASSIGNED = "Questions in no topic"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Something one question lost on its way into a target: what, and why."""
+
+    what: str
+    why: str
+
+
+@dataclass
+class LossReport:
+    """Every question a target cannot carry, or carries with something dropped, with the reason."""
+
+    target: str
+    #: question id → its stem as plain text, for the report's sentences.
+    stems: dict[str, str] = field(default_factory=dict)
+    #: question id → the reason it was not exported at all.
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: question id → what it lost, in the order noticed.
+    losses: dict[str, list[Loss]] = field(default_factory=dict)
+    #: how many questions the export holds.
+    exported: int = 0
+    #: how many other items (glossary cards, flashcards) it holds besides questions.
+    extras: int = 0
+    #: what the target loses for every question, said once (e.g. "Kahoot shows no feedback").
+    notes: list[str] = field(default_factory=list)
+    #: whether the target shows teachers primer's question ids (Moodle names and GIFT titles do).
+    ids: bool = False
+
+    def skip(self, question: QuestionBase, why: str) -> None:
+        """Record a question the target cannot carry at all."""
+        self.stems[question.id] = readable(question.stem)
+        self.skipped[question.id] = why
+
+    def lose(self, question: QuestionBase, what: str, why: str) -> None:
+        """Record something a carried question lost (once per what)."""
+        self.stems[question.id] = readable(question.stem)
+        found = self.losses.setdefault(question.id, [])
+        if all(loss.what != what for loss in found):
+            found.append(Loss(what, why))
+
+    def reported(self) -> int:
+        """How many questions appear in the report (skipped, or carried with a loss)."""
+        return len(set(self.skipped) | set(self.losses))
+
+    def summary(self) -> str:
+        """One line: exported, skipped, carried with losses."""
+        extra = f" and {self.extras} glossary cards" if self.extras else ""
+        return (
+            f"{self.target}: {self.exported} questions{extra} exported; {len(self.skipped)} could not be carried, "
+            f"{len(self.losses)} carried with something dropped (see the loss report)"
+        )
+
+    def _name(self, qid: str) -> str:
+        """A question as the teacher finds it in the target: its words, and its name where shown."""
+        quoted = f"“{_clip(self.stems[qid])}”"
+        return f"{quoted} ({qid})" if self.ids else quoted
+
+    def text(self) -> str:
+        """The report as plain text a teacher reads: one line per question and loss."""
+        lines = [f"What the {self.target} export could not carry", "", self.summary(), ""]
+        if self.notes:
+            lines += ["For every question:", *(f"- {note}" for note in self.notes), ""]
+        if self.skipped:
+            lines.append("Not exported:")
+            lines += [f"- {self._name(q)}: {why}" for q, why in sorted(self.skipped.items())]
+            lines.append("")
+        if self.losses:
+            lines.append("Exported with something dropped:")
+            for qid, found in sorted(self.losses.items()):
+                lines.append(f"- {self._name(qid)}:")
+                lines += [f"    - {loss.what}: {loss.why}" for loss in found]
+            lines.append("")
+        if not self.skipped and not self.losses:
+            lines += ["Nothing was dropped.", ""]
+        return "\n".join(lines)
+
+
+def readable(stem: str) -> str:
+    """A stem as a teacher reads it in a report: plain text, blanks shown as blanks."""
+    return re.sub(r"\[\[[a-z0-9-]+\]\]", "_____", plain(stem))
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+#: Renders one question's part of a file into a scratch report; None when the target cannot carry it.
+Maker = Callable[[LossReport], str | None]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Questions exported together: one topic's quiz (a category, a deck)."""
+
+    topic: str | None
+    title: str
+    questions: list[QuestionBase]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one export holds: a topic's quiz, or the whole bank grouped by topic."""
+
+    lib: Library
+    derived: Derived
+    #: the topic id, or None for the whole bank.
+    topic: str | None
+    groups: list[Group]
+    #: what one build has rendered already, shared by all its scopes (see `fragment`).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def title(self) -> str:
+        """The export's title: the topic's, or the lesson's."""
+        if self.topic is None:
+            return self.lib.site.title
+        return self.lib.topics[self.topic].title
+
+    def questions(self) -> list[QuestionBase]:
+        """Every question of the scope, in group order."""
+        return [q for group in self.groups for q in group.questions]
+
+    def slug(self) -> str:
+        """The scope's name in file names and ids."""
+        return self.topic or "question-bank"
+
+
+def scope(lib: Library, derived: Derived, topic: str | None, memo: dict[Any, Any] | None = None) -> Scope:
+    """The questions of one topic's quiz, or of the whole bank: each question once, under the first
+    topic whose quiz holds it, then the questions in no quiz. Scopes of one build share `memo`."""
+    memo = {} if memo is None else memo
+    if topic is not None:
+        t = lib.topics[topic]
+        return Scope(lib, derived, topic, [Group(t.id, t.title, list(derived.quizzes.get(t.id, [])))], memo)
+    seen: set[str] = set()
+    groups = []
+    for t in lib.topics_in_order():
+        fresh = [q for q in derived.quizzes.get(t.id, []) if q.id not in seen]
+        seen.update(q.id for q in fresh)
+        groups.append(Group(t.id, t.title, fresh))
+    rest = [q for qid, q in bank(lib, derived).items() if qid not in seen]
+    if rest:
+        groups.append(Group(None, UNASSIGNED, rest))
+    return Scope(lib, derived, None, groups, memo)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One question's part of a target file, and what the question lost there."""
+
+    text: str | None
+    skipped: str | None
+    losses: tuple[Loss, ...]
+
+
+def fragment(scope: Scope, target: str, question: QuestionBase, report: LossReport, make: Maker) -> str | None:
+    """A question's part of a target's file (None: not carried), made once per build: a question is in
+    the whole bank's export and in its topics', and serializing it again would only cost time. What it
+    lost is recorded in `report` each time."""
+    key = (target, question.id)
+    found = scope.memo.get(key)
+    if found is None:
+        scratch = LossReport(report.target)
+        text = make(scratch)
+        found = Fragment(text, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
+        scope.memo[key] = found
+    if found.skipped is not None:
+        report.skip(question, found.skipped)
+    for loss in found.losses:
+        report.lose(question, loss.what, loss.why)
+    return found.text
+
+
+# --------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Markdown turned into a target's markup, and what that lost."""
+
+    text: str
+    links_removed: tuple[str, ...] = ()
+    flattened: bool = False
+
+
+def _content_link(token: Token) -> bool:
+    scheme = str(token.attrGet("href") or "").partition(":")[0]
+    return scheme in SCHEMES
+
+
+def _strip_content_links(tokens: list[Token], removed: list[str]) -> list[Token]:
+    """Drop links to content (point:, source: …): they resolve only inside the site. Their text stays,
+    so that a citation reads as a reference ("Article A") rather than a broken link."""
+    kept: list[Token] = []
+    depth = 0
+    for token in tokens:
+        if token.children:
+            token.children = _strip_content_links(token.children, removed)
+        if token.type == "link_open" and _content_link(token):
+            removed.append(str(token.attrGet("href")))
+            depth += 1
+            continue
+        if token.type == "link_close" and depth:
+            depth -= 1
+            continue
+        kept.append(token)
+    return kept
+
+
+@functools.lru_cache(maxsize=8192)  # every format renders the same stems
+def to_html(text: str, *, inline: bool = False) -> Rendered:
+    """Markdown → HTML for targets that show HTML (QTI, Moodle): raw HTML escaped, content links
+    turned into their text. Block text keeps its paragraphs; `inline` renders a single line."""
+    removed: list[str] = []
+    tokens = _MD.parseInline(text) if inline else _MD.parse(text)
+    tokens = _strip_content_links(tokens, removed)
+    out = str(_MD.renderer.render(tokens, _MD.options, {})).strip()
+    return Rendered(out, tuple(removed))
+
+
+@dataclass
+class _PlainState:
+    links_removed: list[str] = field(default_factory=list)
+    flattened: bool = False
+
+
+def _plain_tokens(tokens: list[Token], out: list[str], state: _PlainState) -> None:
+    for token in tokens:
+        if token.type in _FORMATTING:
+            state.flattened = True
+        if token.type == "link_open":
+            if _content_link(token):
+                state.links_removed.append(str(token.attrGet("href")))
+            else:
+                state.flattened = True  # an outside link keeps its text; its address is dropped
+        if token.children:
+            _plain_tokens(token.children, out, state)
+        elif token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type in _SPACES:
+            out.append(" ")
+        elif token.type in ("fence", "code_block"):
+            out.append(token.content)
+
+
+@functools.lru_cache(maxsize=8192)
+def to_plain(text: str) -> Rendered:
+    """Markdown → one line of plain text: emphasis and links flattened to their words."""
+    state = _PlainState()
+    out: list[str] = []
+    _plain_tokens(_MD.parse(text), out, state)
+    return Rendered(re.sub(r"\s+", " ", "".join(out)).strip(), tuple(state.links_removed), state.flattened)
+
+
+def plain(text: str) -> str:
+    """Markdown as plain text."""
+    return to_plain(text).text
+
+
+def esc(text: str) -> str:
+    """Plain text as HTML."""
+    return html.escape(text, quote=False)
+
+
+def note_markup(report: LossReport, question: QuestionBase, rendered: Rendered, *, plain_target: bool) -> None:
+    """Record what rendering a question's stem lost: citation links, and formatting on plain targets."""
+    if rendered.links_removed:
+        report.lose(
+            question,
+            "citation links removed",
+            "links into the lesson's site do not work in the target; the cited words stay in the text",
+        )
+    if plain_target and rendered.flattened:
+        report.lose(question, "Markdown flattened", "the target shows plain text only; bold, italics and code are lost")
+
+
+def stable_int(*parts: str, bits: int = 31) -> int:
+    """A stable positive integer from text (ids the target needs as numbers)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % (1 << bits) or 1
+
+
+def number(value: float) -> str:
+    """A number as the shortest text that reads back the same ('2006', '0.5')."""
+    return f"{value:g}" if float(f"{value:g}") == value else repr(value)
+
+
+#: A fixed date for zip entries (the earliest a zip can hold): the same content gives the same bytes.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip of `files`, entries sorted, with fixed dates and permissions."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return buffer.getvalue()

@@ -1,0 +1,109 @@
+"""The bank as CSV (one row per question, for spreadsheets) and as JSON (primer's own format,
+`schema/bank.schema.json`). Neither loses anything: the CSV's last column holds the whole question."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from primer.content.models import (
+    Cloze,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    OpenResponse,
+    Ordering,
+    QuestionBase,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
+from primer.exports.common import LossReport, Scope, number, plain
+from primer.targets.bank import build_bank
+
+COLUMNS = (
+    "id",
+    "type",
+    "topics",
+    "generated",
+    "question",
+    "answer",
+    "explanation",
+    "difficulty",
+    "objective",
+    "points",
+    "tags",
+    "tests",
+    "question_json",
+)
+
+
+def answer_summary(question: QuestionBase) -> str:
+    """The right answer in words, for a spreadsheet column."""
+    if isinstance(question, SingleChoice | MultipleChoice):
+        return "; ".join(c.text for c in question.choices if c.correct)
+    if isinstance(question, TrueFalse):
+        return "True" if question.answer else "False"
+    if isinstance(question, ShortAnswer):
+        return "; ".join(question.accept)
+    if isinstance(question, Numeric):
+        unit = f" {question.unit}" if question.unit else ""
+        tolerance = f" ± {number(question.tolerance)}" if question.tolerance else ""
+        relative = " (relative)" if question.tolerance and question.tolerance_kind == "relative" else ""
+        return f"{number(question.answer)}{tolerance}{relative}{unit}"
+    if isinstance(question, Ordering):
+        return " → ".join(question.items)
+    if isinstance(question, Matching):
+        return "; ".join(f"{p.left} → {p.right}" for p in question.pairs)
+    if isinstance(question, Cloze):
+        return "; ".join(f"{b.id}: {b.answer if b.choices else b.accept[0]}" for b in question.blanks)
+    if isinstance(question, OpenResponse):
+        return question.model_answer
+    return ""  # pragma: no cover - every type is covered
+
+
+def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
+    """One row per question; a UTF-8 byte-order mark so that spreadsheet programs read accents right."""
+    report = LossReport("CSV")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    derived = scope.derived
+    for question in scope.questions():
+        tests = [
+            f"{kind[:-1]}:{item}" for kind in ("points", "terms", "events") for item in getattr(question.tests, kind)
+        ]
+        writer.writerow(
+            [
+                question.id,
+                getattr(question, "type", ""),
+                " ".join(derived.question_topics.get(question.id, [])),
+                "yes" if question.id in derived.generated else "no",
+                plain(question.stem),
+                answer_summary(question),
+                question.explanation,
+                question.difficulty,
+                question.objective,
+                number(question.points),
+                " ".join(question.tags),
+                " ".join(tests),
+                json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
+            ]
+        )
+        report.exported += 1
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), report
+
+
+def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
+    """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions."""
+    report = LossReport("JSON")
+    if "bank" not in scope.memo:  # validating the whole bank once per build is enough
+        scope.memo["bank"] = build_bank(scope.lib, scope.derived).model_dump(mode="json")
+    data = dict(scope.memo["bank"])
+    if scope.topic is not None:
+        wanted = {q.id for q in scope.questions()}
+        data["topics"] = [t for t in data["topics"] if t["id"] == scope.topic]
+        data["questions"] = [q for q in data["questions"] if q["id"] in wanted]
+    report.exported = len(data["questions"])
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"), report

@@ -1,0 +1,20 @@
+"""`primer handout`: check the content, then write the chosen topics' handouts into a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from primer.build import CheckResult, check
+from primer.handouts import Settings, choose_topics, write_handouts
+from primer.render.env import make_env
+
+
+def handout(
+    content: Path, names: list[str], settings: Settings, out: Path, *, strict: bool = False
+) -> tuple[CheckResult, list[str]]:
+    """Check the content and write the handouts of the named topics ('all': every topic) into `out`.
+    Returns the check's result and the files written."""
+    result = check(content, strict=strict)
+    topics = choose_topics(result.library, names)
+    written = write_handouts(result.library, result.derived, make_env(content / "templates"), topics, settings, out)
+    return result, written

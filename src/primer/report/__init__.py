@@ -1,0 +1,272 @@
+"""The provenance and quality report: what primer proves about a lesson on every build.
+
+Ten checks (one module each) read the Library, what derives from it, and our own text as located
+units; each finding has a code from `primer.report.codes`, a level, a place and a fix. An item's
+`ignore:` silences a finding on it with a reason; the report counts silenced findings, and flags an
+`ignore:` that names no code (P001) or silences nothing (P002).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from primer.content.library import Library
+from primer.content.terms import TermMatcher
+from primer.derive import Derived
+from primer.errors import Problem
+from primer.report import (
+    balance,
+    consistency,
+    coverage,
+    glossary,
+    loaded,
+    provenance,
+    readability,
+    specifics,
+    staleness,
+    stats,
+)
+from primer.report.base import Context, Finding
+from primer.report.codes import CHECKS, CODES
+from primer.report.model import Report
+from primer.report.units import own_text
+
+__all__ = ["REPORT_PAGE", "Finding", "Report", "check_problems", "run_report"]
+
+#: Where the site puts the report: on the teacher hub, never in the students' navigation.
+REPORT_PAGE = "teacher/report.html"
+
+#: The last report made, by the Derived it was made from, so that `check`, the site and the
+#: template check share one run (the report depends only on the Library and what derives from it).
+_LAST: list[tuple[Derived, Report]] = []
+
+
+def today(lib: Library) -> dt.date:
+    """The date staleness is judged against: SOURCE_DATE_EPOCH when set (never the clock, so that
+    output stays reproducible), else the latest date in the content."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    latest = [e.date.last for e in lib.events.values()] + [s.published.date.last for s in lib.sources.values()]
+    return max(latest, default=dt.date(2000, 1, 1))
+
+
+def run_report(lib: Library, derived: Derived, content: Path | None = None) -> Report:
+    """Every check over a validated Library; `content` (the folder) lets a lesson extend the loaded-words list."""
+    for made_from, report in _LAST:
+        if made_from is derived:
+            return report
+    problems: list[Problem] = []
+    ctx = Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
+    ctx.loaded = loaded.word_list(content, problems)
+    provenance.check(ctx)
+    specifics.check(ctx)
+    covered = coverage.check(ctx)
+    consistency.check(ctx)
+    glossary.check(ctx)
+    staleness.check(ctx)
+    grades = readability.check(ctx)
+    balanced = balance.check(ctx)
+    loaded.check(ctx)
+    numbers = stats.check(ctx)
+    findings = _silence(ctx, sorted(set(ctx.findings), key=_place))
+    findings += [Finding(p.path, p.line, p.col, "P001", p.message, p.fix, "error") for p in problems]
+    report = _assemble(lib, ctx, sorted(findings, key=_place), covered, balanced, grades, numbers)
+    _LAST[:] = [(derived, report)]
+    return report
+
+
+def _place(finding: Finding) -> tuple[str, int, int, str, str, str]:
+    """Findings in file order, then by code and text (never by their item, which may be None)."""
+    return (finding.path, finding.line, finding.col, finding.code, finding.message, finding.silenced)
+
+
+def _item_model(lib: Library, kind: str, item_id: str) -> Any:
+    tables: dict[str, dict[str, Any]] = {
+        "source": lib.sources,
+        "point": lib.points,
+        "term": lib.terms,
+        "actor": lib.actors,
+        "event": lib.events,
+        "place": lib.places,
+        "topic": lib.topics,
+        "objective": lib.objectives,
+        "question": lib.questions,
+    }
+    return tables.get(kind, {}).get(item_id)
+
+
+def _silence(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """Findings with the reason of the item's ignore: filled in; P001 and P002 for ignores that misfire."""
+    lib = ctx.lib
+    used: set[tuple[str, str, str]] = set()
+    out = []
+    for finding in findings:
+        model = _item_model(lib, *finding.item) if finding.item else None
+        reason = getattr(model, "ignore", {}).get(finding.code) if model is not None else None
+        if reason:
+            used.add((*finding.item, finding.code))  # type: ignore[misc]
+            finding = Finding(**{**finding.__dict__, "silenced": reason})
+        out.append(finding)
+    for kind, item_id in sorted(lib.origins):
+        model = _item_model(lib, kind, item_id)
+        for code in sorted(getattr(model, "ignore", {}) or {}):
+            if code not in CODES:
+                ctx.add(
+                    "P001",
+                    (kind, item_id),
+                    ("ignore", code),
+                    f"the report has no finding code {code}",
+                    "use a code `primer report` lists (its table of codes), or remove the entry",
+                )
+            elif (kind, item_id, code) not in used:
+                ctx.add(
+                    "P002",
+                    (kind, item_id),
+                    ("ignore", code),
+                    f"ignore: {code} silences nothing on this {kind}: the report no longer finds it",
+                    "remove the entry",
+                )
+    known = set(out)
+    out += [f for f in ctx.findings if f.code in ("P001", "P002") and f not in known]
+    return out
+
+
+def _assemble(
+    lib: Library,
+    ctx: Context,
+    findings: list[Finding],
+    covered: list[coverage.TopicCoverage],
+    balanced: list[balance.TopicBalance],
+    grades: list[readability.Grade],
+    numbers: stats.Stats,
+) -> Report:
+    summary = []
+    for check in CHECKS:
+        mine = [f for f in findings if CODES[f.code].check == check.name]
+        live = [f for f in mine if not f.silenced]
+        summary.append(
+            {
+                "number": check.number,
+                "name": check.name,
+                "title": check.title,
+                "errors": sum(f.level == "error" for f in live),
+                "warnings": sum(f.level == "warning" for f in live),
+                "info": sum(f.level == "info" for f in live),
+                "silenced": len(mine) - len(live),
+            }
+        )
+    live = [f for f in findings if not f.silenced]
+    data = {
+        "version": 1,
+        "title": lib.site.title,
+        "today": ctx.today.isoformat(),
+        "summary": summary,
+        "totals": {
+            "errors": sum(f.level == "error" for f in live),
+            "warnings": sum(f.level == "warning" for f in live),
+            "info": sum(f.level == "info" for f in live),
+            "silenced": len(findings) - len(live),
+        },
+        "findings": [
+            {
+                "code": f.code,
+                "level": f.level,
+                "check": CODES[f.code].check,
+                "path": f.path,
+                "line": f.line,
+                "col": f.col,
+                "message": f.message,
+                "fix": f.fix,
+                "item": f"{f.item[0]}:{f.item[1]}" if f.item else None,
+                "page": f.page,
+                "silenced": f.silenced or None,
+            }
+            for f in findings
+        ],
+        "coverage": [
+            {
+                "topic": c.topic,
+                "title": c.title,
+                "objectives": [r.__dict__ for r in c.objectives],
+                "points": [r.__dict__ for r in c.points],
+            }
+            for c in covered
+        ],
+        "balance": [
+            {
+                "topic": b.topic,
+                "title": b.title,
+                "actors": [a.__dict__ for a in b.actors],
+                "quiz_sources": b.quiz_sources,
+            }
+            for b in balanced
+        ],
+        "readability": {
+            "target": lib.site.us_grade(),
+            "pages": [
+                {
+                    "name": g.name,
+                    "page": g.page,
+                    "grade": g.grade,
+                    "words": g.words,
+                    "sections": [{"title": t, "grade": v} for t, v in g.sections],
+                    "longest": [s.__dict__ for s in g.longest],
+                }
+                for g in grades
+            ],
+        },
+        "stats": {
+            "types": numbers.types,
+            "difficulty": numbers.difficulty,
+            "positions": numbers.positions,
+            "topics": [t.__dict__ for t in numbers.topics],
+            "minutes": numbers.minutes,
+        },
+        "codes": [{"code": c.code, "check": c.check, "level": c.level, "title": c.title} for c in CODES.values()],
+    }
+    return Report.model_validate(data)
+
+
+def check_problems(report: Report) -> list[Problem]:
+    """The report's live error-level findings, as warnings of `primer check` (`--strict` fails on them)."""
+    return [
+        Problem(f.path, f.line, f.col, f"{f.code}: {f.message}", f.fix, "warning")
+        for f in report.findings
+        if f.level == "error" and not f.silenced
+    ]
+
+
+def make(content: Path, fmt: str) -> tuple[Report, str]:
+    """`primer report`: load and check the content, run the report, render it as text, html or json."""
+    from primer.content.library import load_library
+    from primer.derive import derive
+    from primer.report import render
+
+    lib = load_library(content)
+    derived = derive(lib)
+    report = run_report(lib, derived, content)
+    if fmt == "json":
+        return report, render.as_json(report)
+    if fmt == "html":
+        from primer.render.env import make_env
+        from primer.targets.site import SiteRenderer, answer_text, report_page
+
+        env = make_env(content / "templates")
+        env.globals["answer_text"] = answer_text
+        return report, SiteRenderer(lib, derived, env).render(report_page(lib, derived))
+    return report, render.text(report)
+
+
+class ReportErrors(click.ClickException):
+    """`primer report --strict` found error-level findings: exit 1 after printing the report."""
+
+    exit_code = 1
+
+    def __init__(self, errors: int) -> None:
+        super().__init__(f"the report has {errors} error-level finding{'s' * (errors != 1)} (--strict)")

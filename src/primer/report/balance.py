@@ -1,0 +1,94 @@
+"""Check 8, balance: per topic and per quiz, how many perspectives, points and questions each
+actor carries and which sources they rest on; a topic that gives one actor's side only is flagged.
+
+An actor carries the points of its perspectives in the topic and the cited points it is the
+speaker of; a question belongs to the actors whose points it tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from primer.report.base import Context
+from primer.report.coverage import cited_points
+
+#: An actor a topic's sections name at least this often without a perspective is noted.
+OFTEN = 3
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    """What one actor carries in one topic and its quiz."""
+
+    actor: str
+    name: str
+    perspectives: int
+    points: int
+    questions: int
+    sources: list[str]
+
+
+@dataclass(frozen=True)
+class TopicBalance:
+    """One topic's balance table, and its quiz's questions per source."""
+
+    topic: str
+    title: str
+    actors: list[ActorRow]
+    quiz_sources: dict[str, int]
+
+
+def check(ctx: Context) -> list[TopicBalance]:
+    """The tables, and a finding for each topic with one voice only or an actor named often but unheard."""
+    lib = ctx.lib
+    found = []
+    # one pattern for every actor's name, so that each topic's text is read once
+    names = {a.name.split(" (")[0]: a for a in lib.actors.values() if a.kind != "person"}
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    for topic in lib.topics_in_order():
+        carried: dict[str, set[str]] = {}
+        perspectives: dict[str, int] = {}
+        for perspective in topic.perspectives:
+            perspectives[perspective.actor] = perspectives.get(perspective.actor, 0) + 1
+            carried.setdefault(perspective.actor, set()).update(p for p in perspective.points if p in lib.points)
+        for point_id in cited_points(ctx, topic.id):
+            speaker = lib.points[point_id].speaker
+            if speaker:
+                carried.setdefault(speaker, set()).add(point_id)
+        quiz = ctx.derived.quizzes.get(topic.id, [])
+        rows = []
+        for actor_id in sorted(carried, key=lambda a: (-len(carried[a]), a)):
+            points = carried[actor_id]
+            questions = [q.id for q in quiz if set(q.tests.points) & points]
+            sources = sorted({lib.source_of(p).short for p in points})
+            name = lib.actors[actor_id].name if actor_id in lib.actors else actor_id
+            rows.append(ActorRow(actor_id, name, perspectives.get(actor_id, 0), len(points), len(questions), sources))
+        quiz_sources: dict[str, int] = {}
+        for question in quiz:
+            for short in sorted({lib.source_of(p).short for p in question.tests.points if p in lib.points}):
+                quiz_sources[short] = quiz_sources.get(short, 0) + 1
+        found.append(TopicBalance(topic.id, topic.title, rows, dict(sorted(quiz_sources.items()))))
+        voices = sorted(carried)
+        if len(voices) < 2:
+            only = f"only '{voices[0]}'" if voices else "no actor"
+            ctx.add(
+                "P801",
+                ("topic", topic.id),
+                ("perspectives",),
+                f"the topic gives {only} a voice (perspectives and the speakers of the points it cites)",
+                "add the perspective of an actor who responds, resting on points",
+            )
+        counts: dict[str, int] = {}
+        if names:
+            for match in pattern.finditer(" ".join(s.body for s in topic.sections)):
+                counts[match.group(0)] = counts.get(match.group(0), 0) + 1
+        for name, count in sorted(counts.items(), key=lambda item: names[item[0]].id):
+            if names[name].id not in perspectives and count >= OFTEN:
+                ctx.add(
+                    "P802",
+                    ("topic", topic.id),
+                    ("perspectives",),
+                    f"the sections name {name} {count} times, but the topic gives it no perspective",
+                    f"add {name}'s perspective, resting on points, if the topic presents claims about it",
+                )
+    return found

@@ -1,0 +1,397 @@
+"""What every check of the report shares: the finding type, our own text as located units, and
+helpers to find sentences, figures and dates in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from primer.content.dates import MONTH_NAMES
+from primer.content.library import LINK, Library, Origin
+from primer.content.load import Document, Key
+from primer.content.models import QuestionBase
+from primer.content.terms import TermMatcher
+from primer.derive import Derived
+from primer.render.urls import item_path
+from primer.report.codes import CODES, Level
+
+Item = tuple[str, str]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing the report found, at a place, with a code, a level and how to fix it."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    fix: str = ""
+    level: Level = "warning"
+    #: the item the finding is about, (kind, id): its `ignore:` can silence the finding
+    item: Item | None = None
+    #: the site page the finding concerns ('' when none)
+    page: str = ""
+    #: why the finding is silenced ('' when it is not)
+    silenced: str = ""
+
+    @property
+    def check(self) -> str:
+        """The name of the check that made the finding."""
+        return CODES[self.code].check
+
+    def format(self) -> str:
+        """`path:line:col: CODE level: message — fix`."""
+        text = f"{self.path}:{self.line}:{self.col}: {self.code} {self.level}: {self.message}"
+        return f"{text} — {self.fix}" if self.fix else text
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One text value of the content, where it is, and whose it is."""
+
+    doc: Document
+    loc: Key
+    #: the text, with Markdown link targets blanked (same length, so positions hold)
+    text: str
+    #: the text as written
+    raw: str
+    item: Item
+    #: what the text is: 'lede', 'takeaway', 'section', 'perspective', 'next', 'prompt', 'definition',
+    #: 'event', 'actor', 'place', 'point', 'correction', 'framing'
+    part: str
+    #: the topic the text belongs to, if any
+    topic: str | None = None
+
+
+_TARGET = re.compile(r"\]\(([^)\s]*)\)")
+
+
+def blank_targets(text: str) -> str:
+    """Markdown link targets replaced by spaces of the same length, so that '(event:hwasong-14-…)'
+    yields no figure and positions in the text stay where they were."""
+    return _TARGET.sub(lambda m: "]" + " " * (len(m.group(0)) - 1), text)
+
+
+# Sentence boundaries: end punctuation, then space and something that can open a sentence.
+_SENTENCE = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=[A-Z“\"(\[0-9‘'])|\n\s*\n")
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(start, sentence) for each sentence of `text`."""
+    start = 0
+    for match in _SENTENCE.finditer(text):
+        if text[start : match.start()].strip():
+            yield start, text[start : match.end()].rstrip()
+        start = match.end()
+    if text[start:].strip():
+        yield start, text[start:]
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+STOP = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "article",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "being",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "more",
+        "most",
+        "much",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "said",
+        "says",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "three",
+        "through",
+        "to",
+        "two",
+        "under",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "will",
+        "with",
+        "would",
+    ]
+)
+
+
+def content_words(text: str) -> set[str]:
+    """The words of `text` that carry meaning, lower-cased, possessives and plurals trimmed."""
+    found = set()
+    for word in WORD.findall(text.casefold()):
+        word = word.removesuffix("'s").removesuffix("’s").strip("'’-")
+        if len(word) > 3 and word not in STOP:
+            found.add(word[:-1] if word.endswith("s") and not word.endswith("ss") else word)
+    return found
+
+
+MONTHS = {name.casefold(): number for number, name in enumerate(MONTH_NAMES, 1)}
+_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTHS) + ")"
+#: '19 December 2017', '11–16 December 2017', 'December 2017', 'December 19, 2017', '2017'.
+DATE = re.compile(
+    (
+        rf"\b(?:(?P<day>\d{{1,2}})(?:[–-]\d{{1,2}})? (?P<month>{_MONTH}),? (?P<year>\d{{4}})"
+        rf"|(?P<month2>{_MONTH}) (?P<day2>\d{{1,2}}), (?P<year2>\d{{4}})"
+        rf"|(?P<month3>{_MONTH}) (?P<year3>\d{{4}})"
+        rf"|(?P<day5>\d{{1,2}})(?:[–-]\d{{1,2}})? (?P<month5>{_MONTH})\b"
+        rf"|(?<![\w/$-])(?P<year4>1[89]\d\d|20\d\d)(?![\w%-]|,\d|\.\d))"
+    ).replace(" ", r"\s+")  # text wraps over lines anywhere
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date written in text: where, as written, and its ISO form at its precision."""
+
+    start: int
+    end: int
+    text: str
+    iso: str
+
+    def first(self) -> dt.date:
+        """The first day the date covers."""
+        parts = [int(p) for p in self.iso.split("-")]
+        return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+    def last(self) -> dt.date:
+        """The last day the date covers."""
+        parts = [int(p) for p in self.iso.split("-")]
+        if len(parts) == 3:
+            return dt.date(*parts)
+        if len(parts) == 2:
+            following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
+        return dt.date(parts[0], 12, 31)
+
+
+def dates(text: str, year: str = "") -> list[DateMention]:
+    """Every date in `text`, at its precision. A day and month without a year ('on 28 July') take
+    the year last written before them (else `year`; without one they are left out)."""
+    found = []
+    for m in DATE.finditer(text):
+        g = m.groupdict()
+        written = g["year"] or g["year2"] or g["year3"] or g["year4"]
+        if written:
+            year = written
+        elif not year:
+            continue
+        month_name = g["month"] or g["month2"] or g["month3"] or g["month5"]
+        day = g["day"] or g["day2"] or g["day5"]
+        iso = year
+        if month_name:
+            iso += f"-{MONTHS[month_name.casefold()]:02d}"
+            if day and 1 <= int(day) <= 31:
+                iso += f"-{int(day):02d}"
+        found.append(DateMention(m.start(), m.end(), m.group(0), iso))
+    return found
+
+
+def locate(doc: Document, loc: Key, text: str, pos: int, needle: str) -> tuple[int, int]:
+    """The (line, col) in the file of `needle`, which starts at `pos` in the text value at `loc`.
+
+    A literal block keeps its lines, so the line is counted; a folded or plain scalar joins its
+    lines, so the needle is looked for in the file from the value's first line on (skipping the
+    occurrences earlier in the same value)."""
+    line, col = doc.where(loc)
+    needle = needle.split("\n")[0].strip() or needle
+    first = line + 1 if loc in doc.blocks else line
+    if "\n" in text.rstrip("\n"):
+        at = first + text.count("\n", 0, pos)
+        if 1 <= at <= len(doc.lines):
+            found = doc.lines[at - 1].find(needle)
+            if found >= 0:
+                return at, found + 1
+    skip = text.count(needle, 0, pos)
+    span = text.count("\n") + len(text) // 20 + 3
+    for at in range(first, min(len(doc.lines), first + span) + 1):
+        body = doc.lines[at - 1]
+        start = 0
+        while (found := body.find(needle, start)) >= 0:
+            if skip == 0:
+                return at, found + 1
+            skip -= 1
+            start = found + 1
+    return line, col
+
+
+def links(text: str) -> list[tuple[str, str, int]]:
+    """(scheme, id, position) of each content link in Markdown `text`."""
+    return [(m.group(1), m.group(2), m.start()) for m in LINK.finditer(text)]
+
+
+@dataclass
+class Context:
+    """What the checks read: the content, what derives from it, our text, and settings."""
+
+    lib: Library
+    derived: Derived
+    units: list[Unit]
+    matcher: TermMatcher
+    #: the date the report judges staleness against (SOURCE_DATE_EPOCH, else the latest content date)
+    today: dt.date
+    #: loaded words: lower-cased word or phrase → True when it matches any ending ('regime*')
+    loaded: dict[str, bool] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    #: topic id → the units of its text, in reading order (so that no check scans all units per topic)
+    by_topic: dict[str, list[Unit]] = field(default_factory=dict)
+    #: what a check computes once per report and looks up per question (e.g. the glossary's meanings)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for unit in self.units:
+            if unit.topic is not None:
+                self.by_topic.setdefault(unit.topic, []).append(unit)
+
+    def page(self, item: Item) -> str:
+        """The site page (with anchor) of an item."""
+        kind, item_id = item
+        if kind == "point":
+            return item_path("point", item_id, owner=self.lib.point_source[item_id])
+        if kind == "question":
+            topics = self.derived.question_topics.get(item_id)
+            return item_path("question", item_id, owner=topics[0]) if topics else ""
+        if kind == "objective":
+            return item_path("topic", self.lib.objective_topic[item_id])
+        return item_path(kind, item_id)
+
+    def origin(self, item: Item) -> Origin:
+        """Where an item is defined."""
+        return self.lib.origins[item]
+
+    def add(
+        self,
+        code: str,
+        item: Item,
+        sub: Key,
+        message: str,
+        fix: str = "",
+        *,
+        page: str | None = None,
+        level: Level | None = None,
+    ) -> None:
+        """A finding at `sub` below an item's definition."""
+        problem = self.origin(item).problem(sub, message, fix)
+        self.add_at(code, problem.path, problem.line, problem.col, message, fix, item, page, level)
+
+    def add_in(
+        self, code: str, unit: Unit, pos: int, needle: str, message: str, fix: str = "", *, level: Level | None = None
+    ) -> None:
+        """A finding at `needle`, found at `pos` in a unit of text (`level` lowers the code's level)."""
+        line, col = locate(unit.doc, unit.loc, unit.raw, pos, needle)
+        self.add_at(code, unit.doc.shown, line, col, message, fix, unit.item, None, level)
+
+    def add_question(self, code: str, question: QuestionBase, sub: Key, message: str, fix: str = "") -> None:
+        """A finding on a question: at its YAML when hand-written, else at its topic's quiz settings."""
+        if ("question", question.id) in self.lib.origins:
+            self.add(code, ("question", question.id), sub, message, fix)
+            return
+        topic = self.derived.question_topics[question.id][0]
+        key: Key = ("generate",) if ("generate",) in self.origin(("topic", topic)).doc.marks else ("questions",)
+        self.add(
+            code,
+            ("topic", topic),
+            key,
+            f"generated question '{question.id}': {message}",
+            f"{fix}; or leave it out with generate: exclude: [{question.id}]",
+            page=self.page(("question", question.id)),
+        )
+
+    def where(self, item: Item) -> str:
+        """'file:line' of an item, for messages that name a second place."""
+        return self.origin(item).describe()
+
+    def add_at(
+        self,
+        code: str,
+        path: str,
+        line: int,
+        col: int,
+        message: str,
+        fix: str,
+        item: Item | None,
+        page: str | None,
+        level: Level | None = None,
+    ) -> None:
+        """A finding at a given place (`page`: the site page; None for the item's own)."""
+        level = level or CODES[code].level
+        shown = page if page is not None else (self.page(item) if item else "")
+        self.findings.append(Finding(path, line, col, code, message, fix, level, item, shown))
+
+    def place(self, unit: Unit, pos: int) -> str:
+        """'file:line' of a position in a unit."""
+        line, _ = locate(unit.doc, unit.loc, unit.raw, pos, unit.raw[pos : pos + 20].split("\n")[0] or unit.raw)
+        return f"{unit.doc.shown}:{line}"

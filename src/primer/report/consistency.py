@@ -1,0 +1,360 @@
+"""Check 4, consistency across the sources and our text: an acronym expanded two ways, a document
+or event given two dates, a place spelt two ways, a name written two ways (romanisation, hyphens).
+
+Each kind of thing is keyed by a normalised form (the acronym, 'Resolution 2371', a place name's
+consonant skeleton, a name's letters) in one dictionary, so the check is linear in the text. A
+finding names both places and says whether the content already marks the difference (in a point
+whose status is not accurate, a correction, a framing note or a question): a marked difference is
+shown as information, since the lesson teaches it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from primer.quiz.scoring import normalise
+from primer.report.base import Context, Unit, dates, links, sentences
+
+Place = tuple[Unit, int]
+
+_ACRONYM_FIRST = re.compile(r"\b([A-Z][A-Z0-9]{1,7})\s+\(([A-Z][^()]{3,90}?)(?:[,;)]|$)")
+_EXPANSION_FIRST = re.compile(
+    r"((?:[A-Z][\w'’-]*\s+(?:(?:of|and|for|the|on|in|to)\s+)?){1,8}[A-Z][\w'’-]*)\s+\(([A-Z][A-Z0-9]{1,7})\)"
+)
+_AS = re.compile(r"\b([A-Z]{2,8})\s+(?:as|stands for|is short for|for)\s+[“\"‘']([A-Z][^”\"’'.,;()]{3,80})")
+
+
+def _initials_fit(acronym: str, expansion: str) -> bool:
+    """True when the acronym's letters are, in order, initials of the expansion's words."""
+    initials = [w[0].lower() for w in re.split(r"[\s-]+", expansion) if w]
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    at = 0
+    for letter in letters:
+        while at < len(initials) and initials[at] != letter:
+            at += 1
+        if at == len(initials):
+            return False
+        at += 1
+    return len(letters) >= 2
+
+
+def _marked(ctx: Context, unit: Unit) -> bool:
+    """True when a place is in text that discusses a source's error rather than states a fact."""
+    if unit.part in ("correction", "framing", "question"):
+        return True
+    if unit.part == "point":
+        return ctx.lib.points[unit.item[1]].status != "accurate"
+    return False
+
+
+def _marking(ctx: Context, unit: Unit) -> str:
+    return "the content marks the difference" if _marked(ctx, unit) else "nothing marks the difference"
+
+
+def _report(
+    ctx: Context, code: str, what: str, variants: dict[str, list[Place]], fix: str, *, canonical: str = ""
+) -> None:
+    """One finding per variant after the first (or other than the canonical), naming both places."""
+    if len(variants) < 2:
+        return
+    order = sorted(variants, key=lambda v: (v != canonical, ctx.place(*variants[v][0]), v))
+    first = order[0]
+    unit0, pos0 = variants[first][0]
+    for other in order[1:]:
+        unit, pos = variants[other][0]
+        marked = any(_marked(ctx, u) for u, _ in variants[other]) or any(_marked(ctx, u) for u, _ in variants[first])
+        more = len(variants[other]) - 1
+        also = f" (and {more} other place{'s' * (more != 1)})" if more else ""
+        note = "the content marks the difference" if marked else "the content does not mark the difference"
+        ctx.add_in(
+            code,
+            unit,
+            pos,
+            (unit.raw[pos:].split() or [unit.raw])[0],
+            f"{what}: “{other}” here{also}, “{first}” at {ctx.place(unit0, pos0)}; {note}",
+            fix,
+            level="info" if marked else None,
+        )
+
+
+def _acronyms(ctx: Context) -> None:
+    variants: dict[str, dict[str, list[Place]]] = {}
+    glossary: dict[str, str] = {}
+    for term in ctx.lib.terms.values():
+        if term.expansion and term.term.isupper():
+            glossary[term.term] = term.expansion
+    for unit in ctx.units:
+        if unit.part == "definition":  # the glossary's own expansion counts as a place
+            term = ctx.lib.terms[unit.item[1]]
+            if term.term in glossary:
+                key = " ".join(normalise(glossary[term.term]).replace("defence", "defense").split())
+                variants.setdefault(term.term, {}).setdefault(key, []).append((unit, 0))
+        text = unit.text
+        found: list[tuple[str, str, int]] = []
+        for m in _ACRONYM_FIRST.finditer(text):
+            found.append((m.group(1), m.group(2), m.start()))
+        for m in _EXPANSION_FIRST.finditer(text):
+            words = m.group(1).split()
+            for n in range(len(words), 1, -1):  # the shortest tail whose initials fit ("Japan's Self-Defense …")
+                tail = " ".join(words[-n:])
+                if _initials_fit(m.group(2), tail) and tail[0].isupper():
+                    found.append((m.group(2), tail, m.start() + m.group(1).rfind(words[-n])))
+                    break
+        for m in _AS.finditer(text):
+            found.append((m.group(1), m.group(2), m.start()))
+        for acronym, expansion, pos in found:
+            expansion = expansion.strip()
+            if not _initials_fit(acronym, expansion) or len(expansion.split()) < 2:
+                continue
+            key = " ".join(normalise(expansion).replace("defence", "defense").split())
+            variants.setdefault(acronym, {}).setdefault(key, []).append((unit, pos))
+    for acronym, found_variants in sorted(variants.items()):
+        canonical = " ".join(normalise(glossary.get(acronym, "")).replace("defence", "defense").split())
+        _report(
+            ctx,
+            "P401",
+            f"{acronym} is expanded differently",
+            found_variants,
+            "use the glossary's expansion, or mark a source's other expansion in a point with its status",
+            canonical=canonical,
+        )
+
+
+_RESOLUTION = re.compile(r"\b[Rr]esolutions?\s+((?:\d{3,4}(?:\s*\([^)]*\))?[\s,]*(?:and\s+)?)+)")
+_NUMBER_DATE = re.compile(r"(\d{3,4})\s*(?:\(([^)]*)\)|,?\s+(?:adopted\s+(?:on\s+)?|of\s+|on\s+)([^.;,)]*\d{4}))")
+
+
+def _documents(ctx: Context) -> None:
+    """UN resolutions given two dates, and sentences whose date disagrees with the event they link."""
+    variants: dict[str, dict[str, list[Place]]] = {}
+    for event in ctx.lib.events.values():
+        for number in re.findall(r"Resolution (\d{3,4})", event.title):
+            variants.setdefault(f"Resolution {number}", {}).setdefault(event.date.human(), [])
+    for unit in ctx.units:
+        for m in _RESOLUTION.finditer(unit.text):
+            for d in _NUMBER_DATE.finditer(m.group(1)):
+                said = [x for x in dates(d.group(2) or d.group(3) or "") if "-" in x.iso]
+                if said:
+                    variants.setdefault(f"Resolution {d.group(1)}", {}).setdefault(said[0].text, []).append(
+                        (unit, m.start(1) + d.start())
+                    )
+    for key, found in sorted(variants.items()):
+        spans: dict[str, list[Place]] = {}
+        for text, places in found.items():
+            if places:
+                spans.setdefault(_day(text), []).extend(places)
+        timeline = next((t for t, places in found.items() if not places), "")
+        if timeline and _day(timeline) not in spans and spans:
+            # the timeline dates it; text that disagrees with it names the event's place
+            event = next(e for e in ctx.lib.events.values() if key in e.title)
+            for day, places in sorted(spans.items()):
+                if not _overlaps(day, event.date.first.isoformat(), event.date.last.isoformat()):
+                    unit, pos = places[0]
+                    ctx.add_in(
+                        "P402",
+                        unit,
+                        pos,
+                        key.split()[-1],
+                        f"{key} is dated {day} here, {event.date} in the timeline at "
+                        f"{ctx.where(('event', event.id))}; {_marking(ctx, unit)}",
+                        "use one date for it everywhere",
+                        level="info" if _marked(ctx, unit) else None,
+                    )
+            continue
+        # a coarser date that contains a finer one ('2016-03' and '2016-03-02') does not disagree with it
+        spans = {iso: places for iso, places in spans.items() if not any(o != iso and o.startswith(iso) for o in spans)}
+        if len(spans) > 1:
+            _report(ctx, "P402", f"{key} is given different dates", spans, "use one date for it everywhere")
+    _event_links(ctx)
+
+
+def _day(text: str) -> str:
+    found = dates(text)
+    return found[0].iso if found else text
+
+
+def _overlaps(iso: str, first: str, last: str) -> bool:
+    return iso[: len(first)] <= last[: len(iso)] and first[: len(iso)] <= iso
+
+
+def _event_links(ctx: Context) -> None:
+    for unit in ctx.units:
+        if unit.part != "section":
+            continue
+        for start, sentence in sentences(unit.text):
+            raw = unit.raw[start : start + len(sentence)]
+            cited = links(raw)
+            events = [i for scheme, i, _ in cited if scheme == "event" and i in ctx.lib.events]
+            said = [d for d in dates(sentence) if "-" in d.iso]
+            if len(set(events)) != 1 or len(said) != 1 or any(scheme in ("point", "source") for scheme, _, _ in cited):
+                continue  # with a point or source cited too, the date may be theirs
+            event = ctx.lib.events[events[0]]
+            if said[0].last() < event.date.first or event.date.last < said[0].first():
+                ctx.add_in(
+                    "P402",
+                    unit,
+                    start + said[0].start,
+                    said[0].text,
+                    f"this sentence dates “{event.title}” {said[0].text}; the timeline has {event.date} "
+                    f"({ctx.where(('event', event.id))})",
+                    "make the two dates agree (or link the event the date belongs to)",
+                )
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def skeleton(word: str) -> str:
+    """A word's consonants, with the pairs romanisations swap made one ('Gyeongsang' ~ 'Kyongsang')."""
+    word = _plain(word).lower().translate(str.maketrans("gbdr", "kptl"))
+    consonants = re.sub(r"[^a-z]|[aeiouyhw]", "", word)
+    return re.sub(r"(.)\1+", r"\1", consonants)
+
+
+_GENERIC = frozenset(
+    [
+        "site",
+        "base",
+        "camp",
+        "prefecture",
+        "province",
+        "training",
+        "area",
+        "communications",
+        "naval",
+        "nuclear",
+        "test",
+        "launching",
+        "station",
+        "headquarters",
+        "united",
+        "nations",
+        "north",
+        "south",
+        "city",
+        "county",
+        "island",
+    ]
+)
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z\u00C0-\u017F]{4,}\b")
+
+
+def _places(ctx: Context) -> None:
+    canon: dict[str, str] = {}
+    variants: dict[str, dict[str, list[Place]]] = {}
+    texts = {u.item[1]: u for u in ctx.units if u.part == "place"}
+    for place in ctx.lib.places.values():
+        for word in re.findall(r"[A-Za-z\u00C0-\u017F]+", place.name):
+            if len(word) >= 5 and word[0].isupper() and word.lower() not in _GENERIC and len(skeleton(word)) >= 3:
+                canon.setdefault(skeleton(word), word)
+                if place.id in texts:  # places.yaml spells it: the place's own entry is its first place
+                    variants.setdefault(canon[skeleton(word)], {}).setdefault(canon[skeleton(word)], []).append(
+                        (texts[place.id], 0)
+                    )
+    # a word also written in lower case is an ordinary word ("summit"), not a spelling of a name ("Smith")
+    common = {w for u in ctx.units for w in re.findall(r"\b[a-z]{5,}\b", u.text)}
+    for unit in ctx.units:
+        for m in _CAPITAL_WORD.finditer(unit.text):
+            word = m.group(0)
+            if word.lower() in common:
+                continue
+            name = canon.get(skeleton(word))
+            if name is None or word.lower() == name.lower():
+                if name is not None:
+                    variants.setdefault(name, {}).setdefault(name, []).append((unit, m.start()))
+                continue
+            if difflib.SequenceMatcher(None, word.lower(), name.lower()).ratio() >= 0.7:
+                variants.setdefault(name, {}).setdefault(word, []).append((unit, m.start()))
+    for name, found in sorted(variants.items()):
+        _report(
+            ctx,
+            "P404",
+            f"the place “{name}” is spelt differently",
+            found,
+            f"spell it “{name}” as places.yaml does",
+            canonical=name,
+        )
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:(?: [A-Z][a-z]+)|(?:-[A-Za-z][a-z]+))+\b")
+
+
+def _names(ctx: Context) -> None:
+    people = {re.sub(r"[^a-z]", "", a.name.lower()): a.name for a in ctx.lib.actors.values() if a.kind == "person"}
+    variants: dict[str, dict[str, list[Place]]] = {}
+    roles = {u.item[1]: u for u in ctx.units if u.part == "actor" and u.loc[-1] == "role"}
+    for actor in ctx.lib.actors.values():
+        if actor.kind == "person" and actor.id in roles:  # actors.yaml spells it: the actor's entry is its first place
+            key = re.sub(r"[^a-z]", "", actor.name.lower())
+            variants.setdefault(key, {}).setdefault(actor.name, []).append((roles[actor.id], 0))
+    for unit in ctx.units:
+        for m in _names_in(unit.text):
+            key = re.sub(r"[^a-z]", "", m.group(0).lower())
+            variants.setdefault(key, {}).setdefault(m.group(0), []).append((unit, m.start()))
+    for key, found in sorted(variants.items()):
+        if len(found) > 1:
+            canonical = people.get(key, "")
+            _report(
+                ctx,
+                "P405",
+                "the name is written differently",
+                found,
+                f"write it “{canonical}” as actors.yaml does" if canonical else "write it one way everywhere",
+                canonical=canonical,
+            )
+
+
+def _names_in(text: str) -> Iterator[re.Match[str]]:
+    yield from _NAME.finditer(text)
+
+
+#: A measured figure: a number and its unit ("9,000 km", "28,500 troops").
+_MEASURE = re.compile(
+    r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?"
+    r"(km|kilomet(?:re|er)s|miles|troops|soldiers|barrels|tonnes|tons|missiles|interceptors|launchers)\b"
+)
+_UNITS = {"kilometres": "km", "kilometers": "km", "soldiers": "troops", "tons": "tonnes"}
+
+
+def _figures(ctx: Context) -> None:
+    """The same measure of the same thing with different values: keyed by the unit and the first
+    glossary term, place or actor the sentence names before the figure."""
+    names = {p.name.split(" (")[0]: f"place:{p.id}" for p in ctx.lib.places.values()}
+    names.update({a.name.split(" (")[0]: f"actor:{a.id}" for a in ctx.lib.actors.values()})
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
+    variants: dict[tuple[str, str], dict[str, list[Place]]] = {}
+    for unit in ctx.units:
+        for start, sentence in sentences(unit.text):
+            for m in _MEASURE.finditer(sentence):
+                before = sentence[: m.start()]
+                subject = sorted(
+                    [(t.start(), f"term:{i}") for t, ids in ctx.matcher.matches(before) for i in ids[:1]]
+                    + ([(n.start(), names[n.group(0)]) for n in pattern.finditer(before)] if pattern else [])
+                )
+                if not subject:
+                    continue
+                unit_name = _UNITS.get(m.group(2), m.group(2))
+                value = m.group(1).replace(",", "")
+                variants.setdefault((subject[0][1], unit_name), {}).setdefault(
+                    f"{float(value):g} {unit_name}", []
+                ).append((unit, start + m.start()))
+    for (thing, measure), found in sorted(variants.items()):
+        _report(
+            ctx,
+            "P403",
+            f"{thing} is given different figures in {measure}",
+            found,
+            "give one figure (or a range) everywhere, or mark a source's figure in a point with its status",
+        )
+
+
+def check(ctx: Context) -> None:
+    """Acronyms, figures, dates of documents and events, places and names that disagree."""
+    _acronyms(ctx)
+    _figures(ctx)
+    _documents(ctx)
+    _places(ctx)
+    _names(ctx)

@@ -1,0 +1,83 @@
+"""Check 5, glossary linking: names inside longer capitalised names (from `primer.checks.names`),
+terms nothing uses, and terms a topic uses before its own link to them."""
+
+from __future__ import annotations
+
+from primer.checks.names import check_term_names
+from primer.report.base import Context, links
+
+
+def check(ctx: Context) -> None:
+    """Longer names, unused terms, and terms used before the topic links them."""
+    lib = ctx.lib
+    glossary_docs = {lib.origins[("term", t)].doc.shown for t in lib.terms}
+    for problem in check_term_names(lib):
+        term_id = _term_of(problem.message)
+        item = ("term", term_id) if term_id in lib.terms else None
+        # the finding is about a term, wherever the longer name was met
+        ctx.add_at("P501", problem.path, problem.line, problem.col, problem.message, problem.fix, item, None)
+    used: set[str] = set()
+    for unit in ctx.units:
+        if unit.doc.shown in glossary_docs:
+            continue
+        used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
+        used.update(ctx.matcher.find(unit.raw))
+    for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
+        used.update(question.tests.terms)
+    for event in lib.events.values():
+        used.update(event.refs.terms)
+    for term_id in lib.terms:
+        if term_id not in used:
+            ctx.add(
+                "P502",
+                ("term", term_id),
+                ("id",),
+                f"nothing outside the glossary uses the term '{term_id}'",
+                "use it in an explainer, a question or an event's refs, or remove it",
+            )
+    _before_link(ctx)
+
+
+def _term_of(message: str) -> str:
+    """The term id a names-check message is about ("… (glossary term 'x') …")."""
+    start = message.find("(glossary term '")
+    if start < 0:
+        return ""
+    start += len("(glossary term '")
+    return message[start : message.find("'", start)]
+
+
+def _before_link(ctx: Context) -> None:
+    """In a topic's sections, in reading order, a term named before the topic's link to it (the lede
+    and takeaways are plain text, which cannot link)."""
+    for topic in ctx.lib.topics_in_order():
+        units = [u for u in ctx.by_topic.get(topic.id, []) if u.part == "section"]
+        linked: dict[str, int] = {}
+        for n, unit in enumerate(units):
+            for scheme, term_id, pos in links(unit.raw):
+                if scheme == "term":
+                    linked.setdefault(term_id, n * 1_000_000 + pos)
+        seen: set[str] = set()
+        for n, unit in enumerate(units):
+            for match, ids in ctx.matcher.matches(unit.text):
+                for term_id in ids:
+                    at = n * 1_000_000 + match.start()
+                    if term_id in seen or term_id not in linked:
+                        continue
+                    seen.add(term_id)
+                    if at < linked[term_id] and not _inside_link(unit.raw, match.start(), term_id):
+                        name = " ".join(match.group(0).split())
+                        ctx.add_in(
+                            "P503",
+                            unit,
+                            match.start(),
+                            match.group(0),
+                            f"“{name}” is used here before the topic links it to the glossary (term '{term_id}')",
+                            "move the link [words](term:ID) to this first use",
+                        )
+
+
+def _inside_link(raw: str, pos: int, term_id: str) -> bool:
+    """True when the text at `pos` is the text of a link to the term."""
+    close = raw.find("](", pos)
+    return close >= 0 and raw.startswith(f"](term:{term_id})", close) and "[" in raw[max(0, pos - 80) : pos]

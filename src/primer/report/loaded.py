@@ -1,0 +1,124 @@
+"""Check 9, loaded language: words from a maintained list (`loaded_words.txt`, extendable per
+lesson by `content/loaded-words.txt`) in our own voice, outside quotes and attributions, and in
+framing notes outside quotes."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from primer.errors import Problem, display_path
+from primer.report.base import Context, Unit, sentences
+from primer.report.units import OWN_VOICE
+
+#: The optional per-lesson list, beside site.yaml.
+LESSON_FILE = "loaded-words.txt"
+_MAX_BYTES = 256 * 1024
+#: A sentence with one of these words reports what someone says rather than says it.
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|argues?|argued|calls?|called|claims?|claimed|describes?|described|labels?|labell?ed|"
+    r"accuses?|accused|according to|writes?|wrote|suggests?|insists?|rejects?|denies|denied|condemn\w*|"
+    r"criticis\w*|criticiz\w*|warns?|warned|brands?|branded|termed|puts? it|Article [A-Z])\b"
+)
+#: Quoted spans: “…”, "…", ‘…’ and '…' opened after a space or bracket.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"\n]*\"|(?<![\w])‘[^’]*’(?!\w)|(?<![\w])'[^'\n]*'(?!\w)")
+
+
+def parse(text: str) -> tuple[dict[str, bool], list[str]]:
+    """Words to add (word → matches any ending) and words to remove, from a list's text."""
+    add: dict[str, bool] = {}
+    remove: list[str] = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip().casefold()
+        if not line:
+            continue
+        if line.startswith("-"):
+            remove.append(line[1:].strip().rstrip("*"))
+            continue
+        add[line.rstrip("*")] = line.endswith("*")
+    return add, remove
+
+
+def word_list(content: Path | None, problems: list[Problem]) -> dict[str, bool]:
+    """primer's list, with a lesson's additions and removals (`content/loaded-words.txt`)."""
+    words, _ = parse((resources.files("primer.report") / "loaded_words.txt").read_text(encoding="utf-8"))
+    if content is None:
+        return words
+    path = content / LESSON_FILE
+    if not (path.exists() or path.is_symlink()):
+        return words
+    shown = display_path(path, content)
+    try:
+        if not path.resolve().is_relative_to(content.resolve()) or not path.is_file():
+            problems.append(
+                Problem(shown, 1, 1, "the loaded-words list must be a file inside the content folder", "copy it in")
+            )
+            return words
+        with path.open("rb") as stream:
+            raw = stream.read(_MAX_BYTES + 1)
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(shown, 1, 1, f"cannot read the loaded-words list ({exc})", "save it as UTF-8 text"))
+        return words
+    if len(raw) > _MAX_BYTES:
+        problems.append(Problem(shown, 1, 1, "the loaded-words list is over 256 KB", "shorten it"))
+        return words
+    extra, remove = parse(text)
+    words.update(extra)
+    for word in remove:
+        words.pop(word, None)
+    return words
+
+
+def pattern(words: dict[str, bool]) -> re.Pattern[str] | None:
+    """One pattern for the whole list, longest entries first."""
+    if not words:
+        return None
+    parts = [
+        r"\s+".join(map(re.escape, word.split())) + (r"[\w-]*" if open_end else "")
+        for word, open_end in sorted(words.items(), key=lambda item: (-len(item[0]), item[0]))
+    ]
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+
+
+def check(ctx: Context) -> None:
+    """A finding for each listed word in our voice outside quotes and attributed sentences."""
+    found = pattern(ctx.loaded)
+    if found is None:
+        return
+    for unit in ctx.units:
+        code = _code(ctx, unit)
+        if code is None:
+            continue
+        quoted = _quoted(unit.text)
+        for start, sentence in sentences(unit.text):
+            if code == "P901" and _ATTRIBUTION.search(sentence):
+                continue
+            for m in found.finditer(sentence):
+                at = start + m.start()
+                if any(s <= at < e for s, e in quoted):
+                    continue
+                where = "our own voice" if code == "P901" else "a framing note"
+                ctx.add_in(
+                    code,
+                    unit,
+                    at,
+                    m.group(0),
+                    f"“{m.group(0)}” is a loaded word, used in {where} outside quotes and attributions",
+                    "use a neutral word, or quote and attribute it (“…”, says who)",
+                )
+
+
+def _code(ctx: Context, unit: Unit) -> str | None:
+    if unit.part == "framing":
+        return "P902"
+    if unit.part in OWN_VOICE or unit.part in ("question", "correction"):
+        return "P901"
+    if unit.part == "point":  # a point says what its source says; only a plain fact is in our voice
+        return "P901" if ctx.lib.points[unit.item[1]].kind == "fact" else None
+    return None

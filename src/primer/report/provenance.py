@@ -1,0 +1,382 @@
+"""Check 1, provenance: every statement and question rests on points, terms or events, and every
+key agrees with the data it cites (a status, a date, an order, a definition)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from primer.content.models import (
+    Event,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    QuestionBase,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
+from primer.quiz.generate import STATUSES, citations
+from primer.quiz.scoring import normalise
+from primer.report.base import Context, content_words, dates, links
+
+_CITES = ("point", "event", "term", "source")
+_LABELS = dict(STATUSES)
+_LABEL_STATUS = {normalise(label): status for status, label in STATUSES}
+#: A stem that reports what someone says is true as a report even when what they say is wrong.
+_ATTRIBUTED = re.compile(
+    r"\b(?:says?|said|claims?|argues?|reports?|writes?|calls?|according to|suggests?|predicts?)\b", re.I
+)
+_YES = re.compile(r"^\W*(?:true|right|correct|yes)\b", re.I)
+_NO = re.compile(r"^\W*(?:false|wrong|incorrect|no)\b", re.I)
+_PARTLY = re.compile(r"\bpartly (?:accurate|true|right|correct|wrong)\b", re.I)
+
+
+def check(ctx: Context) -> None:
+    """Statements and questions that rest on nothing; keys that contradict their data."""
+    _statements(ctx)
+    _questions(ctx)
+    for question in [*ctx.lib.questions.values(), *ctx.derived.generated.values()]:
+        _keys(ctx, question)
+
+
+def _statements(ctx: Context) -> None:
+    lib = ctx.lib
+    for topic in lib.topics_in_order():
+        item = ("topic", topic.id)
+        for i, section in enumerate(topic.sections):
+            start = 0
+            for paragraph in re.split(r"\n\s*\n", section.body):
+                pos = section.body.find(paragraph, start)
+                start = pos + len(paragraph)
+                if paragraph.strip() and not any(scheme in _CITES for scheme, _, _ in links(paragraph)):
+                    unit = next(u for u in ctx.by_topic[topic.id] if u.loc[-3:] == ("sections", i, "body"))
+                    ctx.add_in(
+                        "P101",
+                        unit,
+                        pos,
+                        paragraph.strip().split("\n")[0][:40],
+                        f"this paragraph of “{section.title}” cites no point, event, term or source",
+                        "link what it rests on: [words](point:ID), (event:ID), (term:ID) or (source:ID)",
+                    )
+        cited = _cited_words(ctx, topic.id)
+        for i, takeaway in enumerate(topic.takeaways):
+            words = content_words(takeaway)
+            figures = {d.iso for d in dates(takeaway)}
+            if not any(len(words & have) >= 3 or (figures & got and words & have) for have, got in cited):
+                ctx.add(
+                    "P102",
+                    item,
+                    ("takeaways", i),
+                    "this takeaway shares no three words (or a date) with any point, event or term the topic cites",
+                    "say it in the words of what it rests on, or cite that in a section",
+                )
+        for i, perspective in enumerate(topic.perspectives):
+            if not perspective.points:
+                ctx.add(
+                    "P103",
+                    item,
+                    ("perspectives", i),
+                    f"the perspective of '{perspective.actor}' rests on no point",
+                    "list the points it rests on under points:",
+                )
+
+
+def _cited_words(ctx: Context, topic_id: str) -> list[tuple[set[str], set[str]]]:
+    """The words and dates of each point, event and term a topic cites."""
+    lib = ctx.lib
+    topic = lib.topics[topic_id]
+    found = []
+    for ref in citations(lib, topic, ctx.matcher):
+        kind, _, item_id = ref.partition(":")
+        text = ""
+        if kind == "point" and item_id in lib.points:
+            point = lib.points[item_id]
+            text = " ".join(filter(None, [point.text, point.correction, point.basis]))
+        elif kind == "event" and item_id in lib.events:
+            event = lib.events[item_id]
+            text = f"{event.title} {event.text} {event.date.human()}"
+        elif kind == "term" and item_id in lib.terms:
+            term = lib.terms[item_id]
+            text = " ".join([term.term, *term.aliases, term.expansion or "", term.definition])
+        if text:
+            found.append((content_words(text), {d.iso for d in dates(text)}))
+    for source_id in topic.sources:  # a takeaway may rest on how a source is framed, dated, published
+        source = lib.sources.get(source_id)
+        if source is not None:
+            framing = source.framing
+            parts = [source.outlet.note, source.published.how, framing.conclusion, *framing.notes, source.kind]
+            parts += [n.note for n in framing.loaded_wording] + [n.note for n in framing.unattributed]
+            for text in parts:
+                found.append((content_words(text), {d.iso for d in dates(text)}))
+    return found
+
+
+def _questions(ctx: Context) -> None:
+    lib, derived = ctx.lib, ctx.derived
+    for topic in lib.topics_in_order():
+        cites = citations(lib, topic, ctx.matcher)
+        for qid in topic.questions:
+            question = lib.questions[qid]
+            tested = [
+                f"{kind[:-1]}:{i}" for kind in ("points", "terms", "events") for i in getattr(question.tests, kind)
+            ]
+            if tested and not any(ref in cites for ref in tested):
+                ctx.add_question(
+                    "P104",
+                    question,
+                    ("tests",),
+                    f"the question is in the quiz of '{topic.id}', which cites nothing it tests ({', '.join(tested)})",
+                    "cite what it tests in the topic's sections, or move it to the quiz of a topic that does",
+                )
+    for point_id in lib.points:
+        if point_id not in derived.point_questions:
+            ctx.add(
+                "P105",
+                ("point", point_id),
+                ("id",),
+                f"no question tests the point '{point_id}'",
+                "write a question that tests it, or let a topic cite it so that a claim question is generated",
+            )
+
+
+def _keys(ctx: Context, q: QuestionBase) -> None:
+    if isinstance(q, SingleChoice | MultipleChoice):
+        _status_key(ctx, q)
+        _first_key(ctx, q)
+        _date_key(ctx, q, [c.text for c in q.choices if c.correct], ("choices",))
+        _definition_key(ctx, q)
+    elif isinstance(q, TrueFalse):
+        _true_false(ctx, q)
+    elif isinstance(q, Ordering):
+        _order_key(ctx, q)
+    elif isinstance(q, ShortAnswer):
+        _date_key(ctx, q, q.accept[:1], ("accept",))
+    elif isinstance(q, Numeric):
+        _year_key(ctx, q)
+    elif isinstance(q, Matching):
+        _definition_key(ctx, q)
+
+
+def _status_key(ctx: Context, q: SingleChoice | MultipleChoice) -> None:
+    """A question whose options are the status labels keys the status of the one point it tests."""
+    labels = [_LABEL_STATUS.get(normalise(c.text)) for c in q.choices]
+    if sum(label is not None for label in labels) < 3 or len(q.tests.points) != 1:
+        return
+    point_id = q.tests.points[0]
+    point = ctx.lib.points.get(point_id)
+    if point is None:
+        return
+    keyed = sorted({label for label, c in zip(labels, q.choices, strict=True) if c.correct and label})
+    if keyed != [point.status]:
+        shown = ", ".join(_LABELS[s] for s in keyed) or "no status"
+        ctx.add_question(
+            "P110",
+            q,
+            ("choices",),
+            f"the key is “{shown}”, but the point '{point_id}' it tests is {_LABELS[point.status].lower()} "
+            f"({ctx.where(('point', point_id))})",
+            f"key “{_LABELS[point.status]}”, or correct the point's status",
+        )
+
+
+def _resembles(stem: str, text: str) -> bool:
+    """True when a stem restates a point: most of its meaningful words are the point's."""
+    a, b = content_words(stem), content_words(text)
+    return bool(a) and len(a & b) >= max(3, 0.6 * len(a))
+
+
+def _true_false(ctx: Context, q: TrueFalse) -> None:
+    said = "true" if q.answer else "false"
+    if (_YES if not q.answer else _NO).search(q.explanation):
+        ctx.add_question(
+            "P111",
+            q,
+            ("answer",),
+            f"the key is {said}, but the explanation begins “{q.explanation[:40]}”",
+            "make the key and the explanation agree",
+        )
+        return
+    if _PARTLY.search(q.explanation):
+        ctx.add_question(
+            "P111",
+            q,
+            ("answer",),
+            f"the key is {said}, but the explanation calls the statement “{_PARTLY.search(q.explanation).group(0)}”",  # type: ignore[union-attr]
+            "a true/false key cannot say 'partly': ask for the status (a single-choice question) "
+            "or state only the part that holds",
+        )
+        return
+    if _ATTRIBUTED.search(q.stem):
+        return  # "Article A says X" is true as a report whatever X's status
+    for point_id in q.tests.points:
+        point = ctx.lib.points.get(point_id)
+        if point is None or not _resembles(q.stem, point.text):
+            continue
+        right = {"accurate": True, "wrong": False}.get(point.status)
+        if right is None or right != q.answer:
+            status = _LABELS[point.status].lower()
+            ctx.add_question(
+                "P111",
+                q,
+                ("answer",),
+                f"the stem restates the point '{point_id}', which is {status} ({ctx.where(('point', point_id))}), "
+                f"but the key is {said}",
+                "a true/false key holds only for an accurate or a wrong claim: key it to match, or ask for "
+                "the status instead",
+            )
+
+
+def _event_for(text: str, events: list[Event]) -> Event | None:
+    """The tested event an option or item names: its title, else the one sharing most words."""
+    norm = normalise(text)
+    for event in events:
+        if normalise(event.title) == norm:
+            return event
+    words = content_words(text)
+    scored = sorted(((len(words & content_words(f"{e.title} {e.text}")), e.id, e) for e in events), reverse=True)
+    if scored and scored[0][0] >= max(2, 0.5 * len(words)) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][2]
+    return None
+
+
+def _tested_events(ctx: Context, q: QuestionBase) -> list[Event]:
+    return [ctx.lib.events[e] for e in q.tests.events if e in ctx.lib.events]
+
+
+def _order_key(ctx: Context, q: Ordering) -> None:
+    events = _tested_events(ctx, q)
+    if len(events) < 2:
+        return
+    mapped = [(i, e) for i, e in ((i, _event_for(text, events)) for i, text in enumerate(q.items)) if e]
+    for (i, a), (j, b) in itertools.pairwise(mapped):
+        if a.date.first > b.date.last:
+            ctx.add_question(
+                "P112",
+                q,
+                ("items", j),
+                f"item {i + 1} (“{a.title}”, {a.date}) is keyed before item {j + 1} (“{b.title}”, {b.date}), "
+                "which the timeline dates earlier",
+                "put the items in the order of their dates, or correct an event's date",
+            )
+
+
+def _first_key(ctx: Context, q: SingleChoice | MultipleChoice) -> None:
+    if not isinstance(q, SingleChoice) or "first" not in q.stem.casefold():
+        return
+    events = _tested_events(ctx, q)
+    if len(events) < 2:
+        return
+    right = next(c for c in q.choices if c.correct)
+    keyed = _event_for(right.text, events)
+    if keyed is None:
+        return
+    for choice in q.choices:
+        other = _event_for(choice.text, events) if not choice.correct else None
+        if other is not None and other.date.last < keyed.date.first:
+            ctx.add_question(
+                "P112",
+                q,
+                ("choices",),
+                f"the key “{keyed.title}” ({keyed.date}) did not come first: “{other.title}” ({other.date}) "
+                "came before it",
+                "key the earliest event, or correct an event's date",
+            )
+            return
+
+
+def _date_key(ctx: Context, q: QuestionBase, answers: list[str], sub: tuple[str, ...]) -> None:
+    """A keyed answer that is a date must fall within a tested event's date."""
+    events = _tested_events(ctx, q)
+    if not events or len(answers) != 1:
+        return
+    answer = answers[0]
+    found = dates(answer)
+    rest = content_words(re.sub(r"\d", " ", answer)) - {m.casefold() for m in _MONTH_WORDS}
+    if len(found) != 1 or len(rest) > 1:
+        return  # the answer is not essentially a date
+    said = found[0]
+    if not any(e.date.first <= said.last() and said.first() <= e.date.last for e in events):
+        names = "; ".join(f"“{e.title}” ({e.date})" for e in events)
+        ctx.add_question(
+            "P113",
+            q,
+            sub,
+            f"the keyed date “{said.text}” falls outside the date of what the question tests: {names}",
+            "key the event's date, or correct the timeline",
+        )
+
+
+_MONTH_WORDS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "early",
+    "late",
+    "mid",
+]
+
+
+def _year_key(ctx: Context, q: Numeric) -> None:
+    events = _tested_events(ctx, q)
+    if not events or not 1800 <= q.answer <= 2100 or q.answer != int(q.answer):
+        return
+    low, high = q.answer - q.tolerance, q.answer + q.tolerance
+    if not any(e.date.first.year <= high and low <= e.date.last.year for e in events):
+        names = "; ".join(f"“{e.title}” ({e.date})" for e in events)
+        ctx.add_question(
+            "P113",
+            q,
+            ("answer",),
+            f"the keyed year {q.answer:g} falls outside the date of what the question tests: {names}",
+            "key the event's year, or correct the timeline",
+        )
+
+
+def _meanings(ctx: Context) -> dict[str, str]:
+    """Normalised expansion or definition → the term it belongs to, made once per report."""
+    if "meanings" not in ctx.cache:
+        meaning: dict[str, str] = {}
+        for term in ctx.lib.terms.values():
+            for text in filter(None, [term.expansion, term.definition]):
+                meaning.setdefault(normalise(text), term.id)
+        ctx.cache["meanings"] = meaning
+    found: dict[str, str] = ctx.cache["meanings"]
+    return found
+
+
+def _definition_key(ctx: Context, q: SingleChoice | MultipleChoice | Matching) -> None:
+    """An option keyed to a term that is really another term's expansion or definition."""
+    lib = ctx.lib
+    tested = [lib.terms[t] for t in q.tests.terms if t in lib.terms]
+    if not tested:
+        return
+    meaning = _meanings(ctx)
+    names = {normalise(n): t.id for t in tested for n in [t.term, *t.aliases]}
+    pairs: list[tuple[str, str, tuple[str | int, ...]]] = []
+    if isinstance(q, Matching):
+        pairs = [(p.left, p.right, ("pairs", i)) for i, p in enumerate(q.pairs)]
+    elif len(tested) == 1:
+        pairs = [(tested[0].term, c.text, ("choices", i)) for i, c in enumerate(q.choices) if c.correct]
+    for name, text, sub in pairs:
+        for a, b in ((name, text), (text, name)):
+            term_id, owner = names.get(normalise(a)), meaning.get(normalise(b))
+            if term_id and owner and owner != term_id:
+                ctx.add_question(
+                    "P114",
+                    q,
+                    sub,
+                    f"“{a}” is keyed to “{b[:60]}”, which is the glossary's text for '{owner}', not '{term_id}' "
+                    f"({ctx.where(('term', owner))})",
+                    "key the term's own expansion or definition",
+                )

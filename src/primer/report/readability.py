@@ -1,0 +1,107 @@
+"""Check 7, readability: the grade of each topic, section and page against site.yaml's
+reading_grade (Flesch–Kincaid, offline; see `primer.checks.readability`), with the longest sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from primer.checks.readability import ABOVE, BELOW, MIN_WORDS, explainer_text, grade
+from primer.render.markdown import LINK_TEXT
+from primer.report.base import WORD, Context, Unit, sentences
+
+#: A sentence longer than this many words is listed as hard to read.
+LONG = 40
+#: How many of each page's longest sentences the report shows.
+LONGEST = 3
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A long sentence: its words, where it is, and how it begins."""
+
+    words: int
+    where: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The grade of one page or section."""
+
+    name: str
+    page: str
+    grade: float
+    words: int
+    sections: list[tuple[str, float]]
+    longest: list[Sentence]
+
+
+def _off(level: float, target: int) -> bool:
+    return level > target + ABOVE or level < target - BELOW
+
+
+def check(ctx: Context) -> list[Grade]:
+    """Grades per topic (with its sections) and per shared page; a finding per page far from target."""
+    lib = ctx.lib
+    target = lib.site.us_grade()  # the formula gives a US grade, whatever scale site.yaml uses
+    found = []
+    for topic in lib.topics_in_order():
+        units = [u for u in ctx.by_topic.get(topic.id, []) if u.part in ("lede", "takeaway", "section")]
+        text = explainer_text(topic)
+        sections = [(s.title, round(grade(LINK_TEXT.sub(r"\1", s.body)), 1)) for s in topic.sections]
+        found.append(_grade(ctx, topic.title, ctx.page(("topic", topic.id)), text, sections, units))
+        level = found[-1].grade
+        if len(WORD.findall(text)) >= MIN_WORDS and _off(level, target):
+            ctx.add(
+                "P701",
+                ("topic", topic.id),
+                ("sections",),
+                f"the explainer reads at about US grade {level:.1f}; the target is {target}",
+                "shorten sentences and explain long words" if level > target else "check site.yaml's reading_grade",
+            )
+    for name, page, part in (
+        ("Glossary", "glossary/index.html", "definition"),
+        ("Timeline", "timeline/index.html", "event"),
+        ("Actors", "actors/index.html", "actor"),
+        ("Places", "places/index.html", "place"),
+    ):
+        units = [u for u in ctx.units if u.part == part]
+        text = " ".join(u.text for u in units)
+        found.append(_grade(ctx, name, page, text, [], units))
+        level = found[-1].grade
+        if units and len(WORD.findall(text)) >= MIN_WORDS and _off(level, target):
+            first = units[0]
+            ctx.add_at(
+                "P701",
+                first.doc.shown,
+                1,
+                1,
+                f"the {name.lower()} page reads at about US grade {level:.1f}; the target is {target}",
+                "shorten sentences and explain long words" if level > target else "check site.yaml's reading_grade",
+                None,
+                page,
+            )
+    return found
+
+
+def _grade(
+    ctx: Context, name: str, page: str, text: str, sections: list[tuple[str, float]], units: list[Unit]
+) -> Grade:
+    long: list[tuple[int, str, str]] = []
+    for unit in units:
+        for start, sentence in sentences(unit.text):
+            words = len(WORD.findall(sentence))
+            where = ctx.place(unit, start)
+            long.append((words, where, " ".join(sentence.replace("[", "").replace("]", "").split())))
+            if words > LONG:
+                ctx.add_in(
+                    "P702",
+                    unit,
+                    start,
+                    sentence.split()[0],
+                    f"this sentence has {words} words",
+                    "split it in two or three",
+                )
+    long.sort(key=lambda s: (-s[0], s[1]))
+    shown = [Sentence(w, where, text if len(text) <= 160 else text[:159] + "…") for w, where, text in long[:LONGEST]]
+    return Grade(name, page, round(grade(text), 1), len(WORD.findall(text)), sections, shown)

@@ -1,0 +1,168 @@
+"""Check 2, a basis for specifics: every date, number, percentage and sum of money in our own text
+(explainers, timeline, glossary, actors, places) is covered by a citation in the same sentence or
+by an item with a basis (a summary point with a basis, a timeline event) that states the same figure.
+
+Figures are keyed by a normalised form ('2017-12-19', '$700000000', '3.5%', '28500'), so that the
+check is one dictionary look-up per figure, whatever the size of the content."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from primer.report.base import Context, Unit, dates, links, sentences
+from primer.report.units import OWN_VOICE
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_WORDS = "|".join(_SCALE)
+_CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_UNIT_CURRENCY = {"yen": "JPY", "dollars": "USD", "dollar": "USD", "won": "KRW", "yuan": "CNY", "euros": "EUR"}
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+FIGURE = re.compile(
+    rf"(?P<cur>US\$|[$€£¥])\s?(?P<money>{_NUMBER})(?:\s?(?P<mscale>{_SCALE_WORDS}))?"
+    rf"|(?<![\w/.+-])(?P<num>{_NUMBER})(?:\s?(?P<pct>%|percent\b|per cent\b))?"
+    rf"(?:\s(?P<scale>{_SCALE_WORDS}))?(?:\s(?P<unit>yen|dollars?|won|yuan|euros)\b)?(?![\w-]|\.\d)",
+    re.IGNORECASE,
+)
+#: Words before a number that make it a name or a locator, not a figure.
+_NAMING = re.compile(
+    r"(?:resolutions?|article|articles|paragraphs?|no\.|number|type|phase|section|chapter|¶|block|flight|unit)"
+    r"[\s,]*(?:\d+[\s,]*(?:and|or|to|,)\s*)*$",
+    re.IGNORECASE,
+)
+#: Numbers this small are counts of everyday things ("two sites", "3 tests"), not figures to source.
+SMALL = 10
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure in text: where it is, as written, and its key."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    kind: str  # 'date', 'money', 'percent', 'number'
+
+
+def _value(number: str, scale: str | None) -> float:
+    return float(number.replace(",", "")) * _SCALE.get((scale or "").casefold(), 1)
+
+
+def _key(value: float) -> str:
+    return f"{value:.6g}" if value < 1e6 else f"{value:.4g}"
+
+
+def figures(text: str, year: str = "") -> list[Figure]:
+    """The dates and figures in `text` (small counts, years inside dates and names left out); a
+    day and month without a year take the year written before them, else `year`."""
+    found = [Figure(d.start, d.end, d.text, d.iso, "date") for d in dates(text, year)]
+    taken = [(f.start, f.end) for f in found]
+    for m in FIGURE.finditer(text):
+        if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
+            continue
+        if m.group("money"):
+            currency = _CURRENCY[m.group("cur").casefold()]
+            value = _value(m.group("money"), m.group("mscale"))
+            found.append(Figure(m.start(), m.end(), m.group(0), f"{currency} {_key(value)}", "money"))
+            continue
+        value = _value(m.group("num"), m.group("scale"))
+        if m.group("unit"):
+            currency = _UNIT_CURRENCY[m.group("unit").casefold()]
+            found.append(Figure(m.start(), m.end(), m.group(0), f"{currency} {_key(value)}", "money"))
+        elif m.group("pct"):
+            found.append(Figure(m.start(), m.end(), m.group(0), f"{_key(value)}%", "percent"))
+        elif value >= SMALL and not _NAMING.search(text[max(0, m.start() - 40) : m.start()]):
+            found.append(Figure(m.start(), m.end(), m.group(0).strip(), _key(value), "number"))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _widen(key: str) -> list[str]:
+    """A date's key and the coarser dates it lies in ('2017-12-19' → also '2017-12', '2017')."""
+    if re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", key):
+        parts = key.split("-")
+        return ["-".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    return [key]
+
+
+#: A sentence that reports what a source says: the figure is the source's, and its point covers it.
+_SAYS = re.compile(r"\b(?:says?|said|states?|stated|claims?|claimed|reports?|reported|puts?|gives?|writes?|argues?)\b")
+
+
+def said_index(ctx: Context) -> dict[str, list[str]]:
+    """Figure key → the points whose text (what the source says) states it."""
+    index: dict[str, list[str]] = {}
+    for point_id, point in ctx.lib.points.items():
+        for figure in figures(point.text):
+            for key in _widen(figure.key):
+                index.setdefault(key, []).append(f"point:{point_id}")
+    return index
+
+
+def basis_index(ctx: Context) -> dict[str, list[str]]:
+    """Figure key → the based items ('point:ID', 'event:ID') whose basis, correction or date states
+    it (an accurate point's own text too), in item order."""
+    index: dict[str, list[str]] = {}
+
+    def add(ref: str, *texts: str | None) -> None:
+        for text in texts:
+            for figure in figures(text or ""):
+                for key in _widen(figure.key):
+                    refs = index.setdefault(key, [])
+                    if not refs or refs[-1] != ref:
+                        refs.append(ref)
+
+    for point_id, point in ctx.lib.points.items():
+        if point.basis:  # what a source says counts only where the point is accurate
+            said = point.text if point.status == "accurate" else None
+            add(f"point:{point_id}", said, point.correction, point.basis, point.note)
+    for event in ctx.lib.events.values():  # an event's own text is what is being checked
+        add(f"event:{event.id}", event.basis)
+        for moment in (event.date.start, event.date.end):
+            if moment is not None:
+                add(f"event:{event.id}", moment.iso())
+    return index
+
+
+def check(ctx: Context) -> None:
+    """A finding for each figure in our own text that nothing with a basis states."""
+    index = basis_index(ctx)
+    said = said_index(ctx)
+    for unit in ctx.units:
+        if unit.part not in OWN_VOICE or unit.part == "prompt":
+            continue
+        own = _own_figures(ctx, unit)
+        year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
+        # where each year is written in the unit, for a day and month without one
+        years = [(d.start, d.iso[:4]) for d in dates(unit.text, year)]
+        for start, sentence in sentences(unit.text):
+            raw = unit.raw[start : start + len(sentence)]
+            if any(scheme in ("point", "event", "source") for scheme, _, _ in links(raw)):
+                continue
+            attributed = _SAYS.search(sentence) is not None
+            before = bisect.bisect_left(years, (start, ""))
+            for figure in figures(sentence, years[before - 1][1] if before else year):
+                if figure.key in index or figure.key in own or (attributed and figure.key in said):
+                    continue
+                ctx.add_in(
+                    "P201",
+                    unit,
+                    start + figure.start,
+                    figure.text,
+                    f"“{' '.join(figure.text.split())}” rests on no basis: no citation in its sentence, and no "
+                    "point with a basis or timeline event states it",
+                    "cite what it rests on in the sentence, add it to an event's or a point's basis, or drop it",
+                )
+
+
+def _own_figures(ctx: Context, unit: Unit) -> set[str]:
+    """Figures an event states in its own basis and date (its text rests on that basis)."""
+    if unit.item[0] != "event":
+        return set()
+    event = ctx.lib.events[unit.item[1]]
+    found = {k for f in figures(event.basis) for k in _widen(f.key)}
+    for moment in (event.date.start, event.date.end):
+        if moment is not None:
+            found.update(_widen(moment.iso()))
+    return found

@@ -1,0 +1,127 @@
+"""Check 6, staleness: 'as of' dates older than site.yaml's `stale_after_years`, present-tense
+statements about things the timeline shows changed afterwards, and later developments a topic
+does not mention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from primer.content.models import Event
+from primer.quiz.generate import citations
+from primer.report.base import Context, dates, sentences
+from primer.report.units import OWN_VOICE
+
+_AS_OF = re.compile(r"\b(?:as of|as at|correct as of|up to date as of)\s+", re.I)
+#: Words in an event's title that say something stopped or changed.
+_CHANGE = re.compile(
+    r"\b(?:cancel\w*|suspend\w*|halt\w*|scrap\w*|abandon\w*|withdr\w*|ends?|ended|replac\w*|terminat\w*|"
+    r"expire\w*|dissolv\w*|collaps\w*|dropp\w*|remov\w*|lifted|closed?)\b",
+    re.I,
+)
+#: Present-tense wording that says something still holds.
+_PRESENT = re.compile(
+    r"\b(?:plans? to|is planning|are planning|intends? to|is building|are building|is to|are to|still|"
+    r"currently|now has|remains?|is due to)\b",
+    re.I,
+)
+
+
+def check(ctx: Context) -> None:
+    """Old 'as of' dates, outdated present tense, and later developments left out."""
+    _as_of(ctx)
+    _present(ctx)
+    _later(ctx)
+
+
+def _as_of(ctx: Context) -> None:
+    years = ctx.lib.site.stale_after_years
+    limit = _years_before(ctx.today, years)
+    for unit in ctx.units:
+        for m in _AS_OF.finditer(unit.text):
+            found = [d for d in dates(unit.text[m.end() : m.end() + 30]) if d.start == 0]
+            if found and found[0].last() < limit:
+                ctx.add_in(
+                    "P601",
+                    unit,
+                    m.start(),
+                    m.group(0).strip(),
+                    f"“{m.group(0)}{found[0].text}” is more than {years} years before {ctx.today.isoformat()}",
+                    "check the statement against newer records and update its date, or drop 'as of'",
+                )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    return day.replace(year=day.year - years, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def _change_events(ctx: Context) -> dict[str, list[Event]]:
+    """Term, place and point ids → the events that say something about them stopped or changed."""
+    found: dict[str, list[Event]] = {}
+    for event in ctx.lib.events_in_order():
+        if not _CHANGE.search(event.title):
+            continue
+        for ref in [*event.refs.terms, *event.places, *event.refs.points]:
+            found.setdefault(ref, []).append(event)
+    return found
+
+
+def _present(ctx: Context) -> None:
+    changes = _change_events(ctx)
+    # capitals and venues stay; sites, bases and plans are what the timeline shows changing
+    sites = {"radar-site", "interceptor-site", "planned-site", "cancelled-site", "base", "test-site"}
+    places = {p.name.split(" (")[0]: p.id for p in ctx.lib.places.values() if p.kind in sites}
+    for unit in ctx.units:
+        # a 'next' entry and a timeline event are about a later event themselves
+        if unit.part not in OWN_VOICE or unit.part in ("event", "prompt", "next"):
+            continue
+        for start, sentence in sentences(unit.text):
+            present = _PRESENT.search(sentence)
+            if present is None:
+                continue
+            about = sorted(ctx.matcher.find(sentence) | {pid for name, pid in places.items() if name in sentence})
+            latest = max((d.last() for d in dates(sentence)), default=None)
+            for ref in about:
+                later = [e for e in changes.get(ref, []) if latest is None or e.date.first > latest]
+                if later:
+                    event = later[-1]
+                    ctx.add_in(
+                        "P602",
+                        unit,
+                        start + present.start(),
+                        present.group(0),
+                        f"“{present.group(0)}” speaks of '{ref}' in the present, but the timeline shows "
+                        f"“{event.title}” ({event.date}, {ctx.where(('event', event.id))})",
+                        "put the statement in the past, or say what changed",
+                    )
+                    break
+
+
+def _later(ctx: Context) -> None:
+    """Events after a topic's sources that relate to points or terms it cites, which it does not mention."""
+    lib = ctx.lib
+    later: dict[str, list[Event]] = {}  # point → the later events that refer to it
+    for event in lib.events_in_order():
+        if event.later_than:
+            for point_id in event.refs.points:
+                later.setdefault(f"point:{point_id}", []).append(event)
+    for topic in lib.topics_in_order():
+        cites = citations(lib, topic, ctx.matcher)
+        cited_points = {ref for ref in cites if ref.startswith("point:")}
+        linked_terms = {ref for ref, strength in cites.items() if ref.startswith("term:") and strength >= 2}
+        events = {e.id: e for ref in sorted(cited_points) for e in later.get(ref, [])}
+        for event in sorted(events.values(), key=lambda e: (e.date.sort_key(), e.id)):
+            if f"event:{event.id}" in cites or not set(event.later_than) & set(topic.sources):
+                continue
+            related = {f"point:{p}" for p in event.refs.points} & cited_points
+            related |= {f"term:{t}" for t in event.refs.terms} & linked_terms
+            if related:
+                ctx.add(
+                    "P603",
+                    ("topic", topic.id),
+                    ("next",) if topic.next else ("sections",),
+                    f"the timeline has a later development, “{event.title}” ({event.date}), on what this topic "
+                    f"cites ({', '.join(sorted(related))}), and the topic does not mention it",
+                    f"list it under next: (event: {event.id}) or cite it in a section",
+                )

@@ -1,0 +1,343 @@
+"""`primer serve`: build in memory, serve on 127.0.0.1, rebuild when content or templates change,
+and reload open pages (server-sent events; no third-party script). Content errors show in an
+overlay on the page, each linked to its line in VS Code, until they are fixed.
+
+Nothing is written to disk: each build is kept in memory and swapped in whole when it succeeds,
+so a page is never served half-built. The last good build stays up while the content has errors.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import click
+
+from primer import build as build_mod
+from primer.errors import ContentError, Problem
+from primer.write import Output
+
+HOST = "127.0.0.1"
+#: The server's own paths; content never has a folder starting with '__'.
+EVENTS, STATE, SCRIPT = "/__primer/events", "/__primer/state", "/__primer/reload.js"
+#: How often an idle event stream sends a comment, so that closed tabs are noticed.
+KEEPALIVE_SECONDS = 10.0
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+    ".apkg": "application/octet-stream",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+    ".gift": "text/plain; charset=utf-8",
+}
+
+#: The page script: listens for builds, reloads on a new one, shows and clears the error overlay.
+RELOAD_JS = r"""(() => {
+  const me = document.currentScript;
+  const served = Number(me.dataset.generation);
+  const box = document.createElement("div");
+  box.id = "primer-overlay";
+  box.setAttribute("role", "alert");
+  box.hidden = true;
+  box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
+    "background:rgba(20,20,20,.94);color:#fff;font:15px/1.5 ui-monospace,monospace";
+  document.body.append(box);
+  function show(state) {
+    box.replaceChildren();
+    if (!state.problems.length) { box.hidden = true; return; }
+    const h = document.createElement("h2");
+    h.textContent = `primer: ${state.problems.length} problem${state.problems.length === 1 ? "" : "s"} ` +
+      "in the content (the page shows the last good build)";
+    h.style.cssText = "color:#ff8a80;font-size:1.2rem;margin:0 0 1rem";
+    const list = document.createElement("ul");
+    list.style.cssText = "list-style:none;padding:0;margin:0";
+    for (const p of state.problems) {
+      const li = document.createElement("li");
+      li.style.margin = "0 0 .75rem";
+      const a = document.createElement("a");
+      a.href = p.editor;
+      a.textContent = `${p.path}:${p.line}:${p.col}`;
+      a.style.color = "#80d8ff";
+      li.append(a, document.createTextNode(`: ${p.severity === "warning" ? "warning: " : ""}${p.message}` +
+        (p.fix ? ` — ${p.fix}` : "")));
+      list.append(li);
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Hide until the next change";
+    close.addEventListener("click", () => { box.hidden = true; });
+    box.append(h, list, close);
+    box.hidden = false;
+  }
+  const events = new EventSource("/__primer/events");
+  events.addEventListener("state", (e) => {
+    const state = JSON.parse(e.data);
+    if (state.errors) { show(state); return; }  // warnings alone never cover the page
+    box.hidden = true;
+    if (state.generation !== served) location.reload();
+  });
+})();
+"""
+
+
+@dataclass
+class _State:
+    """The latest good build, the problems of the latest attempt, and a counter clients wait on."""
+
+    content: Path
+    output: Output | None = None
+    generation: int = 0
+    #: every build attempt, good or not: a page is told about each
+    attempt: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    errors: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the page script is told: the build it would show, and any problems."""
+        with self.changed:
+            return {
+                "generation": self.generation,
+                "attempt": self.attempt,
+                "errors": self.errors,
+                "problems": self.problems,
+            }
+
+
+def _editor_link(content: Path, path: str, line: int, col: int) -> str:
+    """A vscode://file/… link to a problem's line (paths are shown relative to the content's parent)."""
+    full = (content.parent / path).absolute().as_posix()
+    return f"vscode://file{quote(full if full.startswith('/') else '/' + full)}:{line}:{col}"
+
+
+def rebuild(state: _State) -> tuple[float, int]:
+    """Build once into memory; on success swap it in, on failure keep the last good build and record
+    the problems. Returns (seconds taken, problem count)."""
+    started = time.perf_counter()
+    problems: list[dict[str, Any]] = []
+    output: Output | None = None
+    try:
+        result, output = build_mod.preview(state.content)
+        found = result.warnings
+    except ContentError as exc:
+        found = exc.problems
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the server; it shows on the page
+        found = []
+        what = (str(exc).splitlines() or [""])[0][:200]
+        problems.append(
+            {
+                "path": str(state.content),
+                "line": 1,
+                "col": 1,
+                "message": f"primer failed while building ({type(exc).__name__}: {what}); this is a bug in primer",
+                "fix": "run primer build --debug to see the traceback",
+                "severity": "error",
+                "editor": "",
+            }
+        )
+    for p in found:
+        problems.append({**p.__dict__, "editor": _editor_link(state.content, p.path, p.line, p.col)})
+    with state.changed:
+        state.errors = output is None
+        if output is not None:
+            state.output = output
+            state.generation += 1
+        state.problems = problems
+        state.attempt += 1
+        state.changed.notify_all()
+    return time.perf_counter() - started, len(problems)
+
+
+def _inject(html: bytes, generation: int) -> bytes:
+    tag = f'<script src="{SCRIPT}" data-generation="{generation}"></script>'.encode()
+    at = html.rfind(b"</body>")
+    return html[:at] + tag + html[at:] if at >= 0 else html + tag
+
+
+_WAITING = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>primer serve</title></head>
+<body><main><h1>No build yet</h1><p>The content has problems; they are listed on this page.</p></main></body></html>"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: _State
+    stop: threading.Event
+    server_version = "primer"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal shows builds, not requests."""
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        """Like GET, without the body."""
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        """A page of the latest good build, or the server's own event stream, state and script."""
+        path = unquote(urlsplit(self.path).path)
+        if path == EVENTS:
+            self._events()
+            return
+        if path == STATE:
+            self._send(200, json.dumps(self.state.snapshot()).encode(), "application/json")
+            return
+        if path == SCRIPT:
+            self._send(200, RELOAD_JS.encode(), _TYPES[".js"])
+            return
+        rel = path.lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        with self.state.changed:
+            output, generation = self.state.output, self.state.generation
+        if output is None:
+            self._send(200, _inject(_WAITING, generation), _TYPES[".html"])
+            return
+        data, status = output.get(rel), 200
+        if data is None and output.get(rel + "/index.html") is not None:
+            self.send_response(301)
+            self.send_header("Location", path + "/")
+            self.end_headers()
+            return
+        if data is None:
+            data, status, rel = output.get("404.html") or b"not found", 404, "404.html"
+        kind = _TYPES.get(Path(rel).suffix, "application/octet-stream")
+        if rel.endswith(".html"):
+            data = _inject(data, generation)
+        self._send(status, data, kind)
+
+    def _events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen: int | None = None
+        try:
+            while not self.stop.is_set():
+                snapshot = self.state.snapshot()
+                if snapshot["attempt"] != seen:
+                    seen = snapshot["attempt"]
+                    self.wfile.write(f"event: state\ndata: {json.dumps(snapshot)}\n\n".encode())
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+                with self.state.changed:
+                    self.state.changed.wait(KEEPALIVE_SECONDS)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the tab was closed or reloaded
+
+
+class PortInUse(click.ClickException):
+    """The port asked for is taken; the message suggests a free one."""
+
+    exit_code = 1
+
+
+def free_port(start: int) -> int | None:
+    """The first port from `start` up that nothing listens on at 127.0.0.1, or None."""
+    for port in range(start, min(start + 50, 65536)):
+        with socket.socket() as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
+def _server(port: int, handler: type[_Handler]) -> ThreadingHTTPServer:
+    try:
+        return ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        other = free_port(port + 1)
+        hint = f"try --port {other}" if other else "stop the other server, or choose another --port"
+        raise PortInUse(f"port {port} on {HOST} is in use (another server runs there) — {hint}") from None
+
+
+def _watched(content: Path) -> list[Path]:
+    """The content folder, and primer's own templates and static files when they are files on disk
+    (an editable install), so that editing a template reloads the page too."""
+    paths = [content]
+    for folder in ("templates", "static"):
+        packaged = resources.files("primer") / folder
+        if isinstance(packaged, Path) and packaged.is_dir():
+            paths.append(packaged)
+    return paths
+
+
+def serve(
+    content: Path,
+    port: int = 8000,
+    *,
+    open_browser: bool = False,
+    echo: Callable[[str], None] = click.echo,
+    stop: threading.Event | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Build, serve on 127.0.0.1:`port` (0: any free port) and rebuild on every change until Ctrl-C
+    or `stop` is set. `ready` is called with the address once the server listens."""
+    from watchfiles import watch  # imported here: only `serve` needs it
+
+    if not content.is_dir():
+        raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+    stop = stop or threading.Event()
+    state = _State(content)
+    httpd = _server(port, type("Handler", (_Handler,), {"state": state, "stop": stop}))  # a port in use fails first
+    took, count = rebuild(state)
+    httpd.daemon_threads = True
+    url = f"http://{HOST}:{httpd.server_address[1]}/"
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    echo(f"serving {url} — watching {content} (Ctrl-C to stop)")
+    echo(_built(took, count, state))
+    if ready is not None:
+        ready(url)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        for _changes in watch(*_watched(content), stop_event=stop, debounce=50, step=20, rust_timeout=500):
+            took, count = rebuild(state)
+            echo(_built(took, count, state))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        with state.changed:
+            state.changed.notify_all()  # event streams see the stop and end
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _built(took: float, count: int, state: _State) -> str:
+    if state.errors:
+        return f"{count} problem{'s' * (count != 1)} ({took:.2f} s): shown on the page; the last good build stays up"
+    warned = f", {count} warning{'s' * (count != 1)}" if count else ""
+    return f"built in {took:.2f} s{warned}"

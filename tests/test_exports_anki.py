@@ -1,0 +1,118 @@
+"""Anki decks opened by the official anki package: imported into a fresh collection, notes counted and
+compared, and a rebuilt deck imported again updates its cards instead of adding copies."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from exportdata import TREES, checked, exported, module, questions
+from primer.build import check
+from primer.exports import render_export
+
+anki_collection = module("anki.collection")
+
+
+def _import(collection: object, path: Path) -> object:
+    """Import a package as Anki's File → Import does; returns Anki's log of what it did."""
+    request = anki_collection.ImportAnkiPackageRequest(
+        package_path=str(path), options=anki_collection.ImportAnkiPackageOptions(with_scheduling=False)
+    )
+    return collection.import_anki_package(request).log  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def collection(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh, empty Anki collection."""
+    col = anki_collection.Collection(str(tmp_path / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def _expected_notes(tree: str) -> tuple[int, int]:
+    """(glossary cards, question cards) the whole-bank deck should hold."""
+    lib = checked(tree).library
+    terms = sum(1 + bool(t.expansion) for t in lib.terms.values())
+    cards = sum(getattr(q, "type", "") != "open" for q in questions(tree).values())
+    return terms, cards
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_the_deck_imports_with_every_card(tree: str, tmp_path: Path, collection: object) -> None:
+    data, report = exported(tree, "anki")
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(data)
+    log = _import(collection, path)
+    terms, cards = _expected_notes(tree)
+    assert (report.extras, report.exported) == (terms, cards)
+    assert collection.note_count() == terms + cards  # type: ignore[attr-defined]
+    assert len(log.new) == terms + cards  # type: ignore[attr-defined]
+    title = checked(tree).library.site.title
+    decks = {d.name for d in collection.decks.all_names_and_ids()}  # type: ignore[attr-defined]
+    for topic in checked(tree).library.topics_in_order():
+        assert f"{title}::{topic.title}" in decks
+    opens = {qid for qid, q in questions(tree).items() if getattr(q, "type", "") == "open"}
+    assert set(report.skipped) == opens, "only open questions make no flashcard, and they are reported"
+
+
+def test_cards_show_the_question_and_the_answer(tmp_path: Path, collection: object) -> None:
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(exported("mini", "anki")[0])
+    _import(collection, path)
+    fronts = {}
+    for note_id in collection.find_notes(""):  # type: ignore[attr-defined]
+        note = collection.get_note(note_id)  # type: ignore[attr-defined]
+        fronts[note["Front"]] = note["Back"]
+    assert fronts["<p>What does <strong>THAAD</strong> stand for?</p>"] == "<p>Terminal High Altitude Area Defense</p>"
+    cloze = next(front for front in fronts if "first radar went to the" in front)
+    assert "_____ (north / south / east)" in cloze and "[[" not in cloze
+    assert "<strong>north</strong>" in fronts[cloze] and "<strong>2006</strong>" in fronts[cloze]
+
+
+def test_a_rebuilt_deck_updates_its_cards(
+    mini: Path, tmp_path: Path, collection: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = tmp_path / "first.apkg"
+    result = check(mini)
+    first.write_bytes(render_export(result.library, result.derived, "anki", None)[0])
+    _import(collection, first)
+    count = collection.note_count()  # type: ignore[attr-defined]
+    glossary = mini / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace("definition: ", "definition: Changed. ", 1))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")  # a day later: Anki takes the newer notes
+    second = tmp_path / "second.apkg"
+    result = check(mini)
+    second.write_bytes(render_export(result.library, result.derived, "anki", None)[0])
+    log = _import(collection, second)
+    assert collection.note_count() == count, "a re-import updates; it never duplicates"  # type: ignore[attr-defined]
+    assert len(log.new) == 0  # type: ignore[attr-defined]
+    assert len(log.updated) >= 1  # type: ignore[attr-defined]
+    backs = [collection.get_note(n)["Back"] for n in collection.find_notes("")]  # type: ignore[attr-defined]
+    assert any("Changed." in back for back in backs)
+
+
+def test_guids_are_stable_and_the_package_is_deterministic(tmp_path: Path) -> None:
+    """Read independently of Anki too: the package is a zip holding a SQLite collection."""
+    data, _ = exported("mini", "anki")
+    result = check(TREES["mini"])
+    again = render_export(result.library, result.derived, "anki", None)[0]
+    assert again == data, "byte-identical from build to build"
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["collection.anki2", "media"]
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        db = tmp_path / "collection.anki2"
+        db.write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(db) as connection:
+        guids = [row[0] for row in connection.execute("select guid from notes")]
+    assert len(guids) == len(set(guids))
+    topic_data, _ = exported("mini", "anki", "radars")
+    with zipfile.ZipFile(BytesIO(topic_data)) as archive:
+        (tmp_path / "topic.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "topic.anki2") as connection:
+        topic_guids = {row[0] for row in connection.execute("select guid from notes")}
+    assert topic_guids <= set(guids), "a topic's deck and the whole lesson's share GUIDs: importing both updates"

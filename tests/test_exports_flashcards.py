@@ -1,0 +1,139 @@
+"""Kahoot's spreadsheet (read back with openpyxl) within Kahoot's limits, Quizlet's tab-separated cards,
+and the CSV and JSON banks; over-long text and too many options are shortened and reported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from io import BytesIO
+
+import jsonschema
+import pytest
+
+from exportdata import TREES, checked, custom_scope, exported, module, questions, scopes
+from primer.content.models import Choice, MultipleChoice, SingleChoice
+from primer.exports.kahoot import ANSWER_MAX, HEADER_ROW, QUESTION_MAX, TIME_LIMITS, kahoot, shorten_question
+from primer.exports.tabular import COLUMNS
+from tools import ROOT
+
+openpyxl = module("openpyxl")
+
+
+def _rows(data: bytes) -> list[tuple[object, ...]]:
+    sheet = openpyxl.load_workbook(BytesIO(data)).active
+    assert sheet.cell(HEADER_ROW, 2).value == "Question - max 120 characters"
+    assert sheet.cell(HEADER_ROW, 8).value == "Correct answer(s) - choose at least one"
+    return [row for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if any(row)]
+
+
+def _check_rows(rows: list[tuple[object, ...]]) -> None:
+    for number, (position, question, *rest) in enumerate(rows, start=1):
+        answers, limit, right = rest[:4], rest[4], rest[5]
+        assert position == number
+        assert isinstance(question, str) and 0 < len(question) <= QUESTION_MAX
+        given = [a for a in answers if a]
+        assert 2 <= len(given) <= 4
+        assert all(isinstance(a, str) and len(a) <= ANSWER_MAX for a in given)
+        assert limit in TIME_LIMITS
+        picks = [int(i) for i in str(right).split(",")]
+        assert picks and all(1 <= i <= len(given) for i in picks)
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_kahoot_rows_stay_within_kahoots_limits(tree: str) -> None:
+    for topic in scopes(tree):
+        data, report = exported(tree, "kahoot", topic)
+        rows = _rows(data)
+        assert len(rows) == report.exported
+        _check_rows(rows)
+    _, report = exported(tree, "kahoot")
+    kinds = {qid: getattr(q, "type", "") for qid, q in questions(tree).items()}
+    assert {q for q, k in kinds.items() if k not in ("single", "multiple", "true-false")} <= set(report.skipped)
+    assert all(any(loss.what == "feedback dropped" for loss in found) for found in report.losses.values())
+
+
+def test_a_long_question_keeps_the_sentence_that_asks() -> None:
+    stem = (
+        "Article A says a great many things about radars, ships, launchers, batteries and costs in its long opening. "
+        * 2
+    )
+    assert shorten_question(stem + "Which claim is wrong?") == "… Which claim is wrong?"
+    assert shorten_question("Short enough?") == "Short enough?"
+
+
+def _choice(text: str, correct: bool = False) -> Choice:
+    return Choice(text=text, correct=correct, feedback="Because.")
+
+
+def test_long_text_and_too_many_options_are_shortened_and_reported() -> None:
+    base = questions("mini")["mini-multiple"]
+    assert isinstance(base, MultipleChoice)
+    long_stem = "Which of these statements about the radar that went north in 2006 " * 4 + "are right?"
+    crowded = base.model_copy(
+        update={
+            "id": "crowded",
+            "stem": long_stem,
+            "choices": [
+                _choice("Right one " + "with a great many words that go on " * 4, True),
+                _choice("Right two", True),
+                *[_choice(f"Wrong {n}") for n in range(4)],
+            ],
+        }
+    )
+    packed = base.model_copy(
+        update={"id": "packed", "choices": [_choice(f"Right {n}", True) for n in range(5)] + [_choice("Wrong")]}
+    )
+    single = questions("mini")["mini-single"]
+    assert isinstance(single, SingleChoice)
+    data, report = kahoot(custom_scope(crowded, packed, single))
+    rows = _rows(data)
+    _check_rows(rows)
+    assert len(rows) == 2 and report.exported == 2
+    assert "packed" in report.skipped and "5 right answers" in report.skipped["packed"]
+    what = [loss.what for loss in report.losses["crowded"]]
+    assert what == ["answers dropped", "feedback dropped", "question shortened", "answers shortened"]
+    question, first = rows[0][1], rows[0][2]
+    assert isinstance(question, str) and question.endswith("…") and len(question) <= QUESTION_MAX, "one long sentence"
+    assert isinstance(first, str) and first.endswith("…") and first.startswith("Right one with")
+    assert rows[0][7] == "1,2", "both right answers kept, wrong ones dropped"
+    assert "Kahoot shows at most 4 answers" in report.text()
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_quizlet_cards_are_term_tab_definition(tree: str) -> None:
+    data, report = exported(tree, "quizlet")
+    lines = data.decode("utf-8").splitlines()
+    assert all(line.count("\t") == 1 and all(line.split("\t")) for line in lines)
+    lib = checked(tree).library
+    shorts = [q for q in questions(tree).values() if getattr(q, "type", "") == "short"]
+    assert len(lines) == len(lib.terms) + len(shorts) == report.extras + report.exported
+    term = next(iter(lib.terms.values()))
+    assert f"{term.term}" in data.decode("utf-8")
+    assert len(report.skipped) == len(questions(tree)) - len(shorts)
+
+
+def test_csv_has_one_row_per_question_with_the_whole_question() -> None:
+    data, report = exported("shipped", "csv")
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    bank = questions("shipped")
+    assert tuple(rows[0]) == COLUMNS
+    ids = [r["id"] for r in rows]  # in lesson order: topic by topic, each question once
+    assert sorted(ids) == sorted(bank) and len(ids) == len(set(ids)) == report.exported
+    for row in rows:
+        assert json.loads(row["question_json"]) == bank[row["id"]].model_dump(mode="json")
+        assert row["generated"] == ("yes" if row["id"].startswith("gen-") else "no")
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_json_exports_validate_against_the_bank_schema(tree: str) -> None:
+    schema = json.loads((ROOT / "schema" / "bank.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for topic in scopes(tree):
+        data = json.loads(exported(tree, "json", topic)[0])
+        assert list(validator.iter_errors(data)) == []
+        if topic is not None:
+            assert [t["id"] for t in data["topics"]] == [topic]
+            assert {q["id"] for q in data["questions"]} == {q.id for q in checked(tree).derived.quizzes[topic]}

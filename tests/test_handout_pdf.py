@@ -1,0 +1,271 @@
+"""Handout PDFs read back page by page with poppler (pdftotext -layout, pdfinfo, pdftoppm).
+
+The PDFs are made once per session, for the shipped pack and the small example, through
+`primer handout`; they share the PDF cache with every `primer build` of the same content.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from primer.build import check
+from primer.cli import main
+from primer.content.terms import TermMatcher
+from primer.handouts import Settings, render_topic
+from primer.handouts import pdf as pdf_mod
+from primer.handouts.versions import make_versions
+from primer.render.env import make_env
+from tools import MINI, ROOT, need
+
+SIZES = {"a4": "595.276 x 841.89", "letter": "612 x 792"}
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    need(f"{tool} (poppler-utils)", path)
+    assert path is not None
+    return path
+
+
+def pages_of(pdf: Path) -> list[str]:
+    """The text of each page, laid out as printed."""
+    text = subprocess.run(
+        [_poppler("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def flat(text: str) -> str:
+    """Text with its line breaks and runs of spaces made single spaces."""
+    return " ".join(text.split())
+
+
+def info(pdf: Path) -> dict[str, str]:
+    """pdfinfo's fields."""
+    out = subprocess.run([_poppler("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every handout of the shipped pack and of the small example, as PDF, on A4 and on Letter."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    _poppler("pdftotext")
+    folders = {}
+    for name, content in (("shipped", ROOT / "content"), ("mini", MINI)):
+        for paper in ("a4", "letter"):
+            out = tmp_path_factory.mktemp(f"{name}-{paper}")
+            args = ["handout", "--content", str(content), "all", "--paper", paper, "--format", "pdf", "--out", str(out)]
+            result = CliRunner().invoke(main, args, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            folders[f"{name}-{paper}"] = out
+    return folders
+
+
+@pytest.fixture(scope="module")
+def shipped() -> object:
+    """The shipped content, checked."""
+    return check(ROOT / "content")
+
+
+def test_every_topic_has_three_versions_and_a_teacher_edition_on_both_papers(
+    made: dict[str, Path], shipped: object
+) -> None:
+    lib = shipped.library  # type: ignore[attr-defined]
+    for paper, size in SIZES.items():
+        names = sorted(p.name for p in made[f"shipped-{paper}"].glob("*.pdf"))
+        want = sorted(
+            [f"{t}-student-{v}-{paper}.pdf" for t in lib.topics for v in "ABC"]
+            + [f"{t}-teacher-{paper}.pdf" for t in lib.topics]
+        )
+        assert names == want
+        for name in names:
+            fields = info(made[f"shipped-{paper}"] / name)
+            assert fields["Page size"].startswith(size), name
+            assert int(fields["Pages"]) >= 2
+
+
+def _question_pages(pages: list[str]) -> list[tuple[int, str]]:
+    """The pages from the one where questions start, with their numbers."""
+    first = next(i for i, page in enumerate(pages) if re.search(r"^\s*Question 1\b", page, re.M))
+    return list(enumerate(pages))[first:]
+
+
+def test_no_question_runs_over_a_page_break(made: dict[str, Path]) -> None:
+    for folder in made.values():
+        for pdf in sorted(folder.glob("*-student-*.pdf")):
+            pages = pages_of(pdf)
+            for number, page in _question_pages(pages)[1:]:
+                lines = [line.strip() for line in page.splitlines() if line.strip()]
+                assert lines[0].startswith("Question "), f"{pdf.name} page {number + 1} starts inside a question"
+            numbers = [int(n) for page in pages for n in re.findall(r"^\s*Question (\d+)\b", page, re.M)]
+            assert numbers == list(range(1, len(numbers) + 1)), f"{pdf.name}: every question once, in order"
+
+
+def test_the_teacher_edition_keeps_each_answer_whole_and_the_key_on_one_page(made: dict[str, Path]) -> None:
+    for folder in made.values():
+        for pdf in sorted(folder.glob("*-teacher-*.pdf")):
+            pages = pages_of(pdf)
+            key = [i for i, page in enumerate(pages) if re.search(r"^\s*Answer key\s*$", page, re.M)]
+            assert len(key) == 1, f"{pdf.name}: the key of all versions is on one page"
+            answers = [i for i, page in enumerate(pages) if "Answers and why" in page]
+            assert answers == [key[0] + 1]
+            for page in pages[answers[0] + 1 :]:
+                first = next(line.strip() for line in page.splitlines() if line.strip())
+                if first.startswith("Learning objectives"):
+                    break  # the lesson plan and prompts follow, and may run on
+                assert first.startswith("Version A: question"), f"{pdf.name}: an answer runs over a page break"
+
+
+def test_student_editions_hold_no_answer_feedback_or_explanation(made: dict[str, Path], shipped: object) -> None:
+    derived = shipped.derived  # type: ignore[attr-defined]
+    for paper in SIZES:
+        folder = made[f"shipped-{paper}"]
+        for pdf in sorted(folder.glob("*-student-*.pdf")):
+            topic = pdf.name.split("-student-")[0]
+            text = flat("".join(pages_of(pdf)))
+            for q in derived.quizzes[topic]:
+                data = q.model_dump()
+                secrets = [data["explanation"], data.get("model_answer") or "", data.get("feedback_true") or ""]
+                secrets += [c["feedback"] for c in data.get("choices", [])] + [data.get("feedback_false") or ""]
+                secrets += [c["criterion"] for c in data.get("rubric", [])]
+                for secret in secrets:
+                    if len(secret) > 15:
+                        assert flat(secret) not in text, f"{pdf.name} shows {secret!r}"
+            assert "Answer key" not in text and "Rests on" not in text
+
+
+def _grid(page: str) -> dict[int, list[str]]:
+    """Question number → the cell of each version, read by the columns of the header line."""
+    lines = page.splitlines()
+    header = next(line for line in lines if "Version A (" in line)
+    starts = [m.start() for m in re.finditer(r"Version [A-Z] \(", header)]
+    rows: dict[int, list[str]] = {}
+    for line in lines[lines.index(header) + 1 :]:
+        found = re.match(r"\s*(\d+)\s", line)
+        if found:
+            bounds = [*starts, len(line) + 1]
+            rows[int(found.group(1))] = [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
+    return rows
+
+
+def test_each_versions_key_matches_its_printed_order(made: dict[str, Path], shipped: object) -> None:
+    lib, derived = shipped.library, shipped.derived  # type: ignore[attr-defined]
+    folder = made["shipped-a4"]
+    for topic in lib.topics_in_order():
+        quiz = {q.id: q for q in derived.quizzes[topic.id]}
+        teacher = pages_of(folder / f"{topic.id}-teacher-a4.pdf")
+        grid = _grid(next(p for p in teacher if re.search(r"^\s*Answer key\s*$", p, re.M)))
+        for column, v in enumerate(make_versions(topic, list(quiz.values()), 3, 1)):
+            sheet = "\n".join(pages_of(folder / f"{topic.id}-student-{v.letter}-a4.pdf"))
+            for number, qid in enumerate(v.order, start=1):
+                q = quiz[qid]
+                if q.type not in ("single", "multiple"):  # type: ignore[attr-defined]
+                    continue
+                block = sheet[re.search(rf"^\s*Question {number}\b", sheet, re.M).start() :]  # type: ignore[union-attr]
+                end = re.search(rf"^\s*Question {number + 1}\b|Student edition ·", block[10:], re.M)
+                block = block[: end.start() + 10] if end else block
+                options = {m.group(1): m.group(2) for m in re.finditer(r"^\s+([A-Z]) (\S.*)$", block, re.M)}
+                for letter in grid[number][column].split(", "):
+                    right = [c.text for c in q.choices if c.correct]  # type: ignore[attr-defined]
+                    assert any(flat(r).startswith(flat(options[letter])[:25]) for r in right), (
+                        f"{topic.id} {v.letter} question {number}: key says {letter}"
+                    )
+
+
+def test_the_version_code_is_on_the_sheet_and_its_key(made: dict[str, Path], shipped: object) -> None:
+    lib, derived = shipped.library, shipped.derived  # type: ignore[attr-defined]
+    for topic in lib.topics_in_order():
+        key = flat("".join(pages_of(made["shipped-letter"] / f"{topic.id}-teacher-letter.pdf")))
+        for v in make_versions(topic, derived.quizzes[topic.id], 3, 1):
+            sheet = flat("".join(pages_of(made["shipped-letter"] / f"{topic.id}-student-{v.letter}-letter.pdf")))
+            assert f"Version {v.letter} · code {v.code}" in sheet
+            assert f"Version {v.letter} ({v.code})" in key
+
+
+def test_the_footer_names_page_edition_topic_and_version(made: dict[str, Path]) -> None:
+    pages = pages_of(made["mini-a4"] / "radars-student-B-a4.pdf")
+    for number, page in enumerate(pages, start=1):
+        footer = [line for line in page.splitlines() if line.strip()][-1]
+        assert re.search(
+            rf"Student edition · Version B · code B-\w+ · How radars work\s+Page {number} of {len(pages)}", footer
+        )
+
+
+def test_page_one_renders_to_a_page_with_ink(made: dict[str, Path], tmp_path: Path) -> None:
+    from PIL import Image
+
+    for pdf in (made["mini-a4"] / "radars-student-A-a4.pdf", made["mini-letter"] / "radars-teacher-letter.pdf"):
+        stem = tmp_path / pdf.stem
+        subprocess.run(
+            [_poppler("pdftoppm"), "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(stem)], check=True
+        )
+        png = next(tmp_path.glob(f"{pdf.stem}*.png"))
+        with Image.open(png) as image:
+            grey = image.convert("L")
+            dark = sum(grey.histogram()[:128])
+            assert grey.size[0] > 300
+            assert dark > 800, f"page 1 of {pdf.name} is nearly blank"
+
+
+def test_the_same_content_and_epoch_give_the_same_bytes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = check(MINI)
+    lib, derived = result.library, result.derived
+    settings = Settings(versions=1, papers=("letter",))
+    tasks = [
+        render_topic(
+            lib, derived, make_env(None), lib.topics["radars"], settings, TermMatcher(lib.terms.values())
+        ).tasks
+        for _ in range(2)
+    ]
+    first = pdf_mod.render_all(tasks[0], cache=None)
+    second = pdf_mod.render_all(tasks[1], cache=None)
+    assert first is not None and second is not None
+    assert first == second
+    (tmp_path / "a.pdf").write_bytes(first["radars-teacher-letter.pdf"])
+    assert info(tmp_path / "a.pdf")["CreationDate"].startswith("Tue Nov 14 22:13:20 2023")
+
+
+def test_a_cached_pdf_is_reused_and_a_changed_handout_is_rendered_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    result = check(MINI)
+    lib, derived = result.library, result.derived
+
+    def tasks(seed: int) -> list[pdf_mod.Task]:
+        settings = Settings(versions=1, seed=seed, papers=("a4",), editions=("student",))
+        matcher = TermMatcher(lib.terms.values())
+        return render_topic(lib, derived, make_env(None), lib.topics["radars"], settings, matcher).tasks
+
+    first = pdf_mod.render_all(tasks(1), cache=tmp_path)
+
+    def fail(task: pdf_mod.Task) -> dict[str, bytes]:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(pdf_mod, "run_task", fail)
+    assert pdf_mod.render_all(tasks(1), cache=tmp_path) == first, "the same HTML comes from the cache"
+    with pytest.raises(AssertionError, match="rendered again"):
+        pdf_mod.render_all(tasks(2), cache=tmp_path)
+
+
+def test_greek_cyrillic_and_cjk_text_gets_real_fonts(tmp_path: Path) -> None:
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    css = (ROOT / "src" / "primer" / "templates" / "handout" / "handout.css").read_text(encoding="utf-8")
+    words = "Ελληνικά Русский 日本語 한국어 中文"
+    html = f"<!doctype html><html lang=en><head><style>{css}</style></head><body><h1>{words}</h1><p>{words}</p>"
+    target = tmp_path / "scripts.pdf"
+    target.write_bytes(pdf_mod._render(html, "a4").write_pdf())
+    assert words in flat("".join(pages_of(target)))
+    fonts = subprocess.run([_poppler("pdffonts"), str(target)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVu" in fonts or "Noto-Serif" in fonts, fonts
+    assert "CJK" in fonts, "a CJK font is installed (fonts-noto-cjk) and used"

@@ -1,0 +1,268 @@
+"""Issue 15: the provenance and quality report finds each seeded problem at its place, with its code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from primer.build import check
+from primer.content.library import load_library
+from primer.derive import derive
+from primer.errors import ContentError
+from primer.report import Report, run_report
+from primer.report.codes import CODES, codes_table
+from primer.report.render import schema
+from tools import MINI, ROOT, Invoke
+
+SEEDS = ROOT / "tests" / "data" / "report"
+CONTENT = ROOT / "content"
+
+
+def seeded_tree(target: Path) -> Path:
+    """The mini tree with the seeded files of tests/data/report laid over it."""
+    shutil.copytree(MINI, target)
+    for path in sorted(SEEDS.rglob("*.yaml")):
+        rel = path.relative_to(SEEDS)
+        text = path.read_text(encoding="utf-8")
+        if path.name.endswith(".append.yaml"):
+            into = target / rel.parent / path.name.replace(".append.yaml", ".yaml")
+            into.write_text(into.read_text(encoding="utf-8").rstrip("\n") + "\n" + text, encoding="utf-8")
+        else:
+            (target / rel).write_text(text, encoding="utf-8")
+    source = target / "sources" / "mini-source.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert "note: Judges motives;" in text
+    source.write_text(text.replace("note: Judges motives;", "note: A belligerent phrase; it judges motives;"), "utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
+    content = seeded_tree(tmp_path_factory.mktemp("report") / "content")
+    lib = load_library(content)
+    return content, run_report(lib, derive(lib), content)
+
+
+def line_of(content: Path, rel: str, needle: str) -> int:
+    """The line (from 1) of the first line of a content file that contains `needle`."""
+    lines = (content / rel).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def found(report: Report, code: str) -> list[str]:
+    """'path:line' of each finding with `code`."""
+    return [f"{f.path}:{f.line}" for f in report.findings if f.code == code]
+
+
+# (code, file, a text on the line the finding is at)
+SEEDED = [
+    ("P101", "topics/seeded.yaml", "The site cost $750 million"),
+    ("P102", "topics/seeded.yaml", "Penguins enjoy"),
+    ("P103", "topics/seeded.yaml", "{actor: ministry, text: The ministry objects"),
+    ("P104", "questions/seeded.yaml", "tests: {events: [radar-upgraded]}"),
+    ("P105", "sources/mini-source.yaml", "id: s-untested"),
+    ("P110", "questions/seeded.yaml", "{text: Accurate, correct: true"),
+    ("P111", "questions/seeded.yaml", "answer: false  # P111"),
+    ("P112", "questions/seeded.yaml", "- Radar arrives"),
+    ("P113", "questions/seeded.yaml", "{text: In 2009, correct: true"),
+    ("P114", "questions/seeded.yaml", "{left: THAAD, right: A sensor"),
+    ("P201", "topics/seeded.yaml", "The site cost $750 million"),
+    ("P301", "topics/seeded.yaml", "id: seeded-unused"),
+    ("P302", "topics/seeded.yaml", "(point:m-radar-north)"),
+    ("P401", "topics/seeded.yaml", "THAAD (Theatre High Altitude Air Defense)"),
+    ("P402", "topics/seeded.yaml", "On 3 March 2007"),
+    ("P403", "topics/seeded.yaml", "The radar sees 3,000 km."),
+    ("P404", "topics/seeded.yaml", "The Kyougamisaki radar"),
+    ("P405", "topics/seeded.yaml", "Kim Jong-un watched"),
+    ("P501", "topics/seeded.yaml", "National Security Council"),
+    ("P502", "glossary.yaml", "id: unused-term"),
+    ("P503", "topics/seeded.yaml", "Radars watch the sky"),
+    ("P601", "topics/seeded.yaml", "As of 2010"),
+    ("P602", "topics/seeded.yaml", "is still at the North site"),
+    ("P603", "topics/seeded.yaml", "  - title: The radar"),
+    ("P702", "topics/seeded.yaml", "This sentence goes on and on"),
+    ("P801", "topics/seeded.yaml", "{actor: ministry, text: The ministry objects"),
+    ("P901", "topics/seeded.yaml", "provocations continue"),
+    ("P902", "sources/mini-source.yaml", "A belligerent phrase"),
+    ("P1001", "questions/radars.yaml", "type: single"),
+    ("P001", "timeline.yaml", "P999"),
+    ("P002", "places.yaml", "P901"),
+]
+
+
+@pytest.mark.parametrize(("code", "rel", "needle"), SEEDED, ids=[s[0] for s in SEEDED])
+def test_each_seeded_problem_is_found_at_its_place(
+    seeded: tuple[Path, Report], code: str, rel: str, needle: str
+) -> None:
+    content, report = seeded
+    where = f"content/{rel}:{line_of(content, rel, needle)}"
+    assert where in found(report, code), f"{code}: expected at {where}, found at {found(report, code)}"
+
+
+def test_every_check_is_seeded() -> None:
+    checks = {CODES[code].check for code, _, _ in SEEDED}
+    assert checks == {c.check for c in CODES.values()} - {"readability"} | {"readability"}
+
+
+def test_findings_print_with_code_level_place_and_fix(seeded: tuple[Path, Report]) -> None:
+    _, report = seeded
+    finding = next(f for f in report.findings if f.code == "P110")
+    assert finding.level == "error" and finding.item == "question:seeded-status"
+    assert finding.page == "topics/seeded/quiz.html#seeded-status"
+    assert "keys “Accurate”" not in finding.message and "the key is “Accurate”" in finding.message
+    assert finding.fix.startswith("key “Wrong”")
+
+
+def test_a_marked_difference_is_information(seeded: tuple[Path, Report]) -> None:
+    """Article M's wrong 9,000 km is marked by its point's status: shown, but only as a note."""
+    _, report = seeded
+    levels = {f.level for f in report.findings if f.code == "P403" and "9000 km" in f.message}
+    assert levels == {"info"}, [f.message for f in report.findings if f.code == "P403"]
+
+
+def test_ignore_silences_one_finding_and_is_counted(seeded: tuple[Path, Report]) -> None:
+    _, report = seeded
+    quiet = [f for f in report.findings if f.item == "term:quiet-term"]
+    assert [(f.code, f.silenced) for f in quiet] == [("P502", "kept for the next lesson")]
+    glossary = next(s for s in report.summary if s.name == "glossary")
+    assert glossary.silenced == 1 and report.totals.silenced == 1
+
+
+def test_the_json_report_validates_against_the_shipped_schema(seeded: tuple[Path, Report], cli: Invoke) -> None:
+    content, _ = seeded
+    result = cli("report", "--content", content, "--format", "json")
+    assert result.exit_code == 0, result.output
+    shipped = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(schema())), "run `primer schema`"
+    jsonschema.Draft202012Validator(shipped).validate(json.loads(result.stdout))
+
+
+def test_report_strict_fails_on_errors_and_prints_the_summary_first(seeded: tuple[Path, Report], cli: Invoke) -> None:
+    content, report = seeded
+    result = cli("report", "--content", content, "--strict")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"primer report: {report.totals.errors} errors")
+    assert any(line.startswith("content/questions/seeded.yaml:") and " P110 error: " in line for line in lines)
+    assert "error-level finding" in result.stderr
+
+
+def test_check_strict_fails_on_the_reports_errors_only(seeded: tuple[Path, Report]) -> None:
+    content, _ = seeded
+    with pytest.raises(ContentError) as failed:
+        check(content, strict=True)
+    codes = {p.message.split(":")[0] for p in failed.value.problems}
+    assert {"P110", "P111", "P112", "P113", "P114", "P301", "P901"} <= codes
+    assert not codes & {"P105", "P201", "P302", "P603"}, "check is not flooded with warnings and notes"
+
+
+def test_the_shipped_content_passes_report_strict(cli: Invoke) -> None:
+    result = cli("report", "--content", CONTENT, "--strict")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("primer report: 0 errors")
+
+
+def test_the_mini_tree_has_no_error_findings(mini: Path) -> None:
+    lib = load_library(mini)
+    report = run_report(lib, derive(lib), mini)
+    assert [f.message for f in report.findings if f.level == "error"] == []
+
+
+def test_a_lesson_extends_and_trims_the_loaded_words(mini: Path) -> None:
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("Radars see missiles", "Plucky radars see missiles"), "utf-8"
+    )
+    (mini / "loaded-words.txt").write_text("# our own list\nplucky\n-provocat*\n", encoding="utf-8")
+    lib = load_library(mini)
+    assert not [w for w in lib.warnings if "loaded-words" in w.path], "the list is a file primer reads"
+    report = run_report(lib, derive(lib), mini)
+    assert [f.message.split("”")[0] for f in report.findings if f.code == "P901"] == ["“Plucky"]
+
+
+def test_the_report_is_fast_on_the_shipped_pack() -> None:
+    """Not a benchmark: a guard against a check that compares every sentence with every other."""
+    lib = load_library(CONTENT)
+    derived = derive(lib)
+    start = time.perf_counter()
+    run_report(lib, derived, CONTENT)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_the_readme_documents_every_code() -> None:
+    assert codes_table() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_generated_key_that_contradicts_its_point_is_an_error_at_its_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check 1 covers generated questions too: claim questions keyed 'Accurate' whatever their point says."""
+    from primer.quiz import generate
+
+    original = generate._claim_question
+
+    def always_accurate(lib: object, point_id: str) -> generate.Candidate:
+        candidate = original(lib, point_id)  # type: ignore[arg-type]
+        for choice in candidate.data["choices"]:
+            choice["correct"] = choice["text"] == "Accurate"
+        return candidate
+
+    monkeypatch.setattr(generate, "_claim_question", always_accurate)
+    lib = load_library(CONTENT)
+    report = run_report(lib, derive(lib), CONTENT)
+    wrong = [f for f in report.findings if f.code == "P110"]
+    assert wrong, "generated claim questions on points that are not accurate, keyed 'Accurate', are found"
+    assert all(f.path.startswith("content/topics/") and "generated question 'gen-" in f.message for f in wrong)
+    assert all("exclude" in f.fix and "/quiz.html#gen-" in f.page for f in wrong)
+
+
+def test_the_html_report_puts_the_summary_first_and_links_the_pages(seeded: tuple[Path, Report], cli: Invoke) -> None:
+    content, _ = seeded
+    result = cli("report", "--content", content, "--format", "html")
+    assert result.exit_code == 0
+    page = result.stdout
+    headings = [h.split(">", 1)[1] for h in page.split("<h2 ")[1:]]
+    assert headings[0].startswith("Summary")
+    assert page.index("Findings by file") > page.index("Coverage") > page.index("Summary")
+    assert "<caption>content/questions/seeded.yaml</caption>" in page
+    assert 'href="../topics/seeded/quiz.html#seeded-status"' in page
+    assert '<th scope="col">Errors</th>' in page and '<title id="chart-coverage-title">' in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+@pytest.mark.parametrize(
+    ("text", "isos"),
+    [
+        ("On 19 December 2017 and 11–16 December 2017", ["2017-12-19", "2017-12-11"]),
+        ("December 19, 2017, then March 2018, then 2020", ["2017-12-19", "2018-03", "2020"]),
+        ("in 2014; on 31\n      May the ministers met", ["2014", "2014-05-31"]),
+        ("FY2015, Hwasong-15 and 2,000 km are not dates", []),
+    ],
+)
+def test_dates_keep_their_precision_and_borrow_a_missing_year(text: str, isos: list[str]) -> None:
+    from primer.report.base import dates
+
+    assert [d.iso for d in dates(text)] == isos
+
+
+def test_figures_are_keyed_so_that_equal_values_meet() -> None:
+    from primer.report.specifics import figures
+
+    keys = [f.key for f in figures("$700 million, 80 billion yen, 3.5%, 28,500 troops, Resolution 2371, 2 sites")]
+    assert keys == ["USD 7e+08", "JPY 8e+10", "3.5%", "28500"]
+
+
+def test_quoted_and_attributed_loaded_words_are_not_our_voice(mini: Path) -> None:
+    topic = mini / "topics" / "radars.yaml"
+    text = topic.read_text(encoding="utf-8").replace(
+        "Radars see missiles from far away.",
+        "Article M calls it a provocation. Critics used the word “provocative”. Radars are provocative.",
+    )
+    topic.write_text(text, encoding="utf-8")
+    lib = load_library(mini)
+    report = run_report(lib, derive(lib), mini)
+    assert [f.message.split("”")[0] for f in report.findings if f.code == "P901"] == ["“provocative"]
+    assert [f.col for f in report.findings if f.code == "P901"] == [text.splitlines()[3].rindex("provocative") + 1]
