@@ -175,3 +175,49 @@ def test_page_scoring_matches_python_scoring(mini_site: Path, page: Any) -> None
         ):
             mismatches.append({"case": case.get("name", case["question"]["id"]), "page": result, "python": want})
     assert mismatches == []
+
+
+def test_coming_back_to_a_half_done_quiz_restores_it_and_keeps_every_question_working(
+    mini_site: Path, page: Any
+) -> None:
+    """Regression: answering some questions, then reloading, left every later question without its
+    Check button ('Cannot read properties of undefined (reading 'type')')."""
+    pg, watch = page
+    pg.goto((mini_site / QUIZ).as_uri())
+    done = 0
+    for qid, (right, _, _) in list(CASES.items())[:4]:
+        right(pg)
+        check_and_read(pg, qid)
+        done += 1
+    pg.reload()
+    assert watch.errors == []
+    checks = pg.locator("button.check")
+    assert checks.count() == pg.locator("section.question").count()
+    assert all(checks.nth(k).is_visible() for k in range(checks.count()))
+    assert pg.locator(".score").is_visible()
+    assert f"You have answered {done} of 9 questions" in pg.locator(".score-text").inner_text()
+    assert pg.locator("button.retry").is_visible()
+    # A later question still checks.
+    keys("#mini-open-answer", text="Because.")(pg)
+    assert check_and_read(pg, "mini-open").startswith("Saved.")
+
+
+def test_answers_saved_by_an_older_build_are_ignored(mini_site: Path, page: Any) -> None:
+    pg, watch = page
+    pg.goto((mini_site / QUIZ).as_uri())
+    stale = {
+        "mini-single": [0, 2],  # was a select-all question
+        "mini-multiple": 1,  # was a single-choice question
+        "mini-ordering": ["x"],
+        "mini-matching": "nonsense",
+        "removed-question": 3,
+    }
+    pg.evaluate("s => localStorage.setItem('primer-quiz:radars', JSON.stringify(s))", stale)
+    pg.reload()
+    assert watch.errors == []
+    checks = pg.locator("button.check")
+    assert all(checks.nth(k).is_visible() for k in range(checks.count()))
+    kept = pg.evaluate("() => JSON.parse(localStorage.getItem('primer-quiz:radars'))")
+    assert "removed-question" not in kept and "mini-matching" not in kept
+    keys("#mini-single-0", "Space")(pg)
+    assert check_and_read(pg, "mini-single").startswith("Correct.")

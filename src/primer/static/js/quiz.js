@@ -332,13 +332,32 @@
       summary();
     }
 
+    /* Every question's data first: restoring one answer updates the summary, which reads them all. */
+    sections.forEach(function (section) { section._q = JSON.parse(section.querySelector(".q-data").textContent); });
     sections.forEach(function (section) {
-      section._q = JSON.parse(section.querySelector(".q-data").textContent);
       var actions = section.querySelector(".q-actions");
       actions.hidden = false;
       orderingControls(section, function (text) { say(section.querySelector(".feedback"), text); });
       section.querySelector("form").addEventListener("submit", function (e) { e.preventDefault(); check(section, false); });
-      if (store[section._q.id] !== undefined) { write(section, section._q, store[section._q.id]); check(section, true); }
+    });
+    /* Restore saved answers. An answer saved by an older build of the quiz (question removed, changed
+       type or options) is dropped, never allowed to break the page. */
+    sections.forEach(function (section) {
+      var q = section._q, saved = store[q.id];
+      if (saved === undefined) return;
+      try {
+        write(section, q, saved);
+        if (read(section, q) === null) throw new Error("the saved answer no longer fits");
+        check(section, true);
+      } catch (e) {
+        delete store[q.id]; delete results[q.id]; save();
+        section.querySelector("form").reset();
+        section.classList.remove("is-right", "is-wrong", "is-partly");
+        section.querySelector(".feedback").textContent = "";
+      }
+    });
+    Object.keys(store).forEach(function (id) {
+      if (!sections.some(function (s) { return s._q.id === id; })) { delete store[id]; save(); }
     });
 
     var retry = root.querySelector(".retry");
