@@ -212,8 +212,8 @@ class _Confusion:
 def _mask(text: str, term: Term) -> str:
     """`text` with the term's own names blanked out, so that it does not give the answer away."""
     masked = _names_pattern(term).sub(_BLANK, text)
-    # "An … is" would hint at a vowel: say "A(n)" whichever article the name took.
-    return re.sub(rf"\b([Aa])n? {_BLANK}", rf"\1(n) {_BLANK}", masked)
+    # "An … is" would hint at a vowel, and "A(n)" reads as machinery: say "The" whichever article it took.
+    return re.sub(rf"\b([Aa])n? {_BLANK}", lambda m: ("The" if m.group(1) == "A" else "the") + f" {_BLANK}", masked)
 
 
 def _category(vocabulary: Vocabulary, term: Term) -> str:
