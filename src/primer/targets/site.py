@@ -233,25 +233,6 @@ def answer_text(question: QuestionBase) -> str:
     return str(data["model_answer"])
 
 
-def lesson_plan(topic: Topic, quiz_size: int, length: int = 50) -> list[tuple[int, str]]:
-    """A suggested lesson of `length` minutes (site.yaml's settings.lesson_minutes): (minutes, activity)."""
-    reading = max(10, min(20, 4 * len(topic.sections)))
-    discussion = 10 if topic.prompts else 0
-    quiz = max(5, min(15, quiz_size))
-    plan = [
-        (5, f"Warm-up: read the lede aloud and ask what students already know about “{topic.title}”."),
-        (reading, "Read the key takeaways and sections in pairs; each pair notes one cited fact and its source."),
-        (5, "Compare the perspectives: which actors agree, which disagree, and on what evidence?"),
-    ]
-    if discussion:
-        plan.append((discussion, "Discuss one or two of the discussion prompts in small groups; report back."))
-    plan.append((quiz, f"Quiz: the {quiz_size} questions of the topic quiz, on screen or on a printed handout."))
-    used = sum(minutes for minutes, _ in plan)
-    if used < length:
-        plan.append((length - used, "Wrap-up: revisit the learning objectives; each student writes one open question."))
-    return plan
-
-
 def report_page(lib: Library, derived: Derived) -> Page:
     """The provenance and quality report, on the teacher hub (never in the students' navigation)."""
     report = run_report(lib, derived)
@@ -279,9 +260,6 @@ def pages(lib: Library, derived: Derived) -> list[Page]:
             "Teacher hub",
             {
                 "topics": topics,
-                "plans": {
-                    t.id: lesson_plan(t, len(derived.quizzes[t.id]), lib.site.settings.lesson_minutes) for t in topics
-                },
                 "counts": derived.counts(),
                 "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics},
             },
