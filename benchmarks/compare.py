@@ -409,6 +409,7 @@ def stages(corpus: Path, out: Path, repeat: int) -> dict[str, float]:
     from primer.derive import derive
     from primer.quiz.lint import lint
     from primer.render.env import make_env
+    from primer.report import run_report
     from primer.targets.bank import bank_json
     from primer.targets.site import build_site
     from primer.write import Output
@@ -431,7 +432,7 @@ def stages(corpus: Path, out: Path, repeat: int) -> dict[str, float]:
         check_readability(lib)
         lap("readability")
         output = Output()
-        build_site(lib, derived, make_env(corpus / "templates"), output)
+        build_site(lib, derived, make_env(corpus / "templates"), output, run_report(lib, derived, corpus))
         lap("site")
         output.add(BANK_PATH, bank_json(lib, derived))
         lap("bank")

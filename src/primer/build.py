@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from primer.exports.common import LossReport
 from primer.handouts import add_handouts
 from primer.quiz.lint import lint
 from primer.render.env import check_templates, make_env, template_problem
-from primer.report import check_problems, run_report
+from primer.report import Report, check_problems, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, template_variables
 from primer.write import Output
@@ -33,7 +33,9 @@ class CheckResult:
 
     library: Library
     warnings: list[Problem]
-    derived: Derived = field(default_factory=Derived)
+    derived: Derived
+    #: The provenance and quality report, run once: `check` takes its errors, the site shows it whole.
+    report: Report
 
     def summary(self) -> str:
         """One line: what was checked, and how many warnings."""
@@ -51,7 +53,7 @@ def _validate(content: Path, strict: bool) -> CheckResult:
     lib = load_library(content)
     derived = derive(lib)
     # the report's error-level findings are warnings here, so that `--strict` fails on them
-    report = check_problems(run_report(lib, derived, content))
+    report = run_report(lib, derived, content)
     warnings = sorted(
         [
             *lib.warnings,
@@ -59,20 +61,22 @@ def _validate(content: Path, strict: bool) -> CheckResult:
             *lint(lib, derived),
             *check_readability(lib),
             *check_term_names(lib),
-            *report,
+            *check_problems(report),
         ]
     )
     templates = content / "templates"
-    template_errors = check_templates(
-        templates,
-        lambda path: display_path(path, content.absolute()),
-        template_variables(lib, derived, make_env(templates)),
-    )
+    template_errors = []
+    if templates.is_dir():  # the pages' variables cost a render's worth of context: only for a lesson's own templates
+        template_errors = check_templates(
+            templates,
+            lambda path: display_path(path, content.absolute()),
+            template_variables(lib, derived, make_env(templates), report),
+        )
     if template_errors:
         raise ContentError(template_errors + warnings)
     if strict and warnings:
         raise ContentError([Problem(**{**w.__dict__, "severity": "error"}) for w in warnings])
-    return CheckResult(lib, warnings, derived)
+    return CheckResult(lib, warnings, derived, report)
 
 
 def _render(result: CheckResult, content: Path, *, pdf: bool = True) -> Output:
@@ -84,7 +88,7 @@ def _render(result: CheckResult, content: Path, *, pdf: bool = True) -> Output:
     env.globals["exports"] = add_exports(result.library, result.derived, output)  # the teacher hub links them
     try:
         env.globals["handouts"] = add_handouts(result.library, result.derived, env, output, pdf=pdf)  # hub links
-        build_site(result.library, result.derived, env, output)
+        build_site(result.library, result.derived, env, output, result.report)
     except Exception as exc:
         shown = partial(display_path, root=content.absolute())
         problem = template_problem(exc, templates if templates.is_dir() else None, shown)

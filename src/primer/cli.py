@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,6 +27,22 @@ CONTENT = click.option(
     show_default=True,
     help="Folder holding site.yaml, sources/, topics/ …",
 )
+
+
+def _one_of(choices: Sequence[str], unknown: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that takes a value from `choices`, or exits 2 with a did-you-mean (`unknown`
+    starts the message, e.g. 'unknown format')."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None or value in choices:
+            return value
+        close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise click.BadParameter(f"{unknown} '{value}' — {hint}choose one of {', '.join(choices)}")
+
+    return check
+
+
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
@@ -135,7 +153,7 @@ def build(ctx: click.Context, content: Path, out: Path, strict: bool, clean: boo
     "--format",
     "fmt",
     metavar="FORMAT",
-    callback=exports.choose_format,
+    callback=_one_of(sorted(exports.FORMATS), "unknown format"),
     help="What to export: " + ", ".join(exports.FORMATS) + " (see --list).",
 )
 @click.option("--topic", metavar="ID", default=None, help="A topic's id, or all for the whole bank (the default).")
@@ -239,7 +257,7 @@ def handout(
 
 
 @main.command("import")
-@click.argument("kind", metavar="gift|moodle", callback=importer.choose_kind)
+@click.argument("kind", metavar="gift|moodle", callback=_one_of(importer.KINDS, "unknown kind"))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--out",
@@ -283,7 +301,7 @@ def schema(ctx: click.Context, out: Path) -> None:
 
 
 @main.command()
-@click.argument("kind", metavar="lesson|source|topic|questions", callback=scaffold.choose_kind)
+@click.argument("kind", metavar="lesson|source|topic|questions", callback=_one_of(scaffold.KINDS_NEW, "cannot make"))
 @click.argument("name")
 @CONTENT
 @click.pass_context

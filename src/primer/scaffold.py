@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import click
 import yaml
 
 from primer.content.models import KINDS, SLUG
@@ -135,15 +133,6 @@ def _first_ids(content: Path) -> tuple[str | None, str | None]:
 
 #: What `primer new` can make.
 KINDS_NEW = ("lesson", *ITEMS)
-
-
-def choose_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """Click callback for `primer new KIND`: a known kind, or a bad-parameter error with a did-you-mean."""
-    if value in KINDS_NEW:
-        return value
-    close = difflib.get_close_matches(value, KINDS_NEW, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    raise click.BadParameter(f"cannot make '{value}' — {hint}choose one of {', '.join(KINDS_NEW)}")
 
 
 def new(kind: str, name: str, content: Path) -> list[Path]:

@@ -190,16 +190,6 @@ def _did_you_mean(value: str, known: list[str]) -> str:
     return f"did you mean '{close[0]}'? " if close else ""
 
 
-def choose_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Click callback for --format: a known format, or a bad-parameter error with a did-you-mean."""
-    if value is None or value in FORMATS:
-        return value
-    names = sorted(FORMATS)
-    raise click.BadParameter(
-        f"unknown format '{value}' — {_did_you_mean(value, names)}choose one of {', '.join(names)}"
-    )
-
-
 def format_list() -> str:
     """`primer export --list`: each format with its one-line description."""
     width = max(len(name) for name in FORMATS)

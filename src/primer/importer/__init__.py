@@ -9,13 +9,11 @@ the YAML and the report only when the file could be read at all.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
@@ -89,15 +87,6 @@ class ImportReport:
 
 
 KINDS = ("gift", "moodle")
-
-
-def choose_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """Click callback for the bank's kind: gift or moodle, with a did-you-mean."""
-    if value in KINDS:
-        return value
-    close = difflib.get_close_matches(value, KINDS, n=1, cutoff=0.4)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    raise click.BadParameter(f"unknown kind '{value}' — {hint}choose gift or moodle")
 
 
 def read_bank(path: Path) -> bytes:

@@ -41,10 +41,6 @@ __all__ = ["REPORT_PAGE", "Finding", "Report", "check_problems", "run_report"]
 #: Where the site puts the report: on the teacher hub, never in the students' navigation.
 REPORT_PAGE = "teacher/report.html"
 
-#: The last report made, by the Derived it was made from, so that `check`, the site and the
-#: template check share one run (the report depends only on the Library and what derives from it).
-_LAST: list[tuple[Derived, Report]] = []
-
 
 def today(lib: Library) -> dt.date:
     """The date staleness is judged against: SOURCE_DATE_EPOCH when set (never the clock, so that
@@ -58,9 +54,6 @@ def today(lib: Library) -> dt.date:
 
 def run_report(lib: Library, derived: Derived, content: Path | None = None) -> Report:
     """Every check over a validated Library; `content` (the folder) lets a lesson extend the loaded-words list."""
-    for made_from, report in _LAST:
-        if made_from is derived:
-            return report
     problems: list[Problem] = []
     ctx = Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
     ctx.loaded = loaded.word_list(content, problems)
@@ -77,7 +70,6 @@ def run_report(lib: Library, derived: Derived, content: Path | None = None) -> R
     findings = _silence(ctx, sorted(set(ctx.findings), key=_place))
     findings += [Finding(p.path, p.line, p.col, "P001", p.message, p.fix, "error") for p in problems]
     report = _assemble(lib, ctx, sorted(findings, key=_place), covered, balanced, grades, numbers)
-    _LAST[:] = [(derived, report)]
     return report
 
 
@@ -259,7 +251,7 @@ def make(content: Path, fmt: str) -> tuple[Report, str]:
 
         env = make_env(content / "templates")
         env.globals["answer_text"] = answer_text
-        return report, SiteRenderer(lib, derived, env).render(report_page(lib, derived))
+        return report, SiteRenderer(lib, derived, env).render(report_page(report))
     return report, render.text(report)
 
 

@@ -22,7 +22,7 @@ from primer.render import markdown
 from primer.render.glossary import GlossaryLinker
 from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path, relative
-from primer.report import REPORT_PAGE, run_report
+from primer.report import REPORT_PAGE, Report
 from primer.report.render import charts as report_charts
 from primer.targets.printing import references
 from primer.write import Output
@@ -176,11 +176,11 @@ class SiteRenderer:
         return template.render(**self.context(page.path), title=page.title, **page.context)
 
 
-def template_variables(lib: Library, derived: Derived, env: Environment) -> dict[str, set[str]]:
+def template_variables(lib: Library, derived: Derived, env: Environment, report: Report) -> dict[str, set[str]]:
     """The variables each page template is given ('*': those every template is given)."""
     common = {*SiteRenderer(lib, derived, env).context(PAGES["home"]), "title"}
     found: dict[str, set[str]] = {"*": common}
-    for page in pages(lib, derived):
+    for page in pages(lib, derived, report):
         found.setdefault(page.template, set(common)).update(page.context)
     found.update({name: set(names) for name, names in HANDOUT_VARIABLES.items()})
     return found
@@ -233,15 +233,14 @@ def answer_text(question: QuestionBase) -> str:
     return str(data["model_answer"])
 
 
-def report_page(lib: Library, derived: Derived) -> Page:
+def report_page(report: Report) -> Page:
     """The provenance and quality report, on the teacher hub (never in the students' navigation)."""
-    report = run_report(lib, derived)
     context = {"report": report, "charts": report_charts(report, TYPE_LABELS)}
     return Page(REPORT_PAGE, "site/report.html", "Provenance and quality report", context)
 
 
-def pages(lib: Library, derived: Derived) -> list[Page]:
-    """Every page of the site, in a fixed order."""
+def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
+    """Every page of the site, in a fixed order (`report`: the build's one run of the report)."""
     topics = lib.topics_in_order()
     sources = list(lib.sources.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
@@ -267,7 +266,7 @@ def pages(lib: Library, derived: Derived) -> list[Page]:
         Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib)}),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
-        report_page(lib, derived),
+        report_page(report),
     ]
     for source in sources:
         found.append(Page(item_path("source", source.id), "site/source.html", source.title, {"source": source}))
@@ -432,11 +431,11 @@ def sitemap(base_url: str, paths: list[str]) -> str:
     )
 
 
-def build_site(lib: Library, derived: Derived, env: Environment, out: Output) -> None:
-    """Render every page and copy the static assets into `out`."""
+def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report) -> None:
+    """Render every page (the report page from `report`) and copy the static assets into `out`."""
     env.globals["answer_text"] = answer_text
     renderer = SiteRenderer(lib, derived, env)
-    site_pages = pages(lib, derived)
+    site_pages = pages(lib, derived, report)
     for page in site_pages:
         out.add(page.path, renderer.render(page))
     static = resources.files("primer") / "static"
