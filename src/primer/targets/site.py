@@ -6,7 +6,6 @@ import hashlib
 import random
 from dataclasses import dataclass
 from functools import partial
-from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -24,6 +23,7 @@ from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path, relative
 from primer.report import REPORT_PAGE, Report
 from primer.report.render import charts as report_charts
+from primer.targets.assets import static_assets
 from primer.targets.printing import references
 from primer.write import Output
 
@@ -438,10 +438,7 @@ def build_site(lib: Library, derived: Derived, env: Environment, out: Output, re
     site_pages = pages(lib, derived, report)
     for page in site_pages:
         out.add(page.path, renderer.render(page))
-    static = resources.files("primer") / "static"
-    for folder in sorted(p.name for p in static.iterdir() if p.is_dir()):
-        for item in sorted((static / folder).iterdir(), key=lambda p: p.name):
-            if item.is_file():
-                out.add(f"static/{folder}/{item.name}", item.read_bytes())
+    for path, data in static_assets():
+        out.add(path, data)
     if lib.site.base_url:
         out.add("sitemap.xml", sitemap(lib.site.base_url, [p.path for p in site_pages]))
