@@ -70,6 +70,8 @@ SOURCES = [
     ("source-b", "Article B", "2017-08-15", 2017),
 ]
 FIRST_YEAR, LAST_YEAR = 1990, 2024
+#: The corpus shapes: "grown" (the first, kept for comparison) and "realistic".
+SHAPES = ("grown", "realistic")
 
 
 class Writer:
@@ -127,18 +129,44 @@ def acronym(i: int) -> str:
     return "QX" + letters
 
 
-def make(n: int) -> dict[str, Any]:
-    """The whole content pack at scale n: relative path → YAML data."""
-    w = Writer(n)
+def make(n: int, shape: str = "grown") -> dict[str, Any]:
+    """The whole content pack at scale n: relative path → YAML data. `shape` is "grown" (2 sources whose
+    point lists grow with n) or "realistic" (n sources of 10–30 points, each topic citing 2–4 of them,
+    ~600-word sections)."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}: choose one of {', '.join(SHAPES)}")
+    realistic = shape == "realistic"
+    w = Writer(n) if not realistic else Writer(n + 7_919)
     rng = w.rng
     files: dict[str, Any] = {}
 
     countries = [f"country-{i}" for i in range(max(2, n))]
     others = [f"agency-{i}" for i in range(n)] + [f"person-{i}" for i in range(3 * n - len(countries) - n)]
     actor_ids = countries + others
-    points_per_source = 10 * n
-    point_ids = {sid: [f"{sid[-1]}-point-{i}" for i in range(points_per_source)] for sid, *_ in SOURCES}
+    if realistic:  # (id, short, published, last year) cycling the two dates, 10–30 points each
+        sources = [(f"source-{i}", f"Source {i}", *SOURCES[i % 2][2:]) for i in range(max(2, n))]
+        point_ids = {sid: [f"s{sid[7:]}-point-{i}" for i in range(rng.randint(10, 30))] for sid, *_ in sources}
+        # each topic cites its own source and 1–3 others
+        topic_sources = [
+            sorted(
+                {
+                    sources[t % len(sources)][0],
+                    *(s[0] for s in rng.sample(sources, min(len(sources), rng.randint(1, 3)))),
+                }
+            )
+            for t in range(n)
+        ]
+        topic_points = [[p for sid in topic_sources[t] for p in point_ids[sid]] for t in range(n)]
+    else:
+        sources = list(SOURCES)
+        point_ids = {sid: [f"{sid[-1]}-point-{i}" for i in range(10 * n)] for sid, *_ in sources}
+        topic_sources = [[sid for sid, *_ in sources] for _ in range(n)]
+        topic_points = [
+            point_ids["source-a"][t * 10 : t * 10 + 10] + point_ids["source-b"][t * 10 : t * 10 + 10] for t in range(n)
+        ]
     all_points = [p for ids in point_ids.values() for p in ids]
+    source_of = {p: sid for sid, ids in point_ids.items() for p in ids}
+    shorts = {sid: short for sid, short, *_ in sources}
     term_ids = [f"term-{i}" for i in range(10 * n)]
     event_ids = [f"event-{i}" for i in range(10 * n)]
     place_ids = [f"place-{i}" for i in range(3 * n)]
@@ -159,8 +187,9 @@ def make(n: int) -> dict[str, Any]:
     }
 
     # ------------------------------------------------------------------ sources
-    paragraph_count = 5 * n + 5
-    for sid, short, published, _ in SOURCES:
+    framing_items = 2 if realistic else max(2, n // 2)
+    for sid, short, published, _ in sources:
+        paragraph_count = len(point_ids[sid]) + 10 if realistic else 5 * n + 5
         points = []
         for pid in point_ids[sid]:
             status = rng.choice(STATUSES)
@@ -197,11 +226,10 @@ def make(n: int) -> dict[str, Any]:
                         "paragraph": rng.randint(1, paragraph_count),
                         "note": w.sentences(2),
                     }
-                    for phrase in w.phrases(max(2, n // 2), 2)
+                    for phrase in w.phrases(framing_items, 2)
                 ],
                 "unattributed": [
-                    {"paragraph": rng.randint(1, paragraph_count), "note": w.sentences(2)}
-                    for _ in range(max(2, n // 2))
+                    {"paragraph": rng.randint(1, paragraph_count), "note": w.sentences(2)} for _ in range(framing_items)
                 ],
                 "conclusion": w.sentence(),
                 "notes": [w.sentences(2) for _ in range(2)],
@@ -254,14 +282,15 @@ def make(n: int) -> dict[str, Any]:
             event["places"] = [place]
             place_events[place].append(eid)
         year = int(date[:4])
-        event["sources"] = [sid for sid, _, _, last in SOURCES if last >= year and rng.random() < 0.5]
+        event["sources"] = [sid for sid, _, _, last in sources[:2] if last >= year and rng.random() < 0.5]
         topic = i % n
         event["refs"] = {
-            "points": w.some(all_points[topic * 10 : topic * 10 + 10], 0, 2),
+            "points": w.some(topic_points[topic][:10], 0, 2),
             "terms": w.some(term_ids[topic * 10 : topic * 10 + 10], 0, 2),
         }
-        event["basis"] = w.sentences(2)
-        postdates = [sid for sid, _, _, last in SOURCES if year > last]
+        # above 512 topics one sentence, so that timeline.yaml stays under primer's 5 MB limit for a file
+        event["basis"] = w.sentences(1 if realistic and n > 512 else 2)
+        postdates = [sid for sid, _, _, last in sources[:2] if year > last]
         if postdates:
             event["later_than"] = postdates
             later.append(eid)
@@ -284,9 +313,10 @@ def make(n: int) -> dict[str, Any]:
     }
 
     # ------------------------------------------------------------------ topics and questions
+    paragraphs = 9 if realistic else 4  # about 600 or 270 words a section
     for t in range(n):
         tid = f"topic-{t}"
-        own_points = point_ids["source-a"][t * 10 : t * 10 + 10] + point_ids["source-b"][t * 10 : t * 10 + 10]
+        own_points = topic_points[t]
         own_terms = term_ids[t * 10 : t * 10 + 10]
         own_events = event_ids[t * 10 : t * 10 + 10]
         objectives = [
@@ -294,16 +324,19 @@ def make(n: int) -> dict[str, Any]:
         ]
         objective_ids = [o["id"] for o in objectives]
 
-        def paragraph(own_terms: list[str] = own_terms, own_points: list[str] = own_points) -> str:
+        def paragraph(own_terms: list[str] = own_terms, own_points: list[str] = own_points, t: int = t) -> str:
             """Six sentences citing a term, a point and an event, and mentioning a term by name."""
             parts = [w.sentence() for _ in range(6)]
             term = rng.choice(own_terms)
             parts[0] = parts[0][:-1] + f" and the [{names[term]}](term:{term})."
-            parts[1] = parts[1][:-1] + f" ([{rng.choice(['Article A', 'Article B'])}](point:{rng.choice(own_points)}))."
+            point = rng.choice(own_points)
+            label = shorts[source_of[point]] if realistic else rng.choice(["Article A", "Article B"])
+            parts[1] = parts[1][:-1] + f" ([{label}](point:{point}))."
             parts[2] = parts[2][:-1] + f" [in {w.words(2)}](event:{rng.choice(event_ids)})."
             parts[3] = parts[3][:-1] + f" near the {names[rng.choice(own_terms)]}."
             if rng.random() < 0.3:
-                parts[4] = parts[4][:-1] + f" ([Article A](source:{SOURCES[0][0]}))."
+                first = topic_sources[t][0]
+                parts[4] = parts[4][:-1] + f" ([{shorts[first]}](source:{first}))."
             return " ".join(parts)
 
         next_events = [e for e in own_events if e in later][:2]
@@ -318,7 +351,10 @@ def make(n: int) -> dict[str, Any]:
             "objectives": objectives,
             "takeaways": [w.sentence() for _ in range(5)],
             "sections": [
-                {"title": w.sentence(2, 5).rstrip("."), "body": "\n\n".join(paragraph() for _ in range(4)) + "\n"}
+                {
+                    "title": w.sentence(2, 5).rstrip("."),
+                    "body": "\n\n".join(paragraph() for _ in range(paragraphs)) + "\n",
+                }
                 for _ in range(rng.randint(4, 5))
             ],
             "perspectives": [
@@ -327,7 +363,7 @@ def make(n: int) -> dict[str, Any]:
             ],
             "next": [{"event": e, "text": w.sentence()} for e in next_events],
             "prompts": [w.sentence()[:-1] + "?" for _ in range(3)],
-            "sources": [sid for sid, *_ in SOURCES],
+            "sources": topic_sources[t],
             "questions": [q["id"] for q in questions],
         }
         files[f"questions/{tid}.yaml"] = {"questions": questions}
@@ -374,28 +410,32 @@ def question(
         q["stem"] = f"{first} [[{qid}-a]] {second.lower()} [[{qid}-b]]."
         q["blanks"] = [
             {"id": f"{qid}-a", "choices": choices, "answer": rng.choice(choices)},
-            {"id": f"{qid}-b", "accept": [w.words(1)]},
+            {"id": f"{qid}-b", "accept": [f"{w.words(1)}-{qid}"]},  # distinctive: no other answer holds it
         ]
     else:
         q["model_answer"] = w.sentences(4)
         q["rubric"] = [{"criterion": w.sentence(4, 8), "points": 1} for _ in range(2)]
     q["explanation"] = w.sentences(3)
+    if kind == "true-false":  # never opens with a verdict ("Right …") that could contradict the key
+        q["explanation"] = "In short: " + q["explanation"]
     q["difficulty"] = rng.randint(1, 3)
     q["objective"] = rng.choice(objectives)
     tests: dict[str, list[str]] = {}
     for key, pool in (("points", points), ("terms", terms), ("events", events)):
         if rng.random() < 0.5:
             tests[key] = w.some(pool, 1, 2)
+    if kind == "numeric":  # a keyed year must fall within a tested event's date: test no event
+        tests.pop("events", None)
     q["tests"] = tests or {"points": [rng.choice(points)]}
     return q
 
 
-def write(n: int, out: Path) -> list[Path]:
-    """Write the pack for scale n into `out` (which must be absent or empty); return the files."""
+def write(n: int, out: Path, shape: str = "grown") -> list[Path]:
+    """Write the pack for scale n and `shape` into `out` (which must be absent or empty); return the files."""
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} is not empty — give a new or empty folder")
     written = []
-    for relative, data in make(n).items():
+    for relative, data in make(n, shape).items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
@@ -404,10 +444,16 @@ def write(n: int, out: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
+    shape = "grown"
+    if argv[:1] == ["--realistic"]:
+        shape, argv = "realistic", argv[1:]
     if len(argv) != 2 or not argv[0].isdigit() or int(argv[0]) < 1:
-        print("usage: python benchmarks/make_corpus.py N OUT_DIR   (N ≥ 1: the number of topics)", file=sys.stderr)
+        print(
+            "usage: python benchmarks/make_corpus.py [--realistic] N OUT_DIR   (N ≥ 1: the number of topics)",
+            file=sys.stderr,
+        )
         return 2
-    files = write(int(argv[0]), Path(argv[1]))
+    files = write(int(argv[0]), Path(argv[1]), shape)
     size = sum(p.stat().st_size for p in files)
     print(f"wrote {len(files)} files, {size:,} bytes, to {argv[1]}")
     return 0

@@ -52,7 +52,7 @@ def test_nothing_of_the_shipped_lesson_leaks_in(example_site: Path) -> None:
 
 def test_disputed_places_are_shown_as_disputed(example_site: Path) -> None:
     places = (example_site / "places" / "index.html").read_text(encoding="utf-8")
-    row = places[places.index('<tr id="scarborough-shoal">') :]
+    row = places[places.index('<tr id="scarborough-shoal"') :]
     row = row[: row.index("</tr>")]
     assert "<strong>Disputed.</strong> Claimed by The Philippines, China. Held by China." in row
     assert "maritime feature" in row

@@ -17,10 +17,13 @@ from click.testing import Result
 from pydantic import TypeAdapter
 
 from primer.build import CheckResult, check
+from primer.content.library import LINK
 from primer.content.models import Ordering as OrderingQuestion
 from primer.content.models import Question, QuestionBase, SingleChoice
-from primer.quiz.generate import term_names
+from primer.content.terms import TermMatcher
+from primer.quiz.generate import Note, generate, term_names
 from primer.quiz.scoring import normalise
+from tools import ROOT
 
 Invoke = Callable[..., Result]
 BANK = Path(__file__).resolve().parent / "data" / "bank"
@@ -228,28 +231,64 @@ def test_default_objectives_fit_the_kind_of_question() -> None:
             assert question.objective == expected, question.id
 
 
-def test_term_questions_draw_wrong_options_from_the_same_category() -> None:
+def _related(result: CheckResult, term_id: str) -> set[str]:
+    """Terms a term's wrong options may come from besides its category: see-also either way, and
+    terms named in the same section or point."""
+    lib = result.library
+    related = set(lib.terms[term_id].see_also) | {t.id for t in lib.terms.values() if term_id in t.see_also}
+    matcher = TermMatcher(lib.terms.values())
+    texts = [s.title + "\n" + s.body for t in lib.topics.values() for s in t.sections]
+    texts += [p.text for p in lib.points.values()]
+    for text in texts:
+        found = set(matcher.find(text)) | {i for k, i in LINK.findall(text) if k == "term"}
+        if term_id in found:
+            related |= found
+    return related - {term_id}
+
+
+def test_term_questions_draw_wrong_options_from_the_nearest_terms() -> None:
+    """Same category first; a small category is topped up with related terms, and then the stem
+    names no category and the feedback says "a different term"."""
     result = check(BANK)
     lib = result.library
-    by_text: dict[str, set[str]] = {}
+    by_text: dict[str, str] = {}
     for term in lib.terms.values():
-        for name in term_names(term):
-            by_text.setdefault(normalise(name), set()).add(term.category)
-    checked = 0
+        for name in [*term_names(term), term.expansion or term.term]:
+            by_text[normalise(name)] = term.id
+    checked = mixed = 0
     for question in _generated(result):
         if _kind(question) not in ("term", "acronym"):
             continue
         assert isinstance(question, SingleChoice)
         term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
         own = {normalise(n) for n in term_names(term)}
+        others = [
+            by_text[normalise(c.text)] for c in question.choices if not c.correct and normalise(c.text) in by_text
+        ]
         for choice in question.choices:
-            if choice.correct:
-                continue
-            assert normalise(choice.text) not in own, "never the term's own name, alias or expansion"
-            if normalise(choice.text) in by_text:
-                assert by_text[normalise(choice.text)] == {term.category}
+            if not choice.correct:
+                assert normalise(choice.text) not in own, "never the term's own name, alias or expansion"
+        for other in others:
+            assert lib.terms[other].category == term.category or other in _related(result, term.id), other
             checked += 1
+        if any(lib.terms[o].category != term.category for o in others):
+            mixed += 1
+            if _kind(question) == "term":
+                assert question.stem.startswith("Which of these terms does this describe?"), question.stem
+                assert any("is a different term" in c.feedback for c in question.choices)
+        elif _kind(question) == "term" and question.stem.startswith("Which "):
+            assert question.stem.startswith(f"Which {term.category} does this describe?"), question.stem
     assert checked >= 2
+    assert mixed >= 1, "the bank's small categories are topped up with related terms"
+
+
+def test_a_term_with_too_few_near_terms_gets_no_question_and_a_note(mini: Path) -> None:
+    result = check(mini)
+    notes: list[Note] = []
+    generate(result.library, {t: {} for t in result.library.topics}, notes)
+    glossary = [n for n in notes if n.generator == "glossary"]
+    assert {n.about for n in glossary} >= {("term:radar",), ("term:thaad",)}
+    assert all("wrong options" in n.why for n in glossary)
 
 
 def test_acronym_questions() -> None:
@@ -257,14 +296,14 @@ def test_acronym_questions() -> None:
     lib = result.library
     acronyms = [q for q in _generated(result) if _kind(q) == "acronym"]
     assert acronyms
-    expansions = {t.expansion for t in lib.terms.values() if t.category == "system" and t.expansion}
+    expansions = {t.expansion for t in lib.terms.values() if t.expansion}
     for question in acronyms:
         assert isinstance(question, SingleChoice)
         term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
         assert question.stem == f"What does **{term.term}** stand for?"
         assert [c.text for c in question.choices if c.correct] == [term.expansion]
         assert {c.text for c in question.choices} <= expansions
-        assert len(question.choices) == 3
+        assert 3 <= len(question.choices) <= 4
 
 
 def test_definition_questions_hide_the_term() -> None:
@@ -275,10 +314,83 @@ def test_definition_questions_hide_the_term() -> None:
             continue
         term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
         assert isinstance(question, SingleChoice)
-        shown = question.stem.split("\n", 1)[-1] if "describe?" in question.stem else ""
-        shown += " ".join(c.text for c in question.choices if "…" in c.text)
+        if "\n\n> " in question.stem:  # definition → which term
+            shown = question.stem.split("\n\n> ", 1)[1]
+        else:  # term → which definition
+            shown = next(c.text for c in question.choices if c.correct)
         for name in term_names(term):
             assert f" {name.lower()} " not in f" {shown.lower()} ", f"{question.id} gives '{name}' away"
+
+
+SHIPPED = (ROOT / "content", ROOT / "examples" / "south-china-sea-arbitration" / "content", BANK)
+
+
+@pytest.mark.parametrize("content", SHIPPED, ids=["content", "example", "bank"])
+def test_generated_glossary_text_reads_as_sentences(content: Path) -> None:
+    """No option opens with a blank, no "A(n)", terms in feedback are quoted, and the stem names
+    a category only when every option is of it."""
+    result = check(content)
+    lib = result.library
+    for question in _generated(result):
+        if _kind(question) != "term":
+            continue
+        assert isinstance(question, SingleChoice)
+        term = lib.terms[result.derived.generated_from[question.id][0].removeprefix("term:")]
+        for choice in question.choices:
+            assert not choice.text.startswith("…"), question.id
+            assert "A(n)" not in choice.text and "a(n)" not in choice.text
+            assert "“" in choice.feedback, "a term in feedback is quoted"
+        assert not question.explanation[:1].islower(), question.explanation
+        if question.stem.startswith(("Which of these describes", "What does")):
+            assert question.stem.startswith("What does" if term.term[:1].islower() else "Which of these describes")
+
+
+@pytest.mark.parametrize("content", SHIPPED[:2], ids=["content", "example"])
+def test_timeline_questions_use_events_close_in_time(content: Path) -> None:
+    result = check(content)
+    lib = result.library
+    timeline = [q for q in _generated(result) if _kind(q) in ("order", "first")]
+    assert timeline
+    for question in timeline:
+        events = [lib.events[e] for e in question.tests.events]
+        assert max(e.date.last.year for e in events) - min(e.date.first.year for e in events) <= 1, question.id
+
+
+def test_timeline_span_is_a_setting_and_a_topic_without_close_events_gets_none(bank: Path, cli: Invoke) -> None:
+    _edit(bank / "topics" / "radars.yaml", "questions: [", "generate:\n  timeline_span: 0\nquestions: [")
+    assert not [q for q in _generated(check(bank), "radars") if _kind(q) in ("order", "first")]
+    result = cli("check", "--explain-generated", "--content", bank)
+    assert result.exit_code == 0, result.output
+    assert (
+        "  timeline: skipped 'Which came first' — no 3 of the cited events with certain order and different titles "
+        "fall in the same year (2006, 2014, 2016, 2017); a wider generate: timeline_span allows more"
+    ) in result.stdout.splitlines()
+
+
+def test_explain_generated_says_why_for_every_candidate(bank: Path, cli: Invoke) -> None:
+    first = cli("check", "--explain-generated", "--content", bank)
+    assert first.exit_code == 0, first.output
+    assert cli("check", "--explain-generated", "--content", bank).stdout == first.stdout, "deterministic"
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("Topic 'radars' (content/topics/radars.yaml:1): 8 of ")
+    assert lines[-1].startswith("ok: ")
+    assert any(line.startswith("Topic 'framing' (content/topics/framing.yaml:1): ") for line in lines)
+    quiz = {q.id for q in _generated(check(bank), "radars")}
+    radars = lines[1 : next(i for i, line in enumerate(lines) if line.startswith("Topic 'framing'"))]
+    chosen = {line.split()[2] for line in radars if " chose " in line}
+    assert chosen == quiz
+    for line in radars:
+        generator, _, rest = line.strip().partition(": ")
+        assert generator in ("points", "framing", "timeline", "glossary")
+        assert rest.startswith(("chose ", "skipped ")) and " — " in rest, line
+    assert any("— the topic's own questions already test term:thaad" in line for line in radars)
+    assert any("— the quiz already has a generated question on the same thing" in line for line in radars)
+    assert (
+        "  points: skipped 'How accurate is this claim?' on point 'a-radar-north' — it is accurate but gives no basis"
+        in (first.stdout)
+    )
+    plain = cli("check", "--content", bank)
+    assert "Topic '" not in plain.stdout, "only when asked"
 
 
 def test_timeline_questions_are_in_date_order() -> None:
@@ -354,3 +466,13 @@ def test_claim_questions_are_not_always_false() -> None:
         answers = [right(q) for q in quiz if q.id.startswith("gen-claim")]
         if len(answers) > 1:
             assert answers[0] != answers[1], f"the first two claim questions share their answer: {answers}"
+
+
+def test_a_stem_names_only_a_declared_category_that_fits() -> None:
+    from primer.content.models import Vocabulary
+    from primer.quiz.generate import _fits_a_stem
+
+    defaults = Vocabulary()
+    assert _fits_a_stem(defaults, "concept")
+    assert not _fits_a_stem(defaults, "other"), "'Which other does this describe?' is no question"
+    assert not _fits_a_stem(defaults, "maritime-feature"), "not declared"

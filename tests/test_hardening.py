@@ -664,9 +664,13 @@ def test_script_json_cannot_end_its_script_element(mini: Path, tmp_path: Path, c
         + "".join(f"  {line}" for line in _TESTS.splitlines(keepends=True))
         + "  choices:\n"
         "    - {text: 'A <!-- comment', correct: true, feedback: 'Yes <script>alert(1)</script>'}\n"
-        "    - {text: 'B & </script>', feedback: No.}\n",
+        "    - {text: 'B & </script>', feedback: No.}\n"
+        # option texts are on the page once, as HTML; typed answers are in the script data
+        "- id: s2\n  type: short\n  stem: Which?\n"
+        + "".join(f"  {line}" for line in _TESTS.splitlines(keepends=True))
+        + "  accept: ['A <!-- comment', 'B & </script>']\n",
     )
-    _replace(mini / "topics" / "radars.yaml", "mini-single, mini-tf,", "mini-single, s1, mini-tf,")
+    _replace(mini / "topics" / "radars.yaml", "mini-single, mini-tf,", "mini-single, s1, s2, mini-tf,")
     _build(cli, mini, tmp_path / "site")
     page = (tmp_path / "site" / "topics" / "radars" / "quiz.html").read_text()
     for script in page.split("<script")[1:]:

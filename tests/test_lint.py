@@ -10,7 +10,8 @@ import pytest
 from click.testing import Result
 
 from primer.build import check
-from primer.quiz.lint import correct_markedly_longest, similar
+from primer.quiz.lint import correct_markedly_longest, machinery, similar
+from tools import MINI, ROOT
 
 Invoke = Callable[..., Result]
 BANK = Path(__file__).resolve().parent / "data" / "bank"
@@ -204,3 +205,134 @@ def test_similarity_rules() -> None:
     assert not correct_markedly_longest("x" * 25, ["y" * 10, "z" * 10]), "1.5 times but not 20 characters more"
     assert not correct_markedly_longest("x" * 60, ["y" * 50, "z" * 70]), "not the longest"
     assert not correct_markedly_longest("x" * 60, [])
+
+
+# --------------------------------------------------------------------------- the text lint
+
+MACHINERY = (
+    """\
+questions:
+  - id: shows-machinery
+    type: single
+    stem: |
+      Which radar does [Article A](point:a-radar-north) describe?
+
+      > A quoted claim reads as a quote.
+
+      Its **range** is in `km`.
+    choices:
+      - {text: A(n) radar in the north, correct: true, feedback: Right.}
+      - {text: "**The** radar in the south", feedback: No.}
+      - {text: A satellite, feedback: "No, see point:a-radar-range."}
+      - {text: A ship, feedback: No. It is gen-term-0123456789.}
+    explanation: "> Because a-radar-north says so."
+"""
+    + TAIL.replace("    explanation: Because.\n", "")
+    + """\
+  - id: unbalanced
+    type: true-false
+    stem: The radar is **very strong.
+    answer: true
+    feedback_true: Right.
+    feedback_false: "# No."
+"""
+    + TAIL
+)
+
+
+def test_machinery_in_a_student_facing_string_fails_the_check(bank: Path, cli: Invoke) -> None:
+    (bank / "questions" / "machinery.yaml").write_text(MACHINERY, encoding="utf-8")
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if "students would see" in line]
+    expected = {
+        ":11:16: students would see template punctuation (“A(n)”)",
+        ":12:16: students would see bold marks (** or __)",
+        ":13:39: students would see a content reference (“point:a…”); the id “a-radar-range”",
+        ":14:34: students would see a generated question's id (“gen-term-0123456789”)",
+        ":15:18: students would see the id “a-radar-north”; a leading '>' (a Markdown quote)",
+        ":21:11: students would see bold marks (** or __) that do not pair up",
+        ":24:21: students would see a leading '#' (a Markdown heading)",
+    }
+    found = {line.removeprefix("content/questions/machinery.yaml").split(" in this text")[0] for line in errors}
+    assert found == expected, result.stderr
+    assert all(" — write what a student should read" in line for line in errors)
+    assert ":4:" not in result.stderr, "a cited link, a quote and code in a stem render as they should"
+
+
+def test_machinery_in_a_generated_question_names_its_generator_and_topic(bank: Path, cli: Invoke) -> None:
+    glossary = bank / "glossary.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8").replace("South Korea's own missile-defense network", "the `KAMD` network"),
+        encoding="utf-8",
+    )
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if "generator's question" in line]
+    assert lines, result.stderr
+    assert all(line.startswith("content/topics/") for line in lines)
+    assert any(
+        line.startswith("content/topics/framing.yaml:")
+        and "the glossary generator's question 'gen-acronym-" in line
+        and "for topic 'framing' would show students a backtick in its explanation" in line
+        and "reword the content it is made from (term:kamd), or leave it out with generate: exclude: [gen-" in line
+        for line in lines
+    ), result.stderr
+
+
+def test_words_that_look_like_ids_are_not_machinery() -> None:
+    ids = frozenset({"a-radar-north", "second-radar"})
+    assert machinery("The a-radar-north point.", False, ids) == ["the id “a-radar-north”"]
+    assert machinery("A hit-to-kill missile-defense test.", False, ids) == []
+    assert machinery("Article A says so, as [Article A](point:a-radar-north) shows.", True, ids) == []
+    assert machinery("An a(n) option", False, ids) == ["template punctuation (“a(n)”)"]
+    assert machinery("**Bold** and `code` and [a link](https://example.org)", True, ids) == []
+    assert machinery("a link [text](https://example.org)", False, ids) == ["a Markdown link [text](…)"]
+    assert machinery("1 > 0, and # is a sign.", False, ids) == []
+
+
+def test_the_shipped_lessons_show_no_machinery() -> None:
+    for content in (ROOT / "content", ROOT / "examples" / "south-china-sea-arbitration" / "content", MINI):
+        result = check(content)  # an error would raise
+        assert all(w.severity == "warning" for w in result.warnings)
+
+
+# --------------------------------------------------------------------------- answers that accept too much
+
+LOOSE = (
+    """\
+questions:
+  - id: loose-short
+    type: short
+    stem: Who halted the plan?
+    accept: [Kono, US, the, money]
+"""
+    + TAIL
+    + """\
+  - id: loose-other
+    type: single
+    stem: Which statement did Yohei Kono make?
+    choices:
+      - {text: The 1993 statement, correct: true, feedback: Right.}
+      - {text: Kono Statement on radars, feedback: No.}
+      - {text: None at all, feedback: No.}
+"""
+    + TAIL
+)
+
+
+def test_typed_answers_that_would_accept_too_much_are_warned_about(bank: Path, cli: Invoke) -> None:
+    (bank / "questions" / "loose.yaml").write_text(LOOSE, encoding="utf-8")
+    topic = bank / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("q-numeric]", "q-numeric, loose-short, loose-other]"))
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "loose.yaml:5:" in line]
+    assert any("“US” is 2 letters long" in line for line in warned), result.stderr
+    assert any("“the” is a stop word" in line for line in warned), result.stderr
+    assert any("“money” is a common word" in line for line in warned), result.stderr
+    assert any(
+        "the accepted answer “Kono” would also accept “Kono Statement on radars”, a wrong option or another answer "
+        "in question 'loose-other' of the same quiz" in line
+        for line in warned
+    ), result.stderr

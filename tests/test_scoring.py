@@ -4,6 +4,7 @@ tested against the same file), and every type has right and wrong cases."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,19 @@ from pydantic import TypeAdapter
 
 from primer.content.models import QUESTION_TYPES, Question, QuestionBase
 from primer.quiz import scoring
-from primer.quiz.scoring import normalise, right_response, same_answer, score
+from primer.quiz.scoring import (
+    HEDGES,
+    MAX_EXTRA_WORDS,
+    allowed_typos,
+    fold,
+    normalise,
+    osa_distance,
+    right_response,
+    same_answer,
+    score,
+    short_answer_right,
+)
+from tools import ROOT
 
 CASES_FILE = Path(__file__).resolve().parent / "data" / "scoring-cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))
@@ -82,3 +95,46 @@ def test_same_answer_accepts_either_reading_of_punctuation() -> None:
     assert same_answer("highaltitude", "High-Altitude")
     assert not same_answer("...", "...")
     assert not same_answer("", "")
+
+
+def test_osa_distance() -> None:
+    assert osa_distance("aegis ashor", "aegis ashore") == 1
+    assert osa_distance("seognju", "seongju") == 1, "a swap of two neighbours costs 1"
+    assert osa_distance("", "abc") == 3
+    assert osa_distance("thermal", "terminal") == 3
+    assert osa_distance("séoul", "seoul") == 1, "code points, not bytes"
+
+
+def test_fold_drops_accents_after_normalising() -> None:
+    assert fold("  Séoul-Gangnam ") == "seoulgangnam"
+    assert fold("Séoul-Gangnam", " ") == "seoul gangnam"
+
+
+def test_the_tolerant_rules() -> None:
+    kono = ["Taro Kono", "Kono"]
+    assert short_answer_right(kono, None, "Defense Minister Kono")
+    assert not short_answer_right(kono, None, "Konoe")
+    assert not short_answer_right(kono, None, "not Kono")
+    assert not short_answer_right(kono, None, "Abe or Kono")
+    assert not short_answer_right(["Taro Kono"], None, "Kono"), "a part of an accepted answer is not enough"
+    assert short_answer_right(["Aegis Ashore"], None, "Aegis Ashor")
+    assert allowed_typos("Kono") == 0 and allowed_typos("Seongju") == 1 and allowed_typos("Aegis Ashore") == 2
+    assert allowed_typos("Resolution 2397") == 0, "never on numbers"
+
+
+def test_the_page_script_has_the_same_hedges_and_limits() -> None:
+    """scoring.js mirrors the constants of the rules (the vectors test the rest)."""
+    script = (ROOT / "src" / "primer" / "static" / "js" / "scoring.js").read_text(encoding="utf-8")
+    hedges = re.search(r'var HEDGES = "([a-z ]+)"', script)
+    assert hedges is not None and set(hedges.group(1).split()) == HEDGES
+    assert f"words.length - part.length <= {MAX_EXTRA_WORDS}" in script
+    assert "letters < 5" in script and "letters <= 9 ? 1 : 2" in script
+
+
+def test_every_rule_has_vectors_both_ways() -> None:
+    names = " ".join(c["name"] for c in CASES if c["question"]["type"] in ("short", "cloze"))
+    for needle in ("contain", "misspelling", "hedge", "negat", "accents", "under 5 letters", "numbers"):
+        assert needle in names, needle
+    kono = [c for c in CASES if "Kono" in c["name"]]
+    assert {c["correct"] for c in kono} == {True, False}
+    assert any(c["response"] == "Aegis Ashor" and c["correct"] for c in CASES)

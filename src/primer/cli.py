@@ -1,4 +1,8 @@
-"""The command line: parse options, call one function, report. No logic lives here."""
+"""The command line: parse options, call one function, report. No logic lives here.
+
+Each command imports what it needs when it runs: loading the content models, the renderers and their
+libraries takes seconds, which `primer --version` or `--help` should not pay.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,18 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from primer import __version__, exports, handouts, importer, scaffold
-from primer import build as build_mod
-from primer import report as report_mod
+from primer import __version__
 from primer.errors import Interrupted, bug
-from primer.handouts import command as handout_command
 from primer.progress import Progress
-from primer.schema import schema_files
-from primer.write import Output
+
+if TYPE_CHECKING:
+    from primer.build import CheckResult
+    from primer.cache import Reused
+    from primer.write import Output
 
 CONTENT = click.option(
     "--content",
@@ -29,18 +33,52 @@ CONTENT = click.option(
 )
 
 
-def _one_of(choices: Sequence[str], unknown: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """A click callback that takes a value from `choices`, or exits 2 with a did-you-mean (`unknown`
+def _one_of(choices: Callable[[], Sequence[str]], unknown: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that takes a value from `choices()`, or exits 2 with a did-you-mean (`unknown`
     starts the message, e.g. 'unknown format')."""
 
     def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None or value in choices:
+        if value is None or value in choices():
             return value
-        close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+        close = difflib.get_close_matches(value, list(choices()), n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise click.BadParameter(f"{unknown} '{value}' — {hint}choose one of {', '.join(choices)}")
+        raise click.BadParameter(f"{unknown} '{value}' — {hint}choose one of {', '.join(choices())}")
 
     return check
+
+
+def _export_formats_in_order() -> list[str]:
+    from primer import exports
+
+    return list(exports.FORMATS)
+
+
+def _export_formats() -> list[str]:
+    return sorted(_export_formats_in_order())
+
+
+def _import_kinds() -> Sequence[str]:
+    from primer import importer
+
+    return importer.KINDS
+
+
+def _new_kinds() -> Sequence[str]:
+    from primer import scaffold
+
+    return scaffold.KINDS_NEW
+
+
+class _LateHelp(click.Option):
+    """An option whose help text is made only when help is shown (it names what a module defines)."""
+
+    def __init__(self, *args: Any, late_help: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.late_help = late_help
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = self.late_help()
+        return super().get_help_record(ctx)
 
 
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -55,7 +93,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-def _report_warnings(result: build_mod.CheckResult) -> None:
+def _report_warnings(result: CheckResult | Reused) -> None:
     for warning in result.warnings:
         click.echo(warning.format(), err=True)
 
@@ -79,13 +117,24 @@ def _run(ctx: click.Context, func: Callable[[], None]) -> None:
 @main.command()
 @CONTENT
 @STRICT
+@click.option(
+    "--explain-generated",
+    is_flag=True,
+    help="Also list, per topic, each generator's candidate questions and why each was chosen or skipped.",
+)
 @click.pass_context
-def check(ctx: click.Context, content: Path, strict: bool) -> None:
+def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bool) -> None:
     """Validate all content; print one summary line when it is clean."""
 
     def go() -> None:
+        from primer import build as build_mod
+
         result = build_mod.check(content, strict=strict)
         _report_warnings(result)
+        if explain_generated:
+            from primer.quiz.explain import explain
+
+            click.echo("\n".join(explain(result.library, result.derived)))
         click.echo(result.summary())
 
     _run(ctx, go)
@@ -107,6 +156,8 @@ def report(ctx: click.Context, content: Path, fmt: str, strict: bool) -> None:
     """Report on provenance, keys, coverage, consistency, balance, loaded words and the quizzes."""
 
     def go() -> None:
+        from primer import report as report_mod
+
         found, text = report_mod.make(content, fmt)
         click.echo(text, nl=False)
         if strict and found.totals.errors:
@@ -132,17 +183,57 @@ def report(ctx: click.Context, content: Path, fmt: str, strict: bool) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Print each stage with its time, even when not on a terminal.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes to render with [default: the number of processors].",
+)
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF handouts (the HTML handouts are still made).")
 @click.pass_context
-def build(ctx: click.Context, content: Path, out: Path, strict: bool, clean: bool, quiet: bool, verbose: bool) -> None:
-    """Check the content, then write the site into --out, keeping files primer did not write."""
+def build(
+    ctx: click.Context,
+    content: Path,
+    out: Path,
+    strict: bool,
+    clean: bool,
+    quiet: bool,
+    verbose: bool,
+    jobs: int | None,
+    no_pdf: bool,
+) -> None:
+    """Check the content, then write the site into --out, keeping files primer did not write.
+    When nothing changed since the last build into --out, nothing is redone."""
     progress = Progress("quiet" if quiet else "verbose" if verbose else "auto")
 
-    def go() -> None:
-        result, output, kept = build_mod.build(content, out, strict=strict, clean=clean, progress=progress)
+    def built(result: CheckResult | Reused, output: Output, kept: list[str]) -> None:
         _report_warnings(result)
         extra = f"; kept {len(kept)} file{'s' * (len(kept) != 1)} primer did not write" if kept else ""
         if not quiet:
             click.echo(f"built {len(output.paths())} files into {out}{extra}")
+
+    def go() -> None:
+        from primer.cache import REUSED, reuse, source_date_epoch
+
+        # Checked before loading the rest of primer, which costs more than a build that has nothing to do.
+        reused = reuse(content, out, strict=strict, pdf=not no_pdf, clean=clean, epoch=source_date_epoch())
+        if reused is not None:
+            progress(REUSED)
+            built(*reused)
+            return
+
+        from primer import build as build_mod
+        from primer.parallel import cores
+
+        jobs_used = jobs or cores()
+        pdf = not no_pdf
+        built(
+            *build_mod.build(
+                content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True
+            )
+        )
 
     _run(ctx, go)
 
@@ -153,8 +244,9 @@ def build(ctx: click.Context, content: Path, out: Path, strict: bool, clean: boo
     "--format",
     "fmt",
     metavar="FORMAT",
-    callback=_one_of(sorted(exports.FORMATS), "unknown format"),
-    help="What to export: " + ", ".join(exports.FORMATS) + " (see --list).",
+    callback=_one_of(_export_formats, "unknown format"),
+    cls=_LateHelp,
+    late_help=lambda: "What to export: " + ", ".join(_export_formats_in_order()) + " (see --list).",
 )
 @click.option("--topic", metavar="ID", default=None, help="A topic's id, or all for the whole bank (the default).")
 @click.option(
@@ -176,6 +268,8 @@ def export(
     strict: bool,
 ) -> None:
     """Check the content, then export a topic's quiz or the whole bank for Canvas, Moodle, Anki, Kahoot …"""
+    from primer import exports
+
     if list_formats:
         click.echo(exports.format_list(), nl=False)
         return
@@ -183,6 +277,8 @@ def export(
         raise click.UsageError("Missing option '--format' (see --list)")
 
     def go() -> None:
+        from primer import build as build_mod
+
         result, data, report = build_mod.export(content, fmt, topic, out, strict=strict)
         _report_warnings(result)
         if out is None:
@@ -240,6 +336,9 @@ def handout(
     strict: bool,
 ) -> None:
     """Check the content, then write printable handouts of topics: student and teacher editions, versions A, B, C …"""
+    from primer import handouts
+    from primer.handouts import command as handout_command
+
     settings = handouts.Settings(
         versions=versions,
         seed=seed,
@@ -257,7 +356,7 @@ def handout(
 
 
 @main.command("import")
-@click.argument("kind", metavar="gift|moodle", callback=_one_of(importer.KINDS, "unknown kind"))
+@click.argument("kind", metavar="gift|moodle", callback=_one_of(_import_kinds, "unknown kind"))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--out",
@@ -271,6 +370,8 @@ def import_(ctx: click.Context, kind: str, file: Path, out: Path) -> None:
     """Turn a GIFT or Moodle XML question bank into primer question YAML, with a report."""
 
     def go() -> None:
+        from primer import importer
+
         written, report = importer.import_bank(kind, file, out)
         click.echo(report.summary(), err=True)
         click.echo(f"wrote {len(written)} questions into {out}")
@@ -291,6 +392,9 @@ def schema(ctx: click.Context, out: Path) -> None:
     """Write a JSON Schema per content file kind, for editor autocompletion."""
 
     def go() -> None:
+        from primer.schema import schema_files
+        from primer.write import Output
+
         output = Output()
         for name, text in sorted(schema_files().items()):
             output.add(name, text)
@@ -301,7 +405,7 @@ def schema(ctx: click.Context, out: Path) -> None:
 
 
 @main.command()
-@click.argument("kind", metavar="lesson|source|topic|questions", callback=_one_of(scaffold.KINDS_NEW, "cannot make"))
+@click.argument("kind", metavar="lesson|source|topic|questions", callback=_one_of(_new_kinds, "cannot make"))
 @click.argument("name")
 @CONTENT
 @click.pass_context
@@ -309,6 +413,8 @@ def new(ctx: click.Context, kind: str, name: str, content: Path) -> None:
     """Start a lesson in the folder NAME, or add a source, topic or questions file called NAME to --content."""
 
     def go() -> None:
+        from primer import scaffold
+
         written = scaffold.new(kind, name, content)
         if kind == "lesson":
             click.echo(f"wrote a starter lesson into {name} ({len(written)} files); next: cd {name} && primer serve")

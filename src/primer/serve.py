@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import click
 
 from primer import build as build_mod
+from primer.cache import build_key
 from primer.errors import ContentError, Problem
 from primer.write import Output
 
@@ -112,6 +113,8 @@ class _State:
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
+    #: the build key (`primer.cache.build_key`) of the last attempt: a save that changed nothing redoes nothing
+    key: str | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """What the page script is told: the build it would show, and any problems."""
@@ -134,6 +137,10 @@ def rebuild(state: _State) -> tuple[float, int]:
     """Build once into memory; on success swap it in, on failure keep the last good build and record
     the problems. Returns (seconds taken, problem count)."""
     started = time.perf_counter()
+    key = build_key(state.content, {"serve": True})
+    if key is not None and key == state.key:  # saved again unchanged, or a change undone before it was seen
+        return time.perf_counter() - started, len(state.problems)
+    state.key = key
     problems: list[dict[str, Any]] = []
     output: Output | None = None
     try:

@@ -105,6 +105,7 @@ def test_the_quiz_shows_a_printed_versions_order_and_code(mini_site: Path, page:
     assert shown == lettered, "the answers carry the printed sheet's letters"
     printed = pg.eval_on_selector_all("#mini-matching .match-answers li", "els => els.map(e => e.textContent)")
     assert printed == [rights[i] for i in versions["B"]["parts"]["mini-matching"]]
+    pg.locator("button.toggle").click()  # every question on one page
     pg.locator("#mini-matching-0").select_option(value=q["pairs"][0]["right"])
     pg.locator("#mini-matching button.check").click()
     pg.wait_for_function("document.querySelector('#mini-matching .feedback').textContent.length > 0")

@@ -34,6 +34,7 @@ from primer.content.models import (
 )
 from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
+from primer.figures.validate import figure_problems
 from primer.render.markdown import SCHEMES, content_links
 from primer.render.urls import PAGES, item_path
 
@@ -492,6 +493,21 @@ def _check_objectives(b: _Builder, lib: Library) -> None:
             )
 
 
+def _check_figures(b: _Builder, origin: Origin, topic: Topic) -> None:
+    """Each section figure is drawable, and its id is unique in the topic (it becomes the figure's anchor)."""
+    seen: set[str] = set()
+    for i, section in enumerate(topic.sections):
+        for j, figure in enumerate(section.figures):
+            where = ("sections", i, "figures", j)
+            if figure.id in seen:
+                b.problems.append(
+                    origin.problem((*where, "id"), f"two figures of this topic have the id '{figure.id}'", "rename one")
+                )
+            seen.add(figure.id)
+            for sub, message, fix in figure_problems(figure):
+                b.problems.append(origin.problem((*where, *sub), message, fix))
+
+
 def _cross_check(b: _Builder, lib: Library) -> None:
     """Every reference between files resolves, and locators fit their source."""
     for sid, source in lib.sources.items():
@@ -585,6 +601,7 @@ def _cross_check(b: _Builder, lib: Library) -> None:
         b.resolve(origin, ("sources",), "source", topic.sources, lib.sources)
         b.resolve(origin, ("questions",), "question", topic.questions, lib.questions)
         in_topic.update(topic.questions)
+        _check_figures(b, origin, topic)
     for qid, question in lib.questions.items():
         origin = lib.origins[("question", qid)]
         b.resolve_one(origin, ("objective",), "objective", question.objective, lib.objectives)

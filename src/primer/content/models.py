@@ -96,13 +96,13 @@ class Vocab(Model):
 
 
 #: How a kind of place is marked on the places page.
-Marker = Literal["circle", "square", "triangle", "diamond", "star", "cross"]
+Marker = Literal["circle", "square", "triangle", "diamond", "star", "cross", "hexagon"]
 
 
 class PlaceKind(Vocab):
     """A kind of place, with the marker that shows it."""
 
-    marker: Marker = Field("circle", description="circle, square, triangle, diamond, star or cross")
+    marker: Marker = Field("circle", description="circle, square, triangle, diamond, star, cross or hexagon")
 
 
 #: Glossary categories a lesson has unless its site.yaml declares its own.
@@ -178,6 +178,9 @@ class Settings(Model):
     lesson_minutes: int = Field(50, ge=10, le=240, description="length of the lesson plans primer writes")
     reading_scale: Literal["us-grade", "age", "uk-year"] = Field(
         "us-grade", description="the scale reading_grade is given in: us-grade, age, or uk-year"
+    )
+    quiz_length: int = Field(
+        10, ge=1, le=200, description="how many questions a quiz page's short quiz holds (all are a click away)"
     )
 
     @model_validator(mode="after")
@@ -455,6 +458,25 @@ class Timeline(Model):
 # --------------------------------------------------------------------------- places
 
 
+class Range(Model):
+    """A distance that matters around a place (a radar's detection range, an interceptor's reach), drawn
+    on the map as a ring."""
+
+    km: float = Field(gt=0, le=20000, description="the distance in kilometres")
+    what: Text = Field(
+        description="what reaches this far, and whose figure it is when claimed, e.g. 'detection range of the "
+        "AN/TPY-2 radar in forward-based mode, as commonly estimated'"
+    )
+    label: Text | None = Field(
+        None, max_length=40, description="a short name for the map's list of rings (default: 'what')"
+    )
+    status: Literal["official", "estimate", "claimed"] = Field(
+        description="official (published by who operates it), estimate (by analysts), or claimed (by one side: "
+        "say whose in 'what' or 'basis')"
+    )
+    basis: Text = Field(description="the record the figure rests on (report, fact sheet, news report)")
+
+
 class Place(Model):
     """A site on the map."""
 
@@ -473,6 +495,9 @@ class Place(Model):
     approximate: bool = Field(True, description="true when the coordinates are approximate (to about 0.1°)")
     text: Text = Field(description="why the place matters, in our own words")
     events: list[Slug] = Field(default_factory=list, description="timeline event ids at this place")
+    ranges: list[Range] = Field(
+        default_factory=list, description="distances that matter around the place, drawn as rings on the map"
+    )
     ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
     @model_validator(mode="after")
@@ -506,12 +531,66 @@ class Objective(Model):
     ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
+class Step(Model):
+    """One step of a sequence figure."""
+
+    id: Slug = Field(description="the step's id, which lanes name in start and end")
+    label: Text = Field(max_length=24, description="a short name for the step, e.g. 'Boost'")
+    text: Text = Field(max_length=160, description="what happens in this step, in a short sentence")
+
+
+class Lane(Model):
+    """A band across consecutive steps of a sequence figure, e.g. an interceptor and the phases it works in."""
+
+    label: Text = Field(max_length=24, description="a short name, e.g. 'THAAD'")
+    start: Slug = Field(description="id of the first step the band covers")
+    end: Slug | None = Field(None, description="id of the last step it covers (default: the first)")
+    note: str | None = Field(None, description="a few words shown in the data table, e.g. 'high altitude'")
+
+
+class Series(Model):
+    """One row of numbers of a chart, one value per x label."""
+
+    label: Text = Field(max_length=40, description="what the numbers are, e.g. 'Refined petroleum products'")
+    values: list[float | None] = Field(description="one number per x label; null where there is no figure")
+    notes: list[str | None] = Field(
+        default_factory=list, description="optional: one note per value (null for none), shown in the data table"
+    )
+
+
+#: The kinds of figure a section may hold.
+FIGURE_KINDS = ("sequence", "bar", "line")
+
+
+class Figure(Model):
+    """A diagram or chart drawn from data at the end of a section (see 'Figures' in the authoring guide)."""
+
+    id: Slug = Field(description="unique within the topic")
+    kind: Literal["sequence", "bar", "line"] = Field(
+        description="sequence (ordered steps, optional lanes), bar or line (a chart of numbers)"
+    )
+    title: Text = Field(max_length=120, description="what the figure shows")
+    caption: Text = Field(description="one sentence a student reads under the figure")
+    basis: str | None = Field(None, description="what the figure rests on (records, documents); required for charts")
+    steps: list[Step] = Field(default_factory=list, description="sequence: the steps, in order")
+    lanes: list[Lane] = Field(default_factory=list, description="sequence: bands across steps")
+    lanes_title: str | None = Field(None, description="sequence: what the lanes are, e.g. 'Interceptors'")
+    unit: str | None = Field(None, description="chart: the unit of the values, e.g. 'barrels a year'")
+    x: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, description="chart: the labels along the axis, e.g. resolutions or years"
+    )
+    series: list[Series] = Field(default_factory=list, description="chart: the numbers, one series per row")
+
+
 class Section(Model):
     """A titled part of an explainer."""
 
     title: Text
     body: Markdown = Field(
         description="Markdown; cite with [text](point:ID), [text](event:ID), [text](term:ID) or [text](source:ID)"
+    )
+    figures: list[Figure] = Field(
+        default_factory=list, description="diagrams and charts shown after the section's text"
     )
 
 
@@ -553,6 +632,13 @@ class Generate(Model):
         True, description="'which article presents it this way?' from the framing notes of the topic's sources"
     )
     max: int = Field(8, ge=0, le=30, description="at most this many generated questions join the quiz (0: none)")
+    timeline_span: int = Field(
+        1,
+        ge=0,
+        le=100,
+        description="timeline questions use events at most this many years apart "
+        "(0: the same year; 1, the default: the same or adjacent years)",
+    )
     objective: Slug | None = Field(
         None,
         description="id of one of this topic's objectives for every generated question; "
@@ -601,6 +687,9 @@ class Topic(Model):
     questions: list[Slug] = Field(default_factory=list, description="ids of the questions of its quiz")
     generate: Generate = Field(
         default_factory=Generate, description="which generated questions join the quiz after the hand-written ones"
+    )
+    quiz_length: int | None = Field(
+        None, ge=1, le=200, description="how many questions its short quiz holds (default: settings.quiz_length)"
     )
     lesson_plan: list[PlanStep] = Field(
         default_factory=list,

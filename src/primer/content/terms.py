@@ -75,6 +75,12 @@ class Mention:
     inside: str = ""
 
 
+#: What a TermMatcher builds from a glossary: names, `not_in` patterns, and the one pattern of all names.
+_Built = tuple[dict[str, list[tuple[str, str, bool]]], dict[str, list[re.Pattern[str]]], "re.Pattern[str] | None"]
+#: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
+_BUILT: dict[tuple[tuple[str, ...], ...], _Built] = {}
+
+
 class TermMatcher:
     """Finds glossary terms mentioned by name (term, alias or expansion) in text.
 
@@ -83,20 +89,33 @@ class TermMatcher:
     """
 
     def __init__(self, terms: Iterable[Term]) -> None:
-        self._names: dict[str, list[tuple[str, str, bool]]] = {}
-        self._not_in: dict[str, list[re.Pattern[str]]] = {}
-        for term in terms:
-            for name in term_names(term):
+        # Built once per glossary: every page and topic makes a matcher, and the trie costs as much as
+        # the glossary is long, so building it each time would make a build quadratic.
+        key = tuple((term.id, *term_names(term), "\0", *term.not_in) for term in terms)
+        built = _BUILT.pop(key, None) or self._build(key)
+        _BUILT[key] = built  # most recently used last
+        while len(_BUILT) > 4:
+            del _BUILT[next(iter(_BUILT))]
+        self._names, self._not_in, self._pattern = built
+
+    @staticmethod
+    def _build(key: tuple[tuple[str, ...], ...]) -> _Built:
+        names: dict[str, list[tuple[str, str, bool]]] = {}
+        not_in: dict[str, list[re.Pattern[str]]] = {}
+        for term_id, *rest in key:
+            split = rest.index("\0")
+            for name in rest[:split]:
                 exact = not any(ch.islower() for ch in name)
-                self._names.setdefault(_spaced(name).lower(), []).append((_spaced(name), term.id, exact))
-            if term.not_in:
-                self._not_in[term.id] = [
-                    re.compile(r"\s+".join(map(re.escape, p.split())), re.IGNORECASE) for p in term.not_in
+                names.setdefault(_spaced(name).lower(), []).append((_spaced(name), term_id, exact))
+            if rest[split + 1 :]:
+                not_in[term_id] = [
+                    re.compile(r"\s+".join(map(re.escape, p.split())), re.IGNORECASE) for p in rest[split + 1 :]
                 ]
         # One pattern shaped as a trie of the names: the longest name wins at each place, and the
         # regex engine need not try thousands of alternatives at every character.
-        body = trie_pattern(sorted(self._names))
-        self._pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if self._names else None
+        body = trie_pattern(sorted(names))
+        pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if names else None
+        return names, not_in, pattern
 
     def mentions(self, text: str) -> Iterator[Mention]:
         """Every occurrence of a name in `text` that a term's `not_in` does not exclude, with the

@@ -80,7 +80,7 @@ def file_name(topic_id: str, edition: str, letter: str | None, ext: str, paper: 
 
 def _created() -> str:
     """The creation date PDFs carry: SOURCE_DATE_EPOCH's, or none (never the clock)."""
-    from primer.build import source_date_epoch  # here, not at the top: build imports this module
+    from primer.cache import source_date_epoch
 
     epoch = source_date_epoch()
     if epoch is None:
@@ -235,7 +235,7 @@ def write_handouts(
             raise click.ClickException("no PDF written: WeasyPrint cannot load (see the notice above)")
         for name, data in sorted(pdfs.items()):
             output.add(name, data)
-    from primer.build import source_date_epoch
+    from primer.cache import source_date_epoch
 
     output.commit(out, epoch=source_date_epoch())
     return output.paths()

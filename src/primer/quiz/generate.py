@@ -89,6 +89,21 @@ class Candidate:
         return question
 
 
+@dataclass(frozen=True)
+class Note:
+    """Why a generator made no question from some content, in words (`primer check --explain-generated`)."""
+
+    generator: str
+    #: the 'kind:id' references it is about: a topic that cites or mentions one hears of it
+    about: tuple[str, ...]
+    #: the question that was not made, e.g. "'Which came first'" or "a definition question on “battery”"
+    what: str
+    #: why, e.g. "the cited events are more than 1 year apart (2006, 2016)"
+    why: str
+    #: the one topic it concerns (timeline questions are made per topic), or None
+    topic: str | None = None
+
+
 def seed(*parts: str) -> int:
     """A seed from stable text, the same on every machine and run (unlike `hash()`)."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
@@ -160,13 +175,15 @@ def _pick_distractors(
     render: Callable[[T], tuple[str, str]],
     allowed: Callable[[T], bool] = lambda item: True,
     want: int = 3,
+    then: Sequence[T] = (),
 ) -> list[tuple[str, str]]:
-    """Up to `want` (text, feedback) wrong options drawn from `pool` in a seeded order, checked
-    and rendered only when drawn: each is `allowed`, none repeats the right one or another, and
-    together they do not leave the right one markedly the longest. Fewer than 2 means the
-    question cannot be asked."""
+    """Up to `want` (text, feedback) wrong options drawn from `pool` in a seeded order, then from
+    `then` in its own order (the next nearest), checked and rendered only when drawn: each is
+    `allowed`, none repeats the right one or another, and together they do not leave the right one
+    markedly the longest. Fewer than 2 means the question cannot be asked."""
     order = list(pool)
     rng.shuffle(order)
+    order += [item for item in then if item not in order]
     kept: list[tuple[str, str]] = []
     for item in order:
         if not allowed(item):
@@ -209,11 +226,22 @@ class _Confusion:
         return bool(self._names[a.id] & self._names[b.id]) or self._kind_of(a, b) or self._kind_of(b, a)
 
 
+#: A masked definition that opens with its subject ("The … is", "… means"): the rest says it all.
+_OPENING = re.compile(rf"^(?:The )?{_BLANK} (?:is|are|was|were|means) (?=\S)")
+
+
 def _mask(text: str, term: Term) -> str:
-    """`text` with the term's own names blanked out, so that it does not give the answer away."""
+    """`text` with the term's own names blanked out, so that it does not give the answer away.
+    A text that opens with the blanked name loses that opening ("… is the right of a country …"
+    reads "The right of a country …"), or else opens with "The …"."""
     masked = _names_pattern(term).sub(_BLANK, text)
     # "An … is" would hint at a vowel, and "A(n)" reads as machinery: say "The" whichever article it took.
-    return re.sub(rf"\b([Aa])n? {_BLANK}", lambda m: ("The" if m.group(1) == "A" else "the") + f" {_BLANK}", masked)
+    masked = re.sub(rf"\b([Aa])n? {_BLANK}", lambda m: ("The" if m.group(1) == "A" else "the") + f" {_BLANK}", masked)
+    opening = _OPENING.match(masked)
+    if opening is not None:
+        rest = masked[opening.end() :]
+        return rest[:1].upper() + rest[1:]
+    return f"The {masked}" if masked.startswith(_BLANK) else masked
 
 
 def _category(vocabulary: Vocabulary, term: Term) -> str:
@@ -221,26 +249,104 @@ def _category(vocabulary: Vocabulary, term: Term) -> str:
     return vocabulary.category(term.category).name()
 
 
-# --------------------------------------------------------------------------- glossary
+def _fits_a_stem(vocabulary: Vocabulary, category: str) -> bool:
+    """Whether a category can name what a question asks for ("Which law …?"): it is one the lesson
+    declares, and not the catch-all 'other'."""
+    return category != "other" and any(c.id == category for c in vocabulary.term_categories)
 
 
-def _term_questions(lib: Library) -> list[Candidate]:
+def _said(term: Term) -> str:
+    """The term as feedback mentions it: quoted (“battery”, “UN Security Council”), so that "that
+    describes battery" never reads as if a word were missing."""
+    return f"“{term.term}”"
+
+
+def _explained(term: Term) -> str:
+    """A glossary question's explanation: the glossary's definition, said to come from there."""
+    if _names_pattern(term).search(term.definition):
+        return f"From the glossary: {term.definition}"
+    return f"From the glossary, {term.term}: {term.definition}"
+
+
+class _Nearby:
+    """The terms nearest each term, nearest first, as wrong options: the same category; then terms
+    it lists under see_also (or that list it); then terms named in the same sections or points,
+    most often together first."""
+
+    def __init__(self, lib: Library) -> None:
+        self.terms = lib.terms
+        matcher = TermMatcher(lib.terms.values())
+        together: dict[tuple[str, str], int] = {}
+        texts = [s.title + "\n" + s.body for t in lib.topics_in_order() for s in t.sections]
+        texts += [point.text for point in lib.points.values()]
+        for text in texts:
+            found = sorted(
+                set(matcher.find(text)) | {i for k, i in LINK.findall(text) if k == "term" and i in lib.terms}
+            )
+            for a in found:
+                for b in found:
+                    if a != b:
+                        together[a, b] = together.get((a, b), 0) + 1
+        self.together = together
+        self.by_category: dict[str, list[Term]] = {}
+        for term in lib.terms.values():
+            self.by_category.setdefault(term.category, []).append(term)
+
+    def same_category(self, term: Term) -> list[Term]:
+        return [t for t in self.by_category[term.category] if t.id != term.id]
+
+    def related(self, term: Term) -> list[Term]:
+        """Terms of other categories related to `term`: see-also first, then by co-occurrence."""
+        see = {i for i in term.see_also if i in self.terms} | {
+            t.id for t in self.terms.values() if term.id in t.see_also
+        }
+        others = [t for t in self.terms.values() if t.category != term.category]
+        linked = sorted(
+            (t for t in others if t.id in see), key=lambda t: (-self.together.get((term.id, t.id), 0), t.id)
+        )
+        met = sorted(
+            (t for t in others if t.id not in see and self.together.get((term.id, t.id), 0)),
+            key=lambda t: (-self.together[term.id, t.id], t.id),
+        )
+        return linked + met
+
+
+def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     """Per term, a definition question and, for an acronym, an expansion question. Wrong options
-    come from terms of the same category, never from the term's own names, nor from terms that
+    come from the nearest terms (`_Nearby`), never from the term's own names, nor from terms that
     may be a kind of it (or it of them); a term with fewer than two such neighbours gets none."""
-    by_category: dict[str, list[Term]] = {}
-    for term in lib.terms.values():
-        by_category.setdefault(term.category, []).append(term)
+    nearby = _Nearby(lib)
     confusable = _Confusion(lib.terms.values())
     found: list[Candidate] = []
     for term in lib.terms.values():
-        others = [t for t in by_category[term.category] if t.id != term.id]
-        definition = _definition_question(term, others, confusable, lib.site.vocabulary)
+        near = (nearby.same_category(term), nearby.related(term))
+        definition = _definition_question(term, near, confusable, lib.site.vocabulary)
+        about = (f"term:{term.id}",)
         if definition is not None:
             found.append(definition)
-        acronym = _acronym_question(term, others, confusable)
-        if acronym is not None:
-            found.append(acronym)
+        else:
+            notes.append(
+                Note(
+                    "glossary",
+                    about,
+                    f"a definition question on {_said(term)}",
+                    "fewer than two terms near it (same category, see also, or named in the same sections and "
+                    "points) can be its wrong options without sharing a name or being a kind of it",
+                )
+            )
+        if term.expansion:
+            acronym = _acronym_question(term, near, confusable)
+            if acronym is not None:
+                found.append(acronym)
+            else:
+                notes.append(
+                    Note(
+                        "glossary",
+                        about,
+                        f"'What does {term.term} stand for?'",
+                        "fewer than two other terms with an expansion are near it to give wrong options",
+                    )
+                )
     return found
 
 
@@ -259,31 +365,38 @@ def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
 
 
 def _definition_question(
-    term: Term, others: list[Term], confusable: _Confusion, vocabulary: Vocabulary
+    term: Term, near: tuple[list[Term], list[Term]], confusable: _Confusion, vocabulary: Vocabulary
 ) -> Candidate | None:
     """Term → which definition, or definition → which term; the seed picks the direction."""
     rng = random.Random(seed("definition", term.id))
     name = md_escape(term.term)
     render: Callable[[Term], tuple[str, str]]
     if rng.random() < 0.5:
-        right = (_mask(first_sentence(term.definition), term), f"Right: this describes {term.term}.")
+        right = (_mask(first_sentence(term.definition), term), f"Right: this describes {_said(term)}.")
 
         def render(t: Term) -> tuple[str, str]:
-            return _mask(first_sentence(t.definition), t), f"No: that describes {t.term}."
+            return _mask(first_sentence(t.definition), t), f"No: that describes {_said(t)}."
 
-        stem = f"Which of these describes **{name}**?"
+        stem = f"Which of these describes **{name}**?" if term.term[:1].isupper() else f"What does **{name}** mean?"
         difficulty = 2
     else:
-        right = (term.term, f"Right: the definition describes {term.term}.")
+        right = (term.term, f"Right: the definition describes {_said(term)}.")
 
         def render(t: Term) -> tuple[str, str]:
-            return t.term, f"No: {t.term} is another {_category(vocabulary, t)}. {first_sentence(t.definition)}"
+            kind = f"another {_category(vocabulary, t)}" if t.category == term.category else "a different term"
+            return t.term, f"No: {_said(t)} is {kind}. {first_sentence(t.definition)}"
 
-        stem = f"Which {_category(vocabulary, term)} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
+        stem = ""  # named once the wrong options are known
         difficulty = 1
-    wrong = _pick_distractors(rng, right[0], others, render, lambda t: not confusable(term, t))
+    same, related = near
+    wrong = _pick_distractors(rng, right[0], same, render, lambda t: not confusable(term, t), then=related)
     if len(wrong) < 2:
         return None
+    if not stem:
+        named = {t.term for t in same}
+        one_kind = all(text in named for text, _ in wrong) and _fits_a_stem(vocabulary, term.category)
+        asks = _category(vocabulary, term) if one_kind else "of these terms"
+        stem = f"Which {asks} does this describe?\n\n> {md_escape(_mask(term.definition, term))}"
     return _term_candidate(
         "term",
         term,
@@ -291,25 +404,24 @@ def _definition_question(
             "type": "single",
             "stem": stem,
             "choices": _choices(rng, right, wrong),
-            "explanation": f"{term.term}: {term.definition}",
+            "explanation": _explained(term),
             "difficulty": difficulty,
         },
     )
 
 
-def _acronym_question(term: Term, others: list[Term], confusable: _Confusion) -> Candidate | None:
-    """What an acronym stands for; the wrong options are other expansions of the same category."""
-    if not term.expansion:
-        return None
+def _acronym_question(term: Term, near: tuple[list[Term], list[Term]], confusable: _Confusion) -> Candidate | None:
+    """What an acronym stands for; the wrong options are the expansions of the nearest terms."""
     rng = random.Random(seed("acronym", term.id))
-    right = (term.expansion, f"Right: {term.term} stands for {term.expansion}.")
-    pool = [t for t in others if t.expansion]
+    right = (str(term.expansion), f"Right: {term.term} stands for {term.expansion}.")
+    same, related = near
     wrong = _pick_distractors(
         rng,
         right[0],
-        pool,
+        [t for t in same if t.expansion],
         lambda t: (str(t.expansion), f"No: {t.expansion} is what {t.term} stands for."),
-        lambda t: not confusable(term, t),
+        lambda t: bool(t.expansion) and not confusable(term, t),
+        then=related,
     )
     if len(wrong) < 2:
         return None
@@ -334,20 +446,46 @@ def _apart(a: Event, b: Event) -> bool:
     return a.date.last < b.date.first or b.date.last < a.date.first
 
 
-def _choose_events(rng: random.Random, events: list[Event], low: int, high: int) -> list[Event]:
-    """Between `low` and `high` events whose order is certain and whose titles differ, earliest first."""
+def _span(events: Iterable[Event]) -> int:
+    """How many years the events stretch over: 0 when all fall in one year, 1 over two years …"""
+    events = list(events)
+    return max(e.date.last.year for e in events) - min(e.date.first.year for e in events)
+
+
+def _choose_events(
+    rng: random.Random,
+    events: list[Event],
+    low: int,
+    high: int,
+    span: int,
+    fair: Callable[[list[Event]], bool] = lambda events: True,
+) -> list[Event]:
+    """Between `low` and `high` events whose order is certain, whose titles differ and which lie
+    within `span` years of each other (`_span`), earliest first, and that are `fair` as options;
+    none when no such set exists. Each event in a seeded order starts a set, filled from the
+    others in the same order."""
     pool = list(events)
     rng.shuffle(pool)
     target = rng.randint(low, high)
-    chosen: list[Event] = []
-    for event in pool:
-        titles = {normalise(e.title) for e in chosen}
-        if all(_apart(event, e) for e in chosen) and normalise(event.title) not in titles:
-            chosen.append(event)
-            if len(chosen) == target:
-                break
-    chosen.sort(key=lambda e: (e.date.sort_key(), e.id))
-    return chosen if len(chosen) >= low else []
+    best: list[Event] = []
+    for start in pool:
+        chosen = [start]
+        for event in pool:
+            titles = {normalise(e.title) for e in chosen}
+            if (
+                all(_apart(event, e) for e in chosen)
+                and normalise(event.title) not in titles
+                and _span([*chosen, event]) <= span
+            ):
+                chosen.append(event)
+                if len(chosen) == target:
+                    break
+        chosen.sort(key=lambda e: (e.date.sort_key(), e.id))
+        if len(best) < len(chosen) and len(chosen) >= low and fair(chosen):
+            best = chosen
+        if len(best) == target:
+            break
+    return best if len(best) >= low else []
 
 
 def _timeline_candidate(kind: str, events: list[Event], data: dict[str, Any]) -> Candidate:
@@ -366,10 +504,30 @@ def _timeline_candidate(kind: str, events: list[Event], data: dict[str, Any]) ->
     )
 
 
-def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int]) -> list[Candidate]:
+def _years(span: int) -> str:
+    return "in the same year" if span == 0 else f"within {span} year{'s' * (span != 1)} of each other"
+
+
+def _timeline_note(topic: Topic, events: list[Event], what: str, low: int) -> Note:
+    """Why a topic gets no timeline question of one kind."""
+    span = topic.generate.timeline_span
+    years = sorted({e.date.first.year for e in events})
+    if len(events) < low:
+        why = f"the topic cites {len(events)} event{'s' * (len(events) != 1)}; it takes {low}"
+    else:
+        shown = ", ".join(map(str, years[:8])) + (" …" if len(years) > 8 else "")
+        why = (
+            f"no {low} of the cited events with certain order and different titles fall {_years(span)} "
+            f"({shown}); a wider generate: timeline_span allows more"
+        )
+    return Note("timeline", tuple(f"event:{e.id}" for e in events), what, why, topic=topic.id)
+
+
+def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int], notes: list[Note]) -> list[Candidate]:
     events = [e for e in lib.events_in_order() if cites.get(f"event:{e.id}", 0) >= CITED]
+    span = topic.generate.timeline_span
     found: list[Candidate] = []
-    ordered = _choose_events(random.Random(seed("order", topic.id)), events, 3, 5)
+    ordered = _choose_events(random.Random(seed("order", topic.id)), events, 3, 5, span)
     if ordered:
         steps = "; ".join(f"{i}. {e.title} ({_when(e.date)})" for i, e in enumerate(ordered, 1))
         found.append(
@@ -385,8 +543,17 @@ def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int]) -> li
                 },
             )
         )
+    else:
+        notes.append(_timeline_note(topic, events, "'Put these events in order'", 3))
     rng = random.Random(seed("first", topic.id))
-    first = _choose_events(rng, events, 3, 4)
+    first = _choose_events(
+        rng,
+        events,
+        3,
+        4,
+        span,
+        lambda chosen: not correct_markedly_longest(chosen[0].title, [e.title for e in chosen[1:]]),
+    )
     if first:
         earliest = first[0]
         right = (earliest.title, f"Right: this came first, {_when(earliest.date)}.")
@@ -407,6 +574,14 @@ def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int]) -> li
                 },
             )
         )
+    elif _choose_events(random.Random(seed("first", topic.id)), events, 3, 4, span):
+        why = (
+            f"in each set found of events {_years(span)}, the earliest one's title is much the longest, "
+            "which would give the answer away"
+        )
+        notes.append(Note("timeline", tuple(f"event:{e.id}" for e in events), "'Which came first'", why, topic.id))
+    else:
+        notes.append(_timeline_note(topic, events, "'Which came first'", 3))
     return found
 
 
@@ -437,16 +612,26 @@ _VERDICTS = {
 }
 
 
-def _point_questions(lib: Library) -> list[Candidate]:
+def _point_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     """'How accurate is this claim?' for every point whose status rests on something: each point
     that is partly accurate, wrong or unverified (its correction explains), and each accurate point
     with a basis that is not an opinion. The options are the four statuses and the key is the
     point's own status, so a question never keys what its explanation contradicts."""
-    return [
-        _claim_question(lib, point_id)
-        for point_id, point in lib.points.items()
-        if (point.correction if point.status != "accurate" else point.basis and point.kind != "opinion")
-    ]
+    found: list[Candidate] = []
+    for point_id, point in lib.points.items():
+        if point.correction if point.status != "accurate" else point.basis and point.kind != "opinion":
+            found.append(_claim_question(lib, point_id))
+            continue
+        if point.status != "accurate":
+            why = f"it is {dict(STATUSES)[point.status].lower()} but has no correction to explain it"
+        elif point.kind == "opinion":
+            why = "it is an opinion marked accurate, which a student could not check"
+        else:
+            why = "it is accurate but gives no basis to show why"
+        notes.append(
+            Note("points", (f"point:{point_id}",), f"'How accurate is this claim?' on point '{point_id}'", why)
+        )
+    return found
 
 
 def _claim_question(lib: Library, point_id: str) -> Candidate:
@@ -507,10 +692,13 @@ def _source_options(
     return _choices(rng, right, [(s.label, wrong_feedback.format(other=s.short)) for s in others])
 
 
-def _framing_questions(lib: Library) -> list[Candidate]:
+def _framing_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     """Which article uses this loaded wording, or argues for this conclusion."""
     sources = list(lib.sources.values())
     if len(sources) < 2 or len({normalise(s.label) for s in sources}) < len(sources):
+        why = "the lesson has one source" if len(sources) < 2 else "two sources have the same label"
+        about = tuple(f"source:{s.id}" for s in sources)
+        notes.append(Note("framing", about, "'Which source …?' questions", why + ", so the options could not differ"))
         return []
     phrase_sources: dict[str, set[str]] = {}
     for source in sources:
@@ -519,10 +707,14 @@ def _framing_questions(lib: Library) -> list[Candidate]:
     found: list[Candidate] = []
     for source in sources:
         for index, loaded in enumerate(source.framing.loaded_wording):
+            what = f"'Which source uses the loaded wording “{loaded.phrase}”?'"
             if len(phrase_sources[normalise(loaded.phrase)]) > 1:
+                notes.append(Note("framing", (f"source:{source.id}",), what, "more than one source uses it"))
                 continue  # two articles use it: no single right answer
             tested = [p.id for p in source.points if loaded.paragraph in p.paragraphs]
             if not tested:
+                why = f"no point of {source.short} comes from paragraph {loaded.paragraph}, so it would test nothing"
+                notes.append(Note("framing", (f"source:{source.id}",), what, why))
                 continue
             identity = f"wording|{source.id}|{normalise(loaded.phrase)}"
             qid = question_id("wording", identity)
@@ -560,6 +752,10 @@ def _framing_questions(lib: Library) -> list[Candidate]:
             p.id for p in source.points if p.kind == "claim"
         ]
         if not argued:
+            why = f"{source.short} has no claim or opinion for it to test"
+            notes.append(
+                Note("framing", (f"source:{source.id}",), "'Which source wants its readers to conclude this?'", why)
+            )
             continue
         identity = f"conclusion|{source.id}"
         qid = question_id("framing", identity)
@@ -599,12 +795,15 @@ def _framing_questions(lib: Library) -> list[Candidate]:
 # --------------------------------------------------------------------------- all of them
 
 
-def generate(lib: Library, cites: dict[str, dict[str, int]]) -> list[Candidate]:
-    """Every generated question on offer, by id; `cites` maps topic id → `citations(…)`."""
+def generate(lib: Library, cites: dict[str, dict[str, int]], notes: list[Note] | None = None) -> list[Candidate]:
+    """Every generated question on offer, by id; `cites` maps topic id → `citations(…)`. Why a
+    generator made no question from some content goes to `notes`, when given."""
+    if notes is None:
+        notes = []
     found: dict[str, Candidate] = {}
-    candidates = [*_term_questions(lib), *_point_questions(lib), *_framing_questions(lib)]
+    candidates = [*_term_questions(lib, notes), *_point_questions(lib, notes), *_framing_questions(lib, notes)]
     for topic in lib.topics_in_order():
-        candidates += _timeline_questions(lib, topic, cites[topic.id])
+        candidates += _timeline_questions(lib, topic, cites[topic.id], notes)
     for candidate in candidates:
         found.setdefault(candidate.id, candidate)
     return [found[qid] for qid in sorted(found)]

@@ -12,32 +12,61 @@ Each finding is a warning at the question's line (`primer check --strict` makes 
 - questions whose stems nearly repeat each other (ratio at least 0.9; two generated questions
   are not compared, since they share templates by design);
 - short answers: an accepted answer that is empty once normalised, a pattern using syntax
-  JavaScript does not understand (the page checks answers in JavaScript).
+  JavaScript does not understand (the page checks answers in JavaScript);
+- typed answers (short answers and typed cloze blanks) that would accept too much under the
+  tolerant rules of `primer.quiz.scoring` (a response that *contains* an accepted answer is
+  right): an accepted answer that is a stop word or one or two letters long, a short answer's
+  accepted answer that is a common word of the lesson's language (wordfreq's Zipf frequency of
+  5 or more), or an accepted answer that would also accept a wrong option or another
+  question's answer in the same quiz that is at most 3 words longer ("Kono" and a wrong option
+  "Kono Statement").
+
+And one kind of error, which fails `primer check` and the build: the text lint. Students must
+see sentences, never machinery, so no student-facing string of any question (stem, options and
+their feedback, answers, explanation, items, pairs, blanks, model answer, rubric) may hold:
+
+- an id: a content reference (`point:…`, `term:…`, `event:…`, `source:` …), a generated
+  question's id (`gen-term-…`), or a token equal to a hyphenated id of the lesson
+  (`a-china-only-source`) that is not also a word the lesson uses (a term named `hit-to-kill`);
+- template punctuation: `A(n)`;
+- Markdown that would show as typed: in plain-text fields, `**`, `__`, backticks, a link
+  `[text](…)`, or a leading `>` or `#`; in a stem (which is rendered), whatever Markdown leaves
+  behind in the rendered text.
 
 A question that tests nothing is an error, reported by validation (`primer.content.library`).
-A generated question's finding is reported at its topic, with how to exclude it.
+A generated question's finding is reported at its topic, with how to exclude it; a text-lint
+error on one names its generator and what it was made from.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from primer.content.library import Library, Origin
 from primer.content.load import Key
 from primer.content.models import (
+    BLANK,
     Cloze,
     Matching,
     MultipleChoice,
+    OpenResponse,
     Ordering,
     QuestionBase,
     ShortAnswer,
     SingleChoice,
+    TrueFalse,
 )
+from primer.content.terms import term_names
 from primer.errors import Problem
+from primer.quiz.scoring import fold, matches_answer, same_answer
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
     from primer.derive import Derived
@@ -62,6 +91,137 @@ _PYTHON_ONLY = (
     (re.compile(r"\(\?#"), "comments (?#…)"),
     (re.compile(r"\(\?>|[*+?}][+]"), "atomic groups or possessive repeats"),
 )
+
+
+#: A content reference typed as text ('point:a-claim'); the schemes of Markdown content links.
+_REFERENCE = re.compile(r"(?<![\w/.-])(?:point|term|event|source|topic|actor|place|question):[a-z0-9]", re.IGNORECASE)
+#: A generated question's id.
+_GENERATED = re.compile(r"(?<![\w-])gen-[a-z]+-[0-9a-f]{6,}(?![\w-])")
+#: Template punctuation for an article.
+_A_N = re.compile(r"(?<!\w)[Aa]n?\(n\)")
+#: A lower-case hyphenated token, the shape of most ids.
+_HYPHENATED = re.compile(r"(?<![\w-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+_BOLD = re.compile(r"\*\*|__")
+_TICK = re.compile(r"`")
+_MD_LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)")
+#: Markdown that a plain-text field would show as typed.
+_PLAIN_MARKUP = (
+    (_BOLD, "bold marks (** or __)"),
+    (_TICK, "a backtick"),
+    (_MD_LINK, "a Markdown link [text](…)"),
+    (re.compile(r"^\s*>"), "a leading '>' (a Markdown quote)"),
+    (re.compile(r"^\s*#"), "a leading '#' (a Markdown heading)"),
+)
+#: What Markdown leaves in a rendered stem when it was not written as Markdown intends.
+_LEFT_MARKUP = (
+    (_BOLD, "bold marks (** or __) that do not pair up"),
+    (_TICK, "a backtick that does not pair up"),
+    (_MD_LINK, "a link [text](…) that Markdown did not read as a link"),
+)
+_STEM_MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
+#: The generator of each kind of generated id (`gen-KIND-…`).
+_GENERATOR_OF = {
+    "term": "glossary",
+    "acronym": "glossary",
+    "first": "timeline",
+    "order": "timeline",
+    "claim": "points",
+    "wording": "framing",
+    "framing": "framing",
+}
+
+
+def _rendered(stem: str) -> str:
+    """The text a student sees of a Markdown stem, with its lines (cloze markers left out)."""
+    out: list[str] = []
+
+    def walk(tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.children:
+                walk(token.children)
+            elif token.type in ("text", "code_inline", "fence", "code_block"):
+                out.append(token.content)
+            elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
+                out.append("\n")
+
+    walk(_STEM_MD.parse(BLANK.sub("", stem)))
+    return "".join(out)
+
+
+def student_texts(q: QuestionBase) -> list[tuple[Key, str, bool]]:
+    """Every student-facing string of a question: (key, text, whether it is Markdown)."""
+    found: list[tuple[Key, str, bool]] = [(("stem",), q.stem, True), (("explanation",), q.explanation, False)]
+    if isinstance(q, SingleChoice | MultipleChoice):
+        for i, choice in enumerate(q.choices):
+            found += [
+                (("choices", i, "text"), choice.text, False),
+                (("choices", i, "feedback"), choice.feedback, False),
+            ]
+    if isinstance(q, TrueFalse):
+        found += [(("feedback_true",), q.feedback_true, False), (("feedback_false",), q.feedback_false, False)]
+    if isinstance(q, ShortAnswer):
+        found += [(("accept", i), text, False) for i, text in enumerate(q.accept)]
+    if isinstance(q, Ordering):
+        found += [(("items", i), text, False) for i, text in enumerate(q.items)]
+    if isinstance(q, Matching):
+        for i, pair in enumerate(q.pairs):
+            found += [(("pairs", i, "left"), pair.left, False), (("pairs", i, "right"), pair.right, False)]
+        found += [(("distractors", i), text, False) for i, text in enumerate(q.distractors)]
+    if isinstance(q, Cloze):
+        for b, blank in enumerate(q.blanks):
+            found += [(("blanks", b, "accept", i), text, False) for i, text in enumerate(blank.accept)]
+            found += [(("blanks", b, "choices", i), text, False) for i, text in enumerate(blank.choices)]
+    if isinstance(q, OpenResponse):
+        found.append((("model_answer",), q.model_answer, False))
+        found += [(("rubric", i, "criterion"), c.criterion, False) for i, c in enumerate(q.rubric)]
+    return found
+
+
+def _ids(lib: Library) -> frozenset[str]:
+    """The lesson's hyphenated ids that are not also words its own prose uses ('missile-defense'
+    in "a missile-defense network", a term named 'hit-to-kill')."""
+    tables: list[Iterable[str]] = [
+        lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.objectives,
+        lib.questions,
+    ]  # fmt: skip
+    ids = {item for table in tables for item in table if "-" in item}
+    prose = [n for t in lib.terms.values() for n in (*term_names(t), t.definition)]
+    prose += [f"{a.name} {a.role}" for a in lib.actors.values()] + [p.name for p in lib.places.values()]
+    prose += [e.title for e in lib.events.values()]
+    prose += [f"{p.text} {p.correction or ''} {p.basis or ''}" for p in lib.points.values()]
+    prose += [_rendered(s.body) for t in lib.topics.values() for s in t.sections]
+    words = {w for text in prose for w in _HYPHENATED.findall(text.lower())}
+    words |= {"-".join(n.lower().split()) for t in lib.terms.values() for n in term_names(t)}
+    return frozenset(ids - words)
+
+
+def machinery(text: str, markdown: bool, ids: frozenset[str]) -> list[str]:
+    """What in one student-facing text is machinery rather than a sentence (empty: nothing)."""
+    shown = _rendered(text) if markdown else text
+    found: list[str] = []
+    for pattern, what in (
+        (_REFERENCE, "a content reference"),
+        (_GENERATED, "a generated question's id"),
+        (_A_N, "template punctuation"),
+    ):
+        match = pattern.search(shown)
+        if match:
+            found.append(
+                f"{what} (“{match.group(0)}…”)" if what == "a content reference" else f"{what} (“{match.group(0)}”)"
+            )
+    token = next((t for t in _HYPHENATED.findall(shown) if t in ids), None)
+    if token is not None:
+        found.append(f"the id “{token}”")
+    if markdown:
+        markup = [(pattern, what) for pattern, what in _LEFT_MARKUP]
+        lines = shown.splitlines()
+    else:
+        markup = list(_PLAIN_MARKUP)
+        lines = [text]
+    for pattern, what in markup:
+        if any(pattern.search(line) for line in lines):
+            found.append(what)
+    return found
 
 
 def _norm(text: str) -> str:
@@ -177,7 +337,7 @@ class _Linter:
         if isinstance(q, Cloze):
             for b, blank in enumerate(q.blanks):
                 self.options(q.id, [(("blanks", b, "choices", i), c) for i, c in enumerate(blank.choices)], "choice")
-                self.accepts(q.id, ("blanks", b, "accept"), blank.accept)
+                self.accepts(q.id, ("blanks", b, "accept"), blank.accept, blank=True)
         if isinstance(q, ShortAnswer):
             self.accepts(q.id, ("accept",), q.accept)
             if q.pattern is not None:
@@ -192,7 +352,10 @@ class _Linter:
                         )
                         break
 
-    def accepts(self, qid: str, key: Key, accept: list[str]) -> None:
+    def accepts(self, qid: str, key: Key, accept: list[str], *, blank: bool = False) -> None:
+        """Accepted typed answers that never match, or would match too much (in a cloze `blank`, which
+        sits in a sentence, a common word is the natural answer: only stop words and one or two
+        letters are too loose there)."""
         for i, text in enumerate(accept):
             if not _norm(text) or not _norm(text).replace(" ", ""):
                 self.warn(
@@ -201,6 +364,71 @@ class _Linter:
                     f"the accepted answer “{text}” is empty once punctuation is ignored, so it never matches",
                     "write the answer in words or digits",
                 )
+                continue
+            loose = _too_loose(text, self.lib.site.language, common=not blank)
+            if loose:
+                self.warn(
+                    qid,
+                    (*key, i),
+                    f"the accepted answer “{text}” is {loose}: a response that contains it as a word is right, "
+                    "so it would accept too much",
+                    "accept a longer, more distinctive answer, or ask for one",
+                )
+
+    def text(self, q: QuestionBase, ids: frozenset[str]) -> None:
+        """The text lint: errors for machinery in a student-facing string (see the module docstring)."""
+        for key, text, markdown in student_texts(q):
+            found = machinery(text, markdown, ids)
+            if not found:
+                continue
+            what = "; ".join(found)
+            origin = self.lib.origins.get(("question", q.id))
+            if origin is not None:
+                self.problems.append(
+                    origin.problem(
+                        key,
+                        f"students would see {what} in this text",
+                        "write what a student should read: plain words (Markdown works in the stem only; cite "
+                        "there with [words](point:ID))",
+                    )
+                )
+                continue
+            topic = self.derived.question_topics[q.id][0]
+            topic_origin, prefix, _, _ = self.place(q.id)
+            generator = _GENERATOR_OF.get(q.id.split("-")[1], "a")
+            made = ", ".join(self.derived.generated_from.get(q.id, [])) or "the content"
+            self.problems.append(
+                topic_origin.problem(
+                    prefix,
+                    f"the {generator} generator's question '{q.id}' for topic '{topic}' would show students "
+                    f"{what} in its {_field(key)}",
+                    f"reword the content it is made from ({made}), or leave it out with generate: exclude: [{q.id}]",
+                )
+            )
+
+    def shared_answers(self, quiz: list[QuestionBase]) -> None:
+        """Typed answers that another question's options or answers in the same quiz contain."""
+        for q in quiz:
+            own = [a for _, a in _typed_answers(q)]
+            for key, accepted in _typed_answers(q):
+                other = next(
+                    (
+                        (r, text)
+                        for r in quiz
+                        if r.id != q.id
+                        for text in _wrong_or_typed(r)
+                        if _name_like(text, accepted) and not any(same_answer(text, a) for a in own)
+                    ),
+                    None,
+                )
+                if other is not None:
+                    self.warn(
+                        q.id,
+                        key,
+                        f"the accepted answer “{accepted}” would also accept “{other[1]}”, a wrong option or "
+                        f"another answer in question '{other[0].id}' of the same quiz",
+                        "accept a more distinctive answer, or reword the other question",
+                    )
 
     def near_duplicates(self, bank: dict[str, QuestionBase]) -> None:
         """Pairs of questions whose stems nearly repeat each other.
@@ -296,6 +524,87 @@ class _Linter:
         return min(ids, key=at)
 
 
+#: A typed answer at least this frequent in the lesson's language is a common word (Zipf scale:
+#: 5 is once in 100,000 words, about the 2,000 most common words of English).
+COMMON_ZIPF = 5.0
+#: The most frequent words of the language count as stop words.
+STOP_WORDS = 100
+
+
+def _language(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def _too_loose(accepted: str, language: str, *, common: bool = True) -> str:
+    """Why an accepted answer would accept too much by containment ('' when it would not)."""
+    folded = fold(accepted)
+    if " " in folded or any(ch.isdigit() for ch in folded):
+        return ""
+    if len(folded) <= 2:
+        return f"{len(folded)} letter{'s' * (len(folded) != 1)} long"
+    import wordfreq  # its word lists take a moment to load: only when a lesson has such an answer
+
+    lang = _language(language)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # wordfreq warns about languages it only partly knows
+        try:
+            if folded in wordfreq.top_n_list(lang, STOP_WORDS):
+                return "a stop word"
+            if common and wordfreq.zipf_frequency(folded, lang) >= COMMON_ZIPF:
+                return "a common word"
+        except LookupError:  # a language wordfreq does not know
+            return ""
+    return ""
+
+
+def _typed_answers(q: QuestionBase) -> list[tuple[Key, str]]:
+    """The accepted answers a student types (short answers, typed cloze blanks), with their keys."""
+    if isinstance(q, ShortAnswer):
+        return [(("accept", i), a) for i, a in enumerate(q.accept)]
+    if isinstance(q, Cloze):
+        return [(("blanks", b, "accept", i), a) for b, blank in enumerate(q.blanks) for i, a in enumerate(blank.accept)]
+    return []
+
+
+#: A wrong option or another answer at most this many words longer than an accepted answer that
+#: it contains reads as another name for something ("Kono Statement" for "Kono").
+NAME_LIKE_EXTRA_WORDS = 3
+
+
+def _name_like(text: str, accepted: str) -> bool:
+    """Whether `text` would be accepted for `accepted` and is only a little longer: another name."""
+    return (
+        matches_answer(text, accepted)
+        and len(fold(text).split()) - len(fold(accepted).split()) <= NAME_LIKE_EXTRA_WORDS
+    )
+
+
+def _wrong_or_typed(q: QuestionBase) -> list[str]:
+    """A question's wrong options (choices, matching distractors, cloze choices) and its typed answers."""
+    if isinstance(q, SingleChoice | MultipleChoice):
+        return [c.text for c in q.choices if not c.correct]
+    if isinstance(q, Matching):
+        return list(q.distractors)
+    if isinstance(q, Cloze):
+        return [text for b in q.blanks for text in [*(c for c in b.choices if c != b.answer), *b.accept]]
+    if isinstance(q, ShortAnswer):
+        return list(q.accept)
+    return []
+
+
+def _field(key: Key) -> str:
+    """A question's field as words: 'stem', 'option 2', 'feedback of option 2', 'item 3' …"""
+    if key[0] == "choices":
+        return f"option {int(key[1]) + 1}" if key[2] == "text" else f"feedback of option {int(key[1]) + 1}"
+    if key[0] in ("items", "accept", "distractors"):
+        return f"{str(key[0]).rstrip('s')} {int(key[1]) + 1}"
+    if key[0] == "pairs":
+        return f"pair {int(key[1]) + 1}"
+    if key[0] == "blanks":
+        return f"blank {int(key[1]) + 1}"
+    return str(key[0]).replace("_", " ")
+
+
 def _some(ids: list[str], most: int = 8) -> str:
     """A list of ids for a message, cut short when long."""
     shown = ", ".join(ids[:most])
@@ -309,11 +618,15 @@ def bank(lib: Library, derived: Derived) -> dict[str, QuestionBase]:
 
 
 def lint(lib: Library, derived: Derived) -> list[Problem]:
-    """Warnings about the whole question bank, sorted by place."""
+    """Warnings about the whole question bank, and the text lint's errors, sorted by place."""
     linter = _Linter(lib, derived)
     questions = bank(lib, derived)
+    ids = _ids(lib)
     for q in questions.values():
         linter.question(q)
+        linter.text(q, ids)
+    for quiz in derived.quizzes.values():
+        linter.shared_answers(quiz)
     linter.near_duplicates(questions)
     linter.positions(questions)
     return sorted(set(linter.problems))

@@ -57,24 +57,50 @@ with a tolerance of 1e-9.
 
 Short answers
 -------------
-An answer is right when its normalised form equals the normalised form of an `accept` entry,
-or when `pattern` matches the whole of the answer with surrounding whitespace trimmed (and
-nothing else changed), ignoring case. Normalising means, in order:
+A typed answer is right when it matches an `accept` entry by one of the three rules below, or
+when `pattern` matches the whole of the answer with surrounding whitespace trimmed (and nothing
+else changed), ignoring case. Patterns are not made tolerant: an author who writes one says
+exactly what counts. Typed cloze blanks use the same rules (without a pattern); a cloze blank
+with choices is right when the chosen text equals the `answer` exactly, surrounding whitespace
+ignored.
+
+Folding. Both texts are folded, in order:
 
 1. Unicode NFKC (full-width letters, ligatures, non-breaking spaces become plain ones);
 2. case folding (``str.casefold``: "Straße" → "strasse"; in JavaScript
    ``s.toUpperCase().toLowerCase()`` gives the same for the letters a lesson uses);
 3. removing every punctuation character (Unicode category P*, ``/\\p{P}/gu``): "U.S." → "us",
    "anti-missile" → "antimissile"; symbols such as "$" or "+" stay;
-4. collapsing runs of whitespace to one space and trimming the ends.
+4. collapsing runs of whitespace to one space and trimming the ends (``normalise`` stops here);
+5. dropping accents: NFD, remove the combining marks (category Mn), NFC: "Séoul" → "seoul".
 
-The answer and the accepted text are compared twice: normalised as above, and normalised with
-each punctuation character replaced by a space instead of removed (step 3). Either match is
-enough, so "US" matches "U.S." (removed) and "High Altitude" matches "High-Altitude" (spaced).
-A form that is empty never matches: an answer that is only punctuation is never right.
+Each text has two folded *readings*: the one above, and the same with each punctuation
+character replaced by a space instead of removed (step 3), so that "US" matches "U.S." and
+"High Altitude" matches "High-Altitude". A reading that is empty never matches: an answer
+that is only punctuation is never right. The *words* of a reading are its parts between spaces.
 
-Typed cloze blanks use the same rule (without a pattern); a cloze blank with choices is right
-when the chosen text equals the `answer` exactly, surrounding whitespace ignored.
+The rules, for one accepted answer `a` and the response `r`:
+
+1. Same: a reading of `r` equals the same reading of `a`.
+2. Contains: the words of a reading of `a` occur, in order and next to each other, among the
+   words of the same reading of `r` ("Defense Minister Kono" contains "Kono"; "Konoe" does
+   not), and `r` is not hedged or negated: it has at most ``MAX_EXTRA_WORDS`` (4) words more
+   than `a` in that reading, and, in the first reading, no word of ``HEDGES`` ("or", "and",
+   "not", "no", "never", "isnt" …) that `a` does not have itself: "not Kono", "Abe or Kono"
+   and "Abe and Kono" are wrong (a list of guesses is not an answer).
+3. Near: a small misspelling of a long answer. Let `n` be the number of characters of the first
+   reading of `a` that are not spaces. When `a` has no digit (0–9) in that reading and
+   ``n >= 5``, `r` is right when the Damerau–Levenshtein distance (optimal string alignment:
+   insertions, deletions, substitutions and swaps of two neighbours, each costing 1, counted in
+   code points) between the first readings of `r` and `a` is at most 1 for ``n <= 9`` and at
+   most 2 for ``n >= 10``. "Aegis Ashor" is right for "Aegis Ashore"; numbers, and answers under
+   5 letters ("Kono"), must be exact.
+
+What is deliberately not accepted: a response that is only *part* of an accepted answer
+("Kono" when only "Taro Kono" is listed). A surname or a short form is right only when the
+author lists it under `accept` (the lint warns about accepted answers that would then accept
+too much: stop words, one or two letters, common words, an answer found in another question's
+options or answers in the same quiz).
 
 A pattern should use the syntax Python's `re` and JavaScript's `RegExp` (with flags ``iu``)
 share: the page tests it as ``new RegExp("^(?:" + pattern + ")$", "iu")``. `primer check` warns
@@ -113,6 +139,35 @@ from primer.content.models import (
 EPSILON = 1e-9
 
 _SPACE = re.compile(r"\s+")
+_DIGIT = re.compile("[0-9]")
+
+#: Rule 2: a response may hold this many words more than the accepted answer it contains.
+MAX_EXTRA_WORDS = 4
+#: Rule 2: words (folded, punctuation removed) that hedge or negate an answer; a response that
+#: contains an accepted answer and one of these (which the answer does not have) is not right.
+HEDGES = frozenset(
+    [
+        "or",
+        "and",
+        "nor",
+        "not",
+        "no",
+        "never",
+        "neither",
+        "none",
+        "nothing",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "dont",
+        "doesnt",
+        "didnt",
+        "cant",
+        "cannot",
+        "wont",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -140,12 +195,70 @@ def normalise(text: str, punctuation: str = "") -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def same_answer(given: str, accepted: str) -> bool:
-    """True when two texts are equal once normalised, with punctuation removed ("U.S." = "US")
-    or with punctuation read as a space ("High-Altitude" = "High Altitude")."""
-    return (normalise(given) == normalise(accepted) and normalise(given) != "") or (
-        normalise(given, " ") == normalise(accepted, " ") and normalise(given, " ") != ""
+def fold(text: str, punctuation: str = "") -> str:
+    """`normalise`, then without accents: one reading of a typed answer (see the module docstring)."""
+    text = unicodedata.normalize("NFD", normalise(text, punctuation))
+    return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
+
+
+def readings(text: str) -> tuple[str, str]:
+    """The two readings of a typed answer: punctuation removed, and punctuation read as a space."""
+    return fold(text), fold(text, " ")
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Damerau–Levenshtein distance, optimal string alignment variant, over code points."""
+    previous: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous, row = previous, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[len(b)]
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """True when `part` occurs in `words` as a run of whole words."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def contains_answer(text: str, accepted: str) -> bool:
+    """True when `accepted` occurs in `text` as whole words, in either reading (rule 2 without its limits)."""
+    return any(
+        bool(a) and _contains(t.split(" "), a.split(" "))
+        for t, a in zip(readings(text), readings(accepted), strict=True)
     )
+
+
+def allowed_typos(accepted: str) -> int:
+    """How many misspellings rule 3 forgives in an answer matching `accepted` (0: it must be exact)."""
+    first = fold(accepted)
+    letters = len(first.replace(" ", ""))
+    if _DIGIT.search(first) or letters < 5:
+        return 0
+    return 1 if letters <= 9 else 2
+
+
+def same_answer(given: str, accepted: str) -> bool:
+    """Rule 1: the two texts have an equal reading ("U.S." = "US", "High-Altitude" = "High Altitude")."""
+    return any(g == a and g != "" for g, a in zip(readings(given), readings(accepted), strict=True))
+
+
+def matches_answer(given: str, accepted: str) -> bool:
+    """Whether a typed response matches one accepted answer by rule 1, 2 or 3 of the module docstring."""
+    if same_answer(given, accepted):
+        return True
+    given_readings, accepted_readings = readings(given), readings(accepted)
+    hedges = (set(given_readings[0].split(" ")) - set(accepted_readings[0].split(" "))) & HEDGES
+    for g, a in zip(given_readings, accepted_readings, strict=True):
+        words, part = g.split(" "), a.split(" ")
+        if a and not hedges and len(words) - len(part) <= MAX_EXTRA_WORDS and _contains(words, part):
+            return True
+    typos = allowed_typos(accepted)
+    return typos > 0 and osa_distance(given_readings[0], accepted_readings[0]) <= typos
 
 
 def _all_or_nothing(right: bool) -> Score:
@@ -167,7 +280,7 @@ def short_answer_right(accept: list[str], pattern: str | None, response: Any) ->
     """Whether `response` is an accepted short answer."""
     if not isinstance(response, str):
         return False
-    if any(same_answer(response, a) for a in accept):
+    if any(matches_answer(response, a) for a in accept):
         return True
     if pattern is None:
         return False

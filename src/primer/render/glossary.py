@@ -37,7 +37,8 @@ class GlossaryLinker:
         return Markup("".join(out))
 
     def markup(self, term_id: str, shown: str, href: str) -> str:
-        """A link to the term's entry plus its definition, hidden until the reader opens it."""
+        """A link to the term's entry plus its definition, hidden until the reader opens it: the site's
+        script turns the link into a button that shows the definition in a popover beside the word."""
         term = self.terms[term_id]
         head = f"{term.term} ({term.expansion})" if term.expansion else term.term
         return str(

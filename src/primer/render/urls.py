@@ -14,6 +14,7 @@ PAGES = {
     "topics": "topics/index.html",
     "compare": "sources/compare.html",
     "places": "places/index.html",
+    "map": "map/index.html",
     "about": "about/index.html",
     "teacher": "teacher/index.html",
     "search": "search/index.html",

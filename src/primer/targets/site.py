@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -12,34 +14,30 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment
 from markupsafe import Markup
 
+from primer import parallel
 from primer.content.library import LINK, Library
-from primer.content.models import QuestionBase, Refs, Topic
+from primer.content.models import QuestionBase, Refs, SingleChoice, Topic
 from primer.derive import Derived
+from primer.figures import draw_figure
+from primer.figures.timeline import timeline_context
 from primer.handouts import TEMPLATE_VARIABLES as HANDOUT_VARIABLES
 from primer.handouts import quiz_versions, teacher_page
+from primer.maps import lesson_map, topic_map
 from primer.render import markdown
 from primer.render.glossary import GlossaryLinker
 from primer.render.safejson import script_json
+from primer.render.sidenotes import Sidenotes, describer
 from primer.render.urls import PAGES, item_path, relative
 from primer.report import REPORT_PAGE, Report
 from primer.report.render import charts as report_charts
+from primer.search import search_index
+from primer.targets import navigation
 from primer.targets.assets import static_assets
 from primer.targets.printing import references
 from primer.write import Output
 
-NAV = [
-    ("Home", PAGES["home"]),
-    ("Topics", PAGES["topics"]),
-    ("Sources", PAGES["sources"]),
-    ("Compare", PAGES["compare"]),
-    ("Glossary", PAGES["glossary"]),
-    ("Timeline", PAGES["timeline"]),
-    ("Actors", PAGES["actors"]),
-    ("Places", PAGES["places"]),
-    ("Teachers", PAGES["teacher"]),
-    ("Search", PAGES["search"]),
-    ("About", PAGES["about"]),
-]
+#: The header's menus: the main links, then those of the "More" menu (see `primer.targets.navigation`).
+NAV = navigation.PRIMARY + navigation.SECONDARY
 
 STATUS_LABELS = {
     "accurate": "Accurate",
@@ -62,8 +60,10 @@ TYPE_LABELS = {
 
 #: The teacher hub's page of one topic (in a folder of its own, so that no topic id meets the hub's index).
 TEACHER_TOPIC = "teacher/topics/{id}.html"
+#: The teacher hub's page that reads the receipts students download at the end of a quiz.
+RECEIPTS_PAGE = "teacher/receipts.html"
 #: The symbol for each place marker (shown beside the kind of place, hidden from screen readers).
-MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕"}
+MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕", "hexagon": "⬢"}
 
 #: How many questions the "check your understanding" box on a topic page shows.
 CHECK_QUESTIONS = 3
@@ -99,6 +99,8 @@ class SiteRenderer:
         self.derived = derived
         self.env = env
         self.linker = GlossaryLinker(lib.terms)
+        #: The site's pages, once known: the menus leave out a page the site does not have.
+        self.paths: frozenset[str] | None = None
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
@@ -138,9 +140,10 @@ class SiteRenderer:
                 found.setdefault(self.lib.point_source[pid], []).append(pid)
         return dict(sorted(found.items()))
 
-    def context(self, here: str) -> dict[str, Any]:
-        """What every page's template sees, with links relative to the page at `here`."""
+    def context(self, here: str, page: Page | None = None) -> dict[str, Any]:
+        """What every page's template sees, with links relative to the page at `here` (`page`: its breadcrumbs)."""
         seen: set[str] = set()
+        notes = Sidenotes(describer(self.lib))
 
         def resolve(kind: str, item_id: str) -> str | None:
             return relative(here, self.url(kind, item_id))
@@ -151,12 +154,17 @@ class SiteRenderer:
         def md(text: str, inline: bool = False, link_terms: bool = True) -> Markup:
             return Markup(markdown.render(text, resolve, inline=inline, gloss=gloss if link_terms else None))
 
+        def cited(text: str) -> Markup:
+            return notes.annotate(md(text))
+
         return {
             "site": self.lib.site,
             "lib": self.lib,
             "derived": self.derived,
             "path": here,
-            "nav": NAV,
+            "nav": navigation.menus(here, self.paths),
+            "crumbs": navigation.crumbs(here, page.title, page.context) if page else [],
+            "cited": cited,
             "link": partial(relative, here),
             "url": self.url,
             "refs": self.refs,
@@ -166,6 +174,7 @@ class SiteRenderer:
             "type_labels": TYPE_LABELS,
             "shuffled": shuffled_order,
             "qdata": question_json,
+            "plain_feedback": plain_feedback,
             "quiz_topics": self.quiz_topics,
             "shared_points": self.shared_points,
         }
@@ -173,7 +182,7 @@ class SiteRenderer:
     def render(self, page: Page) -> str:
         """Render one page to HTML text."""
         template = self.env.get_template(page.template)
-        return template.render(**self.context(page.path), title=page.title, **page.context)
+        return template.render(**self.context(page.path, page), title=page.title, **page.context)
 
 
 def template_variables(lib: Library, derived: Derived, env: Environment, report: Report) -> dict[str, set[str]]:
@@ -198,9 +207,76 @@ def _clip(text: str, limit: int) -> str:
 
 
 def question_json(question: QuestionBase) -> str:
-    """The data the quiz script scores with: the question's YAML shape, less what the page shows anyway."""
+    """The data the quiz script scores with: the question's YAML shape, less what the page shows anyway
+    (an option's text and feedback are on the page: the script reads them from there)."""
     data = question.model_dump(mode="json", exclude=_NOT_FOR_SCRIPT)
+    if "choices" in data:
+        data["choices"] = [{"correct": c["correct"]} for c in data["choices"]]
     return script_json(data, sort_keys=True)
+
+
+_VERDICT = re.compile(r"^(?:(right|correct|yes)|no|wrong|incorrect|not quite|not right)\s*[.:;,!]\s*", re.IGNORECASE)
+
+
+def plain_feedback(feedback: str, correct: bool) -> str:
+    """An option's feedback without a leading verdict that agrees with the option ('Right: …' on a right
+    option, 'No; …' on a wrong one): the page already says which options are right."""
+    found = _VERDICT.match(feedback)
+    if not found or bool(found.group(1)) != correct:
+        return feedback
+    rest = feedback[found.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
+#: Options that are a scale, in the scale's order: a retry never shuffles them.
+_SCALES = frozenset(
+    ["accurate", "mostly accurate", "partly accurate", "inaccurate", "wrong", "misleading", "unverified", "false"]
+)
+
+
+def _is_scale(question: QuestionBase) -> bool:
+    """Whether a question's options are a scale ('Accurate', 'Partly accurate', …) to keep in order."""
+    if not isinstance(question, SingleChoice):
+        return False
+    return all(c.text.strip(" .").casefold() in _SCALES for c in question.choices)
+
+
+def quiz_version(quiz: list[QuestionBase]) -> str:
+    """A short id of this build of a quiz: it changes whenever a question is added, removed, reordered or edited."""
+    data = [q.model_dump(mode="json") for q in quiz]
+    return hashlib.sha256(script_json(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def short_quiz(topic: Topic, quiz: list[QuestionBase], length: int) -> list[int]:
+    """Positions of the questions of the short quiz, in quiz order: the first question of each objective
+    (in the topic's order of objectives), then the rest in quiz order, up to `length` questions."""
+    if length >= len(quiz):
+        return list(range(len(quiz)))
+    picked: list[int] = []
+    for objective in topic.objectives:
+        first = next((k for k, q in enumerate(quiz) if q.objective == objective.id), None)
+        if first is not None and len(picked) < length:
+            picked.append(first)
+    for k in range(len(quiz)):
+        if len(picked) >= length:
+            break
+        if k not in picked:
+            picked.append(k)
+    return sorted(picked)
+
+
+def quiz_meta(lib: Library, topic: Topic, quiz: list[QuestionBase]) -> str:
+    """What the quiz page's script needs beyond each question's data, as JSON for a script element."""
+    objectives = [o.id for o in topic.objectives]
+    meta = {
+        "site": lib.site.title,
+        "title": topic.title,
+        "short": short_quiz(topic, quiz, topic.quiz_length or lib.site.settings.quiz_length),
+        "objectives": [[o.id, o.text] for o in topic.objectives],
+        "of": [objectives.index(q.objective) if q.objective in objectives else -1 for q in quiz],
+        "scales": [k for k, q in enumerate(quiz) if _is_scale(q)],
+    }
+    return script_json(meta)
 
 
 def answer_text(question: QuestionBase) -> str:
@@ -228,7 +304,8 @@ def answer_text(question: QuestionBase) -> str:
         return "; ".join(f"{p['left']} → {p['right']}" for p in data["pairs"])
     if kind == "cloze":
         return "; ".join(
-            f"[{b['id']}] {b['answer'] if b.get('choices') else ' / '.join(b['accept'])}" for b in data["blanks"]
+            f"Blank {k}: {b['answer'] if b.get('choices') else ' / '.join(b['accept'])}"
+            for k, b in enumerate(data["blanks"], 1)
         )
     return str(data["model_answer"])
 
@@ -244,15 +321,17 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
     topics = lib.topics_in_order()
     sources = list(lib.sources.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
+    icons = {topic.id: navigation.topic_icon(topic) for topic in topics}
     found = [
-        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}),
-        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}),
+        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources, "icons": icons}),
+        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics, "icons": icons}),
         Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": sources}),
         Page(PAGES["compare"], "site/compare.html", "Compare the sources", {"sources": sources, "topics": topics}),
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
-        Page(PAGES["timeline"], "site/timeline.html", "Timeline", {"events": lib.events_in_order()}),
+        Page(PAGES["timeline"], "site/timeline.html", "Timeline", timeline_context(lib)),
         Page(PAGES["actors"], "site/actors.html", "Actors", {"actors": list(lib.actors.values())}),
         Page(PAGES["places"], "site/places.html", "Places", {"places": list(lib.places.values()), "markers": MARKERS}),
+        Page(PAGES["map"], "site/map.html", "Map", {"map": lesson_map(lib), "places": list(lib.places.values())}),
         Page(
             PAGES["teacher"],
             "site/teacher.html",
@@ -263,10 +342,11 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
                 "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics},
             },
         ),
-        Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib)}),
+        Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib, TEACHER_TOPIC)}),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
         report_page(report),
+        Page(RECEIPTS_PAGE, "site/teacher_receipts.html", "Read your class’s quiz results", {}),
     ]
     for source in sources:
         found.append(Page(item_path("source", source.id), "site/source.html", source.title, {"source": source}))
@@ -277,7 +357,15 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
                 item_path("topic", topic.id),
                 "site/topic.html",
                 topic.title,
-                {"topic": topic, "check": quiz[:CHECK_QUESTIONS], "quiz": quiz, "references": references(lib, topic)},
+                {
+                    "topic": topic,
+                    "check": quiz[:CHECK_QUESTIONS],
+                    "quiz": quiz,
+                    "references": references(lib, topic),
+                    "topic_map": topic_map(lib, topic),
+                    "figure": draw_figure,
+                    **navigation.explainer_context(lib, topic),
+                },
             )
         )
         found.append(
@@ -285,7 +373,13 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
                 item_path("quiz", topic.id),
                 "site/quiz.html",
                 f"Quiz: {topic.title}",
-                {"topic": topic, "quiz": quiz, "versions": quiz_versions(topic, quiz)},
+                {
+                    "topic": topic,
+                    "quiz": quiz,
+                    "versions": quiz_versions(topic, quiz),
+                    "quiz_version": quiz_version(quiz),
+                    "meta": quiz_meta(lib, topic, quiz),
+                },
             )
         )
         found.append(
@@ -297,125 +391,6 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
             )
         )
     return found
-
-
-_STOP = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "that",
-        "with",
-        "this",
-        "from",
-        "was",
-        "were",
-        "are",
-        "has",
-        "had",
-        "have",
-        "not",
-        "but",
-        "its",
-        "it's",
-        "into",
-        "than",
-        "then",
-        "they",
-        "their",
-        "them",
-        "which",
-        "who",
-        "whom",
-        "what",
-        "when",
-        "where",
-        "will",
-        "would",
-        "can",
-        "could",
-        "may",
-        "might",
-        "also",
-        "been",
-        "being",
-        "over",
-        "such",
-        "only",
-        "more",
-        "most",
-        "some",
-        "any",
-        "all",
-        "each",
-        "other",
-        "these",
-        "those",
-        "there",
-        "here",
-        "about",
-        "after",
-        "before",
-        "under",
-        "between",
-        "while",
-        "said",
-        "says",
-    ]
-)
-
-
-def _keywords(text: str, shown: str) -> str:
-    """The distinct words of `text` worth searching for that `shown` does not already contain."""
-    have = set(markdown.WORD.findall(shown.casefold()))
-    words = dict.fromkeys(w for w in markdown.WORD.findall(text.casefold()) if len(w) > 3 and w not in _STOP)
-    return " ".join(w for w in words if w not in have)
-
-
-def search_index(lib: Library) -> str:
-    """The search index as JSON for a script element, kept small so the search page stays in budget.
-
-    `{"pages": [site path, …], "kinds": [label, …], "entries": [[title, page, anchor, kind, snippet, words], …]}`:
-    pages and kinds are numbered once; long texts become a snippet plus their other distinct keywords."""
-    pages: dict[str, int] = {}
-    kinds: dict[str, int] = {}
-    entries: list[list[str | int]] = []
-
-    def add(title: str, path: str, kind: str, text: str) -> None:
-        text = markdown.LINK_TEXT.sub(r"\1", text).replace("\n", " ")
-        snippet = _clip(text, 90)
-        page, _, anchor = path.partition("#")
-        entries.append(
-            [
-                title,
-                pages.setdefault(page, len(pages)),
-                anchor,
-                kinds.setdefault(kind, len(kinds)),
-                snippet,
-                _keywords(text, title + " " + snippet),
-            ]
-        )
-
-    for topic in lib.topics_in_order():
-        add(topic.title, item_path("topic", topic.id), "Topic", topic.lede)
-        for section in topic.sections:
-            add(f"{topic.title}: {section.title}", item_path("topic", topic.id), "Section", section.body)
-    for term in lib.terms.values():
-        title = f"{term.term} ({term.expansion})" if term.expansion else term.term
-        add(title, item_path("term", term.id), "Glossary", " ".join([term.definition, *term.aliases]))
-    for source in lib.sources.values():
-        add(f"{source.label}: {source.title}", item_path("source", source.id), "Source", source.framing.conclusion)
-        for point in source.points:
-            text = " ".join(filter(None, [point.text, point.correction]))
-            add(_clip(point.text, 100), item_path("point", point.id, owner=source.id), source.label, text)
-    for event in lib.events_in_order():
-        add(f"{event.date.human()}: {event.title}", item_path("event", event.id), "Timeline", event.text)
-    for actor in lib.actors.values():
-        add(actor.name, item_path("actor", actor.id), "Actor", actor.role)
-    for place in lib.places.values():
-        add(place.name, item_path("place", place.id), "Place", place.text)
-    index = {"pages": list(pages), "kinds": list(kinds), "entries": entries}
-    return script_json(index)
 
 
 def sitemap(base_url: str, paths: list[str]) -> str:
@@ -431,13 +406,19 @@ def sitemap(base_url: str, paths: list[str]) -> str:
     )
 
 
-def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report) -> None:
-    """Render every page (the report page from `report`) and copy the static assets into `out`."""
+def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report, jobs: int = 1) -> None:
+    """Render every page (the report page from `report`) and copy the static assets into `out`; the
+    pages are rendered on up to `jobs` processes, with the same bytes as on one."""
     env.globals["answer_text"] = answer_text
     renderer = SiteRenderer(lib, derived, env)
     site_pages = pages(lib, derived, report)
-    for page in site_pages:
-        out.add(page.path, renderer.render(page))
+    renderer.paths = frozenset(page.path for page in site_pages)
+    for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
+        with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
+            env.get_template(name)
+    rendered = parallel.run([partial(renderer.render, page) for page in site_pages], jobs)
+    for page, html in zip(site_pages, rendered, strict=True):
+        out.add(page.path, html)
     for path, data in static_assets():
         out.add(path, data)
     if lib.site.base_url:

@@ -11,14 +11,53 @@
     return t.replace(/\p{P}/gu, punctuation || "").replace(/\s+/gu, " ").trim();
   }
 
-  function sameAnswer(given, accepted) {
-    var a = norm(given), b = norm(accepted), c = norm(given, " "), d = norm(accepted, " ");
-    return (a === b && a !== "") || (c === d && c !== "");
+  /* normalise, then without accents (Mn marks): one reading of a typed answer. */
+  function fold(text, punctuation) {
+    return norm(text, punctuation).normalize("NFD").replace(/\p{Mn}/gu, "").normalize("NFC");
+  }
+
+  /* Damerau-Levenshtein distance (optimal string alignment) over code points. */
+  function osa(a, b) {
+    a = Array.from(a); b = Array.from(b);
+    var before = [], prev = [], row = [], i, j;
+    for (j = 0; j <= b.length; j++) row.push(j);
+    for (i = 1; i <= a.length; i++) {
+      before = prev; prev = row; row = [i];
+      for (j = 1; j <= b.length; j++) {
+        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
+      }
+    }
+    return row[b.length];
+  }
+
+  function has(words, part) {
+    for (var i = 0; i + part.length <= words.length; i++) {
+      if (words.slice(i, i + part.length).join(" ") === part.join(" ")) return true;
+    }
+    return false;
+  }
+
+  var HEDGES = "or and nor not no never neither none nothing isnt arent wasnt werent dont doesnt didnt cant cannot wont".split(" ");
+
+  /* Rules 1-3 of primer.quiz.scoring: same, contains (not hedged), near (a small misspelling). */
+  function matches(given, accepted) {
+    var g = [fold(given), fold(given, " ")], a = [fold(accepted), fold(accepted, " ")], k;
+    for (k = 0; k < 2; k++) if (g[k] === a[k] && g[k] !== "") return true;
+    var own = a[0].split(" ");
+    var hedged = g[0].split(" ").some(function (w) { return HEDGES.indexOf(w) >= 0 && own.indexOf(w) < 0; });
+    for (k = 0; k < 2; k++) {
+      var words = g[k].split(" "), part = a[k].split(" ");
+      if (a[k] !== "" && !hedged && words.length - part.length <= 4 && has(words, part)) return true;
+    }
+    var letters = Array.from(a[0].replace(/ /g, "")).length;
+    if (/[0-9]/.test(a[0]) || letters < 5) return false;
+    return osa(g[0], a[0]) <= (letters <= 9 ? 1 : 2);
   }
 
   function shortOk(accept, pattern, r) {
     if (typeof r !== "string") return false;
-    for (var i = 0; i < accept.length; i++) if (sameAnswer(r, accept[i])) return true;
+    for (var i = 0; i < accept.length; i++) if (matches(r, accept[i])) return true;
     if (pattern === null || pattern === undefined) return false;
     var trimmed = r.trim();
     try { return trimmed !== "" && new RegExp("^(?:" + pattern + ")$", "iu").test(trimmed); } catch (e) { return false; }

@@ -1,68 +1,112 @@
-/* primer search page. */
-(function () {
-  "use strict";
+/* primer search page: ranks the index the page ships (no fetch(), so it works from file://).
+   The index is described in src/primer/search.py. */
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const input = $("q"), status = $("search-status"), out = $("search-results");
+  const raw = JSON.parse($("search-index").textContent), stop = new Set(raw.stop.split(" "));
 
-  /* Search: the index ships inside the search page, so it works from file:// with no fetch(). */
-  function normalise(text) {
-    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, " ").trim();
+  /* Words without accents, case or punctuation ("Kōno's" → kono, s), plurals made singular (batteries →
+     battery), stop words dropped unless there is nothing else ("what is a battery" → battery). */
+  const stem = (w) => w[3] && !/(is|us|ss)$/.test(w) ? w.replace(/ies$/, "y").replace(/([xz]|[cs]h|ss)es$/, "$1").replace(/s$/, "") : w;
+  const terms = (text) => {
+    const all = text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w[1] || /\d/.test(w));
+    const kept = all.filter((w) => !stop.has(w));
+    return (kept[0] ? kept : all).map(stem);
+  };
+
+  /* Whether a and b are at most k typos apart (a letter added, dropped or changed, or two letters swapped). */
+  const near = (a, b, k) => !a || !b ? (a + b).length <= k : a[0] == b[0] ? near(a.slice(1), b.slice(1), k)
+    : k > 0 && ([[1, 0], [0, 1], [1, 1], [2, 2]].some(([i, j]) => (i < 2 || a[1] == b[0] && a[0] == b[1]) && near(a.slice(i), b.slice(j), k - 1)));
+
+  /* vocab: word → Map(entry number → weight): a name (title, alias) weighs 10, the snippet 4, other words 2. */
+  const vocab = new Map();
+  const note = (text, n, weight) => terms(text).forEach((w) => {
+    const at = vocab.get(w) || vocab.set(w, new Map()).get(w);
+    at.set(n, Math.max(at.get(n) || 0, weight));
+  });
+  const entries = raw.entries.map(([kind, prior, page, anchor, title, snippet = "", also = ""], n) => {
+    const names = [...title.split(/ \((.*)\)$/), ...also.split("|")];
+    names.forEach((name) => note(name, n, 10));
+    note(snippet, n, 4);
+    return { kind, prior, page: raw.pages[page], anchor, title, snippet, names: names.map((name) => terms(name) + "") };
+  });
+  for (const pair of raw.words.split(" ")) {
+    const [word, list] = pair.split(":");
+    for (let i = 0; i < list.length; i += raw.width) note(word, parseInt(list.substr(i, raw.width), 36), 2);
   }
+  const titleOf = {};
+  for (const e of entries) if (!e.anchor) titleOf[e.page] ||= e.title;
 
-  function search() {
-    var data = document.getElementById("search-index");
-    var form = document.getElementById("search-form");
-    if (!data || !form) return;
-    var raw = JSON.parse(data.textContent);
-    var index = raw.entries.map(function (e) {
-      return {
-        title: e[0], path: raw.pages[e[1]] + (e[2] ? "#" + e[2] : ""), kind: raw.kinds[e[3]], text: e[4],
-        hay: " " + normalise(e[0] + " " + e[4] + " " + e[5]) + " ", head: " " + normalise(e[0]) + " "
-      };
-    });
-    var input = document.getElementById("q");
-    var status = document.querySelector(".search-status");
-    var list = document.getElementById("search-results");
-    var root = document.querySelector('link[rel="stylesheet"]').getAttribute("href").replace(/static\/css\/primer\.css$/, "");
-
-    function run(query) {
-      var words = normalise(query).split(" ").filter(Boolean);
-      list.textContent = "";
-      if (!words.length) { status.textContent = ""; return; }
-      var hits = index.map(function (e) {
-        var score = 0;
-        for (var i = 0; i < words.length; i++) {
-          var w = words[i];
-          if (e.hay.indexOf(" " + w) < 0) return null;
-          score += e.head.indexOf(" " + w + " ") >= 0 ? 10 : e.head.indexOf(" " + w) >= 0 ? 5 : 1;
-        }
-        return { e: e, score: score };
-      }).filter(Boolean).sort(function (a, b) { return b.score - a.score || a.e.title.localeCompare(b.e.title); });
-      hits.slice(0, 50).forEach(function (h) {
-        var li = document.createElement("li");
-        var a = document.createElement("a");
-        a.href = root + h.e.path;
-        a.textContent = h.e.title;
-        var kind = document.createElement("span");
-        kind.className = "result-kind";
-        kind.textContent = " (" + h.e.kind + ")";
-        var p = document.createElement("p");
-        p.textContent = h.e.text.length > 180 ? h.e.text.slice(0, 177) + "…" : h.e.text;
-        li.append(a, kind, p);
-        list.append(li);
+  /* A word of the index matches a word of the query 1 when the same, 0.8 when it begins with it and, only when
+     no word begins with it, 0.5 when a typo away (two for words of 8 letters or more). An entry scores its
+     best weight × match for each query word, plus 100 when the query (typos mended) is one of its names
+     ("thaad", "what is a battery", "answer key"), times its prior. Entries with the most query words count. */
+  const rank = (query) => {
+    const want = terms(query), read = [], found = new Map(), words = [...vocab.keys()];
+    for (const term of want) {
+      const got = new Map(), max = words.some((w) => w.startsWith(term)) ? 0 : term.length > 7 ? 2 : term.length > 3 ? 1 : 0;
+      let fix = term;
+      for (const w of words) {
+        const q = w == term ? 1 : term[1] && w.startsWith(term) ? 0.8 : max && near(w, term, max) ? 0.5 : 0;
+        if (q) vocab.get(w).forEach((weight, n) => got.set(n, Math.max(got.get(n) || 0, q * weight)));
+        if (q == 0.5 && !(vocab.get(fix)?.size >= vocab.get(w).size)) fix = w;
+      }
+      read.push(fix);
+      got.forEach((score, n) => {
+        const [sum, count] = found.get(n) || [0, 0];
+        found.set(n, [sum + score, count + 1]);
       });
-      status.textContent = hits.length
-        ? hits.length + " result" + (hits.length === 1 ? "" : "s") + " for “" + query + "”" + (hits.length > 50 ? "; showing the first 50." : ".")
-        : "No results for “" + query + "”.";
     }
-
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      run(input.value);
-      try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (err) { /* file:// in some browsers */ }
+    const most = Math.max(...[...found.values()].map((f) => f[1]));
+    const hits = [...found].filter(([, f]) => f[1] == most).map(([n, [sum]]) => {
+      const e = entries[n];
+      return { n, e, score: (sum + (e.names.includes(read + "") ? 100 : 0)) * e.prior };
     });
-    var initial = new URLSearchParams(location.search).get("q");
-    if (initial) { input.value = initial; run(initial); }
-  }
+    return Object.assign(hits.sort((a, b) => b.score - a.score || a.n - b.n), { most, want: want.length });
+  };
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", search);
-  else search();
+  const esc = (text) => text.replace(/[&<>"]/g, (c) => "&#" + c.charCodeAt(0) + ";");
+
+  const items = (hits, kind, start) => "<ol start=" + start + ">" + hits.map(({ e }) => '<li><a href="' +
+    esc(out.dataset.root + e.page + (e.anchor ? "#" + e.anchor : "")) + '">' + esc(e.title) + "</a>" +
+    (kind ? ' <span class="result-kind">' + raw.kinds[e.kind] + "</span>" : "") +
+    (e.anchor && titleOf[e.page] ? ' <span class="result-in">in ' + esc(titleOf[e.page]) + "</span>" : "") +
+    (e.snippet && "<p>" + esc(e.snippet) + "</p>") + "</li>").join("") + "</ol>";
+
+  /* A titled list of results; past the first five, the rest fold away. */
+  const group = (label, hits, best) => '<section class="result-group"><h2>' + esc(label) + "</h2>" + items(hits.slice(0, 5), best, 1) +
+    (hits[5] ? "<details><summary>Show " + (hits.length - 5) + " more</summary>" + items(hits.slice(5), 0, 6) + "</details>" : "") + "</section>";
+
+  /* Best matches first, whatever their kind; then the rest grouped by kind, the group with the best result first. */
+  const run = (query) => {
+    const hits = rank(query), groups = new Map();
+    out.textContent = status.textContent = "";
+    if (!hits[0]) {
+      const none = $("search-none").content.cloneNode(true);
+      none.querySelector("q").textContent = query;
+      return hits.want && status.append(none);
+    }
+    for (const hit of hits.slice(3)) groups.set(hit.e.kind, [...groups.get(hit.e.kind) || [], hit]);
+    out.innerHTML = group("Best matches", hits.slice(0, 3), 1) +
+      [...groups].map(([kind, list]) => group(raw.kinds[kind] + " (" + list.length + ")", list)).join("");
+    status.textContent = hits.length + " result" + (hits[1] ? "s" : "") + " for “" + query.trim() + "”." +
+      (hits.most < hits.want ? " No page has all these words." : "");
+  };
+
+  let timer;
+  const update = (wait) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      run(input.value);
+      try {
+        history.replaceState(null, "", input.value.trim() ? "?q=" + encodeURIComponent(input.value) : location.pathname);
+      } catch { /* some browsers refuse on file:// */ }
+    }, wait);
+  };
+  input.oninput = () => update(200);
+  input.form.onsubmit = (e) => { e.preventDefault(); update(0); };
+
+  input.value = new URLSearchParams(location.search).get("q") || "";
+  run(input.value);
 })();

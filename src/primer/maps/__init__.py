@@ -1,0 +1,99 @@
+"""Maps of a lesson's places, drawn at build time as SVG (see `primer.maps.draw`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from primer.content.library import LINK, Library
+from primer.content.models import Place, Range, Topic
+from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
+from primer.maps.draw import draw as draw_map
+from primer.maps.shapes import DATASET, PACKAGE, PACKAGE_LICENCE
+
+__all__ = [
+    "DATASET",
+    "PACKAGE",
+    "PACKAGE_LICENCE",
+    "STATUS_WORDS",
+    "Drawing",
+    "MapView",
+    "lesson_map",
+    "marker_icon",
+    "topic_map",
+    "topic_places",
+]
+
+#: How each status of a range reads on the map and in its list.
+STATUS_WORDS = {"official": "official", "estimate": "estimate", "claimed": "claimed"}
+
+
+def _site(lib: Library, place: Place) -> Site:
+    kind = lib.site.vocabulary.place_kind(place.kind)
+    rings = tuple(Ring(r.km, r.label or r.what, r.status) for r in place.ranges)
+    return Site(place.id, place.name, kind.name(), kind.marker, place.disputed, place.lat, place.lon, rings)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """A drawn map and everything the page says around it: legend, numbered rings, places left off."""
+
+    drawing: Drawing
+    #: (marker icon, what it means) for each kind of place on the map, then 'disputed' when any is.
+    legend: list[tuple[Markup, str]]
+    #: (number on the map, place, range) for each ring drawn.
+    rings: list[tuple[int, Place, Range]]
+    #: Places too far away to draw, and places drawn without a label (too close to others).
+    off: list[Place]
+    unlabelled: list[Place]
+    #: The package the country shapes come from, and its licence, for the credit line.
+    package: str = PACKAGE
+    licence: str = PACKAGE_LICENCE
+
+
+def _view(lib: Library, places: list[Place], style: Style, ident: str, title: str) -> MapView | None:
+    drawing = draw_map([_site(lib, p) for p in places], style, ident=ident, title=title, status_words=STATUS_WORDS)
+    if drawing is None:
+        return None
+    shown = [lib.places[i] for i in drawing.shown]
+    legend: list[tuple[Markup, str]] = []
+    for kind in lib.site.vocabulary.place_kinds:
+        if any(p.kind == kind.id for p in shown):
+            legend.append((marker_icon(kind.marker), kind.name().capitalize()))
+    if any(p.disputed for p in shown):
+        legend.append((marker_icon("circle", disputed=True), "Disputed place (hollow, dashed outline)"))
+    rings = [(n, lib.places[pid], lib.places[pid].ranges[i]) for n, (pid, i) in enumerate(drawing.rings, 1)]
+    return MapView(
+        drawing,
+        legend,
+        rings,
+        [lib.places[i] for i in drawing.off],
+        [lib.places[i] for i in drawing.unlabelled],
+    )
+
+
+def lesson_map(lib: Library) -> MapView | None:
+    """The map page's map: every place of the lesson (those far from the rest are listed, not drawn)."""
+    return _view(lib, list(lib.places.values()), PAGE, "map", f"Map of the places in {lib.site.title}")
+
+
+def topic_places(lib: Library, topic: Topic) -> list[str]:
+    """The places a topic is about: those it links with place: links, the places of the timeline
+    events it cites or lists under 'what happened next', and the places that list those events."""
+    texts = [topic.lede, *(s.body for s in topic.sections), *(p.text for p in topic.perspectives)]
+    texts += [n.text for n in topic.next]
+    links = [(m.group(1), m.group(2)) for text in texts for m in LINK.finditer(text)]
+    events = {i for kind, i in links if kind == "event"} | {n.event for n in topic.next}
+    found = {i for kind, i in links if kind == "place"}
+    for event_id in events:
+        if event_id in lib.events:
+            found.update(lib.events[event_id].places)
+    found.update(p.id for p in lib.places.values() if events.intersection(p.events))
+    return sorted(found & set(lib.places))
+
+
+def topic_map(lib: Library, topic: Topic) -> MapView | None:
+    """A small map of the topic's places, or None when it has none."""
+    places = [lib.places[p] for p in topic_places(lib, topic)]
+    return _view(lib, places, SMALL, f"map-{topic.id}", f"Map of the places in “{topic.title}”")

