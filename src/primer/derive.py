@@ -57,6 +57,9 @@ class Derived:
     generated: dict[str, QuestionBase] = field(default_factory=dict)
     #: question id → ids of the topics whose quizzes hold it, in topic order (hand-written and generated).
     question_topics: dict[str, list[str]] = field(default_factory=dict)
+    #: topic id → generated question id → why that question offered to the topic did not join its quiz
+    #: (`primer check --explain-generated` reads it, so the reasons are the rules that applied).
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
 
     #: every question by id, sorted: hand-written ones (in a quiz or not) and generated ones in a quiz.
     #: This is the question bank the JSON export holds; every count of questions starts here.
@@ -110,7 +113,8 @@ def derive(lib: Library) -> Derived:
     chosen: dict[str, list[Candidate]] = {}
     elsewhere: set[str] = set()
     for topic in topics:
-        chosen[topic.id] = _choose(lib, topic, cites[topic.id], candidates, elsewhere, derived.warnings)
+        skipped = derived.skipped.setdefault(topic.id, {})
+        chosen[topic.id] = _choose(lib, topic, cites[topic.id], candidates, elsewhere, derived.warnings, skipped)
         elsewhere.update(c.id for c in chosen[topic.id])
         for ref in cites[topic.id]:
             kind, _, item = ref.partition(":")
@@ -156,9 +160,11 @@ def _choose(
     candidates: dict[str, list[Candidate]],
     elsewhere: set[str],
     warnings: list[Problem],
+    skipped: dict[str, str],
 ) -> list[Candidate]:
     """The generated questions that join one topic's quiz, in quiz order; questions already in
-    an earlier topic's quiz (`elsewhere`) come after fresh ones of the same relevance."""
+    an earlier topic's quiz (`elsewhere`) come after fresh ones of the same relevance. Why each
+    other question offered stays out goes into `skipped`, by id."""
     settings = topic.generate
     nearby = {c.id: c for ref in cites for c in candidates.get(ref, [])}
     offered = {qid: (c.relevance(cites), c) for qid, c in sorted(nearby.items())}
@@ -181,13 +187,16 @@ def _choose(
         for kind in ("points", "terms", "events")
         for item in getattr(lib.questions[qid].tests, kind)
     }
-    usable = [
-        (relevance, candidate)
-        for relevance, candidate in offered.values()
-        if getattr(settings, candidate.generator)
-        and candidate.id not in settings.exclude
-        and not candidate.tests() <= tested  # the hand-written questions already test all of it
-    ]
+    usable = []
+    for relevance, candidate in offered.values():
+        if not getattr(settings, candidate.generator):
+            skipped[candidate.id] = f"generate: {candidate.generator}: false turns this generator off for the topic"
+        elif candidate.id in settings.exclude:
+            skipped[candidate.id] = "it is left out under generate: exclude"
+        elif candidate.tests() <= tested:  # the hand-written questions already test all of it
+            skipped[candidate.id] = "the topic's own questions already test " + ", ".join(sorted(candidate.tests()))
+        else:
+            usable.append((relevance, candidate))
     picked: list[Candidate] = []
     subjects: set[str] = set()
     share = dict.fromkeys(GENERATORS, 0)
@@ -202,11 +211,21 @@ def _choose(
                 queue = queues[generator]
                 while queue and len(picked) < settings.max:
                     candidate = queue.pop(0)
-                    if candidate.subject not in subjects and share[generator] < per_generator:
+                    if candidate.subject in subjects:
+                        skipped[candidate.id] = "the quiz already has a generated question on the same thing"
+                    elif share[generator] >= per_generator:
+                        skipped[candidate.id] = (
+                            f"this generator already has {share[generator]} of the quiz's places "
+                            "(no generator takes more than half)"
+                        )
+                    else:
                         subjects.add(candidate.subject)
                         share[generator] += 1
                         picked.append(candidate)
                         break
+        for queue in queues.values():
+            for candidate in queue:
+                skipped[candidate.id] = f"the quiz is full: generate: max is {settings.max}"
     return picked
 
 

@@ -5,9 +5,10 @@ candidate offered to the topic, chosen or skipped and why, then what a generator
 from the content the topic cites, and why. One sentence a line, in a deterministic order: the
 chosen questions in quiz order, the skipped ones by id, the notes by what they are about.
 
-The reasons follow the rules `primer.derive` applies, in the same order: a generator turned off,
-an excluded id, a question testing only what the topic's own questions test, a subject already
-asked about, a generator's share (no more than half the places) or the quiz's `generate.max`.
+The reasons are the ones `primer.derive` recorded while it chose (`Derived.skipped`): a generator
+turned off, an excluded id, a question testing only what the topic's own questions test, a subject
+already asked about, a generator's share (no more than half the places) or the quiz's
+`generate.max`; a question chosen that the content could not make has a warning of its own.
 """
 
 from __future__ import annotations
@@ -46,31 +47,13 @@ class _Topic:
         self.topic = topic
         self.cites = cites
         self.chosen = [q.id for q in derived.quizzes.get(topic.id, []) if q.id.startswith("gen-")]
-        self.warnings = derived.warnings
-        self.tested = {
-            f"{kind[:-1]}:{item}"
-            for qid in topic.questions
-            for kind in ("points", "terms", "events")
-            for item in getattr(lib.questions[qid].tests, kind)
-        }
+        self.skipped = derived.skipped.get(topic.id, {})
 
-    def why_skipped(self, candidate: Candidate, picked: list[Candidate]) -> str:
-        settings = self.topic.generate
-        if not getattr(settings, candidate.generator):
-            return f"generate: {candidate.generator}: false turns this generator off for the topic"
-        if candidate.id in settings.exclude:
-            return "it is left out under generate: exclude"
-        if candidate.tests() <= self.tested:
-            return "the topic's own questions already test " + ", ".join(sorted(candidate.tests()))
-        if any(f"'{candidate.id}'" in w.message for w in self.warnings):
-            return "the content could not make it (see the warning about it)"
-        if any(c.subject == candidate.subject for c in picked):
-            return "the quiz already has a generated question on the same thing"
-        share = sum(c.generator == candidate.generator for c in picked)
-        most = max(1, -(-settings.max // 2))
-        if share >= most:
-            return f"this generator already has {share} of the quiz's places (no generator takes more than half)"
-        return f"the quiz is full: generate: max is {settings.max}"
+    def why_skipped(self, candidate: Candidate) -> str:
+        reason = self.skipped.get(candidate.id)
+        if reason:
+            return reason
+        return "the content could not make it (see the warning about it)"  # chosen, but it failed to build
 
     def lines(self, offered: list[Candidate], notes: list[Note]) -> list[str]:
         by_id = {c.id: c for c in offered}
@@ -92,8 +75,7 @@ class _Topic:
             for candidate in offered:
                 if candidate.generator == generator and candidate not in picked:
                     out.append(
-                        f"  {generator}: skipped {candidate.id} “{_stem(candidate)}” — "
-                        f"{self.why_skipped(candidate, picked)}"
+                        f"  {generator}: skipped {candidate.id} “{_stem(candidate)}” — {self.why_skipped(candidate)}"
                     )
             for note in notes:
                 if note.generator == generator:
