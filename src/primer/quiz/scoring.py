@@ -225,14 +225,6 @@ def _contains(words: list[str], part: list[str]) -> bool:
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
-def contains_answer(text: str, accepted: str) -> bool:
-    """True when `accepted` occurs in `text` as whole words, in either reading (rule 2 without its limits)."""
-    return any(
-        bool(a) and _contains(t.split(" "), a.split(" "))
-        for t, a in zip(readings(text), readings(accepted), strict=True)
-    )
-
-
 def allowed_typos(accepted: str) -> int:
     """How many misspellings rule 3 forgives in an answer matching `accepted` (0: it must be exact)."""
     first = fold(accepted)
