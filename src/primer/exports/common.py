@@ -20,6 +20,7 @@ from primer.content.library import Library
 from primer.content.models import QuestionBase
 from primer.derive import Derived
 from primer.quiz.lint import bank
+from primer.render.clip import clip_chars
 from primer.render.markdown import SCHEMES
 
 #: The same Markdown dialect as the site: CommonMark, raw HTML shown as text, no images.
@@ -86,7 +87,7 @@ class LossReport:
 
     def _name(self, qid: str) -> str:
         """A question as the teacher finds it in the target: its words, and its name where shown."""
-        quoted = f"“{_clip(self.stems[qid])}”"
+        quoted = f"“{clip_chars(self.stems[qid], 90)}”"
         return f"{quoted} ({qid})" if self.ids else quoted
 
     def text(self) -> str:
@@ -112,10 +113,6 @@ class LossReport:
 def readable(stem: str) -> str:
     """A stem as a teacher reads it in a report: plain text, blanks shown as blanks."""
     return re.sub(r"\[\[[a-z0-9-]+\]\]", "_____", plain(stem))
-
-
-def _clip(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 #: Renders one question's part of a file into a scratch report; None when the target cannot carry it.

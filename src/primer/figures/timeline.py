@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from primer.content.dates import MONTH_NAMES, FuzzyDate, Moment
 from primer.content.library import LINK, Library
 from primer.content.models import Event, Topic
+from primer.render.clip import clip
 
 #: Lanes of their own for at most this many actors; everybody else shares one.
 MAIN_LANES = 4
@@ -96,13 +97,6 @@ def short_date(date: FuzzyDate) -> str:
     if date.start.year == date.end.year and date.start.day is None and date.start.month and date.end.month:
         return f"{start[:3]}–{end}"
     return f"{start}–{end}"
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def short_name(name: str) -> str:

@@ -17,6 +17,7 @@ from primer.derive import Derived
 from primer.handouts.plan import lesson_plan
 from primer.handouts.versions import Version
 from primer.render import markdown
+from primer.render.clip import clip_chars as _clip
 
 #: What each kind of question asks a student to do on paper.
 PRINT_LABELS = {
@@ -205,10 +206,6 @@ def key_cell(question: QuestionBase, version: Version) -> str:
         blanks = sorted(data["blanks"], key=lambda b: numbers[b["id"]])
         return "; ".join(f"{numbers[b['id']]} {b['answer'] if b['choices'] else b['accept'][0]}" for b in blanks)
     return "rubric"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def handout_context(

@@ -13,25 +13,21 @@ already asked about, a generator's share (no more than half the places) or the q
 
 from __future__ import annotations
 
-import re
-
 from primer.content.library import Library
 from primer.content.models import Topic
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
+from primer.exports.common import plain
 from primer.quiz.generate import CITED, GENERATORS, Candidate, Note, citations, generate
+from primer.render.clip import clip_chars
 
-_QUOTE = re.compile(r"^> ?", re.MULTILINE)
-_ESCAPE = re.compile(r"\\(.)")
 #: How long a stem may be in a line of the explanation.
 SHOWN = 90
 
 
 def _stem(candidate: Candidate) -> str:
     """A generated question's stem as one short line of plain text."""
-    text = _ESCAPE.sub(r"\1", _QUOTE.sub("", candidate.data["stem"]).replace("**", ""))
-    text = " ".join(text.split())
-    return text if len(text) <= SHOWN else text[: SHOWN - 1].rstrip() + "…"
+    return clip_chars(plain(candidate.data["stem"]), SHOWN)
 
 
 def _anchors(candidate: Candidate, cites: dict[str, int]) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from primer.content.library import Library
+from primer.render.clip import clip as _clip
 
 _LINK = r'<a href="[^"]*" class="ref ref-(?:point|event|source)">(?:(?!</a>).)*</a>'
 #: One citation link: its address, kind and words.
@@ -31,10 +32,6 @@ _PIECE = re.compile(
 )
 #: Describes a citation for its note: (kind, address) → (label, text), or None when unknown.
 Describe = Callable[[str, str], tuple[str, str] | None]
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def describer(lib: Library) -> Describe:

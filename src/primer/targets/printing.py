@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from primer.content.library import Library
 from primer.content.models import Topic
+from primer.render.clip import clip as _clip
 from primer.render.markdown import content_links
 
 #: The links that print as numbered references (print.css counts exactly these, in this order).
 CITED = ("point", "event", "source")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def references(lib: Library, topic: Topic) -> list[str]:

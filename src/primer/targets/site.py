@@ -24,6 +24,7 @@ from primer.handouts import TEMPLATE_VARIABLES as HANDOUT_VARIABLES
 from primer.handouts import quiz_versions, teacher_page
 from primer.maps import lesson_map, topic_map
 from primer.render import markdown
+from primer.render.clip import clip as _clip
 from primer.render.glossary import GlossaryLinker
 from primer.render.safejson import script_json
 from primer.render.sidenotes import Sidenotes, describer
@@ -197,13 +198,6 @@ def template_variables(lib: Library, derived: Derived, env: Environment, report:
 
 #: What the quiz script does not need: it reads stems and explanations from the page itself.
 _NOT_FOR_SCRIPT = {"stem", "explanation", "tests", "tags", "objective", "difficulty"}
-
-
-def _clip(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def question_json(question: QuestionBase) -> str:
