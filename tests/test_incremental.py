@@ -157,3 +157,16 @@ def test_caching_off_and_a_failed_build_leave_no_record(
     assert not BuildCache(own_cache / "builds", out).record.exists()
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     assert BuildCache.open(out) is None
+
+
+def test_each_cache_has_a_folder_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The PDF cache's clean-up removes old folders from its own folder, so it must never share one
+    with the build records (with PRIMER_CACHE_DIR set it once did)."""
+    from primer import cache
+    from primer.handouts import pdf
+
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path))
+    assert pdf.cache_dir() == tmp_path / "pdf"
+    assert cache.cache_root() == tmp_path / "builds"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert pdf.cache_dir() is None and cache.cache_root() is None

@@ -63,15 +63,22 @@ def source_date_epoch() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def cache_root() -> Path | None:
-    """The folder holding every build record, or None when caching is off."""
+def user_cache(name: str) -> Path | None:
+    """primer's cache folder `name` ('builds', 'pdf'): `$PRIMER_CACHE_DIR/name`, else
+    `$XDG_CACHE_HOME/primer/name` or `~/.cache/primer/name`; None when PRIMER_CACHE_DIR is 'off'.
+    Each cache has a folder of its own, so one cache's clean-up never touches another's files."""
     chosen = os.environ.get("PRIMER_CACHE_DIR")
     if chosen == CACHE_OFF:
         return None
     if chosen:
-        return Path(chosen) / "builds"
+        return Path(chosen) / name
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "primer" / "builds"
+    return Path(base) / "primer" / name
+
+
+def cache_root() -> Path | None:
+    """The folder holding every build record, or None when caching is off."""
+    return user_cache("builds")
 
 
 def _files(root: Path) -> list[Path]:

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from primer.cache import CACHE_OFF as CACHE_OFF  # PRIMER_CACHE_DIR=off turns the PDF cache off
+from primer.cache import user_cache
+
 #: Paper sizes: the name on the command line → the CSS page size.
 PAPERS = {"a4": "A4", "letter": "letter"}
 #: Bump when the way PDFs are made changes without the HTML changing, to retire cached PDFs.
 RENDERER_VERSION = "3"
 #: Fewer tasks than this are rendered in the build's own process.
 MIN_PARALLEL = 4
-#: Set PRIMER_CACHE_DIR to this to turn the PDF cache off.
-CACHE_OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,9 @@ class Task:
 
 
 def cache_dir() -> Path | None:
-    """Where rendered PDFs are kept between builds: $PRIMER_CACHE_DIR, else the user's cache folder
-    ($XDG_CACHE_HOME/primer/pdf or ~/.cache/primer/pdf); None when PRIMER_CACHE_DIR is 'off'."""
-    chosen = os.environ.get("PRIMER_CACHE_DIR")
-    if chosen == CACHE_OFF:
-        return None
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "primer" / "pdf"
+    """Where rendered PDFs are kept between builds (`primer.cache.user_cache`: `$PRIMER_CACHE_DIR/pdf`,
+    else `$XDG_CACHE_HOME/primer/pdf` or `~/.cache/primer/pdf`); None when PRIMER_CACHE_DIR is 'off'."""
+    return user_cache("pdf")
 
 
 def engine() -> str | None:
