@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from primer.content.load import load_file
+from primer.content.load import parse_file
 from primer.content.models import KINDS
 from primer.errors import Problem
 from primer.schema import schema_files, schema_for
@@ -35,7 +35,7 @@ def test_schema_validates_content(content: Path) -> None:
     assert len(documents) >= 8
     for kind, path in documents:
         problems: list[Problem] = []
-        doc = load_file(path, path.name, problems)
+        doc = parse_file(path.read_bytes(), path.name, path, problems)
         assert doc is not None, problems
         validator = jsonschema.Draft202012Validator(schema_for(kind))
         errors = [

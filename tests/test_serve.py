@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from primer import build as build_mod
+from primer.errors import ContentError, Problem
 from primer.serve import PortInUse, serve
+from primer.targets.site import SiteRenderer
 from serving import Server, edit, start
-from tools import Invoke
+from tools import ROOT, Invoke
 
 
 @pytest.fixture
@@ -90,3 +93,115 @@ def test_the_cli_reports_a_port_in_use_in_one_line(mini: Path, cli: Invoke) -> N
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: port {port} on 127.0.0.1 is in use (another server runs there) — try --port ")
+
+
+# --------------------------------------------------------------------------- pages rendered on request
+
+
+@pytest.mark.parametrize("lesson", ["mini", "shipped"])
+def test_the_preview_renders_every_file_as_the_build_does(lesson: str, mini: Path) -> None:
+    """`primer serve` renders a page when it is asked for; each file has the bytes a build gives it."""
+    content = mini if lesson == "mini" else ROOT / "content"
+    result = build_mod._validate(content, False)
+    built = build_mod._render(result, content, pdf=False)
+    found, lazy = build_mod.preview(content)
+    page = "topics/radars/index.html" if lesson == "mini" else "topics/japan-aegis-ashore/index.html"
+    assert lazy.get(page) == built.get(page), "one page, asked for first, before anything else is made"
+    assert lazy._downloads is None, "a student page does not make the handouts and exports"
+    assert lazy._report is None, "nor the report"
+    assert lazy.paths() == built.paths()
+    for path in built.paths():
+        assert lazy.get(path) == built.get(path), path
+    assert lazy.get("no/such/file.html") is None
+    assert not lazy.complete
+    assert sorted([*found, *build_mod.late_warnings(lazy)]) == result.warnings, "the same warnings, in two parts"
+
+
+def test_a_lessons_template_that_fails_while_rendering_is_a_problem_before_the_swap(mini: Path) -> None:
+    """A lesson's own template is rendered whole at once, so that its failure stops the preview."""
+    template = mini / "templates" / "site" / "topic.html"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        '{% extends "default:site/topic.html" %}{% block main %}{{ lib.topics["nope"].title }}{% endblock %}'
+    )
+    with pytest.raises(ContentError) as caught:
+        build_mod.preview(mini)
+    (problem,) = caught.value.problems
+    assert problem.path == "content/templates/site/topic.html"
+
+
+def test_a_page_that_fails_to_render_is_served_as_an_error_and_the_server_goes_on(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while rendering one page on request: that page says so in one line; the others still work."""
+
+    def broken(self: object, page: object) -> str:
+        raise RuntimeError("boom")
+
+    topic = server.content / "topics" / "radars.yaml"
+    monkeypatch.setattr(SiteRenderer, "render", broken)
+    edit(topic, "title: How radars work", "title: How radars see far")
+    server.wait(lambda s: s["generation"] >= 2)
+    status, html = server.get("topics/radars/")
+    assert status == 500
+    assert "primer failed while rendering this page (RuntimeError); this is a bug in primer" in html
+    monkeypatch.undo()
+    assert server.get("")[0] == 200
+
+
+def test_a_save_parses_again_only_the_files_it_changed(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serve's parse cache: an unchanged file is not parsed again, a changed one is, and a file with
+    problems reports them again on every load, as without the cache."""
+    from primer.content import library
+
+    parsed: list[str] = []
+    real = library.parse_file
+
+    def counting(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> object:
+        parsed.append(path.name)
+        return real(raw, shown, path, problems)
+
+    monkeypatch.setattr(library, "parse_file", counting)
+    cache = library.ParseCache()
+    first = library.load_library(mini, cache)
+    files = len(parsed)
+    assert files >= 8
+    edit(mini / "topics" / "radars.yaml", "title: How radars work", "title: How radars see far")
+    again = library.load_library(mini, cache)
+    assert parsed[files:] == ["radars.yaml"]
+    fresh = library.load_library(mini)
+    assert again.topics == fresh.topics and again.terms == first.terms
+    assert again.topics["radars"].title == "How radars see far"
+
+    edit(mini / "glossary.yaml", "terms:", "terms: [")
+    for _ in range(2):
+        with pytest.raises(ContentError) as caught:
+            library.load_library(mini, cache)
+        with pytest.raises(ContentError) as uncached:
+            library.load_library(mini)
+        assert caught.value.problems == uncached.value.problems
+
+
+def test_the_warnings_that_only_warn_follow_the_swapped_in_build(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save swaps its build in after the checks that can stop it; the checks that only warn run in a
+    process of their own and their warnings reach the page a moment later, without a reload."""
+
+    def not_here(preview: object) -> None:
+        raise AssertionError("made in the server's process, not the checker's")
+
+    monkeypatch.setattr(build_mod, "late_warnings", not_here)  # the spawned process imports its own
+    glossary = server.content / "glossary.yaml"
+    edit(glossary, "    term: radar\n", "    term: radar\n    not_in: [Weather Service]\n")
+    state = server.wait(lambda s: s["generation"] >= 2 and not s["checking"])
+    assert not state["errors"]
+    (problem,) = state["problems"]
+    assert (
+        problem["severity"] == "warning" and "“Weather Service” contains none of the term's names" in problem["message"]
+    )
+    assert (problem["path"], problem["line"]) == ("content/glossary.yaml", 4)
+    generation = state["generation"]
+    edit(glossary, "    not_in: [Weather Service]\n", "")
+    state = server.wait(lambda s: s["generation"] > generation and not s["checking"])
+    assert state["problems"] == [], "the warning goes once fixed"

@@ -5,30 +5,37 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gc
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
 
 from primer import parallel
 from primer.cache import REUSED, BuildCache, Reused, build_key, content_digest, source_date_epoch
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
-from primer.content.library import Library, load_library
+from primer.content.library import Library, ParseCache, load_library
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
-from primer.exports import FORMATS, add_exports, export_one
+from primer.exports import FORMATS, add_exports, export_one, export_path
 from primer.exports.common import LossReport
 from primer.handouts import add_handouts
 from primer.quiz.lint import lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.report import Report, check_problems, run_report
+from primer.targets.assets import static_assets
 from primer.targets.bank import bank_json
-from primer.targets.site import build_site, template_variables
+from primer.targets.site import build_site, site_plan, sitemap, template_variables
 from primer.write import Output
 
 #: Where the site offers the question bank for download (the teacher hub links it).
 BANK_PATH = "exports/question-bank.json"
+#: The folders of the handouts and exports (with the bank): `primer serve` makes them only for a file in them.
+DOWNLOAD_FOLDERS = ("handouts/", "exports/")
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,28 @@ class CheckResult:
 _JOBS: contextvars.ContextVar[int] = contextvars.ContextVar("jobs", default=1)
 
 
-def _validate(content: Path, strict: bool) -> CheckResult:
-    lib = load_library(content)
+def _first_checks(content: Path, cache: ParseCache | None = None) -> tuple[Library, Derived, list[Problem]]:
+    """Load and validate the lesson, derive its questions and lint them: everything that can stop a build
+    except a lesson's own templates. Returns the problems found (warnings, and the question-text lint's
+    errors). `cache`: files parsed before (see `load_library`)."""
+    lib = load_library(content, cache)
+    derived = derive(lib)
+    return lib, derived, [*lib.warnings, *derived.warnings, *lint(lib, derived)]
+
+
+def _late_checks(lib: Library, names: list[Problem] | None = None) -> list[Problem]:
+    """The checks that only ever warn, apart from the report: reading grade and term names (`names`: what
+    `check_term_names` found, when run already)."""
+    return [*check_readability(lib), *(check_term_names(lib) if names is None else names)]
+
+
+def _validate(content: Path, strict: bool, cache: ParseCache | None = None) -> CheckResult:
+    lib = load_library(content, cache)
     derived = derive(lib)
     # The report runs in a worker while this process lints (both only read the content).
-    reporting = parallel.start(partial(run_report, lib, derived, content), _JOBS.get())
-    found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *check_readability(lib), *check_term_names(lib)]
+    names = check_term_names(lib)  # the report shows them too
+    reporting = parallel.start(partial(run_report, lib, derived, content, names), _JOBS.get())
+    found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
     report = reporting.result()
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
@@ -81,50 +104,200 @@ def _validate(content: Path, strict: bool) -> CheckResult:
     return CheckResult(lib, warnings, derived, report)
 
 
-def _exports(result: CheckResult) -> tuple[object, dict[str, bytes]]:
+def _exports(lib: Library, derived: Derived) -> tuple[object, dict[str, bytes]]:
     """The exports (apart from the rest, so that they can be made in a worker): their links and files."""
     own = Output()
-    links = add_exports(result.library, result.derived, own)
+    links = add_exports(lib, derived, own)
     return links, {path: own.get(path) or b"" for path in own.paths()}
+
+
+def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
+    """A content pack's template that failed while rendering, as a problem at its line (None: a bug in primer)."""
+    templates = content / "templates"
+    shown = partial(display_path, root=content.absolute())
+    problem = template_problem(exc, templates if templates.is_dir() else None, shown)
+    if problem is None and isinstance(exc, OSError):  # a template that vanished or cannot be read
+        where = shown(Path(exc.filename)) if exc.filename else shown(templates.absolute())
+        reason = exc.strerror or str(exc)
+        problem = Problem(where, 1, 1, f"cannot read a template ({reason})", "check it exists, then build again")
+    return None if problem is None else ContentError([problem])
+
+
+def _downloads(lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool, jobs: int) -> None:
+    """The handouts, the exports and the question bank into `output`, and the links to them that the
+    teacher pages show into `env`'s globals."""
+    # The exports go to a worker while this process makes the handouts (whose PDFs have workers of their own).
+    exporting = parallel.start(partial(_exports, lib, derived), jobs)
+    try:
+        env.globals["handouts"] = add_handouts(lib, derived, env, output, pdf=pdf)  # hub links
+    finally:
+        export_links, export_files = exporting.result()
+    for path, data in export_files.items():
+        output.add(path, data)
+    env.globals["exports"] = export_links  # the teacher hub links them
+    # the JSON export of the whole bank is the bank itself: the same bytes, made once
+    whole = export_files.get(export_path("json", None))
+    output.add(BANK_PATH, whole if whole is not None else bank_json(lib, derived))
 
 
 def _render(result: CheckResult, content: Path, *, pdf: bool = True, jobs: int = 1) -> Output:
     """Every target of the build, in memory (handout PDFs only when `pdf`), on up to `jobs` processes. A
     content pack's template that fails while rendering is reported at its line; any other failure is a bug
     in primer and propagates."""
-    templates = content / "templates"
-    env = make_env(templates)
+    env = make_env(content / "templates")
     output = Output()
-    # The exports go to a worker while this process makes the handouts (whose PDFs have workers of their own).
-    exporting = parallel.start(partial(_exports, result), jobs)
     try:
-        try:
-            env.globals["handouts"] = add_handouts(result.library, result.derived, env, output, pdf=pdf)  # hub links
-        finally:
-            export_links, export_files = exporting.result()
-        for path, data in export_files.items():
-            output.add(path, data)
-        env.globals["exports"] = export_links  # the teacher hub links them
+        _downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs)
         build_site(result.library, result.derived, env, output, result.report, jobs)
     except Exception as exc:
-        shown = partial(display_path, root=content.absolute())
-        problem = template_problem(exc, templates if templates.is_dir() else None, shown)
-        if problem is None and isinstance(exc, OSError):  # a template that vanished or cannot be read
-            where = shown(Path(exc.filename)) if exc.filename else shown(templates.absolute())
-            reason = exc.strerror or str(exc)
-            problem = Problem(where, 1, 1, f"cannot read a template ({reason})", "check it exists, then build again")
-        if problem is None:
+        error = _shown_problem(exc, content)
+        if error is None:
             raise
-        raise ContentError([problem]) from exc
-    output.add(BANK_PATH, bank_json(result.library, result.derived))
+        raise error from exc
     return output
 
 
-def preview(content: Path) -> tuple[CheckResult, Output]:
-    """Check and render everything in memory for `primer serve`, without PDF handouts (slow to make);
-    nothing is written. Raises ContentError like `build`."""
-    result = _validate(content, False)
-    return result, _render(result, content, pdf=False)
+class Preview:
+    """A checked lesson for `primer serve`, whose files are rendered when first asked for: after a save,
+    the page in the browser costs the check and its own render, not the whole site's. The handouts,
+    exports and question bank are made together, the first time any of them, or a page that links them,
+    is asked for; no PDFs. The report is made when first needed (`primer serve` asks for it right after
+    swapping the build in, for its warnings). A lesson with its own templates is rendered whole at once
+    instead, so that a template that fails shows as a problem before the build is swapped in, as with
+    `primer build`."""
+
+    def __init__(self, lib: Library, derived: Derived, content: Path, report: Report | None = None) -> None:
+        self.library, self.derived = lib, derived
+        self._content = content
+        self._lock = threading.RLock()  # a page render may ask for the downloads, under the same lock
+        self._reporting = threading.Lock()
+        self._report = report
+        self._made_elsewhere: Callable[[], Report] | None = None
+        #: whether the lesson was checked in full (its warnings are all known): see `late_warnings`
+        self.complete = report is not None
+        self._env = make_env(content / "templates")
+        self._downloads: Output | None = None
+        self._links: tuple[Any, Any] = ({}, [])
+        self._renderer, pages = site_plan(lib, derived, self._env, lambda: self.report)
+        self._pages = {page.path: page for page in pages}
+        self._static = dict(static_assets())
+        self._done: dict[str, bytes] = {}
+        if lib.site.base_url:
+            self._static["sitemap.xml"] = sitemap(lib.site.base_url, list(self._pages)).encode()
+        # the teacher pages read these two; they are made on first use
+        self._env.globals["handouts"] = Later(lambda: self._downloaded()[1])
+        self._env.globals["exports"] = Later(lambda: self._downloaded()[2])
+        if (content / "templates").is_dir():
+            for path in self.paths():
+                self.get(path)
+
+    @property
+    def report(self) -> Report:
+        """The provenance and quality report, made on first use."""
+        with self._reporting:  # not the pages' lock: pages render while the report is made
+            if self._report is None and self._made_elsewhere is not None:
+                with contextlib.suppress(Exception):  # then made here, below
+                    self._report = self._made_elsewhere()
+            if self._report is None:
+                self._report = run_report(self.library, self.derived, self._content)
+            return self._report
+
+    def report_from(self, made: Callable[[], Report]) -> None:
+        """Take the report from `made` (a process of its own makes it: see `late_check`) instead of making
+        it here; should `made` fail, it is made here after all."""
+        self._made_elsewhere = made
+
+    def _downloaded(self) -> tuple[Output, Any, Any]:
+        with self._lock:
+            if self._downloads is None:
+                own = Output()
+                env = make_env(self._content / "templates")
+                _downloads(self.library, self.derived, env, own, pdf=False, jobs=1)
+                self._downloads = own
+                self._links = (env.globals["handouts"], env.globals["exports"])
+            return self._downloads, *self._links
+
+    def paths(self) -> list[str]:
+        """Every file of the build, sorted (this makes the downloads)."""
+        return sorted({*self._pages, *self._static, *self._downloaded()[0].paths()})
+
+    def get(self, rel: str) -> bytes | None:
+        """The bytes of `rel`, rendered now if they were not yet, or None when the build has no such file.
+        Raises ContentError when a lesson's template fails."""
+        with self._lock:
+            if rel in self._done:
+                return self._done[rel]
+            page = self._pages.get(rel)
+            if page is None:
+                if rel.startswith(DOWNLOAD_FOLDERS):
+                    return self._downloaded()[0].get(rel)
+                return self._static.get(rel)
+            try:
+                data = self._renderer.render(page).encode("utf-8")
+            except Exception as exc:
+                error = _shown_problem(exc, self._content)
+                if error is None:
+                    raise
+                raise error from exc
+            self._done[rel] = data
+            return data
+
+
+class Later(Mapping[Any, Any]):
+    """A value a template may read, made the first time it is read (a mapping or a list of links)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+
+    def _value(self) -> Any:
+        return self._make()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._value()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._value())
+
+    def __len__(self) -> int:
+        return len(self._value())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._value()
+
+
+def preview(content: Path, cache: ParseCache | None = None) -> tuple[list[Problem], Preview]:
+    """Check the lesson for `primer serve`, and return the problems found so far (all warnings) and the
+    lesson ready to render page by page (see `Preview`); nothing is written. Raises ContentError like
+    `build`. The checks that only warn are left out: `late_warnings` makes them once the preview is
+    served. A lesson with its own templates is checked in full at once. `cache`: the files parsed by the
+    previous preview (see `load_library`)."""
+    if (content / "templates").is_dir():
+        result = _validate(content, False, cache)
+        return result.warnings, Preview(result.library, result.derived, content, result.report)
+    lib, derived, found = _first_checks(content, cache)
+    if any(p.severity == "error" for p in found):  # the question-text lint's errors
+        raise ContentError(sorted(found))
+    return sorted(found), Preview(lib, derived, content)
+
+
+#: The files a `late_check` process parsed before, so that it too re-parses only what a save changed.
+_LATE_CACHE = ParseCache()
+
+
+def late_check(content: Path) -> tuple[list[Problem], Report]:
+    """`late_warnings` and the report, from the lesson as it is now, for a process of its own (`primer
+    serve` runs it beside the server, so that the pages do not wait for it). Raises ContentError when the
+    lesson no longer loads."""
+    lib = load_library(content, _LATE_CACHE)
+    derived = derive(lib)
+    names = check_term_names(lib)
+    report = run_report(lib, derived, content, names)
+    return [*_late_checks(lib, names), *check_problems(report)], report
+
+
+def late_warnings(preview: Preview) -> list[Problem]:
+    """The warnings `preview` left out: the reading grade, term names and the report's findings."""
+    return [*_late_checks(preview.library), *check_problems(preview.report)]
 
 
 def check(content: Path, *, strict: bool = False) -> CheckResult:

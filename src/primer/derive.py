@@ -64,6 +64,9 @@ class Derived:
     #: every question by id, sorted: hand-written ones (in a quiz or not) and generated ones in a quiz.
     #: This is the question bank the JSON export holds; every count of questions starts here.
     bank: dict[str, QuestionBase] = field(default_factory=dict)
+    #: topic id → what the topic cites or mentions (`primer.quiz.generate.citations`), kept so that
+    #: the report need not search every topic's text for glossary names again.
+    citations: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def all_questions(self) -> dict[str, QuestionBase]:
         """Every question of every quiz by id, sorted."""
@@ -149,6 +152,7 @@ def derive(lib: Library) -> Derived:
             derived.point_questions.setdefault(point_id, []).append(question.id)
     derived.point_questions = {p: sorted(qs) for p, qs in sorted(derived.point_questions.items())}
     derived.term_topics = dict(sorted(derived.term_topics.items()))
+    derived.citations = cites
     derived.warnings.sort()
     return derived
 

@@ -73,13 +73,24 @@ def _plain(text: str) -> str:
 
 
 def _snippet(text: str) -> str:
-    return textwrap.shorten(text, SNIPPET, placeholder="…") if text else ""
+    """The start of `text` (one line, single spaces, as `_plain` gives it), at most SNIPPET characters."""
+    if not text:
+        return ""
+    # shorten() splits the whole text into words, but only the words that reach the snippet's end, and
+    # one more to show that the text goes on, can change what it returns: cut a long text at a space first.
+    end = text.find(" ", 2 * SNIPPET)
+    return textwrap.shorten(text if end < 0 else text[:end], SNIPPET, placeholder="…")
 
 
 def _words(text: str) -> list[str]:
     """The words of `text` as the search page reads them: no accents, lower case, split at anything that is
     not a letter or digit ("Kōno's" → kono, s)."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    bare = unicodedata.normalize("NFKD", text)
+    if not bare.isascii():
+        # look up each distinct character once rather than every character of the text
+        marks = {ord(c): None for c in set(bare) if unicodedata.combining(c)}
+        if marks:
+            bare = bare.translate(marks)
     return _TOKEN.findall(bare.lower())
 
 
@@ -186,8 +197,9 @@ def _entries(lib: Library, teacher_topic: str) -> list[_Entry]:
     return found
 
 
-def _postings(numbers: list[int], width: int) -> str:
-    return "".join(_base36(n).rjust(width, "0") for n in numbers)
+def _postings(numbers: list[int], codes: list[str]) -> str:
+    """An entry list as the index writes it: each entry's number in base 36, all of one width (`codes`)."""
+    return "".join([codes[n] for n in numbers])
 
 
 def _base36(number: int) -> str:
@@ -232,7 +244,8 @@ def search_index(lib: Library, teacher_topic: str) -> str:
             if word not in shown and word not in STOP and (len(word) > 1 or word.isdigit()):
                 postings.setdefault(word, []).append(number)
     width = len(_base36(max(len(found) - 1, 0)))
-    words = " ".join(f"{word}:{_postings(numbers, width)}" for word, numbers in sorted(postings.items()))
+    codes = [_base36(n).rjust(width, "0") for n in range(len(found))]  # each number once, not per posting
+    words = " ".join(f"{word}:{_postings(numbers, codes)}" for word, numbers in sorted(postings.items()))
     index = {
         "kinds": KINDS,
         "pages": list(pages),

@@ -8,14 +8,19 @@ so a page is never served half-built. The last good build stays up while the con
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import errno
 import json
+import multiprocessing
 import socket
+import sys
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -26,8 +31,9 @@ import click
 
 from primer import build as build_mod
 from primer.cache import build_key
+from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem
-from primer.write import Output
+from primer.report import Report
 
 HOST = "127.0.0.1"
 #: The server's own paths; content never has a folder starting with '__'.
@@ -106,12 +112,18 @@ class _State:
     """The latest good build, the problems of the latest attempt, and a counter clients wait on."""
 
     content: Path
-    output: Output | None = None
+    output: build_mod.Preview | None = None
     generation: int = 0
     #: every build attempt, good or not: a page is told about each
     attempt: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: bool = False
+    #: the files parsed so far: a save re-parses only the files it changed
+    parsed: ParseCache = field(default_factory=ParseCache)
+    #: the process that makes the checks that only warn
+    checker: _Checker = field(default_factory=lambda: _Checker())
+    #: the build shown is served while the checks that only warn still run
+    checking: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
     #: the build key (`primer.cache.build_key`) of the last attempt: a save that changed nothing redoes nothing
     key: str | None = None
@@ -123,6 +135,7 @@ class _State:
                 "generation": self.generation,
                 "attempt": self.attempt,
                 "errors": self.errors,
+                "checking": self.checking,
                 "problems": self.problems,
             }
 
@@ -133,46 +146,125 @@ def _editor_link(content: Path, path: str, line: int, col: int) -> str:
     return f"vscode://file{quote(full if full.startswith('/') else '/' + full)}:{line}:{col}"
 
 
+def _bug(content: Path, exc: Exception, doing: str) -> dict[str, Any]:
+    """A problem that is a bug in primer, as the page shows it."""
+    what = (str(exc).splitlines() or [""])[0][:200]
+    return {
+        "path": str(content),
+        "line": 1,
+        "col": 1,
+        "message": f"primer failed while {doing} ({type(exc).__name__}: {what}); this is a bug in primer",
+        "fix": "run primer build --debug to see the traceback",
+        "severity": "error",
+        "editor": "",
+    }
+
+
+def _shown(state: _State, found: list[Problem]) -> list[dict[str, Any]]:
+    return [{**p.__dict__, "editor": _editor_link(state.content, p.path, p.line, p.col)} for p in found]
+
+
 def rebuild(state: _State) -> tuple[float, int]:
-    """Build once into memory; on success swap it in, on failure keep the last good build and record
-    the problems. Returns (seconds taken, problem count)."""
+    """Build once into memory; on success swap it in (its pages render when asked for), on failure keep the
+    last good build and record the problems; then, for a build swapped in, make the checks that only warn
+    and add their warnings. Returns (seconds until the swap, problem count)."""
     started = time.perf_counter()
     key = build_key(state.content, {"serve": True})
     if key is not None and key == state.key:  # saved again unchanged, or a change undone before it was seen
         return time.perf_counter() - started, len(state.problems)
     state.key = key
     problems: list[dict[str, Any]] = []
-    output: Output | None = None
+    output: build_mod.Preview | None = None
+    found: list[Problem] = []
     try:
-        result, output = build_mod.preview(state.content)
-        found = result.warnings
+        found, output = build_mod.preview(state.content, state.parsed)
     except ContentError as exc:
         found = exc.problems
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the server; it shows on the page
-        found = []
-        what = (str(exc).splitlines() or [""])[0][:200]
-        problems.append(
-            {
-                "path": str(state.content),
-                "line": 1,
-                "col": 1,
-                "message": f"primer failed while building ({type(exc).__name__}: {what}); this is a bug in primer",
-                "fix": "run primer build --debug to see the traceback",
-                "severity": "error",
-                "editor": "",
-            }
-        )
-    for p in found:
-        problems.append({**p.__dict__, "editor": _editor_link(state.content, p.path, p.line, p.col)})
+        problems.append(_bug(state.content, exc, "building"))
+    problems += _shown(state, found)
     with state.changed:
         state.errors = output is None
         if output is not None:
             state.output = output
             state.generation += 1
         state.problems = problems
+        state.checking = output is not None and not output.complete
         state.attempt += 1
         state.changed.notify_all()
-    return time.perf_counter() - started, len(problems)
+    took = time.perf_counter() - started
+    if output is not None and not output.complete:
+        with state.changed:
+            attempt = state.attempt
+        made = state.checker.submit(state.content)
+        if made is not None:
+            output.report_from(lambda: made.result()[1])
+        # The warnings that remain come from a thread of their own, so that the next save is seen at once.
+        late = threading.Thread(target=_late, args=(state, output, attempt, made), daemon=True, name="primer-late")
+        late.start()
+    return took, len(problems)
+
+
+class _Checker:
+    """A process of its own for the checks that only warn, started on first use (spawned: the server
+    runs threads, which forking does not mix with), so that they run on another core and the server
+    and the next save never wait for them."""
+
+    def __init__(self) -> None:
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def submit(self, content: Path) -> concurrent.futures.Future[tuple[list[Problem], Report]] | None:
+        """`late_check` of `content` in the process, or None when no process can be had."""
+        try:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool.submit(build_mod.late_check, content)
+        except (OSError, RuntimeError, concurrent.futures.BrokenExecutor):
+            self._pool = None
+            return None
+
+    def close(self) -> None:
+        """Stop the process (work not started is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _late(
+    state: _State,
+    output: build_mod.Preview,
+    attempt: int,
+    made: concurrent.futures.Future[tuple[list[Problem], Report]] | None,
+) -> None:
+    """Add the warnings of the checks that only warn, for a build already swapped in, to the page's (unless
+    a newer build was attempted meanwhile: then they are dropped). They come from the checker's process
+    (`made`), or are made here when it has none or it failed."""
+    found: list[Problem] | None = None
+    if made is not None:
+        with contextlib.suppress(Exception):  # the lesson changed under it, or the process died: made here
+            found = made.result()[0]
+    if state.attempt != attempt:
+        return  # already replaced: no use checking it
+    try:
+        late = _shown(state, found if found is not None else build_mod.late_warnings(output))
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the server; it shows on the page
+        late = [_bug(state.content, exc, "checking")]
+    with state.changed:
+        if state.attempt != attempt:
+            return
+        state.problems = sorted([*state.problems, *late], key=lambda p: (p["path"], p["line"], p["col"], p["message"]))
+        state.errors = state.errors or any(p["severity"] == "error" for p in late)  # a bug
+        state.checking = False
+        state.attempt += 1
+        state.changed.notify_all()
+
+
+def _failed(exc: Exception) -> bytes:
+    """The page served when a page fails to render: what failed, in one line (the overlay shows the rest)."""
+    if isinstance(exc, ContentError):
+        what = "; ".join(f"{p.path}:{p.line}:{p.col}: {p.message} — {p.fix}" for p in exc.problems)
+    else:
+        what = f"primer failed while rendering this page ({type(exc).__name__}); this is a bug in primer"
+    return f"<!doctype html><title>Not rendered</title><body><p>{escape(what)}</p></body>".encode()
 
 
 def _inject(html: bytes, generation: int) -> bytes:
@@ -226,14 +318,17 @@ class _Handler(BaseHTTPRequestHandler):
         if output is None:
             self._send(200, _inject(_WAITING, generation), _TYPES[".html"])
             return
-        data, status = output.get(rel), 200
-        if data is None and output.get(rel + "/index.html") is not None:
-            self.send_response(301)
-            self.send_header("Location", path + "/")
-            self.end_headers()
-            return
-        if data is None:
-            data, status, rel = output.get("404.html") or b"not found", 404, "404.html"
+        try:
+            data, status = output.get(rel), 200
+            if data is None and output.get(rel + "/index.html") is not None:
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.end_headers()
+                return
+            if data is None:
+                data, status, rel = output.get("404.html") or b"not found", 404, "404.html"
+        except Exception as exc:  # noqa: BLE001 - a page that fails to render is shown, and the server goes on
+            data, status, rel = _failed(exc), 500, "500.html"
         kind = _TYPES.get(Path(rel).suffix, "application/octet-stream")
         if rel.endswith(".html"):
             data = _inject(data, generation)
@@ -278,9 +373,19 @@ def free_port(start: int) -> int | None:
     return None
 
 
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, quiet about a page closed while it was being sent (a reload does that)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Report a failed request, unless the browser merely went away."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _server(port: int, handler: type[_Handler]) -> ThreadingHTTPServer:
     try:
-        return ThreadingHTTPServer((HOST, port), handler)
+        return _Server((HOST, port), handler)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -330,9 +435,17 @@ def serve(
     if open_browser:
         webbrowser.open(url)
     try:
-        for _changes in watch(*_watched(content), stop_event=stop, debounce=50, step=20, rust_timeout=500):
+        started = False
+        for changes in watch(
+            *_watched(content), stop_event=stop, debounce=50, step=20, rust_timeout=500, yield_on_timeout=True
+        ):
+            if not changes and started:
+                continue
+            # the first quiet moment: a save made while the watcher started would go unseen (the key sees it)
+            started, attempts = True, state.attempt
             took, count = rebuild(state)
-            echo(_built(took, count, state))
+            if state.attempt != attempts:  # it built (a save that changed nothing is not one)
+                echo(_built(took, count, state))
     except KeyboardInterrupt:
         pass
     finally:
@@ -341,6 +454,7 @@ def serve(
             state.changed.notify_all()  # event streams see the stop and end
         httpd.shutdown()
         httpd.server_close()
+        state.checker.close()
 
 
 def _built(took: float, count: int, state: _State) -> str:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from primer.content.load import Document, Key, load_file
+from primer.content.load import Document, Key, parse_file, read_file
 from primer.content.models import (
     KINDS,
     Actor,
@@ -171,11 +171,30 @@ def _where_instead(rel: Path) -> str:
     return "move it out of the content folder if it is not content, or remove it"
 
 
+class ParseCache:
+    """The files a long-running process (`primer serve`) parsed and validated, by path, each with the bytes
+    it was made from: loading again re-parses only the files whose bytes changed. The parsed documents and
+    the validated items are never changed once made, so the next load can share them."""
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, str], tuple[bytes, Document | None, Any, list[Problem]]] = {}
+
+    def get(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]] | None:
+        """What parsing `path` as a `kind` file gave when it held `raw`, or None."""
+        found = self._files.get((kind, str(path)))
+        return found[1:] if found is not None and found[0] == raw else None
+
+    def put(self, kind: str, path: Path, raw: bytes, made: tuple[Document | None, Any, list[Problem]]) -> None:
+        """Remember what parsing `path` gave (only the latest bytes of each file are kept)."""
+        self._files[kind, str(path)] = (raw, *made)
+
+
 class _Builder:
     """Collects problems while turning documents into a Library."""
 
-    def __init__(self, content: Path) -> None:
+    def __init__(self, content: Path, cache: ParseCache | None = None) -> None:
         self.content = content
+        self.cache = cache
         self.problems: list[Problem] = []
         self.registry: dict[tuple[str, str], Origin] = {}
         #: Item kinds some file of which failed: references to them are not reported as dangling,
@@ -190,7 +209,7 @@ class _Builder:
         return display_path(path, self.content)
 
     def parse(self, kind: str) -> list[tuple[Document, Any]]:
-        model, pattern = KINDS[kind]
+        pattern = KINDS[kind][1]
         parsed: list[tuple[Document, Any]] = []
         paths = _files(self.content, pattern)
         if "*" not in pattern and len(paths) > 1:
@@ -208,23 +227,41 @@ class _Builder:
             paths = paths[:1]
         for path in paths:
             self.read.add(path)
-            doc = load_file(path, self.shown(path), self.problems, root=self.content)
+            raw = read_file(path, self.shown(path), self.content, self.problems)
+            if raw is None:
+                self.incomplete.update(ITEM_KINDS[kind])
+                continue
+            made = self.cache.get(kind, path, raw) if self.cache is not None else None
+            if made is None:
+                made = self._validated(kind, path, raw)
+                if self.cache is not None:
+                    self.cache.put(kind, path, raw, made)
+            doc, item, problems = made
+            self.problems.extend(problems)
             if doc is None:
                 self.incomplete.update(ITEM_KINDS[kind])
                 continue
-            if not isinstance(doc.data, dict):
-                self.problems.append(
-                    doc.problem((), f"a {kind} file must be a mapping of 'key: value' lines", "see the JSON Schema")
-                )
-                self.incomplete.update(ITEM_KINDS[kind])
-                continue
-            try:
-                parsed.append((doc, model.model_validate(doc.data)))
-                self.docs.append((kind, doc))
-            except ValidationError as exc:
-                self.problems.extend(problems_from(exc, doc, model))
-                self.incomplete.update(ITEM_KINDS[kind])
+            parsed.append((doc, item))
+            self.docs.append((kind, doc))
         return parsed
+
+    def _validated(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]]:
+        """One file's bytes parsed and validated as a `kind` file: the document and its item, or None and
+        the problems."""
+        model = KINDS[kind][0]
+        problems: list[Problem] = []
+        doc = parse_file(raw, self.shown(path), path, problems)
+        if doc is None:
+            return None, None, problems
+        if not isinstance(doc.data, dict):
+            problems.append(
+                doc.problem((), f"a {kind} file must be a mapping of 'key: value' lines", "see the JSON Schema")
+            )
+            return None, None, problems
+        try:
+            return doc, model.model_validate(doc.data), problems
+        except ValidationError as exc:
+            return None, None, [*problems, *problems_from(exc, doc, model)]
 
     def register(self, kind: str, item_id: str, origin: Origin, table: dict[str, Any], item: Any) -> None:
         first = self.registry.get((kind, item_id))
@@ -264,9 +301,10 @@ def _items(doc: Document, key: str, items: list[M]) -> Iterator[tuple[Origin, M]
         yield Origin(doc, (key, index)), item
 
 
-def load_library(content: Path) -> Library:
-    """Load and validate every content file; raise ContentError listing all problems at once."""
-    b = _Builder(content)
+def load_library(content: Path, cache: ParseCache | None = None) -> Library:
+    """Load and validate every content file; raise ContentError listing all problems at once. With a
+    `cache`, files parsed before with the same bytes are not parsed again."""
+    b = _Builder(content, cache)
     if not content.is_dir():
         raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
     site_docs = b.parse("site")

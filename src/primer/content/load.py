@@ -245,7 +245,7 @@ def _tabs(text: str, shown: str, problems: list[Problem]) -> bool:
     return found
 
 
-def _read(path: Path, shown: str, root: Path | None, problems: list[Problem]) -> bytes | None:
+def read_file(path: Path, shown: str, root: Path | None, problems: list[Problem]) -> bytes | None:
     """The bytes of a regular file inside `root`, at most MAX_BYTES of them; else a problem."""
     try:
         if root is not None:
@@ -396,12 +396,9 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, shown: str) -> Problem
     return Problem(shown, line, col, f"YAML syntax error: {what}", "check indentation, colons and quotes here")
 
 
-def load_file(path: Path, shown: str, problems: list[Problem], root: Path | None = None) -> Document | None:
-    """Read one YAML file (a regular file inside `root`, when given); append every problem found
-    and return None when it cannot be used."""
-    raw = _read(path, shown, root, problems)
-    if raw is None:
-        return None
+def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> Document | None:
+    """One YAML file's bytes (read from `path`) as a Document; append every problem found and return None
+    when it cannot be used."""
     text = _decode(raw, shown, problems)
     if text is None or _tabs(text, shown, problems):
         return None

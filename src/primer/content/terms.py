@@ -12,6 +12,7 @@ a sentence.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -75,8 +76,32 @@ class Mention:
     inside: str = ""
 
 
-#: What a TermMatcher builds from a glossary: names, `not_in` patterns, and the one pattern of all names.
-_Built = tuple[dict[str, list[tuple[str, str, bool]]], dict[str, list[re.Pattern[str]]], "re.Pattern[str] | None"]
+#: What a TermMatcher builds from a glossary: names, `not_in` patterns, the one pattern of all names, and
+#: the same pattern for lower-cased text (None when a name has a letter outside ASCII, see `_plain_case`).
+_Built = tuple[
+    dict[str, list[tuple[str, str, bool]]],
+    dict[str, list[re.Pattern[str]]],
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+]
+#: Characters outside ASCII, to see whether a text has letters with case among them.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.cache
+def _uncased(ch: str) -> bool:
+    """True when a character has no case (a quote, a dash, a symbol): lower-casing leaves it alone, and
+    no letter matches it in any case (kept per character: texts use a few dozen)."""
+    return ch.lower() == ch == ch.upper()
+
+
+def _plain_case(text: str) -> bool:
+    """True when the letters of `text` are all ASCII: then `text.lower()` has the same length and
+    matching it in lower case finds what matching `text` in any case finds (outside ASCII, case-blind
+    matching also pairs letters such as 'ſ' and 's', which lower-casing does not)."""
+    return text.isascii() or all(map(_uncased, set("".join(_NON_ASCII.findall(text)))))
+
+
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
 _BUILT: dict[tuple[tuple[str, ...], ...], _Built] = {}
 
@@ -96,7 +121,7 @@ class TermMatcher:
         _BUILT[key] = built  # most recently used last
         while len(_BUILT) > 4:
             del _BUILT[next(iter(_BUILT))]
-        self._names, self._not_in, self._pattern = built
+        self._names, self._not_in, self._pattern, self._lower = built
 
     @staticmethod
     def _build(key: tuple[tuple[str, ...], ...]) -> _Built:
@@ -115,7 +140,12 @@ class TermMatcher:
         # regex engine need not try thousands of alternatives at every character.
         body = trie_pattern(sorted(names))
         pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if names else None
-        return names, not_in, pattern
+        # Case-blind matching costs the engine about twice as much as matching lower-cased text exactly,
+        # which gives the same matches when the names and the text have only ASCII letters.
+        lower = None
+        if names and all(_plain_case(name) for name in names):
+            lower = re.compile(rf"(?<![\w/-]){body}(?![\w/-])")
+        return names, not_in, pattern, lower
 
     def mentions(self, text: str) -> Iterator[Mention]:
         """Every occurrence of a name in `text` that a term's `not_in` does not exclude, with the
@@ -123,7 +153,7 @@ class TermMatcher:
         if self._pattern is None:
             return
         found: list[tuple[re.Match[str], list[str]]] = []
-        for match in self._pattern.finditer(text):
+        for match in self._finditer(text):
             word = _spaced(match.group(0))
             ids = sorted(
                 {term_id for name, term_id, exact in self._names.get(word.lower(), []) if not exact or word == name}
@@ -134,6 +164,18 @@ class TermMatcher:
         spans = [(m.start(), m.end()) for m, _ in found]
         for match, ids in found:
             yield Mention(match, ids, self._longer_name(text, match, spans))
+
+    def _finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The names' pattern's matches in `text`: found in the lower-cased text where that is the same
+        (see `_build`), each then matched again at its place in `text` itself, for its match object."""
+        assert self._pattern is not None
+        if self._lower is None or not _plain_case(text):
+            yield from self._pattern.finditer(text)
+            return
+        for found in self._lower.finditer(text.lower()):
+            match = self._pattern.match(text, found.start())
+            assert match is not None and match.end() == found.end()
+            yield match
 
     def matches(self, text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
         """Each place a term is mentioned in `text` (not inside a longer name), with the ids of the
@@ -206,9 +248,9 @@ def _starts_sentence(text: str, position: int) -> bool:
     )
 
 
-def trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: list[str], *, any_space: bool = True) -> str:
     """A regular expression matching exactly `words`, longest first, written as a trie; a space
-    in a word matches any run of white space."""
+    in a word matches any run of white space (only a space, without `any_space`)."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -217,7 +259,11 @@ def trie_pattern(words: list[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, Any]) -> str:
-        branches = [(r"\s+" if ch == " " else re.escape(ch)) + build(child) for ch, child in sorted(node.items()) if ch]
+        branches = [
+            (r"\s+" if ch == " " and any_space else re.escape(ch)) + build(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
         if not branches:
             return ""
         group = f"(?:{'|'.join(branches)})"

@@ -3,13 +3,14 @@ markup (HTML, plain text), and deterministic zip files."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from primer.content.models import QuestionBase
 from primer.derive import Derived
 from primer.quiz.lint import bank
 from primer.render.clip import clip_chars
-from primer.render.markdown import SCHEMES
+from primer.render.markdown import SCHEMES, parsed
 
 #: The same Markdown dialect as the site: CommonMark, raw HTML shown as text, no images.
 _MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
@@ -219,14 +220,14 @@ def _content_link(token: Token) -> bool:
     return scheme in SCHEMES
 
 
-def _strip_content_links(tokens: list[Token], removed: list[str]) -> list[Token]:
+def _strip_content_links(tokens: Sequence[Token], removed: list[str]) -> list[Token]:
     """Drop links to content (point:, source: …): they resolve only inside the site. Their text stays,
     so that a citation reads as a reference ("Article A") rather than a broken link."""
     kept: list[Token] = []
     depth = 0
     for token in tokens:
-        if token.children:
-            token.children = _strip_content_links(token.children, removed)
+        if token.children:  # the parsed tokens are shared (see `parsed`): change a copy
+            token = dataclasses.replace(token, children=_strip_content_links(token.children, removed))
         if token.type == "link_open" and _content_link(token):
             removed.append(str(token.attrGet("href")))
             depth += 1
@@ -243,8 +244,7 @@ def to_html(text: str, *, inline: bool = False) -> Rendered:
     """Markdown → HTML for targets that show HTML (QTI, Moodle): raw HTML escaped, content links
     turned into their text. Block text keeps its paragraphs; `inline` renders a single line."""
     removed: list[str] = []
-    tokens = _MD.parseInline(text) if inline else _MD.parse(text)
-    tokens = _strip_content_links(tokens, removed)
+    tokens = _strip_content_links(parsed(text, inline)[0], removed)
     out = str(_MD.renderer.render(tokens, _MD.options, {})).strip()
     return Rendered(out, tuple(removed))
 
@@ -255,7 +255,7 @@ class _PlainState:
     flattened: bool = False
 
 
-def _plain_tokens(tokens: list[Token], out: list[str], state: _PlainState) -> None:
+def _plain_tokens(tokens: Sequence[Token], out: list[str], state: _PlainState) -> None:
     for token in tokens:
         if token.type in _FORMATTING:
             state.flattened = True
@@ -279,7 +279,7 @@ def to_plain(text: str) -> Rendered:
     """Markdown → one line of plain text: emphasis and links flattened to their words."""
     state = _PlainState()
     out: list[str] = []
-    _plain_tokens(_MD.parse(text), out, state)
+    _plain_tokens(parsed(text)[0], out, state)
     return Rendered(re.sub(r"\s+", " ", "".join(out)).strip(), tuple(state.links_removed), state.flattened)
 
 

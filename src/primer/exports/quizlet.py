@@ -19,9 +19,16 @@ def quizlet(scope: Scope) -> tuple[bytes, LossReport]:
     report = LossReport("Quizlet")
     lib, derived = scope.lib, scope.derived
     topics = {g.topic for g in scope.groups}
+    if "quizlet-terms" not in scope.memo:  # topic → the terms it uses, found once per build
+        by_topic: dict[str, set[str]] = {}
+        for term_id, term_topics in derived.term_topics.items():
+            for topic_id in term_topics:
+                by_topic.setdefault(topic_id, set()).add(term_id)
+        scope.memo["quizlet-terms"] = by_topic
+    used: set[str] = set().union(*(scope.memo["quizlet-terms"].get(t, set()) for t in topics if t is not None))
     lines = []
     for term_id, term in lib.terms.items():
-        if scope.topic is None or topics & set(derived.term_topics.get(term_id, [])):
+        if scope.topic is None or term_id in used:
             head = f"{term.term} ({term.expansion})" if term.expansion else term.term
             lines.append(f"{_field(head)}\t{_field(term.definition)}")
             report.extras += 1

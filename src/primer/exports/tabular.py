@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from primer.content.models import (
     Cloze,
@@ -102,8 +103,38 @@ def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
         scope.memo["bank"] = build_bank(scope.lib, scope.derived).model_dump(mode="json")
     data = dict(scope.memo["bank"])
     if scope.topic is not None:
-        wanted = {q.id for q in scope.questions()}
-        data["topics"] = [t for t in data["topics"] if t["id"] == scope.topic]
-        data["questions"] = [q for q in data["questions"] if q["id"] in wanted]
+        if "bank-places" not in scope.memo:  # where each topic and question is, found once per build
+            scope.memo["bank-places"] = (
+                {t["id"]: k for k, t in enumerate(data["topics"])},
+                {q["id"]: k for k, q in enumerate(data["questions"])},
+            )
+        topic_at, question_at = scope.memo["bank-places"]
+        at = {question_at[q.id] for q in scope.questions() if q.id in question_at}
+        data["topics"] = [data["topics"][topic_at[scope.topic]]] if scope.topic in topic_at else []
+        data["questions"] = [data["questions"][k] for k in sorted(at)]
     report.exported = len(data["questions"])
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"), report
+    texts: dict[str, str] = scope.memo.setdefault("bank-question-json", {})
+    return (_bank_text(data, texts) + "\n").encode("utf-8"), report
+
+
+def _json(value: Any, level: int) -> str:
+    """`value` as `json.dumps(…, indent=2, sort_keys=True, ensure_ascii=False)` writes it `level` deep in a
+    document (JSON strings never hold a raw line break: every one in the text is the layout's)."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+
+
+def _bank_text(data: dict[str, Any], texts: dict[str, str]) -> str:
+    """`data` (a bank) as `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)` writes it, each
+    question written once per build (`texts`, by id): a question is in its topic's file and in the
+    lesson's, and the whole bank's questions are most of the time of writing it."""
+    fields = []
+    for key, value in sorted(data.items()):
+        if key == "questions" and value:
+            for question in value:
+                if question["id"] not in texts:
+                    texts[question["id"]] = _json(question, 2)
+            text = "[\n    " + ",\n    ".join(texts[q["id"]] for q in value) + "\n  ]"
+        else:
+            text = _json(value, 1)
+        fields.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
+    return "{\n  " + ",\n  ".join(fields) + "\n}" if fields else "{}"

@@ -3,6 +3,7 @@ version's questions with answer space, and the teacher's keys, answers and lesso
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -45,6 +46,7 @@ def _plain_links(text: str) -> str:
     return markdown.LINK_TEXT.sub(r"\1", text)
 
 
+@functools.lru_cache(maxsize=4096)  # every version of every sheet and key shows the same stems
 def stem_html(text: str, *, inline: bool = False) -> Markup:
     """A question stem as HTML, without links."""
     html = markdown.render(_plain_links(text), lambda scheme, item: None, inline=inline)

@@ -20,6 +20,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -183,7 +184,9 @@ def _pick_distractors(
     markedly the longest. Fewer than 2 means the question cannot be asked."""
     order = list(pool)
     rng.shuffle(order)
-    order += [item for item in then if item not in order]
+    # by identity: the items are the Library's own objects, and comparing models field by field is slow
+    drawn = {id(item) for item in order}
+    order += [item for item in then if id(item) not in drawn]
     kept: list[tuple[str, str]] = []
     for item in order:
         if not allowed(item):
@@ -202,8 +205,16 @@ def _pick_distractors(
 
 
 def _names_pattern(term: Term) -> re.Pattern[str]:
-    names = sorted(term_names(term), key=len, reverse=True)
-    return re.compile(rf"(?<![\w/-])(?:{'|'.join(re.escape(n) for n in names)})(?![\w/-])", re.IGNORECASE)
+    """A pattern of the term's names as whole words, in any case (longest name first)."""
+    return _names_regex(tuple(term_names(term)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _names_regex(names: tuple[str, ...]) -> re.Pattern[str]:
+    """`_names_pattern`, kept per set of names: a glossary of thousands of terms asks for each
+    term's pattern several times, and `re`'s own cache holds only a few hundred patterns."""
+    longest = sorted(names, key=len, reverse=True)
+    return re.compile(rf"(?<![\w/-])(?:{'|'.join(re.escape(n) for n in longest)})(?![\w/-])", re.IGNORECASE)
 
 
 class _Confusion:
@@ -288,6 +299,16 @@ class _Nearby:
                     if a != b:
                         together[a, b] = together.get((a, b), 0) + 1
         self.together = together
+        # Each term's neighbours, gathered once (looking through every term for every term would
+        # grow with the square of the glossary): the terms that list it under see_also, and the
+        # terms named together with it.
+        self.listed_by: dict[str, set[str]] = {}
+        for term in lib.terms.values():
+            for other in term.see_also:
+                self.listed_by.setdefault(other, set()).add(term.id)
+        self.met: dict[str, set[str]] = {}
+        for a, b in together:
+            self.met.setdefault(a, set()).add(b)
         self.by_category: dict[str, list[Term]] = {}
         for term in lib.terms.values():
             self.by_category.setdefault(term.category, []).append(term)
@@ -297,15 +318,14 @@ class _Nearby:
 
     def related(self, term: Term) -> list[Term]:
         """Terms of other categories related to `term`: see-also first, then by co-occurrence."""
-        see = {i for i in term.see_also if i in self.terms} | {
-            t.id for t in self.terms.values() if term.id in t.see_also
-        }
-        others = [t for t in self.terms.values() if t.category != term.category]
+        see = {i for i in term.see_also if i in self.terms} | self.listed_by.get(term.id, set())
+        # both lists sort by a key that ends in the id, so the order the candidates come in does not matter
         linked = sorted(
-            (t for t in others if t.id in see), key=lambda t: (-self.together.get((term.id, t.id), 0), t.id)
+            (t for t in map(self.terms.__getitem__, see) if t.category != term.category),
+            key=lambda t: (-self.together.get((term.id, t.id), 0), t.id),
         )
         met = sorted(
-            (t for t in others if t.id not in see and self.together.get((term.id, t.id), 0)),
+            (t for t in map(self.terms.__getitem__, self.met.get(term.id, set()) - see) if t.category != term.category),
             key=lambda t: (-self.together[term.id, t.id], t.id),
         )
         return linked + met
@@ -441,17 +461,6 @@ def _acronym_question(term: Term, near: tuple[list[Term], list[Term]], confusabl
 # --------------------------------------------------------------------------- timeline
 
 
-def _apart(a: Event, b: Event) -> bool:
-    """True when the two dates cannot overlap, whatever their precision."""
-    return a.date.last < b.date.first or b.date.last < a.date.first
-
-
-def _span(events: Iterable[Event]) -> int:
-    """How many years the events stretch over: 0 when all fall in one year, 1 over two years …"""
-    events = list(events)
-    return max(e.date.last.year for e in events) - min(e.date.first.year for e in events)
-
-
 def _choose_events(
     rng: random.Random,
     events: list[Event],
@@ -460,24 +469,35 @@ def _choose_events(
     span: int,
     fair: Callable[[list[Event]], bool] = lambda events: True,
 ) -> list[Event]:
-    """Between `low` and `high` events whose order is certain, whose titles differ and which lie
-    within `span` years of each other (`_span`), earliest first, and that are `fair` as options;
-    none when no such set exists. Each event in a seeded order starts a set, filled from the
-    others in the same order."""
+    """Between `low` and `high` events whose order is certain (no two dates can overlap, whatever
+    their precision), whose titles differ and which lie within `span` years of each other (the
+    latest last year minus the earliest first year: 0 when all fall in one year), earliest first,
+    and that are `fair` as options; none when no such set exists. Each event in a seeded order
+    starts a set, filled from the others in the same order."""
     pool = list(events)
     rng.shuffle(pool)
     target = rng.randint(low, high)
+    # Each event's first and last day and normalised title, worked out once rather than per pair:
+    # this loop runs for every pair of a topic's events.
+    facts = {id(e): (e.date.first, e.date.last, normalise(e.title)) for e in pool}
     best: list[Event] = []
     for start in pool:
         chosen = [start]
+        first, last, title = facts[id(start)]
+        titles = {title}
+        dated = [(first, last)]
+        earliest, latest = first.year, last.year
         for event in pool:
-            titles = {normalise(e.title) for e in chosen}
+            first, last, title = facts[id(event)]
             if (
-                all(_apart(event, e) for e in chosen)
-                and normalise(event.title) not in titles
-                and _span([*chosen, event]) <= span
+                all(last < other_first or other_last < first for other_first, other_last in dated)
+                and title not in titles
+                and max(latest, last.year) - min(earliest, first.year) <= span
             ):
                 chosen.append(event)
+                titles.add(title)
+                dated.append((first, last))
+                earliest, latest = min(earliest, first.year), max(latest, last.year)
                 if len(chosen) == target:
                     break
         chosen.sort(key=lambda e: (e.date.sort_key(), e.id))
@@ -523,8 +543,16 @@ def _timeline_note(topic: Topic, events: list[Event], what: str, low: int) -> No
     return Note("timeline", tuple(f"event:{e.id}" for e in events), what, why, topic=topic.id)
 
 
-def _timeline_questions(lib: Library, topic: Topic, cites: dict[str, int], notes: list[Note]) -> list[Candidate]:
-    events = [e for e in lib.events_in_order() if cites.get(f"event:{e.id}", 0) >= CITED]
+def _timeline_questions(
+    lib: Library, topic: Topic, cites: dict[str, int], notes: list[Note], rank: dict[str, int] | None = None
+) -> list[Candidate]:
+    """A topic's 'Put these events in order' and 'Which came first' questions, from the events it
+    cites; `rank` is each event's place in `lib.events_in_order()` (computed once for all topics)."""
+    if rank is None:
+        rank = {e.id: i for i, e in enumerate(lib.events_in_order())}
+    # from the topic's own citations rather than the whole timeline, so that the work grows with the topic
+    cited = [ref[len("event:") :] for ref, strength in cites.items() if ref.startswith("event:") and strength >= CITED]
+    events = [lib.events[i] for i in sorted((i for i in cited if i in lib.events), key=rank.__getitem__)]
     span = topic.generate.timeline_span
     found: list[Candidate] = []
     ordered = _choose_events(random.Random(seed("order", topic.id)), events, 3, 5, span)
@@ -802,8 +830,9 @@ def generate(lib: Library, cites: dict[str, dict[str, int]], notes: list[Note] |
         notes = []
     found: dict[str, Candidate] = {}
     candidates = [*_term_questions(lib, notes), *_point_questions(lib, notes), *_framing_questions(lib, notes)]
+    rank = {e.id: i for i, e in enumerate(lib.events_in_order())}
     for topic in lib.topics_in_order():
-        candidates += _timeline_questions(lib, topic, cites[topic.id], notes)
+        candidates += _timeline_questions(lib, topic, cites[topic.id], notes, rank)
     for candidate in candidates:
         found.setdefault(candidate.id, candidate)
     return [found[qid] for qid in sorted(found)]

@@ -40,6 +40,7 @@ error on one names its generator and what it was made from.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import warnings
@@ -47,7 +48,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from primer.content.library import Library, Origin
@@ -67,6 +67,7 @@ from primer.content.models import (
 from primer.content.terms import term_names
 from primer.errors import Problem
 from primer.quiz.scoring import fold, matches_answer, same_answer
+from primer.render.markdown import parsed
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
     from primer.derive import Derived
@@ -118,7 +119,6 @@ _LEFT_MARKUP = (
     (_TICK, "a backtick that does not pair up"),
     (_MD_LINK, "a link [text](…) that Markdown did not read as a link"),
 )
-_STEM_MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
 #: The generator of each kind of generated id (`gen-KIND-…`).
 _GENERATOR_OF = {
     "term": "glossary",
@@ -135,7 +135,7 @@ def _rendered(stem: str) -> str:
     """The text a student sees of a Markdown stem, with its lines (cloze markers left out)."""
     out: list[str] = []
 
-    def walk(tokens: list[Token]) -> None:
+    def walk(tokens: Sequence[Token]) -> None:
         for token in tokens:
             if token.children:
                 walk(token.children)
@@ -144,7 +144,8 @@ def _rendered(stem: str) -> str:
             elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
                 out.append("\n")
 
-    walk(_STEM_MD.parse(BLANK.sub("", stem)))
+    # the render's own parse (the same Markdown settings), which keeps it: the pages render the same texts
+    walk(parsed(BLANK.sub("", stem))[0])
     return "".join(out)
 
 
@@ -243,6 +244,24 @@ def _near(a: str, b: str, matcher: difflib.SequenceMatcher[str] | None = None) -
         matcher.set_seq1(a)
     # real_quick_ratio and quick_ratio are cheap upper bounds of ratio: below NEAR, ratio is too
     return matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR
+
+
+def _letter_masks(texts: dict[str, str]) -> dict[str, int]:
+    """Each text's characters with their repeats as the bits of one number: the k-th occurrence of a
+    character c sets bit k - 1 of c's own run of bits. Two texts' masks have as many bits in common as
+    the texts have characters in common, counted with repeats (what difflib's quick_ratio counts), and
+    Python counts them without a loop."""
+    counts = {key: Counter(text) for key, text in texts.items()}
+    most: dict[str, int] = {}
+    for found in counts.values():
+        for ch, n in found.items():
+            most[ch] = max(most.get(ch, 0), n)
+    offset: dict[str, int] = {}
+    at = 0
+    for ch in sorted(most):
+        offset[ch] = at
+        at += most[ch]
+    return {key: sum(((1 << n) - 1) << offset[ch] for ch, n in found.items()) for key, found in counts.items()}
 
 
 def similar(a: str, b: str) -> bool:
@@ -435,37 +454,50 @@ class _Linter:
 
         Comparing every pair would grow with the square of the bank, so each stem is compared
         only with stems that share one of its rarer words (two near-duplicates share nearly all
-        their words) and whose length could give the ratio."""
+        their words) and whose length could give the ratio. Most such pairs still differ in many
+        letters, which `_letter_masks` shows at the cost of one bitwise and, before difflib."""
         stems = {qid: _norm(q.stem) for qid, q in bank.items()}
         words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
         frequency = Counter(word for found in words.values() for word in found)
-        index: dict[str, list[str]] = {}
-        for qid, found in words.items():
-            for word in sorted(found, key=lambda w: (frequency[w], w))[:_RARE_WORDS]:
+        index: dict[str, list[str]] = {}  # word → ids, sorted
+        written: dict[str, list[str]] = {}  # the same, hand-written questions only
+        rare: dict[str, list[str]] = {}
+        for qid, found in sorted(words.items()):
+            rare[qid] = sorted(found, key=lambda w: (frequency[w], w))[:_RARE_WORDS]
+            for word in rare[qid]:
                 index.setdefault(word, []).append(qid)
-        pairs = {
-            (a, b) if a < b else (b, a)
-            for bucket in index.values()
-            for i, a in enumerate(bucket)
-            for b in bucket[i + 1 :]
-            if not (a.startswith("gen-") and b.startswith("gen-"))
-        }
+                if not qid.startswith("gen-"):
+                    written.setdefault(word, []).append(qid)
+        letters = _letter_masks(stems)
         matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
-        for a, b in sorted(pairs):
-            short, long = sorted((len(stems[a]), len(stems[b])))
-            if long > short * _LENGTH_FACTOR + 1:
-                continue
-            if b not in matchers:
-                matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)
-            if not _near(stems[a], stems[b], matchers[b]):
-                continue
-            first, second = self.ordered(a, b)
-            self.warn(
-                second,
-                ("stem",),
-                f"this question nearly repeats '{first}' ({self.describe(first)})",
-                "merge the two, or make them ask different things",
-            )
+        for a in sorted(stems):
+            # the stems after `a` in a bucket of one of its rare words (two generated ones are not compared)
+            partners: set[str] = set()
+            for word in rare[a]:
+                bucket = (written if a.startswith("gen-") else index).get(word, [])
+                partners.update(bucket[bisect.bisect_right(bucket, a) :])
+            stem, own, size = stems[a], letters[a], len(stems[a])
+            close = []
+            for b in partners:
+                other = len(stems[b])
+                short, long = (size, other) if size <= other else (other, size)
+                if long > short * _LENGTH_FACTOR + 1:
+                    continue
+                # difflib's quick_ratio, exactly: the letters the two have in common, counted with repeats
+                if 2.0 * (own & letters[b]).bit_count() / (short + long) >= NEAR:
+                    close.append(b)
+            for b in sorted(close):
+                if b not in matchers:
+                    matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)
+                if not _near(stem, stems[b], matchers[b]):
+                    continue
+                first, second = self.ordered(a, b)
+                self.warn(
+                    second,
+                    ("stem",),
+                    f"this question nearly repeats '{first}' ({self.describe(first)})",
+                    "merge the two, or make them ask different things",
+                )
 
     def ordered(self, a: str, b: str) -> tuple[str, str]:
         """The two ids with the one to report on second: a generated one, else the later in the files."""

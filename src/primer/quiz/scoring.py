@@ -119,6 +119,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from primer.content.models import (
@@ -187,6 +188,12 @@ WRONG = Score(False, 0.0)
 RIGHT = Score(True, 1.0)
 
 
+#: How many texts the folding functions remember: the lint and the generators fold the same options
+#: and answers over and over (every answer of a quiz against every other), and folding is pure.
+_FOLDED = 1 << 16
+
+
+@lru_cache(maxsize=_FOLDED)
 def normalise(text: str, punctuation: str = "") -> str:
     """NFKC, case-folded, punctuation removed (or replaced by `punctuation`), whitespace
     collapsed and trimmed (see the module docstring)."""
@@ -195,12 +202,14 @@ def normalise(text: str, punctuation: str = "") -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=_FOLDED)
 def fold(text: str, punctuation: str = "") -> str:
     """`normalise`, then without accents: one reading of a typed answer (see the module docstring)."""
     text = unicodedata.normalize("NFD", normalise(text, punctuation))
     return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
 
 
+@lru_cache(maxsize=_FOLDED)
 def readings(text: str) -> tuple[str, str]:
     """The two readings of a typed answer: punctuation removed, and punctuation read as a space."""
     return fold(text), fold(text, " ")
@@ -225,6 +234,7 @@ def _contains(words: list[str], part: list[str]) -> bool:
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
+@lru_cache(maxsize=_FOLDED)
 def allowed_typos(accepted: str) -> int:
     """How many misspellings rule 3 forgives in an answer matching `accepted` (0: it must be exact)."""
     first = fold(accepted)
@@ -250,7 +260,11 @@ def matches_answer(given: str, accepted: str) -> bool:
         if a and not hedges and len(words) - len(part) <= MAX_EXTRA_WORDS and _contains(words, part):
             return True
     typos = allowed_typos(accepted)
-    return typos > 0 and osa_distance(given_readings[0], accepted_readings[0]) <= typos
+    # The distance is at least the difference in length (each edit changes the length by at most
+    # one), so texts further apart than that need not be compared letter by letter.
+    if typos == 0 or abs(len(given_readings[0]) - len(accepted_readings[0])) > typos:
+        return False
+    return osa_distance(given_readings[0], accepted_readings[0]) <= typos
 
 
 def _all_or_nothing(right: bool) -> Score:

@@ -42,8 +42,28 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, which also hides everything that touches the file system."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Decisions already taken, by (type of the object, attribute, type of the value).
+        self._verdicts: dict[tuple[type, str, type], bool] = {}
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        """Refuse paths, modules and documents, on top of the sandbox's own rules."""
+        """Refuse paths, modules and documents, on top of the sandbox's own rules.
+
+        Every rule here and in Jinja's sandbox (a leading '_', the internal attributes of functions,
+        methods, types, frames and generators, the methods that change a list, set, dict or deque)
+        looks only at the object's type, the attribute's name and the value's type, so the decision is
+        remembered by those three: templates look up the same few attributes hundreds of thousands of
+        times in a build."""
+        key = (type(obj), attr, type(value))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._decide(obj, attr, value)
+            self._verdicts[key] = verdict
+        return verdict
+
+    def _decide(self, obj: Any, attr: str, value: Any) -> bool:
+        """The sandbox's decision for one attribute, taken afresh."""
         if isinstance(obj, PurePath | types.ModuleType | Document) or isinstance(
             value, PurePath | types.ModuleType | Document
         ):

@@ -3,8 +3,10 @@ and glossary terms in plain text can be linked."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -29,19 +31,27 @@ def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int
     title, angle brackets, autolinks, reference definitions, any case of the scheme), read from
     markdown-it's own tokens: (scheme, id, line offset in `text`, the target as written). With
     `every`, links with any scheme ('https:', a mistyped 'events:') are included too."""
-    env: dict[str, Any] = {}
-    tokens = _MD.parse(text, env)
+    found = _content_links(text)
+    return list(found) if every else [link for link in found if link[0] in SCHEMES]
+
+
+# The checks, the cards' icons and the printed references all read the links of the same section
+# bodies: parse each body once, keeping every link (the content links are a subset).
+@functools.lru_cache(maxsize=16384)
+def _content_links(text: str) -> tuple[tuple[str, str, int, str], ...]:
+    """`content_links` with `every`, remembered (a tuple, so that no caller can change what the next one gets)."""
+    tokens, references = parsed(text)
     lines = text.lower().splitlines()
     found: list[tuple[str, str, int, str]] = []
 
     def add(href: str, start: int) -> None:
         scheme, sep, item = href.partition(":")
-        if sep and (scheme.lower() in SCHEMES or (every and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme))):
+        if sep and (scheme.lower() in SCHEMES or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme)):
             needle = href.lower()
             offset = next((i for i in range(start, len(lines)) if needle in lines[i]), start)
             found.append((scheme.lower(), item, offset, href))
 
-    def walk(items: list[Token], start: int) -> None:
+    def walk(items: Sequence[Token], start: int) -> None:
         for token in items:
             line = token.map[0] if token.map else start
             if token.type == "link_open":
@@ -50,36 +60,68 @@ def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int
                 walk(token.children, line)
 
     walk(tokens, 0)
-    for ref in env.get("references", {}).values():
-        add(str(ref.get("href", "")), 0)
-    return found
+    for href in references:
+        add(href, 0)
+    return tuple(found)
 
 
-def _gloss_run(run: list[Token], gloss: TextLinker) -> None:
+# The same text is rendered for many pages (a question's stem on its quiz page, the teacher's page, the
+# handouts …), each time with the page's own links and glossary state. Parsing is the costly part and
+# depends on the text alone, so the tokens are parsed once and never changed afterwards: rewriting
+# builds new tokens where it changes something and shares the rest. Tokens take about fourteen times
+# the text's size in memory: short texts (stems, options, ledes) are many and small, and all of a big
+# lesson's fit; long ones (section bodies) are kept fewer.
+LONG_TEXT = 2000
+
+
+def parsed(text: str, inline: bool = False) -> tuple[tuple[Token, ...], tuple[str, ...]]:
+    """markdown-it's tokens for `text` (commonmark, raw HTML escaped, no images), shared between callers:
+    read them, never change them; and the targets of its reference definitions."""
+    return _parsed_long(text, inline) if len(text) > LONG_TEXT else _parsed_short(text, inline)
+
+
+def _parse(text: str, inline: bool) -> tuple[tuple[Token, ...], tuple[str, ...]]:
+    """`parsed`, parsed afresh."""
+    env: dict[str, Any] = {}
+    tokens = _MD.parseInline(text, env) if inline else _MD.parse(text, env)
+    return tuple(tokens), tuple(str(ref.get("href", "")) for ref in env.get("references", {}).values())
+
+
+_parsed_short = functools.lru_cache(maxsize=16384)(_parse)
+_parsed_long = functools.lru_cache(maxsize=512)(_parse)
+
+
+def _gloss_run(run: list[Token], gloss: TextLinker) -> list[Token]:
     """Gloss text tokens split only by soft line breaks as one text, so that the linker sees a
-    name wrapped onto the next line and the words around a name ("National" before "Security Council")."""
-    while run and run[-1].type == "softbreak":
-        run.pop()
-    if not run:
-        return
-    text = "".join("\n" if t.type == "softbreak" else t.content for t in run)
-    for token in run:
-        token.type, token.content = "html_inline", ""  # the linker escapes the text itself
-    run[0].content = gloss(text)
+    name wrapped onto the next line and the words around a name ("National" before "Security Council").
+    Returns the tokens that replace `run`: the glossed HTML, then any soft breaks that ended it."""
+    end = len(run)
+    while end and run[end - 1].type == "softbreak":
+        end -= 1
+    if not end:
+        return run
+    text = "".join("\n" if t.type == "softbreak" else t.content for t in run[:end])
+    # the linker escapes the text itself; the emptied tokens stand in for the rest of the run
+    glossed = [dataclasses.replace(t, type="html_inline", content="") for t in run[:end]]
+    glossed[0].content = gloss(text)
+    return glossed + run[end:]
 
 
-def _rewrite(tokens: list[Token], resolve: Resolver, gloss: TextLinker | None) -> None:
+def _rewrite(tokens: Sequence[Token], resolve: Resolver, gloss: TextLinker | None) -> list[Token]:
+    """`tokens` with content links resolved and plain text glossed, as new tokens where anything
+    changes (the parsed tokens are shared, see `_parsed`)."""
+    out: list[Token] = []
     in_link = 0
     run: list[Token] = []
     for token in tokens:
         if gloss is not None and not in_link and (token.type == "text" or (run and token.type == "softbreak")):
             run.append(token)
             continue
-        if gloss is not None:
-            _gloss_run(run, gloss)
+        if gloss is not None and run:
+            out += _gloss_run(run, gloss)
             run = []
         if token.children:
-            _rewrite(token.children, resolve, gloss)
+            token = dataclasses.replace(token, children=_rewrite(token.children, resolve, gloss))
         if token.type == "link_open":
             in_link += 1
             scheme, _, item = str(token.attrGet("href") or "").partition(":")
@@ -87,16 +129,18 @@ def _rewrite(tokens: list[Token], resolve: Resolver, gloss: TextLinker | None) -
             if scheme in SCHEMES:
                 url = resolve(scheme, item)
                 if url is not None:
+                    token = dataclasses.replace(token, attrs=dict(token.attrs))
                     token.attrSet("href", url)
                     token.attrSet("class", f"ref ref-{scheme}")
         elif token.type == "link_close":
             in_link -= 1
-    if gloss is not None:
-        _gloss_run(run, gloss)
+        out.append(token)
+    if gloss is not None and run:
+        out += _gloss_run(run, gloss)
+    return out
 
 
 def render(text: str, resolve: Resolver, *, inline: bool = False, gloss: TextLinker | None = None) -> str:
     """Render content Markdown to HTML, rewriting content links and linking glossary terms."""
-    tokens = _MD.parseInline(text) if inline else _MD.parse(text)
-    _rewrite(tokens, resolve, gloss)
+    tokens = _rewrite(parsed(text, inline)[0], resolve, gloss)
     return str(_MD.renderer.render(tokens, _MD.options, {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 #: The page of each kind of item, and whether the item is an anchor on a shared page.
@@ -43,6 +44,13 @@ def item_path(kind: str, item_id: str, *, owner: str | None = None) -> str:
 def relative(from_page: str, to_path: str) -> str:
     """A link from the page `from_page` to `to_path` (which may carry '#anchor'), both site paths."""
     target, _, anchor = to_path.partition("#")
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start) if target else posixpath.basename(from_page)
+    rel = _relpath(target, posixpath.dirname(from_page) or ".") if target else posixpath.basename(from_page)
     return f"{rel}#{anchor}" if anchor else rel
+
+
+# Every page links to the same few hundred pages from one of a few folders: relpath (which asks the
+# operating system for the working folder each time) runs once per pair.
+@functools.lru_cache(maxsize=65536)
+def _relpath(target: str, start: str) -> str:
+    """`target` relative to the folder `start`, both site paths."""
+    return posixpath.relpath(target, start)

@@ -52,8 +52,12 @@ def today(lib: Library) -> dt.date:
     return max(latest, default=dt.date(2000, 1, 1))
 
 
-def run_report(lib: Library, derived: Derived, content: Path | None = None) -> Report:
-    """Every check over a validated Library; `content` (the folder) lets a lesson extend the loaded-words list."""
+def run_report(
+    lib: Library, derived: Derived, content: Path | None = None, names: list[Problem] | None = None
+) -> Report:
+    """Every check over a validated Library; `content` (the folder) lets a lesson extend the loaded-words list.
+    `names`: what `primer.checks.names.check_term_names` found in this Library, when the caller has run it
+    already (the glossary check reports it; without it, it is run here)."""
     problems: list[Problem] = []
     ctx = Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
     ctx.loaded = loaded.word_list(content, problems)
@@ -61,7 +65,7 @@ def run_report(lib: Library, derived: Derived, content: Path | None = None) -> R
     specifics.check(ctx)
     covered = coverage.check(ctx)
     consistency.check(ctx)
-    glossary.check(ctx)
+    glossary.check(ctx, names)
     staleness.check(ctx)
     grades = readability.check(ctx)
     balanced = balance.check(ctx)

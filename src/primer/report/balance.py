@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from primer.content.terms import trie_pattern
 from primer.report.base import Context
 from primer.report.coverage import cited_points
 
@@ -42,9 +43,11 @@ def check(ctx: Context) -> list[TopicBalance]:
     """The tables, and a finding for each topic with one voice only or an actor named often but unheard."""
     lib = ctx.lib
     found = []
-    # one pattern for every actor's name, so that each topic's text is read once
+    # one pattern for every actor's name, so that each topic's text is read once; written as a trie
+    # (the longest name first, as alternatives longest first would be), so that the regex engine need
+    # not try every actor's name at every word
     names = {a.name.split(" (")[0]: a for a in lib.actors.values() if a.kind != "person"}
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    pattern = re.compile(r"\b" + trie_pattern(sorted(names), any_space=False) + r"\b")
     for topic in lib.topics_in_order():
         carried: dict[str, set[str]] = {}
         perspectives: dict[str, int] = {}

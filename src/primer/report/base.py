@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from primer.content.dates import MONTH_NAMES
@@ -15,6 +16,7 @@ from primer.content.load import Document, Key
 from primer.content.models import QuestionBase
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
+from primer.quiz.generate import citations
 from primer.render.urls import item_path
 from primer.report.codes import CODES, Level
 
@@ -81,15 +83,27 @@ def blank_targets(text: str) -> str:
 _SENTENCE = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=[A-Z“\"(\[0-9‘'])|\n\s*\n")
 
 
+#: How many texts' sentences and dates are remembered: the checks read the same units one after another.
+_REMEMBERED = 1 << 17
+
+
 def sentences(text: str) -> Iterator[tuple[int, str]]:
     """(start, sentence) for each sentence of `text`."""
+    return iter(_sentences(text))
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _sentences(text: str) -> tuple[tuple[int, str], ...]:
+    """`sentences`, kept per text: six checks split the same units into sentences."""
+    found = []
     start = 0
     for match in _SENTENCE.finditer(text):
         if text[start : match.start()].strip():
-            yield start, text[start : match.end()].rstrip()
+            found.append((start, text[start : match.end()].rstrip()))
         start = match.end()
     if text[start:].strip():
-        yield start, text[start:]
+        found.append((start, text[start:]))
+    return tuple(found)
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -191,12 +205,19 @@ STOP = frozenset(
 
 def content_words(text: str) -> set[str]:
     """The words of `text` that carry meaning, lower-cased, possessives and plurals trimmed."""
-    found = set()
-    for word in WORD.findall(text.casefold()):
-        word = word.removesuffix("'s").removesuffix("’s").strip("'’-")
-        if len(word) > 3 and word not in STOP:
-            found.add(word[:-1] if word.endswith("s") and not word.endswith("ss") else word)
+    found = set(map(_content_word, WORD.findall(text.casefold())))
+    found.discard("")
     return found
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _content_word(word: str) -> str:
+    """A (case-folded) word as `content_words` keeps it, or "" when it carries no meaning (kept per
+    word: a lesson uses a few thousand words, many times over)."""
+    word = word.removesuffix("'s").removesuffix("’s").strip("'’-")
+    if len(word) > 3 and word not in STOP:
+        return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return ""
 
 
 MONTHS = {name.casefold(): number for number, name in enumerate(MONTH_NAMES, 1)}
@@ -241,7 +262,15 @@ class DateMention:
 def dates(text: str, year: str = "") -> list[DateMention]:
     """Every date in `text`, at its precision. A day and month without a year ('on 28 July') take
     the year last written before them (else `year`; without one they are left out)."""
-    found = []
+    return list(_dates(text, year))
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _dates(text: str, year: str) -> tuple[DateMention, ...]:
+    """`dates`, kept per text and year: several checks look for the dates of the same sentences."""
+    found: list[DateMention] = []
+    if _DIGIT.search(text) is None:  # every date has a digit, and most sentences none: skip the long search
+        return ()
     for m in DATE.finditer(text):
         g = m.groupdict()
         written = g["year"] or g["year2"] or g["year3"] or g["year4"]
@@ -257,7 +286,11 @@ def dates(text: str, year: str = "") -> list[DateMention]:
             if day and 1 <= int(day) <= 31:
                 iso += f"-{int(day):02d}"
         found.append(DateMention(m.start(), m.end(), m.group(0), iso))
-    return found
+    return tuple(found)
+
+
+#: A digit, as `\d` has it in DATE (any script's).
+_DIGIT = re.compile(r"\d")
 
 
 def locate(doc: Document, loc: Key, text: str, pos: int, needle: str) -> tuple[int, int]:
@@ -315,6 +348,17 @@ class Context:
         for unit in self.units:
             if unit.topic is not None:
                 self.by_topic.setdefault(unit.topic, []).append(unit)
+
+    def citations(self, topic_id: str) -> dict[str, int]:
+        """What a topic cites or mentions (`primer.quiz.generate.citations`), worked out once: derive
+        keeps them, and several checks ask."""
+        kept = self.derived.citations.get(topic_id)
+        if kept is None:  # a Derived made without derive()
+            found: dict[str, dict[str, int]] = self.cache.setdefault("citations", {})
+            if topic_id not in found:
+                found[topic_id] = citations(self.lib, self.lib.topics[topic_id], self.matcher)
+            kept = found[topic_id]
+        return kept
 
     def page(self, item: Item) -> str:
         """The site page (with anchor) of an item."""

@@ -93,9 +93,10 @@ def _acronyms(ctx: Context) -> None:
                 variants.setdefault(term.term, {}).setdefault(key, []).append((unit, 0))
         text = unit.text
         found: list[tuple[str, str, int]] = []
-        for m in _ACRONYM_FIRST.finditer(text):
+        # both patterns need a bracket, which most texts lack (link targets are blanked)
+        for m in _ACRONYM_FIRST.finditer(text) if "(" in text else ():
             found.append((m.group(1), m.group(2), m.start()))
-        for m in _EXPANSION_FIRST.finditer(text):
+        for m in _EXPANSION_FIRST.finditer(text) if "(" in text else ():
             words = m.group(1).split()
             for n in range(len(words), 1, -1):  # the shortest tail whose initials fit ("Japan's Self-Defense …")
                 tail = " ".join(words[-n:])
@@ -133,6 +134,8 @@ def _documents(ctx: Context) -> None:
         for number in re.findall(r"Resolution (\d{3,4})", event.title):
             variants.setdefault(f"Resolution {number}", {}).setdefault(event.date.human(), [])
     for unit in ctx.units:
+        if "esolution" not in unit.text:  # what _RESOLUTION needs: most texts name no resolution
+            continue
         for m in _RESOLUTION.finditer(unit.text):
             for d in _NUMBER_DATE.finditer(m.group(1)):
                 said = [x for x in dates(d.group(2) or d.group(3) or "") if "-" in x.iso]
@@ -327,6 +330,10 @@ def _figures(ctx: Context) -> None:
     pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
     variants: dict[tuple[str, str], dict[str, list[Place]]] = {}
     for unit in ctx.units:
+        # A measure in a sentence is one in the whole text too (sentences begin and end at white space,
+        # where the pattern's edges hold alike): a text without one has no sentence to search.
+        if _MEASURE.search(unit.text) is None:
+            continue
         for start, sentence in sentences(unit.text):
             for m in _MEASURE.finditer(sentence):
                 before = sentence[: m.start()]

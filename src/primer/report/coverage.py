@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from primer.report.base import Context, links
+from primer.report.base import Context, Unit, links
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,26 @@ def cited_points(ctx: Context, topic_id: str) -> list[str]:
     return [p for p in dict.fromkeys(found) if p in ctx.lib.points]
 
 
+def _point_places(units: list[Unit]) -> list[tuple[Unit, int]]:
+    """Each place 'point:' is written in a topic's units, in reading order: the first of them where
+    'point:ID' starts is the first place the topic's text names the point (as `in` would find it,
+    without searching all of the topic's text once per point)."""
+    found = []
+    for unit in units:
+        at = unit.raw.find("point:")
+        while at >= 0:
+            found.append((unit, at))
+            at = unit.raw.find("point:", at + 1)
+    return found
+
+
 def check(ctx: Context) -> list[TopicCoverage]:
     """The matrices; an error per objective no question serves, a note per cited point no question tests."""
     lib = ctx.lib
     found = []
     for topic in lib.topics_in_order():
         quiz = ctx.derived.quizzes.get(topic.id, [])
+        cites = _point_places(ctx.by_topic.get(topic.id, []))
         objectives = [Row(o.id, o.text, [q.id for q in quiz if q.objective == o.id]) for o in topic.objectives]
         for row in objectives:
             if not row.questions:
@@ -56,11 +70,11 @@ def check(ctx: Context) -> list[TopicCoverage]:
             points.append(Row(point_id, lib.points[point_id].text, tested))
             if not tested:
                 needle = f"point:{point_id}"
-                unit = next((u for u in ctx.by_topic.get(topic.id, []) if needle in u.raw), None)
+                place = next(((u, at) for u, at in cites if u.raw.startswith(needle, at)), None)
                 message = f"the topic cites the point '{point_id}', but no question of its quiz tests it"
                 fix = "add a question that tests it (or raise generate: max so that its claim question joins)"
-                if unit is not None:
-                    ctx.add_in("P302", unit, unit.raw.index(needle), needle, message, fix)
+                if place is not None:
+                    ctx.add_in("P302", place[0], place[1], needle, message, fix)
                 else:
                     ctx.add("P302", ("topic", topic.id), ("perspectives",), message, fix)
         found.append(TopicCoverage(topic.id, topic.title, objectives, points))

@@ -4,14 +4,16 @@ terms nothing uses, and terms a topic uses before its own link to them."""
 from __future__ import annotations
 
 from primer.checks.names import check_term_names
+from primer.errors import Problem
 from primer.report.base import Context, links
 
 
-def check(ctx: Context) -> None:
-    """Longer names, unused terms, and terms used before the topic links them."""
+def check(ctx: Context, names: list[Problem] | None = None) -> None:
+    """Longer names, unused terms, and terms used before the topic links them (`names`: the result of
+    `check_term_names` on this Library, if known)."""
     lib = ctx.lib
     glossary_docs = {lib.origins[("term", t)].doc.shown for t in lib.terms}
-    for problem in check_term_names(lib):
+    for problem in check_term_names(lib) if names is None else names:
         term_id = _term_of(problem.message)
         item = ("term", term_id) if term_id in lib.terms else None
         # the finding is about a term, wherever the longer name was met

@@ -17,7 +17,7 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.quiz.generate import STATUSES, citations
+from primer.quiz.generate import STATUSES
 from primer.quiz.scoring import normalise
 from primer.report.base import Context, content_words, dates, links
 
@@ -88,7 +88,14 @@ def _cited_words(ctx: Context, topic_id: str) -> list[tuple[set[str], set[str]]]
     lib = ctx.lib
     topic = lib.topics[topic_id]
     found = []
-    for ref in citations(lib, topic, ctx.matcher):
+    # an item cited by several topics is read once
+    known: dict[str, tuple[set[str], set[str]] | None] = ctx.cache.setdefault("cited words", {})
+    for ref in ctx.citations(topic_id):
+        if ref in known:
+            kept = known[ref]
+            if kept is not None:
+                found.append(kept)
+            continue
         kind, _, item_id = ref.partition(":")
         text = ""
         if kind == "point" and item_id in lib.points:
@@ -100,23 +107,29 @@ def _cited_words(ctx: Context, topic_id: str) -> list[tuple[set[str], set[str]]]
         elif kind == "term" and item_id in lib.terms:
             term = lib.terms[item_id]
             text = " ".join([term.term, *term.aliases, term.expansion or "", term.definition])
-        if text:
-            found.append((content_words(text), {d.iso for d in dates(text)}))
+        entry = (content_words(text), {d.iso for d in dates(text)}) if text else None
+        known[ref] = entry
+        if entry is not None:
+            found.append(entry)
     for source_id in topic.sources:  # a takeaway may rest on how a source is framed, dated, published
         source = lib.sources.get(source_id)
         if source is not None:
             framing = source.framing
             parts = [source.outlet.note, source.published.how, framing.conclusion, *framing.notes, source.kind]
             parts += [n.note for n in framing.loaded_wording] + [n.note for n in framing.unattributed]
+            # every topic on a source reads the same framing: its words are worked out once per report
+            said: dict[str, tuple[set[str], set[str]]] = ctx.cache.setdefault("source words", {})
             for text in parts:
-                found.append((content_words(text), {d.iso for d in dates(text)}))
+                if text not in said:
+                    said[text] = (content_words(text), {d.iso for d in dates(text)})
+                found.append(said[text])
     return found
 
 
 def _questions(ctx: Context) -> None:
     lib, derived = ctx.lib, ctx.derived
     for topic in lib.topics_in_order():
-        cites = citations(lib, topic, ctx.matcher)
+        cites = ctx.citations(topic.id)
         for qid in topic.questions:
             question = lib.questions[qid]
             tested = [

@@ -87,12 +87,11 @@ def check(ctx: Context) -> list[Grade]:
 def _grade(
     ctx: Context, name: str, page: str, text: str, sections: list[tuple[str, float]], units: list[Unit]
 ) -> Grade:
-    long: list[tuple[int, str, str]] = []
+    counted: list[tuple[int, Unit, int, str]] = []
     for unit in units:
         for start, sentence in sentences(unit.text):
             words = len(WORD.findall(sentence))
-            where = ctx.place(unit, start)
-            long.append((words, where, " ".join(sentence.replace("[", "").replace("]", "").split())))
+            counted.append((words, unit, start, sentence))
             if words > LONG:
                 ctx.add_in(
                     "P702",
@@ -102,6 +101,14 @@ def _grade(
                     f"this sentence has {words} words",
                     "split it in two or three",
                 )
+    # Only the longest sentences are shown, so only they (and those as long, which their place puts in
+    # order) need their place in the file, which takes a search of the file's lines each.
+    shortest_shown = sorted((c[0] for c in counted), reverse=True)[LONGEST - 1 : LONGEST] or [0]
+    long = [
+        (words, ctx.place(unit, start), " ".join(sentence.replace("[", "").replace("]", "").split()))
+        for words, unit, start, sentence in counted
+        if words >= shortest_shown[0]
+    ]
     long.sort(key=lambda s: (-s[0], s[1]))
     shown = [Sentence(w, where, text if len(text) <= 160 else text[:159] + "…") for w, where, text in long[:LONGEST]]
     return Grade(name, page, round(grade(text), 1), len(WORD.findall(text)), sections, shown)

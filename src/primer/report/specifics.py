@@ -31,6 +31,8 @@ _NAMING = re.compile(
     r"[\s,]*(?:\d+[\s,]*(?:and|or|to|,)\s*)*$",
     re.IGNORECASE,
 )
+#: A digit, as `\d` has it in FIGURE and DATE (any script's).
+_DIGIT = re.compile(r"\d")
 #: Numbers this small are counts of everyday things ("two sites", "3 tests"), not figures to source.
 SMALL = 10
 
@@ -57,6 +59,8 @@ def _key(value: float) -> str:
 def figures(text: str, year: str = "") -> list[Figure]:
     """The dates and figures in `text` (small counts, years inside dates and names left out); a
     day and month without a year take the year written before them, else `year`."""
+    if _DIGIT.search(text) is None:
+        return []  # every date and figure has a digit, and many sentences none
     found = [Figure(d.start, d.end, d.text, d.iso, "date") for d in dates(text, year)]
     taken = [(f.start, f.end) for f in found]
     for m in FIGURE.finditer(text):

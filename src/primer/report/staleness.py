@@ -8,7 +8,6 @@ import datetime as dt
 import re
 
 from primer.content.models import Event
-from primer.quiz.generate import citations
 from primer.report.base import Context, dates, sentences
 from primer.report.units import OWN_VOICE
 
@@ -107,7 +106,7 @@ def _later(ctx: Context) -> None:
             for point_id in event.refs.points:
                 later.setdefault(f"point:{point_id}", []).append(event)
     for topic in lib.topics_in_order():
-        cites = citations(lib, topic, ctx.matcher)
+        cites = ctx.citations(topic.id)
         cited_points = {ref for ref in cites if ref.startswith("point:")}
         linked_terms = {ref for ref, strength in cites.items() if ref.startswith("term:") and strength >= 2}
         events = {e.id: e for ref in sorted(cited_points) for e in later.get(ref, [])}

@@ -6,8 +6,9 @@ import contextlib
 import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, cached_property, partial
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -72,12 +73,19 @@ CHECK_QUESTIONS = 3
 
 @dataclass(frozen=True)
 class Page:
-    """One page to render: where it goes, which template, and its own context."""
+    """One page to render: where it goes, which template, and its own context: `context` at once, and
+    what `later` makes (costly: maps, indexes) when the page renders, so that making the list of pages
+    costs nothing and each page's share is made where it renders (in a worker, on several processes)."""
 
     path: str
     template: str
     title: str
     context: dict[str, Any]
+    later: Callable[[], dict[str, Any]] | None = None
+
+    def full_context(self) -> dict[str, Any]:
+        """The page's own context, all of it."""
+        return {**self.context, **self.later()} if self.later is not None else self.context
 
 
 def shuffled_order(question_id: str, count: int) -> list[int]:
@@ -99,9 +107,18 @@ class SiteRenderer:
         self.lib = lib
         self.derived = derived
         self.env = env
-        self.linker = GlossaryLinker(lib.terms)
         #: The site's pages, once known: the menus leave out a page the site does not have.
         self.paths: frozenset[str] | None = None
+
+    @cached_property
+    def linker(self) -> GlossaryLinker:
+        """The glossary linker, made when a page first needs it (the handouts borrow only `refs`)."""
+        return GlossaryLinker(self.lib.terms)
+
+    @cached_property
+    def _topic_order(self) -> list[str]:
+        """The topics' ids in the lesson's order, sorted once rather than for every question."""
+        return [t.id for t in self.lib.topics_in_order()]
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
@@ -129,7 +146,7 @@ class SiteRenderer:
     def quiz_topics(self, question_ids: list[str]) -> list[str]:
         """The topics whose quizzes hold any of these questions, in topic order."""
         wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
-        return [t.id for t in self.lib.topics_in_order() if t.id in wanted]
+        return [t for t in self._topic_order if t in wanted]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
         """Source id → the points of that source the topic cites (sections and perspectives)."""
@@ -183,7 +200,7 @@ class SiteRenderer:
     def render(self, page: Page) -> str:
         """Render one page to HTML text."""
         template = self.env.get_template(page.template)
-        return template.render(**self.context(page.path, page), title=page.title, **page.context)
+        return template.render(**self.context(page.path, page), title=page.title, **page.full_context())
 
 
 def template_variables(lib: Library, derived: Derived, env: Environment, report: Report) -> dict[str, set[str]]:
@@ -191,7 +208,7 @@ def template_variables(lib: Library, derived: Derived, env: Environment, report:
     common = {*SiteRenderer(lib, derived, env).context(PAGES["home"]), "title"}
     found: dict[str, set[str]] = {"*": common}
     for page in pages(lib, derived, report):
-        found.setdefault(page.template, set(common)).update(page.context)
+        found.setdefault(page.template, set(common)).update(page.full_context())
     found.update({name: set(names) for name, names in HANDOUT_VARIABLES.items()})
     return found
 
@@ -304,39 +321,73 @@ def answer_text(question: QuestionBase) -> str:
     return str(data["model_answer"])
 
 
-def report_page(report: Report) -> Page:
-    """The provenance and quality report, on the teacher hub (never in the students' navigation)."""
-    context = {"report": report, "charts": report_charts(report, TYPE_LABELS)}
-    return Page(REPORT_PAGE, "site/report.html", "Provenance and quality report", context)
+def _report_context(report: Report | Callable[[], Report]) -> dict[str, Any]:
+    made = report() if callable(report) else report
+    return {"report": made, "charts": report_charts(made, TYPE_LABELS)}
 
 
-def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
-    """Every page of the site, in a fixed order (`report`: the build's one run of the report)."""
+def report_page(report: Report | Callable[[], Report]) -> Page:
+    """The provenance and quality report, on the teacher hub (never in the students' navigation);
+    `report` may be a function that makes it."""
+    return Page(REPORT_PAGE, "site/report.html", "Provenance and quality report", {}, partial(_report_context, report))
+
+
+def _icons(lib: Library) -> dict[str, dict[str, Any]]:
+    return {"icons": {topic.id: navigation.topic_icon(topic) for topic in lib.topics_in_order()}}
+
+
+def _topic_context(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]:
+    quiz = derived.quizzes[topic.id]
+    return {
+        "check": quiz[:CHECK_QUESTIONS],
+        "quiz": quiz,
+        "references": references(lib, topic),
+        "topic_map": topic_map(lib, topic),
+        "figure": draw_figure,
+        **navigation.explainer_context(lib, topic),
+    }
+
+
+def _quiz_context(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]:
+    quiz = derived.quizzes[topic.id]
+    return {
+        "quiz": quiz,
+        "versions": quiz_versions(topic, quiz),
+        "quiz_version": quiz_version(quiz),
+        "meta": quiz_meta(lib, topic, quiz),
+    }
+
+
+def _teacher_topic_context(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]:
+    return {"quiz": derived.quizzes[topic.id], **teacher_page(lib, derived, topic)}
+
+
+def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report]) -> list[Page]:
+    """Every page of the site, in a fixed order (`report`: the build's one run of the report, or a function
+    that makes it). What costs more than a look-up is made when the page renders (`Page.later`)."""
     topics = lib.topics_in_order()
     sources = list(lib.sources.values())
+    places = list(lib.places.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
-    icons = {topic.id: navigation.topic_icon(topic) for topic in topics}
+    icons = cache(partial(_icons, lib))  # the home page and the topics page both show them
     found = [
-        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources, "icons": icons}),
-        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics, "icons": icons}),
+        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
+        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
         Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": sources}),
         Page(PAGES["compare"], "site/compare.html", "Compare the sources", {"sources": sources, "topics": topics}),
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
-        Page(PAGES["timeline"], "site/timeline.html", "Timeline", timeline_context(lib)),
+        Page(PAGES["timeline"], "site/timeline.html", "Timeline", {}, partial(timeline_context, lib)),
         Page(PAGES["actors"], "site/actors.html", "Actors", {"actors": list(lib.actors.values())}),
-        Page(PAGES["places"], "site/places.html", "Places", {"places": list(lib.places.values()), "markers": MARKERS}),
-        Page(PAGES["map"], "site/map.html", "Map", {"map": lesson_map(lib), "places": list(lib.places.values())}),
+        Page(PAGES["places"], "site/places.html", "Places", {"places": places, "markers": MARKERS}),
+        Page(PAGES["map"], "site/map.html", "Map", {"places": places}, lambda: {"map": lesson_map(lib)}),
         Page(
             PAGES["teacher"],
             "site/teacher.html",
             "Teacher hub",
-            {
-                "topics": topics,
-                "counts": derived.counts(),
-                "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics},
-            },
+            {"topics": topics, "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics}},
+            lambda: {"counts": derived.counts()},
         ),
-        Page(PAGES["search"], "site/search.html", "Search", {"index": search_index(lib, TEACHER_TOPIC)}),
+        Page(PAGES["search"], "site/search.html", "Search", {}, lambda: {"index": search_index(lib, TEACHER_TOPIC)}),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
         report_page(report),
@@ -345,21 +396,13 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
     for source in sources:
         found.append(Page(item_path("source", source.id), "site/source.html", source.title, {"source": source}))
     for topic in topics:
-        quiz = derived.quizzes[topic.id]
         found.append(
             Page(
                 item_path("topic", topic.id),
                 "site/topic.html",
                 topic.title,
-                {
-                    "topic": topic,
-                    "check": quiz[:CHECK_QUESTIONS],
-                    "quiz": quiz,
-                    "references": references(lib, topic),
-                    "topic_map": topic_map(lib, topic),
-                    "figure": draw_figure,
-                    **navigation.explainer_context(lib, topic),
-                },
+                {"topic": topic},
+                partial(_topic_context, lib, derived, topic),
             )
         )
         found.append(
@@ -367,13 +410,8 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
                 item_path("quiz", topic.id),
                 "site/quiz.html",
                 f"Quiz: {topic.title}",
-                {
-                    "topic": topic,
-                    "quiz": quiz,
-                    "versions": quiz_versions(topic, quiz),
-                    "quiz_version": quiz_version(quiz),
-                    "meta": quiz_meta(lib, topic, quiz),
-                },
+                {"topic": topic},
+                partial(_quiz_context, lib, derived, topic),
             )
         )
         found.append(
@@ -381,7 +419,8 @@ def pages(lib: Library, derived: Derived, report: Report) -> list[Page]:
                 TEACHER_TOPIC.format(id=topic.id),
                 "site/teacher_topic.html",
                 f"Teacher: {topic.title}",
-                {"topic": topic, "quiz": quiz, **teacher_page(lib, derived, topic)},
+                {"topic": topic},
+                partial(_teacher_topic_context, lib, derived, topic),
             )
         )
     return found
@@ -400,13 +439,22 @@ def sitemap(base_url: str, paths: list[str]) -> str:
     )
 
 
-def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report, jobs: int = 1) -> None:
-    """Render every page (the report page from `report`) and copy the static assets into `out`; the
-    pages are rendered on up to `jobs` processes, with the same bytes as on one."""
+def site_plan(
+    lib: Library, derived: Derived, env: Environment, report: Report | Callable[[], Report]
+) -> tuple[SiteRenderer, list[Page]]:
+    """What renders the site's pages in `env`, and the pages, none rendered yet (`primer serve` renders
+    each when it is first asked for)."""
     env.globals["answer_text"] = answer_text
     renderer = SiteRenderer(lib, derived, env)
     site_pages = pages(lib, derived, report)
     renderer.paths = frozenset(page.path for page in site_pages)
+    return renderer, site_pages
+
+
+def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report, jobs: int = 1) -> None:
+    """Render every page (the report page from `report`) and copy the static assets into `out`; the
+    pages are rendered on up to `jobs` processes, with the same bytes as on one."""
+    renderer, site_pages = site_plan(lib, derived, env, report)
     for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)

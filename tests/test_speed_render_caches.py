@@ -1,0 +1,99 @@
+"""The render phase's caches give what the uncached code gave, and never leak one caller's changes
+to the next (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import random
+import textwrap
+import unicodedata
+from pathlib import Path
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from primer.exports.common import to_html, to_plain
+from primer.exports.tabular import _bank_text
+from primer.render import markdown
+from primer.render.env import make_env
+from primer.render.urls import relative
+from primer.search import _TOKEN, SNIPPET, _plain, _snippet, _words
+
+TEXT = "See [the ruling](point:p-1) and [the court](https://example.org).\nThe Tribunal\nruled.\n\n[ref]: event:e-2"
+
+
+def test_sandbox_decisions_stay_per_type() -> None:
+    """A decision remembered for one type is not reused for another with an attribute of the same name."""
+    env = make_env()
+    template = env.from_string("{{ x.name }}")
+
+    class Safe:
+        name = "ok"
+
+    assert template.render(x=Safe()) == "ok"
+    with pytest.raises(SecurityError):  # paths stay hidden after a safe '.name' of another type
+        template.render(x=Path("/tmp/a"))
+    assert template.render(x=Safe()) == "ok"
+    with pytest.raises(SecurityError):
+        env.from_string("{{ x.append(1) }}").render(x=[])
+    with pytest.raises(SecurityError):  # and again, from the remembered decision
+        env.from_string("{{ x.append(2) }}").render(x=[])
+    assert env.from_string("{{ x.count(1) }}").render(x=[1, 1]) == "2"
+
+
+def test_parsed_tokens_are_not_changed_by_rendering() -> None:
+    """Rendering one text for two pages resolves each page's links; the shared tokens stay as parsed."""
+    before = [repr(t) for t in markdown.parsed(TEXT)[0]]
+    first = markdown.render(TEXT, lambda kind, item: f"a/{item}.html", gloss=lambda t: t.upper())
+    second = markdown.render(TEXT, lambda kind, item: f"../b/{item}.html")
+    assert 'href="a/p-1.html"' in first and "THE TRIBUNAL\nRULED." in first
+    assert 'href="../b/p-1.html"' in second and "The Tribunal\nruled." in second
+    assert [repr(t) for t in markdown.parsed(TEXT)[0]] == before
+    assert to_html(TEXT).links_removed == ("point:p-1",)
+    assert to_plain(TEXT).text.startswith("See the ruling and the court.")
+    assert [repr(t) for t in markdown.parsed(TEXT)[0]] == before
+
+
+def test_content_links_with_and_without_every() -> None:
+    """Content links are the subset of every link whose scheme is primer's; callers get their own list."""
+    every = markdown.content_links(TEXT, every=True)
+    assert [link[0] for link in every] == ["point", "https", "event"]
+    assert markdown.content_links(TEXT) == [link for link in every if link[0] in markdown.SCHEMES]
+    every.clear()
+    assert len(markdown.content_links(TEXT, every=True)) == 3
+
+
+def test_relative_matches_relpath() -> None:
+    """Relative links are what posixpath.relpath gives, anchors and all."""
+    pages = ["index.html", "topics/a/index.html", "topics/a/quiz.html", "sources/x.html", "glossary/index.html"]
+    for page in pages:
+        for target in [*pages, "sources/y.html#p-1", "#top"]:
+            path, _, anchor = target.partition("#")
+            start = posixpath.dirname(page) or "."
+            rel = posixpath.relpath(path, start) if path else posixpath.basename(page)
+            assert relative(page, target) == (f"{rel}#{anchor}" if anchor else rel)
+
+
+def test_search_text_helpers_match_the_plain_versions() -> None:
+    """The snippet and the words of the search index are what the straightforward code gives."""
+    rng = random.Random(16)
+    words = ["a", "well-known", "x" * 90, "Kōno’s", "state-of-the-art", "b" * 30, "—", "end.", "ﬁne", "Ångström"]
+    for _ in range(3000):
+        text = _plain(" ".join(rng.choice(words) for _ in range(rng.randint(0, 50))))
+        assert _snippet(text) == (textwrap.shorten(text, SNIPPET, placeholder="…") if text else "")
+        bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        assert _words(text) == _TOKEN.findall(bare.lower())
+
+
+def test_bank_text_matches_json_dumps() -> None:
+    """The JSON bank written a question at a time is what json.dumps writes, line breaks in strings and all."""
+    rng = random.Random(16)
+    values: list[object] = ["a\nb", "é“x”", 1, 2.5, None, True, "", "\u2028", [], {}, {"z": [1, {"a": "b"}], "a": []}]
+    for _ in range(500):
+        keys = rng.sample(["format", "language", "licence", "title", "topics", "version"], rng.randint(0, 5))
+        data: dict[str, object] = {key: rng.choice(values) for key in keys}
+        if rng.random() < 0.8:
+            ids = rng.sample(range(20), rng.randint(0, 5))
+            data["questions"] = [{"id": f"q{n}", "stem": rng.choice(values), "tags": ["a", "b"]} for n in ids]
+        assert _bank_text(data, {}) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
