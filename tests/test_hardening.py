@@ -279,7 +279,7 @@ def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(
 ) -> None:
     from primer import build as build_mod
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something primer did not expect")
 
     monkeypatch.setattr(build_mod, "build_site", broken)
@@ -298,7 +298,7 @@ def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(
 def test_ctrl_c_says_nothing_changed(mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     from primer import build as build_mod
 
-    def interrupted(*args: object) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(build_mod, "build_site", interrupted)

@@ -14,7 +14,7 @@ from primer.build import check
 from primer.content.library import load_library
 from primer.derive import derive
 from primer.errors import ContentError
-from primer.report import Report, run_report
+from primer.report import Report, combine, report_part, run_report
 from primer.report.codes import CODES, codes_table
 from primer.report.render import schema
 from tools import MINI, ROOT, Invoke
@@ -266,3 +266,14 @@ def test_quoted_and_attributed_loaded_words_are_not_our_voice(mini: Path) -> Non
     report = run_report(lib, derive(lib), mini)
     assert [f.message.split("”")[0] for f in report.findings if f.code == "P901"] == ["“provocative"]
     assert [f.col for f in report.findings if f.code == "P901"] == [text.splitlines()[3].rindex("provocative") + 1]
+
+
+def test_the_report_made_in_two_parts_is_the_report_made_at_once(seeded: tuple[Path, Report]) -> None:
+    """A build makes the checks in two parts on two processes (`report_part`, `combine`): the same report,
+    every finding and its silencing included."""
+    content, whole = seeded
+    lib = load_library(content)
+    derived = derive(lib)
+    parts = [report_part(lib, derived, part, content) for part in (1, 0)]  # either order
+    assert combine(lib, derived, parts).model_dump_json() == whole.model_dump_json()
+    assert {f.code for f in whole.findings} >= {"P001", "P002"}, "the seeded tree silences and misfires"

@@ -151,3 +151,23 @@ def test_sitemap_only_with_a_base_url(site: Path, tmp_path: Path) -> None:
     sitemap = (tmp_path / "out" / "sitemap.xml").read_text()
     assert "<loc>https://example.org/lesson/topics/radars/</loc>" in sitemap
     assert "404" not in sitemap
+
+
+def test_only_the_linking_templates_show_the_handouts_and_exports() -> None:
+    """A build renders every other page before the exports are made (`LINKING_TEMPLATES`): a template that
+    showed them and was not listed would silently render without them."""
+    from primer.targets.site import LINKING_TEMPLATES
+
+    folder = ROOT / "src" / "primer" / "templates" / "site"
+    showing = {
+        f"site/{path.name}"
+        for path in folder.glob("*.html")
+        if re.search(
+            r"\b(handouts|exports)\b(?!/)", re.sub(r"{#.*?#}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        )
+    }
+    included = {"site/_exports.html"}  # included by the linking templates only
+    assert showing - included == set(LINKING_TEMPLATES)
+    for path in folder.glob("*.html"):
+        if f"site/{path.name}" not in LINKING_TEMPLATES:
+            assert '"site/_exports.html"' not in path.read_text(encoding="utf-8"), path.name

@@ -26,7 +26,7 @@ from primer.exports.common import LossReport
 from primer.handouts import add_handouts
 from primer.quiz.lint import lint
 from primer.render.env import check_templates, make_env, template_problem
-from primer.report import Report, check_problems, run_report
+from primer.report import Report, check_problems, combine, report_part, run_report
 from primer.targets.assets import static_assets
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_plan, sitemap, template_variables
@@ -83,10 +83,16 @@ def _validate(content: Path, strict: bool, cache: ParseCache | None = None) -> C
     lib = load_library(content, cache)
     derived = derive(lib)
     # The report runs in a worker while this process lints (both only read the content).
-    names = check_term_names(lib)  # the report shows them too
-    reporting = parallel.start(partial(run_report, lib, derived, content, names), _JOBS.get())
-    found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-    report = reporting.result()
+    if parallel.forks(_JOBS.get()):
+        # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`).
+        reporting = parallel.start(partial(report_part, lib, derived, 0, content), 2)
+        names = check_term_names(lib)  # the report shows them too
+        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
+        report = combine(lib, derived, [reporting.result(), report_part(lib, derived, 1, content, names)])
+    else:
+        names = check_term_names(lib)
+        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
+        report = run_report(lib, derived, content, names)
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"
@@ -123,32 +129,61 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
-def _downloads(lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool, jobs: int) -> None:
-    """The handouts, the exports and the question bank into `output`, and the links to them that the
-    teacher pages show into `env`'s globals."""
-    # The exports go to a worker while this process makes the handouts (whose PDFs have workers of their own).
+def _downloads(
+    lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool, jobs: int
+) -> Callable[[], None]:
+    """Make the handouts into `output` and start the exports in a worker; returns what then adds the exports
+    and the question bank to `output` and the links to both that the teacher pages show to `env`'s
+    globals (it waits for the worker: call it as late as possible)."""
+    # The exports go to a worker while this process makes the handouts (whose PDFs have workers of their own)
+    # and, until they are needed, the pages.
     exporting = parallel.start(partial(_exports, lib, derived), jobs)
     try:
         env.globals["handouts"] = add_handouts(lib, derived, env, output, pdf=pdf)  # hub links
-    finally:
+    except Exception:
+        exporting.result()  # not left running (on Ctrl-C it stops too)
+        raise
+
+    finished: list[bool] = []
+
+    def finish() -> None:
+        if finished:  # once only (`_render` calls it again when the pages failed before it was called)
+            return
+        finished.append(True)
         export_links, export_files = exporting.result()
-    for path, data in export_files.items():
-        output.add(path, data)
-    env.globals["exports"] = export_links  # the teacher hub links them
-    # the JSON export of the whole bank is the bank itself: the same bytes, made once
-    whole = export_files.get(export_path("json", None))
-    output.add(BANK_PATH, whole if whole is not None else bank_json(lib, derived))
+        for path, data in export_files.items():
+            output.add(path, data)
+        env.globals["exports"] = export_links  # the teacher hub links them
+        # the JSON export of the whole bank is the bank itself: the same bytes, made once
+        whole = export_files.get(export_path("json", None))
+        output.add(BANK_PATH, whole if whole is not None else bank_json(lib, derived))
+
+    return finish
 
 
 def _render(result: CheckResult, content: Path, *, pdf: bool = True, jobs: int = 1) -> Output:
     """Every target of the build, in memory (handout PDFs only when `pdf`), on up to `jobs` processes. A
     content pack's template that fails while rendering is reported at its line; any other failure is a bug
     in primer and propagates."""
-    env = make_env(content / "templates")
+    templates = content / "templates"
+    env = make_env(templates)
     output = Output()
     try:
-        _downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs)
-        build_site(result.library, result.derived, env, output, result.report, jobs)
+        links = _downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs)
+        try:
+            build_site(
+                result.library,
+                result.derived,
+                env,
+                output,
+                result.report,
+                jobs,
+                links,
+                own_templates=templates.is_dir(),
+            )
+        except Exception:
+            links()  # the exports' worker is waited for (not on Ctrl-C: it stops too)
+            raise
     except Exception as exc:
         error = _shown_problem(exc, content)
         if error is None:
@@ -212,7 +247,7 @@ class Preview:
             if self._downloads is None:
                 own = Output()
                 env = make_env(self._content / "templates")
-                _downloads(self.library, self.derived, env, own, pdf=False, jobs=1)
+                _downloads(self.library, self.derived, env, own, pdf=False, jobs=1)()
                 self._downloads = own
                 self._links = (env.globals["handouts"], env.globals["exports"])
             return self._downloads, *self._links

@@ -100,9 +100,14 @@ def _send(work: Callable[[], object], pipe: Any) -> None:
         pipe.close()
 
 
+def forks(jobs: int) -> bool:
+    """Whether `start` and `run` would fork workers for `jobs` processes here."""
+    return jobs >= 2 and can_fork() and not _WORK
+
+
 def start(work: Callable[[], object], jobs: int) -> Started:
     """Start `work` in a forked process when `jobs` > 1 allows it (else it runs when its result is asked for)."""
-    if jobs < 2 or not can_fork() or _WORK:
+    if not forks(jobs):
         return Started(work, None, None)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)

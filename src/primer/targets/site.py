@@ -451,16 +451,43 @@ def site_plan(
     return renderer, site_pages
 
 
-def build_site(lib: Library, derived: Derived, env: Environment, out: Output, report: Report, jobs: int = 1) -> None:
+def _rendered(renderer: SiteRenderer, pages: list[Page], jobs: int) -> dict[str, str]:
+    """Each of `pages` rendered, by path, on up to `jobs` processes."""
+    html = parallel.run([partial(renderer.render, page) for page in pages], jobs)
+    return dict(zip([page.path for page in pages], html, strict=True))
+
+
+#: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
+#: made from them wait for those; every other page can be rendered before the downloads are made.
+LINKING_TEMPLATES = frozenset({"site/teacher.html", "site/teacher_topic.html"})
+
+
+def build_site(
+    lib: Library,
+    derived: Derived,
+    env: Environment,
+    out: Output,
+    report: Report,
+    jobs: int = 1,
+    links: Callable[[], None] = lambda: None,
+    *,
+    own_templates: bool = False,
+) -> None:
     """Render every page (the report page from `report`) and copy the static assets into `out`; the
-    pages are rendered on up to `jobs` processes, with the same bytes as on one."""
+    pages are rendered on up to `jobs` processes, with the same bytes as on one. `links` puts the links to
+    the handouts and exports into `env`'s globals: it is called after the pages that do not show them are
+    rendered, and before those that do (`LINKING_TEMPLATES`; all pages, when the lesson has its
+    `own_templates`, which may show them anywhere)."""
     renderer, site_pages = site_plan(lib, derived, env, report)
     for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)
-    rendered = parallel.run([partial(renderer.render, page) for page in site_pages], jobs)
-    for page, html in zip(site_pages, rendered, strict=True):
-        out.add(page.path, html)
+    waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
+    rendered = _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if not wait], jobs)
+    links()
+    rendered |= _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if wait], jobs)
+    for page in site_pages:
+        out.add(page.path, rendered[page.path])
     for path, data in static_assets():
         out.add(path, data)
     if lib.site.base_url:
