@@ -128,15 +128,17 @@ def _term_cards(term: Term) -> list[tuple[str, str, str]]:
 def _deck_terms(scope: Scope) -> dict[str | None, list[Term]]:
     """Topic id → the glossary terms its text uses, each term once (under its first topic)."""
     lib, derived = scope.lib, scope.derived
+    order: dict[str, int] = {}  # topic → its group's place (the first group of a topic counts)
+    for place, group in enumerate(scope.groups):
+        if group.topic is not None:
+            order.setdefault(group.topic, place)
     found: dict[str | None, list[Term]] = {}
     seen: set[str] = set()
-    for group in scope.groups:
-        if group.topic is None:
-            continue
-        for term_id, topics in derived.term_topics.items():
-            if group.topic in topics and term_id not in seen:
-                seen.add(term_id)
-                found.setdefault(group.topic, []).append(lib.terms[term_id])
+    for term_id, topics in derived.term_topics.items():  # once over the terms, not once per group
+        places = [order[topic] for topic in topics if topic in order]
+        if places:
+            seen.add(term_id)
+            found.setdefault(scope.groups[min(places)].topic, []).append(lib.terms[term_id])
     if scope.topic is None:
         found[None] = [t for tid, t in lib.terms.items() if tid not in seen]
     return found

@@ -239,7 +239,13 @@ def _strip_content_links(tokens: Sequence[Token], removed: list[str]) -> list[To
     return kept
 
 
-@functools.lru_cache(maxsize=8192)  # every format renders the same stems
+#: How many texts the exports keep rendered: every format, per topic and for the whole bank, renders the same
+#: stems, options and feedback, so the cache holds a large lesson's (a short string each; a bound too small
+#: made every format parse every text again above about 500 topics).
+_KEPT = 1 << 17
+
+
+@functools.lru_cache(maxsize=_KEPT)
 def to_html(text: str, *, inline: bool = False) -> Rendered:
     """Markdown → HTML for targets that show HTML (QTI, Moodle): raw HTML escaped, content links
     turned into their text. Block text keeps its paragraphs; `inline` renders a single line."""
@@ -274,7 +280,7 @@ def _plain_tokens(tokens: Sequence[Token], out: list[str], state: _PlainState) -
             out.append(token.content)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=_KEPT)
 def to_plain(text: str) -> Rendered:
     """Markdown → one line of plain text: emphasis and links flattened to their words."""
     state = _PlainState()
