@@ -173,6 +173,11 @@ def test_a_save_parses_again_only_the_files_it_changed(mini: Path, monkeypatch: 
     assert again.topics == fresh.topics and again.terms == first.terms
     assert again.topics["radars"].title == "How radars see far"
 
+    assert {key[1] for key in cache._files} == {str(path) for path in mini.rglob("*.yaml")}
+    cache.keep_only({mini / "site.yaml"})  # as after a load that read only site.yaml: the rest forgotten
+    assert {key[1] for key in cache._files} == {str(mini / "site.yaml")}
+    library.load_library(mini, cache)
+
     edit(mini / "glossary.yaml", "terms:", "terms: [")
     for _ in range(2):
         with pytest.raises(ContentError) as caught:

@@ -97,3 +97,16 @@ def test_bank_text_matches_json_dumps() -> None:
             ids = rng.sample(range(20), rng.randint(0, 5))
             data["questions"] = [{"id": f"q{n}", "stem": rng.choice(values), "tags": ["a", "b"]} for n in ids]
         assert _bank_text(data, {}) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def test_long_texts_keep_the_first_ones_read_so_that_pass_after_pass_hits() -> None:
+    """A build reads the section bodies in the same order pass after pass: the long-text cache keeps the
+    first texts it saw (a least-recently-used one as small would lose each just before its next read)."""
+    from primer.render.markdown import _FirstKept
+
+    cache = _FirstKept(2)
+    texts = [f"Paragraph {n}, long enough.\n\nAnd a second one." for n in range(3)]
+    first = [cache(text, False) for text in texts]
+    again = [cache(text, False) for text in texts]
+    assert again[0] is first[0] and again[1] is first[1], "the first two stay"
+    assert again[2] is not first[2] and again[2] == first[2], "the third is parsed again, to the same tokens"

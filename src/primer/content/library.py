@@ -188,6 +188,12 @@ class ParseCache:
         """Remember what parsing `path` gave (only the latest bytes of each file are kept)."""
         self._files[kind, str(path)] = (raw, *made)
 
+    def keep_only(self, read: set[Path]) -> None:
+        """Forget the files a load no longer read (deleted or renamed since)."""
+        kept = {str(path) for path in read}
+        for key in [key for key in self._files if key[1] not in kept]:
+            del self._files[key]
+
 
 class _Builder:
     """Collects problems while turning documents into a Library."""
@@ -365,6 +371,8 @@ def load_library(content: Path, cache: ParseCache | None = None) -> Library:
                 continue
             b.register("question", question.id, origin, lib.questions, question)
     lib.origins = dict(b.registry)
+    if cache is not None:
+        cache.keep_only(b.read)
 
     _cross_check(b, lib)
     _check_objectives(b, lib)
@@ -435,7 +443,10 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
         for loc, text in doc.strings():
             if not _MAYBE_LINK.search(text):
                 continue
-            every = content_links(text, every=True)
+            # the text as the item holds it (stripped), where that leaves its lines where they are, so that the
+            # Markdown parsed here is the one the checks and the pages read again (a cache shared by text)
+            kept = text.rstrip()
+            every = content_links(kept if kept.lstrip() == kept else text, every=True)
             links = [link for link in every if link[0] in SCHEMES]
             if every and not _is_markdown(kind, loc):
                 scheme, item, offset, href = every[0]

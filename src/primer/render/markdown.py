@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -87,8 +88,29 @@ def _parse(text: str, inline: bool) -> tuple[tuple[Token, ...], tuple[str, ...]]
     return tuple(tokens), tuple(str(ref.get("href", "")) for ref in env.get("references", {}).values())
 
 
+class _FirstKept:
+    """`_parse` for long texts, remembering the first `size` texts and no others. A build reads a lesson's
+    section bodies in the same order pass after pass (the checks, the topic pages, the handouts, search):
+    a least-recently-used cache smaller than the lesson would lose every text just before it is read
+    again, while this one keeps serving the first `size` of them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[tuple[str, bool], tuple[tuple[Token, ...], tuple[str, ...]]] = {}
+        self._lock = threading.Lock()  # `primer serve` renders pages on several threads
+
+    def __call__(self, text: str, inline: bool) -> tuple[tuple[Token, ...], tuple[str, ...]]:
+        found = self._kept.get((text, inline))
+        if found is None:
+            found = _parse(text, inline)
+            with self._lock:
+                if len(self._kept) < self.size:
+                    self._kept[text, inline] = found
+        return found
+
+
 _parsed_short = functools.lru_cache(maxsize=16384)(_parse)
-_parsed_long = functools.lru_cache(maxsize=512)(_parse)
+_parsed_long = _FirstKept(1024)
 
 
 def _gloss_run(run: list[Token], gloss: TextLinker) -> list[Token]:
