@@ -10,7 +10,9 @@ import pytest
 from click.testing import Result
 
 from primer.build import check
-from primer.quiz.lint import correct_markedly_longest, machinery, similar
+from primer.content.library import load_library
+from primer.derive import derive
+from primer.quiz.lint import correct_markedly_longest, lint, lint_warnings, machinery, similar, text_lint
 from tools import MINI, ROOT
 
 Invoke = Callable[..., Result]
@@ -336,3 +338,15 @@ def test_typed_answers_that_would_accept_too_much_are_warned_about(bank: Path, c
         "in question 'loose-other' of the same quiz" in line
         for line in warned
     ), result.stderr
+
+
+def test_the_text_lint_alone_has_every_error_and_the_warnings_the_rest(linted: Path) -> None:
+    """`primer serve` makes the text lint before it swaps a build in and the lint's warnings after: the
+    two parts are exactly the lint, the errors all in the first."""
+    (linted / "questions" / "machinery.yaml").write_text(MACHINERY, encoding="utf-8")
+    lib = load_library(linted)
+    derived = derive(lib)
+    errors, warnings = text_lint(lib, derived), lint_warnings(lib, derived)
+    assert errors and all(p.severity == "error" for p in errors)
+    assert warnings and all(p.severity == "warning" for p in warnings)
+    assert lint(lib, derived) == sorted({*errors, *warnings})

@@ -24,7 +24,7 @@ from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, add_exports, export_one, export_path
 from primer.exports.common import LossReport
 from primer.handouts import add_handouts
-from primer.quiz.lint import lint
+from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.report import Report, check_problems, combine, report_part, run_report
 from primer.targets.assets import static_assets
@@ -65,26 +65,26 @@ _JOBS: contextvars.ContextVar[int] = contextvars.ContextVar("jobs", default=1)
 
 
 def _first_checks(content: Path, cache: ParseCache | None = None) -> tuple[Library, Derived, list[Problem]]:
-    """Load and validate the lesson, derive its questions and lint them: everything that can stop a build
-    except a lesson's own templates. Returns the problems found (warnings, and the question-text lint's
+    """Load and validate the lesson, derive its questions and lint their text: everything that can stop a
+    build except a lesson's own templates. Returns the problems found (warnings, and the text lint's
     errors). `cache`: files parsed before (see `load_library`)."""
     lib = load_library(content, cache)
     derived = derive(lib)
-    return lib, derived, [*lib.warnings, *derived.warnings, *lint(lib, derived)]
+    return lib, derived, [*lib.warnings, *derived.warnings, *text_lint(lib, derived)]
 
 
 def _late_checks(lib: Library, names: list[Problem] | None = None) -> list[Problem]:
-    """The checks that only ever warn, apart from the report: reading grade and term names (`names`: what
-    `check_term_names` found, when run already)."""
+    """The checks that only ever warn, apart from the report and the lint: reading grade and term names
+    (`names`: what `check_term_names` found, when run already)."""
     return [*check_readability(lib), *(check_term_names(lib) if names is None else names)]
 
 
 def _validate(content: Path, strict: bool, cache: ParseCache | None = None) -> CheckResult:
     lib = load_library(content, cache)
     derived = derive(lib)
-    # The report runs in a worker while this process lints (both only read the content).
     if parallel.forks(_JOBS.get()):
-        # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`).
+        # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`; both
+        # only read the content).
         reporting = parallel.start(partial(report_part, lib, derived, 0, content), 2)
         names = check_term_names(lib)  # the report shows them too
         found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
@@ -327,12 +327,13 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
     derived = derive(lib)
     names = check_term_names(lib)
     report = run_report(lib, derived, content, names)
-    return [*_late_checks(lib, names), *check_problems(report)], report
+    return [*lint_warnings(lib, derived), *_late_checks(lib, names), *check_problems(report)], report
 
 
 def late_warnings(preview: Preview) -> list[Problem]:
-    """The warnings `preview` left out: the reading grade, term names and the report's findings."""
-    return [*_late_checks(preview.library), *check_problems(preview.report)]
+    """The warnings `preview` left out: the lint's, the reading grade, term names and the report's findings."""
+    lib = preview.library
+    return [*lint_warnings(lib, preview.derived), *_late_checks(lib), *check_problems(preview.report)]
 
 
 def check(content: Path, *, strict: bool = False) -> CheckResult:

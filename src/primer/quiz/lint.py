@@ -238,6 +238,8 @@ def _near(a: str, b: str, matcher: difflib.SequenceMatcher[str] | None = None) -
         return True
     if _NUMBER.findall(a) != _NUMBER.findall(b):
         return False
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < NEAR:  # real_quick_ratio, before indexing `b`
+        return False
     if matcher is None:
         matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     else:
@@ -651,12 +653,25 @@ def bank(lib: Library, derived: Derived) -> dict[str, QuestionBase]:
 
 def lint(lib: Library, derived: Derived) -> list[Problem]:
     """Warnings about the whole question bank, and the text lint's errors, sorted by place."""
+    return sorted({*text_lint(lib, derived), *lint_warnings(lib, derived)})
+
+
+def text_lint(lib: Library, derived: Derived) -> list[Problem]:
+    """The text lint alone: machinery in student-facing text, the errors that stop a build (`primer serve`
+    makes them before it swaps a build in, and the warnings after)."""
+    linter = _Linter(lib, derived)
+    ids = _ids(lib)
+    for q in bank(lib, derived).values():
+        linter.text(q, ids)
+    return sorted(set(linter.problems))
+
+
+def lint_warnings(lib: Library, derived: Derived) -> list[Problem]:
+    """The lint's warnings: each question, answers a quiz shares, near-duplicates, bunched positions."""
     linter = _Linter(lib, derived)
     questions = bank(lib, derived)
-    ids = _ids(lib)
     for q in questions.values():
         linter.question(q)
-        linter.text(q, ids)
     for quiz in derived.quizzes.values():
         linter.shared_answers(quiz)
     linter.near_duplicates(questions)
