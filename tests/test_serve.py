@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,6 +207,12 @@ def test_the_warnings_that_only_warn_follow_the_swapped_in_build(
         problem["severity"] == "warning" and "“Weather Service” contains none of the term's names" in problem["message"]
     )
     assert (problem["path"], problem["line"]) == ("content/glossary.yaml", 4)
+    said = "then 1 more warning from the checks that only warn (shown on the page)"
+    for _ in range(100):  # said on the terminal just after the state changes
+        if said in server.said:
+            break
+        time.sleep(0.05)
+    assert said in server.said
     generation = state["generation"]
     edit(glossary, "    not_in: [Weather Service]\n", "")
     state = server.wait(lambda s: s["generation"] > generation and not s["checking"])

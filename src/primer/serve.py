@@ -122,6 +122,8 @@ class _State:
     parsed: ParseCache = field(default_factory=ParseCache)
     #: the process that makes the checks that only warn
     checker: _Checker = field(default_factory=lambda: _Checker())
+    #: where the server's lines go (the terminal)
+    echo: Callable[[str], None] = lambda line: None
     #: the build shown is served while the checks that only warn still run
     checking: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -256,6 +258,13 @@ def _late(
         state.checking = False
         state.attempt += 1
         state.changed.notify_all()
+        echo = state.echo  # taken here: `serve` sets it once it has said where it serves (see there)
+    if late:
+        echo(_more(len(late)))
+
+
+def _more(count: int) -> str:
+    return f"then {count} more warning{'s' * (count != 1)} from the checks that only warn (shown on the page)"
 
 
 def _failed(exc: Exception) -> bytes:
@@ -430,6 +439,10 @@ def serve(
     thread.start()
     echo(f"serving {url} — watching {content} (Ctrl-C to stop)")
     echo(_built(took, count, state))
+    with state.changed:  # the first build's late warnings: said here if they came already, else when they come
+        state.echo, done, more = echo, not state.checking, len(state.problems) - count
+    if done and more > 0:
+        echo(_more(more))
     if ready is not None:
         ready(url)
     if open_browser:
