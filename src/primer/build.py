@@ -82,17 +82,12 @@ def _late_checks(lib: Library, names: list[Problem] | None = None) -> list[Probl
 def _validate(content: Path, strict: bool, cache: ParseCache | None = None) -> CheckResult:
     lib = load_library(content, cache)
     derived = derive(lib)
-    if parallel.forks(_JOBS.get()):
-        # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`; both
-        # only read the content).
-        reporting = parallel.start(partial(report_part, lib, derived, 0, content), 2)
-        names = check_term_names(lib)  # the report shows them too
-        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-        report = combine(lib, derived, [reporting.result(), report_part(lib, derived, 1, content, names)])
-    else:
-        names = check_term_names(lib)
-        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-        report = run_report(lib, derived, content, names)
+    # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`; both only
+    # read the content). On one process, the worker's part is made when its result is asked for.
+    reporting = parallel.start(partial(report_part, lib, derived, 0, content), _JOBS.get())
+    names = check_term_names(lib)  # the report shows them too
+    found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
+    report = combine(lib, derived, [reporting.result(), report_part(lib, derived, 1, content, names)])
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"

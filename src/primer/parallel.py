@@ -46,7 +46,7 @@ def run(work: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     """Call each of `work` (functions without arguments, returning picklable values) and return their
     results in order, on up to `jobs` forked processes."""
     jobs = min(jobs, len(work))
-    if jobs < 2 or not can_fork() or _WORK:  # _WORK: already inside a map (a worker never forks again)
+    if not forks(jobs):
         return [item() for item in work]
     # About four chunks per worker: even when pieces differ in cost, no worker idles for long.
     size = max(1, -(-len(work) // (jobs * 4)))
@@ -101,7 +101,7 @@ def _send(work: Callable[[], object], pipe: Any) -> None:
 
 
 def forks(jobs: int) -> bool:
-    """Whether `start` and `run` would fork workers for `jobs` processes here."""
+    """Whether `start` and `run` fork workers for `jobs` processes here (never inside a worker: _WORK)."""
     return jobs >= 2 and can_fork() and not _WORK
 
 
