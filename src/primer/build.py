@@ -27,9 +27,8 @@ from primer.handouts import add_handouts
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.report import Report, check_problems, combine, report_part, run_report
-from primer.targets.assets import static_assets
 from primer.targets.bank import bank_json
-from primer.targets.site import build_site, site_plan, sitemap, template_variables
+from primer.targets.site import build_site, site_files, site_plan, template_variables
 from primer.write import Output
 
 #: Where the site offers the question bank for download (the teacher hub links it).
@@ -210,10 +209,8 @@ class Preview:
         self._links: tuple[Any, Any] = ({}, [])
         self._renderer, pages = site_plan(lib, derived, self._env, lambda: self.report)
         self._pages = {page.path: page for page in pages}
-        self._static = dict(static_assets())
+        self._static = dict(site_files(lib, list(self._pages)))
         self._done: dict[str, bytes] = {}
-        if lib.site.base_url:
-            self._static["sitemap.xml"] = sitemap(lib.site.base_url, list(self._pages)).encode()
         # the teacher pages read these two; they are made on first use
         self._env.globals["handouts"] = Later(lambda: self._downloaded()[1])
         self._env.globals["exports"] = Later(lambda: self._downloaded()[2])
@@ -322,13 +319,16 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
     derived = derive(lib)
     names = check_term_names(lib)
     report = run_report(lib, derived, content, names)
-    return [*lint_warnings(lib, derived), *_late_checks(lib, names), *check_problems(report)], report
+    return _warn_only(lib, derived, report, names), report
 
 
 def late_warnings(preview: Preview) -> list[Problem]:
     """The warnings `preview` left out: the lint's, the reading grade, term names and the report's findings."""
-    lib = preview.library
-    return [*lint_warnings(lib, preview.derived), *_late_checks(lib), *check_problems(preview.report)]
+    return _warn_only(preview.library, preview.derived, preview.report)
+
+
+def _warn_only(lib: Library, derived: Derived, report: Report, names: list[Problem] | None = None) -> list[Problem]:
+    return [*lint_warnings(lib, derived), *_late_checks(lib, names), *check_problems(report)]
 
 
 def check(content: Path, *, strict: bool = False) -> CheckResult:

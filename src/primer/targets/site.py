@@ -488,7 +488,14 @@ def build_site(
     rendered |= _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if wait], jobs)
     for page in site_pages:
         out.add(page.path, rendered[page.path])
-    for path, data in static_assets():
+    for path, data in site_files(lib, [p.path for p in site_pages]):
         out.add(path, data)
+
+
+def site_files(lib: Library, pages: list[str]) -> list[tuple[str, bytes]]:
+    """The site's files that are not pages: the static assets, and sitemap.xml of `pages` when the lesson
+    has a base URL."""
+    found = list(static_assets())
     if lib.site.base_url:
-        out.add("sitemap.xml", sitemap(lib.site.base_url, [p.path for p in site_pages]))
+        found.append(("sitemap.xml", sitemap(lib.site.base_url, pages).encode()))
+    return found
