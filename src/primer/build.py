@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from primer import parallel
+from primer import memo, parallel
 from primer.cache import REUSED, BuildCache, Reused, build_key, content_digest, source_date_epoch
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
@@ -315,6 +315,7 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
     """`late_warnings` and the report, from the lesson as it is now, for a process of its own (`primer
     serve` runs it beside the server, so that the pages do not wait for it). Raises ContentError when the
     lesson no longer loads."""
+    memo.enable()  # the process checks each save: what it made for the last is kept for the next
     lib = load_library(content, _LATE_CACHE)
     derived = derive(lib)
     names = check_term_names(lib)

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from primer import memo
 from primer.content.library import Library
 from primer.content.models import QuestionBase, Topic
 from primer.content.terms import TermMatcher
 from primer.errors import Problem
+from primer.memo import Memo, identities
 from primer.quiz.generate import (
     CITED,
     CLAIM_TURNS,
@@ -104,6 +106,7 @@ class QuestionCounts:
 
 def derive(lib: Library) -> Derived:
     """Compute quizzes (with generated questions) and backlinks from a validated Library."""
+    memo.new_round()
     derived = Derived()
     matcher = TermMatcher(lib.terms.values())
     topics = lib.topics_in_order()
@@ -133,7 +136,7 @@ def derive(lib: Library) -> Derived:
             question = built.get(candidate.id)
             if question is None:
                 try:
-                    question = candidate.build(objective_for(topic, candidate))
+                    question = _built(topic, candidate)
                 except ValueError as exc:  # pydantic's ValidationError: the content cannot make this question
                     derived.warnings.append(_unbuildable(lib, candidate, exc))
                     continue
@@ -155,6 +158,18 @@ def derive(lib: Library) -> Derived:
     derived.citations = cites
     derived.warnings.sort()
     return derived
+
+
+#: A generated question as built for a topic, by the topic and the candidate as objects (see `primer.memo`):
+#: its objective is all it takes from the topic (`objective_for`).
+_BUILT: Memo[tuple[int, ...], QuestionBase] = Memo()
+
+
+def _built(topic: Topic, candidate: Candidate) -> QuestionBase:
+    def make() -> QuestionBase:
+        return candidate.build(objective_for(topic, candidate))
+
+    return _BUILT.get(identities(topic, candidate), make, keep=(topic, candidate))
 
 
 def _choose(

@@ -11,14 +11,17 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import errno
+import gc
+import hashlib
 import json
 import multiprocessing
+import os
 import socket
 import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 import click
 
 from primer import build as build_mod
+from primer import memo
 from primer.cache import build_key
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem
@@ -166,6 +170,32 @@ def _shown(state: _State, found: list[Problem]) -> list[dict[str, Any]]:
     return [{**p.__dict__, "editor": _editor_link(state.content, p.path, p.line, p.col)} for p in found]
 
 
+#: How long after a build the server waits for a quiet moment before it collects the garbage of earlier builds.
+COLLECT_AFTER_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while a save is checked (the collector would walk the whole lesson, again and
+    again); what is alive then is set aside ("frozen") for the collections that follow, so that they do
+    not walk it either. `collect` frees what earlier builds left, at a quiet moment."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def collect() -> None:
+    """Free what earlier builds left behind (unfreeze, collect, freeze what is alive again)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def rebuild(state: _State) -> tuple[float, int]:
     """Build once into memory; on success swap it in (its pages render when asked for), on failure keep the
     last good build and record the problems; then, for a build swapped in, make the checks that only warn
@@ -179,7 +209,8 @@ def rebuild(state: _State) -> tuple[float, int]:
     output: build_mod.Preview | None = None
     found: list[Problem] = []
     try:
-        found, output = build_mod.preview(state.content, state.parsed)
+        with _collector_paused():
+            found, output = build_mod.preview(state.content, state.parsed)
     except ContentError as exc:
         found = exc.problems
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the server; it shows on the page
@@ -207,6 +238,12 @@ def rebuild(state: _State) -> tuple[float, int]:
     return took, len(problems)
 
 
+def _in_background() -> None:
+    """Run the checker process at a lower priority: the server, the next save's check and the browser go first."""
+    with contextlib.suppress(AttributeError, OSError):  # os.nice exists on Unix only
+        os.nice(10)
+
+
 class _Checker:
     """A process of its own for the checks that only warn, started on first use (spawned: the server
     runs threads, which forking does not mix with), so that they run on another core and the server
@@ -219,7 +256,9 @@ class _Checker:
         """`late_check` of `content` in the process, or None when no process can be had."""
         try:
             if self._pool is None:
-                self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_in_background
+                )
             return self._pool.submit(build_mod.late_check, content)
         except (OSError, RuntimeError, concurrent.futures.BrokenExecutor):
             self._pool = None
@@ -294,11 +333,24 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows builds, not requests."""
 
-    def _send(self, status: int, body: bytes, kind: str) -> None:
+    def _send(self, status: int, body: bytes, kind: str, *, revalidate: bool = False) -> None:
+        """Send `body`; with `revalidate` (a style sheet, script or picture), the browser may keep it and ask
+        whether it changed (by its hash), so that a reload after a save fetches only the page itself."""
+        tag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"' if revalidate and status == 200 else None
+        if tag is not None and tag in self.headers.get("If-None-Match", ""):
+            self.send_response(304)
+            self.send_header("ETag", tag)
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if tag is not None:
+            self.send_header("ETag", tag)
+            self.send_header("Cache-Control", "no-cache")
+        else:
+            self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -341,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
         kind = _TYPES.get(Path(rel).suffix, "application/octet-stream")
         if rel.endswith(".html"):
             data = _inject(data, generation)
-        self._send(status, data, kind)
+        self._send(status, data, kind, revalidate=not rel.endswith(".html"))
 
     def _events(self) -> None:
         self.send_response(200)
@@ -430,6 +482,7 @@ def serve(
     if not content.is_dir():
         raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
     stop = stop or threading.Event()
+    memo.enable()  # each save is checked in this process: what the last check made is kept for the next
     state = _State(content)
     httpd = _server(port, type("Handler", (_Handler,), {"state": state, "stop": stop}))  # a port in use fails first
     took, count = rebuild(state)
@@ -449,16 +502,21 @@ def serve(
         webbrowser.open(url)
     try:
         started = False
+        built_at: float | None = time.perf_counter()
         for changes in watch(
             *_watched(content), stop_event=stop, debounce=50, step=20, rust_timeout=500, yield_on_timeout=True
         ):
             if not changes and started:
+                if built_at is not None and time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS:
+                    collect()  # a quiet moment: the page has reloaded by now
+                    built_at = None
                 continue
             # the first quiet moment: a save made while the watcher started would go unseen (the key sees it)
             started, attempts = True, state.attempt
             took, count = rebuild(state)
             if state.attempt != attempts:  # it built (a save that changed nothing is not one)
                 echo(_built(took, count, state))
+                built_at = time.perf_counter()
     except KeyboardInterrupt:
         pass
     finally:
@@ -468,6 +526,7 @@ def serve(
         httpd.shutdown()
         httpd.server_close()
         state.checker.close()
+        memo.enable(False)
 
 
 def _built(took: float, count: int, state: _State) -> str:

@@ -35,6 +35,7 @@ from primer.content.models import (
 from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
+from primer.memo import Memo
 from primer.render.markdown import SCHEMES, content_links
 from primer.render.urls import PAGES, item_path
 
@@ -424,6 +425,29 @@ def _is_markdown(kind: str, loc: Key) -> bool:
     return (kind, shape) in _MARKDOWN_FIELDS
 
 
+#: `_links_of` by document (see `primer.memo`: the parse cache hands back the same document for the same bytes).
+_LINKS: Memo[int, list[tuple[Key, list[tuple[str, str, int, str]]]]] = Memo()
+
+
+def _links_of(doc: Document) -> list[tuple[Key, list[tuple[str, str, int, str]]]]:
+    """Each text of `doc` that links anywhere, by its key path, with its links (`content_links`, every one)."""
+
+    def make() -> list[tuple[Key, list[tuple[str, str, int, str]]]]:
+        found = []
+        for loc, text in doc.strings():
+            if not _MAYBE_LINK.search(text):
+                continue
+            # the text as the item holds it (stripped), where that leaves its lines where they are, so that the
+            # Markdown parsed here is the one the checks and the pages read again (a cache shared by text)
+            kept = text.rstrip()
+            every = content_links(kept if kept.lstrip() == kept else text, every=True)
+            if every:
+                found.append((loc, every))
+        return found
+
+    return _LINKS.get(id(doc), make, keep=doc)
+
+
 def _check_all_links(b: _Builder, lib: Library) -> None:
     """Every content link in Markdown resolves, whatever its form, reported at its own line; a link
     with a scheme primer does not know, or typed into a plain-text field (where it would show as
@@ -440,13 +464,7 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
     }
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
     for kind, doc in b.docs:
-        for loc, text in doc.strings():
-            if not _MAYBE_LINK.search(text):
-                continue
-            # the text as the item holds it (stripped), where that leaves its lines where they are, so that the
-            # Markdown parsed here is the one the checks and the pages read again (a cache shared by text)
-            kept = text.rstrip()
-            every = content_links(kept if kept.lstrip() == kept else text, every=True)
+        for loc, every in _links_of(doc):
             links = [link for link in every if link[0] in SCHEMES]
             if every and not _is_markdown(kind, loc):
                 scheme, item, offset, href = every[0]

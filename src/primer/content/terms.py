@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from primer.content.models import Term
+from primer.memo import Memo
 
 #: The target of a Markdown link, so that `[text](term:id)` is searched only for its text.
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -104,6 +105,8 @@ def _plain_case(text: str) -> bool:
 
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
 _BUILT: dict[tuple[tuple[str, ...], ...], _Built] = {}
+#: `TermMatcher.find` by (built matcher, text): see `primer.memo`.
+_FOUND: Memo[tuple[int, str], frozenset[str]] = Memo()
 
 
 class TermMatcher:
@@ -122,6 +125,7 @@ class TermMatcher:
         while len(_BUILT) > 4:
             del _BUILT[next(iter(_BUILT))]
         self._names, self._not_in, self._pattern, self._lower = built
+        self._built = built
 
     @staticmethod
     def _build(key: tuple[tuple[str, ...], ...]) -> _Built:
@@ -186,7 +190,11 @@ class TermMatcher:
 
     def find(self, text: str) -> set[str]:
         """Ids of the terms whose names occur in Markdown `text` (link targets are ignored)."""
-        return {term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids}
+        # the same names (one built matcher) and the same text find the same terms
+        return set(_FOUND.get((id(self._built), text), functools.partial(self._find, text), keep=self._built))
+
+    def _find(self, text: str) -> frozenset[str]:
+        return frozenset(term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids)
 
     def _excluded(self, term_id: str, text: str, match: re.Match[str]) -> bool:
         """True when the match lies inside one of the term's `not_in` phrases."""

@@ -20,15 +20,16 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
 from primer.content.dates import FuzzyDate
 from primer.content.library import LINK, Library
-from primer.content.models import Event, Question, QuestionBase, Source, Term, Topic, Vocabulary
+from primer.content.models import Event, Point, Question, QuestionBase, Source, Term, Topic, Vocabulary
 from primer.content.terms import TermMatcher, term_names
+from primer.memo import Memo, identities
 from primer.quiz.lint import correct_markedly_longest, similar
 from primer.quiz.scoring import normalise
 
@@ -331,11 +332,27 @@ class _Nearby:
         return linked + met
 
 
+#: `_term_questions` by what it reads: the terms (as objects, in order), the vocabulary, and which terms
+#: are named together how often (see `primer.memo`).
+_TERM_QUESTIONS: Memo[tuple[object, ...], tuple[list[Candidate], list[Note]]] = Memo(limit=4)
+
+
 def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     """Per term, a definition question and, for an acronym, an expansion question. Wrong options
     come from the nearest terms (`_Nearby`), never from the term's own names, nor from terms that
     may be a kind of it (or it of them); a term with fewer than two such neighbours gets none."""
     nearby = _Nearby(lib)
+    terms = list(lib.terms.values())
+    key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
+    found, said = _TERM_QUESTIONS.get(
+        key, partial(_made_term_questions, lib, nearby), keep=(terms, lib.site.vocabulary)
+    )
+    notes.extend(said)
+    return list(found)
+
+
+def _made_term_questions(lib: Library, nearby: _Nearby) -> tuple[list[Candidate], list[Note]]:
+    notes: list[Note] = []
     confusable = _Confusion(lib.terms.values())
     found: list[Candidate] = []
     for term in lib.terms.values():
@@ -367,7 +384,7 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
                         "fewer than two other terms with an expansion are near it to give wrong options",
                     )
                 )
-    return found
+    return found, notes
 
 
 def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
@@ -553,6 +570,18 @@ def _timeline_questions(
     # from the topic's own citations rather than the whole timeline, so that the work grows with the topic
     cited = [ref[len("event:") :] for ref, strength in cites.items() if ref.startswith("event:") and strength >= CITED]
     events = [lib.events[i] for i in sorted((i for i in cited if i in lib.events), key=rank.__getitem__)]
+    # what follows reads only the topic and these events
+    found, said = _TIMELINE.get(identities(topic, events), partial(_timeline_made, topic, events), keep=(topic, events))
+    notes.extend(said)
+    return list(found)
+
+
+#: `_timeline_made` by the topic and its events, as objects (see `primer.memo`).
+_TIMELINE: Memo[tuple[int, ...], tuple[list[Candidate], list[Note]]] = Memo()
+
+
+def _timeline_made(topic: Topic, events: list[Event]) -> tuple[list[Candidate], list[Note]]:
+    notes: list[Note] = []
     span = topic.generate.timeline_span
     found: list[Candidate] = []
     ordered = _choose_events(random.Random(seed("order", topic.id)), events, 3, 5, span)
@@ -610,7 +639,7 @@ def _timeline_questions(
         notes.append(Note("timeline", tuple(f"event:{e.id}" for e in events), "'Which came first'", why, topic.id))
     else:
         notes.append(_timeline_note(topic, events, "'Which came first'", 3))
-    return found
+    return found, notes
 
 
 # --------------------------------------------------------------------------- points and framing
@@ -662,10 +691,18 @@ def _point_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     return found
 
 
+#: `_claim_made` by the point's id, the point and its source (see `primer.memo`).
+_CLAIMS: Memo[tuple[str, int, int], Candidate] = Memo()
+
+
 def _claim_question(lib: Library, point_id: str) -> Candidate:
     """A single-choice question on one point: which of the four statuses it has."""
-    point = lib.points[point_id]
-    source = lib.source_of(point_id)
+    point, source = lib.points[point_id], lib.source_of(point_id)
+    made = partial(_claim_made, point_id, point, source)
+    return _CLAIMS.get((point_id, id(point), id(source)), made, keep=(point, source))
+
+
+def _claim_made(point_id: str, point: Point, source: Source) -> Candidate:
     status = point.status
     word = dict(STATUSES)[status].lower()
     verdict = _VERDICTS[status]
@@ -720,14 +757,25 @@ def _source_options(
     return _choices(rng, right, [(s.label, wrong_feedback.format(other=s.short)) for s in others])
 
 
+#: `_framing_made` by the sources, as objects (see `primer.memo`).
+_FRAMING: Memo[tuple[int, ...], tuple[list[Candidate], list[Note]]] = Memo(limit=4)
+
+
 def _framing_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     """Which article uses this loaded wording, or argues for this conclusion."""
     sources = list(lib.sources.values())
+    found, said = _FRAMING.get(identities(sources), partial(_framing_made, sources), keep=sources)
+    notes.extend(said)
+    return list(found)
+
+
+def _framing_made(sources: list[Source]) -> tuple[list[Candidate], list[Note]]:
+    notes: list[Note] = []
     if len(sources) < 2 or len({normalise(s.label) for s in sources}) < len(sources):
         why = "the lesson has one source" if len(sources) < 2 else "two sources have the same label"
         about = tuple(f"source:{s.id}" for s in sources)
         notes.append(Note("framing", about, "'Which source …?' questions", why + ", so the options could not differ"))
-        return []
+        return [], notes
     phrase_sources: dict[str, set[str]] = {}
     for source in sources:
         for loaded in source.framing.loaded_wording:
@@ -817,7 +865,7 @@ def _framing_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
                 strong_only_with=(f"source:{source.id}",),
             )
         )
-    return found
+    return found, notes
 
 
 # --------------------------------------------------------------------------- all of them

@@ -45,8 +45,9 @@ import difflib
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from markdown_it.token import Token
 
@@ -62,10 +63,12 @@ from primer.content.models import (
     QuestionBase,
     ShortAnswer,
     SingleChoice,
+    Topic,
     TrueFalse,
 )
 from primer.content.terms import term_names
 from primer.errors import Problem
+from primer.memo import Memo, identities
 from primer.quiz.scoring import fold, matches_answer, same_answer
 from primer.render.markdown import parsed
 
@@ -181,23 +184,69 @@ def student_texts(q: QuestionBase) -> list[tuple[Key, str, bool]]:
 def _ids(lib: Library) -> frozenset[str]:
     """The lesson's hyphenated ids that are not also words its own prose uses ('missile-defense'
     in "a missile-defense network", a term named 'hit-to-kill')."""
-    tables: list[Iterable[str]] = [
+    tables: list[dict[str, Any]] = [
         lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.objectives,
         lib.questions,
     ]  # fmt: skip
+    # it reads the tables' ids and items, and nothing else (see `primer.memo`)
+    items = [item for table in tables for item in table.values()]
+    keep = ([list(table) for table in tables], items)
+    return _IDS.get(identities(*keep), partial(_made_ids, lib, tables), keep=keep)
+
+
+#: `_ids` by the tables' ids and items.
+_IDS: Memo[tuple[int, ...], frozenset[str]] = Memo(limit=4)
+#: `machinery` by its arguments.
+_MACHINERY: Memo[tuple[str, bool, frozenset[str]], list[str]] = Memo()
+
+
+def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
     ids = {item for table in tables for item in table if "-" in item}
-    prose = [n for t in lib.terms.values() for n in (*term_names(t), t.definition)]
-    prose += [f"{a.name} {a.role}" for a in lib.actors.values()] + [p.name for p in lib.places.values()]
-    prose += [e.title for e in lib.events.values()]
-    prose += [f"{p.text} {p.correction or ''} {p.basis or ''}" for p in lib.points.values()]
-    prose += [_rendered(s.body) for t in lib.topics.values() for s in t.sections]
-    words = {w for text in prose for w in _HYPHENATED.findall(text.lower())}
-    words |= {"-".join(n.lower().split()) for t in lib.terms.values() for n in term_names(t)}
-    return frozenset(ids - words)
+    words: set[str] = set()
+    for t in lib.terms.values():
+        words |= _words_of(t, partial(_prose, (*term_names(t), t.definition)))
+        words |= {"-".join(n.lower().split()) for n in term_names(t)}
+    for a in lib.actors.values():
+        words |= _words_of(a, partial(_prose, (f"{a.name} {a.role}",)))
+    for place in lib.places.values():
+        words |= _words_of(place, partial(_prose, (place.name,)))
+    for e in lib.events.values():
+        words |= _words_of(e, partial(_prose, (e.title,)))
+    for p in lib.points.values():
+        words |= _words_of(p, partial(_prose, (f"{p.text} {p.correction or ''} {p.basis or ''}",)))
+    for topic in lib.topics.values():
+        words |= _words_of(topic, partial(_section_prose, topic))
+    found = frozenset(ids - words)
+    return _SAME_IDS.get(found, lambda: found)  # one object for equal sets: `machinery`'s memo compares it
+
+
+#: The hyphenated words of an item's prose, by the item (see `primer.memo`).
+_WORDS: Memo[int, frozenset[str]] = Memo()
+#: The last sets of ids, each by itself.
+_SAME_IDS: Memo[frozenset[str], frozenset[str]] = Memo(limit=4)
+
+
+def _prose(texts: tuple[str, ...]) -> list[str]:
+    return list(texts)
+
+
+def _section_prose(topic: Topic) -> list[str]:
+    return [_rendered(s.body) for s in topic.sections]
+
+
+def _words_of(item: object, texts: Callable[[], list[str]]) -> frozenset[str]:
+    def make() -> frozenset[str]:
+        return frozenset(w for text in texts() for w in _HYPHENATED.findall(text.lower()))
+
+    return _WORDS.get(id(item), make, keep=item)
 
 
 def machinery(text: str, markdown: bool, ids: frozenset[str]) -> list[str]:
     """What in one student-facing text is machinery rather than a sentence (empty: nothing)."""
+    return list(_MACHINERY.get((text, markdown, ids), partial(_machinery, text, markdown, ids)))
+
+
+def _machinery(text: str, markdown: bool, ids: frozenset[str]) -> list[str]:
     shown = _rendered(text) if markdown else text
     found: list[str] = []
     for pattern, what in (

@@ -1,0 +1,95 @@
+"""Results of pure functions kept from one check to the next in the same process, so that `primer serve`
+redoes after a save only the work whose inputs the save changed.
+
+A `Memo` maps a key to a result. Keys are made of values (texts, tuples of strings) or of the identities
+of content items: the parse cache (`primer.content.library.ParseCache`) hands back the very same,
+immutable (frozen) objects for a file whose bytes did not change, so an item that is the same object is
+the same content. An entry keeps the objects its key names alive, so that no other object can take
+their identity while the entry exists. Each memo keeps what the last two rounds used and forgets the
+rest, so it never holds more than about two checks' worth. They are off unless a process turns them on
+(`enable`): `primer build` checks once, and would only pay for the storing.
+
+A memo is exact only when the key covers everything its function reads: each use says what that is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+_ALL: list[Memo[object, object]] = []
+_LOCK = threading.Lock()
+#: Whether memos keep anything (`enable`): off, each `get` makes its result afresh.
+_ON = False
+
+
+def enable(on: bool = True) -> None:
+    """Turn the memos on (a process that checks the same lesson again and again: `primer serve`) or off."""
+    global _ON
+    _ON = on
+    if not on:
+        forget_all()
+
+
+class Memo(Generic[K, V]):
+    """One pure function's results by key: the current round's and the previous round's (see the module)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._now: dict[K, tuple[object, V]] = {}
+        self._before: dict[K, tuple[object, V]] = {}
+        self._limit = limit
+        with _LOCK:
+            _ALL.append(self)  # type: ignore[arg-type]
+
+    def get(self, key: K, make: Callable[[], V], keep: object = None) -> V:
+        """The result for `key`, made by `make` when there is none; `keep`: the objects whose identities
+        `key` holds, kept alive with the entry."""
+        if not _ON:
+            return make()
+        found = self._now.get(key)
+        if found is None:
+            found = self._before.get(key)
+            if found is None:
+                found = (keep, make())
+            if len(self._now) >= self._limit:
+                self.turn()
+            self._now[key] = found
+        return found[1]
+
+    def turn(self) -> None:
+        """Start a new round: what the round before last used and the last did not is forgotten."""
+        self._before, self._now = self._now, {}
+
+
+def new_round() -> None:
+    """Start a new round in every memo (a check begins)."""
+    with _LOCK:
+        memos = list(_ALL)
+    for memo in memos:
+        memo.turn()
+
+
+def identities(*groups: object) -> tuple[int, ...]:
+    """The identities of the objects in `groups` (each an iterable of objects, or one object), in order,
+    each group closed by -1: a key part for `Memo.get` (pass the groups as `keep`)."""
+    found: list[int] = []
+    for group in groups:
+        if isinstance(group, list | tuple):
+            found.extend(map(id, group))
+        else:
+            found.append(id(group))
+        found.append(-1)
+    return tuple(found)
+
+
+def forget_all() -> None:
+    """Empty every memo (the next check makes everything afresh)."""
+    with _LOCK:
+        memos = list(_ALL)
+    for memo in memos:
+        memo.turn()
+        memo.turn()

@@ -1,0 +1,149 @@
+"""`primer serve` keeps what a check made for the next one (`primer.memo`): after any sequence of saves, what
+it derives and lints is exactly what a fresh process would.
+
+Each step edits one text of the shipped lesson (a word put before it, names of glossary terms among the
+words, so that which terms a text mentions changes too) or puts a file back as it was, then checks the
+lesson twice: in the process that has checked every step before, re-parsing through the same parse cache,
+and afresh, with every memo emptied and a new parse cache. Both must find the same."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from primer import memo
+from primer.content.library import ParseCache, load_library
+from primer.derive import derive
+from primer.errors import ContentError, Problem
+from primer.quiz.lint import lint, text_lint
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Texts a step may edit: a plain value on its line, or a block (`>-`, `|`) whose first line follows.
+_FIELD = re.compile(r"^(\s*-?\s*(?:text|title|definition|body|stem|explanation|name|term|correction|basis): )(.*)$")
+#: Words a step puts before a text: plain ones, glossary names (a text then mentions other terms), and ids of
+#: the lesson (machinery in a question's text, until some prose uses the same hyphenated word).
+_WORDS = [
+    "Harbor", "quietly", "THAAD", "radar", "sanctions", "the battery", "Aegis Ashore", "X-band radar", "signal",
+    "japan-aegis-ashore", "bmd-sensors", "interceptor", "Japan", "the Ministry of Defense",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def memos_on() -> Iterator[None]:
+    """The memos on, as in `primer serve`, and off again after each test (as in every other process)."""
+    memo.enable()
+    yield
+    memo.enable(False)
+
+
+def _edit(rng: random.Random, content: Path, originals: dict[Path, str]) -> str:
+    files = sorted(content.rglob("*.yaml"))
+    path = rng.choice(files)
+    originals.setdefault(path, path.read_text(encoding="utf-8"))
+    if rng.random() < 0.15:
+        path.write_text(originals[path], encoding="utf-8")
+        return f"restored {path.name}"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    places = [i for i, line in enumerate(lines) if _FIELD.match(line)]
+    if not places:
+        return "nothing"
+    i = rng.choice(places)
+    match = _FIELD.match(lines[i])
+    assert match is not None
+    word = rng.choice(_WORDS)
+    value = match.group(2)
+    if value.strip() in (">", ">-", "|", "|-") and i + 1 < len(lines):
+        indent = len(lines[i + 1]) - len(lines[i + 1].lstrip())
+        lines[i + 1] = lines[i + 1][:indent] + word + " " + lines[i + 1][indent:]
+    elif value[:1] not in ('"', "'", "[", "{", "&", "*", "!", "|", ">", ""):
+        lines[i] = match.group(1) + word + " " + value + "\n"
+    else:
+        return "nothing"
+    path.write_text("".join(lines), encoding="utf-8")
+    return f"{path.name}:{i + 1}"
+
+
+def _checked(content: Path, cache: ParseCache) -> tuple[object, ...] | list[Problem]:
+    try:
+        lib = load_library(content, cache)
+    except ContentError as exc:
+        return sorted(exc.problems)
+    derived = derive(lib)
+    return (lib.warnings, derived, text_lint(lib, derived), lint(lib, derived))
+
+
+STEPS = 20
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_any_saves_a_check_finds_what_a_fresh_one_finds(tmp_path: Path, seed: int) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    rng = random.Random(seed)
+    kept = ParseCache()
+    originals: dict[Path, str] = {}
+    changes = 0
+    last = _checked(content, kept)
+    for _ in range(STEPS):
+        what = _edit(rng, content, originals)
+        again = _checked(content, kept)
+        memo.forget_all()
+        fresh = _checked(content, ParseCache())
+        assert again == fresh, what
+        changes += fresh != last
+        last = _checked(content, kept)  # the memos filled again, as the serving process has them
+    assert changes >= STEPS // 4  # the edits changed what the checks find, often
+
+
+def test_memos_are_off_unless_turned_on() -> None:
+    memo.enable(False)
+    store: memo.Memo[str, list[str]] = memo.Memo()
+    assert store.get("key", list) is not store.get("key", list)
+    memo.enable()
+    assert store.get("key", list) is store.get("key", list)
+
+
+def test_a_memo_keeps_two_rounds_and_the_objects_its_keys_name() -> None:
+    made: list[str] = []
+    store: memo.Memo[tuple[int, ...], str] = memo.Memo()
+    item = ["an item"]
+
+    def make() -> str:
+        made.append("made")
+        return "result"
+
+    key = memo.identities(item)
+    assert store.get(key, make, keep=item) == "result"
+    memo.new_round()
+    assert store.get(key, make, keep=item) == "result"  # the round before is still known
+    memo.new_round()
+    memo.new_round()
+    assert store.get(key, make, keep=item) == "result"  # two rounds without it: forgotten, made again
+    assert made == ["made", "made"]
+
+
+def test_an_id_in_a_question_is_machinery_until_prose_uses_the_word(tmp_path: Path) -> None:
+    """The text lint's memo is keyed by the lesson's ids as well as by the text: the same stem is an error
+    while 'japan-aegis-ashore' is only an id, and fine once an article's point uses it as a word."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    stem = "    stem: Who owns and runs the THAAD battery at Seongju in South Korea?"
+    questions = content / "questions" / "thaad-south-korea.yaml"
+    questions.write_text(questions.read_text().replace(stem, stem + " (japan-aegis-ashore)"))
+    first = _checked(content, kept)
+    assert isinstance(first, tuple)
+    assert [p for p in first[2] if "japan-aegis-ashore" in p.message]
+    point = "    text: Japan intends to purchase the US-made Aegis Ashore missile defense system."
+    source = content / "sources" / "japan-aegis-ashore-2017.yaml"
+    source.write_text(source.read_text().replace(point, point[:-1] + " (a japan-aegis-ashore plan)."))
+    again = _checked(content, kept)
+    assert isinstance(again, tuple)
+    assert not [p for p in again[2] if "japan-aegis-ashore" in p.message]
+    memo.forget_all()
+    assert again == _checked(content, ParseCache())
