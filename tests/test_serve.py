@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,25 @@ def test_serves_the_built_site_on_localhost_with_the_reload_script(server: Serve
     status, script = server.get("__primer/reload.js")
     assert status == 200 and "EventSource" in script
     assert server.said[0] == f"serving {server.url} — watching {server.content} (Ctrl-C to stop)"
+
+
+def test_a_page_is_never_kept_and_a_style_sheet_is_asked_for_again_by_its_hash(server: Server) -> None:
+    """After a save the browser reloads the page; its style sheets and scripts come from its cache
+    unless they changed (a 304 answers the question), and a page always comes afresh."""
+    with urllib.request.urlopen(server.url + "topics/radars/", timeout=10) as page:
+        assert page.headers["Cache-Control"] == "no-store" and page.headers["ETag"] is None
+    css = server.url + "static/css/primer.css"
+    with urllib.request.urlopen(css, timeout=10) as first:
+        tag, body = first.headers["ETag"], first.read()
+        assert first.headers["Cache-Control"] == "no-cache" and tag and body
+    again = urllib.request.Request(css, headers={"If-None-Match": tag})
+    with pytest.raises(urllib.error.HTTPError) as answer:  # urllib reports a 304 as an error
+        urllib.request.urlopen(again, timeout=10)
+    answer.value.close()
+    assert answer.value.code == 304 and answer.value.headers["ETag"] == tag
+    other = urllib.request.Request(css, headers={"If-None-Match": '"another"'})
+    with urllib.request.urlopen(other, timeout=10) as changed:
+        assert changed.status == 200 and changed.read() == body
 
 
 def test_an_edit_rebuilds_an_error_shows_and_a_fix_clears_it(server: Server) -> None:
