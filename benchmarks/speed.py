@@ -12,8 +12,9 @@ wall time, CPU time (user + system, the children's included), peak memory (the l
 the process and the children it waited for, from `os.wait4`), pages per second, and primer's ratio to
 each. primer is measured twice: `--no-pdf` (the site, its exports and HTML handouts: what the others
 build and more), and the full build with its PDF handouts laid out cold (only up to `--full-max`, as
-WeasyPrint takes about half a second a PDF). Then primer's rebuilds: with nothing changed (no-op), and
-after one source file's text is edited. With `--serve`, `serve_reload.py` times edit → reloaded page
+WeasyPrint takes about half a second a PDF), each from empty caches. Then primer's rebuilds, with the
+caches its last cold build filled (as a user's are): with nothing changed (no-op), and after one source
+file's text is edited. With `--serve`, `serve_reload.py` times edit → reloaded page
 at the smallest size.
 
 The other tools are installed with pip into the virtual environment `--tools` (created when missing,
@@ -214,10 +215,10 @@ def measure(n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, 
         shutil.rmtree(folder, ignore_errors=True)
         run_once(cmd, env)
         size.pages[name] = sum(1 for _ in folder.rglob("*.html"))
-    for _ in range(repeat):  # take turns, each from an empty output folder (and, for PDFs, an empty cache)
+    for _ in range(repeat):  # take turns, each from an empty output folder (and primer from empty caches)
         for name, (cmd, folder) in commands.items():
             shutil.rmtree(folder, ignore_errors=True)
-            if name == "primer+pdf":
+            if name.startswith("primer"):  # its build record, map outlines and PDFs: a cold build makes them all
                 shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
             size.runs.setdefault(name, []).append(run_once(cmd, env))
     # primer's rebuilds, into the folder of its last cold build

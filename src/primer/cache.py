@@ -151,6 +151,49 @@ def content_digest(content: Path) -> str | None:
     return digest.hexdigest()
 
 
+def secret(root: Path, create: bool) -> bytes | None:
+    """The secret that signs the records of the cache folder `root` (made on first use, readable by its
+    owner only), or None when there is none and `create` is false."""
+    path = root / "secret"
+    with contextlib.suppress(OSError):
+        data = path.read_bytes()
+        if len(data) == 32 and not path.is_symlink():
+            return data
+    if not create:
+        return None
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = secrets.token_bytes(32)
+    handle, temporary = tempfile.mkstemp(dir=root, prefix=".secret-")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    Path(temporary).replace(path)  # mkstemp made it readable by its owner only
+    return data
+
+
+def _signature(key: bytes, body: bytes) -> str:
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def seal(root: Path, body: bytes) -> bytes:
+    """`body` signed with the secret of the cache folder `root`, to be read back by `unseal` (raises OSError
+    when the secret cannot be made)."""
+    key = secret(root, create=True)
+    assert key is not None
+    return _signature(key, body).encode() + b"\n" + body
+
+
+def unseal(root: Path, raw: bytes) -> bytes | None:
+    """The body `seal` signed in the cache folder `root`, or None when `raw` was not signed there or is damaged."""
+    key = secret(root, create=False)
+    signature, _, body = raw.partition(b"\n")
+    try:
+        if key is not None and hmac.compare_digest(signature.decode(), _signature(key, body)):
+            return body
+    except UnicodeDecodeError:
+        pass
+    return None
+
+
 @dataclass(frozen=True)
 class Reused:
     """What a reused build tells the command line: its warnings and its summary line."""
@@ -184,25 +227,6 @@ class BuildCache:
         root = cache_root()
         return cls(root, out) if root is not None else None
 
-    def _secret(self, create: bool) -> bytes | None:
-        path = self.root / "secret"
-        with contextlib.suppress(OSError):
-            data = path.read_bytes()
-            if len(data) == 32 and not path.is_symlink():
-                return data
-        if not create:
-            return None
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = secrets.token_bytes(32)
-        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".secret-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)  # mkstemp made it readable by its owner only
-        return data
-
-    def _sign(self, secret: bytes, body: bytes) -> str:
-        return hmac.new(secret, body, hashlib.sha256).hexdigest()
-
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring the build cache {self.folder} ({why}) — building everything", err=True)
 
@@ -221,12 +245,11 @@ class BuildCache:
         except OSError as exc:
             self._ignore(f"cannot read it: {exc.strerror or exc}")
             return None
-        secret = self._secret(create=False)
+        body = unseal(self.root, raw)
+        if body is None:
+            self._ignore("it was not written by primer on this machine, or it is damaged")
+            return None
         try:
-            signature, _, body = raw.partition(b"\n")
-            if secret is None or not hmac.compare_digest(signature.decode(), self._sign(secret, body)):
-                self._ignore("it was not written by primer on this machine, or it is damaged")
-                return None
             record = json.loads(body)
             if record.get("format") != FORMAT:
                 return None
@@ -278,14 +301,13 @@ class BuildCache:
         }
         body = json.dumps(record, sort_keys=True).encode()
         try:
-            secret = self._secret(create=True)
-            assert secret is not None
+            sealed = seal(self.root, body)
             if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
                 return  # not ours: leave it alone (load warns about it)
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".record-")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(self._sign(secret, body).encode() + b"\n" + body)
+                stream.write(sealed)
             Path(temporary).replace(self.record)
         except OSError:
             return

@@ -19,7 +19,7 @@ from geographiclib.geodesic import Geodesic
 from markupsafe import Markup
 from shapely.geometry import LineString, box
 
-from primer.maps import shapes
+from primer.maps import shapes, store
 from primer.maps.projection import EARTH_KM, Frame, Projection
 
 #: Places further than this from the map's busiest place are listed under the map instead of drawn on it,
@@ -198,8 +198,18 @@ def _path(geometry: Any) -> str:
 
 
 @lru_cache(maxsize=64)  # `primer serve` redraws as content changes: keep the recent frames only
-def _land(frame: Frame, style: Style) -> tuple[tuple[str, str, tuple[float, float] | None, float], ...]:
-    """(country name, path data, where its name goes or None, visible area) for each country in the frame."""
+def _land(frame: Frame, style: Style) -> store.Land:
+    """(country name, path data, where its name goes or None, visible area) for each country in the frame:
+    as an earlier build kept them (`primer.maps.store`), else made now and kept."""
+    kept = store.load(frame, style)
+    if kept is not None:
+        return kept
+    made = _made_land(frame, style)
+    store.save(frame, style, made)
+    return made
+
+
+def _made_land(frame: Frame, style: Style) -> store.Land:
     south, west, north, east = frame.bounds()
     margin = 0.5
     found = shapes.in_box(south - margin, west - margin, north + margin, east + margin)

@@ -1,0 +1,134 @@
+"""Map outlines kept between builds (`primer.maps.store`): read back, they draw the same bytes as made afresh;
+an entry not written here or damaged is ignored with a warning and made again; caching off keeps nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from primer.content.library import load_library
+from primer.maps import draw, lesson_map, store, topic_map
+from tools import ROOT
+
+EXAMPLE = ROOT / "examples" / "south-china-sea-arbitration" / "content"
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache folder of the test's own, and no outlines kept in this process from before."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
+    draw._land.cache_clear()
+    store._warned.clear()
+    yield folder
+    draw._land.cache_clear()
+
+
+def _maps(content: Path) -> list[str]:
+    """Every map of a lesson, as the SVG the pages show."""
+    lib = load_library(content)
+    found = [lesson_map(lib)] + [topic_map(lib, topic) for topic in lib.topics_in_order()]
+    return [str(view.drawing.svg) for view in found if view is not None]
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in (folder / "maps").glob("*/*") if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("content", [ROOT / "content", EXAMPLE], ids=["shipped", "another-region"])
+def test_kept_outlines_draw_the_same_maps_without_making_them_again(
+    content: Path, fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _maps(content)
+    assert made and _entries(fresh), "each frame's outlines are kept"
+    draw._land.cache_clear()  # a new build: nothing in memory, everything on disk
+
+    def refuse(*args: object) -> store.Land:
+        raise AssertionError("the outlines were made again")
+
+    monkeypatch.setattr(draw, "_made_land", refuse)
+    assert _maps(content) == made
+
+
+def test_an_entry_not_written_here_or_damaged_is_ignored_with_a_warning(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = _maps(ROOT / "content")
+    entries = _entries(fresh)
+    (fresh / "maps" / "secret").write_bytes(b"x" * 32)  # another machine's secret: no entry is ours any more
+    entries[1].write_bytes(b"damaged")
+    draw._land.cache_clear()
+    remade: list[object] = []
+    making = draw._made_land
+
+    def counted(*args: object) -> store.Land:
+        remade.append(args)
+        return making(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(draw, "_made_land", counted)
+    assert _maps(ROOT / "content") == made
+    assert len(remade) == len(entries), "every entry was made again"
+    err = capsys.readouterr().err
+    assert err.count("warning: ignoring a map outline in the cache") == 1
+    assert "drawing it again" in err
+    draw._land.cache_clear()
+    remade.clear()
+    assert _maps(ROOT / "content") == made and not remade, "the entries made again are kept, signed anew"
+
+
+def test_an_entry_in_another_shape_is_not_used(fresh: Path) -> None:
+    made = _maps(ROOT / "content")
+    entry = _entries(fresh)[0]
+    lib = load_library(ROOT / "content")
+    view = lesson_map(lib)
+    assert view is not None
+    # a well-signed entry whose rows are not outlines (a number where the path goes)
+    for shape in ([["Japan", 1, None, 2.0]], [["Japan", "M0 0Z", [1.0], 2.0]], {"not": "rows"}, [["Japan"]]):
+        body = store.json.dumps({"format": store.FORMAT, "land": shape}).encode()
+        entry.write_bytes(store.seal(fresh / "maps", body))
+        draw._land.cache_clear()
+        assert _maps(ROOT / "content") == made
+
+
+def test_caching_off_keeps_nothing(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert _maps(ROOT / "content")
+    assert not fresh.exists()
+
+
+def test_the_key_covers_the_frame_the_style_and_the_code() -> None:
+    lib = load_library(ROOT / "content")
+    frames = set(_frames(lib))
+    assert len({store.key(frame, style) for frame, style in frames}) == len(frames)
+    frame, style = sorted(frames, key=repr)[0]
+    before = store.key(frame, style)
+    store._versions.cache_clear()
+    try:
+        original = store.FORMAT
+        store.FORMAT = original + 1
+        assert store.key(frame, style) != before
+    finally:
+        store.FORMAT = original
+        store._versions.cache_clear()
+    assert store.key(frame, style) == before
+
+
+def _frames(lib: object) -> list[tuple[object, object]]:
+    """The (frame, style) of every map the lesson draws."""
+    seen: list[tuple[object, object]] = []
+    drawing = draw._land
+
+    def spy(frame: object, style: object) -> store.Land:
+        seen.append((frame, style))
+        return drawing(frame, style)  # type: ignore[arg-type]
+
+    draw._land = spy  # type: ignore[assignment]
+    try:
+        lesson_map(lib)  # type: ignore[arg-type]
+        for topic in lib.topics_in_order():  # type: ignore[attr-defined]
+            topic_map(lib, topic)  # type: ignore[arg-type]
+    finally:
+        draw._land = drawing
+    return seen
