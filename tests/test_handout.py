@@ -14,7 +14,7 @@ from primer.build import check
 from primer.handouts import Settings, render_topic
 from primer.handouts import pdf as pdf_mod
 from primer.handouts.plan import exit_ticket
-from primer.handouts.versions import content_hash, make_versions
+from primer.handouts.versions import content_hash, is_scale, make_versions
 from primer.render.env import make_env
 from tools import MINI, ROOT, Invoke
 
@@ -92,6 +92,42 @@ def test_an_ordering_question_is_never_printed_in_its_right_order(shipped: objec
             for q in quiz:
                 if q.type == "ordering":  # type: ignore[attr-defined]
                     assert v.parts[q.id] != sorted(v.parts[q.id])
+
+
+def test_a_scale_keeps_its_order_on_every_version_and_sheet(shipped: object) -> None:
+    """A claim question's options are a scale (Accurate … Unverified): shuffled, they would read as a riddle."""
+    lib, derived = shipped.library, shipped.derived  # type: ignore[attr-defined]
+    scales = 0
+    for topic in lib.topics_in_order():
+        quiz = derived.quizzes[topic.id]
+        for v in make_versions(topic, quiz, 26, 1):
+            for q in quiz:
+                if is_scale(q):
+                    scales += 1
+                    assert v.parts[q.id] == list(range(len(q.choices)))  # type: ignore[attr-defined]
+        rendered = _rendered(shipped, topic.id)
+        for v in make_versions(topic, quiz, 3, 1):
+            sheet = rendered.html[f"{topic.id}-student-{v.letter}.html"]  # type: ignore[attr-defined]
+            for number, qid in enumerate(v.order, start=1):
+                q = next(q for q in quiz if q.id == qid)
+                if not is_scale(q):
+                    continue
+                block = sheet[sheet.index(f'id="q-{v.letter}-{number}"') :].split('<div class="q ')[0]
+                printed = re.findall(r'<span class="letter">[A-Z]</span><span>(.*?)</span>', block)
+                assert [unescape(t) for t in printed] == [c.text for c in q.choices]  # type: ignore[attr-defined]
+    assert scales, "the shipped lesson has claim questions"
+
+
+def test_the_key_says_how_many_more_written_answers_are_accepted(mini_result: object) -> None:
+    rendered = _rendered(mini_result, "radars")
+    teacher = rendered.html["radars-teacher.html"]  # type: ignore[attr-defined]
+    grid = teacher[teacher.index('class="key-grid"') : teacher.index("</table>", teacher.index('class="key-grid"'))]
+    short = next(q for q in mini_result.derived.quizzes["radars"] if q.type == "short")  # type: ignore[attr-defined]
+    assert len(short.accept) > 1
+    assert f"(+{len(short.accept) - 1})</td>" in grid
+    assert "“(+2)” means two more are accepted" in teacher
+    answers = teacher[teacher.index('id="answers-title"') :]
+    assert all(text in unescape(answers) for text in short.accept), "the answers pages list every accepted answer"
 
 
 def test_the_code_changes_with_the_content(mini_result: object) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from primer.build import CheckResult, check
-from primer.targets.site import _is_scale, answer_text, plain_feedback, quiz_version, short_quiz
+from primer.handouts.versions import is_scale as _is_scale
+from primer.targets.site import answer_text, plain_feedback, quiz_version, short_quiz
 from tools import ROOT, Invoke
 
 

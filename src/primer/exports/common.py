@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from primer.content.library import Library
-from primer.content.models import QuestionBase
+from primer.content.models import Cloze, QuestionBase, ShortAnswer
 from primer.derive import Derived
 from primer.quiz.lint import bank
 from primer.render.clip import clip_chars
@@ -155,6 +155,23 @@ class Scope:
     def slug(self) -> str:
         """The scope's name in file names and ids."""
         return self.topic or "question-bank"
+
+
+def note_typed_answers(report: LossReport, scope: Scope, who: str, compares: str) -> None:
+    """Say, once, that the platform `who` marks typed answers more strictly than primer's site (when the scope
+    has any): `compares` says how it compares them."""
+    typed = any(
+        isinstance(q, ShortAnswer) or (isinstance(q, Cloze) and any(not b.choices for b in q.blanks))
+        for q in scope.questions()
+    )
+    if typed:
+        report.notes.append(
+            f"{who} compares typed answers with the listed ones {compares}. primer's site also accepts an answer "
+            "that differs from a listed one by punctuation, spacing or accents, adds a few words around it "
+            "(“Defense Minister Kono” for “Kono”), or has a small typo in a long answer; students who type such an "
+            "answer are marked wrong there. To avoid that, add the forms students are likely to type to the "
+            "question's accepted answers (accept:)"
+        )
 
 
 def scope(lib: Library, derived: Derived, topic: str | None, memo: dict[Any, Any] | None = None) -> Scope:

@@ -18,7 +18,7 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, esc, note_markup, number, to_html
+from primer.exports.common import LossReport, Scope, esc, note_markup, note_typed_answers, number, to_html
 from primer.exports.grades import grade_text, multiple_fractions
 
 #: Characters GIFT gives a meaning; a backslash before one makes it literal (Moodle's rules).
@@ -105,6 +105,7 @@ def _kind(question: QuestionBase) -> str:
 def gift(scope: Scope) -> tuple[bytes, LossReport]:
     """The scope's questions as GIFT text, and what GIFT could not carry."""
     report = LossReport("GIFT", ids=True)
+    note_typed_answers(report, scope, "Moodle, which imports GIFT,", "ignoring case but not punctuation")
     lib, derived = scope.lib, scope.derived
     blocks: list[str] = [f"// {scope.title}: questions exported by primer", ""]
     for group in scope.groups:

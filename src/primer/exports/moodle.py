@@ -20,7 +20,7 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, esc, fragment, note_markup, number, to_html
+from primer.exports.common import LossReport, Scope, esc, fragment, note_markup, note_typed_answers, number, to_html
 from primer.exports.gift import category_path
 from primer.exports.grades import grade_text, multiple_fractions
 
@@ -205,6 +205,7 @@ def _xml(element: ET.Element) -> str:
 def moodle(scope: Scope) -> tuple[bytes, LossReport]:
     """The scope's questions as Moodle XML, and what Moodle could not carry."""
     report = LossReport("Moodle XML", ids=True)
+    note_typed_answers(report, scope, "Moodle", "ignoring case (the setting primer exports) but not punctuation")
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n']
     for group in scope.groups:
         names = [scope.lib.site.title] if scope.topic is None else []

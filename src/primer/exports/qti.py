@@ -26,6 +26,7 @@ from primer.exports.common import (
     esc,
     fragment,
     note_markup,
+    note_typed_answers,
     number,
     readable,
     stable_int,
@@ -324,10 +325,7 @@ def qti(scope: Scope) -> tuple[bytes, LossReport]:
     """The scope as a Canvas QTI 1.2 zip: one assessment per quiz, each whole (for the whole lesson a
     question in two topics' quizzes is in both, as on the site), and questions in no quiz in one more."""
     report = LossReport("Canvas QTI")
-    report.notes.append(
-        "Canvas compares short answers ignoring case only: an answer that differs from a listed one by "
-        "punctuation or spacing, which primer's site accepts, is marked wrong"
-    )
+    note_typed_answers(report, scope, "Canvas", "ignoring case only")
     lib, derived = scope.lib, scope.derived
     quizzes = [
         Group(g.topic, g.title, list(derived.quizzes.get(g.topic, [])) if g.topic else g.questions)

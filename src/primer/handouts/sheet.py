@@ -199,15 +199,25 @@ def key_cell(question: QuestionBase, version: Version) -> str:
     if qtype == "matching":
         return ", ".join(f"{k + 1} {_letter(parts.index(k))}" for k in range(len(data["pairs"])))
     if qtype == "short":
-        return _clip(data["accept"][0], 28)
+        return _accepted(data["accept"], 28)
     if qtype == "numeric":
         unit = f" {data['unit']}" if data.get("unit") else ""
         return f"{data['answer']:g}{unit}"
     if qtype == "cloze":
         numbers = {bid: n for n, bid in enumerate(BLANK.findall(question.stem), start=1)}
         blanks = sorted(data["blanks"], key=lambda b: numbers[b["id"]])
-        return "; ".join(f"{numbers[b['id']]} {b['answer'] if b['choices'] else b['accept'][0]}" for b in blanks)
+        return "; ".join(
+            f"{numbers[b['id']]} {b['answer'] if b['choices'] else _accepted(b['accept'])}" for b in blanks
+        )
     return "rubric"
+
+
+def _accepted(accept: list[str], width: int | None = None) -> str:
+    """The first accepted answer (clipped to `width`), and how many more are accepted: 'Seongju (+2)'.
+    The answers pages list them all."""
+    more = f" (+{len(accept) - 1})" if len(accept) > 1 else ""
+    first = accept[0] if width is None else _clip(accept[0], width - len(more))
+    return first + more
 
 
 def handout_context(

@@ -4,7 +4,8 @@ A version is fixed by the topic's content, the seed and its letter, so that the 
 answer key and the online quiz at `quiz.html?version=B` always show the same order. Every question
 is one block (a cloze carries its passage, an ordering question its list), so shuffling whole
 questions never separates what belongs together. Open questions stay at the end, where the sheet
-has room to write.
+has room to write, and options that are a scale (a claim question's Accurate … Unverified) keep the
+scale's order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from primer.content.models import QuestionBase, Topic
+from primer.content.models import QuestionBase, SingleChoice, Topic
 
 #: The most versions a handout can have: one per letter.
 MAX_VERSIONS = 26
@@ -75,6 +76,19 @@ def _code(digest: str, topic_id: str, seed: int, letter: str) -> str:
     return f"{letter}-{''.join(chars)}"
 
 
+#: Options that are a scale, in the scale's order: no version and no retry shuffles them.
+SCALES = frozenset(
+    ["accurate", "mostly accurate", "partly accurate", "inaccurate", "wrong", "misleading", "unverified", "false"]
+)
+
+
+def is_scale(question: QuestionBase) -> bool:
+    """Whether a question's options are a scale ('Accurate', 'Partly accurate', …) to keep in order."""
+    if not isinstance(question, SingleChoice):
+        return False
+    return all(c.text.strip(" .").casefold() in SCALES for c in question.choices)
+
+
 def _part_count(question: QuestionBase) -> int:
     data = question.model_dump()
     if data["type"] in ("single", "multiple"):
@@ -109,7 +123,9 @@ def make_versions(topic: Topic, quiz: list[QuestionBase], count: int, seed: int)
             n = _part_count(question)
             if n:
                 # An ordering question shown in its right order would give the answer away.
-                parts[question.id] = _shuffle(rng, n, avoid_identity=kind(question) == "ordering")
+                shuffled = _shuffle(rng, n, avoid_identity=kind(question) == "ordering")
+                # A scale (Accurate, Partly accurate, Wrong …) reads in its own order on every version.
+                parts[question.id] = list(range(n)) if is_scale(question) else shuffled
         found.append(Version(letter, _code(digest, topic.id, seed, letter), order, parts))
     return found
 

@@ -17,12 +17,13 @@ from markupsafe import Markup
 
 from primer import parallel
 from primer.content.library import LINK, Library
-from primer.content.models import QuestionBase, Refs, SingleChoice, Topic
+from primer.content.models import QuestionBase, Refs, Topic
 from primer.derive import Derived
 from primer.figures import draw_figure
 from primer.figures.timeline import timeline_context
 from primer.handouts import TEMPLATE_VARIABLES as HANDOUT_VARIABLES
 from primer.handouts import quiz_versions, teacher_page
+from primer.handouts.versions import is_scale
 from primer.maps import lesson_map, topic_map
 from primer.render import markdown
 from primer.render.clip import clip as _clip
@@ -239,19 +240,6 @@ def plain_feedback(feedback: str, correct: bool) -> str:
     return rest[:1].upper() + rest[1:]
 
 
-#: Options that are a scale, in the scale's order: a retry never shuffles them.
-_SCALES = frozenset(
-    ["accurate", "mostly accurate", "partly accurate", "inaccurate", "wrong", "misleading", "unverified", "false"]
-)
-
-
-def _is_scale(question: QuestionBase) -> bool:
-    """Whether a question's options are a scale ('Accurate', 'Partly accurate', …) to keep in order."""
-    if not isinstance(question, SingleChoice):
-        return False
-    return all(c.text.strip(" .").casefold() in _SCALES for c in question.choices)
-
-
 def quiz_version(quiz: list[QuestionBase]) -> str:
     """A short id of this build of a quiz: it changes whenever a question is added, removed, reordered or edited."""
     data = [q.model_dump(mode="json") for q in quiz]
@@ -285,7 +273,7 @@ def quiz_meta(lib: Library, topic: Topic, quiz: list[QuestionBase]) -> str:
         "short": short_quiz(topic, quiz, topic.quiz_length or lib.site.settings.quiz_length),
         "objectives": [[o.id, o.text] for o in topic.objectives],
         "of": [objectives.index(q.objective) if q.objective in objectives else -1 for q in quiz],
-        "scales": [k for k, q in enumerate(quiz) if _is_scale(q)],
+        "scales": [k for k, q in enumerate(quiz) if is_scale(q)],
     }
     return script_json(meta)
 
