@@ -476,3 +476,26 @@ def test_a_stem_names_only_a_declared_category_that_fits() -> None:
     assert _fits_a_stem(defaults, "concept")
     assert not _fits_a_stem(defaults, "other"), "'Which other does this describe?' is no question"
     assert not _fits_a_stem(defaults, "maritime-feature"), "not declared"
+
+
+def test_a_large_categorys_wrong_options_come_from_a_bounded_sample() -> None:
+    """Drawing wrong options from every term of a large category for every term would grow with the square
+    of the glossary: a term draws from `NEAR_POOL` of them, the same ones on every build, never itself."""
+    from primer.content.models import Term
+    from primer.quiz.generate import NEAR_POOL, _Nearby
+
+    terms = [
+        Term(id=f"t-{k:03d}", term=f"Name {k}", definition=f"The thing number {k} in a long list.", category="kind")
+        for k in range(NEAR_POOL * 3)
+    ]
+    nearby = _Nearby.__new__(_Nearby)
+    nearby.by_category = {"kind": terms}
+    for term in terms[:10]:
+        drawn = nearby.same_category(term)
+        assert len(drawn) == NEAR_POOL and term not in drawn
+        assert drawn == nearby.same_category(term), "the same sample every time"
+        assert [t.id for t in drawn] == sorted(t.id for t in drawn), "in glossary order"
+    assert nearby.same_category(terms[0]) != nearby.same_category(terms[1])
+    small = terms[: NEAR_POOL + 1]
+    nearby.by_category = {"kind": small}
+    assert nearby.same_category(small[0]) == small[1:], "a category that fits is drawn from whole"

@@ -110,3 +110,22 @@ def test_long_texts_keep_the_first_ones_read_so_that_pass_after_pass_hits() -> N
     again = [cache(text, False) for text in texts]
     assert again[0] is first[0] and again[1] is first[1], "the first two stay"
     assert again[2] is not first[2] and again[2] == first[2], "the third is parsed again, to the same tokens"
+
+
+def test_the_caches_of_parsed_texts_grow_to_hold_a_whole_lesson(tmp_path: Path) -> None:
+    """A lesson with more texts than the caches' least size gets caches that hold them all (a build reads
+    each text in several passes; a smaller cache would parse them again in each); they never shrink."""
+    from primer.content.library import load_library
+    from tools import MINI
+
+    before = markdown._parsed_short.cache_info().maxsize or 0
+    markdown.fit(before + 10, 5)
+    assert markdown._parsed_short.cache_info().maxsize == before + 10
+    assert (markdown._content_links.cache_info().maxsize or 0) >= before + 15
+    long_before = markdown._parsed_long.size
+    markdown.fit(1, max(long_before, 2000) + 1)
+    assert markdown._parsed_long.size == max(long_before, 2000) + 1
+    assert markdown._parsed_short.cache_info().maxsize == before + 10, "never smaller"
+    assert load_library(MINI).topics, "a load sizes them and still reads the lesson"
+    text = "A [link](point:p-1) kept " + "word " * 500
+    assert markdown.parsed(text) is markdown.parsed(text), "a long text is parsed once"

@@ -36,7 +36,7 @@ from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
 from primer.memo import Memo
-from primer.render.markdown import SCHEMES, content_links
+from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit
 from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -463,6 +463,9 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
         "question": lib.questions,
     }
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
+    texts = [len(text) for _, doc in b.docs for _, text in doc.strings()]
+    long = sum(size > LONG_TEXT for size in texts)
+    fit(len(texts) - long, long)  # every pass after this one finds each text parsed
     for kind, doc in b.docs:
         for loc, every in _links_of(doc):
             links = [link for link in every if link[0] in SCHEMES]

@@ -280,8 +280,14 @@ def _explained(term: Term) -> str:
     return f"From the glossary, {term.term}: {term.definition}"
 
 
+#: A term's wrong options come from at most this many terms of its own category: a large glossary has
+#: hundreds in one, and drawing from all of them for every term would grow with the square of the glossary.
+NEAR_POOL = 64
+
+
 class _Nearby:
-    """The terms nearest each term, nearest first, as wrong options: the same category; then terms
+    """The terms nearest each term, nearest first, as wrong options: the same category (`NEAR_POOL` of a
+    large one); then terms
     it lists under see_also (or that list it); then terms named in the same sections or points,
     most often together first."""
 
@@ -315,7 +321,13 @@ class _Nearby:
             self.by_category.setdefault(term.category, []).append(term)
 
     def same_category(self, term: Term) -> list[Term]:
-        return [t for t in self.by_category[term.category] if t.id != term.id]
+        """The other terms of the term's category, in glossary order; of a category larger than
+        `NEAR_POOL`, a sample of that many, drawn with the term's own seed."""
+        members = self.by_category[term.category]
+        if len(members) <= NEAR_POOL + 1:
+            return [t for t in members if t.id != term.id]
+        picked = sorted(random.Random(seed("nearby", term.id)).sample(range(len(members)), NEAR_POOL + 1))
+        return [members[i] for i in picked if members[i].id != term.id][:NEAR_POOL]
 
     def related(self, term: Term) -> list[Term]:
         """Terms of other categories related to `term`: see-also first, then by co-occurrence."""

@@ -510,33 +510,38 @@ class _Linter:
         stems = {qid: _norm(q.stem) for qid, q in bank.items()}
         words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
         frequency = Counter(word for found in words.values() for word in found)
-        index: dict[str, list[str]] = {}  # word → ids, sorted
-        written: dict[str, list[str]] = {}  # the same, hand-written questions only
-        rare: dict[str, list[str]] = {}
-        for qid, found in sorted(words.items()):
-            rare[qid] = sorted(found, key=lambda w: (frequency[w], w))[:_RARE_WORDS]
-            for word in rare[qid]:
-                index.setdefault(word, []).append(qid)
+        # the stems by number, in id order (the loop below runs millions of times on a large bank: lists
+        # indexed by number cost less than dictionaries keyed by id)
+        ids = sorted(stems)
+        index: dict[str, list[int]] = {}  # word → stems, in id order
+        written: dict[str, list[int]] = {}  # the same, hand-written questions only
+        rare: list[list[str]] = []
+        for k, qid in enumerate(ids):
+            rare.append(sorted(words[qid], key=lambda w: (frequency[w], w))[:_RARE_WORDS])
+            for word in rare[k]:
+                index.setdefault(word, []).append(k)
                 if not qid.startswith("gen-"):
-                    written.setdefault(word, []).append(qid)
-        letters = _letter_masks(stems)
+                    written.setdefault(word, []).append(k)
+        masks = _letter_masks(stems)
+        letters = [masks[qid] for qid in ids]
+        sizes = [len(stems[qid]) for qid in ids]
         matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
-        for a in sorted(stems):
+        for k, a in enumerate(ids):
             # the stems after `a` in a bucket of one of its rare words (two generated ones are not compared)
-            partners: set[str] = set()
-            for word in rare[a]:
+            partners: set[int] = set()
+            for word in rare[k]:
                 bucket = (written if a.startswith("gen-") else index).get(word, [])
-                partners.update(bucket[bisect.bisect_right(bucket, a) :])
-            stem, own, size = stems[a], letters[a], len(stems[a])
+                partners.update(bucket[bisect.bisect_right(bucket, k) :])
+            stem, own, size = stems[a], letters[k], sizes[k]
             close = []
-            for b in partners:
-                other = len(stems[b])
+            for j in partners:
+                other = sizes[j]
                 short, long = (size, other) if size <= other else (other, size)
                 if long > short * _LENGTH_FACTOR + 1:
                     continue
                 # difflib's quick_ratio, exactly: the letters the two have in common, counted with repeats
-                if 2.0 * (own & letters[b]).bit_count() / (short + long) >= NEAR:
-                    close.append(b)
+                if 2.0 * (own & letters[j]).bit_count() / (short + long) >= NEAR:
+                    close.append(ids[j])
             for b in sorted(close):
                 if b not in matchers:
                     matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)

@@ -109,8 +109,22 @@ class _FirstKept:
         return found
 
 
-_parsed_short = functools.lru_cache(maxsize=16384)(_parse)
-_parsed_long = _FirstKept(1024)
+#: The least each cache holds; `fit` makes them hold a whole lesson's texts.
+_SHORT_TEXTS, _LONG_TEXTS = 16384, 1024
+_parsed_short = functools.lru_cache(maxsize=_SHORT_TEXTS)(_parse)
+_parsed_long = _FirstKept(_LONG_TEXTS)
+
+
+def fit(short: int, long: int) -> None:
+    """Make the caches of parsed texts hold `short` short and `long` long texts (a lesson's count: a build
+    reads its texts in several passes, and a cache smaller than the lesson parses them again in each).
+    What a cache holds is what was parsed, so a count that is too high costs nothing; they never shrink."""
+    global _parsed_short, _content_links
+    if short > (_parsed_short.cache_info().maxsize or 0):
+        _parsed_short = functools.lru_cache(maxsize=short)(_parse)
+    if short + long > (_content_links.cache_info().maxsize or 0):
+        _content_links = functools.lru_cache(maxsize=short + long)(_content_links.__wrapped__)
+    _parsed_long.size = max(_parsed_long.size, long)
 
 
 def _gloss_run(run: list[Token], gloss: TextLinker) -> list[Token]:
