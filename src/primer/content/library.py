@@ -448,6 +448,21 @@ def _links_of(doc: Document) -> list[tuple[Key, list[tuple[str, str, int, str]]]
     return _LINKS.get(id(doc), make, keep=doc)
 
 
+#: `_text_count` by document.
+_COUNTS: Memo[int, tuple[int, int]] = Memo()
+
+
+def _text_count(doc: Document) -> tuple[int, int]:
+    """How many short and long texts (`LONG_TEXT`) a document holds."""
+
+    def make() -> tuple[int, int]:
+        sizes = [len(text) for _, text in doc.strings()]
+        long = sum(size > LONG_TEXT for size in sizes)
+        return len(sizes) - long, long
+
+    return _COUNTS.get(id(doc), make, keep=doc)
+
+
 def _check_all_links(b: _Builder, lib: Library) -> None:
     """Every content link in Markdown resolves, whatever its form, reported at its own line; a link
     with a scheme primer does not know, or typed into a plain-text field (where it would show as
@@ -463,9 +478,8 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
         "question": lib.questions,
     }
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
-    texts = [len(text) for _, doc in b.docs for _, text in doc.strings()]
-    long = sum(size > LONG_TEXT for size in texts)
-    fit(len(texts) - long, long)  # every pass after this one finds each text parsed
+    sizes = [_text_count(doc) for _, doc in b.docs]
+    fit(sum(short for short, _ in sizes), sum(long for _, long in sizes))  # later passes find each text parsed
     for kind, doc in b.docs:
         for loc, every in _links_of(doc):
             links = [link for link in every if link[0] in SCHEMES]
