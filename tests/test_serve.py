@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from primer import build as build_mod
+from primer import memo
 from primer.errors import ContentError, Problem
 from primer.serve import PortInUse, serve
 from primer.targets.site import SiteRenderer
@@ -237,3 +238,47 @@ def test_the_warnings_that_only_warn_follow_the_swapped_in_build(
     edit(glossary, "    not_in: [Weather Service]\n", "")
     state = server.wait(lambda s: s["generation"] > generation and not s["checking"])
     assert state["problems"] == [], "the warning goes once fixed"
+
+
+def test_a_late_check_stops_when_the_lesson_changes_under_it(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that only warn take seconds on a large lesson: once the lesson has changed, what they would
+    find is out of date, so they stop (a newer save is checked next) instead of keeping a core busy."""
+    deriving = build_mod.derive
+
+    def saved_meanwhile(lib: object) -> object:
+        glossary = mini / "glossary.yaml"
+        glossary.write_text(glossary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        return deriving(lib)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_mod, "derive", saved_meanwhile)
+    try:
+        with pytest.raises(build_mod.Superseded):
+            build_mod.late_check(mini)
+        monkeypatch.setattr(build_mod, "derive", deriving)
+        _, report = build_mod.late_check(mini)  # unchanged while it runs: it finishes
+        assert report.findings is not None
+    finally:
+        memo.enable(False)  # `late_check` turns them on, for the process it runs in
+
+
+def test_a_newer_save_drops_the_late_check_that_has_not_started(mini: Path) -> None:
+    import concurrent.futures
+    import threading
+
+    from primer.serve import _Checker
+
+    checker = _Checker()
+    busy = threading.Event()
+    checker._pool = concurrent.futures.ThreadPoolExecutor(1)  # type: ignore[assignment]
+    try:
+        checker._pool.submit(busy.wait, 10)  # the worker is busy with an older check
+        first = checker.submit(mini)
+        second = checker.submit(mini)
+        assert first is not None and first.cancelled(), "dropped before it started"
+        assert second is not None and not second.cancelled()
+        busy.set()
+        assert second.result(timeout=60)[1] is not None
+    finally:
+        busy.set()
+        checker._pool.shutdown()
+        memo.enable(False)  # `late_check` turned them on in this process

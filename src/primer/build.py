@@ -311,15 +311,29 @@ def preview(content: Path, cache: ParseCache | None = None) -> tuple[list[Proble
 _LATE_CACHE = ParseCache()
 
 
+class Superseded(Exception):
+    """The lesson changed while `late_check` ran: what it would find is already out of date."""
+
+
 def late_check(content: Path) -> tuple[list[Problem], Report]:
     """`late_warnings` and the report, from the lesson as it is now, for a process of its own (`primer
     serve` runs it beside the server, so that the pages do not wait for it). Raises ContentError when the
-    lesson no longer loads."""
+    lesson no longer loads, and Superseded as soon as it sees that the lesson changed since it began (a
+    newer save is checked next: this one would keep a core busy for nothing)."""
     memo.enable()  # the process checks each save: what it made for the last is kept for the next
+    began = content_digest(content)
+
+    def unchanged() -> None:
+        if content_digest(content) != began:
+            raise Superseded
+
     lib = load_library(content, _LATE_CACHE)
+    unchanged()
     derived = derive(lib)
     names = check_term_names(lib)
+    unchanged()
     report = run_report(lib, derived, content, names)
+    unchanged()
     return _warn_only(lib, derived, report, names), report
 
 

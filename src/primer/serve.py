@@ -251,15 +251,20 @@ class _Checker:
 
     def __init__(self) -> None:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._last: concurrent.futures.Future[tuple[list[Problem], Report]] | None = None
 
     def submit(self, content: Path) -> concurrent.futures.Future[tuple[list[Problem], Report]] | None:
-        """`late_check` of `content` in the process, or None when no process can be had."""
+        """`late_check` of `content` in the process, or None when no process can be had. The check of an
+        earlier save that has not started yet is dropped (one that runs stops itself: `Superseded`)."""
         try:
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     1, mp_context=multiprocessing.get_context("spawn"), initializer=_in_background
                 )
-            return self._pool.submit(build_mod.late_check, content)
+            if self._last is not None:
+                self._last.cancel()
+            self._last = self._pool.submit(build_mod.late_check, content)
+            return self._last
         except (OSError, RuntimeError, concurrent.futures.BrokenExecutor):
             self._pool = None
             return None
@@ -280,9 +285,18 @@ def _late(
     a newer build was attempted meanwhile: then they are dropped). They come from the checker's process
     (`made`), or are made here when it has none or it failed."""
     found: list[Problem] | None = None
-    if made is not None:
-        with contextlib.suppress(Exception):  # the lesson changed under it, or the process died: made here
+    while made is not None:
+        try:
             found = made.result()[0]
+            break
+        except (build_mod.Superseded, concurrent.futures.CancelledError):
+            # the lesson changed while it was checked: a newer build checks it, unless there is none (the
+            # change was undone before the watcher saw it), when it is checked again as it is now
+            if state.attempt != attempt:
+                return
+            made = state.checker.submit(state.content)
+        except Exception:  # noqa: BLE001 - the lesson no longer loads there, or the process died: made here
+            break
     if state.attempt != attempt:
         return  # already replaced: no use checking it
     try:
