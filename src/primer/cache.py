@@ -23,6 +23,7 @@ written here, or is in an unknown shape is ignored with a warning, and never tru
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import importlib.metadata
@@ -100,7 +101,8 @@ def _hash_tree(digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = ()) ->
         digest.update(data)
 
 
-def _libraries() -> list[str]:
+@functools.cache  # looked up once per process: `primer serve` asks on every save
+def _libraries() -> tuple[str, ...]:
     """'name version' of every library primer depends on (they shape its output)."""
     found = []
     try:
@@ -116,7 +118,7 @@ def _libraries() -> list[str]:
                 found.append(f"{match.group(0)} {importlib.metadata.version(match.group(0))}")
             except importlib.metadata.PackageNotFoundError:
                 found.append(f"{match.group(0)} -")
-    return sorted(found)
+    return tuple(sorted(found))  # a tuple: the one answer is shared
 
 
 def build_key(content: Path, options: Mapping[str, object]) -> str | None:
