@@ -162,14 +162,14 @@ def derive(lib: Library) -> Derived:
 
 #: A generated question as built for a topic, by the topic and the candidate as objects (see `primer.memo`):
 #: its objective is all it takes from the topic (`objective_for`).
-_BUILT: Memo[tuple[int, ...], QuestionBase] = Memo()
+_QUESTIONS: Memo[tuple[int, ...], QuestionBase] = Memo()
 
 
 def _built(topic: Topic, candidate: Candidate) -> QuestionBase:
     def make() -> QuestionBase:
         return candidate.build(objective_for(topic, candidate))
 
-    return _BUILT.get(identities(topic, candidate), make, keep=(topic, candidate))
+    return _QUESTIONS.get(identities(topic, candidate), make, keep=(topic, candidate))
 
 
 def _choose(

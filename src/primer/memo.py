@@ -35,6 +35,11 @@ def enable(on: bool = True) -> None:
         forget_all()
 
 
+def on() -> bool:
+    """Whether memos keep anything: a key that costs something to make is made only then."""
+    return _ON
+
+
 class Memo(Generic[K, V]):
     """One pure function's results by key: the current round's and the previous round's (see the module)."""
 

@@ -448,21 +448,6 @@ def _links_of(doc: Document) -> list[tuple[Key, list[tuple[str, str, int, str]]]
     return _LINKS.get(id(doc), make, keep=doc)
 
 
-#: `_text_count` by document.
-_COUNTS: Memo[int, tuple[int, int]] = Memo()
-
-
-def _text_count(doc: Document) -> tuple[int, int]:
-    """How many short and long texts (`LONG_TEXT`) a document holds."""
-
-    def make() -> tuple[int, int]:
-        sizes = [len(text) for _, text in doc.strings()]
-        long = sum(size > LONG_TEXT for size in sizes)
-        return len(sizes) - long, long
-
-    return _COUNTS.get(id(doc), make, keep=doc)
-
-
 def _check_all_links(b: _Builder, lib: Library) -> None:
     """Every content link in Markdown resolves, whatever its form, reported at its own line; a link
     with a scheme primer does not know, or typed into a plain-text field (where it would show as
@@ -478,8 +463,10 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
         "question": lib.questions,
     }
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
-    sizes = [_text_count(doc) for _, doc in b.docs]
-    fit(sum(short for short, _ in sizes), sum(long for _, long in sizes))  # later passes find each text parsed
+    # the caches of parsed Markdown sized to the lesson, so that later passes find each text parsed: a text
+    # takes a line at least, and a long one LONG_TEXT characters (more than the lesson has costs nothing)
+    lines = [line for _, doc in b.docs for line in doc.lines]
+    fit(len(lines), sum(map(len, lines)) // LONG_TEXT)
     for kind, doc in b.docs:
         for loc, every in _links_of(doc):
             links = [link for link in every if link[0] in SCHEMES]

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
+from primer import memo
 from primer.content.dates import FuzzyDate
 from primer.content.library import LINK, Library
 from primer.content.models import Event, Point, Question, QuestionBase, Source, Term, Topic, Vocabulary
@@ -354,6 +355,10 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     come from the nearest terms (`_Nearby`), never from the term's own names, nor from terms that
     may be a kind of it (or it of them); a term with fewer than two such neighbours gets none."""
     nearby = _Nearby(lib)
+    if not memo.on():
+        found, said = _made_term_questions(lib, nearby)
+        notes.extend(said)
+        return found
     terms = list(lib.terms.values())
     key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
     found, said = _TERM_QUESTIONS.get(

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from markdown_it.token import Token
 
+from primer import memo
 from primer.content.library import Library, Origin
 from primer.content.load import Key
 from primer.content.models import (
@@ -188,6 +189,8 @@ def _ids(lib: Library) -> frozenset[str]:
         lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.objectives,
         lib.questions,
     ]  # fmt: skip
+    if not memo.on():
+        return _made_ids(lib, tables)
     # it reads the tables' ids and items, and nothing else (see `primer.memo`)
     items = [item for table in tables for item in table.values()]
     keep = ([list(table) for table in tables], items)
