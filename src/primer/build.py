@@ -356,16 +356,17 @@ def check(content: Path, *, strict: bool = False) -> CheckResult:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Keep the garbage collector from walking the content again and again: paused while loading (which
-    makes millions of objects that all stay alive), then with what was loaded set aside ("frozen") while
-    rendering. Everything is as before afterwards."""
+def collector_paused() -> Iterator[None]:
+    """Keep the garbage collector from walking the content again and again: no collection inside (loading
+    makes millions of objects that all stay alive), and what is alive when it ends is set aside ("frozen")
+    for the collections that follow, until `gc.unfreeze()` (the build, once rendered; `primer serve`, at a
+    quiet moment)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.unfreeze()
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -398,17 +399,18 @@ def build(
             progress(REUSED)
             return reused
         store.forget()
-    with _collector_paused():
-        token = _JOBS.set(jobs)
-        try:
-            result = _validate(content, strict)
-        finally:
-            _JOBS.reset(token)
+    try:
+        with collector_paused():
+            token = _JOBS.set(jobs)
+            try:
+                result = _validate(content, strict)
+            finally:
+                _JOBS.reset(token)
         progress("checked " + result.summary().removeprefix("ok: "))
         progress("rendering the site, exports and handouts (PDFs take longest) …")
-        gc.freeze()
-        gc.enable()
         output = _render(result, content, pdf=pdf, jobs=jobs)
+    finally:
+        gc.unfreeze()
     pages = sum(path.endswith(".html") for path in output.paths())
     progress(f"rendered {len(output.paths())} files ({pages} pages)")
     kept = output.commit(out, epoch=epoch, clean=clean)

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,21 +177,6 @@ COLLECT_AFTER_SECONDS = 5.0
 COLLECT_AFTER_BUILDS = 20
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while a save is checked (the collector would walk the whole lesson, again and
-    again); what is alive then is set aside ("frozen") for the collections that follow, so that they do
-    not walk it either. `collect` frees what earlier builds left, at a quiet moment."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
 def collect() -> None:
     """Free what earlier builds left behind (unfreeze, collect, freeze what is alive again)."""
     gc.unfreeze()
@@ -212,7 +197,7 @@ def rebuild(state: _State) -> tuple[float, int]:
     output: build_mod.Preview | None = None
     found: list[Problem] = []
     try:
-        with _collector_paused():
+        with build_mod.collector_paused():  # what the check leaves alive is frozen: `collect` frees the rest later
             found, output = build_mod.preview(state.content, state.parsed)
     except ContentError as exc:
         found = exc.problems
