@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +18,7 @@ import pytest
 from primer import build as build_mod
 from primer import memo
 from primer.errors import ContentError, Problem
-from primer.serve import PortInUse, serve
+from primer.serve import PortInUse, _in_background, serve
 from primer.targets.site import SiteRenderer
 from serving import Server, edit, start
 from tools import ROOT, Invoke
@@ -282,3 +285,16 @@ def test_a_newer_save_drops_the_late_check_that_has_not_started(mini: Path) -> N
         busy.set()
         checker._pool.shutdown()
         memo.enable(False)  # `late_check` turned them on in this process
+
+
+def _policy() -> int:
+    _in_background()
+    return os.sched_getscheduler(0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE is Linux's")
+def test_the_checker_process_runs_only_when_a_core_is_idle() -> None:
+    """The checks that only warn must not slow the next save or the browser's reload (with a lower nice
+    value alone they took a tenth of a core from them)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_policy) == os.SCHED_IDLE

@@ -228,6 +228,9 @@ def rebuild(state: _State) -> tuple[float, int]:
 
 def _in_background() -> None:
     """Run the checker process at a lower priority: the server, the next save's check and the browser go first."""
+    with contextlib.suppress(AttributeError, OSError):  # Linux only: runs only when a core is idle
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
     with contextlib.suppress(AttributeError, OSError):  # os.nice exists on Unix only
         os.nice(10)
 
@@ -506,7 +509,7 @@ def serve(
         started, builds = False, 1
         built_at = time.perf_counter()
         for changes in watch(
-            *_watched(content), stop_event=stop, debounce=50, step=20, rust_timeout=500, yield_on_timeout=True
+            *_watched(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
         ):
             if not changes and started:
                 paused = time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS
