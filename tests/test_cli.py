@@ -118,3 +118,26 @@ def test_python_dash_m_runs_the_cli(mini: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: ")
+
+
+def test_the_program_ends_at_once_after_a_build_yet_says_everything(mini: Path, tmp_path: Path) -> None:
+    """`build` and `check` end the process without freeing the lesson object by object (`cli.entry`); what
+    they print, to a pipe too, and their exit code are as before."""
+
+    def run(*args: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "primer", *map(str, args)], capture_output=True, text=True, check=False, timeout=300
+        )
+
+    built = run("build", "--content", mini, "--out", tmp_path / "site", "--no-pdf", "--jobs", "1")
+    assert built.returncode == 0, built.stderr
+    files = [p for p in (tmp_path / "site").rglob("*") if p.is_file() and p.name != ".primer-output"]
+    assert built.stdout.strip().splitlines()[-1] == f"built {len(files)} files into {tmp_path / 'site'}"
+    assert (tmp_path / "site" / "index.html").is_file()
+    (mini / "glossary.yaml").write_text("terms: [\n", encoding="utf-8")
+    failed = run("check", "--content", mini)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("content/glossary.yaml:"), failed.stderr
+    assert "Traceback" not in failed.stderr
+    version = run("--version")  # a command that does not end that way
+    assert version.returncode == 0 and version.stdout.startswith("primer, version")

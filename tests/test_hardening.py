@@ -443,8 +443,8 @@ def test_a_template_that_vanishes_during_the_build_is_one_line(
     )
     validate = build_mod._validate
 
-    def then_delete(content: Path, strict: bool) -> object:
-        result = validate(content, strict)
+    def then_delete(content: Path, strict: bool, **options: object) -> object:
+        result = validate(content, strict, **options)  # type: ignore[arg-type]
         (mini / "templates" / "site" / "_extra.html").unlink()
         return result
 

@@ -87,3 +87,92 @@ def test_a_template_error_in_a_worker_is_reported_at_its_line(mini: Path, tmp_pa
     with pytest.raises(ContentError) as raised:
         build(mini, tmp_path / "site", jobs=2, pdf=False)
     assert [p.path for p in raised.value.problems] == ["content/templates/site/404.html"]
+
+
+def test_chunks_cover_the_work_in_order_and_shrink_to_single_pieces() -> None:
+    for count in (1, 7, 23, 2063):
+        for jobs in (2, 3):
+            chunks = parallel._chunks(count, jobs)
+            assert [i for start, stop in chunks for i in range(start, stop)] == list(range(count))
+            sizes = [stop - start for start, stop in chunks]
+            assert sizes == sorted(sizes, reverse=True), "the largest first"
+            assert sizes[-1] == 1, "the last pieces one by one: no worker waits long for the other"
+    assert len(parallel._chunks(2063, 2)) < 80, "few enough to send"
+
+
+def test_meanwhile_runs_here_while_the_workers_run() -> None:
+    _fresh(
+        """
+        import os, time
+        from primer import parallel
+        me, seen = os.getpid(), []
+        def piece(i):
+            time.sleep(0.05)
+            return (i, os.getpid() != me)
+        def meanwhile():
+            assert not parallel.forks(2), "nothing forks inside the map"
+            seen.append(time.perf_counter())
+        began = time.perf_counter()
+        results = parallel.run([lambda i=i: piece(i) for i in range(20)], 2, meanwhile)
+        assert [i for i, _ in results] == list(range(20)) and all(away for _, away in results)
+        assert len(seen) == 1 and seen[0] - began < 0.3, "called once, while the pieces still ran"
+        # without workers it is called too, once, first
+        order = []
+        assert parallel.run([lambda: order.append("piece")], 1, lambda: order.append("meanwhile")) == [None]
+        assert order == ["meanwhile", "piece"]
+        # its failure is raised, and no worker is left behind
+        import multiprocessing
+        def broken():
+            raise RuntimeError("handouts failed")
+        try:
+            parallel.run([lambda i=i: piece(i) for i in range(20)], 2, broken)
+        except RuntimeError as exc:
+            assert str(exc) == "handouts failed"
+        else:
+            raise AssertionError("not raised")
+        assert multiprocessing.active_children() == []
+        """
+    )
+
+
+def test_cancel_stops_started_work() -> None:
+    _fresh(
+        """
+        import multiprocessing, time
+        from primer import parallel
+        started = parallel.start(lambda: time.sleep(60), 2)
+        began = time.perf_counter()
+        started.cancel()
+        assert time.perf_counter() - began < 5
+        assert multiprocessing.active_children() == []
+        parallel.start(lambda: 1, 1).cancel()  # nothing started: nothing to do
+        """
+    )
+
+
+def test_a_failed_check_stops_the_exports_it_started(mini: Path, tmp_path: Path) -> None:
+    """The exports start in a worker as soon as the questions are derived; a check that then fails leaves
+    no worker behind, and writes nothing."""
+    _fresh(
+        f"""
+        import multiprocessing
+        from pathlib import Path
+        from primer import build as build_mod
+        from primer.errors import ContentError, Problem
+        started = []
+        start = build_mod._start_exports
+        build_mod._start_exports = lambda *a, **k: started.append(start(*a, **k)) or started[-1]
+        def lint(lib, derived):
+            raise ContentError([Problem("content/x.yaml", 1, 1, "made to fail", "fix it")])
+        build_mod.lint = lint
+        try:
+            build_mod.build(Path({str(mini)!r}), Path({str(tmp_path / "site")!r}), jobs=2, pdf=False)
+        except ContentError:
+            pass
+        else:
+            raise AssertionError("the build did not fail")
+        assert len(started) == 1 and started[0]._process is not None, "the exports had a worker"
+        assert multiprocessing.active_children() == []
+        assert not Path({str(tmp_path / "site")!r}).exists()
+        """
+    )

@@ -1,5 +1,5 @@
 """`python -m primer` runs the command line."""
 
-from primer.cli import main
+from primer.cli import entry
 
-main()
+entry()

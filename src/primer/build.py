@@ -78,15 +78,28 @@ def _late_checks(lib: Library, names: list[Problem] | None = None) -> list[Probl
     return [*check_readability(lib), *(check_term_names(lib) if names is None else names)]
 
 
-def _validate(content: Path, strict: bool, cache: ParseCache | None = None) -> CheckResult:
+def _validate(
+    content: Path,
+    strict: bool,
+    cache: ParseCache | None = None,
+    derived_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
+) -> CheckResult:
+    """The whole check. `derived_hook` is called once the questions are derived, before the lint: `build`
+    starts the exports' worker there."""
     lib = load_library(content, cache)
     derived = derive(lib)
+    derived_hook(lib, derived)
     # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`; both only
     # read the content). On one process, the worker's part is made when its result is asked for.
     reporting = parallel.start(partial(report_part, lib, derived, 0, content), _JOBS.get())
-    names = check_term_names(lib)  # the report shows them too
-    found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-    report = combine(lib, derived, [reporting.result(), report_part(lib, derived, 1, content, names)])
+    try:
+        names = check_term_names(lib)  # the report shows them too
+        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
+        mine = report_part(lib, derived, 1, content, names)  # before waiting for the worker's
+    except BaseException:
+        reporting.cancel()  # the worker is not left running
+        raise
+    report = combine(lib, derived, [reporting.result(), mine])
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"
@@ -123,47 +136,76 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
-def _downloads(
-    lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool, jobs: int
-) -> Callable[[], None]:
-    """Make the handouts into `output` and start the exports in a worker; returns what then adds the exports
-    and the question bank to `output` and the links to both that the teacher pages show to `env`'s
-    globals (it waits for the worker: call it as late as possible)."""
-    # The exports go to a worker while this process makes the handouts (whose PDFs have workers of their own)
-    # and, until they are needed, the pages.
-    exporting = parallel.start(partial(_exports, lib, derived), jobs)
-    try:
-        env.globals["handouts"] = add_handouts(lib, derived, env, output, pdf=pdf)  # hub links
-    except Exception:
-        exporting.result()  # not left running (on Ctrl-C it stops too)
-        raise
+def _start_exports(lib: Library, derived: Derived, jobs: int) -> parallel.Started:
+    """The exports, started in a worker (see `parallel.start`)."""
+    return parallel.start(partial(_exports, lib, derived), jobs)
 
-    finished: list[bool] = []
 
-    def finish() -> None:
-        if finished:  # once only (`_render` calls it again when the pages failed before it was called)
+class _Downloads:
+    """The handouts and exports of a build into `output`. The exports start in a worker at once (unless
+    `exporting` is theirs, started already); `handouts` makes the handouts here (whose PDFs have workers of
+    their own); `finish` waits for the exports, adds them and the question bank to `output`, and puts the
+    links to both, which the teacher pages show, into `env`'s globals (call it as late as possible)."""
+
+    def __init__(
+        self,
+        lib: Library,
+        derived: Derived,
+        env: Environment,
+        output: Output,
+        *,
+        pdf: bool,
+        jobs: int,
+        exporting: parallel.Started | None = None,
+    ) -> None:
+        self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
+        self.exporting = exporting if exporting is not None else _start_exports(lib, derived, jobs)
+        self._made: set[str] = set()
+
+    def handouts(self) -> None:
+        """Make the handouts (once)."""
+        if "handouts" in self._made:
             return
-        finished.append(True)
-        export_links, export_files = exporting.result()
+        self._made.add("handouts")
+        try:
+            self.env.globals["handouts"] = add_handouts(self.lib, self.derived, self.env, self.output, pdf=self.pdf)
+        except BaseException:
+            self.exporting.cancel()  # not left running
+            raise
+
+    def finish(self) -> None:
+        """Add the exports and the bank (once; the handouts first, when they were not made yet)."""
+        self.handouts()
+        if "exports" in self._made:  # `_render` calls it again when the pages failed before it was called
+            return
+        self._made.add("exports")
+        export_links, export_files = self.exporting.result()
         for path, data in export_files.items():
-            output.add(path, data)
-        env.globals["exports"] = export_links  # the teacher hub links them
+            self.output.add(path, data)
+        self.env.globals["exports"] = export_links  # the teacher hub links them
         # the JSON export of the whole bank is the bank itself: the same bytes, made once
         whole = export_files.get(export_path("json", None))
-        output.add(BANK_PATH, whole if whole is not None else bank_json(lib, derived))
-
-    return finish
+        self.output.add(BANK_PATH, whole if whole is not None else bank_json(self.lib, self.derived))
 
 
-def _render(result: CheckResult, content: Path, *, pdf: bool = True, jobs: int = 1) -> Output:
-    """Every target of the build, in memory (handout PDFs only when `pdf`), on up to `jobs` processes. A
-    content pack's template that fails while rendering is reported at its line; any other failure is a bug
-    in primer and propagates."""
+def _render(
+    result: CheckResult,
+    content: Path,
+    *,
+    pdf: bool = True,
+    jobs: int = 1,
+    exporting: parallel.Started | None = None,
+) -> Output:
+    """Every target of the build, in memory (handout PDFs only when `pdf`), on up to `jobs` processes
+    (`exporting`: the exports, when their worker was started already). A content pack's template that fails
+    while rendering is reported at its line; any other failure is a bug in primer and propagates."""
     templates = content / "templates"
     env = make_env(templates)
     output = Output()
     try:
-        links = _downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs)
+        downloads = _Downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs, exporting=exporting)
+        if pdf:  # the PDFs have workers of their own, which the pages' would slow: first
+            downloads.handouts()
         try:
             build_site(
                 result.library,
@@ -172,11 +214,12 @@ def _render(result: CheckResult, content: Path, *, pdf: bool = True, jobs: int =
                 output,
                 result.report,
                 jobs,
-                links,
+                downloads.finish,
                 own_templates=templates.is_dir(),
+                meanwhile=downloads.handouts,  # the HTML handouts, while the pages that do not link them render
             )
-        except Exception:
-            links()  # the exports' worker is waited for (not on Ctrl-C: it stops too)
+        except BaseException:
+            downloads.exporting.cancel()  # the exports' worker is not left running
             raise
     except Exception as exc:
         error = _shown_problem(exc, content)
@@ -239,7 +282,7 @@ class Preview:
             if self._downloads is None:
                 own = Output()
                 env = make_env(self._content / "templates")
-                _downloads(self.library, self.derived, env, own, pdf=False, jobs=1)()
+                _Downloads(self.library, self.derived, env, own, pdf=False, jobs=1).finish()
                 self._downloads = own
                 self._links = (env.globals["handouts"], env.globals["exports"])
             return self._downloads, *self._links
@@ -399,16 +442,24 @@ def build(
             progress(REUSED)
             return reused
         store.forget()
+    # The exports start in a worker as soon as the questions are derived: the lint, the report and the
+    # handouts leave a core free for them at times, which would otherwise idle.
+    exporting: list[parallel.Started] = []
+    exports = partial(_start_exports, jobs=jobs)
     try:
         with collector_paused():
             token = _JOBS.set(jobs)
             try:
-                result = _validate(content, strict)
+                result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
             finally:
                 _JOBS.reset(token)
         progress("checked " + result.summary().removeprefix("ok: "))
         progress("rendering the site, exports and handouts (PDFs take longest) …")
-        output = _render(result, content, pdf=pdf, jobs=jobs)
+        output = _render(result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None)
+    except BaseException:
+        for started in exporting:
+            started.cancel()  # the check failed, or the render did before it waited for the exports
+        raise
     finally:
         gc.unfreeze()
     pages = sum(path.endswith(".html") for path in output.paths())

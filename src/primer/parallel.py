@@ -12,11 +12,12 @@ from it at the template's line).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -42,29 +43,52 @@ def _run(start: int, stop: int) -> list[object]:
     return [_WORK[i]() for i in range(start, stop)]
 
 
-def run(work: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+def run(work: Sequence[Callable[[], T]], jobs: int, meanwhile: Callable[[], None] | None = None) -> list[T]:
     """Call each of `work` (functions without arguments, returning picklable values) and return their
-    results in order, on up to `jobs` forked processes."""
+    results in order, on up to `jobs` forked processes. `meanwhile` is called in this process while the
+    workers run (first, when there are none); it must not fork (it cannot: `forks` is False then)."""
     jobs = min(jobs, len(work))
     if not forks(jobs):
+        if meanwhile is not None:
+            meanwhile()
         return [item() for item in work]
-    # About four chunks per worker: even when pieces differ in cost, no worker idles for long.
-    size = max(1, -(-len(work) // (jobs * 4)))
-    chunks = [(start, min(start + size, len(work))) for start in range(0, len(work), size)]
+    chunks = _chunks(len(work), jobs)
     _WORK.extend(work)
     frozen = gc.get_freeze_count() > 0  # the build froze the content already: leave it so
     gc.freeze()  # the workers' collector leaves the shared objects alone, so their pages stay shared
     try:
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            parts = list(pool.map(_run, *zip(*chunks, strict=True)))
-    except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise the serial build's own error
-        parts = [[item() for item in work]]
+        pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            try:
+                mapped: Iterator[list[object]] | None = pool.map(_run, *zip(*chunks, strict=True))  # workers start
+            except Exception:  # noqa: BLE001 - no worker could start: all of it here
+                mapped = None
+            if meanwhile is not None:
+                meanwhile()
+            try:
+                parts = list(mapped) if mapped is not None else [[item() for item in work]]
+            except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise the serial build's own error
+                parts = [[item() for item in work]]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if not frozen:
             gc.unfreeze()
         _WORK.clear()
     return [result for part in parts for result in part]  # type: ignore[misc]
+
+
+def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
+    """`range(count)` cut into chunks that shrink as the work runs out (each a quarter of what is left over
+    the workers): few chunks to send, and at the end the workers finish within a piece or two of each other
+    however much the pieces differ in cost (a chunk of equal size left one worker alone for 2 s of a
+    256-topic build)."""
+    chunks, start = [], 0
+    while start < count:
+        size = max(1, (count - start) // (jobs * 4))
+        chunks.append((start, start + size))
+        start += size
+    return chunks
 
 
 class Started:
@@ -88,6 +112,17 @@ class Started:
             pipe.close()
             self._process.join()
         return value if ok else self._work()
+
+    def cancel(self) -> None:
+        """Stop the work if it still runs in its worker (its result is not wanted)."""
+        if self._process is None:
+            return
+        pipe: Any = self._pipe
+        with contextlib.suppress(OSError):
+            pipe.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
 
 
 def _send(work: Callable[[], object], pipe: Any) -> None:

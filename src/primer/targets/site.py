@@ -439,9 +439,11 @@ def site_plan(
     return renderer, site_pages
 
 
-def _rendered(renderer: SiteRenderer, pages: list[Page], jobs: int) -> dict[str, str]:
-    """Each of `pages` rendered, by path, on up to `jobs` processes."""
-    html = parallel.run([partial(renderer.render, page) for page in pages], jobs)
+def _rendered(
+    renderer: SiteRenderer, pages: list[Page], jobs: int, meanwhile: Callable[[], None] | None = None
+) -> dict[str, str]:
+    """Each of `pages` rendered, by path, on up to `jobs` processes (`meanwhile`: see `parallel.run`)."""
+    html = parallel.run([partial(renderer.render, page) for page in pages], jobs, meanwhile)
     return dict(zip([page.path for page in pages], html, strict=True))
 
 
@@ -460,18 +462,21 @@ def build_site(
     links: Callable[[], None] = lambda: None,
     *,
     own_templates: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Render every page (the report page from `report`) and copy the static assets into `out`; the
     pages are rendered on up to `jobs` processes, with the same bytes as on one. `links` puts the links to
     the handouts and exports into `env`'s globals: it is called after the pages that do not show them are
     rendered, and before those that do (`LINKING_TEMPLATES`; all pages, when the lesson has its
-    `own_templates`, which may show them anywhere)."""
+    `own_templates`, which may show them anywhere). `meanwhile` is called in this process while the first
+    of those render on other processes."""
     renderer, site_pages = site_plan(lib, derived, env, report)
     for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)
     waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
-    rendered = _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if not wait], jobs)
+    first = [page for page, wait in zip(site_pages, waits, strict=True) if not wait]
+    rendered = _rendered(renderer, first, jobs, meanwhile)
     links()
     rendered |= _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if wait], jobs)
     for page in site_pages:
