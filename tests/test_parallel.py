@@ -176,3 +176,30 @@ def test_a_failed_check_stops_the_exports_it_started(mini: Path, tmp_path: Path)
         assert not Path({str(tmp_path / "site")!r}).exists()
         """
     )
+
+
+def test_streamed_work_sends_its_items_one_by_one_or_raises_here() -> None:
+    _fresh(
+        """
+        import multiprocessing
+        from primer import parallel
+        def files():
+            yield "", {"links": 1}
+            for i in range(50):
+                yield f"f{i}", bytes([i]) * 100_000  # 5 MB in all: more than a pipe holds at once
+        started = parallel.start(files, 2, stream=True)
+        assert started._process is not None
+        assert started.result() == list(files())
+        assert parallel.start(files, 1, stream=True).result() == list(files())  # no worker: made here
+        def breaks():
+            yield "a", b"1"
+            raise KeyError("the third export failed")
+        try:
+            parallel.start(breaks, 2, stream=True).result()
+        except KeyError as exc:
+            assert "the third export failed" in str(exc)
+        else:
+            raise AssertionError("not raised")
+        assert multiprocessing.active_children() == []
+        """
+    )

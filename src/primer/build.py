@@ -117,11 +117,13 @@ def _validate(
     return CheckResult(lib, warnings, derived, report)
 
 
-def _exports(lib: Library, derived: Derived) -> tuple[object, dict[str, bytes]]:
-    """The exports (apart from the rest, so that they can be made in a worker): their links and files."""
+def _exports(lib: Library, derived: Derived) -> Iterator[tuple[str, object]]:
+    """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
+    ("", their links), then (path, bytes) for each file."""
     own = Output()
-    links = add_exports(lib, derived, own)
-    return links, {path: own.get(path) or b"" for path in own.paths()}
+    yield "", add_exports(lib, derived, own)
+    for path in own.paths():
+        yield path, own.take(path)
 
 
 def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
@@ -138,7 +140,7 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
 
 def _start_exports(lib: Library, derived: Derived, jobs: int) -> parallel.Started:
     """The exports, started in a worker (see `parallel.start`)."""
-    return parallel.start(partial(_exports, lib, derived), jobs)
+    return parallel.start(partial(_exports, lib, derived), jobs, stream=True)
 
 
 class _Downloads:
@@ -179,7 +181,8 @@ class _Downloads:
         if "exports" in self._made:  # `_render` calls it again when the pages failed before it was called
             return
         self._made.add("exports")
-        export_links, export_files = self.exporting.result()
+        (_, export_links), *made = self.exporting.result()
+        export_files: dict[str, bytes] = dict(made)
         for path, data in export_files.items():
             self.output.add(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
@@ -303,7 +306,7 @@ class Preview:
                     return self._downloaded()[0].get(rel)
                 return self._static.get(rel)
             try:
-                data = self._renderer.render(page).encode("utf-8")
+                data = self._renderer.render_bytes(page)
             except Exception as exc:
                 error = _shown_problem(exc, self._content)
                 if error is None:

@@ -17,7 +17,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -94,24 +94,43 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
 class Started:
     """One piece of work started by `start`: `result()` waits for it."""
 
-    def __init__(self, work: Callable[[], object], process: multiprocessing.process.BaseProcess | None, pipe: object):
+    def __init__(
+        self,
+        work: Callable[[], object],
+        process: multiprocessing.process.BaseProcess | None,
+        pipe: object,
+        stream: bool = False,
+    ):
         self._work = work
         self._process = process
         self._pipe = pipe
+        self._stream = stream
 
     def result(self) -> Any:
-        """The work's value; when it failed in the worker, it runs again here to raise its own error."""
+        """The work's value (for streamed work, the list of what it yielded); when it failed in the worker,
+        it runs again here to raise its own error."""
         if self._process is None:
-            return self._work()
+            return self._value()
         pipe: Any = self._pipe
+        ok, value = False, None
         try:
-            ok, value = pipe.recv()
+            if self._stream:
+                items = []
+                while (message := pipe.recv())[0] == _ITEM:
+                    items.append(message[1])
+                ok, value = message[0] == _DONE, items
+            else:
+                ok, value = pipe.recv()
         except (EOFError, OSError):
-            ok, value = False, None
+            ok = False
         finally:
             pipe.close()
             self._process.join()
-        return value if ok else self._work()
+        return value if ok else self._value()
+
+    def _value(self) -> Any:
+        value = self._work()
+        return list(value) if self._stream else value  # type: ignore[call-overload]
 
     def cancel(self) -> None:
         """Stop the work if it still runs in its worker (its result is not wanted)."""
@@ -125,6 +144,10 @@ class Started:
         self._process.join()
 
 
+#: What a worker of streamed work sends: each item, then whether it finished (`_DONE`) or failed.
+_ITEM, _DONE, _FAILED = "item", "done", "failed"
+
+
 def _send(work: Callable[[], object], pipe: Any) -> None:
     _WORK.append(work)  # this worker makes no workers of its own
     try:
@@ -135,18 +158,32 @@ def _send(work: Callable[[], object], pipe: Any) -> None:
         pipe.close()
 
 
+def _send_each(work: Callable[[], Iterable[object]], pipe: Any) -> None:
+    _WORK.append(work)
+    try:
+        for item in work():
+            pipe.send((_ITEM, item))
+        pipe.send((_DONE, None))
+    except BaseException:  # noqa: BLE001 - the parent runs it again to raise the error itself
+        pipe.send((_FAILED, None))
+    finally:
+        pipe.close()
+
+
 def forks(jobs: int) -> bool:
     """Whether `start` and `run` fork workers for `jobs` processes here (never inside a worker: _WORK)."""
     return jobs >= 2 and can_fork() and not _WORK
 
 
-def start(work: Callable[[], object], jobs: int) -> Started:
-    """Start `work` in a forked process when `jobs` > 1 allows it (else it runs when its result is asked for)."""
+def start(work: Callable[[], object], jobs: int, *, stream: bool = False) -> Started:
+    """Start `work` in a forked process when `jobs` > 1 allows it (else it runs when its result is asked for).
+    With `stream`, `work` returns an iterable whose items the worker sends one by one, so that neither
+    side holds the whole result pickled (the exports of a large lesson are 90 MB)."""
     if not forks(jobs):
-        return Started(work, None, None)
+        return Started(work, None, None, stream)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_send, args=(work, sending), daemon=True)
+    process = context.Process(target=_send_each if stream else _send, args=(work, sending), daemon=True)
     process.start()
     sending.close()
-    return Started(work, process, receiving)
+    return Started(work, process, receiving, stream)

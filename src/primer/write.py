@@ -78,6 +78,10 @@ class Output:
         """Every queued path, sorted."""
         return sorted(self._files)
 
+    def take(self, rel: str) -> bytes:
+        """The queued bytes of `rel`, no longer held here (a worker that sends its files one by one)."""
+        return self._files.pop(rel)
+
     def get(self, rel: str) -> bytes | None:
         """The queued bytes of `rel`, or None (`primer serve` serves them from memory)."""
         return self._files.get(rel)

@@ -203,6 +203,11 @@ class SiteRenderer:
         template = self.env.get_template(page.template)
         return template.render(**self.context(page.path, page), title=page.title, **page.full_context())
 
+    def render_bytes(self, page: Page) -> bytes:
+        """Render one page to UTF-8. (A worker sends the bytes: a page held as text takes two or four bytes a
+        character once it holds a curly quote or a dash, and pickling text encodes and decodes it again.)"""
+        return self.render(page).encode("utf-8")
+
 
 def template_variables(lib: Library, derived: Derived, env: Environment, report: Report) -> dict[str, set[str]]:
     """The variables each page template is given ('*': those every template is given)."""
@@ -441,9 +446,9 @@ def site_plan(
 
 def _rendered(
     renderer: SiteRenderer, pages: list[Page], jobs: int, meanwhile: Callable[[], None] | None = None
-) -> dict[str, str]:
-    """Each of `pages` rendered, by path, on up to `jobs` processes (`meanwhile`: see `parallel.run`)."""
-    html = parallel.run([partial(renderer.render, page) for page in pages], jobs, meanwhile)
+) -> dict[str, bytes]:
+    """Each of `pages` rendered to UTF-8, by path, on up to `jobs` processes (`meanwhile`: see `parallel.run`)."""
+    html = parallel.run([partial(renderer.render_bytes, page) for page in pages], jobs, meanwhile)
     return dict(zip([page.path for page in pages], html, strict=True))
 
 
