@@ -162,13 +162,13 @@ class _Downloads:
     ) -> None:
         self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
         self.exporting = exporting if exporting is not None else _start_exports(lib, derived, jobs)
-        self._made: set[str] = set()
+        self._handouts_made = False
 
     def handouts(self) -> None:
         """Make the handouts (once)."""
-        if "handouts" in self._made:
+        if self._handouts_made:
             return
-        self._made.add("handouts")
+        self._handouts_made = True
         try:
             self.env.globals["handouts"] = add_handouts(self.lib, self.derived, self.env, self.output, pdf=self.pdf)
         except BaseException:
@@ -176,18 +176,14 @@ class _Downloads:
             raise
 
     def finish(self) -> None:
-        """Add the exports and the bank (once; the handouts first, when they were not made yet)."""
+        """Add the exports and the bank (the handouts first, when they were not made yet). Called once."""
         self.handouts()
-        if "exports" in self._made:  # `_render` calls it again when the pages failed before it was called
-            return
-        self._made.add("exports")
-        (_, export_links), *made = self.exporting.result()
-        export_files: dict[str, bytes] = dict(made)
-        for path, data in export_files.items():
+        (_, export_links), *files = self.exporting.result()
+        for path, data in files:
             self.output.add(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
         # the JSON export of the whole bank is the bank itself: the same bytes, made once
-        whole = export_files.get(export_path("json", None))
+        whole = dict(files).get(export_path("json", None))
         self.output.add(BANK_PATH, whole if whole is not None else bank_json(self.lib, self.derived))
 
 
