@@ -17,7 +17,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -112,21 +112,20 @@ class Started:
         if self._process is None:
             return self._value()
         pipe: Any = self._pipe
-        ok, value = False, None
+        items: list[object] = []
+        ok = False
         try:
-            if self._stream:
-                items = []
-                while (message := pipe.recv())[0] == _ITEM:
-                    items.append(message[1])
-                ok, value = message[0] == _DONE, items
-            else:
-                ok, value = pipe.recv()
+            while (message := pipe.recv())[0] == _ITEM:
+                items.append(message[1])
+            ok = message[0] == _DONE
         except (EOFError, OSError):
-            ok = False
+            pass
         finally:
             pipe.close()
             self._process.join()
-        return value if ok else self._value()
+        if not ok:
+            return self._value()
+        return items if self._stream else items[0]
 
     def _value(self) -> Any:
         value = self._work()
@@ -144,24 +143,15 @@ class Started:
         self._process.join()
 
 
-#: What a worker of streamed work sends: each item, then whether it finished (`_DONE`) or failed.
+#: What a worker sends: each item (the value, or each item of streamed work), then whether it finished
+#: (`_DONE`) or failed.
 _ITEM, _DONE, _FAILED = "item", "done", "failed"
 
 
-def _send(work: Callable[[], object], pipe: Any) -> None:
+def _send(work: Callable[[], Any], stream: bool, pipe: Any) -> None:
     _WORK.append(work)  # this worker makes no workers of its own
     try:
-        pipe.send((True, work()))
-    except BaseException:  # noqa: BLE001 - the parent runs it again to raise the error itself
-        pipe.send((False, None))
-    finally:
-        pipe.close()
-
-
-def _send_each(work: Callable[[], Iterable[object]], pipe: Any) -> None:
-    _WORK.append(work)
-    try:
-        for item in work():
+        for item in work() if stream else [work()]:
             pipe.send((_ITEM, item))
         pipe.send((_DONE, None))
     except BaseException:  # noqa: BLE001 - the parent runs it again to raise the error itself
@@ -183,7 +173,7 @@ def start(work: Callable[[], object], jobs: int, *, stream: bool = False) -> Sta
         return Started(work, None, None, stream)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_send_each if stream else _send, args=(work, sending), daemon=True)
+    process = context.Process(target=_send, args=(work, stream, sending), daemon=True)
     process.start()
     sending.close()
     return Started(work, process, receiving, stream)

@@ -480,8 +480,9 @@ def build_site(
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)
     waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
-    first = [page for page, wait in zip(site_pages, waits, strict=True) if not wait]
-    rendered = _rendered(renderer, first, jobs, meanwhile)
+    rendered = _rendered(
+        renderer, [page for page, wait in zip(site_pages, waits, strict=True) if not wait], jobs, meanwhile
+    )
     links()
     rendered |= _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if wait], jobs)
     for page in site_pages:
