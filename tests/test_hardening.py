@@ -251,6 +251,38 @@ def test_a_full_disk_is_one_line_and_the_old_site_stays(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
 
 
+def test_a_disk_that_fills_while_the_pages_are_written_is_one_line_and_the_old_site_stays(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are written as they are made (into the spool): a full disk then is met while rendering,
+    in this process or a worker, and reads as it does at the commit."""
+    out = tmp_path / "site"
+    _build(cli, mini, out)
+    before = _files(out)
+    real = write_mod._write_file
+
+    def full_for_pages(root: Path, rel: str, data: bytes, epoch: int | None) -> None:
+        if rel.endswith(".html"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(root, rel, data, epoch)
+
+    monkeypatch.setattr(write_mod, "_write_file", full_for_pages)
+    _replace(mini / "site.yaml", "title: Mini Lesson", "title: Mini Lesson, Again")  # built anew, not reused
+    lines = _fails(cli, "build", "--content", mini, "--out", out)
+    assert lines == ["Error: cannot write site/: No space left on device — the previous output is unchanged"]
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+def test_a_failed_build_leaves_no_trace_not_even_the_folders_its_output_would_be_in(
+    mini: Path, tmp_path: Path, cli: Invoke
+) -> None:
+    _replace(mini / "site.yaml", "title:", "titel:")
+    result = cli("build", "--content", mini, "--out", tmp_path / "new" / "deep" / "site")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
+
+
 def test_a_read_only_location_is_one_line(
     mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from primer.write import MARKER, Output, WriteError
+from primer.write import MARKER, Output, Spool, WriteError
 
 
 @pytest.mark.parametrize("bad", ["../escape.html", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a"])
@@ -32,3 +35,101 @@ def test_commit_writes_everything_with_the_marker(tmp_path: Path) -> None:
     assert (site / "b" / "c.html").read_text() == "c"
     assert (site / MARKER).exists()
     assert (site / "a.html").stat().st_mtime == 1_000_000_000
+
+
+# --------------------------------------------------------------------------- the spool
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file and folder under `folder`: its bytes, mode and time."""
+    found = {}
+    for path in sorted([folder, *folder.rglob("*")]):
+        info = path.stat()
+        data = path.read_bytes() if path.is_file() else b""
+        found[path.relative_to(folder).as_posix()] = (data, info.st_mode & 0o777, int(info.st_mtime))
+    return found
+
+
+def test_a_spooled_build_writes_each_file_as_it_is_added_and_commits_the_same_folder(tmp_path: Path) -> None:
+    """With a spool, no file is held in memory: each is written into the folder the commit swaps in, and
+    the output is what a build kept in memory writes, to the byte, mode and time."""
+    spool = Spool.open(tmp_path / "spooled" / "site", 1_000_000_000)
+    assert spool is not None
+    spooled, held = Output(spool), Output()
+    for out in (spooled, held):
+        out.add("index.html", "home")
+        out.add("b/c.html", b"c")
+    assert (spool.folder / "b" / "c.html").read_bytes() == b"c", "written when added"
+    assert spooled.get("b/c.html") == b"c"
+    assert spool.folder.parent == tmp_path / "spooled" and spool.folder.name.startswith(".site.new-")
+    spooled.commit(tmp_path / "spooled" / "site", epoch=1_000_000_000)
+    spool.discard()
+    held.commit(tmp_path / "held" / "site", epoch=1_000_000_000)
+    assert _files(tmp_path / "spooled" / "site") == _files(tmp_path / "held" / "site")
+    assert sorted(p.name for p in (tmp_path / "spooled").iterdir()) == ["site"], "the spool became the site"
+
+
+def test_a_worker_writes_into_the_spool_and_the_output_adopts_it(tmp_path: Path) -> None:
+    spool = Spool.open(tmp_path / "site", None)
+    assert spool is not None
+    out = Output(spool)
+    pid = os.fork()
+    if pid == 0:  # a worker, as the page and export workers are
+        try:
+            spool.write("exports/all/bank.json", b"{}")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    out.adopt("exports/all/bank.json")
+    with pytest.raises(WriteError, match="twice"):
+        out.adopt("exports/all/bank.json")
+    with pytest.raises(WriteError, match="inside the output folder"):
+        spool.write("../escape.html", b"x")
+    out.commit(tmp_path / "site")
+    spool.discard()
+    assert (tmp_path / "site" / "exports" / "all" / "bank.json").read_bytes() == b"{}"
+    with pytest.raises(WriteError, match="no spool"):
+        Output().adopt("a.html")
+
+
+def test_another_build_leaves_a_running_builds_spool_alone_and_clears_a_dead_ones(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    running = Spool.open(site, None)
+    assert running is not None
+    mine = Output(running)
+    mine.add("index.html", "mine")
+    # a build killed while it rendered: its spool stays behind, no longer locked
+    script = (
+        "import os; from pathlib import Path; from primer.write import Spool\n"
+        f"s = Spool.open(Path({str(site)!r}), None); s.write('index.html', b'dead'); os._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    dead = [p for p in tmp_path.glob(".site.new-*") if p != running.folder]
+    assert len(dead) == 1
+    other = Output()
+    other.add("index.html", "other")
+    other.commit(site)
+    assert not dead[0].exists(), "a dead build's spool is cleared"
+    assert (running.folder / "index.html").read_text() == "mine", "a running build's spool is left alone"
+    mine.commit(site)
+    running.discard()
+    assert (site / "index.html").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_discarded_spool_leaves_nothing_not_even_the_folders_made_for_it(tmp_path: Path) -> None:
+    spool = Spool.open(tmp_path / "new" / "deep" / "site", None)
+    assert spool is not None
+    Output(spool).add("index.html", "never committed")
+    spool.discard()
+    spool.discard()  # once is enough; twice does no harm
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_is_a_mount_point_gets_no_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from primer import write as write_mod
+
+    (tmp_path / "site").mkdir()
+    monkeypatch.setattr(write_mod.os.path, "ismount", lambda p: Path(p) == tmp_path / "site")
+    assert Spool.open(tmp_path / "site", None) is None  # the commit updates it in place: files stay in memory
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

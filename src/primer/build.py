@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from primer.render.env import check_templates, make_env, template_problem
 from primer.report import Report, check_problems, combine, report_part, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
-from primer.write import Output
+from primer.write import Output, Spool
 
 #: Where the site offers the question bank for download (the teacher hub links it).
 BANK_PATH = "exports/question-bank.json"
@@ -117,13 +119,14 @@ def _validate(
     return CheckResult(lib, warnings, derived, report)
 
 
-def _exports(lib: Library, derived: Derived) -> Iterator[tuple[str, object]]:
+def _exports(lib: Library, derived: Derived, spool: Spool | None = None) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
-    ("", their links), then (path, bytes) for each file."""
-    own = Output()
+    ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
+    it is made, and (path, None) sent instead."""
+    own = Output(spool)
     yield "", add_exports(lib, derived, own)
     for path in own.paths():
-        yield path, own.take(path)
+        yield path, None if spool is not None else own.take(path)
 
 
 def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
@@ -138,9 +141,9 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
-def _start_exports(lib: Library, derived: Derived, jobs: int) -> parallel.Started:
-    """The exports, started in a worker (see `parallel.start`)."""
-    return parallel.start(partial(_exports, lib, derived), jobs, stream=True)
+def _start_exports(lib: Library, derived: Derived, jobs: int, spool: Spool | None = None) -> parallel.Started:
+    """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one."""
+    return parallel.start(partial(_exports, lib, derived, spool), jobs, stream=True)
 
 
 class _Downloads:
@@ -161,7 +164,7 @@ class _Downloads:
         exporting: parallel.Started | None = None,
     ) -> None:
         self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
-        self.exporting = exporting if exporting is not None else _start_exports(lib, derived, jobs)
+        self.exporting = exporting if exporting is not None else _start_exports(lib, derived, jobs, output.spool)
         self._handouts_made = False
 
     def handouts(self) -> None:
@@ -180,10 +183,13 @@ class _Downloads:
         self.handouts()
         (_, export_links), *files = self.exporting.result()
         for path, data in files:
-            self.output.add(path, data)
+            if data is None:  # written into the spool by the worker
+                self.output.adopt(path)
+            else:
+                self.output.add(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
         # the JSON export of the whole bank is the bank itself: the same bytes, made once
-        whole = dict(files).get(export_path("json", None))
+        whole = self.output.get(export_path("json", None))
         self.output.add(BANK_PATH, whole if whole is not None else bank_json(self.lib, self.derived))
 
 
@@ -194,13 +200,15 @@ def _render(
     pdf: bool = True,
     jobs: int = 1,
     exporting: parallel.Started | None = None,
+    spool: Spool | None = None,
 ) -> Output:
-    """Every target of the build, in memory (handout PDFs only when `pdf`), on up to `jobs` processes
-    (`exporting`: the exports, when their worker was started already). A content pack's template that fails
-    while rendering is reported at its line; any other failure is a bug in primer and propagates."""
+    """Every target of the build, in memory or written into `spool` (handout PDFs only when `pdf`), on up
+    to `jobs` processes (`exporting`: the exports, when their worker was started already). A content pack's
+    template that fails while rendering is reported at its line; any other failure is a bug in primer and
+    propagates."""
     templates = content / "templates"
     env = make_env(templates)
-    output = Output()
+    output = Output(spool)
     try:
         downloads = _Downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs, exporting=exporting)
         if pdf:  # the PDFs have workers of their own, which the pages' would slow: first
@@ -424,7 +432,7 @@ def build(
     pdf: bool = True,
     cache: bool = False,
 ) -> tuple[CheckResult | Reused, Output, list[str]]:
-    """Check the content, render every target in memory (on up to `jobs` processes; handout PDFs only
+    """Check the content, render every target (on up to `jobs` processes; handout PDFs only
     when `pdf`), then swap the result into `out`; `progress` hears of each stage as it ends. Returns the
     check's result, the output, and the files in `out` that primer kept (not its own).
 
@@ -441,10 +449,39 @@ def build(
             progress(REUSED)
             return reused
         store.forget()
+    # The files are written as they are made, into the folder the commit swaps in: no process holds
+    # them all (the exports' worker and the page workers write theirs themselves).
+    spool = Spool.open(out, epoch)
+    try:
+        result, output = _check_and_render(content, strict, progress, jobs, pdf, spool)
+        pages = sum(path.endswith(".html") for path in output.paths())
+        progress(f"rendered {len(output.paths())} files ({pages} pages)")
+        kept = output.commit(out, epoch=epoch, clean=clean)
+    finally:
+        if spool is not None:
+            spool.discard()  # gone already when the commit swapped it in
+    progress(f"wrote {out}")
+    if store and key and content_digest(content) == digest:  # not edited while it built
+        store.save(key, result.summary(), result.warnings, output.paths())
+    return result, output, kept
+
+
+def _give_back_memory() -> None:
+    """Hand the memory freed so far back to the system (glibc's allocator keeps it otherwise), so that
+    this process, and each worker forked from it next, is that much smaller."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+            ctypes.CDLL(None).malloc_trim(0)
+
+
+def _check_and_render(
+    content: Path, strict: bool, progress: Callable[[str], None], jobs: int, pdf: bool, spool: Spool | None
+) -> tuple[CheckResult, Output]:
+    """The check, then the render (see `build`)."""
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
-    exports = partial(_start_exports, jobs=jobs)
+    exports = partial(_start_exports, jobs=jobs, spool=spool)
     try:
         with collector_paused():
             token = _JOBS.set(jobs)
@@ -452,22 +489,20 @@ def build(
                 result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
             finally:
                 _JOBS.reset(token)
+        memo.forget_check_only()
+        _give_back_memory()  # before the render's workers fork from this process
         progress("checked " + result.summary().removeprefix("ok: "))
         progress("rendering the site, exports and handouts (PDFs take longest) …")
-        output = _render(result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None)
+        output = _render(
+            result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None, spool=spool
+        )
     except BaseException:
         for started in exporting:
             started.cancel()  # the check failed, or the render did before it waited for the exports
         raise
     finally:
         gc.unfreeze()
-    pages = sum(path.endswith(".html") for path in output.paths())
-    progress(f"rendered {len(output.paths())} files ({pages} pages)")
-    kept = output.commit(out, epoch=epoch, clean=clean)
-    progress(f"wrote {out}")
-    if store and key and content_digest(content) == digest:  # not edited while it built
-        store.save(key, result.summary(), result.warnings, output.paths())
-    return result, output, kept
+    return result, output
 
 
 #: Export formats: name → its description, file and renderer (`primer export --list`).

@@ -16,10 +16,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class _Cached(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Cached)
+#: The `functools` caches that only the checks read (see `check_only`).
+_CHECK_ONLY: list[_Cached] = []
+
+
+def check_only(cached: C) -> C:
+    """Mark a `functools.lru_cache` whose entries only the checks read (the report's sentences and dates,
+    the lint's readings of answers): `forget_check_only` empties it once a build has checked its lesson."""
+    _CHECK_ONLY.append(cached)
+    return cached
+
+
+def forget_check_only() -> None:
+    """Empty the caches marked `check_only` (`primer build`, once checked: the render never reads them)."""
+    for cached in _CHECK_ONLY:
+        cached.cache_clear()
+
 
 _ALL: list[Memo[object, object]] = []
 _LOCK = threading.Lock()

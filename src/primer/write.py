@@ -53,10 +53,13 @@ class OutputFolderError(click.ClickException):
 
 
 class Output:
-    """Files a build produces, kept in memory until `commit` writes them all at once."""
+    """Files a build produces, kept until `commit` writes them all at once: in memory, or, with a `spool`,
+    in the folder that `commit` swaps in (see `Spool`), each written as soon as it is added."""
 
-    def __init__(self) -> None:
-        self._files: dict[str, bytes] = {}
+    def __init__(self, spool: Spool | None = None) -> None:
+        #: path → its bytes, or None for a file in the spool
+        self._files: dict[str, bytes | None] = {}
+        self.spool = spool
 
     @staticmethod
     def _clean(rel: str) -> str:
@@ -67,12 +70,28 @@ class Output:
             raise WriteError(f"refusing to write '{rel}': the marker is primer's own")
         return rel
 
-    def add(self, rel: str, data: str | bytes) -> None:
-        """Queue `data` for `rel` (a '/'-separated path inside the output folder)."""
+    def _new(self, rel: str) -> str:
         rel = self._clean(rel)
         if rel in self._files:
             raise WriteError(f"refusing to write '{rel}' twice")
-        self._files[rel] = data.encode("utf-8") if isinstance(data, str) else data
+        return rel
+
+    def add(self, rel: str, data: str | bytes) -> None:
+        """Queue `data` for `rel` (a '/'-separated path inside the output folder)."""
+        rel = self._new(rel)
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        if self.spool is None:
+            self._files[rel] = data
+        else:
+            self.spool.write(rel, data)
+            self._files[rel] = None
+
+    def adopt(self, rel: str) -> None:
+        """Queue `rel`, which a worker has written into the spool already (`Spool.write`)."""
+        rel = self._new(rel)
+        if self.spool is None:
+            raise WriteError(f"refusing to adopt '{rel}': this output has no spool")
+        self._files[rel] = None
 
     def paths(self) -> list[str]:
         """Every queued path, sorted."""
@@ -80,21 +99,151 @@ class Output:
 
     def take(self, rel: str) -> bytes:
         """The queued bytes of `rel`, no longer held here (a worker that sends its files one by one)."""
-        return self._files.pop(rel)
+        data = self.get(rel)
+        if data is None:
+            raise KeyError(rel)
+        del self._files[rel]
+        return data
 
     def get(self, rel: str) -> bytes | None:
         """The queued bytes of `rel`, or None (`primer serve` serves them from memory)."""
-        return self._files.get(rel)
+        if rel not in self._files:
+            return None
+        data = self._files[rel]
+        if data is None and self.spool is not None:
+            return self.spool.read(rel)
+        return data
 
     def commit(self, out: Path, epoch: int | None = None, *, clean: bool = False) -> list[str]:
         """Write everything into `out`, keeping files primer did not write (`clean` drops those that
         are not dotfiles). Returns the kept files. Any failure leaves the previous output as it was."""
         shown = f"{out.name or out}/"
         try:
-            return _Commit(self._files, out, epoch, clean).run()
+            return _Commit(self, out, epoch, clean).run()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise OutputFolderError(f"cannot write {shown}: {reason} — the previous output is unchanged") from exc
+
+
+def _target(out: Path) -> Path:
+    """The folder a build into `out` writes: absolute, and through a symlink (the link stays)."""
+    out = out.absolute()
+    return out.resolve() if out.is_symlink() else out
+
+
+class Spool:
+    """The folder a build writes its files into as they are made, so that no process holds them all in
+    memory; `commit` then swaps it in as the new output, as it does its own staging folder. It lies beside
+    the output folder (`.NAME.new-RANDOM`, like a staging folder), holds the marker from the start (so that
+    it is recognised after a crash) and is locked while its build runs, so that another build's clean-up
+    leaves it alone. Forked workers write into it too (`write`); only the build that made it removes it
+    (`discard`)."""
+
+    def __init__(self, folder: Path, epoch: int | None, lock: int, made: list[Path], shown: str) -> None:
+        self.folder = folder
+        self.epoch = epoch
+        self.shown = shown  # the output folder, as errors name it
+        self._lock = lock
+        self._made = made  # parent folders made for it, removed again with it
+
+    @classmethod
+    def open(cls, out: Path, epoch: int | None) -> Spool | None:
+        """A spool for a build into `out`, or None where `commit` would not swap a folder in (an output
+        folder that is a mount point, a read-only parent, a system without folder locks): such a build
+        keeps its files in memory."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            return None
+        out = _target(out)
+        if out.is_dir() and os.path.ismount(out):
+            return None
+        made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(_mkdtemp(out.parent, f".{out.name}.new-"))
+        except OSError:
+            _remove_made(made)
+            return None
+        lock = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            spool = cls(folder, epoch, lock, made, f"{out.name}/")
+            _write_file(folder, MARKER, _marker_text([]), epoch)
+        except OSError:
+            os.close(lock)
+            shutil.rmtree(folder, ignore_errors=True)
+            _remove_made(made)
+            return None
+        return spool
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Write the file `rel` (checked like `Output.add`) into the spool, from this process or a worker.
+        A failure (a full disk) is the commit's: the previous output is unchanged."""
+        rel = Output._clean(rel)
+        try:
+            _write_file(self.folder, rel, data, self.epoch)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise OutputFolderError(f"cannot write {self.shown}: {reason} — the previous output is unchanged") from exc
+
+    def read(self, rel: str) -> bytes:
+        """The bytes of `rel` in the spool."""
+        return (self.folder / rel).read_bytes()
+
+    def discard(self) -> None:
+        """Remove the spool unless `commit` swapped it in (then it is gone already), and release its lock."""
+        if self._lock < 0:
+            return
+        if self.folder.is_dir() and not self.folder.is_symlink() and (self.folder / MARKER).exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
+        _remove_made(self._made)
+        os.close(self._lock)
+        self._lock = -1
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders in `made` (deepest first) that are still empty."""
+    for folder in made:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _in_use(folder: Path) -> bool:
+    """True when a running build holds `folder` (its spool: see `Spool`)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # pragma: no cover - a filesystem without locks
+        return False
+    finally:
+        os.close(fd)  # also releases the lock taken
+    return False
+
+
+def _write_file(root: Path, rel: str, data: bytes, epoch: int | None) -> None:
+    """Write `data` to `root/rel`, readable by everyone, with the build's time when it has one."""
+    target = root / rel
+    _makedirs(target.parent, root)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # the umask must not make a page unreadable to a web server
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    if epoch is not None:
+        os.utime(target, (epoch, epoch))
 
 
 def _marker_text(files: list[str]) -> bytes:
@@ -140,15 +289,16 @@ def _exchange(a: Path, b: Path) -> bool:
 class _Commit:
     """One commit of a build into an output folder."""
 
-    def __init__(self, files: dict[str, bytes], out: Path, epoch: int | None, clean: bool) -> None:
-        self.files = files
+    def __init__(self, output: Output, out: Path, epoch: int | None, clean: bool) -> None:
+        self.output = output
+        self.files = output._files
         self.epoch = epoch
         self.clean = clean
-        out = out.absolute()
-        if out.is_symlink():
-            out = out.resolve()  # write through the link: the link stays, its target is updated
-        self.out = out
-        self.shown = f"{out.name}/"
+        self.out = _target(out)  # write through a symlink: the link stays, its target is updated
+        self.shown = f"{self.out.name}/"
+        spool = output.spool
+        #: the spool is the staging folder when it lies beside the output (it does, unless the output moved)
+        self.spool = spool.folder if spool is not None and spool.folder.parent == self.out.parent else None
 
     def run(self) -> list[str]:
         out = self.out
@@ -163,7 +313,7 @@ class _Commit:
                 self._in_place(previous, kept)
                 return kept
             try:
-                staging = Path(_mkdtemp(out.parent, f".{out.name}.new-"))
+                staging = self.spool or Path(_mkdtemp(out.parent, f".{out.name}.new-"))
             except PermissionError:
                 if not out.is_dir():
                     raise
@@ -173,10 +323,13 @@ class _Commit:
                 self._fill(staging, kept)
                 self._swap(staging)
             except OSError as exc:
-                shutil.rmtree(staging, ignore_errors=True)
                 if exc.errno in (errno.EBUSY, errno.EXDEV) and out.is_dir():
-                    self._in_place(previous, kept)
+                    try:
+                        self._in_place(previous, kept)  # reads what was spooled from the staging folder
+                    finally:
+                        shutil.rmtree(staging, ignore_errors=True)
                     return kept
+                shutil.rmtree(staging, ignore_errors=True)
                 raise
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -219,7 +372,7 @@ class _Commit:
             stale_old[0].rename(self.out)  # the build died between its two renames: put the old site back
             stale_old = stale_old[1:]
         for folder in [*stale_new, *stale_old]:
-            if self._ours(folder):
+            if folder != self.spool and self._ours(folder) and not _in_use(folder):  # not a running build's spool
                 shutil.rmtree(folder)
         if self.out.is_dir():
             for folder in sorted(self.out.glob(".primer-new-*")):
@@ -271,25 +424,21 @@ class _Commit:
         return kept
 
     def _write(self, root: Path, rel: str, data: bytes) -> None:
-        target = root / rel
-        _makedirs(target.parent, root)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            os.fchmod(fd, FILE_MODE)  # the umask must not make a page unreadable to a web server
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        if self.epoch is not None:
-            os.utime(target, (self.epoch, self.epoch))
+        _write_file(root, rel, data, self.epoch)
+
+    def _data(self, rel: str) -> bytes:
+        data = self.output.get(rel)
+        assert data is not None
+        return data
 
     def _fill(self, staging: Path, kept: list[str]) -> None:
-        """Write the new build and copies of the kept files into `staging`."""
+        """Write the new build and copies of the kept files into `staging` (the spooled files are there
+        already when it is the spool)."""
         # The marker first: a staging folder holding it is recognised (and removed) after a crash.
         self._write(staging, MARKER, _marker_text(sorted(self.files)))
         for rel in sorted(self.files):
-            self._write(staging, rel, self.files[rel])
+            if staging != self.spool or self.files[rel] is not None:
+                self._write(staging, rel, self._data(rel))
         for rel in kept:
             source = self.out / rel
             target = staging / rel
@@ -325,7 +474,7 @@ class _Commit:
         staging = Path(_mkdtemp(out, ".primer-new-"))
         try:
             for rel in sorted(self.files):
-                self._write(staging, rel, self.files[rel])
+                self._write(staging, rel, self._data(rel))
             drop = [
                 rel for rel, _ in _walk(out) if rel not in kept and rel != MARKER and not rel.startswith(".primer-")
             ]
@@ -353,11 +502,17 @@ def _prune_empty(root: Path) -> None:
 
 
 def _makedirs(folder: Path, root: Path) -> None:
-    """Make `folder` (inside `root`) and its parents, each readable by everyone."""
+    """Make `folder` (inside `root`) and its parents, each readable by everyone (a worker writing into the
+    same spool may make one at the same moment)."""
     if folder.is_dir():
         return
     _makedirs(folder.parent, root)
-    folder.mkdir(mode=DIR_MODE)
+    try:
+        folder.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if folder.is_dir():
+            return
+        raise
     folder.chmod(DIR_MODE)
 
 

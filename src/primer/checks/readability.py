@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 
 import pyphen
 
+from primer import memo
 from primer.content.library import Library
 from primer.content.models import Topic
 from primer.errors import Problem
@@ -29,6 +30,7 @@ def _dictionary() -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="en_US")
 
 
+@memo.check_only
 @lru_cache(maxsize=1 << 16)
 def _syllables(word: str) -> int:
     """Hyphenation points + 1 (kept per word: a lesson uses a few thousand words, hundreds of thousands of times)."""

@@ -182,6 +182,8 @@ def add_exports(lib: Library, derived: Derived, output: Output) -> list[HubForma
                 path, loss, report.exported, report.reported(), report.extras, report.exported + len(report.skipped)
             )
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
+        for key in [key for key in memo if isinstance(key, tuple)]:
+            del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
     return hub
 
 

@@ -161,17 +161,18 @@ def add_handouts(
     Returns what the teacher hub links: topic id → versions with their codes and files."""
     settings = Settings()
     matcher = TermMatcher(lib.terms.values())
-    rendered = [
-        render_topic(lib, derived, env, topic, settings, matcher)
-        for topic in lib.topics_in_order()
-        if derived.quizzes.get(topic.id)
-    ]
+    rendered = []
+    for topic in lib.topics_in_order():
+        if derived.quizzes.get(topic.id):
+            made = render_topic(lib, derived, env, topic, settings, matcher)
+            for name, text in made.html.items():  # added at once: a large lesson's pages are 80 MB of text
+                output.add(f"handouts/{topic.id}/{name}", text)
+            made.html.clear()
+            rendered.append(made)
     pdfs = _pdfs(rendered, settings.editions) if pdf else None
     hub: dict[str, Any] = {}
     for r in rendered:
         folder = f"handouts/{r.topic.id}/"
-        for name, text in r.html.items():
-            output.add(folder + name, text)
         for name in sorted(n for task in r.tasks for n in task.names() if n in (pdfs or {})):
             output.add(folder + name, (pdfs or {})[name])
 

@@ -122,6 +122,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from primer import memo
 from primer.content.models import (
     Blank,
     Cloze,
@@ -193,6 +194,7 @@ RIGHT = Score(True, 1.0)
 _FOLDED = 1 << 16
 
 
+@memo.check_only
 @lru_cache(maxsize=_FOLDED)
 def normalise(text: str, punctuation: str = "") -> str:
     """NFKC, case-folded, punctuation removed (or replaced by `punctuation`), whitespace
@@ -202,6 +204,7 @@ def normalise(text: str, punctuation: str = "") -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@memo.check_only
 @lru_cache(maxsize=_FOLDED)
 def fold(text: str, punctuation: str = "") -> str:
     """`normalise`, then without accents: one reading of a typed answer (see the module docstring)."""
@@ -209,6 +212,7 @@ def fold(text: str, punctuation: str = "") -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
 
 
+@memo.check_only
 @lru_cache(maxsize=_FOLDED)
 def readings(text: str) -> tuple[str, str]:
     """The two readings of a typed answer: punctuation removed, and punctuation read as a space."""
@@ -234,6 +238,7 @@ def _contains(words: list[str], part: list[str]) -> bool:
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
+@memo.check_only
 @lru_cache(maxsize=_FOLDED)
 def allowed_typos(accepted: str) -> int:
     """How many misspellings rule 3 forgives in an answer matching `accepted` (0: it must be exact)."""

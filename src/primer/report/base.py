@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from primer import memo
 from primer.content.dates import MONTH_NAMES
 from primer.content.library import LINK, Library, Origin
 from primer.content.load import Document, Key
@@ -92,6 +93,7 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
     return iter(_sentences(text))
 
 
+@memo.check_only
 @lru_cache(maxsize=_REMEMBERED)
 def _sentences(text: str) -> tuple[tuple[int, str], ...]:
     """`sentences`, kept per text: six checks split the same units into sentences."""
@@ -210,6 +212,7 @@ def content_words(text: str) -> set[str]:
     return found
 
 
+@memo.check_only
 @lru_cache(maxsize=_REMEMBERED)
 def _content_word(word: str) -> str:
     """A (case-folded) word as `content_words` keeps it, or "" when it carries no meaning (kept per
@@ -265,6 +268,7 @@ def dates(text: str, year: str = "") -> list[DateMention]:
     return list(_dates(text, year))
 
 
+@memo.check_only
 @lru_cache(maxsize=_REMEMBERED)
 def _dates(text: str, year: str) -> tuple[DateMention, ...]:
     """`dates`, kept per text and year: several checks look for the dates of the same sentences."""

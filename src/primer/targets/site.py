@@ -37,7 +37,7 @@ from primer.search import search_index
 from primer.targets import navigation
 from primer.targets.assets import static_assets
 from primer.targets.printing import references
-from primer.write import Output
+from primer.write import Output, Spool
 
 #: The header's menus: the main links, then those of the "More" menu (see `primer.targets.navigation`).
 NAV = navigation.PRIMARY + navigation.SECONDARY
@@ -444,12 +444,26 @@ def site_plan(
     return renderer, site_pages
 
 
-def _rendered(
-    renderer: SiteRenderer, pages: list[Page], jobs: int, meanwhile: Callable[[], None] | None = None
-) -> dict[str, bytes]:
-    """Each of `pages` rendered to UTF-8, by path, on up to `jobs` processes (`meanwhile`: see `parallel.run`)."""
-    html = parallel.run([partial(renderer.render_bytes, page) for page in pages], jobs, meanwhile)
-    return dict(zip([page.path for page in pages], html, strict=True))
+def _page(renderer: SiteRenderer, page: Page, spool: Spool | None) -> bytes | None:
+    """`page` rendered to UTF-8: written into `spool` when there is one (from the worker that rendered
+    it: the bytes need not travel back), else returned."""
+    data = renderer.render_bytes(page)
+    if spool is None:
+        return data
+    spool.write(page.path, data)
+    return None
+
+
+def _render_into(
+    out: Output, renderer: SiteRenderer, pages: list[Page], jobs: int, meanwhile: Callable[[], None] | None = None
+) -> None:
+    """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`)."""
+    made = parallel.run([partial(_page, renderer, page, out.spool) for page in pages], jobs, meanwhile)
+    for page, data in zip(pages, made, strict=True):
+        if data is None:
+            out.adopt(page.path)
+        else:
+            out.add(page.path, data)
 
 
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
@@ -480,13 +494,9 @@ def build_site(
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)
     waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
-    rendered = _rendered(
-        renderer, [page for page, wait in zip(site_pages, waits, strict=True) if not wait], jobs, meanwhile
-    )
+    _render_into(out, renderer, [page for page, w in zip(site_pages, waits, strict=True) if not w], jobs, meanwhile)
     links()
-    rendered |= _rendered(renderer, [page for page, wait in zip(site_pages, waits, strict=True) if wait], jobs)
-    for page in site_pages:
-        out.add(page.path, rendered[page.path])
+    _render_into(out, renderer, [page for page, w in zip(site_pages, waits, strict=True) if w], jobs)
     for path, data in site_files(lib, [p.path for p in site_pages]):
         out.add(path, data)
 
