@@ -198,3 +198,26 @@ def test_debug_shows_a_traceback(mini: Path, cli: Invoke) -> None:
     assert result.exit_code == 1
     assert "Traceback" in result.stderr
     assert "content/actors.yaml:1:1: the file is empty" in result.stderr
+
+
+def test_positions_deep_in_a_long_file_are_exact(tmp_path: Path) -> None:
+    """Every value's and key's place is kept packed in one number (`Document.places`): far down a long
+    file and far along a long line, they still come back exact."""
+    from primer.content.load import parse_file
+    from primer.errors import Problem
+
+    padding = "#\n" * 120_000
+    text = f"{padding}a:\n  - x\n  - k: [{'y' * 70_000}, 2]\n    b: |\n      text\n"
+    problems: list[Problem] = []
+    doc = parse_file(text.encode(), "long.yaml", tmp_path / "long.yaml", problems)
+    assert doc is not None and problems == []
+    top = 120_001
+    assert doc.where(("a",), key=True) == (top, 1)
+    assert doc.where(("a",)) == (top + 1, 3)  # the list starts at its first '- '
+    assert doc.where(("a", 0)) == (top + 1, 5)
+    assert doc.where(("a", 0), key=True) == (top + 1, 5), "a list item has no key: its value's place"
+    assert doc.where(("a", 1, "k"), key=True) == (top + 2, 5)
+    assert doc.where(("a", 1, "k", 1)) == (top + 2, 70_011)
+    assert doc.where(("a", 1, "b"), key=True) == (top + 3, 5)
+    assert doc.where(("a", 1, "b", "not", "there")) == (top + 3, 8), "the deepest known place on the way"
+    assert doc.has(("a", 1, "b")) and not doc.has(("a", 2)) and not doc.has(("c",))

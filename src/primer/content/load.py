@@ -58,6 +58,20 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
+#: Bits of a line or column number in `Document.places` (a file has at most MAX_BYTES lines and columns).
+_BITS = 23
+_FIELD = (1 << _BITS) - 1
+_VALUE_PART = (1 << (2 * _BITS)) - 1
+
+
+def _pack(line: int, col: int) -> int:
+    return min(line, _FIELD) << _BITS | min(col, _FIELD)
+
+
+def _unpack(packed: int) -> tuple[int, int]:
+    return packed >> _BITS & _FIELD, packed & _FIELD
+
+
 @dataclass
 class Document:
     """One YAML file as plain data, with the (line, column) of every value and key."""
@@ -65,8 +79,9 @@ class Document:
     path: Path
     shown: str
     data: Any
-    marks: dict[Key, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    #: Where each value starts, and for a mapping's value where its key does, packed in one number (a large
+    #: lesson has hundreds of thousands of them: a pair of tuples each took five times the memory).
+    places: dict[Key, int] = field(default_factory=dict)
     #: Plain scalars YAML read as something other than text: loc → (what was written, 'a boolean' …).
     scalars: dict[Key, tuple[str, str]] = field(default_factory=dict)
     #: Values written as block scalars ('|' or '>'): their text starts on the line after the mark.
@@ -74,14 +89,26 @@ class Document:
     #: The file's lines, to place a problem inside a long text at its own line and column.
     lines: list[str] = field(default_factory=list)
 
+    def mark(self, loc: Key, line: int, col: int) -> None:
+        """Record where the value at `loc` starts."""
+        self.places[loc] = self.places.get(loc, 0) & ~_VALUE_PART | _pack(line, col)
+
+    def mark_key(self, loc: Key, line: int, col: int) -> None:
+        """Record where the key of the value at `loc` starts."""
+        self.places[loc] = _pack(line, col) << (2 * _BITS) | self.places.get(loc, 0) & _VALUE_PART
+
+    def has(self, loc: Key) -> bool:
+        """Whether the document has a value at `loc`."""
+        return bool(self.places.get(loc, 0) & _VALUE_PART)
+
     def where(self, loc: Key, *, key: bool = False) -> tuple[int, int]:
         """The (line, col) of the deepest known node on `loc`; with key=True, of its key."""
-        if key and loc in self.key_marks:
-            return self.key_marks[loc]
+        if key and self.places.get(loc, 0) >> (2 * _BITS):
+            return _unpack(self.places[loc] >> (2 * _BITS))
         for end in range(len(loc), -1, -1):
-            mark = self.marks.get(loc[:end])
-            if mark is not None:
-                return mark
+            packed = self.places.get(loc[:end], 0) & _VALUE_PART
+            if packed:
+                return _unpack(packed)
         return (1, 1)
 
     def strings(self) -> Iterator[tuple[Key, str]]:
@@ -148,7 +175,7 @@ class _Converter:
                 "write the values out instead of nesting aliases (this looks like an alias bomb)",
             )
             raise _Stop
-        self.doc.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.doc.mark(loc, node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             if node.style in ("|", ">"):
                 self.doc.blocks.add(loc)
@@ -210,8 +237,9 @@ class _Converter:
                 self.fail(key_node, f"duplicate key '{key}' (first at line {first.line + 1})", fix)
                 continue
             seen[key] = key_node
-            self.doc.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.convert(value_node, (*loc, key))
+            sub = (*loc, key)
+            self.doc.mark_key(sub, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, sub)
         return result
 
 

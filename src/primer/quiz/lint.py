@@ -349,7 +349,7 @@ class _Linter:
             return origin, (), "", ""
         topics = self.derived.question_topics.get(qid, [])
         topic_origin = self.lib.origins[("topic", topics[0])]
-        key: Key = ("generate", "exclude") if ("generate",) in topic_origin.doc.marks else ("questions",)
+        key: Key = ("generate", "exclude") if topic_origin.doc.has(("generate",)) else ("questions",)
         return (
             topic_origin,
             key,

@@ -408,7 +408,7 @@ class Context:
             self.add(code, ("question", question.id), sub, message, fix)
             return
         topic = self.derived.question_topics[question.id][0]
-        key: Key = ("generate",) if ("generate",) in self.origin(("topic", topic)).doc.marks else ("questions",)
+        key: Key = ("generate",) if self.origin(("topic", topic)).doc.has(("generate",)) else ("questions",)
         self.add(
             code,
             ("topic", topic),
