@@ -39,3 +39,17 @@ def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: 
     )
     assert cli("build", "--content", mini, "--out", tmp_path / "site").exit_code == 0
     assert "<title>Custom home — Mini Lesson</title>" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_the_render_reads_none_of_the_caches_that_only_the_checks_fill(tmp_path: Path) -> None:
+    """A build empties the caches only the checks read (the report's sentences and dates, the lint's
+    readings of answers) before the render's workers fork, which then start that much smaller: the render,
+    here in this process, must not fill them again."""
+    from primer import memo
+    from primer.build import build
+    from tools import ROOT
+
+    assert memo._CHECK_ONLY
+    build(ROOT / "content", tmp_path / "site", jobs=1, pdf=False)
+    filled = {repr(cached): cached.cache_info().currsize for cached in memo._CHECK_ONLY}
+    assert set(filled.values()) == {0}, filled

@@ -6,11 +6,13 @@ How the swap works, and what holds where:
 
 - The build is written into a staging folder beside the output folder (`.NAME.new-RANDOM`),
   together with copies of every file in the old output that primer did not write (the marker
-  lists the files primer wrote). On Linux the two folders are then exchanged in one atomic
-  step (`renameat2(RENAME_EXCHANGE)`); elsewhere the old folder is renamed aside and the new
-  one renamed in, a window of two renames. A build that finds no output folder but an
-  old one set aside by an interrupted build puts it back first; stale staging folders are
-  removed at the start of every build.
+  lists the files primer wrote). A build (`primer.build`) writes each file there as soon as it is
+  made, from whichever process made it (`Spool`); other writers fill it at the commit. On Linux
+  the two folders are then exchanged in one atomic step (`renameat2(RENAME_EXCHANGE)`); elsewhere
+  the old folder is renamed aside and the new one renamed in, a window of two renames. A build
+  that finds no output folder but an old one set aside by an interrupted build puts it back
+  first; stale staging folders are removed at the start of every commit, except those a running
+  build holds locked.
 - An output folder that cannot be renamed (a mount point such as the root of a USB stick or a
   Docker volume, or one whose parent is read-only) is updated in place instead: every new file
   replaces its old version atomically, then files of the previous build that the new one no
