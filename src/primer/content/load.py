@@ -58,14 +58,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
-#: Bits of a line or column number in `Document.places` (a file has at most MAX_BYTES lines and columns).
+#: Bits of a line or column number in `Document.places`: a file has at most MAX_BYTES lines, and columns.
 _BITS = 23
+assert MAX_BYTES < 1 << _BITS
 _FIELD = (1 << _BITS) - 1
+#: The value's (line, col) in a packed place; the key's are above it.
 _VALUE_PART = (1 << (2 * _BITS)) - 1
-
-
-def _pack(line: int, col: int) -> int:
-    return min(line, _FIELD) << _BITS | min(col, _FIELD)
 
 
 def _unpack(packed: int) -> tuple[int, int]:
@@ -88,14 +86,6 @@ class Document:
     blocks: set[Key] = field(default_factory=set)
     #: The file's lines, to place a problem inside a long text at its own line and column.
     lines: list[str] = field(default_factory=list)
-
-    def mark(self, loc: Key, line: int, col: int) -> None:
-        """Record where the value at `loc` starts."""
-        self.places[loc] = self.places.get(loc, 0) & ~_VALUE_PART | _pack(line, col)
-
-    def mark_key(self, loc: Key, line: int, col: int) -> None:
-        """Record where the key of the value at `loc` starts."""
-        self.places[loc] = _pack(line, col) << (2 * _BITS) | self.places.get(loc, 0) & _VALUE_PART
 
     def has(self, loc: Key) -> bool:
         """Whether the document has a value at `loc`."""
@@ -175,7 +165,10 @@ class _Converter:
                 "write the values out instead of nesting aliases (this looks like an alias bomb)",
             )
             raise _Stop
-        self.doc.mark(loc, node.start_mark.line + 1, node.start_mark.column + 1)
+        # where the value starts, added to where its key starts (set by `mapping`), if it has one
+        start = node.start_mark
+        places = self.doc.places
+        places[loc] = places.get(loc, 0) | (start.line + 1) << _BITS | (start.column + 1)
         if isinstance(node, yaml.ScalarNode):
             if node.style in ("|", ">"):
                 self.doc.blocks.add(loc)
@@ -238,7 +231,8 @@ class _Converter:
                 continue
             seen[key] = key_node
             sub = (*loc, key)
-            self.doc.mark_key(sub, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            start = key_node.start_mark
+            self.doc.places[sub] = ((start.line + 1) << _BITS | (start.column + 1)) << (2 * _BITS)
             result[key] = self.convert(value_node, sub)
         return result
 
