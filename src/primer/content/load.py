@@ -78,7 +78,7 @@ class Document:
     shown: str
     data: Any
     #: Where each value starts, and for a mapping's value where its key does, packed in one number (a large
-    #: lesson has hundreds of thousands of them: a pair of tuples each took five times the memory).
+    #: lesson has hundreds of thousands of them: a pair of tuples each, in two maps, took twice the memory).
     places: dict[Key, int] = field(default_factory=dict)
     #: Plain scalars YAML read as something other than text: loc → (what was written, 'a boolean' …).
     scalars: dict[Key, tuple[str, str]] = field(default_factory=dict)
