@@ -69,7 +69,7 @@ def test_a_spooled_build_writes_each_file_as_it_is_added_and_commits_the_same_fo
     assert sorted(p.name for p in (tmp_path / "spooled").iterdir()) == ["site"], "the spool became the site"
 
 
-def test_a_worker_writes_into_the_spool_and_the_output_adopts_it(tmp_path: Path) -> None:
+def test_a_worker_writes_into_the_spool_and_the_output_receives_it(tmp_path: Path) -> None:
     spool = Spool.open(tmp_path / "site", None)
     assert spool is not None
     out = Output(spool)
@@ -80,16 +80,16 @@ def test_a_worker_writes_into_the_spool_and_the_output_adopts_it(tmp_path: Path)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-    out.adopt("exports/all/bank.json")
+    out.received("exports/all/bank.json", None)
     with pytest.raises(WriteError, match="twice"):
-        out.adopt("exports/all/bank.json")
+        out.received("exports/all/bank.json", None)
     with pytest.raises(WriteError, match="inside the output folder"):
         spool.write("../escape.html", b"x")
     out.commit(tmp_path / "site")
     spool.discard()
     assert (tmp_path / "site" / "exports" / "all" / "bank.json").read_bytes() == b"{}"
     with pytest.raises(WriteError, match="no spool"):
-        Output().adopt("a.html")
+        Output().received("a.html", None)
 
 
 def test_another_build_leaves_a_running_builds_spool_alone_and_clears_a_dead_ones(tmp_path: Path) -> None:

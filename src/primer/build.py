@@ -183,10 +183,7 @@ class _Downloads:
         self.handouts()
         (_, export_links), *files = self.exporting.result()
         for path, data in files:
-            if data is None:  # written into the spool by the worker
-                self.output.adopt(path)
-            else:
-                self.output.add(path, data)
+            self.output.received(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
         # the JSON export of the whole bank is the bank itself: the same bytes, made once
         whole = self.output.get(export_path("json", None))

@@ -88,8 +88,12 @@ class Output:
             self.spool.write(rel, data)
             self._files[rel] = None
 
-    def adopt(self, rel: str) -> None:
-        """Queue `rel`, which a worker has written into the spool already (`Spool.write`)."""
+    def received(self, rel: str, data: bytes | None) -> None:
+        """Queue what a worker made for `rel`: its bytes, or None when it wrote them into the spool itself
+        (`Spool.write`)."""
+        if data is not None:
+            self.add(rel, data)
+            return
         rel = self._new(rel)
         if self.spool is None:
             raise WriteError(f"refusing to adopt '{rel}': this output has no spool")
@@ -119,12 +123,16 @@ class Output:
     def commit(self, out: Path, epoch: int | None = None, *, clean: bool = False) -> list[str]:
         """Write everything into `out`, keeping files primer did not write (`clean` drops those that
         are not dotfiles). Returns the kept files. Any failure leaves the previous output as it was."""
-        shown = f"{out.name or out}/"
         try:
             return _Commit(self, out, epoch, clean).run()
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise OutputFolderError(f"cannot write {shown}: {reason} — the previous output is unchanged") from exc
+            raise _cannot_write(f"{out.name or out}/", exc) from exc
+
+
+def _cannot_write(shown: str, exc: OSError) -> OutputFolderError:
+    """The one line a failed write of the output folder `shown` gives (a full disk, a read-only place)."""
+    reason = exc.strerror or str(exc)
+    return OutputFolderError(f"cannot write {shown}: {reason} — the previous output is unchanged")
 
 
 def _target(out: Path) -> Path:
@@ -186,8 +194,7 @@ class Spool:
         try:
             _write_file(self.folder, rel, data, self.epoch)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise OutputFolderError(f"cannot write {self.shown}: {reason} — the previous output is unchanged") from exc
+            raise _cannot_write(self.shown, exc) from exc
 
     def read(self, rel: str) -> bytes:
         """The bytes of `rel` in the spool."""

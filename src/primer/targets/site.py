@@ -460,10 +460,7 @@ def _render_into(
     """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`)."""
     made = parallel.run([partial(_page, renderer, page, out.spool) for page in pages], jobs, meanwhile)
     for page, data in zip(pages, made, strict=True):
-        if data is None:
-            out.adopt(page.path)
-        else:
-            out.add(page.path, data)
+        out.received(page.path, data)
 
 
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
