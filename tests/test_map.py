@@ -137,6 +137,36 @@ def test_topic_places_come_from_cited_events(shipped) -> None:  # type: ignore[n
     assert [n for n, _, _ in view.rings] == list(range(1, len(view.rings) + 1))
 
 
+def test_the_places_of_each_event_are_those_a_search_of_every_place_finds(shipped) -> None:  # type: ignore[no-untyped-def]
+    """Each topic's map finds the places that list an event in an index made once for the lesson."""
+    for lib in (shipped, load_library(EXAMPLE)):
+        listed = {e for p in lib.places.values() for e in p.events}
+        assert listed and set(lib.event_places) == listed
+        for event_id in listed:
+            assert lib.event_places[event_id] == sorted(p.id for p in lib.places.values() if event_id in p.events)
+
+
+def test_label_placement_tests_every_box_it_could_hit() -> None:
+    """The boxes taken are filed by squares; a candidate is free exactly when no box taken overlaps it."""
+    import random
+
+    frame = fit([_site("seoul", *SEOUL), _site("tokyo", *TOKYO)], PAGE)
+    rng = random.Random(7)
+    labels = drawing._Labels(frame, PAGE.font)
+    taken: list[tuple[float, float, float, float]] = []
+    for _ in range(600):
+        x, y = rng.uniform(-20, frame.width + 20), rng.uniform(-20, frame.height + 20)
+        w, h = rng.choice([0.5, 3.0, 40.0, 130.0]), rng.choice([0.5, 6.0, 14.0, 70.0])
+        box = (x, y, x + w, y + h)
+        inside = box[0] >= 2 and box[1] >= 2 and box[2] <= frame.width - 2 and box[3] <= frame.height - 2
+        expected = inside and not any(drawing._overlap(box, t) for t in taken)
+        assert labels.fits(box) == expected
+        if expected or rng.random() < 0.3:  # markers are taken whether or not they fit
+            labels.take(box)
+            taken.append(box)
+    assert 20 < len(taken) < 600
+
+
 def _svgs(lib):  # type: ignore[no-untyped-def]
     yield "map", lesson_map(lib)
     for topic in lib.topics_in_order():

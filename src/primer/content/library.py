@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,6 +107,16 @@ class Library:
     def source_of(self, point_id: str) -> Source:
         """The source a point belongs to."""
         return self.sources[self.point_source[point_id]]
+
+    @cached_property
+    def event_places(self) -> dict[str, list[str]]:
+        """Event id → the ids of the places that list it among their events, sorted (made once: each topic's
+        map asks)."""
+        found: dict[str, list[str]] = {}
+        for place in self.places.values():  # sorted by id
+            for event_id in dict.fromkeys(place.events):
+                found.setdefault(event_id, []).append(place.id)
+        return found
 
 
 def _files(content: Path, pattern: str) -> list[Path]:

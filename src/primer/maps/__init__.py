@@ -89,8 +89,8 @@ def topic_places(lib: Library, topic: Topic) -> list[str]:
     for event_id in events:
         if event_id in lib.events:
             found.update(lib.events[event_id].places)
-    found.update(p.id for p in lib.places.values() if events.intersection(p.events))
-    return sorted(found & set(lib.places))
+        found.update(lib.event_places.get(event_id, ()))
+    return sorted(i for i in found if i in lib.places)
 
 
 def topic_map(lib: Library, topic: Topic) -> MapView | None:

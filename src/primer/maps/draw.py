@@ -321,13 +321,31 @@ def _overlap(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
+#: The side of the squares `_Labels` files the boxes it has taken under, in pixels.
+_CELL = 48.0
+
+
+def _cells(b: Box) -> list[tuple[int, int]]:
+    """The squares of side `_CELL` that the box `b` reaches into (two boxes that overlap share one)."""
+    x0, y0 = math.floor(b[0] / _CELL), math.floor(b[1] / _CELL)
+    x1, y1 = math.floor(b[2] / _CELL), math.floor(b[3] / _CELL)
+    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
 class _Labels:
-    """Greedy label placement: the first candidate position that stays in the frame and hits nothing."""
+    """Greedy label placement: the first candidate position that stays in the frame and hits nothing.
+    The boxes taken are filed by the squares they reach into, so that a candidate is tested against its
+    neighbours only (a map of hundreds of places would otherwise test each candidate against them all)."""
 
     def __init__(self, frame: Frame, font: float) -> None:
         self.frame = frame
         self.font = font
-        self.taken: list[Box] = []
+        self._taken: dict[tuple[int, int], list[Box]] = {}
+
+    def take(self, b: Box) -> None:
+        """Mark the box `b` as taken (a marker, or a label placed)."""
+        for cell in _cells(b):
+            self._taken.setdefault(cell, []).append(b)
 
     def width(self, text: str, size: float) -> float:
         # capitals, letter-spaced, run wider than mixed case
@@ -335,7 +353,7 @@ class _Labels:
 
     def fits(self, b: Box) -> bool:
         inside = b[0] >= 2 and b[1] >= 2 and b[2] <= self.frame.width - 2 and b[3] <= self.frame.height - 2
-        return inside and not any(_overlap(b, t) for t in self.taken)
+        return inside and not any(_overlap(b, t) for cell in _cells(b) for t in self._taken.get(cell, ()))
 
     def place(
         self, text: str, candidates: list[tuple[float, float, str]], size: float
@@ -346,7 +364,7 @@ class _Labels:
             left = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
             b = (left, y - size * 0.8, left + w, y + size * 0.25)
             if self.fits(b):
-                self.taken.append(b)
+                self.take(b)
                 return x, y, anchor
         return None
 
@@ -371,7 +389,8 @@ def draw(
         return None
     ordered = sorted(sites, key=lambda s: s.id)
     shown = focus(ordered)
-    off = tuple(s.id for s in ordered if s not in shown)
+    shown_ids = {s.id for s in shown}  # a set: a map of hundreds of places would compare each with each
+    off = tuple(s.id for s in ordered if s.id not in shown_ids)
     frame = fit(shown, style)
     width, height = frame.width, frame.height
     r = style.marker
@@ -388,7 +407,7 @@ def draw(
     labels = _Labels(frame, style.font)
     placed = [(s, *frame.point(s.lat, s.lon)) for s in shown]
     for _, x, y in placed:
-        labels.taken.append((x - r * 1.3, y - r * 1.3, x + r * 1.3, y + r * 1.3))
+        labels.take((x - r * 1.3, y - r * 1.3, x + r * 1.3, y + r * 1.3))
 
     # range rings, numbered in site order, under the markers
     ring_ids: list[tuple[str, int]] = []
