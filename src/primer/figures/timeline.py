@@ -180,9 +180,10 @@ def axis(lib: Library, events: list[Event]) -> Axis:
     def where(e: Event) -> float:
         return years * (_middle(e.date) - t0).days / total
 
+    spots = {k: [where(e) for e in members[k]] for k in keys}  # the same for every scale tried
     scale = SCALES[-1]
     for candidate in SCALES:
-        if all(max(_rows([where(e) for e in members[k]], candidate), default=0) < MOST_ROWS for k in keys):
+        if all(max(_rows(spots[k], candidate), default=0) < MOST_ROWS for k in keys):
             scale = candidate
             break
     bands: list[Band] = []
@@ -199,7 +200,7 @@ def axis(lib: Library, events: list[Event]) -> Axis:
     marks: list[Mark] = []
     top = LABEL * len(label_rows) + 8  # room for the sources' labels above the first lane
     for key in keys:
-        rows = _rows([where(e) for e in members[key]], scale)
+        rows = _rows(spots[key], scale)
         height = LABEL + TARGET * (max(rows) + 1) + 6
         name = short_name(lib.actors[key].name) if key in lib.actors else ("Others" if keys != [""] else "Events")
         lanes.append(Lane(name, top, height))
@@ -236,9 +237,11 @@ def timeline_context(lib: Library) -> dict[str, object]:
     events = lib.events_in_order()
     cited = [(topic, set(topic_events(topic))) for topic in lib.topics_in_order()]
     topics = [topic for topic, ids in cited if ids]
-    event_topics = {
-        e.id: [str(i) for i, (_, ids) in enumerate(c for c in cited if c[1]) if e.id in ids] for e in events
-    }
+    event_topics: dict[str, list[str]] = {e.id: [] for e in events}  # each event's topics, by their place in `topics`
+    for i, (_, ids) in enumerate(c for c in cited if c[1]):
+        for event_id in sorted(ids):
+            if event_id in event_topics:
+                event_topics[event_id].append(str(i))
     involved = {a for e in events for a in e.actors}
     actors = sorted((a for a in lib.actors.values() if a.id in involved), key=lambda a: (a.name, a.id))
     return {
