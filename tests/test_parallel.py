@@ -63,6 +63,21 @@ def test_started_work_returns_its_value_or_raises_here() -> None:
     assert parallel.start(lambda: 7, 1).result() == 7
 
 
+def test_started_work_is_prepared_in_its_worker_only() -> None:
+    """`prepare` may drop what the parent still needs (a build's exports drop where each item was defined)."""
+    _fresh(
+        """
+        from primer import parallel
+        held = ["needed here"]
+        started = parallel.start(lambda: list(held), 2, prepare=held.clear)
+        assert started._process is not None
+        assert started.result() == []  # the worker dropped it before it worked
+        assert held == ["needed here"]  # this process still has it
+        assert parallel.start(lambda: list(held), 1, prepare=held.clear).result() == ["needed here"]  # no worker
+        """
+    )
+
+
 def test_a_parallel_build_is_byte_identical_to_a_serial_one(mini: Path, tmp_path: Path) -> None:
     serial, forked = tmp_path / "one", tmp_path / "two"
     build(mini, serial, jobs=1, pdf=False)

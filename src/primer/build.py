@@ -143,7 +143,14 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
 
 def _start_exports(lib: Library, derived: Derived, jobs: int, spool: Spool | None = None) -> parallel.Started:
     """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one."""
-    return parallel.start(partial(_exports, lib, derived, spool), jobs, stream=True)
+    return parallel.start(partial(_exports, lib, derived, spool), jobs, stream=True, prepare=partial(_lighter, lib))
+
+
+def _lighter(lib: Library) -> None:
+    """In a worker that only renders: drop what only the checks read, and give the memory back."""
+    lib.forget_origins()
+    memo.forget_check_only()
+    _give_back_memory()
 
 
 class _Downloads:
@@ -486,8 +493,7 @@ def _check_and_render(
                 result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
             finally:
                 _JOBS.reset(token)
-        memo.forget_check_only()
-        _give_back_memory()  # before the render's workers fork from this process
+        _lighter(result.library)  # before the render's workers fork from this process
         progress("checked " + result.summary().removeprefix("ok: "))
         progress("rendering the site, exports and handouts (PDFs take longest) …")
         output = _render(

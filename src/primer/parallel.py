@@ -148,9 +148,11 @@ class Started:
 _ITEM, _DONE, _FAILED = "item", "done", "failed"
 
 
-def _send(work: Callable[[], Any], stream: bool, pipe: Any) -> None:
+def _send(work: Callable[[], Any], stream: bool, pipe: Any, prepare: Callable[[], None] | None = None) -> None:
     _WORK.append(work)  # this worker makes no workers of its own
     try:
+        if prepare is not None:
+            prepare()
         for item in work() if stream else [work()]:
             pipe.send((_ITEM, item))
         pipe.send((_DONE, None))
@@ -165,15 +167,18 @@ def forks(jobs: int) -> bool:
     return jobs >= 2 and can_fork() and not _WORK
 
 
-def start(work: Callable[[], object], jobs: int, *, stream: bool = False) -> Started:
+def start(
+    work: Callable[[], object], jobs: int, *, stream: bool = False, prepare: Callable[[], None] | None = None
+) -> Started:
     """Start `work` in a forked process when `jobs` > 1 allows it (else it runs when its result is asked for).
     With `stream`, `work` returns an iterable whose items the worker sends one by one, so that neither
-    side holds the whole result pickled (the exports of a large lesson are 90 MB)."""
+    side holds the whole result pickled (the exports of a large lesson are 90 MB). `prepare` is called
+    first in the worker, and only there: it may drop what this process still needs but the work does not."""
     if not forks(jobs):
         return Started(work, None, None, stream)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_send, args=(work, stream, sending), daemon=True)
+    process = context.Process(target=_send, args=(work, stream, sending, prepare), daemon=True)
     process.start()
     sending.close()
     return Started(work, process, receiving, stream)

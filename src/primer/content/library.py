@@ -108,6 +108,11 @@ class Library:
         """The source a point belongs to."""
         return self.sources[self.point_source[point_id]]
 
+    def forget_origins(self) -> None:
+        """Drop where each item was defined (the files as parsed: a large lesson's largest part after its
+        items), once nothing will place a problem in the content again: a build, once checked."""
+        self.origins.clear()
+
     @cached_property
     def event_places(self) -> dict[str, list[str]]:
         """Event id → the ids of the places that list it among their events, sorted (made once: each topic's
