@@ -130,12 +130,17 @@ def ring_points(lat: float, lon: float, km: float, step: int = RING_STEP) -> lis
     return [*points, points[0]]
 
 
-def _great_circle_km(sites: Sequence[Site]) -> Any:
-    """The matrix of great-circle distances between sites (haversine: enough to group them)."""
-    lat = np.radians([s.lat for s in sites])
-    lon = np.radians([s.lon for s in sites])
-    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+#: How many rows of the distance matrix `focus` works out at once: a map of thousands of places would
+#: otherwise hold several matrices of millions of distances (75 MB each at 3,000 places).
+_ROWS = 256
+
+
+def _great_circle_km(lat: Any, lon: Any, rows: slice) -> Any:
+    """The great-circle distances from the sites of `rows` to every site (haversine: enough to group them);
+    `lat` and `lon` in radians."""
+    la, lo = lat[rows], lon[rows]
+    dlat, dlon = la[:, None] - lat[None, :], lo[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(la[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
@@ -144,10 +149,16 @@ def focus(sites: Sequence[Site]) -> list[Site]:
     km breaks a tie, then the id), in the given order."""
     if len(sites) <= 1:
         return list(sites)
-    km = _great_circle_km(sites)
-    near = km <= REACH_KM
-    hub = min(range(len(sites)), key=lambda i: (-int(near[i].sum()), float(km[i][near[i]].sum()), sites[i].id))
-    return [s for i, s in enumerate(sites) if near[hub][i]]
+    lat = np.radians([s.lat for s in sites])
+    lon = np.radians([s.lon for s in sites])
+    rank: list[tuple[int, float, str]] = []
+    for start in range(0, len(sites), _ROWS):
+        km = _great_circle_km(lat, lon, slice(start, start + _ROWS))
+        near = km <= REACH_KM
+        rank += [(-int(near[i].sum()), float(km[i][near[i]].sum()), sites[start + i].id) for i in range(len(km))]
+    hub = min(range(len(sites)), key=rank.__getitem__)
+    near_hub = _great_circle_km(lat, lon, slice(hub, hub + 1))[0] <= REACH_KM
+    return [s for i, s in enumerate(sites) if near_hub[i]]
 
 
 def fit(sites: Sequence[Site], style: Style) -> Frame:
