@@ -17,7 +17,7 @@ from primer.errors import ContentError
 from primer.maps import draw as drawing
 from primer.maps import lesson_map, shapes, topic_map, topic_places
 from primer.maps.draw import PAGE, SMALL, Site, fit, focus, ring_points
-from primer.maps.projection import Frame, Projection
+from primer.maps.projection import EARTH_KM, Frame, Projection
 from tools import MINI, ROOT
 
 GEOD = Geodesic.WGS84
@@ -128,6 +128,24 @@ def test_a_single_place_still_shows_its_surroundings() -> None:
 def test_focus_keeps_the_busiest_group() -> None:
     sites = [_site("a", 37.5, 127.0), _site("b", 35.7, 139.7), _site("c", 39.9, 116.4), _site("d", 52.1, 4.3)]
     assert [s.id for s in focus(sites)] == ["a", "b", "c"]
+
+
+def test_focus_of_hundreds_of_places_is_the_busiest_group() -> None:
+    """`focus` works out its distances a block of rows at a time; it keeps the group the whole matrix gives:
+    the places within reach of the place with most others within reach (fewest total km, then the id)."""
+    import random
+
+    rng = random.Random(3)
+    sites = [_site(f"p{i:03d}", rng.uniform(-10, 60), rng.uniform(-20, 200)) for i in range(700)]
+    lat, lon = np.radians([s.lat for s in sites]), np.radians([s.lon for s in sites])
+    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    km = 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    near = km <= drawing.REACH_KM
+    hub = min(range(len(sites)), key=lambda i: (-int(near[i].sum()), float(km[i][near[i]].sum()), sites[i].id))
+    kept = [s.id for s in focus(sites)]
+    assert len(sites) > 2 * drawing._ROWS and 1 < len(kept) < len(sites)
+    assert kept == [s.id for i, s in enumerate(sites) if near[hub][i]]
 
 
 def test_topic_places_come_from_cited_events(shipped) -> None:  # type: ignore[no-untyped-def]
