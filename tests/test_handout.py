@@ -328,3 +328,30 @@ def test_a_content_packs_own_handout_template_is_checked_and_used(cli: Invoke, m
     result = cli("check", "--content", mini)
     assert result.exit_code == 1
     assert "templates/handout/student.html:1:1: the template uses 'answers_for_students'" in result.stderr
+
+
+def test_without_pdfs_nothing_is_laid_out_for_them_and_the_pages_are_the_same(
+    mini_result: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build without PDFs (`--no-pdf`, `primer serve`) neither renders the teacher's PDF edition nor
+    keeps the sheets for PDFs, and writes the same HTML handouts as a build with them."""
+    import primer.handouts as handouts
+    from primer.write import Output
+
+    made: list[object] = []
+    real = handouts.render_topic
+    monkeypatch.setattr(handouts, "render_topic", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    monkeypatch.setattr(
+        pdf_mod, "render_all", lambda tasks, cache=None: {n: b"%PDF-" for t in tasks for n in t.names()}
+    )
+    lib, derived = mini_result.library, mini_result.derived  # type: ignore[attr-defined]
+    written: dict[bool, dict[str, bytes | None]] = {}
+    for pdf in (True, False):
+        made.clear()
+        out = Output()
+        handouts.add_handouts(lib, derived, make_env(None), out, pdf=pdf)
+        written[pdf] = {path: out.get(path) for path in out.paths()}
+        assert made and any(r.tasks for r in made) == pdf  # type: ignore[attr-defined]
+    pages = {path: data for path, data in written[True].items() if path.endswith(".html")}
+    assert pages and pages == written[False]
+    assert len(written[True]) > len(pages)  # the PDFs, with them

@@ -159,7 +159,8 @@ def add_handouts(
 ) -> dict[str, Any]:
     """Write every topic's handouts into `handouts/TOPIC/` of the site (PDFs only when `pdf`).
     Returns what the teacher hub links: topic id → versions with their codes and files."""
-    settings = Settings()
+    # without PDFs, nothing is laid out for them (the teacher's PDF edition, the sheets kept for it)
+    settings = Settings() if pdf else Settings(formats=tuple(f for f in FORMATS if f != "pdf"))
     matcher = TermMatcher(lib.terms.values())
     rendered = []
     for topic in lib.topics_in_order():
