@@ -147,7 +147,9 @@ def _start_exports(lib: Library, derived: Derived, jobs: int, spool: Spool | Non
 
 
 def _lighter(lib: Library) -> None:
-    """In a worker that only renders: drop what only the checks read, and give the memory back."""
+    """Drop what only the checks read and hand the memory freed back to the system, in a process that only
+    renders from here on: the main process once the lesson is checked (before the render's workers fork
+    from it), and the exports' worker first thing."""
     lib.forget_origins()
     memo.forget_check_only()
     _give_back_memory()
