@@ -32,7 +32,7 @@ _CHECK_ONLY: list[_Cached] = []
 
 
 def check_only(cached: C) -> C:
-    """Mark a `functools.lru_cache` whose entries only the checks read (the report's sentences and dates,
+    """Mark a `functools.lru_cache` whose entries only the checks read (the report's sentences and words,
     the lint's readings of answers): `forget_check_only` empties it once a build has checked its lesson."""
     _CHECK_ONLY.append(cached)
     return cached
