@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from primer.content.models import Frozen
 
 
-class Out(BaseModel):
+class Out(Frozen):
     """Base of the report's models: no other keys, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
