@@ -10,7 +10,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,23 +195,25 @@ def scope(lib: Library, derived: Derived, topic: str | None, memo: dict[Any, Any
 
 @dataclass(frozen=True)
 class Fragment:
-    """One question's part of a target file, and what the question lost there."""
+    """One question's part of a target file (UTF-8), and what the question lost there."""
 
-    text: str | None
+    text: bytes | None
     skipped: str | None
     losses: tuple[Loss, ...]
 
 
-def fragment(scope: Scope, target: str, question: QuestionBase, report: LossReport, make: Maker) -> str | None:
-    """A question's part of a target's file (None: not carried), made once per build: a question is in
-    the whole bank's export and in its topics', and serializing it again would only cost time. What it
-    lost is recorded in `report` each time."""
+def fragment(scope: Scope, target: str, question: QuestionBase, report: LossReport, make: Maker) -> bytes | None:
+    """A question's part of a target's file as UTF-8 (None: not carried), made once per build: a question is
+    in the whole bank's export and in its topics', and serializing it again would only cost time. What it
+    lost is recorded in `report` each time. (Kept as UTF-8, a lesson's fragments take half the memory that
+    text would: a few characters such as "’" make Python keep a whole text at two bytes a character.)"""
     key = (target, question.id)
     found = scope.memo.get(key)
     if found is None:
         scratch = LossReport(report.target)
         text = make(scratch)
-        found = Fragment(text, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
+        data = None if text is None else text.encode("utf-8")
+        found = Fragment(data, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
         scope.memo[key] = found
     if found.skipped is not None:
         report.skip(question, found.skipped)
@@ -343,13 +345,15 @@ def number(value: float) -> str:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    """A zip of `files`, entries sorted, with fixed dates and permissions."""
+def zip_bytes(files: Mapping[str, bytes | Callable[[], bytes]]) -> bytes:
+    """A zip of `files`, entries sorted, with fixed dates and permissions. A file given as a function is
+    made when its turn comes, and dropped once compressed: a large lesson's files need not all be held at once."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
+            data = files[name]
+            archive.writestr(info, data() if callable(data) else data)
     return buffer.getvalue()

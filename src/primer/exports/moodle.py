@@ -206,13 +206,13 @@ def moodle(scope: Scope) -> tuple[bytes, LossReport]:
     """The scope's questions as Moodle XML, and what Moodle could not carry."""
     report = LossReport("Moodle XML", ids=True)
     note_typed_answers(report, scope, "Moodle", "ignoring case (the setting primer exports) but not punctuation")
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n']
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n']
     for group in scope.groups:
         names = [scope.lib.site.title] if scope.topic is None else []
         category = ET.Element("question", {"type": "category"})
         _text(category, "category", category_path(*names, group.title), None)
         _text(category, "info", "")
-        parts.append(_xml(category))
+        parts.append(_xml(category).encode("utf-8"))
         for question in group.questions:
             generated = question.id in scope.derived.generated
 
@@ -224,5 +224,5 @@ def moodle(scope: Scope) -> tuple[bytes, LossReport]:
             if text is not None:
                 parts.append(text)
                 report.exported += 1
-    parts.append("</quiz>\n")
-    return "".join(parts).encode("utf-8"), report
+    parts.append(b"</quiz>\n")
+    return b"".join(parts), report

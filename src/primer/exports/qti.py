@@ -5,6 +5,8 @@ and general feedback. Ordering becomes a matching question (position → item), 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from functools import partial
 from xml.sax.saxutils import quoteattr
 
 from primer.content.models import (
@@ -270,8 +272,8 @@ def _title(question: QuestionBase) -> str:
     return text if len(text) <= 60 else text[:59].rstrip() + "…"
 
 
-def _item_text(scope: Scope, quiz: str | None, question: QuestionBase, report: LossReport) -> str:
-    """An item's XML, indented for its place in an assessment, made once per build and quiz."""
+def _item_text(scope: Scope, quiz: str | None, question: QuestionBase, report: LossReport) -> bytes:
+    """An item's XML (UTF-8), indented for its place in an assessment, made once per build and quiz."""
 
     def make(scratch: LossReport) -> str:
         item = _item(question, quiz, scratch)
@@ -298,7 +300,7 @@ def assessment(scope: Scope, quiz: Group, aid: str, title: str, report: LossRepo
         '    <section ident="root_section">\n'
     )
     items = [_item_text(scope, quiz.topic, question, report) for question in quiz.questions]
-    return (head + "".join(items) + "    </section>\n  </assessment>\n</questestinterop>\n").encode("utf-8")
+    return b"".join([head.encode("utf-8"), *items, b"    </section>\n  </assessment>\n</questestinterop>\n"])
 
 
 def _document(root: ET.Element) -> bytes:
@@ -331,7 +333,7 @@ def qti(scope: Scope) -> tuple[bytes, LossReport]:
         Group(g.topic, g.title, list(derived.quizzes.get(g.topic, [])) if g.topic else g.questions)
         for g in scope.groups
     ]
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | Callable[[], bytes]] = {}  # each assessment made as the zip takes it
     listed: list[tuple[str, str]] = []
     for quiz in quizzes:
         if not quiz.questions:
@@ -339,7 +341,7 @@ def qti(scope: Scope) -> tuple[bytes, LossReport]:
         aid = ident("assessment", scope.slug(), quiz.topic or "")
         href = f"{aid}/{aid}.xml"
         title = quiz.title if scope.topic is not None or quiz.topic is None else f"{lib.site.title}: {quiz.title}"
-        files[href] = assessment(scope, quiz, aid, title, report)
+        files[href] = partial(assessment, scope, quiz, aid, title, report)
         listed.append((aid, href))
     report.exported = len({q.id for quiz in quizzes for q in quiz.questions})
     files["imsmanifest.xml"] = manifest(ident("manifest", scope.slug()), listed)
