@@ -100,8 +100,9 @@ def test_bank_text_matches_json_dumps() -> None:
 
 
 def test_long_texts_keep_the_first_ones_read_so_that_pass_after_pass_hits() -> None:
-    """A build reads the section bodies in the same order pass after pass: the long-text cache keeps the
-    first texts it saw (a least-recently-used one as small would lose each just before its next read)."""
+    """`primer serve` renders the section bodies again and again, in the same order: the long-text cache
+    keeps the first texts it saw (a least-recently-used one as small would lose each just before its next
+    read)."""
     from primer.render.markdown import _FirstKept
 
     cache = _FirstKept(2)

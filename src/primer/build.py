@@ -28,6 +28,7 @@ from primer.exports.common import LossReport
 from primer.handouts import add_handouts
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
+from primer.render.markdown import long_texts_unkept
 from primer.report import Report, check_problems, combine, report_part, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
@@ -489,18 +490,20 @@ def _check_and_render(
     exporting: list[parallel.Started] = []
     exports = partial(_start_exports, jobs=jobs, spool=spool)
     try:
-        with collector_paused():
-            token = _JOBS.set(jobs)
-            try:
-                result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
-            finally:
-                _JOBS.reset(token)
-        _lighter(result.library)  # before the render's workers fork from this process
-        progress("checked " + result.summary().removeprefix("ok: "))
-        progress("rendering the site, exports and handouts (PDFs take longest) …")
-        output = _render(
-            result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None, spool=spool
-        )
+        # a build reads no section body's tokens twice (see `keep_long`): keeping them would only cost memory
+        with long_texts_unkept():
+            with collector_paused():
+                token = _JOBS.set(jobs)
+                try:
+                    result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
+                finally:
+                    _JOBS.reset(token)
+            _lighter(result.library)  # before the render's workers fork from this process
+            progress("checked " + result.summary().removeprefix("ok: "))
+            progress("rendering the site, exports and handouts (PDFs take longest) …")
+            output = _render(
+                result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None, spool=spool
+            )
     except BaseException:
         for started in exporting:
             started.cancel()  # the check failed, or the render did before it waited for the exports

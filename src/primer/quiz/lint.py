@@ -49,8 +49,6 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from markdown_it.token import Token
-
 from primer import memo
 from primer.content.library import Library, Origin
 from primer.content.load import Key
@@ -71,7 +69,7 @@ from primer.content.terms import term_names
 from primer.errors import Problem
 from primer.memo import Memo, identities
 from primer.quiz.scoring import fold, matches_answer, same_answer
-from primer.render.markdown import parsed
+from primer.render.markdown import shown_text
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
     from primer.derive import Derived
@@ -137,20 +135,8 @@ _GENERATOR_OF = {
 
 def _rendered(stem: str) -> str:
     """The text a student sees of a Markdown stem, with its lines (cloze markers left out)."""
-    out: list[str] = []
-
-    def walk(tokens: Sequence[Token]) -> None:
-        for token in tokens:
-            if token.children:
-                walk(token.children)
-            elif token.type in ("text", "code_inline", "fence", "code_block"):
-                out.append(token.content)
-            elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
-                out.append("\n")
-
     # the render's own parse (the same Markdown settings), which keeps it: the pages render the same texts
-    walk(parsed(BLANK.sub("", stem))[0])
-    return "".join(out)
+    return shown_text(BLANK.sub("", stem))
 
 
 def student_texts(q: QuestionBase) -> list[tuple[Key, str, bool]]:

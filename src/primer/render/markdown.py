@@ -3,11 +3,13 @@ and glossary terms in plain text can be linked."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -63,7 +65,31 @@ def _content_links(text: str) -> tuple[tuple[str, str, int, str], ...]:
     walk(tokens, 0)
     for href in references:
         add(href, 0)
+    if len(text) > LONG_TEXT and not _parsed_long.keeping:  # the lint reads its words next: see `keep_long`
+        _shown_long[text] = _shown(tokens)
     return tuple(found)
+
+
+def shown_text(text: str) -> str:
+    """The text a reader sees of Markdown `text`, with its lines: no markup, no link targets."""
+    found = _shown_long.pop(text, None)  # kept for one reading, the lint's (see `keep_long`)
+    return _shown(parsed(text)[0]) if found is None else found
+
+
+def _shown(tokens: Sequence[Token]) -> str:
+    out: list[str] = []
+
+    def walk(items: Sequence[Token]) -> None:
+        for token in items:
+            if token.children:
+                walk(token.children)
+            elif token.type in ("text", "code_inline", "fence", "code_block"):
+                out.append(token.content)
+            elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
+                out.append("\n")
+
+    walk(tokens)
+    return "".join(out)
 
 
 # The same text is rendered for many pages (a question's stem on its quiz page, the teacher's page, the
@@ -85,17 +111,42 @@ def _parse(text: str, inline: bool) -> tuple[tuple[Token, ...], tuple[str, ...]]
     """`parsed`, parsed afresh."""
     env: dict[str, Any] = {}
     tokens = _MD.parseInline(text, env) if inline else _MD.parse(text, env)
+    _compact(tokens)
     return tuple(tokens), tuple(str(ref.get("href", "")) for ref in env.get("references", {}).values())
 
 
+#: What every parsed token without attributes or plugin data holds instead of an empty dict of its own:
+#: read-only, so that a caller changing a shared token fails rather than changes every page.
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})
+#: Each line range of the tokens kept, once (a lesson's texts share a few hundred of them).
+_SPANS: dict[tuple[int, ...], Any] = {}
+
+
+def _compact(tokens: Sequence[Token]) -> None:
+    """Let kept tokens share what most of them hold: empty attributes and plugin data, and line ranges.
+    A parsed token would otherwise hold two empty dicts and a list of its own, about 200 bytes: as much as
+    the token itself, and a fifth of a large lesson's memory once checked."""
+    for token in tokens:
+        if not token.attrs:
+            token.attrs = _NOTHING  # type: ignore[assignment]
+        if not token.meta:
+            token.meta = _NOTHING  # type: ignore[assignment]
+        if token.map is not None:
+            span = tuple(token.map)
+            token.map = _SPANS.setdefault(span, span)
+        if token.children:
+            _compact(token.children)
+
+
 class _FirstKept:
-    """`_parse` for long texts, remembering the first `size` texts and no others. A build reads a lesson's
-    section bodies in the same order pass after pass (the checks, the topic pages, the handouts, search):
-    a least-recently-used cache smaller than the lesson would lose every text just before it is read
-    again, while this one keeps serving the first `size` of them."""
+    """`_parse` for long texts, remembering the first `size` texts and no others (while `keeping`). `primer
+    serve` renders a lesson's section bodies again on each visit: a least-recently-used cache smaller than
+    the lesson would lose every text just before it is read again, while this one keeps serving the first
+    `size` of them."""
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.keeping = True
         self._kept: dict[tuple[str, bool], tuple[tuple[Token, ...], tuple[str, ...]]] = {}
         self._lock = threading.Lock()  # `primer serve` renders pages on several threads
 
@@ -104,7 +155,7 @@ class _FirstKept:
         if found is None:
             found = _parse(text, inline)
             with self._lock:
-                if len(self._kept) < self.size:
+                if self.keeping and len(self._kept) < self.size:
                     self._kept[text, inline] = found
         return found
 
@@ -113,6 +164,32 @@ class _FirstKept:
 _SHORT_TEXTS, _LONG_TEXTS = 16384, 1024
 _parsed_short = functools.lru_cache(maxsize=_SHORT_TEXTS)(_parse)
 _parsed_long = _FirstKept(_LONG_TEXTS)
+#: The shown text of each long text whose links were read while long texts were not kept (see `keep_long`).
+_shown_long: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def long_texts_unkept() -> Iterator[None]:
+    """Keep no long text's tokens meanwhile (see `keep_long`), then as before."""
+    was = _parsed_long.keeping
+    keep_long(False)
+    try:
+        yield
+    finally:
+        keep_long(was)
+
+
+def keep_long(keep: bool) -> None:
+    """Whether to keep the tokens of long texts (section bodies) once parsed. A build reads each body's
+    tokens three times: for its links (as the lesson loads), for its words (the lint) and to render its
+    topic page. Kept, they take most of a large lesson's tokens (47 MiB at 256 topics), in the main process
+    through the check and in every worker forked from it. Unkept, each body is parsed when its links are
+    read, which keeps what the lint reads of it (its shown text, a tenth of the size), and again where its
+    page is rendered."""
+    with _parsed_long._lock:
+        _parsed_long.keeping = keep
+        _parsed_long._kept = {} if not keep else _parsed_long._kept
+    _shown_long.clear()
 
 
 def fit(short: int, long: int) -> None:
