@@ -490,7 +490,8 @@ def _check_and_render(
     exporting: list[parallel.Started] = []
     exports = partial(_start_exports, jobs=jobs, spool=spool)
     try:
-        # a build reads no section body's tokens twice (see `keep_long`): keeping them would only cost memory
+        # the render reads each section body's tokens once: keeping them from the check would only cost
+        # memory, in this process and in every worker forked from it (see `keep_long`)
         with long_texts_unkept():
             with collector_paused():
                 token = _JOBS.set(jobs)

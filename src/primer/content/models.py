@@ -69,13 +69,14 @@ class Frozen(BaseModel):
     fields share one record of which fields they were given."""
 
     def model_post_init(self, context: Any, /) -> None:
-        """Share this item's set of given fields with every item given the same ones. pydantic keeps a set
-        on each item, about 400 bytes: a tenth of a large lesson's memory once checked. The items are
-        frozen, so nothing changes the set (a copy of an item gets a set of its own)."""
+        """Share this item's set of given fields with every item given the same ones: pydantic keeps a set
+        on each item (29 MiB at 256 topics). The items are frozen, so nothing changes the set (a copy of an
+        item gets a set of its own)."""
         given = self.__pydantic_fields_set__
-        shared = _GIVEN.get(frozenset(given))
+        key = frozenset(given)
+        shared = _GIVEN.get(key)
         if shared is None:
-            shared = _GIVEN.setdefault(frozenset(given), set(given))
+            shared = _GIVEN.setdefault(key, set(given))
         object.__setattr__(self, "__pydantic_fields_set__", shared)
 
 

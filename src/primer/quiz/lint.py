@@ -135,7 +135,7 @@ _GENERATOR_OF = {
 
 def _rendered(stem: str) -> str:
     """The text a student sees of a Markdown stem, with its lines (cloze markers left out)."""
-    # the render's own parse (the same Markdown settings), which keeps it: the pages render the same texts
+    # the render's own parse (the same Markdown settings)
     return shown_text(BLANK.sub("", stem))
 
 

@@ -124,8 +124,8 @@ _SPANS: dict[tuple[int, ...], Any] = {}
 
 def _compact(tokens: Sequence[Token]) -> None:
     """Let kept tokens share what most of them hold: empty attributes and plugin data, and line ranges.
-    A parsed token would otherwise hold two empty dicts and a list of its own, about 200 bytes: as much as
-    the token itself, and a fifth of a large lesson's memory once checked."""
+    A parsed token would otherwise hold two empty dicts and a list of its own, about as much as the token
+    itself (26 MiB at 256 topics)."""
     for token in tokens:
         if not token.attrs:
             token.attrs = _NOTHING  # type: ignore[assignment]
@@ -149,6 +149,13 @@ class _FirstKept:
         self.keeping = True
         self._kept: dict[tuple[str, bool], tuple[tuple[Token, ...], tuple[str, ...]]] = {}
         self._lock = threading.Lock()  # `primer serve` renders pages on several threads
+
+    def keep(self, keeping: bool) -> None:
+        """Keep texts from now on, or not (and drop those kept)."""
+        with self._lock:
+            self.keeping = keeping
+            if not keeping:
+                self._kept = {}
 
     def __call__(self, text: str, inline: bool) -> tuple[tuple[Token, ...], tuple[str, ...]]:
         found = self._kept.get((text, inline))
@@ -183,12 +190,10 @@ def keep_long(keep: bool) -> None:
     """Whether to keep the tokens of long texts (section bodies) once parsed. A build reads each body's
     tokens three times: for its links (as the lesson loads), for its words (the lint) and to render its
     topic page. Kept, they take most of a large lesson's tokens (47 MiB at 256 topics), in the main process
-    through the check and in every worker forked from it. Unkept, each body is parsed when its links are
-    read, which keeps what the lint reads of it (its shown text, a tenth of the size), and again where its
+    through the check and in every worker forked from it. Unkept, each body is parsed twice: when its links
+    are read, which keeps what the lint reads of it (its shown text, a tenth of the size), and where its
     page is rendered."""
-    with _parsed_long._lock:
-        _parsed_long.keeping = keep
-        _parsed_long._kept = {} if not keep else _parsed_long._kept
+    _parsed_long.keep(keep)
     _shown_long.clear()
 
 
