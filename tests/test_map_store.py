@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from primer.content.library import load_library
-from primer.maps import draw, lesson_map, store, topic_map
+from primer.maps import draw, lesson_map, shapes, store, topic_map
 from tools import ROOT
 
 EXAMPLE = ROOT / "examples" / "south-china-sea-arbitration" / "content"
@@ -98,12 +98,13 @@ def test_caching_off_keeps_nothing(fresh: Path, monkeypatch: pytest.MonkeyPatch)
     assert not fresh.exists()
 
 
-def test_the_key_covers_the_frame_the_style_and_the_code() -> None:
+def test_the_key_covers_the_frame_the_style_the_level_and_the_code() -> None:
     lib = load_library(ROOT / "content")
     frames = set(_frames(lib))
     assert len({store.key(frame, style) for frame, style in frames}) == len(frames)
     frame, style = sorted(frames, key=repr)[0]
     before = store.key(frame, style)
+    assert len({before, *(store.key(frame, style, level) for level in shapes.LEVELS)}) == 1 + len(shapes.LEVELS)
     store._versions.cache_clear()
     try:
         original = store.FORMAT
@@ -120,9 +121,9 @@ def _frames(lib: object) -> list[tuple[object, object]]:
     seen: list[tuple[object, object]] = []
     drawing = draw._land
 
-    def spy(frame: object, style: object) -> store.Land:
+    def spy(frame: object, style: object, level: float) -> store.Land:
         seen.append((frame, style))
-        return drawing(frame, style)  # type: ignore[arg-type]
+        return drawing(frame, style, level)  # type: ignore[arg-type]
 
     draw._land = spy  # type: ignore[assignment]
     try:

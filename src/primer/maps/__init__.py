@@ -25,6 +25,13 @@ __all__ = [
     "topic_places",
 ]
 
+#: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
+#: (`primer.maps.draw.level`): making a copy costs about a second in each process that draws maps, and
+#: saves about 40 ms a map (each drawn from the 1:10m outlines otherwise), so it pays for itself only from
+#: some thirty maps a process. A copy moves no border by more than half a pixel of the map, before the
+#: map's own simplification (`Style.tolerance`). The lesson map, one map, is always drawn from the outlines.
+COARSE_FROM = 100
+
 #: How each status of a range reads on the map and in its list.
 STATUS_WORDS = {"official": "official", "estimate": "estimate", "claimed": "claimed"}
 
@@ -52,8 +59,17 @@ class MapView:
     licence: str = PACKAGE_LICENCE
 
 
-def _view(lib: Library, places: list[Place], style: Style, ident: str, title: str) -> MapView | None:
-    drawing = draw_map([_site(lib, p) for p in places], style, ident=ident, title=title, status_words=STATUS_WORDS)
+def _view(
+    lib: Library, places: list[Place], style: Style, ident: str, title: str, coarse: bool = False
+) -> MapView | None:
+    drawing = draw_map(
+        [_site(lib, p) for p in places],
+        style,
+        ident=ident,
+        title=title,
+        status_words=STATUS_WORDS,
+        coarse=coarse,
+    )
     if drawing is None:
         return None
     shown = [lib.places[i] for i in drawing.shown]
@@ -96,4 +112,5 @@ def topic_places(lib: Library, topic: Topic) -> list[str]:
 def topic_map(lib: Library, topic: Topic) -> MapView | None:
     """A small map of the topic's places, or None when it has none."""
     places = [lib.places[p] for p in topic_places(lib, topic)]
-    return _view(lib, places, SMALL, f"map-{topic.id}", f"Map of the places in “{topic.title}”")
+    title = f"Map of the places in “{topic.title}”"
+    return _view(lib, places, SMALL, f"map-{topic.id}", title, coarse=len(lib.topics) >= COARSE_FROM)

@@ -208,22 +208,36 @@ def _path(geometry: Any) -> str:
     return "".join(parts)
 
 
+def level(frame: Frame, style: Style) -> float:
+    """The coarsest copy of the outlines (`shapes.LEVELS`) whose simplification moves a border by half a
+    pixel at most anywhere on this map, or 0 (the outlines as the file has them) when none is that fine.
+
+    A shift of d degrees of latitude and longitude is at most d degrees of arc, and the projection
+    stretches an arc by c / sin c at most, c being the angle from the centre to the frame's corner."""
+    corner = math.hypot(max(abs(frame.west), abs(frame.east)), max(abs(frame.south), abs(frame.north)))
+    c = min(corner / EARTH_KM, math.pi * 0.99)
+    stretch = c / math.sin(c) if c > 1e-9 else 1.0
+    half_pixel = 0.5 * style.tolerance / (frame.scale * EARTH_KM * math.pi / 180.0 * stretch)
+    return max((lv for lv in shapes.LEVELS if lv <= half_pixel), default=0.0)
+
+
 @lru_cache(maxsize=64)  # `primer serve` redraws as content changes: keep the recent frames only
-def _land(frame: Frame, style: Style) -> store.Land:
+def _land(frame: Frame, style: Style, coarse: float) -> store.Land:
     """(country name, path data, where its name goes or None, visible area) for each country in the frame:
-    as an earlier build kept them (`primer.maps.store`), else made now and kept."""
-    kept = store.load(frame, style)
+    as an earlier build kept them (`primer.maps.store`), else made now and kept. `coarse`: the coarse
+    copy of the outlines to draw from (`level`), or 0."""
+    kept = store.load(frame, style, coarse)
     if kept is not None:
         return kept
-    made = _made_land(frame, style)
-    store.save(frame, style, made)
+    made = _made_land(frame, style, coarse)
+    store.save(frame, style, made, coarse)
     return made
 
 
-def _made_land(frame: Frame, style: Style) -> store.Land:
+def _made_land(frame: Frame, style: Style, coarse: float) -> store.Land:
     south, west, north, east = frame.bounds()
     margin = 0.5
-    found = shapes.in_box(south - margin, west - margin, north + margin, east + margin)
+    found = shapes.in_box(south - margin, west - margin, north + margin, east + margin, coarse)
     if not found:
         return ()
 
@@ -394,8 +408,10 @@ def draw(
     ident: str,
     title: str,
     status_words: dict[str, str],
+    coarse: bool = False,
 ) -> Drawing | None:
-    """The map of `sites` (None when there are none): `ident` prefixes the SVG's ids on the page."""
+    """The map of `sites` (None when there are none): `ident` prefixes the SVG's ids on the page. `coarse`:
+    draw the land from the coarsest copy of the outlines fine enough for the map's scale (`level`)."""
     if not sites:
         return None
     ordered = sorted(sites, key=lambda s: s.id)
@@ -412,7 +428,7 @@ def draw(
         "",  # the description, once the rings drawn are known
         f'<rect class="sea" width="{_num(width)}" height="{_num(height)}"/>',
     ]
-    land = _land(frame, style)
+    land = _land(frame, style, level(frame, style) if coarse else 0.0)
     out.append('<g class="land">' + "".join(f'<path d="{d}"/>' for _, d, _, _ in land) + "</g>")
 
     labels = _Labels(frame, style.font)

@@ -68,10 +68,16 @@ def countries() -> tuple[Country, ...]:
     return tuple(found)
 
 
+#: Coarser copies of the outlines, by the tolerance (in degrees) of their simplification. A map whose half
+#: pixel spans a level may draw from that copy (`in_box(…, level=…)`). On a 330-pixel map, 0.02° suits
+#: a region about 2,000 km across, 0.08° one about 7,000 km across (a topic map reaches 3,000 km from its
+#: busiest place).
+LEVELS = (0.02, 0.04, 0.08)
+
+
 @cache
-def _geometry(index: int, shift: float) -> Any:
-    """A country's outline as a shapely geometry, moved `shift` degrees east (built once, and only for
-    countries some map shows)."""
+def _outline(index: int) -> Any:
+    """A country's outline as a shapely geometry (built once, and only for countries some map shows)."""
     country = countries()[index]
     ends = [*country.parts, len(country.points)]
     rings = [shapely.LinearRing(country.points[a:b]) for a, b in itertools.pairwise(ends) if b - a >= 4]
@@ -80,12 +86,31 @@ def _geometry(index: int, shift: float) -> Any:
     geometry = shapely.multipolygons(shapely.polygons([r for r in rings if not shapely.is_ccw(r)]))
     if holes:
         geometry = shapely.difference(geometry, shapely.union_all(shapely.polygons(holes)))
+    return geometry
+
+
+@cache
+def coarse(level: float) -> tuple[Any, ...]:
+    """Every country's outline simplified by `level` degrees (one of `LEVELS`), all together, so that
+    neighbours keep one shared border; once per process and level. The finest copy is made from the
+    outlines (about a second for the whole world, which is why only large lessons draw from the copies),
+    each other from the copy before it (a fifth of that)."""
+    finer = LEVELS.index(level)
+    source = coarse(LEVELS[finer - 1]) if finer else tuple(_outline(i) for i in range(len(countries())))
+    return tuple(shapely.coverage_simplify(source, level, simplify_boundary=True))
+
+
+@cache
+def _geometry(index: int, shift: float, level: float = 0.0) -> Any:
+    """A country's outline (from the coarse copy of `level`, when not 0), moved `shift` degrees east."""
+    geometry = coarse(level)[index] if level else _outline(index)
     return shapely.transform(geometry, lambda xy: xy + np.array([shift, 0.0])) if shift else geometry
 
 
-def in_box(south: float, west: float, north: float, east: float) -> list[tuple[Country, Any]]:
+def in_box(south: float, west: float, north: float, east: float, level: float = 0.0) -> list[tuple[Country, Any]]:
     """Each country that reaches into the box, with its part inside it, in the file's order. Longitudes
-    may run past ±180: the parts beyond are shifted by 360° so that they join the rest."""
+    may run past ±180: the parts beyond are shifted by 360° so that they join the rest. `level`: draw
+    from that coarse copy of the outlines (one of `LEVELS`), or 0 for the outlines as the file has them."""
     found = []
     south, north = max(south, -90.0), min(north, 90.0)
     for index, country in enumerate(countries()):
@@ -97,7 +122,7 @@ def in_box(south: float, west: float, north: float, east: float) -> list[tuple[C
             w, e = max(west - shift, -180.0), min(east - shift, 180.0)
             if w >= e or ce < w or cw > e:
                 continue
-            clipped = shapely.clip_by_rect(_geometry(index, shift), w + shift, south, e + shift, north)
+            clipped = shapely.clip_by_rect(_geometry(index, shift, level), w + shift, south, e + shift, north)
             if not clipped.is_empty:
                 parts.append(clipped)
         if parts:

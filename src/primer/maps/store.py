@@ -64,9 +64,10 @@ def _versions() -> str:
     return digest.hexdigest()
 
 
-def key(frame: object, style: object) -> str:
-    """The entry's name: a hash of what the outlines are made from."""
-    return hashlib.sha256(f"{_versions()}\0{frame!r}\0{style!r}".encode()).hexdigest()
+def key(frame: object, style: object, level: float = 0.0) -> str:
+    """The entry's name: a hash of what the outlines are made from (`level`: the coarse copy of the
+    outlines they were drawn from, or 0)."""
+    return hashlib.sha256(f"{_versions()}\0{frame!r}\0{style!r}\0{level!r}".encode()).hexdigest()
 
 
 def _land(data: Any) -> Land | None:
@@ -88,12 +89,14 @@ def _land(data: Any) -> Land | None:
     return tuple(found)
 
 
-def load(frame: object, style: object) -> Land | None:
-    """The outlines kept for this frame and style, or None (none kept, caching off, or an entry not to trust)."""
+def load(frame: object, style: object, level: float = 0.0) -> Land | None:
+    """The outlines kept for this frame, style and level, or None (none kept, caching off, or an entry not
+    to trust)."""
     root = folder()
     if root is None:
         return None
-    path = root / key(frame, style)[:2] / key(frame, style)
+    name = key(frame, style, level)
+    path = root / name[:2] / name
     try:
         raw = path.read_bytes()
     except OSError:
@@ -119,12 +122,12 @@ def load(frame: object, style: object) -> Land | None:
     return land
 
 
-def save(frame: object, style: object, land: Land) -> None:
-    """Keep the outlines for this frame and style (a cache that cannot be written only costs time)."""
+def save(frame: object, style: object, land: Land, level: float = 0.0) -> None:
+    """Keep the outlines for this frame, style and level (a cache that cannot be written only costs time)."""
     root = folder()
     if root is None:
         return
-    name = key(frame, style)
+    name = key(frame, style, level)
     body = json.dumps({"format": FORMAT, "land": land}, separators=(",", ":")).encode()
     try:
         sealed = seal(root, body)
