@@ -49,6 +49,17 @@ def test_each_copy_is_a_valid_coverage_of_far_fewer_points() -> None:
     assert previous < points / 5
 
 
+def test_a_copy_sent_from_a_worker_is_the_copy_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = {level: shapes.coarse(level) for level in shapes.LEVELS}
+    sent = shapes.coarse_wkb()
+    monkeypatch.setattr(shapes, "_COARSE", {})
+    shapes.use_coarse(sent)
+    for level, copy in made.items():
+        taken = shapes.coarse(level)
+        assert taken is not copy
+        assert all(shapely.equals_exact(a, b, tolerance=0.0) for a, b in zip(copy, taken, strict=True))
+
+
 def _sites(*where: tuple[float, float]) -> list[Site]:
     return [Site(f"p{i}", f"Place {i}", "city", "circle", False, lat, lon) for i, (lat, lon) in enumerate(where)]
 
@@ -163,7 +174,12 @@ def test_a_build_drawing_from_the_copies_on_several_processes_gives_the_bytes_of
         from primer.build import build
         assert parallel.can_fork()
         primer.maps.COARSE_FROM = 1
+        import primer.build
+        sent = []
+        taking = primer.build.use_ahead
+        primer.build.use_ahead = lambda started: sent.append(taking(started))
         build(Path({str(content)!r}), Path({str(forked)!r}), jobs=2, pdf=False)
+        assert len(sent) == 1, "the copies were made in a worker of their own, and sent"
         """
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],

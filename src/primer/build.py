@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ctypes
 import gc
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, add_exports, export_one, export_path
 from primer.exports.common import LossReport
 from primer.handouts import add_handouts
+from primer.maps import coarse_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
@@ -153,7 +152,7 @@ def _lighter(lib: Library) -> None:
     from it), and the exports' worker first thing."""
     lib.forget_origins()
     memo.forget_check_only()
-    _give_back_memory()
+    parallel.give_back_memory()
 
 
 class _Downloads:
@@ -473,14 +472,6 @@ def build(
     return result, output, kept
 
 
-def _give_back_memory() -> None:
-    """Hand the memory freed so far back to the system (glibc's allocator keeps it otherwise), so that
-    this process, and each worker forked from it next, is that much smaller."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-            ctypes.CDLL(None).malloc_trim(0)
-
-
 def _check_and_render(
     content: Path, strict: bool, progress: Callable[[str], None], jobs: int, pdf: bool, spool: Spool | None
 ) -> tuple[CheckResult, Output]:
@@ -489,6 +480,7 @@ def _check_and_render(
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
     exports = partial(_start_exports, jobs=jobs, spool=spool)
+    outlines = coarse_ahead(content, jobs)  # a large lesson's maps: started from this small process, first
     try:
         # the render reads each section body's tokens once: keeping them from the check would only cost
         # memory, in this process and in every worker forked from it (see `keep_long`)
@@ -500,13 +492,15 @@ def _check_and_render(
                 finally:
                     _JOBS.reset(token)
             _lighter(result.library)  # before the render's workers fork from this process
+            if outlines is not None:
+                use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
             output = _render(
                 result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None, spool=spool
             )
     except BaseException:
-        for started in exporting:
+        for started in [*exporting, *([outlines] if outlines is not None else [])]:
             started.cancel()  # the check failed, or the render did before it waited for the exports
         raise
     finally:

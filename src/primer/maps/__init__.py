@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from markupsafe import Markup
 
+from primer import parallel
 from primer.content.library import LINK, Library
 from primer.content.models import Place, Range, Topic
 from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
 from primer.maps.draw import draw as draw_map
-from primer.maps.shapes import DATASET, PACKAGE, PACKAGE_LICENCE
+from primer.maps.shapes import DATASET, PACKAGE, PACKAGE_LICENCE, coarse_wkb, use_coarse
 
 __all__ = [
     "DATASET",
@@ -19,10 +22,12 @@ __all__ = [
     "STATUS_WORDS",
     "Drawing",
     "MapView",
+    "coarse_ahead",
     "lesson_map",
     "marker_icon",
     "topic_map",
     "topic_places",
+    "use_ahead",
 ]
 
 #: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
@@ -31,6 +36,37 @@ __all__ = [
 #: some thirty maps a process. A copy moves no border by more than half a pixel of the map, before the
 #: map's own simplification (`Style.tolerance`). The lesson map, one map, is always drawn from the outlines.
 COARSE_FROM = 100
+
+
+def coarse_ahead(content: Path, jobs: int) -> parallel.Started | None:
+    """Start making the coarse copies of the outlines (`shapes.coarse`) in a worker of their own, when the
+    lesson's topics folder holds `COARSE_FROM` files or more and the build may use a second process (None
+    otherwise: a map makes the copy it needs when it needs it). A build starts it first thing: the worker
+    forks from a small process and runs while the lesson loads on one core of two, and the render's
+    workers start with the copies (`use_ahead`). Which maps draw from a copy does not depend on this
+    (`topic_map`), and a copy sent is the copy made, to the last bit."""
+    if jobs < 2:
+        return None
+    try:
+        with os.scandir(content / "topics") as entries:
+            files = sum(1 for e in entries if e.name.endswith((".yaml", ".yml")) and not e.name.startswith("."))
+    except OSError:
+        return None
+    return parallel.start(_made_ahead, jobs) if files >= COARSE_FROM else None
+
+
+def _made_ahead() -> list[list[bytes]]:
+    """The copies, made in the worker `coarse_ahead` starts, which then waits (until the render) to send
+    them: what making them took for a while goes back to the system first."""
+    wkb = coarse_wkb()
+    parallel.give_back_memory()
+    return wkb
+
+
+def use_ahead(started: parallel.Started) -> None:
+    """Take the copies `coarse_ahead` made as this process's own (before the render's workers fork)."""
+    use_coarse(started.result())
+
 
 #: How each status of a range reads on the map and in its list.
 STATUS_WORDS = {"official": "official", "estimate": "estimate", "claimed": "claimed"}

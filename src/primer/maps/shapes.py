@@ -49,10 +49,12 @@ def _reader() -> shapefile.Reader:
 
 @cache
 def countries() -> tuple[Country, ...]:
-    """Every country of the dataset, in the file's order, read once per process."""
+    """Every country of the dataset, in the file's order, read once per process. One shape at a time: pyshp
+    gives each point as a list of its own, and the whole file's lists at once took 60 MB more."""
     reader = _reader()
     found = []
-    for record, item in zip(reader.records(fields=["ADMIN", "LABEL_X", "LABEL_Y"]), reader.shapes(), strict=True):
+    records = reader.iterRecords(fields=["ADMIN", "LABEL_X", "LABEL_Y"])
+    for record, item in zip(records, reader.iterShapes(), strict=True):
         if not item.points:
             continue
         west, south, east, north = (float(v) for v in item.bbox)
@@ -75,9 +77,8 @@ def countries() -> tuple[Country, ...]:
 LEVELS = (0.02, 0.04, 0.08)
 
 
-@cache
-def _outline(index: int) -> Any:
-    """A country's outline as a shapely geometry (built once, and only for countries some map shows)."""
+def _made_outline(index: int) -> Any:
+    """A country's outline as a shapely geometry."""
     country = countries()[index]
     ends = [*country.parts, len(country.points)]
     rings = [shapely.LinearRing(country.points[a:b]) for a, b in itertools.pairwise(ends) if b - a >= 4]
@@ -89,15 +90,39 @@ def _outline(index: int) -> Any:
     return geometry
 
 
-@cache
+#: Each outline, built once, and only for countries some map shows.
+_outline = cache(_made_outline)
+
+
+#: The coarse copies made in this process, or sent to it (`use_coarse`), by level.
+_COARSE: dict[float, tuple[Any, ...]] = {}
+
+
 def coarse(level: float) -> tuple[Any, ...]:
     """Every country's outline simplified by `level` degrees (one of `LEVELS`), all together, so that
     neighbours keep one shared border; once per process and level. The finest copy is made from the
-    outlines (about a second for the whole world, which is why only large lessons draw from the copies),
-    each other from the copy before it (a fifth of that)."""
-    finer = LEVELS.index(level)
-    source = coarse(LEVELS[finer - 1]) if finer else tuple(_outline(i) for i in range(len(countries())))
-    return tuple(shapely.coverage_simplify(source, level, simplify_boundary=True))
+    outlines (1.4 s for the whole world, and 90 MB for a while, which is why only large lessons draw from
+    the copies, and a build makes them in a worker of their own: `coarse_wkb`), each other from the copy
+    before it (a fifth of that)."""
+    made = _COARSE.get(level)
+    if made is None:
+        finer = LEVELS.index(level)
+        # the outlines are not kept: a map drawn from them needs a few countries, and they cost 20 MB in all
+        source = coarse(LEVELS[finer - 1]) if finer else tuple(_made_outline(i) for i in range(len(countries())))
+        made = _COARSE[level] = tuple(shapely.coverage_simplify(source, level, simplify_boundary=True))
+    return made
+
+
+def coarse_wkb() -> list[list[bytes]]:
+    """Every coarse copy, level by level, as WKB (which keeps each coordinate exactly): what the worker
+    that made them sends back (`use_coarse`)."""
+    return [[bytes(row) for row in shapely.to_wkb(list(coarse(level)))] for level in LEVELS]
+
+
+def use_coarse(wkb: list[list[bytes]]) -> None:
+    """Take the coarse copies a worker made (`coarse_wkb`) as this process's own."""
+    for level, rows in zip(LEVELS, wkb, strict=True):
+        _COARSE.setdefault(level, tuple(shapely.from_wkb(rows)))
 
 
 @cache
