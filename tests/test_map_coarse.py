@@ -60,6 +60,20 @@ def test_a_copy_sent_from_a_worker_is_the_copy_made(monkeypatch: pytest.MonkeyPa
         assert all(shapely.equals_exact(a, b, tolerance=0.0) for a, b in zip(copy, taken, strict=True))
 
 
+def test_serve_makes_the_copies_on_a_thread_for_a_large_lesson_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shapes, "_COARSE", {})
+    content = ROOT / "content"
+    assert primer.maps.coarse_meanwhile(content) is None, "a lesson of a few topics"
+    assert primer.maps.coarse_ahead(content, 2) is None
+    assert not shapes._COARSE
+    monkeypatch.setattr(primer.maps, "COARSE_FROM", len(list((content / "topics").glob("*.yaml"))))
+    making = primer.maps.coarse_meanwhile(content)
+    assert making is not None
+    making.join(timeout=60)
+    assert sorted(shapes._COARSE) == sorted(shapes.LEVELS)
+    assert primer.maps.coarse_ahead(content, 1) is None, "one process: each copy is made when a map needs it"
+
+
 def _sites(*where: tuple[float, float]) -> list[Site]:
     return [Site(f"p{i}", f"Place {i}", "city", "circle", False, lat, lon) for i, (lat, lon) in enumerate(where)]
 

@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 import click
 
 from primer import build as build_mod
-from primer import memo
+from primer import maps, memo
 from primer.cache import build_key
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem
@@ -491,6 +491,7 @@ def serve(
     state = _State(content)
     httpd = _server(port, type("Handler", (_Handler,), {"state": state, "stop": stop}))  # a port in use fails first
     took, count = rebuild(state)
+    maps.coarse_meanwhile(content)  # a large lesson's maps draw from coarse outlines: made while it is read
     httpd.daemon_threads = True
     url = f"http://{HOST}:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)

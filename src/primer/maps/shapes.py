@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import itertools
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -96,6 +97,9 @@ _outline = cache(_made_outline)
 
 #: The coarse copies made in this process, or sent to it (`use_coarse`), by level.
 _COARSE: dict[float, tuple[Any, ...]] = {}
+#: Held while a copy is made: `primer serve` makes them on a thread of its own (`maps.coarse_meanwhile`),
+#: and a page that needs one meanwhile waits for it rather than making it twice.
+_MAKING = threading.RLock()
 
 
 def coarse(level: float) -> tuple[Any, ...]:
@@ -104,13 +108,14 @@ def coarse(level: float) -> tuple[Any, ...]:
     outlines (1.4 s for the whole world, and 90 MB for a while, which is why only large lessons draw from
     the copies, and a build makes them in a worker of their own: `coarse_wkb`), each other from the copy
     before it (a fifth of that)."""
-    made = _COARSE.get(level)
-    if made is None:
-        finer = LEVELS.index(level)
-        # the outlines are not kept: a map drawn from them needs a few countries, and they cost 20 MB in all
-        source = coarse(LEVELS[finer - 1]) if finer else tuple(_made_outline(i) for i in range(len(countries())))
-        made = _COARSE[level] = tuple(shapely.coverage_simplify(source, level, simplify_boundary=True))
-    return made
+    with _MAKING:
+        made = _COARSE.get(level)
+        if made is None:
+            finer = LEVELS.index(level)
+            # the outlines are not kept: a map drawn from them needs a few countries, and they cost 20 MB in all
+            source = coarse(LEVELS[finer - 1]) if finer else tuple(_made_outline(i) for i in range(len(countries())))
+            made = _COARSE[level] = tuple(shapely.coverage_simplify(source, level, simplify_boundary=True))
+        return made
 
 
 def coarse_wkb() -> list[list[bytes]]:
