@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from primer.build import _validate, collector_paused
+from primer.content.library import load_library
 from primer.content.models import Author
 from primer.exports.common import zip_bytes
 from primer.render import markdown
@@ -143,3 +144,32 @@ def test_a_zip_makes_each_file_in_its_turn() -> None:
     assert lazy == zip_bytes({name: f"<{name}/>".encode() for name in names})
     with zipfile.ZipFile(io.BytesIO(lazy)) as archive:
         assert archive.read("a/a.xml") == b"<a/a.xml/>"
+
+
+def test_links_left_unnormalised_are_those_markdown_it_gives_back_unchanged() -> None:
+    normalize = MarkdownIt("commonmark").normalizeLink
+    samples = [
+        "term:thaad",
+        "point:a-three-batteries",
+        "event:2017.03_deploy~x",
+        "Term:thaad",
+        "term:café",
+        "term:a%20b",
+        "term:a(b)",
+        "https://example.org/a b",
+        "place:",
+        "topic:x/y",
+        "question:q?1",
+        "mailto:someone@example.org",
+        "javascript:alert(1)",
+    ]
+    skipped = [url for url in samples if markdown._PLAIN_LINK.match(url)]
+    assert skipped == ["term:thaad", "point:a-three-batteries", "event:2017.03_deploy~x", "place:"]
+    for url in samples:
+        assert markdown._MD.normalizeLink(url) == normalize(url), url
+    # and every link of the shipped lesson, as its pages show them
+    lib = load_library(ROOT / "content")
+    texts = [s.body for t in lib.topics.values() for s in t.sections] + [p.text for p in lib.points.values()]
+    links = {href for text in texts for *_, href in markdown.content_links(text, every=True)}
+    assert len(links) > 50
+    assert all(markdown._MD.normalizeLink(href) == normalize(href) for href in links)

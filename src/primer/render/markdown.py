@@ -28,6 +28,20 @@ SCHEMES = ("point", "term", "event", "source", "topic", "actor", "place", "quest
 # commonmark with html=False: raw HTML in content is escaped, never passed through.
 _MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
 
+#: A content link that markdown-it's normalisation (parse the URL, format it, percent-encode it) gives
+#: back unchanged: one of primer's schemes, in lower case, and characters that are never encoded.
+_PLAIN_LINK = re.compile(rf"(?:{'|'.join(SCHEMES)}):[A-Za-z0-9._~-]*\Z")
+_normalize_link = _MD.normalizeLink
+
+
+def _normalized(url: str) -> str:
+    """markdown-it's `normalizeLink`, without its work for a link it would give back unchanged (34,108
+    content links at 256 topics, 0.27 s of the lesson's loading)."""
+    return url if _PLAIN_LINK.match(url) else _normalize_link(url)
+
+
+_MD.normalizeLink = _normalized  # type: ignore[method-assign]
+
 
 def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int, str]]:
     """Every content link in Markdown `text`, in every form Markdown has (inline with or without a
