@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,26 @@ def test_serve_makes_the_copies_on_a_thread_for_a_large_lesson_only(monkeypatch:
     making.join(timeout=60)
     assert sorted(shapes._COARSE) == sorted(shapes.LEVELS)
     assert primer.maps.coarse_ahead(content, 1) is None, "one process: each copy is made when a map needs it"
+
+
+def test_the_shapes_are_read_once_when_two_threads_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = shapes.countries()
+    monkeypatch.setattr(shapes, "_READ", [])
+    found: list[tuple[shapes.Country, ...]] = []
+    start = threading.Barrier(4)
+
+    def read() -> None:
+        start.wait()
+        found.append(shapes.countries())
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(found) == 4 and all(f is found[0] for f in found)
+    assert [c.name for c in found[0]] == [c.name for c in before]
+    assert all(np.array_equal(a.points, b.points) for a, b in zip(found[0], before, strict=True))
 
 
 def _sites(*where: tuple[float, float]) -> list[Site]:
@@ -209,3 +230,32 @@ def test_a_build_drawing_from_the_copies_on_several_processes_gives_the_bytes_of
     assert [rel for rel in one if one[rel] != two[rel]] == []
     changed = [rel for rel in one if one[rel] != before[rel]]
     assert changed and all(rel.startswith(("topics/", "handouts/")) for rel in changed), changed
+
+
+def test_a_rebuild_into_a_folder_built_before_leaves_the_copies_to_the_maps_that_need_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import primer.build
+
+    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(ROOT / "content", content)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(primer.maps, "COARSE_FROM", 1)
+    started: list[int] = []
+    monkeypatch.setattr(primer.build, "coarse_ahead", lambda content, jobs: started.append(jobs))
+    build(content, out, jobs=2, pdf=False, cache=True)
+    assert started == [2], "a first build into the folder makes the copies ahead"
+    source = sorted((content / "sources").glob("*.yaml"))[0]
+    source.write_text(source.read_text(encoding="utf-8").replace("  text: ", "  text: Edited, ", 1), encoding="utf-8")
+    assert "Edited, " in source.read_text(encoding="utf-8")
+    result, _, _ = build(content, out, jobs=2, pdf=False, cache=True)
+    assert isinstance(result, primer.build.CheckResult), "built again, not reused"
+    assert started == [2], "a rebuild draws its maps from the map cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    draw._land.cache_clear()
+    build(content, clean, jobs=1, pdf=False)
+    assert started == [2, 1]
+    ours, fresh = _files(out), _files(clean)
+    assert sorted(ours) == sorted(fresh) and [rel for rel in ours if ours[rel] != fresh[rel]] == []

@@ -449,6 +449,8 @@ def build(
     options = {"strict": strict, "pdf": pdf}
     key = build_key(content, options) if store else None
     digest = content_digest(content) if store else None
+    # a folder built into before: the maps whose places did not change come from the map cache
+    again = bool(store and store.record.is_file())
     if store and key:
         reused = store.again(key, epoch, clean)
         if reused is not None:
@@ -459,7 +461,7 @@ def build(
     # them all (the exports' worker and the page workers write theirs themselves).
     spool = Spool.open(out, epoch)
     try:
-        result, output = _check_and_render(content, strict, progress, jobs, pdf, spool)
+        result, output = _check_and_render(content, strict, progress, jobs, pdf, spool, maps_kept=again)
         pages = sum(path.endswith(".html") for path in output.paths())
         progress(f"rendered {len(output.paths())} files ({pages} pages)")
         kept = output.commit(out, epoch=epoch, clean=clean)
@@ -473,14 +475,23 @@ def build(
 
 
 def _check_and_render(
-    content: Path, strict: bool, progress: Callable[[str], None], jobs: int, pdf: bool, spool: Spool | None
+    content: Path,
+    strict: bool,
+    progress: Callable[[str], None],
+    jobs: int,
+    pdf: bool,
+    spool: Spool | None,
+    *,
+    maps_kept: bool = False,
 ) -> tuple[CheckResult, Output]:
-    """The check, then the render (see `build`)."""
+    """The check, then the render (see `build`). `maps_kept`: the last build into the same folder kept
+    its maps' outlines, so a large lesson's coarse outlines are made only by a map that needs them."""
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
     exports = partial(_start_exports, jobs=jobs, spool=spool)
-    outlines = coarse_ahead(content, jobs)  # a large lesson's maps: started from this small process, first
+    # a large lesson's maps: started from this small process, first
+    outlines = None if maps_kept else coarse_ahead(content, jobs)
     try:
         # the render reads each section body's tokens once: keeping them from the check would only cost
         # memory, in this process and in every worker forked from it (see `keep_long`)

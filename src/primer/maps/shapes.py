@@ -48,10 +48,23 @@ def _reader() -> shapefile.Reader:
     return shapefile.Reader(str(path))
 
 
-@cache
+#: Held while the file is read: one reader, and `primer serve` may read from two threads (a page's map,
+#: and the coarse copies being made: `maps.coarse_meanwhile`).
+_READING = threading.Lock()
+_READ: list[tuple[Country, ...]] = []
+
+
 def countries() -> tuple[Country, ...]:
-    """Every country of the dataset, in the file's order, read once per process. One shape at a time: pyshp
-    gives each point as a list of its own, and the whole file's lists at once took 60 MB more."""
+    """Every country of the dataset, in the file's order, read once per process."""
+    with _READING:
+        if not _READ:
+            _READ.append(_read())
+        return _READ[0]
+
+
+def _read() -> tuple[Country, ...]:
+    """The countries, one shape at a time: pyshp gives each point as a list of its own, and the whole
+    file's lists at once took 60 MB more."""
     reader = _reader()
     found = []
     records = reader.iterRecords(fields=["ADMIN", "LABEL_X", "LABEL_Y"])
