@@ -14,7 +14,7 @@ from primer.content.library import LINK, Library
 from primer.content.models import Place, Range, Topic
 from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
 from primer.maps.draw import draw as draw_map
-from primer.maps.shapes import DATASET, PACKAGE, PACKAGE_LICENCE, coarse_wkb, use_coarse
+from primer.maps.shapes import DATASET, LEVELS, PACKAGE, PACKAGE_LICENCE, coarse, coarse_wkb, use_coarse
 
 __all__ = [
     "DATASET",
@@ -56,7 +56,7 @@ def coarse_meanwhile(content: Path) -> threading.Thread | None:
     free), once the first build is served, when the lesson is large (None otherwise)."""
     if not _large(content):
         return None
-    making = threading.Thread(target=coarse_wkb, daemon=True, name="primer-outlines")
+    making = threading.Thread(target=lambda: [coarse(level) for level in LEVELS], daemon=True, name="primer-outlines")
     making.start()
     return making
 
