@@ -89,19 +89,23 @@ def _validate(
     """The whole check. `derived_hook` is called once the questions are derived, before the lint: `build`
     starts the exports' worker there."""
     lib = load_library(content, cache)
-    derived = derive(lib)
-    derived_hook(lib, derived)
-    # Most of the report in a worker, while this process lints and makes the rest (see `PARTS`; both only
-    # read the content). On one process, the worker's part is made when its result is asked for.
-    reporting = parallel.start(partial(report_part, lib, derived, 0, content), _JOBS.get())
+    # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
+    # process derives the questions, the second in another while it lints them and makes the third. On one
+    # process, a worker's part is made when its result is asked for.
+    started = [parallel.start(partial(report_part, lib, None, 0, content), _JOBS.get())]
     try:
+        derived = derive(lib)
+        derived_hook(lib, derived)
+        started.append(parallel.start(partial(report_part, lib, derived, 1, content), _JOBS.get()))
         names = check_term_names(lib)  # the report shows them too
         found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-        mine = report_part(lib, derived, 1, content, names)  # before waiting for the worker's
+        mine = report_part(lib, derived, 2, content, names)  # before waiting for the workers'
+        parts = [part.result() for part in started]
     except BaseException:
-        reporting.cancel()  # the worker is not left running
+        for part in started:
+            part.cancel()  # no worker is left running
         raise
-    report = combine(lib, derived, [reporting.result(), mine])
+    report = combine(lib, derived, [*parts, mine])
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"
