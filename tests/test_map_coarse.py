@@ -6,6 +6,7 @@ processes gives the bytes of one."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 import shapely
 
+import primer.build
 import primer.maps
 from primer.build import build
 from primer.content.library import Library, load_library
@@ -235,10 +237,6 @@ def test_a_build_drawing_from_the_copies_on_several_processes_gives_the_bytes_of
 def test_a_rebuild_into_a_folder_built_before_leaves_the_copies_to_the_maps_that_need_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
-    import primer.build
-
     content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
     shutil.copytree(ROOT / "content", content)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))

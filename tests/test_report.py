@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+import primer.report
 from primer.build import check
 from primer.content.library import load_library
 from primer.derive import derive
@@ -280,8 +281,6 @@ def test_the_report_made_in_parts_is_the_report_made_at_once(seeded: tuple[Path,
     with pytest.raises(ValueError, match="reads the derived questions"):
         report_part(lib, None, 1, content)
     # a check that reads the derived questions, moved into the first part, is a bug said as such
-    import primer.report
-
     moved = (("provenance", *primer.report.PARTS[0]), *primer.report.PARTS[1:])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(primer.report, "PARTS", moved)
