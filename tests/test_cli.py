@@ -100,6 +100,22 @@ def test_bad_command_line_exits_2(cli: Invoke) -> None:
     assert cli("no-such-command").exit_code == 2
 
 
+def test_every_command_that_checks_takes_jobs(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    """The commands that check the content first check on as many processes as --jobs says (see
+    test_parallel for what they find there), and refuse fewer than one."""
+    summary = "ok: 1 sources, 3 points, 2 terms, 1 actors, 2 events, 1 places, 1 topics, 9 questions; 0 warnings"
+    assert cli("check", "--content", mini, "-j", "2").stdout.splitlines() == [summary]
+    assert cli("check", "--content", mini, "--jobs", "1").stdout.splitlines() == [summary]
+    assert cli("report", "--content", mini, "-j", "2", "--format", "json").exit_code == 0
+    assert cli("export", "--content", mini, "-j", "2", "--format", "gift").exit_code == 0
+    assert (
+        cli("handout", "all", "--content", mini, "-j", "2", "--format", "html", "--out", tmp_path / "h").exit_code == 0
+    )
+    for command in ("check", "report", "export", "handout", "build"):
+        refused = cli(command, "--content", mini, "--jobs", "0")
+        assert refused.exit_code == 2 and "--jobs" in refused.stderr, command
+
+
 def test_schema_command_writes_one_schema_per_kind(tmp_path: Path, cli: Invoke) -> None:
     result = cli("schema", "--out", tmp_path / "schema")
     assert result.exit_code == 0

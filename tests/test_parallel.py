@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -218,3 +219,68 @@ def test_streamed_work_sends_its_items_one_by_one_or_raises_here() -> None:
         assert multiprocessing.active_children() == []
         """
     )
+
+
+def test_a_check_on_two_processes_finds_what_one_finds_and_leaves_nothing_running(mini: Path) -> None:
+    """`primer check` makes the report's first two parts in workers (`report.InParts`), as a build does: the
+    same warnings, summary and report as on one process; the collector is left as it was found; and a check
+    that fails, there or in the workers' parts, leaves no worker behind."""
+    root = Path(__file__).resolve().parent.parent
+    shipped = mini.parent / "corpus"  # eight topics, whose report warns
+    subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "make_corpus.py"), "--realistic", "8", str(shipped)], check=True
+    )
+    broken = mini.parent / "broken"
+    shutil.copytree(mini, broken)
+    topic = sorted((broken / "topics").glob("*.yaml"))[0]
+    topic.write_text(topic.read_text(encoding="utf-8").replace("title:", "title: 7\n_:", 1), encoding="utf-8")
+    _fresh(
+        f"""
+        import gc, multiprocessing
+        from pathlib import Path
+        from primer import build as build_mod, parallel, report
+        from primer.errors import ContentError
+        from primer.report import render
+        forked = []
+        start = parallel.start
+        def counted(work, jobs, **kwargs):
+            forked.append(start(work, jobs, **kwargs))
+            return forked[-1]
+        parallel.start = counted
+        one = build_mod.check(Path({str(shipped)!r}), jobs=1)
+        assert not any(s._process for s in forked), "one process: no worker"
+        two = build_mod.check(Path({str(shipped)!r}), jobs=2)
+        assert sum(s._process is not None for s in forked) == 2, "two report parts in workers"
+        assert one.summary() == two.summary() and one.warnings == two.warnings and one.warnings
+        assert render.as_json(one.report) == render.as_json(two.report)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert report.make(Path({str(shipped)!r}), "json", 2)[1] == report.make(Path({str(shipped)!r}), "json", 1)[1]
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        failed = []
+        for jobs in (1, 2):
+            try:
+                build_mod.check(Path({str(broken)!r}), jobs=jobs)
+            except ContentError as exc:
+                failed.append(exc.problems)
+        assert len(failed) == 2 and failed[0] == failed[1]
+        def lint(lib, derived):
+            raise RuntimeError("made to fail beside the report's workers")
+        build_mod.lint = lint
+        try:
+            build_mod.check(Path({str(shipped)!r}), jobs=2)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the check did not fail")
+        assert multiprocessing.active_children() == []
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        """
+    )
+
+
+def test_the_report_needs_its_questions_before_its_last_parts(mini: Path) -> None:
+    from primer.content.library import load_library
+    from primer.report import InParts
+
+    with pytest.raises(RuntimeError, match="derived"), InParts(load_library(mini), mini, 1) as parts:
+        parts.finish()

@@ -28,7 +28,7 @@ from primer.maps import coarse_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
-from primer.report import Report, check_problems, combine, report_part, run_report
+from primer.report import InParts, Report, check_problems, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool
@@ -90,22 +90,14 @@ def _validate(
     starts the exports' worker there."""
     lib = load_library(content, cache)
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
-    # process derives the questions, the second in another while it lints them and makes the third. On one
-    # process, a worker's part is made when its result is asked for.
-    started = [parallel.start(partial(report_part, lib, None, 0, content), _JOBS.get())]
-    try:
+    # process derives the questions, the second in another while it lints them and makes the third.
+    with InParts(lib, content, _JOBS.get()) as parts:
         derived = derive(lib)
         derived_hook(lib, derived)
-        started.append(parallel.start(partial(report_part, lib, derived, 1, content), _JOBS.get()))
+        parts.derived(derived)
         names = check_term_names(lib)  # the report shows them too
         found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-        mine = report_part(lib, derived, 2, content, names)  # before waiting for the workers'
-        parts = [part.result() for part in started]
-    except BaseException:
-        for part in started:
-            part.cancel()  # no worker is left running
-        raise
-    report = combine(lib, derived, [*parts, mine])
+        report = parts.finish(names)
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"
@@ -389,12 +381,17 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
 
     lib = load_library(content, _LATE_CACHE)
     unchanged()
-    derived = derive(lib)
-    names = check_term_names(lib)
+    # the report in parts, as `_validate` makes it: this process has no other threads, so it can fork
+    with InParts(lib, content, parallel.cores()) as parts:
+        derived = derive(lib)
+        parts.derived(derived)
+        names = check_term_names(lib)
+        unchanged()
+        found = [*lint_warnings(lib, derived), *_late_checks(lib, names)]
+        unchanged()
+        report = parts.finish(names)
     unchanged()
-    report = run_report(lib, derived, content, names)
-    unchanged()
-    return _warn_only(lib, derived, report, names), report
+    return [*found, *check_problems(report)], report
 
 
 def late_warnings(preview: Preview) -> list[Problem]:
@@ -406,12 +403,21 @@ def _warn_only(lib: Library, derived: Derived, report: Report, names: list[Probl
     return [*lint_warnings(lib, derived), *_late_checks(lib, names), *check_problems(report)]
 
 
-def check(content: Path, *, strict: bool = False) -> CheckResult:
-    """Validate all content; raise ContentError on errors (and on warnings when strict). A content
-    pack with its own templates is also rendered in memory, since a template can fail only then."""
-    result = _validate(content, strict)
-    if (content / "templates").is_dir():
-        _render(result, content, pdf=False)
+def check(content: Path, *, strict: bool = False, jobs: int = 1) -> CheckResult:
+    """Validate all content, on up to `jobs` processes; raise ContentError on errors (and on warnings when
+    strict). A content pack with its own templates is also rendered in memory, since a template can fail
+    only then."""
+    try:
+        with collector_paused():
+            token = _JOBS.set(jobs)
+            try:
+                result = _validate(content, strict)
+            finally:
+                _JOBS.reset(token)
+        if (content / "templates").is_dir():
+            _render(result, content, pdf=False, jobs=jobs)
+    finally:
+        gc.unfreeze()
     return result
 
 
@@ -528,10 +534,11 @@ EXPORTS = FORMATS
 
 
 def export(
-    content: Path, fmt: str, topic: str | None, out: Path | None, *, strict: bool = False
+    content: Path, fmt: str, topic: str | None, out: Path | None, *, strict: bool = False, jobs: int = 1
 ) -> tuple[CheckResult, bytes, LossReport]:
-    """Check the content and render one export of a topic (None or 'all': the whole bank); write it
-    and its loss report beside it to `out` when given. Returns the bytes and the loss report."""
-    result = check(content, strict=strict)
+    """Check the content (on up to `jobs` processes) and render one export of a topic (None or 'all': the
+    whole bank); write it and its loss report beside it to `out` when given. Returns the bytes and the loss
+    report."""
+    result = check(content, strict=strict, jobs=jobs)
     data, report = export_one(result.library, result.derived, fmt, topic, out)
     return result, data, report

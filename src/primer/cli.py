@@ -86,6 +86,18 @@ class _LateHelp(click.Option):
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
+def _jobs(doing: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The --jobs option of a command that checks the content (`doing`: what the processes do)."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help=f"Processes to {doing} with [default: the number of processors].",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="primer")
 @click.option("--debug", is_flag=True, help="Show a traceback for content errors too.")
@@ -153,15 +165,17 @@ def _run(ctx: click.Context, func: Callable[[], None]) -> None:
     is_flag=True,
     help="Also list, per topic, each generator's candidate questions and why each was chosen or skipped.",
 )
+@_jobs("check")
 @click.pass_context
-def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bool) -> None:
+def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bool, jobs: int | None) -> None:
     """Validate all content; print one summary line when it is clean."""
 
     def go() -> None:
         from primer import build as build_mod
+        from primer.parallel import cores
 
         _quick_exit()
-        result = build_mod.check(content, strict=strict)
+        result = build_mod.check(content, strict=strict, jobs=jobs or cores())
         _report_warnings(result)
         if explain_generated:
             from primer.quiz.explain import explain
@@ -183,14 +197,16 @@ def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bo
     help="text: a summary and one line per finding; html: the teacher hub's report page; json: see schema/.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when the report has error-level findings.")
+@_jobs("check")
 @click.pass_context
-def report(ctx: click.Context, content: Path, fmt: str, strict: bool) -> None:
+def report(ctx: click.Context, content: Path, fmt: str, strict: bool, jobs: int | None) -> None:
     """Report on provenance, keys, coverage, consistency, balance, loaded words and the quizzes."""
 
     def go() -> None:
         from primer import report as report_mod
+        from primer.parallel import cores
 
-        found, text = report_mod.make(content, fmt)
+        found, text = report_mod.make(content, fmt, jobs or cores())
         click.echo(text, nl=False)
         if strict and found.totals.errors:
             raise report_mod.ReportErrors(found.totals.errors)
@@ -215,14 +231,7 @@ def report(ctx: click.Context, content: Path, fmt: str, strict: bool) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Print each stage with its time, even when not on a terminal.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Processes to render with [default: the number of processors].",
-)
+@_jobs("check and render")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF handouts (the HTML handouts are still made).")
 @click.pass_context
 def build(
@@ -290,6 +299,7 @@ def build(
 )
 @click.option("--list", "list_formats", is_flag=True, help="List the formats, one line each, and stop.")
 @STRICT
+@_jobs("check")
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -299,6 +309,7 @@ def export(
     out: Path | None,
     list_formats: bool,
     strict: bool,
+    jobs: int | None,
 ) -> None:
     """Check the content, then export a topic's quiz or the whole bank for Canvas, Moodle, Anki, Kahoot …"""
     from primer import exports
@@ -311,8 +322,9 @@ def export(
 
     def go() -> None:
         from primer import build as build_mod
+        from primer.parallel import cores
 
-        result, data, report = build_mod.export(content, fmt, topic, out, strict=strict)
+        result, data, report = build_mod.export(content, fmt, topic, out, strict=strict, jobs=jobs or cores())
         _report_warnings(result)
         if out is None:
             click.echo(data, nl=False)
@@ -354,6 +366,7 @@ def export(
     help="Folder to write the handouts into.",
 )
 @STRICT
+@_jobs("check")
 @click.pass_context
 def handout(
     ctx: click.Context,
@@ -367,6 +380,7 @@ def handout(
     edition: str,
     out: Path,
     strict: bool,
+    jobs: int | None,
 ) -> None:
     """Check the content, then write printable handouts of topics: student and teacher editions, versions A, B, C …"""
     from primer import handouts
@@ -381,7 +395,11 @@ def handout(
     )
 
     def go() -> None:
-        result, written = handout_command.handout(content, [*topics, *more], settings, out, strict=strict)
+        from primer.parallel import cores
+
+        result, written = handout_command.handout(
+            content, [*topics, *more], settings, out, strict=strict, jobs=jobs or cores()
+        )
         _report_warnings(result)
         click.echo(f"wrote {len(written)} handout files into {out}")
 

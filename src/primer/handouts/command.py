@@ -10,11 +10,11 @@ from primer.render.env import make_env
 
 
 def handout(
-    content: Path, names: list[str], settings: Settings, out: Path, *, strict: bool = False
+    content: Path, names: list[str], settings: Settings, out: Path, *, strict: bool = False, jobs: int = 1
 ) -> tuple[CheckResult, list[str]]:
-    """Check the content and write the handouts of the named topics ('all': every topic) into `out`.
-    Returns the check's result and the files written."""
-    result = check(content, strict=strict)
+    """Check the content (on up to `jobs` processes) and write the handouts of the named topics ('all':
+    every topic) into `out`. Returns the check's result and the files written."""
+    result = check(content, strict=strict, jobs=jobs)
     topics = choose_topics(result.library, names)
     written = write_handouts(result.library, result.derived, make_env(content / "templates"), topics, settings, out)
     return result, written

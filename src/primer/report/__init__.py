@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from types import TracebackType
 from typing import Any, cast
 
 import click
 
+from primer import parallel
 from primer.content.library import Library
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
@@ -37,7 +40,7 @@ from primer.report.codes import CHECKS, CODES
 from primer.report.model import Report
 from primer.report.units import own_text
 
-__all__ = ["REPORT_PAGE", "Finding", "Report", "check_problems", "combine", "report_part", "run_report"]
+__all__ = ["REPORT_PAGE", "Finding", "InParts", "Report", "check_problems", "combine", "report_part", "run_report"]
 
 #: Where the site puts the report: on the teacher hub, never in the students' navigation.
 REPORT_PAGE = "teacher/report.html"
@@ -126,6 +129,44 @@ class _NotDerived:
 
 
 _NOT_YET = cast(Derived, _NotDerived())
+
+
+class InParts:
+    """The report made in its three parts (`PARTS`) beside other work, on up to `jobs` processes: the first
+    starts in a worker at once, the second once `derived` is told the questions, and `finish` makes the third
+    here, then waits for the others. On one process, each part is made when `finish` asks for it. Use it as a
+    context manager: should the work beside it fail, no worker is left running."""
+
+    def __init__(self, lib: Library, content: Path | None, jobs: int) -> None:
+        self._lib, self._content, self._jobs = lib, content, jobs
+        self._derived: Derived | None = None
+        self._started = [parallel.start(partial(report_part, lib, None, 0, content), jobs)]
+
+    def __enter__(self) -> InParts:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if kind is not None:
+            self.cancel()
+
+    def derived(self, derived: Derived) -> None:
+        """The questions are derived: the second part starts."""
+        self._derived = derived
+        self._started.append(parallel.start(partial(report_part, self._lib, derived, 1, self._content), self._jobs))
+
+    def finish(self, names: list[Problem] | None = None) -> Report:
+        """The whole report: the third part made here (`names`: see `run_report`), with the others'."""
+        if self._derived is None:
+            raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
+        mine = report_part(self._lib, self._derived, 2, self._content, names)  # before waiting for the workers'
+        return combine(self._lib, self._derived, [*(part.result() for part in self._started), mine])
+
+    def cancel(self) -> None:
+        """Stop the workers still running (their parts are not wanted)."""
+        for part in self._started:
+            part.cancel()
 
 
 def combine(lib: Library, derived: Derived, parts: list[Part]) -> Report:
@@ -323,15 +364,25 @@ def check_problems(report: Report) -> list[Problem]:
     ]
 
 
-def make(content: Path, fmt: str) -> tuple[Report, str]:
-    """`primer report`: load and check the content, run the report, render it as text, html or json."""
+def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
+    """`primer report`: load and check the content, run the report (on up to `jobs` processes), render it
+    as text, html or json."""
+    import gc
+
+    from primer.build import collector_paused
     from primer.content.library import load_library
     from primer.derive import derive
     from primer.report import render
 
-    lib = load_library(content)
-    derived = derive(lib)
-    report = run_report(lib, derived, content)
+    try:
+        with collector_paused():
+            lib = load_library(content)
+            with InParts(lib, content, jobs) as parts:
+                derived = derive(lib)
+                parts.derived(derived)
+                report = parts.finish()
+    finally:
+        gc.unfreeze()
     if fmt == "json":
         return report, render.as_json(report)
     if fmt == "html":
