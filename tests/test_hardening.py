@@ -245,6 +245,9 @@ def test_a_full_disk_is_one_line_and_the_old_site_stays(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(write_mod.os, "write", full)
+    _build(cli, mini, out)  # nothing changed: the folder holds that build already, and nothing is written
+    assert _files(out) == before
+    _replace(mini / "site.yaml", "title: Mini Lesson", "title: Mini Lesson, Again")  # built anew, not reused
     lines = _fails(cli, "build", "--content", mini, "--out", out)
     assert lines == ["Error: cannot write site/: No space left on device — the previous output is unchanged"]
     assert _files(out) == before

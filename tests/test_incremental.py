@@ -101,6 +101,27 @@ def test_a_deleted_file_comes_back_and_a_new_one_is_kept(mini: Path, tmp_path: P
     assert isinstance(result, Reused) and kept == [] and not (out / "notes.txt").exists(), "--clean still holds"
 
 
+def test_a_build_with_nothing_to_redo_writes_nothing(mini: Path, tmp_path: Path) -> None:
+    """Reused, the output folder stays as the last build left it: no file is written again (each keeps its
+    inode and time), and what an interrupted build left beside it is cleared as a commit clears it."""
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True)
+
+    def stamps() -> dict[Path, tuple[int, ...]]:
+        found = {path: path.lstat() for path in sorted(out.rglob("*"))}
+        return {path: (s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_mode) for path, s in found.items()}
+
+    before = stamps()
+    stale = tmp_path / ".site.new-interrupted"
+    stale.mkdir()
+    (stale / ".primer-output").write_text("{}")
+    result, output, kept = build(mini, out, pdf=False, cache=True)
+    assert isinstance(result, Reused) and kept == []
+    assert stamps() == before
+    assert output.paths() and all(output.get(rel) == (out / rel).read_bytes() for rel in output.paths())
+    assert not stale.exists()
+
+
 def test_a_new_primer_version_or_template_rebuilds(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
     package = tmp_path / "package"

@@ -12,10 +12,11 @@ inside or beside the output. A record holds:
 
 A record is kept only for a build whose content did not change while it ran.
 
-A build whose key matches, into an output folder whose files are as that build left them, reads those
-files back and writes them again through the guarded writer (so that every promise of the writer holds:
-files primer did not write, `--clean`, the atomic swap) without checking or rendering anything; any
-other build runs in full and replaces the record. Records are signed with a secret kept in the
+A build whose key matches, into an output folder whose files are as that build left them, checks and
+renders nothing: it reads those files back and leaves the folder as it is (the files primer did not write
+stay, as they would through the guarded writer), unless `--clean` has files to remove, when it writes them
+again through the guarded writer (so that every promise of the writer holds: `--clean`, the atomic swap).
+Any other build runs in full and replaces the record. Records are signed with a secret kept in the
 cache folder (created on first use, readable only by its owner): a record that is damaged, was not
 written here, or is in an unknown shape is ignored with a warning, and never trusted.
 """
@@ -55,7 +56,7 @@ PACKAGE = Path(primer.__file__).parent
 
 
 #: What a build says when it reuses the last build into the output folder.
-REUSED = "nothing changed since the last build into this folder: wrote it again, without rendering"
+REUSED = "nothing changed since the last build into this folder: nothing to check or render"
 
 
 def source_date_epoch() -> int | None:
@@ -276,14 +277,16 @@ class BuildCache:
         return Reused(warnings, line), output
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
-        """The previous build written again through the guarded writer (which keeps its every promise:
-        files primer did not write, `clean`, the swap), when it is reusable; else None."""
+        """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
+        files to remove, written again through the guarded writer (which keeps its every promise)."""
         found = self.load(key)
         if found is None:
             return None
         reused, output = found
-        kept = output.commit(self.out, epoch=epoch, clean=clean)
-        self.save(key, reused.line, reused.warnings, output.paths())
+        kept = output.unchanged(self.out, clean=clean)  # the folder is as that build left it: nothing to write
+        if kept is None:
+            kept = output.commit(self.out, epoch=epoch, clean=clean)
+            self.save(key, reused.line, reused.warnings, output.paths())
         return reused, output, kept
 
     def save(self, key: str, summary: str, warnings: list[Problem], paths: list[str]) -> None:
