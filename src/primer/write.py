@@ -124,17 +124,16 @@ class Output:
         """The files in `out` that primer did not write (as `commit` returns them), without writing anything,
         when `out` holds exactly these files as the build that wrote them left them (the caller has checked
         each one: see `primer.cache`); None when a commit has work to do (`clean`, and files to remove)."""
-        commit = _Commit(self, out, None, clean)
+        commit = _Commit(self, out, None, clean=False)  # to find every file primer did not write
         with commit._lock():
             commit._recover()  # what an interrupted build left beside it
             previous = commit._previous()
             if previous != set(self._files):
                 return None  # the marker names other files
-            if clean and any(
-                rel != MARKER and rel not in previous and not _is_dotted(rel) for rel, _ in _walk(commit.out)
-            ):
-                return None
-            return commit._kept(previous)
+            kept = commit._kept(previous)
+        if clean and not all(map(_is_dotted, kept)):
+            return None  # files for `clean` to remove (dotfiles are never removed)
+        return kept
 
     def commit(self, out: Path, epoch: int | None = None, *, clean: bool = False) -> list[str]:
         """Write everything into `out`, keeping files primer did not write (`clean` drops those that
