@@ -387,7 +387,7 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
         parts.derived(derived)
         names = check_term_names(lib)
         unchanged()
-        found = [*lint_warnings(lib, derived), *_late_checks(lib, names)]
+        found = _warned(lib, derived, names)
         unchanged()
         report = parts.finish(names)
     unchanged()
@@ -396,11 +396,12 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
 
 def late_warnings(preview: Preview) -> list[Problem]:
     """The warnings `preview` left out: the lint's, the reading grade, term names and the report's findings."""
-    return _warn_only(preview.library, preview.derived, preview.report)
+    return [*_warned(preview.library, preview.derived), *check_problems(preview.report)]
 
 
-def _warn_only(lib: Library, derived: Derived, report: Report, names: list[Problem] | None = None) -> list[Problem]:
-    return [*lint_warnings(lib, derived), *_late_checks(lib, names), *check_problems(report)]
+def _warned(lib: Library, derived: Derived, names: list[Problem] | None = None) -> list[Problem]:
+    """The warnings that only warn, apart from the report's: the lint's, the reading grade and term names."""
+    return [*lint_warnings(lib, derived), *_late_checks(lib, names)]
 
 
 def check(content: Path, *, strict: bool = False, jobs: int = 1) -> CheckResult:
