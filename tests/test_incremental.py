@@ -15,6 +15,10 @@ import primer
 from primer import cache
 from primer.build import build
 from primer.cache import BuildCache, Reused
+from primer.errors import ContentError
+
+#: The shipped lesson: six topics whose pages read each other's items in every way a lesson can.
+SHIPPED = Path(__file__).parent.parent / "content"
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +195,120 @@ def test_each_cache_has_a_folder_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp
     assert cache.cache_root() == tmp_path / "builds"
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     assert pdf.cache_dir() is None and cache.cache_root() is None
+
+
+def _inodes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.lstat().st_ino for p in sorted(out.rglob("*.html"))}
+
+
+#: Lines whose value is prose: an edit there changes what pages show, never what the lesson's ids mean.
+_PROSE = ("text", "title", "definition", "explanation", "name", "summary", "description", "body", "stem", "label")
+
+
+def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path: Path) -> None:
+    """The dependency map (`primer.reads`): after each random edit (of a prose line anywhere in the shipped
+    lesson, of a topic's place in the order, of the output by hand), the build renders again only some
+    pages and takes the others from the last build (the same file: its inode stays), and every file holds
+    what a clean build writes."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    rng = random.Random(2026)
+    files = sorted(lesson.rglob("*.yaml"))
+    prose = [
+        (path, number)
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines())
+        if line.lstrip(" -").split(":")[0] in _PROSE and line.split(": ", 1)[-1][:1].isalpha()
+    ]
+    glossary = lesson / "glossary.yaml"
+    taken_total, remade_total, edits = 0, 0, 0
+    kinds: list[str] = []
+    for step in range(12):
+        kind = rng.choice(["prose", "prose", "prose", "alias", "order", "output", "deleted"])
+        undo: tuple[Path, str] | None = None
+        if kind == "alias":  # pages that never linked the term may link it now
+            text = glossary.read_text(encoding="utf-8")
+            word = rng.choice(["Japan", "China", "Seoul", "radar", "ship", "treaty", "range"])
+            glossary.write_text(text.replace("    aliases:\n", f"    aliases:\n      - {word}\n", 1), "utf-8")
+            undo = (glossary, text)
+        elif kind == "prose":
+            path, number = rng.choice(prose)
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines(keepends=True)
+            key, value = lines[number].split(": ", 1)
+            lines[number] = f"{key}: {rng.choice(['Quietly', 'Briefly', 'Notably'])} {value[0].lower()}{value[1:]}"
+            path.write_text("".join(lines), encoding="utf-8")
+            undo = (path, text)
+        elif kind == "order":
+            topic = rng.choice(sorted((lesson / "topics").glob("*.yaml")))
+            _set_line(topic, "order: ", str(rng.randint(1, 9)))
+        elif kind == "output":
+            rng.choice(sorted(out.rglob("*.html"))).write_text("edited by hand")
+        else:
+            rng.choice(sorted(out.rglob("*.html"))).unlink()
+        before = _inodes(out)
+        try:
+            build(lesson, out, pdf=False, cache=True)
+        except ContentError:  # an edit the lesson's checks refuse (a question's answer must match): undone
+            assert undo is not None, kind
+            kinds.append(f"{kind} refused")
+            undo[0].write_text(undo[1], encoding="utf-8")
+            continue
+        clean = tmp_path / f"clean-{step}"
+        build(lesson, clean, pdf=False)
+        assert _files(out) == _files(clean), f"step {step} ({kind}) differs from a clean build"
+        after = _inodes(out)
+        taken = sum(1 for rel, inode in after.items() if before.get(rel) == inode)
+        taken_total += taken
+        remade_total += len(after) - taken
+        edits += kind in ("prose", "alias")
+        kinds.append(kind)
+        shutil.rmtree(clean)
+    assert edits >= 4 and "alias" in kinds, kinds
+    assert taken_total > remade_total > 0, (taken_total, remade_total)
+
+
+def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Path) -> None:
+    """A question's explanation is read by its topic's pages, handouts and teacher pages, not by another
+    topic's page or by the glossary; and a page edited by hand is rendered again, not taken."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    before = _inodes(out)
+    (out / "glossary" / "index.html").write_text("edited by hand")
+    questions = lesson / "questions" / "thaad-south-korea.yaml"
+    questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+    messages: list[str] = []
+    build(lesson, out, pdf=False, cache=True, progress=messages.append)
+    after = _inodes(out)
+    remade = {rel for rel, inode in after.items() if before.get(rel) != inode}
+    assert {"topics/thaad-south-korea/quiz.html", "teacher/topics/thaad-south-korea.html"} <= remade
+    assert "handouts/thaad-south-korea/thaad-south-korea-teacher.html" in remade
+    assert "glossary/index.html" in remade, "edited by hand: rendered again"
+    assert "topics/japan-aegis-ashore/quiz.html" not in remade
+    assert "handouts/japan-aegis-ashore/japan-aegis-ashore-teacher.html" not in remade
+    assert "Notably" in (out / "topics" / "thaad-south-korea" / "quiz.html").read_text()
+    assert any(f"{len(after) - len(remade)} of them as the last build made them" in m for m in messages), messages
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
+def test_no_page_is_taken_across_options_or_with_a_lessons_own_templates(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True, strict=False)
+    before = _inodes(out)
+    _set_line(mini / "site.yaml", "title: ", "Another title")
+    build(mini, out, pdf=False, cache=True, strict=True)  # another option: nothing of the last build is taken
+    assert not set(before.items()) & set(_inodes(out).items())
+    template = mini / "templates" / "site" / "404.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default:site/404.html" %}{% block main %}<p>Lost?</p>{% endblock %}')
+    build(mini, out, pdf=False, cache=True, strict=True)
+    before = _inodes(out)
+    _set_line(mini / "site.yaml", "title: ", "A third title")
+    build(mini, out, pdf=False, cache=True, strict=True)
+    assert not set(before.items()) & set(_inodes(out).items()), "a lesson's own templates may read anything"

@@ -14,8 +14,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from primer import memo, parallel
-from primer.cache import REUSED, BuildCache, Reused, build_key, content_digest, source_date_epoch
+from primer import memo, parallel, reads
+from primer.cache import REUSED, BuildCache, Earlier, Reused, base_key, build_key, content_digest, source_date_epoch
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
 from primer.content.library import Library, ParseCache, load_library
@@ -32,6 +32,44 @@ from primer.report import InParts, Report, check_problems, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool
+
+#: The Library's and Derived's collections the pages read through `primer.reads` (the rest: the site's
+#: settings, in every page's digest; the origins and warnings, which no page shows).
+LIBRARY_MAPS = (
+    "sources",
+    "points",
+    "point_source",
+    "terms",
+    "actors",
+    "events",
+    "places",
+    "topics",
+    "objectives",
+    "objective_topic",
+    "questions",
+)
+#: Of those, the collections of the lesson's items (a page's own context may hold them).
+LIBRARY_ITEMS = ("sources", "points", "terms", "actors", "events", "places", "topics", "objectives", "questions")
+DERIVED_MAPS = (
+    "quizzes",
+    "generated_from",
+    "term_topics",
+    "point_questions",
+    "generated",
+    "question_topics",
+    "skipped",
+    "bank",
+    "citations",
+)
+
+
+def page_map(result: CheckResult, earlier: Earlier | None) -> reads.Reuse:
+    """The map of what this build's pages read, over `result`'s lesson, with the last build's (`earlier`)."""
+    lib, derived = result.library, result.derived
+    collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
+    collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
+    return reads.Reuse(reads.PageMap(collections, LIBRARY_ITEMS, earlier.pages if earlier else None), earlier)
+
 
 #: Where the site offers the question bank for download (the teacher hub links it).
 BANK_PATH = "exports/question-bank.json"
@@ -167,8 +205,10 @@ class _Downloads:
         pdf: bool,
         jobs: int,
         exporting: parallel.Started | None = None,
+        reuse: reads.Reuse | None = None,
     ) -> None:
         self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
+        self.reuse = reuse
         self.exporting = exporting if exporting is not None else _start_exports(lib, derived, jobs, output.spool)
         self._handouts_made = False
 
@@ -178,7 +218,9 @@ class _Downloads:
             return
         self._handouts_made = True
         try:
-            self.env.globals["handouts"] = add_handouts(self.lib, self.derived, self.env, self.output, pdf=self.pdf)
+            self.env.globals["handouts"] = add_handouts(
+                self.lib, self.derived, self.env, self.output, pdf=self.pdf, reuse=self.reuse
+            )
         except BaseException:
             self.exporting.cancel()  # not left running
             raise
@@ -203,22 +245,26 @@ def _render(
     jobs: int = 1,
     exporting: parallel.Started | None = None,
     spool: Spool | None = None,
+    reuse: reads.Reuse | None = None,
 ) -> Output:
     """Every target of the build, in memory or written into `spool` (handout PDFs only when `pdf`), on up
-    to `jobs` processes (`exporting`: the exports, when their worker was started already). A content pack's
-    template that fails while rendering is reported at its line; any other failure is a bug in primer and
-    propagates."""
+    to `jobs` processes (`exporting`: the exports, when their worker was started already; `reuse`: see
+    `build_site`). A content pack's template that fails while rendering is reported at its line; any other
+    failure is a bug in primer and propagates."""
     templates = content / "templates"
     env = make_env(templates)
     output = Output(spool)
+    lib, derived = result.library, result.derived
+    if reuse is not None:  # the pages read the lesson through views that record what they read
+        lib, derived = reads.watched(lib, "", LIBRARY_MAPS), reads.watched(derived, "derived.", DERIVED_MAPS)
     try:
-        downloads = _Downloads(result.library, result.derived, env, output, pdf=pdf, jobs=jobs, exporting=exporting)
+        downloads = _Downloads(lib, derived, env, output, pdf=pdf, jobs=jobs, exporting=exporting, reuse=reuse)
         if pdf:  # the PDFs have workers of their own, which the pages' would slow: first
             downloads.handouts()
         try:
             build_site(
-                result.library,
-                result.derived,
+                lib,
+                derived,
                 env,
                 output,
                 result.report,
@@ -226,6 +272,7 @@ def _render(
                 downloads.finish,
                 own_templates=templates.is_dir(),
                 meanwhile=downloads.handouts,  # the HTML handouts, while the pages that do not link them render
+                reuse=reuse,
             )
         except BaseException:
             downloads.exporting.cancel()  # the exports' worker is not left running
@@ -458,30 +505,47 @@ def build(
     epoch = source_date_epoch()
     store = BuildCache.open(out) if cache else None
     options = {"strict": strict, "pdf": pdf}
-    key = build_key(content, options) if store else None
+    base = base_key(content, options) if store else None
+    key = build_key(content, options, base) if store and base else None
     digest = content_digest(content) if store else None
     # a folder built into before: the maps whose places did not change come from the map cache
     again = bool(store and store.record.is_file())
-    if store and key:
+    earlier = None
+    if store and key and base:
         reused = store.again(key, epoch, clean)
         if reused is not None:
             progress(REUSED)
             return reused
+        # the pages of the last build whose reads did not change are taken from it (not with templates of
+        # the lesson's own: they may read what the map does not name)
+        earlier = None if (content / "templates").is_dir() else store.earlier(base)
         store.forget()
     # The files are written as they are made, into the folder the commit swaps in: no process holds
     # them all (the exports' worker and the page workers write theirs themselves).
     spool = Spool.open(out, epoch)
+    mapped = store is not None and not (content / "templates").is_dir()
     try:
-        result, output = _check_and_render(content, strict, progress, jobs, pdf, spool, maps_kept=again)
+        result, output, reuse = _check_and_render(
+            content, strict, progress, jobs, pdf, spool, maps_kept=again, mapped=mapped, earlier=earlier
+        )
         pages = sum(path.endswith(".html") for path in output.paths())
-        progress(f"rendered {len(output.paths())} files ({pages} pages)")
+        taken = f", {len(reuse.linked)} of them as the last build made them" if reuse and reuse.linked else ""
+        progress(f"rendered {len(output.paths())} files ({pages} pages{taken})")
         kept = output.commit(out, epoch=epoch, clean=clean)
     finally:
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in
     progress(f"wrote {out}")
     if store and key and content_digest(content) == digest:  # not edited while it built
-        store.save(key, result.summary(), result.warnings, output.paths())
+        store.save(
+            key,
+            result.summary(),
+            result.warnings,
+            output.paths(),
+            base=base,
+            pages=reuse.pagemap.made if reuse else None,
+            linked=reuse.linked if reuse else None,
+        )
     return result, output, kept
 
 
@@ -494,9 +558,13 @@ def _check_and_render(
     spool: Spool | None,
     *,
     maps_kept: bool = False,
-) -> tuple[CheckResult, Output]:
+    mapped: bool = False,
+    earlier: Earlier | None = None,
+) -> tuple[CheckResult, Output, reads.Reuse | None]:
     """The check, then the render (see `build`). `maps_kept`: the last build into the same folder kept
-    its maps' outlines, so a large lesson's coarse outlines are made only by a map that needs them."""
+    its maps' outlines, so a large lesson's coarse outlines are made only by a map that needs them.
+    `mapped`: record what each page reads (`primer.reads`), and take the pages of the `earlier` build
+    whose reads did not change; the map is returned."""
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
@@ -518,8 +586,15 @@ def _check_and_render(
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
+            reuse = page_map(result, earlier) if mapped else None
             output = _render(
-                result, content, pdf=pdf, jobs=jobs, exporting=exporting[0] if exporting else None, spool=spool
+                result,
+                content,
+                pdf=pdf,
+                jobs=jobs,
+                exporting=exporting[0] if exporting else None,
+                spool=spool,
+                reuse=reuse,
             )
     except BaseException:
         for started in [*exporting, *([outlines] if outlines is not None else [])]:
@@ -527,7 +602,7 @@ def _check_and_render(
         raise
     finally:
         gc.unfreeze()
-    return result, output
+    return result, output, reuse
 
 
 #: Export formats: name → its description, file and renderer (`primer export --list`).

@@ -8,7 +8,8 @@ inside or beside the output. A record holds:
   own files (code, templates, static assets) and version, of the versions of the libraries it renders
   with, of Python's version, of the build's options and of the environment a build may read;
 - what the build printed (its summary line and warnings) and the files it wrote, with the size,
-  modification time and inode of each as they were after the write.
+  modification time and inode of each as they were after the write;
+- the base key, which is the key without the content, and what each page read (`primer.reads`).
 
 A record is kept only for a build whose content did not change while it ran.
 
@@ -16,7 +17,8 @@ A build whose key matches, into an output folder whose files are as that build l
 renders nothing: it reads those files back and leaves the folder as it is (the files primer did not write
 stay, as they would through the guarded writer), unless `--clean` has files to remove, when it writes them
 again through the guarded writer (so that every promise of the writer holds: `--clean`, the atomic swap).
-Any other build runs in full and replaces the record. Records are signed with a secret kept in the
+Any other build runs in full and replaces the record; when its base key matches, the pages whose reads did
+not change are taken from the last build (`Earlier`). Records are signed with a secret kept in the
 cache folder (created on first use, readable only by its owner): a record that is damaged, was not
 written here, or is in an unknown shape is ignored with a warning, and never trusted.
 """
@@ -37,15 +39,17 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 import primer
 from primer.errors import Problem
-from primer.write import MARKER, Output
+from primer.reads import Token, pack, unpack
+from primer.write import MARKER, Output, file_stamp
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
-FORMAT = 1
+FORMAT = 2
 #: Set PRIMER_CACHE_DIR to this to turn every cache off.
 CACHE_OFF = "off"
 #: Environment variables a build may read (anything else it reads is in the key already).
@@ -122,8 +126,9 @@ def _libraries() -> tuple[str, ...]:
     return tuple(sorted(found))  # a tuple: the one answer is shared
 
 
-def build_key(content: Path, options: Mapping[str, object]) -> str | None:
-    """The hash of everything a build's output depends on, or None when some of it cannot be read."""
+def base_key(content: Path, options: Mapping[str, object]) -> str | None:
+    """The hash of everything a build's output depends on but its content, or None when some of it cannot
+    be read: primer's own files and version, the libraries, Python, the options and the environment."""
     digest = hashlib.sha256(f"primer-build {FORMAT} {primer.__version__} {sys.version}\0".encode())
     settings = {
         "options": options,
@@ -137,11 +142,17 @@ def build_key(content: Path, options: Mapping[str, object]) -> str | None:
         _hash_tree(digest, PACKAGE, skip=("__pycache__",))
     except OSError:
         return None
-    found = content_digest(content)
-    if found is None:
-        return None
-    digest.update(f"\0content\0{found}".encode())
     return digest.hexdigest()
+
+
+def build_key(content: Path, options: Mapping[str, object], base: str | None = None) -> str | None:
+    """The hash of everything a build's output depends on (`base`: its `base_key`, when known already), or
+    None when some of it cannot be read."""
+    base = base if base is not None else base_key(content, options)
+    found = content_digest(content)
+    if base is None or found is None:
+        return None
+    return hashlib.sha256(f"{base}\0content\0{found}".encode()).hexdigest()
 
 
 def content_digest(content: Path) -> str | None:
@@ -209,9 +220,22 @@ class Reused:
         return self.line
 
 
-def _stamp(path: Path) -> list[int]:
-    info = path.lstat()
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
+@dataclass(frozen=True)
+class Earlier:
+    """The last build into an output folder, as far as the next one may reuse its pages: the stamps of
+    the files it wrote, and what each page read (`primer.reads`)."""
+
+    out: Path
+    stamps: dict[str, list[int]]
+    pages: dict[str, tuple[str, list[Token]]]
+
+    def intact(self, rel: str) -> list[int] | None:
+        """The stamp of the file `rel` in the output folder, when it is as that build left it; else None."""
+        stamp = self.stamps.get(rel)
+        try:
+            return stamp if stamp is not None and file_stamp(self.out / rel) == stamp else None
+        except OSError:
+            return None
 
 
 class BuildCache:
@@ -233,9 +257,9 @@ class BuildCache:
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring the build cache {self.folder} ({why}) — building everything", err=True)
 
-    def load(self, key: str) -> tuple[Reused, Output] | None:
-        """The previous build, when its key is `key` and every file it wrote into the output folder is
-        as it left it (read back here); else None."""
+    def _read(self) -> dict[str, Any] | None:
+        """The record, signed and in this primer's shape, or None (with a warning when it is not primer's,
+        or damaged)."""
         if not self.folder.exists() and not self.folder.is_symlink():
             return None
         if self.folder.is_symlink() or not self.folder.is_dir():
@@ -254,27 +278,51 @@ class BuildCache:
             return None
         try:
             record = json.loads(body)
-            if record.get("format") != FORMAT:
+            if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("out") != str(self.out):
                 return None
-            if record["key"] != key or record["out"] != str(self.out):
-                return None
-            warnings = [Problem(**w) for w in record["warnings"]]
-            line = str(record["summary"])
-            stamps = {str(rel): list(stamp) for rel, stamp in record["stamps"].items()}
+            record["stamps"] = {str(rel): [int(n) for n in stamp] for rel, stamp in record["stamps"].items()}
+            return record
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self._ignore("it is damaged")
             return None
+
+    def load(self, key: str) -> tuple[Reused, Output] | None:
+        """The previous build, when its key is `key` and every file it wrote into the output folder is
+        as it left it (read back here); else None."""
+        record = self._read()
+        if record is None or record.get("key") != key:
+            return None
+        try:
+            warnings = [Problem(**w) for w in record["warnings"]]
+            line = str(record["summary"])
+        except (KeyError, TypeError):
+            self._ignore("it is damaged")
+            return None
+        stamps: dict[str, list[int]] = record["stamps"]
         output = Output()
         try:
             for rel, stamp in sorted(stamps.items()):
                 path = self.out / rel
-                if _stamp(path) != stamp:
+                if file_stamp(path) != stamp:
                     return None  # changed since: build it again
                 if rel != MARKER:
                     output.add(rel, path.read_bytes())
         except OSError:
             return None
         return Reused(warnings, line), output
+
+    def earlier(self, base: str) -> Earlier | None:
+        """What the last build into the output folder read for each page (`primer.reads`), when it was made
+        by this primer with these options (its base key is `base`); else None."""
+        record = self._read()
+        if record is None or record.get("base") != base or not record.get("pages"):
+            return None
+        try:
+            pages = unpack(record["pages"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            self._ignore("it is damaged")
+            return None
+        return Earlier(self.out, record["stamps"], pages)
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
@@ -286,23 +334,45 @@ class BuildCache:
         kept = output.unchanged(self.out, clean=clean)  # the folder is as that build left it: nothing to write
         if kept is None:
             kept = output.commit(self.out, epoch=epoch, clean=clean)
-            self.save(key, reused.line, reused.warnings, output.paths())
+            record = self._read() or {}
+            try:  # the map of what the pages read still holds: the files are new, the pages the same
+                pages = unpack(record["pages"]) if record.get("pages") else None
+            except (ValueError, KeyError, TypeError, IndexError):
+                pages = None
+            self.save(key, reused.line, reused.warnings, output.paths(), base=record.get("base"), pages=pages)
         return reused, output, kept
 
-    def save(self, key: str, summary: str, warnings: list[Problem], paths: list[str]) -> None:
-        """Record the build just written into the output folder (a failure to record is not an error)."""
+    def save(
+        self,
+        key: str,
+        summary: str,
+        warnings: list[Problem],
+        paths: list[str],
+        *,
+        base: str | None = None,
+        pages: Mapping[str, tuple[str, list[Token]]] | None = None,
+        linked: Mapping[str, list[int]] | None = None,
+    ) -> None:
+        """Record the build just written into the output folder (a failure to record is not an error):
+        with its `base` key and the map of what its `pages` read (`primer.reads`). `linked`: the files
+        taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
+        while the build ran) is not trusted, and nothing is recorded."""
         try:
-            stamps = {rel: _stamp(self.out / rel) for rel in [*paths, MARKER]}
+            stamps = {rel: file_stamp(self.out / rel) for rel in [*paths, MARKER]}
         except OSError:
+            return
+        if any(stamps.get(rel) != stamp for rel, stamp in (linked or {}).items()):
             return
         record = {
             "format": FORMAT,
             "note": "primer's record of its last build into the output folder named below; safe to delete",
             "out": str(self.out),
             "key": key,
+            "base": base,
             "summary": summary,
             "warnings": [asdict(w) for w in warnings],
             "stamps": stamps,
+            "pages": pack(pages) if pages else None,
         }
         body = json.dumps(record, sort_keys=True).encode()
         try:

@@ -29,6 +29,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -98,6 +99,15 @@ class Output:
         if self.spool is None:
             raise WriteError(f"refusing to adopt '{rel}': this output has no spool")
         self._files[rel] = None
+
+    def linked(self, rel: str, source: Path, stamp: list[int]) -> bool:
+        """Queue the last build's file `source` for `rel` as it is (see `Spool.link`); False, and nothing
+        queued, when it cannot be (no spool, or the file changed)."""
+        rel = self._new(rel)
+        if self.spool is None or not self.spool.link(rel, source, stamp):
+            return False
+        self._files[rel] = None
+        return True
 
     def paths(self) -> list[str]:
         """Every queued path, sorted."""
@@ -211,6 +221,26 @@ class Spool:
         except OSError as exc:
             raise _cannot_write(self.shown, exc) from exc
 
+    def link(self, rel: str, source: Path, stamp: list[int]) -> bool:
+        """Put the file `source` (the last build's `rel`, which had the stamp `stamp` when that build left it:
+        see `stamp`) into the spool as `rel` without writing it again: a hard link, checked once made.
+        False, and nothing done, when it cannot be made or the file is no longer as that build left it."""
+        rel = Output._clean(rel)
+        target = self.folder / rel
+        try:
+            _makedirs(target.parent, self.folder)
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            return False
+        try:
+            info = target.lstat()
+            if file_stamp(target) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
+                return True
+            target.unlink()
+        except OSError:
+            pass
+        return False
+
     def read(self, rel: str) -> bytes:
         """The bytes of `rel` in the spool."""
         return (self.folder / rel).read_bytes()
@@ -252,6 +282,12 @@ def _in_use(folder: Path) -> bool:
     finally:
         os.close(fd)  # also releases the lock taken
     return False
+
+
+def file_stamp(path: Path) -> list[int]:
+    """What tells whether a file primer wrote is still as it left it: its size, modification time and inode."""
+    info = path.lstat()
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _write_file(root: Path, rel: str, data: bytes, epoch: int | None) -> None:

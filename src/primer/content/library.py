@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +36,7 @@ from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
 from primer.memo import Memo
+from primer.reads import record_all
 from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit
 from primer.render.urls import PAGES, item_path
 
@@ -113,15 +113,19 @@ class Library:
         items), once nothing will place a problem in the content again: a build, once checked."""
         self.origins.clear()
 
-    @cached_property
+    @property
     def event_places(self) -> dict[str, list[str]]:
         """Event id → the ids of the places that list it among their events, sorted (made once: each topic's
-        map asks)."""
-        found: dict[str, list[str]] = {}
-        for place in self.places.values():  # sorted by id
-            for event_id in dict.fromkeys(place.events):
-                found.setdefault(event_id, []).append(place.id)
-        return found
+        map asks). Each use reads every place (see `primer.reads`)."""
+        record_all(self.places)
+        made: dict[str, list[str]] | None = self.__dict__.get("_event_places")
+        if made is None:
+            made = {}
+            for place in self.places.values():  # sorted by id
+                for event_id in dict.fromkeys(place.events):
+                    made.setdefault(event_id, []).append(place.id)
+            self.__dict__["_event_places"] = made
+        return made
 
 
 def _files(content: Path, pattern: str) -> list[Path]:

@@ -7,6 +7,7 @@ editions, both paper sizes, into `handouts/TOPIC/` of the site. `write_handouts`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import click
 from jinja2 import Environment
 
+from primer import reads
 from primer.content.library import Library
 from primer.content.models import Topic
 from primer.content.terms import TermMatcher
@@ -25,6 +27,7 @@ from primer.handouts import pdf as pdf_mod
 from primer.handouts.plan import lesson_plan
 from primer.handouts.sheet import handout_context, key_cell, passage
 from primer.handouts.versions import DEFAULT_SEED, DEFAULT_VERSIONS, MAX_VERSIONS, make_versions, versions_json
+from primer.reads import Reuse
 from primer.render.safejson import script_json
 from primer.write import Output
 
@@ -98,6 +101,11 @@ class Rendered:
     tasks: list[pdf_mod.Task]
 
 
+def versions_of(topic: Topic, quiz: list[Any], settings: Settings) -> list[Any]:
+    """The versions of a topic's handouts."""
+    return make_versions(topic, quiz, settings.versions, settings.seed)
+
+
 def render_topic(
     lib: Library, derived: Derived, env: Environment, topic: Topic, settings: Settings, matcher: TermMatcher
 ) -> Rendered:
@@ -105,7 +113,7 @@ def render_topic(
     from primer.targets.site import SiteRenderer, answer_text  # the site's wording of answers and sources
 
     quiz = derived.quizzes[topic.id]
-    versions = make_versions(topic, quiz, settings.versions, settings.seed)
+    versions = versions_of(topic, quiz, settings)
     refs = SiteRenderer(lib, derived, env).refs
     context = handout_context(lib, derived, topic, versions, matcher, refs, answer_text)
     context["created"] = _created()
@@ -155,21 +163,40 @@ def _pdfs(rendered: list[Rendered], editions: tuple[str, ...]) -> dict[str, byte
 
 
 def add_handouts(
-    lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool = True
+    lib: Library, derived: Derived, env: Environment, output: Output, *, pdf: bool = True, reuse: Reuse | None = None
 ) -> dict[str, Any]:
     """Write every topic's handouts into `handouts/TOPIC/` of the site (PDFs only when `pdf`).
-    Returns what the teacher hub links: topic id → versions with their codes and files."""
+    Returns what the teacher hub links: topic id → versions with their codes and files. With `reuse` (and
+    no PDFs, which are made from the pages), what each topic's handouts read is recorded, and a topic's
+    handouts that would read what they read in the last build are taken from it (see `primer.reads`)."""
     # without PDFs, nothing is laid out for them (the teacher's PDF edition, the sheets kept for it)
     settings = Settings() if pdf else Settings(formats=tuple(f for f in FORMATS if f != "pdf"))
-    matcher = TermMatcher(lib.terms.values())
+    matcher = reads.remembered(lambda: TermMatcher(lib.terms.values()))  # every handout reads every term
+    mapped = reuse if reuse is not None and not pdf else None
+    common = reads.value_bytes([lib.site, dataclasses.asdict(settings), _created()])
     rendered = []
     for topic in lib.topics_in_order():
-        if derived.quizzes.get(topic.id):
-            made = render_topic(lib, derived, env, topic, settings, matcher)
-            for name, text in made.html.items():  # added at once, not held: 27 MB of pages at 256 topics
-                output.add(f"handouts/{topic.id}/{name}", text)
-            made.html.clear()
-            rendered.append(made)
+        quiz = derived.quizzes.get(topic.id)
+        if not quiz:
+            continue
+        folder = f"handouts/{topic.id}/"
+        own = mapped.describe(folder, "handout", topic.title, {"topic": topic}, common) if mapped else None
+        if mapped and own is not None:
+            names = [file_name(topic.id, "student", v.letter, "html") for v in versions_of(topic, quiz, settings)]
+            names += [file_name(topic.id, "teacher", None, "html")] if "teacher" in settings.editions else []
+            if mapped.take(output, folder, [folder + name for name in names], own[0]):
+                codes = {v.letter: v.code for v in versions_of(topic, quiz, settings)}
+                rendered.append(Rendered(topic, codes, {}, []))
+                continue
+        with reads.recording() as found:
+            made = render_topic(lib, derived, env, topic, settings, matcher())
+        for name, text in made.html.items():  # added at once, not held: 27 MB of pages at 256 topics
+            if not (mapped and folder + name in mapped.linked):  # taken from the last build already
+                output.add(folder + name, text)
+        made.html.clear()
+        rendered.append(made)
+        if mapped and own is not None:
+            mapped.pagemap.note(folder, own[0], found | own[1])
     pdfs = _pdfs(rendered, settings.editions) if pdf else None
     hub: dict[str, Any] = {}
     for r in rendered:

@@ -8,14 +8,14 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property, partial
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment
 from markupsafe import Markup
 
-from primer import parallel
+from primer import parallel, reads
 from primer.content.library import LINK, Library
 from primer.content.models import QuestionBase, Refs, Topic
 from primer.derive import Derived
@@ -83,6 +83,8 @@ class Page:
     title: str
     context: dict[str, Any]
     later: Callable[[], dict[str, Any]] | None = None
+    #: whether the page reads nothing but the lesson (see `primer.reads`): the report's page reads the report
+    mapped: bool = True
 
     def full_context(self) -> dict[str, Any]:
         """The page's own context, all of it."""
@@ -110,16 +112,20 @@ class SiteRenderer:
         self.env = env
         #: The site's pages, once known: the menus leave out a page the site does not have.
         self.paths: frozenset[str] | None = None
+        # made when a page first needs them (the handouts borrow only `refs`); each page that uses them
+        # reads what they were made from (`remembered`)
+        self._linker = reads.remembered(lambda: GlossaryLinker(self.lib.terms))
+        self._order = reads.remembered(lambda: [t.id for t in self.lib.topics_in_order()])
 
-    @cached_property
+    @property
     def linker(self) -> GlossaryLinker:
-        """The glossary linker, made when a page first needs it (the handouts borrow only `refs`)."""
-        return GlossaryLinker(self.lib.terms)
+        """The glossary linker."""
+        return self._linker()
 
-    @cached_property
+    @property
     def _topic_order(self) -> list[str]:
         """The topics' ids in the lesson's order, sorted once rather than for every question."""
-        return [t.id for t in self.lib.topics_in_order()]
+        return self._order()
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
@@ -322,7 +328,9 @@ def _report_context(report: Report | Callable[[], Report]) -> dict[str, Any]:
 def report_page(report: Report | Callable[[], Report]) -> Page:
     """The provenance and quality report, on the teacher hub (never in the students' navigation);
     `report` may be a function that makes it."""
-    return Page(REPORT_PAGE, "site/report.html", "Provenance and quality report", {}, partial(_report_context, report))
+    return Page(
+        REPORT_PAGE, "site/report.html", "Provenance and quality report", {}, partial(_report_context, report), False
+    )
 
 
 def _icons(lib: Library) -> dict[str, dict[str, Any]]:
@@ -362,7 +370,7 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
     sources = list(lib.sources.values())
     places = list(lib.places.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
-    icons = cache(partial(_icons, lib))  # the home page and the topics page both show them
+    icons = reads.remembered(partial(_icons, lib))  # the home page and the topics page both show them
     found = [
         Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
         Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
@@ -444,23 +452,48 @@ def site_plan(
     return renderer, site_pages
 
 
-def _page(renderer: SiteRenderer, page: Page, spool: Spool | None) -> bytes | None:
+def _page(
+    renderer: SiteRenderer, page: Page, spool: Spool | None, record: bool
+) -> tuple[bytes | None, frozenset[reads.Token] | None]:
     """`page` rendered to UTF-8: written into `spool` when there is one (from the worker that rendered
-    it: the bytes need not travel back), else returned."""
-    data = renderer.render_bytes(page)
-    if spool is None:
-        return data
-    spool.write(page.path, data)
-    return None
+    it: the bytes need not travel back), else returned; with what it read from the lesson, when `record`."""
+    found: set[reads.Token] | None = None
+    if record:
+        with reads.recording() as found:
+            data = renderer.render_bytes(page)
+    else:
+        data = renderer.render_bytes(page)
+    if spool is not None:
+        spool.write(page.path, data)
+    return (None if spool is not None else data), (None if found is None else frozenset(found))
 
 
 def _render_into(
-    out: Output, renderer: SiteRenderer, pages: list[Page], jobs: int, meanwhile: Callable[[], None] | None = None
+    out: Output,
+    renderer: SiteRenderer,
+    pages: list[Page],
+    jobs: int,
+    meanwhile: Callable[[], None] | None = None,
+    reuse: reads.Reuse | None = None,
+    extra: bytes = b"",
 ) -> None:
-    """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`)."""
-    made = parallel.run([partial(_page, renderer, page, out.spool) for page in pages], jobs, meanwhile)
-    for page, data in zip(pages, made, strict=True):
+    """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`);
+    with `reuse`, those the last build made from the same reads are taken from it instead (`extra`: what
+    every page of these reads besides the lesson)."""
+    todo: list[tuple[Page, tuple[bytes, set[reads.Token]] | None]] = []
+    for page in pages:
+        own = None
+        if reuse is not None and page.mapped:
+            own = reuse.describe(page.path, page.template, page.title, page.context, extra)
+            if own is not None and reuse.take(out, page.path, [page.path], own[0]):
+                continue
+        todo.append((page, own))
+    work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
+    made = parallel.run(work, jobs, meanwhile)
+    for (page, own), (data, found) in zip(todo, made, strict=True):
         out.received(page.path, data)
+        if reuse is not None and own is not None and found is not None:
+            reuse.pagemap.note(page.path, own[0], found | own[1])
 
 
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
@@ -479,21 +512,28 @@ def build_site(
     *,
     own_templates: bool = False,
     meanwhile: Callable[[], None] | None = None,
+    reuse: reads.Reuse | None = None,
 ) -> None:
     """Render every page (the report page from `report`) and copy the static assets into `out`; the
     pages are rendered on up to `jobs` processes, with the same bytes as on one. `links` puts the links to
     the handouts and exports into `env`'s globals: it is called after the pages that do not show them are
     rendered, and before those that do (`LINKING_TEMPLATES`; all pages, when the lesson has its
     `own_templates`, which may show them anywhere). `meanwhile` is called in this process while the first
-    of those render on other processes."""
+    of those render on other processes. With `reuse`, what each page reads is recorded, and a page that
+    would read what it read in the last build is taken from it (see `Reuse`)."""
     renderer, site_pages = site_plan(lib, derived, env, report)
     for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
             env.get_template(name)
     waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
-    _render_into(out, renderer, [page for page, w in zip(site_pages, waits, strict=True) if not w], jobs, meanwhile)
+    # what every page reads besides the lesson's collections: the site's settings and its list of pages (the menus)
+    common = reads.value_bytes([lib.site, sorted(renderer.paths or ())])
+    first = [page for page, w in zip(site_pages, waits, strict=True) if not w]
+    _render_into(out, renderer, first, jobs, meanwhile, reuse, common)
     links()
-    _render_into(out, renderer, [page for page, w in zip(site_pages, waits, strict=True) if w], jobs)
+    linking = common + reads.value_bytes([env.globals.get("handouts"), env.globals.get("exports")])
+    second = [page for page, w in zip(site_pages, waits, strict=True) if w]
+    _render_into(out, renderer, second, jobs, None, reuse, linking)
     for path, data in site_files(lib, [p.path for p in site_pages]):
         out.add(path, data)
 

@@ -1,0 +1,343 @@
+"""What each page of a build read from the lesson: the dependency map that lets the next build into the
+same folder render again only the pages whose reads changed.
+
+While a page renders (`recording`), every look-up in the lesson's collections goes through `Recorded`:
+an item by its id (`("points", "p1")`), or the whole collection when the page goes through all of it
+(`("topics", "")`). Each look-up is kept as a *token*. Memos shared by the pages of one process replay
+what they read to every page that uses them (`remembered`). The page's own context (the items it was
+made for: a topic, the list of sources) adds the tokens of the items it holds.
+
+A page's *digest* is the hash of its own description (path, template, title, context) and of what each
+of its tokens names, as the lesson holds it now. The next build works the digest out again from the
+same tokens on its own lesson (`PageMap.unchanged`): when it is equal, the page would read the very same
+values, so it would render the very same bytes (rendering reads nothing else: primer's own files, the
+libraries, the options and the environment are in the build's base key, which must also be equal; the
+site's settings and its list of pages are in every digest). A lesson with templates of its own is never
+mapped: they may read what the tokens do not name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Collection, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from primer.cache import Earlier
+    from primer.write import Output
+
+V = TypeVar("V")
+T = TypeVar("T")
+
+#: (collection, key): one item read, or with the key "" the whole collection.
+Token = tuple[str, str]
+#: The key of a token that reads the whole collection (no item has an empty id).
+EVERY = ""
+
+_LOCAL = threading.local()
+
+
+def record(token: Token) -> None:
+    """Note that the page rendering in this thread read `token` (nothing when none is recording)."""
+    found: set[Token] | None = getattr(_LOCAL, "reads", None)
+    if found is not None:
+        found.add(token)
+
+
+def record_all(collection: Mapping[str, Any]) -> None:
+    """Note a read of every item of `collection` (when it is `Recorded`)."""
+    if isinstance(collection, Recorded):
+        record((collection.name, EVERY))
+
+
+@contextmanager
+def recording() -> Iterator[set[Token]]:
+    """Record the reads made inside, in this thread; they count for an outer recording too."""
+    outer: set[Token] | None = getattr(_LOCAL, "reads", None)
+    found: set[Token] = set()
+    _LOCAL.reads = found
+    try:
+        yield found
+    finally:
+        _LOCAL.reads = outer
+        if outer is not None:
+            outer |= found
+
+
+def remembered(make: Callable[[], T]) -> Callable[[], T]:
+    """`make`, called once; every later call records again what the first call read (a memo that pages
+    share must not hide its reads from the pages after the first)."""
+    kept: list[tuple[T, frozenset[Token]]] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        with lock:
+            if not kept:
+                with recording() as found:
+                    value = make()
+                kept.append((value, frozenset(found)))
+        value, reads = kept[0]
+        for token in reads:
+            record(token)
+        return value
+
+    return get
+
+
+class Recorded(Mapping[str, V]):
+    """A read-only view of one of the lesson's collections that records each look-up (see the module)."""
+
+    __slots__ = ("_data", "name")
+
+    def __init__(self, name: str, data: Mapping[str, V]) -> None:
+        self.name = name
+        self._data = data
+
+    def __getitem__(self, key: str) -> V:
+        record((self.name, key))
+        return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        record((self.name, key))
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        record((self.name, key if isinstance(key, str) else EVERY))
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        record((self.name, EVERY))
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        record((self.name, EVERY))
+        return len(self._data)
+
+    def keys(self) -> KeysView[str]:
+        record((self.name, EVERY))
+        return self._data.keys()
+
+    def values(self) -> ValuesView[V]:
+        record((self.name, EVERY))
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, V]:
+        record((self.name, EVERY))
+        return self._data.items()
+
+    def __repr__(self) -> str:
+        return f"Recorded({self.name!r}, {len(self._data)} items)"
+
+
+def watched(obj: T, prefix: str, fields: tuple[str, ...]) -> T:
+    """A copy of the dataclass `obj` whose `fields` (mappings) record their reads, as `prefix + field`."""
+    wrapped = {name: Recorded(prefix + name, getattr(obj, name)) for name in fields}
+    return dataclasses.replace(obj, **wrapped)  # type: ignore[type-var]
+
+
+class Unmapped(Exception):
+    """A page whose context holds something its digest cannot describe: it is never reused."""
+
+
+def _model_bytes(value: BaseModel) -> bytes:
+    data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
+    hidden = [name for name, field in type(value).model_fields.items() if field.exclude]
+    if hidden:  # fields a dump leaves out (`ignore:` lists) are still the item's
+        data += json.dumps([getattr(value, name) for name in hidden], default=_plain).encode()
+    return data
+
+
+def value_bytes(value: Any) -> bytes:
+    """The exact bytes of a value read from the lesson (an item, a list of items, ids), for its digest."""
+    if isinstance(value, BaseModel):
+        return _model_bytes(value)
+    if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+        return b"[" + b"\1".join(_model_bytes(v) for v in value) + b"]"
+    return json.dumps(value, default=_plain, ensure_ascii=False).encode()  # dicts in their (fixed) order
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return {"__model__": type(value).__qualname__, "value": _model_bytes(value).decode()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "__data__": type(value).__qualname__,
+            **{f.name: getattr(value, f.name) for f in dataclasses.fields(value)},
+        }
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot describe {type(value).__qualname__}")
+
+
+class PageMap:
+    """The dependency map of one build's pages: what the last build's pages read (`kept`: path → (digest,
+    tokens)), checked against this build's lesson (`unchanged`), and what this build's pages read
+    (`note`, then `made`). `collections`: each recorded collection's name → its plain mapping;
+    `items`: those whose values are the lesson's items (a page's context may hold them)."""
+
+    def __init__(
+        self,
+        collections: Mapping[str, Mapping[str, Any]],
+        items: tuple[str, ...],
+        kept: Mapping[str, tuple[str, list[Token]]] | None = None,
+    ) -> None:
+        self._collections = collections
+        self._items = items
+        self.kept = dict(kept or {})
+        self.made: dict[str, tuple[str, list[Token]]] = {}
+        self._digests: dict[Token, bytes | None] = {}
+        self._ids: dict[int, Token] | None = None
+        self._lock = threading.Lock()
+
+    def _item_ids(self) -> dict[int, Token]:
+        if self._ids is None:
+            self._ids = {
+                id(value): (name, key) for name in self._items for key, value in self._collections[name].items()
+            }
+        return self._ids
+
+    def own(
+        self, path: str, template: str, title: str, context: Mapping[str, Any], extra: bytes
+    ) -> tuple[bytes, set[Token]]:
+        """A page's own description, and the tokens of the items its context holds (raises Unmapped)."""
+        found: set[Token] = set()
+        ids = self._item_ids()
+
+        def shape(value: Any) -> Any:
+            ref = ids.get(id(value))
+            if ref is not None:
+                found.add(ref)
+                return {"__item__": list(ref)}
+            if value is None or isinstance(value, str | int | float | bool):
+                return value
+            if isinstance(value, list | tuple):
+                return [shape(v) for v in value]
+            if isinstance(value, Recorded):
+                found.add((value.name, EVERY))
+                return {"__all__": value.name}
+            if isinstance(value, dict):
+                return {"__dict__": [[shape(k), shape(v)] for k, v in value.items()]}
+            if isinstance(value, BaseModel):
+                return _plain(value)
+            raise Unmapped(path)
+
+        described = [path, template, title, shape(dict(context))]
+        return json.dumps(described, ensure_ascii=False).encode() + b"\0" + extra, found
+
+    def _digest_of(self, token: Token) -> bytes | None:
+        known = self._digests.get(token, b"")
+        if known != b"":
+            return known
+        name, key = token
+        collection = self._collections.get(name)
+        made: bytes | None
+        if collection is None:
+            made = None  # a collection this primer does not have (a record from another shape)
+        elif key == EVERY:
+            whole = hashlib.sha256()
+            for item_key in collection:
+                item = self._digest_of((name, item_key))
+                assert item is not None
+                whole.update(item_key.encode() + b"\0" + item)
+            made = whole.digest()
+        elif key in collection:
+            made = hashlib.sha256(value_bytes(collection[key])).digest()
+        else:
+            made = b"-"  # absent: the page saw that it is not there
+        self._digests[token] = made
+        return made
+
+    def digest(self, own: bytes, tokens: Collection[Token]) -> str | None:
+        """The digest of a page described by `own` that read `tokens`, on this build's lesson (None: a token
+        names a collection this build does not have)."""
+        digest = hashlib.sha256(own)
+        with self._lock:
+            for token in sorted(tokens):
+                found = self._digest_of(token)
+                if found is None:
+                    return None
+                digest.update(b"\0".join((token[0].encode(), token[1].encode(), found)))
+        return digest.hexdigest()
+
+    def unchanged(self, path: str, own: bytes) -> list[Token] | None:
+        """The tokens the last build's page at `path` read, when its digest on this lesson is the one it had
+        (the page would render the same bytes); else None."""
+        kept = self.kept.get(path)
+        if kept is None:
+            return None
+        digest, tokens = kept
+        return tokens if self.digest(own, tokens) == digest else None
+
+    def note(self, path: str, own: bytes, tokens: Collection[Token]) -> None:
+        """What this build's page at `path` read."""
+        ordered = sorted(tokens)
+        digest = self.digest(own, ordered)
+        if digest is not None:
+            self.made[path] = (digest, ordered)
+
+
+@dataclass
+class Reuse:
+    """A build's map of what its pages read (`PageMap`), and the last build (`earlier`), whose files are
+    taken as they are (hard-linked into the new output) for a page whose reads did not change."""
+
+    pagemap: PageMap
+    earlier: Earlier | None
+    #: the files taken from the last build, with their stamps (see `primer.cache.BuildCache.save`)
+    linked: dict[str, list[int]] = field(default_factory=dict)
+
+    def describe(
+        self, key: str, template: str, title: str, context: Mapping[str, Any], extra: bytes
+    ) -> tuple[bytes, set[Token]] | None:
+        """`PageMap.own`, or None for a page that cannot be mapped (it is rendered, and not recorded)."""
+        try:
+            return self.pagemap.own(key, template, title, context, extra)
+        except Unmapped:
+            return None
+
+    def take(self, out: Output, key: str, files: list[str], own: bytes) -> bool:
+        """Take the files `files` that the page (or set of pages) `key`, described by `own`, made in the last
+        build, when it would make the same bytes now and each is as that build left it (True); else take
+        none that it can help (a file that changed since is made again), and return False."""
+        if self.earlier is None:
+            return False
+        tokens = self.pagemap.unchanged(key, own)
+        stamps = [self.earlier.stamps.get(rel) for rel in files]
+        if tokens is None or not files or None in stamps:
+            return False
+        for rel, stamp in zip(files, stamps, strict=True):
+            if rel in self.linked:
+                continue
+            if stamp is None or not out.linked(rel, self.earlier.out / rel, stamp):
+                return False  # the files taken already are the bytes the render would make
+            self.linked[rel] = stamp
+        self.pagemap.note(key, own, tokens)
+        return True
+
+
+def pack(pages: Mapping[str, tuple[str, list[Token]]]) -> dict[str, Any]:
+    """The map as JSON for the build record: each token once, pages naming them by number."""
+    table: dict[Token, int] = {}
+    packed = {}
+    for path in sorted(pages):
+        digest, tokens = pages[path]
+        packed[path] = [digest, [table.setdefault(t, len(table)) for t in tokens]]
+    return {"tokens": [list(t) for t in table], "pages": packed}
+
+
+def unpack(data: Any) -> dict[str, tuple[str, list[Token]]]:
+    """`pack`'s JSON read back (raises ValueError, KeyError, TypeError or IndexError when damaged)."""
+    tokens = [(str(name), str(key)) for name, key in data["tokens"]]
+    found = {}
+    for path, (digest, numbers) in data["pages"].items():
+        if not isinstance(digest, str):
+            raise TypeError(path)
+        found[str(path)] = (digest, [tokens[n] for n in numbers])
+    return found
