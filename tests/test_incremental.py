@@ -163,6 +163,24 @@ def test_a_corrupt_or_foreign_cache_is_ignored_with_a_warning(
     assert "not written by primer on this machine" in capsys.readouterr().err
     assert isinstance(build(mini, out, pdf=False, cache=True)[0], Reused), "the rebuild recorded itself anew"
 
+    # A damaged map of what the pages read: the pages are all rendered again, after a warning.
+    questions = mini / "questions" / "radars.yaml"
+
+    def edit(word: str) -> None:
+        questions.write_text(questions.read_text().replace("explanation: ", f"explanation: {word} ", 1))
+
+    edit("Notably,")
+    before = _inodes(out)
+    build(mini, out, pdf=False, cache=True)
+    assert set(before.items()) & set(_inodes(out).items()), "with the map, pages are taken"
+    edit("Quietly,")
+    store.pages.write_bytes(b"not a map")
+    before = _inodes(out)
+    build(mini, out, pdf=False, cache=True)
+    assert "its map of what the pages read was not written by primer" in capsys.readouterr().err
+    assert not set(before.items()) & set(_inodes(out).items()), "nothing taken from the last build"
+    clean = _files(out)
+
     shutil.rmtree(store.folder)
     store.folder.write_text("a file where the cache's folder goes")
     assert not isinstance(build(mini, out, pdf=False, cache=True)[0], Reused)

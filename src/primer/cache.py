@@ -9,7 +9,8 @@ inside or beside the output. A record holds:
   with, of Python's version, of the build's options and of the environment a build may read;
 - what the build printed (its summary line and warnings) and the files it wrote, with the size,
   modification time and inode of each as they were after the write;
-- the base key, which is the key without the content, and what each page read (`primer.reads`).
+- the base key, which is the key without the content; and, in a file of its own, what each page read
+  (`primer.reads`).
 
 A record is kept only for a build whose content did not change while it ran.
 
@@ -247,6 +248,7 @@ class BuildCache:
         self.root = root
         self.folder = root / name
         self.record = self.folder / "record.json"
+        self.pages = self.folder / "pages.json"
 
     @classmethod
     def open(cls, out: Path) -> BuildCache | None:
@@ -315,11 +317,23 @@ class BuildCache:
         """What the last build into the output folder read for each page (`primer.reads`), when it was made
         by this primer with these options (its base key is `base`); else None."""
         record = self._read()
-        if record is None or record.get("base") != base or not record.get("pages"):
+        if record is None or record.get("base") != base:
             return None
         try:
-            pages = unpack(record["pages"])
-        except (ValueError, KeyError, TypeError, IndexError):
+            raw = self.pages.read_bytes()
+        except OSError:
+            return None
+        body = unseal(self.root, raw)
+        if body is None:
+            self._ignore("its map of what the pages read was not written by primer on this machine, or is damaged")
+            return None
+        try:
+            kept = json.loads(body)
+            # the map of the build the record describes (two builds with one key make the same pages)
+            if not isinstance(kept, dict) or kept.get("key") != record.get("key"):
+                return None
+            pages = unpack(kept["map"])
+        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             self._ignore("it is damaged")
             return None
         return Earlier(self.out, record["stamps"], pages)
@@ -334,12 +348,8 @@ class BuildCache:
         kept = output.unchanged(self.out, clean=clean)  # the folder is as that build left it: nothing to write
         if kept is None:
             kept = output.commit(self.out, epoch=epoch, clean=clean)
-            record = self._read() or {}
-            try:  # the map of what the pages read still holds: the files are new, the pages the same
-                pages = unpack(record["pages"]) if record.get("pages") else None
-            except (ValueError, KeyError, TypeError, IndexError):
-                pages = None
-            self.save(key, reused.line, reused.warnings, output.paths(), base=record.get("base"), pages=pages)
+            record = self._read() or {}  # its map of what the pages read still holds: the same key
+            self.save(key, reused.line, reused.warnings, output.paths(), base=record.get("base"))
         return reused, output, kept
 
     def save(
@@ -354,7 +364,9 @@ class BuildCache:
         linked: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record the build just written into the output folder (a failure to record is not an error):
-        with its `base` key and the map of what its `pages` read (`primer.reads`). `linked`: the files
+        with its `base` key and, in a file of its own (`pages.json`: a build that reuses the last one whole
+        never reads it), the map of what its `pages` read (`primer.reads`; None: the map on file stays, for
+        a build with the same key). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
         while the build ran) is not trusted, and nothing is recorded."""
         try:
@@ -372,18 +384,22 @@ class BuildCache:
             "summary": summary,
             "warnings": [asdict(w) for w in warnings],
             "stamps": stamps,
-            "pages": pack(pages) if pages else None,
         }
-        body = json.dumps(record, sort_keys=True).encode()
+        if pages is not None:  # first: a record never names a map older than itself
+            self._write(self.pages, json.dumps({"key": key, "map": pack(pages)}, sort_keys=True).encode())
+        self._write(self.record, json.dumps(record, sort_keys=True).encode())
+
+    def _write(self, path: Path, body: bytes) -> None:
+        """Write `body`, signed, to `path` in the record's folder (a failure is not an error)."""
         try:
             sealed = seal(self.root, body)
             if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
                 return  # not ours: leave it alone (load warns about it)
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".record-")
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{path.stem}-")
             with os.fdopen(handle, "wb") as stream:
                 stream.write(sealed)
-            Path(temporary).replace(self.record)
+            Path(temporary).replace(path)
         except OSError:
             return
 
