@@ -40,14 +40,16 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import primer
 from primer.errors import Problem
-from primer.reads import Token, pack, unpack
 from primer.write import MARKER, Output, file_stamp
+
+if TYPE_CHECKING:
+    from primer.reads import Token
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
 FORMAT = 2
@@ -323,6 +325,8 @@ class BuildCache:
             raw = self.pages.read_bytes()
         except OSError:
             return None
+        from primer.reads import unpack  # not for a build that reuses the last one whole (it starts faster)
+
         body = unseal(self.root, raw)
         if body is None:
             self._ignore("its map of what the pages read was not written by primer on this machine, or is damaged")
@@ -386,6 +390,8 @@ class BuildCache:
             "stamps": stamps,
         }
         if pages is not None:  # first: a record never names a map older than itself
+            from primer.reads import pack
+
             self._write(self.pages, json.dumps({"key": key, "map": pack(pages)}, sort_keys=True).encode())
         self._write(self.record, json.dumps(record, sort_keys=True).encode())
 
