@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from primer import memo, parallel, reads
+from primer import memo, parallel, parsed, reads
 from primer.cache import REUSED, BuildCache, Earlier, Reused, base_key, build_key, content_digest, source_date_epoch
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
@@ -125,8 +125,33 @@ def _validate(
     derived_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
 ) -> CheckResult:
     """The whole check. `derived_hook` is called once the questions are derived, before the lint: `build`
-    starts the exports' worker there."""
-    lib = load_library(content, cache)
+    starts the exports' worker there. Without a `cache`, the files parsed by an earlier command come
+    from the parse cache on disk (`primer.parsed`), and a worker writes those parsed now into it."""
+    stored = None
+    if cache is None:
+        lib, stored = parsed.load(content)
+    else:
+        lib = load_library(content, cache)
+    saving = parallel.start(stored.save, _JOBS.get()) if stored is not None else None
+    try:
+        result = _checked(content, strict, lib, derived_hook)
+    except ContentError:
+        if saving is not None:
+            saving.result()  # what the files gave holds whatever it is: the next check reads it
+        raise
+    except BaseException:
+        if saving is not None:
+            saving.cancel()
+        raise
+    if saving is not None:
+        saving.result()
+    return result
+
+
+def _checked(
+    content: Path, strict: bool, lib: Library, derived_hook: Callable[[Library, Derived], None]
+) -> CheckResult:
+    """The whole check of the loaded `lib` (see `_validate`)."""
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
     # process derives the questions, the second in another while it lints them and makes the third.
     with InParts(lib, content, _JOBS.get()) as parts:

@@ -49,7 +49,7 @@ from primer.errors import Problem
 from primer.write import MARKER, Output, file_stamp
 
 if TYPE_CHECKING:
-    from primer.reads import Token
+    from primer.reads import Entry
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
 FORMAT = 2
@@ -230,7 +230,7 @@ class Earlier:
 
     out: Path
     stamps: dict[str, list[int]]
-    pages: dict[str, tuple[str, list[Token]]]
+    pages: dict[str, Entry]
 
     def intact(self, rel: str) -> list[int] | None:
         """The stamp of the file `rel` in the output folder, when it is as that build left it; else None."""
@@ -364,7 +364,7 @@ class BuildCache:
         paths: list[str],
         *,
         base: str | None = None,
-        pages: Mapping[str, tuple[str, list[Token]]] | None = None,
+        pages: Mapping[str, Entry] | None = None,
         linked: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record the build just written into the output folder (a failure to record is not an error):

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Collection, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -176,9 +176,21 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot describe {type(value).__qualname__}")
 
 
+class Entry(NamedTuple):
+    """What one page (or one set of pages made together, such as a topic's handouts) read, in the map."""
+
+    #: the digest of its description and of what its tokens named (`PageMap.digest`)
+    digest: str
+    tokens: list[Token]
+    #: the files it made
+    files: list[str]
+    #: what its making returned besides the files, as JSON (the handouts' version codes), or None
+    result: Any = None
+
+
 class PageMap:
-    """The dependency map of one build's pages: what the last build's pages read (`kept`: path → (digest,
-    tokens)), checked against this build's lesson (`unchanged`), and what this build's pages read
+    """The dependency map of one build's pages: what the last build's pages read (`kept`: key → its
+    `Entry`), checked against this build's lesson (`unchanged`), and what this build's pages read
     (`note`, then `made`). `collections`: each recorded collection's name → its plain mapping;
     `items`: those whose values are the lesson's items (a page's context may hold them)."""
 
@@ -186,12 +198,12 @@ class PageMap:
         self,
         collections: Mapping[str, Mapping[str, Any]],
         items: tuple[str, ...],
-        kept: Mapping[str, tuple[str, list[Token]]] | None = None,
+        kept: Mapping[str, Entry] | None = None,
     ) -> None:
         self._collections = collections
         self._items = items
         self.kept = dict(kept or {})
-        self.made: dict[str, tuple[str, list[Token]]] = {}
+        self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
         self._lock = threading.Lock()
@@ -266,21 +278,20 @@ class PageMap:
                 digest.update(b"\0".join((token[0].encode(), token[1].encode(), found)))
         return digest.hexdigest()
 
-    def unchanged(self, path: str, own: bytes) -> list[Token] | None:
-        """The tokens the last build's page at `path` read, when its digest on this lesson is the one it had
-        (the page would render the same bytes); else None."""
-        kept = self.kept.get(path)
-        if kept is None:
+    def unchanged(self, key: str, own: bytes) -> Entry | None:
+        """The last build's entry for `key`, when its digest on this lesson is the one it had (the page would
+        render the same bytes); else None."""
+        kept = self.kept.get(key)
+        if kept is None or self.digest(own, kept.tokens) != kept.digest:
             return None
-        digest, tokens = kept
-        return tokens if self.digest(own, tokens) == digest else None
+        return kept
 
-    def note(self, path: str, own: bytes, tokens: Collection[Token]) -> None:
-        """What this build's page at `path` read."""
+    def note(self, key: str, own: bytes, tokens: Collection[Token], files: list[str], result: Any = None) -> None:
+        """What this build's page (or set of pages) `key` read, the files it made and what else it returned."""
         ordered = sorted(tokens)
         digest = self.digest(own, ordered)
         if digest is not None:
-            self.made[path] = (digest, ordered)
+            self.made[key] = Entry(digest, ordered, files, result)
 
 
 @dataclass
@@ -302,42 +313,46 @@ class Reuse:
         except Unmapped:
             return None
 
-    def take(self, out: Output, key: str, files: list[str], own: bytes) -> bool:
-        """Take the files `files` that the page (or set of pages) `key`, described by `own`, made in the last
-        build, when it would make the same bytes now and each is as that build left it (True); else take
-        none that it can help (a file that changed since is made again), and return False."""
+    def take(self, out: Output, key: str, own: bytes) -> Entry | None:
+        """Take the files that the page (or set of pages) `key`, described by `own`, made in the last build,
+        when it would make the same bytes now and each is as that build left it: its entry; else take none
+        that it can help (a file that changed since is made again), and return None."""
         if self.earlier is None:
-            return False
-        tokens = self.pagemap.unchanged(key, own)
-        stamps = [self.earlier.stamps.get(rel) for rel in files]
-        if tokens is None or not files or None in stamps:
-            return False
-        for rel, stamp in zip(files, stamps, strict=True):
+            return None
+        kept = self.pagemap.unchanged(key, own)
+        if kept is None or not kept.files:
+            return None
+        stamps = [self.earlier.stamps.get(rel) for rel in kept.files]
+        if None in stamps:
+            return None
+        for rel, stamp in zip(kept.files, stamps, strict=True):
             if rel in self.linked:
                 continue
             if stamp is None or not out.linked(rel, self.earlier.out / rel, stamp):
-                return False  # the files taken already are the bytes the render would make
+                return None  # the files taken already are the bytes the render would make
             self.linked[rel] = stamp
-        self.pagemap.note(key, own, tokens)
-        return True
+        self.pagemap.made[key] = kept
+        return kept
 
 
-def pack(pages: Mapping[str, tuple[str, list[Token]]]) -> dict[str, Any]:
-    """The map as JSON for the build record: each token once, pages naming them by number."""
+def pack(entries: Mapping[str, Entry]) -> dict[str, Any]:
+    """The map as JSON for the build record: each token once, entries naming them by number (and their
+    files only when they are not the one file named like the entry)."""
     table: dict[Token, int] = {}
     packed = {}
-    for path in sorted(pages):
-        digest, tokens = pages[path]
-        packed[path] = [digest, [table.setdefault(t, len(table)) for t in tokens]]
-    return {"tokens": [list(t) for t in table], "pages": packed}
+    for key in sorted(entries):
+        entry = entries[key]
+        files = None if entry.files == [key] else entry.files
+        packed[key] = [entry.digest, [table.setdefault(t, len(table)) for t in entry.tokens], files, entry.result]
+    return {"tokens": [list(t) for t in table], "entries": packed}
 
 
-def unpack(data: Any) -> dict[str, tuple[str, list[Token]]]:
+def unpack(data: Any) -> dict[str, Entry]:
     """`pack`'s JSON read back (raises ValueError, KeyError, TypeError or IndexError when damaged)."""
     tokens = [(str(name), str(key)) for name, key in data["tokens"]]
     found = {}
-    for path, (digest, numbers) in data["pages"].items():
-        if not isinstance(digest, str):
-            raise TypeError(path)
-        found[str(path)] = (digest, [tokens[n] for n in numbers])
+    for key, (digest, numbers, files, result) in data["entries"].items():
+        if not isinstance(digest, str) or not isinstance(files, list | None):
+            raise TypeError(key)
+        found[str(key)] = Entry(digest, [tokens[n] for n in numbers], [str(key)] if files is None else files, result)
     return found

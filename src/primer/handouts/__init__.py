@@ -101,11 +101,6 @@ class Rendered:
     tasks: list[pdf_mod.Task]
 
 
-def versions_of(topic: Topic, quiz: list[Any], settings: Settings) -> list[Any]:
-    """The versions of a topic's handouts."""
-    return make_versions(topic, quiz, settings.versions, settings.seed)
-
-
 def render_topic(
     lib: Library, derived: Derived, env: Environment, topic: Topic, settings: Settings, matcher: TermMatcher
 ) -> Rendered:
@@ -113,7 +108,7 @@ def render_topic(
     from primer.targets.site import SiteRenderer, answer_text  # the site's wording of answers and sources
 
     quiz = derived.quizzes[topic.id]
-    versions = versions_of(topic, quiz, settings)
+    versions = make_versions(topic, quiz, settings.versions, settings.seed)
     refs = SiteRenderer(lib, derived, env).refs
     context = handout_context(lib, derived, topic, versions, matcher, refs, answer_text)
     context["created"] = _created()
@@ -181,22 +176,20 @@ def add_handouts(
             continue
         folder = f"handouts/{topic.id}/"
         own = mapped.describe(folder, "handout", topic.title, {"topic": topic}, common) if mapped else None
-        if mapped and own is not None:
-            names = [file_name(topic.id, "student", v.letter, "html") for v in versions_of(topic, quiz, settings)]
-            names += [file_name(topic.id, "teacher", None, "html")] if "teacher" in settings.editions else []
-            if mapped.take(output, folder, [folder + name for name in names], own[0]):
-                codes = {v.letter: v.code for v in versions_of(topic, quiz, settings)}
-                rendered.append(Rendered(topic, codes, {}, []))
-                continue
+        taken = mapped.take(output, folder, own[0]) if mapped and own is not None else None
+        if taken is not None:  # its version codes, as the last build made them
+            rendered.append(Rendered(topic, dict(taken.result), {}, []))
+            continue
         with reads.recording() as found:
             made = render_topic(lib, derived, env, topic, settings, matcher())
+        names = [folder + name for name in made.html]
         for name, text in made.html.items():  # added at once, not held: 27 MB of pages at 256 topics
             if not (mapped and folder + name in mapped.linked):  # taken from the last build already
                 output.add(folder + name, text)
         made.html.clear()
         rendered.append(made)
         if mapped and own is not None:
-            mapped.pagemap.note(folder, own[0], found | own[1])
+            mapped.pagemap.note(folder, own[0], found | own[1], names, made.codes)
     pdfs = _pdfs(rendered, settings.editions) if pdf else None
     hub: dict[str, Any] = {}
     for r in rendered:

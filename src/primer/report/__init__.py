@@ -369,20 +369,22 @@ def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
     as text, html or json."""
     import gc
 
+    from primer import parsed
     from primer.build import collector_paused
-    from primer.content.library import load_library
     from primer.derive import derive
     from primer.report import render
 
     try:
         with collector_paused():
-            lib = load_library(content)
+            lib, stored = parsed.load(content)
             with InParts(lib, content, jobs) as parts:
                 derived = derive(lib)
                 parts.derived(derived)
                 report = parts.finish()
     finally:
         gc.unfreeze()
+    if stored is not None:
+        stored.save()
     if fmt == "json":
         return report, render.as_json(report)
     if fmt == "html":

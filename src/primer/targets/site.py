@@ -485,7 +485,7 @@ def _render_into(
         own = None
         if reuse is not None and page.mapped:
             own = reuse.describe(page.path, page.template, page.title, page.context, extra)
-            if own is not None and reuse.take(out, page.path, [page.path], own[0]):
+            if own is not None and reuse.take(out, page.path, own[0]) is not None:
                 continue
         todo.append((page, own))
     work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
@@ -493,7 +493,7 @@ def _render_into(
     for (page, own), (data, found) in zip(todo, made, strict=True):
         out.received(page.path, data)
         if reuse is not None and own is not None and found is not None:
-            reuse.pagemap.note(page.path, own[0], found | own[1])
+            reuse.pagemap.note(page.path, own[0], found | own[1], [page.path])
 
 
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages

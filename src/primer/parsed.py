@@ -1,0 +1,156 @@
+"""The parse cache on disk: each content file parsed and validated once, for every command after.
+
+Loading a large lesson is mostly parsing YAML and validating it (2 s at 256 topics), and a save changes
+one file. `Stored` keeps what parsing each file gave (`primer.content.library.ParseCache`) in the user's
+cache folder (`$PRIMER_CACHE_DIR/parsed`, else `~/.cache/primer/parsed`; `PRIMER_CACHE_DIR=off` turns it
+off), one file per content file, named by the hash of its kind, path and bytes: the next `check`, `build`,
+`report`, `export` or `handout` of the lesson parses only the files whose bytes changed.
+
+A content folder's entries are kept apart from every other's, under a key that also holds primer's own
+files and version, the libraries it parses with, Python's version and the working folder (problems name
+files relative to it), so an entry is only ever read by the primer that wrote it, for the same files.
+Entries are pickles, signed with a secret kept in the cache folder (see `primer.cache.seal`) and read
+only once their signature holds: an entry that is damaged or was not written here is ignored with a
+warning, and the file is parsed. Entries that the last load did not use are removed when it writes its
+new ones, and a lesson's folder that no command used for 30 days is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from primer.cache import base_key, seal, unseal, user_cache
+from primer.content.library import Library, ParseCache, load_library
+from primer.content.load import Document
+from primer.errors import ContentError, Problem
+
+#: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
+FORMAT = 1
+#: A lesson's folder of entries that no command has used for this many days is removed.
+CACHE_DAYS = 30
+
+Made = tuple[Document | None, Any, list[Problem]]
+
+
+class Stored(ParseCache):
+    """A `ParseCache` whose entries are also read from, and written to, the folder `folder` (see the
+    module), signed with the secret of the cache folder `root` that holds it."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        super().__init__()
+        self.folder = folder
+        self.root = root
+        #: the entries this load used (read or made), by name
+        self._used: set[str] = set()
+        #: the entries made by this load, to write
+        self._new: dict[str, Made] = {}
+        self._warned = False
+
+    @staticmethod
+    def _name(kind: str, path: Path, raw: bytes) -> str:
+        return hashlib.sha256(f"{kind}\0{path}\0".encode() + raw).hexdigest()[:40] + ".pickle"
+
+    def _ignore(self, why: str) -> None:
+        if not self._warned:
+            self._warned = True
+            click.echo(
+                f"warning: ignoring an entry of the parse cache {self.folder} ({why}) — parsing the file", err=True
+            )
+
+    def get(self, kind: str, path: Path, raw: bytes) -> Made | None:
+        """What parsing `path` as a `kind` file gave when it held `raw`: from memory, else from the folder."""
+        found = super().get(kind, path, raw)
+        if found is not None:
+            return found
+        name = self._name(kind, path, raw)
+        self._used.add(name)
+        try:
+            sealed = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        body = unseal(self.root, sealed)
+        if body is None:
+            self._ignore("it was not written by primer on this machine, or it is damaged")
+            return None
+        try:
+            made: Made = pickle.loads(body)  # signed with this cache's own secret: primer wrote it here
+        except Exception:  # noqa: BLE001 - a damaged entry, whatever the error: parse the file instead
+            self._ignore("it is damaged")
+            return None
+        super().put(kind, path, raw, made)
+        return made
+
+    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> None:
+        """Remember what parsing `path` gave, and write it to the folder with `save`."""
+        super().put(kind, path, raw, made)
+        name = self._name(kind, path, raw)
+        self._used.add(name)
+        self._new[name] = made
+
+    def pending(self) -> bool:
+        """Whether this load made entries that `save` would write."""
+        return bool(self._new)
+
+    def save(self) -> None:
+        """Write the entries this load made, remove those it did not use, and the folders of lessons no
+        command has used for `CACHE_DAYS` (failures are not errors)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for name, made in sorted(self._new.items()):
+                sealed = seal(self.root, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+                handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(sealed)
+                Path(temporary).replace(self.folder / name)
+            self._new.clear()
+            for entry in os.scandir(self.folder):
+                if entry.name.endswith(".pickle") and entry.name not in self._used:
+                    with contextlib.suppress(OSError):
+                        Path(entry.path).unlink()
+            os.utime(self.folder)  # used now: pruning goes by when a lesson's folder was last used
+            limit = time.time() - CACHE_DAYS * 86400
+            for other in os.scandir(self.root):
+                if other.is_dir(follow_symlinks=False) and other.stat(follow_symlinks=False).st_mtime < limit:
+                    shutil.rmtree(other.path, ignore_errors=True)
+        except (OSError, pickle.PicklingError):
+            return
+
+
+def stored(content: Path) -> Stored | None:
+    """The parse cache of the lesson in `content`, or None when caching is off (or primer's own files
+    cannot be read)."""
+    root = user_cache("parsed")
+    if root is None:
+        return None
+    base = base_key(content, {"parsed": FORMAT})
+    if base is None:
+        return None
+    folder = root / base[:32]
+    with contextlib.suppress(OSError):
+        if folder.is_dir() and not folder.is_symlink():
+            os.utime(folder)  # used now (see `Stored.save`)
+    return Stored(folder, root)
+
+
+def load(content: Path) -> tuple[Library, Stored | None]:
+    """`load_library` with the lesson's parse cache on disk: the Library, and the cache when it has entries to
+    write (`Stored.save`: in a worker, when the caller has one to spare). A lesson that fails to load has
+    its entries written before the error propagates: the check after the fix reads them."""
+    found = stored(content)
+    try:
+        lib = load_library(content, found)
+    except ContentError:
+        if found is not None and found.pending():
+            found.save()
+        raise
+    return lib, found if found is not None and found.pending() else None

@@ -1,0 +1,108 @@
+"""The parse cache on disk (`primer.parsed`): a command parses only the files whose bytes changed since the
+last, finds what a fresh parse finds, and trusts no entry it did not write."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from primer import parsed
+from primer.build import check
+from primer.content import library
+from primer.errors import ContentError
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files parsed, by name, as they are parsed."""
+    seen: list[str] = []
+    original = library._Builder._validated
+
+    def counted(self: library._Builder, kind: str, path: Path, raw: bytes):  # type: ignore[no-untyped-def]
+        seen.append(path.name)
+        return original(self, kind, path, raw)
+
+    monkeypatch.setattr(library._Builder, "_validated", counted)
+    return seen
+
+
+def _entries(own_cache: Path) -> list[Path]:
+    return sorted((own_cache / "parsed").glob("*/*.pickle"))
+
+
+def test_a_second_check_parses_only_the_files_that_changed(mini: Path, parses: list[str], own_cache: Path) -> None:
+    first = check(mini)
+    files = len(parses)
+    assert files >= 7 and len(_entries(own_cache)) == files
+    parses.clear()
+    again = check(mini)
+    assert parses == [], "every file came from the cache"
+    assert again.summary() == first.summary() and again.warnings == first.warnings
+    assert again.library.topics == first.library.topics and again.library.points == first.library.points
+    glossary = mini / "glossary.yaml"
+    glossary.write_text(glossary.read_text().replace("definition: ", "definition: Notably, ", 1))
+    edited = check(mini)
+    assert parses == ["glossary.yaml"]
+    assert "Notably" in str(edited.library.terms)
+    assert len(_entries(own_cache)) == files, "the entry of the glossary's old bytes is gone"
+
+
+def test_a_broken_file_gives_the_same_errors_from_the_cache(mini: Path, parses: list[str]) -> None:
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("title:", "title: [unclosed", 1))
+    with pytest.raises(ContentError) as fresh:
+        check(mini)
+    parses.clear()
+    with pytest.raises(ContentError) as cached:
+        check(mini)
+    assert parses == []
+    assert cached.value.problems == fresh.value.problems
+
+
+def test_a_damaged_or_foreign_entry_is_ignored_with_a_warning(
+    mini: Path, parses: list[str], own_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = check(mini)
+    entries = _entries(own_cache)
+    entries[0].write_bytes(b"not an entry")
+    parses.clear()
+    assert check(mini).summary() == first.summary()
+    assert len(parses) == 1
+    assert "ignoring an entry of the parse cache" in capsys.readouterr().err
+    (own_cache / "parsed" / "secret").write_bytes(b"y" * 32)  # every entry was signed with another secret
+    parses.clear()
+    assert check(mini).warnings == first.warnings
+    assert len(parses) == len(entries)
+    assert "not written by primer on this machine" in capsys.readouterr().err
+
+
+def test_each_lesson_has_entries_of_its_own_and_unused_lessons_go(mini: Path, tmp_path: Path, own_cache: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(mini, other)
+    check(mini)
+    check(other)
+    folders = sorted(p for p in (own_cache / "parsed").iterdir() if p.is_dir())
+    assert len(folders) == 2, "a lesson's problems name its own files"
+    old = time.time() - (parsed.CACHE_DAYS + 1) * 86400
+    os.utime(folders[0], (old, old))
+    os.utime(folders[1], (old, old))
+    (other / "site.yaml").write_text((other / "site.yaml").read_text() + "\n")
+    check(other)  # writes an entry: the lesson unused for 30 days goes
+    assert len([p for p in (own_cache / "parsed").iterdir() if p.is_dir()]) == 1
+
+
+def test_caching_off_writes_nothing(mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    check(mini)
+    assert parsed.stored(mini) is None and not own_cache.exists()
