@@ -133,18 +133,22 @@ def _validate(
     else:
         lib = load_library(content, cache)
     saving = parallel.start(stored.save, _JOBS.get()) if stored is not None else None
+    if stored is not None and saving is not None and saving.elsewhere:
+        stored.release()  # the worker writes the entries: this process keeps only the Library
+    checked = False
     try:
         result = _checked(content, strict, lib, derived_hook)
+        checked = True
     except ContentError:
-        if saving is not None:
-            saving.result()  # what the files gave holds whatever it is: the next check reads it
+        checked = True  # what the files gave holds whatever the lesson's mistakes: the next check reads it
         raise
-    except BaseException:
-        if saving is not None:
+    finally:
+        if saving is not None and checked:
+            saving.result()
+        elif saving is not None:
             saving.cancel()
-        raise
-    if saving is not None:
-        saving.result()
+        if stored is not None:
+            stored.release()
     return result
 
 

@@ -116,6 +116,11 @@ class Started:
         self._pipe = pipe
         self._stream = stream
 
+    @property
+    def elsewhere(self) -> bool:
+        """Whether the work runs in a worker (else it runs here, when its result is asked for)."""
+        return self._process is not None
+
     def result(self) -> Any:
         """The work's value (for streamed work, the list of what it yielded); when it failed in the worker,
         it runs again here to raise its own error."""

@@ -97,6 +97,13 @@ class Stored(ParseCache):
         self._used.add(name)
         self._new[name] = made
 
+    def release(self) -> None:
+        """Let go of what this load parsed and read (a build holds the lesson's items in its Library: the
+        parsed documents and the files' bytes would only cost memory, in this process and in every worker
+        forked from it); entries not yet written are no longer written from here."""
+        self._files.clear()
+        self._new.clear()
+
     def pending(self) -> bool:
         """Whether this load made entries that `save` would write."""
         return bool(self._new)

@@ -218,7 +218,8 @@ class PageMap:
     def own(
         self, path: str, template: str, title: str, context: Mapping[str, Any], extra: bytes
     ) -> tuple[bytes, set[Token]]:
-        """A page's own description, and the tokens of the items its context holds (raises Unmapped)."""
+        """The hash of a page's own description (with `extra`, the hash of what it reads besides the lesson),
+        and the tokens of the items its context holds (raises Unmapped)."""
         found: set[Token] = set()
         ids = self._item_ids()
 
@@ -240,8 +241,8 @@ class PageMap:
                 return _plain(value)
             raise Unmapped(path)
 
-        described = [path, template, title, shape(dict(context))]
-        return json.dumps(described, ensure_ascii=False).encode() + b"\0" + extra, found
+        described = json.dumps([path, template, title, shape(dict(context))], ensure_ascii=False).encode()
+        return hashlib.sha256(described + b"\0" + extra).digest(), found  # a page's own part is held till it renders
 
     def _digest_of(self, token: Token) -> bytes | None:
         known = self._digests.get(token, b"")

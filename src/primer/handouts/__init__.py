@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,7 @@ def add_handouts(
     settings = Settings() if pdf else Settings(formats=tuple(f for f in FORMATS if f != "pdf"))
     matcher = reads.remembered(lambda: TermMatcher(lib.terms.values()))  # every handout reads every term
     mapped = reuse if reuse is not None and not pdf else None
-    common = reads.value_bytes([lib.site, dataclasses.asdict(settings), _created()])
+    common = hashlib.sha256(reads.value_bytes([lib.site, dataclasses.asdict(settings), _created()])).digest()
     rendered = []
     for topic in lib.topics_in_order():
         quiz = derived.quizzes.get(topic.id)

@@ -527,11 +527,13 @@ def build_site(
             env.get_template(name)
     waits = [own_templates or page.template in LINKING_TEMPLATES for page in site_pages]
     # what every page reads besides the lesson's collections: the site's settings and its list of pages (the menus)
-    common = reads.value_bytes([lib.site, sorted(renderer.paths or ())])
+    common = hashlib.sha256(reads.value_bytes([lib.site, sorted(renderer.paths or ())])).digest()
     first = [page for page, w in zip(site_pages, waits, strict=True) if not w]
     _render_into(out, renderer, first, jobs, meanwhile, reuse, common)
     links()
-    linking = common + reads.value_bytes([env.globals.get("handouts"), env.globals.get("exports")])
+    linking = hashlib.sha256(
+        common + reads.value_bytes([env.globals.get("handouts"), env.globals.get("exports")])
+    ).digest()
     second = [page for page, w in zip(site_pages, waits, strict=True) if w]
     _render_into(out, renderer, second, jobs, None, reuse, linking)
     for path, data in site_files(lib, [p.path for p in site_pages]):
