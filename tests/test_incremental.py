@@ -296,6 +296,7 @@ def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Pat
     out = tmp_path / "site"
     build(lesson, out, pdf=False, cache=True)
     before = _inodes(out)
+    before_all = {p: p.lstat().st_ino for p in out.rglob("*") if p.is_file()}
     (out / "glossary" / "index.html").write_text("edited by hand")
     questions = lesson / "questions" / "thaad-south-korea.yaml"
     questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
@@ -309,7 +310,12 @@ def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Pat
     assert "topics/japan-aegis-ashore/quiz.html" not in remade
     assert "handouts/japan-aegis-ashore/japan-aegis-ashore-teacher.html" not in remade
     assert "Notably" in (out / "topics" / "thaad-south-korea" / "quiz.html").read_text()
-    assert any(f"{len(after) - len(remade)} of them as the last build made them" in m for m in messages), messages
+    kept = [p for p in out.rglob("*") if p.is_file() and p.lstat().st_ino in set(before_all.values())]
+    assert any(f"{len(kept)} of the files as the last build made them" in m for m in messages), messages
+    assert any(p.name.endswith("-moodle.xml") for p in kept), "an export whose questions did not change is taken"
+    assert (out / "exports" / "thaad-south-korea" / "thaad-south-korea-moodle.xml").lstat().st_ino not in set(
+        before_all.values()
+    ), "the edited topic's exports are made again"
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
     assert _files(out) == _files(clean)

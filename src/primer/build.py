@@ -63,12 +63,27 @@ DERIVED_MAPS = (
 )
 
 
-def page_map(result: CheckResult, earlier: Earlier | None) -> reads.Reuse:
-    """The map of what this build's pages read, over `result`'s lesson, with the last build's (`earlier`)."""
-    lib, derived = result.library, result.derived
+def page_map(lib: Library, derived: Derived, earlier: Earlier | None) -> reads.Reuse:
+    """The map of what this build's pages read, over the checked lesson, with the last build's (`earlier`)."""
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
     collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
     return reads.Reuse(reads.PageMap(collections, LIBRARY_ITEMS, earlier.pages if earlier else None), earlier)
+
+
+def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
+    """The lesson as the pages read it when their reads are recorded (see `primer.reads`)."""
+    return reads.watched(lib, "", LIBRARY_MAPS), reads.watched(derived, "derived.", DERIVED_MAPS)
+
+
+#: The last item the exports' worker sends when it records what the exports read: that map.
+_MAP_ITEM = "\0map"
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """That a build records what its outputs read (see `primer.reads`), and its last build, if any."""
+
+    earlier: Earlier | None
 
 
 #: Where the site offers the question bank for download (the teacher hub links it).
@@ -182,14 +197,24 @@ def _checked(
     return CheckResult(lib, warnings, derived, report)
 
 
-def _exports(lib: Library, derived: Derived, spool: Spool | None = None) -> Iterator[tuple[str, object]]:
+def _exports(
+    lib: Library, derived: Derived, spool: Spool | None = None, mapping: Mapped | None = None
+) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
     ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
-    it is made, and (path, None) sent instead."""
+    it is made, and (path, None) sent instead. With `mapping`, what each export reads is recorded, those
+    that read what they read in the last build are taken from it, and (`_MAP_ITEM`, (the map's entries,
+    the files taken)) is sent last."""
     own = Output(spool)
-    yield "", add_exports(lib, derived, own)
+    reuse = None
+    if mapping is not None:
+        reuse = page_map(lib, derived, mapping.earlier)
+        lib, derived = _watched(lib, derived)
+    yield "", add_exports(lib, derived, own, reuse)
     for path in own.paths():
         yield path, None if spool is not None else own.take(path)
+    if reuse is not None:
+        yield _MAP_ITEM, (reuse.pagemap.made, reuse.linked)
 
 
 def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
@@ -204,9 +229,13 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
-def _start_exports(lib: Library, derived: Derived, jobs: int, spool: Spool | None = None) -> parallel.Started:
-    """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one."""
-    return parallel.start(partial(_exports, lib, derived, spool), jobs, stream=True, prepare=partial(_lighter, lib))
+def _start_exports(
+    lib: Library, derived: Derived, jobs: int, spool: Spool | None = None, mapping: Mapped | None = None
+) -> parallel.Started:
+    """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one
+    (`mapping`: see `_exports`)."""
+    work = partial(_exports, lib, derived, spool, mapping)
+    return parallel.start(work, jobs, stream=True, prepare=partial(_lighter, lib))
 
 
 def _lighter(lib: Library) -> None:
@@ -259,6 +288,12 @@ class _Downloads:
         self.handouts()
         (_, export_links), *files = self.exporting.result()
         for path, data in files:
+            if path == _MAP_ITEM:  # what the exports read
+                entries, linked = data
+                if self.reuse is not None:
+                    self.reuse.pagemap.made.update(entries)
+                    self.reuse.linked.update(linked)
+                continue
             self.output.received(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
         # the JSON export of the whole bank is the bank itself: the same bytes, made once
@@ -285,7 +320,7 @@ def _render(
     output = Output(spool)
     lib, derived = result.library, result.derived
     if reuse is not None:  # the pages read the lesson through views that record what they read
-        lib, derived = reads.watched(lib, "", LIBRARY_MAPS), reads.watched(derived, "derived.", DERIVED_MAPS)
+        lib, derived = _watched(lib, derived)
     try:
         downloads = _Downloads(lib, derived, env, output, pdf=pdf, jobs=jobs, exporting=exporting, reuse=reuse)
         if pdf:  # the PDFs have workers of their own, which the pages' would slow: first
@@ -558,8 +593,8 @@ def build(
             content, strict, progress, jobs, pdf, spool, maps_kept=again, mapped=mapped, earlier=earlier
         )
         pages = sum(path.endswith(".html") for path in output.paths())
-        taken = f", {len(reuse.linked)} of them as the last build made them" if reuse and reuse.linked else ""
-        progress(f"rendered {len(output.paths())} files ({pages} pages{taken})")
+        taken = f"; {len(reuse.linked)} of the files as the last build made them" if reuse and reuse.linked else ""
+        progress(f"rendered {len(output.paths())} files ({pages} pages){taken}")
         kept = output.commit(out, epoch=epoch, clean=clean)
     finally:
         if spool is not None:
@@ -597,7 +632,7 @@ def _check_and_render(
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
-    exports = partial(_start_exports, jobs=jobs, spool=spool)
+    exports = partial(_start_exports, jobs=jobs, spool=spool, mapping=Mapped(earlier) if mapped else None)
     # a large lesson's maps: started from this small process, first
     outlines = None if maps_kept else coarse_ahead(content, jobs)
     try:
@@ -615,7 +650,7 @@ def _check_and_render(
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
-            reuse = page_map(result, earlier) if mapped else None
+            reuse = page_map(result.library, result.derived, earlier) if mapped else None
             output = _render(
                 result,
                 content,

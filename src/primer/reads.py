@@ -91,6 +91,19 @@ def remembered(make: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
+def kept(memo: dict[Any, Any], key: Any, make: Callable[[], T]) -> T:
+    """`memo[key]`, made by `make` the first time; every use records again what making it read (a memo that
+    pages share must not hide its reads from the pages after the first)."""
+    found = memo.get(key)
+    if found is None:
+        with recording() as reads:
+            value = make()
+        found = memo[key] = (value, frozenset(reads))
+    for token in found[1]:
+        record(token)
+    return found[0]
+
+
 class Recorded(Mapping[str, V]):
     """A read-only view of one of the lesson's collections that records each look-up (see the module)."""
 

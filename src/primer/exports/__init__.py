@@ -4,13 +4,15 @@ bank) with its loss report, and every format × scope added to a build's output 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from primer import reads
 from primer.content.library import Library
 from primer.derive import Derived
 from primer.exports.anki import anki
@@ -161,18 +163,30 @@ class HubFormat:
     files: dict[str | None, HubLink]
 
 
-def add_exports(lib: Library, derived: Derived, output: Output) -> list[HubFormat]:
+def add_exports(lib: Library, derived: Derived, output: Output, reuse: reads.Reuse | None = None) -> list[HubFormat]:
     """Add every format for every topic and the whole bank, with loss reports, to the build's output;
-    return what the teacher hub links."""
+    return what the teacher hub links. With `reuse`, what each export reads is recorded, and an export
+    that would read what it read in the last build is taken from it (see `primer.reads`)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
+    common = hashlib.sha256(reads.value_bytes([lib.site])).digest()  # what every export reads besides its scope
     for fmt in FORMATS.values():
         files: dict[str | None, HubLink] = {}
         target = fmt.name
         for topic in topics:
-            data, report = render_export(lib, derived, fmt.name, topic, memo)
             path = export_path(fmt.name, topic)
+            own = None
+            if reuse is not None:
+                scope_of = {"topic": lib.topics[topic] if topic is not None else None}
+                own = reuse.describe(path, "export", fmt.name, scope_of, common)
+                taken = reuse.take(output, path, own[0]) if own is not None else None
+                if taken is not None:  # its link as the last build made it
+                    link, target = taken.result
+                    files[topic] = HubLink(*link)
+                    continue
+            with reads.recording() as found:
+                data, report = render_export(lib, derived, fmt.name, topic, memo)
             output.add(path, data)
             target, loss = report.target, None
             if fmt.lossy:
@@ -181,6 +195,9 @@ def add_exports(lib: Library, derived: Derived, output: Output) -> list[HubForma
             files[topic] = HubLink(
                 path, loss, report.exported, report.reported(), report.extras, report.exported + len(report.skipped)
             )
+            if reuse is not None and own is not None:
+                made = [path, *([loss] if loss else [])]
+                reuse.pagemap.note(path, own[0], found | own[1], made, [list(astuple(files[topic])), target])
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them

@@ -17,6 +17,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from primer import reads
 from primer.content.library import Library
 from primer.content.models import Cloze, QuestionBase, ShortAnswer
 from primer.derive import Derived
@@ -207,14 +208,14 @@ def fragment(scope: Scope, target: str, question: QuestionBase, report: LossRepo
     in the whole bank's export and in its topics', and serializing it again would only cost time. What it
     lost is recorded in `report` each time. (Kept as UTF-8, a lesson's fragments take half the memory that
     text would: a few characters such as "’" make Python keep a whole text at two bytes a character.)"""
-    key = (target, question.id)
-    found = scope.memo.get(key)
-    if found is None:
+
+    def made() -> Fragment:
         scratch = LossReport(report.target)
         text = make(scratch)
         data = None if text is None else text.encode("utf-8")
-        found = Fragment(data, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
-        scope.memo[key] = found
+        return Fragment(data, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
+
+    found = reads.kept(scope.memo, (target, question.id), made)  # each export reads what making it read
     if found.skipped is not None:
         report.skip(question, found.skipped)
     for loss in found.losses:

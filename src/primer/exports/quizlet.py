@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from primer import reads
 from primer.content.models import ShortAnswer
 from primer.exports.common import LossReport, Scope, note_markup, to_plain
 
@@ -19,13 +20,16 @@ def quizlet(scope: Scope) -> tuple[bytes, LossReport]:
     report = LossReport("Quizlet")
     lib, derived = scope.lib, scope.derived
     topics = {g.topic for g in scope.groups}
-    if "quizlet-terms" not in scope.memo:  # topic → the terms it uses, found once per build
+
+    def terms_by_topic() -> dict[str, set[str]]:  # topic → the terms it uses, found once per build
         by_topic: dict[str, set[str]] = {}
         for term_id, term_topics in derived.term_topics.items():
             for topic_id in term_topics:
                 by_topic.setdefault(topic_id, set()).add(term_id)
-        scope.memo["quizlet-terms"] = by_topic
-    used: set[str] = set().union(*(scope.memo["quizlet-terms"].get(t, set()) for t in topics if t is not None))
+        return by_topic
+
+    by_topic = reads.kept(scope.memo, "quizlet-terms", terms_by_topic)
+    used: set[str] = set().union(*(by_topic.get(t, set()) for t in topics if t is not None))
     lines = []
     for term_id, term in lib.terms.items():
         if scope.topic is None or term_id in used:

@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+from primer import reads
 from primer.content.models import (
     Cloze,
     Matching,
@@ -99,16 +100,18 @@ def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
 def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
     """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions."""
     report = LossReport("JSON")
-    if "bank" not in scope.memo:  # validating the whole bank once per build is enough
-        scope.memo["bank"] = build_bank(scope.lib, scope.derived).model_dump(mode="json")
-    data = dict(scope.memo["bank"])
+    # validating the whole bank once per build is enough
+    data = dict(reads.kept(scope.memo, "bank", lambda: build_bank(scope.lib, scope.derived).model_dump(mode="json")))
     if scope.topic is not None:
-        if "bank-places" not in scope.memo:  # where each topic and question is, found once per build
-            scope.memo["bank-places"] = (
-                {t["id"]: k for k, t in enumerate(data["topics"])},
-                {q["id"]: k for k, q in enumerate(data["questions"])},
-            )
-        topic_at, question_at = scope.memo["bank-places"]
+        whole = data  # where each topic and question is, found once per build (it reads what the bank read)
+        topic_at, question_at = reads.kept(
+            scope.memo,
+            "bank-places",
+            lambda: (
+                {t["id"]: k for k, t in enumerate(whole["topics"])},
+                {q["id"]: k for k, q in enumerate(whole["questions"])},
+            ),
+        )
         at = {question_at[q.id] for q in scope.questions() if q.id in question_at}
         data["topics"] = [data["topics"][topic_at[scope.topic]]] if scope.topic in topic_at else []
         data["questions"] = [data["questions"][k] for k in sorted(at)]
