@@ -98,7 +98,7 @@ def kept(memo: dict[Any, Any], key: Any, make: Callable[[], T]) -> T:
     if found is None:
         with recording() as reads:
             value = make()
-        found = memo[key] = (value, frozenset(reads))
+        found = memo[key] = (value, frozenset(coarse(reads)))
     for token in found[1]:
         record(token)
     return found[0]
@@ -152,7 +152,28 @@ class Recorded(Mapping[str, V]):
 def watched(obj: T, prefix: str, fields: tuple[str, ...]) -> T:
     """A copy of the dataclass `obj` whose `fields` (mappings) record their reads, as `prefix + field`."""
     wrapped = {name: Recorded(prefix + name, getattr(obj, name)) for name in fields}
+    for view in wrapped.values():
+        _SIZES[view.name] = len(view._data)
     return dataclasses.replace(obj, **wrapped)  # type: ignore[type-var]
+
+
+#: How many items each recorded collection holds (see `coarse`).
+_SIZES: dict[str, int] = {}
+#: A reader of at least this many items of a collection, and of half of it, reads the whole of it.
+_MANY = 32
+
+
+def coarse(tokens: Collection[Token]) -> set[Token]:
+    """`tokens`, where a reader read most of a collection item by item, with the whole collection instead:
+    a digest as exact (it covers every item it read, and more), and a map a fraction of the size (the
+    whole bank's exports read every question and point of a lesson)."""
+    counts: dict[str, int] = {}
+    for name, _ in tokens:
+        counts[name] = counts.get(name, 0) + 1
+    whole = {name for name, n in counts.items() if n >= _MANY and n * 2 >= _SIZES.get(name, n * 2 + 1)}
+    if not whole:
+        return set(tokens)
+    return {t for t in tokens if t[0] not in whole} | {(name, EVERY) for name in whole}
 
 
 class Unmapped(Exception):
@@ -302,7 +323,7 @@ class PageMap:
 
     def note(self, key: str, own: bytes, tokens: Collection[Token], files: list[str], result: Any = None) -> None:
         """What this build's page (or set of pages) `key` read, the files it made and what else it returned."""
-        ordered = sorted(tokens)
+        ordered = sorted(coarse(tokens))
         digest = self.digest(own, ordered)
         if digest is not None:
             self.made[key] = Entry(digest, ordered, files, result)
