@@ -1,0 +1,103 @@
+"""The dependency map's parts (`primer.reads`): what a reader reads is recorded, memos replay what they
+read, and a digest changes exactly when something read changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from primer import reads
+from primer.reads import EVERY, Entry, PageMap, Recorded
+
+
+def test_a_view_records_each_look_up_and_a_walk_through_it_reads_it_whole() -> None:
+    view = Recorded("terms", {"a": 1, "b": 2})
+    with reads.recording() as found:
+        assert view["a"] == 1 and view.get("zz") is None and "b" in view
+    assert found == {("terms", "a"), ("terms", "zz"), ("terms", "b")}
+    for walk in (list, len, lambda v: list(v.values()), lambda v: list(v.items()), lambda v: list(v.keys())):
+        with reads.recording() as found:
+            walk(view)
+        assert found == {("terms", EVERY)}
+    assert view["a"] == 1, "outside a recording nothing is kept, and nothing fails"
+
+
+def test_a_recording_inside_another_counts_for_both() -> None:
+    view = Recorded("points", {"p": 1})
+    with reads.recording() as outer:
+        with reads.recording() as inner:
+            view["p"]
+        assert inner == {("points", "p")}
+    assert outer == {("points", "p")}
+
+
+def test_a_shared_memo_replays_its_reads_to_every_reader() -> None:
+    view = Recorded("topics", {"t1": "One", "t2": "Two"})
+    made = []
+    order = reads.remembered(lambda: made.append(1) or sorted(view.values()))
+    memo: dict[object, object] = {}
+    for _ in range(2):
+        with reads.recording() as found:
+            assert order() == ["One", "Two"]
+            assert reads.kept(memo, "first", lambda: view["t1"]) == "One"
+        assert found == {("topics", EVERY), ("topics", "t1")}
+    assert made == [1], "made once"
+
+
+@dataclass
+class _Lesson:
+    terms: dict[str, str] = field(default_factory=dict)
+
+
+def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
+    terms = {"a": "alpha", "b": "beta"}
+    lesson = reads.watched(_Lesson(terms), "", ("terms",))
+    pagemap = PageMap({"terms": terms}, ("terms",))
+    with reads.recording() as found:
+        lesson.terms["a"]
+        "c" in lesson.terms  # noqa: B015 - a look-up of an item that is not there is a read too
+    own, held = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
+    pagemap.note("page.html", own, found | held, ["page.html"])
+    entry = pagemap.made["page.html"]
+
+    def again(changed: dict[str, str]) -> Entry | None:
+        return PageMap({"terms": changed}, ("terms",), {"page.html": entry}).unchanged("page.html", own)
+
+    assert again({"a": "alpha", "b": "beta"}) == entry
+    assert again({"a": "alpha", "b": "changed"}) == entry, "an item it did not read"
+    assert again({"a": "changed", "b": "beta"}) is None
+    assert again({"a": "alpha", "b": "beta", "c": "new"}) is None, "an item it looked for and did not find"
+    other, _ = pagemap.own("page.html", "site/page.html", "Another title", {}, b"")
+    assert pagemap.unchanged("page.html", other) is None, "its own description changed"
+
+
+def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_unpacks() -> None:
+    points = {f"p{n}": n for n in range(100)}
+    reads.watched(_Lesson(points), "", ("terms",))  # the size of the collection 'terms' is now known
+    many = {("terms", f"p{n}") for n in range(60)}
+    few = {("terms", f"p{n}") for n in range(10)}
+    assert reads.coarse(many | {("topics", "t")}) == {("terms", EVERY), ("topics", "t")}
+    assert reads.coarse(few) == few
+    entries = {
+        "a.html": Entry("d1", [("terms", "p1"), ("topics", EVERY)], ["a.html"]),
+        "handouts/t/": Entry("d2", [("terms", "p1")], ["handouts/t/x.html", "handouts/t/y.html"], {"A": "1234"}),
+    }
+    packed = reads.pack(entries)
+    assert len(packed["tokens"]) == 2, "each token once"
+    assert reads.unpack(packed) == entries
+
+
+def test_every_collection_of_the_lesson_is_watched() -> None:
+    """A page reads the lesson through the Library and the derived questions: each of their collections
+    must record its reads (a field added later and left out would let a page go stale)."""
+    from dataclasses import fields
+
+    from primer.build import DERIVED_MAPS, LIBRARY_MAPS
+    from primer.content.library import Library
+    from primer.derive import Derived
+
+    library = {f.name for f in fields(Library) if str(f.type).startswith("dict[")}
+    assert library - {"origins"} == set(LIBRARY_MAPS), "origins: where items were defined, dropped before a render"
+    assert {f.name for f in fields(Library)} - library == {"site", "warnings"}, "site: in every page's digest"
+    derived = {f.name for f in fields(Derived) if str(f.type).startswith("dict[")}
+    assert derived == set(DERIVED_MAPS)
+    assert {f.name for f in fields(Derived)} - derived == {"warnings"}, "no page shows the warnings but the report"
