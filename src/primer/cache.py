@@ -37,7 +37,7 @@ import re
 import secrets
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,6 +211,23 @@ def unseal(root: Path, raw: bytes) -> bytes | None:
     return None
 
 
+def unsealed(path: Path, root: Path, ignore: Callable[[str], None], what: str = "it") -> bytes | None:
+    """The body of the file `path` that `seal` signed in the cache folder `root`, or None: when there is no
+    such file, or after telling `ignore` why (`what` names the file) when it cannot be read or was not
+    signed there."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        ignore(f"cannot read {what}: {exc.strerror or exc}")
+        return None
+    body = unseal(root, raw)
+    if body is None:
+        ignore(f"{what} was not written by primer on this machine, or it is damaged")
+    return body
+
+
 @dataclass(frozen=True)
 class Reused:
     """What a reused build tells the command line: its warnings and its summary line."""
@@ -269,16 +286,8 @@ class BuildCache:
         if self.folder.is_symlink() or not self.folder.is_dir():
             self._ignore("it is not a folder primer made")
             return None
-        try:
-            raw = self.record.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self._ignore(f"cannot read it: {exc.strerror or exc}")
-            return None
-        body = unseal(self.root, raw)
+        body = unsealed(self.record, self.root, self._ignore)
         if body is None:
-            self._ignore("it was not written by primer on this machine, or it is damaged")
             return None
         try:
             record = json.loads(body)
@@ -321,15 +330,10 @@ class BuildCache:
         record = self._read()
         if record is None or record.get("base") != base:
             return None
-        try:
-            raw = self.pages.read_bytes()
-        except OSError:
-            return None
         from primer.reads import unpack  # not for a build that reuses the last one whole (it starts faster)
 
-        body = unseal(self.root, raw)
+        body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
         if body is None:
-            self._ignore("its map of what the pages read was not written by primer on this machine, or is damaged")
             return None
         try:
             kept = json.loads(body)

@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from primer.cache import base_key, seal, unseal, user_cache
+from primer.cache import base_key, seal, unsealed, user_cache
 from primer.content.library import Library, ParseCache, load_library
 from primer.content.load import Document
 from primer.errors import ContentError, Problem
@@ -74,13 +74,8 @@ class Stored(ParseCache):
             return found
         name = self._name(kind, path, raw)
         self._used.add(name)
-        try:
-            sealed = (self.folder / name).read_bytes()
-        except OSError:
-            return None
-        body = unseal(self.root, sealed)
+        body = unsealed(self.folder / name, self.root, self._ignore)
         if body is None:
-            self._ignore("it was not written by primer on this machine, or it is damaged")
             return None
         try:
             made: Made = pickle.loads(body)  # signed with this cache's own secret: primer wrote it here
