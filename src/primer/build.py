@@ -150,20 +150,18 @@ def _validate(
     saving = parallel.start(stored.save, _JOBS.get()) if stored is not None else None
     if stored is not None and saving is not None and saving.elsewhere:
         stored.release()  # the worker writes the entries: this process keeps only the Library
-    checked = False
     try:
         result = _checked(content, strict, lib, derived_hook)
-        checked = True
     except ContentError:
-        checked = True  # what the files gave holds whatever the lesson's mistakes: the next check reads it
+        if saving is not None:
+            saving.result()  # what the files gave holds whatever the lesson's mistakes: the next check reads it
         raise
-    finally:
-        if saving is not None and checked:
-            saving.result()
-        elif saving is not None:
+    except BaseException:
+        if saving is not None:
             saving.cancel()
-        if stored is not None:
-            stored.release()
+        raise
+    if saving is not None:
+        saving.result()
     return result
 
 
@@ -574,23 +572,24 @@ def build(
     digest = content_digest(content) if store else None
     # a folder built into before: the maps whose places did not change come from the map cache
     again = bool(store and store.record.is_file())
+    # What each output reads is recorded, and those of the last build whose reads did not change are taken
+    # from it; not with templates of the lesson's own: they may read what the map does not name.
+    own_templates = (content / "templates").is_dir()
     earlier = None
     if store and key and base:
         reused = store.again(key, epoch, clean)
         if reused is not None:
             progress(REUSED)
             return reused
-        # the pages of the last build whose reads did not change are taken from it (not with templates of
-        # the lesson's own: they may read what the map does not name)
-        earlier = None if (content / "templates").is_dir() else store.earlier(base)
+        earlier = None if own_templates else store.earlier(base)
         store.forget()
+    mapping = Mapped(earlier) if store is not None and not own_templates else None
     # The files are written as they are made, into the folder the commit swaps in: no process holds
     # them all (the exports' worker and the page workers write theirs themselves).
     spool = Spool.open(out, epoch)
-    mapped = store is not None and not (content / "templates").is_dir()
     try:
         result, output, reuse = _check_and_render(
-            content, strict, progress, jobs, pdf, spool, maps_kept=again, mapped=mapped, earlier=earlier
+            content, strict, progress, jobs, pdf, spool, maps_kept=again, mapping=mapping
         )
         pages = sum(path.endswith(".html") for path in output.paths())
         taken = f"; {len(reuse.linked)} of the files as the last build made them" if reuse and reuse.linked else ""
@@ -622,17 +621,16 @@ def _check_and_render(
     spool: Spool | None,
     *,
     maps_kept: bool = False,
-    mapped: bool = False,
-    earlier: Earlier | None = None,
+    mapping: Mapped | None = None,
 ) -> tuple[CheckResult, Output, reads.Reuse | None]:
     """The check, then the render (see `build`). `maps_kept`: the last build into the same folder kept
     its maps' outlines, so a large lesson's coarse outlines are made only by a map that needs them.
-    `mapped`: record what each page reads (`primer.reads`), and take the pages of the `earlier` build
-    whose reads did not change; the map is returned."""
+    With `mapping`, what each output reads is recorded (`primer.reads`), and the outputs of the last build
+    whose reads did not change are taken from it; the map is returned."""
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
     # handouts leave a core free for them at times, which would otherwise idle.
     exporting: list[parallel.Started] = []
-    exports = partial(_start_exports, jobs=jobs, spool=spool, mapping=Mapped(earlier) if mapped else None)
+    exports = partial(_start_exports, jobs=jobs, spool=spool, mapping=mapping)
     # a large lesson's maps: started from this small process, first
     outlines = None if maps_kept else coarse_ahead(content, jobs)
     try:
@@ -650,7 +648,7 @@ def _check_and_render(
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
-            reuse = page_map(result.library, result.derived, earlier) if mapped else None
+            reuse = page_map(result.library, result.derived, mapping.earlier) if mapping else None
             output = _render(
                 result,
                 content,

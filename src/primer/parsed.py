@@ -105,7 +105,13 @@ class Stored(ParseCache):
 
     def save(self) -> None:
         """Write the entries this load made, remove those it did not use, and the folders of lessons no
-        command has used for `CACHE_DAYS` (failures are not errors)."""
+        command has used for `CACHE_DAYS` (failures are not errors); then `release`."""
+        try:
+            self._write()
+        finally:
+            self.release()
+
+    def _write(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             for name, made in sorted(self._new.items()):
@@ -114,7 +120,6 @@ class Stored(ParseCache):
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(sealed)
                 Path(temporary).replace(self.folder / name)
-            self._new.clear()
             for entry in os.scandir(self.folder):
                 if entry.name.endswith(".pickle") and entry.name not in self._used:
                     with contextlib.suppress(OSError):

@@ -1,19 +1,21 @@
-"""What each page of a build read from the lesson: the dependency map that lets the next build into the
-same folder render again only the pages whose reads changed.
+"""What each output of a build (a page, a topic's HTML handouts, an export) read from the lesson: the
+dependency map that lets the next build into the same folder make again only the outputs whose reads
+changed.
 
-While a page renders (`recording`), every look-up in the lesson's collections goes through `Recorded`:
-an item by its id (`("points", "p1")`), or the whole collection when the page goes through all of it
-(`("topics", "")`). Each look-up is kept as a *token*. Memos shared by the pages of one process replay
-what they read to every page that uses them (`remembered`). The page's own context (the items it was
-made for: a topic, the list of sources) adds the tokens of the items it holds.
+While an output is made (`recording`), every look-up in the lesson's collections goes through `Recorded`:
+an item by its id (`("points", "p1")`), or the whole collection when the reader goes through all of it
+(`("topics", "")`). Each look-up is kept as a *token*; a reader that went through most of a collection
+item by item reads it whole (`coarse`). Memos shared by the outputs of one process replay what they read
+to every output that uses them (`remembered`, `kept`). The output's own context (the items it was made
+for: a topic, the list of sources) adds the tokens of the items it holds.
 
-A page's *digest* is the hash of its own description (path, template, title, context) and of what each
+An output's *digest* is the hash of its own description (path, template, title, context) and of what each
 of its tokens names, as the lesson holds it now. The next build works the digest out again from the
-same tokens on its own lesson (`PageMap.unchanged`): when it is equal, the page would read the very same
-values, so it would render the very same bytes (rendering reads nothing else: primer's own files, the
-libraries, the options and the environment are in the build's base key, which must also be equal; the
-site's settings and its list of pages are in every digest). A lesson with templates of its own is never
-mapped: they may read what the tokens do not name.
+same tokens on its own lesson (`PageMap.unchanged`): when it is equal, the output would read the very
+same values, so it would be made of the very same bytes (making it reads nothing else: primer's own
+files, the libraries, the options and the environment are in the build's base key, which must also be
+equal; the site's settings and its list of pages are in every page's digest). A lesson with templates of
+its own is never mapped: they may read what the tokens do not name.
 """
 
 from __future__ import annotations
