@@ -56,6 +56,15 @@ def test_a_second_check_parses_only_the_files_that_changed(mini: Path, parses: l
     assert parses == ["glossary.yaml"]
     assert "Notably" in str(edited.library.terms)
     assert len(_entries(own_cache)) == files, "the entry of the glossary's old bytes is gone"
+    folder = _entries(own_cache)[0].parent
+    (folder / ".entry-stopped").write_bytes(b"half written")
+    (folder / ".entry-writing").write_bytes(b"being written")
+    old = time.time() - 7200
+    os.utime(folder / ".entry-stopped", (old, old))
+    glossary.write_text(glossary.read_text().replace("Notably, ", "Quietly, ", 1))
+    check(mini)
+    assert not (folder / ".entry-stopped").exists(), "left by a command that was stopped"
+    assert (folder / ".entry-writing").exists(), "another command may be writing it now"
 
 
 def test_a_broken_file_gives_the_same_errors_from_the_cache(mini: Path, parses: list[str]) -> None:

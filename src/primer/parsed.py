@@ -120,12 +120,16 @@ class Stored(ParseCache):
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(sealed)
                 Path(temporary).replace(self.folder / name)
+            now = time.time()
             for entry in os.scandir(self.folder):
-                if entry.name.endswith(".pickle") and entry.name not in self._used:
+                unused = entry.name.endswith(".pickle") and entry.name not in self._used
+                # an entry half written by a command that was stopped (not one being written now)
+                stale = entry.name.startswith(".entry-") and entry.stat(follow_symlinks=False).st_mtime < now - 3600
+                if unused or stale:
                     with contextlib.suppress(OSError):
                         Path(entry.path).unlink()
             os.utime(self.folder)  # used now: pruning goes by when a lesson's folder was last used
-            limit = time.time() - CACHE_DAYS * 86400
+            limit = now - CACHE_DAYS * 86400
             for other in os.scandir(self.root):
                 if other.is_dir(follow_symlinks=False) and other.stat(follow_symlinks=False).st_mtime < limit:
                     shutil.rmtree(other.path, ignore_errors=True)
