@@ -38,7 +38,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _entries(own_cache: Path) -> list[Path]:
-    return sorted((own_cache / "parsed").glob("*/*.pickle"))
+    return sorted((own_cache / "parsed").glob("*/*/*.pickle"))
 
 
 def test_a_second_check_parses_only_the_files_that_changed(mini: Path, parses: list[str], own_cache: Path) -> None:
@@ -109,6 +109,18 @@ def test_each_lesson_has_entries_of_its_own_and_unused_lessons_go(mini: Path, tm
     (other / "site.yaml").write_text((other / "site.yaml").read_text() + "\n")
     check(other)  # writes an entry: the lesson unused for 30 days goes
     assert len([p for p in (own_cache / "parsed").iterdir() if p.is_dir()]) == 1
+
+
+def test_a_new_primer_removes_an_older_ones_entries(
+    mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check(mini)
+    first = {p.parent for p in _entries(own_cache)}
+    monkeypatch.setattr(parsed, "FORMAT", parsed.FORMAT + 1)  # another primer: another key
+    check(mini)
+    second = {p.parent for p in _entries(own_cache)}
+    assert len(first) == len(second) == 1 and first != second
+    assert not next(iter(first)).exists(), "this primer never reads the older one's entries"
 
 
 def test_caching_off_writes_nothing(mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,19 +6,22 @@ cache folder (`$PRIMER_CACHE_DIR/parsed`, else `~/.cache/primer/parsed`; `PRIMER
 off), one file per content file, named by the hash of its kind, path and bytes: the next `check`, `build`,
 `report`, `export` or `handout` of the lesson parses only the files whose bytes changed.
 
-A content folder's entries are kept apart from every other's, under a key that also holds primer's own
-files and version, the libraries it parses with, Python's version and the working folder (problems name
-files relative to it), so an entry is only ever read by the primer that wrote it, for the same files.
+Each lesson (its content folder, and the working folder: problems name files relative to it) has a folder
+of its own, and in it each primer a folder named by a key of primer's own files and version, the libraries
+it parses with and Python's version, so an entry is only ever read by the primer that wrote it, for the
+same files.
 Entries are pickles, signed with a secret kept in the cache folder (see `primer.cache.seal`) and read
 only once their signature holds: an entry that is damaged or was not written here is ignored with a
 warning, and the file is parsed. Entries that the last load did not use are removed when it writes its
-new ones, and a lesson's folder that no command used for 30 days is removed.
+new ones; a new primer's first entries for a lesson remove an older primer's, and a lesson's folder that
+no command used for 30 days is removed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -46,7 +49,7 @@ class Stored(ParseCache):
     """A `ParseCache` whose entries are also read from, and written to, the folder `folder` (see the
     module), signed with the secret of the cache folder `root` that holds it."""
 
-    def __init__(self, folder: Path, root: Path) -> None:
+    def __init__(self, folder: Path, root: Path) -> None:  # folder: root / the lesson's / this primer's
         super().__init__()
         self.folder = folder
         self.root = root
@@ -128,7 +131,11 @@ class Stored(ParseCache):
                 if unused or stale:
                     with contextlib.suppress(OSError):
                         Path(entry.path).unlink()
-            os.utime(self.folder)  # used now: pruning goes by when a lesson's folder was last used
+            lesson = self.folder.parent
+            for other in os.scandir(lesson):  # another primer's entries for this lesson: this one never reads them
+                if other.is_dir(follow_symlinks=False) and other.name != self.folder.name:
+                    shutil.rmtree(other.path, ignore_errors=True)
+            os.utime(lesson)  # used now: pruning goes by when a lesson's folder was last used
             limit = now - CACHE_DAYS * 86400
             for other in os.scandir(self.root):
                 if other.is_dir(follow_symlinks=False) and other.stat(follow_symlinks=False).st_mtime < limit:
@@ -146,11 +153,13 @@ def stored(content: Path) -> Stored | None:
     base = base_key(content, {"parsed": FORMAT})
     if base is None:
         return None
-    folder = root / base[:32]
+    # the lesson's folder, then this primer's: a new primer's first save removes the older one's entries
+    where = json.dumps([str(content.absolute()), str(Path.cwd())]).encode()
+    lesson = root / hashlib.sha256(where).hexdigest()[:32]
     with contextlib.suppress(OSError):
-        if folder.is_dir() and not folder.is_symlink():
-            os.utime(folder)  # used now (see `Stored.save`)
-    return Stored(folder, root)
+        if lesson.is_dir() and not lesson.is_symlink():
+            os.utime(lesson)  # used now (see `Stored.save`)
+    return Stored(lesson / base[:32], root)
 
 
 def load(content: Path) -> tuple[Library, Stored | None]:
