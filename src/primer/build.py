@@ -568,8 +568,8 @@ def build(
     store = BuildCache.open(out) if cache else None
     options = {"strict": strict, "pdf": pdf}
     base = base_key(content, options) if store else None
-    key = build_key(content, options, base) if store and base else None
     digest = content_digest(content) if store else None
+    key = build_key(content, options, base, digest) if store and base else None
     # a folder built into before: the maps whose places did not change come from the map cache
     again = bool(store and store.record.is_file())
     # What each output reads is recorded, and those of the last build whose reads did not change are taken

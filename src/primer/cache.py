@@ -148,11 +148,13 @@ def base_key(content: Path, options: Mapping[str, object]) -> str | None:
     return digest.hexdigest()
 
 
-def build_key(content: Path, options: Mapping[str, object], base: str | None = None) -> str | None:
-    """The hash of everything a build's output depends on (`base`: its `base_key`, when known already), or
-    None when some of it cannot be read."""
+def build_key(
+    content: Path, options: Mapping[str, object], base: str | None = None, found: str | None = None
+) -> str | None:
+    """The hash of everything a build's output depends on (`base`: its `base_key`, `found`: its
+    `content_digest`, when known already), or None when some of it cannot be read."""
     base = base if base is not None else base_key(content, options)
-    found = content_digest(content)
+    found = found if found is not None else content_digest(content)
     if base is None or found is None:
         return None
     return hashlib.sha256(f"{base}\0content\0{found}".encode()).hexdigest()
@@ -248,14 +250,6 @@ class Earlier:
     out: Path
     stamps: dict[str, list[int]]
     pages: dict[str, Entry]
-
-    def intact(self, rel: str) -> list[int] | None:
-        """The stamp of the file `rel` in the output folder, when it is as that build left it; else None."""
-        stamp = self.stamps.get(rel)
-        try:
-            return stamp if stamp is not None and file_stamp(self.out / rel) == stamp else None
-        except OSError:
-            return None
 
 
 class BuildCache:

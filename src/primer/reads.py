@@ -25,6 +25,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Collection, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -242,7 +243,6 @@ class PageMap:
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
-        self._lock = threading.Lock()
 
     def _item_ids(self) -> dict[int, Token]:
         if self._ids is None:
@@ -307,12 +307,11 @@ class PageMap:
         """The digest of a page described by `own` that read `tokens`, on this build's lesson (None: a token
         names a collection this build does not have)."""
         digest = hashlib.sha256(own)
-        with self._lock:
-            for token in sorted(tokens):
-                found = self._digest_of(token)
-                if found is None:
-                    return None
-                digest.update(b"\0".join((token[0].encode(), token[1].encode(), found)))
+        for token in sorted(tokens):
+            found = self._digest_of(token)
+            if found is None:
+                return None
+            digest.update(b"\0".join((token[0].encode(), token[1].encode(), found)))
         return digest.hexdigest()
 
     def unchanged(self, key: str, own: bytes) -> Entry | None:
@@ -349,6 +348,12 @@ class Reuse:
             return self.pagemap.own(key, template, title, context, extra)
         except Unmapped:
             return None
+
+    def note(
+        self, key: str, own: tuple[bytes, set[Token]], found: AbstractSet[Token], files: list[str], result: Any = None
+    ) -> None:
+        """What the output `key`, described as `describe` gave (`own`), read while it was made (`found`)."""
+        self.pagemap.note(key, own[0], found | own[1], files, result)
 
     def take(self, out: Output, key: str, own: bytes) -> Entry | None:
         """Take the files that the page (or set of pages) `key`, described by `own`, made in the last build,

@@ -197,7 +197,7 @@ def add_exports(lib: Library, derived: Derived, output: Output, reuse: reads.Reu
             )
             if reuse is not None and own is not None:
                 made = [path, *([loss] if loss else [])]
-                reuse.pagemap.note(path, own[0], found | own[1], made, [list(astuple(files[topic])), target])
+                reuse.note(path, own, found, made, [list(astuple(files[topic])), target])
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them

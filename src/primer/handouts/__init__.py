@@ -190,7 +190,7 @@ def add_handouts(
         made.html.clear()
         rendered.append(made)
         if mapped and own is not None:
-            mapped.pagemap.note(folder, own[0], found | own[1], names, made.codes)
+            mapped.note(folder, own, found, names, made.codes)
     pdfs = _pdfs(rendered, settings.editions) if pdf else None
     hub: dict[str, Any] = {}
     for r in rendered:

@@ -493,7 +493,7 @@ def _render_into(
     for (page, own), (data, found) in zip(todo, made, strict=True):
         out.received(page.path, data)
         if reuse is not None and own is not None and found is not None:
-            reuse.pagemap.note(page.path, own[0], found | own[1], [page.path])
+            reuse.note(page.path, own, found, [page.path])
 
 
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
