@@ -14,6 +14,7 @@ from primer import parsed
 from primer.build import check
 from primer.content import library
 from primer.errors import ContentError
+from primer.render import markdown
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +77,61 @@ def test_a_broken_file_gives_the_same_errors_from_the_cache(mini: Path, parses: 
     with pytest.raises(ContentError) as cached:
         check(mini)
     assert parses == []
+    assert cached.value.problems == fresh.value.problems
+
+
+def _as_a_new_process() -> None:
+    """Forget the Markdown parsed in this process (a command starts with none)."""
+    markdown._content_links.cache_clear()
+    markdown._parsed_short.cache_clear()
+    keeping = markdown._parsed_long.keeping
+    markdown.keep_long(False)
+    markdown.keep_long(keeping)
+
+
+def test_an_unchanged_files_markdown_is_not_parsed_again(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Markdown text's links and shown text come with its file's entry: a check of an unchanged lesson
+    parses no section body or stem, neither for the links nor for the lint's words, and finds the same."""
+    first = check(mini)
+    texts = {s.body.strip() for t in first.library.topics.values() for s in t.sections}
+    texts |= {q.stem.strip() for q in first.library.questions.values()}
+    assert len(texts) >= 5
+    _as_a_new_process()
+    seen: list[str] = []
+    real = markdown.parsed
+
+    def counted(text: str, inline: bool = False) -> tuple[object, ...]:
+        seen.append(text.strip())
+        return real(text, inline)
+
+    monkeypatch.setattr(markdown, "parsed", counted)
+    again = check(mini)
+    assert texts.isdisjoint(seen), "parsed again"
+    assert again.warnings == first.warnings and again.summary() == first.summary()
+    monkeypatch.undo()
+    _as_a_new_process()
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert check(mini).warnings == first.warnings, "as a fresh parse finds"
+
+
+def test_links_from_the_cache_are_checked_against_the_lesson_as_it_is(
+    mini: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose links come from its entry still has them resolved against the other files as they are
+    now: a point renamed in its source makes the unchanged topic's link to it an error at its own line."""
+    check(mini)
+    source = mini / "sources" / "mini-source.yaml"
+    source.write_text(source.read_text().replace("id: m-radar-north", "id: m-radar-far-north"))
+    parses.clear()
+    with pytest.raises(ContentError) as cached:
+        check(mini)
+    assert parses == ["mini-source.yaml"]
+    found = [p for p in cached.value.problems if "no point has the id 'm-radar-north'" in p.message]
+    assert ("content/topics/radars.yaml", 13) in [(p.path, p.line) for p in found]
+    _as_a_new_process()
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    with pytest.raises(ContentError) as fresh:
+        check(mini)
     assert cached.value.problems == fresh.value.problems
 
 

@@ -5,6 +5,8 @@ one file. `Stored` keeps what parsing each file gave (`primer.content.library.Pa
 cache folder (`$PRIMER_CACHE_DIR/parsed`, else `~/.cache/primer/parsed`; `PRIMER_CACHE_DIR=off` turns it
 off), one file per content file, named by the hash of its kind, path and bytes: the next `check`, `build`,
 `report`, `export` or `handout` of the lesson parses only the files whose bytes changed.
+What a file's Markdown texts gave is in its entry too (`primer.content.load.Document.links`: their links
+and shown text), so that neither the load nor the lint parses an unchanged file's Markdown again.
 
 Each lesson (its content folder, and the working folder: problems name files relative to it) has a folder
 of its own, and in it each primer a folder named by a key of primer's own files and version, the libraries
@@ -38,7 +40,7 @@ from primer.content.load import Document
 from primer.errors import ContentError, Problem
 
 #: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
-FORMAT = 1
+FORMAT = 2
 #: A lesson's folder of entries that no command has used for this many days is removed.
 CACHE_DAYS = 30
 

@@ -35,9 +35,8 @@ from primer.content.models import (
 from primer.content.schema_errors import problems_from
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
-from primer.memo import Memo
 from primer.reads import record_all
-from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit
+from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit, forget_known, know, shown_now
 from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -445,27 +444,28 @@ def _is_markdown(kind: str, loc: Key) -> bool:
     return (kind, shape) in _MARKDOWN_FIELDS
 
 
-#: `_links_of` by document (see `primer.memo`: the parse cache hands back the same document for the same bytes).
-_LINKS: Memo[int, list[tuple[Key, list[tuple[str, str, int, str]]]]] = Memo()
-
-
-def _links_of(doc: Document) -> list[tuple[Key, list[tuple[str, str, int, str]]]]:
-    """Each text of `doc` that links anywhere, by its key path, with its links (`content_links`, every one)."""
-
-    def make() -> list[tuple[Key, list[tuple[str, str, int, str]]]]:
-        found = []
+def _links_of(kind: str, doc: Document) -> list[tuple[Key, list[tuple[str, str, int, str]]]]:
+    """Each text of `doc` that links anywhere, by its key path, with its links (`content_links`, every one).
+    Read once a document (`Document.links`); a document read before hands what it read to the Markdown
+    module, so that the checks and the pages do not parse it again either."""
+    if doc.links is None:
+        found: list[tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]] = []
         for loc, text in doc.strings():
-            if not _MAYBE_LINK.search(text):
+            markdown = _is_markdown(kind, loc)
+            if not markdown and not _MAYBE_LINK.search(text):
                 continue
             # the text as the item holds it (stripped), where that leaves its lines where they are, so that the
             # Markdown parsed here is the one the checks and the pages read again (a cache shared by text)
             kept = text.rstrip()
-            every = content_links(kept if kept.lstrip() == kept else text, every=True)
-            if every:
-                found.append((loc, every))
-        return found
-
-    return _LINKS.get(id(doc), make, keep=doc)
+            read = kept if kept.lstrip() == kept else text
+            every = tuple(content_links(read, every=True)) if _MAYBE_LINK.search(text) else ()
+            if every or markdown:  # a Markdown text's shown text too: the lint reads the words of each
+                found.append((loc, read, every, shown_now(read) if markdown else None))
+        doc.links = found
+    else:
+        for _, read, every, shown in doc.links:
+            know(read, every, shown)
+    return [(loc, list(every)) for loc, _, every, _ in doc.links if every]
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:
@@ -487,8 +487,9 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
     # takes a line at least, and a long one LONG_TEXT characters (more than the lesson has costs nothing)
     lines = [line for _, doc in b.docs for line in doc.lines]
     fit(len(lines), sum(map(len, lines)) // LONG_TEXT)
+    forget_known()  # what an earlier load knew: this one knows its own files' again
     for kind, doc in b.docs:
-        for loc, every in _links_of(doc):
+        for loc, every in _links_of(kind, doc):
             links = [link for link in every if link[0] in SCHEMES]
             if every and not _is_markdown(kind, loc):
                 scheme, item, offset, href = every[0]

@@ -86,6 +86,13 @@ class Document:
     blocks: set[Key] = field(default_factory=set)
     #: The file's lines, to place a problem inside a long text at its own line and column.
     lines: list[str] = field(default_factory=list)
+    #: Each Markdown text (section bodies, stems) and each other text that links anywhere, as the load first
+    #: read it (`primer.content.library`): its key path, the text parsed, its links, and for Markdown its
+    #: shown text. Filled in once, and kept with the document, in memory and in the parse cache on disk, so
+    #: that an unchanged file's Markdown is not parsed again by the load or by the lint.
+    links: list[tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def has(self, loc: Key) -> bool:
         """Whether the document has a value at `loc`."""

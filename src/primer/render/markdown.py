@@ -48,8 +48,36 @@ def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int
     title, angle brackets, autolinks, reference definitions, any case of the scheme), read from
     markdown-it's own tokens: (scheme, id, line offset in `text`, the target as written). With
     `every`, links with any scheme ('https:', a mistyped 'events:') are included too."""
-    found = _content_links(text)
+    found = _known_links.get(text)
+    if found is None:
+        found = _content_links(text)
     return list(found) if every else [link for link in found if link[0] in SCHEMES]
+
+
+#: The links of texts whose file the parse cache had (see `know`), by text: looked up before parsing.
+_known_links: dict[str, tuple[tuple[str, str, int, str], ...]] = {}
+
+
+def know(text: str, links: tuple[tuple[str, str, int, str], ...], shown: str | None) -> None:
+    """Take `text`'s links (`content_links` with `every`) and, for a Markdown text, its shown text, as a
+    load read them before (`primer.content.load.Document.links`): neither is parsed again. The shown text
+    is kept for one reading, the lint's, as one read from a long text's tokens is (see `keep_long`)."""
+    _known_links[text] = links
+    if shown is not None:
+        _shown_long[text] = shown
+
+
+def forget_known() -> None:
+    """Forget what `know` took, and the shown texts not read yet (a load begins: it knows them again)."""
+    _known_links.clear()
+    _shown_long.clear()
+
+
+def shown_now(text: str) -> str:
+    """The shown text of Markdown `text`, for a load to keep with its document: the one parsing its links
+    kept, if it did (see `keep_long`), without taking it from the lint, which reads it next."""
+    found = _shown_long.get(text)
+    return _shown(parsed(text)[0]) if found is None else found
 
 
 # The checks, the cards' icons and the printed references all read the links of the same section
