@@ -280,6 +280,15 @@ class PageMap:
         described = json.dumps([path, template, title, shape(dict(context))], ensure_ascii=False).encode()
         return hashlib.sha256(described + b"\0" + extra).digest(), found  # a page's own part is held till it renders
 
+    def watch(self, name: str, data: Mapping[str, V]) -> Recorded[V]:
+        """`data`, made during the build (the handouts' links), as a collection the pages read item by item:
+        a view that records each look-up, and whose items this map can digest from now on."""
+        self._collections = {**self._collections, name: data}
+        _SIZES[name] = len(data)
+        for token in [token for token in self._digests if token[0] == name]:
+            del self._digests[token]
+        return Recorded(name, data)
+
     def _digest_of(self, token: Token) -> bytes | None:
         known = self._digests.get(token, b"")
         if known != b"":

@@ -496,6 +496,8 @@ def _render_into(
             reuse.note(page.path, own, found, [page.path])
 
 
+#: The name under which the pages' reads of the handouts' links (by topic) are recorded.
+HANDOUTS = "downloads.handouts"
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
 #: made from them wait for those; every other page can be rendered before the downloads are made.
 LINKING_TEMPLATES = frozenset({"site/teacher.html", "site/teacher_topic.html"})
@@ -531,9 +533,12 @@ def build_site(
     first = [page for page, w in zip(site_pages, waits, strict=True) if not w]
     _render_into(out, renderer, first, jobs, meanwhile, reuse, common)
     links()
-    linking = hashlib.sha256(
-        common + reads.value_bytes([env.globals.get("handouts"), env.globals.get("exports")])
-    ).digest()
+    handouts = env.globals.get("handouts")
+    if reuse is not None and isinstance(handouts, dict):
+        # a teacher's topic page shows its own topic's handouts: it reads those, as it reads an item
+        env.globals["handouts"] = reuse.pagemap.watch(HANDOUTS, handouts)
+        handouts = None
+    linking = hashlib.sha256(common + reads.value_bytes([handouts, env.globals.get("exports")])).digest()
     second = [page for page, w in zip(site_pages, waits, strict=True) if w]
     _render_into(out, renderer, second, jobs, None, reuse, linking)
     for path, data in site_files(lib, [p.path for p in site_pages]):
