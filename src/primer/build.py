@@ -176,8 +176,9 @@ def _checked(
         derived_hook(lib, derived)
         parts.derived(derived)
         names = check_term_names(lib)  # the report shows them too
+        parts.named(names)
         found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
-        report = parts.finish(names)
+        report = parts.finish()
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
     templates = content / "templates"
@@ -495,10 +496,11 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
         derived = derive(lib)
         parts.derived(derived)
         names = check_term_names(lib)
+        parts.named(names)
         unchanged()
         found = _warned(lib, derived, names)
         unchanged()
-        report = parts.finish(names)
+        report = parts.finish()
     unchanged()
     return [*found, *check_problems(report)], report
 
@@ -532,17 +534,18 @@ def check(content: Path, *, strict: bool = False, jobs: int = 1) -> CheckResult:
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = True) -> Iterator[None]:
     """Keep the garbage collector from walking the content again and again: no collection inside (loading
     makes millions of objects that all stay alive), and what is alive when it ends is set aside ("frozen")
-    for the collections that follow, until `gc.unfreeze()` (the build, once rendered; `primer serve`, at a
-    quiet moment)."""
+    for the collections that follow, until `gc.unfreeze()` (`primer serve`, at a quiet moment); with
+    `freeze` False, nothing is set aside (work that makes many objects which are gone soon after)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -600,15 +603,18 @@ def build(
             spool.discard()  # gone already when the commit swapped it in
     progress(f"wrote {out}")
     if store and key and content_digest(content) == digest:  # not edited while it built
-        store.save(
-            key,
-            result.summary(),
-            result.warnings,
-            output.paths(),
-            base=base,
-            pages=reuse.pagemap.made if reuse else None,
-            linked=reuse.linked if reuse else None,
-        )
+        # the map makes objects by the hundred thousand: a collection meanwhile would walk all that the
+        # render left (0.3 s at 256 topics)
+        with collector_paused(freeze=False):
+            store.save(
+                key,
+                result.summary(),
+                result.warnings,
+                output.paths(),
+                base=base,
+                pages=reuse.pagemap.made if reuse else None,
+                linked=reuse.linked if reuse else None,
+            )
     return result, output, kept
 
 

@@ -60,8 +60,8 @@ def today(lib: Library) -> dt.date:
 #: then `combine`); `run_report` makes them all here. The first reads no derived question
 #: (`report_part(…, derived=None)`): a build makes it in a worker from the moment the lesson is loaded,
 #: while this process derives the questions (3.9 s of the report's 7.7 s at 256 topics). The second runs in
-#: a worker once they are derived, while the build lints them and makes the third, which alone reads the
-#: term names the build found.
+#: a worker once they are derived, and the third, which alone reads the term names the build found, in
+#: another once it has found them, while the build lints the questions.
 PARTS = (
     ("specifics", "consistency", "readability", "loaded"),
     ("provenance", "coverage", "staleness", "stats"),
@@ -140,9 +140,10 @@ _NOT_YET = cast(Derived, _NotDerived())
 
 class InParts:
     """The report made in its three parts (`PARTS`) beside other work, on up to `jobs` processes: the first
-    starts in a worker at once, the second once `derived` is told the questions, and `finish` makes the third
-    here, then waits for the others. On one process, each part is made when `finish` asks for it. Use it as a
-    context manager: should the work beside it fail, no worker is left running."""
+    starts in a worker at once, the second once `derived` is told the questions, the third once `named` is
+    told the term names (else `finish` makes it here); `finish` waits for them all. On one process, each
+    part is made when `finish` asks for it. Use it as a context manager: should the work beside it fail, no
+    worker is left running."""
 
     def __init__(self, lib: Library, content: Path | None, jobs: int) -> None:
         self._lib, self._content, self._jobs = lib, content, jobs
@@ -168,12 +169,22 @@ class InParts:
         work = partial(report_part, self._lib, derived, 1, self._content, units=self._units)
         self._started.append(parallel.start(work, self._jobs))
 
+    def named(self, names: list[Problem]) -> None:
+        """The term names are checked (`names`: see `run_report`): the third part starts, in a worker too."""
+        if self._derived is None:
+            raise RuntimeError("the report's third part needs the derived questions: call derived() first")
+        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self._units)
+        self._started.append(parallel.start(work, self._jobs))
+
     def finish(self, names: list[Problem] | None = None) -> Report:
-        """The whole report: the third part made here (`names`: see `run_report`), with the others'."""
+        """The whole report: the third part made here unless `named` started it (`names`: see `run_report`),
+        with the others'."""
         if self._derived is None:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
-        mine = report_part(self._lib, self._derived, 2, self._content, names, self._units)  # before the workers'
-        return combine(self._lib, self._derived, [*(part.result() for part in self._started), mine])
+        mine = []
+        if len(self._started) < len(PARTS):  # before waiting for the workers'
+            mine = [report_part(self._lib, self._derived, 2, self._content, names, self._units)]
+        return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
 
     def cancel(self) -> None:
         """Stop the workers still running (their parts are not wanted)."""
