@@ -35,7 +35,7 @@ from primer.report import (
     staleness,
     stats,
 )
-from primer.report.base import Context, Finding, Unit
+from primer.report.base import Context, Finding
 from primer.report.codes import CHECKS, CODES
 from primer.report.model import Report
 from primer.report.units import own_text
@@ -79,9 +79,8 @@ class Part:
     results: dict[str, Any]
 
 
-def _context(lib: Library, derived: Derived, units: list[Unit] | None = None) -> Context:
-    units = own_text(lib) if units is None else units
-    return Context(lib, derived, units, TermMatcher(lib.terms.values()), today(lib))
+def _context(lib: Library, derived: Derived) -> Context:
+    return Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
 
 
 def _checks(ctx: Context, names: tuple[str, ...], content: Path | None, term_names: list[Problem] | None) -> Part:
@@ -112,19 +111,13 @@ _RETURNING: dict[str, Any] = {
 
 
 def report_part(
-    lib: Library,
-    derived: Derived | None,
-    part: int,
-    content: Path | None = None,
-    names: list[Problem] | None = None,
-    units: list[Unit] | None = None,
+    lib: Library, derived: Derived | None, part: int, content: Path | None = None, names: list[Problem] | None = None
 ) -> Part:
     """One part of the checks (`PARTS`), for a process of its own; `combine` makes the report of all.
-    `derived`: None for the first part, which reads no derived question (made before they are). `units`:
-    `own_text(lib)`, when the caller has it (the checks only read it)."""
+    `derived`: None for the first part, which reads no derived question (made before they are)."""
     if derived is None and part:
         raise ValueError(f"the report's part {part} reads the derived questions")
-    return _checks(_context(lib, _NOT_YET if derived is None else derived, units), PARTS[part], content, names)
+    return _checks(_context(lib, _NOT_YET if derived is None else derived), PARTS[part], content, names)
 
 
 class _NotDerived:
@@ -148,11 +141,7 @@ class InParts:
     def __init__(self, lib: Library, content: Path | None, jobs: int) -> None:
         self._lib, self._content, self._jobs = lib, content, jobs
         self._derived: Derived | None = None
-        # what every part reads, made once here before the workers fork (they inherit it): our text, and
-        # the glossary's matcher (kept by the glossary's names: the derive uses it next)
-        self._units = own_text(lib)
-        TermMatcher(lib.terms.values())
-        self._started = [parallel.start(partial(report_part, lib, None, 0, content, units=self._units), jobs)]
+        self._started = [parallel.start(partial(report_part, lib, None, 0, content), jobs)]
 
     def __enter__(self) -> InParts:
         return self
@@ -166,14 +155,13 @@ class InParts:
     def derived(self, derived: Derived) -> None:
         """The questions are derived: the second part starts."""
         self._derived = derived
-        work = partial(report_part, self._lib, derived, 1, self._content, units=self._units)
-        self._started.append(parallel.start(work, self._jobs))
+        self._started.append(parallel.start(partial(report_part, self._lib, derived, 1, self._content), self._jobs))
 
     def named(self, names: list[Problem]) -> None:
         """The term names are checked (`names`: see `run_report`): the third part starts, in a worker too."""
         if self._derived is None:
             raise RuntimeError("the report's third part needs the derived questions: call derived() first")
-        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self._units)
+        work = partial(report_part, self._lib, self._derived, 2, self._content, names)
         self._started.append(parallel.start(work, self._jobs))
 
     def finish(self, names: list[Problem] | None = None) -> Report:
@@ -183,7 +171,7 @@ class InParts:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
         mine = []
         if len(self._started) < len(PARTS):  # before waiting for the workers'
-            mine = [report_part(self._lib, self._derived, 2, self._content, names, self._units)]
+            mine = [report_part(self._lib, self._derived, 2, self._content, names)]
         return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
 
     def cancel(self) -> None:
