@@ -101,6 +101,9 @@ class Stored(ParseCache):
         """Let go of what this load parsed and read (a build holds the lesson's items in its Library: the
         parsed documents and the files' bytes would only cost memory, in this process and in every worker
         forked from it); entries not yet written are no longer written from here."""
+        for _, doc, *_ in self._files.values():
+            if doc is not None:
+                doc.links = None  # the load alone reads them (and the entries written already hold them)
         self._files.clear()
         self._new.clear()
 
