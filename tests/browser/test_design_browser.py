@@ -76,6 +76,21 @@ def _sideways(pg: Any) -> int:
     return int(pg.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+def _screenshot(pg: Any) -> bytes:
+    """The page's screenshot; chromium under load at times fails to capture one ("Unable to capture
+    screenshot", a protocol error about the tab, not the page): then the tab is brought to the front and
+    asked once more."""
+    from playwright.sync_api import Error
+
+    try:
+        return bytes(pg.screenshot())
+    except Error as exc:
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        pg.bring_to_front()
+        return bytes(pg.screenshot())
+
+
 @pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
 def test_every_page_kind_on_phones_and_laptops(
     kind: str, shipped_site: Path, tabs: Tabs, tmp_path_factory: pytest.TempPathFactory
@@ -91,7 +106,7 @@ def test_every_page_kind_on_phones_and_laptops(
         _go(pg, shipped_site, PAGE_KINDS[kind])
         assert _sideways(pg) <= 0, f"{kind} scrolls sideways at {width} px"
         if width != NARROWEST:
-            png = pg.screenshot()
+            png = _screenshot(pg)
             (shots / f"{kind}-{width}.png").write_bytes(png)
             colours = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 16)
             assert colours is None or len(colours) > 8, f"{kind} at {width} px looks blank"
