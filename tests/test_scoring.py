@@ -4,6 +4,7 @@ tested against the same file), and every type has right and wrong cases."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from primer.quiz.scoring import (
     fold,
     normalise,
     osa_distance,
+    osa_within,
     right_response,
     same_answer,
     score,
@@ -103,6 +105,31 @@ def test_osa_distance() -> None:
     assert osa_distance("", "abc") == 3
     assert osa_distance("thermal", "terminal") == 3
     assert osa_distance("séoul", "seoul") == 1, "code points, not bytes"
+
+
+def test_osa_within_says_what_the_whole_distance_says() -> None:
+    """The banded check answers `osa_distance(a, b) <= limit` exactly: on random pairs, most of them a few
+    edits (deletions, insertions, changes, swaps of neighbours) apart."""
+    rng = random.Random(16)
+    letters = "abcdé "
+    for _ in range(20_000):
+        a = "".join(rng.choice(letters) for _ in range(rng.randint(0, 9)))
+        b = list(a) if rng.random() < 0.7 else [rng.choice(letters) for _ in range(rng.randint(0, 9))]
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randint(0, max(0, len(b) - 1))
+            edit = rng.choice(["delete", "insert", "change", "swap"])
+            if edit == "delete" and b:
+                del b[at]
+            elif edit == "insert":
+                b.insert(at, rng.choice(letters))
+            elif edit == "change" and b:
+                b[at] = rng.choice(letters)
+            elif edit == "swap" and at + 1 < len(b):
+                b[at], b[at + 1] = b[at + 1], b[at]
+        other = "".join(b)
+        for limit in range(4):
+            assert osa_within(a, other, limit) == (osa_distance(a, other) <= limit), (a, other, limit)
+    assert osa_within("seognju", "seongju", 1) and not osa_within("thermal", "terminal", 2)
 
 
 def test_fold_drops_accents_after_normalising() -> None:

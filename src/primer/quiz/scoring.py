@@ -233,6 +233,33 @@ def osa_distance(a: str, b: str) -> int:
     return row[len(b)]
 
 
+def osa_within(a: str, b: str, limit: int) -> bool:
+    """Whether `osa_distance(a, b) <= limit`, working out only the cells within `limit` of the diagonal: a
+    cheaper path to the last cell would leave it, and each step aside costs an edit. Cells outside count
+    as more than `limit`, which leaves every cell that matters exact."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    over = limit + 1
+    width = len(b) + 1
+    before: list[int] = []
+    previous: list[int] = []
+    row = [j if j <= limit else over for j in range(width)]
+    for i in range(1, len(a) + 1):
+        before, previous, row = previous, row, [over] * width
+        if i <= limit:
+            row[0] = i
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        for j in range(low, high + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            best = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                best = min(best, before[j - 2] + 1)
+            row[j] = min(best, over)
+        if min(row[low - 1 : high + 1]) > limit:
+            return False
+    return row[len(b)] <= limit
+
+
 def _contains(words: list[str], part: list[str]) -> bool:
     """True when `part` occurs in `words` as a run of whole words."""
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
@@ -269,7 +296,7 @@ def matches_answer(given: str, accepted: str) -> bool:
     # one), so texts further apart than that need not be compared letter by letter.
     if typos == 0 or abs(len(given_readings[0]) - len(accepted_readings[0])) > typos:
         return False
-    return osa_distance(given_readings[0], accepted_readings[0]) <= typos
+    return osa_within(given_readings[0], accepted_readings[0], typos)
 
 
 def _all_or_nothing(right: bool) -> Score:
