@@ -931,12 +931,20 @@ def objective_for(topic: Topic, candidate: Candidate) -> str:
     shares most words with the question itself; the first objective of equals."""
     if topic.generate.objective is not None:
         return topic.generate.objective
-    stems = _OBJECTIVE_WORDS[candidate.generator]
     own = _words(candidate.data["stem"] + " " + candidate.data["explanation"])
 
     def fit(text: str) -> int:
-        kind = sum(any(word.startswith(s) for s in stems) for word in set(_WORD.findall(text.lower())))
-        return 2 * kind + len(_words(text) & own)
+        kind, words = _objective_reading(text, candidate.generator)
+        return 2 * kind + len(words & own)
 
     best = max(topic.objectives, key=lambda o: fit(o.text))  # max keeps the first of equals
     return best.id
+
+
+@lru_cache(maxsize=1 << 14)
+def _objective_reading(text: str, generator: str) -> tuple[int, frozenset[str]]:
+    """How many of an objective's words fit the kind of question `generator` makes, and its words (kept:
+    each topic's objectives are read again for every generated question that joins its quiz)."""
+    stems = _OBJECTIVE_WORDS[generator]
+    kind = sum(any(word.startswith(s) for s in stems) for word in set(_WORD.findall(text.lower())))
+    return kind, frozenset(_words(text))
