@@ -77,8 +77,9 @@ def _snippet(text: str) -> str:
     if not text:
         return ""
     # shorten() splits the whole text into words, but only the words that reach the snippet's end, and
-    # one more to show that the text goes on, can change what it returns: cut a long text at a space first.
-    end = text.find(" ", 2 * SNIPPET)
+    # one more to show that the text goes on, can change what it returns: cut a long text at a space first,
+    # past the snippet's end (a text cut to the snippet's length would fit, and show no "…").
+    end = text.find(" ", SNIPPET + 1)
     return textwrap.shorten(text if end < 0 else text[:end], SNIPPET, placeholder="…")
 
 
@@ -240,8 +241,9 @@ def search_index(lib: Library, teacher_topic: str) -> str:
             row.pop()
         entries.append(row)
         shown = set(_words(" ".join([entry.title, entry.snippet, *entry.also])))
-        for word in dict.fromkeys(_words(entry.text)):
-            if word not in shown and word not in STOP and (len(word) > 1 or word.isdigit()):
+        # each word once (in any order: a word's entries are listed in entry order, and words sorted)
+        for word in set(_words(entry.text)) - shown - STOP:
+            if len(word) > 1 or word.isdigit():
                 postings.setdefault(word, []).append(number)
     width = len(_base36(max(len(found) - 1, 0)))
     codes = [_base36(n).rjust(width, "0") for n in range(len(found))]  # each number once, not per posting
