@@ -111,7 +111,9 @@ def test_chunks_cover_the_work_in_order_and_shrink_to_single_pieces() -> None:
             chunks = parallel._chunks(count, jobs)
             assert [i for start, stop in chunks for i in range(start, stop)] == list(range(count))
             sizes = [stop - start for start, stop in chunks]
-            assert sizes == sorted(sizes, reverse=True), "the largest first"
+            assert sizes[: min(jobs, count)] == [1] * min(jobs, count), "the first piece for each worker alone"
+            rest = sizes[jobs:]
+            assert rest == sorted(rest, reverse=True), "then the largest first"
             assert sizes[-1] == 1, "the last pieces one by one: no worker waits long for the other"
     assert len(parallel._chunks(2063, 2)) < 80, "few enough to send"
 

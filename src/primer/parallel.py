@@ -92,10 +92,12 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
     """`range(count)` cut into chunks that shrink as the work runs out (each a quarter of what is left over
     the workers): few chunks to send, and at the end the workers finish within a piece or two of each other
     however much the pieces differ in cost (a chunk of equal size left one worker alone for 2 s of a
-    256-topic build)."""
-    chunks, start = [], 0
+    256-topic build). The first piece for each worker is a chunk of its own: a caller that knows which
+    pieces cost most puts them first."""
+    chunks: list[tuple[int, int]] = []
+    start = 0
     while start < count:
-        size = max(1, (count - start) // (jobs * 4))
+        size = 1 if len(chunks) < jobs else max(1, (count - start) // (jobs * 4))
         chunks.append((start, start + size))
         start += size
     return chunks

@@ -364,6 +364,14 @@ class Reuse:
         """What the output `key`, described as `describe` gave (`own`), read while it was made (`found`)."""
         self.pagemap.note(key, own[0], found | own[1], files, result)
 
+    def weight(self, key: str) -> int:
+        """How much the last build's output `key` read, counting a whole collection by its size: the pages
+        that list everything (the search page, the timeline) read most, and take longest to make."""
+        kept = self.pagemap.kept.get(key)
+        if kept is None:
+            return 0
+        return sum(_SIZES.get(name, 1) if item == EVERY else 1 for name, item in kept.tokens)
+
     def take(self, out: Output, key: str, own: bytes) -> Entry | None:
         """Take the files that the page (or set of pages) `key`, described by `own`, made in the last build,
         when it would make the same bytes now and each is as that build left it: its entry; else take none
