@@ -149,9 +149,10 @@ class Stored(ParseCache):
             return
 
 
-def stored(content: Path) -> Stored | None:
-    """The parse cache of the lesson in `content`, or None when caching is off (or primer's own files
-    cannot be read)."""
+def place(content: Path) -> tuple[Path, Path] | None:
+    """The folder of this primer's entries for the lesson in `content`, and the cache folder that holds it;
+    None when caching is off (or primer's own files cannot be read). Other results kept per lesson and
+    primer (`primer.facts`) live there too."""
     root = user_cache("parsed")
     if root is None:
         return None
@@ -161,10 +162,20 @@ def stored(content: Path) -> Stored | None:
     # the lesson's folder, then this primer's: a new primer's first save removes the older one's entries
     where = json.dumps([str(content.absolute()), str(Path.cwd())]).encode()
     lesson = root / hashlib.sha256(where).hexdigest()[:32]
+    return lesson / base[:32], root
+
+
+def stored(content: Path) -> Stored | None:
+    """The parse cache of the lesson in `content`, or None when caching is off (or primer's own files
+    cannot be read)."""
+    found = place(content)
+    if found is None:
+        return None
+    folder, root = found
     with contextlib.suppress(OSError):
-        if lesson.is_dir() and not lesson.is_symlink():
-            os.utime(lesson)  # used now (see `Stored.save`)
-    return Stored(lesson / base[:32], root)
+        if folder.parent.is_dir() and not folder.parent.is_symlink():
+            os.utime(folder.parent)  # used now (see `Stored.save`)
+    return Stored(folder, root)
 
 
 def load(content: Path) -> tuple[Library, Stored | None]:

@@ -18,11 +18,12 @@ from typing import Any, cast
 
 import click
 
-from primer import parallel
+from primer import parallel, parsed
 from primer.content.library import Library
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
 from primer.errors import Problem
+from primer.facts import Facts
 from primer.report import (
     balance,
     consistency,
@@ -79,8 +80,11 @@ class Part:
     results: dict[str, Any]
 
 
-def _context(lib: Library, derived: Derived) -> Context:
-    return Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
+def _context(lib: Library, derived: Derived, facts: Facts | None = None) -> Context:
+    made = Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
+    if facts is not None:
+        made.facts = facts
+    return made
 
 
 def _checks(ctx: Context, names: tuple[str, ...], content: Path | None, term_names: list[Problem] | None) -> Part:
@@ -111,13 +115,23 @@ _RETURNING: dict[str, Any] = {
 
 
 def report_part(
-    lib: Library, derived: Derived | None, part: int, content: Path | None = None, names: list[Problem] | None = None
+    lib: Library,
+    derived: Derived | None,
+    part: int,
+    content: Path | None = None,
+    names: list[Problem] | None = None,
+    kept: tuple[Path, Path] | None = None,
 ) -> Part:
     """One part of the checks (`PARTS`), for a process of its own; `combine` makes the report of all.
-    `derived`: None for the first part, which reads no derived question (made before they are)."""
+    `derived`: None for the first part, which reads no derived question (made before they are). `kept`:
+    the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`), where what the
+    checks read off each text is kept for the next check (`primer.facts`)."""
     if derived is None and part:
         raise ValueError(f"the report's part {part} reads the derived questions")
-    return _checks(_context(lib, _NOT_YET if derived is None else derived), PARTS[part], content, names)
+    facts = Facts() if kept is None else Facts(kept[0] / f"report-{part}.facts", kept[1])
+    made = _checks(_context(lib, _NOT_YET if derived is None else derived, facts), PARTS[part], content, names)
+    facts.save()
+    return made
 
 
 class _NotDerived:
@@ -141,7 +155,8 @@ class InParts:
     def __init__(self, lib: Library, content: Path | None, jobs: int) -> None:
         self._lib, self._content, self._jobs = lib, content, jobs
         self._derived: Derived | None = None
-        self._started = [parallel.start(partial(report_part, lib, None, 0, content), jobs)]
+        self._kept = parsed.place(content) if content is not None else None
+        self._started = [parallel.start(partial(report_part, lib, None, 0, content, kept=self._kept), jobs)]
 
     def __enter__(self) -> InParts:
         return self
@@ -155,13 +170,14 @@ class InParts:
     def derived(self, derived: Derived) -> None:
         """The questions are derived: the second part starts."""
         self._derived = derived
-        self._started.append(parallel.start(partial(report_part, self._lib, derived, 1, self._content), self._jobs))
+        work = partial(report_part, self._lib, derived, 1, self._content, kept=self._kept)
+        self._started.append(parallel.start(work, self._jobs))
 
     def named(self, names: list[Problem]) -> None:
         """The term names are checked (`names`: see `run_report`): the third part starts, in a worker too."""
         if self._derived is None:
             raise RuntimeError("the report's third part needs the derived questions: call derived() first")
-        work = partial(report_part, self._lib, self._derived, 2, self._content, names)
+        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self._kept)
         self._started.append(parallel.start(work, self._jobs))
 
     def finish(self, names: list[Problem] | None = None) -> Report:
@@ -171,7 +187,7 @@ class InParts:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
         mine = []
         if len(self._started) < len(PARTS):  # before waiting for the workers'
-            mine = [report_part(self._lib, self._derived, 2, self._content, names)]
+            mine = [report_part(self._lib, self._derived, 2, self._content, names, self._kept)]
         return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
 
     def cancel(self) -> None:

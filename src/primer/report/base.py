@@ -18,6 +18,7 @@ from primer.content.load import Document, Key
 from primer.content.models import QuestionBase
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
+from primer.facts import Facts
 from primer.quiz.generate import citations
 from primer.render.urls import item_path
 from primer.report.codes import CODES, Level
@@ -345,6 +346,8 @@ class Context:
     by_topic: dict[str, list[Unit]] = field(default_factory=dict)
     #: what a check computes once per report and looks up per question (e.g. the glossary's meanings)
     cache: dict[str, Any] = field(default_factory=dict)
+    #: what the checks read off each text, kept from one check of the lesson to the next (`primer.facts`)
+    facts: Facts = field(default_factory=Facts)
 
     def __post_init__(self) -> None:
         for unit in self.units:

@@ -5,10 +5,12 @@ framing notes outside quotes."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
 from primer.errors import Problem, display_path
+from primer.facts import key
 from primer.report.base import Context, Unit, sentences
 from primer.report.units import OWN_VOICE
 
@@ -99,29 +101,42 @@ def check(ctx: Context) -> None:
     found = pattern(ctx.loaded)
     if found is None:
         return
+    words = key("loaded words", found.pattern).hex()  # the list, once: each text's key names it
     for unit in ctx.units:
         code = _code(ctx, unit)
-        # A word found in a sentence is found in the whole text too (sentences begin and end at white
-        # space, where the pattern's edges hold alike), so a text without one has no sentence to search.
-        if code is None or found.search(unit.text) is None:
+        if code is None:
             continue
-        quoted = _quoted(unit.text)
-        for start, sentence in sentences(unit.text):
-            if code == "P901" and _ATTRIBUTION.search(sentence):
-                continue
-            for m in found.finditer(sentence):
-                at = start + m.start()
-                if any(s <= at < e for s, e in quoted):
-                    continue
-                where = "our own voice" if code == "P901" else "a framing note"
-                ctx.add_in(
-                    code,
-                    unit,
-                    at,
-                    m.group(0),
-                    f"“{m.group(0)}” is a loaded word, used in {where} outside quotes and attributions",
-                    "use a neutral word, or quote and attribute it (“…”, says who)",
-                )
+        own = code == "P901"
+        text = unit.text
+        for at, word in ctx.facts.get(key("loaded", words, own, text), partial(_loaded_in, found, text, own)):
+            where = "our own voice" if own else "a framing note"
+            ctx.add_in(
+                code,
+                unit,
+                at,
+                word,
+                f"“{word}” is a loaded word, used in {where} outside quotes and attributions",
+                "use a neutral word, or quote and attribute it (“…”, says who)",
+            )
+
+
+def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> list[tuple[int, str]]:
+    """Each listed word in `text` outside quotes (and, in our own voice, attributed sentences), with where
+    it starts."""
+    # A word found in a sentence is found in the whole text too (sentences begin and end at white space,
+    # where the pattern's edges hold alike), so a text without one has no sentence to search.
+    if found.search(text) is None:
+        return []
+    quoted = _quoted(text)
+    hits = []
+    for start, sentence in sentences(text):
+        if own and _ATTRIBUTION.search(sentence):
+            continue
+        for m in found.finditer(sentence):
+            at = start + m.start()
+            if not any(s <= at < e for s, e in quoted):
+                hits.append((at, m.group(0)))
+    return hits
 
 
 def _code(ctx: Context, unit: Unit) -> str | None:

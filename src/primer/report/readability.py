@@ -4,8 +4,10 @@ reading_grade (Flesch–Kincaid, offline; see `primer.checks.readability`), with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from primer.checks.readability import ABOVE, BELOW, MIN_WORDS, explainer_text, grade
+from primer.facts import key
 from primer.render.markdown import LINK_TEXT
 from primer.report.base import WORD, Context, Unit, sentences
 
@@ -48,10 +50,12 @@ def check(ctx: Context) -> list[Grade]:
     for topic in lib.topics_in_order():
         units = [u for u in ctx.by_topic.get(topic.id, []) if u.part in ("lede", "takeaway", "section")]
         text = explainer_text(topic)
-        sections = [(s.title, round(grade(LINK_TEXT.sub(r"\1", s.body)), 1)) for s in topic.sections]
+        sections = [
+            (s.title, ctx.facts.get(key("section grade", s.body), partial(_section, s.body))) for s in topic.sections
+        ]
         found.append(_grade(ctx, topic.title, ctx.page(("topic", topic.id)), text, sections, units))
         level = found[-1].grade
-        if len(WORD.findall(text)) >= MIN_WORDS and _off(level, target):
+        if found[-1].words >= MIN_WORDS and _off(level, target):
             ctx.add(
                 "P701",
                 ("topic", topic.id),
@@ -69,7 +73,7 @@ def check(ctx: Context) -> list[Grade]:
         text = " ".join(u.text for u in units)
         found.append(_grade(ctx, name, page, text, [], units))
         level = found[-1].grade
-        if units and len(WORD.findall(text)) >= MIN_WORDS and _off(level, target):
+        if units and found[-1].words >= MIN_WORDS and _off(level, target):
             first = units[0]
             ctx.add_at(
                 "P701",
@@ -89,8 +93,9 @@ def _grade(
 ) -> Grade:
     counted: list[tuple[int, Unit, int, str]] = []
     for unit in units:
-        for start, sentence in sentences(unit.text):
-            words = len(WORD.findall(sentence))
+        text_of = unit.text
+        for start, end, words in ctx.facts.get(key("sentence lengths", text_of), partial(_lengths, text_of)):
+            sentence = text_of[start:end]
             counted.append((words, unit, start, sentence))
             if words > LONG:
                 ctx.add_in(
@@ -111,4 +116,20 @@ def _grade(
     ]
     long.sort(key=lambda s: (-s[0], s[1]))
     shown = [Sentence(w, where, text if len(text) <= 160 else text[:159] + "…") for w, where, text in long[:LONGEST]]
-    return Grade(name, page, round(grade(text), 1), len(WORD.findall(text)), sections, shown)
+    level, words = ctx.facts.get(key("grade", text), partial(_graded, text))
+    return Grade(name, page, level, words, sections, shown)
+
+
+def _section(body: str) -> float:
+    """A section's grade, as its reader reads it (link texts without their targets)."""
+    return round(grade(LINK_TEXT.sub(r"\1", body)), 1)
+
+
+def _graded(text: str) -> tuple[float, int]:
+    """A page's grade, and how many words it has."""
+    return round(grade(text), 1), len(WORD.findall(text))
+
+
+def _lengths(text: str) -> list[tuple[int, int, int]]:
+    """Where each sentence of `text` starts and ends, and how many words it has."""
+    return [(start, start + len(sentence), len(WORD.findall(sentence))) for start, sentence in sentences(text)]

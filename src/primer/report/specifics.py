@@ -10,7 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import partial
 
+from primer.facts import key
 from primer.report.base import Context, Unit, dates, links, sentences
 from primer.report.units import OWN_VOICE
 
@@ -98,10 +100,15 @@ def said_index(ctx: Context) -> dict[str, list[str]]:
     """Figure key → the points whose text (what the source says) states it."""
     index: dict[str, list[str]] = {}
     for point_id, point in ctx.lib.points.items():
-        for figure in figures(point.text):
-            for key in _widen(figure.key):
-                index.setdefault(key, []).append(f"point:{point_id}")
+        for found in _keys(ctx, point.text):
+            for figure_key in _widen(found):
+                index.setdefault(figure_key, []).append(f"point:{point_id}")
     return index
+
+
+def _keys(ctx: Context, text: str) -> list[str]:
+    """The keys of the figures in `text`, in order (kept per text: see `primer.facts`)."""
+    return ctx.facts.get(key("figure keys", text), lambda: [figure.key for figure in figures(text)])
 
 
 def basis_index(ctx: Context) -> dict[str, list[str]]:
@@ -111,9 +118,9 @@ def basis_index(ctx: Context) -> dict[str, list[str]]:
 
     def add(ref: str, *texts: str | None) -> None:
         for text in texts:
-            for figure in figures(text or ""):
-                for key in _widen(figure.key):
-                    refs = index.setdefault(key, [])
+            for found in _keys(ctx, text or ""):
+                for figure_key in _widen(found):
+                    refs = index.setdefault(figure_key, [])
                     if not refs or refs[-1] != ref:
                         refs.append(ref)
 
@@ -138,26 +145,38 @@ def check(ctx: Context) -> None:
             continue
         own = _own_figures(ctx, unit)
         year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
-        # where each year is written in the unit, for a day and month without one
-        years = [(d.start, d.iso[:4]) for d in dates(unit.text, year)]
-        for start, sentence in sentences(unit.text):
-            raw = unit.raw[start : start + len(sentence)]
-            if any(scheme in ("point", "event", "source") for scheme, _, _ in links(raw)):
-                continue
-            attributed = _SAYS.search(sentence) is not None
-            before = bisect.bisect_left(years, (start, ""))
-            for figure in figures(sentence, years[before - 1][1] if before else year):
-                if figure.key in index or figure.key in own or (attributed and figure.key in said):
+        found = ctx.facts.get(key("specifics", unit.raw, year), partial(_stated, unit, year))
+        for start, attributed, stated in found:
+            for at, written, figure_key in stated:
+                if figure_key in index or figure_key in own or (attributed and figure_key in said):
                     continue
                 ctx.add_in(
                     "P201",
                     unit,
-                    start + figure.start,
-                    figure.text,
-                    f"“{' '.join(figure.text.split())}” rests on no basis: no citation in its sentence, and no "
+                    start + at,
+                    written,
+                    f"“{' '.join(written.split())}” rests on no basis: no citation in its sentence, and no "
                     "point with a basis or timeline event states it",
                     "cite what it rests on in the sentence, add it to an event's or a point's basis, or drop it",
                 )
+
+
+def _stated(unit: Unit, year: str) -> list[tuple[int, bool, list[tuple[int, str, str]]]]:
+    """The figures of each sentence of a unit that cites no point, event or source: the sentence's start,
+    whether it reports what a source says, and each figure's place in the sentence, text and key (`year`:
+    the year of a day and month written without one before any year in the text)."""
+    # where each year is written in the unit, for a day and month without one
+    years = [(d.start, d.iso[:4]) for d in dates(unit.text, year)]
+    found = []
+    for start, sentence in sentences(unit.text):
+        raw = unit.raw[start : start + len(sentence)]
+        if any(scheme in ("point", "event", "source") for scheme, _, _ in links(raw)):
+            continue
+        before = bisect.bisect_left(years, (start, ""))
+        stated = [(f.start, f.text, f.key) for f in figures(sentence, years[before - 1][1] if before else year)]
+        if stated:
+            found.append((start, _SAYS.search(sentence) is not None, stated))
+    return found
 
 
 def _own_figures(ctx: Context, unit: Unit) -> set[str]:

@@ -1,0 +1,93 @@
+"""What the report's checks read off each text, kept on disk from one command to the next.
+
+The checks that only warn read every text of a lesson each time it is checked, and most of what they
+work out depends on one text alone: the loaded words in it, the length of its sentences, the figures it
+states. A `Facts` keeps such results by the hash of what they were worked out from (the check, its
+settings and the text), so that after a save only the texts that changed are read again. What the checks
+then do with them (look a figure up in the lesson's bases, place a finding at its line) is done each time.
+
+The results live beside the lesson's parse cache (`primer.parsed`): one file per part of the report,
+`<part>.facts`, in the folder of this primer's entries for the lesson, so that a new primer never reads
+an older one's. Each is a pickle signed with the cache folder's secret, read only once its signature holds
+(else it is ignored with a warning and the texts are read again); it holds the results the last check
+used, no others. With caching off, or no folder, the results are kept for this process only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from primer.cache import seal, unsealed
+
+V = TypeVar("V")
+
+#: Bump when what a result holds changes shape (a check's results are keyed by its own name too).
+FORMAT = 1
+
+
+def key(*parts: str | int | bool) -> bytes:
+    """The key of a result: the hash of what it was worked out from (the check's name first)."""
+    digest = hashlib.blake2b(repr((FORMAT, *parts)).encode("utf-8", "surrogatepass"), digest_size=16)
+    return digest.digest()
+
+
+class Facts:
+    """Results by key, read from the file `path` (signed with the secret of the cache folder `root`) and
+    written back by `save`; with no `path`, kept in memory only."""
+
+    def __init__(self, path: Path | None = None, root: Path | None = None) -> None:
+        self.path = path
+        self.root = root
+        self._known: dict[bytes, Any] = {}
+        self._used: dict[bytes, Any] = {}
+        self._new = 0
+        if path is not None and root is not None:
+            body = unsealed(path, root, self._ignore, f"the checks' results {path.name}")
+            if body is not None:
+                try:
+                    known = pickle.loads(body)  # signed with this cache's own secret: primer wrote it here
+                except Exception:  # noqa: BLE001 - damaged, whatever the error: read the texts again
+                    self._ignore("they are damaged")
+                else:
+                    if isinstance(known, dict):
+                        self._known = known
+
+    def _ignore(self, why: str) -> None:
+        click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
+
+    def get(self, found: bytes, make: Callable[[], V]) -> V:
+        """The result kept for the key `found`, else made by `make` (and kept)."""
+        value = self._used.get(found, self)
+        if value is self:
+            value = self._known.get(found, self)
+            if value is self:
+                value = make()
+                self._new += 1
+            self._used[found] = value
+        return value  # type: ignore[no-any-return]
+
+    def save(self) -> None:
+        """Write the results this check used (none it did not), when that changes the file; a failure to
+        write is not an error."""
+        if self.path is None or self.root is None:
+            return
+        if not self._new and len(self._used) == len(self._known):
+            return  # the same results as the file holds
+        try:
+            sealed = seal(self.root, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # named as the parse cache's half-written entries, which it removes once an hour old
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".entry-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(sealed)
+            Path(temporary).replace(self.path)
+        except (OSError, pickle.PicklingError):
+            return

@@ -1,0 +1,115 @@
+"""What the report's checks read off each text is kept from one check to the next (`primer.facts`): a
+second check reads no text again, an edit makes it read only the edited texts, and the report is the one a
+check without the kept results makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from primer import facts
+from primer.build import check
+from primer.report import loaded, readability, render, specifics
+
+#: The functions that read a text for a check (each kept by `Facts.get`).
+READERS = [(loaded, "_loaded_in"), (readability, "_lengths"), (readability, "_graded"), (specifics, "_stated")]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the checks read, as they read them (one process: the report's parts run here)."""
+    seen: list[str] = []
+    for module, name in READERS:
+        original = getattr(module, name)
+
+        def counted(*args: object, original: object = original, name: str = name) -> object:
+            seen.append(name)
+            return original(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    return seen
+
+
+def _report(content: Path) -> str:
+    return render.as_json(check(content, jobs=1).report)
+
+
+def test_a_second_check_reads_no_text_again_and_an_edit_only_the_edited_texts(
+    mini: Path, reads: list[str], own_cache: Path
+) -> None:
+    first = _report(mini)
+    read_first = len(reads)
+    assert read_first > 10 and set(reads) == {name for _, name in READERS}
+    assert sorted(p.name for p in own_cache.rglob("*.facts")) == ["report-0.facts"]
+    reads.clear()
+    assert _report(mini) == first
+    assert reads == [], "every text's results came from the file"
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("lede: ", "lede: In 2021 some 4,200 troops said it was a regime. ", 1))
+    reads.clear()
+    edited = _report(mini)
+    assert 0 < len(reads) < read_first / 2, reads
+    assert "4,200" in edited
+    reads.clear()
+    assert _report(mini) == edited and reads == []
+
+
+def test_the_report_is_the_one_made_without_kept_results(
+    mini: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    _report(mini)
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("lede: ", "lede: By 2016 about $1.5 billion went to a regime. ", 1))
+    kept = _report(mini)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert _report(mini) == kept
+
+
+def test_a_damaged_or_foreign_file_is_ignored_with_a_warning(
+    mini: Path, own_cache: Path, reads: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _report(mini)
+    (stored,) = own_cache.rglob("report-0.facts")
+    stored.write_bytes(stored.read_bytes()[:-20] + b"not what was signed")
+    reads.clear()
+    assert _report(mini) == first
+    assert reads, "read again"
+    assert "ignoring" in capsys.readouterr().err
+    (stored,) = own_cache.rglob("report-0.facts")
+    stored.write_bytes(b"0" * 64 + b"\n" + stored.read_bytes().partition(b"\n")[2])  # not signed here
+    reads.clear()
+    assert _report(mini) == first and reads
+
+
+def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    path = root / "lesson" / "part.facts"
+    made: list[str] = []
+
+    def make(text: str) -> str:
+        made.append(text)
+        return text.upper()
+
+    kept = facts.Facts(path, root)
+    assert kept.get(facts.key("upper", "a"), lambda: make("a")) == "A"
+    assert kept.get(facts.key("upper", "a"), lambda: make("a")) == "A"
+    assert kept.get(facts.key("upper", "b"), lambda: make("b")) == "B"
+    assert facts.key("upper", "a") != facts.key("lower", "a") != facts.key("upper", "a", False)
+    kept.save()
+    again = facts.Facts(path, root)
+    assert again.get(facts.key("upper", "b"), lambda: make("b")) == "B"
+    again.save()  # only "b" was used: "a" is gone from the file
+    last = facts.Facts(path, root)
+    assert last.get(facts.key("upper", "a"), lambda: make("a")) == "A"
+    assert made == ["a", "b", "a"]
+    memory = facts.Facts()
+    assert memory.get(facts.key("upper", "c"), lambda: make("c")) == "C"
+    memory.save()  # nowhere to write: nothing happens
