@@ -13,9 +13,11 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import partial
 
+from primer import facts
 from primer.quiz.scoring import normalise
-from primer.report.base import Context, Unit, dates, links, sentences
+from primer.report.base import Context, DateMention, Unit, dates, links, sentences
 
 Place = tuple[Unit, int]
 
@@ -79,6 +81,24 @@ def _report(
         )
 
 
+def _expanded(text: str) -> list[tuple[str, str, int]]:
+    """Each acronym that `text` expands, with the expansion and where it is."""
+    found: list[tuple[str, str, int]] = []
+    # both patterns need a bracket, which most texts lack (link targets are blanked)
+    for m in _ACRONYM_FIRST.finditer(text) if "(" in text else ():
+        found.append((m.group(1), m.group(2), m.start()))
+    for m in _EXPANSION_FIRST.finditer(text) if "(" in text else ():
+        words = m.group(1).split()
+        for n in range(len(words), 1, -1):  # the shortest tail whose initials fit ("Japan's Self-Defense …")
+            tail = " ".join(words[-n:])
+            if _initials_fit(m.group(2), tail) and tail[0].isupper():
+                found.append((m.group(2), tail, m.start() + m.group(1).rfind(words[-n])))
+                break
+    for m in _AS.finditer(text):
+        found.append((m.group(1), m.group(2), m.start()))
+    return found
+
+
 def _acronyms(ctx: Context) -> None:
     variants: dict[str, dict[str, list[Place]]] = {}
     glossary: dict[str, str] = {}
@@ -92,20 +112,7 @@ def _acronyms(ctx: Context) -> None:
                 key = " ".join(normalise(glossary[term.term]).replace("defence", "defense").split())
                 variants.setdefault(term.term, {}).setdefault(key, []).append((unit, 0))
         text = unit.text
-        found: list[tuple[str, str, int]] = []
-        # both patterns need a bracket, which most texts lack (link targets are blanked)
-        for m in _ACRONYM_FIRST.finditer(text) if "(" in text else ():
-            found.append((m.group(1), m.group(2), m.start()))
-        for m in _EXPANSION_FIRST.finditer(text) if "(" in text else ():
-            words = m.group(1).split()
-            for n in range(len(words), 1, -1):  # the shortest tail whose initials fit ("Japan's Self-Defense …")
-                tail = " ".join(words[-n:])
-                if _initials_fit(m.group(2), tail) and tail[0].isupper():
-                    found.append((m.group(2), tail, m.start() + m.group(1).rfind(words[-n])))
-                    break
-        for m in _AS.finditer(text):
-            found.append((m.group(1), m.group(2), m.start()))
-        for acronym, expansion, pos in found:
+        for acronym, expansion, pos in ctx.facts.get(facts.key("acronyms", text), partial(_expanded, text)):
             expansion = expansion.strip()
             if not _initials_fit(acronym, expansion) or len(expansion.split()) < 2:
                 continue
@@ -186,12 +193,11 @@ def _event_links(ctx: Context) -> None:
     for unit in ctx.units:
         if unit.part != "section":
             continue
-        for start, sentence in sentences(unit.text):
-            raw = unit.raw[start : start + len(sentence)]
-            cited = links(raw)
-            events = [i for scheme, i, _ in cited if scheme == "event" and i in ctx.lib.events]
-            said = [d for d in dates(sentence) if "-" in d.iso]
-            if len(set(events)) != 1 or len(said) != 1 or any(scheme in ("point", "source") for scheme, _, _ in cited):
+        for start, linked, others, said in ctx.facts.get(
+            facts.key("dated links", unit.raw), partial(_dated_links, unit)
+        ):
+            events = [i for i in linked if i in ctx.lib.events]
+            if len(set(events)) != 1 or len(said) != 1 or others:
                 continue  # with a point or source cited too, the date may be theirs
             event = ctx.lib.events[events[0]]
             if said[0].last() < event.date.first or event.date.last < said[0].first():
@@ -204,6 +210,20 @@ def _event_links(ctx: Context) -> None:
                     f"({ctx.where(('event', event.id))})",
                     "make the two dates agree (or link the event the date belongs to)",
                 )
+
+
+def _dated_links(unit: Unit) -> list[tuple[int, list[str], bool, list[DateMention]]]:
+    """Each sentence of a section that links an event: where it starts, the events it links, whether it
+    cites a point or a source too, and the days and months it writes."""
+    found = []
+    for start, sentence in sentences(unit.text):
+        raw = unit.raw[start : start + len(sentence)]
+        cited = links(raw)
+        linked = [i for scheme, i, _ in cited if scheme == "event"]
+        if linked:
+            said = [d for d in dates(sentence) if "-" in d.iso]
+            found.append((start, linked, any(scheme in ("point", "source") for scheme, _, _ in cited), said))
+    return found
 
 
 def _plain(text: str) -> str:
@@ -245,6 +265,13 @@ _GENERIC = frozenset(
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z\u00C0-\u017F]{4,}\b")
 
 
+def _capital_words(text: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """The words of `text` written in lower case (five letters or more), and each capitalised word of five
+    letters or more with where it starts."""
+    lower = sorted(set(re.findall(r"\b[a-z]{5,}\b", text)))
+    return lower, [(m.start(), m.group(0)) for m in _CAPITAL_WORD.finditer(text)]
+
+
 def _places(ctx: Context) -> None:
     canon: dict[str, str] = {}
     variants: dict[str, dict[str, list[Place]]] = {}
@@ -258,19 +285,21 @@ def _places(ctx: Context) -> None:
                         (texts[place.id], 0)
                     )
     # a word also written in lower case is an ordinary word ("summit"), not a spelling of a name ("Smith")
-    common = {w for u in ctx.units for w in re.findall(r"\b[a-z]{5,}\b", u.text)}
-    for unit in ctx.units:
-        for m in _CAPITAL_WORD.finditer(unit.text):
-            word = m.group(0)
+    read = [ctx.facts.get(facts.key("capital words", u.text), partial(_capital_words, u.text)) for u in ctx.units]
+    common: set[str] = set()
+    for lower, _ in read:
+        common.update(lower)
+    for unit, (_, capital) in zip(ctx.units, read, strict=True):
+        for start, word in capital:
             if word.lower() in common:
                 continue
             name = canon.get(skeleton(word))
             if name is None or word.lower() == name.lower():
                 if name is not None:
-                    variants.setdefault(name, {}).setdefault(name, []).append((unit, m.start()))
+                    variants.setdefault(name, {}).setdefault(name, []).append((unit, start))
                 continue
             if difflib.SequenceMatcher(None, word.lower(), name.lower()).ratio() >= 0.7:
-                variants.setdefault(name, {}).setdefault(word, []).append((unit, m.start()))
+                variants.setdefault(name, {}).setdefault(word, []).append((unit, start))
     for name, found in sorted(variants.items()):
         _report(
             ctx,
@@ -294,9 +323,10 @@ def _names(ctx: Context) -> None:
             key = re.sub(r"[^a-z]", "", actor.name.lower())
             variants.setdefault(key, {}).setdefault(actor.name, []).append((roles[actor.id], 0))
     for unit in ctx.units:
-        for m in _names_in(unit.text):
-            key = re.sub(r"[^a-z]", "", m.group(0).lower())
-            variants.setdefault(key, {}).setdefault(m.group(0), []).append((unit, m.start()))
+        text = unit.text
+        for start, name in ctx.facts.get(facts.key("names", text), partial(_names_of, text)):
+            letters = re.sub(r"[^a-z]", "", name.lower())
+            variants.setdefault(letters, {}).setdefault(name, []).append((unit, start))
     for key, found in sorted(variants.items()):
         if len(found) > 1:
             canonical = people.get(key, "")
@@ -312,6 +342,11 @@ def _names(ctx: Context) -> None:
 
 def _names_in(text: str) -> Iterator[re.Match[str]]:
     yield from _NAME.finditer(text)
+
+
+def _names_of(text: str) -> list[tuple[int, str]]:
+    """Each name in `text` (capitalised words in a row), with where it starts."""
+    return [(m.start(), m.group(0)) for m in _names_in(text)]
 
 
 #: A measured figure: a number and its unit ("9,000 km", "28,500 troops").
