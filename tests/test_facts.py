@@ -10,10 +10,23 @@ import pytest
 
 from primer import facts
 from primer.build import check
-from primer.report import loaded, readability, render, specifics
+from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
 
 #: The functions that read a text for a check (each kept by `Facts.get`).
-READERS = [(loaded, "_loaded_in"), (readability, "_lengths"), (readability, "_graded"), (specifics, "_stated")]
+READERS = [
+    (loaded, "_loaded_in"),
+    (readability, "_lengths"),
+    (readability, "_graded"),
+    (specifics, "_stated"),
+    (consistency, "_expanded"),
+    (consistency, "_capital_words"),
+    (consistency, "_names_of"),
+    (consistency, "_dated_links"),
+    (staleness, "_as_of_in"),
+    (staleness, "_present_in"),
+    (glossary, "_found"),
+    (glossary, "_matches"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +61,7 @@ def test_a_second_check_reads_no_text_again_and_an_edit_only_the_edited_texts(
     first = _report(mini)
     read_first = len(reads)
     assert read_first > 10 and set(reads) == {name for _, name in READERS}
-    assert sorted(p.name for p in own_cache.rglob("*.facts")) == ["report-0.facts"]
+    assert sorted(p.name for p in own_cache.rglob("*.facts")) == ["report-0.facts", "report-1.facts", "report-2.facts"]
     reads.clear()
     assert _report(mini) == first
     assert reads == [], "every text's results came from the file"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -126,6 +127,13 @@ class TermMatcher:
             del _BUILT[next(iter(_BUILT))]
         self._names, self._not_in, self._pattern, self._lower = built
         self._built = built
+        self._key = key
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """The hash of the glossary's names as this matcher reads them: what it finds in a text depends on
+        them and on the text alone (a key for results kept between processes: `primer.facts`)."""
+        return hashlib.blake2b(repr(self._key).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     @staticmethod
     def _build(key: tuple[tuple[str, ...], ...]) -> _Built:

@@ -3,6 +3,9 @@ terms nothing uses, and terms a topic uses before its own link to them."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from primer import facts
 from primer.checks.names import check_term_names
 from primer.errors import Problem
 from primer.report.base import Context, links
@@ -23,7 +26,8 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         if unit.doc.shown in glossary_docs:
             continue
         used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
-        used.update(ctx.matcher.find(unit.raw))
+        raw = unit.raw
+        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
         used.update(question.tests.terms)
     for event in lib.events.values():
@@ -61,22 +65,34 @@ def _before_link(ctx: Context) -> None:
                     linked.setdefault(term_id, n * 1_000_000 + pos)
         seen: set[str] = set()
         for n, unit in enumerate(units):
-            for match, ids in ctx.matcher.matches(unit.text):
+            text = unit.text
+            named = ctx.facts.get(facts.key("term matches", ctx.matcher.digest, text), partial(_matches, ctx, text))
+            for start, written, ids in named:
                 for term_id in ids:
-                    at = n * 1_000_000 + match.start()
+                    at = n * 1_000_000 + start
                     if term_id in seen or term_id not in linked:
                         continue
                     seen.add(term_id)
-                    if at < linked[term_id] and not _inside_link(unit.raw, match.start(), term_id):
-                        name = " ".join(match.group(0).split())
+                    if at < linked[term_id] and not _inside_link(unit.raw, start, term_id):
+                        name = " ".join(written.split())
                         ctx.add_in(
                             "P503",
                             unit,
-                            match.start(),
-                            match.group(0),
+                            start,
+                            written,
                             f"“{name}” is used here before the topic links it to the glossary (term '{term_id}')",
                             "move the link [words](term:ID) to this first use",
                         )
+
+
+def _found(ctx: Context, text: str) -> list[str]:
+    """The ids of the terms `text` names (`TermMatcher.find`), sorted."""
+    return sorted(ctx.matcher.find(text))
+
+
+def _matches(ctx: Context, text: str) -> list[tuple[int, str, list[str]]]:
+    """Each place `text` names a term (`TermMatcher.matches`): where, as written, and the terms' ids."""
+    return [(match.start(), match.group(0), ids) for match, ids in ctx.matcher.matches(text)]
 
 
 def _inside_link(raw: str, pos: int, term_id: str) -> bool:

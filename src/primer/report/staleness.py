@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 
+from primer import facts
 from primer.content.models import Event
 from primer.report.base import Context, dates, sentences
 from primer.report.units import OWN_VOICE
@@ -37,17 +39,28 @@ def _as_of(ctx: Context) -> None:
     years = ctx.lib.site.stale_after_years
     limit = _years_before(ctx.today, years)
     for unit in ctx.units:
-        for m in _AS_OF.finditer(unit.text):
-            found = [d for d in dates(unit.text[m.end() : m.end() + 30]) if d.start == 0]
-            if found and found[0].last() < limit:
+        text = unit.text
+        for at, said, written, last in ctx.facts.get(facts.key("as of", text), partial(_as_of_in, text)):
+            if dt.date.fromisoformat(last) < limit:
                 ctx.add_in(
                     "P601",
                     unit,
-                    m.start(),
-                    m.group(0).strip(),
-                    f"“{m.group(0)}{found[0].text}” is more than {years} years before {ctx.today.isoformat()}",
+                    at,
+                    said.strip(),
+                    f"“{said}{written}” is more than {years} years before {ctx.today.isoformat()}",
                     "check the statement against newer records and update its date, or drop 'as of'",
                 )
+
+
+def _as_of_in(text: str) -> list[tuple[int, str, str, str]]:
+    """Each 'as of' with the date right after it: where it is, the words, the date as written and the
+    last day it covers."""
+    found = []
+    for m in _AS_OF.finditer(text):
+        written = [d for d in dates(text[m.end() : m.end() + 30]) if d.start == 0]
+        if written:
+            found.append((m.start(), m.group(0), written[0].text, written[0].last().isoformat()))
+    return found
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -75,12 +88,11 @@ def _present(ctx: Context) -> None:
         # a 'next' entry and a timeline event are about a later event themselves
         if unit.part not in OWN_VOICE or unit.part in ("event", "prompt", "next"):
             continue
-        for start, sentence in sentences(unit.text):
-            present = _PRESENT.search(sentence)
-            if present is None:
-                continue
+        text = unit.text
+        for start, end, at, word, last in ctx.facts.get(facts.key("present", text), partial(_present_in, text)):
+            sentence = text[start:end]
             about = sorted(ctx.matcher.find(sentence) | {pid for name, pid in places.items() if name in sentence})
-            latest = max((d.last() for d in dates(sentence)), default=None)
+            latest = dt.date.fromisoformat(last) if last else None
             for ref in about:
                 later = [e for e in changes.get(ref, []) if latest is None or e.date.first > latest]
                 if later:
@@ -88,13 +100,26 @@ def _present(ctx: Context) -> None:
                     ctx.add_in(
                         "P602",
                         unit,
-                        start + present.start(),
-                        present.group(0),
-                        f"“{present.group(0)}” speaks of '{ref}' in the present, but the timeline shows "
+                        start + at,
+                        word,
+                        f"“{word}” speaks of '{ref}' in the present, but the timeline shows "
                         f"“{event.title}” ({event.date}, {ctx.where(('event', event.id))})",
                         "put the statement in the past, or say what changed",
                     )
                     break
+
+
+def _present_in(text: str) -> list[tuple[int, int, int, str, str]]:
+    """Each sentence of `text` in the present tense: where it starts and ends, where the wording is and what
+    it is, and the last day of the latest date it writes ("" for none)."""
+    found = []
+    for start, sentence in sentences(text):
+        present = _PRESENT.search(sentence)
+        if present is not None:
+            latest = max((d.last() for d in dates(sentence)), default=None)
+            last = latest.isoformat() if latest is not None else ""
+            found.append((start, start + len(sentence), present.start(), present.group(0), last))
+    return found
 
 
 def _later(ctx: Context) -> None:
