@@ -81,7 +81,7 @@ def _report(
         )
 
 
-def _expanded(text: str) -> list[tuple[str, str, int]]:
+def _expanded(text: str) -> tuple[tuple[str, str, int], ...]:
     """Each acronym that `text` expands, with the expansion and where it is."""
     found: list[tuple[str, str, int]] = []
     # both patterns need a bracket, which most texts lack (link targets are blanked)
@@ -96,7 +96,7 @@ def _expanded(text: str) -> list[tuple[str, str, int]]:
                 break
     for m in _AS.finditer(text):
         found.append((m.group(1), m.group(2), m.start()))
-    return found
+    return tuple(found)
 
 
 def _acronyms(ctx: Context) -> None:
@@ -212,18 +212,18 @@ def _event_links(ctx: Context) -> None:
                 )
 
 
-def _dated_links(unit: Unit) -> list[tuple[int, list[str], bool, list[DateMention]]]:
+def _dated_links(unit: Unit) -> tuple[tuple[int, tuple[str, ...], bool, tuple[DateMention, ...]], ...]:
     """Each sentence of a section that links an event: where it starts, the events it links, whether it
     cites a point or a source too, and the days and months it writes."""
     found = []
     for start, sentence in sentences(unit.text):
         raw = unit.raw[start : start + len(sentence)]
         cited = links(raw)
-        linked = [i for scheme, i, _ in cited if scheme == "event"]
+        linked = tuple(i for scheme, i, _ in cited if scheme == "event")
         if linked:
-            said = [d for d in dates(sentence) if "-" in d.iso]
+            said = tuple(d for d in dates(sentence) if "-" in d.iso)
             found.append((start, linked, any(scheme in ("point", "source") for scheme, _, _ in cited), said))
-    return found
+    return tuple(found)
 
 
 def _plain(text: str) -> str:
@@ -263,13 +263,12 @@ _GENERIC = frozenset(
     ]
 )
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-zA-Z\u00C0-\u017F]{4,}\b")
+_LOWER_WORD = re.compile(r"\b[a-z]{5,}\b")
 
 
-def _capital_words(text: str) -> tuple[list[str], list[tuple[int, str]]]:
-    """The words of `text` written in lower case (five letters or more), and each capitalised word of five
-    letters or more with where it starts."""
-    lower = sorted(set(re.findall(r"\b[a-z]{5,}\b", text)))
-    return lower, [(m.start(), m.group(0)) for m in _CAPITAL_WORD.finditer(text)]
+def _capital_words(text: str) -> tuple[tuple[int, str], ...]:
+    """Each capitalised word of `text` of five letters or more, with where it starts."""
+    return tuple((m.start(), m.group(0)) for m in _CAPITAL_WORD.finditer(text))
 
 
 def _places(ctx: Context) -> None:
@@ -285,12 +284,12 @@ def _places(ctx: Context) -> None:
                         (texts[place.id], 0)
                     )
     # a word also written in lower case is an ordinary word ("summit"), not a spelling of a name ("Smith")
-    read = [ctx.facts.get(facts.key("capital words", u.text), partial(_capital_words, u.text)) for u in ctx.units]
     common: set[str] = set()
-    for lower, _ in read:
-        common.update(lower)
-    for unit, (_, capital) in zip(ctx.units, read, strict=True):
-        for start, word in capital:
+    for unit in ctx.units:
+        common.update(_LOWER_WORD.findall(unit.text))
+    for unit in ctx.units:
+        text = unit.text
+        for start, word in ctx.facts.get(facts.key("capital words", text), partial(_capital_words, text)):
             if word.lower() in common:
                 continue
             name = canon.get(skeleton(word))
@@ -344,9 +343,9 @@ def _names_in(text: str) -> Iterator[re.Match[str]]:
     yield from _NAME.finditer(text)
 
 
-def _names_of(text: str) -> list[tuple[int, str]]:
+def _names_of(text: str) -> tuple[tuple[int, str], ...]:
     """Each name in `text` (capitalised words in a row), with where it starts."""
-    return [(m.start(), m.group(0)) for m in _names_in(text)]
+    return tuple((m.start(), m.group(0)) for m in _names_in(text))
 
 
 #: A measured figure: a number and its unit ("9,000 km", "28,500 troops").

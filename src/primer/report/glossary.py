@@ -85,14 +85,14 @@ def _before_link(ctx: Context) -> None:
                         )
 
 
-def _found(ctx: Context, text: str) -> list[str]:
+def _found(ctx: Context, text: str) -> tuple[str, ...]:
     """The ids of the terms `text` names (`TermMatcher.find`), sorted."""
-    return sorted(ctx.matcher.find(text))
+    return tuple(sorted(ctx.matcher.find(text)))
 
 
-def _matches(ctx: Context, text: str) -> list[tuple[int, str, list[str]]]:
+def _matches(ctx: Context, text: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
     """Each place `text` names a term (`TermMatcher.matches`): where, as written, and the terms' ids."""
-    return [(match.start(), match.group(0), ids) for match, ids in ctx.matcher.matches(text)]
+    return tuple((match.start(), match.group(0), tuple(ids)) for match, ids in ctx.matcher.matches(text))
 
 
 def _inside_link(raw: str, pos: int, term_id: str) -> bool:

@@ -120,13 +120,13 @@ def check(ctx: Context) -> None:
             )
 
 
-def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> list[tuple[int, str]]:
+def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> tuple[tuple[int, str], ...]:
     """Each listed word in `text` outside quotes (and, in our own voice, attributed sentences), with where
     it starts."""
     # A word found in a sentence is found in the whole text too (sentences begin and end at white space,
     # where the pattern's edges hold alike), so a text without one has no sentence to search.
     if found.search(text) is None:
-        return []
+        return ()
     quoted = _quoted(text)
     hits = []
     for start, sentence in sentences(text):
@@ -136,7 +136,7 @@ def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> list[tuple[int, 
             at = start + m.start()
             if not any(s <= at < e for s, e in quoted):
                 hits.append((at, m.group(0)))
-    return hits
+    return tuple(hits)
 
 
 def _code(ctx: Context, unit: Unit) -> str | None:

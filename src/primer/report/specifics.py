@@ -106,9 +106,9 @@ def said_index(ctx: Context) -> dict[str, list[str]]:
     return index
 
 
-def _keys(ctx: Context, text: str) -> list[str]:
+def _keys(ctx: Context, text: str) -> tuple[str, ...]:
     """The keys of the figures in `text`, in order (kept per text: see `primer.facts`)."""
-    return ctx.facts.get(key("figure keys", text), lambda: [figure.key for figure in figures(text)])
+    return ctx.facts.get(key("figure keys", text), lambda: tuple(figure.key for figure in figures(text)))
 
 
 def basis_index(ctx: Context) -> dict[str, list[str]]:
@@ -161,7 +161,7 @@ def check(ctx: Context) -> None:
                 )
 
 
-def _stated(unit: Unit, year: str) -> list[tuple[int, bool, list[tuple[int, str, str]]]]:
+def _stated(unit: Unit, year: str) -> tuple[tuple[int, bool, tuple[tuple[int, str, str], ...]], ...]:
     """The figures of each sentence of a unit that cites no point, event or source: the sentence's start,
     whether it reports what a source says, and each figure's place in the sentence, text and key (`year`:
     the year of a day and month written without one before any year in the text)."""
@@ -173,10 +173,10 @@ def _stated(unit: Unit, year: str) -> list[tuple[int, bool, list[tuple[int, str,
         if any(scheme in ("point", "event", "source") for scheme, _, _ in links(raw)):
             continue
         before = bisect.bisect_left(years, (start, ""))
-        stated = [(f.start, f.text, f.key) for f in figures(sentence, years[before - 1][1] if before else year)]
+        stated = tuple((f.start, f.text, f.key) for f in figures(sentence, years[before - 1][1] if before else year))
         if stated:
             found.append((start, _SAYS.search(sentence) is not None, stated))
-    return found
+    return tuple(found)
 
 
 def _own_figures(ctx: Context, unit: Unit) -> set[str]:

@@ -52,7 +52,7 @@ def _as_of(ctx: Context) -> None:
                 )
 
 
-def _as_of_in(text: str) -> list[tuple[int, str, str, str]]:
+def _as_of_in(text: str) -> tuple[tuple[int, str, str, str], ...]:
     """Each 'as of' with the date right after it: where it is, the words, the date as written and the
     last day it covers."""
     found = []
@@ -60,7 +60,7 @@ def _as_of_in(text: str) -> list[tuple[int, str, str, str]]:
         written = [d for d in dates(text[m.end() : m.end() + 30]) if d.start == 0]
         if written:
             found.append((m.start(), m.group(0), written[0].text, written[0].last().isoformat()))
-    return found
+    return tuple(found)
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -109,7 +109,7 @@ def _present(ctx: Context) -> None:
                     break
 
 
-def _present_in(text: str) -> list[tuple[int, int, int, str, str]]:
+def _present_in(text: str) -> tuple[tuple[int, int, int, str, str], ...]:
     """Each sentence of `text` in the present tense: where it starts and ends, where the wording is and what
     it is, and the last day of the latest date it writes ("" for none)."""
     found = []
@@ -119,7 +119,7 @@ def _present_in(text: str) -> list[tuple[int, int, int, str, str]]:
             latest = max((d.last() for d in dates(sentence)), default=None)
             last = latest.isoformat() if latest is not None else ""
             found.append((start, start + len(sentence), present.start(), present.group(0), last))
-    return found
+    return tuple(found)
 
 
 def _later(ctx: Context) -> None:
