@@ -10,6 +10,7 @@ import pytest
 
 from primer import facts
 from primer.build import check
+from primer.checks import names
 from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
 
 #: The functions that read a text for a check (each kept by `Facts.get`).
@@ -26,6 +27,7 @@ READERS = [
     (staleness, "_present_in"),
     (glossary, "_found"),
     (glossary, "_matches"),
+    (names, "_longer_names"),
 ]
 
 
@@ -61,7 +63,8 @@ def test_a_second_check_reads_no_text_again_and_an_edit_only_the_edited_texts(
     first = _report(mini)
     read_first = len(reads)
     assert read_first > 10 and set(reads) == {name for _, name in READERS}
-    assert sorted(p.name for p in own_cache.rglob("*.facts")) == ["report-0.facts", "report-1.facts", "report-2.facts"]
+    kept = sorted(p.name for p in own_cache.rglob("*.facts"))
+    assert kept == ["checks.facts", "report-0.facts", "report-1.facts", "report-2.facts"]
     reads.clear()
     assert _report(mini) == first
     assert reads == [], "every text's results came from the file"
@@ -78,12 +81,19 @@ def test_a_second_check_reads_no_text_again_and_an_edit_only_the_edited_texts(
 def test_the_report_is_the_one_made_without_kept_results(
     mini: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
 ) -> None:
+    """The same report and warnings, with a term's name inside a longer name ("Northern Radar Command")
+    among what the checks found."""
     _report(mini)
     topic = mini / "topics" / "radars.yaml"
-    topic.write_text(topic.read_text().replace("lede: ", "lede: By 2016 about $1.5 billion went to a regime. ", 1))
-    kept = _report(mini)
+    said = "By 2016 about $1.5 billion went to a regime, says the Northern Radar Command. "
+    topic.write_text(topic.read_text().replace("lede: ", f"lede: {said}", 1))
+    kept = check(mini, jobs=1)
+    assert any("sits inside the longer name “Northern Radar Command”" in w.message for w in kept.warnings)
+    again = check(mini, jobs=1)
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
-    assert _report(mini) == kept
+    fresh = check(mini, jobs=1)
+    assert render.as_json(kept.report) == render.as_json(again.report) == render.as_json(fresh.report)
+    assert kept.warnings == again.warnings == fresh.warnings
 
 
 def test_a_damaged_or_foreign_file_is_ignored_with_a_warning(

@@ -23,6 +23,7 @@ from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, add_exports, export_one, export_path
 from primer.exports.common import LossReport
+from primer.facts import Facts
 from primer.handouts import add_handouts
 from primer.maps import coarse_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
@@ -170,12 +171,14 @@ def _checked(
 ) -> CheckResult:
     """The whole check of the loaded `lib` (see `_validate`)."""
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
-    # process derives the questions, the second in another while it lints them and makes the third.
+    # process derives the questions, the second and third in others while it lints them.
     with InParts(lib, content, _JOBS.get()) as parts:
         derived = derive(lib)
         derived_hook(lib, derived)
         parts.derived(derived)
-        names = check_term_names(lib)  # the report shows them too
+        kept = Facts() if parts.kept is None else Facts(parts.kept[0] / "checks.facts", parts.kept[1])
+        names = check_term_names(lib, kept)  # the report shows them too
+        kept.save()
         parts.named(names)
         found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
         report = parts.finish()

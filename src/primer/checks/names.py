@@ -9,10 +9,13 @@ about a `not_in:` phrase that contains none of the term's names, which can never
 
 from __future__ import annotations
 
+from functools import partial
+
 from primer.content.library import Library, Origin
 from primer.content.load import Document, Key
 from primer.content.terms import TermMatcher, term_names
 from primer.errors import Problem
+from primer.facts import Facts, key
 
 #: Glossary keys that hold a term's own names, not text a reader sees.
 _NAME_KEYS = frozenset({"id", "term", "aliases", "expansion", "not_in", "see_also", "category"})
@@ -24,25 +27,22 @@ def _documents(lib: Library) -> list[Document]:
     return [docs[shown] for shown in sorted(docs)]
 
 
-def check_term_names(lib: Library) -> list[Problem]:
-    """A warning per (term, longer name) where a term's name occurs inside a longer capitalised name."""
+def check_term_names(lib: Library, kept: Facts | None = None) -> list[Problem]:
+    """A warning per (term, longer name) where a term's name occurs inside a longer capitalised name
+    (`kept`: what the last check read off each document, `primer.facts`)."""
+    kept = Facts() if kept is None else kept
     matcher = TermMatcher(lib.terms.values())
     glossary_docs = {lib.origins[("term", tid)].doc.shown for tid in lib.terms}
     first: dict[tuple[str, str], tuple[Document, Key, int, str]] = {}
     count: dict[tuple[str, str], int] = {}
     for doc in _documents(lib):
-        for loc, text in doc.strings():
-            if doc.shown in glossary_docs and any(key in _NAME_KEYS for key in loc if isinstance(key, str)):
-                continue
-            for mention in matcher.mentions(text):
-                if not mention.inside:
-                    continue
-                # the line of the text it is on, to report it there (block scalars keep their lines)
-                offset = text.count("\n", 0, mention.match.start())
-                for term_id in mention.ids:
-                    key = (term_id, mention.inside)
-                    first.setdefault(key, (doc, loc, offset, mention.match.group(0)))
-                    count[key] = count.get(key, 0) + 1
+        glossary = doc.shown in glossary_docs
+        read = partial(_longer_names, matcher, doc, glossary)
+        hits = kept.get(key("longer names", matcher.digest, doc.digest, glossary), read) if doc.digest else read()
+        for loc, offset, name, ids, inside in hits:
+            for term_id in ids:
+                first.setdefault((term_id, inside), (doc, loc, offset, name))
+                count[term_id, inside] = count.get((term_id, inside), 0) + 1
     found: list[Problem] = []
     for (term_id, inside), (doc, loc, offset, name) in sorted(first.items()):
         others = count[(term_id, inside)] - 1
@@ -61,6 +61,23 @@ def check_term_names(lib: Library) -> list[Problem]:
         )
     found += _unused_not_in(lib)
     return sorted(found)
+
+
+def _longer_names(
+    matcher: TermMatcher, doc: Document, glossary: bool
+) -> tuple[tuple[Key, int, str, tuple[str, ...], str], ...]:
+    """Each place in `doc` where a term's name sits inside a longer name: the text's key path, the line of
+    the text it is on (to report it there: block scalars keep their lines), the name as written, the
+    terms' ids and the longer name (`glossary`: the glossary's own file, whose names are not text)."""
+    found = []
+    for loc, text in doc.strings():
+        if glossary and any(part in _NAME_KEYS for part in loc if isinstance(part, str)):
+            continue
+        for mention in matcher.mentions(text):
+            if mention.inside:
+                offset = text.count("\n", 0, mention.match.start())
+                found.append((loc, offset, mention.match.group(0), tuple(mention.ids), mention.inside))
+    return tuple(found)
 
 
 def _unused_not_in(lib: Library) -> list[Problem]:

@@ -7,6 +7,7 @@ a budget so that an alias bomb fails fast, and duplicate keys are errors.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import stat
 from collections.abc import Iterator
@@ -93,6 +94,9 @@ class Document:
     links: list[tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]] | None = field(
         default=None, compare=False, repr=False
     )
+    #: The hash of the file's bytes ("" when unknown): what is read off the document alone is kept by it
+    #: from one check to the next (`primer.facts`).
+    digest: str = field(default="", compare=False, repr=False)
 
     def has(self, loc: Key) -> bool:
         """Whether the document has a value at `loc`."""
@@ -442,7 +446,7 @@ def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> D
     if node is None:
         problems.append(Problem(shown, 1, 1, "the file is empty", "add its content, or delete the file"))
         return None
-    doc = Document(path, shown, None, lines=text.splitlines())
+    doc = Document(path, shown, None, lines=text.splitlines(), digest=hashlib.blake2b(raw, digest_size=16).hexdigest())
     before = len(problems)
     try:
         doc.data = _Converter(doc, problems).convert(node, ())

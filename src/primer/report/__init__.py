@@ -155,8 +155,9 @@ class InParts:
     def __init__(self, lib: Library, content: Path | None, jobs: int) -> None:
         self._lib, self._content, self._jobs = lib, content, jobs
         self._derived: Derived | None = None
-        self._kept = parsed.place(content) if content is not None else None
-        self._started = [parallel.start(partial(report_part, lib, None, 0, content, kept=self._kept), jobs)]
+        #: the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`; None: off)
+        self.kept = parsed.place(content) if content is not None else None
+        self._started = [parallel.start(partial(report_part, lib, None, 0, content, kept=self.kept), jobs)]
 
     def __enter__(self) -> InParts:
         return self
@@ -170,14 +171,14 @@ class InParts:
     def derived(self, derived: Derived) -> None:
         """The questions are derived: the second part starts."""
         self._derived = derived
-        work = partial(report_part, self._lib, derived, 1, self._content, kept=self._kept)
+        work = partial(report_part, self._lib, derived, 1, self._content, kept=self.kept)
         self._started.append(parallel.start(work, self._jobs))
 
     def named(self, names: list[Problem]) -> None:
         """The term names are checked (`names`: see `run_report`): the third part starts, in a worker too."""
         if self._derived is None:
             raise RuntimeError("the report's third part needs the derived questions: call derived() first")
-        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self._kept)
+        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self.kept)
         self._started.append(parallel.start(work, self._jobs))
 
     def finish(self, names: list[Problem] | None = None) -> Report:
@@ -187,7 +188,7 @@ class InParts:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
         mine = []
         if len(self._started) < len(PARTS):  # before waiting for the workers'
-            mine = [report_part(self._lib, self._derived, 2, self._content, names, self._kept)]
+            mine = [report_part(self._lib, self._derived, 2, self._content, names, self.kept)]
         return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
 
     def cancel(self) -> None:
