@@ -21,6 +21,14 @@ def mini(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of the test's own (`PRIMER_CACHE_DIR`): parse cache, checks' results, records."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
 def cli() -> Invoke:
     """Run the primer CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
 

@@ -16,12 +16,8 @@ from primer.content import library
 from primer.errors import ContentError
 from primer.render import markdown
 
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("PRIMER_CACHE_DIR", str(folder))
-    return folder
+#: every test gets an empty cache folder of its own (`own_cache`)
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 @pytest.fixture
