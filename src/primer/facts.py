@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import click
 
-from primer.cache import seal, unsealed
+from primer.cache import sealing, unsealed
 
 V = TypeVar("V")
 
@@ -82,12 +82,14 @@ class Facts:
         if not self._new and len(self._used) == len(self._known):
             return  # the same results as the file holds
         try:
-            sealed = seal(self.root, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
+            body = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
+            signed = sealing(self.root, body)  # written before the body: no copy of the two together
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # named as the parse cache's half-written entries, which it removes once an hour old
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".entry-")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(sealed)
+                stream.write(signed)
+                stream.write(body)
             Path(temporary).replace(self.path)
         except (OSError, pickle.PicklingError):
             return

@@ -81,6 +81,21 @@ def _report(
         )
 
 
+#: What the consistency checks read off one text: its acronyms with their expansions (`_expanded`), its
+#: capitalised words (`_capital_words`) and its names (`_names_of`), each with where it is.
+_Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]
+
+
+def _read(ctx: Context, text: str) -> _Read:
+    """What the consistency checks read off `text`, kept as one result per text (`primer.facts`: each entry
+    costs memory as well as its value)."""
+    return ctx.facts.get(facts.key("consistency", text), partial(_reading, text))
+
+
+def _reading(text: str) -> _Read:
+    return _expanded(text), _capital_words(text), _names_of(text)
+
+
 def _expanded(text: str) -> tuple[tuple[str, str, int], ...]:
     """Each acronym that `text` expands, with the expansion and where it is."""
     found: list[tuple[str, str, int]] = []
@@ -112,7 +127,7 @@ def _acronyms(ctx: Context) -> None:
                 key = " ".join(normalise(glossary[term.term]).replace("defence", "defense").split())
                 variants.setdefault(term.term, {}).setdefault(key, []).append((unit, 0))
         text = unit.text
-        for acronym, expansion, pos in ctx.facts.get(facts.key("acronyms", text), partial(_expanded, text)):
+        for acronym, expansion, pos in _read(ctx, text)[0]:
             expansion = expansion.strip()
             if not _initials_fit(acronym, expansion) or len(expansion.split()) < 2:
                 continue
@@ -289,7 +304,7 @@ def _places(ctx: Context) -> None:
         common.update(_LOWER_WORD.findall(unit.text))
     for unit in ctx.units:
         text = unit.text
-        for start, word in ctx.facts.get(facts.key("capital words", text), partial(_capital_words, text)):
+        for start, word in _read(ctx, text)[1]:
             if word.lower() in common:
                 continue
             name = canon.get(skeleton(word))
@@ -323,7 +338,7 @@ def _names(ctx: Context) -> None:
             variants.setdefault(key, {}).setdefault(actor.name, []).append((roles[actor.id], 0))
     for unit in ctx.units:
         text = unit.text
-        for start, name in ctx.facts.get(facts.key("names", text), partial(_names_of, text)):
+        for start, name in _read(ctx, text)[2]:
             letters = re.sub(r"[^a-z]", "", name.lower())
             variants.setdefault(letters, {}).setdefault(name, []).append((unit, start))
     for key, found in sorted(variants.items()):
