@@ -128,6 +128,8 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     last = facts.Facts(path, root)
     assert last.get(facts.key("upper", "a"), lambda: make("a")) == "A"
     assert made == ["a", "b", "a"]
-    memory = facts.Facts()
-    assert memory.get(facts.key("upper", "c"), lambda: make("c")) == "C"
-    memory.save()  # nowhere to write: nothing happens
+    nowhere = facts.Facts()
+    assert nowhere.get(facts.key("upper", "c"), lambda: make("c")) == "C"
+    assert nowhere.get(facts.key("upper", "c"), lambda: make("c")) == "C"
+    assert made[-2:] == ["c", "c"], "nowhere to keep it: made each time"
+    nowhere.save()  # nowhere to write: nothing happens

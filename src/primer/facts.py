@@ -10,7 +10,7 @@ The results live beside the lesson's parse cache (`primer.parsed`): one file per
 `<part>.facts`, in the folder of this primer's entries for the lesson, so that a new primer never reads
 an older one's. Each is a pickle signed with the cache folder's secret, read only once its signature holds
 (else it is ignored with a warning and the texts are read again); it holds the results the last check
-used, no others. With caching off, or no folder, the results are kept for this process only.
+used, no others. With caching off, or no folder, nothing is kept.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def key(*parts: str | int | bool) -> bytes:
 
 class Facts:
     """Results by key, read from the file `path` (signed with the secret of the cache folder `root`) and
-    written back by `save`; with no `path`, kept in memory only."""
+    written back by `save`; with no `path`, each result is made when asked for."""
 
     def __init__(self, path: Path | None = None, root: Path | None = None) -> None:
         self.path = path
@@ -64,7 +64,10 @@ class Facts:
         click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
 
     def get(self, found: bytes, make: Callable[[], V]) -> V:
-        """The result kept for the key `found`, else made by `make` (and kept)."""
+        """The result kept for the key `found`, else made by `make` (and kept, when there is a file to keep
+        it in: a check reads each text once, so results kept for this process only would only cost memory)."""
+        if self.path is None:
+            return make()
         value = self._used.get(found, self)
         if value is self:
             value = self._known.get(found, self)
