@@ -81,10 +81,8 @@ class Part:
 
 
 def _context(lib: Library, derived: Derived, facts: Facts | None = None) -> Context:
-    made = Context(lib, derived, own_text(lib), TermMatcher(lib.terms.values()), today(lib))
-    if facts is not None:
-        made.facts = facts
-    return made
+    matcher = TermMatcher(lib.terms.values())
+    return Context(lib, derived, own_text(lib), matcher, today(lib), facts=Facts() if facts is None else facts)
 
 
 def _checks(ctx: Context, names: tuple[str, ...], content: Path | None, term_names: list[Problem] | None) -> Part:

@@ -88,8 +88,12 @@ _Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tup
 
 def _read(ctx: Context, text: str) -> _Read:
     """What the consistency checks read off `text`, kept as one result per text (`primer.facts`: each entry
-    costs memory as well as its value)."""
-    return ctx.facts.get(facts.key("consistency", text), partial(_reading, text))
+    costs memory as well as its value), and for this report by the text itself: three checks ask."""
+    read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
+    found = read.get(text)
+    if found is None:
+        found = read[text] = ctx.facts.get(facts.key("consistency", text), partial(_reading, text))
+    return found
 
 
 def _reading(text: str) -> _Read:
