@@ -11,6 +11,7 @@ import pytest
 from primer import facts
 from primer.build import check
 from primer.checks import names
+from primer.checks import readability as explainers
 from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
 
 #: The functions that read a text for a check (each kept by `Facts.get`).
@@ -26,6 +27,7 @@ READERS = [
     (glossary, "_found"),
     (glossary, "_matches"),
     (names, "_longer_names"),
+    (explainers, "_counted"),
 ]
 
 
@@ -81,9 +83,11 @@ def test_the_report_is_the_one_made_without_kept_results(
     _report(mini)
     topic = mini / "topics" / "radars.yaml"
     said = "By 2016 about $1.5 billion went to a regime, says the Northern Radar Command. "
+    said += "Interoperability considerations notwithstanding, comprehensive multilateral deliberations continued. " * 12
     topic.write_text(topic.read_text().replace("lede: ", f"lede: {said}", 1))
     kept = check(mini, jobs=1)
     assert any("sits inside the longer name “Northern Radar Command”" in w.message for w in kept.warnings)
+    assert any("the explainer reads at about grade" in w.message for w in kept.warnings)
     again = check(mini, jobs=1)
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     fresh = check(mini, jobs=1)

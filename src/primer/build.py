@@ -128,10 +128,10 @@ def _first_checks(content: Path, cache: ParseCache | None = None) -> tuple[Libra
     return lib, derived, [*lib.warnings, *derived.warnings, *text_lint(lib, derived)]
 
 
-def _late_checks(lib: Library, names: list[Problem] | None = None) -> list[Problem]:
+def _late_checks(lib: Library, names: list[Problem] | None = None, kept: Facts | None = None) -> list[Problem]:
     """The checks that only ever warn, apart from the report and the lint: reading grade and term names
-    (`names`: what `check_term_names` found, when run already)."""
-    return [*check_readability(lib), *(check_term_names(lib) if names is None else names)]
+    (`names`: what `check_term_names` found, when run already; `kept`: see `primer.facts`)."""
+    return [*check_readability(lib, kept), *(check_term_names(lib, kept) if names is None else names)]
 
 
 def _validate(
@@ -178,9 +178,9 @@ def _checked(
         parts.derived(derived)
         kept = Facts() if parts.kept is None else Facts(parts.kept[0] / "checks.facts", parts.kept[1])
         names = check_term_names(lib, kept)  # the report shows them too
-        kept.save()
         parts.named(names)
-        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names)]
+        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]
+        kept.save()
         report = parts.finish()
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])

@@ -6,7 +6,7 @@ offline and counts slightly low, so grades read a little easy; the band below al
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 import pyphen
 
@@ -14,6 +14,7 @@ from primer import memo
 from primer.content.library import Library
 from primer.content.models import Topic
 from primer.errors import Problem
+from primer.facts import Facts, key
 from primer.render.markdown import LINK_TEXT
 
 #: How far an explainer may sit below or above the target grade before primer warns.
@@ -52,20 +53,28 @@ def explainer_text(topic: Topic) -> str:
     return " ".join([topic.lede, *topic.takeaways, *(LINK_TEXT.sub(r"\1", s.body) for s in topic.sections)])
 
 
+def _counted(text: str) -> tuple[int, float]:
+    """How many words `text` has, and its grade."""
+    return len(_WORD.findall(text)), grade(text)
+
+
 def topic_grades(lib: Library) -> dict[str, float]:
     """Topic id → grade of its explainer text, in topic order."""
     return {topic.id: grade(explainer_text(topic)) for topic in lib.topics_in_order()}
 
 
-def check_readability(lib: Library) -> list[Problem]:
-    """A warning for each explainer whose grade is far from `site.reading_grade`."""
+def check_readability(lib: Library, kept: Facts | None = None) -> list[Problem]:
+    """A warning for each explainer whose grade is far from `site.reading_grade` (`kept`: the grades the
+    last check worked out, by text: `primer.facts`)."""
+    kept = Facts() if kept is None else kept
     target = lib.site.us_grade()  # the formula gives a US grade, whatever scale site.yaml uses
     found = []
     for topic in lib.topics_in_order():
         text = explainer_text(topic)
-        if len(_WORD.findall(text)) < MIN_WORDS:
+        words, level = kept.get(key("explainer grade", text), partial(_counted, text))
+        if words < MIN_WORDS:
             continue
-        topic_id, level = topic.id, grade(text)
+        topic_id = topic.id
         if level > target + ABOVE or level < target - BELOW:
             direction = "harder" if level > target else "easier"
             found.append(
