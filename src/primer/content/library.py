@@ -452,13 +452,14 @@ def _links_of(kind: str, doc: Document) -> list[tuple[Key, list[tuple[str, str, 
         found: list[tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]] = []
         for loc, text in doc.strings():
             markdown = _is_markdown(kind, loc)
-            if not markdown and not _MAYBE_LINK.search(text):
+            linking = _MAYBE_LINK.search(text) is not None
+            if not markdown and not linking:
                 continue
             # the text as the item holds it (stripped), where that leaves its lines where they are, so that the
             # Markdown parsed here is the one the checks and the pages read again (a cache shared by text)
             kept = text.rstrip()
             read = kept if kept.lstrip() == kept else text
-            every = tuple(content_links(read, every=True)) if _MAYBE_LINK.search(text) else ()
+            every = tuple(content_links(read, every=True)) if linking else ()
             if every or markdown:  # a Markdown text's shown text too: the lint reads the words of each
                 found.append((loc, read, every, shown_now(read) if markdown else None))
         doc.links = found

@@ -213,7 +213,8 @@ class _FirstKept:
 _SHORT_TEXTS, _LONG_TEXTS = 16384, 1024
 _parsed_short = functools.lru_cache(maxsize=_SHORT_TEXTS)(_parse)
 _parsed_long = _FirstKept(_LONG_TEXTS)
-#: The shown text of each long text whose links were read while long texts were not kept (see `keep_long`).
+#: The shown text of each long text whose links were read while long texts were not kept (see `keep_long`),
+#: and of each Markdown text a load knew from the parse cache (see `know`): kept for one reading.
 _shown_long: dict[str, str] = {}
 
 
