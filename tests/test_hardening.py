@@ -452,6 +452,21 @@ def test_a_symlink_to_a_file_outside_the_content_folder_is_refused(mini: Path, t
     )
 
 
+def test_a_content_folder_that_is_a_link_to_outside_is_refused(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    # the file itself is no link: the folder it is in is one (each folder is resolved once a load)
+    outside = tmp_path / "elsewhere"
+    (mini / "topics").rename(outside)
+    (mini / "topics").symlink_to(outside, target_is_directory=True)
+    lines = _fails(cli, "check", "--content", mini)
+    topics = sorted(outside.glob("*.yaml"))
+    assert topics
+    assert lines[: len(topics)] == [
+        f"content/topics/{path.name}:1:1: this file is a link to a file outside the content folder — "
+        "copy the file into the content folder instead of linking to it"
+        for path in topics
+    ]
+
+
 def test_a_link_to_dev_zero_or_a_fifo_is_refused_without_reading_it(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     (mini / "glossary.yaml").unlink()
     os.mkfifo(mini / "glossary.yaml")  # reading it would hang the build

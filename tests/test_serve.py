@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
+import re
 import socket
 import sys
 import time
@@ -38,12 +40,13 @@ def test_serves_the_built_site_on_localhost_with_the_reload_script(server: Serve
     assert server.url.startswith("http://127.0.0.1:")
     status, html = server.get("")
     assert status == 200
-    assert '<script src="/__primer/reload.js" data-generation="1"></script></body>' in html
+    script = html[html.rindex("<script") : html.rindex("</body>")]
+    assert script.startswith('<script data-generation="1">') and "EventSource" in script, (
+        "the page script is in the page"
+    )
     assert server.get("topics/radars/")[0] == 200
     assert server.get("topics/radars")[0] == 200, "a folder without its '/' is redirected to it"
     assert server.get("no/such/page.html")[0] == 404
-    status, script = server.get("__primer/reload.js")
-    assert status == 200 and "EventSource" in script
     assert server.said[0] == f"serving {server.url} — watching {server.content} (Ctrl-C to stop)"
 
 
@@ -64,6 +67,24 @@ def test_a_page_is_never_kept_and_a_style_sheet_is_asked_for_again_by_its_hash(s
     other = urllib.request.Request(css, headers={"If-None-Match": '"another"'})
     with urllib.request.urlopen(other, timeout=10) as changed:
         assert changed.status == 200 and changed.read() == body
+
+
+def test_a_page_names_its_style_sheets_and_scripts_by_version_and_those_are_kept(server: Server) -> None:
+    """A page asks for each style sheet and script of the build by its hash (`?v=`); asked for so, it is
+    kept without asking again, and asked for by an old hash it is asked for again (no-cache)."""
+    html = server.get("topics/radars/")[1]
+    css = server.url + "static/css/primer.css"
+    with urllib.request.urlopen(css, timeout=10) as plain:
+        body = plain.read()
+    version = hashlib.blake2b(body, digest_size=16).hexdigest()
+    assert f'href="../../static/css/primer.css?v={version}"' in html
+    scripts = re.findall(r'<script[^>]* src="([^"]+)"', html)
+    assert scripts and all("?v=" in src for src in scripts)
+    assert re.search(r'<a [^>]*href="[^"]+"', html) and not re.search(r'<a [^>]*href="[^"]*\?v=', html), "links stay"
+    with urllib.request.urlopen(f"{css}?v={version}", timeout=10) as kept:
+        assert kept.headers["Cache-Control"] == "max-age=31536000, immutable" and kept.read() == body
+    with urllib.request.urlopen(f"{css}?v=0123", timeout=10) as old:
+        assert old.headers["Cache-Control"] == "no-cache" and old.read() == body
 
 
 def test_an_edit_rebuilds_an_error_shows_and_a_fix_clears_it(server: Server) -> None:
@@ -210,6 +231,60 @@ def test_a_save_parses_again_only_the_files_it_changed(mini: Path, monkeypatch: 
         with pytest.raises(ContentError) as uncached:
             library.load_library(mini)
         assert caught.value.problems == uncached.value.problems
+
+
+def test_a_change_to_primers_own_files_makes_a_new_build(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The part of the build key for primer's own files is made once, and again when the watcher sees one
+    of them change (an editable install's templates and style sheets): that change is a new build."""
+    from primer import cache
+    from primer import serve as serve_mod
+
+    package = tmp_path / "package"
+    (package / "templates").mkdir(parents=True)
+    (package / "templates" / "page.html").write_text("one")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(serve_mod, "_watched", lambda content: [content, package / "templates"])
+    running, stop, thread = start(mini)
+    try:
+        assert running.state()["generation"] == 1
+        (package / "templates" / "page.html").write_text("two")
+        running.wait(lambda s: s["generation"] == 2)
+        edit(mini / "topics" / "radars.yaml", "title: How radars work", "title: How radars see far")
+        running.wait(lambda s: s["generation"] == 3)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_a_save_hashes_again_only_the_files_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key of each save (`primer.cache.Seen`): a file whose status is unchanged is not read again, unless
+    it changed so shortly before it was read that a write may have left its times as they were."""
+    from primer.cache import Seen, content_digest
+
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(f"id: {name}\n")
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    racy = Seen()
+    first = content_digest(tmp_path, racy)
+    assert content_digest(tmp_path, racy) == first and read == ["a.yaml", "b.yaml"] * 2, "just written: read again"
+
+    seen = Seen()
+    monkeypatch.setattr(Seen, "RACY_NS", -(10**18))  # as if written long before
+    assert content_digest(tmp_path, seen) == first
+    read.clear()
+    assert content_digest(tmp_path, seen) == first and read == []
+    (tmp_path / "b.yaml").write_text("id: c.yaml\n")  # the same size
+    changed = content_digest(tmp_path, seen)
+    assert read == ["b.yaml"] and changed != first and changed == content_digest(tmp_path, Seen())
 
 
 def test_the_warnings_that_only_warn_follow_the_swapped_in_build(

@@ -37,6 +37,7 @@ import re
 import secrets
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,14 +100,44 @@ def _files(root: Path) -> list[Path]:
     return found
 
 
-def _hash_tree(digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = ()) -> None:
+def _hash_tree(digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = (), seen: Seen | None = None) -> None:
     for path in _files(root):
         rel = path.relative_to(root).as_posix()
         if any(part in skip for part in rel.split("/")):
             continue
+        if seen is not None:
+            digest.update(f"{rel}\0{seen.digest(path)}\0".encode())
+            continue
         data = path.read_bytes()
         digest.update(f"{rel}\0{len(data)}\0".encode())
         digest.update(data)
+
+
+class Seen:
+    """The hashes of files read before, each with the file's status when it was read: a file whose inode,
+    size and times are the same is not read again (`primer serve` hashes the lesson at every save). As git
+    does, a file that had changed less than `RACY_NS` before it was read is read again each time: a write in
+    the same tick of the file system's clock could leave its times as they were."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[tuple[int, ...], str]] = {}
+
+    def digest(self, path: Path) -> str:
+        """The hash of the file's bytes."""
+        info = path.stat()
+        status = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        known = self._files.get(path)
+        if known is not None and known[0] == status:
+            return known[1]
+        read_at = time.time_ns()  # before the read: a change during it counts as racy
+        made = hashlib.sha256(path.read_bytes()).hexdigest()
+        if max(info.st_mtime_ns, info.st_ctime_ns) < read_at - self.RACY_NS:
+            self._files[path] = (status, made)
+        else:
+            self._files.pop(path, None)
+        return made
 
 
 @functools.cache  # looked up once per process: `primer serve` asks on every save
@@ -160,11 +191,13 @@ def build_key(
     return hashlib.sha256(f"{base}\0content\0{found}".encode()).hexdigest()
 
 
-def content_digest(content: Path) -> str | None:
-    """The hash of every file in the content folder (None when one cannot be read)."""
+def content_digest(content: Path, seen: Seen | None = None) -> str | None:
+    """The hash of every file in the content folder (None when one cannot be read); with `seen`, of their
+    hashes, reading only the files that changed since `seen` read them (a digest to compare only with one made
+    with `seen` too)."""
     digest = hashlib.sha256()
     try:
-        _hash_tree(digest, content)
+        _hash_tree(digest, content, seen=seen)
     except OSError:
         return None
     return digest.hexdigest()

@@ -16,6 +16,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import posixpath
+import re
 import socket
 import sys
 import threading
@@ -28,20 +30,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import click
 
 from primer import build as build_mod
 from primer import maps, memo
-from primer.cache import build_key
+from primer.cache import Seen, base_key, build_key, content_digest
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem
 from primer.report import Report
 
 HOST = "127.0.0.1"
 #: The server's own paths; content never has a folder starting with '__'.
-EVENTS, STATE, SCRIPT = "/__primer/events", "/__primer/state", "/__primer/reload.js"
+EVENTS, STATE = "/__primer/events", "/__primer/state"
 #: How often an idle event stream sends a comment, so that closed tabs are noticed.
 KEEPALIVE_SECONDS = 10.0
 
@@ -64,8 +66,7 @@ _TYPES = {
 
 #: The page script: listens for builds, reloads on a new one, shows and clears the error overlay.
 RELOAD_JS = r"""(() => {
-  const me = document.currentScript;
-  const served = Number(me.dataset.generation);
+  const served = Number(document.currentScript.dataset.generation);
   const box = document.createElement("div");
   box.id = "primer-overlay";
   box.setAttribute("role", "alert");
@@ -133,6 +134,10 @@ class _State:
     changed: threading.Condition = field(default_factory=threading.Condition)
     #: the build key (`primer.cache.build_key`) of the last attempt: a save that changed nothing redoes nothing
     key: str | None = None
+    #: its part for all but the content (`primer.cache.base_key`), made again when primer's own files change
+    base: str | None = None
+    #: the content files hashed so far: a save reads again only the files it changed
+    seen: Seen = field(default_factory=Seen)
 
     def snapshot(self) -> dict[str, Any]:
         """What the page script is told: the build it would show, and any problems."""
@@ -189,7 +194,9 @@ def rebuild(state: _State) -> tuple[float, int]:
     last good build and record the problems; then, for a build swapped in, make the checks that only warn
     and add their warnings. Returns (seconds until the swap, problem count)."""
     started = time.perf_counter()
-    key = build_key(state.content, {"serve": True})
+    if state.base is None:
+        state.base = base_key(state.content, {"serve": True})
+    key = build_key(state.content, {"serve": True}, state.base, content_digest(state.content, state.seen))
     if key is not None and key == state.key:  # saved again unchanged, or a change undone before it was seen
         return time.perf_counter() - started, len(state.problems)
     state.key = key
@@ -320,8 +327,34 @@ def _failed(exc: Exception) -> bytes:
     return f"<!doctype html><title>Not rendered</title><body><p>{escape(what)}</p></body>".encode()
 
 
+def _tag(body: bytes) -> str:
+    """A file's version: the hash of its bytes."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+#: A style sheet or script a page loads with it, by an address relative to the page.
+_LOADED = re.compile(rb'(<(?:link|script)\b[^>]*?\b(?:href|src)=")([^":?#]+)(")')
+
+
+def _versioned(html: bytes, rel: str, output: build_mod.Preview) -> bytes:
+    """The page `rel` with each style sheet and script of the build it loads named by its version (`?v=`
+    and its hash), which the browser may then keep without asking whether it changed (see `_send`): only
+    the served page changes, as the page script does."""
+
+    def named(match: re.Match[bytes]) -> bytes:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), match[2].decode()))
+        body = None if target.startswith("../") or target.endswith(".html") else output.get(target)
+        if body is None:
+            return match[0]
+        return match[1] + match[2] + b"?v=" + _tag(body).encode() + match[3]
+
+    return _LOADED.sub(named, html)
+
+
 def _inject(html: bytes, generation: int) -> bytes:
-    tag = f'<script src="{SCRIPT}" data-generation="{generation}"></script>'.encode()
+    """`html` with the page script in it (in the page itself, so that a reload asks for one file less before
+    the page is shown)."""
+    tag = f'<script data-generation="{generation}">{RELOAD_JS}</script>'.encode()
     at = html.rfind(b"</body>")
     return html[:at] + tag + html[at:] if at >= 0 else html + tag
 
@@ -338,10 +371,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows builds, not requests."""
 
-    def _send(self, status: int, body: bytes, kind: str, *, revalidate: bool = False) -> None:
+    def _send(self, status: int, body: bytes, kind: str, *, revalidate: bool = False, version: str = "") -> None:
         """Send `body`; with `revalidate` (a style sheet, script or picture), the browser may keep it and ask
-        whether it changed (by its hash), so that a reload after a save fetches only the page itself."""
-        tag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"' if revalidate and status == 200 else None
+        whether it changed (by its hash). Asked for by the `version` a page names it by (`_versioned`) and
+        holding it still, it is kept without asking: a reload after a save fetches only the page itself."""
+        digest = _tag(body) if revalidate and status == 200 else None
+        tag = f'"{digest}"' if digest is not None else None
+        if digest is not None and version == digest:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", f'"{digest}"')
+            self.send_header("Cache-Control", "max-age=31536000, immutable")  # its address changes with it
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
         if tag is not None and tag in self.headers.get("If-None-Match", ""):
             self.send_response(304)
             self.send_header("ETag", tag)
@@ -366,15 +411,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """A page of the latest good build, or the server's own event stream, state and script."""
-        path = unquote(urlsplit(self.path).path)
+        address = urlsplit(self.path)
+        path = unquote(address.path)
         if path == EVENTS:
             self._events()
             return
         if path == STATE:
             self._send(200, json.dumps(self.state.snapshot()).encode(), "application/json")
-            return
-        if path == SCRIPT:
-            self._send(200, RELOAD_JS.encode(), _TYPES[".js"])
             return
         rel = path.lstrip("/")
         if rel == "" or rel.endswith("/"):
@@ -397,8 +440,9 @@ class _Handler(BaseHTTPRequestHandler):
             data, status, rel = _failed(exc), 500, "500.html"
         kind = _TYPES.get(Path(rel).suffix, "application/octet-stream")
         if rel.endswith(".html"):
-            data = _inject(data, generation)
-        self._send(status, data, kind, revalidate=not rel.endswith(".html"))
+            data = _inject(_versioned(data, rel, output), generation)
+        version = parse_qs(address.query).get("v", [""])[0]
+        self._send(status, data, kind, revalidate=not rel.endswith(".html"), version=version)
 
     def _events(self) -> None:
         self.send_response(200)
@@ -509,6 +553,7 @@ def serve(
     try:
         started, builds = False, 1
         built_at = time.perf_counter()
+        lesson = {content.absolute(), content.resolve()}
         for changes in watch(
             *_watched(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
         ):
@@ -520,6 +565,8 @@ def serve(
                 continue
             # the first quiet moment: a save made while the watcher started would go unseen (the key sees it)
             started, attempts = True, state.attempt
+            if not all(any(Path(path).is_relative_to(folder) for folder in lesson) for _, path in changes):
+                state.base = None  # primer's own templates or static files changed
             took, count = rebuild(state)
             if state.attempt != attempts:  # it built (a save that changed nothing is not one)
                 echo(_built(took, count, state))

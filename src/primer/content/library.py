@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from primer.content.load import Document, Key, parse_file, read_file
+from primer.content.load import Document, Key, Within, parse_file, read_file
 from primer.content.models import (
     KINDS,
     Actor,
@@ -220,6 +220,7 @@ class _Builder:
 
     def __init__(self, content: Path, cache: ParseCache | None = None) -> None:
         self.content = content
+        self.within = Within(content)
         self.cache = cache
         self.problems: list[Problem] = []
         self.registry: dict[tuple[str, str], Origin] = {}
@@ -253,7 +254,7 @@ class _Builder:
             paths = paths[:1]
         for path in paths:
             self.read.add(path)
-            raw = read_file(path, self.shown(path), self.content, self.problems)
+            raw = read_file(path, self.shown(path), self.within, self.problems)
             if raw is None:
                 self.incomplete.update(ITEM_KINDS[kind])
                 continue

@@ -8,6 +8,7 @@ a budget so that an alias bomb fails fast, and duplicate keys are errors.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -278,23 +279,42 @@ def _tabs(text: str, shown: str, problems: list[Problem]) -> bool:
     return found
 
 
-def read_file(path: Path, shown: str, root: Path | None, problems: list[Problem]) -> bytes | None:
+class Within:
+    """Whether files lie inside the folder `root` once links are followed. The folder, and each folder a
+    file is in, is resolved once: a load of many files costs one `lstat` a file that is not a link."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._folders: dict[Path, bool] = {}
+
+    def holds(self, path: Path, info: os.stat_result) -> bool:
+        """Whether `path` (whose `lstat` is `info`) is inside the folder."""
+        if stat.S_ISLNK(info.st_mode):
+            return path.resolve().is_relative_to(self.root)
+        # not a link: the file is where its folder resolves to
+        inside = self._folders.get(path.parent)
+        if inside is None:
+            inside = self._folders[path.parent] = path.parent.resolve().is_relative_to(self.root)
+        return inside
+
+
+def read_file(path: Path, shown: str, root: Path | Within | None, problems: list[Problem]) -> bytes | None:
     """The bytes of a regular file inside `root`, at most MAX_BYTES of them; else a problem."""
     try:
-        if root is not None:
-            real = path.resolve()
-            if not real.is_relative_to(root.resolve()):
-                problems.append(
-                    Problem(
-                        shown,
-                        1,
-                        1,
-                        "this file is a link to a file outside the content folder",
-                        "copy the file into the content folder instead of linking to it",
-                    )
+        info = os.lstat(path)
+        if root is not None and not (root if isinstance(root, Within) else Within(root)).holds(path, info):
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "this file is a link to a file outside the content folder",
+                    "copy the file into the content folder instead of linking to it",
                 )
-                return None
-        info = path.stat()
+            )
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             problems.append(
                 Problem(shown, 1, 1, "this is not a regular file (a device, a pipe or a socket)", "remove it")

@@ -129,6 +129,12 @@ class TermMatcher:
         self._built = built
         self._key = key
 
+    @property
+    def built(self) -> object:
+        """What the matcher is made of: the same object for the same glossary names while it is kept (a key
+        part for `primer.memo`, which keeps it alive)."""
+        return self._built
+
     @functools.cached_property
     def digest(self) -> str:
         """The hash of the glossary's names as this matcher reads them: what it finds in a text depends on

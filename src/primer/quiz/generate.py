@@ -138,8 +138,20 @@ def _when(date: FuzzyDate) -> str:
 # --------------------------------------------------------------------------- what topics cite
 
 
+#: `citations` by the topic and the glossary's names (the built matcher), as objects (see `primer.memo`).
+_CITATIONS: Memo[tuple[int, int], dict[str, int]] = Memo()
+
+
 def citations(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, int]:
     """What a topic cites (CITED) or mentions (MENTIONED), as 'kind:id' → strength."""
+    # it reads the topic and, through the matcher, the glossary's names, and nothing else of `lib`
+    made = _CITATIONS.get(
+        (id(topic), id(matcher.built)), partial(_citations, topic, matcher), keep=(topic, matcher.built)
+    )
+    return dict(made)
+
+
+def _citations(topic: Topic, matcher: TermMatcher) -> dict[str, int]:
     found: dict[str, int] = {}
 
     def add(ref: str, strength: int) -> None:
@@ -286,6 +298,25 @@ def _explained(term: Term) -> str:
 NEAR_POOL = 64
 
 
+#: `_count_together` of one topic's sections or one source's points, by the glossary's names (the built
+#: matcher: it also fixes which ids are terms) and the topic or source as an object (see `primer.memo`).
+_TOGETHER: Memo[tuple[int, int], dict[tuple[str, str], int]] = Memo()
+
+
+def _count_together(
+    matcher: TermMatcher, terms: dict[str, Term], texts: list[str], into: dict[tuple[str, str], int] | None = None
+) -> dict[tuple[str, str], int]:
+    """Add to `into` how often each two terms are named (or linked to) in the same text of `texts`."""
+    together: dict[tuple[str, str], int] = {} if into is None else into
+    for text in texts:
+        found = sorted(set(matcher.find(text)) | {i for k, i in LINK.findall(text) if k == "term" and i in terms})
+        for a in found:
+            for b in found:
+                if a != b:
+                    together[a, b] = together.get((a, b), 0) + 1
+    return together
+
+
 class _Nearby:
     """The terms nearest each term, nearest first, as wrong options: the same category (`NEAR_POOL` of a
     large one); then terms
@@ -295,17 +326,22 @@ class _Nearby:
     def __init__(self, lib: Library) -> None:
         self.terms = lib.terms
         matcher = TermMatcher(lib.terms.values())
+        texts: list[tuple[object, list[str]]] = [
+            (t, [s.title + "\n" + s.body for s in t.sections]) for t in lib.topics_in_order()
+        ]
+        texts += [(source, [point.text for point in source.points]) for source in lib.sources.values()]
         together: dict[tuple[str, str], int] = {}
-        texts = [s.title + "\n" + s.body for t in lib.topics_in_order() for s in t.sections]
-        texts += [point.text for point in lib.points.values()]
-        for text in texts:
-            found = sorted(
-                set(matcher.find(text)) | {i for k, i in LINK.findall(text) if k == "term" and i in lib.terms}
-            )
-            for a in found:
-                for b in found:
-                    if a != b:
-                        together[a, b] = together.get((a, b), 0) + 1
+        if not memo.on():
+            for _, group in texts:
+                _count_together(matcher, lib.terms, group, together)
+        else:  # each topic's and source's counts are kept: a save counts again only in what it changed
+            for item, group in texts:
+                key = (id(matcher.built), id(item))
+                part = _TOGETHER.get(
+                    key, partial(_count_together, matcher, lib.terms, group), keep=(matcher.built, item)
+                )
+                for pair, count in part.items():
+                    together[pair] = together.get(pair, 0) + count
         self.together = together
         # Each term's neighbours, gathered once (looking through every term for every term would
         # grow with the square of the glossary): the terms that list it under see_also, and the

@@ -230,6 +230,20 @@ def _words_of(item: object, texts: Callable[[], list[str]]) -> frozenset[str]:
     return _WORDS.get(id(item), make, keep=item)
 
 
+#: `_machinery_in` by the question and the set of ids, as objects (`_made_ids` hands out one object for
+#: equal sets).
+_MACHINERY_IN: Memo[tuple[int, int], list[tuple[Key, list[str]]]] = Memo()
+
+
+def _machinery_in(q: QuestionBase, ids: frozenset[str]) -> list[tuple[Key, list[str]]]:
+    """Each student-facing text of `q` with machinery in it: its key, and what `machinery` found."""
+
+    def make() -> list[tuple[Key, list[str]]]:
+        return [(key, found) for key, text, markdown in student_texts(q) if (found := machinery(text, markdown, ids))]
+
+    return _MACHINERY_IN.get((id(q), id(ids)), make, keep=(q, ids))
+
+
 def machinery(text: str, markdown: bool, ids: frozenset[str]) -> list[str]:
     """What in one student-facing text is machinery rather than a sentence (empty: nothing)."""
     return list(_MACHINERY.get((text, markdown, ids), partial(_machinery, text, markdown, ids)))
@@ -436,10 +450,7 @@ class _Linter:
 
     def text(self, q: QuestionBase, ids: frozenset[str]) -> None:
         """The text lint: errors for machinery in a student-facing string (see the module docstring)."""
-        for key, text, markdown in student_texts(q):
-            found = machinery(text, markdown, ids)
-            if not found:
-                continue
+        for key, found in _machinery_in(q, ids):
             what = "; ".join(found)
             origin = self.lib.origins.get(("question", q.id))
             if origin is not None:
