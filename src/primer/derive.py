@@ -172,6 +172,11 @@ def _built(topic: Topic, candidate: Candidate) -> QuestionBase:
     return _QUESTIONS.get(identities(topic, candidate), make, keep=(topic, candidate))
 
 
+#: `_chosen` by what it reads: the topic, its own questions and the questions on offer to it (as objects, see
+#: `primer.memo`), what it cites, and which of those on offer earlier topics took.
+_CHOSEN: Memo[tuple[object, ...], tuple[list[Candidate], list[Problem], dict[str, str]]] = Memo()
+
+
 def _choose(
     lib: Library,
     topic: Topic,
@@ -184,8 +189,36 @@ def _choose(
     """The generated questions that join one topic's quiz, in quiz order; questions already in
     an earlier topic's quiz (`elsewhere`) come after fresh ones of the same relevance. Why each
     other question offered stays out goes into `skipped`, by id."""
-    settings = topic.generate
     nearby = {c.id: c for ref in cites for c in candidates.get(ref, [])}
+
+    def make() -> tuple[list[Candidate], list[Problem], dict[str, str]]:
+        said: list[Problem] = []
+        why: dict[str, str] = {}
+        return _chosen(lib, topic, cites, nearby, elsewhere, said, why), said, why
+
+    if memo.on():
+        own = [lib.questions[qid] for qid in topic.questions]
+        near = list(nearby.values())
+        key = (identities(topic, own, near), tuple(cites.items()), frozenset(elsewhere.intersection(nearby)))
+        picked, said, why = _CHOSEN.get(key, make, keep=(topic, own, near))
+    else:
+        picked, said, why = make()
+    warnings.extend(said)
+    skipped.update(why)
+    return list(picked)
+
+
+def _chosen(
+    lib: Library,
+    topic: Topic,
+    cites: dict[str, int],
+    nearby: dict[str, Candidate],
+    elsewhere: set[str],
+    warnings: list[Problem],
+    skipped: dict[str, str],
+) -> list[Candidate]:
+    """`_choose` of the questions on offer to the topic (`nearby`, by id)."""
+    settings = topic.generate
     offered = {qid: (c.relevance(cites), c) for qid, c in sorted(nearby.items())}
     offered = {qid: pair for qid, pair in offered.items() if pair[0] > 0}
     origin = lib.origins[("topic", topic.id)]

@@ -487,8 +487,8 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
     # the caches of parsed Markdown sized to the lesson, so that later passes find each text parsed: a text
     # takes a line at least, and a long one LONG_TEXT characters (more than the lesson has costs nothing)
-    lines = [line for _, doc in b.docs for line in doc.lines]
-    fit(len(lines), sum(map(len, lines)) // LONG_TEXT)
+    extents = [doc.extent() for _, doc in b.docs]
+    fit(sum(lines for lines, _ in extents), sum(size for _, size in extents) // LONG_TEXT)
     forget_known()  # what an earlier load knew: this one knows its own files' again
     for kind, doc in b.docs:
         for loc, every in _links_of(kind, doc):

@@ -98,6 +98,14 @@ class Document:
     #: The hash of the file's bytes ("" when unknown): what is read off the document alone is kept by it
     #: from one check to the next (`primer.facts`).
     digest: str = field(default="", compare=False, repr=False)
+    #: (lines, characters) of the file, once counted (`extent`)
+    _extent: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+
+    def extent(self) -> tuple[int, int]:
+        """How many lines and characters the file has (counted once)."""
+        if self._extent is None:
+            self._extent = (len(self.lines), sum(map(len, self.lines)))
+        return self._extent
 
     def has(self, loc: Key) -> bool:
         """Whether the document has a value at `loc`."""
