@@ -1,9 +1,10 @@
-"""What the report's checks read off each text is kept from one check to the next (`primer.facts`): a
-second check reads no text again, an edit makes it read only the edited texts, and the report is the one a
-check without the kept results makes."""
+"""What the checks read off each text is kept from one check to the next (`primer.facts`): a second check
+reads no text again, an edit makes it read only the edited texts, and the report, the questions and the
+warnings are the ones a check without the kept results makes."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ from primer import facts
 from primer.build import check
 from primer.checks import names
 from primer.checks import readability as explainers
+from primer.content.terms import TermMatcher
+from primer.quiz import generate, lint
 from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
+from tools import ROOT
 
 #: The functions that read a text for a check (each kept by `Facts.get`).
 READERS = [
@@ -28,6 +32,10 @@ READERS = [
     (glossary, "_matches"),
     (names, "_longer_names"),
     (explainers, "_counted"),
+    (generate, "_made_term_questions"),
+    (TermMatcher, "_find"),
+    (lint, "_machinery"),
+    (lint, "_hyphenated"),
 ]
 
 
@@ -85,6 +93,8 @@ def test_the_report_is_the_one_made_without_kept_results(
     said = "By 2016 about $1.5 billion went to a regime, says the Northern Radar Command. "
     said += "Interoperability considerations notwithstanding, comprehensive multilateral deliberations continued. " * 12
     topic.write_text(topic.read_text().replace("lede: ", f"lede: {said}", 1))
+    terms = mini / "glossary.yaml"  # the glossary's questions are kept by its file: made again when it changes
+    terms.write_text(terms.read_text().replace("by bouncing radio waves", "by sending radio waves", 1))
     kept = check(mini, jobs=1)
     assert any("sits inside the longer name “Northern Radar Command”" in w.message for w in kept.warnings)
     assert any("the explainer reads at about grade" in w.message for w in kept.warnings)
@@ -93,6 +103,23 @@ def test_the_report_is_the_one_made_without_kept_results(
     fresh = check(mini, jobs=1)
     assert render.as_json(kept.report) == render.as_json(again.report) == render.as_json(fresh.report)
     assert kept.warnings == again.warnings == fresh.warnings
+    assert kept.derived == again.derived == fresh.derived, "the same questions, made with the kept results"
+
+
+def test_the_glossarys_questions_are_made_again_when_the_glossary_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The questions on the glossary are kept by its files (the shipped lesson has enough terms for them)."""
+    content = tmp_path / "lesson"
+    shutil.copytree(ROOT / "content", content)
+    before = check(content, jobs=1).derived
+    terms = content / "glossary.yaml"
+    terms.write_text(terms.read_text().replace("tracking it, and destroying it", "following it, and destroying it", 1))
+    kept = check(content, jobs=1).derived
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    fresh = check(content, jobs=1).derived
+    assert kept == fresh and kept != before
+    assert any("following it" in str(q.model_dump()) for q in kept.generated.values() if "glossary" in q.tags)
 
 
 def test_a_damaged_or_foreign_file_is_ignored_with_a_warning(

@@ -23,7 +23,7 @@ from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, add_exports, export_one, export_path
 from primer.exports.common import LossReport
-from primer.facts import Facts
+from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
 from primer.maps import coarse_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
@@ -173,13 +173,14 @@ def _checked(
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
     # process derives the questions, the second and third in others while it lints them.
     with InParts(lib, content, _JOBS.get()) as parts:
-        derived = derive(lib)
-        derived_hook(lib, derived)
-        parts.derived(derived)
         kept = Facts() if parts.kept is None else Facts(parts.kept[0] / "checks.facts", parts.kept[1])
-        names = check_term_names(lib, kept)  # the report shows them too
-        parts.named(names)
-        found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]
+        with keeping(kept):  # what the derive and the lint read off each text is kept too
+            derived = derive(lib)
+            derived_hook(lib, derived)
+            parts.derived(derived)
+            names = check_term_names(lib, kept)  # the report shows them too
+            parts.named(names)
+            found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]
         kept.save()
         report = parts.finish()
     # the report's error-level findings are warnings here, so that `--strict` fails on them

@@ -15,11 +15,13 @@ used, no others. With caching off, or no folder, nothing is kept.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +62,11 @@ class Facts:
                     if isinstance(known, dict):
                         self._known = known
 
+    @property
+    def keeps(self) -> bool:
+        """Whether results are kept (there is a file): else a key costs its hashing for nothing."""
+        return self.path is not None
+
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
 
@@ -96,3 +103,23 @@ class Facts:
             Path(temporary).replace(self.path)
         except (OSError, pickle.PicklingError):
             return
+
+
+#: The results the build's own process keeps while it checks (`keeping`): its derive and lint read them.
+_KEPT: ContextVar[Facts | None] = ContextVar("kept", default=None)
+_NONE = Facts()
+
+
+@contextlib.contextmanager
+def keeping(facts: Facts) -> Iterator[None]:
+    """Within the block, `kept()` is `facts`."""
+    token = _KEPT.set(facts)
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def kept() -> Facts:
+    """The results kept by the check running here (`keeping`), or a `Facts` that keeps nothing."""
+    return _KEPT.get() or _NONE

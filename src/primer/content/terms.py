@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from primer import facts
 from primer.content.models import Term
 from primer.memo import Memo
 
@@ -206,6 +207,14 @@ class TermMatcher:
         """Ids of the terms whose names occur in Markdown `text` (link targets are ignored)."""
         # the same names (one built matcher) and the same text find the same terms
         return set(_FOUND.get((id(self._built), text), functools.partial(self._find, text), keep=self._built))
+
+    def find_kept(self, text: str) -> frozenset[str]:
+        """`find`, kept between commands by the check running here (`primer.facts.kept`), by the glossary's
+        names and the text."""
+        kept = facts.kept()
+        if not kept.keeps:
+            return frozenset(self.find(text))
+        return kept.get(facts.key("terms found", self.digest, text), lambda: frozenset(self.find(text)))
 
     def _find(self, text: str) -> frozenset[str]:
         return frozenset(term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids)

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
-from primer import memo
+from primer import facts, memo
 from primer.content.dates import FuzzyDate
 from primer.content.library import LINK, Library
 from primer.content.models import Event, Point, Question, QuestionBase, Source, Term, Topic, Vocabulary
@@ -160,7 +160,7 @@ def _citations(topic: Topic, matcher: TermMatcher) -> dict[str, int]:
     for section in topic.sections:
         for kind, item in LINK.findall(section.body):
             add(f"{kind}:{item}", CITED)
-        for term_id in matcher.find(section.title + "\n" + section.body):
+        for term_id in matcher.find_kept(section.title + "\n" + section.body):
             add(f"term:{term_id}", MENTIONED)
     for perspective in topic.perspectives:
         for point_id in perspective.points:
@@ -309,7 +309,7 @@ def _count_together(
     """Add to `into` how often each two terms are named (or linked to) in the same text of `texts`."""
     together: dict[tuple[str, str], int] = {} if into is None else into
     for text in texts:
-        found = sorted(set(matcher.find(text)) | {i for k, i in LINK.findall(text) if k == "term" and i in terms})
+        found = sorted(matcher.find_kept(text) | {i for k, i in LINK.findall(text) if k == "term" and i in terms})
         for a in found:
             for b in found:
                 if a != b:
@@ -392,9 +392,14 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     may be a kind of it (or it of them); a term with fewer than two such neighbours gets none."""
     nearby = _Nearby(lib)
     if not memo.on():
-        found, said = _made_term_questions(lib, nearby)
+        kept = facts.kept()
+        made = _kept_as(lib, nearby) if kept.keeps else None
+        if made is None:
+            found, said = _made_term_questions(lib, nearby)
+        else:  # kept between commands by the glossary's files, the vocabulary and which terms go together
+            found, said = kept.get(made, partial(_made_term_questions, lib, nearby))
         notes.extend(said)
-        return found
+        return list(found)
     terms = list(lib.terms.values())
     key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
     found, said = _TERM_QUESTIONS.get(
@@ -402,6 +407,16 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     )
     notes.extend(said)
     return list(found)
+
+
+def _kept_as(lib: Library, nearby: _Nearby) -> bytes | None:
+    """The key `_made_term_questions` is kept by between commands (`primer.facts`): what it reads, the terms
+    (by the hashes of the files they are in), the vocabulary, and which terms are named together how often."""
+    files = sorted({lib.origins[("term", term_id)].doc.digest for term_id in lib.terms})
+    if "" in files:
+        return None
+    vocabulary = lib.site.vocabulary.model_dump_json()
+    return facts.key("term questions", vocabulary, *files, repr(sorted(nearby.together.items())))
 
 
 def _made_term_questions(lib: Library, nearby: _Nearby) -> tuple[list[Candidate], list[Note]]:

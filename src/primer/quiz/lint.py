@@ -42,14 +42,16 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
+import hashlib
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from primer import memo
+from primer import facts, memo
 from primer.content.library import Library, Origin
 from primer.content.load import Key
 from primer.content.models import (
@@ -62,7 +64,6 @@ from primer.content.models import (
     QuestionBase,
     ShortAnswer,
     SingleChoice,
-    Topic,
     TrueFalse,
 )
 from primer.content.terms import term_names
@@ -193,18 +194,18 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
     ids = {item for table in tables for item in table if "-" in item}
     words: set[str] = set()
     for t in lib.terms.values():
-        words |= _words_of(t, partial(_prose, (*term_names(t), t.definition)))
+        words |= _words_of(t, (*term_names(t), t.definition))
         words |= {"-".join(n.lower().split()) for n in term_names(t)}
     for a in lib.actors.values():
-        words |= _words_of(a, partial(_prose, (f"{a.name} {a.role}",)))
+        words |= _words_of(a, (f"{a.name} {a.role}",))
     for place in lib.places.values():
-        words |= _words_of(place, partial(_prose, (place.name,)))
+        words |= _words_of(place, (place.name,))
     for e in lib.events.values():
-        words |= _words_of(e, partial(_prose, (e.title,)))
+        words |= _words_of(e, (e.title,))
     for p in lib.points.values():
-        words |= _words_of(p, partial(_prose, (f"{p.text} {p.correction or ''} {p.basis or ''}",)))
+        words |= _words_of(p, (f"{p.text} {p.correction or ''} {p.basis or ''}",))
     for topic in lib.topics.values():
-        words |= _words_of(topic, partial(_section_prose, topic))
+        words |= _words_of(topic, tuple(s.body for s in topic.sections), markdown=True)
     found = frozenset(ids - words)
     return _SAME_IDS.get(found, lambda: found)  # one object for equal sets: `machinery`'s memo compares it
 
@@ -215,19 +216,28 @@ _WORDS: Memo[int, frozenset[str]] = Memo()
 _SAME_IDS: Memo[frozenset[str], frozenset[str]] = Memo(limit=4)
 
 
-def _prose(texts: tuple[str, ...]) -> list[str]:
-    return list(texts)
+def _words_of(item: object, prose: tuple[str, ...], markdown: bool = False) -> frozenset[str]:
+    """The hyphenated words of `item`'s texts `prose` (Markdown: of the text shown), kept by the item in this
+    process and by the texts between commands (`primer.facts.kept`)."""
 
-
-def _section_prose(topic: Topic) -> list[str]:
-    return [_rendered(s.body) for s in topic.sections]
-
-
-def _words_of(item: object, texts: Callable[[], list[str]]) -> frozenset[str]:
     def make() -> frozenset[str]:
-        return frozenset(w for text in texts() for w in _HYPHENATED.findall(text.lower()))
+        kept = facts.kept()
+        if not kept.keeps:
+            return _hyphenated(prose, markdown)
+        return kept.get(facts.key("hyphenated words", markdown, *prose), partial(_hyphenated, prose, markdown))
 
     return _WORDS.get(id(item), make, keep=item)
+
+
+def _hyphenated(prose: tuple[str, ...], markdown: bool) -> frozenset[str]:
+    shown = [_rendered(text) for text in prose] if markdown else prose
+    return frozenset(w for text in shown for w in _HYPHENATED.findall(text.lower()))
+
+
+@functools.lru_cache(maxsize=4)
+def _digest_of(ids: frozenset[str]) -> str:
+    """The hash of a set of ids (a key part for `primer.facts`)."""
+    return hashlib.blake2b("\n".join(sorted(ids)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 #: `_machinery_in` by the question and the set of ids, as objects (`_made_ids` hands out one object for
@@ -236,10 +246,24 @@ _MACHINERY_IN: Memo[tuple[int, int], list[tuple[Key, list[str]]]] = Memo()
 
 
 def _machinery_in(q: QuestionBase, ids: frozenset[str]) -> list[tuple[Key, list[str]]]:
-    """Each student-facing text of `q` with machinery in it: its key, and what `machinery` found."""
+    """Each student-facing text of `q` with machinery in it: its key, and what `machinery` found. Kept by the
+    question in this process, and between commands by its texts (`primer.facts.kept`)."""
 
     def make() -> list[tuple[Key, list[str]]]:
-        return [(key, found) for key, text, markdown in student_texts(q) if (found := machinery(text, markdown, ids))]
+        texts = student_texts(q)
+        kept = facts.kept()
+        if not kept.keeps:
+            return [(key, found) for key, text, markdown in texts if (found := machinery(text, markdown, ids))]
+
+        def read() -> tuple[tuple[int, tuple[str, ...]], ...]:
+            return tuple(
+                (i, tuple(found))
+                for i, (_, text, markdown) in enumerate(texts)
+                if (found := _machinery(text, markdown, ids))
+            )
+
+        made = facts.key("machinery", _digest_of(ids), *(f"{int(markdown)}{text}" for _, text, markdown in texts))
+        return [(texts[i][0], list(found)) for i, found in kept.get(made, read)]
 
     return _MACHINERY_IN.get((id(q), id(ids)), make, keep=(q, ids))
 

@@ -199,16 +199,29 @@ _FOLDED = 1 << 16
 def normalise(text: str, punctuation: str = "") -> str:
     """NFKC, case-folded, punctuation removed (or replaced by `punctuation`), whitespace
     collapsed and trimmed (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(punctuation if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    if text.isascii():  # the same, faster: NFKC leaves ASCII as it is, and it casefolds as it lower-cases
+        text = text.lower().translate(_ascii_punctuation(punctuation))
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = "".join(punctuation if unicodedata.category(ch).startswith("P") else ch for ch in text)
     return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=4)
+def _ascii_punctuation(punctuation: str) -> dict[int, str]:
+    """A `str.translate` table putting `punctuation` for each ASCII character that Unicode counts as
+    punctuation (category P: '$', '+' and '<' are symbols, and stay)."""
+    return {c: punctuation for c in range(128) if unicodedata.category(chr(c)).startswith("P")}
 
 
 @memo.check_only
 @lru_cache(maxsize=_FOLDED)
 def fold(text: str, punctuation: str = "") -> str:
     """`normalise`, then without accents: one reading of a typed answer (see the module docstring)."""
-    text = unicodedata.normalize("NFD", normalise(text, punctuation))
+    text = normalise(text, punctuation)
+    if text.isascii():  # no accents to take off
+        return text
+    text = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
 
 
