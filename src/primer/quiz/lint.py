@@ -502,27 +502,22 @@ class _Linter:
 
     def shared_answers(self, quiz: list[QuestionBase]) -> None:
         """Typed answers that another question's options or answers in the same quiz contain."""
-        for q in quiz:
-            own = [a for _, a in _typed_answers(q)]
-            for key, accepted in _typed_answers(q):
-                other = next(
-                    (
-                        (r, text)
-                        for r in quiz
-                        if r.id != q.id
-                        for text in _wrong_or_typed(r)
-                        if _name_like(text, accepted) and not any(same_answer(text, a) for a in own)
-                    ),
-                    None,
-                )
-                if other is not None:
-                    self.warn(
-                        q.id,
-                        key,
-                        f"the accepted answer “{accepted}” would also accept “{other[1]}”, a wrong option or "
-                        f"another answer in question '{other[0].id}' of the same quiz",
-                        "accept a more distinctive answer, or reword the other question",
-                    )
+        if not any(_typed_answers(q) for q in quiz):
+            return
+        kept = facts.kept()
+        if kept.keeps:  # it reads the quiz's answers and options alone: kept by them between commands
+            texts = repr([(q.id, _typed_answers(q), _wrong_or_typed(q)) for q in quiz])
+            found = kept.get(facts.key("shared answers", texts), partial(_shared_answers, quiz))
+        else:
+            found = _shared_answers(quiz)
+        for qid, key, accepted, other, text in found:
+            self.warn(
+                qid,
+                key,
+                f"the accepted answer “{accepted}” would also accept “{text}”, a wrong option or "
+                f"another answer in question '{other}' of the same quiz",
+                "accept a more distinctive answer, or reword the other question",
+            )
 
     def near_duplicates(self, bank: dict[str, QuestionBase]) -> None:
         """Pairs of questions whose stems nearly repeat each other.
@@ -667,6 +662,28 @@ def _too_loose(accepted: str, language: str, *, common: bool = True) -> str:
         except LookupError:  # a language wordfreq does not know
             return ""
     return ""
+
+
+def _shared_answers(quiz: list[QuestionBase]) -> tuple[tuple[str, Key, str, str, str], ...]:
+    """Each typed answer in `quiz` that another question's wrong option or typed answer would match: the
+    question, the answer's key and text, the other question and its text."""
+    found = []
+    for q in quiz:
+        own = [a for _, a in _typed_answers(q)]
+        for key, accepted in _typed_answers(q):
+            other = next(
+                (
+                    (r.id, text)
+                    for r in quiz
+                    if r.id != q.id
+                    for text in _wrong_or_typed(r)
+                    if _name_like(text, accepted) and not any(same_answer(text, a) for a in own)
+                ),
+                None,
+            )
+            if other is not None:
+                found.append((q.id, key, accepted, *other))
+    return tuple(found)
 
 
 def _typed_answers(q: QuestionBase) -> list[tuple[Key, str]]:
