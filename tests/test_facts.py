@@ -152,6 +152,8 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     assert kept.get(facts.key("upper", "a"), lambda: make("a")) == "A"
     assert kept.get(facts.key("upper", "b"), lambda: make("b")) == "B"
     assert facts.key("upper", "a") != facts.key("lower", "a") != facts.key("upper", "a", False)
+    assert facts.key("upper", "ab", "c") != facts.key("upper", "a", "bc") != facts.key("upper", "a\0bc")
+    assert facts.key("upper", "1") != facts.key("upper", 1) != facts.key("upper", True)
     kept.save()
     again = facts.Facts(path, root)
     assert again.get(facts.key("upper", "b"), lambda: make("b")) == "B"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import time
 from pathlib import Path
@@ -287,3 +288,16 @@ def test_the_report_made_in_parts_is_the_report_made_at_once(seeded: tuple[Path,
         with pytest.raises(RuntimeError, match="first part read the derived questions"):
             report_part(lib, None, 0, content)
     assert {f.code for f in whole.findings} >= {"P001", "P002"}, "the seeded tree silences and misfires"
+
+
+def test_place_names_are_found_in_a_text_as_in_finds_them() -> None:
+    """The staleness check finds the places a sentence names by their first letters, then `in`: the same places
+    as trying every name on every sentence."""
+    from primer.report.staleness import _Names
+
+    rng = random.Random(3)
+    words = ["Sea", "Seongju", "Dongchang-ri", "Guam", "Ok", "Jeju Island", "Kyoto", "Iwakuni base", "X", "", "Ab"]
+    for _ in range(3000):
+        places = {rng.choice(words) + rng.choice(["", " base", "-do"]): f"p{i}" for i in range(rng.randint(0, 8))}
+        text = " ".join(rng.choice([*words, "the", "radar", "sits"]) for _ in range(rng.randint(0, 12)))
+        assert _Names(places).in_text(text) == {pid for name, pid in places.items() if name in text}, (places, text)

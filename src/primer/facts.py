@@ -35,9 +35,21 @@ V = TypeVar("V")
 FORMAT = 1
 
 
+_START = f"primer facts {FORMAT}".encode()
+
+
 def key(*parts: str | int | bool) -> bytes:
-    """The key of a result: the hash of what it was worked out from (the check's name first)."""
-    digest = hashlib.blake2b(repr((FORMAT, *parts)).encode("utf-8", "surrogatepass"), digest_size=16)
+    """The key of a result: the hash of what it was worked out from (the check's name first). Each part goes
+    in with its kind and length, so that no two lists of parts hash the same text."""
+    digest = hashlib.blake2b(_START, digest_size=16)
+    for part in parts:
+        if isinstance(part, str):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(b"s%d:" % len(data))
+        else:
+            data = repr(part).encode()
+            digest.update(b"r%d:" % len(data))
+        digest.update(data)
     return digest.digest()
 
 

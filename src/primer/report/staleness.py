@@ -84,6 +84,7 @@ def _present(ctx: Context) -> None:
     # capitals and venues stay; sites, bases and plans are what the timeline shows changing
     sites = {"radar-site", "interceptor-site", "planned-site", "cancelled-site", "base", "test-site"}
     places = {p.name.split(" (")[0]: p.id for p in ctx.lib.places.values() if p.kind in sites}
+    named = _Names(places)
     for unit in ctx.units:
         # a 'next' entry and a timeline event are about a later event themselves
         if unit.part not in OWN_VOICE or unit.part in ("event", "prompt", "next"):
@@ -91,7 +92,7 @@ def _present(ctx: Context) -> None:
         text = unit.text
         for start, end, at, word, last in ctx.facts.get(facts.key("present", text), partial(_present_in, text)):
             sentence = text[start:end]
-            about = sorted(ctx.matcher.find(sentence) | {pid for name, pid in places.items() if name in sentence})
+            about = sorted(ctx.matcher.find(sentence) | named.in_text(sentence))
             latest = dt.date.fromisoformat(last) if last else None
             for ref in about:
                 later = [e for e in changes.get(ref, []) if latest is None or e.date.first > latest]
@@ -149,3 +150,24 @@ def _later(ctx: Context) -> None:
                     f"cites ({', '.join(sorted(related))}), and the topic does not mention it",
                     f"list it under next: (event: {event.id}) or cite it in a section",
                 )
+
+
+class _Names:
+    """The places whose names occur in a text (anywhere, as `in` finds them), found without trying every name
+    on every text: a name is tried only where its first letters occur in the text."""
+
+    START = 4
+
+    def __init__(self, places: dict[str, str]) -> None:
+        self.short = [(name, pid) for name, pid in places.items() if len(name) < self.START]
+        self.by_start: dict[str, list[tuple[str, str]]] = {}
+        for name, pid in places.items():
+            if len(name) >= self.START:
+                self.by_start.setdefault(name[: self.START], []).append((name, pid))
+
+    def in_text(self, text: str) -> set[str]:
+        starts = {text[i : i + self.START] for i in range(len(text) - self.START + 1)}
+        found = {pid for name, pid in self.short if name in text}
+        for start in starts & self.by_start.keys():
+            found.update(pid for name, pid in self.by_start[start] if name in text)
+        return found
