@@ -36,6 +36,8 @@ READERS = [
     (TermMatcher, "_find"),
     (lint, "_machinery"),
     (lint, "_hyphenated"),
+    (lint, "_shared_answers"),
+    (lint._Recorder, "_question"),
 ]
 
 

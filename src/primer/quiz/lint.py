@@ -224,7 +224,7 @@ def _words_of(item: object, prose: tuple[str, ...], markdown: bool = False) -> f
         kept = facts.kept()
         if not kept.keeps:
             return _hyphenated(prose, markdown)
-        return kept.get(facts.key("hyphenated words", markdown, *prose), partial(_hyphenated, prose, markdown))
+        return kept.get(facts.key("hyphenated words", markdown, repr(prose)), partial(_hyphenated, prose, markdown))
 
     return _WORDS.get(id(item), make, keep=item)
 
@@ -262,7 +262,7 @@ def _machinery_in(q: QuestionBase, ids: frozenset[str]) -> list[tuple[Key, list[
                 if (found := _machinery(text, markdown, ids))
             )
 
-        made = facts.key("machinery", _digest_of(ids), *(f"{int(markdown)}{text}" for _, text, markdown in texts))
+        made = facts.key("machinery", _digest_of(ids), repr([(text, markdown) for _, text, markdown in texts]))
         return [(texts[i][0], list(found)) for i, found in kept.get(made, read)]
 
     return _MACHINERY_IN.get((id(q), id(ids)), make, keep=(q, ids))
@@ -408,7 +408,25 @@ class _Linter:
                     break
 
     def question(self, q: QuestionBase) -> None:
-        """Every per-question check."""
+        """Every per-question check; kept between commands by what they read (`primer.facts.kept`): the
+        question's texts, which options are right, its pattern, and the lesson's language."""
+        kept = facts.kept()
+        if not kept.keeps:
+            self._question(q)
+            return
+        choices = q.choices if isinstance(q, SingleChoice | MultipleChoice) else []
+        read = (
+            type(q).__name__,
+            [(key, text) for key, text, _ in student_texts(q)],
+            [c.correct for c in choices],
+            q.pattern if isinstance(q, ShortAnswer) else None,
+        )
+        made = facts.key("question lint", self.lib.site.language, repr(read))
+        for sub, message, fix in kept.get(made, partial(_Recorder.of, self.lib, self.derived, q)):
+            self.warn(q.id, sub, message, fix)
+
+    def _question(self, q: QuestionBase) -> None:
+        """Every per-question check, made here."""
         if isinstance(q, SingleChoice | MultipleChoice):
             self.options(q.id, [(("choices", i, "text"), c.text) for i, c in enumerate(q.choices)], "option")
         if isinstance(q, SingleChoice):
@@ -662,6 +680,25 @@ def _too_loose(accepted: str, language: str, *, common: bool = True) -> str:
         except LookupError:  # a language wordfreq does not know
             return ""
     return ""
+
+
+class _Recorder(_Linter):
+    """A linter that records what it would say, unplaced (`_Linter.question` keeps it)."""
+
+    def __init__(self, lib: Library, derived: Derived) -> None:
+        super().__init__(lib, derived)
+        self.said: list[tuple[Key, str, str]] = []
+
+    def warn(self, qid: str, sub: Key, message: str, fix: str) -> None:
+        """Record the warning."""
+        self.said.append((sub, message, fix))
+
+    @classmethod
+    def of(cls, lib: Library, derived: Derived, q: QuestionBase) -> tuple[tuple[Key, str, str], ...]:
+        """What the per-question checks say about `q`."""
+        recorder = cls(lib, derived)
+        recorder._question(q)
+        return tuple(recorder.said)
 
 
 def _shared_answers(quiz: list[QuestionBase]) -> tuple[tuple[str, Key, str, str, str], ...]:
