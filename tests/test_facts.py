@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from primer import facts
-from primer.build import check
+from primer import facts, search
+from primer.build import build, check
 from primer.checks import names
 from primer.checks import readability as explainers
 from primer.content.terms import TermMatcher
@@ -122,6 +122,33 @@ def test_the_glossarys_questions_are_made_again_when_the_glossary_changes(
     fresh = check(content, jobs=1).derived
     assert kept == fresh and kept != before
     assert any("following it" in str(q.model_dump()) for q in kept.generated.values() if "glossary" in q.tags)
+
+
+def test_the_search_index_reads_again_only_the_entries_that_changed(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The search page is made in a build's render: what it read off each entry is kept in search.facts."""
+    entries: list[str] = []
+    real = search._read
+
+    def counted(title: str, *args: object) -> object:
+        entries.append(title)
+        return real(title, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "_read", counted)
+    build(mini, tmp_path / "site", jobs=1, pdf=False)
+    first = len(entries)
+    assert first > 10 and [p.name for p in own_cache.rglob("search.facts")] == ["search.facts"]
+    source = next((mini / "sources").glob("*.yaml"))
+    source.write_text(source.read_text().replace("text: ", "text: Radars rarely sleep. ", 1))
+    entries.clear()
+    build(mini, tmp_path / "site", jobs=1, pdf=False)
+    assert 0 < len(entries) < first / 2
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    build(mini, tmp_path / "fresh", jobs=1, pdf=False)
+    page = "search/index.html"
+    assert "Radars rarely sleep" in (tmp_path / "site" / page).read_text()
+    assert (tmp_path / "site" / page).read_bytes() == (tmp_path / "fresh" / page).read_bytes()
 
 
 def test_a_damaged_or_foreign_file_is_ignored_with_a_warning(

@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from primer import memo, parallel, parsed, reads
+from primer import facts, memo, parallel, parsed, reads
 from primer.cache import REUSED, BuildCache, Earlier, Reused, base_key, build_key, content_digest, source_date_epoch
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
@@ -659,15 +659,16 @@ def _check_and_render(
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
             reuse = page_map(result.library, result.derived, mapping.earlier) if mapping else None
-            output = _render(
-                result,
-                content,
-                pdf=pdf,
-                jobs=jobs,
-                exporting=exporting[0] if exporting else None,
-                spool=spool,
-                reuse=reuse,
-            )
+            with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
+                output = _render(
+                    result,
+                    content,
+                    pdf=pdf,
+                    jobs=jobs,
+                    exporting=exporting[0] if exporting else None,
+                    spool=spool,
+                    reuse=reuse,
+                )
     except BaseException:
         for started in [*exporting, *([outlines] if outlines is not None else [])]:
             started.cancel()  # the check failed, or the render did before it waited for the exports

@@ -135,3 +135,25 @@ def keeping(facts: Facts) -> Iterator[None]:
 def kept() -> Facts:
     """The results kept by the check running here (`keeping`), or a `Facts` that keeps nothing."""
     return _KEPT.get() or _NONE
+
+
+#: Where the lesson's kept results live while a build renders (`kept_in`): the parse cache's folder for the
+#: lesson and this primer, and the cache folder (`primer.parsed.place`).
+_PLACE: ContextVar[tuple[Path, Path] | None] = ContextVar("place", default=None)
+
+
+@contextlib.contextmanager
+def kept_in(place: tuple[Path, Path] | None) -> Iterator[None]:
+    """Within the block, `own` keeps results in `place` (None: nowhere)."""
+    token = _PLACE.set(place)
+    try:
+        yield
+    finally:
+        _PLACE.reset(token)
+
+
+def own(name: str) -> Facts:
+    """The results kept in the file `<name>.facts` of the place `kept_in` gives, for one user that reads and
+    saves them (the search index, made in one worker); a `Facts` that keeps nothing outside `kept_in`."""
+    place = _PLACE.get()
+    return Facts() if place is None else Facts(place[0] / f"{name}.facts", place[1])

@@ -11,7 +11,9 @@ import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 
+from primer import facts
 from primer.content.library import Library
 from primer.render import markdown
 from primer.render.safejson import script_json
@@ -64,7 +66,8 @@ class _Entry:
     title: str
     snippet: str
     also: list[str]
-    text: str
+    #: the words of its text a student does not see in its title, snippet or aliases
+    hidden: tuple[str, ...]
 
 
 def _plain(text: str) -> str:
@@ -95,8 +98,21 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(bare.lower())
 
 
-def _entries(lib: Library, teacher_topic: str) -> list[_Entry]:
-    """Everything a student or teacher can search for, most important kinds first (ties keep this order)."""
+def _read(
+    title: str, text: str, snippet: str | None, also: list[str], titled: bool
+) -> tuple[str, str, tuple[str, ...]]:
+    """An entry's title (with `titled`, the snippet of `title`'s text), its snippet (`snippet`, else the start
+    of `text`), and the words of `text` not shown in those or in `also` (no stop words, no single letters)."""
+    text = _plain(text)
+    title = _snippet(_plain(title)) if titled else title
+    shown = _snippet(text) if snippet is None else snippet
+    seen = set(_words(" ".join([title, shown, *also])))
+    return title, shown, tuple(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit())
+
+
+def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry]:
+    """Everything a student or teacher can search for, most important kinds first (ties keep this order).
+    What each entry reads off its texts is kept in `kept` by the texts."""
     found: list[_Entry] = []
 
     def add(
@@ -108,10 +124,15 @@ def _entries(lib: Library, teacher_topic: str) -> list[_Entry]:
         *,
         snippet: str | None = None,
         also: list[str] | None = None,
+        titled: bool = False,
     ) -> None:
-        text = _plain(text)
-        shown = _snippet(text) if snippet is None else snippet
-        found.append(_Entry(group, prior, path, title, shown, also or [], text))
+        also = also or []
+        read = partial(_read, title, text, snippet, also, titled)
+        if kept.keeps:
+            title, shown, hidden = kept.get(facts.key("search entry", title, text, repr((snippet, also, titled))), read)
+        else:
+            title, shown, hidden = read()
+        found.append(_Entry(group, prior, path, title, shown, also, hidden))
 
     topics = lib.topics_in_order()
     for topic in topics:
@@ -150,9 +171,10 @@ def _entries(lib: Library, teacher_topic: str) -> list[_Entry]:
                 "Sources",
                 "point",
                 item_path("point", point.id, owner=source.id),
-                _snippet(_plain(point.text)),
+                point.text,
                 text,
                 snippet="",
+                titled=True,
             )
     if len(lib.sources) > 1:
         add(
@@ -225,7 +247,9 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     pages: dict[str, int] = {}
     entries: list[list[str | int]] = []
     postings: dict[str, list[int]] = {}
-    found = _entries(lib, teacher_topic)
+    kept = facts.own("search")  # made in one worker, which keeps what it read for the next build's
+    found = _entries(lib, teacher_topic, kept)
+    kept.save()
     for number, entry in enumerate(found):
         page, _, anchor = entry.path.partition("#")
         row: list[str | int] = [
@@ -240,11 +264,9 @@ def search_index(lib: Library, teacher_topic: str) -> str:
         while row[-1] == "":
             row.pop()
         entries.append(row)
-        shown = set(_words(" ".join([entry.title, entry.snippet, *entry.also])))
         # each word once (in any order: a word's entries are listed in entry order, and words sorted)
-        for word in set(_words(entry.text)) - shown - STOP:
-            if len(word) > 1 or word.isdigit():
-                postings.setdefault(word, []).append(number)
+        for word in entry.hidden:
+            postings.setdefault(word, []).append(number)
     width = len(_base36(max(len(found) - 1, 0)))
     codes = [_base36(n).rjust(width, "0") for n in range(len(found))]  # each number once, not per posting
     words = " ".join(f"{word}:{_postings(numbers, codes)}" for word, numbers in sorted(postings.items()))
