@@ -508,9 +508,19 @@ class _Commit:
 
     def _stamp(self, root: Path) -> None:
         """Give every folder primer made the build's time and mode (files have theirs)."""
-        folders = {root / "/".join(rel.split("/")[:i]) for rel in self.files for i in range(1, rel.count("/") + 1)}
-        for folder in sorted(folders | {root}, key=lambda p: len(p.parts), reverse=True):
-            if folder.is_dir() and not folder.is_symlink():
+        folders = {""}
+        for rel in self.files:  # each folder above each file ("a/b/c.html": "a", "a/b")
+            at = rel.find("/")
+            while at >= 0:
+                folders.add(rel[:at])
+                at = rel.find("/", at + 1)
+        for rel in sorted(folders, key=lambda rel: rel.count("/") + (rel != ""), reverse=True):  # deepest first
+            folder = root / rel if rel else root
+            try:
+                info = folder.lstat()
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(info.st_mode):  # a folder, not a link to one
                 folder.chmod(DIR_MODE)
                 if self.epoch is not None:
                     os.utime(folder, (self.epoch, self.epoch))
