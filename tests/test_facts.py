@@ -11,6 +11,7 @@ import pytest
 
 from primer import facts, search
 from primer.build import build, check
+from primer.cache import Signing, seal, unseal
 from primer.checks import names
 from primer.checks import readability as explainers
 from primer.content.terms import TermMatcher
@@ -195,3 +196,16 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     assert nowhere.get(facts.key("upper", "c"), lambda: make("c")) == "C"
     assert made[-2:] == ["c", "c"], "nowhere to keep it: made each time"
     nowhere.save()  # nowhere to write: nothing happens
+
+
+def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> None:
+    """`Facts.save` pickles straight into the file (`Signing`): the file is what `seal` gives for the body."""
+    root = tmp_path / "cache"
+    body = b"x" * 100_000 + b"\n\n"
+    with (tmp_path / "file").open("w+b") as stream:
+        signing = Signing(root, stream)
+        signing.write(body[:7])
+        signing.write(memoryview(body)[7:])  # as pickle hands over its frames
+        signing.finish()
+    assert (tmp_path / "file").read_bytes() == seal(root, body)
+    assert unseal(root, seal(root, body)) == body

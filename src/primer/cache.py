@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
@@ -238,6 +238,29 @@ def sealing(root: Path, body: bytes) -> bytes:
     key = secret(root, create=True)
     assert key is not None
     return _signature(key, body).encode() + b"\n"
+
+
+class Signing:
+    """Writes what `seal` would give for a body written to it piece by piece, into the file `stream` (open
+    for writing, at its start): room for the signature first, the body as it comes, then the signature in
+    front of it (`finish`). Raises OSError when the secret cannot be made."""
+
+    def __init__(self, root: Path, stream: BinaryIO) -> None:
+        key = secret(root, create=True)
+        assert key is not None
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        self._stream = stream
+        stream.write(b" " * (self._mac.digest_size * 2) + b"\n")
+
+    def write(self, data: bytes) -> int:
+        """Write a piece of the body."""
+        self._mac.update(data)
+        return self._stream.write(data)
+
+    def finish(self) -> None:
+        """Write the signature in front of the body."""
+        self._stream.seek(0)
+        self._stream.write(self._mac.hexdigest().encode())
 
 
 def unseal(root: Path, raw: bytes) -> bytes | None:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import click
 
-from primer.cache import sealing, unsealed
+from primer.cache import Signing, unsealed
 
 V = TypeVar("V")
 
@@ -82,9 +82,11 @@ class Facts:
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
 
-    def get(self, found: bytes, make: Callable[[], V]) -> V:
+    def get(self, found: bytes, make: Callable[[], V], *, packed: bool = False) -> V:
         """The result kept for the key `found`, else made by `make` (and kept, when there is a file to keep
-        it in: a check reads each text once, so results kept for this process only would only cost memory)."""
+        it in: a check reads each text once, so results kept for this process only would only cost memory).
+        A `packed` result is held pickled until the file is written: a large one (the glossary's questions)
+        then costs its pickle's bytes, not its objects, once its user has let go of them."""
         if self.path is None:
             return make()
         value = self._used.get(found, self)
@@ -93,25 +95,29 @@ class Facts:
             if value is self:
                 value = make()
                 self._new += 1
+                self._used[found] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if packed else value
+                return value
             self._used[found] = value
+        if packed:
+            return pickle.loads(value)  # type: ignore[no-any-return] # signed: primer wrote it (see __init__)
         return value  # type: ignore[no-any-return]
 
     def save(self) -> None:
         """Write the results this check used (none it did not), when that changes the file; a failure to
-        write is not an error."""
+        write is not an error. The pickle goes straight into the file, signed as it goes (no copy of it in
+        memory), and the signature in front of it last."""
         if self.path is None or self.root is None:
             return
         if not self._new and len(self._used) == len(self._known):
             return  # the same results as the file holds
         try:
-            body = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
-            signed = sealing(self.root, body)  # written before the body: no copy of the two together
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # named as the parse cache's half-written entries, which it removes once an hour old
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".entry-")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(signed)
-                stream.write(body)
+                signing = Signing(self.root, stream)
+                pickle.dump(self._used, signing, protocol=pickle.HIGHEST_PROTOCOL)
+                signing.finish()
             Path(temporary).replace(self.path)
         except (OSError, pickle.PicklingError):
             return

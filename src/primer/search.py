@@ -66,8 +66,8 @@ class _Entry:
     title: str
     snippet: str
     also: list[str]
-    #: the words of its text a student does not see in its title, snippet or aliases
-    hidden: tuple[str, ...]
+    #: the words of its text a student does not see in its title, snippet or aliases, a space between each
+    hidden: str
 
 
 def _plain(text: str) -> str:
@@ -98,16 +98,15 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(bare.lower())
 
 
-def _read(
-    title: str, text: str, snippet: str | None, also: list[str], titled: bool
-) -> tuple[str, str, tuple[str, ...]]:
+def _read(title: str, text: str, snippet: str | None, also: list[str], titled: bool) -> tuple[str, str, str]:
     """An entry's title (with `titled`, the snippet of `title`'s text), its snippet (`snippet`, else the start
-    of `text`), and the words of `text` not shown in those or in `also` (no stop words, no single letters)."""
+    of `text`), and the words of `text` not shown in those or in `also` (no stop words, no single letters),
+    as one text with a space between words (kept for every entry at once: one object each, not one a word)."""
     text = _plain(text)
     title = _snippet(_plain(title)) if titled else title
     shown = _snippet(text) if snippet is None else snippet
     seen = set(_words(" ".join([title, shown, *also])))
-    return title, shown, tuple(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit())
+    return title, shown, " ".join(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit())
 
 
 def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry]:
@@ -265,7 +264,7 @@ def search_index(lib: Library, teacher_topic: str) -> str:
             row.pop()
         entries.append(row)
         # each word once (in any order: a word's entries are listed in entry order, and words sorted)
-        for word in entry.hidden:
+        for word in entry.hidden.split():
             postings.setdefault(word, []).append(number)
     width = len(_base36(max(len(found) - 1, 0)))
     codes = [_base36(n).rjust(width, "0") for n in range(len(found))]  # each number once, not per posting

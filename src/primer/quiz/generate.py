@@ -397,7 +397,7 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
         if made is None:
             found, said = _made_term_questions(lib, nearby)
         else:  # kept between commands by the glossary's files, the vocabulary and which terms go together
-            found, said = kept.get(made, partial(_made_term_questions, lib, nearby))
+            found, said = kept.get(made, partial(_made_term_questions, lib, nearby), packed=True)
         notes.extend(said)
         return list(found)
     terms = list(lib.terms.values())
