@@ -1,16 +1,19 @@
-"""What the report's checks read off each text, kept on disk from one command to the next.
+"""What the checks read off each text, kept on disk from one command to the next.
 
-The checks that only warn read every text of a lesson each time it is checked, and most of what they
-work out depends on one text alone: the loaded words in it, the length of its sentences, the figures it
-states. A `Facts` keeps such results by the hash of what they were worked out from (the check, its
-settings and the text), so that after a save only the texts that changed are read again. What the checks
-then do with them (look a figure up in the lesson's bases, place a finding at its line) is done each time.
+The checks read every text of a lesson each time it is checked, and most of what they work out depends on
+one text alone: the loaded words in it, the length of its sentences, the figures it states, the glossary
+terms it names, the machinery in a question's texts. A `Facts` keeps such results by the hash of what they
+were worked out from (the check, its settings and the text), so that after a save only the texts that
+changed are read again. What the checks then do with them (look a figure up in the lesson's bases, place a
+finding at its line) is done each time. The build's own process keeps its derive's and lint's results the
+same way while it checks (`keeping`), and the search index its entries' while a build renders (`kept_in`).
 
 The results live beside the lesson's parse cache (`primer.parsed`): one file per part of the report,
-`<part>.facts`, in the folder of this primer's entries for the lesson, so that a new primer never reads
-an older one's. Each is a pickle signed with the cache folder's secret, read only once its signature holds
-(else it is ignored with a warning and the texts are read again); it holds the results the last check
-used, no others. With caching off, or no folder, nothing is kept.
+`report-<part>.facts`, `checks.facts` for the build's own checks and `search.facts`, in the folder of this
+primer's entries for the lesson, so that a new primer never reads an older one's. Each is a pickle signed
+with the cache folder's secret, read only once its signature holds (else it is ignored with a warning and
+the texts are read again); it holds the results the last check used, no others. With caching off, or no
+folder, nothing is kept.
 """
 
 from __future__ import annotations

@@ -377,20 +377,12 @@ class _Handler(BaseHTTPRequestHandler):
         holding it still, it is kept without asking: a reload after a save fetches only the page itself."""
         digest = _tag(body) if revalidate and status == 200 else None
         tag = f'"{digest}"' if digest is not None else None
-        if digest is not None and version == digest:
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("ETag", f'"{digest}"')
-            self.send_header("Cache-Control", "max-age=31536000, immutable")  # its address changes with it
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return
+        # an address that names this version is never asked for again: the next version has another
+        keep = "max-age=31536000, immutable" if digest is not None and version == digest else "no-cache"
         if tag is not None and tag in self.headers.get("If-None-Match", ""):
             self.send_response(304)
             self.send_header("ETag", tag)
-            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Cache-Control", keep)
             self.end_headers()
             return
         self.send_response(status)
@@ -398,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if tag is not None:
             self.send_header("ETag", tag)
-            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Cache-Control", keep)
         else:
             self.send_header("Cache-Control", "no-store")
         self.end_headers()
@@ -410,7 +402,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        """A page of the latest good build, or the server's own event stream, state and script."""
+        """A file of the latest good build, or the server's own event stream and state."""
         address = urlsplit(self.path)
         path = unquote(address.path)
         if path == EVENTS:
