@@ -229,15 +229,9 @@ def _signature(key: bytes, body: bytes) -> str:
 def seal(root: Path, body: bytes) -> bytes:
     """`body` signed with the secret of the cache folder `root`, to be read back by `unseal` (raises OSError
     when the secret cannot be made)."""
-    return sealing(root, body) + body
-
-
-def sealing(root: Path, body: bytes) -> bytes:
-    """What `seal` puts before `body`: a large body can be written after it rather than copied into one
-    bytes object with it (raises OSError when the secret cannot be made)."""
     key = secret(root, create=True)
     assert key is not None
-    return _signature(key, body).encode() + b"\n"
+    return _signature(key, body).encode() + b"\n" + body
 
 
 class Signing:

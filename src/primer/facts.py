@@ -85,13 +85,17 @@ class Facts:
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
 
-    def get(self, found: bytes, make: Callable[[], V], *, packed: bool = False) -> V:
+    def get(self, found: bytes | Callable[[], bytes], make: Callable[[], V], *, packed: bool = False) -> V:
         """The result kept for the key `found`, else made by `make` (and kept, when there is a file to keep
         it in: a check reads each text once, so results kept for this process only would only cost memory).
-        A `packed` result is held pickled until the file is written: a large one (the glossary's questions)
-        then costs its pickle's bytes, not its objects, once its user has let go of them."""
+        `found` may be a function that makes the key: it is called only when results are kept, so that a key
+        costs nothing when they are not. A `packed` result is held pickled until the file is written: a large
+        one (the glossary's questions) then costs its pickle's bytes, not its objects, once its user has let go
+        of them."""
         if self.path is None:
             return make()
+        if callable(found):
+            found = found()
         value = self._used.get(found, self)
         if value is self:
             value = self._known.get(found, self)

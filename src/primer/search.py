@@ -126,11 +126,8 @@ def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry
         titled: bool = False,
     ) -> None:
         also = also or []
-        read = partial(_read, title, text, snippet, also, titled)
-        if kept.keeps:
-            title, shown, hidden = kept.get(facts.key("search entry", title, text, repr((snippet, also, titled))), read)
-        else:
-            title, shown, hidden = read()
+        made = partial(facts.key, "search entry", title, text, repr((snippet, also, titled)))
+        title, shown, hidden = kept.get(made, partial(_read, title, text, snippet, also, titled))
         found.append(_Entry(group, prior, path, title, shown, also, hidden))
 
     topics = lib.topics_in_order()

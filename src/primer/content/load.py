@@ -306,11 +306,11 @@ class Within:
         return inside
 
 
-def read_file(path: Path, shown: str, root: Path | Within | None, problems: list[Problem]) -> bytes | None:
-    """The bytes of a regular file inside `root`, at most MAX_BYTES of them; else a problem."""
+def read_file(path: Path, shown: str, root: Within, problems: list[Problem]) -> bytes | None:
+    """The bytes of a regular file inside the folder of `root`, at most MAX_BYTES of them; else a problem."""
     try:
         info = os.lstat(path)
-        if root is not None and not (root if isinstance(root, Within) else Within(root)).holds(path, info):
+        if not root.holds(path, info):
             problems.append(
                 Problem(
                     shown,

@@ -211,10 +211,7 @@ class TermMatcher:
     def find_kept(self, text: str) -> frozenset[str]:
         """`find`, kept between commands by the check running here (`primer.facts.kept`), by the glossary's
         names and the text."""
-        kept = facts.kept()
-        if not kept.keeps:
-            return frozenset(self.find(text))
-        return kept.get(facts.key("terms found", self.digest, text), lambda: frozenset(self.find(text)))
+        return facts.kept().get(lambda: facts.key("terms found", self.digest, text), lambda: frozenset(self.find(text)))
 
     def _find(self, text: str) -> frozenset[str]:
         return frozenset(term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids)

@@ -221,10 +221,8 @@ def _words_of(item: object, prose: tuple[str, ...], markdown: bool = False) -> f
     process and by the texts between commands (`primer.facts.kept`)."""
 
     def make() -> frozenset[str]:
-        kept = facts.kept()
-        if not kept.keeps:
-            return _hyphenated(prose, markdown)
-        return kept.get(facts.key("hyphenated words", markdown, repr(prose)), partial(_hyphenated, prose, markdown))
+        made = partial(facts.key, "hyphenated words", markdown, repr(prose))
+        return facts.kept().get(made, partial(_hyphenated, prose, markdown))
 
     return _WORDS.get(id(item), make, keep=item)
 
@@ -522,12 +520,11 @@ class _Linter:
         """Typed answers that another question's options or answers in the same quiz contain."""
         if not any(_typed_answers(q) for q in quiz):
             return
-        kept = facts.kept()
-        if kept.keeps:  # it reads the quiz's answers and options alone: kept by them between commands
-            texts = repr([(q.id, _typed_answers(q), _wrong_or_typed(q)) for q in quiz])
-            found = kept.get(facts.key("shared answers", texts), partial(_shared_answers, quiz))
-        else:
-            found = _shared_answers(quiz)
+
+        def read() -> bytes:  # it reads the quiz's answers and options alone: kept by them between commands
+            return facts.key("shared answers", repr([(q.id, _typed_answers(q), _wrong_or_typed(q)) for q in quiz]))
+
+        found = facts.kept().get(read, partial(_shared_answers, quiz))
         for qid, key, accepted, other, text in found:
             self.warn(
                 qid,
