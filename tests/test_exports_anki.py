@@ -3,16 +3,19 @@ compared, and a rebuilt deck imported again updates its cards instead of adding 
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import genanki
 import pytest
 
 from exportdata import TREES, checked, exported, module, questions
 from primer.build import check
 from primer.exports import render_export
+from primer.exports.anki import MODEL, write_collection
 
 anki_collection = module("anki.collection")
 
@@ -116,3 +119,35 @@ def test_guids_are_stable_and_the_package_is_deterministic(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "topic.anki2") as connection:
         topic_guids = {row[0] for row in connection.execute("select guid from notes")}
     assert topic_guids <= set(guids), "a topic's deck and the whole lesson's share GUIDs: importing both updates"
+
+
+def _rows(write: object) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of a collection that `write(cursor)` wrote into an empty database."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        write(connection.cursor())  # type: ignore[operator]
+        connection.commit()
+        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {t: sorted(connection.execute(f"SELECT * FROM {t}"), key=repr) for t in tables}
+    finally:
+        connection.close()
+
+
+def test_the_collection_holds_what_genanki_itself_writes() -> None:
+    """primer writes the collection's list of decks once, not once per deck as genanki does (its cost grew
+    with the square of the topics): the rows must be genanki's own, for several decks, one without notes."""
+
+    def decks() -> list[genanki.Deck]:
+        made = []
+        for n in range(4):
+            deck = genanki.Deck(1_000 + n, f"Lesson::Topic {n}")
+            for k in range(3 if n != 2 else 0):  # the third deck has no notes
+                guid = genanki.guid_for("question", n, k)
+                deck.add_note(genanki.Note(model=MODEL, fields=[f"Q{n}.{k}", f"A{n}.{k}"], guid=guid, tags=["t"]))
+            made.append(deck)
+        return made
+
+    ours = _rows(lambda cursor: write_collection(cursor, decks(), 1_700_000_000, itertools.count(5)))
+    theirs = _rows(lambda cursor: genanki.Package(decks()).write_to_db(cursor, 1_700_000_000, itertools.count(5)))
+    assert ours == theirs
+    assert len(ours["notes"]) == 9 and len(ours["cards"]) == 9

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from primer.build import _validate, collector_paused
 from primer.content.library import load_library
-from primer.content.models import Author
+from primer.content.models import Author, Term
+from primer.content.terms import TermMatcher, term_names
 from primer.exports.common import zip_bytes
 from primer.render import markdown
 from primer.report.base import sentences
@@ -173,3 +174,31 @@ def test_links_left_unnormalised_are_those_markdown_it_gives_back_unchanged() ->
     links = {href for text in texts for *_, href in markdown.content_links(text, every=True)}
     assert len(links) > 50
     assert all(markdown._MD.normalizeLink(href) == normalize(href) for href in links)
+
+
+def test_ascii_texts_are_matched_in_lower_case_as_the_case_blind_pattern_matches_them() -> None:
+    """A glossary whose names have only ASCII letters is matched in lower-cased text, and its case-blind
+    pattern is not even compiled for such texts; both find the same names at the same places."""
+    lib = load_library(ROOT / "content")
+    terms = [*lib.terms.values(), Term(id="fresh-term", term="Fresh Term", category="system", definition="New.")]
+    matcher = TermMatcher(terms)
+    names = [name for term in terms for name in term_names(term)]
+    rng = random.Random(7)
+    texts = []
+    for _ in range(400):
+        words = []
+        for _ in range(rng.randint(1, 30)):
+            pick = rng.random()
+            if pick < 0.3:
+                name = rng.choice(names)
+                words.append(rng.choice([name, name.lower(), name.upper(), name.swapcase()]))
+            else:
+                words.append(rng.choice(["the", "radar", "x-band", "a/b", "Japan's", "2017", "(", ")", "--"]))
+        texts.append("".join(w + rng.choice([" ", "  ", "\n", ", ", ". ", "-", "/"]) for w in words))
+    ascii_texts = [t for t in texts if t.isascii()]
+    assert ascii_texts
+    found = [[(m.start(), m.end(), m.group(0)) for m in matcher._finditer(t)] for t in ascii_texts]
+    assert matcher._built._pattern is None  # ASCII texts never needed it
+    assert any(found)
+    for text, ours in zip(ascii_texts, found, strict=True):
+        assert ours == [(m.start(), m.end(), m.group(0)) for m in matcher._built.pattern.finditer(text)], text

@@ -72,21 +72,67 @@ def _name_word(word: str) -> bool:
 class Mention:
     """One place a term name occurs in text."""
 
-    match: re.Match[str]
+    match: Found
     #: the ids of the terms it names there, in id order
     ids: list[str]
     #: the longer capitalised name it sits inside ("National Security Council"), or "" when none
     inside: str = ""
 
 
-#: What a TermMatcher builds from a glossary: names, `not_in` patterns, the one pattern of all names, and
-#: the same pattern for lower-cased text (None when a name has a letter outside ASCII, see `_plain_case`).
-_Built = tuple[
-    dict[str, list[tuple[str, str, bool]]],
-    dict[str, list[re.Pattern[str]]],
-    "re.Pattern[str] | None",
-    "re.Pattern[str] | None",
-]
+class Span:
+    """Where a name was found in lower-cased text, as the match in the text itself would tell it (`start`,
+    `end`, `group(0)`): for a text with only ASCII letters the two matches are the same."""
+
+    __slots__ = ("_end", "_start", "_text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        """Where the name starts in the text."""
+        return self._start
+
+    def end(self) -> int:
+        """Where it ends."""
+        return self._end
+
+    def group(self, number: int = 0, /) -> str:
+        """The name as the text writes it (only the whole match: the pattern has no groups)."""
+        assert number == 0
+        return self._text[self._start : self._end]
+
+
+#: A name found in a text: the match, or for lower-cased text its `Span`.
+Found = re.Match[str] | Span
+
+
+class _Built:
+    """What a TermMatcher builds from a glossary: names, `not_in` patterns, the one pattern of all names
+    (compiled when a text first needs it: a lesson whose names and texts have only ASCII letters never
+    does), and the same pattern for lower-cased text (None when a name has a letter outside ASCII, see
+    `_plain_case`). Compiling a large glossary's pattern takes a tenth of a second or more."""
+
+    __slots__ = ("_body", "_pattern", "lower", "names", "not_in")
+
+    def __init__(
+        self,
+        names: dict[str, list[tuple[str, str, bool]]],
+        not_in: dict[str, list[re.Pattern[str]]],
+        body: str | None,
+        lower: re.Pattern[str] | None,
+    ) -> None:
+        self.names, self.not_in, self.lower, self._body = names, not_in, lower, body
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The pattern matching the names in any case (there is a name: `body` is not None)."""
+        if self._pattern is None:
+            assert self._body is not None
+            self._pattern = re.compile(rf"(?<![\w/-]){self._body}(?![\w/-])", re.IGNORECASE)
+        return self._pattern
+
+
 #: Characters outside ASCII, to see whether a text has letters with case among them.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
@@ -126,7 +172,7 @@ class TermMatcher:
         _BUILT[key] = built  # most recently used last
         while len(_BUILT) > 4:
             del _BUILT[next(iter(_BUILT))]
-        self._names, self._not_in, self._pattern, self._lower = built
+        self._names, self._not_in, self._lower = built.names, built.not_in, built.lower
         self._built = built
         self._key = key
 
@@ -157,21 +203,20 @@ class TermMatcher:
                 ]
         # One pattern shaped as a trie of the names: the longest name wins at each place, and the
         # regex engine need not try thousands of alternatives at every character.
-        body = trie_pattern(sorted(names))
-        pattern = re.compile(rf"(?<![\w/-]){body}(?![\w/-])", re.IGNORECASE) if names else None
+        body = trie_pattern(sorted(names)) if names else None
         # Case-blind matching costs the engine about twice as much as matching lower-cased text exactly,
         # which gives the same matches when the names and the text have only ASCII letters.
         lower = None
         if names and all(_plain_case(name) for name in names):
             lower = re.compile(rf"(?<![\w/-]){body}(?![\w/-])")
-        return names, not_in, pattern, lower
+        return _Built(names, not_in, body, lower)
 
     def mentions(self, text: str) -> Iterator[Mention]:
         """Every occurrence of a name in `text` that a term's `not_in` does not exclude, with the
         longer capitalised name it sits inside, if any."""
-        if self._pattern is None:
+        if not self._names:
             return
-        found: list[tuple[re.Match[str], list[str]]] = []
+        found: list[tuple[Found, list[str]]] = []
         for match in self._finditer(text):
             word = _spaced(match.group(0))
             ids = sorted(
@@ -184,19 +229,16 @@ class TermMatcher:
         for match, ids in found:
             yield Mention(match, ids, self._longer_name(text, match, spans))
 
-    def _finditer(self, text: str) -> Iterator[re.Match[str]]:
+    def _finditer(self, text: str) -> Iterator[Found]:
         """The names' pattern's matches in `text`: found in the lower-cased text where that is the same
-        (see `_build`), each then matched again at its place in `text` itself, for its match object."""
-        assert self._pattern is not None
+        (see `_build`), each then told at its place in `text` itself (`Span`)."""
         if self._lower is None or not _plain_case(text):
-            yield from self._pattern.finditer(text)
+            yield from self._built.pattern.finditer(text)
             return
         for found in self._lower.finditer(text.lower()):
-            match = self._pattern.match(text, found.start())
-            assert match is not None and match.end() == found.end()
-            yield match
+            yield Span(text, found.start(), found.end())
 
-    def matches(self, text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
+    def matches(self, text: str) -> Iterator[tuple[Found, list[str]]]:
         """Each place a term is mentioned in `text` (not inside a longer name), with the ids of the
         terms it names there (in id order)."""
         for mention in self.mentions(text):
@@ -216,7 +258,7 @@ class TermMatcher:
     def _find(self, text: str) -> frozenset[str]:
         return frozenset(term_id for _, ids in self.matches(_LINK_TARGET.sub("]", text)) for term_id in ids)
 
-    def _excluded(self, term_id: str, text: str, match: re.Match[str]) -> bool:
+    def _excluded(self, term_id: str, text: str, match: Found) -> bool:
         """True when the match lies inside one of the term's `not_in` phrases."""
         for phrase in self._not_in.get(term_id, []):
             start = max(0, match.start() - _WINDOW * 2)
@@ -226,7 +268,7 @@ class TermMatcher:
         return False
 
     @staticmethod
-    def _longer_name(text: str, match: re.Match[str], spans: list[tuple[int, int]]) -> str:
+    def _longer_name(text: str, match: Found, spans: list[tuple[int, int]]) -> str:
         """The longer capitalised name around a match that other names do not account for, or ""."""
         if not _name_word(match.group(0).split()[0]):
             return ""  # "THAAD battery", "X-band radar", "the radar": not a capitalised name
