@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,17 @@ from click.testing import Result
 from primer.build import check
 from primer.content.library import load_library
 from primer.derive import derive
-from primer.quiz.lint import correct_markedly_longest, lint, lint_warnings, machinery, similar, text_lint
+from primer.quiz.lint import (
+    _near,
+    _norm,
+    correct_markedly_longest,
+    lint,
+    lint_warnings,
+    machinery,
+    near_pairs,
+    similar,
+    text_lint,
+)
 from tools import MINI, ROOT
 
 Invoke = Callable[..., Result]
@@ -350,3 +362,42 @@ def test_the_text_lint_alone_has_every_error_and_the_warnings_the_rest(linted: P
     assert errors and all(p.severity == "error" for p in errors)
     assert warnings and all(p.severity == "warning" for p in warnings)
     assert lint(lib, derived) == sorted({*errors, *warnings})
+
+
+def _near_pairs_by_every_pair(stems: dict[str, str]) -> list[tuple[str, str]]:
+    """The rule `near_pairs` keeps, the slow way: every pair in id order that shares one of either stem's
+    four rarest words (by how many stems use it, then alphabetically), is not two generated questions, and
+    nearly repeats (difflib's ratio of at least 0.9, the same numbers)."""
+    words = {qid: set(stem.split()) for qid, stem in stems.items()}
+    frequency = Counter(word for found in words.values() for word in found)
+    rare = {qid: set(sorted(found, key=lambda w: (frequency[w], w))[:4]) for qid, found in words.items()}
+    ids = sorted(stems)
+    return [
+        (a, b)
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if not (a.startswith("gen-") and b.startswith("gen-")) and rare[a] & rare[b] and _near(stems[a], stems[b])
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_near_pairs_are_those_of_every_pair_compared(seed: int) -> None:
+    """The near-duplicate search compares a stem only with those in its window of lengths among the stems
+    that share a rare word: it must find exactly what comparing every pair by the same rule finds, with
+    stems of equal lengths, lengths at the window's edge, generated ones, and numbers."""
+    rng = random.Random(seed)
+    vocabulary = ["radar", "treaty", "missile", "range", "which", "of", "the", "battery", "summit", "2017", "2019"]
+    vocabulary += [f"word{n}" for n in range(40)]
+    stems: dict[str, str] = {}
+    bases = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(2, 30))) for _ in range(40)]
+    for n in range(260):
+        text = rng.choice(bases)
+        for _ in range(rng.randint(0, 4)):  # a few letters changed, added or dropped
+            at = rng.randrange(len(text))
+            text = rng.choice([text[:at] + text[at + 1 :], text[:at] + rng.choice("aeiou 19") + text[at:]])
+        if rng.random() < 0.2:
+            text += " " + " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 6)))
+        stems[f"{'gen-' if rng.random() < 0.4 else ''}q{n:03d}"] = _norm(text) or "x"
+    expected = _near_pairs_by_every_pair(stems)
+    assert len(expected) > 20
+    assert near_pairs(stems) == expected

@@ -356,6 +356,58 @@ def correct_markedly_longest(correct: str, others: list[str]) -> bool:
     return len(correct) > max(len(o) for o in others) and len(correct) > 1.5 * mean and len(correct) - mean >= 20
 
 
+def near_pairs(stems: dict[str, str]) -> list[tuple[str, str]]:
+    """The pairs of questions whose normalised stems (by id) nearly repeat each other (`_near`), each in id
+    order, sorted.
+
+    Comparing every pair would grow with the square of the bank, so each stem is compared only with stems
+    that share one of its rarer words (two near-duplicates share nearly all their words) and whose length
+    could give the ratio; two generated stems are never compared. Each word's hand-written stems are kept
+    in order of length, so that a stem meets only those in its window of lengths. Most such pairs still
+    differ in many letters, which `_letter_masks` shows at the cost of one bitwise and, before difflib."""
+    words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
+    frequency = Counter(word for found in words.values() for word in found)
+    # the stems by number, in id order (the loops below run millions of times on a large bank: lists
+    # indexed by number cost less than dictionaries keyed by id)
+    ids = sorted(stems)
+    masks = _letter_masks(stems)
+    letters = [masks[qid] for qid in ids]
+    sizes = [len(stems[qid]) for qid in ids]
+    # each rare word's stems: the hand-written ones and the generated ones
+    buckets: dict[str, tuple[list[int], list[int]]] = {}
+    for k, qid in enumerate(ids):
+        for word in sorted(words[qid], key=lambda w: (frequency[w], w))[:_RARE_WORDS]:
+            buckets.setdefault(word, ([], []))[qid.startswith("gen-")].append(k)
+    pairs: set[tuple[int, int]] = set()
+    for _, (written, made) in sorted(buckets.items()):
+        written.sort(key=sizes.__getitem__)
+        lengths = [sizes[k] for k in written]
+        for side in (written, made):
+            for at, k in enumerate(side):
+                size, own = sizes[k], letters[k]
+                end = bisect.bisect_right(lengths, size * _LENGTH_FACTOR + 1)
+                # a hand-written stem meets those after it (as long or longer), a generated one every
+                # hand-written stem its length allows (a margin of one for rounding: the test is below)
+                start = at + 1 if side is written else bisect.bisect_left(lengths, (size - 1) / _LENGTH_FACTOR - 1)
+                for j in written[start:end]:
+                    other = sizes[j]
+                    short, long = (size, other) if size <= other else (other, size)
+                    if long > short * _LENGTH_FACTOR + 1:
+                        continue
+                    # difflib's quick_ratio, exactly: the letters the two have in common, counted with repeats
+                    if 2.0 * (own & letters[j]).bit_count() / (short + long) >= NEAR:
+                        pairs.add((k, j) if k < j else (j, k))
+    found = []
+    matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
+    for k, j in sorted(pairs):
+        a, b = ids[k], ids[j]
+        if b not in matchers:
+            matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)
+        if _near(stems[a], stems[b], matchers[b]):
+            found.append((a, b))
+    return found
+
+
 class _Linter:
     """Collects warnings about the bank, each placed at a question's YAML (or its topic's)."""
 
@@ -535,59 +587,15 @@ class _Linter:
             )
 
     def near_duplicates(self, bank: dict[str, QuestionBase]) -> None:
-        """Pairs of questions whose stems nearly repeat each other.
-
-        Comparing every pair would grow with the square of the bank, so each stem is compared
-        only with stems that share one of its rarer words (two near-duplicates share nearly all
-        their words) and whose length could give the ratio. Most such pairs still differ in many
-        letters, which `_letter_masks` shows at the cost of one bitwise and, before difflib."""
-        stems = {qid: _norm(q.stem) for qid, q in bank.items()}
-        words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
-        frequency = Counter(word for found in words.values() for word in found)
-        # the stems by number, in id order (the loop below runs millions of times on a large bank: lists
-        # indexed by number cost less than dictionaries keyed by id)
-        ids = sorted(stems)
-        index: dict[str, list[int]] = {}  # word → stems, in id order
-        written: dict[str, list[int]] = {}  # the same, hand-written questions only
-        rare: list[list[str]] = []
-        for k, qid in enumerate(ids):
-            rare.append(sorted(words[qid], key=lambda w: (frequency[w], w))[:_RARE_WORDS])
-            for word in rare[k]:
-                index.setdefault(word, []).append(k)
-                if not qid.startswith("gen-"):
-                    written.setdefault(word, []).append(k)
-        masks = _letter_masks(stems)
-        letters = [masks[qid] for qid in ids]
-        sizes = [len(stems[qid]) for qid in ids]
-        matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
-        for k, a in enumerate(ids):
-            # the stems after `a` in a bucket of one of its rare words (two generated ones are not compared)
-            partners: set[int] = set()
-            for word in rare[k]:
-                bucket = (written if a.startswith("gen-") else index).get(word, [])
-                partners.update(bucket[bisect.bisect_right(bucket, k) :])
-            stem, own, size = stems[a], letters[k], sizes[k]
-            close = []
-            for j in partners:
-                other = sizes[j]
-                short, long = (size, other) if size <= other else (other, size)
-                if long > short * _LENGTH_FACTOR + 1:
-                    continue
-                # difflib's quick_ratio, exactly: the letters the two have in common, counted with repeats
-                if 2.0 * (own & letters[j]).bit_count() / (short + long) >= NEAR:
-                    close.append(ids[j])
-            for b in sorted(close):
-                if b not in matchers:
-                    matchers[b] = difflib.SequenceMatcher(None, "", stems[b], autojunk=False)
-                if not _near(stem, stems[b], matchers[b]):
-                    continue
-                first, second = self.ordered(a, b)
-                self.warn(
-                    second,
-                    ("stem",),
-                    f"this question nearly repeats '{first}' ({self.describe(first)})",
-                    "merge the two, or make them ask different things",
-                )
+        """Pairs of questions whose stems nearly repeat each other (see `near_pairs`)."""
+        for a, b in near_pairs({qid: _norm(q.stem) for qid, q in bank.items()}):
+            first, second = self.ordered(a, b)
+            self.warn(
+                second,
+                ("stem",),
+                f"this question nearly repeats '{first}' ({self.describe(first)})",
+                "merge the two, or make them ask different things",
+            )
 
     def ordered(self, a: str, b: str) -> tuple[str, str]:
         """The two ids with the one to report on second: a generated one, else the later in the files."""
