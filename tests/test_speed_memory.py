@@ -202,3 +202,17 @@ def test_ascii_texts_are_matched_in_lower_case_as_the_case_blind_pattern_matches
     assert any(found)
     for text, ours in zip(ascii_texts, found, strict=True):
         assert ours == [(m.start(), m.end(), m.group(0)) for m in matcher._built.pattern.finditer(text)], text
+
+
+def test_a_matcher_of_the_same_terms_is_found_by_their_identities() -> None:
+    """Making a matcher for the same term objects again (each teacher's page does) finds the one built, and
+    a glossary whose terms are new objects with other names gets a matcher of its own names."""
+    lib = load_library(ROOT / "content")
+    terms = list(lib.terms.values())
+    first = TermMatcher(terms)
+    assert TermMatcher(lib.terms.values()).built is first.built
+    renamed = [t.model_copy(update={"aliases": [*t.aliases, f"Zorblat {n}"]}) for n, t in enumerate(terms)]
+    again = TermMatcher(renamed)
+    assert again.built is not first.built
+    assert again.find("the Zorblat 3 system") == {terms[3].id}
+    assert first.find("the Zorblat 3 system") == set()

@@ -153,6 +153,8 @@ def _plain_case(text: str) -> bool:
 
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
 _BUILT: dict[tuple[tuple[str, ...], ...], _Built] = {}
+#: The last few glossaries' names and matchers, by the identities of their terms (kept alive with them).
+_SAME: dict[tuple[int, ...], tuple[list[Term], tuple[tuple[str, ...], ...], _Built]] = {}
 #: `TermMatcher.find` by (built matcher, text): see `primer.memo`.
 _FOUND: Memo[tuple[int, str], frozenset[str]] = Memo()
 
@@ -166,12 +168,23 @@ class TermMatcher:
 
     def __init__(self, terms: Iterable[Term]) -> None:
         # Built once per glossary: every page and topic makes a matcher, and the trie costs as much as
-        # the glossary is long, so building it each time would make a build quadratic.
-        key = tuple((term.id, *term_names(term), "\0", *term.not_in) for term in terms)
-        built = _BUILT.pop(key, None) or self._build(key)
-        _BUILT[key] = built  # most recently used last
-        while len(_BUILT) > 4:
-            del _BUILT[next(iter(_BUILT))]
+        # the glossary is long, so building it each time would make a build quadratic. Reading every term's
+        # names again to find the built one would too (11 ms a matcher at 1,024 topics, one a teacher's page):
+        # the same term objects (frozen) find it by their identities.
+        listed = list(terms)
+        identity = tuple(map(id, listed))
+        same = _SAME.pop(identity, None)
+        if same is None:
+            key = tuple((term.id, *term_names(term), "\0", *term.not_in) for term in listed)
+            built = _BUILT.pop(key, None) or self._build(key)
+            _BUILT[key] = built  # most recently used last
+            while len(_BUILT) > 4:
+                del _BUILT[next(iter(_BUILT))]
+            same = (listed, key, built)
+        _SAME[identity] = same  # with the terms themselves, so that no other object takes their identities
+        while len(_SAME) > 4:
+            del _SAME[next(iter(_SAME))]
+        _, key, built = same
         self._names, self._not_in, self._lower = built.names, built.not_in, built.lower
         self._built = built
         self._key = key
