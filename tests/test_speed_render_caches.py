@@ -11,10 +11,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 from jinja2.exceptions import SecurityError
 
 from primer.exports.common import to_html, to_plain
 from primer.exports.tabular import _bank_text
+from primer.render import env as env_module
 from primer.render import markdown
 from primer.render.env import make_env
 from primer.render.urls import relative
@@ -130,3 +132,54 @@ def test_the_caches_of_parsed_texts_grow_to_hold_a_whole_lesson(tmp_path: Path) 
     assert load_library(MINI).topics, "a load sizes them and still reads the lesson"
     text = "A [link](point:p-1) kept " + "word " * 500
     assert markdown.parsed(text) is markdown.parsed(text), "a long text is parsed once"
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates compiled from now on (by any environment), in order."""
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def counted(self: Environment, source: str, name: str | None = None, *args: object, **kwargs: object) -> object:
+        compiled.append(str(name))
+        return original(self, source, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Environment, "compile", counted)
+    return compiled
+
+
+def test_compiled_templates_are_kept_between_commands(
+    own_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A template compiled by one command is not compiled by the next (a process whose own memory is empty);
+    a kept file that was not written there, or is damaged, is ignored with a warning and compiled again."""
+    monkeypatch.setattr(env_module._BYTECODE, "_compiled", {})
+    compiled = _compiles(monkeypatch)
+    make_env().get_template("site/topic.html")
+    assert "site/topic.html" in compiled
+    kept = sorted((own_cache / "templates").glob("*/*.code"))
+    assert kept, "the compiled templates are kept on disk"
+
+    monkeypatch.setattr(env_module._BYTECODE, "_compiled", {})  # as a new process finds it
+    compiled.clear()
+    make_env().get_template("site/topic.html")
+    assert compiled == []
+
+    for path in kept:  # damaged, or written by someone else
+        path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    monkeypatch.setattr(env_module._BYTECODE, "_compiled", {})
+    capsys.readouterr()
+    make_env().get_template("site/topic.html")
+    assert "site/topic.html" in compiled
+    said = capsys.readouterr().err
+    assert "warning: ignoring" in said and "was not written by primer on this machine, or it is damaged" in said
+
+
+def test_compiled_templates_are_not_kept_with_caching_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))  # were it to fall back to the user's cache, it would be here
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(env_module._BYTECODE, "_compiled", {})
+    compiled = _compiles(monkeypatch)
+    make_env().get_template("site/quiz.html")
+    assert "site/quiz.html" in compiled
+    assert not any(tmp_path.rglob("*.code"))

@@ -160,6 +160,19 @@ def _libraries() -> tuple[str, ...]:
     return tuple(sorted(found))  # a tuple: the one answer is shared
 
 
+@functools.cache  # once per process: what a running primer is made of does not change under it
+def own_key() -> str | None:
+    """The hash of what primer is made of (its version and own files, the libraries, Python), or None when its
+    files cannot be read: the key of what primer keeps for itself rather than for a lesson (its compiled
+    templates)."""
+    digest = hashlib.sha256(f"primer-own {primer.__version__} {sys.version}\0{_libraries()}\0".encode())
+    try:
+        _hash_tree(digest, PACKAGE, skip=("__pycache__",))
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def base_key(content: Path, options: Mapping[str, object]) -> str | None:
     """The hash of everything a build's output depends on but its content, or None when some of it cannot
     be read: primer's own files and version, the libraries, Python, the options and the environment."""

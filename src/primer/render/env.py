@@ -9,13 +9,17 @@ system — paths, modules, the loaded documents — is visible to a template.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
+import tempfile
 import types
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any
 
+import click
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -32,6 +36,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from primer.cache import own_key, seal, unsealed, user_cache
 from primer.content.load import Document
 from primer.errors import Problem
 
@@ -122,25 +127,56 @@ class UserLoader(BaseLoader):
         return sorted(found)
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept for the life of the process, keyed by name and source checksum, so that
-    `primer serve` does not recompile every template on every rebuild (an edited template recompiles)."""
+class _KeptBytecodeCache(BytecodeCache):
+    """Compiled templates, keyed by name and source checksum (an edited template compiles again): kept for
+    the life of the process, so that `primer serve` does not compile every template on every rebuild, and
+    between commands in primer's cache folder (`templates/`, a folder per primer: see `own_key`), so that a
+    build does not compile them each time (0.15 s). A kept template is Python code: each file is signed with
+    the cache folder's secret, and one that was not written there, or is damaged, is ignored with a warning
+    (the template compiles again). With caching off, nothing is kept on disk."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
 
+    @staticmethod
+    def _kept() -> tuple[Path, Path] | None:
+        """This primer's folder of compiled templates, and the cache folder holding it (None: caching off)."""
+        root = user_cache("templates")
+        key = own_key() if root is not None else None
+        return None if root is None or key is None else (root / key[:32], root)
+
     def load_bytecode(self, bucket: Bucket) -> None:
-        """Fill `bucket` from memory when this source was compiled before."""
+        """Fill `bucket` when this source was compiled before, in this process or by an earlier command."""
         data = self._compiled.get(bucket.key)
+        if data is None and (kept := self._kept()) is not None:
+            path = kept[0] / f"{bucket.key}.code"
+            data = unsealed(path, kept[1], lambda why: click.echo(f"warning: ignoring {path} ({why})", err=True))
+            if data is not None:
+                self._compiled[bucket.key] = data
         if data is not None:
-            bucket.bytecode_from_string(data)
+            bucket.bytecode_from_string(data)  # jinja checks the source's checksum and its own version
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        """Keep the compiled template."""
-        self._compiled[bucket.key] = bucket.bytecode_to_string()
+        """Keep the compiled template, here and on disk (a failure to write is not an error)."""
+        data = self._compiled[bucket.key] = bucket.bytecode_to_string()
+        kept = self._kept()
+        if kept is None:
+            return
+        folder, root = kept
+        with contextlib.suppress(OSError):
+            if not folder.is_dir():  # a new primer's first: the older ones' templates go
+                root.mkdir(parents=True, exist_ok=True, mode=0o700)
+                for other in root.glob("*"):
+                    if other.is_dir() and not other.is_symlink():
+                        shutil.rmtree(other, ignore_errors=True)
+                folder.mkdir(parents=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".code-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(seal(root, data))
+            Path(temporary).replace(folder / f"{bucket.key}.code")
 
 
-_BYTECODE = _MemoryBytecodeCache()
+_BYTECODE = _KeptBytecodeCache()
 
 
 def make_env(user_templates: Path | None = None) -> Environment:

@@ -488,7 +488,7 @@ def _render_into(
             if own is not None and reuse.take(out, page.path, own[0]) is not None:
                 continue
         todo.append((page, own))
-    if reuse is not None:  # those that read most first, each alone on a worker: the others' pages meanwhile
+    if reuse is not None:  # the largest first (they take longest), each alone on a worker: the others meanwhile
         todo.sort(key=lambda item: -reuse.weight(item[0].path))
     work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
     made = parallel.run(work, jobs, meanwhile)
