@@ -19,6 +19,7 @@ from primer.exports.tabular import _bank_text
 from primer.render import env as env_module
 from primer.render import markdown
 from primer.render.env import make_env
+from primer.render.safejson import script_json
 from primer.render.urls import relative
 from primer.search import _TOKEN, SNIPPET, _plain, _snippet, _words
 
@@ -183,3 +184,16 @@ def test_compiled_templates_are_not_kept_with_caching_off(tmp_path: Path, monkey
     make_env().get_template("site/quiz.html")
     assert "site/quiz.html" in compiled
     assert not any(tmp_path.rglob("*.code"))
+
+
+def test_script_json_escapes_as_a_translation_table_does() -> None:
+    """The script's JSON replaces each character that could end the element one by one: the same text as one
+    pass through a table of all of them, on texts with those characters, letters outside ASCII and escapes."""
+    escapes = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+    rng = random.Random(3)
+    alphabet = 'ab <>&/\u2028\u2029’é\\"u003c'
+    for _ in range(500):
+        data = {"t": "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))), "n": [1, "<!--"]}
+        expected = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).translate(escapes)
+        assert script_json(data) == expected
+        assert "<" not in script_json(data) and "\u2028" not in script_json(data)

@@ -249,9 +249,13 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+#: Voiced consonants as their voiceless pairs, for `skeleton`.
+_VOICED = str.maketrans("gbdr", "kptl")
+
+
 def skeleton(word: str) -> str:
     """A word's consonants, with the pairs romanisations swap made one ('Gyeongsang' ~ 'Kyongsang')."""
-    word = _plain(word).lower().translate(str.maketrans("gbdr", "kptl"))
+    word = _plain(word).lower().translate(_VOICED)
     consonants = re.sub(r"[^a-z]|[aeiouyhw]", "", word)
     return re.sub(r"(.)\1+", r"\1", consonants)
 
