@@ -34,6 +34,7 @@ READERS = [
     (names, "_longer_names"),
     (explainers, "_counted"),
     (generate, "_made_term_questions"),
+    (generate, "_timeline_made"),
     (TermMatcher, "_find"),
     (lint, "_machinery"),
     (lint, "_hyphenated"),

@@ -638,8 +638,20 @@ def _timeline_questions(
     # from the topic's own citations rather than the whole timeline, so that the work grows with the topic
     cited = [ref[len("event:") :] for ref, strength in cites.items() if ref.startswith("event:") and strength >= CITED]
     events = [lib.events[i] for i in sorted((i for i in cited if i in lib.events), key=rank.__getitem__)]
-    # what follows reads only the topic and these events
-    found, said = _TIMELINE.get(identities(topic, events), partial(_timeline_made, topic, events), keep=(topic, events))
+    # what follows reads only the topic (its id and timeline span) and these events: kept by them in this
+    # process, and between commands (`primer.facts.kept`) by the events as they are written
+    kept = facts.kept()
+    make = partial(_timeline_made, topic, events)
+    if kept.keeps:
+        made = partial(
+            facts.key,
+            "timeline questions",
+            topic.id,
+            topic.generate.timeline_span,
+            *[event.model_dump_json() for event in events],
+        )
+        make = partial(kept.get, made, make)
+    found, said = _TIMELINE.get(identities(topic, events), make, keep=(topic, events))
     notes.extend(said)
     return list(found)
 

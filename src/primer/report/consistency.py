@@ -82,8 +82,9 @@ def _report(
 
 
 #: What the consistency checks read off one text: its acronyms with their expansions (`_expanded`), its
-#: capitalised words (`_capital_words`) and its names (`_names_of`), each with where it is.
-_Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]
+#: capitalised words (`_capital_words`) and its names (`_names_of`), each with where it is, and whether it
+#: states a measured figure (`_MEASURE`).
+_Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tuple[tuple[int, str], ...], bool]
 
 
 def _read(ctx: Context, text: str) -> _Read:
@@ -92,12 +93,12 @@ def _read(ctx: Context, text: str) -> _Read:
     read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
     found = read.get(text)
     if found is None:
-        found = read[text] = ctx.facts.get(facts.key("consistency", text), partial(_reading, text))
+        found = read[text] = ctx.facts.get(facts.key("consistency 2", text), partial(_reading, text))
     return found
 
 
 def _reading(text: str) -> _Read:
-    return _expanded(text), _capital_words(text), _names_of(text)
+    return _expanded(text), _capital_words(text), _names_of(text), _MEASURE.search(text) is not None
 
 
 def _expanded(text: str) -> tuple[tuple[str, str, int], ...]:
@@ -389,7 +390,7 @@ def _figures(ctx: Context) -> None:
     for unit in ctx.units:
         # A measure in a sentence is one in the whole text too (sentences begin and end at white space,
         # where the pattern's edges hold alike): a text without one has no sentence to search.
-        if _MEASURE.search(unit.text) is None:
+        if not _read(ctx, unit.text)[3]:
             continue
         for start, sentence in sentences(unit.text):
             for m in _MEASURE.finditer(sentence):
