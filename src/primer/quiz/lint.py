@@ -379,7 +379,7 @@ def near_pairs(stems: dict[str, str]) -> list[tuple[str, str]]:
         for word in sorted(words[qid], key=lambda w: (frequency[w], w))[:_RARE_WORDS]:
             buckets.setdefault(word, ([], []))[qid.startswith("gen-")].append(k)
     pairs: set[tuple[int, int]] = set()
-    for _, (written, made) in sorted(buckets.items()):
+    for written, made in buckets.values():
         written.sort(key=sizes.__getitem__)
         lengths = [sizes[k] for k in written]
         for side in (written, made):
