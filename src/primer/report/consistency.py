@@ -89,7 +89,7 @@ _Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tup
 
 def _read(ctx: Context, text: str) -> _Read:
     """What the consistency checks read off `text`, kept as one result per text (`primer.facts`: each entry
-    costs memory as well as its value), and for this report by the text itself: three checks ask."""
+    costs memory as well as its value), and for this report by the text itself: four checks ask."""
     read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
     found = read.get(text)
     if found is None:
