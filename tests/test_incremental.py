@@ -323,6 +323,33 @@ def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Pat
     assert _files(out) == _files(clean)
 
 
+def test_the_report_page_is_taken_while_the_report_is_the_same(tmp_path: Path) -> None:
+    """The report's page holds the report: a rebuild whose report came out the same takes the page from the
+    last build; one whose report changed renders it again, as a clean build does."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    report = "teacher/report.html"
+    (out / "glossary" / "index.html").write_text("edited by hand")  # a build that redoes something
+    before = _inodes(out)
+    build(lesson, out, pdf=False, cache=True)
+    after = _inodes(out)
+    assert after["glossary/index.html"] != before["glossary/index.html"]
+    assert after[report] == before[report], "the report is the same: its page is taken"
+    topic = lesson / "topics" / "two-articles-two-framings.yaml"
+    text = topic.read_text(encoding="utf-8")
+    assert "\nignore:\n" in text
+    topic.write_text(text.replace("\nignore:\n", "\nignore:\n  P901: a silencing that silences nothing\n"), "utf-8")
+    build(lesson, out, pdf=False, cache=True)
+    assert _inodes(out)[report] != after[report], "the report changed: its page is rendered again"
+    page = (out / report).read_text(encoding="utf-8")
+    assert "P901 silences nothing" in page
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
 def test_no_page_is_taken_across_options_or_with_a_lessons_own_templates(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(mini, out, pdf=False, cache=True, strict=False)
