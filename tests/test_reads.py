@@ -3,7 +3,10 @@ read, and a digest changes exactly when something read changed."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from primer import reads
 from primer.reads import EVERY, Entry, PageMap, Recorded
@@ -68,6 +71,42 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
     assert again({"a": "alpha", "b": "beta", "c": "new"}) is None, "an item it looked for and did not find"
     other, _ = pagemap.own("page.html", "site/page.html", "Another title", {}, b"")
     assert pagemap.unchanged("page.html", other) is None, "its own description changed"
+
+
+class _Point(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    text: str
+    ignore: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+
+class _Hidden(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    points: list[_Point]
+    ignore: dict[str, str] = Field(default_factory=dict, exclude=True)
+    notes: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+
+def test_an_items_bytes_are_its_dump_and_the_fields_the_dump_leaves_out() -> None:
+    """An item's bytes (for its digest) are its JSON dump, then the fields a dump leaves out (`ignore:`) as
+    JSON, whether they are empty (the quick way) or not."""
+
+    def spelled_out(value: BaseModel) -> bytes:
+        hidden = [name for name, f in type(value).model_fields.items() if f.exclude]
+        data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
+        return data + (json.dumps([getattr(value, n) for n in hidden]).encode() if hidden else b"")
+
+    items = [
+        _Point(text="Kōno said “no”"),
+        _Point(text="a", ignore={"P101": "quoted as written"}),
+        _Hidden(points=[_Point(text="b", ignore={"P1": "x"})]),
+        _Hidden(points=[_Point(text="c")]),
+        _Hidden(points=[], notes={"k": "v"}),
+        _Hidden(points=[], ignore={"P2": "y"}, notes={"k": "v"}),
+    ]
+    for item in items:
+        assert reads.value_bytes(item) == spelled_out(item)
+    assert reads.value_bytes(_Point(text="a")) != reads.value_bytes(items[1]), "an ignore: list is the item's"
+    assert reads.value_bytes(_Hidden(points=[])) != reads.value_bytes(items[4])
 
 
 def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_unpacks() -> None:

@@ -21,6 +21,7 @@ its own is never mapped: they may read what the tokens do not name.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -183,11 +184,22 @@ class Unmapped(Exception):
     """A page whose context holds something its digest cannot describe: it is never reused."""
 
 
+@functools.cache
+def _model_kind(kind: type[BaseModel]) -> tuple[bytes, tuple[str, ...]]:
+    """A model class's name as its bytes begin, and the fields its dump leaves out (`ignore:` lists)."""
+    return kind.__qualname__.encode() + b"\0", tuple(name for name, field in kind.model_fields.items() if field.exclude)
+
+
 def _model_bytes(value: BaseModel) -> bytes:
-    data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
-    hidden = [name for name, field in type(value).model_fields.items() if field.exclude]
-    if hidden:  # fields a dump leaves out (`ignore:` lists) are still the item's
-        data += json.dumps([getattr(value, name) for name in hidden], default=_plain).encode()
+    # the model's dump (`model_dump_json`, without its decoding), then the fields it leaves out, which are
+    # still the item's: as JSON, or (nearly always: no `ignore:` list) the empty mappings' JSON at once
+    name, hidden = _model_kind(type(value))
+    data = name + value.__pydantic_serializer__.to_json(value)
+    if hidden:
+        values = [getattr(value, field) for field in hidden]
+        if all(type(v) is dict and not v for v in values):
+            return data + b"[" + b", ".join([b"{}"] * len(values)) + b"]"
+        data += json.dumps(values, default=_plain).encode()
     return data
 
 
