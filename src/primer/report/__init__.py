@@ -155,6 +155,9 @@ class InParts:
         self._derived: Derived | None = None
         #: the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`; None: off)
         self.kept = parsed.place(content) if content is not None else None
+        # the glossary's matcher, which every part and the derive use, built once before the parts fork
+        # (it is kept by its terms: see `TermMatcher`)
+        TermMatcher(lib.terms.values())
         self._started = [parallel.start(partial(report_part, lib, None, 0, content, kept=self.kept), jobs)]
 
     def __enter__(self) -> InParts:
