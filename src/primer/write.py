@@ -315,13 +315,15 @@ def _marker_text(files: list[str]) -> bytes:
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _walk(root: Path) -> Iterator[tuple[str, Path]]:
-    """Every file (and symlink) under `root` as ('a/b.html', path), not following links."""
-    for folder, dirs, files in os.walk(root):
+def _walk(root: Path) -> Iterator[str]:
+    """Every file (and symlink) under `root` as 'a/b.html', not following links (by plain string work: an
+    output of thousands of files is walked on every build)."""
+    base = os.fspath(root)
+    for folder, dirs, files in os.walk(base):
         dirs.sort()
+        prefix = folder[len(base) :].strip(os.sep).replace(os.sep, "/")
         for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
-            path = Path(folder, name)
-            yield path.relative_to(root).as_posix(), path
+            yield f"{prefix}/{name}" if prefix else name
 
 
 def _is_dotted(rel: str) -> bool:
@@ -458,7 +460,7 @@ class _Commit:
         except (ValueError, KeyError, TypeError):
             # A marker from before primer listed its files: that build promised to replace the
             # folder whole, so its files are the ones that are not dotfiles.
-            return {rel for rel, _ in _walk(out) if not _is_dotted(rel)}
+            return {rel for rel in _walk(out) if not _is_dotted(rel)}
 
     def _kept(self, previous: set[str]) -> list[str]:
         """Files in the output that primer did not write, which the new build must keep."""
@@ -466,7 +468,7 @@ class _Commit:
             return []
         kept = [
             rel
-            for rel, _ in _walk(self.out)
+            for rel in _walk(self.out)
             if rel != MARKER and rel not in previous and not rel.startswith(".primer-new-")
         ]
         if self.clean:
@@ -545,9 +547,7 @@ class _Commit:
         try:
             for rel in sorted(self.files):
                 self._write(staging, rel, self._data(rel))
-            drop = [
-                rel for rel, _ in _walk(out) if rel not in kept and rel != MARKER and not rel.startswith(".primer-")
-            ]
+            drop = [rel for rel in _walk(out) if rel not in kept and rel != MARKER and not rel.startswith(".primer-")]
             for rel in sorted(self.files):
                 target = out / rel
                 _makedirs(target.parent, out)
