@@ -83,7 +83,8 @@ class Page:
     title: str
     context: dict[str, Any]
     later: Callable[[], dict[str, Any]] | None = None
-    #: whether the page reads nothing but the lesson (see `primer.reads`): the report's page reads the report
+    #: whether what the page reads is the lesson and its own context (see `primer.reads`): not the report's
+    #: page while its report is still to be made (`primer serve` makes it on first use)
     mapped: bool = True
 
     def full_context(self) -> dict[str, Any]:
