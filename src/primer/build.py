@@ -638,9 +638,17 @@ def _check_and_render(
     With `mapping`, what each output reads is recorded (`primer.reads`), and the outputs of the last build
     whose reads did not change are taken from it; the map is returned."""
     # The exports start in a worker as soon as the questions are derived: the lint, the report and the
-    # handouts leave a core free for them at times, which would otherwise idle.
+    # handouts leave a core free for them at times, which would otherwise idle. A rebuild's mostly come
+    # from the last build (a check of what each read): they start once the lesson is checked instead, so
+    # that they do not take a core from the lint and the report's parts, which the render waits for.
     exporting: list[parallel.Started] = []
     exports = partial(_start_exports, jobs=jobs, spool=spool, mapping=mapping)
+    rebuild = mapping is not None and mapping.earlier is not None
+
+    def hook(lib: Library, derived: Derived) -> None:
+        if not rebuild:
+            exporting.append(exports(lib, derived))
+
     # a large lesson's maps: started from this small process, first
     outlines = None if maps_kept else coarse_ahead(content, jobs)
     try:
@@ -650,9 +658,11 @@ def _check_and_render(
             with collector_paused():
                 token = _JOBS.set(jobs)
                 try:
-                    result = _validate(content, strict, derived_hook=lambda lib, d: exporting.append(exports(lib, d)))
+                    result = _validate(content, strict, derived_hook=hook)
                 finally:
                     _JOBS.reset(token)
+            if not exporting:  # a rebuild's: started now
+                exporting.append(exports(result.library, result.derived))
             _lighter(result.library)  # before the render's workers fork from this process
             if outlines is not None:
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
