@@ -661,7 +661,7 @@ def _check_and_render(
                     result = _validate(content, strict, derived_hook=hook)
                 finally:
                     _JOBS.reset(token)
-            if not exporting:  # a rebuild's: started now
+            if rebuild:  # its exports start now (see above)
                 exporting.append(exports(result.library, result.derived))
             _lighter(result.library)  # before the render's workers fork from this process
             if outlines is not None:
