@@ -7,6 +7,8 @@ import random
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import jsonschema
 import pytest
@@ -301,3 +303,32 @@ def test_place_names_are_found_in_a_text_as_in_finds_them() -> None:
         places = {rng.choice(words) + rng.choice(["", " base", "-do"]): f"p{i}" for i in range(rng.randint(0, 8))}
         text = " ".join(rng.choice([*words, "the", "radar", "sits"]) for _ in range(rng.randint(0, 12)))
         assert _Names(places).in_text(text) == {pid for name, pid in places.items() if name in text}, (places, text)
+
+
+def test_lower_case_words_are_found_alike_one_by_one_and_by_listing_every_word(
+    seeded: tuple[Path, Report], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The place-spelling check asks which of its candidate words a text also writes in lower case (then an
+    ordinary word, not a name). A few are looked for one by one in the whole text, more by listing every
+    lower-case word: both answer the same, at a word's edges (accents, capitals, digits, hyphens) as well."""
+    from primer.report import consistency
+    from primer.report.consistency import _lower_words
+
+    def units(*texts: str) -> list[Any]:
+        return [SimpleNamespace(text=text) for text in texts]
+
+    rng = random.Random(5)
+    pieces = ["summit", "Summit", "radar", "smith", "éradar", "radaré", "RADARs", "radar5", "x-radar", "radar_", "\n"]
+    for _ in range(2000):
+        texts = ["".join(rng.choice([*pieces, " ", " ", ",", "'"]) for _ in range(rng.randint(0, 8))) for _ in range(3)]
+        wanted = {rng.choice(["summit", "radar", "smith", "radars", "éradar", "Radar"]) for _ in range(3)}
+        every = {w for text in texts for w in consistency._LOWER_WORD.findall(text)}
+        assert _lower_words(units(*texts), wanted) == {w for w in wanted if w in every}, (texts, wanted)
+        monkeypatch.setattr(consistency, "_FEW", 0)
+        assert _lower_words(units(*texts), wanted) == {w for w in wanted if w in every}, (texts, wanted)
+        monkeypatch.undo()
+    # the seeded lesson's report, with every word listed, is the one made with a few looked for
+    content, whole = seeded
+    monkeypatch.setattr(consistency, "_FEW", 0)
+    lib = load_library(content)
+    assert run_report(lib, derive(lib), content).model_dump_json() == whole.model_dump_json()

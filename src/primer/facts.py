@@ -38,13 +38,13 @@ V = TypeVar("V")
 FORMAT = 1
 
 
-_START = f"primer facts {FORMAT}".encode()
+_START = hashlib.blake2b(f"primer facts {FORMAT}".encode(), digest_size=16)
 
 
 def key(*parts: str | int | bool) -> bytes:
     """The key of a result: the hash of what it was worked out from (the check's name first). Each part goes
     in with its kind and length, so that no two lists of parts hash the same text."""
-    digest = hashlib.blake2b(_START, digest_size=16)
+    digest = _START.copy()  # the same as starting from the text again, for a third less time
     for part in parts:
         if isinstance(part, str):
             data = part.encode("utf-8", "surrogatepass")

@@ -3,6 +3,7 @@ reading_grade (Flesch–Kincaid, offline; see `primer.checks.readability`), with
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from dataclasses import dataclass
 from functools import partial
@@ -92,29 +93,27 @@ def check(ctx: Context) -> list[Grade]:
 def _grade(
     ctx: Context, name: str, page: str, text: str, sections: list[tuple[str, float]], units: list[Unit]
 ) -> Grade:
-    counted: list[tuple[int, Unit, int, str]] = []
+    counted: list[tuple[int, Unit, int, int]] = []
     for unit in units:
         text_of = unit.text
         lengths = ctx.facts.get(key("sentence lengths", text_of), partial(_lengths, text_of))
-        for at in range(0, len(lengths), 3):
-            start, end, words = lengths[at : at + 3]
-            sentence = text_of[start:end]
-            counted.append((words, unit, start, sentence))
+        for start, end, words in zip(lengths[0::3], lengths[1::3], lengths[2::3], strict=True):
+            counted.append((words, unit, start, end))
             if words > LONG:
                 ctx.add_in(
                     "P702",
                     unit,
                     start,
-                    sentence.split()[0],
+                    text_of[start:end].split()[0],
                     f"this sentence has {words} words",
                     "split it in two or three",
                 )
     # Only the longest sentences are shown, so only they (and those as long, which their place puts in
     # order) need their place in the file, which takes a search of the file's lines each.
-    shortest_shown = sorted((c[0] for c in counted), reverse=True)[LONGEST - 1 : LONGEST] or [0]
+    shortest_shown = heapq.nlargest(LONGEST, (c[0] for c in counted))[LONGEST - 1 : LONGEST] or [0]
     long = [
-        (words, ctx.place(unit, start), " ".join(sentence.replace("[", "").replace("]", "").split()))
-        for words, unit, start, sentence in counted
+        (words, ctx.place(unit, start), " ".join(unit.text[start:end].replace("[", "").replace("]", "").split()))
+        for words, unit, start, end in counted
         if words >= shortest_shown[0]
     ]
     long.sort(key=lambda s: (-s[0], s[1]))
