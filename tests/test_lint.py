@@ -401,3 +401,39 @@ def test_near_pairs_are_those_of_every_pair_compared(seed: int) -> None:
     expected = _near_pairs_by_every_pair(stems)
     assert len(expected) > 20
     assert near_pairs(stems) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_pairs_close_in_letters_are_those_difflib_counts(seed: int) -> None:
+    """Before difflib's ratio, the near-duplicate search keeps the pairs that meet in a bucket (not two generated
+    stems), whose lengths could give the ratio, and whose letters in common (counted as bits, in arrays) could
+    too: exactly the pairs that difflib's own quick_ratio keeps, compared one by one."""
+    import difflib
+
+    from primer.quiz.lint import _LENGTH_FACTOR, NEAR, _close_in_letters, _letter_masks
+
+    rng = random.Random(seed)
+    letters = "aeiourstnl 19"
+    stems = [
+        "".join(rng.choice(letters) for _ in range(rng.choice([1, 2, 5, 20, 21, 22, 40, 90, 200]))) for _ in range(160)
+    ]
+    stems += [stems[n] + rng.choice(letters) for n in range(0, 160, 3)]  # near ones, one letter longer
+    generated = {n for n in range(len(stems)) if rng.random() < 0.4}
+    buckets: list[tuple[list[int], list[int]]] = []
+    for _ in range(12):
+        members = sorted(rng.sample(range(len(stems)), rng.randint(0, 150)))
+        buckets.append(([n for n in members if n not in generated], [n for n in members if n in generated]))
+    masks = _letter_masks({str(n): stem for n, stem in enumerate(stems)})
+    found = _close_in_letters([masks[str(n)] for n in range(len(stems))], [len(s) for s in stems], buckets)
+    expected = set()
+    for written, made in buckets:
+        members = written + made
+        for i, k in enumerate(members):
+            for j in members[i + 1 :]:
+                short, long = sorted((len(stems[k]), len(stems[j])))
+                if (k in generated and j in generated) or long > short * _LENGTH_FACTOR + 1:
+                    continue
+                if difflib.SequenceMatcher(None, stems[k], stems[j]).quick_ratio() >= NEAR:
+                    expected.add((min(k, j), max(k, j)))
+    assert len(expected) > 20
+    assert found == expected

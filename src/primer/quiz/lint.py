@@ -40,7 +40,6 @@ error on one names its generator and what it was made from.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import functools
 import hashlib
@@ -364,39 +363,19 @@ def near_pairs(stems: dict[str, str]) -> list[tuple[str, str]]:
     that share one of its rarer words (two near-duplicates share nearly all their words) and whose length
     could give the ratio; two generated stems are never compared. Each word's hand-written stems are kept
     in order of length, so that a stem meets only those in its window of lengths. Most such pairs still
-    differ in many letters, which `_letter_masks` shows at the cost of one bitwise and, before difflib."""
+    differ in many letters, which `_letter_masks` shows (`_close_in_letters`) before difflib."""
     words = {qid: sorted(set(stem.split())) for qid, stem in stems.items()}
     frequency = Counter(word for found in words.values() for word in found)
-    # the stems by number, in id order (the loops below run millions of times on a large bank: lists
-    # indexed by number cost less than dictionaries keyed by id)
+    # the stems by number, in id order
     ids = sorted(stems)
-    masks = _letter_masks(stems)
-    letters = [masks[qid] for qid in ids]
     sizes = [len(stems[qid]) for qid in ids]
     # each rare word's stems: the hand-written ones and the generated ones
     buckets: dict[str, tuple[list[int], list[int]]] = {}
     for k, qid in enumerate(ids):
         for word in sorted(words[qid], key=lambda w: (frequency[w], w))[:_RARE_WORDS]:
             buckets.setdefault(word, ([], []))[qid.startswith("gen-")].append(k)
-    pairs: set[tuple[int, int]] = set()
-    for written, made in buckets.values():
-        written.sort(key=sizes.__getitem__)
-        lengths = [sizes[k] for k in written]
-        for side in (written, made):
-            for at, k in enumerate(side):
-                size, own = sizes[k], letters[k]
-                end = bisect.bisect_right(lengths, size * _LENGTH_FACTOR + 1)
-                # a hand-written stem meets those after it (as long or longer), a generated one every
-                # hand-written stem its length allows (a margin of one for rounding: the test is below)
-                start = at + 1 if side is written else bisect.bisect_left(lengths, (size - 1) / _LENGTH_FACTOR - 1)
-                for j in written[start:end]:
-                    other = sizes[j]
-                    short, long = (size, other) if size <= other else (other, size)
-                    if long > short * _LENGTH_FACTOR + 1:
-                        continue
-                    # difflib's quick_ratio, exactly: the letters the two have in common, counted with repeats
-                    if 2.0 * (own & letters[j]).bit_count() / (short + long) >= NEAR:
-                        pairs.add((k, j) if k < j else (j, k))
+    masks = _letter_masks(stems)
+    pairs = _close_in_letters([masks[qid] for qid in ids], sizes, list(buckets.values()))
     found = []
     matchers: dict[str, difflib.SequenceMatcher[str]] = {}  # one per second stem, reused
     for k, j in sorted(pairs):
@@ -406,6 +385,59 @@ def near_pairs(stems: dict[str, str]) -> list[tuple[str, str]]:
         if _near(stems[a], stems[b], matchers[b]):
             found.append((a, b))
     return found
+
+
+#: How many pairs `_close_in_letters` compares at once (a few hundred kilobytes of masks: faster than more).
+_AT_ONCE = 8192
+
+
+def _close_in_letters(
+    masks: list[int], sizes: list[int], buckets: list[tuple[list[int], list[int]]]
+) -> set[tuple[int, int]]:
+    """The pairs of stems (by number, the smaller first) that meet in a bucket (its hand-written stems, its
+    generated ones: see `near_pairs`), within each other's window of lengths, and whose letters in common
+    (difflib's quick_ratio, exactly: `_letter_masks`) could give the ratio. The pairs of a large lesson are
+    millions (the words of its stems are few), so they are compared as arrays, not one by one (2.0 → 0.9 s
+    at 1,024 topics): each mask as words of 64 bits, the letters in common counted by `bitwise_count`."""
+    import numpy as np  # imported by the map too; only here for the lint
+
+    width = max(1, (max((mask.bit_length() for mask in masks), default=0) + 63) // 64)
+    letters = np.frombuffer(b"".join(mask.to_bytes(width * 8, "little") for mask in masks), dtype="<u8")
+    letters = letters.reshape(len(masks), width)
+    length = np.array(sizes, dtype=np.int64)
+    found: list[Any] = []
+    for written, made in buckets:
+        if not written:
+            continue
+        mine = np.array(written, dtype=np.int64)
+        mine = mine[np.argsort(length[mine], kind="stable")]  # hand-written stems by length
+        lengths = length[mine]
+        for side, generated in ((mine, False), (np.array(made, dtype=np.int64), True)):
+            if not len(side):
+                continue
+            size = length[side]
+            # a hand-written stem meets those after it (as long or longer), a generated one every hand-written
+            # stem its length allows (a margin of one for rounding: the test is below)
+            end = np.searchsorted(lengths, size * _LENGTH_FACTOR + 1, side="right")
+            if generated:
+                start = np.searchsorted(lengths, (size - 1) / _LENGTH_FACTOR - 1, side="left")
+            else:
+                start = np.arange(1, len(side) + 1)
+            count = np.maximum(end - start, 0)
+            total = int(count.sum())
+            if not total:
+                continue
+            # every (stem, other) of the windows, in one pair of arrays
+            first = np.repeat(side, count)
+            before = np.repeat(np.cumsum(count) - count, count)
+            other = mine[np.repeat(start, count) + np.arange(total) - before]
+            for at in range(0, total, _AT_ONCE):
+                a, b = first[at : at + _AT_ONCE], other[at : at + _AT_ONCE]
+                short, long = np.minimum(length[a], length[b]), np.maximum(length[a], length[b])
+                common = np.bitwise_count(letters[a] & letters[b]).sum(axis=1, dtype=np.int64)
+                close = (long <= short * _LENGTH_FACTOR + 1) & (2.0 * common / (short + long) >= NEAR)
+                found.append(np.stack([np.minimum(a, b)[close], np.maximum(a, b)[close]], axis=1))
+    return {(k, j) for pairs in found for k, j in pairs.tolist()}
 
 
 class _Linter:
