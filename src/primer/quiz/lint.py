@@ -424,19 +424,25 @@ def _close_in_letters(
             else:
                 start = np.arange(1, len(side) + 1)
             count = np.maximum(end - start, 0)
-            total = int(count.sum())
-            if not total:
-                continue
-            # every (stem, other) of the windows, in one pair of arrays
-            first = np.repeat(side, count)
-            before = np.repeat(np.cumsum(count) - count, count)
-            other = mine[np.repeat(start, count) + np.arange(total) - before]
-            for at in range(0, total, _AT_ONCE):
-                a, b = first[at : at + _AT_ONCE], other[at : at + _AT_ONCE]
-                short, long = np.minimum(length[a], length[b]), np.maximum(length[a], length[b])
-                common = np.bitwise_count(letters[a] & letters[b]).sum(axis=1, dtype=np.int64)
-                close = (long <= short * _LENGTH_FACTOR + 1) & (2.0 * common / (short + long) >= NEAR)
-                found.append(np.stack([np.minimum(a, b)[close], np.maximum(a, b)[close]], axis=1))
+            reach = np.cumsum(count)
+            # the stems of the side a few at a time, so that their pairs are some thousands at once (a common
+            # word's bucket has millions: as arrays, hundreds of megabytes)
+            low = 0
+            while low < len(side):
+                high = max(low + 1, int(np.searchsorted(reach, reach[low] - count[low] + _AT_ONCE, side="right")))
+                many = count[low:high]
+                total = int(many.sum())
+                if total:
+                    # every (stem, other) of these windows, in one pair of arrays
+                    a = np.repeat(side[low:high], many)
+                    b = mine[
+                        np.repeat(start[low:high], many) + np.arange(total) - np.repeat(np.cumsum(many) - many, many)
+                    ]
+                    short, long = np.minimum(length[a], length[b]), np.maximum(length[a], length[b])
+                    common = np.bitwise_count(letters[a] & letters[b]).sum(axis=1, dtype=np.int64)
+                    close = (long <= short * _LENGTH_FACTOR + 1) & (2.0 * common / (short + long) >= NEAR)
+                    found.append(np.stack([np.minimum(a, b)[close], np.maximum(a, b)[close]], axis=1))
+                low = high
     return {(k, j) for pairs in found for k, j in pairs.tolist()}
 
 
