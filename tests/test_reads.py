@@ -73,6 +73,34 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
     assert pagemap.unchanged("page.html", other) is None, "its own description changed"
 
 
+def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
+    """A rebuild works out the digests of what the last build's pages read while it waits for the report
+    (`warm`): the same answers as working them out page by page, and a collection the render watches only
+    later (the handouts' links) is read as it is then, not as it was (absent) when warmed."""
+    terms, links = {"a": "alpha", "b": "beta"}, {"t": "handout.html"}
+    lesson = reads.watched(_Lesson(terms), "", ("terms",))
+    first = PageMap({"terms": terms}, ("terms",))
+    first.watch("links", links)
+    with reads.recording() as found:
+        lesson.terms["a"]
+        first.watch("links", links)["t"]
+    own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
+    first.note("page.html", own, found | held, ["page.html"])
+    entry = first.made["page.html"]
+    for changed, moved, same in (
+        ({"a": "alpha"}, {"t": "handout.html"}, True),
+        ({"a": "changed"}, {"t": "handout.html"}, False),
+        ({"a": "alpha"}, {"t": "moved.html"}, False),
+    ):
+        warmed = PageMap({"terms": changed}, ("terms",), {"page.html": entry})
+        warmed.warm()
+        warmed.watch("links", moved)
+        lazy = PageMap({"terms": changed}, ("terms",), {"page.html": entry})
+        lazy.watch("links", moved)
+        assert (warmed.unchanged("page.html", own) == entry) is same
+        assert (lazy.unchanged("page.html", own) == entry) is same
+
+
 class _Point(BaseModel):
     model_config = ConfigDict(frozen=True)
     text: str

@@ -139,10 +139,13 @@ def _validate(
     strict: bool,
     cache: ParseCache | None = None,
     derived_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
+    waiting_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
 ) -> CheckResult:
     """The whole check. `derived_hook` is called once the questions are derived, before the lint: `build`
-    starts the exports' worker there. Without a `cache`, the files parsed by an earlier command come
-    from the parse cache on disk (`primer.parsed`), and a worker writes those parsed now into it."""
+    starts the exports' worker there; `waiting_hook` once the lint is done, before this process waits for the
+    report's workers: a rebuild works out its page map's digests there. Without a `cache`, the files parsed
+    by an earlier command come from the parse cache on disk (`primer.parsed`), and a worker writes those
+    parsed now into it."""
     stored = None
     if cache is None:
         lib, stored = parsed.load(content)
@@ -152,7 +155,7 @@ def _validate(
     if stored is not None and saving is not None and saving.elsewhere:
         stored.release()  # the worker writes the entries: this process keeps only the Library
     try:
-        result = _checked(content, strict, lib, derived_hook)
+        result = _checked(content, strict, lib, derived_hook, waiting_hook)
     except ContentError:
         if saving is not None:
             saving.result()  # what the files gave holds whatever the lesson's mistakes: the next check reads it
@@ -167,7 +170,11 @@ def _validate(
 
 
 def _checked(
-    content: Path, strict: bool, lib: Library, derived_hook: Callable[[Library, Derived], None]
+    content: Path,
+    strict: bool,
+    lib: Library,
+    derived_hook: Callable[[Library, Derived], None],
+    waiting_hook: Callable[[Library, Derived], None],
 ) -> CheckResult:
     """The whole check of the loaded `lib` (see `_validate`)."""
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
@@ -182,6 +189,7 @@ def _checked(
             parts.named(names)
             found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]
         kept.save()
+        waiting_hook(lib, derived)
         report = parts.finish()
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
@@ -649,6 +657,15 @@ def _check_and_render(
         if not rebuild:
             exporting.append(exports(lib, derived))
 
+    # a rebuild's page map, made while the check waits for the report's workers, with the digests of what the
+    # last build's pages read: the render checks each page against them first thing
+    mapped: list[reads.Reuse] = []
+
+    def waiting(lib: Library, derived: Derived) -> None:
+        if mapping is not None and mapping.earlier is not None:
+            mapped.append(page_map(lib, derived, mapping.earlier))
+            mapped[0].pagemap.warm()
+
     # a large lesson's maps: started from this small process, first
     outlines = None if maps_kept else coarse_ahead(content, jobs)
     try:
@@ -658,7 +675,7 @@ def _check_and_render(
             with collector_paused():
                 token = _JOBS.set(jobs)
                 try:
-                    result = _validate(content, strict, derived_hook=hook)
+                    result = _validate(content, strict, derived_hook=hook, waiting_hook=waiting)
                 finally:
                     _JOBS.reset(token)
             if rebuild:  # its exports start now (see above)
@@ -668,7 +685,9 @@ def _check_and_render(
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
-            reuse = page_map(result.library, result.derived, mapping.earlier) if mapping else None
+            reuse = (
+                mapped[0] if mapped else page_map(result.library, result.derived, mapping.earlier) if mapping else None
+            )
             with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
                 output = _render(
                     result,

@@ -325,6 +325,13 @@ class PageMap:
         self._digests[token] = made
         return made
 
+    def warm(self) -> None:
+        """Work out the digest of every item the last build's pages read (`_digest_of`), ahead of the checks
+        of those pages (`unchanged`): a build does it while it waits for the report, which the render waits
+        for too (0.3 s of the render's own at 256 topics)."""
+        for token in sorted({token for entry in self.kept.values() for token in entry.tokens}):
+            self._digest_of(token)
+
     def digest(self, own: bytes, tokens: Collection[Token]) -> str | None:
         """The digest of a page described by `own` that read `tokens`, on this build's lesson (None: a token
         names a collection this build does not have)."""
