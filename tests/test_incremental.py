@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -365,3 +366,33 @@ def test_no_page_is_taken_across_options_or_with_a_lessons_own_templates(mini: P
     _set_line(mini / "site.yaml", "title: ", "A third title")
     build(mini, out, pdf=False, cache=True, strict=True)
     assert not set(before.items()) & set(_inodes(out).items()), "a lesson's own templates may read anything"
+
+
+def test_the_map_of_the_last_build_is_read_once_the_lesson_is_checked(
+    mini: Path, tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map of what the last build's pages read is the largest file a rebuild reads: it is read once the
+    lesson is checked (while the build waits for the report's workers), once, and never by a build whose
+    check fails."""
+    out = tmp_path / "site"
+    build(mini, out, pdf=False, cache=True)
+    reads: list[object] = []
+    original = BuildCache._pages_of
+
+    def counted(self: BuildCache, key: object) -> Any:
+        reads.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(BuildCache, "_pages_of", counted)
+    radars = mini / "topics" / "radars.yaml"
+    text = radars.read_text()
+    radars.write_text(text.replace("title: ", "title: [", 1))  # a file that does not parse
+    with pytest.raises(ContentError):
+        build(mini, out, pdf=False, cache=True)
+    assert reads == [], "the check failed: the map is never read"
+    radars.write_text(text)
+    build(mini, out, pdf=False, cache=True)  # the last build's record went when the failed build started
+    radars.write_text(text.replace("title: ", "title: Edited, ", 1))
+    reads.clear()
+    build(mini, out, pdf=False, cache=True)
+    assert len(reads) == 1, "read once, by the rebuild"

@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -311,14 +312,26 @@ class Reused:
         return self.line
 
 
-@dataclass(frozen=True)
 class Earlier:
     """The last build into an output folder, as far as the next one may reuse its pages: the stamps of
-    the files it wrote, and what each page read (`primer.reads`)."""
+    the files it wrote, and what each page read (`primer.reads`), read from its file when first asked for
+    (`pages`)."""
 
-    out: Path
-    stamps: dict[str, list[int]]
-    pages: dict[str, Entry]
+    def __init__(self, out: Path, stamps: dict[str, list[int]], pages: Callable[[], dict[str, Entry]]) -> None:
+        self.out = out
+        self.stamps = stamps
+        self._read = pages
+        self._pages: dict[str, Entry] | None = None
+
+    @property
+    def pages(self) -> dict[str, Entry]:
+        """What each page of the last build read (empty when its file is damaged, or not that build's). Read
+        the first time it is asked for: the largest file a rebuild reads (13 MB at 1,024 topics, 0.4 s), it is
+        wanted only once the lesson is checked, and a build reads it while it waits for the report's
+        workers, not before it loads the lesson, when nothing else runs."""
+        if self._pages is None:
+            self._pages = self._read()
+        return self._pages
 
 
 class BuildCache:
@@ -393,21 +406,25 @@ class BuildCache:
         record = self._read()
         if record is None or record.get("base") != base:
             return None
+        return Earlier(self.out, record["stamps"], partial(self._pages_of, record.get("key")))
+
+    def _pages_of(self, key: object) -> dict[str, Entry]:
+        """The map of what the pages of the build whose key is `key` read, or {} (damaged, or not that build's:
+        then every page is made again)."""
         from primer.reads import unpack  # not for a build that reuses the last one whole (it starts faster)
 
         body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
         if body is None:
-            return None
+            return {}
         try:
             kept = json.loads(body)
             # the map of the build the record describes (two builds with one key make the same pages)
-            if not isinstance(kept, dict) or kept.get("key") != record.get("key"):
-                return None
-            pages = unpack(kept["map"])
+            if not isinstance(kept, dict) or kept.get("key") != key:
+                return {}
+            return unpack(kept["map"])
         except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             self._ignore("it is damaged")
-            return None
-        return Earlier(self.out, record["stamps"], pages)
+            return {}
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
