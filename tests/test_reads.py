@@ -99,6 +99,14 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
         lazy.watch("links", moved)
         assert (warmed.unchanged("page.html", own) == entry) is same
         assert (lazy.unchanged("page.html", own) == entry) is same
+    # the exports' worker takes the digests of a warm map over the very same collections, and only those
+    warm = PageMap({"terms": terms}, ("terms",), {"page.html": entry})
+    warm.warm()
+    same_lesson, other_lesson = PageMap({"terms": terms}, ("terms",)), PageMap({"terms": dict(terms)}, ("terms",))
+    same_lesson.digests_from(warm)
+    other_lesson.digests_from(warm)
+    assert same_lesson._digests == warm._digests and ("terms", "a") in warm._digests
+    assert other_lesson._digests == {}, "another lesson's digests are not this one's"
 
 
 class _Point(BaseModel):

@@ -209,17 +209,23 @@ def _checked(
 
 
 def _exports(
-    lib: Library, derived: Derived, spool: Spool | None = None, mapping: Mapped | None = None
+    lib: Library,
+    derived: Derived,
+    spool: Spool | None = None,
+    mapping: Mapped | None = None,
+    warmed: reads.Reuse | None = None,
 ) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
     ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
     it is made, and (path, None) sent instead. With `mapping`, what each export reads is recorded, those
     that read what they read in the last build are taken from it, and (`_MAP_ITEM`, (the map's entries,
-    the files taken)) is sent last."""
+    the files taken)) is sent last; `warmed`: the build's own map, whose digests it worked out already."""
     own = Output(spool)
     reuse = None
     if mapping is not None:
         reuse = page_map(lib, derived, mapping.earlier)
+        if warmed is not None:
+            reuse.pagemap.digests_from(warmed.pagemap)
         lib, derived = _watched(lib, derived)
     yield "", add_exports(lib, derived, own, reuse)
     for path in own.paths():
@@ -241,11 +247,16 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
 
 
 def _start_exports(
-    lib: Library, derived: Derived, jobs: int, spool: Spool | None = None, mapping: Mapped | None = None
+    lib: Library,
+    derived: Derived,
+    jobs: int,
+    spool: Spool | None = None,
+    mapping: Mapped | None = None,
+    warmed: reads.Reuse | None = None,
 ) -> parallel.Started:
     """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one
-    (`mapping`: see `_exports`)."""
-    work = partial(_exports, lib, derived, spool, mapping)
+    (`mapping`, `warmed`: see `_exports`)."""
+    work = partial(_exports, lib, derived, spool, mapping, warmed)
     return parallel.start(work, jobs, stream=True, prepare=partial(_lighter, lib))
 
 
@@ -679,7 +690,7 @@ def _check_and_render(
                 finally:
                     _JOBS.reset(token)
             if rebuild:  # its exports start now (see above)
-                exporting.append(exports(result.library, result.derived))
+                exporting.append(exports(result.library, result.derived, warmed=mapped[0] if mapped else None))
             _lighter(result.library)  # before the render's workers fork from this process
             if outlines is not None:
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them

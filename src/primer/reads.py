@@ -332,6 +332,14 @@ class PageMap:
         for token in sorted({token for entry in self.kept.values() for token in entry.tokens}):
             self._digest_of(token)
 
+    def digests_from(self, other: PageMap) -> None:
+        """Take the digests `other` worked out already, when it maps the very same collections (the exports'
+        worker, forked from the build's process once its map is warm: `warm`)."""
+        if self._collections.keys() == other._collections.keys() and all(
+            data is other._collections[name] for name, data in self._collections.items()
+        ):
+            self._digests.update(other._digests)
+
     def digest(self, own: bytes, tokens: Collection[Token]) -> str | None:
         """The digest of a page described by `own` that read `tokens`, on this build's lesson (None: a token
         names a collection this build does not have)."""
