@@ -696,9 +696,9 @@ def _check_and_render(
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))
             progress("rendering the site, exports and handouts (PDFs take longest) …")
-            reuse = (
-                mapped[0] if mapped else page_map(result.library, result.derived, mapping.earlier) if mapping else None
-            )
+            reuse = None
+            if mapping is not None:  # a rebuild's was made while the check waited for the report (see `waiting`)
+                reuse = mapped[0] if mapped else page_map(result.library, result.derived, mapping.earlier)
             with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
                 output = _render(
                     result,
