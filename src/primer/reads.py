@@ -329,7 +329,7 @@ class PageMap:
         """Work out the digest of every item the last build's pages read (`_digest_of`), ahead of the checks
         of those pages (`unchanged`): a build does it while it waits for the report, which the render waits
         for too (0.3 s of the render's own at 256 topics)."""
-        for token in sorted({token for entry in self.kept.values() for token in entry.tokens}):
+        for token in {token for entry in self.kept.values() for token in entry.tokens}:  # each once, any order
             self._digest_of(token)
 
     def digests_from(self, other: PageMap) -> None:
