@@ -133,3 +133,71 @@ def test_an_output_folder_that_is_a_mount_point_gets_no_spool(tmp_path: Path, mo
     monkeypatch.setattr(write_mod.os.path, "ismount", lambda p: Path(p) == tmp_path / "site")
     assert Spool.open(tmp_path / "site", None) is None  # the commit updates it in place: files stay in memory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+# --------------------------------------------------------------------------- the previous build's removal
+
+
+def _site(folder: Path, text: str, count: int) -> Output:
+    out = Output(Spool.open(folder, None))
+    out.add("index.html", text)
+    for n in range(count):
+        out.add(f"p{n % 7}/page-{n}.html", f"{text} {n}")
+    return out
+
+
+def test_the_previous_build_is_removed_meanwhile_and_gone_when_the_block_ends(tmp_path: Path) -> None:
+    """Within `removing_meanwhile`, the folder a commit swapped out is removed in a thread while the caller
+    goes on; at the block's end it is gone, and the new build is in place, whole."""
+    from primer import write as write_mod
+
+    site = tmp_path / "site"
+    first = _site(site, "old", 300)
+    first.commit(site)
+    assert first.spool is not None
+    first.spool.discard()
+    second = _site(site, "new", 300)
+    assert second.spool is not None
+    with write_mod.removing_meanwhile():
+        second.commit(site)
+        assert (site / "p1" / "page-8.html").read_text() == "new 8", "the new build is in place at once"
+        started = list(write_mod._REMOVING.get() or [])
+        assert len(started) == 1, "the previous build is removed by a thread of its own"
+    assert not started[0].is_alive()
+    second.spool.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "nothing of the previous build is left"
+    assert len(list(site.rglob("*.html"))) == 301
+
+
+def test_a_failed_removal_leaves_a_folder_the_next_commit_clears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The marker goes last: a removal stopped half-way (here, by a file it cannot unlink) leaves a folder
+    that still holds it, which the next commit recognises as primer's own and removes."""
+    from primer import write as write_mod
+
+    site = tmp_path / "site"
+    first = _site(site, "old", 40)
+    first.commit(site)
+    assert first.spool is not None
+    first.spool.discard()  # as a build does once committed
+    real_unlink = Path.unlink
+
+    def failing(self: Path, missing_ok: bool = False) -> None:
+        if self.name == "index.html":
+            raise PermissionError(13, "Permission denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", failing)
+    second = _site(site, "new", 40)
+    with write_mod.removing_meanwhile():
+        second.commit(site)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    left = [p for p in tmp_path.iterdir() if p.name != "site"]
+    assert len(left) == 1 and (left[0] / MARKER).is_file(), "the half-removed build keeps its marker"
+    assert (site / "index.html").read_text() == "new"
+    assert second.spool is not None
+    os.close(second.spool._lock)  # its build dies, and its lock with it, before it discards its spool
+    second.spool._lock = -1
+    Output().commit(site)  # the next build
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -32,7 +32,7 @@ from primer.render.markdown import long_texts_unkept
 from primer.report import InParts, Report, check_problems, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
-from primer.write import Output, Spool
+from primer.write import Output, Spool, removing_meanwhile
 
 #: The Library's and Derived's collections the pages read through `primer.reads` (the rest: the site's
 #: settings, in every page's digest; the origins and warnings, which no page shows).
@@ -620,24 +620,26 @@ def build(
         pages = sum(path.endswith(".html") for path in output.paths())
         taken = f"; {len(reuse.linked)} of the files as the last build made them" if reuse and reuse.linked else ""
         progress(f"rendered {len(output.paths())} files ({pages} pages){taken}")
-        kept = output.commit(out, epoch=epoch, clean=clean)
+        # the last build's files are removed while this one is recorded
+        with removing_meanwhile():
+            kept = output.commit(out, epoch=epoch, clean=clean)
+            progress(f"wrote {out}")
+            if store and key and content_digest(content) == digest:  # not edited while it built
+                # the map makes objects by the hundred thousand: a collection meanwhile would walk all that
+                # the render left (0.3 s at 256 topics)
+                with collector_paused(freeze=False):
+                    store.save(
+                        key,
+                        result.summary(),
+                        result.warnings,
+                        output.paths(),
+                        base=base,
+                        pages=reuse.pagemap.made if reuse else None,
+                        linked=reuse.linked if reuse else None,
+                    )
     finally:
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in
-    progress(f"wrote {out}")
-    if store and key and content_digest(content) == digest:  # not edited while it built
-        # the map makes objects by the hundred thousand: a collection meanwhile would walk all that the
-        # render left (0.3 s at 256 topics)
-        with collector_paused(freeze=False):
-            store.save(
-                key,
-                result.summary(),
-                result.warnings,
-                output.paths(),
-                base=base,
-                pages=reuse.pagemap.made if reuse else None,
-                linked=reuse.linked if reuse else None,
-            )
     return result, output, kept
 
 
