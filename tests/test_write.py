@@ -146,11 +146,17 @@ def _site(folder: Path, text: str, count: int) -> Output:
     return out
 
 
-def test_the_previous_build_is_removed_meanwhile_and_gone_when_the_block_ends(tmp_path: Path) -> None:
-    """Within `removing_meanwhile`, the folder a commit swapped out is removed in a thread while the caller
-    goes on; at the block's end it is gone, and the new build is in place, whole."""
+@pytest.mark.parametrize("rm", [True, False], ids=["rm", "thread"])
+def test_the_previous_build_is_removed_meanwhile_and_gone_when_the_block_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rm: bool
+) -> None:
+    """Within `removing_meanwhile`, the folder a commit swapped out is removed beside the caller (by the
+    system's rm, else a thread), which goes on meanwhile; at the block's end it is gone, and the new build is
+    in place, whole."""
     from primer import write as write_mod
 
+    if not rm:
+        monkeypatch.setattr(write_mod.shutil, "which", lambda name: None)
     site = tmp_path / "site"
     first = _site(site, "old", 300)
     first.commit(site)
@@ -161,19 +167,18 @@ def test_the_previous_build_is_removed_meanwhile_and_gone_when_the_block_ends(tm
     with write_mod.removing_meanwhile():
         second.commit(site)
         assert (site / "p1" / "page-8.html").read_text() == "new 8", "the new build is in place at once"
-        started = list(write_mod._REMOVING.get() or [])
-        assert len(started) == 1, "the previous build is removed by a thread of its own"
-    assert not started[0].is_alive()
+        assert len(write_mod._REMOVING.get() or []) == 1, "the previous build is being removed"
     second.spool.discard()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "nothing of the previous build is left"
     assert len(list(site.rglob("*.html"))) == 301
 
 
+@pytest.mark.parametrize("rm", [True, False], ids=["rm", "thread"])
 def test_a_failed_removal_leaves_a_folder_the_next_commit_clears(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rm: bool
 ) -> None:
-    """The marker goes last: a removal stopped half-way (here, by a file it cannot unlink) leaves a folder
-    that still holds it, which the next commit recognises as primer's own and removes."""
+    """The marker goes last: a removal that fails (rm says so; or, in a thread, a file it cannot unlink)
+    leaves a folder that still holds it, which the next commit recognises as primer's own and removes."""
     from primer import write as write_mod
 
     site = tmp_path / "site"
@@ -182,22 +187,29 @@ def test_a_failed_removal_leaves_a_folder_the_next_commit_clears(
     assert first.spool is not None
     first.spool.discard()  # as a build does once committed
     real_unlink = Path.unlink
+    if rm:
+        failing_rm = tmp_path / "rm"
+        failing_rm.write_text("#!/bin/sh\nexit 1\n")
+        failing_rm.chmod(0o755)
+        monkeypatch.setattr(write_mod.shutil, "which", lambda name: str(failing_rm))
+    else:
 
-    def failing(self: Path, missing_ok: bool = False) -> None:
-        if self.name == "index.html":
-            raise PermissionError(13, "Permission denied", str(self))
-        real_unlink(self, missing_ok=missing_ok)
+        def failing(self: Path, missing_ok: bool = False) -> None:
+            if self.name == "index.html":
+                raise PermissionError(13, "Permission denied", str(self))
+            real_unlink(self, missing_ok=missing_ok)
 
-    monkeypatch.setattr(Path, "unlink", failing)
+        monkeypatch.setattr(write_mod.shutil, "which", lambda name: None)
+        monkeypatch.setattr(Path, "unlink", failing)
     second = _site(site, "new", 40)
     with write_mod.removing_meanwhile():
         second.commit(site)
-    monkeypatch.setattr(Path, "unlink", real_unlink)
-    left = [p for p in tmp_path.iterdir() if p.name != "site"]
+    monkeypatch.undo()
+    left = [p for p in tmp_path.iterdir() if p.name not in ("site", "rm")]
     assert len(left) == 1 and (left[0] / MARKER).is_file(), "the half-removed build keeps its marker"
     assert (site / "index.html").read_text() == "new"
     assert second.spool is not None
     os.close(second.spool._lock)  # its build dies, and its lock with it, before it discards its spool
     second.spool._lock = -1
     Output().commit(site)  # the next build
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "rm") == ["site"]

@@ -34,10 +34,11 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -53,34 +54,54 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-#: The threads removing the builds that commits swapped out, within `removing_meanwhile` (else None).
-_REMOVING: ContextVar[list[threading.Thread] | None] = ContextVar("removing", default=None)
+#: What waits for the removal of each build that a commit swapped out, within `removing_meanwhile` (else None).
+_REMOVING: ContextVar[list[Callable[[], None]] | None] = ContextVar("removing", default=None)
 
 
 @contextlib.contextmanager
 def removing_meanwhile() -> Iterator[None]:
-    """Within the block, a commit removes the folder it swapped out in a thread of its own (the files of a
-    256-topic site take 0.1–0.5 s to unlink), and the block waits for each such thread at its end."""
-    threads: list[threading.Thread] = []
-    token = _REMOVING.set(threads)
+    """Within the block, a commit removes the folder it swapped out beside this process (the files of a
+    256-topic site take 0.1–0.5 s to unlink), and the block waits for each removal at its end."""
+    waits: list[Callable[[], None]] = []
+    token = _REMOVING.set(waits)
     try:
         yield
     finally:
         _REMOVING.reset(token)
-        for thread in threads:
-            thread.join()
+        for wait in waits:
+            wait()
 
 
 def _remove(folder: Path) -> None:
-    """Remove the folder of a build that was swapped out: now, or in a thread (`removing_meanwhile`). A
-    failure leaves a folder that holds the marker, which the next commit removes (`_Commit._recover`)."""
-    threads = _REMOVING.get()
-    if threads is None:
+    """Remove the folder of a build that was swapped out: now, or beside this process (`removing_meanwhile`):
+    by the system's `rm` in a process of its own, which shares no lock with this one (a thread of this
+    process would take turns with it for each file), else in a thread. The marker goes last: a failure
+    leaves a folder that holds it, which the next commit removes (`_Commit._recover`)."""
+    waits = _REMOVING.get()
+    if waits is None:
         shutil.rmtree(folder)
         return
-    thread = threading.Thread(target=_remove_marker_last, args=(folder,))
-    thread.start()
-    threads.append(thread)
+    try:
+        with os.scandir(folder) as entries:
+            inside = sorted(entry.path for entry in entries if entry.name != MARKER)
+        rm = shutil.which("rm")
+        if rm is None:
+            raise FileNotFoundError("rm")
+        # the system's rm, on the folders of primer's own old build (`--`: no path is an option)
+        removing = subprocess.Popen(
+            [rm, "-rf", "--", *inside], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        thread = threading.Thread(target=_remove_marker_last, args=(folder,))
+        thread.start()
+        waits.append(thread.join)
+        return
+
+    def wait() -> None:
+        if removing.wait() == 0:
+            _remove_marker_last(folder)  # what is left: the marker and the folder
+
+    waits.append(wait)
 
 
 def _remove_marker_last(folder: Path) -> None:
