@@ -18,10 +18,11 @@ How the swap works, and what holds where:
   replaces its old version atomically, then files of the previous build that the new one no
   longer has are removed. Readers may see a mix of old and new pages while that runs.
 - A symlinked output folder is written through: the link stays, its target is updated.
-- Once swapped out, the previous build is removed. Within `removing_meanwhile`, that removal runs in a
-  thread of its own while the caller goes on (a build records what it wrote meanwhile), and the block
-  waits for it at its end. Should it fail, or the process die first, what is left is a folder holding the
-  marker, which the next commit removes like any stale staging folder.
+- Once swapped out, the previous build is removed. Within `removing_meanwhile`, that removal runs beside
+  the caller (the system's `rm` in a process of its own, else a thread) while the caller goes on (a build
+  records what it wrote meanwhile), and the block waits for it at its end. Should it fail, or the process
+  die first, what is left is a folder holding the marker, which the next commit removes like any stale
+  staging folder.
 """
 
 from __future__ import annotations
