@@ -609,20 +609,18 @@ class _Commit:
 
     def _swap(self, staging: Path) -> None:
         out = self.out
+        previous = None  # the folder that holds the previous build once the new one is in
         if not out.exists():
             staging.rename(out)
         elif _exchange(staging, out):
-            self._stamp(out)
-            _remove(staging)  # it now holds the previous build
-            return
+            previous = staging
         else:
-            old = Path(_unused(out.parent, f".{out.name}.old-"))
-            out.rename(old)
+            previous = Path(_unused(out.parent, f".{out.name}.old-"))
+            out.rename(previous)
             staging.rename(out)  # an interruption between these two renames is undone by the next build
-            self._stamp(out)
-            _remove(old)
-            return
         self._stamp(out)
+        if previous is not None:
+            _remove(previous)
 
     def _in_place(self, previous: set[str], kept: list[str]) -> None:
         """Update a folder that cannot be renamed: replace each file atomically, then drop stale ones."""
