@@ -312,9 +312,7 @@ class Spool:
             return False
         try:
             info = os.lstat(target)
-            if [info.st_size, info.st_mtime_ns, info.st_ino] == stamp and (  # as `file_stamp` reads it
-                stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE
-            ):
+            if _stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
                 return True
             Path(target).unlink()
         except OSError:
@@ -366,7 +364,11 @@ def _in_use(folder: Path) -> bool:
 
 def file_stamp(path: Path) -> list[int]:
     """What tells whether a file primer wrote is still as it left it: its size, modification time and inode."""
-    info = path.lstat()
+    return _stamp_of(path.lstat())
+
+
+def _stamp_of(info: os.stat_result) -> list[int]:
+    """`file_stamp`, from a status read already."""
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
