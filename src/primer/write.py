@@ -362,9 +362,9 @@ def _in_use(folder: Path) -> bool:
     return False
 
 
-def file_stamp(path: Path) -> list[int]:
+def file_stamp(path: str | os.PathLike[str]) -> list[int]:
     """What tells whether a file primer wrote is still as it left it: its size, modification time and inode."""
-    return _stamp_of(path.lstat())
+    return _stamp_of(os.lstat(path))
 
 
 def _stamp_of(info: os.stat_result) -> list[int]:

@@ -994,14 +994,22 @@ def objective_for(topic: Topic, candidate: Candidate) -> str:
     shares most words with the question itself; the first objective of equals."""
     if topic.generate.objective is not None:
         return topic.generate.objective
-    own = _words(candidate.data["stem"] + " " + candidate.data["explanation"])
+    stem, explanation = candidate.data["stem"], candidate.data["explanation"]
+    objectives = [(o.id, o.text) for o in topic.objectives]
+    # kept between commands by what it reads (`primer.facts.kept`): a fresh process reads each objective anew
+    made = partial(facts.key, "objective", candidate.generator, stem, explanation, repr(objectives))
+    return facts.kept().get(made, partial(_best_objective, objectives, candidate.generator, f"{stem} {explanation}"))
 
-    def fit(text: str) -> int:
-        kind, words = _objective_reading(text, candidate.generator)
+
+def _best_objective(objectives: list[tuple[str, str]], generator: str, text: str) -> str:
+    """`objective_for` of the objectives (id, text), for a question of `generator` whose texts are `text`."""
+    own = _words(text)
+
+    def fit(objective: tuple[str, str]) -> int:
+        kind, words = _objective_reading(objective[1], generator)
         return 2 * kind + len(words & own)
 
-    best = max(topic.objectives, key=lambda o: fit(o.text))  # max keeps the first of equals
-    return best.id
+    return max(objectives, key=fit)[0]  # max keeps the first of equals
 
 
 @lru_cache(maxsize=1 << 14)
