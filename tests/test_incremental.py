@@ -220,15 +220,20 @@ def _inodes(out: Path) -> dict[str, int]:
     return {p.relative_to(out).as_posix(): p.lstat().st_ino for p in sorted(out.rglob("*.html"))}
 
 
+def _every_inode(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.lstat().st_ino for p in sorted(out.rglob("*")) if p.is_file()}
+
+
 #: Lines whose value is prose: an edit there changes what pages show, never what the lesson's ids mean.
 _PROSE = ("text", "title", "definition", "explanation", "name", "summary", "description", "body", "stem", "label")
 
 
 def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path: Path) -> None:
     """The dependency map (`primer.reads`): after each random edit (of a prose line anywhere in the shipped
-    lesson, of a topic's place in the order, of the output by hand), the build renders again only some
-    pages and takes the others from the last build (the same file: its inode stays), and every file holds
-    what a clean build writes."""
+    lesson, of a topic's place in the order, of the events a place lists, of the output by hand), the build
+    renders again only some pages and takes the others from the last build (the same file: its inode stays),
+    and every file holds what a clean build writes. The views a page reads in place of many items (the
+    topics' order and headings, the glossary's names, which places list which events) change with them."""
     lesson = tmp_path / "lesson"
     shutil.copytree(SHIPPED, lesson)
     out = tmp_path / "site"
@@ -242,10 +247,11 @@ def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path
         if line.lstrip(" -").split(":")[0] in _PROSE and line.split(": ", 1)[-1][:1].isalpha()
     ]
     glossary = lesson / "glossary.yaml"
+    places = lesson / "places.yaml"
     taken_total, remade_total, edits = 0, 0, 0
     kinds: list[str] = []
     for step in range(12):
-        kind = rng.choice(["prose", "prose", "prose", "alias", "order", "output", "deleted"])
+        kind = rng.choice(["prose", "prose", "prose", "alias", "order", "place", "output", "deleted"])
         undo: tuple[Path, str] | None = None
         if kind == "alias":  # pages that never linked the term may link it now
             text = glossary.read_text(encoding="utf-8")
@@ -260,6 +266,13 @@ def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path
             lines[number] = f"{key}: {rng.choice(['Quietly', 'Briefly', 'Notably'])} {value[0].lower()}{value[1:]}"
             path.write_text("".join(lines), encoding="utf-8")
             undo = (path, text)
+        elif kind == "place":  # a map shows the place for one more event, or one fewer
+            text = places.read_text(encoding="utf-8")
+            listed, unlisted = "    events: [thaad-arrives-osan]\n", "    events: []\n"
+            if listed in text:
+                places.write_text(text.replace(listed, unlisted, 1), "utf-8")
+            else:
+                places.write_text(text.replace(unlisted, listed, 1), "utf-8")
         elif kind == "order":
             topic = rng.choice(sorted((lesson / "topics").glob("*.yaml")))
             _set_line(topic, "order: ", str(rng.randint(1, 9)))
@@ -285,7 +298,7 @@ def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path
         edits += kind in ("prose", "alias")
         kinds.append(kind)
         shutil.rmtree(clean)
-    assert edits >= 4 and "alias" in kinds, kinds
+    assert edits >= 4 and {"alias", "order", "place"} <= set(kinds), kinds
     assert taken_total > remade_total > 0, (taken_total, remade_total)
 
 
@@ -319,6 +332,69 @@ def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Pat
     assert (out / "exports" / "thaad-south-korea" / "thaad-south-korea-moodle.xml").lstat().st_ino not in set(
         before_all.values()
     ), "the edited topic's exports are made again"
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
+def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_lists_the_topics(tmp_path: Path) -> None:
+    """A topic's pages read where the others stand (the view of the topics' order) and the topics before and
+    after it, not every topic's text; the exports of the whole bank read the topics' headings, not their
+    sections. So a section's edit renders again the topic's pages and its neighbours', not another topic's
+    page or export, nor the whole bank's exports; and the site is what a clean build writes."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    before = _every_inode(out)
+    topic = lesson / "topics" / "thaad-south-korea.yaml"  # third of six: after japan-aegis-ashore, before trilateral-…
+    text = topic.read_text(encoding="utf-8")
+    assert "\n    body: |\n      [" in text
+    topic.write_text(text.replace("\n    body: |\n      [", "\n    body: |\n      Notably, [", 1), encoding="utf-8")
+    build(lesson, out, pdf=False, cache=True)
+    after = _every_inode(out)
+    remade = {rel for rel, inode in after.items() if before.get(rel) != inode}
+    assert "topics/thaad-south-korea/index.html" in remade
+    assert {"topics/japan-aegis-ashore/index.html", "topics/trilateral-cooperation/index.html"} <= remade, "neighbours"
+    assert "topics/how-missile-defense-works/index.html" not in remade
+    assert "topics/two-articles-two-framings/index.html" not in remade
+    assert "exports/japan-aegis-ashore/japan-aegis-ashore.json" not in remade
+    assert not {rel for rel in remade if rel.startswith("exports/all/")}, "the whole bank's exports read no section"
+    assert "Notably" in (out / "topics" / "thaad-south-korea" / "index.html").read_text(encoding="utf-8")
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
+def test_a_definition_is_read_by_the_pages_that_link_its_term_not_by_every_page_that_links_terms(
+    tmp_path: Path,
+) -> None:
+    """A page's glossary links read the glossary's names (a view of its own), and the definition of each term
+    they link: a definition's edit renders again the pages that link that term, and takes the other pages
+    that link terms from the last build."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    before = _inodes(out)
+    glossary = lesson / "glossary.yaml"
+    text = glossary.read_text(encoding="utf-8")
+    term = text.split("  - id: ", 1)[1].split("\n", 1)[0].strip()
+    assert "\n    definition: >-\n      " in text
+    glossary.write_text(
+        text.replace("\n    definition: >-\n      ", "\n    definition: >-\n      Notably, ", 1), encoding="utf-8"
+    )
+    build(lesson, out, pdf=False, cache=True)
+    after = _inodes(out)
+    linking = {rel for rel in after if rel.endswith(".html") and f'id="def-{term}"' in (out / rel).read_text("utf-8")}
+    others = {
+        rel
+        for rel in after
+        if rel.startswith("topics/") and rel.endswith("index.html") and 'class="term"' in (out / rel).read_text("utf-8")
+    } - linking
+    assert linking and others, (term, linking, others)
+    assert all(before.get(rel) != after[rel] for rel in linking), "a page that links the term is made again"
+    assert any(before.get(rel) == after[rel] for rel in others), "a page that links other terms alone is taken"
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
     assert _files(out) == _files(clean)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -176,3 +177,44 @@ def test_every_collection_of_the_lesson_is_watched() -> None:
     derived = {f.name for f in fields(Derived) if str(f.type).startswith("dict[")}
     assert derived == set(DERIVED_MAPS)
     assert {f.name for f in fields(Derived)} - derived == {"warnings"}, "no page shows the warnings but the report"
+
+
+def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(mini: Path) -> None:
+    """A view (`VIEWS`) is made once from the items it comes from, without recording them: a reader records the
+    view's own token, whose digest the map works out from the view's value, so that it changes with what the
+    view holds (a topic's order) and not with the rest of those items (a section's text)."""
+    from dataclasses import replace
+
+    from primer.build import _watched, page_map
+    from primer.content.library import VIEWS, load_library
+    from primer.derive import derive
+
+    lib = load_library(mini)
+    derived = derive(lib)
+    watched, _ = _watched(lib, derived)
+    for name, read in [
+        ("topic order", watched.topic_order),
+        ("topic headings", watched.topic_headings),
+        ("glossary names", watched.term_matcher),
+        ("event places", lambda: watched.event_places),
+    ]:
+        assert name in VIEWS
+        with reads.recording() as found:
+            read()
+            read()
+        assert found == {(name, EVERY)}, name
+    tokens = [(name, EVERY) for name in VIEWS]
+    first = page_map(lib, derived, None).pagemap.digest(b"page", tokens)
+    assert page_map(lib, derived, None).pagemap.digest(b"page", tokens) == first
+    assert lib.view_maps() is lib.view_maps(), "the same collections for every map of one lesson"
+
+    topic = lib.topics_in_order()[0]
+    section = topic.sections[0].model_copy(update={"body": topic.sections[0].body + " Notably."})
+    edited = replace(lib, topics={**lib.topics, topic.id: topic.model_copy(update={"sections": [section]})})
+    assert page_map(edited, derived, None).pagemap.digest(b"page", tokens) == first, "a section is in no view"
+    renamed = replace(lib, topics={**lib.topics, topic.id: topic.model_copy(update={"title": "Renamed"})})
+    assert page_map(renamed, derived, None).pagemap.digest(b"page", tokens) != first, "a title is"
+    listed = replace(lib, topics={**lib.topics, "zz-later": topic.model_copy(update={"id": "zz-later"})})
+    assert page_map(listed, derived, None).pagemap.digest(b"page", [("topic order", EVERY)]) != page_map(
+        lib, derived, None
+    ).pagemap.digest(b"page", [("topic order", EVERY)]), "the order is"

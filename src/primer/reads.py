@@ -29,6 +29,7 @@ from collections.abc import Callable, Collection, ItemsView, Iterator, KeysView,
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
@@ -55,12 +56,6 @@ def record(token: Token) -> None:
         found.add(token)
 
 
-def record_all(collection: Mapping[str, Any]) -> None:
-    """Note a read of every item of `collection` (when it is `Recorded`)."""
-    if isinstance(collection, Recorded):
-        record((collection.name, EVERY))
-
-
 @contextmanager
 def recording() -> Iterator[set[Token]]:
     """Record the reads made inside, in this thread; they count for an outer recording too."""
@@ -73,6 +68,44 @@ def recording() -> Iterator[set[Token]]:
         _LOCAL.reads = outer
         if outer is not None:
             outer |= found
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """The reads made inside are not recorded: a view's making, whose own token stands for them (see
+    `primer.content.library.VIEWS`)."""
+    outer: set[Token] | None = getattr(_LOCAL, "reads", None)
+    _LOCAL.reads = None
+    try:
+        yield
+    finally:
+        _LOCAL.reads = outer
+
+
+class Computed(Mapping[str, Any]):
+    """A view of the lesson as a collection `PageMap` digests: one item, the value the view is described
+    by, worked out when first asked for (see `primer.content.library.VIEWS`)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._value: list[Any] = []
+
+    def __getitem__(self, key: str) -> Any:
+        if key != VALUE:
+            raise KeyError(key)
+        if not self._value:
+            self._value.append(self._make())
+        return self._value[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((VALUE,))
+
+    def __len__(self) -> int:
+        return 1
+
+
+#: The key of a view's one item (`Computed`).
+VALUE = "value"
 
 
 def remembered(make: Callable[[], T]) -> Callable[[], T]:
@@ -425,12 +458,15 @@ class Reuse:
 def pack(entries: Mapping[str, Entry]) -> dict[str, Any]:
     """The map as JSON for the build record: each token once, entries naming them by number (and their
     files only when they are not the one file named like the entry)."""
-    table: dict[Token, int] = {}
+    keys = sorted(entries)
+    # each token numbered in the order it first comes, in one pass of C code over all of them
+    table = {t: n for n, t in enumerate(dict.fromkeys(chain.from_iterable(entries[k].tokens for k in keys)))}
+    number = table.__getitem__
     packed = {}
-    for key in sorted(entries):
+    for key in keys:
         entry = entries[key]
         files = None if entry.files == [key] else entry.files
-        packed[key] = [entry.digest, [table.setdefault(t, len(table)) for t in entry.tokens], files, entry.result]
+        packed[key] = [entry.digest, list(map(number, entry.tokens)), files, entry.result]
     return {"tokens": [list(t) for t in table], "entries": packed}
 
 

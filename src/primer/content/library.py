@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,13 +34,15 @@ from primer.content.models import (
     Topic,
 )
 from primer.content.schema_errors import problems_from
+from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
-from primer.reads import record_all
+from primer.reads import EVERY, Computed, record, unrecorded
 from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit, forget_known, know, shown_now
 from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 
 #: Markdown links that point at content: [text](point:ID), (term:ID), (event:ID), (source:ID), …
 LINK = re.compile(r"\]\((point|term|event|source|topic|actor|place|question):([^)\s]*)\)")
@@ -96,8 +99,28 @@ class Library:
     warnings: list[Problem] = field(default_factory=list)
 
     def topics_in_order(self) -> list[Topic]:
-        """Topics by their `order`, then id."""
+        """Topics by their `order`, then id (each read whole: see `topic_order` for their order alone)."""
         return sorted(self.topics.values(), key=lambda t: (t.order, t.id))
+
+    def topic_order(self) -> list[str]:
+        """The topics' ids by their `order`, then id. Each use reads the view "topic order" (see `VIEWS`):
+        a page that shows where a topic stands reads no other topic's text."""
+        return self._view("topic order", lambda: [t.id for t in self.topics_in_order()])
+
+    def topic_headings(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """Each topic's id, title and objectives (as JSON data), in the lesson's order. Each use reads the
+        view "topic headings" (see `VIEWS`): what lists the topics by name reads none of their text."""
+        return self._view(
+            "topic headings",
+            lambda: [
+                (t.id, t.title, [o.model_dump(mode="json") for o in t.objectives]) for t in self.topics_in_order()
+            ],
+        )
+
+    def term_matcher(self) -> TermMatcher:
+        """The matcher of the glossary's names. Each use reads the view "glossary names" (see `VIEWS`): what
+        it finds depends on the terms' names alone, not on their definitions."""
+        return self._view("glossary names", lambda: TermMatcher(self.terms.values()))
 
     def events_in_order(self) -> list[Event]:
         """Timeline events, earliest first."""
@@ -115,16 +138,47 @@ class Library:
     @property
     def event_places(self) -> dict[str, list[str]]:
         """Event id → the ids of the places that list it among their events, sorted (made once: each topic's
-        map asks). Each use reads every place (see `primer.reads`)."""
-        record_all(self.places)
-        made: dict[str, list[str]] | None = self.__dict__.get("_event_places")
-        if made is None:
-            made = {}
-            for place in self.places.values():  # sorted by id
-                for event_id in dict.fromkeys(place.events):
-                    made.setdefault(event_id, []).append(place.id)
-            self.__dict__["_event_places"] = made
+        map asks). Each use reads the view "event places" (see `VIEWS`), not every place's text."""
+        return self._view("event places", self._event_places)
+
+    def _event_places(self) -> dict[str, list[str]]:
+        made: dict[str, list[str]] = {}
+        for place in self.places.values():  # sorted by id
+            for event_id in dict.fromkeys(place.events):
+                made.setdefault(event_id, []).append(place.id)
         return made
+
+    def _view(self, name: str, make: Callable[[], V]) -> V:
+        """The view `name`, made once by `make` (what it reads is not recorded); each use records the view's
+        one token instead (see `VIEWS`)."""
+        record((name, EVERY))
+        kept = self.__dict__.setdefault("_views", {})
+        if name not in kept:
+            with unrecorded():
+                kept[name] = make()
+        return kept[name]  # type: ignore[no-any-return]
+
+    def view_maps(self) -> dict[str, Mapping[str, Any]]:
+        """Each view (`VIEWS`) as a collection `primer.reads.PageMap` digests: the same objects for every map
+        made of this Library (the exports' worker takes the build's digests only from a map of the same)."""
+        maps: dict[str, Mapping[str, Any]] = self.__dict__.setdefault("_view_maps", {})
+        for name, described in VIEWS.items():
+            if name not in maps:
+                maps[name] = Computed(partial(described, self))
+        return maps
+
+
+#: The views of a lesson: values worked out from several of its items, which a page reads as one token of
+#: its own (`primer.reads`) rather than as every item they come from, so that an edit elsewhere in those
+#: items leaves the page as it was. Name → what the view is described by (its digest is this value's): the
+#: order of the topics and their headings, not their text; the glossary's names, not its definitions; which
+#: places list which events, not the places' text. A reader of a view must read nothing else through it.
+VIEWS: dict[str, Callable[[Library], Any]] = {
+    "topic order": Library.topic_order,
+    "topic headings": Library.topic_headings,
+    "glossary names": lambda lib: lib.term_matcher().digest,
+    "event places": lambda lib: lib.event_places,
+}
 
 
 def _files(content: Path, pattern: str) -> list[Path]:

@@ -32,7 +32,17 @@ from primer.content.models import (
     Term,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, esc, note_markup, number, stable_int, to_html, zip_bytes
+from primer.exports.common import (
+    LossReport,
+    Scope,
+    esc,
+    note_markup,
+    number,
+    stable_int,
+    to_html,
+    topic_terms,
+    zip_bytes,
+)
 
 #: A modification time for notes when SOURCE_DATE_EPOCH is not set (never the clock).
 DEFAULT_EPOCH = 1_700_000_000
@@ -131,6 +141,8 @@ def _term_cards(term: Term) -> list[tuple[str, str, str]]:
 def _deck_terms(scope: Scope) -> dict[str | None, list[Term]]:
     """Topic id → the glossary terms its text uses, each term once (under its first topic)."""
     lib, derived = scope.lib, scope.derived
+    if scope.topic is not None:  # the terms the topic uses, reading no other term
+        return {scope.topic: [lib.terms[term_id] for term_id in topic_terms(lib, derived, scope.topic)]}
     order: dict[str, int] = {}  # topic → its group's place (the first group of a topic counts)
     for place, group in enumerate(scope.groups):
         if group.topic is not None:

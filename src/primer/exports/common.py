@@ -175,6 +175,13 @@ def note_typed_answers(report: LossReport, scope: Scope, who: str, compares: str
         )
 
 
+def topic_terms(lib: Library, derived: Derived, topic: str) -> list[str]:
+    """The ids of the glossary terms a topic's text uses (`Derived.term_topics` lists the topic under them),
+    sorted, found from the topic's own citations: no other topic's or term's are read."""
+    cited = (ref.partition(":") for ref in derived.citations.get(topic, {}))
+    return sorted({item for kind, _, item in cited if kind == "term" and item in lib.terms})
+
+
 def scope(lib: Library, derived: Derived, topic: str | None, memo: dict[Any, Any] | None = None) -> Scope:
     """The questions of one topic's quiz, or of the whole bank: each question once, under the first
     topic whose quiz holds it, then the questions in no quiz. Scopes of one build share `memo`."""
@@ -184,10 +191,10 @@ def scope(lib: Library, derived: Derived, topic: str | None, memo: dict[Any, Any
         return Scope(lib, derived, topic, [Group(t.id, t.title, list(derived.quizzes.get(t.id, [])))], memo)
     seen: set[str] = set()
     groups = []
-    for t in lib.topics_in_order():
-        fresh = [q for q in derived.quizzes.get(t.id, []) if q.id not in seen]
+    for tid, title, _ in lib.topic_headings():  # the topics' titles: no topic's text
+        fresh = [q for q in derived.quizzes.get(tid, []) if q.id not in seen]
         seen.update(q.id for q in fresh)
-        groups.append(Group(t.id, t.title, fresh))
+        groups.append(Group(tid, title, fresh))
     rest = [q for qid, q in bank(lib, derived).items() if qid not in seen]
     if rest:
         groups.append(Group(None, UNASSIGNED, rest))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from primer import reads
 from primer.content.models import ShortAnswer
-from primer.exports.common import LossReport, Scope, note_markup, to_plain
+from primer.exports.common import LossReport, Scope, note_markup, to_plain, topic_terms
 
 
 def _field(text: str) -> str:
@@ -19,23 +18,14 @@ def quizlet(scope: Scope) -> tuple[bytes, LossReport]:
     """Term/definition lines for Quizlet, and what it could not take."""
     report = LossReport("Quizlet")
     lib, derived = scope.lib, scope.derived
-    topics = {g.topic for g in scope.groups}
-
-    def terms_by_topic() -> dict[str, set[str]]:  # topic → the terms it uses, found once per build
-        by_topic: dict[str, set[str]] = {}
-        for term_id, term_topics in derived.term_topics.items():
-            for topic_id in term_topics:
-                by_topic.setdefault(topic_id, set()).add(term_id)
-        return by_topic
-
-    by_topic = reads.kept(scope.memo, "quizlet-terms", terms_by_topic)
-    used: set[str] = set().union(*(by_topic.get(t, set()) for t in topics if t is not None))
+    # the whole glossary, or the terms the topic uses (reading no other term)
+    used = lib.terms if scope.topic is None else topic_terms(lib, derived, scope.topic)
     lines = []
-    for term_id, term in lib.terms.items():
-        if scope.topic is None or term_id in used:
-            head = f"{term.term} ({term.expansion})" if term.expansion else term.term
-            lines.append(f"{_field(head)}\t{_field(term.definition)}")
-            report.extras += 1
+    for term_id in used:
+        term = lib.terms[term_id]
+        head = f"{term.term} ({term.expansion})" if term.expansion else term.term
+        lines.append(f"{_field(head)}\t{_field(term.definition)}")
+        report.extras += 1
     for question in scope.questions():
         if not isinstance(question, ShortAnswer):
             report.skip(question, "Quizlet takes term–definition pairs; only short-answer questions make one")

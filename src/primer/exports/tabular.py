@@ -100,21 +100,10 @@ def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
 def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
     """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions."""
     report = LossReport("JSON")
-    # validating the whole bank once per build is enough
-    data = dict(reads.kept(scope.memo, "bank", lambda: build_bank(scope.lib, scope.derived).model_dump(mode="json")))
-    if scope.topic is not None:
-        whole = data  # where each topic and question is, found once per build (it reads what the bank read)
-        topic_at, question_at = reads.kept(
-            scope.memo,
-            "bank-places",
-            lambda: (
-                {t["id"]: k for k, t in enumerate(whole["topics"])},
-                {q["id"]: k for k, q in enumerate(whole["questions"])},
-            ),
-        )
-        at = {question_at[q.id] for q in scope.questions() if q.id in question_at}
-        data["topics"] = [data["topics"][topic_at[scope.topic]]] if scope.topic in topic_at else []
-        data["questions"] = [data["questions"][k] for k in sorted(at)]
+    if scope.topic is None:  # the whole bank, once per build
+        data = reads.kept(scope.memo, "bank", lambda: build_bank(scope.lib, scope.derived).model_dump(mode="json"))
+    else:  # a topic's own: it reads no other topic's item, so that an edit elsewhere leaves it as it was
+        data = build_bank(scope.lib, scope.derived, scope.topic).model_dump(mode="json")
     report.exported = len(data["questions"])
     texts: dict[str, str] = scope.memo.setdefault("bank-question-json", {})
     return (_bank_text(data, texts) + "\n").encode("utf-8"), report

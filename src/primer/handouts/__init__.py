@@ -167,7 +167,6 @@ def add_handouts(
     handouts that would read what they read in the last build are taken from it (see `primer.reads`)."""
     # without PDFs, nothing is laid out for them (the teacher's PDF edition, the sheets kept for it)
     settings = Settings() if pdf else Settings(formats=tuple(f for f in FORMATS if f != "pdf"))
-    matcher = reads.remembered(lambda: TermMatcher(lib.terms.values()))  # every handout reads every term
     mapped = reuse if reuse is not None and not pdf else None
     common = hashlib.sha256(reads.value_bytes([lib.site, dataclasses.asdict(settings), _created()])).digest()
     rendered = []
@@ -182,7 +181,7 @@ def add_handouts(
             rendered.append(Rendered(topic, dict(taken.result), {}, []))
             continue
         with reads.recording() as found:
-            made = render_topic(lib, derived, env, topic, settings, matcher())
+            made = render_topic(lib, derived, env, topic, settings, lib.term_matcher())
         names = [folder + name for name in made.html]
         for name, text in made.html.items():  # added at once, not held: 27 MB of pages at 256 topics
             if not (mapped and folder + name in mapped.linked):  # taken from the last build already
@@ -245,8 +244,7 @@ def write_handouts(
                 for t in empty
             ]
         )
-    matcher = TermMatcher(lib.terms.values())
-    rendered = [render_topic(lib, derived, env, topic, settings, matcher) for topic in topics]
+    rendered = [render_topic(lib, derived, env, topic, settings, lib.term_matcher()) for topic in topics]
     output = Output()
     if "html" in settings.formats:
         for r in rendered:
@@ -275,7 +273,7 @@ def teacher_page(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]
     grid = [
         {"number": n, "cells": [key_cell(by_id[v.order[n - 1]], v) for v in versions]} for n in range(1, len(quiz) + 1)
     ]
-    words = passage(lib, topic, TermMatcher(lib.terms.values()))["words"]
+    words = passage(lib, topic, lib.term_matcher())["words"]
     return {
         "versions": [{"letter": v.letter, "code": v.code} for v in versions],
         "grid": grid,

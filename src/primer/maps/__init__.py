@@ -166,4 +166,4 @@ def topic_map(lib: Library, topic: Topic) -> MapView | None:
     """A small map of the topic's places, or None when it has none."""
     places = [lib.places[p] for p in topic_places(lib, topic)]
     title = f"Map of the places in “{topic.title}”"
-    return _view(lib, places, SMALL, f"map-{topic.id}", title, coarse=len(lib.topics) >= COARSE_FROM)
+    return _view(lib, places, SMALL, f"map-{topic.id}", title, coarse=len(lib.topic_order()) >= COARSE_FROM)

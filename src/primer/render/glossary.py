@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from markupsafe import Markup, escape
 
@@ -17,9 +17,10 @@ class GlossaryLinker:
     alone (see `primer.content.terms`). The markup holds the definition, so it is for HTML only:
     plain text (answer keys, exports) comes from the content, never from this markup."""
 
-    def __init__(self, terms: dict[str, Term]) -> None:
+    def __init__(self, terms: Mapping[str, Term], matcher: TermMatcher | None = None) -> None:
+        """`matcher`: the glossary's, when made already (`primer.content.library.Library.term_matcher`)."""
         self.terms = terms
-        self.matcher = TermMatcher(terms.values())
+        self.matcher = TermMatcher(terms.values()) if matcher is None else matcher
 
     def link(self, text: str, seen: set[str], url: Callable[[str], str]) -> Markup:
         """Escape `text`, linking the first use on this page of each term not yet in `seen`."""

@@ -128,10 +128,20 @@ class Bank(BaseModel):
     questions: list[BankQuestion] = Field(description="every question, hand-written and generated, sorted by id")
 
 
-def build_bank(lib: Library, derived: Derived) -> Bank:
-    """The whole bank as a validated model."""
+def build_bank(lib: Library, derived: Derived, topic: str | None = None) -> Bank:
+    """The whole bank as a validated model; with `topic`, cut to that topic and the questions of its quiz
+    (sorted by id, as in the whole bank), reading no other topic or question."""
+    everything = bank(lib, derived)
+    if topic is None:
+        chosen = list(everything.items())
+        headings = lib.topic_headings()  # the topics' headings alone: no topic's text
+    else:
+        quiz = {q.id for q in derived.quizzes.get(topic, [])}
+        chosen = [(qid, everything[qid]) for qid in sorted(quiz) if qid in everything]
+        t = lib.topics[topic]
+        headings = [(t.id, t.title, [o.model_dump(mode="json") for o in t.objectives])]
     questions: list[dict[str, Any]] = []
-    for qid, question in bank(lib, derived).items():
+    for qid, question in chosen:
         questions.append(
             {
                 **question.model_dump(mode="json"),
@@ -141,13 +151,8 @@ def build_bank(lib: Library, derived: Derived) -> Bank:
             }
         )
     topics = [
-        {
-            "id": topic.id,
-            "title": topic.title,
-            "objectives": [o.model_dump(mode="json") for o in topic.objectives],
-            "quiz": [q.id for q in derived.quizzes.get(topic.id, [])],
-        }
-        for topic in lib.topics_in_order()
+        {"id": tid, "title": title, "objectives": objectives, "quiz": [q.id for q in derived.quizzes.get(tid, [])]}
+        for tid, title, objectives in headings
     ]
     return Bank.model_validate(
         {

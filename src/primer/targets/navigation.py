@@ -125,12 +125,12 @@ def topic_icon(topic: Topic) -> str:
 
 def explainer_context(lib: Library, topic: Topic) -> dict[str, Any]:
     """What an explainer shows besides its content: reading time and the topics before and after it."""
-    topics = lib.topics_in_order()
-    at = next(k for k, t in enumerate(topics) if t.id == topic.id)
+    order = lib.topic_order()  # the order alone: the topics before and after it are read, no other
+    at = order.index(topic.id)
     return {
         "reading_minutes": reading_minutes(topic),
         "topic_number": at + 1,
-        "topic_count": len(topics),
-        "previous_topic": topics[at - 1] if at > 0 else None,
-        "next_topic": topics[at + 1] if at + 1 < len(topics) else None,
+        "topic_count": len(order),
+        "previous_topic": lib.topics[order[at - 1]] if at > 0 else None,
+        "next_topic": lib.topics[order[at + 1]] if at + 1 < len(order) else None,
     }

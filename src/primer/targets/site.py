@@ -115,8 +115,7 @@ class SiteRenderer:
         self.paths: frozenset[str] | None = None
         # made when a page first needs them (the handouts borrow only `refs`); each page that uses them
         # reads what they were made from (`remembered`)
-        self._linker = reads.remembered(lambda: GlossaryLinker(self.lib.terms))
-        self._order = reads.remembered(lambda: [t.id for t in self.lib.topics_in_order()])
+        self._linker = reads.remembered(lambda: GlossaryLinker(self.lib.terms, self.lib.term_matcher()))
 
     @property
     def linker(self) -> GlossaryLinker:
@@ -126,7 +125,7 @@ class SiteRenderer:
     @property
     def _topic_order(self) -> list[str]:
         """The topics' ids in the lesson's order, sorted once rather than for every question."""
-        return self._order()
+        return self.lib.topic_order()
 
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
