@@ -163,15 +163,41 @@ class HubFormat:
     files: dict[str | None, HubLink]
 
 
-def add_exports(lib: Library, derived: Derived, output: Output, reuse: reads.Reuse | None = None) -> list[HubFormat]:
-    """Add every format for every topic and the whole bank, with loss reports, to the build's output;
-    return what the teacher hub links. With `reuse`, what each export reads is recorded, and an export
-    that would read what it read in the last build is taken from it (see `primer.reads`)."""
+def _common(lib: Library) -> bytes:
+    """What every export reads besides its scope, in each one's description: the site's settings."""
+    return hashlib.sha256(reads.value_bytes([lib.site])).digest()
+
+
+def whole_bank_taken(lib: Library, reuse: reads.Reuse) -> bool:
+    """Whether a rebuild would take every export of the whole bank from the last build (`reuse`: the map of
+    what the last build's outputs read, over this build's lesson). When one is made again, the others
+    mostly are too (they read the same questions): most of the exports' time in a rebuild."""
+    common = _common(lib)
+    for fmt in FORMATS.values():
+        path = export_path(fmt.name, None)
+        own = reuse.describe(path, "export", fmt.name, {"topic": None}, common)
+        if own is None or reuse.pagemap.unchanged(path, own[0]) is None:
+            return False
+    return True
+
+
+def add_exports(
+    lib: Library,
+    derived: Derived,
+    output: Output,
+    reuse: reads.Reuse | None = None,
+    formats: tuple[str, ...] | None = None,
+) -> list[HubFormat]:
+    """Add every format (of `formats`, when given) for every topic and the whole bank, with loss reports, to
+    the build's output; return what the teacher hub links. With `reuse`, what each export reads is recorded,
+    and an export that would read what it read in the last build is taken from it (see `primer.reads`)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
-    common = hashlib.sha256(reads.value_bytes([lib.site])).digest()  # what every export reads besides its scope
+    common = _common(lib)
     for fmt in FORMATS.values():
+        if formats is not None and fmt.name not in formats:
+            continue
         files: dict[str | None, HubLink] = {}
         target = fmt.name
         for topic in topics:
