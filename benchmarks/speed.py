@@ -13,9 +13,10 @@ the process and the children it waited for, from `os.wait4`), pages per second, 
 each. primer is measured twice: `--no-pdf` (the site, its exports and HTML handouts: what the others
 build and more), and the full build with its PDF handouts laid out cold (only up to `--full-max`, as
 WeasyPrint takes about half a second a PDF), each from empty caches. Then primer's rebuilds, with the
-caches its last cold build filled (as a user's are): with nothing changed (no-op), and after one source
-file's text is edited. With `--serve`, `serve_reload.py` times edit → reloaded page at 64 topics (or
-the smallest size when 64 is not measured): each edit from an idle server, then back to back.
+caches its last cold build filled (as a user's are): with nothing changed (no-op), and after an edit of
+one source's point, one topic's section, one question's explanation and one glossary definition. With
+`--serve`, `serve_reload.py` times edit → reloaded page at 64 topics (or the smallest size when 64 is
+not measured): each edit from an idle server, then back to back.
 
 The other tools are installed with pip into the virtual environment `--tools` (created when missing,
 outside the repository; default: a folder in the system's temporary folder) and are never primer
@@ -221,18 +222,34 @@ def measure(n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, 
             if name.startswith("primer"):  # its build record, map outlines and PDFs: a cold build makes them all
                 shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
             size.runs.setdefault(name, []).append(run_once(cmd, env))
-    # primer's rebuilds, into the folder of its last cold build
+    # primer's rebuilds, into the folder of its last cold build: nothing changed, then one edit of each kind
+    # an author makes (each undone by an untimed build before the next)
     cmd, _ = commands["primer"]
-    source = sorted((corpus / "sources").glob("*.yaml"))[0]
-    original = source.read_text(encoding="utf-8")
     for _ in range(repeat):
         size.rebuilds.setdefault("no-op", []).append(run_once(cmd, env))
-        source.write_text(original.replace("  text: ", "  text: Edited, ", 1), encoding="utf-8")
-        size.rebuilds.setdefault("one source edited", []).append(run_once(cmd, env))
-        source.write_text(original, encoding="utf-8")
-        run_once(cmd, env)
+        for label, (path, where) in edits(corpus).items():
+            original = path.read_text(encoding="utf-8")
+            if where not in original:
+                raise SystemExit(f"the corpus has changed shape: no {where.strip()!r} in {path}")
+            path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
+            size.rebuilds.setdefault(label, []).append(run_once(cmd, env))
+            path.write_text(original, encoding="utf-8")
+            run_once(cmd, env)
     size.pages["bytes primer"] = folder_bytes(out / "primer")
     return size
+
+
+def edits(corpus: Path) -> dict[str, tuple[Path, str]]:
+    """The rebuilds' edits: label → the file and the text after which a word goes in. A point's text is
+    read by its source's and topics' pages and the lists of everything; a section by its topic's pages
+    and those that list the topics; a question's explanation by its quiz's pages, handouts and exports and
+    the whole bank's; a definition by the glossary, the pages that link its term, and its questions."""
+    return {
+        "one source edited": (sorted((corpus / "sources").glob("*.yaml"))[0], "  text: "),
+        "one topic edited": (sorted((corpus / "topics").glob("*.yaml"))[0], "  body: '"),
+        "one question edited": (sorted((corpus / "questions").glob("*.yaml"))[0], "  explanation: "),
+        "one term edited": (corpus / "glossary.yaml", "  definition: "),
+    }
 
 
 #: Edits per way of timing `serve` (a median of 9 moved by ±0.05 s from one run to the next; of 25, less).
