@@ -360,7 +360,30 @@ def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_list
     assert "topics/two-articles-two-framings/index.html" not in remade
     assert "exports/japan-aegis-ashore/japan-aegis-ashore.json" not in remade
     assert not {rel for rel in remade if rel.startswith("exports/all/")}, "the whole bank's exports read no section"
+    assert "timeline/index.html" not in remade, "the timeline reads the events a topic cites, not its text"
     assert "Notably" in (out / "topics" / "thaad-south-korea" / "index.html").read_text(encoding="utf-8")
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
+def test_a_point_is_read_by_the_pages_that_show_it_not_by_the_timeline(tmp_path: Path) -> None:
+    """The timeline names the sources and places their dates (a view of the sources' headings), and shows no
+    point: a point's edit renders again its source's page, not the timeline."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    before = _every_inode(out)
+    source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert "\n    text: Japan intends" in text
+    source.write_text(text.replace("\n    text: Japan intends", "\n    text: Notably, Japan intends", 1), "utf-8")
+    build(lesson, out, pdf=False, cache=True)
+    after = _every_inode(out)
+    remade = {rel for rel, inode in after.items() if before.get(rel) != inode}
+    assert "sources/japan-aegis-ashore-2017.html" in remade
+    assert "timeline/index.html" not in remade
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
     assert _files(out) == _files(clean)

@@ -195,6 +195,8 @@ def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(min
     for name, read in [
         ("topic order", watched.topic_order),
         ("topic headings", watched.topic_headings),
+        ("topic events", watched.topic_events),
+        ("source headings", watched.source_headings),
         ("glossary names", watched.term_matcher),
         ("event places", lambda: watched.event_places),
     ]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +24,7 @@ from primer.content.models import (
     Place,
     Places,
     Point,
+    Published,
     QuestionBase,
     QuestionFile,
     Refs,
@@ -78,6 +79,15 @@ class Origin:
         return f"{self.doc.shown}:{line}"
 
 
+class SourceHeading(NamedTuple):
+    """What names a source and places it in time (`Library.source_headings`)."""
+
+    id: str
+    label: str
+    short: str
+    published: Published
+
+
 @dataclass
 class Library:
     """All content, validated and cross-linked; every dict is sorted by id. Plain data only: templates
@@ -116,6 +126,28 @@ class Library:
                 (t.id, t.title, [o.model_dump(mode="json") for o in t.objectives]) for t in self.topics_in_order()
             ],
         )
+
+    def source_headings(self) -> list[SourceHeading]:
+        """Each source's id, label, short name and publication, by id. Each use reads the view "source
+        headings" (see `VIEWS`): what names the sources and places them in time reads none of their points."""
+        return self._view(
+            "source headings",
+            lambda: [SourceHeading(s.id, s.label, s.short, s.published) for s in self.sources.values()],
+        )
+
+    def topic_events(self) -> list[tuple[str, str, list[str]]]:
+        """Each topic's id, title and the events it cites (links in its sections, then its "what happened
+        next"), in the lesson's order. Each use reads the view "topic events" (see `VIEWS`): what lists the
+        events each topic cites reads none of the topics' other text."""
+
+        def made() -> list[tuple[str, str, list[str]]]:
+            found = []
+            for topic in self.topics_in_order():
+                cited = [item for s in topic.sections for kind, item in LINK.findall(s.body) if kind == "event"]
+                found.append((topic.id, topic.title, list(dict.fromkeys(cited + [n.event for n in topic.next]))))
+            return found
+
+        return self._view("topic events", made)
 
     def term_matcher(self) -> TermMatcher:
         """The matcher of the glossary's names. Each use reads the view "glossary names" (see `VIEWS`): what
@@ -171,11 +203,14 @@ class Library:
 #: The views of a lesson: values worked out from several of its items, which a page reads as one token of
 #: its own (`primer.reads`) rather than as every item they come from, so that an edit elsewhere in those
 #: items leaves the page as it was. Name → what the view is described by (its digest is this value's): the
-#: order of the topics and their headings, not their text; the glossary's names, not its definitions; which
-#: places list which events, not the places' text. A reader of a view must read nothing else through it.
+#: order of the topics, their headings and the events they cite, not their text; the sources' names and
+#: dates, not their points; the glossary's names, not its definitions; which places list which events, not
+#: the places' text. A reader of a view must read nothing else through it.
 VIEWS: dict[str, Callable[[Library], Any]] = {
     "topic order": Library.topic_order,
     "topic headings": Library.topic_headings,
+    "topic events": Library.topic_events,
+    "source headings": Library.source_headings,
     "glossary names": lambda lib: lib.term_matcher().digest,
     "event places": lambda lib: lib.event_places,
 }

@@ -12,10 +12,11 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from primer.content.dates import MONTH_NAMES, FuzzyDate, Moment
-from primer.content.library import LINK, Library
-from primer.content.models import Event, Topic
+from primer.content.library import Library
+from primer.content.models import Event
 from primer.render.clip import clip
 
 #: Lanes of their own for at most this many actors; everybody else shares one.
@@ -162,7 +163,8 @@ def _rows(positions: list[float], scale: float) -> list[int]:
 
 def axis(lib: Library, events: list[Event]) -> Axis:
     """The axis of `events` (earliest first), with the sources' publication dates as bands."""
-    dates = [e.date for e in events] + [s.published.date for s in lib.sources.values()]
+    sources = lib.source_headings()  # their names and dates alone: not their points
+    dates = [e.date for e in events] + [s.published.date for s in sources]
     first_year = min(d.first.year for d in dates)
     last_year = max(d.last.year for d in dates)
     t0, t1 = dt.date(first_year, 1, 1), dt.date(last_year + 1, 1, 1)
@@ -188,7 +190,7 @@ def axis(lib: Library, events: list[Event]) -> Axis:
             break
     bands: list[Band] = []
     label_rows: list[float] = []
-    for source in sorted(lib.sources.values(), key=lambda s: (s.published.date.sort_key(), s.id)):
+    for source in sorted(sources, key=lambda s: (s.published.date.sort_key(), s.id)):
         published = source.published.date
         left = pos(published.first)
         px = left * years * scale / 100
@@ -226,16 +228,11 @@ def axis(lib: Library, events: list[Event]) -> Axis:
     return Axis(years * scale, top + 22, busiest.left, ticks, lanes, marks, bands, found_periods)
 
 
-def topic_events(topic: Topic) -> list[str]:
-    """The events a topic cites: links in its sections and its 'what happened next'."""
-    cited = [item for s in topic.sections for kind, item in LINK.findall(s.body) if kind == "event"]
-    return list(dict.fromkeys(cited + [n.event for n in topic.next]))
-
-
 def timeline_context(lib: Library) -> dict[str, object]:
     """What the timeline page's template is given: the events, the axis, and the topic filter's data."""
     events = lib.events_in_order()
-    cited = [(topic, set(topic_events(topic))) for topic in lib.topics_in_order()]
+    # each topic's title and the events it cites (a view: not the rest of its text)
+    cited = [(_TopicName(tid, title), set(ids)) for tid, title, ids in lib.topic_events()]
     topics = [topic for topic, ids in cited if ids]
     event_topics: dict[str, list[str]] = {e.id: [] for e in events}  # each event's topics, by their place in `topics`
     for i, (_, ids) in enumerate(c for c in cited if c[1]):
@@ -252,4 +249,12 @@ def timeline_context(lib: Library) -> dict[str, object]:
         "topics": topics,
         "event_topics": event_topics,
         "short_name": short_name,
+        "source_short": {s.id: s.short for s in lib.source_headings()},
     }
+
+
+class _TopicName(NamedTuple):
+    """A topic as the timeline's filter names it."""
+
+    id: str
+    title: str
