@@ -4,6 +4,7 @@ warnings are the ones a check without the kept results makes."""
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
@@ -210,3 +211,64 @@ def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> 
         signing.finish()
     assert (tmp_path / "file").read_bytes() == seal(root, body)
     assert unseal(root, seal(root, body)) == body
+
+
+def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each question's part of the Canvas and Moodle files is kept with what making it read (one file per
+    format): after a question's edit, the whole bank's files are made again from the other questions' kept
+    parts and the edited one's new part, and hold what a clean build writes. A damaged file is ignored with a
+    warning, and every part made again."""
+    qti = importlib.import_module("primer.exports.qti")  # the module (the package names its function so)
+    made: list[str] = []
+    real = qti._item
+
+    def counted(question: object, *args: object) -> object:
+        made.append(question.id)  # type: ignore[attr-defined]
+        return real(question, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qti, "_item", counted)
+    out = tmp_path / "site"
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    first = len(made)
+    assert first > 3
+    assert sorted(p.name for p in own_cache.rglob("export-*.facts")) == ["export-moodle.facts", "export-qti.facts"]
+    questions = mini / "questions" / "radars.yaml"
+    questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+    made.clear()
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    edited = set(made)
+    assert made and len(edited) == 1, made  # the edited question's items alone (in each quiz that holds it)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    build(mini, tmp_path / "fresh", jobs=1, pdf=False)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(own_cache))
+    for path in ("exports/all/question-bank-canvas-qti.zip", "exports/all/question-bank-moodle.xml"):
+        assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
+    assert b"Notably" in (out / "exports/all/question-bank-moodle.xml").read_bytes()
+    (stored,) = own_cache.rglob("export-qti.facts")
+    stored.write_bytes(stored.read_bytes()[:-20] + b"not what was signed")
+    questions.write_text(questions.read_text().replace("explanation: Notably, ", "explanation: ", 1))
+    capsys.readouterr()
+    made.clear()
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    assert "ignoring" in capsys.readouterr().err
+    assert len(made) == first, "every part made again"
+
+
+def test_a_result_peeked_at_is_kept_only_when_kept_and_unused_ones_may_stay(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    path = root / "lesson" / "part.facts"
+    kept = facts.Facts(path, root)
+    kept.keep(b"a", "A")
+    kept.keep(b"b", "B")
+    kept.save()
+    again = facts.Facts(path, root)
+    assert again.peek(b"a") == "A" and again.peek(b"z") is None
+    again.keep(b"c", "C")
+    again.save(unused=True)  # "a" and "b" were not used, and stay
+    last = facts.Facts(path, root)
+    assert [last.peek(k) for k in (b"a", b"b", b"c")] == ["A", "B", "C"]
+    last.keep(b"b", last.peek(b"b"))
+    last.save()  # only "b" was used
+    assert [facts.Facts(path, root).peek(k) for k in (b"a", b"b", b"c")] == [None, "B", None]

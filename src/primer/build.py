@@ -216,13 +216,15 @@ def _exports(
     mapping: Mapped | None = None,
     warmed: reads.Reuse | None = None,
     formats: tuple[str, ...] | None = None,
+    kept_in: tuple[Path, Path] | None = None,
 ) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
     ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
     it is made, and (path, None) sent instead. With `mapping`, what each export reads is recorded, those
     that read what they read in the last build are taken from it, and (`_MAP_ITEM`, (the map's entries,
     the files taken)) is sent last; `warmed`: the build's own map, whose digests it worked out already.
-    `formats`: the formats to make (None: all)."""
+    `formats`: the formats to make (None: all); `kept_in`: where the questions' fragments of the exports are
+    kept between builds (`primer.parsed.place`; None: nowhere)."""
     own = Output(spool)
     reuse = None
     if mapping is not None:
@@ -230,7 +232,7 @@ def _exports(
         if warmed is not None:
             reuse.pagemap.digests_from(warmed.pagemap)
         lib, derived = _watched(lib, derived)
-    yield "", add_exports(lib, derived, own, reuse, formats)
+    yield "", add_exports(lib, derived, own, reuse, formats, kept_in)
     for path in own.paths():
         yield path, None if spool is not None else own.take(path)
     if reuse is not None:
@@ -287,14 +289,15 @@ def _start_exports(
     warmed: reads.Reuse | None = None,
     *,
     split: bool = False,
+    kept_in: tuple[Path, Path] | None = None,
 ) -> _Exporting:
     """The exports, started in a worker (see `parallel.start`), or with `split` in two (`EXPORT_PARTS`, when
-    `jobs` allows), written into `spool` when there is one (`mapping`, `warmed`: see `_exports`)."""
+    `jobs` allows), written into `spool` when there is one (`mapping`, `warmed`, `kept_in`: see `_exports`)."""
     groups: list[tuple[str, ...] | None] = list(EXPORT_PARTS) if split and jobs > 1 else [None]
     return _Exporting(
         [
             parallel.start(
-                partial(_exports, lib, derived, spool, mapping, warmed, formats),
+                partial(_exports, lib, derived, spool, mapping, warmed, formats, kept_in),
                 jobs,
                 stream=True,
                 prepare=partial(_lighter, lib),
@@ -709,7 +712,9 @@ def _check_and_render(
     # unless the whole bank's exports are to be made again (an edited question or term), which take longer
     # than all the rest of a rebuild's work after the check (3.5 s of a core at 256 topics).
     exporting: list[_Exporting] = []
-    exports = partial(_start_exports, jobs=jobs, spool=spool, mapping=mapping)
+    exports = partial(
+        _start_exports, jobs=jobs, spool=spool, mapping=mapping, kept_in=parsed.place(content) if mapping else None
+    )
     earlier = mapping.earlier if mapping is not None else None
     # a rebuild's page map, with the digests of what the last build's pages read, made once the questions
     # are derived and worked out while the check waits for the report's workers: the render checks each

@@ -109,12 +109,24 @@ class Facts:
             return pickle.loads(value)  # type: ignore[no-any-return] # signed: primer wrote it (see __init__)
         return value  # type: ignore[no-any-return]
 
-    def save(self) -> None:
-        """Write the results this check used (none it did not), when that changes the file; a failure to
-        write is not an error. The pickle goes straight into the file, signed as it goes (no copy of it in
-        memory), and the signature in front of it last."""
+    def peek(self, found: bytes) -> Any:
+        """The result kept for the key `found`, or None; it is not counted as used (see `keep`)."""
+        return self._used.get(found, self._known.get(found))
+
+    def keep(self, found: bytes, value: Any) -> None:
+        """Count `value` as the result for the key `found`, used by this check (a new one, or one `peek` gave)."""
+        if self._known.get(found, self) is not value:
+            self._new += 1
+        self._used[found] = value
+
+    def save(self, *, unused: bool = False) -> None:
+        """Write the results this check used (none it did not; with `unused`, the others read from the file
+        too), when that changes the file; a failure to write is not an error. The pickle goes straight into
+        the file, signed as it goes (no copy of it in memory), and the signature in front of it last."""
         if self.path is None or self.root is None:
             return
+        if unused:
+            self._used = {**self._known, **self._used}
         if not self._new and len(self._used) == len(self._known):
             return  # the same results as the file holds
         try:

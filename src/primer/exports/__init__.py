@@ -16,13 +16,14 @@ from primer import reads
 from primer.content.library import Library
 from primer.derive import Derived
 from primer.exports.anki import anki
-from primer.exports.common import LossReport, Scope, scope
+from primer.exports.common import KEPT, KeptFragments, LossReport, Scope, scope
 from primer.exports.gift import gift
 from primer.exports.kahoot import kahoot
 from primer.exports.moodle import moodle
 from primer.exports.qti import qti
 from primer.exports.quizlet import quizlet
 from primer.exports.tabular import bank_csv, bank_json_scope
+from primer.facts import Facts
 from primer.write import Output, write_file
 
 #: Where the site keeps exports, and the whole bank's name in file names.
@@ -187,10 +188,12 @@ def add_exports(
     output: Output,
     reuse: reads.Reuse | None = None,
     formats: tuple[str, ...] | None = None,
+    kept_in: tuple[Path, Path] | None = None,
 ) -> list[HubFormat]:
     """Add every format (of `formats`, when given) for every topic and the whole bank, with loss reports, to
     the build's output; return what the teacher hub links. With `reuse`, what each export reads is recorded,
-    and an export that would read what it read in the last build is taken from it (see `primer.reads`)."""
+    and an export that would read what it read in the last build is taken from it (see `primer.reads`); with
+    `kept_in` too (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
@@ -200,6 +203,11 @@ def add_exports(
             continue
         files: dict[str | None, HubLink] = {}
         target = fmt.name
+        kept = None
+        if reuse is not None and kept_in is not None:
+            store = Facts(kept_in[0] / f"export-{fmt.name}.facts", kept_in[1])
+            kept = memo[KEPT] = KeptFragments(store, reuse.pagemap, common)
+        whole_made = False
         for topic in topics:
             path = export_path(fmt.name, topic)
             own = None
@@ -213,6 +221,7 @@ def add_exports(
                     continue
             with reads.recording() as found:
                 data, report = render_export(lib, derived, fmt.name, topic, memo)
+            whole_made = whole_made or topic is None
             output.add(path, data)
             target, loss = report.target, None
             if fmt.lossy:
@@ -225,6 +234,8 @@ def add_exports(
                 made = [path, *([loss] if loss else [])]
                 reuse.note(path, own, found, made, [list(astuple(files[topic])), target])
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
+        if kept is not None:  # the whole bank's export used every current fragment: those alone are kept
+            kept.facts.save(unused=not whole_made)
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
     return hub

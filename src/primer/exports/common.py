@@ -10,6 +10,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from primer import reads
 from primer.content.library import Library
 from primer.content.models import Cloze, QuestionBase, ShortAnswer
 from primer.derive import Derived
+from primer.facts import Facts
+from primer.facts import key as facts_key
 from primer.quiz.lint import bank
 from primer.render.clip import clip_chars
 from primer.render.markdown import SCHEMES, parsed
@@ -210,11 +213,60 @@ class Fragment:
     losses: tuple[Loss, ...]
 
 
+class KeptFragments:
+    """The fragments of one format kept from one build to the next (`primer.facts`: a file per format in the
+    lesson's place in the parse cache), each with what making it read (`primer.reads`: the question itself,
+    and what the target read besides) and those reads' digest on its lesson. A fragment whose reads have the
+    same digest on this build's lesson is taken (it would be the same bytes); another is made again. The
+    whole bank's export of a format uses every current fragment, and the file then keeps those alone; a build
+    that took that export from the last one keeps the others too. A rebuild after a question's edit then
+    makes that question's fragments alone: the whole bank's Canvas and Moodle files took 1.6 s at 256 topics."""
+
+    def __init__(self, facts: Facts, pagemap: reads.PageMap, common: bytes) -> None:
+        self.facts, self.pagemap, self.common = facts, pagemap, common
+
+    def get(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
+        """The fragment of `question` in `target`, taken when its reads did not change, else made by `make`."""
+        key = facts_key("export fragment", target, question.id)
+        own = self.common + key
+        kept = self.facts.peek(key)
+        if kept is not None:
+            digest, tokens, packed = kept
+            if self.pagemap.digest(own, tokens) == digest:
+                self.facts.keep(key, kept)
+                for token in tokens:
+                    reads.record(token)
+                return _unpacked(packed)
+        with reads.recording() as found:
+            reads.record(("derived.bank", question.id))  # the question: its fragment reads all of it
+            value = make()
+        tokens = sorted(reads.coarse(found))
+        digest = self.pagemap.digest(own, tokens)
+        if digest is not None:
+            self.facts.keep(key, (digest, tokens, _packed(value)))
+        return value
+
+
+def _packed(value: Fragment) -> Fragment:
+    """A fragment as kept on disk: its text compressed (a large lesson's Canvas file is 27 MB of XML)."""
+    return dataclasses.replace(value, text=None if value.text is None else zlib.compress(value.text, 1))
+
+
+def _unpacked(value: Fragment) -> Fragment:
+    return dataclasses.replace(value, text=None if value.text is None else zlib.decompress(value.text))
+
+
+#: Where a build's exports find the fragments kept for a format (`KeptFragments`), in their shared memo.
+KEPT = "kept fragments"
+
+
 def fragment(scope: Scope, target: str, question: QuestionBase, report: LossReport, make: Maker) -> bytes | None:
     """A question's part of a target's file as UTF-8 (None: not carried), made once per build: a question is
     in the whole bank's export and in its topics', and serializing it again would only cost time. What it
     lost is recorded in `report` each time. (Kept as UTF-8, a lesson's fragments take half the memory that
-    text would: a few characters such as "’" make Python keep a whole text at two bytes a character.)"""
+    text would: a few characters such as "’" make Python keep a whole text at two bytes a character.)
+    With fragments kept from the last build (`KeptFragments`, in the memo), one whose reads did not change
+    is taken from there."""
 
     def made() -> Fragment:
         scratch = LossReport(report.target)
@@ -222,7 +274,9 @@ def fragment(scope: Scope, target: str, question: QuestionBase, report: LossRepo
         data = None if text is None else text.encode("utf-8")
         return Fragment(data, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
 
-    found = reads.kept(scope.memo, (target, question.id), made)  # each export reads what making it read
+    kept: KeptFragments | None = scope.memo.get(KEPT)
+    making = made if kept is None else functools.partial(kept.get, target, question, made)
+    found = reads.kept(scope.memo, (target, question.id), making)  # each export reads what making it read
     if found.skipped is not None:
         report.skip(question, found.skipped)
     for loss in found.losses:
