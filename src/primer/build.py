@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from jinja2 import Environment
 
@@ -21,7 +21,7 @@ from primer.checks.readability import check_readability
 from primer.content.library import Library, ParseCache, load_library
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
-from primer.exports import FORMATS, HubFormat, add_exports, export_one, export_path, whole_bank_taken
+from primer.exports import FORMATS, add_exports, export_one, export_path, whole_bank_taken
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
@@ -215,7 +215,6 @@ def _exports(
     spool: Spool | None = None,
     mapping: Mapped | None = None,
     warmed: reads.Reuse | None = None,
-    formats: tuple[str, ...] | None = None,
     kept_in: tuple[Path, Path] | None = None,
 ) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
@@ -223,8 +222,8 @@ def _exports(
     it is made, and (path, None) sent instead. With `mapping`, what each export reads is recorded, those
     that read what they read in the last build are taken from it, and (`_MAP_ITEM`, (the map's entries,
     the files taken)) is sent last; `warmed`: the build's own map, whose digests it worked out already.
-    `formats`: the formats to make (None: all); `kept_in`: where the questions' fragments of the exports are
-    kept between builds (`primer.parsed.place`; None: nowhere)."""
+    `kept_in`: where the questions' fragments of the exports are kept between builds (`primer.parsed.place`;
+    None: nowhere)."""
     own = Output(spool)
     reuse = None
     if mapping is not None:
@@ -232,7 +231,7 @@ def _exports(
         if warmed is not None:
             reuse.pagemap.digests_from(warmed.pagemap)
         lib, derived = _watched(lib, derived)
-    yield "", add_exports(lib, derived, own, reuse, formats, kept_in)
+    yield "", add_exports(lib, derived, own, reuse, kept_in)
     for path in own.paths():
         yield path, None if spool is not None else own.take(path)
     if reuse is not None:
@@ -251,35 +250,6 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
-#: The formats in two parts of about the same work, for two workers: the whole bank's exports at 256 topics
-#: take 1.2 s (Canvas QTI), 0.5 s (Moodle) and 0.1 s (Kahoot); 0.8 s (Anki), 0.8 s (JSON), 0.2 s (CSV),
-#: 0.1 s (GIFT) and 0.04 s (Quizlet).
-EXPORT_PARTS = (("qti", "moodle", "kahoot"), ("anki", "json", "csv", "gift", "quizlet"))
-
-
-class _Exporting:
-    """The exports, made by one worker or by two (`EXPORT_PARTS`): `result` is what `_exports` sends, the
-    links of every format first (in `FORMATS` order), then each worker's files and map."""
-
-    def __init__(self, parts: list[parallel.Started]) -> None:
-        self.parts = parts
-
-    def result(self) -> list[Any]:
-        links: list[HubFormat] = []
-        files: list[Any] = []
-        for part in self.parts:
-            (_, made), *rest = part.result()
-            links += cast(list[HubFormat], made)
-            files += rest
-        order = list(FORMATS)
-        return [("", sorted(links, key=lambda hub: order.index(hub.name))), *files]
-
-    def cancel(self) -> None:
-        """Stop the workers still running."""
-        for part in self.parts:
-            part.cancel()
-
-
 def _start_exports(
     lib: Library,
     derived: Derived,
@@ -287,24 +257,12 @@ def _start_exports(
     spool: Spool | None = None,
     mapping: Mapped | None = None,
     warmed: reads.Reuse | None = None,
-    *,
-    split: bool = False,
     kept_in: tuple[Path, Path] | None = None,
-) -> _Exporting:
-    """The exports, started in a worker (see `parallel.start`), or with `split` in two (`EXPORT_PARTS`, when
-    `jobs` allows), written into `spool` when there is one (`mapping`, `warmed`, `kept_in`: see `_exports`)."""
-    groups: list[tuple[str, ...] | None] = list(EXPORT_PARTS) if split and jobs > 1 else [None]
-    return _Exporting(
-        [
-            parallel.start(
-                partial(_exports, lib, derived, spool, mapping, warmed, formats, kept_in),
-                jobs,
-                stream=True,
-                prepare=partial(_lighter, lib),
-            )
-            for formats in groups
-        ]
-    )
+) -> parallel.Started:
+    """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one
+    (`mapping`, `warmed`, `kept_in`: see `_exports`)."""
+    work = partial(_exports, lib, derived, spool, mapping, warmed, kept_in)
+    return parallel.start(work, jobs, stream=True, prepare=partial(_lighter, lib))
 
 
 def _lighter(lib: Library) -> None:
@@ -331,7 +289,7 @@ class _Downloads:
         *,
         pdf: bool,
         jobs: int,
-        exporting: _Exporting | None = None,
+        exporting: parallel.Started | None = None,
         reuse: reads.Reuse | None = None,
     ) -> None:
         self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
@@ -376,7 +334,7 @@ def _render(
     *,
     pdf: bool = True,
     jobs: int = 1,
-    exporting: _Exporting | None = None,
+    exporting: parallel.Started | None = None,
     spool: Spool | None = None,
     reuse: reads.Reuse | None = None,
 ) -> Output:
@@ -710,8 +668,9 @@ def _check_and_render(
     # from the last build (a check of what each read): they start once the lesson is checked instead, so
     # that they do not take a core from the lint and the report's parts, which the render waits for;
     # unless the whole bank's exports are to be made again (an edited question or term), which take longer
-    # than all the rest of a rebuild's work after the check (3.5 s of a core at 256 topics).
-    exporting: list[_Exporting] = []
+    # than the rest of a rebuild's work after the check (2 s of a core at 256 topics, with the questions'
+    # fragments kept: see `primer.exports.common.KeptFragments`).
+    exporting: list[parallel.Started] = []
     exports = partial(
         _start_exports, jobs=jobs, spool=spool, mapping=mapping, kept_in=parsed.place(content) if mapping else None
     )
@@ -723,11 +682,11 @@ def _check_and_render(
 
     def hook(lib: Library, derived: Derived) -> None:
         if earlier is None:
-            exporting.append(exports(lib, derived, split=True))
+            exporting.append(exports(lib, derived))
             return
         mapped.append(page_map(lib, derived, earlier))
         if not whole_bank_taken(lib, mapped[0]):
-            exporting.append(exports(lib, derived, warmed=mapped[0], split=True))
+            exporting.append(exports(lib, derived, warmed=mapped[0]))
 
     def waiting(lib: Library, derived: Derived) -> None:
         if mapped:

@@ -187,11 +187,10 @@ def add_exports(
     derived: Derived,
     output: Output,
     reuse: reads.Reuse | None = None,
-    formats: tuple[str, ...] | None = None,
     kept_in: tuple[Path, Path] | None = None,
 ) -> list[HubFormat]:
-    """Add every format (of `formats`, when given) for every topic and the whole bank, with loss reports, to
-    the build's output; return what the teacher hub links. With `reuse`, what each export reads is recorded,
+    """Add every format for every topic and the whole bank, with loss reports, to the build's output; return
+    what the teacher hub links. With `reuse`, what each export reads is recorded,
     and an export that would read what it read in the last build is taken from it (see `primer.reads`); with
     `kept_in` too (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
     hub = []
@@ -199,8 +198,6 @@ def add_exports(
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
     common = _common(lib)
     for fmt in FORMATS.values():
-        if formats is not None and fmt.name not in formats:
-            continue
         files: dict[str | None, HubLink] = {}
         target = fmt.name
         kept = None
