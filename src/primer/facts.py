@@ -60,9 +60,13 @@ class Facts:
     """Results by key, read from the file `path` (signed with the secret of the cache folder `root`) and
     written back by `save`; with no `path`, each result is made when asked for."""
 
-    def __init__(self, path: Path | None = None, root: Path | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, root: Path | None = None, *, redone: str = "the checks read every text again"
+    ) -> None:
+        """`redone`: what a warning that the file is ignored says happens instead."""
         self.path = path
         self.root = root
+        self._redone = redone
         self._known: dict[bytes, Any] = {}
         self._used: dict[bytes, Any] = {}
         self._new = 0
@@ -83,7 +87,7 @@ class Facts:
         return self.path is not None
 
     def _ignore(self, why: str) -> None:
-        click.echo(f"warning: ignoring {self.path} ({why}) — the checks read every text again", err=True)
+        click.echo(f"warning: ignoring {self.path} ({why}) — {self._redone}", err=True)
 
     def get(self, found: bytes | Callable[[], bytes], make: Callable[[], V], *, packed: bool = False) -> V:
         """The result kept for the key `found`, else made by `make` (and kept, when there is a file to keep

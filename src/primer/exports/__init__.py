@@ -202,7 +202,8 @@ def add_exports(
         target = fmt.name
         kept = None
         if reuse is not None and kept_in is not None:
-            store = Facts(kept_in[0] / f"export-{fmt.name}.facts", kept_in[1])
+            stored = kept_in[0] / f"export-{fmt.name}.facts"
+            store = Facts(stored, kept_in[1], redone="the exports are made again in full")
             kept = memo[KEPT] = KeptFragments(store, reuse.pagemap, common)
         whole_made = False
         for topic in topics:
