@@ -79,6 +79,15 @@ class Origin:
         return f"{self.doc.shown}:{line}"
 
 
+#: A topic's id, title and objectives (as JSON data): what names it in a list of topics (`heading_of`).
+TopicHeading = tuple[str, str, list[dict[str, Any]]]
+
+
+def heading_of(topic: Topic) -> TopicHeading:
+    """A topic's heading (see `Library.topic_headings`)."""
+    return (topic.id, topic.title, [o.model_dump(mode="json") for o in topic.objectives])
+
+
 class SourceHeading(NamedTuple):
     """What names a source and places it in time (`Library.source_headings`)."""
 
@@ -117,15 +126,10 @@ class Library:
         a page that shows where a topic stands reads no other topic's text."""
         return self._view("topic order", lambda: [t.id for t in self.topics_in_order()])
 
-    def topic_headings(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
-        """Each topic's id, title and objectives (as JSON data), in the lesson's order. Each use reads the
-        view "topic headings" (see `VIEWS`): what lists the topics by name reads none of their text."""
-        return self._view(
-            "topic headings",
-            lambda: [
-                (t.id, t.title, [o.model_dump(mode="json") for o in t.objectives]) for t in self.topics_in_order()
-            ],
-        )
+    def topic_headings(self) -> list[TopicHeading]:
+        """Each topic's heading (`heading_of`), in the lesson's order. Each use reads the view "topic headings"
+        (see `VIEWS`): what lists the topics by name reads none of their text."""
+        return self._view("topic headings", lambda: [heading_of(t) for t in self.topics_in_order()])
 
     def source_headings(self) -> list[SourceHeading]:
         """Each source's id, label, short name and publication, by id. Each use reads the view "source

@@ -190,9 +190,9 @@ def add_exports(
     kept_in: tuple[Path, Path] | None = None,
 ) -> list[HubFormat]:
     """Add every format for every topic and the whole bank, with loss reports, to the build's output; return
-    what the teacher hub links. With `reuse`, what each export reads is recorded,
-    and an export that would read what it read in the last build is taken from it (see `primer.reads`); with
-    `kept_in` too (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
+    what the teacher hub links. With `reuse`, what each export reads is recorded, and an export that would
+    read what it read in the last build is taken from it (see `primer.reads`); with `kept_in` too
+    (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from primer.content.library import Library
+from primer.content.library import Library, heading_of
 from primer.content.models import (
     Cloze,
     Matching,
@@ -138,8 +138,7 @@ def build_bank(lib: Library, derived: Derived, topic: str | None = None) -> Bank
     else:
         quiz = {q.id for q in derived.quizzes.get(topic, [])}
         chosen = [(qid, everything[qid]) for qid in sorted(quiz) if qid in everything]
-        t = lib.topics[topic]
-        headings = [(t.id, t.title, [o.model_dump(mode="json") for o in t.objectives])]
+        headings = [heading_of(lib.topics[topic])]
     questions: list[dict[str, Any]] = []
     for qid, question in chosen:
         questions.append(

@@ -122,11 +122,6 @@ class SiteRenderer:
         """The glossary linker."""
         return self._linker()
 
-    @property
-    def _topic_order(self) -> list[str]:
-        """The topics' ids in the lesson's order, sorted once rather than for every question."""
-        return self.lib.topic_order()
-
     def url(self, kind: str, item_id: str) -> str:
         """The site path of an item."""
         owner = None
@@ -153,7 +148,7 @@ class SiteRenderer:
     def quiz_topics(self, question_ids: list[str]) -> list[str]:
         """The topics whose quizzes hold any of these questions, in topic order."""
         wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
-        return [t for t in self._topic_order if t in wanted]
+        return [t for t in self.lib.topic_order() if t in wanted]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
         """Source id → the points of that source the topic cites (sections and perspectives)."""
