@@ -495,3 +495,28 @@ def test_the_map_of_the_last_build_is_read_once_the_lesson_is_checked(
     reads.clear()
     build(mini, out, pdf=False, cache=True)
     assert len(reads) == 1, "read once, by the rebuild"
+
+
+def test_a_rebuild_starts_the_exports_early_only_when_the_whole_banks_are_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild checks, once the questions are derived, whether the whole bank's exports would be taken from
+    the last build: after a question's edit they would not (their worker starts then), after a section's
+    they would (it starts once the lesson is checked, the exports being mostly taken)."""
+    import primer.build as build_mod
+
+    decided: list[bool] = []
+    real = build_mod.whole_bank_taken
+    monkeypatch.setattr(build_mod, "whole_bank_taken", lambda *a: decided.append(real(*a)) or decided[-1])
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    assert decided == [], "a first build has no last one to take from: its exports start at once"
+    topic = lesson / "topics" / "thaad-south-korea.yaml"
+    topic.write_text(topic.read_text("utf-8").replace("\n    body: |\n      [", "\n    body: |\n      So [", 1))
+    build(lesson, out, pdf=False, cache=True)
+    questions = lesson / "questions" / "thaad-south-korea.yaml"
+    questions.write_text(questions.read_text("utf-8").replace("explanation: ", "explanation: Notably, ", 1))
+    build(lesson, out, pdf=False, cache=True)
+    assert decided == [True, False]
