@@ -15,6 +15,7 @@ from exportdata import TREES, checked, custom_scope, exported, module, questions
 from primer.content.models import Choice, MultipleChoice, SingleChoice
 from primer.exports.kahoot import ANSWER_MAX, HEADER_ROW, QUESTION_MAX, TIME_LIMITS, kahoot, shorten_question
 from primer.exports.tabular import COLUMNS
+from primer.targets.bank import Bank, bank_data, build_bank
 from tools import ROOT
 
 openpyxl = module("openpyxl")
@@ -125,6 +126,19 @@ def test_csv_has_one_row_per_question_with_the_whole_question() -> None:
     for row in rows:
         assert json.loads(row["question_json"]) == bank[row["id"]].model_dump(mode="json")
         assert row["generated"] == ("yes" if row["id"].startswith("gen-") else "no")
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_the_bank_data_is_what_the_validated_bank_model_dumps(tree: str) -> None:
+    # the JSON export is written from `bank_data` without validating the bank again: the models would
+    # change nothing
+    lesson = checked(tree)
+    for topic in scopes(tree):
+        data = bank_data(lesson.library, lesson.derived, topic)
+        assert build_bank(lesson.library, lesson.derived, topic).model_dump(mode="json") == data
+        assert json.dumps(Bank.model_validate(data).model_dump(mode="json"), sort_keys=True) == json.dumps(
+            data, sort_keys=True
+        )
 
 
 @pytest.mark.parametrize("tree", sorted(TREES))

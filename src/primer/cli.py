@@ -120,6 +120,9 @@ def entry() -> None:
     """The `primer` program (and `python -m primer`): `main`, then, after `build` or `check`, the process ends
     as soon as its output is flushed. Python would otherwise free the lesson's millions of objects one by
     one first, which took 0.9 s of a 256-topic build; the system frees the memory at once."""
+    # primer parallels with processes and does no linear algebra: numpy's OpenBLAS would start a thread per
+    # processor on import, which spins 0.1 s of CPU for nothing (the map and the lint import numpy)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         main()
     except SystemExit as exc:

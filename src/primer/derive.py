@@ -22,6 +22,7 @@ serves an objective of the first topic (in topic order) whose quiz it joins.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from primer import memo
@@ -40,6 +41,7 @@ from primer.quiz.generate import (
     generate,
     objective_for,
 )
+from primer.reads import value_bytes
 
 
 @dataclass
@@ -69,6 +71,18 @@ class Derived:
     #: topic id → what the topic cites or mentions (`primer.quiz.generate.citations`), kept so that
     #: the report need not search every topic's text for glossary names again.
     citations: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    #: question id → the hash of the question's exact value (`digest`), once worked out
+    _digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def digest(self, qid: str) -> str:
+        """The hash of the bank's question `qid` as it is now, every field of it (`primer.reads.value_bytes`):
+        a key part for what is kept of it between commands (`primer.facts`), which costs a fraction of the
+        question's texts as a key."""
+        found = self._digests.get(qid)
+        if found is None:
+            found = self._digests[qid] = hashlib.blake2b(value_bytes(self.bank[qid]), digest_size=16).hexdigest()
+        return found
 
     def all_questions(self) -> dict[str, QuestionBase]:
         """Every question of every quiz by id, sorted."""

@@ -22,7 +22,7 @@ from primer.content.models import (
     TrueFalse,
 )
 from primer.exports.common import LossReport, Scope, number, plain
-from primer.targets.bank import build_bank
+from primer.targets.bank import bank_data
 
 COLUMNS = (
     "id",
@@ -101,9 +101,9 @@ def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
     """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions."""
     report = LossReport("JSON")
     if scope.topic is None:  # the whole bank, once per build
-        data = reads.kept(scope.memo, "bank", lambda: build_bank(scope.lib, scope.derived).model_dump(mode="json"))
+        data = reads.kept(scope.memo, "bank", lambda: bank_data(scope.lib, scope.derived))
     else:  # a topic's own: it reads no other topic's item, so that an edit elsewhere leaves it as it was
-        data = build_bank(scope.lib, scope.derived, scope.topic).model_dump(mode="json")
+        data = bank_data(scope.lib, scope.derived, scope.topic)
     report.exported = len(data["questions"])
     texts: dict[str, str] = scope.memo.setdefault("bank-question-json", {})
     return (_bank_text(data, texts) + "\n").encode("utf-8"), report

@@ -46,7 +46,7 @@ import hashlib
 import re
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,7 @@ from primer.content.terms import term_names
 from primer.errors import Problem
 from primer.memo import Memo, identities
 from primer.quiz.scoring import fold, matches_answer, same_answer
+from primer.reads import value_bytes
 from primer.render.markdown import shown_text
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
@@ -193,18 +194,24 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
     ids = {item for table in tables for item in table if "-" in item}
     words: set[str] = set()
     for t in lib.terms.values():
-        words |= _words_of(t, (*term_names(t), t.definition))
         words |= {"-".join(n.lower().split()) for n in term_names(t)}
-    for a in lib.actors.values():
-        words |= _words_of(a, (f"{a.name} {a.role}",))
-    for place in lib.places.values():
-        words |= _words_of(place, (place.name,))
-    for e in lib.events.values():
-        words |= _words_of(e, (e.title,))
-    for p in lib.points.values():
-        words |= _words_of(p, (f"{p.text} {p.correction or ''} {p.basis or ''}",))
-    for topic in lib.topics.values():
-        words |= _words_of(topic, tuple(s.body for s in topic.sections), markdown=True)
+    kept = facts.kept()
+    by_file: dict[str, list[tuple[str, Any]]] = {}
+    per_file = kept.keeps and not memo.on()  # else each item's words, kept by the item in this process
+    for kind, table in (
+        ("term", lib.terms), ("actor", lib.actors), ("place", lib.places), ("event", lib.events),
+        ("point", lib.points), ("topic", lib.topics),
+    ):  # fmt: skip
+        for item_id, item in table.items():
+            digest = lib.origins[(kind, item_id)].doc.digest if per_file else ""
+            if digest:
+                by_file.setdefault(digest, []).append((kind, item))
+            else:
+                words |= _prose_words(kind, item)
+    for digest, items in by_file.items():
+        # an item is made from its file alone: the words of a file's items are kept by the file's hash
+        made = partial(facts.key, "hyphenated words of a file", digest, repr([(kind, item.id) for kind, item in items]))
+        words |= kept.get(made, partial(_words_of_all, items))
     found = frozenset(ids - words)
     return _SAME_IDS.get(found, lambda: found)  # one object for equal sets: `machinery`'s memo compares it
 
@@ -213,6 +220,27 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
 _WORDS: Memo[int, frozenset[str]] = Memo()
 #: The last sets of ids, each by itself.
 _SAME_IDS: Memo[frozenset[str], frozenset[str]] = Memo(limit=4)
+
+
+def _prose_words(kind: str, item: Any) -> frozenset[str]:
+    """The hyphenated words of an item's prose (`kind`: its kind's name in `Library.origins`)."""
+    if kind == "term":
+        return _words_of(item, (*term_names(item), item.definition))
+    if kind == "actor":
+        return _words_of(item, (f"{item.name} {item.role}",))
+    if kind == "place":
+        return _words_of(item, (item.name,))
+    if kind == "event":
+        return _words_of(item, (item.title,))
+    if kind == "point":
+        return _words_of(item, (f"{item.text} {item.correction or ''} {item.basis or ''}",))
+    return _words_of(item, tuple(s.body for s in item.sections), markdown=True)
+
+
+def _words_of_all(items: list[tuple[str, Any]]) -> frozenset[str]:
+    """The hyphenated words of the prose of `items` (kind, item), as `_prose_words` reads each."""
+    with facts.keeping(facts.Facts()):  # made here: the file's key keeps the whole
+        return frozenset().union(*(_prose_words(kind, item) for kind, item in items))
 
 
 def _words_of(item: object, prose: tuple[str, ...], markdown: bool = False) -> frozenset[str]:
@@ -242,25 +270,29 @@ def _digest_of(ids: frozenset[str]) -> str:
 _MACHINERY_IN: Memo[tuple[int, int], list[tuple[Key, list[str]]]] = Memo()
 
 
-def _machinery_in(q: QuestionBase, ids: frozenset[str]) -> list[tuple[Key, list[str]]]:
+def _machinery_in(q: QuestionBase, ids: frozenset[str], digest: Callable[[], str]) -> list[tuple[Key, list[str]]]:
     """Each student-facing text of `q` with machinery in it: its key, and what `machinery` found. Kept by the
-    question in this process, and between commands by its texts (`primer.facts.kept`)."""
+    question in this process, and between commands by the question's hash, which `digest` gives
+    (`Derived.digest`: `primer.facts.kept`)."""
 
     def make() -> list[tuple[Key, list[str]]]:
-        texts = student_texts(q)
         kept = facts.kept()
         if not kept.keeps:
+            texts = student_texts(q)
             return [(key, found) for key, text, markdown in texts if (found := machinery(text, markdown, ids))]
 
         def read() -> tuple[tuple[int, tuple[str, ...]], ...]:
             return tuple(
                 (i, tuple(found))
-                for i, (_, text, markdown) in enumerate(texts)
+                for i, (_, text, markdown) in enumerate(student_texts(q))
                 if (found := _machinery(text, markdown, ids))
             )
 
-        made = facts.key("machinery", _digest_of(ids), repr([(text, markdown) for _, text, markdown in texts]))
-        return [(texts[i][0], list(found)) for i, found in kept.get(made, read)]
+        seen = kept.get(facts.key("machinery", _digest_of(ids), digest()), read)
+        if not seen:
+            return []
+        texts = student_texts(q)
+        return [(texts[i][0], list(found)) for i, found in seen]
 
     return _MACHINERY_IN.get((id(q), id(ids)), make, keep=(q, ids))
 
@@ -469,6 +501,12 @@ class _Linter:
             f"leave it out with generate: exclude: [{qid}], or ",
         )
 
+    def _digest(self, q: QuestionBase) -> str:
+        """The hash of the question as it is (`Derived.digest`), or of a question not in the bank."""
+        if self.derived.bank.get(q.id) is q:
+            return self.derived.digest(q.id)
+        return hashlib.blake2b(value_bytes(q), digest_size=16).hexdigest()
+
     def warn(self, qid: str, sub: Key, message: str, fix: str) -> None:
         origin, prefix, said, fixed = self.place(qid)
         where = prefix if prefix else sub
@@ -502,14 +540,7 @@ class _Linter:
         if not kept.keeps:
             self._question(q)
             return
-        choices = q.choices if isinstance(q, SingleChoice | MultipleChoice) else []
-        read = (
-            type(q).__name__,
-            [(key, text) for key, text, _ in student_texts(q)],
-            [c.correct for c in choices],
-            q.pattern if isinstance(q, ShortAnswer) else None,
-        )
-        made = facts.key("question lint", self.lib.site.language, repr(read))
+        made = facts.key("question lint", self.lib.site.language, self._digest(q))
         for sub, message, fix in kept.get(made, partial(_Recorder.of, self.lib, self.derived, q)):
             self.warn(q.id, sub, message, fix)
 
@@ -580,7 +611,7 @@ class _Linter:
 
     def text(self, q: QuestionBase, ids: frozenset[str]) -> None:
         """The text lint: errors for machinery in a student-facing string (see the module docstring)."""
-        for key, found in _machinery_in(q, ids):
+        for key, found in _machinery_in(q, ids, partial(self._digest, q)):
             what = "; ".join(found)
             origin = self.lib.origins.get(("question", q.id))
             if origin is not None:

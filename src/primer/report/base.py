@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,6 +19,7 @@ from primer.content.models import QuestionBase
 from primer.content.terms import TermMatcher
 from primer.derive import Derived
 from primer.facts import Facts
+from primer.facts import key as facts_key
 from primer.quiz.generate import citations
 from primer.render.urls import item_path
 from primer.report.codes import CODES, Level
@@ -384,6 +385,34 @@ class Context:
     def origin(self, item: Item) -> Origin:
         """Where an item is defined."""
         return self.lib.origins[item]
+
+    def file(self, item: Item) -> str:
+        """The file an item is defined in, as a key part for `kept_findings`: its path as shown and the hash
+        of its bytes, which fix the item and where each of its values is ("" when the hash is unknown)."""
+        doc = self.lib.origins[item].doc
+        return f"{doc.shown}\0{doc.digest}" if doc.digest else ""
+
+    def kept_findings(self, name: str, parts: Callable[[], list[str]], make: Callable[[], None]) -> None:
+        """Call `make`, which adds findings and changes nothing else that a check reads later, or add what it
+        added the last time the lesson was checked with the same key: `name`, then what `parts()` gives
+        (every file and value `make` reads, each one key part: see `file`). Kept between commands when the
+        facts are (`primer.facts`); a part that is "" (a file whose hash is unknown) keeps nothing."""
+        if not self.facts.keeps:
+            make()
+            return
+        read = parts()
+        if "" in read:
+            make()
+            return
+
+        def made() -> tuple[Finding, ...]:
+            before = len(self.findings)
+            make()
+            found = tuple(self.findings[before:])
+            del self.findings[before:]
+            return found
+
+        self.findings.extend(self.facts.get(facts_key(name, *read), made))
 
     def add(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import partial
 
 from primer.content.models import (
     Event,
@@ -15,6 +16,7 @@ from primer.content.models import (
     QuestionBase,
     ShortAnswer,
     SingleChoice,
+    Topic,
     TrueFalse,
 )
 from primer.quiz.generate import STATUSES
@@ -34,57 +36,78 @@ _PARTLY = re.compile(r"\bpartly (?:accurate|true|right|correct|wrong)\b", re.I)
 
 
 def check(ctx: Context) -> None:
-    """Statements and questions that rest on nothing; keys that contradict their data."""
+    """Statements and questions that rest on nothing; keys that contradict their data. What each topic's
+    statements and each question's key give is kept between commands by the files they read
+    (`Context.kept_findings`)."""
     _statements(ctx)
     _questions(ctx)
     for question in [*ctx.lib.questions.values(), *ctx.derived.generated.values()]:
-        _keys(ctx, question)
+        ctx.kept_findings("provenance keys", partial(_key_reads, ctx, question), partial(_keys, ctx, question))
 
 
 def _statements(ctx: Context) -> None:
-    lib = ctx.lib
     # the words and dates of what the topics cite, each item read once however many topics cite it (kept
     # for this check only: 20 MiB at 256 topics)
     known: dict[str, _Words | None] = {}
     said: dict[str, _Words] = {}
-    for topic in lib.topics_in_order():
-        item = ("topic", topic.id)
-        for i, section in enumerate(topic.sections):
-            start = 0
-            for paragraph in re.split(r"\n\s*\n", section.body):
-                pos = section.body.find(paragraph, start)
-                start = pos + len(paragraph)
-                if paragraph.strip() and not any(scheme in _CITES for scheme, _, _ in links(paragraph)):
-                    unit = next(u for u in ctx.by_topic[topic.id] if u.loc[-3:] == ("sections", i, "body"))
-                    ctx.add_in(
-                        "P101",
-                        unit,
-                        pos,
-                        paragraph.strip().split("\n")[0][:40],
-                        f"this paragraph of “{section.title}” cites no point, event, term or source",
-                        "link what it rests on: [words](point:ID), (event:ID), (term:ID) or (source:ID)",
-                    )
-        cited = _cited_words(ctx, topic.id, known, said)
-        for i, takeaway in enumerate(topic.takeaways):
-            words = content_words(takeaway)
-            figures = {d.iso for d in dates(takeaway)}
-            if not any(len(words & have) >= 3 or (figures & got and words & have) for have, got in cited):
-                ctx.add(
-                    "P102",
-                    item,
-                    ("takeaways", i),
-                    "this takeaway shares no three words (or a date) with any point, event or term the topic cites",
-                    "say it in the words of what it rests on, or cite that in a section",
+    for topic in ctx.lib.topics_in_order():
+        reads = partial(_statement_reads, ctx, topic)
+        ctx.kept_findings("provenance statements", reads, partial(_topic_statements, ctx, topic, known, said))
+
+
+def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
+    """What `_topic_statements` reads: the topic's file, what it cites, and the files of the points, events
+    and terms it cites and of its sources."""
+    lib = ctx.lib
+    cites = ctx.citations(topic.id)
+    read = [ctx.file(("topic", topic.id)), repr(list(cites.items()))]
+    for ref in cites:
+        kind, _, item_id = ref.partition(":")
+        if (kind, item_id) in lib.origins and kind in ("point", "event", "term"):
+            read.append(ctx.file((kind, item_id)))
+    read += [ctx.file(("source", s)) if ("source", s) in lib.origins else f"no source {s}" for s in topic.sources]
+    return read
+
+
+def _topic_statements(ctx: Context, topic: Topic, known: dict[str, _Words | None], said: dict[str, _Words]) -> None:
+    """A topic's paragraphs, takeaways and perspectives that rest on nothing it cites."""
+    item = ("topic", topic.id)
+    for i, section in enumerate(topic.sections):
+        start = 0
+        for paragraph in re.split(r"\n\s*\n", section.body):
+            pos = section.body.find(paragraph, start)
+            start = pos + len(paragraph)
+            if paragraph.strip() and not any(scheme in _CITES for scheme, _, _ in links(paragraph)):
+                unit = next(u for u in ctx.by_topic[topic.id] if u.loc[-3:] == ("sections", i, "body"))
+                ctx.add_in(
+                    "P101",
+                    unit,
+                    pos,
+                    paragraph.strip().split("\n")[0][:40],
+                    f"this paragraph of “{section.title}” cites no point, event, term or source",
+                    "link what it rests on: [words](point:ID), (event:ID), (term:ID) or (source:ID)",
                 )
-        for i, perspective in enumerate(topic.perspectives):
-            if not perspective.points:
-                ctx.add(
-                    "P103",
-                    item,
-                    ("perspectives", i),
-                    f"the perspective of '{perspective.actor}' rests on no point",
-                    "list the points it rests on under points:",
-                )
+    cited = _cited_words(ctx, topic.id, known, said)
+    for i, takeaway in enumerate(topic.takeaways):
+        words = content_words(takeaway)
+        figures = {d.iso for d in dates(takeaway)}
+        if not any(len(words & have) >= 3 or (figures & got and words & have) for have, got in cited):
+            ctx.add(
+                "P102",
+                item,
+                ("takeaways", i),
+                "this takeaway shares no three words (or a date) with any point, event or term the topic cites",
+                "say it in the words of what it rests on, or cite that in a section",
+            )
+    for i, perspective in enumerate(topic.perspectives):
+        if not perspective.points:
+            ctx.add(
+                "P103",
+                item,
+                ("perspectives", i),
+                f"the perspective of '{perspective.actor}' rests on no point",
+                "list the points it rests on under points:",
+            )
 
 
 #: The words of a text that carry meaning, and the dates it gives.
@@ -158,6 +181,25 @@ def _questions(ctx: Context) -> None:
                 f"no question tests the point '{point_id}'",
                 "write a question that tests it, or let a topic cite it so that a claim question is generated",
             )
+
+
+def _key_reads(ctx: Context, q: QuestionBase) -> list[str]:
+    """What `_keys` reads: the question, where its findings are placed, and the files of what it tests (of
+    every term, when it tests one: a key may be another term's definition)."""
+    lib = ctx.lib
+    placed = ("question", q.id)
+    if placed not in lib.origins:
+        placed = ("topic", ctx.derived.question_topics[q.id][0])
+    # a finding's page is the question's in the first quiz that holds it
+    quizzes = repr(ctx.derived.question_topics.get(q.id, [])[:1])
+    read = [ctx.derived.digest(q.id) if ctx.derived.bank.get(q.id) is q else "", quizzes, ctx.file(placed)]
+    for kind, ids in (("point", q.tests.points), ("event", q.tests.events)):
+        read += [ctx.file((kind, i)) if (kind, i) in lib.origins else f"no {kind} {i}" for i in ids]
+    if q.tests.terms:
+        if "term files" not in ctx.cache:
+            ctx.cache["term files"] = sorted({ctx.file(("term", t)) for t in lib.terms})
+        read += ctx.cache["term files"]
+    return read
 
 
 def _keys(ctx: Context, q: QuestionBase) -> None:

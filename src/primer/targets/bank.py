@@ -131,6 +131,14 @@ class Bank(BaseModel):
 def build_bank(lib: Library, derived: Derived, topic: str | None = None) -> Bank:
     """The whole bank as a validated model; with `topic`, cut to that topic and the questions of its quiz
     (sorted by id, as in the whole bank), reading no other topic or question."""
+    return Bank.model_validate(bank_data(lib, derived, topic))
+
+
+def bank_data(lib: Library, derived: Derived, topic: str | None = None) -> dict[str, Any]:
+    """`build_bank(…).model_dump(mode="json")`, made from the questions' own dumps without validating the bank
+    again: each question is a validated model already, and the bank's models add only its placement (the
+    exports' tests check the files against the published schema). At 256 topics, validating the bank took
+    0.6 s of the 0.9 s of writing its JSON."""
     everything = bank(lib, derived)
     if topic is None:
         chosen = list(everything.items())
@@ -153,22 +161,20 @@ def build_bank(lib: Library, derived: Derived, topic: str | None = None) -> Bank
         {"id": tid, "title": title, "objectives": objectives, "quiz": [q.id for q in derived.quizzes.get(tid, [])]}
         for tid, title, objectives in headings
     ]
-    return Bank.model_validate(
-        {
-            "format": FORMAT,
-            "version": VERSION,
-            "title": lib.site.title,
-            "language": lib.site.language,
-            "licence": lib.site.licence,
-            "topics": topics,
-            "questions": questions,
-        }
-    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": lib.site.title,
+        "language": lib.site.language,
+        "licence": lib.site.licence,
+        "topics": topics,
+        "questions": questions,
+    }
 
 
 def bank_json(lib: Library, derived: Derived) -> str:
     """The bank as JSON text: keys sorted, two-space indents, UTF-8, a final newline."""
-    data = build_bank(lib, derived).model_dump(mode="json")
+    data = bank_data(lib, derived)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
