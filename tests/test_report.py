@@ -165,6 +165,22 @@ def test_check_strict_fails_on_the_reports_errors_only(seeded: tuple[Path, Repor
     assert not codes & {"P105", "P201", "P302", "P603"}, "check is not flooded with warnings and notes"
 
 
+def test_a_finding_on_a_question_before_the_questions_are_derived_names_its_page(tmp_path: Path) -> None:
+    """The report's first part runs before the questions are derived (in a worker of its own, as a build
+    does); a loaded word in a hand-written question's feedback is found there, and its page is named once the
+    report is put together (this was a bug: check and build stopped)."""
+    content = seeded_tree(tmp_path / "content")
+    questions = content / "questions" / "seeded.yaml"
+    text = questions.read_text(encoding="utf-8")
+    said = "{text: Accurate, correct: true, feedback: Keyed here.}"
+    assert said in text
+    questions.write_text(text.replace(said, said.replace("Keyed here.", "A barbaric key."), 1), "utf-8")
+    result = check(content)
+    loaded = [f for f in result.report.findings if f.code == "P901" and f.item == "question:seeded-status"]
+    assert [f.page for f in loaded] == ["topics/seeded/quiz.html#seeded-status"], loaded
+    assert "barbaric" in loaded[0].message
+
+
 def test_the_shipped_content_passes_report_strict(cli: Invoke) -> None:
     result = cli("report", "--content", CONTENT, "--strict")
     assert result.exit_code == 0, result.output

@@ -36,7 +36,7 @@ from primer.report import (
     staleness,
     stats,
 )
-from primer.report.base import Context, Finding
+from primer.report.base import Context, Finding, NotDerived
 from primer.report.codes import CHECKS, CODES
 from primer.report.model import Report
 from primer.report.units import own_text
@@ -132,15 +132,7 @@ def report_part(
     return made
 
 
-class _NotDerived:
-    """What the first part's checks are given for the derived questions: reading it is a bug in primer
-    (the check belongs in a later part), said as such rather than as a missing attribute."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"a check of the report's first part read the derived questions ({name})")
-
-
-_NOT_YET = cast(Derived, _NotDerived())
+_NOT_YET = cast(Derived, NotDerived())
 
 
 class InParts:
@@ -205,7 +197,7 @@ def combine(lib: Library, derived: Derived, parts: list[Part]) -> Report:
 
 
 def _finish(ctx: Context, parts: list[Part]) -> Report:
-    ctx.findings = [f for part in parts for f in part.findings]
+    ctx.findings = [ctx.placed(f) for part in parts for f in part.findings]
     results = {name: value for part in parts for name, value in part.results.items()}
     findings = _silence(ctx, sorted(set(ctx.findings), key=_place))
     findings += [

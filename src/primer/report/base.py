@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from primer import memo
@@ -327,11 +327,31 @@ def locate(doc: Document, loc: Key, text: str, pos: int, needle: str) -> tuple[i
     return line, col
 
 
+def _each(each: Callable[[Unit], None], units: list[Unit]) -> None:
+    for unit in units:
+        each(unit)
+
+
 def links(text: str) -> list[tuple[str, str, int]]:
     """(scheme, id, position) of each content link in Markdown `text`."""
     if "](" not in text:  # every link has one, and most texts none: skip the search
         return []
     return [(m.group(1), m.group(2), m.start()) for m in LINK.finditer(text)]
+
+
+class NotDerived:
+    """What the report's first part is given for the derived questions, which it is made before
+    (`primer.report.PARTS`): reading it is a bug in primer (the check belongs in a later part), said as such
+    rather than as a missing attribute. A finding there on a hand-written question names its page once the
+    report is put together (`Context.placed`): the page is the question's in the first quiz that holds it."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"a check of the report's first part read the derived questions ({name})")
+
+
+#: The page of a finding on a hand-written question made before the questions are derived, until the report
+#: is put together (`Context.placed`): this, then the question's id.
+_QUESTION_PAGE = "\0question:"
 
 
 @dataclass
@@ -376,11 +396,19 @@ class Context:
         if kind == "point":
             return item_path("point", item_id, owner=self.lib.point_source[item_id])
         if kind == "question":
+            if isinstance(self.derived, NotDerived):
+                return _QUESTION_PAGE + item_id
             topics = self.derived.question_topics.get(item_id)
             return item_path("question", item_id, owner=topics[0]) if topics else ""
         if kind == "objective":
             return item_path("topic", self.lib.objective_topic[item_id])
         return item_path(kind, item_id)
+
+    def placed(self, finding: Finding) -> Finding:
+        """`finding` with its page, when it was made before the questions were derived (see `NotDerived`)."""
+        if not finding.page.startswith(_QUESTION_PAGE):
+            return finding
+        return Finding(**{**finding.__dict__, "page": self.page(("question", finding.page[len(_QUESTION_PAGE) :]))})
 
     def origin(self, item: Item) -> Origin:
         """Where an item is defined."""
@@ -413,6 +441,24 @@ class Context:
             return found
 
         self.findings.extend(self.facts.get(facts_key(name, *read), made))
+
+    def per_file(self, name: str, shared: list[str], units: Iterable[Unit], each: Callable[[Unit], None]) -> None:
+        """Call `each` on every unit of `units`, which adds the findings on it, reading the unit and nothing
+        else but what `shared` names (settings, or hashes of what every unit may read); kept between commands
+        by each file's units (`kept_findings`): a unit is made from its file alone."""
+        by_file: dict[int, list[Unit]] = {}
+        for unit in units:
+            by_file.setdefault(id(unit.doc), []).append(unit)
+        for mine in by_file.values():
+            doc = mine[0].doc
+            read = [*shared, f"{doc.shown}\0{doc.digest}" if doc.digest else ""]
+            # a question's findings name its page, in the first quiz that holds it (`page`; before the questions
+            # are derived, the page is named once the report is put together)
+            if not isinstance(self.derived, NotDerived):
+                read += [
+                    repr(self.derived.question_topics.get(u.item[1], [])[:1]) for u in mine if u.item[0] == "question"
+                ]
+            self.kept_findings(name, partial(list, read), partial(_each, each, mine))
 
     def add(
         self,

@@ -102,22 +102,25 @@ def check(ctx: Context) -> None:
     if found is None:
         return
     words = key("loaded words", found.pattern).hex()  # the list, once: each text's key names it
-    for unit in ctx.units:
-        code = _code(ctx, unit)
-        if code is None:
-            continue
-        own = code == "P901"
-        text = unit.text
-        for at, word in ctx.facts.get(key("loaded", words, own, text), partial(_loaded_in, found, text, own)):
-            where = "our own voice" if own else "a framing note"
-            ctx.add_in(
-                code,
-                unit,
-                at,
-                word,
-                f"“{word}” is a loaded word, used in {where} outside quotes and attributions",
-                "use a neutral word, or quote and attribute it (“…”, says who)",
-            )
+    ctx.per_file("loaded words", [words], ctx.units, partial(_unit, ctx, found, words))
+
+
+def _unit(ctx: Context, found: re.Pattern[str], words: str, unit: Unit) -> None:
+    code = _code(ctx, unit)
+    if code is None:
+        return
+    own = code == "P901"
+    text = unit.text
+    for at, word in ctx.facts.get(key("loaded", words, own, text), partial(_loaded_in, found, text, own)):
+        where = "our own voice" if own else "a framing note"
+        ctx.add_in(
+            code,
+            unit,
+            at,
+            word,
+            f"“{word}” is a loaded word, used in {where} outside quotes and attributions",
+            "use a neutral word, or quote and attribute it (“…”, says who)",
+        )
 
 
 def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> tuple[tuple[int, str], ...]:

@@ -140,25 +140,30 @@ def check(ctx: Context) -> None:
     """A finding for each figure in our own text that nothing with a basis states."""
     index = basis_index(ctx)
     said = said_index(ctx)
-    for unit in ctx.units:
-        if unit.part not in OWN_VOICE or unit.part == "prompt":
-            continue
-        own = _own_figures(ctx, unit)
-        year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
-        found = ctx.facts.get(key("specifics", unit.raw, year), partial(_stated, unit, year))
-        for start, attributed, stated in found:
-            for at, written, figure_key in stated:
-                if figure_key in index or figure_key in own or (attributed and figure_key in said):
-                    continue
-                ctx.add_in(
-                    "P201",
-                    unit,
-                    start + at,
-                    written,
-                    f"“{' '.join(written.split())}” rests on no basis: no citation in its sentence, and no "
-                    "point with a basis or timeline event states it",
-                    "cite what it rests on in the sentence, add it to an event's or a point's basis, or drop it",
-                )
+    units = [u for u in ctx.units if u.part in OWN_VOICE and u.part != "prompt"]
+    # a unit's findings read which figures the index and the points' texts hold (an event's own figures and
+    # year are the event's: in its file)
+    shared = [key("figures", repr(sorted(index)), repr(sorted(said))).hex()]
+    ctx.per_file("specifics", shared, units, partial(_unit, ctx, index, said))
+
+
+def _unit(ctx: Context, index: dict[str, list[str]], said: dict[str, list[str]], unit: Unit) -> None:
+    own = _own_figures(ctx, unit)
+    year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
+    found = ctx.facts.get(key("specifics", unit.raw, year), partial(_stated, unit, year))
+    for start, attributed, stated in found:
+        for at, written, figure_key in stated:
+            if figure_key in index or figure_key in own or (attributed and figure_key in said):
+                continue
+            ctx.add_in(
+                "P201",
+                unit,
+                start + at,
+                written,
+                f"“{' '.join(written.split())}” rests on no basis: no citation in its sentence, and no "
+                "point with a basis or timeline event states it",
+                "cite what it rests on in the sentence, add it to an event's or a point's basis, or drop it",
+            )
 
 
 def _stated(unit: Unit, year: str) -> tuple[tuple[int, bool, tuple[tuple[int, str, str], ...]], ...]:

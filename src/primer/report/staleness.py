@@ -10,7 +10,7 @@ from functools import partial
 
 from primer import facts
 from primer.content.models import Event
-from primer.report.base import Context, dates, sentences
+from primer.report.base import Context, Unit, dates, sentences
 from primer.report.units import OWN_VOICE
 
 _AS_OF = re.compile(r"\b(?:as of|as at|correct as of|up to date as of)\s+", re.I)
@@ -37,19 +37,23 @@ def check(ctx: Context) -> None:
 
 def _as_of(ctx: Context) -> None:
     years = ctx.lib.site.stale_after_years
+    ctx.per_file("as of dates", [str(years), ctx.today.isoformat()], ctx.units, partial(_as_of_unit, ctx))
+
+
+def _as_of_unit(ctx: Context, unit: Unit) -> None:
+    years = ctx.lib.site.stale_after_years
     limit = _years_before(ctx.today, years)
-    for unit in ctx.units:
-        text = unit.text
-        for at, said, written, last in ctx.facts.get(facts.key("as of", text), partial(_as_of_in, text)):
-            if dt.date.fromisoformat(last) < limit:
-                ctx.add_in(
-                    "P601",
-                    unit,
-                    at,
-                    said.strip(),
-                    f"“{said}{written}” is more than {years} years before {ctx.today.isoformat()}",
-                    "check the statement against newer records and update its date, or drop 'as of'",
-                )
+    text = unit.text
+    for at, said, written, last in ctx.facts.get(facts.key("as of", text), partial(_as_of_in, text)):
+        if dt.date.fromisoformat(last) < limit:
+            ctx.add_in(
+                "P601",
+                unit,
+                at,
+                said.strip(),
+                f"“{said}{written}” is more than {years} years before {ctx.today.isoformat()}",
+                "check the statement against newer records and update its date, or drop 'as of'",
+            )
 
 
 def _as_of_in(text: str) -> tuple[tuple[int, str, str, str], ...]:
@@ -84,30 +88,36 @@ def _present(ctx: Context) -> None:
     # capitals and venues stay; sites, bases and plans are what the timeline shows changing
     sites = {"radar-site", "interceptor-site", "planned-site", "cancelled-site", "base", "test-site"}
     places = {p.name.split(" (")[0]: p.id for p in ctx.lib.places.values() if p.kind in sites}
-    named = _Names(places)
-    for unit in ctx.units:
-        # a 'next' entry and a timeline event are about a later event themselves
-        if unit.part not in OWN_VOICE or unit.part in ("event", "prompt", "next"):
-            continue
-        text = unit.text
-        for start, end, at, word, last in ctx.facts.get(facts.key("present", text), partial(_present_in, text)):
-            sentence = text[start:end]
-            about = sorted(ctx.matcher.find(sentence) | named.in_text(sentence))
-            latest = dt.date.fromisoformat(last) if last else None
-            for ref in about:
-                later = [e for e in changes.get(ref, []) if latest is None or e.date.first > latest]
-                if later:
-                    event = later[-1]
-                    ctx.add_in(
-                        "P602",
-                        unit,
-                        start + at,
-                        word,
-                        f"“{word}” speaks of '{ref}' in the present, but the timeline shows "
-                        f"“{event.title}” ({event.date}, {ctx.where(('event', event.id))})",
-                        "put the statement in the past, or say what changed",
-                    )
-                    break
+    # a 'next' entry and a timeline event are about a later event themselves
+    units = [u for u in ctx.units if u.part in OWN_VOICE and u.part not in ("event", "prompt", "next")]
+    # what every unit's findings may read besides the unit: the changes (as the findings say them), the
+    # places' names and the glossary's
+    said = [(ref, [(e.id, e.title, str(e.date), e.date.first.isoformat(), ctx.where(("event", e.id))) for e in found])
+            for ref, found in sorted(changes.items())]  # fmt: skip
+    shared = [repr(said), repr(sorted(places.items())), ctx.matcher.digest]
+    ctx.per_file("present tense", shared, units, partial(_present_unit, ctx, changes, _Names(places)))
+
+
+def _present_unit(ctx: Context, changes: dict[str, list[Event]], named: _Names, unit: Unit) -> None:
+    text = unit.text
+    for start, end, at, word, last in ctx.facts.get(facts.key("present", text), partial(_present_in, text)):
+        sentence = text[start:end]
+        about = sorted(ctx.matcher.find(sentence) | named.in_text(sentence))
+        latest = dt.date.fromisoformat(last) if last else None
+        for ref in about:
+            later = [e for e in changes.get(ref, []) if latest is None or e.date.first > latest]
+            if later:
+                event = later[-1]
+                ctx.add_in(
+                    "P602",
+                    unit,
+                    start + at,
+                    word,
+                    f"“{word}” speaks of '{ref}' in the present, but the timeline shows "
+                    f"“{event.title}” ({event.date}, {ctx.where(('event', event.id))})",
+                    "put the statement in the past, or say what changed",
+                )
+                break
 
 
 def _present_in(text: str) -> tuple[tuple[int, int, int, str, str], ...]:
