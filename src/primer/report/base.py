@@ -9,7 +9,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
 from primer import memo
 from primer.content.dates import MONTH_NAMES
@@ -339,6 +339,9 @@ def links(text: str) -> list[tuple[str, str, int]]:
     return [(m.group(1), m.group(2), m.start()) for m in LINK.finditer(text)]
 
 
+T = TypeVar("T")
+
+
 class NotDerived:
     """What the report's first part is given for the derived questions, which it is made before
     (`primer.report.PARTS`): reading it is a bug in primer (the check belongs in a later part), said as such
@@ -425,22 +428,26 @@ class Context:
         added the last time the lesson was checked with the same key: `name`, then what `parts()` gives
         (every file and value `make` reads, each one key part: see `file`). Kept between commands when the
         facts are (`primer.facts`); a part that is "" (a file whose hash is unknown) keeps nothing."""
+        self.kept_result(name, parts, make)
+
+    def kept_result(self, name: str, parts: Callable[[], list[str]], make: Callable[[], T]) -> T:
+        """`kept_findings` for a `make` that also returns a result (picklable), kept with its findings."""
         if not self.facts.keeps:
-            make()
-            return
+            return make()
         read = parts()
         if "" in read:
-            make()
-            return
+            return make()
 
-        def made() -> tuple[Finding, ...]:
+        def made() -> tuple[tuple[Finding, ...], T]:
             before = len(self.findings)
-            make()
+            result = make()
             found = tuple(self.findings[before:])
             del self.findings[before:]
-            return found
+            return found, result
 
-        self.findings.extend(self.facts.get(facts_key(name, *read), made))
+        found, result = self.facts.get(facts_key(name, *read), made)
+        self.findings.extend(found)
+        return result
 
     def per_file(self, name: str, shared: list[str], units: Iterable[Unit], each: Callable[[Unit], None]) -> None:
         """Call `each` on every unit of `units`, which adds the findings on it, reading the unit and nothing

@@ -8,7 +8,7 @@ from functools import partial
 from primer import facts
 from primer.checks.names import check_term_names
 from primer.errors import Problem
-from primer.report.base import Context, links
+from primer.report.base import Context, Unit, links
 
 
 def check(ctx: Context, names: list[Problem] | None = None) -> None:
@@ -22,12 +22,17 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         # the finding is about a term, wherever the longer name was met
         ctx.add_at("P501", problem.path, problem.line, problem.col, problem.message, problem.fix, item, None)
     used: set[str] = set()
+    by_file: dict[int, list[Unit]] = {}
     for unit in ctx.units:
-        if unit.doc.shown in glossary_docs:
-            continue
-        used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
-        raw = unit.raw
-        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
+        if unit.doc.shown not in glossary_docs:
+            by_file.setdefault(id(unit.doc), []).append(unit)
+    for units in by_file.values():  # what a file's units name, kept by the file (`Context.file`)
+        doc = units[0].doc
+        if ctx.facts.keeps and doc.digest:
+            read = facts.key("terms used", ctx.matcher.digest, doc.shown, doc.digest)
+            used.update(ctx.facts.get(read, partial(_used, ctx, units)))
+        else:
+            used.update(_used(ctx, units))
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
         used.update(question.tests.terms)
     for event in lib.events.values():
@@ -44,6 +49,16 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
     _before_link(ctx)
 
 
+def _used(ctx: Context, units: list[Unit]) -> frozenset[str]:
+    """The terms `units` link to or name."""
+    used: set[str] = set()
+    for unit in units:
+        used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
+        raw = unit.raw
+        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
+    return frozenset(used)
+
+
 def _term_of(message: str) -> str:
     """The term id a names-check message is about ("… (glossary term 'x') …")."""
     start = message.find("(glossary term '")
@@ -57,32 +72,42 @@ def _before_link(ctx: Context) -> None:
     """In a topic's sections, in reading order, a term named before the topic's link to it (the lede
     and takeaways are plain text, which cannot link)."""
     for topic in ctx.lib.topics_in_order():
-        units = [u for u in ctx.by_topic.get(topic.id, []) if u.part == "section"]
-        linked: dict[str, int] = {}
-        for n, unit in enumerate(units):
-            for scheme, term_id, pos in links(unit.raw):
-                if scheme == "term":
-                    linked.setdefault(term_id, n * 1_000_000 + pos)
-        seen: set[str] = set()
-        for n, unit in enumerate(units):
-            text = unit.text
-            named = ctx.facts.get(facts.key("term matches", ctx.matcher.digest, text), partial(_matches, ctx, text))
-            for start, written, ids in named:
-                for term_id in ids:
-                    at = n * 1_000_000 + start
-                    if term_id in seen or term_id not in linked:
-                        continue
-                    seen.add(term_id)
-                    if at < linked[term_id] and not _inside_link(unit.raw, start, term_id):
-                        name = " ".join(written.split())
-                        ctx.add_in(
-                            "P503",
-                            unit,
-                            start,
-                            written,
-                            f"“{name}” is used here before the topic links it to the glossary (term '{term_id}')",
-                            "move the link [words](term:ID) to this first use",
-                        )
+        # it reads the topic's sections and the glossary's names: kept by them (`Context.kept_findings`)
+        reads = partial(_topic_reads, ctx, topic.id)
+        ctx.kept_findings("term before its link", reads, partial(_before_link_in, ctx, topic.id))
+
+
+def _topic_reads(ctx: Context, topic_id: str) -> list[str]:
+    return [ctx.matcher.digest, ctx.file(("topic", topic_id))]
+
+
+def _before_link_in(ctx: Context, topic_id: str) -> None:
+    units = [u for u in ctx.by_topic.get(topic_id, []) if u.part == "section"]
+    linked: dict[str, int] = {}
+    for n, unit in enumerate(units):
+        for scheme, term_id, pos in links(unit.raw):
+            if scheme == "term":
+                linked.setdefault(term_id, n * 1_000_000 + pos)
+    seen: set[str] = set()
+    for n, unit in enumerate(units):
+        text = unit.text
+        named = ctx.facts.get(facts.key("term matches", ctx.matcher.digest, text), partial(_matches, ctx, text))
+        for start, written, ids in named:
+            for term_id in ids:
+                at = n * 1_000_000 + start
+                if term_id in seen or term_id not in linked:
+                    continue
+                seen.add(term_id)
+                if at < linked[term_id] and not _inside_link(unit.raw, start, term_id):
+                    name = " ".join(written.split())
+                    ctx.add_in(
+                        "P503",
+                        unit,
+                        start,
+                        written,
+                        f"“{name}” is used here before the topic links it to the glossary (term '{term_id}')",
+                        "move the link [words](term:ID) to this first use",
+                    )
 
 
 def _found(ctx: Context, text: str) -> tuple[str, ...]:
