@@ -9,7 +9,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from primer import memo
 from primer.content.dates import MONTH_NAMES
@@ -56,9 +56,9 @@ class Finding:
         return f"{text} — {self.fix}" if self.fix else text
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One text value of the content, where it is, and whose it is."""
+class Unit(NamedTuple):
+    """One text value of the content, where it is, and whose it is (a named tuple: a lesson has tens of
+    thousands, which every part of the report makes again)."""
 
     doc: Document
     loc: Key
