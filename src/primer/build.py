@@ -184,8 +184,8 @@ def _checked(
         kept = Facts() if parts.kept is None else Facts(parts.kept[0] / "checks.facts", parts.kept[1])
         with keeping(kept):  # what the derive and the lint read off each text is kept too
             derived = derive(lib)
+            parts.derived(derived)  # first: a rebuild's hook works out digests for a while (see `build`)
             derived_hook(lib, derived)
-            parts.derived(derived)
             names = check_term_names(lib, kept)  # the report shows them too
             parts.named(names)
             found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]

@@ -440,7 +440,11 @@ class Context:
 
         def made() -> tuple[tuple[Finding, ...], T]:
             before = len(self.findings)
-            result = make()
+            kept, self.facts = self.facts, Facts()  # kept whole by the key: not text by text as well
+            try:
+                result = make()
+            finally:
+                self.facts = kept
             found = tuple(self.findings[before:])
             del self.findings[before:]
             return found, result

@@ -97,6 +97,29 @@ def _read(ctx: Context, text: str) -> _Read:
     return found
 
 
+def _read_files(ctx: Context) -> None:
+    """What `_read` gives for each unit's text, kept between commands by each file (`primer.facts`): one
+    result per file rather than per text."""
+    if not ctx.facts.keeps:
+        return
+    read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
+    by_file: dict[int, list[str]] = {}
+    for unit in ctx.units:
+        if unit.doc.digest:
+            by_file.setdefault(id(unit.doc), []).append(unit.text)
+    docs = {id(unit.doc): unit.doc for unit in ctx.units}
+    for number, texts in by_file.items():
+        doc = docs[number]
+        mine = list(dict.fromkeys(texts))  # each text once, in the file's order: the file's alone
+        made = partial(facts.key, "consistency of a file", doc.digest, len(mine))
+        found = ctx.facts.get(made, partial(_readings, mine))
+        read.update(zip(mine, found, strict=True))
+
+
+def _readings(texts: list[str]) -> tuple[_Read, ...]:
+    return tuple(_reading(text) for text in texts)
+
+
 def _reading(text: str) -> _Read:
     return _expanded(text), _capital_words(text), _names_of(text), _MEASURE.search(text) is not None
 
@@ -449,6 +472,7 @@ def _figures(ctx: Context) -> None:
 
 def check(ctx: Context) -> None:
     """Acronyms, figures, dates of documents and events, places and names that disagree."""
+    _read_files(ctx)
     _acronyms(ctx)
     _figures(ctx)
     _documents(ctx)

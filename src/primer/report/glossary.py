@@ -30,7 +30,7 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         doc = units[0].doc
         if ctx.facts.keeps and doc.digest:
             read = facts.key("terms used", ctx.matcher.digest, doc.shown, doc.digest)
-            used.update(ctx.facts.get(read, partial(_used, ctx, units)))
+            used.update(ctx.facts.get(read, partial(_used, ctx, units, each=False)))
         else:
             used.update(_used(ctx, units))
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
@@ -49,13 +49,16 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
     _before_link(ctx)
 
 
-def _used(ctx: Context, units: list[Unit]) -> frozenset[str]:
-    """The terms `units` link to or name."""
+def _used(ctx: Context, units: list[Unit], *, each: bool = True) -> frozenset[str]:
+    """The terms `units` link to or name (`each`: what each text names is kept, by the text)."""
     used: set[str] = set()
     for unit in units:
         used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
         raw = unit.raw
-        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
+        if each:
+            used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
+        else:
+            used.update(_found(ctx, raw))
     return frozenset(used)
 
 

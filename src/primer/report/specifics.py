@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
+from primer.content.load import Document
 from primer.facts import key
 from primer.report.base import Context, Unit, dates, links, sentences
 from primer.report.units import OWN_VOICE
@@ -107,8 +108,45 @@ def said_index(ctx: Context) -> dict[str, list[str]]:
 
 
 def _keys(ctx: Context, text: str) -> tuple[str, ...]:
-    """The keys of the figures in `text`, in order (kept per text: see `primer.facts`)."""
-    return ctx.facts.get(key("figure keys", text), lambda: tuple(figure.key for figure in figures(text)))
+    """The keys of the figures in `text`, in order (kept per text: see `primer.facts`; and by file for the
+    texts of the points and events: `_read_files`)."""
+    found = _read_files(ctx).get(text)
+    if found is None:
+        found = ctx.facts.get(key("figure keys", text), partial(_figure_keys, text))
+    return found
+
+
+def _figure_keys(text: str) -> tuple[str, ...]:
+    return tuple(figure.key for figure in figures(text))
+
+
+def _read_files(ctx: Context) -> dict[str, tuple[str, ...]]:
+    """The figure keys of every text of the points and events, made once per report and kept between
+    commands by each file (`primer.facts`): one result per file rather than per text."""
+    read: dict[str, tuple[str, ...]] | None = ctx.cache.get("figure keys")
+    if read is not None:
+        return read
+    read = ctx.cache["figure keys"] = {}
+    if not ctx.facts.keeps:
+        return read
+    by_file: dict[int, tuple[Document, list[str]]] = {}
+    items: list[tuple[tuple[str, str], tuple[str | None, ...]]] = [
+        (("point", p.id), (p.text, p.correction, p.basis, p.note)) for p in ctx.lib.points.values()
+    ]
+    items += [(("event", e.id), (e.basis,)) for e in ctx.lib.events.values()]
+    for item, said in items:
+        doc = ctx.origin(item).doc
+        if doc.digest:
+            by_file.setdefault(id(doc), (doc, []))[1].extend(t for t in said if t)
+    for doc, texts in by_file.values():
+        mine = list(dict.fromkeys(texts))  # each text once, in the file's order: the file's alone
+        made = partial(key, "figure keys of a file", doc.digest, len(mine))
+        read.update(zip(mine, ctx.facts.get(made, partial(_files_keys, mine)), strict=True))
+    return read
+
+
+def _files_keys(texts: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(_figure_keys(text) for text in texts)
 
 
 def basis_index(ctx: Context) -> dict[str, list[str]]:
