@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from primer import reads
@@ -52,6 +53,11 @@ class _Lesson:
     terms: dict[str, str] = field(default_factory=dict)
 
 
+def _recorded(pagemap: PageMap) -> tuple[dict[str, Entry], dict[reads.Token, bytes]]:
+    """What the next build reads of `pagemap`'s entries: through the build record's JSON (`pack`, `unpack`)."""
+    return reads.unpack(json.loads(json.dumps(reads.pack(pagemap.made, pagemap.stored))))
+
+
 def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
     terms = {"a": "alpha", "b": "beta"}
     lesson = reads.watched(_Lesson(terms), "", ("terms",))
@@ -61,10 +67,12 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
         "c" in lesson.terms  # noqa: B015 - a look-up of an item that is not there is a read too
     own, held = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
     pagemap.note("page.html", own, found | held, ["page.html"])
-    entry = pagemap.made["page.html"]
+    kept, stored = _recorded(pagemap)
+    entry = kept["page.html"]
+    assert entry == pagemap.made["page.html"]
 
     def again(changed: dict[str, str]) -> Entry | None:
-        return PageMap({"terms": changed}, ("terms",), {"page.html": entry}).unchanged("page.html", own)
+        return PageMap({"terms": changed}, ("terms",), kept, stored).unchanged("page.html", own)
 
     assert again({"a": "alpha", "b": "beta"}) == entry
     assert again({"a": "alpha", "b": "changed"}) == entry, "an item it did not read"
@@ -87,27 +95,44 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
         first.watch("links", links)["t"]
     own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
     first.note("page.html", own, found | held, ["page.html"])
-    entry = first.made["page.html"]
+    kept, stored = _recorded(first)
+    entry = kept["page.html"]
     for changed, moved, same in (
         ({"a": "alpha"}, {"t": "handout.html"}, True),
         ({"a": "changed"}, {"t": "handout.html"}, False),
         ({"a": "alpha"}, {"t": "moved.html"}, False),
     ):
-        warmed = PageMap({"terms": changed}, ("terms",), {"page.html": entry})
+        warmed = PageMap({"terms": changed}, ("terms",), kept, stored)
         warmed.warm()
         warmed.watch("links", moved)
-        lazy = PageMap({"terms": changed}, ("terms",), {"page.html": entry})
+        lazy = PageMap({"terms": changed}, ("terms",), kept, stored)
         lazy.watch("links", moved)
         assert (warmed.unchanged("page.html", own) == entry) is same
         assert (lazy.unchanged("page.html", own) == entry) is same
     # the exports' worker takes the digests of a warm map over the very same collections, and only those
-    warm = PageMap({"terms": terms}, ("terms",), {"page.html": entry})
+    # (with which tokens changed: the same answers)
+    changed_terms = {**terms, "a": "changed"}
+    warm = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
     warm.warm()
-    same_lesson, other_lesson = PageMap({"terms": terms}, ("terms",)), PageMap({"terms": dict(terms)}, ("terms",))
+    same_lesson = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
+    other_lesson = PageMap({"terms": dict(changed_terms)}, ("terms",), kept, stored)
     same_lesson.digests_from(warm)
     other_lesson.digests_from(warm)
     assert same_lesson._digests == warm._digests and ("terms", "a") in warm._digests
     assert other_lesson._digests == {}, "another lesson's digests are not this one's"
+    assert same_lesson.unchanged("page.html", own) is other_lesson.unchanged("page.html", own) is None
+
+
+def test_a_record_whose_digests_do_not_match_its_tokens_is_damaged() -> None:
+    pagemap = PageMap({"terms": {"a": "alpha"}}, ("terms",))
+    with reads.recording() as found:
+        reads.watched(_Lesson({"a": "alpha"}), "", ("terms",)).terms["a"]
+    own, held = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
+    pagemap.note("page.html", own, found | held, ["page.html"])
+    packed = reads.pack(pagemap.made, pagemap.stored)
+    packed["digests"] = packed["digests"][:-2]
+    with pytest.raises(ValueError, match="do not match"):
+        reads.unpack(packed)
 
 
 class _Point(BaseModel):
@@ -157,9 +182,10 @@ def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_u
         "a.html": Entry("d1", [("terms", "p1"), ("topics", EVERY)], ["a.html"]),
         "handouts/t/": Entry("d2", [("terms", "p1")], ["handouts/t/x.html", "handouts/t/y.html"], {"A": "1234"}),
     }
-    packed = reads.pack(entries)
+    digests = {("terms", "p1"): bytes(range(16)), ("topics", EVERY): bytes(range(16, 32))}
+    packed = reads.pack(entries, digests.__getitem__)
     assert len(packed["tokens"]) == 2, "each token once"
-    assert reads.unpack(packed) == entries
+    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests)
 
 
 def test_every_collection_of_the_lesson_is_watched() -> None:

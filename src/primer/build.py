@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment
 
@@ -69,7 +69,8 @@ def page_map(lib: Library, derived: Derived, earlier: Earlier | None) -> reads.R
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
     collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
     collections.update(lib.view_maps())
-    return reads.Reuse(reads.PageMap(collections, LIBRARY_ITEMS, earlier.pages if earlier else None), earlier)
+    kept, stored = (earlier.pages, earlier.digests) if earlier else (None, None)
+    return reads.Reuse(reads.PageMap(collections, LIBRARY_ITEMS, kept, stored), earlier)
 
 
 def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
@@ -77,6 +78,13 @@ def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
     return reads.watched(lib, "", LIBRARY_MAPS), reads.watched(derived, "derived.", DERIVED_MAPS)
 
 
+def _read_by(entries: Mapping[str, reads.Entry]) -> set[reads.Token]:
+    """Every token the `entries` read."""
+    return {token for entry in entries.values() for token in entry.tokens}
+
+
+#: The item by which the exports' worker names the files it wrote into the spool (all at once).
+_WRITTEN = "\0written"
 #: The last item the exports' worker sends when it records what the exports read: that map.
 _MAP_ITEM = "\0map"
 
@@ -232,10 +240,15 @@ def _exports(
             reuse.pagemap.digests_from(warmed.pagemap)
         lib, derived = _watched(lib, derived)
     yield "", add_exports(lib, derived, own, reuse, kept_in)
-    for path in own.paths():
-        yield path, None if spool is not None else own.take(path)
+    if spool is not None:  # written: their paths, in one message
+        yield _WRITTEN, own.paths()
+    else:
+        for path in own.paths():
+            yield path, own.take(path)
     if reuse is not None:
-        yield _MAP_ITEM, (reuse.pagemap.made, reuse.linked)
+        made = reuse.pagemap.made
+        digests = reuse.pagemap.digests(_read_by(made))
+        yield _MAP_ITEM, (made, reuse.linked, digests)
 
 
 def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
@@ -315,10 +328,15 @@ class _Downloads:
         self.handouts()
         (_, export_links), *files = self.exporting.result()
         for path, data in files:
+            if path == _WRITTEN:  # the files the worker wrote into the spool
+                for written in cast(list[str], data):
+                    self.output.received(written, None)
+                continue
             if path == _MAP_ITEM:  # what the exports read
-                entries, linked = data
+                entries, linked, digests = data
                 if self.reuse is not None:
                     self.reuse.pagemap.made.update(entries)
+                    self.reuse.pagemap.take_digests(digests)
                     self.reuse.linked.update(linked)
                 continue
             self.output.received(path, data)
@@ -640,6 +658,7 @@ def build(
                         output.paths(),
                         base=base,
                         pages=reuse.pagemap.made if reuse else None,
+                        digests=reuse.pagemap.stored if reuse else None,
                         linked=reuse.linked if reuse else None,
                     )
     finally:

@@ -51,10 +51,10 @@ from primer.errors import Problem
 from primer.write import MARKER, Output, file_stamp
 
 if TYPE_CHECKING:
-    from primer.reads import Entry
+    from primer.reads import Entry, Token
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
-FORMAT = 2
+FORMAT = 3
 #: Set PRIMER_CACHE_DIR to this to turn every cache off.
 CACHE_OFF = "off"
 #: Environment variables a build may read (anything else it reads is in the key already).
@@ -312,16 +312,25 @@ class Reused:
         return self.line
 
 
+def _no_digest(token: Token) -> bytes:
+    raise KeyError(token)  # a map saved without its digests: a bug in primer
+
+
 class Earlier:
     """The last build into an output folder, as far as the next one may reuse its pages: the stamps of
     the files it wrote, and what each page read (`primer.reads`), read from its file when first asked for
     (`pages`)."""
 
-    def __init__(self, out: Path, stamps: dict[str, list[int]], pages: Callable[[], dict[str, Entry]]) -> None:
+    def __init__(
+        self,
+        out: Path,
+        stamps: dict[str, list[int]],
+        pages: Callable[[], tuple[dict[str, Entry], dict[Token, bytes]]],
+    ) -> None:
         self.out = out
         self.stamps = stamps
         self._read = pages
-        self._pages: dict[str, Entry] | None = None
+        self._pages: tuple[dict[str, Entry], dict[Token, bytes]] | None = None
 
     @property
     def pages(self) -> dict[str, Entry]:
@@ -331,7 +340,14 @@ class Earlier:
         workers, not before it loads the lesson, when nothing else runs."""
         if self._pages is None:
             self._pages = self._read()
-        return self._pages
+        return self._pages[0]
+
+    @property
+    def digests(self) -> dict[Token, bytes]:
+        """The digest of each token the last build's pages read, as that build worked it out (see `pages`)."""
+        if self._pages is None:
+            self._pages = self._read()
+        return self._pages[1]
 
 
 class BuildCache:
@@ -408,23 +424,23 @@ class BuildCache:
             return None
         return Earlier(self.out, record["stamps"], partial(self._pages_of, record.get("key")))
 
-    def _pages_of(self, key: object) -> dict[str, Entry]:
-        """The map of what the pages of the build whose key is `key` read, or {} (damaged, or not that build's:
-        then every page is made again)."""
+    def _pages_of(self, key: object) -> tuple[dict[str, Entry], dict[Token, bytes]]:
+        """The map of what the pages of the build whose key is `key` read, with the digests of what they read,
+        or nothing (damaged, or not that build's: then every page is made again)."""
         from primer.reads import unpack  # not for a build that reuses the last one whole (it starts faster)
 
         body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
         if body is None:
-            return {}
+            return {}, {}
         try:
             kept = json.loads(body)
             # the map of the build the record describes (two builds with one key make the same pages)
             if not isinstance(kept, dict) or kept.get("key") != key:
-                return {}
+                return {}, {}
             return unpack(kept["map"])
         except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             self._ignore("it is damaged")
-            return {}
+            return {}, {}
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
@@ -449,12 +465,13 @@ class BuildCache:
         *,
         base: str | None = None,
         pages: Mapping[str, Entry] | None = None,
+        digests: Callable[[Token], bytes] | None = None,
         linked: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record the build just written into the output folder (a failure to record is not an error):
         with its `base` key and, in a file of its own (`pages.json`: a build that reuses the last one whole
-        never reads it), the map of what its `pages` read (`primer.reads`; None: the map on file stays, for
-        a build with the same key). `linked`: the files
+        never reads it), the map of what its `pages` read, with the digest of each token they read (`digests`:
+        `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
         while the build ran) is not trusted, and nothing is recorded."""
         try:
@@ -477,7 +494,8 @@ class BuildCache:
         if pages is not None:  # first: a record never names a map older than itself
             from primer.reads import pack
 
-            self._write(self.pages, json.dumps({"key": key, "map": pack(pages)}, sort_keys=True).encode())
+            packed = pack(pages, digests or _no_digest)
+            self._write(self.pages, json.dumps({"key": key, "map": packed}, sort_keys=True).encode())
         self._write(self.record, json.dumps(record, sort_keys=True).encode())
 
     def _write(self, path: Path, body: bytes) -> None:

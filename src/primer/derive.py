@@ -72,16 +72,14 @@ class Derived:
     #: the report need not search every topic's text for glossary names again.
     citations: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    #: question id → the hash of the question's exact value (`digest`), once worked out
-    _digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-
     def digest(self, qid: str) -> str:
         """The hash of the bank's question `qid` as it is now, every field of it (`primer.reads.value_bytes`):
         a key part for what is kept of it between commands (`primer.facts`), which costs a fraction of the
-        question's texts as a key."""
-        found = self._digests.get(qid)
+        question's texts as a key. Worked out once (held beside the fields: not a collection pages read)."""
+        digests: dict[str, str] = self.__dict__.setdefault("_digests", {})
+        found = digests.get(qid)
         if found is None:
-            found = self._digests[qid] = hashlib.blake2b(value_bytes(self.bank[qid]), digest_size=16).hexdigest()
+            found = digests[qid] = hashlib.blake2b(value_bytes(self.bank[qid]), digest_size=16).hexdigest()
         return found
 
     def all_questions(self) -> dict[str, QuestionBase]:

@@ -25,7 +25,7 @@ import functools
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Collection, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,6 +213,12 @@ def coarse(tokens: Collection[Token]) -> set[Token]:
     return {t for t in tokens if t[0] not in whole} | {(name, EVERY) for name in whole}
 
 
+#: How many bytes of a token's digest (a SHA-256) the build record keeps for the next build.
+STORED = 16
+#: The digest of an item that is not there.
+_ABSENT = hashlib.sha256(b"\0absent").digest()
+
+
 class Unmapped(Exception):
     """A page whose context holds something its digest cannot describe: it is never reused."""
 
@@ -261,7 +267,8 @@ def _plain(value: Any) -> Any:
 class Entry(NamedTuple):
     """What one page (or one set of pages made together, such as a topic's handouts) read, in the map."""
 
-    #: the digest of its description and of what its tokens named (`PageMap.digest`)
+    #: the hash of its own description (`PageMap.own`); what its tokens named is checked token by token
+    #: against the digests the build worked out of them (`PageMap.unchanged`)
     digest: str
     tokens: list[Token]
     #: the files it made
@@ -281,13 +288,20 @@ class PageMap:
         collections: Mapping[str, Mapping[str, Any]],
         items: tuple[str, ...],
         kept: Mapping[str, Entry] | None = None,
+        stored: Mapping[Token, bytes] | None = None,
     ) -> None:
+        """`stored`: the digest (`STORED` bytes of it) of each token the last build's pages read, as that build
+        worked it out."""
         self._collections = collections
         self._items = items
         self.kept = dict(kept or {})
+        self._stored = stored or {}
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
+        #: once `warm`: the tokens the last build's pages read, and those whose digest is not what it was
+        self._read: set[Token] | None = None
+        self._changed: set[Token] = set()
 
     def _item_ids(self) -> dict[int, Token]:
         if self._ids is None:
@@ -333,7 +347,15 @@ class PageMap:
         _SIZES[name] = len(data)
         for token in [token for token in self._digests if token[0] == name]:
             del self._digests[token]
+        if self._read is not None:  # its tokens are worked out again
+            self._changed = {t for t in self._changed if t[0] != name}
+            self._changed.update(t for t in self._read if t[0] == name and not self._same(t))
         return Recorded(name, data)
+
+    def _same(self, token: Token) -> bool:
+        """Whether `token` names what it named in the last build (by its digest then and now)."""
+        found = self._digest_of(token)
+        return found is not None and found[:STORED] == self._stored.get(token)
 
     def _digest_of(self, token: Token) -> bytes | None:
         known = self._digests.get(token, b"")
@@ -354,7 +376,7 @@ class PageMap:
         elif key in collection:
             made = hashlib.sha256(value_bytes(collection[key])).digest()
         else:
-            made = b"-"  # absent: the page saw that it is not there
+            made = _ABSENT  # the page saw that it is not there
         self._digests[token] = made
         return made
 
@@ -362,8 +384,9 @@ class PageMap:
         """Work out the digest of every item the last build's pages read (`_digest_of`), ahead of the checks
         of those pages (`unchanged`): a build does it while it waits for the report, which the render waits
         for too (0.3 s of the render's own at 256 topics)."""
-        for token in {token for entry in self.kept.values() for token in entry.tokens}:  # each once, any order
-            self._digest_of(token)
+        read = {token for entry in self.kept.values() for token in entry.tokens}  # each once, any order
+        self._changed = {token for token in read if not self._same(token)}
+        self._read = read
 
     def digests_from(self, other: PageMap) -> None:
         """Take the digests `other` worked out already, when it maps the very same collections (the exports'
@@ -372,6 +395,25 @@ class PageMap:
             data is other._collections[name] for name, data in self._collections.items()
         ):
             self._digests.update(other._digests)
+            if other._read is not None and other._stored is self._stored:
+                self._read, self._changed = other._read, other._changed
+
+    def stored(self, token: Token) -> bytes:
+        """The digest of `token` (`STORED` bytes of it) for the next build (`pack`): one this build's outputs
+        read, so one it has (`note`)."""
+        digest = self._digest_of(token)
+        assert digest is not None, token
+        return digest[:STORED]
+
+    def digests(self, tokens: Iterable[Token]) -> dict[Token, bytes]:
+        """`stored` of each of `tokens` (the exports' worker sends them with its entries)."""
+        return {token: self.stored(token) for token in tokens}
+
+    def take_digests(self, digests: Mapping[Token, bytes]) -> None:
+        """Digests another process worked out (the exports' worker: `digests`), for tokens this one has not."""
+        for token, digest in digests.items():
+            if token not in self._digests:
+                self._digests[token] = digest
 
     def digest(self, own: bytes, tokens: Collection[Token]) -> str | None:
         """The digest of a page described by `own` that read `tokens`, on this build's lesson (None: a token
@@ -385,19 +427,22 @@ class PageMap:
         return digest.hexdigest()
 
     def unchanged(self, key: str, own: bytes) -> Entry | None:
-        """The last build's entry for `key`, when its digest on this lesson is the one it had (the page would
-        render the same bytes); else None."""
+        """The last build's entry for `key`, when the page is described as it was (`own`) and each token it read
+        names what it named then (the page would render the same bytes); else None. Once the map is `warm`, a
+        look-up in the tokens that changed; before, token by token."""
         kept = self.kept.get(key)
-        if kept is None or self.digest(own, kept.tokens) != kept.digest:
+        if kept is None or kept.digest != own.hex():
             return None
-        return kept
+        if self._read is not None:
+            return kept if self._changed.isdisjoint(kept.tokens) else None
+        return kept if all(self._same(token) for token in kept.tokens) else None
 
     def note(self, key: str, own: bytes, tokens: Collection[Token], files: list[str], result: Any = None) -> None:
-        """What this build's page (or set of pages) `key` read, the files it made and what else it returned."""
+        """What this build's page (or set of pages) `key` read, the files it made and what else it returned
+        (not recorded when a token names a collection this build does not have)."""
         ordered = sorted(coarse(tokens))
-        digest = self.digest(own, ordered)
-        if digest is not None:
-            self.made[key] = Entry(digest, ordered, files, result)
+        if all(self._digest_of(token) is not None for token in ordered):
+            self.made[key] = Entry(own.hex(), ordered, files, result)
 
 
 @dataclass
@@ -455,9 +500,10 @@ class Reuse:
         return kept
 
 
-def pack(entries: Mapping[str, Entry]) -> dict[str, Any]:
-    """The map as JSON for the build record: each token once, entries naming them by number (and their
-    files only when they are not the one file named like the entry)."""
+def pack(entries: Mapping[str, Entry], digest: Callable[[Token], bytes]) -> dict[str, Any]:
+    """The map as JSON for the build record: each token once, with its `digest` (`PageMap.stored`; all in
+    one string of hex), entries naming them by number (and their files only when they are not the one file
+    named like the entry)."""
     keys = sorted(entries)
     # each token numbered in the order it first comes, in one pass of C code over all of them
     table = {t: n for n, t in enumerate(dict.fromkeys(chain.from_iterable(entries[k].tokens for k in keys)))}
@@ -467,15 +513,21 @@ def pack(entries: Mapping[str, Entry]) -> dict[str, Any]:
         entry = entries[key]
         files = None if entry.files == [key] else entry.files
         packed[key] = [entry.digest, list(map(number, entry.tokens)), files, entry.result]
-    return {"tokens": [list(t) for t in table], "entries": packed}
+    hexed = b"".join(map(digest, table)).hex()
+    return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed}
 
 
-def unpack(data: Any) -> dict[str, Entry]:
-    """`pack`'s JSON read back (raises ValueError, KeyError, TypeError or IndexError when damaged)."""
+def unpack(data: Any) -> tuple[dict[str, Entry], dict[Token, bytes]]:
+    """`pack`'s JSON read back: the entries, and each token's digest (raises ValueError, KeyError, TypeError
+    or IndexError when damaged)."""
     tokens = [(str(name), str(key)) for name, key in data["tokens"]]
+    raw = bytes.fromhex(data["digests"])
+    if len(raw) != STORED * len(tokens):
+        raise ValueError("the tokens' digests do not match the tokens")
+    digests = {token: raw[n * STORED : (n + 1) * STORED] for n, token in enumerate(tokens)}
     found = {}
     for key, (digest, numbers, files, result) in data["entries"].items():
         if not isinstance(digest, str) or not isinstance(files, list | None):
             raise TypeError(key)
         found[str(key)] = Entry(digest, [tokens[n] for n in numbers], [str(key)] if files is None else files, result)
-    return found
+    return found, digests

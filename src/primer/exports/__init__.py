@@ -7,6 +7,7 @@ import difflib
 import hashlib
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ def add_exports(
         kept = None
         if reuse is not None and kept_in is not None:
             stored = kept_in[0] / f"export-{fmt.name}.facts"
-            store = Facts(stored, kept_in[1], redone="the exports are made again in full")
+            store = partial(Facts, stored, kept_in[1], redone="the exports are made again in full")
             kept = memo[KEPT] = KeptFragments(store, reuse.pagemap, common)
         whole_made = False
         for topic in topics:
@@ -233,7 +234,7 @@ def add_exports(
                 reuse.note(path, own, found, made, [list(astuple(files[topic])), target])
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         if kept is not None:  # the whole bank's export used every current fragment: those alone are kept
-            kept.facts.save(unused=not whole_made)
+            kept.save(unused=not whole_made)
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
     return hub

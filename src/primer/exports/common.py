@@ -222,8 +222,23 @@ class KeptFragments:
     that took that export from the last one keeps the others too. A rebuild after a question's edit then
     makes that question's fragments alone: the whole bank's Canvas and Moodle files took 1.6 s at 256 topics."""
 
-    def __init__(self, facts: Facts, pagemap: reads.PageMap, common: bytes) -> None:
-        self.facts, self.pagemap, self.common = facts, pagemap, common
+    def __init__(self, facts: Callable[[], Facts], pagemap: reads.PageMap, common: bytes) -> None:
+        """`facts`: opens the format's file, when a fragment is first asked for (a rebuild that takes every
+        export of the format from the last build never reads it)."""
+        self._open, self.pagemap, self.common = facts, pagemap, common
+        self._facts: Facts | None = None
+
+    @property
+    def facts(self) -> Facts:
+        """The format's file of fragments, read the first time it is asked for."""
+        if self._facts is None:
+            self._facts = self._open()
+        return self._facts
+
+    def save(self, *, unused: bool) -> None:
+        """Write the fragments this build used (with `unused`, the others too), when it read the file."""
+        if self._facts is not None:
+            self._facts.save(unused=unused)
 
     def get(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
         """The fragment of `question` in `target`, taken when its reads did not change, else made by `make`."""
