@@ -34,7 +34,7 @@ READERS = [
     (glossary, "_matches"),
     (names, "_longer_names"),
     (explainers, "_counted"),
-    (generate, "_made_term_questions"),
+    (generate, "_term_made"),
     (generate, "_timeline_made"),
     (TermMatcher, "_find"),
     (lint, "_machinery"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, TypeVar
@@ -33,6 +33,7 @@ from primer.content.terms import TermMatcher, term_names
 from primer.memo import Memo, identities
 from primer.quiz.lint import correct_markedly_longest, similar
 from primer.quiz.scoring import normalise
+from primer.reads import value_bytes
 
 #: The generators, by the name a topic's `generate:` setting uses, in the order a quiz takes turns.
 GENERATORS = ("points", "framing", "timeline", "glossary")
@@ -236,19 +237,29 @@ class _Confusion:
     of the other (a name or the definition of one names the other: "X-band radar" and "radar";
     "The AN/TPY-2 is a US X-band radar …")."""
 
-    def __init__(self, terms: Iterable[Term]) -> None:
+    def __init__(self) -> None:
+        # each term's, made when it is first compared (a rebuild compares the terms of an edited entry alone)
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._names: dict[str, set[str]] = {}
-        for term in terms:
-            self._patterns[term.id] = _names_pattern(term)
-            self._names[term.id] = {normalise(n) for n in term_names(term)}
+
+    def _pattern(self, term: Term) -> re.Pattern[str]:
+        found = self._patterns.get(term.id)
+        if found is None:
+            found = self._patterns[term.id] = _names_pattern(term)
+        return found
+
+    def _normalised(self, term: Term) -> set[str]:
+        found = self._names.get(term.id)
+        if found is None:
+            found = self._names[term.id] = {normalise(n) for n in term_names(term)}
+        return found
 
     def _kind_of(self, a: Term, b: Term) -> bool:
-        pattern = self._patterns[b.id]
+        pattern = self._pattern(b)
         return any(pattern.search(name) for name in term_names(a)) or bool(pattern.search(a.definition))
 
     def __call__(self, a: Term, b: Term) -> bool:
-        return bool(self._names[a.id] & self._names[b.id]) or self._kind_of(a, b) or self._kind_of(b, a)
+        return bool(self._normalised(a) & self._normalised(b)) or self._kind_of(a, b) or self._kind_of(b, a)
 
 
 #: A masked definition that opens with its subject ("The … is", "… means"): the rest says it all.
@@ -393,11 +404,18 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
     nearby = _Nearby(lib)
     if not memo.on():
         kept = facts.kept()
-        made = _kept_as(lib, nearby) if kept.keeps else None
-        if made is None:
+        whole = _kept_as(lib, nearby) if kept.keeps else None
+        if whole is None:
             found, said = _made_term_questions(lib, nearby)
-        else:  # kept between commands by the glossary's files, the vocabulary and which terms go together
-            found, said = kept.get(made, partial(_made_term_questions, lib, nearby), packed=True)
+        else:
+            # kept whole by the glossary's files, the vocabulary and which terms go together, and each term's
+            # by what it reads: a save that changes none of those takes the whole; an edited term makes its
+            # own questions again, and those of the terms it is a wrong option of
+            found, said, keys = kept.get(whole, partial(_kept_term_questions, lib, nearby, kept), packed=True)
+            for term_key in keys:  # each term's stays kept for the next edit, whichever way this one went
+                value = kept.peek(term_key)
+                if value is not None:
+                    kept.keep(term_key, value)
         notes.extend(said)
         return list(found)
     terms = list(lib.terms.values())
@@ -410,8 +428,9 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
 
 
 def _kept_as(lib: Library, nearby: _Nearby) -> bytes | None:
-    """The key `_made_term_questions` is kept by between commands (`primer.facts`): what it reads, the terms
-    (by the hashes of the files they are in), the vocabulary, and which terms are named together how often."""
+    """The key the glossary's questions are kept by whole between commands (`primer.facts`): what they read,
+    the terms (by the hashes of the files they are in), the vocabulary, and which terms are named together
+    how often."""
     files = sorted({lib.origins[("term", term_id)].doc.digest for term_id in lib.terms})
     if "" in files:
         return None
@@ -420,39 +439,74 @@ def _kept_as(lib: Library, nearby: _Nearby) -> bytes | None:
 
 
 def _made_term_questions(lib: Library, nearby: _Nearby) -> tuple[list[Candidate], list[Note]]:
+    """Each term's questions (`_term_made`), in glossary order."""
+    found, notes, _ = _kept_term_questions(lib, nearby)
+    return found, notes
+
+
+def _kept_term_questions(
+    lib: Library, nearby: _Nearby, kept: facts.Facts | None = None
+) -> tuple[list[Candidate], list[Note], list[bytes]]:
+    """Each term's questions (`_term_made`), in glossary order. With `kept` (`primer.facts`), each term's are
+    kept between commands by what they read: the term, the terms near it (its wrong options, in order: see
+    `_Nearby`) and the vocabulary, each by the hash of its value; and their keys are returned too."""
     notes: list[Note] = []
-    confusable = _Confusion(lib.terms.values())
+    confusable = _Confusion()
     found: list[Candidate] = []
+    vocabulary = lib.site.vocabulary
+    keys: list[bytes] = []
+    if kept is not None:
+        digests = {t.id: hashlib.blake2b(value_bytes(t), digest_size=16).hexdigest() for t in lib.terms.values()}
+        shown = vocabulary.model_dump_json()
     for term in lib.terms.values():
         near = (nearby.same_category(term), nearby.related(term))
-        definition = _definition_question(term, near, confusable, lib.site.vocabulary)
-        about = (f"term:{term.id}",)
-        if definition is not None:
-            found.append(definition)
+        make = partial(_term_made, term, near, confusable, vocabulary)
+        if kept is not None:
+            read = [digests[t.id] for t in near[0]], [digests[t.id] for t in near[1]]
+            keys.append(facts.key("term's questions", shown, digests[term.id], repr(read)))
+            made, said = kept.get(keys[-1], make, packed=True)
+        else:
+            made, said = make()
+        found.extend(made)
+        notes.extend(said)
+    return found, notes, keys
+
+
+def _term_made(
+    term: Term, near: tuple[list[Term], list[Term]], confusable: _Confusion, vocabulary: Vocabulary
+) -> tuple[tuple[Candidate, ...], tuple[Note, ...]]:
+    """A term's definition question and, for an acronym, its expansion question, from the terms `near` it
+    (`_Nearby`), or why there are none."""
+    found: list[Candidate] = []
+    notes: list[Note] = []
+    about = (f"term:{term.id}",)
+    definition = _definition_question(term, near, confusable, vocabulary)
+    if definition is not None:
+        found.append(definition)
+    else:
+        notes.append(
+            Note(
+                "glossary",
+                about,
+                f"a definition question on {_said(term)}",
+                "fewer than two terms near it (same category, see also, or named in the same sections and "
+                "points) can be its wrong options without sharing a name or being a kind of it",
+            )
+        )
+    if term.expansion:
+        acronym = _acronym_question(term, near, confusable)
+        if acronym is not None:
+            found.append(acronym)
         else:
             notes.append(
                 Note(
                     "glossary",
                     about,
-                    f"a definition question on {_said(term)}",
-                    "fewer than two terms near it (same category, see also, or named in the same sections and "
-                    "points) can be its wrong options without sharing a name or being a kind of it",
+                    f"'What does {term.term} stand for?'",
+                    "fewer than two other terms with an expansion are near it to give wrong options",
                 )
             )
-        if term.expansion:
-            acronym = _acronym_question(term, near, confusable)
-            if acronym is not None:
-                found.append(acronym)
-            else:
-                notes.append(
-                    Note(
-                        "glossary",
-                        about,
-                        f"'What does {term.term} stand for?'",
-                        "fewer than two other terms with an expansion are near it to give wrong options",
-                    )
-                )
-    return found, notes
+    return tuple(found), tuple(notes)
 
 
 def _term_candidate(kind: str, term: Term, data: dict[str, Any]) -> Candidate:
