@@ -88,6 +88,73 @@ def run(work: Sequence[Callable[[], T]], jobs: int, meanwhile: Callable[[], None
     return [result for part in parts for result in part]  # type: ignore[misc]
 
 
+class Pool:
+    """`run` for work chosen as it goes: the workers are forked, inheriting every piece of `work`, when the
+    first pieces are `submit`ted, and run the pieces submitted (a few at a time, by their numbers) while this
+    process goes on; `result` gives a piece's value, run here when no worker ran it (one process, or it
+    failed there: its own error is then raised here). Use it as a context manager: it stops the workers on
+    leaving."""
+
+    def __init__(self, work: Sequence[Callable[[], T]], jobs: int) -> None:
+        self._work = work
+        self._jobs = min(jobs, len(work))
+        #: each submitted piece: the task that runs it, and its place among that task's pieces
+        self._futures: dict[int, tuple[concurrent.futures.Future[list[object]], int]] = {}
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._frozen: bool | None = None
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, numbers: Sequence[int]) -> None:
+        """Start the pieces `numbers` as one task of a worker (forking the workers first), when workers can
+        be forked; else they run here when asked for."""
+        if not numbers:
+            return
+        if self._frozen is None:
+            self._frozen = gc.get_freeze_count() > 0
+            if forks(self._jobs):
+                _WORK.extend(self._work)
+                gc.freeze()  # the workers' collector leaves the shared objects alone (see `run`)
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    self._jobs, mp_context=multiprocessing.get_context("fork")
+                )
+        if self._pool is not None:
+            try:
+                task = self._pool.submit(_run_some, list(numbers))
+            except Exception:  # noqa: BLE001 - no worker could start: the pieces run here
+                return
+            for place, number in enumerate(numbers):
+                self._futures[number] = (task, place)
+
+    def result(self, number: int) -> Any:
+        """The value of the piece `number` (submitted or not)."""
+        submitted = self._futures.pop(number, None)
+        if submitted is not None:
+            task, place = submitted
+            try:
+                return task.result()[place]
+            except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise its error
+                pass
+        return self._work[number]()
+
+    def close(self) -> None:
+        """Stop the workers (pieces not yet asked for are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+            _WORK.clear()
+            if not self._frozen:
+                gc.unfreeze()
+
+
+def _run_some(numbers: list[int]) -> list[object]:
+    return [_WORK[i]() for i in numbers]
+
+
 def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
     """`range(count)` cut into chunks that shrink as the work runs out (each a quarter of what is left over
     the workers): few chunks to send, and at the end the workers finish within a piece or two of each other

@@ -478,22 +478,61 @@ def _render_into(
     """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`);
     with `reuse`, those the last build made from the same reads are taken from it instead (`extra`: what
     every page of these reads besides the lesson)."""
-    todo: list[tuple[Page, tuple[bytes, set[reads.Token]] | None]] = []
-    for page in pages:
-        own = None
-        if reuse is not None and page.mapped:
+    if reuse is not None:
+        _render_again(out, renderer, pages, jobs, meanwhile, reuse, extra)
+        return
+    work = [partial(_page, renderer, page, out.spool, False) for page in pages]
+    for page, (data, _) in zip(pages, parallel.run(work, jobs, meanwhile), strict=True):
+        out.received(page.path, data)
+
+
+#: How many pages a worker is given at once, after the largest (each alone) in `_render_again`.
+_AT_ONCE = 16
+
+
+def _render_again(
+    out: Output,
+    renderer: SiteRenderer,
+    pages: list[Page],
+    jobs: int,
+    meanwhile: Callable[[], None] | None,
+    reuse: reads.Reuse,
+    extra: bytes,
+) -> None:
+    """`_render_into` with `reuse`: the pages in order of the size of the file the last build made of each
+    (the largest take longest), each taken from the last build when it reads what it read there, else given
+    to a worker at once, so that the largest render while this process looks at the others: each of the
+    first `jobs` alone, the rest a few at a time."""
+    order = sorted(pages, key=lambda page: -reuse.weight(page.path))  # stable: the site's order among equals
+    work = [partial(_page, renderer, page, out.spool, page.mapped) for page in order]
+    todo: list[tuple[int, tuple[bytes, set[reads.Token]] | None]] = []
+
+    def made_again(number: int) -> bool:
+        page, own = order[number], None
+        if page.mapped:
             own = reuse.describe(page.path, page.template, page.title, page.context, extra)
             if own is not None and reuse.take(out, page.path, own[0]) is not None:
-                continue
-        todo.append((page, own))
-    if reuse is not None:  # the largest first (they take longest), each alone on a worker: the others meanwhile
-        todo.sort(key=lambda item: -reuse.weight(item[0].path))
-    work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
-    made = parallel.run(work, jobs, meanwhile)
-    for (page, own), (data, found) in zip(todo, made, strict=True):
-        out.received(page.path, data)
-        if reuse is not None and own is not None and found is not None:
-            reuse.note(page.path, own, found, [page.path])
+                return False
+        todo.append((number, own))
+        return True
+
+    with parallel.Pool(work, jobs) as pool:
+        waiting: list[int] = []
+        for number in range(len(order)):
+            if made_again(number):
+                waiting.append(number)
+                if len(todo) <= jobs or len(waiting) >= _AT_ONCE:  # the largest each alone
+                    pool.submit(waiting)
+                    waiting = []
+        pool.submit(waiting)
+        if meanwhile is not None:
+            meanwhile()
+        for number, own in todo:
+            data, found = pool.result(number)
+            page = order[number]
+            out.received(page.path, data)
+            if own is not None and found is not None:
+                reuse.note(page.path, own, found, [page.path])
 
 
 #: The name under which the pages' reads of the handouts' links (by topic) are recorded.
