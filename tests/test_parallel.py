@@ -43,6 +43,53 @@ def test_run_keeps_the_order_and_the_values() -> None:
     )
 
 
+def test_a_pool_runs_what_is_submitted_on_workers_and_the_rest_here() -> None:
+    _fresh(
+        """
+        import os
+        from primer import parallel
+        here = os.getpid()
+        work = [lambda i=i: (i, os.getpid()) for i in range(40)]
+        with parallel.Pool(work, 2) as pool:
+            pool.submit([0])
+            pool.submit([1])
+            pool.submit(list(range(2, 18)))
+            pool.submit([])
+            found = [pool.result(i) for i in range(40)]
+        assert [i for i, _ in found] == list(range(40))
+        assert all(pid != here for _, pid in found[:18]), "the submitted pieces ran on workers"
+        assert all(pid == here for _, pid in found[18:]), "the others ran here, when asked for"
+        assert not parallel._WORK, "the pool lets go of its work"
+        with parallel.Pool(work, 1) as pool:  # one process: everything here
+            pool.submit([3, 4])
+            assert pool.result(4) == (4, here)
+        """
+    )
+
+
+def test_a_failure_in_a_pool_is_raised_here_as_a_serial_run_raises_it() -> None:
+    _fresh(
+        """
+        from primer import parallel
+
+        def fails():
+            raise ValueError("piece 2 is broken")
+
+        work = [lambda: "ok", lambda: "ok", fails, lambda: "ok"]
+        with parallel.Pool(work, 2) as pool:
+            pool.submit([0, 1, 2, 3])
+            assert pool.result(1) == "ok"
+            try:
+                pool.result(2)
+            except ValueError as raised:
+                assert raised.__traceback__ is not None and "piece 2" in str(raised)
+            else:
+                raise AssertionError("the failure was not raised")
+            assert pool.result(3) == "ok"
+        """
+    )
+
+
 def test_a_failure_in_a_worker_is_raised_as_the_serial_run_raises_it() -> None:
     def fails() -> str:
         raise ValueError("page 5 is broken")
