@@ -478,12 +478,21 @@ def _render_into(
     """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`);
     with `reuse`, those the last build made from the same reads are taken from it instead (`extra`: what
     every page of these reads besides the lesson)."""
-    if reuse is not None:
+    if reuse is not None and reuse.earlier is not None:  # a rebuild: most pages are taken
         _render_again(out, renderer, pages, jobs, meanwhile, reuse, extra)
         return
-    work = [partial(_page, renderer, page, out.spool, False) for page in pages]
-    for page, (data, _) in zip(pages, parallel.run(work, jobs, meanwhile), strict=True):
+    # every page is made: in chunks that shrink as the work runs out (`parallel.run`)
+    todo: list[tuple[Page, tuple[bytes, set[reads.Token]] | None]] = []
+    for page in pages:
+        own = None
+        if reuse is not None and page.mapped:
+            own = reuse.describe(page.path, page.template, page.title, page.context, extra)
+        todo.append((page, own))
+    work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
+    for (page, own), (data, found) in zip(todo, parallel.run(work, jobs, meanwhile), strict=True):
         out.received(page.path, data)
+        if reuse is not None and own is not None and found is not None:
+            reuse.note(page.path, own, found, [page.path])
 
 
 #: How many pages a worker is given at once, after the largest (each alone) in `_render_again`.
