@@ -332,6 +332,24 @@ def _each(each: Callable[[Unit], None], units: list[Unit]) -> None:
         each(unit)
 
 
+def files(units: Iterable[Unit]) -> list[tuple[Document, list[Unit]]]:
+    """`units` by the file each is in, in the order the files first come."""
+    found: dict[int, tuple[Document, list[Unit]]] = {}
+    for unit in units:
+        found.setdefault(id(unit.doc), (unit.doc, []))[1].append(unit)
+    return list(found.values())
+
+
+def file_part(doc: Document) -> str:
+    """A file as a key part for `Context.kept_findings`: its path as shown and the hash of its bytes, which
+    fix its items and where each of its values is ("" when the hash is unknown: nothing is kept)."""
+    return f"{doc.shown}\0{doc.digest}" if doc.digest else ""
+
+
+def _read_all(read: Callable[[str], V], texts: list[str]) -> tuple[V, ...]:
+    return tuple(read(text) for text in texts)
+
+
 def links(text: str) -> list[tuple[str, str, int]]:
     """(scheme, id, position) of each content link in Markdown `text`."""
     if "](" not in text:  # every link has one, and most texts none: skip the search
@@ -340,6 +358,7 @@ def links(text: str) -> list[tuple[str, str, int]]:
 
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class NotDerived:
@@ -418,23 +437,22 @@ class Context:
         return self.lib.origins[item]
 
     def file(self, item: Item) -> str:
-        """The file an item is defined in, as a key part for `kept_findings`: its path as shown and the hash
-        of its bytes, which fix the item and where each of its values is ("" when the hash is unknown)."""
-        doc = self.lib.origins[item].doc
-        return f"{doc.shown}\0{doc.digest}" if doc.digest else ""
+        """The file an item is defined in, as a key part for `kept_findings` (`file_part`)."""
+        return file_part(self.lib.origins[item].doc)
 
-    def kept_findings(self, name: str, parts: Callable[[], list[str]], make: Callable[[], None]) -> None:
+    def kept_findings(self, name: str, parts: list[str] | Callable[[], list[str]], make: Callable[[], None]) -> None:
         """Call `make`, which adds findings and changes nothing else that a check reads later, or add what it
-        added the last time the lesson was checked with the same key: `name`, then what `parts()` gives
-        (every file and value `make` reads, each one key part: see `file`). Kept between commands when the
-        facts are (`primer.facts`); a part that is "" (a file whose hash is unknown) keeps nothing."""
+        added the last time the lesson was checked with the same key: `name`, then `parts` (or what it gives,
+        called only when the facts are kept): every file and value `make` reads, each one key part (see
+        `file`). Kept between commands when the facts are (`primer.facts`); a part that is "" (a file whose
+        hash is unknown) keeps nothing."""
         self.kept_result(name, parts, make)
 
-    def kept_result(self, name: str, parts: Callable[[], list[str]], make: Callable[[], T]) -> T:
+    def kept_result(self, name: str, parts: list[str] | Callable[[], list[str]], make: Callable[[], T]) -> T:
         """`kept_findings` for a `make` that also returns a result (picklable), kept with its findings."""
         if not self.facts.keeps:
             return make()
-        read = parts()
+        read = parts() if callable(parts) else parts
         if "" in read:
             return make()
 
@@ -457,19 +475,31 @@ class Context:
         """Call `each` on every unit of `units`, which adds the findings on it, reading the unit and nothing
         else but what `shared` names (settings, or hashes of what every unit may read); kept between commands
         by each file's units (`kept_findings`): a unit is made from its file alone."""
-        by_file: dict[int, list[Unit]] = {}
-        for unit in units:
-            by_file.setdefault(id(unit.doc), []).append(unit)
-        for mine in by_file.values():
-            doc = mine[0].doc
-            read = [*shared, f"{doc.shown}\0{doc.digest}" if doc.digest else ""]
+        for doc, mine in files(units):
+            read = [*shared, file_part(doc)]
             # a question's findings name its page, in the first quiz that holds it (`page`; before the questions
             # are derived, the page is named once the report is put together)
             if not isinstance(self.derived, NotDerived):
                 read += [
                     repr(self.derived.question_topics.get(u.item[1], [])[:1]) for u in mine if u.item[0] == "question"
                 ]
-            self.kept_findings(name, partial(list, read), partial(_each, each, mine))
+            self.kept_findings(name, read, partial(_each, each, mine))
+
+    def read_by_file(
+        self, name: str, texts: Iterable[tuple[Document, list[str]]], read: Callable[[str], V]
+    ) -> dict[str, V]:
+        """What `read` gives for each of the `texts` of each file (a check's reading of a text, which depends on
+        the text alone), kept between commands by the file's bytes (`primer.facts`): one result a file rather
+        than one a text. Files whose hash is unknown are left out (their texts are read one by one)."""
+        found: dict[str, V] = {}
+        if not self.facts.keeps:
+            return found
+        for doc, said in texts:
+            if doc.digest:
+                mine = list(dict.fromkeys(said))  # each text once, in the file's order: the file's alone
+                made = partial(facts_key, name, doc.digest, len(mine))
+                found.update(zip(mine, self.facts.get(made, partial(_read_all, read, mine)), strict=True))
+        return found
 
     def add(
         self,

@@ -17,7 +17,7 @@ from functools import partial
 
 from primer import facts
 from primer.quiz.scoring import normalise
-from primer.report.base import Context, DateMention, Unit, dates, links, sentences
+from primer.report.base import Context, DateMention, Unit, dates, files, links, sentences
 
 Place = tuple[Unit, int]
 
@@ -98,26 +98,9 @@ def _read(ctx: Context, text: str) -> _Read:
 
 
 def _read_files(ctx: Context) -> None:
-    """What `_read` gives for each unit's text, kept between commands by each file (`primer.facts`): one
-    result per file rather than per text."""
-    if not ctx.facts.keeps:
-        return
-    read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
-    by_file: dict[int, list[str]] = {}
-    for unit in ctx.units:
-        if unit.doc.digest:
-            by_file.setdefault(id(unit.doc), []).append(unit.text)
-    docs = {id(unit.doc): unit.doc for unit in ctx.units}
-    for number, texts in by_file.items():
-        doc = docs[number]
-        mine = list(dict.fromkeys(texts))  # each text once, in the file's order: the file's alone
-        made = partial(facts.key, "consistency of a file", doc.digest, len(mine))
-        found = ctx.facts.get(made, partial(_readings, mine))
-        read.update(zip(mine, found, strict=True))
-
-
-def _readings(texts: list[str]) -> tuple[_Read, ...]:
-    return tuple(_reading(text) for text in texts)
+    """What `_read` gives for each unit's text, kept between commands by each file (`Context.read_by_file`)."""
+    texts = [(doc, [unit.text for unit in units]) for doc, units in files(ctx.units)]
+    ctx.cache.setdefault("consistency", {}).update(ctx.read_by_file("consistency of a file", texts, _reading))
 
 
 def _reading(text: str) -> _Read:

@@ -8,7 +8,7 @@ from functools import partial
 from primer import facts
 from primer.checks.names import check_term_names
 from primer.errors import Problem
-from primer.report.base import Context, Unit, links
+from primer.report.base import Context, Unit, file_part, files, links
 
 
 def check(ctx: Context, names: list[Problem] | None = None) -> None:
@@ -22,17 +22,10 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         # the finding is about a term, wherever the longer name was met
         ctx.add_at("P501", problem.path, problem.line, problem.col, problem.message, problem.fix, item, None)
     used: set[str] = set()
-    by_file: dict[int, list[Unit]] = {}
-    for unit in ctx.units:
-        if unit.doc.shown not in glossary_docs:
-            by_file.setdefault(id(unit.doc), []).append(unit)
-    for units in by_file.values():  # what a file's units name, kept by the file (`Context.file`)
-        doc = units[0].doc
-        if ctx.facts.keeps and doc.digest:
-            read = facts.key("terms used", ctx.matcher.digest, doc.shown, doc.digest)
-            used.update(ctx.facts.get(read, partial(_used, ctx, units, each=False)))
-        else:
-            used.update(_used(ctx, units))
+    for doc, units in files(u for u in ctx.units if u.doc.shown not in glossary_docs):
+        # what a file's texts name, kept by the file and the glossary's names (`Context.kept_result`)
+        reads = [ctx.matcher.digest, file_part(doc)]
+        used.update(ctx.kept_result("terms used", reads, partial(_used, ctx, units)))
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
         used.update(question.tests.terms)
     for event in lib.events.values():
@@ -49,16 +42,13 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
     _before_link(ctx)
 
 
-def _used(ctx: Context, units: list[Unit], *, each: bool = True) -> frozenset[str]:
-    """The terms `units` link to or name (`each`: what each text names is kept, by the text)."""
+def _used(ctx: Context, units: list[Unit]) -> frozenset[str]:
+    """The terms `units` link to or name."""
     used: set[str] = set()
     for unit in units:
         used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
         raw = unit.raw
-        if each:
-            used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
-        else:
-            used.update(_found(ctx, raw))
+        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
     return frozenset(used)
 
 

@@ -122,31 +122,19 @@ def _figure_keys(text: str) -> tuple[str, ...]:
 
 def _read_files(ctx: Context) -> dict[str, tuple[str, ...]]:
     """The figure keys of every text of the points and events, made once per report and kept between
-    commands by each file (`primer.facts`): one result per file rather than per text."""
+    commands by each file (`Context.read_by_file`)."""
     read: dict[str, tuple[str, ...]] | None = ctx.cache.get("figure keys")
-    if read is not None:
-        return read
-    read = ctx.cache["figure keys"] = {}
-    if not ctx.facts.keeps:
-        return read
-    by_file: dict[int, tuple[Document, list[str]]] = {}
-    items: list[tuple[tuple[str, str], tuple[str | None, ...]]] = [
-        (("point", p.id), (p.text, p.correction, p.basis, p.note)) for p in ctx.lib.points.values()
-    ]
-    items += [(("event", e.id), (e.basis,)) for e in ctx.lib.events.values()]
-    for item, said in items:
-        doc = ctx.origin(item).doc
-        if doc.digest:
-            by_file.setdefault(id(doc), (doc, []))[1].extend(t for t in said if t)
-    for doc, texts in by_file.values():
-        mine = list(dict.fromkeys(texts))  # each text once, in the file's order: the file's alone
-        made = partial(key, "figure keys of a file", doc.digest, len(mine))
-        read.update(zip(mine, ctx.facts.get(made, partial(_files_keys, mine)), strict=True))
+    if read is None:
+        texts: dict[int, tuple[Document, list[str]]] = {}
+        items: list[tuple[tuple[str, str], tuple[str | None, ...]]] = [
+            (("point", p.id), (p.text, p.correction, p.basis, p.note)) for p in ctx.lib.points.values()
+        ]
+        items += [(("event", e.id), (e.basis,)) for e in ctx.lib.events.values()]
+        for item, said in items:
+            doc = ctx.origin(item).doc
+            texts.setdefault(id(doc), (doc, []))[1].extend(t for t in said if t)
+        read = ctx.cache["figure keys"] = ctx.read_by_file("figure keys of a file", texts.values(), _figure_keys)
     return read
-
-
-def _files_keys(texts: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(_figure_keys(text) for text in texts)
 
 
 def basis_index(ctx: Context) -> dict[str, list[str]]:
