@@ -410,7 +410,8 @@ class PageMap:
         return {token: self.stored(token) for token in tokens}
 
     def take_digests(self, digests: Mapping[Token, bytes]) -> None:
-        """Digests another process worked out (the exports' worker: `digests`), for tokens this one has not."""
+        """Digests another process worked out (the exports' worker: `digests`, `STORED` bytes each), for tokens
+        this one has not: kept for the next build (`stored`), never compared whole (`digest`)."""
         for token, digest in digests.items():
             if token not in self._digests:
                 self._digests[token] = digest
