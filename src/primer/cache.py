@@ -338,16 +338,17 @@ class Earlier:
         the first time it is asked for: the largest file a rebuild reads (13 MB at 1,024 topics, 0.4 s), it is
         wanted only once the lesson is checked, and a build reads it while it waits for the report's
         workers, not before it loads the lesson, when nothing else runs."""
-        if self._pages is None:
-            self._pages = self._read()
-        return self._pages[0]
+        return self._map()[0]
 
     @property
     def digests(self) -> dict[Token, bytes]:
         """The digest of each token the last build's pages read, as that build worked it out (see `pages`)."""
+        return self._map()[1]
+
+    def _map(self) -> tuple[dict[str, Entry], dict[Token, bytes]]:
         if self._pages is None:
             self._pages = self._read()
-        return self._pages[1]
+        return self._pages
 
 
 class BuildCache:

@@ -22,7 +22,6 @@ serves an objective of the first topic (in topic order) whose quiz it joins.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from primer import memo
@@ -41,7 +40,7 @@ from primer.quiz.generate import (
     generate,
     objective_for,
 )
-from primer.reads import value_bytes
+from primer.reads import value_hash
 
 
 @dataclass
@@ -73,13 +72,12 @@ class Derived:
     citations: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def digest(self, qid: str) -> str:
-        """The hash of the bank's question `qid` as it is now, every field of it (`primer.reads.value_bytes`):
-        a key part for what is kept of it between commands (`primer.facts`), which costs a fraction of the
-        question's texts as a key. Worked out once (held beside the fields: not a collection pages read)."""
+        """The hash of the bank's question `qid` as it is now, every field of it (`primer.reads.value_hash`),
+        worked out once (held beside the fields: not a collection pages read)."""
         digests: dict[str, str] = self.__dict__.setdefault("_digests", {})
         found = digests.get(qid)
         if found is None:
-            found = digests[qid] = hashlib.blake2b(value_bytes(self.bank[qid]), digest_size=16).hexdigest()
+            found = digests[qid] = value_hash(self.bank[qid])
         return found
 
     def all_questions(self) -> dict[str, QuestionBase]:

@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,43 +49,17 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _run(start: int, stop: int) -> list[object]:
-    return [_WORK[i]() for i in range(start, stop)]
-
-
 def run(work: Sequence[Callable[[], T]], jobs: int, meanwhile: Callable[[], None] | None = None) -> list[T]:
     """Call each of `work` (functions without arguments, returning picklable values) and return their
-    results in order, on up to `jobs` forked processes. `meanwhile` is called in this process while the
-    workers run (first, when there are none); it must not fork (it cannot: `forks` is False then)."""
-    jobs = min(jobs, len(work))
-    if not forks(jobs):
+    results in order, on up to `jobs` forked processes (a `Pool` given all of it at once, in `_chunks`).
+    `meanwhile` is called in this process while the workers run (first, when there are none); it must not
+    fork (it cannot: `forks` is False then)."""
+    with Pool(work, jobs) as pool:
+        for start, stop in _chunks(len(work), pool.jobs):
+            pool.submit(range(start, stop))
         if meanwhile is not None:
             meanwhile()
-        return [item() for item in work]
-    chunks = _chunks(len(work), jobs)
-    _WORK.extend(work)
-    frozen = gc.get_freeze_count() > 0  # the build froze the content already: leave it so
-    gc.freeze()  # the workers' collector leaves the shared objects alone, so their pages stay shared
-    try:
-        pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-        try:
-            try:
-                mapped: Iterator[list[object]] | None = pool.map(_run, *zip(*chunks, strict=True))  # workers start
-            except Exception:  # noqa: BLE001 - no worker could start: all of it here
-                mapped = None
-            if meanwhile is not None:
-                meanwhile()
-            try:
-                parts = list(mapped) if mapped is not None else [[item() for item in work]]
-            except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise the serial build's own error
-                parts = [[item() for item in work]]
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    finally:
-        if not frozen:
-            gc.unfreeze()
-        _WORK.clear()
-    return [result for part in parts for result in part]  # type: ignore[misc]
+        return [pool.result(number) for number in range(len(work))]
 
 
 class Pool:
@@ -97,7 +71,8 @@ class Pool:
 
     def __init__(self, work: Sequence[Callable[[], T]], jobs: int) -> None:
         self._work = work
-        self._jobs = min(jobs, len(work))
+        #: how many processes it may use (no more than there are pieces)
+        self.jobs = min(jobs, len(work))
         #: each submitted piece: the task that runs it, and its place among that task's pieces
         self._futures: dict[int, tuple[concurrent.futures.Future[list[object]], int]] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
@@ -115,12 +90,12 @@ class Pool:
         if not numbers:
             return
         if self._frozen is None:
-            self._frozen = gc.get_freeze_count() > 0
-            if forks(self._jobs):
+            self._frozen = gc.get_freeze_count() > 0  # the build froze the content already: leave it so
+            if forks(self.jobs):
                 _WORK.extend(self._work)
-                gc.freeze()  # the workers' collector leaves the shared objects alone (see `run`)
+                gc.freeze()  # the workers' collector leaves the shared objects alone, so their pages stay shared
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    self._jobs, mp_context=multiprocessing.get_context("fork")
+                    self.jobs, mp_context=multiprocessing.get_context("fork")
                 )
         if self._pool is not None:
             try:

@@ -33,7 +33,7 @@ from primer.content.terms import TermMatcher, term_names
 from primer.memo import Memo, identities
 from primer.quiz.lint import correct_markedly_longest, similar
 from primer.quiz.scoring import normalise
-from primer.reads import value_bytes
+from primer.reads import value_hash
 
 #: The generators, by the name a topic's `generate:` setting uses, in the order a quiz takes turns.
 GENERATORS = ("points", "framing", "timeline", "glossary")
@@ -456,7 +456,7 @@ def _kept_term_questions(
     vocabulary = lib.site.vocabulary
     keys: list[bytes] = []
     if kept is not None:
-        digests = {t.id: hashlib.blake2b(value_bytes(t), digest_size=16).hexdigest() for t in lib.terms.values()}
+        digests = {t.id: value_hash(t) for t in lib.terms.values()}
         shown = vocabulary.model_dump_json()
     for term in lib.terms.values():
         near = (nearby.same_category(term), nearby.related(term))

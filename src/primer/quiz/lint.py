@@ -69,7 +69,7 @@ from primer.content.terms import term_names
 from primer.errors import Problem
 from primer.memo import Memo, identities
 from primer.quiz.scoring import fold, matches_answer, same_answer
-from primer.reads import value_bytes
+from primer.reads import value_hash
 from primer.render.markdown import shown_text
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
@@ -505,7 +505,7 @@ class _Linter:
         """The hash of the question as it is (`Derived.digest`), or of a question not in the bank."""
         if self.derived.bank.get(q.id) is q:
             return self.derived.digest(q.id)
-        return hashlib.blake2b(value_bytes(q), digest_size=16).hexdigest()
+        return value_hash(q)
 
     def warn(self, qid: str, sub: Key, message: str, fix: str) -> None:
         origin, prefix, said, fixed = self.place(qid)
