@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -16,9 +18,12 @@ from primer.cache import Signing, seal, unseal
 from primer.checks import names
 from primer.checks import readability as explainers
 from primer.content.terms import TermMatcher
+from primer.exports import common
 from primer.quiz import generate, lint
 from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
 from tools import ROOT
+
+T = TypeVar("T")
 
 #: The functions that read a text for a check (each kept by `Facts.get`).
 READERS = [
@@ -213,13 +218,22 @@ def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> 
     assert unseal(root, seal(root, body)) == body
 
 
+def _noting(render: Callable[..., T], texts: list[str]) -> Callable[..., T]:
+    def noted(text: str, *args: Any) -> T:
+        texts.append(text)
+        return render(text, *args)
+
+    return noted
+
+
 def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each question's part of the Canvas and Moodle files is kept with what making it read (one file per
-    format): after a question's edit, the whole bank's files are made again from the other questions' kept
-    parts and the edited one's new part, and hold what a clean build writes. A damaged file is ignored with a
-    warning, and every part made again."""
+    """Each question's part of the Canvas, Moodle and JSON files is kept with what making it read (one file
+    per format), and each text's renderings for the exports by the text: after a question's edit, the whole
+    bank's files are made again from the other questions' kept parts and the edited one's new part, no text
+    but the edited one is rendered again, and the files hold what a clean build writes. A damaged file is
+    ignored with a warning, and every part made again."""
     qti = importlib.import_module("primer.exports.qti")  # the module (the package names its function so)
     made: list[str] = []
     real = qti._item
@@ -228,22 +242,45 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
         made.append(question.id)  # type: ignore[attr-defined]
         return real(question, *args)  # type: ignore[arg-type]
 
+    rendered: list[str] = []
+    for name in ("_html", "_plain"):
+        monkeypatch.setattr(common, name, _noting(getattr(common, name), rendered))
+
+    def fresh_process() -> None:  # what a build's process remembers from the last one in this test's
+        common.to_html.cache_clear()
+        common.to_plain.cache_clear()
+        rendered.clear()
+
     monkeypatch.setattr(qti, "_item", counted)
     out = tmp_path / "site"
+    fresh_process()
     build(mini, out, jobs=1, pdf=False, cache=True)
     first = len(made)
-    assert first > 3
-    assert sorted(p.name for p in own_cache.rglob("export-*.facts")) == ["export-moodle.facts", "export-qti.facts"]
+    assert first > 3 and rendered
+    kept = sorted(p.name for p in own_cache.rglob("export-*.facts"))
+    assert kept == ["export-json.facts", "export-moodle.facts", "export-qti.facts", "export-texts.facts"]
     questions = mini / "questions" / "radars.yaml"
     questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
     made.clear()
+    fresh_process()
     build(mini, out, jobs=1, pdf=False, cache=True)
     edited = set(made)
     assert made and len(edited) == 1, made  # the edited question's items alone (in each quiz that holds it)
+    assert all("Notably" in text for text in rendered), rendered  # every other text's renderings were kept
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    fresh_process()
     build(mini, tmp_path / "fresh", jobs=1, pdf=False)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(own_cache))
-    for path in ("exports/all/question-bank-canvas-qti.zip", "exports/all/question-bank-moodle.xml"):
+    for path in (
+        "exports/all/question-bank-canvas-qti.zip",
+        "exports/all/question-bank-moodle.xml",
+        "exports/all/question-bank.json",
+        "exports/all/question-bank-gift.txt",
+        "exports/all/question-bank-kahoot.xlsx",
+        "exports/all/question-bank-moodle-loss.txt",
+        "exports/all/question-bank.csv",
+        "exports/all/question-bank.apkg",
+    ):
         assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
     assert b"Notably" in (out / "exports/all/question-bank-moodle.xml").read_bytes()
     (stored,) = own_cache.rglob("export-qti.facts")

@@ -15,7 +15,7 @@ from jinja2 import Environment
 from jinja2.exceptions import SecurityError
 
 from primer.exports.common import to_html, to_plain
-from primer.exports.tabular import _bank_text
+from primer.exports.tabular import _bank_text, _json
 from primer.render import env as env_module
 from primer.render import markdown
 from primer.render.env import make_env
@@ -95,11 +95,12 @@ def test_bank_text_matches_json_dumps() -> None:
     values: list[object] = ["a\nb", "é“x”", 1, 2.5, None, True, "", "\u2028", [], {}, {"z": [1, {"a": "b"}], "a": []}]
     for _ in range(500):
         keys = rng.sample(["format", "language", "licence", "title", "topics", "version"], rng.randint(0, 5))
-        data: dict[str, object] = {key: rng.choice(values) for key in keys}
-        if rng.random() < 0.8:
-            ids = rng.sample(range(20), rng.randint(0, 5))
-            data["questions"] = [{"id": f"q{n}", "stem": rng.choice(values), "tags": ["a", "b"]} for n in ids]
-        assert _bank_text(data, {}) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+        head: dict[str, object] = {key: rng.choice(values) for key in keys}
+        ids = rng.sample(range(20), rng.randint(0, 5))
+        questions = [{"id": f"q{n}", "stem": rng.choice(values), "tags": ["a", "b"]} for n in ids]
+        texts = [_json(question, 2).encode("utf-8") for question in questions]
+        expected = json.dumps({**head, "questions": questions}, indent=2, sort_keys=True, ensure_ascii=False)
+        assert _bank_text(head, texts) == expected.encode("utf-8")
 
 
 def test_long_texts_keep_the_first_ones_read_so_that_pass_after_pass_hits() -> None:

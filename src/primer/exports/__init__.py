@@ -17,7 +17,7 @@ from primer import reads
 from primer.content.library import Library
 from primer.derive import Derived
 from primer.exports.anki import anki
-from primer.exports.common import KEPT, KeptFragments, LossReport, Scope, scope
+from primer.exports.common import KEPT, KeptFragments, LossReport, Scope, keeping_renderings, scope
 from primer.exports.gift import gift
 from primer.exports.kahoot import kahoot
 from primer.exports.moodle import moodle
@@ -194,10 +194,28 @@ def add_exports(
     what the teacher hub links. With `reuse`, what each export reads is recorded, and an export that would
     read what it read in the last build is taken from it (see `primer.reads`); with `kept_in` too
     (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
+    renderings = Facts()  # the texts' renderings kept from the last build, when there is a place to keep them
+    if reuse is not None and kept_in is not None:
+        renderings = Facts(kept_in[0] / "export-texts.facts", kept_in[1], redone="the exports parse every text again")
+    with keeping_renderings(renderings):
+        hub, whole_made = _add_exports(lib, derived, output, reuse, kept_in)
+    renderings.save(unused=not whole_made)  # the whole bank's exports render every text the lesson has
+    return hub
+
+
+def _add_exports(
+    lib: Library,
+    derived: Derived,
+    output: Output,
+    reuse: reads.Reuse | None,
+    kept_in: tuple[Path, Path] | None,
+) -> tuple[list[HubFormat], bool]:
+    """`add_exports`, and whether any whole-bank export was made (not taken from the last build)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
     common = _common(lib)
+    any_whole = False
     for fmt in FORMATS.values():
         files: dict[str | None, HubLink] = {}
         target = fmt.name
@@ -235,9 +253,10 @@ def add_exports(
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         if kept is not None:  # the whole bank's export used every current fragment: those alone are kept
             kept.save(unused=not whole_made)
+        any_whole = any_whole or whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
-    return hub
+    return hub, any_whole
 
 
 def _did_you_mean(value: str, known: list[str]) -> str:

@@ -3,6 +3,7 @@ markup (HTML, plain text), and deterministic zip files."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -11,7 +12,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,6 @@ from primer.content.library import Library
 from primer.content.models import Cloze, QuestionBase, ShortAnswer
 from primer.derive import Derived
 from primer.facts import Facts
-from primer.facts import key as facts_key
 from primer.quiz.lint import bank
 from primer.render.clip import clip_chars
 from primer.render.markdown import SCHEMES, parsed
@@ -242,7 +242,7 @@ class KeptFragments:
 
     def get(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
         """The fragment of `question` in `target`, taken when its reads did not change, else made by `make`."""
-        key = facts_key("export fragment", target, question.id)
+        key = b"%s\0%s" % (target.encode(), question.id.encode())  # a file of its own: no hash needed
         own = self.common + key
         kept = self.facts.peek(key)
         if kept is not None:
@@ -264,11 +264,11 @@ class KeptFragments:
 
 def _packed(value: Fragment) -> Fragment:
     """A fragment as kept on disk: its text compressed (a large lesson's Canvas file is 27 MB of XML)."""
-    return dataclasses.replace(value, text=None if value.text is None else zlib.compress(value.text, 1))
+    return Fragment(None if value.text is None else zlib.compress(value.text, 1), value.skipped, value.losses)
 
 
 def _unpacked(value: Fragment) -> Fragment:
-    return dataclasses.replace(value, text=None if value.text is None else zlib.decompress(value.text))
+    return Fragment(None if value.text is None else zlib.decompress(value.text), value.skipped, value.losses)
 
 
 #: Where a build's exports find the fragments kept for a format (`KeptFragments`), in their shared memo.
@@ -341,10 +341,37 @@ def _strip_content_links(tokens: Sequence[Token], removed: list[str]) -> list[To
 _KEPT = 1 << 17
 
 
+#: Each text's renderings kept from one build to the next (`keeping_renderings`), while the exports run.
+_RENDERINGS: list[Facts] = []
+
+
+@contextlib.contextmanager
+def keeping_renderings(facts: Facts) -> Iterator[None]:
+    """Within the block, `to_html` and `to_plain` take a text's rendering from `facts` when it holds one, and
+    keep those they make there. Parsing the Markdown is most of what a text's rendering costs, and a rebuild
+    after an edited question or term makes every format's whole-bank file again: at 256 topics the exports'
+    worker parsed 5,209 stems, 0.3 s of the build's last second, the same as in the last build."""
+    _RENDERINGS.append(facts)
+    try:
+        yield
+    finally:
+        _RENDERINGS.remove(facts)
+
+
+def _kept(kind: bytes, text: str, make: Callable[[], Rendered]) -> Rendered:
+    if not _RENDERINGS:
+        return make()
+    return _RENDERINGS[-1].get(kind + text.encode("utf-8", "surrogatepass"), make)
+
+
 @functools.lru_cache(maxsize=_KEPT)
 def to_html(text: str, *, inline: bool = False) -> Rendered:
     """Markdown → HTML for targets that show HTML (QTI, Moodle): raw HTML escaped, content links
     turned into their text. Block text keeps its paragraphs; `inline` renders a single line."""
+    return _kept(b"i\0" if inline else b"h\0", text, functools.partial(_html, text, inline))
+
+
+def _html(text: str, inline: bool) -> Rendered:
     removed: list[str] = []
     tokens = _strip_content_links(parsed(text, inline)[0], removed)
     out = str(_MD.renderer.render(tokens, _MD.options, {})).strip()
@@ -379,6 +406,10 @@ def _plain_tokens(tokens: Sequence[Token], out: list[str], state: _PlainState) -
 @functools.lru_cache(maxsize=_KEPT)
 def to_plain(text: str) -> Rendered:
     """Markdown → one line of plain text: emphasis and links flattened to their words."""
+    return _kept(b"p\0", text, functools.partial(_plain, text))
+
+
+def _plain(text: str) -> Rendered:
     state = _PlainState()
     out: list[str] = []
     _plain_tokens(parsed(text)[0], out, state)

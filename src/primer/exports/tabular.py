@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import partial
 from typing import Any
 
-from primer import reads
 from primer.content.models import (
     Cloze,
     Matching,
@@ -21,8 +21,9 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, number, plain
-from primer.targets.bank import bank_data
+from primer.derive import Derived
+from primer.exports.common import LossReport, Scope, fragment, number, plain
+from primer.targets.bank import bank_parts, bank_question
 
 COLUMNS = (
     "id",
@@ -98,15 +99,23 @@ def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
 
 
 def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
-    """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions."""
+    """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions. A topic's reads
+    no other topic's item, so that an edit elsewhere leaves it as it was. Each question is written once per
+    build (it is in its topic's file and in the lesson's), and kept for the next build (`fragment`): the
+    whole bank's questions are most of the time of writing it."""
     report = LossReport("JSON")
-    if scope.topic is None:  # the whole bank, once per build
-        data = reads.kept(scope.memo, "bank", lambda: bank_data(scope.lib, scope.derived))
-    else:  # a topic's own: it reads no other topic's item, so that an edit elsewhere leaves it as it was
-        data = bank_data(scope.lib, scope.derived, scope.topic)
-    report.exported = len(data["questions"])
-    texts: dict[str, str] = scope.memo.setdefault("bank-question-json", {})
-    return (_bank_text(data, texts) + "\n").encode("utf-8"), report
+    head, chosen = bank_parts(scope.lib, scope.derived, scope.topic)
+    report.exported = len(chosen)
+    texts = []
+    for question in chosen:
+        text = fragment(scope, "json", question, report, partial(_question_text, question, scope.derived))
+        assert text is not None  # the bank carries every question
+        texts.append(text)
+    return _bank_text(head, texts) + b"\n", report
+
+
+def _question_text(question: QuestionBase, derived: Derived, report: LossReport) -> str:
+    return _json(bank_question(question, derived), 2)
 
 
 def _json(value: Any, level: int) -> str:
@@ -115,18 +124,10 @@ def _json(value: Any, level: int) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n" + "  " * level)
 
 
-def _bank_text(data: dict[str, Any], texts: dict[str, str]) -> str:
-    """`data` (a bank) as `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)` writes it, each
-    question written once per build (`texts`, by id): a question is in its topic's file and in the
-    lesson's, and the whole bank's questions are most of the time of writing it."""
-    fields = []
-    for key, value in sorted(data.items()):
-        if key == "questions" and value:
-            for question in value:
-                if question["id"] not in texts:
-                    texts[question["id"]] = _json(question, 2)
-            text = "[\n    " + ",\n    ".join(texts[q["id"]] for q in value) + "\n  ]"
-        else:
-            text = _json(value, 1)
-        fields.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
-    return "{\n  " + ",\n  ".join(fields) + "\n}" if fields else "{}"
+def _bank_text(head: dict[str, Any], questions: list[bytes]) -> bytes:
+    """A bank (`head`, and its questions written by `_json(…, 2)`, in UTF-8) as
+    `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)` writes it, in UTF-8."""
+    fields = [(key, _json(value, 1).encode("utf-8")) for key, value in head.items()]
+    fields.append(("questions", b"[\n    " + b",\n    ".join(questions) + b"\n  ]" if questions else b"[]"))
+    parts = [json.dumps(key, ensure_ascii=False).encode("utf-8") + b": " + text for key, text in sorted(fields)]
+    return b"{\n  " + b",\n  ".join(parts) + b"\n}"
