@@ -198,8 +198,8 @@ def add_exports(
     if reuse is not None and kept_in is not None:
         renderings = Facts(kept_in[0] / "export-texts.facts", kept_in[1], redone="the exports parse every text again")
     with keeping_renderings(renderings):
-        hub, whole_made = _add_exports(lib, derived, output, reuse, kept_in)
-    renderings.save(unused=not whole_made)  # the whole bank's exports render every text the lesson has
+        hub, every_whole = _add_exports(lib, derived, output, reuse, kept_in)
+    renderings.save(unused=not every_whole)  # the whole bank's exports render every text any export renders
     return hub
 
 
@@ -210,12 +210,12 @@ def _add_exports(
     reuse: reads.Reuse | None,
     kept_in: tuple[Path, Path] | None,
 ) -> tuple[list[HubFormat], bool]:
-    """`add_exports`, and whether any whole-bank export was made (not taken from the last build)."""
+    """`add_exports`, and whether every format's whole-bank export was made (none taken from the last build)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
     common = _common(lib)
-    any_whole = False
+    every_whole = True
     for fmt in FORMATS.values():
         files: dict[str | None, HubLink] = {}
         target = fmt.name
@@ -253,10 +253,10 @@ def _add_exports(
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         if kept is not None:  # the whole bank's export used every current fragment: those alone are kept
             kept.save(unused=not whole_made)
-        any_whole = any_whole or whole_made
+        every_whole = every_whole and whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
-    return hub, any_whole
+    return hub, every_whole
 
 
 def _did_you_mean(value: str, known: list[str]) -> str:
