@@ -193,7 +193,8 @@ def add_exports(
     """Add every format for every topic and the whole bank, with loss reports, to the build's output; return
     what the teacher hub links. With `reuse`, what each export reads is recorded, and an export that would
     read what it read in the last build is taken from it (see `primer.reads`); with `kept_in` too
-    (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`)."""
+    (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`), and each text's
+    renderings for the exports (`keeping_renderings`)."""
     renderings = Facts()  # the texts' renderings kept from the last build, when there is a place to keep them
     if reuse is not None and kept_in is not None:
         renderings = Facts(kept_in[0] / "export-texts.facts", kept_in[1], redone="the exports parse every text again")

@@ -99,9 +99,9 @@ def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
 
 
 def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
-    """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions. A topic's reads
-    no other topic's item, so that an edit elsewhere leaves it as it was. Each question is written once per
-    build (it is in its topic's file and in the lesson's), and kept for the next build (`fragment`): the
+    """primer's JSON bank (valid against schema/bank.schema.json), cut to the scope's questions. A topic's file
+    reads no other topic's item, so that an edit elsewhere leaves it as it was. Each question is written once
+    per build (it is in its topic's file and in the lesson's), and kept for the next build (`fragment`): the
     whole bank's questions are most of the time of writing it."""
     report = LossReport("JSON")
     head, chosen = bank_parts(scope.lib, scope.derived, scope.topic)
@@ -115,6 +115,7 @@ def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
 
 
 def _question_text(question: QuestionBase, derived: Derived, report: LossReport) -> str:
+    """A question as the bank's JSON writes it, in its place in the list (it loses nothing: `report` stays empty)."""
     return _json(bank_question(question, derived), 2)
 
 
