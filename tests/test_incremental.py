@@ -339,9 +339,10 @@ def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Pat
 
 def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_lists_the_topics(tmp_path: Path) -> None:
     """A topic's pages read where the others stand (the view of the topics' order) and the topics before and
-    after it, not every topic's text; the exports of the whole bank read the topics' headings, not their
-    sections. So a section's edit renders again the topic's pages and its neighbours', not another topic's
-    page or export, nor the whole bank's exports; and the site is what a clean build writes."""
+    after it, not every topic's text; the exports of the whole bank, the glossary and the sources' pages read
+    the topics' headings, not their sections. So a section's edit renders again the topic's pages and its
+    neighbours', not another topic's page or export, the whole bank's exports, the glossary or a source's
+    page; and the site is what a clean build writes."""
     lesson = tmp_path / "lesson"
     shutil.copytree(SHIPPED, lesson)
     out = tmp_path / "site"
@@ -361,6 +362,9 @@ def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_list
     assert "exports/japan-aegis-ashore/japan-aegis-ashore.json" not in remade
     assert not {rel for rel in remade if rel.startswith("exports/all/")}, "the whole bank's exports read no section"
     assert "timeline/index.html" not in remade, "the timeline reads the events a topic cites, not its text"
+    # the pages that name topics read their headings: the glossary's "appears in", a source's "tested in"
+    named = {"glossary/index.html"} | {rel for rel in after if rel.startswith("sources/") and "compare" not in rel}
+    assert not named & remade, sorted(named & remade)
     assert "Notably" in (out / "topics" / "thaad-south-korea" / "index.html").read_text(encoding="utf-8")
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
