@@ -373,7 +373,8 @@ def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_list
 
 def test_a_point_is_read_by_the_pages_that_show_it_not_by_the_timeline(tmp_path: Path) -> None:
     """The timeline names the sources and places their dates (a view of the sources' headings), and shows no
-    point: a point's edit renders again its source's page, not the timeline."""
+    point; a page that cites a point names its source by the source's heading: a point's edit renders again
+    its source's page, not the timeline, nor a quiz page that cites other points of the same source."""
     lesson = tmp_path / "lesson"
     shutil.copytree(SHIPPED, lesson)
     out = tmp_path / "site"
@@ -388,6 +389,7 @@ def test_a_point_is_read_by_the_pages_that_show_it_not_by_the_timeline(tmp_path:
     remade = {rel for rel, inode in after.items() if before.get(rel) != inode}
     assert "sources/japan-aegis-ashore-2017.html" in remade
     assert "timeline/index.html" not in remade
+    assert "topics/thaad-south-korea/quiz.html" not in remade
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
     assert _files(out) == _files(clean)

@@ -166,6 +166,15 @@ class Library:
         """The source a point belongs to."""
         return self.sources[self.point_source[point_id]]
 
+    def source_heading(self, point_id: str) -> SourceHeading:
+        """The heading of the source a point belongs to (its label, short name and publication). Each use reads
+        the view "source headings" (see `VIEWS`): what names a point's source reads none of its other points."""
+        headings = self.source_headings()
+        index = self.__dict__.get("_source_index")
+        if index is None or index[0] is not headings:
+            index = self.__dict__["_source_index"] = (headings, {heading.id: heading for heading in headings})
+        return index[1][self.point_source[point_id]]
+
     def forget_origins(self) -> None:
         """Drop where each item was defined (the files as parsed: a large lesson's largest part after its
         items), once nothing will place a problem in the content again: a build, once checked."""

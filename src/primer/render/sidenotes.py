@@ -41,7 +41,7 @@ def describer(lib: Library) -> Describe:
         page, _, anchor = unquote(href).partition("#")
         if kind == "point" and anchor in lib.points:
             point = lib.points[anchor]
-            where = f"{lib.source_of(anchor).label}, ¶{', '.join(map(str, point.paragraphs))}"
+            where = f"{lib.source_heading(anchor).label}, ¶{', '.join(map(str, point.paragraphs))}"
             return where, _clip(point.text, 100)
         if kind == "event" and anchor in lib.events:
             event = lib.events[anchor]

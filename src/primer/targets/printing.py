@@ -20,7 +20,7 @@ def references(lib: Library, topic: Topic) -> list[str]:
             if scheme == "point" and item in lib.points:
                 point = lib.points[item]
                 paragraphs = ", ".join(map(str, point.paragraphs))
-                found.append(f"{lib.source_of(item).short}, ¶{paragraphs}: {_clip(point.text, 140)}")
+                found.append(f"{lib.source_heading(item).short}, ¶{paragraphs}: {_clip(point.text, 140)}")
             elif scheme == "event" and item in lib.events:
                 event = lib.events[item]
                 found.append(f"Timeline, {event.date.human()}: {event.title}")

@@ -137,7 +137,7 @@ class SiteRenderer:
         found = []
         for pid in refs.points:
             point = self.lib.points[pid]
-            where = f"{self.lib.source_of(pid).label}, ¶{', '.join(map(str, point.paragraphs))}"
+            where = f"{self.lib.source_heading(pid).label}, ¶{', '.join(map(str, point.paragraphs))}"
             found.append((f"{where}: {_clip(point.text, 90)}", self.url("point", pid)))
         for tid in refs.terms:
             found.append((f"Glossary: {self.lib.terms[tid].term}", self.url("term", tid)))
