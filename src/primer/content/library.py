@@ -169,11 +169,21 @@ class Library:
     def source_heading(self, point_id: str) -> SourceHeading:
         """The heading of the source a point belongs to (its label, short name and publication). Each use reads
         the view "source headings" (see `VIEWS`): what names a point's source reads none of its other points."""
-        headings = self.source_headings()
-        index = self.__dict__.get("_source_index")
-        if index is None or index[0] is not headings:
-            index = self.__dict__["_source_index"] = (headings, {heading.id: heading for heading in headings})
-        return index[1][self.point_source[point_id]]
+        by_id = self._by_id("source headings", self.source_headings(), lambda heading: heading.id)
+        return by_id[self.point_source[point_id]]
+
+    def topic_title(self, topic_id: str) -> str:
+        """A topic's title. Each use reads the view "topic headings" (see `VIEWS`): what names a topic (the
+        glossary's "appears in", a source's "tested in", the teacher hub's exports) reads none of its text."""
+        return self._by_id("topic headings", self.topic_headings(), lambda heading: heading[0])[topic_id][1]
+
+    def _by_id(self, name: str, items: list[V], key: Callable[[V], str]) -> dict[str, V]:
+        """The view `name`'s `items` by `key`, made once for each value of the view."""
+        made = self.__dict__.setdefault("_indexes", {})
+        found = made.get(name)
+        if found is None or found[0] is not items:
+            found = made[name] = (items, {key(item): item for item in items})
+        return found[1]  # type: ignore[no-any-return]
 
     def forget_origins(self) -> None:
         """Drop where each item was defined (the files as parsed: a large lesson's largest part after its

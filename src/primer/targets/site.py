@@ -16,7 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from primer import parallel, reads
-from primer.content.library import LINK, Library, TopicHeading
+from primer.content.library import LINK, Library
 from primer.content.models import QuestionBase, Refs, Topic
 from primer.derive import Derived
 from primer.figures import draw_figure
@@ -116,7 +116,6 @@ class SiteRenderer:
         # made when a page first needs them (the handouts borrow only `refs`); each page that uses them
         # reads what they were made from (`remembered`)
         self._linker = reads.remembered(lambda: GlossaryLinker(self.lib.terms, self.lib.term_matcher()))
-        self._titles: tuple[list[TopicHeading], dict[str, str]] | None = None
 
     @property
     def linker(self) -> GlossaryLinker:
@@ -150,14 +149,6 @@ class SiteRenderer:
         """The topics whose quizzes hold any of these questions, in topic order."""
         wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
         return [t for t in self.lib.topic_order() if t in wanted]
-
-    def topic_title(self, topic_id: str) -> str:
-        """A topic's title, from the topics' headings (the view "topic headings"): a page that names topics (the
-        glossary's "appears in", a source's "tested in", the exports' list) reads none of their text."""
-        headings = self.lib.topic_headings()  # each use records the view
-        if self._titles is None or self._titles[0] is not headings:
-            self._titles = (headings, {tid: title for tid, title, _ in headings})
-        return self._titles[1][topic_id]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
         """Source id → the points of that source the topic cites (sections and perspectives)."""
@@ -206,7 +197,6 @@ class SiteRenderer:
             "plain_feedback": plain_feedback,
             "quiz_topics": self.quiz_topics,
             "shared_points": self.shared_points,
-            "topic_title": self.topic_title,
         }
 
     def render(self, page: Page) -> str:
