@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import primer
-from primer import cache
-from primer.build import build
+from primer import cache, reads
+from primer.build import LIBRARY_ITEMS, build
 from primer.cache import BuildCache, Reused
 from primer.errors import ContentError
 
@@ -424,6 +424,56 @@ def test_a_definition_is_read_by_the_pages_that_link_its_term_not_by_every_page_
     assert linking and others, (term, linking, others)
     assert all(before.get(rel) != after[rel] for rel in linking), "a page that links the term is made again"
     assert any(before.get(rel) == after[rel] for rel in others), "a page that links other terms alone is taken"
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
+def test_a_rebuild_digests_again_only_the_items_of_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item read from a file whose path and bytes did not change is the item it was: the rebuild takes its
+    digest from the last build's record rather than work it out from the item again (`PageMap.warm`). After a
+    point's edit, the items of the lesson digested again are those of the point's source file (and a few
+    more, below)."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("\n    text: Japan intends", "\n    text: Notably, Japan intends", 1), "utf-8")
+    digested: list[object] = []
+    warming = [False]
+    warm, value_bytes = reads.PageMap.warm, reads.value_bytes
+
+    def watched_warm(self: reads.PageMap) -> None:
+        warming[0] = True
+        try:
+            warm(self)
+        finally:
+            warming[0] = False
+
+    def watched_bytes(value: Any) -> bytes:
+        if warming[0]:
+            digested.append(value)
+        return value_bytes(value)
+
+    monkeypatch.setattr(reads.PageMap, "warm", watched_warm)
+    monkeypatch.setattr(reads, "value_bytes", watched_bytes)
+    result, _, _ = build(lesson, out, pdf=False, cache=True)
+    lib = result.library
+    items = {id(item): (name, key) for name in LIBRARY_ITEMS for key, item in getattr(lib, name).items()}
+    again = {items[id(value)] for value in digested if id(value) in items}
+    edited = {("sources", "japan-aegis-ashore-2017")} | {
+        ("points", pid) for pid, sid in lib.point_source.items() if sid == "japan-aegis-ashore-2017"
+    }
+    # and the few points no page reads but as part of all the points (the sources' comparison reads them
+    # whole), whose digests make the collection's, and which the record does not keep one by one
+    whole = {(name, key) for name, key in again - edited if name == "points"}
+    assert again and again <= edited | whole, again - edited
+    assert len(whole) < len(lib.points) / 10, whole
+    assert len({name for name, _ in items.values()}) > 5, "the lesson has items of many kinds"
     clean = tmp_path / "clean"
     build(lesson, clean, pdf=False)
     assert _files(out) == _files(clean)

@@ -53,9 +53,9 @@ class _Lesson:
     terms: dict[str, str] = field(default_factory=dict)
 
 
-def _recorded(pagemap: PageMap) -> tuple[dict[str, Entry], dict[reads.Token, bytes]]:
+def _recorded(pagemap: PageMap) -> reads.Unpacked:
     """What the next build reads of `pagemap`'s entries: through the build record's JSON (`pack`, `unpack`)."""
-    return reads.unpack(json.loads(json.dumps(reads.pack(pagemap.made, pagemap.stored))))
+    return reads.unpack(json.loads(json.dumps(reads.pack(pagemap.made, pagemap.stored, pagemap.origin))))
 
 
 def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
@@ -67,7 +67,7 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
         "c" in lesson.terms  # noqa: B015 - a look-up of an item that is not there is a read too
     own, held = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
     pagemap.note("page.html", own, found | held, ["page.html"])
-    kept, stored = _recorded(pagemap)
+    kept, stored, _ = _recorded(pagemap)
     entry = kept["page.html"]
     assert entry == pagemap.made["page.html"]
 
@@ -80,6 +80,58 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
     assert again({"a": "alpha", "b": "beta", "c": "new"}) is None, "an item it looked for and did not find"
     other, _ = pagemap.own("page.html", "site/page.html", "Another title", {}, b"")
     assert pagemap.unchanged("page.html", other) is None, "its own description changed"
+
+
+def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
+    """An item read from a file whose path and bytes are what they were (its origin) is the item it was: its
+    digest is the last build's, not worked out again; an item of a changed file, or of no file, is digested."""
+    terms = {"a": "alpha", "b": "beta", "c": "gamma"}
+    lesson = reads.watched(_Lesson(terms), "", ("terms",))
+    origins = {("terms", "a"): "file-1", ("terms", "b"): "file-2"}
+    first = PageMap({"terms": terms}, ("terms",), origins=origins)
+    with reads.recording() as found:
+        lesson.terms["a"], lesson.terms["b"], lesson.terms["c"]
+    own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
+    first.note("page.html", own, found | held, ["page.html"])
+    kept, stored, stored_origins = _recorded(first)
+    assert stored_origins == origins, "the record keeps each item's file"
+
+    def again(changed: dict[str, str], now: dict[reads.Token, str]) -> bool:
+        pagemap = PageMap({"terms": changed}, ("terms",), kept, stored, origins=now, stored_origins=stored_origins)
+        pagemap.warm()
+        return pagemap.unchanged("page.html", own) is not None
+
+    assert again(terms, origins)
+    # whatever 'a' holds now is taken to be what its unchanged file gave (which is why a file's key is its
+    # path and bytes): the digest is not worked out again
+    assert again({**terms, "a": "(not read)"}, origins)
+    assert not again({**terms, "a": "changed"}, {**origins, ("terms", "a"): "file-1, edited"})
+    assert not again({**terms, "c": "changed"}, origins), "an item of no file is digested"
+    assert not again({**terms, "b": "changed"}, {("terms", "a"): "file-1"}), "nor one whose file is not known"
+    # a collection read whole is the collection it was when its ids come from the same files, in order
+    whole = PageMap({"terms": terms}, ("terms",), origins={("terms", k): f"file-{k}" for k in terms})
+    with reads.recording() as found:
+        list(lesson.terms.values())
+    assert found == {("terms", EVERY)}
+    whole.note("all.html", own, found, ["all.html"])
+    kept_whole, stored_whole, origins_whole = _recorded(whole)
+
+    def again_whole(changed: dict[str, str], now: dict[reads.Token, str]) -> bool:
+        pagemap = PageMap(
+            {"terms": changed}, ("terms",), kept_whole, stored_whole, origins=now, stored_origins=origins_whole
+        )
+        return pagemap.unchanged("all.html", own) is not None
+
+    same_files = {("terms", k): f"file-{k}" for k in terms}
+    assert again_whole({**terms, "a": "(not read)"}, same_files)
+    assert not again_whole({**terms, "a": "changed"}, {**same_files, ("terms", "a"): "file-a, edited"})
+    assert not again_whole({"b": "beta", "a": "alpha", "c": "gamma"}, same_files), "another order"
+    assert not again_whole({**terms, "d": "delta"}, {**same_files, ("terms", "d"): "file-d"}), "one more"
+    assert not again_whole({**terms, "d": "delta"}, same_files), "one more, of no file"
+    # a record without the files (an older one) is read as one whose items were all digested
+    packed = reads.pack(first.made, first.stored, first.origin)
+    del packed["origins"]
+    assert reads.unpack(packed).origins == {}
 
 
 def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
@@ -95,7 +147,7 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
         first.watch("links", links)["t"]
     own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
     first.note("page.html", own, found | held, ["page.html"])
-    kept, stored = _recorded(first)
+    kept, stored, _ = _recorded(first)
     entry = kept["page.html"]
     for changed, moved, same in (
         ({"a": "alpha"}, {"t": "handout.html"}, True),
@@ -185,7 +237,7 @@ def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_u
     digests = {("terms", "p1"): bytes(range(16)), ("topics", EVERY): bytes(range(16, 32))}
     packed = reads.pack(entries, digests.__getitem__)
     assert len(packed["tokens"]) == 2, "each token once"
-    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests)
+    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests, {})
 
 
 def test_every_collection_of_the_lesson_is_watched() -> None:

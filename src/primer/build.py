@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gc
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -64,13 +65,50 @@ DERIVED_MAPS = (
 )
 
 
-def page_map(lib: Library, derived: Derived, earlier: Earlier | None) -> reads.Reuse:
-    """The map of what this build's pages read, over the checked lesson, with the last build's (`earlier`)."""
+def page_map(
+    lib: Library, derived: Derived, earlier: Earlier | None, origins: dict[reads.Token, str] | None = None
+) -> reads.Reuse:
+    """The map of what this build's pages read, over the checked lesson, with the last build's (`earlier`);
+    `origins`: `_origins(lib)`, worked out before the lesson forgot where its items are."""
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
     collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
     collections.update(lib.view_maps())
     kept, stored = (earlier.pages, earlier.digests) if earlier else (None, None)
-    return reads.Reuse(reads.PageMap(collections, LIBRARY_ITEMS, kept, stored), earlier)
+    pagemap = reads.PageMap(
+        collections,
+        LIBRARY_ITEMS,
+        kept,
+        stored,
+        origins=_origins(lib) if origins is None else origins,
+        stored_origins=earlier.origins if earlier else None,
+    )
+    return reads.Reuse(pagemap, earlier)
+
+
+#: The collections of the lesson that hold, for each item of a kind (as `Library.origins` names it), what
+#: its file alone gives: the item, and for a point its source, for an objective its topic.
+_READ_OFF = {name.removesuffix("s"): (name,) for name in LIBRARY_ITEMS} | {
+    "point": ("points", "point_source"),
+    "objective": ("objectives", "objective_topic"),
+}
+
+
+def _origins(lib: Library) -> dict[reads.Token, str]:
+    """The file each of the lesson's items was read from, by its token, as a key of the file's path and bytes
+    (see `primer.reads.PageMap`); none once the lesson forgot where its items are (`Library.forget_origins`)."""
+    files: dict[int, str] = {}
+    found: dict[reads.Token, str] = {}
+    for (kind, item_id), origin in lib.origins.items():
+        names = _READ_OFF.get(kind, ())
+        doc = origin.doc
+        if not names or not doc.digest:
+            continue
+        key = files.get(id(doc))
+        if key is None:
+            key = files[id(doc)] = hashlib.blake2b(f"{doc.path}\0{doc.digest}".encode(), digest_size=12).hexdigest()
+        for name in names:
+            found[(name, item_id)] = key
+    return found
 
 
 def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
@@ -659,6 +697,7 @@ def build(
                         base=base,
                         pages=reuse.pagemap.made if reuse else None,
                         digests=reuse.pagemap.stored if reuse else None,
+                        origins=reuse.pagemap.origin if reuse else None,
                         linked=reuse.linked if reuse else None,
                     )
     finally:
@@ -698,10 +737,14 @@ def _check_and_render(
     # are derived and worked out while the check waits for the report's workers: the render checks each
     # page against them first thing
     mapped: list[reads.Reuse] = []
+    # where each item was read from, for the next build (the lesson forgets it before a first build's map)
+    origins: list[dict[reads.Token, str]] = []
 
     def hook(lib: Library, derived: Derived) -> None:
         if earlier is None:
             exporting.append(exports(lib, derived))
+            if mapping is not None:
+                origins.append(_origins(lib))
             return
         mapped.append(page_map(lib, derived, earlier))
         if not whole_bank_taken(lib, mapped[0]):
@@ -735,7 +778,7 @@ def _check_and_render(
             progress("rendering the site, exports and handouts (PDFs take longest) …")
             reuse = None
             if mapping is not None:  # a rebuild's was made as the check went (see `hook`)
-                reuse = mapped[0] if mapped else page_map(result.library, result.derived, earlier)
+                reuse = mapped[0] if mapped else page_map(result.library, result.derived, earlier, *origins[:1])
             with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
                 output = _render(
                     result,

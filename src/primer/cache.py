@@ -51,7 +51,7 @@ from primer.errors import Problem
 from primer.write import MARKER, Output, file_stamp
 
 if TYPE_CHECKING:
-    from primer.reads import Entry, Token
+    from primer.reads import Entry, Token, Unpacked
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
 FORMAT = 3
@@ -325,12 +325,12 @@ class Earlier:
         self,
         out: Path,
         stamps: dict[str, list[int]],
-        pages: Callable[[], tuple[dict[str, Entry], dict[Token, bytes]]],
+        pages: Callable[[], Unpacked],
     ) -> None:
         self.out = out
         self.stamps = stamps
         self._read = pages
-        self._pages: tuple[dict[str, Entry], dict[Token, bytes]] | None = None
+        self._pages: Unpacked | None = None
 
     @property
     def pages(self) -> dict[str, Entry]:
@@ -338,14 +338,19 @@ class Earlier:
         the first time it is asked for: the largest file a rebuild reads (13 MB at 1,024 topics, 0.4 s), it is
         wanted only once the lesson is checked, and a build reads it while it waits for the report's
         workers, not before it loads the lesson, when nothing else runs."""
-        return self._map()[0]
+        return self._map().entries
 
     @property
     def digests(self) -> dict[Token, bytes]:
         """The digest of each token the last build's pages read, as that build worked it out (see `pages`)."""
-        return self._map()[1]
+        return self._map().digests
 
-    def _map(self) -> tuple[dict[str, Entry], dict[Token, bytes]]:
+    @property
+    def origins(self) -> dict[Token, str]:
+        """The file each item the last build's pages read was read from (`primer.reads.PageMap.origin`)."""
+        return self._map().origins
+
+    def _map(self) -> Unpacked:
         if self._pages is None:
             self._pages = self._read()
         return self._pages
@@ -425,23 +430,23 @@ class BuildCache:
             return None
         return Earlier(self.out, record["stamps"], partial(self._pages_of, record.get("key")))
 
-    def _pages_of(self, key: object) -> tuple[dict[str, Entry], dict[Token, bytes]]:
+    def _pages_of(self, key: object) -> Unpacked:
         """The map of what the pages of the build whose key is `key` read, with the digests of what they read,
         or nothing (damaged, or not that build's: then every page is made again)."""
-        from primer.reads import unpack  # not for a build that reuses the last one whole (it starts faster)
+        from primer.reads import Unpacked, unpack  # not for a build that reuses the last one whole (it starts faster)
 
         body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
         if body is None:
-            return {}, {}
+            return Unpacked({}, {}, {})
         try:
             kept = json.loads(body)
             # the map of the build the record describes (two builds with one key make the same pages)
             if not isinstance(kept, dict) or kept.get("key") != key:
-                return {}, {}
+                return Unpacked({}, {}, {})
             return unpack(kept["map"])
-        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, AttributeError):
             self._ignore("it is damaged")
-            return {}, {}
+            return Unpacked({}, {}, {})
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
@@ -467,12 +472,14 @@ class BuildCache:
         base: str | None = None,
         pages: Mapping[str, Entry] | None = None,
         digests: Callable[[Token], bytes] | None = None,
+        origins: Callable[[Token], str | None] | None = None,
         linked: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record the build just written into the output folder (a failure to record is not an error):
         with its `base` key and, in a file of its own (`pages.json`: a build that reuses the last one whole
         never reads it), the map of what its `pages` read, with the digest of each token they read (`digests`:
-        `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key). `linked`: the files
+        `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key) and the file
+        each item was read from (`origins`: `primer.reads.PageMap.origin`). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
         while the build ran) is not trusted, and nothing is recorded."""
         try:
@@ -495,7 +502,7 @@ class BuildCache:
         if pages is not None:  # first: a record never names a map older than itself
             from primer.reads import pack
 
-            packed = pack(pages, digests or _no_digest)
+            packed = pack(pages, digests or _no_digest, *[origins] if origins else [])
             self._write(self.pages, json.dumps({"key": key, "map": packed}, sort_keys=True).encode())
         self._write(self.record, json.dumps(record, sort_keys=True).encode())
 

@@ -216,7 +216,7 @@ def coarse(tokens: Collection[Token]) -> set[Token]:
 #: How many bytes of a token's digest (a SHA-256) the build record keeps for the next build.
 STORED = 16
 #: The digest of an item that is not there.
-_ABSENT = hashlib.sha256(b"\0absent").digest()
+_ABSENT = hashlib.sha256(b"\0absent").digest()[:STORED]
 
 
 class Unmapped(Exception):
@@ -295,13 +295,23 @@ class PageMap:
         items: tuple[str, ...],
         kept: Mapping[str, Entry] | None = None,
         stored: Mapping[Token, bytes] | None = None,
+        *,
+        origins: Mapping[Token, str] | None = None,
+        stored_origins: Mapping[Token, str] | None = None,
     ) -> None:
         """`stored`: the digest (`STORED` bytes of it) of each token the last build's pages read, as that build
-        worked it out."""
+        worked it out. `origins`: the file each of the lesson's items was read from, as a key of its path and
+        bytes, by its token; `stored_origins`: the same in the last build. An item read from a file whose path
+        and bytes are what they were is the item it was (reading a file depends on nothing else: see
+        `primer.parsed`), so its digest is taken as the last build worked it out, not worked out again; and a
+        collection read whole whose items are the same ids read from the same files, in the same order, is the
+        collection it was (`origin`)."""
         self._collections = collections
         self._items = items
         self.kept = dict(kept or {})
         self._stored = stored or {}
+        self._origins: dict[Token, str | None] = dict(origins or {})
+        self._stored_origins = stored_origins or {}
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
@@ -372,15 +382,20 @@ class PageMap:
         made: bytes | None
         if collection is None:
             made = None  # a collection this primer does not have (a record from another shape)
+        elif (origin := self.origin(token)) is not None and origin == self._stored_origins.get(token):
+            made = self._stored.get(token)  # items of files that did not change (see `__init__`)
+            if made is None:
+                self._origins[token] = None  # (a record that names no digest for it: a damaged one) worked out
+                return self._digest_of(token)
         elif key == EVERY:
             whole = hashlib.sha256()
             for item_key in collection:
                 item = self._digest_of((name, item_key))
                 assert item is not None
                 whole.update(item_key.encode() + b"\0" + item)
-            made = whole.digest()
+            made = whole.digest()[:STORED]  # each digest as long as one taken from the record
         elif key in collection:
-            made = hashlib.sha256(value_bytes(collection[key])).digest()
+            made = hashlib.sha256(value_bytes(collection[key])).digest()[:STORED]
         else:
             made = _ABSENT  # the page saw that it is not there
         self._digests[token] = made
@@ -389,9 +404,17 @@ class PageMap:
     def warm(self) -> None:
         """Work out the digest of every item the last build's pages read (`_digest_of`), ahead of the checks
         of those pages (`unchanged`): a build does it while it waits for the report, which the render waits
-        for too (0.3 s of the render's own at 256 topics)."""
+        for too (0.3 s of the render's own at 256 topics). The items of files that did not change are the
+        same (see `__init__`): they are set aside all at once, file by file."""
         read = {token for entry in self.kept.values() for token in entry.tokens}  # each once, any order
-        self._changed = {token for token in read if not self._same(token)}
+        now: dict[str, list[Token]] = {}
+        for token, origin in self._origins.items():
+            if origin is not None and token[1] != EVERY:
+                now.setdefault(origin, []).append(token)
+        same: set[Token] = set()
+        for origin in now.keys() & set(self._stored_origins.values()):
+            same.update(now[origin])
+        self._changed = {token for token in read - same if not self._same(token)}
         self._read = read
 
     def digests_from(self, other: PageMap) -> None:
@@ -410,6 +433,24 @@ class PageMap:
         digest = self._digest_of(token)
         assert digest is not None, token
         return digest[:STORED]
+
+    def origin(self, token: Token) -> str | None:
+        """The key of the file the item `token` names was read from (see `__init__`); for a whole collection,
+        a key of each item's id and file, in order, when each has one. Kept for the next build (`pack`)."""
+        found = self._origins.get(token)
+        if found is None and token[1] == EVERY and token[0] in self._items:
+            collection = self._collections.get(token[0])
+            if collection is None or token in self._origins:  # (None: known to have none)
+                return None
+            whole = hashlib.blake2b(digest_size=12)
+            for key in collection:
+                part = self._origins.get((token[0], key))
+                if part is None:
+                    self._origins[token] = None
+                    return None
+                whole.update(f"{key}\0{part}\0".encode())
+            found = self._origins[token] = whole.hexdigest()
+        return found
 
     def digests(self, tokens: Iterable[Token]) -> dict[Token, bytes]:
         """`stored` of each of `tokens` (the exports' worker sends them with its entries)."""
@@ -507,10 +548,14 @@ class Reuse:
         return kept
 
 
-def pack(entries: Mapping[str, Entry], digest: Callable[[Token], bytes]) -> dict[str, Any]:
+def pack(
+    entries: Mapping[str, Entry],
+    digest: Callable[[Token], bytes],
+    origin: Callable[[Token], str | None] = lambda token: None,
+) -> dict[str, Any]:
     """The map as JSON for the build record: each token once, with its `digest` (`PageMap.stored`; all in
     one string of hex), entries naming them by number (and their files only when they are not the one file
-    named like the entry)."""
+    named like the entry), and the tokens of items by the file they were read from (`PageMap.origin`)."""
     keys = sorted(entries)
     # each token numbered in the order it first comes, in one pass of C code over all of them
     table = {t: n for n, t in enumerate(dict.fromkeys(chain.from_iterable(entries[k].tokens for k in keys)))}
@@ -521,12 +566,26 @@ def pack(entries: Mapping[str, Entry], digest: Callable[[Token], bytes]) -> dict
         files = None if entry.files == [key] else entry.files
         packed[key] = [entry.digest, list(map(number, entry.tokens)), files, entry.result]
     hexed = b"".join(map(digest, table)).hex()
-    return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed}
+    origins: dict[str, list[int]] = {}
+    for token, place in table.items():
+        found = origin(token)
+        if found is not None:
+            origins.setdefault(found, []).append(place)
+    return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed, "origins": origins}
 
 
-def unpack(data: Any) -> tuple[dict[str, Entry], dict[Token, bytes]]:
-    """`pack`'s JSON read back: the entries, and each token's digest (raises ValueError, KeyError, TypeError
-    or IndexError when damaged)."""
+class Unpacked(NamedTuple):
+    """A build record's map read back (`unpack`)."""
+
+    entries: dict[str, Entry]
+    #: each token's digest (`PageMap.stored`)
+    digests: dict[Token, bytes]
+    #: the file each item was read from, by its token (`PageMap.origin`)
+    origins: dict[Token, str]
+
+
+def unpack(data: Any) -> Unpacked:
+    """`pack`'s JSON read back (raises ValueError, KeyError, TypeError or IndexError when damaged)."""
     tokens = [(str(name), str(key)) for name, key in data["tokens"]]
     raw = bytes.fromhex(data["digests"])
     if len(raw) != STORED * len(tokens):
@@ -537,4 +596,5 @@ def unpack(data: Any) -> tuple[dict[str, Entry], dict[Token, bytes]]:
         if not isinstance(digest, str) or not isinstance(files, list | None):
             raise TypeError(key)
         found[str(key)] = Entry(digest, [tokens[n] for n in numbers], [str(key)] if files is None else files, result)
-    return found, digests
+    origins = {tokens[n]: str(origin) for origin, numbers in data.get("origins", {}).items() for n in numbers}
+    return Unpacked(found, digests, origins)
