@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import random
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +18,7 @@ from markupsafe import Markup
 
 from primer import parallel, reads
 from primer.content.library import LINK, Library
-from primer.content.models import QuestionBase, Refs, Topic
+from primer.content.models import QuestionBase, Refs, Source, Topic
 from primer.derive import Derived
 from primer.figures import draw_figure
 from primer.figures.timeline import timeline_context
@@ -150,6 +151,14 @@ class SiteRenderer:
         wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
         return [t for t in self.lib.topic_order() if t in wanted]
 
+    @staticmethod
+    def status_counts(source: Source) -> list[tuple[int, str]]:
+        """How many of the source's points have each status, with the status's label, in the labels' order
+        (a template that counts them itself filters every point once per status: a third of the comparison
+        page's time at 256 topics)."""
+        counts: Counter[str] = Counter(point.status for point in source.points)
+        return [(counts[status], label) for status, label in STATUS_LABELS.items()]
+
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
         """Source id → the points of that source the topic cites (sections and perspectives)."""
         cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
@@ -197,6 +206,7 @@ class SiteRenderer:
             "plain_feedback": plain_feedback,
             "quiz_topics": self.quiz_topics,
             "shared_points": self.shared_points,
+            "status_counts": self.status_counts,
         }
 
     def render(self, page: Page) -> str:
