@@ -683,10 +683,16 @@ def _timeline_note(topic: Topic, events: list[Event], what: str, low: int) -> No
 
 
 def _timeline_questions(
-    lib: Library, topic: Topic, cites: dict[str, int], notes: list[Note], rank: dict[str, int] | None = None
+    lib: Library,
+    topic: Topic,
+    cites: dict[str, int],
+    notes: list[Note],
+    rank: dict[str, int] | None = None,
+    dumped: dict[str, str] | None = None,
 ) -> list[Candidate]:
     """A topic's 'Put these events in order' and 'Which came first' questions, from the events it
-    cites; `rank` is each event's place in `lib.events_in_order()` (computed once for all topics)."""
+    cites; `rank` is each event's place in `lib.events_in_order()` (computed once for all topics), `dumped`
+    each event's JSON as far as it was written for a topic before (an event is cited by many topics)."""
     if rank is None:
         rank = {e.id: i for i, e in enumerate(lib.events_in_order())}
     # from the topic's own citations rather than the whole timeline, so that the work grows with the topic
@@ -702,12 +708,20 @@ def _timeline_questions(
             "timeline questions",
             topic.id,
             topic.generate.timeline_span,
-            *[event.model_dump_json() for event in events],
+            *[_dumped(event, {} if dumped is None else dumped) for event in events],
         )
         make = partial(kept.get, made, make)
     found, said = _TIMELINE.get(identities(topic, events), make, keep=(topic, events))
     notes.extend(said)
     return list(found)
+
+
+def _dumped(event: Event, dumped: dict[str, str]) -> str:
+    """The event's JSON, written once into `dumped`."""
+    found = dumped.get(event.id)
+    if found is None:
+        found = dumped[event.id] = event.model_dump_json()
+    return found
 
 
 #: `_timeline_made` by the topic and its events, as objects (see `primer.memo`).
@@ -1013,8 +1027,9 @@ def generate(lib: Library, cites: dict[str, dict[str, int]], notes: list[Note] |
     found: dict[str, Candidate] = {}
     candidates = [*_term_questions(lib, notes), *_point_questions(lib, notes), *_framing_questions(lib, notes)]
     rank = {e.id: i for i, e in enumerate(lib.events_in_order())}
+    dumped: dict[str, str] = {}
     for topic in lib.topics_in_order():
-        candidates += _timeline_questions(lib, topic, cites[topic.id], notes, rank)
+        candidates += _timeline_questions(lib, topic, cites[topic.id], notes, rank, dumped)
     for candidate in candidates:
         found.setdefault(candidate.id, candidate)
     return [found[qid] for qid in sorted(found)]
