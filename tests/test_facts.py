@@ -205,6 +205,30 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     nowhere.save()  # nowhere to write: nothing happens
 
 
+def test_a_packed_file_holds_each_result_pickled_and_gives_it_back_as_made(tmp_path: Path) -> None:
+    """A `packed` file (the report's parts) holds each result as its pickle's bytes, in memory and on disk:
+    written and read as one object each, and unpickled when used; each use gets a copy of its own."""
+    root = tmp_path / "cache"
+    path = root / "lesson" / "report-0.facts"
+    made: list[str] = []
+
+    def make(text: str) -> tuple[str, list[int]]:
+        made.append(text)
+        return text.upper(), [len(text)]
+
+    kept = facts.Facts(path, root, packed=True)
+    first = kept.get(facts.key("upper", "ab"), lambda: make("ab"))
+    assert first == ("AB", [2])
+    first[1].append(99)  # a user that changes what it was given changes nothing kept
+    assert kept.get(facts.key("upper", "ab"), lambda: make("ab")) == ("AB", [2])
+    assert all(isinstance(value, bytes) for value in kept._used.values())
+    kept.save()
+    again = facts.Facts(path, root, packed=True)
+    assert all(isinstance(value, bytes) for value in again._known.values())
+    assert again.get(facts.key("upper", "ab"), lambda: make("ab")) == ("AB", [2])
+    assert made == ["ab"]
+
+
 def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> None:
     """`Facts.save` pickles straight into the file (`Signing`): the file is what `seal` gives for the body."""
     root = tmp_path / "cache"

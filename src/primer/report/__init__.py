@@ -126,7 +126,7 @@ def report_part(
     checks read off each text is kept for the next check (`primer.facts`)."""
     if derived is None and part:
         raise ValueError(f"the report's part {part} reads the derived questions")
-    facts = Facts() if kept is None else Facts(kept[0] / f"report-{part}.facts", kept[1])
+    facts = Facts() if kept is None else Facts(kept[0] / f"report-{part}.facts", kept[1], packed=True)
     made = _checks(_context(lib, _NOT_YET if derived is None else derived, facts), PARTS[part], content, names)
     facts.save()
     return made
