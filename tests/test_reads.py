@@ -166,12 +166,14 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
     changed_terms = {**terms, "a": "changed"}
     warm = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
     warm.warm()
+    warm._origins[("terms", "b")] = "file-b"  # where the lesson's item was read from (a worker's lesson forgot)
     same_lesson = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
     other_lesson = PageMap({"terms": dict(changed_terms)}, ("terms",), kept, stored)
     same_lesson.digests_from(warm)
     other_lesson.digests_from(warm)
     assert same_lesson._digests == warm._digests and ("terms", "a") in warm._digests
     assert other_lesson._digests == {}, "another lesson's digests are not this one's"
+    assert same_lesson.origin(("terms", "b")) == "file-b" and other_lesson.origin(("terms", "b")) is None
     assert same_lesson.unchanged("page.html", own) is other_lesson.unchanged("page.html", own) is None
 
 

@@ -418,12 +418,15 @@ class PageMap:
         self._read = read
 
     def digests_from(self, other: PageMap) -> None:
-        """Take the digests `other` worked out already, when it maps the very same collections (the exports'
-        worker, forked from the build's process once its map is warm: `warm`)."""
+        """Take the digests `other` worked out already, and the files its items were read from, when it maps
+        the very same collections (the exports' worker, forked from the build's process once it has its map,
+        or once that is warm: `warm`; the worker's lesson no longer knows its items' files)."""
         if self._collections.keys() == other._collections.keys() and all(
             data is other._collections[name] for name, data in self._collections.items()
         ):
             self._digests.update(other._digests)
+            if not self._origins:
+                self._origins = dict(other._origins)
             if other._read is not None and other._stored is self._stored:
                 self._read, self._changed = other._read, other._changed
 
