@@ -55,7 +55,7 @@ class _Lesson:
 
 def _recorded(pagemap: PageMap) -> reads.Unpacked:
     """What the next build reads of `pagemap`'s entries: through the build record's JSON (`pack`, `unpack`)."""
-    return reads.unpack(json.loads(json.dumps(reads.pack(pagemap.made, pagemap.stored, pagemap.origin))))
+    return reads.unpack(json.loads(json.dumps(reads.pack(pagemap.made, pagemap.stored, pagemap.origins()))))
 
 
 def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
@@ -94,7 +94,7 @@ def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
     own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
     first.note("page.html", own, found | held, ["page.html"])
     kept, stored, stored_origins = _recorded(first)
-    assert stored_origins == origins, "the record keeps each item's file"
+    assert stored_origins == reads.Origins(frozenset({"file-1", "file-2"}), {}), "the record keeps the files"
 
     def again(changed: dict[str, str], now: dict[reads.Token, str]) -> bool:
         pagemap = PageMap({"terms": changed}, ("terms",), kept, stored, origins=now, stored_origins=stored_origins)
@@ -115,6 +115,7 @@ def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
     assert found == {("terms", EVERY)}
     whole.note("all.html", own, found, ["all.html"])
     kept_whole, stored_whole, origins_whole = _recorded(whole)
+    assert set(origins_whole.wholes) == {("terms", EVERY)}
 
     def again_whole(changed: dict[str, str], now: dict[reads.Token, str]) -> bool:
         pagemap = PageMap(
@@ -129,9 +130,9 @@ def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
     assert not again_whole({**terms, "d": "delta"}, {**same_files, ("terms", "d"): "file-d"}), "one more"
     assert not again_whole({**terms, "d": "delta"}, same_files), "one more, of no file"
     # a record without the files (an older one) is read as one whose items were all digested
-    packed = reads.pack(first.made, first.stored, first.origin)
+    packed = reads.pack(first.made, first.stored, first.origins())
     del packed["origins"]
-    assert reads.unpack(packed).origins == {}
+    assert reads.unpack(packed).origins == reads.Origins(frozenset(), {})
 
 
 def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
@@ -239,7 +240,7 @@ def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_u
     digests = {("terms", "p1"): bytes(range(16)), ("topics", EVERY): bytes(range(16, 32))}
     packed = reads.pack(entries, digests.__getitem__)
     assert len(packed["tokens"]) == 2, "each token once"
-    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests, {})
+    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests, reads.Origins(frozenset(), {}))
 
 
 def test_every_collection_of_the_lesson_is_watched() -> None:

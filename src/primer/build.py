@@ -697,7 +697,7 @@ def build(
                         base=base,
                         pages=reuse.pagemap.made if reuse else None,
                         digests=reuse.pagemap.stored if reuse else None,
-                        origins=reuse.pagemap.origin if reuse else None,
+                        origins=reuse.pagemap.origins() if reuse else None,
                         linked=reuse.linked if reuse else None,
                     )
     finally:

@@ -51,7 +51,7 @@ from primer.errors import Problem
 from primer.write import MARKER, Output, file_stamp
 
 if TYPE_CHECKING:
-    from primer.reads import Entry, Token, Unpacked
+    from primer.reads import Entry, Origins, Token, Unpacked
 
 #: Bump when the record's shape or meaning changes: older records are then rebuilt, silently.
 FORMAT = 3
@@ -346,7 +346,7 @@ class Earlier:
         return self._map().digests
 
     @property
-    def origins(self) -> dict[Token, str]:
+    def origins(self) -> Origins:
         """The file each item the last build's pages read was read from (`primer.reads.PageMap.origin`)."""
         return self._map().origins
 
@@ -433,20 +433,20 @@ class BuildCache:
     def _pages_of(self, key: object) -> Unpacked:
         """The map of what the pages of the build whose key is `key` read, with the digests of what they read,
         or nothing (damaged, or not that build's: then every page is made again)."""
-        from primer.reads import Unpacked, unpack  # not for a build that reuses the last one whole (it starts faster)
+        from primer.reads import nothing_read, unpack  # not for a build that reuses the last one whole
 
         body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
         if body is None:
-            return Unpacked({}, {}, {})
+            return nothing_read()
         try:
             kept = json.loads(body)
             # the map of the build the record describes (two builds with one key make the same pages)
             if not isinstance(kept, dict) or kept.get("key") != key:
-                return Unpacked({}, {}, {})
+                return nothing_read()
             return unpack(kept["map"])
         except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, AttributeError):
             self._ignore("it is damaged")
-            return Unpacked({}, {}, {})
+            return nothing_read()
 
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
@@ -472,14 +472,14 @@ class BuildCache:
         base: str | None = None,
         pages: Mapping[str, Entry] | None = None,
         digests: Callable[[Token], bytes] | None = None,
-        origins: Callable[[Token], str | None] | None = None,
+        origins: Origins | None = None,
         linked: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record the build just written into the output folder (a failure to record is not an error):
         with its `base` key and, in a file of its own (`pages.json`: a build that reuses the last one whole
         never reads it), the map of what its `pages` read, with the digest of each token they read (`digests`:
         `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key) and the file
-        each item was read from (`origins`: `primer.reads.PageMap.origin`). `linked`: the files
+        each item was read from (`origins`: `primer.reads.PageMap.origins`). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
         while the build ran) is not trusted, and nothing is recorded."""
         try:
@@ -502,7 +502,7 @@ class BuildCache:
         if pages is not None:  # first: a record never names a map older than itself
             from primer.reads import pack
 
-            packed = pack(pages, digests or _no_digest, *[origins] if origins else [])
+            packed = pack(pages, digests or _no_digest, origins)
             self._write(self.pages, json.dumps({"key": key, "map": packed}, sort_keys=True).encode())
         self._write(self.record, json.dumps(record, sort_keys=True).encode())
 

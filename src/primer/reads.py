@@ -297,13 +297,14 @@ class PageMap:
         stored: Mapping[Token, bytes] | None = None,
         *,
         origins: Mapping[Token, str] | None = None,
-        stored_origins: Mapping[Token, str] | None = None,
+        stored_origins: Origins | None = None,
     ) -> None:
         """`stored`: the digest (`STORED` bytes of it) of each token the last build's pages read, as that build
         worked it out. `origins`: the file each of the lesson's items was read from, as a key of its path and
-        bytes, by its token; `stored_origins`: the same in the last build. An item read from a file whose path
-        and bytes are what they were is the item it was (reading a file depends on nothing else: see
-        `primer.parsed`), so its digest is taken as the last build worked it out, not worked out again; and a
+        bytes, by its token; `stored_origins`: the last build's files and whole collections (`origins`). An
+        item read from a file whose path and bytes are those of one of the last build's files is the item it
+        was (reading a file depends on nothing else: see `primer.parsed`; and the file held the item then, as
+        it does now), so its digest is taken as the last build worked it out, not worked out again; and a
         collection read whole whose items are the same ids read from the same files, in the same order, is the
         collection it was (`origin`)."""
         self._collections = collections
@@ -311,7 +312,7 @@ class PageMap:
         self.kept = dict(kept or {})
         self._stored = stored or {}
         self._origins: dict[Token, str | None] = dict(origins or {})
-        self._stored_origins = stored_origins or {}
+        self._stored_origins = stored_origins or Origins(frozenset(), {})
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
@@ -382,7 +383,7 @@ class PageMap:
         made: bytes | None
         if collection is None:
             made = None  # a collection this primer does not have (a record from another shape)
-        elif (origin := self.origin(token)) is not None and origin == self._stored_origins.get(token):
+        elif (origin := self.origin(token)) is not None and self._stored_origins.holds(token, origin):
             made = self._stored.get(token)  # items of files that did not change (see `__init__`)
             if made is None:
                 self._origins[token] = None  # (a record that names no digest for it: a damaged one) worked out
@@ -412,7 +413,7 @@ class PageMap:
             if origin is not None and token[1] != EVERY:
                 now.setdefault(origin, []).append(token)
         same: set[Token] = set()
-        for origin in now.keys() & set(self._stored_origins.values()):
+        for origin in now.keys() & self._stored_origins.files:
             same.update(now[origin])
         self._changed = {token for token in read - same if not self._same(token)}
         self._read = read
@@ -454,6 +455,13 @@ class PageMap:
                 whole.update(f"{key}\0{part}\0".encode())
             found = self._origins[token] = whole.hexdigest()
         return found
+
+    def origins(self) -> Origins:
+        """The files this build's items were read from, and the `origin` of each collection of items whose
+        items all have one: for the next build (`pack`)."""
+        files = frozenset(found for token, found in self._origins.items() if found is not None and token[1] != EVERY)
+        wholes = {token: found for token in [(name, EVERY) for name in self._items] if (found := self.origin(token))}
+        return Origins(files, wholes)
 
     def digests(self, tokens: Iterable[Token]) -> dict[Token, bytes]:
         """`stored` of each of `tokens` (the exports' worker sends them with its entries)."""
@@ -551,14 +559,27 @@ class Reuse:
         return kept
 
 
+class Origins(NamedTuple):
+    """Where a build's items were read from (`PageMap.origins`)."""
+
+    #: the key of each file (its path and bytes)
+    files: frozenset[str]
+    #: the key of each collection of items read whole, by its token (`PageMap.origin`)
+    wholes: dict[Token, str]
+
+    def holds(self, token: Token, origin: str) -> bool:
+        """Whether the item or collection `token`, read from `origin` now, was read from there in this build."""
+        return origin == self.wholes.get(token) if token[1] == EVERY else origin in self.files
+
+
 def pack(
     entries: Mapping[str, Entry],
     digest: Callable[[Token], bytes],
-    origin: Callable[[Token], str | None] = lambda token: None,
+    origins: Origins | None = None,
 ) -> dict[str, Any]:
     """The map as JSON for the build record: each token once, with its `digest` (`PageMap.stored`; all in
     one string of hex), entries naming them by number (and their files only when they are not the one file
-    named like the entry), and the tokens of items by the file they were read from (`PageMap.origin`)."""
+    named like the entry), and where the items were read from (`origins`: `PageMap.origins`)."""
     keys = sorted(entries)
     # each token numbered in the order it first comes, in one pass of C code over all of them
     table = {t: n for n, t in enumerate(dict.fromkeys(chain.from_iterable(entries[k].tokens for k in keys)))}
@@ -569,12 +590,9 @@ def pack(
         files = None if entry.files == [key] else entry.files
         packed[key] = [entry.digest, list(map(number, entry.tokens)), files, entry.result]
     hexed = b"".join(map(digest, table)).hex()
-    origins: dict[str, list[int]] = {}
-    for token, place in table.items():
-        found = origin(token)
-        if found is not None:
-            origins.setdefault(found, []).append(place)
-    return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed, "origins": origins}
+    known, wholes = origins or Origins(frozenset(), {})
+    read_from = {"files": sorted(known), "wholes": [[table[t], found] for t, found in wholes.items() if t in table]}
+    return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed, "origins": read_from}
 
 
 class Unpacked(NamedTuple):
@@ -583,8 +601,13 @@ class Unpacked(NamedTuple):
     entries: dict[str, Entry]
     #: each token's digest (`PageMap.stored`)
     digests: dict[Token, bytes]
-    #: the file each item was read from, by its token (`PageMap.origin`)
-    origins: dict[Token, str]
+    #: where the items were read from (`PageMap.origins`)
+    origins: Origins
+
+
+def nothing_read() -> Unpacked:
+    """The map of a build whose pages read nothing (no map, or a damaged one: every page is made again)."""
+    return Unpacked({}, {}, Origins(frozenset(), {}))
 
 
 def unpack(data: Any) -> Unpacked:
@@ -599,5 +622,6 @@ def unpack(data: Any) -> Unpacked:
         if not isinstance(digest, str) or not isinstance(files, list | None):
             raise TypeError(key)
         found[str(key)] = Entry(digest, [tokens[n] for n in numbers], [str(key)] if files is None else files, result)
-    origins = {tokens[n]: str(origin) for origin, numbers in data.get("origins", {}).items() for n in numbers}
-    return Unpacked(found, digests, origins)
+    read_from = data.get("origins", {"files": [], "wholes": []})
+    files = frozenset(str(file) for file in read_from["files"])
+    return Unpacked(found, digests, Origins(files, {tokens[n]: str(whole) for n, whole in read_from["wholes"]}))
