@@ -165,9 +165,9 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
     # the exports' worker takes the digests of a warm map over the very same collections, and only those
     # (with which tokens changed: the same answers)
     changed_terms = {**terms, "a": "changed"}
-    warm = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
+    # (and where the lesson's items were read from: a worker's lesson forgot)
+    warm = PageMap({"terms": changed_terms}, ("terms",), kept, stored, origins={("terms", "b"): "file-b"})
     warm.warm()
-    warm._origins[("terms", "b")] = "file-b"  # where the lesson's item was read from (a worker's lesson forgot)
     same_lesson = PageMap({"terms": changed_terms}, ("terms",), kept, stored)
     other_lesson = PageMap({"terms": dict(changed_terms)}, ("terms",), kept, stored)
     same_lesson.digests_from(warm)

@@ -311,7 +311,9 @@ class PageMap:
         self._items = items
         self.kept = dict(kept or {})
         self._stored = stored or {}
-        self._origins: dict[Token, str | None] = dict(origins or {})
+        self._origins = origins or {}
+        #: `origin` of each whole collection of items, once worked out (None: an item has no file)
+        self._wholes: dict[Token, str | None] = {}
         self._stored_origins = stored_origins or Origins(frozenset(), {})
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
@@ -383,11 +385,8 @@ class PageMap:
         made: bytes | None
         if collection is None:
             made = None  # a collection this primer does not have (a record from another shape)
-        elif (origin := self.origin(token)) is not None and self._stored_origins.holds(token, origin):
-            made = self._stored.get(token)  # items of files that did not change (see `__init__`)
-            if made is None:
-                self._origins[token] = None  # (a record that names no digest for it: a damaged one) worked out
-                return self._digest_of(token)
+        elif token in self._stored and (origin := self.origin(token)) and self._stored_origins.holds(token, origin):
+            made = self._stored[token]  # read from files that did not change (see `__init__`)
         elif key == EVERY:
             whole = hashlib.sha256()
             for item_key in collection:
@@ -410,8 +409,7 @@ class PageMap:
         read = {token for entry in self.kept.values() for token in entry.tokens}  # each once, any order
         now: dict[str, list[Token]] = {}
         for token, origin in self._origins.items():
-            if origin is not None and token[1] != EVERY:
-                now.setdefault(origin, []).append(token)
+            now.setdefault(origin, []).append(token)
         same: set[Token] = set()
         for origin in now.keys() & self._stored_origins.files:
             same.update(now[origin])
@@ -427,7 +425,7 @@ class PageMap:
         ):
             self._digests.update(other._digests)
             if not self._origins:
-                self._origins = dict(other._origins)
+                self._origins = other._origins
             if other._read is not None and other._stored is self._stored:
                 self._read, self._changed = other._read, other._changed
 
@@ -441,25 +439,26 @@ class PageMap:
     def origin(self, token: Token) -> str | None:
         """The key of the file the item `token` names was read from (see `__init__`); for a whole collection,
         a key of each item's id and file, in order, when each has one. Kept for the next build (`pack`)."""
-        found = self._origins.get(token)
-        if found is None and token[1] == EVERY and token[0] in self._items:
-            collection = self._collections.get(token[0])
-            if collection is None or token in self._origins:  # (None: known to have none)
-                return None
-            whole = hashlib.blake2b(digest_size=12)
-            for key in collection:
-                part = self._origins.get((token[0], key))
-                if part is None:
-                    self._origins[token] = None
-                    return None
-                whole.update(f"{key}\0{part}\0".encode())
-            found = self._origins[token] = whole.hexdigest()
+        if token[1] != EVERY:
+            return self._origins.get(token)
+        if token in self._wholes or token[0] not in self._items or token[0] not in self._collections:
+            return self._wholes.get(token)
+        whole = hashlib.blake2b(digest_size=12)
+        found: str | None = None
+        for key in self._collections[token[0]]:
+            part = self._origins.get((token[0], key))
+            if part is None:
+                break
+            whole.update(f"{key}\0{part}\0".encode())
+        else:
+            found = whole.hexdigest()
+        self._wholes[token] = found
         return found
 
     def origins(self) -> Origins:
         """The files this build's items were read from, and the `origin` of each collection of items whose
         items all have one: for the next build (`pack`)."""
-        files = frozenset(found for token, found in self._origins.items() if found is not None and token[1] != EVERY)
+        files = frozenset(self._origins.values())
         wholes = {token: found for token in [(name, EVERY) for name in self._items] if (found := self.origin(token))}
         return Origins(files, wholes)
 
