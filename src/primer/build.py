@@ -66,10 +66,10 @@ DERIVED_MAPS = (
 
 
 def page_map(
-    lib: Library, derived: Derived, earlier: Earlier | None, origins: dict[reads.Token, str] | None = None
+    lib: Library, derived: Derived, earlier: Earlier | None, read_from: reads.Origins | None = None
 ) -> reads.Reuse:
     """The map of what this build's pages read, over the checked lesson, with the last build's (`earlier`);
-    `origins`: `_origins(lib)`, worked out before the lesson forgot where its items are."""
+    `read_from`: `_read_from(lib)`, worked out before the lesson forgot where its items are (a first build)."""
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
     collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
     collections.update(lib.view_maps())
@@ -79,8 +79,9 @@ def page_map(
         LIBRARY_ITEMS,
         kept,
         stored,
-        origins=_origins(lib) if origins is None else origins,
+        origins=_origins(lib) if read_from is None else None,
         stored_origins=earlier.origins if earlier else None,
+        read_from=read_from,
     )
     return reads.Reuse(pagemap, earlier)
 
@@ -109,6 +110,13 @@ def _origins(lib: Library) -> dict[reads.Token, str]:
         for name in names:
             found[(name, item_id)] = key
     return found
+
+
+def _read_from(lib: Library) -> reads.Origins:
+    """What a map of `lib` tells the next build of where its items were read from (`PageMap.origins`), without
+    a map of every item's file to keep (a first build's, which has no last build's to compare them with)."""
+    collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
+    return reads.PageMap(collections, LIBRARY_ITEMS, origins=_origins(lib)).origins()
 
 
 def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
@@ -737,14 +745,14 @@ def _check_and_render(
     # are derived and worked out while the check waits for the report's workers: the render checks each
     # page against them first thing
     mapped: list[reads.Reuse] = []
-    # where each item was read from, for the next build (the lesson forgets it before a first build's map)
-    origins: list[dict[reads.Token, str]] = []
+    # where the items were read from, for the next build (the lesson forgets it before a first build's map)
+    read_from: list[reads.Origins] = []
 
     def hook(lib: Library, derived: Derived) -> None:
         if earlier is None:
             exporting.append(exports(lib, derived))
             if mapping is not None:
-                origins.append(_origins(lib))
+                read_from.append(_read_from(lib))
             return
         mapped.append(page_map(lib, derived, earlier))
         if not whole_bank_taken(lib, mapped[0]):
@@ -778,7 +786,7 @@ def _check_and_render(
             progress("rendering the site, exports and handouts (PDFs take longest) …")
             reuse = None
             if mapping is not None:  # a rebuild's was made as the check went (see `hook`)
-                reuse = mapped[0] if mapped else page_map(result.library, result.derived, earlier, *origins[:1])
+                reuse = mapped[0] if mapped else page_map(result.library, result.derived, earlier, *read_from[:1])
             with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
                 output = _render(
                     result,

@@ -298,6 +298,7 @@ class PageMap:
         *,
         origins: Mapping[Token, str] | None = None,
         stored_origins: Origins | None = None,
+        read_from: Origins | None = None,
     ) -> None:
         """`stored`: the digest (`STORED` bytes of it) of each token the last build's pages read, as that build
         worked it out. `origins`: the file each of the lesson's items was read from, as a key of its path and
@@ -306,7 +307,8 @@ class PageMap:
         was (reading a file depends on nothing else: see `primer.parsed`; and the file held the item then, as
         it does now), so its digest is taken as the last build worked it out, not worked out again; and a
         collection read whole whose items are the same ids read from the same files, in the same order, is the
-        collection it was (`origin`)."""
+        collection it was (`origin`). `read_from`: what `origins` gives, worked out already (a first build's
+        map, which has no last build's files to compare its items' with, and need not hold them)."""
         self._collections = collections
         self._items = items
         self.kept = dict(kept or {})
@@ -314,6 +316,7 @@ class PageMap:
         self._origins = origins or {}
         #: `origin` of each whole collection of items, once worked out (None: an item has no file)
         self._wholes: dict[Token, str | None] = {}
+        self._read_from = read_from
         self._stored_origins = stored_origins or Origins(frozenset(), {})
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
@@ -458,6 +461,8 @@ class PageMap:
     def origins(self) -> Origins:
         """The files this build's items were read from, and the `origin` of each collection of items whose
         items all have one: for the next build (`pack`)."""
+        if self._read_from is not None:
+            return self._read_from
         files = frozenset(self._origins.values())
         wholes = {token: found for token in [(name, EVERY) for name in self._items] if (found := self.origin(token))}
         return Origins(files, wholes)
