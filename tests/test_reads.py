@@ -132,7 +132,7 @@ def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
     # a record without the files (an older one) is read as one whose items were all digested
     packed = reads.pack(first.made, first.stored, first.origins())
     del packed["origins"]
-    assert reads.unpack(packed).origins == reads.Origins(frozenset(), {})
+    assert reads.unpack(packed).origins == reads.Origins.none()
 
 
 def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
@@ -185,6 +185,9 @@ def test_a_record_whose_digests_do_not_match_its_tokens_is_damaged() -> None:
     own, held = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
     pagemap.note("page.html", own, found | held, ["page.html"])
     packed = reads.pack(pagemap.made, pagemap.stored)
+    for damaged in ({"files": 3, "wholes": []}, {"files": [], "wholes": [[5, "x"]]}, {"files": [], "wholes": [1]}, 7):
+        with pytest.raises((TypeError, IndexError)):  # read as a damaged map: every page is made again
+            reads.unpack({**packed, "origins": damaged})
     packed["digests"] = packed["digests"][:-2]
     with pytest.raises(ValueError, match="do not match"):
         reads.unpack(packed)
@@ -240,7 +243,7 @@ def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_u
     digests = {("terms", "p1"): bytes(range(16)), ("topics", EVERY): bytes(range(16, 32))}
     packed = reads.pack(entries, digests.__getitem__)
     assert len(packed["tokens"]) == 2, "each token once"
-    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests, reads.Origins(frozenset(), {}))
+    assert reads.unpack(json.loads(json.dumps(packed))) == (entries, digests, reads.Origins.none())
 
 
 def test_every_collection_of_the_lesson_is_watched() -> None:

@@ -444,7 +444,7 @@ class BuildCache:
             if not isinstance(kept, dict) or kept.get("key") != key:
                 return nothing_read()
             return unpack(kept["map"])
-        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, AttributeError):
+        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
             self._ignore("it is damaged")
             return nothing_read()
 

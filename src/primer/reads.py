@@ -317,7 +317,7 @@ class PageMap:
         #: `origin` of each whole collection of items, once worked out (None: an item has no file)
         self._wholes: dict[Token, str | None] = {}
         self._read_from = read_from
-        self._stored_origins = stored_origins or Origins(frozenset(), {})
+        self._stored_origins = stored_origins or Origins.none()
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
         self._ids: dict[int, Token] | None = None
@@ -571,8 +571,14 @@ class Origins(NamedTuple):
     #: the key of each collection of items read whole, by its token (`PageMap.origin`)
     wholes: dict[Token, str]
 
+    @staticmethod
+    def none() -> Origins:
+        """Where the items of a build that knows none of their files were read from."""
+        return Origins(frozenset(), {})
+
     def holds(self, token: Token, origin: str) -> bool:
-        """Whether the item or collection `token`, read from `origin` now, was read from there in this build."""
+        """Whether the item or collection `token`, read from `origin` now, was read from there in the build
+        these origins describe."""
         return origin == self.wholes.get(token) if token[1] == EVERY else origin in self.files
 
 
@@ -594,7 +600,7 @@ def pack(
         files = None if entry.files == [key] else entry.files
         packed[key] = [entry.digest, list(map(number, entry.tokens)), files, entry.result]
     hexed = b"".join(map(digest, table)).hex()
-    known, wholes = origins or Origins(frozenset(), {})
+    known, wholes = origins or Origins.none()
     read_from = {"files": sorted(known), "wholes": [[table[t], found] for t, found in wholes.items() if t in table]}
     return {"tokens": [list(t) for t in table], "digests": hexed, "entries": packed, "origins": read_from}
 
@@ -611,7 +617,7 @@ class Unpacked(NamedTuple):
 
 def nothing_read() -> Unpacked:
     """The map of a build whose pages read nothing (no map, or a damaged one: every page is made again)."""
-    return Unpacked({}, {}, Origins(frozenset(), {}))
+    return Unpacked({}, {}, Origins.none())
 
 
 def unpack(data: Any) -> Unpacked:
