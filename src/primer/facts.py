@@ -68,10 +68,10 @@ class Facts:
         redone: str = "the checks read every text again",
         packed: bool = False,
     ) -> None:
-        """`redone`: what a warning that the file is ignored says happens instead. `packed`: every result is
-        `get` as `packed` (a file of many small results, which a check uses each once: the report's first part
-        keeps 17,000 at 256 topics, which took 64 ms to pickle whole for each save and 80 ms to read, against
-        5 ms and 2 ms, and the results' 70 ms once used)."""
+        """`redone`: what a warning that the file is ignored says happens instead. `packed`: every result is held
+        as `get(…, packed=True)` holds it, for a file of many small results that a check uses once each (the
+        report's first part keeps 17,000 at 256 topics: 64 ms to pickle whole at each save and 80 ms to read,
+        against 5 ms and 2 ms, and 70 ms to unpickle the results as they are used)."""
         self.path = path
         self.root = root
         self._redone = redone
