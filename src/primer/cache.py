@@ -347,7 +347,8 @@ class Earlier:
 
     @property
     def origins(self) -> Origins:
-        """The file each item the last build's pages read was read from (`primer.reads.PageMap.origin`)."""
+        """Where the last build's items were read from: its files, and its whole collections' keys
+        (`primer.reads.PageMap.origins`)."""
         return self._map().origins
 
     def _map(self) -> Unpacked:
@@ -478,8 +479,8 @@ class BuildCache:
         """Record the build just written into the output folder (a failure to record is not an error):
         with its `base` key and, in a file of its own (`pages.json`: a build that reuses the last one whole
         never reads it), the map of what its `pages` read, with the digest of each token they read (`digests`:
-        `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key) and the file
-        each item was read from (`origins`: `primer.reads.PageMap.origins`). `linked`: the files
+        `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key) and where
+        its items were read from (`origins`: `primer.reads.PageMap.origins`). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
         while the build ran) is not trusted, and nothing is recorded."""
         try:

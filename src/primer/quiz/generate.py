@@ -695,6 +695,8 @@ def _timeline_questions(
     each event's JSON as far as it was written for a topic before (an event is cited by many topics)."""
     if rank is None:
         rank = {e.id: i for i, e in enumerate(lib.events_in_order())}
+    if dumped is None:
+        dumped = {}
     # from the topic's own citations rather than the whole timeline, so that the work grows with the topic
     cited = [ref[len("event:") :] for ref, strength in cites.items() if ref.startswith("event:") and strength >= CITED]
     events = [lib.events[i] for i in sorted((i for i in cited if i in lib.events), key=rank.__getitem__)]
@@ -708,7 +710,7 @@ def _timeline_questions(
             "timeline questions",
             topic.id,
             topic.generate.timeline_span,
-            *[_dumped(event, {} if dumped is None else dumped) for event in events],
+            *[_dumped(event, dumped) for event in events],
         )
         make = partial(kept.get, made, make)
     found, said = _TIMELINE.get(identities(topic, events), make, keep=(topic, events))
