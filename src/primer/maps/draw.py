@@ -209,16 +209,17 @@ def _path(geometry: Any) -> str:
 
 
 def level(frame: Frame, style: Style) -> float:
-    """The coarsest copy of the outlines (`shapes.LEVELS`) whose simplification moves a border by half a
-    pixel at most anywhere on this map, or 0 (the outlines as the file has them) when none is that fine.
+    """The coarsest copy of the outlines (`shapes.LEVELS`) whose simplification moves a border by `style.tolerance`
+    at most anywhere on this map (a pixel on a topic map: half what the map's own simplification may move it
+    by), or 0 (the outlines as the file has them) when none is that fine.
 
     A shift of d degrees of latitude and longitude is at most d degrees of arc, and the projection
     stretches an arc by c / sin c at most, c being the angle from the centre to the frame's corner."""
     corner = math.hypot(max(abs(frame.west), abs(frame.east)), max(abs(frame.south), abs(frame.north)))
     c = min(corner / EARTH_KM, math.pi * 0.99)
     stretch = c / math.sin(c) if c > 1e-9 else 1.0
-    half_pixel = 0.5 * style.tolerance / (frame.scale * EARTH_KM * math.pi / 180.0 * stretch)
-    return max((lv for lv in shapes.LEVELS if lv <= half_pixel), default=0.0)
+    allowed = style.tolerance / (frame.scale * EARTH_KM * math.pi / 180.0 * stretch)
+    return max((lv for lv in shapes.LEVELS if lv <= allowed), default=0.0)
 
 
 @lru_cache(maxsize=64)  # `primer serve` redraws as content changes: keep the recent frames only

@@ -84,10 +84,10 @@ def _read() -> tuple[Country, ...]:
     return tuple(found)
 
 
-#: Coarser copies of the outlines, by the tolerance (in degrees) of their simplification. A map whose half
-#: pixel spans a level may draw from that copy (`in_box(…, level=…)`). On a 330-pixel map, 0.02° suits
-#: a region about 2,000 km across, 0.08° one about 7,000 km across (a topic map reaches 3,000 km from its
-#: busiest place).
+#: Coarser copies of the outlines, by the tolerance (in degrees) of their simplification. A map whose
+#: tolerance (a pixel on a topic map) spans a level may draw from that copy (`in_box(…, level=…)`). On a
+#: 330-pixel map, 0.02° suits a region about 1,000 km across, 0.08° one about 3,500 km across (a topic map
+#: reaches 3,000 km from its busiest place).
 LEVELS = (0.02, 0.04, 0.08)
 
 
