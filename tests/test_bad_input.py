@@ -221,3 +221,36 @@ def test_positions_deep_in_a_long_file_are_exact(tmp_path: Path) -> None:
     assert doc.where(("a", 1, "b"), key=True) == (top + 3, 5)
     assert doc.where(("a", 1, "b", "not", "there")) == (top + 3, 8), "the deepest known place on the way"
     assert doc.has(("a", 1, "b")) and not doc.has(("a", 2)) and not doc.has(("c",))
+
+
+def test_a_document_keeps_its_places_and_lines_packed_until_a_problem_is_placed_in_it(tmp_path: Path) -> None:
+    """A large lesson's places and lines took 70 MB as objects: a document holds them packed, unpacks them
+    when a problem is placed in it, and lets go of them again once a few other documents were opened; a
+    pickled document (a parse cache entry) never carries them unpacked. The places are the same throughout."""
+    import pickle
+
+    from primer.content import load
+    from primer.errors import Problem
+
+    def parsed(name: str) -> load.Document:
+        text = f"title: {name}\nbody: |\n  First line.\n  Second line says {name}.\nitems:\n  - a\n  - k: 2\n"
+        problems: list[Problem] = []
+        doc = load.parse_file(text.encode(), f"{name}.yaml", tmp_path / f"{name}.yaml", problems)
+        assert doc is not None and problems == []
+        return doc
+
+    doc = parsed("first")
+    lines = doc.text.decode().splitlines()
+    assert doc._open == {} and doc.packed_places and doc.extent() == (7, sum(map(len, lines)))
+    assert doc._open == {}, "its extent is counted while it is parsed"
+    assert doc.where(("items", 1, "k")) == (7, 8) and doc.has(("body",)) and not doc.has(("nothing",))
+    assert doc.within(("body",), 1, "says") == (4, 15)
+    assert set(doc._open) == {"places", "lines"}
+    copy = pickle.loads(pickle.dumps(doc))
+    assert copy._open == {} and copy == doc and copy.where(("items", 1, "k")) == (7, 8)
+    others = [parsed(f"other{i}") for i in range(load._OPEN_AT_ONCE)]
+    for other in others:
+        assert other.where(("title",)) == (1, 8)
+    assert doc._open == {}, "let go of once others were opened"
+    assert doc.where(("items", 1, "k")) == (7, 8) and doc.within(("body",), 1, "says") == (4, 15)
+    assert len(load._OPENED) == load._OPEN_AT_ONCE

@@ -40,7 +40,7 @@ from primer.content.load import Document
 from primer.errors import ContentError, Problem
 
 #: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
-FORMAT = 2
+FORMAT = 3
 #: A lesson's folder of entries that no command has used for this many days is removed.
 CACHE_DAYS = 30
 

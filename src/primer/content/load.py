@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 import stat
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,22 +75,37 @@ def _unpack(packed: int) -> tuple[int, int]:
     return packed >> _BITS & _FIELD, packed & _FIELD
 
 
+#: How many documents hold their places and lines unpacked at once (`Document.places`, `Document.lines`):
+#: those problems are being placed in. A check places its problems file by file, and the rest of a build
+#: never reads them.
+_OPEN_AT_ONCE = 16
+#: The documents that hold them unpacked now, the most recently used last (by identity).
+_OPENED: OrderedDict[int, Document] = OrderedDict()
+#: Held while `_OPENED` changes: `primer serve` checks and renders on several threads.
+_OPENING = threading.Lock()
+
+
 @dataclass
 class Document:
-    """One YAML file as plain data, with the (line, column) of every value and key."""
+    """One YAML file as plain data, with the (line, column) of every value and key.
+
+    What only places a problem (where each value is, the file's lines) is kept packed: a large lesson has
+    hundreds of thousands of values, and as a dict of their key paths and a list of lines they took 70 MB
+    at 256 topics, in the parse cache's entries too. A document unpacks them when a problem is placed in it,
+    and lets go of them when a few other documents were opened since."""
 
     path: Path
     shown: str
     data: Any
-    #: Where each value starts, and for a mapping's value where its key does, packed in one number (a large
-    #: lesson has hundreds of thousands of them: a pair of tuples each, in two maps, took twice the memory).
-    places: dict[Key, int] = field(default_factory=dict)
+    #: Where each value starts, and for a mapping's value where its key does, packed in one number each (a
+    #: pair of tuples each, in two maps, took twice the memory), by key path: a pickled dict (`places`).
+    packed_places: bytes = b""
     #: Plain scalars YAML read as something other than text: loc → (what was written, 'a boolean' …).
     scalars: dict[Key, tuple[str, str]] = field(default_factory=dict)
     #: Values written as block scalars ('|' or '>'): their text starts on the line after the mark.
     blocks: set[Key] = field(default_factory=set)
-    #: The file's lines, to place a problem inside a long text at its own line and column.
-    lines: list[str] = field(default_factory=list)
+    #: The file's text as UTF-8, to place a problem inside a long text at its own line and column (`lines`).
+    text: bytes = b""
     #: Each Markdown text (section bodies, stems) and each other text that links anywhere, as the load first
     #: read it (`primer.content.library`): its key path, the text parsed, its links, and for Markdown its
     #: shown text. Filled in once, and kept with the document, in memory and in the parse cache on disk, so
@@ -100,11 +118,44 @@ class Document:
     digest: str = field(default="", compare=False, repr=False)
     #: (lines, characters) of the file, once counted (`extent`)
     _extent: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    #: `places` and `lines` while unpacked (see `_OPENED`); never pickled.
+    _open: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_open": {}}
+
+    @property
+    def places(self) -> dict[Key, int]:
+        """Where each value (and each mapping's key) starts, by key path, packed (see `packed_places`)."""
+        found: dict[Key, int] | None = self._open.get("places")
+        if found is None:
+            found = pickle.loads(self.packed_places) if self.packed_places else {}  # packed by `parse_file`
+            self._opened("places", found)
+        return found
+
+    @property
+    def lines(self) -> list[str]:
+        """The file's lines."""
+        found: list[str] | None = self._open.get("lines")
+        if found is None:
+            found = self.text.decode("utf-8").splitlines()
+            self._opened("lines", found)
+        return found
+
+    def _opened(self, what: str, value: Any) -> None:
+        with _OPENING:
+            self._open[what] = value
+            _OPENED.pop(id(self), None)
+            _OPENED[id(self)] = self
+            while len(_OPENED) > _OPEN_AT_ONCE:
+                _, oldest = _OPENED.popitem(last=False)
+                oldest._open = {}
 
     def extent(self) -> tuple[int, int]:
         """How many lines and characters the file has (counted once)."""
         if self._extent is None:
-            self._extent = (len(self.lines), sum(map(len, self.lines)))
+            lines = self.lines
+            self._extent = (len(lines), sum(map(len, lines)))
         return self._extent
 
     def has(self, loc: Key) -> bool:
@@ -113,10 +164,11 @@ class Document:
 
     def where(self, loc: Key, *, key: bool = False) -> tuple[int, int]:
         """The (line, col) of the deepest known node on `loc`; with key=True, of its key."""
-        if key and self.places.get(loc, 0) >> (2 * _BITS):
-            return _unpack(self.places[loc] >> (2 * _BITS))
+        places = self.places
+        if key and places.get(loc, 0) >> (2 * _BITS):
+            return _unpack(places[loc] >> (2 * _BITS))
         for end in range(len(loc), -1, -1):
-            packed = self.places.get(loc[:end], 0) & _VALUE_PART
+            packed = places.get(loc[:end], 0) & _VALUE_PART
             if packed:
                 return _unpack(packed)
         return (1, 1)
@@ -142,8 +194,9 @@ class Document:
         if loc in self.blocks:
             line += 1  # a block scalar's text starts below its '|' or '>'
         line += offset
-        if 1 <= line <= len(self.lines):
-            found = self.lines[line - 1].lower().find(needle.lower())
+        lines = self.lines
+        if 1 <= line <= len(lines):
+            found = lines[line - 1].lower().find(needle.lower())
             if found >= 0:
                 return line, found + 1
         return self.where(loc)
@@ -169,6 +222,8 @@ class _Converter:
     def __init__(self, doc: Document, problems: list[Problem]) -> None:
         self.doc = doc
         self.problems = problems
+        #: the document's places, packed into it when the conversion ends (`parse_file`)
+        self.places: dict[Key, int] = {}
         self.count = 0
         self.active: set[int] = set()
 
@@ -187,7 +242,7 @@ class _Converter:
             raise _Stop
         # where the value starts, added to where its key starts (set by `mapping`), if it has one
         start = node.start_mark
-        places = self.doc.places
+        places = self.places
         places[loc] = places.get(loc, 0) | (start.line + 1) << _BITS | (start.column + 1)
         if isinstance(node, yaml.ScalarNode):
             if node.style in ("|", ">"):
@@ -252,7 +307,7 @@ class _Converter:
             seen[key] = key_node
             sub = (*loc, key)
             start = key_node.start_mark
-            self.doc.places[sub] = ((start.line + 1) << _BITS | (start.column + 1)) << (2 * _BITS)
+            self.places[sub] = ((start.line + 1) << _BITS | (start.column + 1)) << (2 * _BITS)
             result[key] = self.convert(value_node, sub)
         return result
 
@@ -474,12 +529,18 @@ def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> D
     if node is None:
         problems.append(Problem(shown, 1, 1, "the file is empty", "add its content, or delete the file"))
         return None
-    doc = Document(path, shown, None, lines=text.splitlines(), digest=hashlib.blake2b(raw, digest_size=16).hexdigest())
+    lines = text.splitlines()
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    doc = Document(
+        path, shown, None, text=text.encode("utf-8"), digest=digest, _extent=(len(lines), sum(map(len, lines)))
+    )
     before = len(problems)
+    converter = _Converter(doc, problems)
     try:
-        doc.data = _Converter(doc, problems).convert(node, ())
+        doc.data = converter.convert(node, ())
     except _Stop:
         return None
     if len(problems) > before:
         return None
+    doc.packed_places = pickle.dumps(converter.places, protocol=pickle.HIGHEST_PROTOCOL)
     return doc

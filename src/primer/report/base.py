@@ -306,18 +306,19 @@ def locate(doc: Document, loc: Key, text: str, pos: int, needle: str) -> tuple[i
     lines, so the needle is looked for in the file from the value's first line on (skipping the
     occurrences earlier in the same value)."""
     line, col = doc.where(loc)
+    lines = doc.lines
     needle = needle.split("\n")[0].strip() or needle
     first = line + 1 if loc in doc.blocks else line
     if "\n" in text.rstrip("\n"):
         at = first + text.count("\n", 0, pos)
-        if 1 <= at <= len(doc.lines):
-            found = doc.lines[at - 1].find(needle)
+        if 1 <= at <= len(lines):
+            found = lines[at - 1].find(needle)
             if found >= 0:
                 return at, found + 1
     skip = text.count(needle, 0, pos)
     span = text.count("\n") + len(text) // 20 + 3
-    for at in range(first, min(len(doc.lines), first + span) + 1):
-        body = doc.lines[at - 1]
+    for at in range(first, min(len(lines), first + span) + 1):
+        body = lines[at - 1]
         start = 0
         while (found := body.find(needle, start)) >= 0:
             if skip == 0:
