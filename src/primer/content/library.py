@@ -552,7 +552,13 @@ def _unknown_scheme(scheme: str) -> tuple[str, str]:
     return message, f"link to content with {kinds}, or to the web with https://"
 
 
+#: The last key of every Markdown field (`_MARKDOWN_FIELDS`): any other text is not Markdown, at a glance.
+_MARKDOWN_LAST = frozenset(shape[-1] for _, shape in _MARKDOWN_FIELDS)
+
+
 def _is_markdown(kind: str, loc: Key) -> bool:
+    if not loc or loc[-1] not in _MARKDOWN_LAST:
+        return False
     shape = tuple("*" if isinstance(part, int) else part for part in loc)
     return (kind, shape) in _MARKDOWN_FIELDS
 
