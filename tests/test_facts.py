@@ -46,6 +46,7 @@ READERS = [
     (lint, "_hyphenated"),
     (lint, "_shared_answers"),
     (lint._Recorder, "_question"),
+    (lint, "near_pairs"),
 ]
 
 
@@ -91,6 +92,29 @@ def test_a_second_check_reads_no_text_again_and_an_edit_only_the_edited_texts(
     assert "4,200" in edited
     reads.clear()
     assert _report(mini) == edited and reads == []
+
+
+def test_the_near_duplicate_stems_are_compared_again_only_when_a_stem_changed(
+    mini: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The pairs of nearly repeated stems depend on the stems alone: an edit that changes none (an
+    explanation) takes them from the last check; one that makes a stem repeat another finds the pair, as a
+    check without kept results does."""
+    first = check(mini, jobs=1)
+    questions = mini / "questions" / "radars.yaml"
+    questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+    reads.clear()
+    check(mini, jobs=1)
+    assert "near_pairs" not in reads and "_question" in reads, reads
+    repeated = "In what year did the first radar arrive?"
+    questions.write_text(questions.read_text().replace("Where was the first radar placed?", repeated, 1))
+    reads.clear()
+    kept = check(mini, jobs=1)
+    assert reads.count("near_pairs") == 1
+    nearly = [w.message for w in kept.warnings if "nearly repeats" in w.message]
+    assert nearly and not [w for w in first.warnings if "nearly repeats" in w.message]
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert check(mini, jobs=1).warnings == kept.warnings
 
 
 def test_the_report_is_the_one_made_without_kept_results(

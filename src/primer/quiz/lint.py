@@ -656,8 +656,15 @@ class _Linter:
             )
 
     def near_duplicates(self, bank: dict[str, QuestionBase]) -> None:
-        """Pairs of questions whose stems nearly repeat each other (see `near_pairs`)."""
-        for a, b in near_pairs({qid: _norm(q.stem) for qid, q in bank.items()}):
+        """Pairs of questions whose stems nearly repeat each other (see `near_pairs`). The pairs depend on the
+        stems alone: they are kept between commands by all of them (`primer.facts.kept`), and an edit that
+        changes no stem (most do not) finds them without comparing any (0.2 s at 256 topics)."""
+        stems = {qid: _norm(q.stem) for qid, q in bank.items()}
+        pairs = facts.kept().get(
+            lambda: facts.key("near pairs", *(part for item in stems.items() for part in item)),
+            partial(near_pairs, stems),
+        )
+        for a, b in pairs:
             first, second = self.ordered(a, b)
             self.warn(
                 second,
