@@ -90,7 +90,7 @@ class Document:
     """One YAML file as plain data, with the (line, column) of every value and key.
 
     What only places a problem (where each value is, the file's lines) is kept packed: a large lesson has
-    hundreds of thousands of values, and as a dict of their key paths and a list of lines they took 70 MB
+    hundreds of thousands of values, and as a dict of their key paths and a list of lines they took 71 MB
     at 256 topics, in the parse cache's entries too. A document unpacks them when a problem is placed in it,
     and lets go of them when a few other documents were opened since."""
 

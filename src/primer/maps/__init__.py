@@ -34,11 +34,11 @@ __all__ = [
 
 #: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
 #: (`shapes.coarse`, `draw.level`). Making the copies costs 1.8 s of CPU time, in a worker of their own
-#: while the lesson loads (`coarse_ahead`); each map drawn from one takes about 35 ms less (15 ms instead
-#: of 50; 9 ms at 256 topics since a map may draw from a copy that moves a border by up to its tolerance). Side
-#: by side at 64 topics, a build took 9% less time (6.4–6.6 s against 7.0–7.2 s). A copy moves no border by more
-#: than the map's tolerance (a pixel on a topic map), half what the map's own simplification may move it by
-#: (`Style.tolerance`). The lesson map, one map, is always drawn from the outlines themselves.
+#: while the lesson loads (`coarse_ahead`); each map drawn from one takes about a fifth of the time (9 ms
+#: instead of 50 at 256 topics). Side by side at 64 topics, a build took 9% less time (6.4–6.6 s against
+#: 7.0–7.2 s). A copy moves no border by more than the map's tolerance (a pixel on a topic map), half what the
+#: map's own simplification may move it by (`Style.tolerance`). The lesson map, one map, is always drawn from
+#: the outlines themselves.
 COARSE_FROM = 50
 
 
