@@ -275,6 +275,41 @@ def test_figures_are_keyed_so_that_equal_values_meet() -> None:
     assert keys == ["USD 7e+08", "JPY 8e+10", "3.5%", "28500"]
 
 
+def test_a_number_in_a_name_the_lesson_gives_is_no_figure(mini: Path) -> None:
+    """'Camp 14' (a glossary term), 'Bureau 121' (an actor) and 'Room 39' (a place) hold numbers that are names:
+    no basis is asked for them; a figure beside them, or the same number outside the name, still needs one."""
+    glossary = mini / "glossary.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + "  - id: camp-14\n    term: Camp 14\n    aliases: [Kaechon internment camp]\n    category: sensor\n"
+        "    definition: A prison camp in the north of the country.\n",
+        encoding="utf-8",
+    )
+    actors = mini / "actors.yaml"
+    actors.write_text(
+        actors.read_text(encoding="utf-8")
+        + "  - id: bureau\n    name: Bureau 121 (a cyber unit)\n    kind: organisation\n    role: A unit.\n",
+        encoding="utf-8",
+    )
+    places = mini / "places.yaml"
+    places.write_text(
+        places.read_text(encoding="utf-8")
+        + "  - {id: room-39, name: Room 39, kind: radar-site, lat: 39.0, lon: 125.7, text: An office.}\n",
+        encoding="utf-8",
+    )
+    topic = mini / "topics" / "radars.yaml"
+    body = (
+        "Camp 14 held many people. The camp 14 gate faced the Bureau 121 office in Room 39. "
+        "The Bureau 121 office held 450 people. There were 14 camps. Bootcamp 14 is no name here. "
+    )
+    text = topic.read_text(encoding="utf-8").replace("Radars see missiles from far away.", body)
+    topic.write_text(text, encoding="utf-8")
+    lib = load_library(mini)
+    report = run_report(lib, derive(lib), mini)
+    flagged = [f.message.split("”")[0].lstrip("“") for f in report.findings if f.code == "P201" and f.line == 4]
+    assert flagged == ["450", "14", "14"], flagged
+
+
 def test_quoted_and_attributed_loaded_words_are_not_our_voice(mini: Path) -> None:
     topic = mini / "topics" / "radars.yaml"
     text = topic.read_text(encoding="utf-8").replace(

@@ -1,6 +1,7 @@
 """Check 2, a basis for specifics: every date, number, percentage and sum of money in our own text
 (explainers, timeline, glossary, actors, places) is covered by a citation in the same sentence or
 by an item with a basis (a summary point with a basis, a timeline event) that states the same figure.
+A number inside a name the lesson gives a term, an actor or a place ("Camp 14") is part of the name.
 
 Figures are keyed by a normalised form ('2017-12-19', '$700000000', '3.5%', '28500'), so that the
 check is one dictionary look-up per figure, whatever the size of the content."""
@@ -166,20 +167,74 @@ def check(ctx: Context) -> None:
     """A finding for each figure in our own text that nothing with a basis states."""
     index = basis_index(ctx)
     said = said_index(ctx)
+    named = numbered_names(ctx)
     units = [u for u in ctx.units if u.part in OWN_VOICE and u.part != "prompt"]
     # a unit's findings read which figures the index and the points' texts hold (an event's own figures and
-    # year are the event's: in its file)
-    shared = [key("figures", repr(sorted(index)), repr(sorted(said))).hex()]
-    ctx.per_file("specifics", shared, units, partial(_unit, ctx, index, said))
+    # year are the event's: in its file), and the names with a number in them
+    shared = [key("figures", repr(sorted(index)), repr(sorted(said)), repr(sorted(named.items()))).hex()]
+    ctx.per_file("specifics", shared, units, partial(_unit, ctx, index, said, named))
 
 
-def _unit(ctx: Context, index: dict[str, list[str]], said: dict[str, list[str]], unit: Unit) -> None:
+#: A number as a name may hold one ("Camp 14", "Bureau 121"): digits, with any separators between them.
+_NAME_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: The word just before a place in a text (with what separates it from that place).
+_WORD_BEFORE = re.compile(r"(\w+)[^\w]*$")
+
+
+def numbered_names(ctx: Context) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """The names the lesson gives things that hold a number (a glossary term, its aliases or expansion, an
+    actor, a place: "Camp 14", "Room 39"), so that the number in them is read as part of the name, not as a
+    figure. By (the number as written, the word before it in the name, lower-cased; "" when the name begins
+    with it): each name, lower-cased, and where the number begins in it."""
+    names = {n for t in ctx.lib.terms.values() for n in (t.term, t.expansion or "", *t.aliases)}
+    names.update(n for a in ctx.lib.actors.values() for n in (a.name, a.name.split(" (")[0]))
+    names.update(n for p in ctx.lib.places.values() for n in (p.name, p.name.split(" (")[0]))
+    found: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for name in sorted(n.casefold() for n in names if _DIGIT.search(n)):
+        for m in _NAME_NUMBER.finditer(name):
+            before = _WORD_BEFORE.search(name, 0, m.start())
+            found.setdefault((m.group(0), before.group(1) if before else ""), []).append((name, m.start()))
+    return found
+
+
+def in_name(text: str, at: int, written: str, named: dict[tuple[str, str], list[tuple[str, int]]]) -> bool:
+    """Whether the figure `written` at `at` in `text` is the number of a name in `named` (`numbered_names`)
+    written there whole, between word boundaries."""
+    number = _NAME_NUMBER.match(written)
+    if number is None or not named:
+        return False
+    before = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    candidates = named.get((number.group(0), before.group(1).casefold() if before else ""), [])
+    if before:
+        candidates = candidates + named.get((number.group(0), ""), [])
+    for name, offset in candidates:
+        start, end = at - offset, at - offset + len(name)
+        if (
+            start >= 0
+            and end >= at + len(written)
+            and text[start:end].casefold() == name
+            and not (start and text[start - 1].isalnum())
+            and not (end < len(text) and text[end].isalnum())
+        ):
+            return True
+    return False
+
+
+def _unit(
+    ctx: Context,
+    index: dict[str, list[str]],
+    said: dict[str, list[str]],
+    named: dict[tuple[str, str], list[tuple[str, int]]],
+    unit: Unit,
+) -> None:
     own = _own_figures(ctx, unit)
     year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
     found = ctx.facts.get(key("specifics", unit.raw, year), partial(_stated, unit, year))
     for start, attributed, stated in found:
         for at, written, figure_key in stated:
             if figure_key in index or figure_key in own or (attributed and figure_key in said):
+                continue
+            if in_name(unit.text, start + at, written, named):
                 continue
             ctx.add_in(
                 "P201",
