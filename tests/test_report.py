@@ -276,8 +276,9 @@ def test_figures_are_keyed_so_that_equal_values_meet() -> None:
 
 
 def test_a_number_in_a_name_the_lesson_gives_is_no_figure(mini: Path) -> None:
-    """'Camp 14' (a glossary term), 'Bureau 121' (an actor) and 'Room 39' (a place) hold numbers that are names:
-    no basis is asked for them; a figure beside them, or the same number outside the name, still needs one."""
+    """'Camp 14' (a glossary term), 'Bureau 121' (an actor), 'Room 39' (a place) and '38 North' (a source's outlet)
+    hold numbers that are names: no basis is asked for them; a figure beside them, or the same number outside
+    the name, still needs one."""
     glossary = mini / "glossary.yaml"
     glossary.write_text(
         glossary.read_text(encoding="utf-8")
@@ -297,9 +298,17 @@ def test_a_number_in_a_name_the_lesson_gives_is_no_figure(mini: Path) -> None:
         + "  - {id: room-39, name: Room 39, kind: radar-site, lat: 39.0, lon: 125.7, text: An office.}\n",
         encoding="utf-8",
     )
+    source = mini / "sources" / "mini-source.yaml"
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "outlet:\n  identified: false\n  note: The text names no outlet.",
+            "outlet:\n  identified: true\n  name: 38 North\n  note: The text names its outlet.",
+        ),
+        encoding="utf-8",
+    )
     topic = mini / "topics" / "radars.yaml"
     body = (
-        "Camp 14 held many people. The camp 14 gate faced the Bureau 121 office in Room 39. "
+        "38 North saw it. Camp 14 held many people. The camp 14 gate faced the Bureau 121 office in Room 39. "
         "The Bureau 121 office held 450 people. There were 14 camps. Bootcamp 14 is no name here. "
     )
     text = topic.read_text(encoding="utf-8").replace("Radars see missiles from far away.", body)

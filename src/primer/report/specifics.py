@@ -1,7 +1,7 @@
 """Check 2, a basis for specifics: every date, number, percentage and sum of money in our own text
 (explainers, timeline, glossary, actors, places) is covered by a citation in the same sentence or
 by an item with a basis (a summary point with a basis, a timeline event) that states the same figure.
-A number inside a name the lesson gives a term, an actor or a place ("Camp 14") is part of the name.
+A number inside a name the lesson gives a term, an actor, a place or a source ("Camp 14") is part of the name.
 
 Figures are keyed by a normalised form ('2017-12-19', '$700000000', '3.5%', '28500'), so that the
 check is one dictionary look-up per figure, whatever the size of the content."""
@@ -183,12 +183,14 @@ _WORD_BEFORE = re.compile(r"(\w+)[^\w]*$")
 
 def numbered_names(ctx: Context) -> dict[tuple[str, str], list[tuple[str, int]]]:
     """The names the lesson gives things that hold a number (a glossary term, its aliases or expansion, an
-    actor, a place: "Camp 14", "Room 39"), so that the number in them is read as part of the name, not as a
-    figure. By (the number as written, the word before it in the name, lower-cased; "" when the name begins
-    with it): each name, lower-cased, and where the number begins in it."""
+    actor, a place, a source's title, label or outlet: "Camp 14", "Room 39", "38 North"), so that the number
+    in them is read as part of the name, not as a figure. By (the number as written, the word before it in the
+    name, lower-cased; "" when the name begins with it): each name, lower-cased, and where the number begins
+    in it."""
     names = {n for t in ctx.lib.terms.values() for n in (t.term, t.expansion or "", *t.aliases)}
     names.update(n for a in ctx.lib.actors.values() for n in (a.name, a.name.split(" (")[0]))
     names.update(n for p in ctx.lib.places.values() for n in (p.name, p.name.split(" (")[0]))
+    names.update(n for s in ctx.lib.sources.values() for n in (s.title, s.short, s.label, s.outlet.name or ""))
     found: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for name in sorted(n.casefold() for n in names if _DIGIT.search(n)):
         for m in _NAME_NUMBER.finditer(name):
