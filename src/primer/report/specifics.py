@@ -175,9 +175,9 @@ def check(ctx: Context) -> None:
     ctx.per_file("specifics", shared, units, partial(_unit, ctx, index, said, named))
 
 
-#: A number as a name may hold one ("Camp 14", "Bureau 121"): digits, with any separators between them.
+#: A number in a name ("Camp 14", "Bureau 121"): digits, with any separators between them.
 _NAME_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-#: The word just before a place in a text (with what separates it from that place).
+#: The last word before a position in a text (and what separates it from that position).
 _WORD_BEFORE = re.compile(r"(\w+)[^\w]*$")
 
 
