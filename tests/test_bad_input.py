@@ -121,6 +121,14 @@ CASES = {
         "content/timeline.yaml:3:11: ",
         "has month 13",
     ),
+    "control-character": (
+        "questions/radars.yaml",
+        (Path(__file__).parent / "data" / "mini" / "questions" / "radars.yaml")
+        .read_text(encoding="utf-8")
+        .replace("stem: Where was the first radar placed?", 'stem: "Where was the first\\vradar placed?"'),
+        "content/questions/radars.yaml:4:11: ",
+        "this value holds the invisible character U+000B, which web pages and the LMS exports cannot carry",
+    ),
     "later-than-wrong": (
         "timeline.yaml",
         (Path(__file__).parent / "data" / "mini" / "timeline.yaml")

@@ -218,6 +218,13 @@ class _Stop(Exception):
     """Raised inside conversion to abandon a file after a fatal problem."""
 
 
+#: Characters no page or export may hold, which XML 1.0 and HTML have no place for: the control characters
+#: other than tab and line breaks (C0, DEL, C1 but NEL, which YAML reads as a line break) and the
+#: noncharacters U+FFFE and U+FFFF. The YAML reader refuses them written as they are; a double-quoted
+#: string's escapes ("\v", "\x0b", "\u0001") are the only way in.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
 class _Converter:
     def __init__(self, doc: Document, problems: list[Problem]) -> None:
         self.doc = doc
@@ -276,6 +283,16 @@ class _Converter:
         if node.tag not in _SCALARS:
             self.bad_tag(node)
             return node.value
+        if node.style == '"' and (found := _UNWRITABLE.search(node.value)) is not None:
+            code = ord(found.group(0))
+            self.fail(
+                node,
+                f"this value holds the invisible character U+{code:04X}, which web pages and the LMS exports cannot "
+                "carry (an export holding it is not valid XML)",
+                f"remove it: in a double-quoted string, an escape such as \\x{code:02x} writes it"
+                if code < 0x100
+                else f"remove it: in a double-quoted string, an escape such as \\u{code:04x} writes it",
+            )
         if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay text: the models parse them with their precision
         return _CONSTRUCT[node.tag](node)
