@@ -685,6 +685,30 @@ def test_year_zero_is_not_a_date(mini: Path, cli: Invoke) -> None:
     assert any("'0000' has year 0, which the calendar does not have" in line for line in lines), lines
 
 
+def test_the_calendars_last_year_builds(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    """An event in December 9999 (the timeline's axis ended on 1 January of the year after) and 'as of December
+    9999' in a topic (the report took the month's last day for the day before the next month's first): check
+    called both ok, and stopped on the second as a bug; the build stopped on both."""
+    _replace(mini / "timeline.yaml", "'2020-06-15'", "'9999-12'")
+    topic = mini / "topics" / "radars.yaml"
+    _replace(topic, "Radars see missiles from far away.", "As of December 9999, radars see far.")
+    assert cli("check", "--content", mini).exit_code == 0
+    out = tmp_path / "site"
+    assert "built" in _build(cli, mini, out, "--no-pdf")
+    timeline = (out / "timeline" / "index.html").read_text(encoding="utf-8")
+    assert "9999" in timeline and "2006" in timeline
+
+
+def test_a_staleness_limit_before_the_calendars_first_year_is_its_first_day() -> None:
+    """A lesson whose latest date is in year 3 has nothing five years older: not a date before year 1."""
+    import datetime as dt
+
+    from primer.report.staleness import _years_before
+
+    assert _years_before(dt.date(3, 5, 1), 5) == dt.date.min
+    assert _years_before(dt.date(2024, 2, 29), 5) == dt.date(2019, 2, 28)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [

@@ -167,12 +167,13 @@ def axis(lib: Library, events: list[Event]) -> Axis:
     dates = [e.date for e in events] + [s.published.date for s in sources]
     first_year = min(d.first.year for d in dates)
     last_year = max(d.last.year for d in dates)
-    t0, t1 = dt.date(first_year, 1, 1), dt.date(last_year + 1, 1, 1)
-    total = (t1 - t0).days
+    t0 = dt.date(first_year, 1, 1)
+    total = (dt.date(last_year, 12, 31) - t0).days + 1  # to the end of the last year (9999 has no year after it)
     years = last_year - first_year + 1
 
-    def pos(day: dt.date) -> float:
-        return round(100 * (day - t0).days / total, 2)
+    def pos(day: dt.date, after: int = 0) -> float:
+        """Where `day` begins on the axis, in percent (`after`: that many days later)."""
+        return round(100 * ((day - t0).days + after) / total, 2)
 
     main = main_lanes(lib, events)
     lane_of = {e.id: next((lane_key(lib, a) for a in e.actors if lane_key(lib, a) in main), "") for e in events}
@@ -196,7 +197,7 @@ def axis(lib: Library, events: list[Event]) -> Axis:
         px = left * years * scale / 100
         row = next((i for i, edge in enumerate(label_rows) if edge <= px), len(label_rows))
         label_rows[row : row + 1] = [px + len(source.label) * 7 + 12]
-        width = max(0.2, pos(published.last + dt.timedelta(days=1)) - left)
+        width = max(0.2, pos(published.last, after=1) - left)
         bands.append(Band(source.label, short_date(published), left, round(width, 2), row * LABEL))
     lanes: list[Lane] = []
     marks: list[Mark] = []

@@ -3,6 +3,7 @@ helpers to find sentences, figures and dates in it."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from array import array
@@ -265,8 +266,7 @@ class DateMention:
         if len(parts) == 3:
             return dt.date(*parts)
         if len(parts) == 2:
-            following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-            return following - dt.timedelta(days=1)
+            return dt.date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
         return dt.date(parts[0], 12, 31)
 
 
