@@ -20,6 +20,13 @@ def _write(content: Path, rel: str, data: str | bytes) -> None:
         path.write_text(data, encoding="utf-8")
 
 
+def _mini_with(rel: str, old: str, new: str) -> str:
+    """The mini lesson's file `rel` with `old` replaced by `new` (once)."""
+    text = (Path(__file__).parent / "data" / "mini" / rel).read_text(encoding="utf-8")
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
 # Each case: (file to write, its content, the exact 'path:line:col: ' prefix, words the message must hold)
 CASES = {
     "yaml-syntax": (
@@ -70,9 +77,9 @@ CASES = {
     ),
     "single-two-correct": (
         "questions/radars.yaml",
-        (Path(__file__).parent / "data" / "mini" / "questions" / "radars.yaml")
-        .read_text(encoding="utf-8")
-        .replace("{text: In the south, feedback", "{text: In the south, correct: true, feedback"),
+        _mini_with(
+            "questions/radars.yaml", "{text: In the south, feedback", "{text: In the south, correct: true, feedback"
+        ),
         "content/questions/radars.yaml:2:5: ",
         "a single-choice question needs exactly one correct option; this one has 2",
     ),
@@ -99,41 +106,39 @@ CASES = {
     ),
     "paragraph-past-end": (
         "sources/mini-source.yaml",
-        (Path(__file__).parent / "data" / "mini" / "sources" / "mini-source.yaml")
-        .read_text(encoding="utf-8")
-        .replace("paragraphs: [2]", "paragraphs: [7]"),
+        _mini_with("sources/mini-source.yaml", "paragraphs: [2]", "paragraphs: [7]"),
         "content/sources/mini-source.yaml:30:18: ",
         "paragraph 7 is past the end of the source, which has 3",
     ),
     "point-without-correction": (
         "sources/mini-source.yaml",
-        (Path(__file__).parent / "data" / "mini" / "sources" / "mini-source.yaml")
-        .read_text(encoding="utf-8")
-        .replace("    correction: Public estimates are far lower.\n    basis: Published estimates.\n", ""),
+        _mini_with(
+            "sources/mini-source.yaml",
+            "    correction: Public estimates are far lower.\n    basis: Published estimates.\n",
+            "",
+        ),
         "content/sources/mini-source.yaml:28:5: ",
         "a point marked 'wrong' needs a 'correction'",
     ),
     "bad-date": (
         "timeline.yaml",
-        (Path(__file__).parent / "data" / "mini" / "timeline.yaml")
-        .read_text(encoding="utf-8")
-        .replace("'2006-06'", "'2006-13'"),
+        _mini_with("timeline.yaml", "'2006-06'", "'2006-13'"),
         "content/timeline.yaml:3:11: ",
         "has month 13",
     ),
     "control-character": (
         "questions/radars.yaml",
-        (Path(__file__).parent / "data" / "mini" / "questions" / "radars.yaml")
-        .read_text(encoding="utf-8")
-        .replace("stem: Where was the first radar placed?", 'stem: "Where was the first\\vradar placed?"'),
+        _mini_with(
+            "questions/radars.yaml",
+            "stem: Where was the first radar placed?",
+            'stem: "Where was the first\\vradar placed?"',
+        ),
         "content/questions/radars.yaml:4:11: ",
         "this value holds the invisible character U+000B, which web pages and the LMS exports cannot carry",
     ),
     "later-than-wrong": (
         "timeline.yaml",
-        (Path(__file__).parent / "data" / "mini" / "timeline.yaml")
-        .read_text(encoding="utf-8")
-        .replace("'2020-06-15'", "'2014-12-20'"),
+        _mini_with("timeline.yaml", "'2020-06-15'", "'2014-12-20'"),
         "content/timeline.yaml:15:18: ",
         "does not come after 'mini-source' was published",
     ),
