@@ -285,13 +285,12 @@ class _Converter:
             return node.value
         if node.style == '"' and (found := _UNWRITABLE.search(node.value)) is not None:
             code = ord(found.group(0))
+            escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
             self.fail(
                 node,
                 f"this value holds the invisible character U+{code:04X}, which web pages and the LMS exports cannot "
                 "carry (an export holding it is not valid XML)",
-                f"remove it: in a double-quoted string, an escape such as \\x{code:02x} writes it"
-                if code < 0x100
-                else f"remove it: in a double-quoted string, an escape such as \\u{code:04x} writes it",
+                f"remove it: in a double-quoted string, an escape such as {escape} writes it",
             )
         if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay text: the models parse them with their precision

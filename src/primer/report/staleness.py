@@ -68,7 +68,8 @@ def _as_of_in(text: str) -> tuple[tuple[int, str, str, str], ...]:
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier (28 February for a 29 February; the first day there is, before year 1)."""
+    """The same day `years` earlier (28 February for a 29 February), or the calendar's first day when that would
+    fall before year 1."""
     if day.year - years < dt.MINYEAR:
         return dt.date.min
     return day.replace(year=day.year - years, day=min(day.day, 28) if day.month == 2 else day.day)
