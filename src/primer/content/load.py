@@ -85,6 +85,11 @@ _OPENED: OrderedDict[int, Document] = OrderedDict()
 _OPENING = threading.Lock()
 
 
+def _extent_of(lines: list[str]) -> tuple[int, int]:
+    """How many lines and characters `lines` hold (`Document.extent`)."""
+    return len(lines), sum(map(len, lines))
+
+
 @dataclass
 class Document:
     """One YAML file as plain data, with the (line, column) of every value and key.
@@ -154,8 +159,7 @@ class Document:
     def extent(self) -> tuple[int, int]:
         """How many lines and characters the file has (counted once)."""
         if self._extent is None:
-            lines = self.lines
-            self._extent = (len(lines), sum(map(len, lines)))
+            self._extent = _extent_of(self.lines)
         return self._extent
 
     def has(self, loc: Key) -> bool:
@@ -545,11 +549,8 @@ def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> D
     if node is None:
         problems.append(Problem(shown, 1, 1, "the file is empty", "add its content, or delete the file"))
         return None
-    lines = text.splitlines()
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-    doc = Document(
-        path, shown, None, text=text.encode("utf-8"), digest=digest, _extent=(len(lines), sum(map(len, lines)))
-    )
+    doc = Document(path, shown, None, text=text.encode("utf-8"), digest=digest, _extent=_extent_of(text.splitlines()))
     before = len(problems)
     converter = _Converter(doc, problems)
     try:
