@@ -32,6 +32,29 @@ def test_content_links_and_raw_html(mini: Path, tmp_path: Path, cli: Invoke) -> 
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_a_glossary_term_actor_or_place_shows_the_basis_it_gives(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    """A term's, an actor's or a place's `basis` shows under its text as "Rests on: …", escaped; an entry without
+    one shows none."""
+    for name, after, basis in [
+        ("glossary.yaml", "see_also: [radar]", "The maker's fact sheet <2016>."),
+        ("actors.yaml", "role: A government ministry.", "The ministry's founding law."),
+        ("places.yaml", "events: [radar-arrives]", "Measured on a map."),
+    ]:
+        path = mini / name
+        text = path.read_text(encoding="utf-8")
+        assert after in text
+        path.write_text(text.replace(after, f"{after}\n    basis: {basis}", 1), encoding="utf-8")
+    assert cli("build", "--content", mini, "--out", tmp_path / "site").exit_code == 0
+    glossary = (tmp_path / "site" / "glossary" / "index.html").read_text(encoding="utf-8")
+    actors = (tmp_path / "site" / "actors" / "index.html").read_text(encoding="utf-8")
+    places = (tmp_path / "site" / "places" / "index.html").read_text(encoding="utf-8")
+    assert glossary.count("Rests on:") == 1 and "Rests on: The maker&#39;s fact sheet &lt;2016&gt;.</p>" in glossary
+    thaad = glossary[glossary.index('id="thaad"') :]
+    assert thaad.index("Rests on:") < thaad.index("</dd>")
+    assert '<p class="basis">Rests on: The ministry&#39;s founding law.</p>' in actors
+    assert '<span class="basis">Rests on: Measured on a map.</span></td></tr>' in places
+
+
 def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     (mini / "templates" / "site").mkdir(parents=True)
     (mini / "templates" / "site" / "index.html").write_text(

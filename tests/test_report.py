@@ -319,6 +319,50 @@ def test_a_number_in_a_name_the_lesson_gives_is_no_figure(mini: Path) -> None:
     assert flagged == ["450", "14", "14"], flagged
 
 
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_events_date_and_an_entrys_basis_give_a_figure_its_basis(mini: Path) -> None:
+    """A date is based when a timeline event falls on it, whatever its basis says ("June 2020": the radar was
+    removed on 15 June 2020); a glossary term, an actor or a place names the records its figures rest on in its
+    own `basis`, which also bases the figure elsewhere. Without one, the finding says where to name it."""
+    _replace_in(
+        mini / "topics" / "radars.yaml",
+        "Radars see missiles from far away.",
+        "The radar left in June 2020. THAAD has 48 interceptors. The ministry was set up in 1954.",
+    )
+    glossary, actors, places = mini / "glossary.yaml", mini / "actors.yaml", mini / "places.yaml"
+    _replace_in(glossary, "A US system that hits missiles as they come down.", "It has 48 interceptors, six launchers.")
+    _replace_in(actors, "role: A government ministry.", "role: A government ministry, set up in 1954.")
+    _replace_in(places, "text: Where the radar stood.", "text: Where the radar stood, about 75 km from the coast.")
+
+    def flagged() -> list[tuple[str, str, str]]:
+        lib = load_library(mini)
+        report = run_report(lib, derive(lib), mini)
+        return sorted(
+            (Path(f.path).name, f.message.split("”")[0].lstrip("“"), f.fix) for f in report.findings if f.code == "P201"
+        )
+
+    before = flagged()
+    assert [(name, figure) for name, figure, _ in before] == [
+        ("actors.yaml", "1954"),
+        ("glossary.yaml", "48"),
+        ("places.yaml", "75"),
+        ("radars.yaml", "1954"),
+        ("radars.yaml", "48"),
+    ], before
+    fixes = {name: fix for name, _, fix in before}
+    assert "in the term's basis" in fixes["glossary.yaml"] and "in the actor's basis" in fixes["actors.yaml"]
+    assert "in the place's basis" in fixes["places.yaml"] and "cite what it rests on" in fixes["radars.yaml"]
+    _replace_in(glossary, "see_also: [radar]", "see_also: [radar]\n    basis: The maker's fact sheet, 48 in all.")
+    _replace_in(actors, "set up in 1954.", "set up in 1954.\n    basis: Law of 1954.")
+    _replace_in(places, "events: [radar-arrives]", "events: [radar-arrives]\n    basis: Measured on a map as 75 km.")
+    assert flagged() == []
+
+
 def test_quoted_and_attributed_loaded_words_are_not_our_voice(mini: Path) -> None:
     topic = mini / "topics" / "radars.yaml"
     text = topic.read_text(encoding="utf-8").replace(

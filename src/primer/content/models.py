@@ -398,6 +398,9 @@ class Term(Model):
     )
     definition: Text = Field(description="a definition a 15-year-old understands")
     see_also: list[Slug] = Field(default_factory=list, description="ids of related terms")
+    basis: Text | None = Field(
+        None, description="the records the dates and figures in the definition rest on (a treaty, a law, a fact sheet)"
+    )
     ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
@@ -427,6 +430,9 @@ class Actor(Model):
     country: Slug | None = Field(None, description="for a person or organisation: the actor id of its country")
     interests: list[Text] = Field(default_factory=list, description="what they want")
     positions: list[Position] = Field(default_factory=list, description="stances, each citing points")
+    basis: Text | None = Field(
+        None, description="the records the dates and figures in the role and interests rest on (official records)"
+    )
     ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
 
@@ -518,6 +524,7 @@ class Place(Model):
     ranges: list[Range] = Field(
         default_factory=list, description="distances that matter around the place, drawn as rings on the map"
     )
+    basis: Text | None = Field(None, description="the records the dates and figures in the text rest on")
     ignore: Ignore = Field(default_factory=dict, description=IGNORE_DESCRIPTION, exclude=True)
 
     @model_validator(mode="after")

@@ -1,6 +1,7 @@
 """Check 2, a basis for specifics: every date, number, percentage and sum of money in our own text
 (explainers, timeline, glossary, actors, places) is covered by a citation in the same sentence or
-by an item with a basis (a summary point with a basis, a timeline event) that states the same figure.
+by an item with a basis (a summary point with a basis, a timeline event, a glossary term, actor or place
+that gives one) that states the same figure.
 A number inside a name the lesson gives a term, an actor, a place or a source ("Camp 14") is part of the name.
 
 Figures are keyed by a normalised form ('2017-12-19', '$700000000', '3.5%', '28500'), so that the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -131,6 +133,7 @@ def _read_files(ctx: Context) -> dict[str, tuple[str, ...]]:
             (("point", p.id), (p.text, p.correction, p.basis, p.note)) for p in ctx.lib.points.values()
         ]
         items += [(("event", e.id), (e.basis,)) for e in ctx.lib.events.values()]
+        items += [(item, (basis,)) for item, basis in _entry_bases(ctx)]
         for item, said in items:
             doc = ctx.origin(item).doc
             texts.setdefault(id(doc), (doc, []))[1].extend(t for t in said if t)
@@ -143,13 +146,16 @@ def basis_index(ctx: Context) -> dict[str, list[str]]:
     it (an accurate point's own text too), in item order."""
     index: dict[str, list[str]] = {}
 
+    def put(ref: str, keys: Iterable[str]) -> None:
+        for found in keys:
+            for figure_key in _widen(found):
+                refs = index.setdefault(figure_key, [])
+                if not refs or refs[-1] != ref:
+                    refs.append(ref)
+
     def add(ref: str, *texts: str | None) -> None:
         for text in texts:
-            for found in _keys(ctx, text or ""):
-                for figure_key in _widen(found):
-                    refs = index.setdefault(figure_key, [])
-                    if not refs or refs[-1] != ref:
-                        refs.append(ref)
+            put(ref, _keys(ctx, text or ""))
 
     for point_id, point in ctx.lib.points.items():
         if point.basis:  # what a source says counts only where the point is accurate
@@ -157,10 +163,19 @@ def basis_index(ctx: Context) -> dict[str, list[str]]:
             add(f"point:{point_id}", said, point.correction, point.basis, point.note)
     for event in ctx.lib.events.values():  # an event's own text is what is being checked
         add(f"event:{event.id}", event.basis)
-        for moment in (event.date.start, event.date.end):
-            if moment is not None:
-                add(f"event:{event.id}", moment.iso())
+        # its date, keyed as a date in text is ('2013-01-22'; the year and month it lies in come from `_widen`)
+        put(f"event:{event.id}", [m.iso() for m in (event.date.start, event.date.end) if m is not None])
+    for (kind, item_id), basis in _entry_bases(ctx):
+        add(f"{kind}:{item_id}", basis)
     return index
+
+
+def _entry_bases(ctx: Context) -> list[tuple[tuple[str, str], str]]:
+    """The glossary terms, actors and places that give a basis, and their basis, in item order."""
+    entries: list[tuple[tuple[str, str], str | None]] = [(("term", t.id), t.basis) for t in ctx.lib.terms.values()]
+    entries += [(("actor", a.id), a.basis) for a in ctx.lib.actors.values()]
+    entries += [(("place", p.id), p.basis) for p in ctx.lib.places.values()]
+    return [(item, basis) for item, basis in entries if basis]
 
 
 def check(ctx: Context) -> None:
@@ -222,6 +237,18 @@ def in_name(text: str, at: int, written: str, named: dict[tuple[str, str], list[
     return False
 
 
+#: How to give a figure a basis, by the kind of item whose text holds it: only a topic's text can cite; an
+#: event, a glossary term, an actor or a place is plain text, and names its records in its own `basis`.
+_FIX = {
+    "topic": "cite what it rests on in the sentence, add it to the basis of an event, a point or a glossary "
+    "entry, or drop it",
+    "event": "name what it rests on in the event's basis, or drop it",
+    "term": "name the record it rests on in the term's basis (basis: under the definition), or drop it",
+    "actor": "name the record it rests on in the actor's basis (basis: under the role), or drop it",
+    "place": "name the record it rests on in the place's basis (basis: under the text), or drop it",
+}
+
+
 def _unit(
     ctx: Context,
     index: dict[str, list[str]],
@@ -243,9 +270,10 @@ def _unit(
                 unit,
                 start + at,
                 written,
-                f"“{' '.join(written.split())}” rests on no basis: no citation in its sentence, and no "
-                "point with a basis or timeline event states it",
-                "cite what it rests on in the sentence, add it to an event's or a point's basis, or drop it",
+                f"“{' '.join(written.split())}” rests on no basis: "
+                + ("no citation in its sentence, and no " if unit.item[0] == "topic" else "no ")
+                + "point, timeline event or entry with a basis states it",
+                _FIX.get(unit.item[0], _FIX["topic"]),
             )
 
 
