@@ -340,6 +340,9 @@ def test_a_new_lesson_passes_check_and_builds(tmp_path: Path, cli: Invoke) -> No
     result = cli("new", "lesson", lesson)
     assert result.exit_code == 0, result.output
     assert cli("check", "--strict", "--content", lesson / "content").exit_code == 0
+    # the starter is what an author copies: the report finds nothing in it to mend
+    report = cli("report", "--content", lesson / "content")
+    assert report.stdout.splitlines()[0] == "primer report: 0 errors, 0 warnings, 0 info, 0 silenced", report.stdout
     built = cli("build", "--strict", "--content", lesson / "content", "--out", tmp_path / "site")
     assert built.exit_code == 0, built.output
     assert (tmp_path / "site" / "places" / "index.html").exists()
