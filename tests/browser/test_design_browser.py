@@ -5,12 +5,16 @@ explainer's contents list and margin notes, and glossary popovers by keyboard.""
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_site_browser import _axe, _tab_to
+
+from primer.build import build
+from tools import MINI
 
 #: Every kind of page, one example each (the map only when the site has one).
 PAGE_KINDS = {
@@ -256,6 +260,32 @@ def test_a_source_shows_the_analysis_and_folds_the_editors_notes(shipped_site: P
     assert "scraping error" in (about.text_content() or "")
     assert "scraping error" not in pg.locator("main").inner_text(), "hidden until the reader opens it"
     assert pg.locator(".points .point").first.is_visible()
+
+
+def test_a_lesson_of_many_sources_compares_them_a_row_each(
+    tabs: Tabs, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Six sources: a row each, which neither scrolls sideways on a laptop nor on the narrowest phone (where each
+    source is a card), and which axe-core passes."""
+    content = tmp_path_factory.mktemp("many-sources") / "content"
+    shutil.copytree(MINI, content)
+    original = (content / "sources" / "mini-source.yaml").read_text(encoding="utf-8")
+    for i in range(5):
+        copy = original.replace("id: mini-source", f"id: extra-{i}").replace("m-", f"x{i}-")
+        (content / "sources" / f"extra-{i}.yaml").write_text(copy.replace("Article M", f"Article X{i}"), "utf-8")
+    site = content.parent / "site"
+    build(content, site)
+    for width in (NARROWEST, LAPTOP):
+        pg = tabs.page(width)
+        _go(pg, site, PAGE_KINDS["compare"])
+        table = pg.locator("table.compare-rows")
+        assert table.locator("tbody tr").count() == 6
+        assert _sideways(pg) <= 0, f"the compare page scrolls sideways at {width} px"
+        wrap = pg.locator(".table-wrap").first
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), f"the table scrolls sideways at {width} px"
+        shown = table.evaluate("e => getComputedStyle(e).display")
+        assert shown == ("block" if width == NARROWEST else "table"), shown
+        assert _axe(pg) == [], width
 
 
 @pytest.mark.parametrize("kind", ["compare", "places"])

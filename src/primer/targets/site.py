@@ -66,6 +66,9 @@ TYPE_LABELS = {
 TEACHER_TOPIC = "teacher/topics/{id}.html"
 #: The teacher hub's page that reads the receipts students download at the end of a quiz.
 RECEIPTS_PAGE = "teacher/receipts.html"
+#: The most sources the compare page sets side by side, a column each (what a laptop's screen holds); with more,
+#: each source is a row, so that a lesson of hundreds of sources gets a table that reads down the page.
+SIDE_BY_SIDE = 4
 #: The symbol for each place marker (shown beside the kind of place, hidden from screen readers).
 MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕", "hexagon": "⬢"}
 
@@ -383,7 +386,12 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
         Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
         Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
         Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": sources}),
-        Page(PAGES["compare"], "site/compare.html", "Compare the sources", {"sources": sources, "topics": topics}),
+        Page(
+            PAGES["compare"],
+            "site/compare.html",
+            "Compare the sources",
+            {"sources": sources, "topics": topics, "side_by_side": SIDE_BY_SIDE},
+        ),
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
         Page(PAGES["timeline"], "site/timeline.html", "Timeline", {}, partial(timeline_context, lib)),
         Page(PAGES["actors"], "site/actors.html", "Actors", {"actors": list(lib.actors.values())}),
