@@ -16,7 +16,16 @@ from primer.content.library import load_library
 from primer.content.models import Figure
 from primer.figures import draw_figure, figure_problems
 from primer.figures.draw import WIDTH, bar_length, nice_ticks, number, wrap
-from primer.figures.timeline import TARGET, axis, periods, short_date, short_name, timeline_context
+from primer.figures.timeline import (
+    LONG_AXIS,
+    TARGET,
+    TICK_GAP,
+    axis,
+    periods,
+    short_date,
+    short_name,
+    timeline_context,
+)
 from tools import MINI, ROOT, Invoke
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -263,6 +272,27 @@ def test_the_axis_fits_any_lesson(content: Path) -> None:
     # Periods cover the years without gaps.
     spans = periods(events)
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(spans))
+
+
+@pytest.mark.parametrize(("year", "first", "step"), [("1592", 1595, 5), ("0001", 50, 50)])
+def test_a_span_of_centuries_gets_a_narrower_scale_and_fewer_ticks(
+    mini: Path, year: str, first: int, step: int
+) -> None:
+    """An event in 1592 (or year 1) and others in 2020: a year at 60 pixels made an axis of 26,000 (or 121,000)
+    pixels, a tick each year. A long span narrows its scale down to an axis of LONG_AXIS pixels, and ticks every
+    so many years, no closer than TICK_GAP pixels; a short one keeps a tick each year (test above)."""
+    timeline = mini / "timeline.yaml"
+    timeline.write_text(timeline.read_text(encoding="utf-8").replace("'2006-06'", f"'{year}'"), encoding="utf-8")
+    lib = load_library(mini)
+    drawn = axis(lib, lib.events_in_order())
+    assert LONG_AXIS <= drawn.width < 2 * LONG_AXIS, drawn.width
+    years = [y for y, _ in drawn.ticks]
+    assert (
+        years[0] == first
+        and 2020 - step < years[-1] <= 2020
+        and all(b - a == step for a, b in itertools.pairwise(years))
+    )
+    assert all((b - a) * drawn.width / 100 >= TICK_GAP * 0.99 for (_, a), (_, b) in itertools.pairwise(drawn.ticks))
 
 
 def test_topic_filter_data_follows_the_topics_citations() -> None:

@@ -27,6 +27,13 @@ TARGET = 24
 MOST_ROWS = 5
 #: Pixels per year the base scale may take, narrowest first.
 SCALES = (60, 80, 100, 120, 150, 200, 250, 300)
+#: Narrower scales a span of many years may take (a lesson from 1592 to 2024), as long as its axis stays at least
+#: LONG_AXIS pixels wide: a year a tick of 60 pixels would make such an axis tens of thousands of pixels long.
+LONG_SCALES = (1, 2, 5, 10, 20, 30, 40)
+LONG_AXIS = 2400
+#: Years between two ticks, fewest first: the first that leaves TICK_GAP pixels between ticks (a year's label).
+TICK_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+TICK_GAP = 48
 #: Height of a lane's label line above its marks, in CSS pixels.
 LABEL = 18
 
@@ -185,7 +192,7 @@ def axis(lib: Library, events: list[Event]) -> Axis:
 
     spots = {k: [where(e) for e in members[k]] for k in keys}  # the same for every scale tried
     scale = SCALES[-1]
-    for candidate in SCALES:
+    for candidate in [*(n for n in LONG_SCALES if n * years >= LONG_AXIS), *SCALES]:
         if all(max(_rows(spots[k], candidate), default=0) < MOST_ROWS for k in keys):
             scale = candidate
             break
@@ -224,7 +231,8 @@ def axis(lib: Library, events: list[Event]) -> Axis:
         )
         for a, b in periods(events)
     ]
-    ticks = [(y, pos(dt.date(y, 1, 1))) for y in range(first_year, last_year + 1)]
+    step = next((n for n in TICK_STEPS if n * scale >= TICK_GAP), TICK_STEPS[-1])
+    ticks = [(y, pos(dt.date(y, 1, 1))) for y in range(first_year, last_year + 1) if y % step == 0]
     busiest = max(found_periods, key=lambda p: sum(1 for m in marks if p.left <= m.left < p.left + p.width) / p.width)
     return Axis(years * scale, top + 22, busiest.left, ticks, lanes, marks, bands, found_periods)
 
