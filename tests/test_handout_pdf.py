@@ -269,3 +269,24 @@ def test_greek_cyrillic_and_cjk_text_gets_real_fonts(tmp_path: Path) -> None:
     fonts = subprocess.run([_poppler("pdffonts"), str(target)], capture_output=True, text=True, check=True).stdout
     assert "DejaVu" in fonts or "Noto-Serif" in fonts, fonts
     assert "CJK" in fonts, "a CJK font is installed (fonts-noto-cjk) and used"
+
+
+def test_a_word_or_a_code_line_longer_than_a_line_wraps_and_prints_whole(tmp_path: Path) -> None:
+    """A word or web address longer than a line (3,000 letters here), and a code block's line of 500, wrap onto
+    the next lines: before, they ran off the page's edge, and the printed sheet kept their first 60 to 90."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    questions = content / "questions" / "radars.yaml"
+    stem = "stem: Where was the first radar placed?"
+    text = questions.read_text(encoding="utf-8")
+    assert stem in text
+    long = f"stem: |\n      Where was the {'w' * 3000} placed?\n\n      ```\n      {'c' * 500}\n      ```\n"
+    questions.write_text(text.replace(stem + "\n", long, 1), encoding="utf-8")
+    args = ["handout", "--content", str(content), "radars", "--versions", "1", "--edition", "student"]
+    result = CliRunner().invoke(main, [*args, "--format", "pdf", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    pages = pages_of(tmp_path / "out" / "radars-student-A-a4.pdf")
+    for letter, length in (("w", 3000), ("c", 500)):
+        runs = [len(run) for page in pages for run in re.findall(letter + r"{20,}", page)]
+        assert sum(runs) == length and len(runs) > 1, (letter, runs)

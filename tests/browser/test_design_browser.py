@@ -288,6 +288,32 @@ def test_a_lesson_of_many_sources_compares_them_a_row_each(
         assert _axe(pg) == [], width
 
 
+def test_a_long_code_line_scrolls_in_its_block_on_screen_and_wraps_on_paper(
+    tabs: Tabs, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A code block's line of 300 letters in a section: the phone's page does not scroll sideways (the block
+    does), and printed, the line wraps inside the page."""
+    content = tmp_path_factory.mktemp("code-line") / "content"
+    shutil.copytree(MINI, content)
+    topic = content / "topics" / "radars.yaml"
+    text = topic.read_text(encoding="utf-8")
+    body = "      <script>alert(1)</script>\n"
+    assert body in text
+    topic.write_text(text.replace(body, f"{body}\n      ```\n      {'c' * 300}\n      ```\n", 1), encoding="utf-8")
+    site = content.parent / "site"
+    build(content, site)
+    pg = tabs.page(NARROWEST)
+    _go(pg, site, "topics/radars/index.html")
+    block = pg.locator("main pre").first
+    assert _sideways(pg) <= 0, "the page scrolls sideways"
+    assert block.evaluate("e => e.scrollWidth > e.clientWidth"), "the block scrolls"
+    pg.emulate_media(media="print")
+    try:
+        assert block.evaluate("e => e.scrollWidth <= e.clientWidth"), "on paper the line wraps"
+    finally:
+        pg.emulate_media(media="screen")
+
+
 @pytest.mark.parametrize("kind", ["compare", "places"])
 def test_wide_tables_become_cards_on_phones(kind: str, shipped_site: Path, tabs: Tabs) -> None:
     pg = tabs.page(NARROWEST)
