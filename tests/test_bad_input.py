@@ -136,6 +136,16 @@ CASES = {
         "content/questions/radars.yaml:4:11: ",
         "this value holds the invisible character U+000B, which web pages and the LMS exports cannot carry",
     ),
+    "nesting-too-deep": (
+        "questions/radars.yaml",
+        _mini_with(
+            "questions/radars.yaml",
+            "stem: Where was the first radar placed?",
+            "stem: |\n      Where was it?\n\n" + "".join(f"      {'  ' * i}- level {i}\n" for i in range(10)),
+        ),
+        "content/questions/radars.yaml:16:25: ",
+        "lists and quotes nest too deeply here for the pages to show",
+    ),
     "later-than-wrong": (
         "timeline.yaml",
         _mini_with("timeline.yaml", "'2020-06-15'", "'2014-12-20'"),

@@ -751,3 +751,40 @@ def test_script_json_cannot_end_its_script_element(mini: Path, tmp_path: Path, c
         body = script.split("</script>", 1)[0]
         assert "<!--" not in body and "<script" not in body
     assert "\\u003c!--" in page
+
+
+def test_nesting_the_markdown_reader_cuts_is_found_exactly() -> None:
+    """`cut_at` names a line exactly when the pages' Markdown reader (markdown-it's `maxNesting`) would drop text
+    that a reader without the limit shows: random nestings of quotes and lists, some written with tabs."""
+    import random
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from primer.render.markdown import _MD, cut_at
+
+    unlimited = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": 500})
+    rng = random.Random(5)
+    found = 0
+    for _ in range(1500):
+        lines, prefix = ["Where?", ""], ""
+        for depth in range(rng.randint(0, 30)):
+            marker = rng.choice(["> ", ">", "- ", "1. ", "* ", "\t- ", "- - "])
+            if marker.startswith(">"):
+                prefix += marker
+                lines.append(f"{prefix}quote {depth}")
+            else:
+                lines.append(f"{prefix}{marker}item {depth}")
+                prefix += "\t" if marker == "\t- " else " " * len(marker)
+            if rng.random() < 0.2:
+                lines.append("")
+        text = "\n".join([*lines, "", "after the lists"])
+        cut = cut_at(text)
+        assert (cut is not None) == (_MD.render(text) != unlimited.render(text)), text
+        if cut is not None:  # the line named is one the reader drops
+            found += 1
+            label = re.search(r"(?:quote|item) \d+", text.splitlines()[cut])
+            assert label is not None, (cut, text)
+            shown = re.compile(rf"{label.group(0)}\b")
+            assert shown.search(unlimited.render(text)) and not shown.search(_MD.render(text)), (cut, text)
+    assert 100 < found < 1400, found

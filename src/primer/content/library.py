@@ -39,7 +39,7 @@ from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
 from primer.reads import EVERY, Computed, record, unrecorded
-from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, fit, forget_known, know, shown_now
+from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, cut_at, fit, forget_known, know, shown_now
 from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -511,6 +511,7 @@ def load_library(content: Path, cache: ParseCache | None = None) -> Library:
     _check_objectives(b, lib)
     _check_ids(b, lib)
     _check_all_links(b, lib)
+    _check_nesting(b)
     b.problems.extend(_unread(content, b.read))
     problems = [p for p in b.problems if p.severity == "error"]
     if problems:
@@ -586,6 +587,26 @@ def _links_of(kind: str, doc: Document) -> list[tuple[Key, list[tuple[str, str, 
         for _, read, every, shown in doc.links:
             know(read, every, shown)
     return [(loc, list(every)) for loc, _, every, _ in doc.links if every]
+
+
+def _check_nesting(b: _Builder) -> None:
+    """A Markdown text whose lists and quotes nest deeper than the Markdown reader goes is an error at the line
+    where it stops: the pages, handouts and exports would drop that line and everything after it."""
+    for _, doc in b.docs:
+        for loc, read, _, shown in doc.links or ():
+            line = cut_at(read) if shown is not None else None
+            if line is not None:
+                b.problems.append(
+                    doc.problem_within(
+                        loc,
+                        line,
+                        read.splitlines()[line].strip(),
+                        "lists and quotes nest too deeply here for the pages to show (a list counts as two levels, "
+                        "a quote as one, and 19 levels is the most): the pages, handouts and exports would drop "
+                        "this line, and may drop the text after it",
+                        "nest them less deeply, for example by writing the deepest items as sentences",
+                    )
+                )
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:

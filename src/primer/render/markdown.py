@@ -43,6 +43,24 @@ def _normalized(url: str) -> str:
 _MD.normalizeLink = _normalized  # type: ignore[method-assign]
 
 
+#: The start of a line that could open lists and quotes nested near the parser's limit (`maxNesting`: 20 levels,
+#: a quote taking one and a list two): its markers and indentation, this many columns at least.
+_DEEP_LINE = re.compile(r"^[ >*+\-\d.)]{16,}", re.M)
+
+
+def cut_at(text: str) -> int | None:
+    """The line (from 0) of Markdown `text` where its lists and quotes nest deeper than the parser reads: it
+    drops that line's blocks and the lines after them. None when the whole text is read."""
+    probe = text.expandtabs(4) if "\t" in text else text
+    if _DEEP_LINE.search(probe) is None:
+        return None
+    limit = int(_MD.options["maxNesting"])
+    deeper = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": limit + 4})
+    # a block the parser opens at the limit is where it stops reading (an inline run sits a level below its block)
+    opened = (t for t in deeper.parse(text) if t.nesting >= 0 and t.type != "inline")
+    return next((t.map[0] for t in opened if t.level >= limit and t.map), None)
+
+
 def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int, str]]:
     """Every content link in Markdown `text`, in every form Markdown has (inline with or without a
     title, angle brackets, autolinks, reference definitions, any case of the scheme), read from
