@@ -43,16 +43,18 @@ def _normalized(url: str) -> str:
 _MD.normalizeLink = _normalized  # type: ignore[method-assign]
 
 
-#: The start of a line that could open lists and quotes nested near the parser's limit (`maxNesting`: 20 levels,
-#: a quote taking one and a list two): its markers and indentation, this many columns at least.
-_DEEP_LINE = re.compile(r"^[ >*+\-\d.)]{16,}", re.M)
+#: The start of a text's first line that could open lists and quotes nested near the parser's limit (`maxNesting`:
+#: 20 levels, a quote taking one and a list two): its markers and indentation, this many columns at least.
+_DEEP_START = re.compile(r"[ >*+\-\d.)]{16,}")
+#: The same, on any later line (a pattern that begins with a character the search can skip to).
+_DEEP_LINE = re.compile(r"\n[ >*+\-\d.)]{16,}")
 
 
 def cut_at(text: str) -> int | None:
     """The line (from 0) of Markdown `text` where its lists and quotes nest deeper than the parser reads: it
     drops that line's blocks and the lines after them. None when the whole text is read."""
     probe = text.expandtabs(4) if "\t" in text else text
-    if _DEEP_LINE.search(probe) is None:
+    if _DEEP_START.match(probe) is None and _DEEP_LINE.search(probe) is None:
         return None
     limit = int(_MD.options["maxNesting"])
     deeper = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": limit + 4})
