@@ -136,6 +136,21 @@ CASES = {
         "content/questions/radars.yaml:4:11: ",
         "this value holds the invisible character U+000B, which web pages and the LMS exports cannot carry",
     ),
+    "citation-no-link": (
+        "topics/radars.yaml",
+        _mini_with("topics/radars.yaml", "([Article M](point:m-radar-north))", "([Article M] (point:m-radar-north))"),
+        "content/topics/radars.yaml:13:64: ",
+        "'point:m-radar-north' reads as a citation, but it is no link: students would see the brackets and the id "
+        "as typed — write it as [text](point:m-radar-north), with nothing between ']' and '(' and no space after",
+    ),
+    "citation-in-plain-text": (
+        "topics/radars.yaml",
+        _mini_with(
+            "topics/radars.yaml", "Radars see missiles from far away.", "Radars see far [M] (point:m-radar-north)."
+        ),
+        "content/topics/radars.yaml:4:",
+        "reads as a citation, but it is no link: students would see the brackets and the id as typed — plain text",
+    ),
     "nesting-too-deep": (
         "questions/radars.yaml",
         _mini_with(
@@ -153,6 +168,21 @@ CASES = {
         "does not come after 'mini-source' was published",
     ),
 }
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "[Article M]( point:m-radar-north)",  # a space before the target: still a link
+        "<point:m-radar-north>",  # an autolink
+        "Article M; see (topic: the radars) too",  # a sentence, with no id after the colon
+        '[Article M](point:m-radar-north "the point")',  # a link with a title
+    ],
+)
+def test_what_is_a_link_or_a_sentence_is_no_stray_citation(written: str, mini: Path, cli: Invoke) -> None:
+    _write(mini, "topics/radars.yaml", _mini_with("topics/radars.yaml", "[Article M](point:m-radar-north)", written))
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

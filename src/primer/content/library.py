@@ -512,6 +512,7 @@ def load_library(content: Path, cache: ParseCache | None = None) -> Library:
     _check_ids(b, lib)
     _check_all_links(b, lib)
     _check_nesting(b)
+    _check_stray_citations(b, lib)
     b.problems.extend(_unread(content, b.read))
     problems = [p for p in b.problems if p.severity == "error"]
     if problems:
@@ -580,8 +581,9 @@ def _links_of(kind: str, doc: Document) -> list[tuple[Key, list[tuple[str, str, 
             kept = text.rstrip()
             read = kept if kept.lstrip() == kept else text
             every = tuple(content_links(read, every=True)) if linking else ()
-            if every or markdown:  # a Markdown text's shown text too: the lint reads the words of each
-                found.append((loc, read, every, shown_now(read) if markdown else None))
+            # a Markdown text's shown text too (the lint reads the words of each), and a plain text that looks as
+            # if it links but does not (`_check_stray_citations`)
+            found.append((loc, read, every, shown_now(read) if markdown else None))
         doc.links = found
     else:
         for _, read, every, shown in doc.links:
@@ -607,6 +609,57 @@ def _check_nesting(b: _Builder) -> None:
                         "nest them less deeply, for example by writing the deepest items as sentences",
                     )
                 )
+
+
+#: What is left of a citation that did not become a link ("[Article A] (point:a-x)", "[Article A](point: a-x)",
+#: "[Article A](point:a-x" without its parenthesis): one of primer's schemes and an id after an opening
+#: parenthesis, with a closing bracket before it or an id of that kind after it.
+_STRAY = re.compile(rf"\(\s*<?(?P<scheme>{'|'.join(SCHEMES)}):\s*(?P<id>[a-z0-9][a-z0-9._~-]*)")
+#: A closing bracket just before such a parenthesis ("] (point:"): link syntax, not a sentence.
+_BRACKET_BEFORE = re.compile(r"\]\s*\Z")
+
+
+def _check_stray_citations(b: _Builder, lib: Library) -> None:
+    """A citation typed so that it is no link (a space between ']' and '(', or after the colon; a parenthesis
+    missing) shows as typed, brackets and id, where students read: an error at its line. Markdown is judged by
+    the text it shows, so that a link's own target is never taken for one."""
+    ids: dict[str, Mapping[str, object]] = {"point": lib.points, "term": lib.terms, "event": lib.events}
+    ids |= {"source": lib.sources, "topic": lib.topics, "actor": lib.actors, "place": lib.places}
+    ids["question"] = lib.questions
+    for _, doc in b.docs:
+        for loc, read, every, shown in doc.links or ():
+            if every and shown is None:
+                continue  # a link in plain text: an error of its own (`_check_all_links`)
+            linked = {href.lower() for _, _, _, href in every}
+            text = read if shown is None else shown
+            for m in _STRAY.finditer(text):
+                target = f"{m.group('scheme')}:{m.group('id')}"
+                bracket = _BRACKET_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
+                if not bracket and (
+                    m.group("id").rstrip(".") not in ids[m.group("scheme")]  # "(topic: …)" in a sentence
+                    or target in linked  # "(<point:a-x>)", an autolink, shows its target
+                ):
+                    continue
+                cite = text[text.rindex("]", 0, m.start()) : m.end()] if bracket else m.group(0)
+                # where it is written (in Markdown, the shown text's lines are the source's)
+                line = next((i for i, text in enumerate(read.splitlines()) if cite in text), None)
+                if shown is None:
+                    fix = "plain text cannot cite: remove it, and cite in a section or in the item's references"
+                elif bracket:
+                    fix = f"write it as [text]({target}), with nothing between ']' and '(' and no space after the colon"
+                else:
+                    fix = f"write it as a link, [text]({target})"
+                b.problems.append(
+                    doc.problem_within(
+                        loc,
+                        line or 0,
+                        cite if line is not None else "",
+                        f"'{target}' reads as a citation, but it is no link: students would see the brackets and "
+                        "the id as typed",
+                        fix,
+                    )
+                )
+                break
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:
