@@ -433,3 +433,18 @@ def test_page_text_and_settings_come_from_site_yaml(mini: Path, tmp_path: Path, 
     teacher = (tmp_path / "site" / "teacher" / "topics" / "radars.html").read_text(encoding="utf-8")
     planned = re.search(r"Lesson plan \(about (\d+) minutes\)", teacher)
     assert planned is not None and int(planned.group(1)) <= 40
+
+
+def test_markdown_marks_in_a_plain_text_field_are_an_error(mini: Path, cli: Invoke) -> None:
+    """'**far**' in a takeaway and '`radio`' in a definition would show their asterisks and backticks (the quiz
+    lint says so of a question's texts); a lone asterisk, a product or snake_case in plain text is fine."""
+    topic = mini / "topics" / "radars.yaml"
+    _replace(topic, "Radars see far, but", "Radars see **far**, but")
+    _replace(topic, "lede: Radars see missiles from far away.", "lede: An F-35* sees 5 * 3 km, snake_case too.")
+    _replace(mini / "glossary.yaml", "by bouncing radio waves", "by bouncing `radio` waves")
+    assert _errors(cli, mini) == [
+        "content/glossary.yaml:6:57: '`radio`' is Markdown, but this field is plain text: students would see the "
+        "backticks — write it without them (only a section's body and a question's stem are Markdown)",
+        "content/topics/radars.yaml:9:25: '**far**' is Markdown, but this field is plain text: students would see "
+        "the asterisks — write it without them (only a section's body and a question's stem are Markdown)",
+    ]

@@ -513,6 +513,7 @@ def load_library(content: Path, cache: ParseCache | None = None) -> Library:
     _check_all_links(b, lib)
     _check_nesting(b)
     _check_stray_citations(b, lib)
+    _check_plain_markup(b)
     b.problems.extend(_unread(content, b.read))
     problems = [p for p in b.problems if p.severity == "error"]
     if problems:
@@ -626,7 +627,9 @@ def _check_stray_citations(b: _Builder, lib: Library) -> None:
     ids: dict[str, Mapping[str, object]] = {"point": lib.points, "term": lib.terms, "event": lib.events}
     ids |= {"source": lib.sources, "topic": lib.topics, "actor": lib.actors, "place": lib.places}
     ids["question"] = lib.questions
-    for _, doc in b.docs:
+    for kind, doc in b.docs:
+        if kind == "questions":
+            continue  # the quiz lint finds a content reference in a question's texts, stem included
         for loc, read, every, shown in doc.links or ():
             if every and shown is None:
                 continue  # a link in plain text: an error of its own (`_check_all_links`)
@@ -660,6 +663,38 @@ def _check_stray_citations(b: _Builder, lib: Library) -> None:
                     )
                 )
                 break
+
+
+#: Markdown's emphasis and code, which a plain-text field shows as typed: "**far**", "__far__", "*far*", "`far`".
+_PLAIN_MARKUP = re.compile(
+    r"\*\*(?=\S)[^*\n]+?(?<=\S)\*\*|__(?=\S)[^_\n]+?(?<=\S)__"
+    r"|(?<![\w*])\*(?=[^\s*])[^*\n]+?(?<=[^\s*])\*(?![\w*])|`[^`\n]+`"
+)
+
+
+def _check_plain_markup(b: _Builder) -> None:
+    """Markdown emphasis or code typed into a plain-text field (a takeaway, a definition, an event's text) is an
+    error: students would see the asterisks or backticks. Only files that hold such marks are read; the
+    questions' texts are the quiz lint's (`primer.quiz.lint`: machinery in a student-facing text)."""
+    for kind, doc in b.docs:
+        if kind == "questions" or not any(mark in doc.text for mark in (b"*", b"__", b"`")):
+            continue
+        for loc, text in doc.strings():
+            m = _PLAIN_MARKUP.search(text) if not _is_markdown(kind, loc) else None
+            if m is not None:
+                marks = (
+                    "backticks" if m.group(0).startswith("`") else "asterisks" if "*" in m.group(0) else "underscores"
+                )
+                line = next((i for i, written in enumerate(text.splitlines()) if m.group(0) in written), 0)
+                b.problems.append(
+                    doc.problem_within(
+                        loc,
+                        line,
+                        m.group(0),
+                        f"'{m.group(0)}' is Markdown, but this field is plain text: students would see the {marks}",
+                        "write it without them (only a section's body and a question's stem are Markdown)",
+                    )
+                )
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:
