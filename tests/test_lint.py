@@ -275,11 +275,12 @@ def test_machinery_in_a_student_facing_string_fails_the_check(bank: Path, cli: I
 
 
 def test_machinery_in_a_generated_question_names_its_generator_and_topic(bank: Path, cli: Invoke) -> None:
+    """Template punctuation in a definition reaches a generated question: the lint names the generator, the
+    topic and the content it is made from. (Markdown marks in a definition are an error at the definition
+    itself, before any question is made from it.)"""
     glossary = bank / "glossary.yaml"
-    glossary.write_text(
-        glossary.read_text(encoding="utf-8").replace("South Korea's own missile-defense network", "the `KAMD` network"),
-        encoding="utf-8",
-    )
+    text = glossary.read_text(encoding="utf-8")
+    glossary.write_text(text.replace("South Korea's own missile-defense network", "a(n) KAMD network"), "utf-8")
     result = cli("check", "--content", bank)
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if "generator's question" in line]
@@ -288,10 +289,14 @@ def test_machinery_in_a_generated_question_names_its_generator_and_topic(bank: P
     assert any(
         line.startswith("content/topics/framing.yaml:")
         and "the glossary generator's question 'gen-acronym-" in line
-        and "for topic 'framing' would show students a backtick in its explanation" in line
+        and "for topic 'framing' would show students template punctuation (“a(n)”) in its explanation" in line
         and "reword the content it is made from (term:kamd), or leave it out with generate: exclude: [gen-" in line
         for line in lines
     ), result.stderr
+    glossary.write_text(text.replace("South Korea's own missile-defense network", "the `KAMD` network"), "utf-8")
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 1 and "'`KAMD`' is Markdown, but this field is plain text" in result.stderr
+    assert "generator's question" not in result.stderr, "the definition is mended first"
 
 
 def test_words_that_look_like_ids_are_not_machinery() -> None:
