@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import Invoke
+from tools import Invoke, add_sources
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -60,22 +60,16 @@ def test_the_compare_page_sets_up_to_four_sources_side_by_side_and_more_a_row_ea
 ) -> None:
     """Four sources fit a laptop's screen a column each; a lesson of more (a publisher's hundreds) gets a table
     with a row per source, which reads down the page and stacks into a card per source on a phone."""
-    original = (mini / "sources" / "mini-source.yaml").read_text(encoding="utf-8")
-
-    def add_sources(count: int) -> None:
-        for i in range(count):
-            copy = original.replace("id: mini-source", f"id: extra-{i}").replace("m-", f"x{i}-")
-            (mini / "sources" / f"extra-{i}.yaml").write_text(copy.replace("Article M", f"Article X{i}"), "utf-8")
 
     def table(site: Path) -> str:
         page = (site / "sources" / "compare.html").read_text(encoding="utf-8")
         return page[page.index("<table") : page.index("</table>")]
 
-    add_sources(3)
+    add_sources(mini, 3)
     assert cli("build", "--content", mini, "--out", tmp_path / "four").exit_code == 0
     four = table(tmp_path / "four")
     assert four.count('<th scope="col">') == 5 and four.count("<tr>") == 9, "an aspect a row, a source a column"
-    add_sources(4)
+    add_sources(mini, 4)
     assert cli("build", "--content", mini, "--out", tmp_path / "five").exit_code == 0
     five = table(tmp_path / "five")
     assert "<caption>How the sources are made: 5 sources, one row each</caption>" in five

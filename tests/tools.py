@@ -1,4 +1,4 @@
-"""Finding the external tools some tests need; missing tools skip locally and fail in CI."""
+"""Finding the external tools some tests need (missing tools skip locally and fail in CI), and what the tests share."""
 
 from __future__ import annotations
 
@@ -49,3 +49,12 @@ def node_file(*parts: str) -> Path:
     path = NODE_MODULES.joinpath(*parts)
     need(f"node_modules/{'/'.join(parts)}", path.exists())
     return path
+
+
+def add_sources(content: Path, count: int) -> None:
+    """`count` more sources in a copy of the mini lesson (`extra-0` …, labelled "Article X0" …): copies of its
+    one source with their own ids, for a lesson of more sources than fit side by side."""
+    original = (content / "sources" / "mini-source.yaml").read_text(encoding="utf-8")
+    for i in range(count):
+        copy = original.replace("id: mini-source", f"id: extra-{i}").replace("m-", f"x{i}-")
+        (content / "sources" / f"extra-{i}.yaml").write_text(copy.replace("Article M", f"Article X{i}"), "utf-8")

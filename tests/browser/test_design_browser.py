@@ -14,7 +14,7 @@ import pytest
 from test_site_browser import _axe, _tab_to
 
 from primer.build import build
-from tools import MINI
+from tools import MINI, add_sources
 
 #: Every kind of page, one example each (the map only when the site has one).
 PAGE_KINDS = {
@@ -269,10 +269,7 @@ def test_a_lesson_of_many_sources_compares_them_a_row_each(
     source is a card), and which axe-core passes."""
     content = tmp_path_factory.mktemp("many-sources") / "content"
     shutil.copytree(MINI, content)
-    original = (content / "sources" / "mini-source.yaml").read_text(encoding="utf-8")
-    for i in range(5):
-        copy = original.replace("id: mini-source", f"id: extra-{i}").replace("m-", f"x{i}-")
-        (content / "sources" / f"extra-{i}.yaml").write_text(copy.replace("Article M", f"Article X{i}"), "utf-8")
+    add_sources(content, 5)
     site = content.parent / "site"
     build(content, site)
     for width in (NARROWEST, LAPTOP):

@@ -592,9 +592,23 @@ def _links_of(kind: str, doc: Document) -> list[tuple[Key, list[tuple[str, str, 
     return [(loc, list(every)) for loc, _, every, _ in doc.links if every]
 
 
+def _items_by_scheme(lib: Library) -> dict[str, dict[str, Any]]:
+    """The items a content link's scheme names, by id."""
+    return {
+        "point": lib.points,
+        "term": lib.terms,
+        "event": lib.events,
+        "source": lib.sources,
+        "topic": lib.topics,
+        "actor": lib.actors,
+        "place": lib.places,
+        "question": lib.questions,
+    }
+
+
 def _check_nesting(b: _Builder) -> None:
     """A Markdown text whose lists and quotes nest deeper than the Markdown reader goes is an error at the line
-    where it stops: the pages, handouts and exports would drop that line and everything after it."""
+    where it stops: the pages, handouts and exports would drop that line, and may drop what follows it."""
     for _, doc in b.docs:
         for loc, read, _, shown in doc.links or ():
             line = cut_at(read) if shown is not None else None
@@ -624,9 +638,7 @@ def _check_stray_citations(b: _Builder, lib: Library) -> None:
     """A citation typed so that it is no link (a space between ']' and '(', or after the colon; a parenthesis
     missing) shows as typed, brackets and id, where students read: an error at its line. Markdown is judged by
     the text it shows, so that a link's own target is never taken for one."""
-    ids: dict[str, Mapping[str, object]] = {"point": lib.points, "term": lib.terms, "event": lib.events}
-    ids |= {"source": lib.sources, "topic": lib.topics, "actor": lib.actors, "place": lib.places}
-    ids["question"] = lib.questions
+    ids = _items_by_scheme(lib)
     for kind, doc in b.docs:
         if kind == "questions":
             continue  # the quiz lint finds a content reference in a question's texts, stem included
@@ -645,7 +657,7 @@ def _check_stray_citations(b: _Builder, lib: Library) -> None:
                     continue
                 cite = text[text.rindex("]", 0, m.start()) : m.end()] if bracket else m.group(0)
                 # where it is written (in Markdown, the shown text's lines are the source's)
-                line = next((i for i, text in enumerate(read.splitlines()) if cite in text), None)
+                line = next((i for i, written in enumerate(read.splitlines()) if cite in written), None)
                 if shown is None:
                     fix = "plain text cannot cite: remove it, and cite in a section or in the item's references"
                 elif bracket:
@@ -682,9 +694,7 @@ def _check_plain_markup(b: _Builder) -> None:
         for loc, text in doc.strings():
             m = _PLAIN_MARKUP.search(text) if not _is_markdown(kind, loc) else None
             if m is not None:
-                marks = (
-                    "backticks" if m.group(0).startswith("`") else "asterisks" if "*" in m.group(0) else "underscores"
-                )
+                marks = {"`": "backticks", "*": "asterisks", "_": "underscores"}[m.group(0)[0]]
                 line = next((i for i, written in enumerate(text.splitlines()) if m.group(0) in written), 0)
                 b.problems.append(
                     doc.problem_within(
@@ -701,16 +711,7 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
     """Every content link in Markdown resolves, whatever its form, reported at its own line; a link
     with a scheme primer does not know, or typed into a plain-text field (where it would show as
     typed), is an error."""
-    tables: dict[str, dict[str, Any]] = {
-        "point": lib.points,
-        "term": lib.terms,
-        "event": lib.events,
-        "source": lib.sources,
-        "topic": lib.topics,
-        "actor": lib.actors,
-        "place": lib.places,
-        "question": lib.questions,
-    }
+    tables = _items_by_scheme(lib)
     in_quiz = {qid for topic in lib.topics.values() for qid in topic.questions}
     # the caches of parsed Markdown sized to the lesson, so that later passes find each text parsed: a text
     # takes a line at least, and a long one LONG_TEXT characters (more than the lesson has costs nothing)
