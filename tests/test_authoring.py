@@ -448,3 +448,14 @@ def test_markdown_marks_in_a_plain_text_field_are_an_error(mini: Path, cli: Invo
         "content/topics/radars.yaml:9:25: '**far**' is Markdown, but this field is plain text: students would see "
         "the asterisks — write it without them (only a section's body and a question's stem are Markdown)",
     ]
+
+
+def test_an_html_entity_in_a_plain_text_field_is_an_error(mini: Path, cli: Invoke) -> None:
+    """'&nbsp;' in a definition shows as typed (only Markdown decodes it); 'AT&T;' names no entity."""
+    glossary = mini / "glossary.yaml"
+    _replace(glossary, "by bouncing radio waves", "by bouncing radio&nbsp;waves")
+    _replace(glossary, "A US system that", "An AT&T; system that")
+    assert _errors(cli, mini) == [
+        "content/glossary.yaml:6:62: '&nbsp;' is an HTML entity, but this field is plain text: students would see it "
+        "as typed — type the character itself (a space, ’, é …)"
+    ]

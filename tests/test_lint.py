@@ -308,6 +308,9 @@ def test_words_that_look_like_ids_are_not_machinery() -> None:
     assert machinery("**Bold** and `code` and [a link](https://example.org)", True, ids) == []
     assert machinery("a link [text](https://example.org)", False, ids) == ["a Markdown link [text](…)"]
     assert machinery("1 > 0, and # is a sign.", False, ids) == []
+    assert machinery("It&#8217;s &amp; more", False, ids) == ["an HTML entity (“&#8217;”)"]
+    assert machinery("It&#8217;s, from AT&T; and Q&A", True, ids) == [], "Markdown decodes it"
+    assert machinery("AT&T; and Q&A", False, ids) == []
 
 
 def test_the_shipped_lessons_show_no_machinery() -> None:

@@ -39,7 +39,17 @@ from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
 from primer.reads import EVERY, Computed, record, unrecorded
-from primer.render.markdown import LONG_TEXT, SCHEMES, content_links, cut_at, fit, forget_known, know, shown_now
+from primer.render.markdown import (
+    LONG_TEXT,
+    SCHEMES,
+    content_links,
+    cut_at,
+    fit,
+    forget_known,
+    know,
+    shown_now,
+    typed_entity,
+)
 from primer.render.urls import PAGES, item_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -685,26 +695,30 @@ _PLAIN_MARKUP = re.compile(
 
 
 def _check_plain_markup(b: _Builder) -> None:
-    """Markdown emphasis or code typed into a plain-text field (a takeaway, a definition, an event's text) is an
-    error: students would see the asterisks or backticks. Only files that hold such marks are read; the
-    questions' texts are the quiz lint's (`primer.quiz.lint`: machinery in a student-facing text)."""
+    """Markdown emphasis or code, or an HTML entity, typed into a plain-text field (a takeaway, a definition, an
+    event's text) is an error: students would see the asterisks, backticks or '&nbsp;' as typed. Only files that
+    hold such marks are read; the questions' texts are the quiz lint's (`primer.quiz.lint`: machinery in a
+    student-facing text)."""
     for kind, doc in b.docs:
-        if kind == "questions" or not any(mark in doc.text for mark in (b"*", b"__", b"`")):
+        if kind == "questions" or not any(mark in doc.text for mark in (b"*", b"__", b"`", b"&")):
             continue
         for loc, text in doc.strings():
-            m = _PLAIN_MARKUP.search(text) if not _is_markdown(kind, loc) else None
+            if _is_markdown(kind, loc):
+                continue
+            m = _PLAIN_MARKUP.search(text)
             if m is not None:
-                marks = {"`": "backticks", "*": "asterisks", "_": "underscores"}[m.group(0)[0]]
-                line = next((i for i, written in enumerate(text.splitlines()) if m.group(0) in written), 0)
-                b.problems.append(
-                    doc.problem_within(
-                        loc,
-                        line,
-                        m.group(0),
-                        f"'{m.group(0)}' is Markdown, but this field is plain text: students would see the {marks}",
-                        "write it without them (only a section's body and a question's stem are Markdown)",
-                    )
-                )
+                typed = m.group(0)
+                marks = {"`": "backticks", "*": "asterisks", "_": "underscores"}[typed[0]]
+                what = f"'{typed}' is Markdown, but this field is plain text: students would see the {marks}"
+                fix = "write it without them (only a section's body and a question's stem are Markdown)"
+            elif (entity := typed_entity(text)) is not None:
+                typed = entity
+                what = f"'{typed}' is an HTML entity, but this field is plain text: students would see it as typed"
+                fix = "type the character itself (a space, ’, é …)"
+            else:
+                continue
+            line = next((i for i, written in enumerate(text.splitlines()) if typed in written), 0)
+            b.problems.append(doc.problem_within(loc, line, typed, what, fix))
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:

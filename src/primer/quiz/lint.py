@@ -70,7 +70,7 @@ from primer.errors import Problem
 from primer.memo import Memo, identities
 from primer.quiz.scoring import fold, matches_answer, same_answer
 from primer.reads import value_hash
-from primer.render.markdown import shown_text
+from primer.render.markdown import shown_text, typed_entity
 
 if TYPE_CHECKING:  # derive imports the generators, which import this module
     from primer.derive import Derived
@@ -324,6 +324,9 @@ def _machinery(text: str, markdown: bool, ids: frozenset[str]) -> list[str]:
     else:
         markup = list(_PLAIN_MARKUP)
         lines = [text]
+        entity = typed_entity(text)  # only Markdown decodes one
+        if entity is not None:
+            found.append(f"an HTML entity (“{entity}”)")
     for pattern, what in markup:
         if any(pattern.search(line) for line in lines):
             found.append(what)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import html.entities
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,6 +49,21 @@ _MD.normalizeLink = _normalized  # type: ignore[method-assign]
 _DEEP_START = re.compile(r"[ >*+\-\d.)]{16,}")
 #: The same, on any later line (a pattern that begins with a character the search can skip to).
 _DEEP_LINE = re.compile(r"\n[ >*+\-\d.)]{16,}")
+
+
+#: An HTML character reference: named ('&nbsp;'), decimal ('&#8217;') or hexadecimal ('&#x2019;').
+_REFERENCE = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+
+
+def typed_entity(text: str) -> str | None:
+    """The first HTML character reference in plain `text` ('&nbsp;', '&#8217;'), which a page shows as typed
+    (only Markdown decodes them); a name HTML does not have ('AT&T;') is none. None when there is none."""
+    if "&" not in text:
+        return None
+    for m in _REFERENCE.finditer(text):
+        if m.group(1) is None or f"{m.group(1)};" in html.entities.html5:
+            return m.group(0)
+    return None
 
 
 def cut_at(text: str) -> int | None:
