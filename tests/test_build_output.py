@@ -52,7 +52,7 @@ def test_a_glossary_term_actor_or_place_shows_the_basis_it_gives(mini: Path, tmp
     thaad = glossary[glossary.index('id="thaad"') :]
     assert thaad.index("Rests on:") < thaad.index("</dd>")
     assert '<p class="basis">Rests on: The ministry&#39;s founding law.</p>' in actors
-    assert '<span class="basis">Rests on: Measured on a map.</span></td></tr>' in places
+    assert '<span class="basis">Rests on: Measured on a map.</span> Events: <a href=' in places, "under its text"
 
 
 def test_the_compare_page_sets_up_to_four_sources_side_by_side_and_more_a_row_each(
