@@ -51,6 +51,19 @@ _DEEP_START = re.compile(r"[ >*+\-\d.)]{16,}")
 _DEEP_LINE = re.compile(r"\n[ >*+\-\d.)]{16,}")
 
 
+def cut_at(text: str) -> int | None:
+    """The line (from 0) of Markdown `text` where its lists and quotes nest deeper than the parser reads: it
+    drops that line's blocks and the lines after them. None when the whole text is read."""
+    probe = text.expandtabs(4) if "\t" in text else text
+    if _DEEP_START.match(probe) is None and _DEEP_LINE.search(probe) is None:
+        return None
+    limit = int(_MD.options["maxNesting"])
+    deeper = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": limit + 4})
+    # a block the parser opens at the limit is where it stops reading (an inline run sits a level below its block)
+    opened = (t for t in deeper.parse(text) if t.nesting >= 0 and t.type != "inline")
+    return next((t.map[0] for t in opened if t.level >= limit and t.map), None)
+
+
 #: An HTML character reference: named ('&nbsp;'), decimal ('&#8217;') or hexadecimal ('&#x2019;').
 _REFERENCE = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 
@@ -64,19 +77,6 @@ def typed_entity(text: str) -> str | None:
         if m.group(1) is None or f"{m.group(1)};" in html.entities.html5:
             return m.group(0)
     return None
-
-
-def cut_at(text: str) -> int | None:
-    """The line (from 0) of Markdown `text` where its lists and quotes nest deeper than the parser reads: it
-    drops that line's blocks and the lines after them. None when the whole text is read."""
-    probe = text.expandtabs(4) if "\t" in text else text
-    if _DEEP_START.match(probe) is None and _DEEP_LINE.search(probe) is None:
-        return None
-    limit = int(_MD.options["maxNesting"])
-    deeper = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": limit + 4})
-    # a block the parser opens at the limit is where it stops reading (an inline run sits a level below its block)
-    opened = (t for t in deeper.parse(text) if t.nesting >= 0 and t.type != "inline")
-    return next((t.map[0] for t in opened if t.level >= limit and t.map), None)
 
 
 def content_links(text: str, *, every: bool = False) -> list[tuple[str, str, int, str]]:
