@@ -14,7 +14,7 @@ import pytest
 from exportdata import TREES, checked, custom_scope, exported, module, questions, scopes
 from primer.content.models import Choice, MultipleChoice, SingleChoice
 from primer.exports.kahoot import ANSWER_MAX, HEADER_ROW, QUESTION_MAX, TIME_LIMITS, kahoot, shorten_question
-from primer.exports.tabular import COLUMNS
+from primer.exports.tabular import COLUMNS, FORMULA_STARTS, bank_csv
 from primer.targets.bank import Bank, bank_data, build_bank
 from tools import ROOT
 
@@ -126,6 +126,36 @@ def test_csv_has_one_row_per_question_with_the_whole_question() -> None:
     for row in rows:
         assert json.loads(row["question_json"]) == bank[row["id"]].model_dump(mode="json")
         assert row["generated"] == ("yes" if row["id"].startswith("gen-") else "no")
+
+
+def test_no_csv_cell_starts_a_formula() -> None:
+    # A lesson is someone else's data: a spreadsheet reads a cell that starts with '=', '+', '-' or '@' as a
+    # formula, which can fetch a web address or, in older Excel, run a program; an answer of -5 would show
+    # as a formula's error. Such a cell starts with an apostrophe (text, to Excel and Google Sheets); the
+    # question itself, in the last column, is exact.
+    bank = questions("mini")
+    numeric, open_one, single = bank["mini-numeric"], bank["mini-open"], bank["mini-single"]
+    made = [
+        single.model_copy(update={"id": "formula", "stem": '=HYPERLINK("http://127.0.0.1/","Click")'}),
+        numeric.model_copy(
+            update={"id": "below", "answer": -5.0, "unit": "km", "explanation": "-5 km: below sea level."}
+        ),
+        open_one.model_copy(update={"id": "handle", "stem": "@someone said so: do you agree?", "model_answer": "+1"}),
+        single.model_copy(update={"id": "plain", "stem": "Which radar?", "explanation": "A dash - inside is text."}),
+    ]
+    data, report = bank_csv(custom_scope(*made))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8").removeprefix("\ufeff"))))
+    assert [r["id"] for r in rows] == ["formula", "below", "handle", "plain"] and report.exported == 4
+    cells = [cell for row in rows for cell in row.values()]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["formula"]["question"] == '\'=HYPERLINK("http://127.0.0.1/","Click")'
+    assert by_id["below"]["answer"] == "'-5 km" and by_id["below"]["explanation"] == "'-5 km: below sea level."
+    assert by_id["handle"]["question"] == "'@someone said so: do you agree?" and by_id["handle"]["answer"] == "'+1"
+    assert by_id["plain"]["question"] == "Which radar?"  # only a cell's first character counts
+    assert by_id["plain"]["explanation"] == "A dash - inside is text."
+    for question in made:
+        assert json.loads(by_id[question.id]["question_json"]) == question.model_dump(mode="json")
 
 
 @pytest.mark.parametrize("tree", sorted(TREES))

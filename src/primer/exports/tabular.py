@@ -66,8 +66,23 @@ def answer_summary(question: QuestionBase) -> str:
     return ""  # pragma: no cover - every type is covered
 
 
+#: The first characters that make Excel, LibreOffice Calc and Google Sheets read a cell as a formula (OWASP's
+#: list, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """`value` as a cell that a spreadsheet program shows as text. One that would start a formula gets an
+    apostrophe first, which Excel and Google Sheets take to mean "this is text" and do not show. A lesson is
+    someone else's data: "=HYPERLINK(…)" in a stem would run on the teacher's computer when the file is
+    opened, and an explanation that starts with a list ("- first …") or an answer of "-5 km" would show as a
+    formula's error."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
-    """One row per question; a UTF-8 byte-order mark so that spreadsheet programs read accents right."""
+    """One row per question; a UTF-8 byte-order mark so that spreadsheet programs read accents right. No cell
+    starts a formula (`text_cell`); the last column, the question as JSON, always starts with "{"."""
     report = LossReport("CSV")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -77,23 +92,22 @@ def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
         tests = [
             f"{kind[:-1]}:{item}" for kind in ("points", "terms", "events") for item in getattr(question.tests, kind)
         ]
-        writer.writerow(
-            [
-                question.id,
-                getattr(question, "type", ""),
-                " ".join(derived.question_topics.get(question.id, [])),
-                "yes" if question.id in derived.generated else "no",
-                plain(question.stem),
-                answer_summary(question),
-                question.explanation,
-                question.difficulty,
-                question.objective,
-                number(question.points),
-                " ".join(question.tags),
-                " ".join(tests),
-                json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
-            ]
-        )
+        cells = [
+            question.id,
+            getattr(question, "type", ""),
+            " ".join(derived.question_topics.get(question.id, [])),
+            "yes" if question.id in derived.generated else "no",
+            plain(question.stem),
+            answer_summary(question),
+            question.explanation,
+            str(question.difficulty),
+            question.objective,
+            number(question.points),
+            " ".join(question.tags),
+            " ".join(tests),
+            json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
+        ]
+        writer.writerow([text_cell(cell) for cell in cells])
         report.exported += 1
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), report
 
