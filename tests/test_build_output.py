@@ -80,6 +80,69 @@ def test_the_compare_page_sets_up_to_four_sources_side_by_side_and_more_a_row_ea
     assert '<td data-label="Loaded wording"><ul><li>“sinister build-up” (¶2)</li></ul></td>' in first
 
 
+def test_a_lesson_of_many_topics_gives_each_topics_comparison_a_page_of_its_own(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to `SHARED_ON_PAGE` topics, the compare page sets out what each source says on each topic itself; with
+    more (at 256 topics that was 2.2 MB of a 2.4 MB page), each topic's comparison is a page of its own, which
+    the compare page lists with its sources and the topic page links. A rebuild drops the page of a topic that
+    no longer draws on two sources, as a clean build would."""
+    add_sources(mini, 1)
+    topic = mini / "topics" / "radars.yaml"
+    one_source = topic.read_text(encoding="utf-8")
+    assert "points: [m-spokesperson]" in one_source
+    topic.write_text(one_source.replace("[m-spokesperson]", "[m-spokesperson, x0-radar-north]"), encoding="utf-8")
+    own = Path("topics", "radars", "compare.html")
+
+    assert cli("build", "--content", mini, "--out", tmp_path / "few").exit_code == 0
+    compare = (tmp_path / "few" / "sources" / "compare.html").read_text(encoding="utf-8")
+    assert '<h3 id="issue-radars">' in compare and compare.count('<div class="side-by-side">') == 1
+    assert "<h4>Article M</h4>" in compare and "<h4>Article X0</h4>" in compare
+    assert not (tmp_path / "few" / own).exists()
+    assert "Compare what the sources say" not in (tmp_path / "few" / own.parent / "index.html").read_text("utf-8")
+
+    monkeypatch.setattr("primer.targets.site.SHARED_ON_PAGE", 0)  # as if the lesson had more topics than fit
+    site = tmp_path / "many"
+    assert cli("build", "--content", mini, "--out", site).exit_code == 0
+    compare = (site / "sources" / "compare.html").read_text(encoding="utf-8")
+    assert 'class="side-by-side"' not in compare
+    assert "<p>1 topic draws on two sources or more." in compare
+    link = '<li><a href="../topics/radars/compare.html">How radars work</a>'
+    assert f"{link}: Article X0 (1 point), Article M (2 points)</li>" in compare, (
+        "its sources in the order of their ids, as the side-by-side has them"
+    )
+    page = (site / own).read_text(encoding="utf-8")
+    assert "<h1>How the sources cover “How radars work”</h1>" in page
+    crumbs = '<li><a href="index.html">How radars work</a></li><li><span aria-current="page">Compare the sources'
+    assert crumbs in page and page.count('<div class="side-by-side">') == 1
+    assert "<h2>Article M</h2>" in page and "<h2>Article X0</h2>" in page
+    for target in ("mini-source.html#m-radar-north", "mini-source.html#m-spokesperson", "extra-0.html#x0-radar-north"):
+        assert f'<a href="../../sources/{target}">' in page
+    explainer = (site / own.parent / "index.html").read_text(encoding="utf-8")
+    assert '<p><a href="compare.html">Compare what the sources say on this topic</a></p>' in explainer
+
+    topic.write_text(one_source, encoding="utf-8")  # one source again: nothing to compare
+    assert cli("build", "--content", mini, "--out", site).exit_code == 0
+    assert not (site / own).exists()
+    assert "Compare what the sources say" not in (site / own.parent / "index.html").read_text(encoding="utf-8")
+    assert cli("build", "--content", mini, "--out", tmp_path / "clean").exit_code == 0
+    assert _tree(site) == _tree(tmp_path / "clean")
+
+
+def test_a_lesson_of_few_topics_may_override_the_template_of_a_topics_comparison(
+    mini: Path, tmp_path: Path, cli: Invoke
+) -> None:
+    """No page of a small lesson uses `site/compare_topic.html`, yet its own copy is checked against what the
+    page would give it: its variables pass, a misspelt one is an error at its line."""
+    (mini / "templates" / "site").mkdir(parents=True)
+    own = mini / "templates" / "site" / "compare_topic.html"
+    own.write_text('{% extends "default:site/compare_topic.html" %}{% block main %}{{ shared|length }}{% endblock %}')
+    assert cli("check", "--content", mini).exit_code == 0
+    own.write_text('{% extends "default:site/compare_topic.html" %}{% block main %}{{ shraed }}{% endblock %}')
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1 and "compare_topic.html:1:1: the template uses 'shraed'" in result.output
+
+
 def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     (mini / "templates" / "site").mkdir(parents=True)
     (mini / "templates" / "site" / "index.html").write_text(

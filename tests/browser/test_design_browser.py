@@ -285,6 +285,33 @@ def test_a_lesson_of_many_sources_compares_them_a_row_each(
         assert _axe(pg) == [], width
 
 
+def test_a_lesson_of_many_topics_compares_each_topic_on_a_page_of_its_own(
+    tabs: Tabs, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more topics than the compare page sets out itself, it lists them, and each topic's comparison is
+    a page of its own: neither scrolls sideways on a laptop or on the narrowest phone, and axe-core passes both."""
+    content = tmp_path_factory.mktemp("many-topics") / "content"
+    shutil.copytree(MINI, content)
+    add_sources(content, 1)
+    topic = content / "topics" / "radars.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("[m-spokesperson]", "[m-spokesperson, x0-radar-north]"), encoding="utf-8")
+    monkeypatch.setattr("primer.targets.site.SHARED_ON_PAGE", 0)
+    site = content.parent / "site"
+    build(content, site)
+    own = "topics/radars/compare.html"
+    assert (site / own).is_file()
+    for width in (NARROWEST, LAPTOP):
+        pg = tabs.page(width)
+        _go(pg, site, PAGE_KINDS["compare"])
+        assert pg.locator("ul.compared li a").first.get_attribute("href") == "../" + own
+        assert _axe(pg) == [], width
+        _go(pg, site, own)
+        assert pg.locator(".side-by-side h2").all_inner_texts() == ["Article X0", "Article M"]
+        assert _sideways(pg) <= 0, f"a topic's comparison scrolls sideways at {width} px"
+        assert _axe(pg) == [], width
+
+
 def test_a_long_code_line_scrolls_in_its_block_on_screen_and_wraps_on_paper(
     tabs: Tabs, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

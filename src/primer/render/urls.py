@@ -26,6 +26,8 @@ PAGES = {
 ITEM_PATHS = {
     "topic": "topics/{id}/index.html",
     "quiz": "topics/{id}/quiz.html",
+    # how the sources cover a topic, on a page of its own in a lesson of many topics (see `targets.site`)
+    "comparison": "topics/{id}/compare.html",
     "source": "sources/{id}.html",
     "point": "sources/{owner}.html#{id}",
     "question": "topics/{owner}/quiz.html#{id}",

@@ -100,6 +100,8 @@ def crumbs(here: str, title: str, context: dict[str, Any]) -> list[tuple[str, st
     topic = context.get("topic")
     if isinstance(topic, Topic) and here == item_path("quiz", topic.id):
         return [*trail, (topic.title, item_path("topic", topic.id)), ("Quiz", "")]
+    if isinstance(topic, Topic) and here == item_path("comparison", topic.id):
+        return [*trail, (topic.title, item_path("topic", topic.id)), ("Compare the sources", "")]
     if isinstance(topic, Topic) and here.startswith("teacher/"):
         return [*trail, (topic.title, "")]
     return [*trail, (title, "")]

@@ -69,6 +69,13 @@ RECEIPTS_PAGE = "teacher/receipts.html"
 #: The most sources the compare page sets side by side, a column each (what a laptop's screen holds); with more,
 #: each source is a row, so that a lesson of hundreds of sources gets a table that reads down the page.
 SIDE_BY_SIDE = 4
+#: The most topics whose issues the compare page sets out itself, each source's points side by side; with
+#: more, each topic's comparison is a page of its own (`topics/ID/compare.html`, linked from the compare
+#: page and the topic page), so that a lesson of hundreds of topics does not make one page of megabytes.
+SHARED_ON_PAGE = 12
+#: The template of a topic's comparison, and what its page gives it besides what every page gets.
+COMPARISON_TEMPLATE = "site/compare_topic.html"
+COMPARISON_VARIABLES = ("topic", "shared")
 #: The symbol for each place marker (shown beside the kind of place, hidden from screen readers).
 MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕", "hexagon": "⬢"}
 
@@ -94,6 +101,17 @@ class Page:
     def full_context(self) -> dict[str, Any]:
         """The page's own context, all of it."""
         return {**self.context, **self.later()} if self.later is not None else self.context
+
+
+def shared_points(lib: Library, topic: Topic) -> dict[str, list[str]]:
+    """Source id → the points of that source the topic cites (sections and perspectives), by source id."""
+    cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
+    cited += [p for perspective in topic.perspectives for p in perspective.points]
+    found: dict[str, list[str]] = {}
+    for pid in dict.fromkeys(cited):
+        if pid in lib.points:
+            found.setdefault(lib.point_source[pid], []).append(pid)
+    return dict(sorted(found.items()))
 
 
 def shuffled_order(question_id: str, count: int) -> list[int]:
@@ -163,14 +181,8 @@ class SiteRenderer:
         return [(counts[status], label) for status, label in STATUS_LABELS.items()]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
-        """Source id → the points of that source the topic cites (sections and perspectives)."""
-        cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
-        cited += [p for perspective in topic.perspectives for p in perspective.points]
-        found: dict[str, list[str]] = {}
-        for pid in dict.fromkeys(cited):
-            if pid in self.lib.points:
-                found.setdefault(self.lib.point_source[pid], []).append(pid)
-        return dict(sorted(found.items()))
+        """Source id → the points of that source the topic cites (`shared_points`)."""
+        return shared_points(self.lib, topic)
 
     def context(self, here: str, page: Page | None = None) -> dict[str, Any]:
         """What every page's template sees, with links relative to the page at `here` (`page`: its breadcrumbs)."""
@@ -229,6 +241,8 @@ def template_variables(lib: Library, derived: Derived, env: Environment, report:
     found: dict[str, set[str]] = {"*": common}
     for page in pages(lib, derived, report):
         found.setdefault(page.template, set(common)).update(page.full_context())
+    # a lesson of few topics has no page of a topic's comparison (`SHARED_ON_PAGE`): its template's are these
+    found.setdefault(COMPARISON_TEMPLATE, set(common)).update(COMPARISON_VARIABLES)
     found.update({name: set(names) for name, names in HANDOUT_VARIABLES.items()})
     return found
 
@@ -382,6 +396,9 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
     places = list(lib.places.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
     icons = reads.remembered(partial(_icons, lib))  # the home page and the topics page both show them
+    # the topics where two sources or more meet, and, in a lesson of many, the page of each one's comparison
+    shared = {topic.id: cited for topic in topics if len(cited := shared_points(lib, topic)) > 1}
+    compared = {tid: item_path("comparison", tid) for tid in shared} if len(shared) > SHARED_ON_PAGE else {}
     found = [
         Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
         Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
@@ -390,7 +407,7 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
             PAGES["compare"],
             "site/compare.html",
             "Compare the sources",
-            {"sources": sources, "topics": topics, "side_by_side": SIDE_BY_SIDE},
+            {"sources": sources, "topics": topics, "side_by_side": SIDE_BY_SIDE, "compared": compared},
         ),
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
         Page(PAGES["timeline"], "site/timeline.html", "Timeline", {}, partial(timeline_context, lib)),
@@ -418,10 +435,14 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
                 item_path("topic", topic.id),
                 "site/topic.html",
                 topic.title,
-                {"topic": topic},
+                {"topic": topic, "comparison": compared.get(topic.id)},
                 partial(_topic_context, lib, derived, topic),
             )
         )
+        if topic.id in compared:
+            title = f"How the sources cover “{topic.title}”"
+            context = dict(zip(COMPARISON_VARIABLES, (topic, shared[topic.id]), strict=True))
+            found.append(Page(compared[topic.id], COMPARISON_TEMPLATE, title, context))
         found.append(
             Page(
                 item_path("quiz", topic.id),
