@@ -14,6 +14,7 @@ from click.testing import Result
 from primer.build import check
 from primer.content.library import load_library
 from primer.derive import derive
+from primer.quiz.backtrack import slow_pattern
 from primer.quiz.lint import (
     _near,
     _norm,
@@ -143,6 +144,57 @@ def test_lint_warnings_are_at_their_lines(linted: Path, cli: Invoke) -> None:
     assert not [line for line in lines if ":68:" in line or ":69:" in line], (
         "texts that differ in their numbers are not near-duplicates"
     )
+
+
+def test_a_pattern_that_can_freeze_the_quiz_page_is_a_warning_at_its_line(bank: Path, cli: Invoke) -> None:
+    """'(\\w+\\s?)+' splits "aaaa…" into rounds in a number of ways that doubles with each letter: node takes 2 s
+    on a wrong answer of 27 letters, and the quiz page would freeze on a longer one. A repeat whose rounds end
+    with a character the inner repeat cannot take splits a text one way only, and passes."""
+    questions = "questions:\n"
+    for number, pattern in enumerate([r"terminal(\w+\s?)+defen[cs]e", r"terminal(\w+ )+defen[cs]e"]):
+        questions += (
+            f"  - id: pattern-{number}\n    type: short\n    stem: What does THAAD stand for, in words {number}?\n"
+            f"    accept: [terminal high altitude area defense]\n    pattern: '{pattern}'\n" + TAIL
+        )
+    (bank / "questions" / "patterns.yaml").write_text(questions, encoding="utf-8")
+    result = cli("check", "--content", bank)
+    assert result.exit_code == 0, result.output
+    found = [line for line in result.stderr.splitlines() if "freezes" in line]
+    assert len(found) == 1, result.stderr
+    assert found[0].startswith(
+        "content/questions/patterns.yaml:6:14: warning: the pattern repeats a part that itself repeats, with nothing "
+        "between the rounds that the inner repeat cannot take too"
+    ), found
+    assert found[0].endswith("or list the answers under accept:")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "slow"),
+    [
+        (r"(\w+\s?)+", True),  # a round may end with a letter, and the next begin with one
+        (r"(a+)+", True),
+        (r"(.*a)*", True),  # the required 'a' is one '.' takes too
+        (r"(\s?\w+)+", True),
+        (r"((\w+)\s?)+", True),
+        (r"(a|a+)+", True),
+        (r"(x+x+)+y", True),
+        (r"^(\w+,?\s*)*$", True),
+        (r"(\d+)*", True),
+        (r"panel\s+of\s+experts", False),  # the shipped lesson's
+        (r"kyogamisaki|kyotango", False),
+        (r"(\w+ )+", False),  # each round ends with a space, which \w cannot take
+        (r"(\d+\.)+\d+", False),
+        (r"\w+(\s\w+)*", False),
+        (r"[a-z]+(-[a-z]+)*", False),
+        (r"(,\s*\w+)*", False),
+        (r"(the )?(republic of )?korea", False),
+        (r"(\w+){1,3}", False),  # at most three rounds
+        (r"\d{1,3}(,\d{3})*", False),
+        (r"(unclosed", False),  # does not compile: check reports it apart
+    ],
+)
+def test_slow_patterns(pattern: str, slow: bool) -> None:
+    assert slow_pattern(pattern) is slow
 
 
 def test_strict_fails_on_lint_warnings(linted: Path, cli: Invoke) -> None:

@@ -68,6 +68,7 @@ from primer.content.models import (
 from primer.content.terms import term_names
 from primer.errors import Problem
 from primer.memo import Memo, identities
+from primer.quiz.backtrack import slow_pattern
 from primer.quiz.scoring import fold, matches_answer, same_answer
 from primer.reads import value_hash
 from primer.render.markdown import shown_text, typed_entity
@@ -588,6 +589,16 @@ class _Linter:
                             "or list the answers under accept:",
                         )
                         break
+                if slow_pattern(q.pattern):
+                    self.warn(
+                        q.id,
+                        ("pattern",),
+                        "the pattern repeats a part that itself repeats, with nothing between the rounds that "
+                        "the inner repeat cannot take too (as in '(\\w+\\s?)+'): on a wrong answer of some 30 "
+                        "letters, the quiz page would try so many ways to split it that it freezes for minutes",
+                        "end each round with something the inner repeat cannot match, as in '(\\w+ )+', drop "
+                        "the outer repeat, or list the answers under accept:",
+                    )
 
     def accepts(self, qid: str, key: Key, accept: list[str], *, blank: bool = False) -> None:
         """Accepted typed answers that never match, or would match too much (in a cloze `blank`, which
