@@ -699,6 +699,19 @@ def test_the_calendars_last_year_builds(mini: Path, tmp_path: Path, cli: Invoke)
     assert "9999" in timeline and "2006" in timeline
 
 
+def test_a_long_expansion_builds(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+    """A paragraph pasted into a term's `expansion` (720 characters): the pattern of the glossary's names was
+    made by a function that called itself once per letter, which ran past Python's limit on recursion at about
+    480 letters, so check stopped with "a bug in primer". Letters that no other name shares are now written
+    out in one go."""
+    long = "Terminal High Altitude Area Defense, " * 20
+    _replace(mini / "glossary.yaml", "expansion: Terminal High Altitude Area Defense", f"expansion: {long.strip()}")
+    assert cli("check", "--content", mini).exit_code == 0
+    out = tmp_path / "site"
+    assert "built" in _build(cli, mini, out, "--no-pdf")
+    assert long.strip() in (out / "glossary" / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_staleness_limit_before_the_calendars_first_year_is_its_first_day() -> None:
     """A lesson whose latest date is in year 3 has nothing five years older: not a date before year 1."""
     import datetime as dt

@@ -341,12 +341,22 @@ def trie_pattern(words: list[str], *, any_space: bool = True) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
+    def char(ch: str) -> str:
+        return r"\s+" if ch == " " and any_space else re.escape(ch)
+
     def build(node: dict[str, Any]) -> str:
-        branches = [
-            (r"\s+" if ch == " " and any_space else re.escape(ch)) + build(child)
-            for ch, child in sorted(node.items())
-            if ch
-        ]
+        branches = []
+        for ch, child in sorted(node.items()):
+            if not ch:
+                continue
+            # a run of letters that no other name shares (one way on, no name ending) is written out in one go:
+            # the recursion goes as deep as the names branch, not as their letters (a name of 500 letters ran
+            # past Python's limit)
+            run = [char(ch)]
+            while len(child) == 1 and "" not in child:
+                (ch, child), *_ = child.items()
+                run.append(char(ch))
+            branches.append("".join(run) + build(child))
         if not branches:
             return ""
         group = f"(?:{'|'.join(branches)})"
