@@ -143,6 +143,17 @@ CASES = {
         "'point:m-radar-north' reads as a citation, but it is no link: students would see the brackets and the id "
         "as typed — write it as [text](point:m-radar-north), with nothing between ']' and '(' and no space after",
     ),
+    "citation-no-link-in-a-stem": (  # the quiz lint said only "a content reference", and to cite in the stem
+        "questions/radars.yaml",
+        _mini_with(
+            "questions/radars.yaml",
+            "stem: Where was the first radar placed?",
+            "stem: Where was the first radar placed ([Article M] (point:m-radar-north))?",
+        ),
+        "content/questions/radars.yaml:4:55: ",
+        "'point:m-radar-north' reads as a citation, but it is no link: students would see the brackets and the id "
+        "as typed — write it as [text](point:m-radar-north), with nothing between ']' and '(' and no space after",
+    ),
     "citation-in-plain-text": (
         "topics/radars.yaml",
         _mini_with(

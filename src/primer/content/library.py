@@ -647,12 +647,13 @@ _BRACKET_BEFORE = re.compile(r"\]\s*\Z")
 def _check_stray_citations(b: _Builder, lib: Library) -> None:
     """A citation typed so that it is no link (a space between ']' and '(', or after the colon; a parenthesis
     missing) shows as typed, brackets and id, where students read: an error at its line. Markdown is judged by
-    the text it shows, so that a link's own target is never taken for one."""
+    the text it shows, so that a link's own target is never taken for one. A question's stem is read here too;
+    its other texts, which are plain, are the quiz lint's (a content reference in them)."""
     ids = _items_by_scheme(lib)
     for kind, doc in b.docs:
-        if kind == "questions":
-            continue  # the quiz lint finds a content reference in a question's texts, stem included
         for loc, read, every, shown in doc.links or ():
+            if kind == "questions" and loc[-1:] != ("stem",):
+                continue  # the quiz lint finds a content reference in a question's other texts, which are plain
             if every and shown is None:
                 continue  # a link in plain text: an error of its own (`_check_all_links`)
             linked = {href.lower() for _, _, _, href in every}
