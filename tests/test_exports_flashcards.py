@@ -101,6 +101,23 @@ def test_long_text_and_too_many_options_are_shortened_and_reported() -> None:
     assert "Kahoot shows at most 4 answers" in report.text()
 
 
+def test_an_option_written_twice_is_one_of_the_four_answers_kahoot_keeps() -> None:
+    """Two options alike in every field are equal: both were kept, with three other wrong ones kept for the
+    first, and the sheet's fifth answer had no column (check warns about the repeat, and passed; the build
+    stopped with "a bug in primer")."""
+    single = questions("mini")["mini-single"]
+    assert isinstance(single, SingleChoice)
+    twice = _choice("Wrong, twice")
+    repeated = single.model_copy(
+        update={"id": "repeated", "choices": [_choice("Right", True), twice, _choice("Other"), _choice("Third"), twice]}
+    )
+    data, report = kahoot(custom_scope(repeated))
+    rows = _rows(data)
+    _check_rows(rows)
+    assert rows[0][2:6] == ("Right", "Wrong, twice", "Other", "Third") and rows[0][7] == "1"
+    assert next(loss.what for loss in report.losses["repeated"]) == "answers dropped"
+
+
 @pytest.mark.parametrize("tree", sorted(TREES))
 def test_quizlet_cards_are_term_tab_definition(tree: str) -> None:
     data, report = exported(tree, "quizlet")

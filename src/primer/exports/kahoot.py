@@ -78,8 +78,10 @@ def _options(question: QuestionBase, report: LossReport) -> list[tuple[str, bool
         if len(rights) > ANSWERS_MAX:
             report.skip(question, f"it has {len(rights)} right answers; Kahoot shows at most {ANSWERS_MAX} answers")
             return None
-        keep = rights + [c for c in choices if not c.correct][: ANSWERS_MAX - len(rights)]
-        choices = [c for c in choices if c in keep]
+        # by position: two options alike in every field are equal, and were both kept (check warns about the
+        # repeat, and passes), which made a fifth answer the sheet has no column for
+        wrongs = [i for i, c in enumerate(choices) if not c.correct][: ANSWERS_MAX - len(rights)]
+        choices = [c for i, c in enumerate(choices) if c.correct or i in wrongs]
         report.lose(
             question,
             "answers dropped",
