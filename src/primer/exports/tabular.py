@@ -73,10 +73,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def text_cell(value: str) -> str:
     """`value` as a cell that a spreadsheet program shows as text. One that would start a formula gets an
-    apostrophe first, which Excel and Google Sheets take to mean "this is text" and do not show. A lesson is
-    someone else's data: "=HYPERLINK(…)" in a stem would run on the teacher's computer when the file is
-    opened, and an explanation that starts with a list ("- first …") or an answer of "-5 km" would show as a
-    formula's error."""
+    apostrophe first, which Excel takes to mean "this is text" and does not show (a program that shows it shows
+    text, and runs nothing). A lesson is someone else's data: "=HYPERLINK(…)" in a stem would run on the
+    teacher's computer when the file is opened, and an explanation that starts with "- " or an answer of
+    "-5 km" would show as a formula's error."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
