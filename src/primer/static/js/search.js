@@ -9,8 +9,7 @@
      battery), stop words dropped unless there is nothing else ("what is a battery" → battery). */
   const stem = (w) => w[3] && !/(is|us|ss)$/.test(w) ? w.replace(/ies$/, "y").replace(/([xz]|[cs]h|ss)es$/, "$1").replace(/s$/, "") : w;
   const terms = (text) => {
-    const all = (/^[\0-\x7f]*$/.test(text) ? text.toLowerCase().split(/[^a-z0-9]+/) // the same words, sooner
-      : text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/[^\p{L}\p{N}]+/u))
+    const all = text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/[^\p{L}\p{N}]+/u)
       .filter((w) => w[1] || /\d/.test(w));
     const kept = all.filter((w) => !stop.has(w));
     return (kept[0] ? kept : all).map(stem);
@@ -26,11 +25,10 @@
     const at = vocab.get(w) || vocab.set(w, new Map()).get(w);
     at.set(n, Math.max(at.get(n) || 0, weight));
   });
-  const note = (text, n, weight) => add(terms(text), n, weight);
   const entries = raw.entries.map(([kind, prior, page, anchor, title, snippet = "", also = ""], n) => {
     const names = [...title.split(/ \((.*)\)$/), ...also.split("|")].map(terms);
     names.forEach((words) => add(words, n, 10));
-    note(snippet, n, 4);
+    add(terms(snippet), n, 4);
     return { kind, prior, page: raw.pages[page], anchor, title, snippet, names: names.map(String) };
   });
   for (const pair of raw.words.split(" ")) {
