@@ -143,6 +143,69 @@ def test_a_lesson_of_few_topics_may_override_the_template_of_a_topics_comparison
     assert result.exit_code == 1 and "compare_topic.html:1:1: the template uses 'shraed'" in result.output
 
 
+def test_a_lesson_of_many_topics_gives_each_topics_coverage_and_balance_a_page_of_its_own(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to `TOPICS_ON_REPORT` topics, the report sets out each topic's coverage and balance itself; with more
+    (at 256 topics that was 2.1 MB of a 4.5 MB page), it lists the topics a row each, and each topic's tables
+    are a page of their own, which the topic's teacher page links. A rebuild as a lesson of few drops those
+    pages, as a clean build would."""
+    own = Path("teacher", "report", "radars.html")
+    assert cli("build", "--content", mini, "--out", tmp_path / "few").exit_code == 0
+    report = (tmp_path / "few" / "teacher" / "report.html").read_text(encoding="utf-8")
+    assert '<h3 id="coverage-radars">How radars work</h3>' in report and "Objectives × questions" in report
+    assert '<h3 id="balance-radars">How radars work</h3>' in report and "<caption>Actors in How radars work" in report
+    assert not (tmp_path / "few" / own.parent).exists()
+    assert "Coverage and balance" not in (tmp_path / "few" / "teacher" / "topics" / "radars.html").read_text("utf-8")
+
+    monkeypatch.setattr("primer.targets.site.TOPICS_ON_REPORT", 0)  # as if the lesson had more topics than fit
+    site = tmp_path / "many"
+    assert cli("build", "--content", mini, "--out", site).exit_code == 0
+    report = (site / "teacher" / "report.html").read_text(encoding="utf-8")
+    assert "Objectives × questions" not in report and "<caption>Actors in" not in report
+    assert 'id="chart-coverage"' not in report and "chart-balance" not in report, "no chart a bar a topic"
+    link = '<th scope="row"><a href="report/radars.html">How radars work</a></th>'
+    assert f'<tr id="coverage-radars">{link}<td>3 of 3</td><td>2 of 2</td></tr>' in report
+    row = '<tr id="balance-radars"><th scope="row"><a href="report/radars.html#balance">How radars work</a></th>'
+    assert f"{row}<td>1</td><td>The Ministry (1 point)</td><td>Article M: 5</td></tr>" in report
+    page = (site / own).read_text(encoding="utf-8")
+    assert "<h1>Coverage and balance: How radars work</h1>" in page
+    crumbs = '<li><a href="../report.html">Provenance and quality report</a></li><li><span aria-current="page">How'
+    assert crumbs in page
+    assert "<td>2: mini-short, mini-matching</td>" in page, "the topic's objectives and their questions"
+    assert '<a href="../../sources/mini-source.html#m-radar-north">m-radar-north</a>' in page
+    assert '<desc id="chart-balance-radars-desc">The Ministry: 1 point</desc>' in page
+    assert '<a href="../topics/radars.html">teacher page</a>' in page
+    teacher = (site / "teacher" / "topics" / "radars.html").read_text(encoding="utf-8")
+    assert '<a href="../report/radars.html">Coverage and balance</a>' in teacher
+
+    monkeypatch.setattr("primer.targets.site.TOPICS_ON_REPORT", 1)  # a second topic tips the lesson over
+    second = mini / "topics" / "radars-again.yaml"
+    text = (mini / "topics" / "radars.yaml").read_text(encoding="utf-8")
+    second.write_text(text.replace("id: radars", "id: again").replace("radars-", "again-"), encoding="utf-8")
+    assert cli("build", "--content", mini, "--out", site).exit_code == 0
+    assert (site / own).is_file() and (site / "teacher" / "report" / "again.html").is_file()
+    second.unlink()  # a lesson of few again: the pages go, as from a clean build
+    assert cli("build", "--content", mini, "--out", site).exit_code == 0
+    assert not (site / own.parent).exists()
+    assert cli("build", "--content", mini, "--out", tmp_path / "clean").exit_code == 0
+    assert _tree(site) == _tree(tmp_path / "clean")
+
+
+def test_a_lesson_of_few_topics_may_override_the_template_of_a_topics_coverage_and_balance(
+    mini: Path, cli: Invoke
+) -> None:
+    """No page of a small lesson uses `site/report_topic.html`, yet its own copy is checked against what the
+    page would give it."""
+    (mini / "templates" / "site").mkdir(parents=True)
+    own = mini / "templates" / "site" / "report_topic.html"
+    own.write_text('{% extends "default:site/report_topic.html" %}{% block main %}{{ coverage.title }}{% endblock %}')
+    assert cli("check", "--content", mini).exit_code == 0
+    own.write_text('{% extends "default:site/report_topic.html" %}{% block main %}{{ coverrage }}{% endblock %}')
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 1 and "report_topic.html:1:1: the template uses 'coverrage'" in result.output
+
+
 def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     (mini / "templates" / "site").mkdir(parents=True)
     (mini / "templates" / "site" / "index.html").write_text(

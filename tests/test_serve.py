@@ -144,10 +144,16 @@ def test_the_cli_reports_a_port_in_use_in_one_line(mini: Path, cli: Invoke) -> N
 # --------------------------------------------------------------------------- pages rendered on request
 
 
-@pytest.mark.parametrize("lesson", ["mini", "shipped"])
-def test_the_preview_renders_every_file_as_the_build_does(lesson: str, mini: Path) -> None:
-    """`primer serve` renders a page when it is asked for; each file has the bytes a build gives it."""
-    content = mini if lesson == "mini" else ROOT / "content"
+@pytest.mark.parametrize("lesson", ["mini", "shipped", "many"])
+def test_the_preview_renders_every_file_as_the_build_does(
+    lesson: str, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer serve` renders a page when it is asked for; each file has the bytes a build gives it (also the
+    pages of a lesson of many topics, each topic's coverage and balance among them, from the report it makes
+    on first use)."""
+    content = ROOT / "content" if lesson == "shipped" else mini
+    if lesson == "many":
+        monkeypatch.setattr("primer.targets.site.TOPICS_ON_REPORT", 0)
     result = build_mod._validate(content, False)
     built = build_mod._render(result, content, pdf=False)
     found, lazy = build_mod.preview(content)
@@ -156,6 +162,7 @@ def test_the_preview_renders_every_file_as_the_build_does(lesson: str, mini: Pat
     assert lazy._downloads is None, "a student page does not make the handouts and exports"
     assert lazy._report is None, "nor the report"
     assert lazy.paths() == built.paths()
+    assert ("teacher/report/radars.html" in built.paths()) == (lesson == "many")
     for path in built.paths():
         assert lazy.get(path) == built.get(path), path
     assert lazy.get("no/such/file.html") is None

@@ -312,6 +312,30 @@ def test_a_lesson_of_many_topics_compares_each_topic_on_a_page_of_its_own(
         assert _axe(pg) == [], width
 
 
+def test_a_lesson_of_many_topics_has_each_topics_coverage_and_balance_on_a_page_of_its_own(
+    tabs: Tabs, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more topics than the report sets out itself, it lists them a row each, and each topic's coverage
+    and balance is a page of its own: neither scrolls sideways on a laptop or on the narrowest phone, and
+    axe-core passes both."""
+    content = tmp_path_factory.mktemp("many-reported") / "content"
+    shutil.copytree(MINI, content)
+    monkeypatch.setattr("primer.targets.site.TOPICS_ON_REPORT", 0)
+    site = content.parent / "site"
+    build(content, site)
+    own = "teacher/report/radars.html"
+    for width in (NARROWEST, LAPTOP):
+        pg = tabs.page(width)
+        _go(pg, site, "teacher/report.html")
+        assert pg.locator("#coverage-radars a").get_attribute("href") == "report/radars.html"
+        assert _sideways(pg) <= 0, f"the report scrolls sideways at {width} px"
+        assert _axe(pg) == [], width
+        _go(pg, site, own)
+        assert pg.locator("main h2").all_inner_texts() == ["Coverage", "Balance"]
+        assert _sideways(pg) <= 0, f"a topic's coverage and balance scrolls sideways at {width} px"
+        assert _axe(pg) == [], width
+
+
 def test_a_long_code_line_scrolls_in_its_block_on_screen_and_wraps_on_paper(
     tabs: Tabs, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -28,6 +28,8 @@ ITEM_PATHS = {
     "quiz": "topics/{id}/quiz.html",
     # how the sources cover a topic, on a page of its own in a lesson of many topics (see `targets.site`)
     "comparison": "topics/{id}/compare.html",
+    # a topic's coverage and balance, on a page of its own in a lesson of many topics (see `targets.site`)
+    "topic report": "teacher/report/{id}.html",
     "source": "sources/{id}.html",
     "point": "sources/{owner}.html#{id}",
     "question": "topics/{owner}/quiz.html#{id}",

@@ -414,7 +414,8 @@ def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
 
         env = make_env(content / "templates")
         env.globals["answer_text"] = answer_text
-        return report, SiteRenderer(lib, derived, env).render(report_page(report))
+        # one page, whole: every topic's coverage and balance on it, however many topics (no page to link to)
+        return report, SiteRenderer(lib, derived, env).render(report_page(report, {}))
     return report, render.text(report)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from primer.report.model import Report
+from primer.report.model import Balance, Report
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -55,16 +55,21 @@ def schema() -> dict[str, object]:
 Chart = tuple[list[tuple[str, float]], float]
 
 
-def charts(report: Report, type_labels: dict[str, str]) -> dict[str, Chart]:
-    """The bar charts of the report page: name → ((label, value) rows, the largest value)."""
+def _chart(rows: list[tuple[str, float]]) -> Chart:
+    return rows, max((value for _, value in rows), default=0)
 
-    def chart(rows: list[tuple[str, float]]) -> Chart:
-        return rows, max((value for _, value in rows), default=0)
 
-    found = {
-        "coverage": chart([(c.title, sum(1 for row in c.points if row.questions)) for c in report.coverage]),
-        "types": chart([(type_labels.get(kind, kind), n) for kind, n in report.stats.types.items()]),
-    }
-    for b in report.balance:
-        found[f"balance-{b.topic}"] = chart([(a.name, a.points) for a in b.actors])
+def balance_chart(balance: Balance) -> Chart:
+    """The bar chart of the points each actor carries in one topic."""
+    return _chart([(a.name, a.points) for a in balance.actors])
+
+
+def charts(report: Report, type_labels: dict[str, str], *, topics: bool = True) -> dict[str, Chart]:
+    """The bar charts of the report page: name → ((label, value) rows, the largest value); without `topics`,
+    none of a topic's own (the pages of a lesson of many topics have them, `balance_chart`)."""
+    found = {"types": _chart([(type_labels.get(kind, kind), n) for kind, n in report.stats.types.items()])}
+    if topics:
+        found["coverage"] = _chart([(c.title, sum(1 for row in c.points if row.questions)) for c in report.coverage])
+        for b in report.balance:
+            found[f"balance-{b.topic}"] = balance_chart(b)
     return found

@@ -12,6 +12,7 @@ from primer.content.library import Library
 from primer.content.models import Topic
 from primer.render import markdown
 from primer.render.urls import PAGES, item_path
+from primer.report import REPORT_PAGE
 
 #: The map page (drawn by the map feature); the menu links it only when the site has it.
 MAP_PAGE = "map/index.html"
@@ -102,6 +103,8 @@ def crumbs(here: str, title: str, context: dict[str, Any]) -> list[tuple[str, st
         return [*trail, (topic.title, item_path("topic", topic.id)), ("Quiz", "")]
     if isinstance(topic, Topic) and here == item_path("comparison", topic.id):
         return [*trail, (topic.title, item_path("topic", topic.id)), ("Compare the sources", "")]
+    if isinstance(topic, Topic) and here == item_path("topic report", topic.id):
+        return [*trail, ("Provenance and quality report", REPORT_PAGE), (topic.title, "")]
     if isinstance(topic, Topic) and here.startswith("teacher/"):
         return [*trail, (topic.title, "")]
     return [*trail, (title, "")]

@@ -33,6 +33,7 @@ from primer.render.safejson import script_json
 from primer.render.sidenotes import Sidenotes, describer
 from primer.render.urls import PAGES, item_path, relative
 from primer.report import REPORT_PAGE, Report
+from primer.report.render import balance_chart
 from primer.report.render import charts as report_charts
 from primer.search import search_index
 from primer.targets import navigation
@@ -76,6 +77,13 @@ SHARED_ON_PAGE = 12
 #: The template of a topic's comparison, and what its page gives it besides what every page gets.
 COMPARISON_TEMPLATE = "site/compare_topic.html"
 COMPARISON_VARIABLES = ("topic", "shared")
+#: Up to this many topics, the report page sets out each topic's coverage and balance itself; with more (at
+#: 256 topics they were 2.1 MB of a 4.5 MB page, and the coverage chart a bar a topic), each topic's is a page of
+#: its own (`teacher/report/ID.html`), which the report lists a row each and the topic's teacher page links.
+TOPICS_ON_REPORT = 12
+#: The template of a topic's coverage and balance, and what its page gives it besides what every page gets.
+TOPIC_REPORT_TEMPLATE = "site/report_topic.html"
+TOPIC_REPORT_VARIABLES = ("topic", "teacher_page", "coverage", "balance", "chart")
 #: The symbol for each place marker (shown beside the kind of place, hidden from screen readers).
 MARKERS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "star": "★", "cross": "✕", "hexagon": "⬢"}
 
@@ -243,6 +251,7 @@ def template_variables(lib: Library, derived: Derived, env: Environment, report:
         found.setdefault(page.template, set(common)).update(page.full_context())
     # a lesson of few topics has no page of a topic's comparison (`SHARED_ON_PAGE`): its template's are these
     found.setdefault(COMPARISON_TEMPLATE, set(common)).update(COMPARISON_VARIABLES)
+    found.setdefault(TOPIC_REPORT_TEMPLATE, set(common)).update(TOPIC_REPORT_VARIABLES)  # likewise
     found.update({name: set(names) for name, names in HANDOUT_VARIABLES.items()})
     return found
 
@@ -342,20 +351,59 @@ def answer_text(question: QuestionBase) -> str:
     return str(data["model_answer"])
 
 
-def _report_context(report: Report | Callable[[], Report]) -> dict[str, Any]:
+def _report_context(report: Report | Callable[[], Report], split: bool) -> dict[str, Any]:
     made = report() if callable(report) else report
-    return {"report": made, "charts": report_charts(made, TYPE_LABELS)}
+    return {"report": made, "charts": report_charts(made, TYPE_LABELS, topics=not split)}
 
 
-def report_page(report: Report | Callable[[], Report]) -> Page:
+def _topic_report_context(report: Callable[[], Report], topic_id: str) -> dict[str, Any]:
+    """A topic's coverage and balance, from the report made now (`primer serve` makes it on first use)."""
+    made = report()
+    balance = next(b for b in made.balance if b.topic == topic_id)
+    coverage = next(c for c in made.coverage if c.topic == topic_id)
+    return {"coverage": coverage, "balance": balance, "chart": balance_chart(balance)}
+
+
+def topic_report_pages(topics: list[Topic], report: Report | Callable[[], Report]) -> list[Page]:
+    """In a lesson of more than `TOPICS_ON_REPORT` topics, each topic's coverage and balance on a page of its
+    own; none in a smaller one. A report made already gives each page its topic's parts as its own context,
+    so that a rebuild takes again the page of every topic whose parts came out the same."""
+    if len(topics) <= TOPICS_ON_REPORT:
+        return []
+    found = []
+    if callable(report):  # not made yet: what it holds cannot describe the pages
+        for topic in topics:
+            title = f"Coverage and balance: {topic.title}"
+            later = partial(_topic_report_context, report, topic.id)
+            context = {"topic": topic, "teacher_page": TEACHER_TOPIC.format(id=topic.id)}
+            found.append(Page(item_path("topic report", topic.id), TOPIC_REPORT_TEMPLATE, title, context, later, False))
+        return found
+    coverage = {c.topic: c for c in report.coverage}
+    balance = {b.topic: b for b in report.balance}
+    for topic in topics:
+        title = f"Coverage and balance: {topic.title}"
+        context = {
+            "topic": topic,
+            "teacher_page": TEACHER_TOPIC.format(id=topic.id),
+            "coverage": coverage[topic.id],
+            "balance": balance[topic.id],
+        }
+        chart = partial(lambda b: {"chart": balance_chart(b)}, balance[topic.id])
+        found.append(Page(item_path("topic report", topic.id), TOPIC_REPORT_TEMPLATE, title, context, chart))
+    return found
+
+
+def report_page(report: Report | Callable[[], Report], topic_reports: dict[str, str]) -> Page:
     """The provenance and quality report, on the teacher hub (never in the students' navigation);
-    `report` may be a function that makes it. A report made already is the page's own context: a rebuild
+    `report` may be a function that makes it; `topic_reports`, the page of each topic's coverage and balance,
+    in a lesson of many (`topic_report_pages`). A report made already is the page's own context: a rebuild
     whose report came out the same, and whose other reads did not change, takes the page as it was (at
     1,024 topics it renders for 3 s)."""
     title = "Provenance and quality report"
+    later = partial(_report_context, report, bool(topic_reports))
     if callable(report):  # not made yet: what it holds cannot describe the page
-        return Page(REPORT_PAGE, "site/report.html", title, {}, partial(_report_context, report), False)
-    return Page(REPORT_PAGE, "site/report.html", title, {"report": report}, partial(_report_context, report))
+        return Page(REPORT_PAGE, "site/report.html", title, {"topic_reports": topic_reports}, later, False)
+    return Page(REPORT_PAGE, "site/report.html", title, {"report": report, "topic_reports": topic_reports}, later)
 
 
 def _icons(lib: Library) -> dict[str, dict[str, Any]]:
@@ -399,6 +447,8 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
     # the topics where two sources or more meet, and, in a lesson of many, the page of each one's comparison
     shared = {topic.id: cited for topic in topics if len(cited := shared_points(lib, topic)) > 1}
     compared = {tid: item_path("comparison", tid) for tid in shared} if len(shared) > SHARED_ON_PAGE else {}
+    reported = topic_report_pages(topics, report)  # each topic's coverage and balance, in a lesson of many
+    topic_reports = {page.context["topic"].id: page.path for page in reported}
     found = [
         Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
         Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
@@ -430,7 +480,8 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
         Page(PAGES["search"], "site/search.html", "Search", {}, lambda: {"index": search_index(lib, TEACHER_TOPIC)}),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
-        report_page(report),
+        report_page(report, topic_reports),
+        *reported,
         Page(RECEIPTS_PAGE, "site/teacher_receipts.html", "Read your class’s quiz results", {}),
     ]
     for source in sources:
@@ -463,7 +514,7 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
                 TEACHER_TOPIC.format(id=topic.id),
                 "site/teacher_topic.html",
                 f"Teacher: {topic.title}",
-                {"topic": topic},
+                {"topic": topic, "topic_report": topic_reports.get(topic.id)},
                 partial(_teacher_topic_context, lib, derived, topic),
             )
         )
