@@ -15,7 +15,8 @@ import pytest
 
 from primer.build import build
 from primer.content.library import load_library
-from primer.search import KINDS, STOP, search_index
+from primer.search import KINDS, STOP, _gap, search_index
+from primer.search import _postings as _postings_of
 from primer.targets.site import TEACHER_TOPIC
 from tools import ROOT
 
@@ -48,12 +49,20 @@ def _words(text: str) -> set[str]:
 
 
 def _postings(index: dict[str, Any]) -> dict[str, list[int]]:
-    width = index["width"]
+    """Each word's entries, read as the search page reads them: a gap to the entry before, in base 26 (upper-case
+    letters for the leading digits, a lower-case letter for the last)."""
     found = {}
     for pair in index["words"].split(" "):
-        word, numbers = pair.split(":")
-        assert len(numbers) % width == 0, pair
-        found[word] = [int(numbers[i : i + width], 36) for i in range(0, len(numbers), width)]
+        word, gaps = pair.split(":")
+        assert re.fullmatch(r"([A-Z]*[a-z])+", gaps), pair
+        numbers, entry = [], -1
+        for gap in re.findall(r"[A-Z]*[a-z]", gaps):
+            value = 0
+            for letter in gap:
+                value = value * 26 + ord(letter.lower()) - ord("a")
+            entry += value + 1
+            numbers.append(entry)
+        found[word] = numbers
     return found
 
 
@@ -111,6 +120,15 @@ def test_hidden_words_point_at_entries_and_repeat_nothing_shown(shipped: dict[st
             shown = entries[n]
             assert word not in _words(" ".join([shown["title"], shown["snippet"], *shown["also"]])), (word, n)
     assert "interceptors" in postings or "interceptor" in postings, "words from the text itself"
+
+
+def test_an_entry_list_writes_each_entry_as_the_gap_from_the_one_before() -> None:
+    """A gap of 25 entries or fewer is one letter; a longer one has upper-case letters before its last."""
+    numbers = [0, 1, 27, 28, 700, 20_000, 20_001]
+    codes = [_gap(n) for n in range(20_001)]
+    gaps = _postings_of(numbers, codes)
+    assert gaps == "aazaZvBCOha", "gaps 0, 0, 25, 0, 671 (25·26 + 21), 19,299 (1·26³ + 2·26² + 14·26 + 7), 0"
+    assert _postings({"words": f"word:{gaps}"}) == {"word": numbers}
 
 
 def test_snippets_are_short_and_plain(shipped: dict[str, Any]) -> None:

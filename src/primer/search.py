@@ -217,29 +217,33 @@ def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry
 
 
 def _postings(numbers: list[int], codes: list[str]) -> str:
-    """An entry list as the index writes it: each entry's number in base 36, all of one width (`codes`)."""
-    return "".join([codes[n] for n in numbers])
+    """An entry list as the index writes it: for each entry (in order), how many entries lie between it and the
+    one before (the first: from the start), as `codes` has each number (`_gap`)."""
+    return "".join([codes[after - before - 1] for before, after in zip([-1, *numbers], numbers, strict=False)])
 
 
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, rest = divmod(number, 36)
-        text = digits[rest] + text
-        if not number:
-            return text
+def _gap(number: int) -> str:
+    """`number` in base 26, its last digit a lower-case letter (a = 0 … z = 25) and those before it upper-case
+    letters (A = 0 …), so that a list of numbers needs no separator: 0 → "a", 27 → "Bb". A word most entries
+    have lists them a letter each."""
+    number, rest = divmod(number, 26)
+    text = chr(ord("a") + rest)
+    while number:
+        number, rest = divmod(number, 26)
+        text = chr(ord("A") + rest) + text
+    return text
 
 
 def search_index(lib: Library, teacher_topic: str) -> str:
     """The search index as JSON for a script element (`teacher_topic`: the path of a topic's teacher page,
     with `{id}`).
 
-    `{"kinds": [group, …], "pages": [site path, …], "stop": "word …", "width": n,
+    `{"kinds": [group, …], "pages": [site path, …], "stop": "word …",
     "entries": [[group, prior, page, anchor, title, snippet, "alias|alias"], …],
     "words": "word:postings word:postings …"}`: `group` numbers a kind, `page` a page; an entry's trailing
-    empty fields are left out; `postings` are the numbers of the entries whose hidden text has the word,
-    each in base 36 and `width` digits. Words already in an entry's title, snippet or aliases are not listed."""
+    empty fields are left out; `postings` list the entries whose hidden text has the word, each by how many
+    entries lie between it and the one before (`_gap`: at 1,024 topics a quarter of the bytes of each number
+    written whole). Words already in an entry's title, snippet or aliases are not listed."""
     pages: dict[str, int] = {}
     entries: list[list[str | int]] = []
     postings: dict[str, list[int]] = {}
@@ -263,14 +267,12 @@ def search_index(lib: Library, teacher_topic: str) -> str:
         # each word once (in any order: a word's entries are listed in entry order, and words sorted)
         for word in entry.hidden.split():
             postings.setdefault(word, []).append(number)
-    width = len(_base36(max(len(found) - 1, 0)))
-    codes = [_base36(n).rjust(width, "0") for n in range(len(found))]  # each number once, not per posting
+    codes = [_gap(n) for n in range(len(found))]  # each number once, not per posting
     words = " ".join(f"{word}:{_postings(numbers, codes)}" for word, numbers in sorted(postings.items()))
     index = {
         "kinds": KINDS,
         "pages": list(pages),
         "stop": " ".join(sorted(STOP)),
-        "width": width,
         "entries": entries,
         "words": words,
     }

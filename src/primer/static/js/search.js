@@ -33,7 +33,8 @@
   });
   for (const pair of raw.words.split(" ")) {
     const [word, list] = pair.split(":"), words = terms(word); // read once for all its entries
-    for (let i = 0; i < list.length; i += raw.width) add(words, parseInt(list.substr(i, raw.width), 36), 2);
+    let n = -1, g = 0; // each entry: how many lie between it and the last, in base 26 (A–Z, then a–z for its last digit)
+    for (const c of list) c < "a" ? g = g * 26 + c.charCodeAt() - 65 : (n += g * 26 + c.charCodeAt() - 96, g = 0, add(words, n, 2));
   }
   const titleOf = {};
   for (const e of entries) if (!e.anchor) titleOf[e.page] ||= e.title;
