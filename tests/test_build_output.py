@@ -129,18 +129,23 @@ def test_a_lesson_of_many_topics_gives_each_topics_comparison_a_page_of_its_own(
     assert _tree(site) == _tree(tmp_path / "clean")
 
 
-def test_a_lesson_of_few_topics_may_override_the_template_of_a_topics_comparison(
-    mini: Path, tmp_path: Path, cli: Invoke
+@pytest.mark.parametrize(
+    ("template", "used", "misspelt"),
+    [("compare_topic.html", "shared|length", "shraed"), ("report_topic.html", "coverage.title", "coverrage")],
+)
+def test_a_lesson_of_few_topics_may_override_the_templates_of_a_topics_own_pages(
+    mini: Path, cli: Invoke, template: str, used: str, misspelt: str
 ) -> None:
-    """No page of a small lesson uses `site/compare_topic.html`, yet its own copy is checked against what the
-    page would give it: its variables pass, a misspelt one is an error at its line."""
+    """No page of a small lesson uses `site/compare_topic.html` (a topic's comparison) or
+    `site/report_topic.html` (its coverage and balance), yet its own copy is checked against what the page
+    would give it: its variables pass, a misspelt one is an error at its line."""
     (mini / "templates" / "site").mkdir(parents=True)
-    own = mini / "templates" / "site" / "compare_topic.html"
-    own.write_text('{% extends "default:site/compare_topic.html" %}{% block main %}{{ shared|length }}{% endblock %}')
+    own = mini / "templates" / "site" / template
+    own.write_text(f'{{% extends "default:site/{template}" %}}{{% block main %}}{{{{ {used} }}}}{{% endblock %}}')
     assert cli("check", "--content", mini).exit_code == 0
-    own.write_text('{% extends "default:site/compare_topic.html" %}{% block main %}{{ shraed }}{% endblock %}')
+    own.write_text(f'{{% extends "default:site/{template}" %}}{{% block main %}}{{{{ {misspelt} }}}}{{% endblock %}}')
     result = cli("check", "--content", mini)
-    assert result.exit_code == 1 and "compare_topic.html:1:1: the template uses 'shraed'" in result.output
+    assert result.exit_code == 1 and f"{template}:1:1: the template uses '{misspelt}'" in result.output
 
 
 def test_a_lesson_of_many_topics_gives_each_topics_coverage_and_balance_a_page_of_its_own(
@@ -197,20 +202,6 @@ def test_a_lesson_of_many_topics_gives_each_topics_coverage_and_balance_a_page_o
     assert not (site / own.parent).exists()
     assert cli("build", "--content", mini, "--out", tmp_path / "clean").exit_code == 0
     assert _tree(site) == _tree(tmp_path / "clean")
-
-
-def test_a_lesson_of_few_topics_may_override_the_template_of_a_topics_coverage_and_balance(
-    mini: Path, cli: Invoke
-) -> None:
-    """No page of a small lesson uses `site/report_topic.html`, yet its own copy is checked against what the
-    page would give it."""
-    (mini / "templates" / "site").mkdir(parents=True)
-    own = mini / "templates" / "site" / "report_topic.html"
-    own.write_text('{% extends "default:site/report_topic.html" %}{% block main %}{{ coverage.title }}{% endblock %}')
-    assert cli("check", "--content", mini).exit_code == 0
-    own.write_text('{% extends "default:site/report_topic.html" %}{% block main %}{{ coverrage }}{% endblock %}')
-    result = cli("check", "--content", mini)
-    assert result.exit_code == 1 and "report_topic.html:1:1: the template uses 'coverrage'" in result.output
 
 
 def test_user_templates_override_packaged_ones(mini: Path, tmp_path: Path, cli: Invoke) -> None:
