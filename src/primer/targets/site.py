@@ -33,6 +33,7 @@ from primer.render.safejson import script_json
 from primer.render.sidenotes import Sidenotes, describer
 from primer.render.urls import PAGES, item_path, relative
 from primer.report import REPORT_PAGE, Report
+from primer.report.model import Balance
 from primer.report.render import balance_chart
 from primer.report.render import charts as report_charts
 from primer.search import search_index
@@ -361,7 +362,11 @@ def _topic_report_context(report: Callable[[], Report], topic_id: str) -> dict[s
     made = report()
     balance = next(b for b in made.balance if b.topic == topic_id)
     coverage = next(c for c in made.coverage if c.topic == topic_id)
-    return {"coverage": coverage, "balance": balance, "chart": balance_chart(balance)}
+    return {"coverage": coverage, "balance": balance, **_balance_chart(balance)}
+
+
+def _balance_chart(balance: Balance) -> dict[str, Any]:
+    return {"chart": balance_chart(balance)}
 
 
 def topic_report_pages(topics: list[Topic], report: Report | Callable[[], Report]) -> list[Page]:
@@ -370,26 +375,19 @@ def topic_report_pages(topics: list[Topic], report: Report | Callable[[], Report
     so that a rebuild takes again the page of every topic whose parts came out the same."""
     if len(topics) <= TOPICS_ON_REPORT:
         return []
+    made = None if callable(report) else report
+    coverage = {c.topic: c for c in made.coverage} if made else {}
+    balance = {b.topic: b for b in made.balance} if made else {}
     found = []
-    if callable(report):  # not made yet: what it holds cannot describe the pages
-        for topic in topics:
-            title = f"Coverage and balance: {topic.title}"
-            later = partial(_topic_report_context, report, topic.id)
-            context = {"topic": topic, "teacher_page": TEACHER_TOPIC.format(id=topic.id)}
-            found.append(Page(item_path("topic report", topic.id), TOPIC_REPORT_TEMPLATE, title, context, later, False))
-        return found
-    coverage = {c.topic: c for c in report.coverage}
-    balance = {b.topic: b for b in report.balance}
     for topic in topics:
-        title = f"Coverage and balance: {topic.title}"
-        context = {
-            "topic": topic,
-            "teacher_page": TEACHER_TOPIC.format(id=topic.id),
-            "coverage": coverage[topic.id],
-            "balance": balance[topic.id],
-        }
-        chart = partial(lambda b: {"chart": balance_chart(b)}, balance[topic.id])
-        found.append(Page(item_path("topic report", topic.id), TOPIC_REPORT_TEMPLATE, title, context, chart))
+        path, title = item_path("topic report", topic.id), f"Coverage and balance: {topic.title}"
+        context = {"topic": topic, "teacher_page": TEACHER_TOPIC.format(id=topic.id)}
+        if callable(report):  # not made yet: what it holds cannot describe the page
+            later = partial(_topic_report_context, report, topic.id)
+            found.append(Page(path, TOPIC_REPORT_TEMPLATE, title, context, later, False))
+        else:
+            context.update(coverage=coverage[topic.id], balance=balance[topic.id])
+            found.append(Page(path, TOPIC_REPORT_TEMPLATE, title, context, partial(_balance_chart, balance[topic.id])))
     return found
 
 
