@@ -106,13 +106,32 @@ def largest_file(folder: Path) -> tuple[int, str]:
 # --------------------------------------------------------------------------- the mkdocs twin
 
 _LINK = re.compile(r"\[([^\]]*)\]\((point|term|event|source):([^)\s]*)\)")
+_BLANK = re.compile(r"\[\[[^\]]*\]\]")
+#: The handouts' student versions, as primer names them.
+VERSIONS = ("A", "B", "C")
+#: The receipts page: what primer's says, in a paragraph of the same length.
+RECEIPTS = (
+    "# Read your class's quiz results\n\nAt the end of a quiz a student can download their results as a small file "
+    "and hand it in. Collect the files, then open them here at once to see the class: the spread of scores, how "
+    "many got each question right first time, the wrong answers chosen most, each objective, and the open answers "
+    "side by side for marking. Nothing leaves this computer.\n"
+)
 
 
 class MarkdownSite:
     """A Markdown project for mkdocs with the corpus's text: the same pages primer writes, as far as
-    a plain documentation site has them (no generated questions, no search page)."""
+    a plain documentation site has them (no generated questions, no search script, no maps).
 
-    def __init__(self, corpus: Path) -> None:
+    With `every_page` (the default), a page for each HTML page primer writes: per topic its explainer,
+    quiz and comparison of its sources, its source, its teacher page, its coverage and balance, and its
+    four handouts (three student versions and the teacher edition); besides, the lists of everything,
+    the teacher hub, the report, the receipts page and the map's table of places. Without it, only the
+    pages the twins had up to the twenty-fifth round (topic, quiz and source pages and the lists), for
+    comparison with the figures measured then."""
+
+    def __init__(self, corpus: Path, every_page: bool = True) -> None:
+        self.every_page = every_page
+
         def load(relative: str) -> Any:
             return yaml.load((corpus / relative).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
@@ -133,7 +152,7 @@ class MarkdownSite:
         self.point_source = {p["id"]: s["id"] for s in self.sources for p in s["points"]}
 
     def links(self, text: str, up: str) -> str:
-        """primer's content links as links between the Markdown pages."""
+        """primer's content links as links between the Markdown pages (a cloze's blanks as lines)."""
 
         def target(match: re.Match[str]) -> str:
             label, kind, ident = match.groups()
@@ -145,7 +164,7 @@ class MarkdownSite:
             }[kind]
             return f"[{label}]({where})"
 
-        return _LINK.sub(target, text)
+        return _BLANK.sub("______", _LINK.sub(target, text))
 
     def pages(self) -> dict[str, str]:
         """Relative path → Markdown."""
@@ -195,8 +214,34 @@ class MarkdownSite:
         pages["places.md"] = "# Places\n\n" + "\n".join(
             f"## {p['name']} {{#{p['id']}}}\n\n{p['lat']}, {p['lon']} ({p['kind']}). {p['text']}\n" for p in self.places
         )
-        pages["teacher.md"] = "# For teachers\n\n" + "\n".join(self.teacher(t) for t in self.topics)
         pages["search.md"] = self.index()  # primer's search page holds an index of everything
+        if not self.every_page:
+            pages["teacher.md"] = "# For teachers\n\n" + "\n".join(self.teacher(t) for t in self.topics)
+            return pages
+        pages["teacher/index.md"] = self.teacher_hub()
+        pages["teacher/report.md"] = self.report()
+        pages["teacher/receipts.md"] = RECEIPTS
+        pages["map.md"] = "# Map\n\n| Place | Latitude | Longitude | Kind |\n|---|---|---|---|\n" + "".join(
+            f"| [{p['name']}](places.md#{p['id']}) | {p['lat']} | {p['lon']} | {p['kind']} |\n" for p in self.places
+        )
+        # as primer does, a lesson of few topics sets each topic's comparison and coverage out on the pages
+        # that list them all, and a larger one gives each a page of its own
+        from primer.targets.site import SHARED_ON_PAGE, TOPICS_ON_REPORT
+
+        for topic in self.topics:
+            ident = topic["id"]
+            if len(self.topics) > SHARED_ON_PAGE:
+                pages[f"topics/{ident}-compare.md"] = self.compare_topic(topic, "../")
+            else:
+                pages["sources/compare.md"] += "\n" + self.compare_topic(topic, "").replace("# ", "## ", 1)
+            if len(self.topics) > TOPICS_ON_REPORT:
+                pages[f"teacher/report/{ident}.md"] = self.report_topic(topic, "../../")
+            else:
+                pages["teacher/report.md"] += "\n" + self.report_topic(topic, "../").replace("# ", "## ", 1)
+            pages[f"teacher/topics/{ident}.md"] = self.teacher_topic(topic)
+            for turn, version in enumerate(VERSIONS):
+                pages[f"handouts/{ident}/{ident}-student-{version}.md"] = self.handout(topic, turn)
+            pages[f"handouts/{ident}/{ident}-teacher.md"] = self.handout_key(topic)
         return pages
 
     def index(self) -> str:
@@ -282,6 +327,148 @@ class MarkdownSite:
             right = [c["text"] for c in q.get("choices", []) if c.get("correct")]
             answer = right or q.get("accept") or q.get("answer") or q.get("items") or q.get("model_answer", "")
             out.append(f"- {qid} ({q['type']}): {answer}")
+        return "\n".join(out) + "\n"
+
+    # ------------------------------------------------------------------- the pages the twins lacked
+
+    def cited(self, t: dict[str, Any]) -> list[str]:
+        """The points a topic cites (in its sections and perspectives) or its questions test, in order."""
+        found = [m.group(3) for section in t["sections"] for m in _LINK.finditer(section["body"])]
+        found += [m.group(3) for p in t.get("perspectives", []) for m in _LINK.finditer(p["text"])]
+        found = [ident for ident in found if ident in self.point_source]
+        found += [pid for p in t.get("perspectives", []) for pid in p.get("points", [])]
+        found += [pid for qid in t["questions"] for pid in self.questions[qid].get("tests", {}).get("points", [])]
+        return list(dict.fromkeys(found))
+
+    def answer(self, q: dict[str, Any]) -> str:
+        """A question's answer, as a key shows it."""
+        if "answer" in q:  # true or false, a number
+            return str(q["answer"])
+        if q.get("pairs"):
+            return "; ".join(f"{p['left']} → {p['right']}" for p in q["pairs"])
+        if q.get("blanks"):
+            return "; ".join(b.get("answer") or ", ".join(b.get("accept", [])) for b in q["blanks"])
+        right = [c["text"] for c in q.get("choices", []) if c.get("correct")]
+        found = right or q.get("accept") or q.get("items") or q.get("model_answer", "")
+        return "; ".join(map(str, found)) if isinstance(found, list) else str(found)
+
+    def compare_topic(self, t: dict[str, Any], up: str) -> str:
+        """What each source the topic cites says on it, point by point, with its status (`up`: from the
+        page to the site's root)."""
+        cited = self.cited(t)
+        out = [f"# Compare the sources: {t['title']}\n\n{t['lede']}\n"]
+        for source in (s for s in self.sources if s["id"] in t.get("sources", [])):
+            where = f"{up}sources/{source['id']}.md"
+            out.append(f"### [{source['title']}]({where})\n\n{source['framing']['conclusion']}\n")
+            out += [
+                f"- {p['text']} (*{p['status']}*)" + (f" {p['correction']}" if p.get("correction") else "")
+                for p in source["points"]
+                if p["id"] in cited
+            ]
+            out.append("")
+        return "\n".join(out)
+
+    def teacher_topic(self, t: dict[str, Any]) -> str:
+        """A topic's teacher page: objectives, lesson plan, and the answer key with each explanation."""
+        ident = t["id"]
+        out = [f"# Teacher: {t['title']}\n\n{t['lede']}\n\n## Objectives\n"]
+        out += [f"- {o['text']}" for o in t["objectives"]]
+        out.append("\n## Lesson plan\n")
+        out += [f"1. Read “{section['title']}”." for section in t["sections"]]
+        out += [f"1. Discuss: {prompt}" for prompt in t.get("prompts", [])]
+        out.append("\n## Handouts\n")
+        out += [f"- [Version {v}](../../handouts/{ident}/{ident}-student-{v}.md)" for v in VERSIONS]
+        out.append(f"- [Teacher edition](../../handouts/{ident}/{ident}-teacher.md)\n\n## Answer key\n")
+        for n, qid in enumerate(t["questions"], start=1):
+            q = self.questions[qid]
+            out.append(f"### Question {n}\n\n{self.links(q['stem'], '../../')}\n")
+            out.append(f"**Answer:** {self.answer(q)}\n\n*Why:* {q['explanation']}\n")
+        return "\n".join(out)
+
+    def report_topic(self, t: dict[str, Any], up: str) -> str:
+        """A topic's coverage (objectives and points by question) and balance (actors and their points);
+        `up`: from the page to the site's root."""
+        questions = [self.questions[qid] for qid in t["questions"]]
+        out = [f"# Coverage and balance: {t['title']}\n\n## Objectives × questions\n"]
+        out += ["| Objective | Questions |", "|---|---|"]
+        for o in t["objectives"]:
+            serving = [q["id"] for q in questions if q.get("objective") == o["id"]]
+            out.append(f"| {o['text']} | {len(serving)}: {', '.join(serving)} |")
+        out += ["\n## Points × questions\n", "| Point | Questions |", "|---|---|"]
+        for pid in self.cited(t):
+            testing = [q["id"] for q in questions if pid in q.get("tests", {}).get("points", [])]
+            out.append(f"| [{pid}]({up}sources/{self.point_source[pid]}.md#{pid}) | {len(testing)} |")
+        out += ["\n## Balance\n", "| Actor | Points |", "|---|---|"]
+        out += [f"| {p['actor']} | {len(p.get('points', []))} |" for p in t.get("perspectives", [])]
+        return "\n".join(out) + "\n"
+
+    def handout(self, t: dict[str, Any], turn: int) -> str:
+        """A student sheet: the topic's lede and takeaways, then its questions with no answers; each
+        version takes the questions and the options in an order of its own."""
+        questions = self.turned([self.questions[qid] for qid in t["questions"]], turn)
+        out = [f"# {t['title']}\n\nVersion {VERSIONS[turn]}. Name: ______ Class: ______\n\n## Read first\n"]
+        out += [t["lede"], "\n## Key points\n", *(f"- {k}" for k in t["takeaways"]), "\n## Questions\n"]
+        for n, q in enumerate(questions, start=1):
+            out.append(f"**{n}.** {self.links(q['stem'], '../../')}\n")
+            out += [f"- [ ] {c['text']}" for c in self.turned(q.get("choices", []), turn)]
+            out += [f"- ___ {item}" for item in self.turned(q.get("items", []), turn)]
+            lefts = [p["left"] for p in q.get("pairs", [])]
+            rights = self.turned([p["right"] for p in q.get("pairs", [])], turn + 1)
+            out += [f"- {left} ___ {right}" for left, right in zip(lefts, rights, strict=True)]
+            if not (q.get("choices") or q.get("items") or q.get("pairs")):
+                out.append("Answer: ________________________")
+            out.append("")
+        return "\n".join(out)
+
+    def handout_key(self, t: dict[str, Any]) -> str:
+        """The teacher edition: each version's key, then each answer with why it is right and the feedback
+        on every option."""
+        questions = [self.questions[qid] for qid in t["questions"]]
+        out = [f"# Teacher edition: {t['title']}\n\n## Keys\n", "| Question | " + " | ".join(VERSIONS) + " |"]
+        out.append("|---" * (len(VERSIONS) + 1) + "|")
+        orders = [self.turned(questions, turn) for turn in range(len(VERSIONS))]
+        for n in range(len(questions)):
+            out.append(f"| {n + 1} | " + " | ".join(self.answer(order[n])[:40] for order in orders) + " |")
+        out.append("\n## Answers\n")
+        for n, q in enumerate(questions, start=1):
+            out.append(f"### {n}. {self.links(q['stem'], '../../')}\n\n**Answer:** {self.answer(q)}\n")
+            out += [f"- {c['text']}: {c['feedback']}" for c in q.get("choices", [])]
+            out.append(f"\n*Why:* {q['explanation']}\n")
+        return "\n".join(out)
+
+    @staticmethod
+    def turned(items: list[Any], turn: int) -> list[Any]:
+        """`items` in a version's order: turned by a third of their number per version."""
+        if not items:
+            return items
+        step = (turn * max(1, len(items) // 3)) % len(items)
+        return items[step:] + items[:step]
+
+    def teacher_hub(self) -> str:
+        """The teacher hub: a row per topic with its pages."""
+        out = ["# Teacher hub\n\n| Topic | Objectives | Questions | Pages |", "|---|---|---|---|"]
+        out += [
+            f"| {t['title']} | {len(t['objectives'])} | {len(t['questions'])} | [teacher](topics/{t['id']}.md), "
+            f"[handout](../handouts/{t['id']}/{t['id']}-teacher.md) |"
+            for t in self.topics
+        ]
+        return "\n".join(out) + "\n"
+
+    def report(self) -> str:
+        """The report's summary: a row per topic, its objectives served and points tested."""
+        from primer.targets.site import TOPICS_ON_REPORT
+
+        out = ["# Provenance and quality report\n", "| Topic | Objectives served | Points tested | Actors |"]
+        out.append("|---|---|---|---|")
+        for t in self.topics:
+            questions = [self.questions[qid] for qid in t["questions"]]
+            served = {q.get("objective") for q in questions}
+            tested = {pid for q in questions for pid in q.get("tests", {}).get("points", [])}
+            title = f"[{t['title']}](report/{t['id']}.md)" if len(self.topics) > TOPICS_ON_REPORT else t["title"]
+            out.append(
+                f"| {title} | {sum(o['id'] in served for o in t['objectives'])} of "
+                f"{len(t['objectives'])} | {len(tested)} of {len(self.cited(t))} | {len(t.get('perspectives', []))} |"
+            )
         return "\n".join(out) + "\n"
 
     def write(self, folder: Path) -> Path:

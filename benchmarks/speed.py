@@ -4,8 +4,11 @@ Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [-
 
 For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: N topics, N sources of
 10–30 points, each topic citing 2–4 of them, ~600-word sections, 15 questions a topic), lays the same
-text out as a MkDocs, a Pelican and a Hugo site (`compare.MarkdownSite`: a page per topic, per quiz,
-per source, plus glossary, timeline, actors, places, compare, teacher and index pages) and as input to
+text out as a MkDocs, a Pelican and a Hugo site (`compare.MarkdownSite`: a page for each HTML page primer
+writes, apart from its 404 page: per topic its explainer, quiz, comparison of its sources, source, teacher
+page, coverage and balance and four handouts, plus glossary, timeline, actors, places, map, compare,
+teacher hub, report, receipts and index pages; `--core-pages`: only the topic, quiz and source pages and
+the lists, as up to the twenty-fifth round) and as input to
 the floor (`floor.py`: the same Markdown pages through markdown-it-py and one compiled Jinja2 template,
 on 2 processes), then builds each, taking turns, each from an empty output folder, and prints per size:
 wall time, CPU time (user + system, the children's included), peak memory (the largest resident set of
@@ -171,7 +174,9 @@ def version(cmd: list[str]) -> str:
 # --------------------------------------------------------------------------- measuring
 
 
-def measure(n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, full_max: int) -> Size:
+def measure(
+    n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, full_max: int, every_page: bool = True
+) -> Size:
     corpus = work / f"corpus-{n}"
     flag = ["--realistic"] if shape == "realistic" else []
     subprocess.run(
@@ -179,7 +184,7 @@ def measure(n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, 
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    twin = MarkdownSite(corpus)
+    twin = MarkdownSite(corpus, every_page)
     pages, site = twin.pages(), twin.site
     projects = work / f"projects-{n}"
     yml = write_mkdocs(pages, site, projects / "mkdocs")
@@ -343,6 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-max", type=int, default=16, help="largest size to build with PDFs too (default 16)")
     parser.add_argument("--tools", type=Path, default=Path(tempfile.gettempdir()) / "primer-bench-tools")
     parser.add_argument(
+        "--core-pages",
+        action="store_true",
+        help="lay the other tools' sites out as up to the 25th round: a topic's, quiz's and source's pages only",
+    )
+    parser.add_argument(
         "--serve", action="store_true", help="also time serve's edit → reload (at 64 topics, or the smallest size)"
     )
     args = parser.parse_args(argv)
@@ -362,9 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for n in sizes:
             started = time.perf_counter()
-            results.append(measure(n, work, args.repeat, tools, args.shape, args.full_max))
+            results.append(measure(n, work, args.repeat, tools, args.shape, args.full_max, not args.core_pages))
             print(f"measured {n} topics in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        print(f"{args.shape} corpus, best of {args.repeat} (wall); load average at the end {os.getloadavg()[0]:.1f}")
+        layout = "their core pages" if args.core_pages else "a page for each of primer's"
+        print(
+            f"{args.shape} corpus, the other tools' sites with {layout}, best of {args.repeat} (wall); load average "
+            f"at the end {os.getloadavg()[0]:.1f}"
+        )
         print(table(results))
         if args.serve:
             at = 64 if 64 in sizes else sizes[0]  # the issue's target is at 64 topics

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools import ROOT, Invoke
 
 
@@ -37,8 +39,13 @@ def test_the_realistic_corpus_is_valid_content_too(tmp_path: Path, cli: Invoke) 
     assert result.output.startswith("ok: 3 sources, ") and ", 3 topics, 45 questions; 0 warnings" in result.output
 
 
-def test_the_other_generators_get_the_same_pages(tmp_path: Path) -> None:
-    """The MkDocs, Hugo and Pelican twins of the corpus hold the same Markdown pages (no tool runs here)."""
+@pytest.mark.parametrize("split", [False, True], ids=["few topics", "a page per topic's comparison and coverage"])
+def test_the_other_generators_get_the_same_pages(
+    tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    """The MkDocs, Hugo and Pelican twins of the corpus hold the same Markdown pages, a page for each HTML page
+    primer writes but its 404 page (which MkDocs and Hugo make of their own), in a lesson of few topics and
+    in one of more than fit on the compare page and the report (no other tool runs here)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import speed
@@ -49,8 +56,25 @@ def test_the_other_generators_get_the_same_pages(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--realistic", "2", str(corpus)], check=True
     )
+    if split:  # as if the lesson had more topics than the compare page and the report set out themselves
+        monkeypatch.setattr("primer.targets.site.SHARED_ON_PAGE", 1)
+        monkeypatch.setattr("primer.targets.site.TOPICS_ON_REPORT", 1)
     twin = MarkdownSite(corpus)
     pages = twin.pages()
+    assert cli("build", "-q", "--no-pdf", "--content", corpus, "--out", tmp_path / "site").exit_code == 0
+    made = sorted(str(p.relative_to(tmp_path / "site")) for p in (tmp_path / "site").rglob("*.html"))
+    assert len(pages) == len(made) - 1, made
+    assert ("topics/topic-1-compare.md" in pages) is split and ("teacher/report/topic-1.md" in pages) is split
+    assert ("topics/topic-1/compare.html" in made) is split and ("teacher/report/topic-1.html" in made) is split
+    key = pages["handouts/topic-1/topic-1-teacher.md"]
+    assert "[[" not in key and "| 1 |" in key, "a cloze's blanks are lines, and the key has a row per question"
+    # the student versions hold the same questions, in orders of their own
+    sheets = [pages[f"handouts/topic-1/topic-1-student-{v}.md"] for v in "ABC"]
+    assert len(set(sheets)) == 3 and len({sheet.count("**") for sheet in sheets}) == 1
+    if not split:
+        assert "## Compare the sources: " in pages["sources/compare.md"]
+        assert "## Coverage and balance: " in pages["teacher/report.md"]
+    assert len(MarkdownSite(corpus, every_page=False).pages()) == 11 + 2 * 3, "the twins as they were: 3 a topic"
     speed.write_mkdocs(pages, twin.site, tmp_path / "mkdocs")
     speed.write_hugo(pages, twin.site, tmp_path / "hugo")
     speed.write_pelican(pages, twin.site, tmp_path / "pelican")
