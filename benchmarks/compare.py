@@ -107,6 +107,20 @@ def largest_file(folder: Path) -> tuple[int, str]:
 
 _LINK = re.compile(r"\[([^\]]*)\]\((point|term|event|source):([^)\s]*)\)")
 _BLANK = re.compile(r"\[\[[^\]]*\]\]")
+#: The pages a twin's menu lists with `every_page`: the top pages, as primer's menu and footer list them.
+MENU = (
+    "index.md",
+    "topics/index.md",
+    "sources/index.md",
+    "glossary.md",
+    "timeline.md",
+    "actors.md",
+    "places.md",
+    "map.md",
+    "search.md",
+    "teacher/index.md",
+    "about.md",
+)
 #: The handouts' student versions, as primer names them.
 VERSIONS = ("A", "B", "C")
 #: The receipts page: what primer's says, in a paragraph of the same length.
@@ -243,6 +257,12 @@ class MarkdownSite:
                 pages[f"handouts/{ident}/{ident}-student-{version}.md"] = self.handout(topic, turn)
             pages[f"handouts/{ident}/{ident}-teacher.md"] = self.handout_key(topic)
         return pages
+
+    def menu(self) -> list[str] | None:
+        """The pages a site's menu lists, as primer's menu lists its top pages (with `every_page`); None:
+        every page, as MkDocs's and Pelican's menus do by default (the twins up to the twenty-fifth round,
+        whose every page thus listed every other)."""
+        return list(MENU) if self.every_page else None
 
     def index(self) -> str:
         out = ["# Index\n\n## Terms\n"]
@@ -473,19 +493,34 @@ class MarkdownSite:
 
     def write(self, folder: Path) -> Path:
         """Write the project; return its mkdocs.yml."""
-        for relative, text in self.pages().items():
-            path = folder / "docs" / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        config = {
-            "site_name": self.site["title"],
-            "theme": {"name": "mkdocs"},
-            "plugins": [],
-            "markdown_extensions": ["attr_list"],
-        }
-        yml = folder / "mkdocs.yml"
-        yml.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        return yml
+        return write_mkdocs(self.pages(), self.site, folder, self.menu())
+
+
+def page_title(text: str) -> str:
+    """A Markdown page's title: its first line, less the heading's marks."""
+    first = text.splitlines()[0] if text else ""
+    return first.lstrip("# ").replace('"', "'") or "Page"
+
+
+def write_mkdocs(pages: dict[str, str], site: dict[str, str], folder: Path, menu: list[str] | None = None) -> Path:
+    """A MkDocs project of `pages` with its default theme and no plugins; its menu (`nav`) lists the pages of
+    `menu`, as primer's lists its top pages, or every page (MkDocs's default) when None. Returns its
+    mkdocs.yml."""
+    for rel, text in pages.items():
+        path = folder / "docs" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    config: dict[str, object] = {
+        "site_name": site["title"],
+        "theme": {"name": "mkdocs"},
+        "plugins": [],
+        "markdown_extensions": ["attr_list"],
+    }
+    if menu is not None:
+        config["nav"] = [{page_title(pages[rel]): rel} for rel in menu]
+    yml = folder / "mkdocs.yml"
+    yml.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return yml
 
 
 # --------------------------------------------------------------------------- the comparisons

@@ -7,8 +7,9 @@ For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: 
 text out as a MkDocs, a Pelican and a Hugo site (`compare.MarkdownSite`: a page for each HTML page primer
 writes, apart from its 404 page: per topic its explainer, quiz, comparison of its sources, source, teacher
 page, coverage and balance and four handouts, plus glossary, timeline, actors, places, map, compare,
-teacher hub, report, receipts and index pages; `--core-pages`: only the topic, quiz and source pages and
-the lists, as up to the twenty-fifth round) and as input to
+teacher hub, report, receipts and index pages, with a menu of the top pages as primer's; `--core-pages`:
+only the topic, quiz and source pages and the lists, each tool's menu listing every page, as up to the
+twenty-fifth round) and as input to
 the floor (`floor.py`: the same Markdown pages through markdown-it-py and one compiled Jinja2 template,
 on 2 processes), then builds each, taking turns, each from an empty output folder, and prints per size:
 wall time, CPU time (user + system, the children's included), peak memory (the largest resident set of
@@ -39,8 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from compare import CHILD_ENV, MarkdownSite, folder_bytes
+from compare import CHILD_ENV, MarkdownSite, folder_bytes, page_title, write_mkdocs
 
 HERE = Path(__file__).resolve().parent
 TOOLS = ("mkdocs", "pelican", "hugo")
@@ -87,33 +87,13 @@ def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
 # --------------------------------------------------------------------------- the other sites
 
 
-def write_mkdocs(pages: dict[str, str], site: dict[str, str], folder: Path) -> Path:
-    for rel, text in pages.items():
-        path = folder / "docs" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    config = {
-        "site_name": site["title"],
-        "theme": {"name": "mkdocs"},
-        "plugins": [],
-        "markdown_extensions": ["attr_list"],
-    }
-    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return folder / "mkdocs.yml"
-
-
-def _title(text: str) -> str:
-    first = text.splitlines()[0] if text else ""
-    return first.lstrip("# ").replace('"', "'") or "Page"
-
-
 def write_hugo(pages: dict[str, str], site: dict[str, str], folder: Path) -> None:
     """A Hugo project with no theme: one layout for pages, one for sections and the home page."""
     for rel, text in pages.items():
         name = rel.replace("index.md", "_index.md") if rel.endswith("index.md") else rel
         path = folder / "content" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f'---\ntitle: "{_title(text)}"\n---\n\n{text}', encoding="utf-8")
+        path.write_text(f'---\ntitle: "{page_title(text)}"\n---\n\n{text}', encoding="utf-8")
     (folder / "hugo.toml").write_text(
         f'baseURL = "https://example.org/"\ntitle = "{site["title"]}"\n'
         'disableKinds = ["taxonomy", "term", "rss", "sitemap", "robotsTXT", "404"]\n',
@@ -131,18 +111,27 @@ def write_hugo(pages: dict[str, str], site: dict[str, str], folder: Path) -> Non
     (folder / "layouts" / "index.html").write_text(page, encoding="utf-8")
 
 
-def write_pelican(pages: dict[str, str], site: dict[str, str], folder: Path) -> None:
-    """A Pelican project of pages only (no articles, feeds or archives), with its default theme."""
+def _slug(rel: str) -> str:
+    return rel.removesuffix(".md").replace("/", "-")
+
+
+def write_pelican(pages: dict[str, str], site: dict[str, str], folder: Path, menu: list[str] | None = None) -> None:
+    """A Pelican project of pages only (no articles, feeds or archives), with its default theme; its menu
+    lists the pages of `menu`, or every page (Pelican's default) when None."""
     for rel, text in pages.items():
-        slug = rel.removesuffix(".md").replace("/", "-")
         path = folder / "content" / "pages" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"Title: {_title(text)}\nSlug: {slug}\n\n{text}", encoding="utf-8")
+        path.write_text(f"Title: {page_title(text)}\nSlug: {_slug(rel)}\n\n{text}", encoding="utf-8")
+    menu_items = ""
+    if menu is not None:
+        items = tuple((page_title(pages[rel]), f"/{_slug(rel)}.html") for rel in menu)
+        menu_items = f"DISPLAY_PAGES_ON_MENU = False\nMENUITEMS = {items!r}\n"
     (folder / "pelicanconf.py").write_text(
         f"SITENAME = {site['title']!r}\nAUTHOR = 'bench'\nPATH = 'content'\nPAGE_PATHS = ['pages']\n"
         "ARTICLE_PATHS = []\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\nDIRECT_TEMPLATES = []\n"
         "FEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
-        "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\nPAGE_URL = '{slug}.html'\nPAGE_SAVE_AS = '{slug}.html'\n",
+        "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\nPAGE_URL = '{slug}.html'\nPAGE_SAVE_AS = '{slug}.html'\n"
+        + menu_items,
         encoding="utf-8",
     )
 
@@ -187,9 +176,9 @@ def measure(
     twin = MarkdownSite(corpus, every_page)
     pages, site = twin.pages(), twin.site
     projects = work / f"projects-{n}"
-    yml = write_mkdocs(pages, site, projects / "mkdocs")
+    yml = write_mkdocs(pages, site, projects / "mkdocs", twin.menu())
     write_hugo(pages, site, projects / "hugo")
-    write_pelican(pages, site, projects / "pelican")
+    write_pelican(pages, site, projects / "pelican", twin.menu())
     out = work / f"out-{n}"
     env = {**CHILD_ENV, "PRIMER_CACHE_DIR": str(work / f"cache-{n}")}
     primer = [sys.executable, "-m", "primer", "build", "-q", "--content", str(corpus)]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tools import ROOT, Invoke
 
@@ -74,16 +75,23 @@ def test_the_other_generators_get_the_same_pages(
     if not split:
         assert "## Compare the sources: " in pages["sources/compare.md"]
         assert "## Coverage and balance: " in pages["teacher/report.md"]
-    assert len(MarkdownSite(corpus, every_page=False).pages()) == 11 + 2 * 3, "the twins as they were: 3 a topic"
-    speed.write_mkdocs(pages, twin.site, tmp_path / "mkdocs")
+    speed.write_mkdocs(pages, twin.site, tmp_path / "mkdocs", twin.menu())
     speed.write_hugo(pages, twin.site, tmp_path / "hugo")
-    speed.write_pelican(pages, twin.site, tmp_path / "pelican")
+    speed.write_pelican(pages, twin.site, tmp_path / "pelican", twin.menu())
     for folder in (
         tmp_path / "mkdocs" / "docs",
         tmp_path / "hugo" / "content",
         tmp_path / "pelican" / "content" / "pages",
     ):
         assert len(list(folder.rglob("*.md"))) == len(pages), folder
+    # their menus list the top pages, as primer's does, not every page (which made each page list all the others)
+    nav = yaml.safe_load((tmp_path / "mkdocs" / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    assert [next(iter(item.values())) for item in nav] == twin.menu() and len(nav) == 11
+    assert all(rel in pages for rel in twin.menu() or [])
+    config = (tmp_path / "pelican" / "pelicanconf.py").read_text(encoding="utf-8")
+    assert "DISPLAY_PAGES_ON_MENU = False" in config and "('Glossary', '/glossary.html')" in config
+    old = MarkdownSite(corpus, every_page=False)
+    assert len(old.pages()) == 11 + 2 * 3 and old.menu() is None, "the twins as they were: 3 pages a topic"
     # each rebuild's edit finds its place in the corpus, and the edited lesson still checks
     for label, (path, where) in speed.edits(corpus).items():
         text = path.read_text(encoding="utf-8")
