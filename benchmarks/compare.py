@@ -123,7 +123,7 @@ MENU = (
 )
 #: The handouts' student versions, as primer names them.
 VERSIONS = ("A", "B", "C")
-#: The receipts page: what primer's says, in a paragraph of the same length.
+#: The receipts page: what primer's says, in short (primer's also holds the tables its script fills in).
 RECEIPTS = (
     "# Read your class's quiz results\n\nAt the end of a quiz a student can download their results as a small file "
     "and hand it in. Collect the files, then open them here at once to see the class: the spread of scores, how "
