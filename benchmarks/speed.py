@@ -1,6 +1,7 @@
 """primer's build side by side with MkDocs, Pelican, Hugo and a plain-Python floor, on the same pages.
 
-Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [--serve] [--shape realistic]`
+Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [--serve] [--shape realistic]
+[--core-pages]`
 
 For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: N topics, N sources of
 10–30 points, each topic citing 2–4 of them, ~600-word sections, 15 questions a topic), lays the same
