@@ -232,23 +232,24 @@ class MarkdownSite:
         if not self.every_page:
             pages["teacher.md"] = "# For teachers\n\n" + "\n".join(self.teacher(t) for t in self.topics)
             return pages
-        pages["teacher/index.md"] = self.teacher_hub()
-        pages["teacher/report.md"] = self.report()
-        pages["teacher/receipts.md"] = RECEIPTS
-        pages["map.md"] = "# Map\n\n| Place | Latitude | Longitude | Kind |\n|---|---|---|---|\n" + "".join(
-            f"| [{p['name']}](places.md#{p['id']}) | {p['lat']} | {p['lon']} | {p['kind']} |\n" for p in self.places
-        )
         # as primer does, a lesson of few topics sets each topic's comparison and coverage out on the pages
         # that list them all, and a larger one gives each a page of its own
         from primer.targets.site import SHARED_ON_PAGE, TOPICS_ON_REPORT
 
+        own_comparisons, own_reports = len(self.topics) > SHARED_ON_PAGE, len(self.topics) > TOPICS_ON_REPORT
+        pages["teacher/index.md"] = self.teacher_hub()
+        pages["teacher/report.md"] = self.report(own_reports)
+        pages["teacher/receipts.md"] = RECEIPTS
+        pages["map.md"] = "# Map\n\n| Place | Latitude | Longitude | Kind |\n|---|---|---|---|\n" + "".join(
+            f"| [{p['name']}](places.md#{p['id']}) | {p['lat']} | {p['lon']} | {p['kind']} |\n" for p in self.places
+        )
         for topic in self.topics:
             ident = topic["id"]
-            if len(self.topics) > SHARED_ON_PAGE:
+            if own_comparisons:
                 pages[f"topics/{ident}-compare.md"] = self.compare_topic(topic, "../")
             else:
                 pages["sources/compare.md"] += "\n" + self.compare_topic(topic, "").replace("# ", "## ", 1)
-            if len(self.topics) > TOPICS_ON_REPORT:
+            if own_reports:
                 pages[f"teacher/report/{ident}.md"] = self.report_topic(topic, "../../")
             else:
                 pages["teacher/report.md"] += "\n" + self.report_topic(topic, "../").replace("# ", "## ", 1)
@@ -344,9 +345,7 @@ class MarkdownSite:
         out = [f"## {t['title']}\n", *(f"- {o['id']}: {o['text']}" for o in t["objectives"]), ""]
         for qid in t["questions"]:
             q = self.questions[qid]
-            right = [c["text"] for c in q.get("choices", []) if c.get("correct")]
-            answer = right or q.get("accept") or q.get("answer") or q.get("items") or q.get("model_answer", "")
-            out.append(f"- {qid} ({q['type']}): {answer}")
+            out.append(f"- {qid} ({q['type']}): {self.answer(q)}")
         return "\n".join(out) + "\n"
 
     # ------------------------------------------------------------------- the pages the twins lacked
@@ -474,17 +473,16 @@ class MarkdownSite:
         ]
         return "\n".join(out) + "\n"
 
-    def report(self) -> str:
-        """The report's summary: a row per topic, its objectives served and points tested."""
-        from primer.targets.site import TOPICS_ON_REPORT
-
+    def report(self, own_reports: bool) -> str:
+        """The report's summary: a row per topic, its objectives served and points tested (`own_reports`: each
+        topic's name links its own page of coverage and balance)."""
         out = ["# Provenance and quality report\n", "| Topic | Objectives served | Points tested | Actors |"]
         out.append("|---|---|---|---|")
         for t in self.topics:
             questions = [self.questions[qid] for qid in t["questions"]]
             served = {q.get("objective") for q in questions}
             tested = {pid for q in questions for pid in q.get("tests", {}).get("points", [])}
-            title = f"[{t['title']}](report/{t['id']}.md)" if len(self.topics) > TOPICS_ON_REPORT else t["title"]
+            title = f"[{t['title']}](report/{t['id']}.md)" if own_reports else t["title"]
             out.append(
                 f"| {title} | {sum(o['id'] in served for o in t['objectives'])} of "
                 f"{len(t['objectives'])} | {len(tested)} of {len(self.cited(t))} | {len(t.get('perspectives', []))} |"
