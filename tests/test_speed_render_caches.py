@@ -26,9 +26,9 @@ from primer.search import _TOKEN, SNIPPET, _plain, _snippet, _words
 TEXT = "See [the ruling](point:p-1) and [the court](https://example.org).\nThe Tribunal\nruled.\n\n[ref]: event:e-2"
 
 
-def test_sandbox_decisions_stay_per_type() -> None:
+def test_sandbox_decisions_stay_per_type(tmp_path: Path) -> None:
     """A decision remembered for one type is not reused for another with an attribute of the same name."""
-    env = make_env()
+    env = make_env(tmp_path)  # a lesson's templates folder: the sandbox
     template = env.from_string("{{ x.name }}")
 
     class Safe:

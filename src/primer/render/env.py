@@ -1,10 +1,15 @@
-"""The Jinja environment: sandboxed, autoescaped, StrictUndefined, and a user folder searched first.
+"""The Jinja environment: autoescaped, StrictUndefined, a user folder searched first, and sandboxed when
+there is one.
 
 Trust model: a content pack is data, and so are its templates. Teachers share lesson folders, so
-building someone else's lesson must not run its code. Every template, primer's own and the
-content pack's, renders in Jinja's immutable sandbox: no attribute that starts with '_', no
-method that changes a list or a dict, and (primer's own rule) no value that reaches the file
-system — paths, modules, the loaded documents — is visible to a template.
+building someone else's lesson must not run its code. When a lesson has a templates folder, every
+template, primer's own and the content pack's, renders in Jinja's immutable sandbox: no attribute that
+starts with '_', no method that changes a list or a dict, and (primer's own rule) no value that reaches
+the file system — paths, modules, the loaded documents — is visible to a template. A lesson without one
+renders primer's own templates alone, which are primer's code like the rest of it: they render outside
+the sandbox, whose checks on every attribute and call took a sixth of a large build's render. A lesson's
+content is never compiled as a template, so nothing of it runs either way; the two render the same
+bytes (tests/test_templates_trusted.py), and their compiled templates are kept apart.
 """
 
 from __future__ import annotations
@@ -78,6 +83,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return bool(super().is_safe_attribute(obj, attr, value))
 
 
+class _Trusted(Environment):
+    """primer's own templates alone (the lesson has no templates folder): primer's code, outside the sandbox."""
+
+
 class UserLoader(BaseLoader):
     """Templates from a content pack's `templates/` folder: regular files inside it, nothing else."""
 
@@ -145,6 +154,12 @@ class _KeptBytecodeCache(BytecodeCache):
         key = own_key() if root is not None else None
         return None if root is None or key is None else (root / key[:32], root)
 
+    def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
+        """The bucket of template `name` in `environment`: the sandbox's compiled code and the trusted
+        environment's differ (calls go through the sandbox's checks), so each is kept under a key of its own."""
+        kind = "sandboxed" if environment.sandboxed else "trusted"
+        return super().get_bucket(environment, f"{kind}:{name}", filename, source)
+
     def load_bytecode(self, bucket: Bucket) -> None:
         """Fill `bucket` when this source was compiled before, in this process or by an earlier command."""
         data = self._compiled.get(bucket.key)
@@ -180,13 +195,16 @@ _BYTECODE = _KeptBytecodeCache()
 
 
 def make_env(user_templates: Path | None = None) -> Environment:
-    """Templates from `user_templates` override the packaged ones; `default:NAME` always names the packaged one."""
+    """Templates from `user_templates` override the packaged ones; `default:NAME` always names the packaged one.
+    With a `user_templates` folder (empty or not) every template renders in the sandbox; without, primer's own
+    render outside it (see the module's notes)."""
     packaged = PackageLoader("primer", "templates")
     loaders: list[BaseLoader] = []
     if user_templates is not None and user_templates.is_dir():
         loaders.append(UserLoader(user_templates))
+    kind: type[Environment] = _Sandbox if loaders else _Trusted  # the lesson's own templates: the sandbox
     loaders += [packaged, PrefixLoader({"default": packaged}, delimiter=":")]
-    env = _Sandbox(
+    env = kind(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
