@@ -20,7 +20,17 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, esc, fragment, note_markup, note_typed_answers, number, to_html
+from primer.exports.common import (
+    LossReport,
+    Scope,
+    esc,
+    fragment,
+    note_markup,
+    note_typed_answers,
+    number,
+    to_html,
+    xml_text,
+)
 from primer.exports.gift import category_path
 from primer.exports.grades import grade_text, multiple_fractions
 
@@ -198,8 +208,7 @@ def question_element(question: QuestionBase, generated: bool, report: LossReport
 
 def _xml(element: ET.Element) -> str:
     """An element indented as a child of <quiz>."""
-    ET.indent(element, level=1)
-    return "  " + ET.tostring(element, encoding="unicode") + "\n"
+    return "  " + xml_text(element, 1) + "\n"
 
 
 def moodle(scope: Scope) -> tuple[bytes, LossReport]:

@@ -33,6 +33,7 @@ from primer.exports.common import (
     readable,
     stable_int,
     to_html,
+    xml_text,
     zip_bytes,
 )
 
@@ -276,9 +277,7 @@ def _item_text(scope: Scope, quiz: str | None, question: QuestionBase, report: L
     """An item's XML (UTF-8), indented for its place in an assessment, made once per build and quiz."""
 
     def make(scratch: LossReport) -> str:
-        item = _item(question, quiz, scratch)
-        ET.indent(item, level=3)
-        return "      " + ET.tostring(item, encoding="unicode") + "\n"
+        return "      " + xml_text(_item(question, quiz, scratch), 3) + "\n"
 
     text = fragment(scope, f"qti:{quiz}", question, report, make)
     assert text is not None  # Canvas carries every type
