@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from primer.content.library import Library
 from primer.render.clip import clip as _clip
@@ -69,10 +69,9 @@ class Sidenotes:
         href, kind = match.group("href"), match.group("kind")
         described = self.describe(kind, href)
         label, text = described if described else (re.sub(r"<[^>]+>", "", match.group("words")), "")
-        note = Markup('<li id="note-{n}"><a href="{href}">{label}</a>{sep}{text}</li>').format(
-            n=n, href=Markup(href), label=label, sep=": " if text else "", text=text
-        )
-        notes.append(str(note))
+        # as Markup's format would escape them (a Markup label or text as it is), without its slow formatter
+        sep = ": " if text else ""
+        notes.append(f'<li id="note-{n}"><a href="{href}">{escape(label)}</a>{sep}{escape(text)}</li>')
         return f'<sup class="cite"><a href="{href}" class="ref ref-{kind}" aria-describedby="note-{n}">{n}</a></sup>'
 
     def annotate(self, html: str) -> Markup:
