@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import CHILD_ENV, MarkdownSite, folder_bytes, page_title, write_mkdocs
+from compare import CHILD_ENV, MarkdownSite, folder_bytes, page_title, set_aside, write_mkdocs
 
 HERE = Path(__file__).resolve().parent
 TOOLS = ("mkdocs", "pelican", "hugo")
@@ -208,14 +207,16 @@ def measure(
         commands["primer+pdf"] = ([*primer, "--out", str(out / "primer-full")], out / "primer-full")
     size = Size(n)
     for name, (cmd, folder) in commands.items():  # an untimed run fills the disk and bytecode caches
-        shutil.rmtree(folder, ignore_errors=True)
+        set_aside(folder, work)
         run_once(cmd, env)
         size.pages[name] = sum(1 for _ in folder.rglob("*.html"))
-    for _ in range(repeat):  # take turns, each from an empty output folder (and primer from empty caches)
+    # take turns, each from an empty output folder (and primer from empty caches); the last run's output is
+    # set aside, not deleted (`set_aside`)
+    for _ in range(repeat):
         for name, (cmd, folder) in commands.items():
-            shutil.rmtree(folder, ignore_errors=True)
+            set_aside(folder, work)
             if name.startswith("primer"):  # its build record, map outlines and PDFs: a cold build makes them all
-                shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
+                set_aside(work / f"cache-{n}", work)
             size.runs.setdefault(name, []).append(run_once(cmd, env))
     # primer's rebuilds, into the folder of its last cold build: nothing changed, then one edit of each kind
     # an author makes (each undone by an untimed build before the next)

@@ -108,3 +108,24 @@ def test_the_command_line_starts_without_loading_the_content_models() -> None:
     code = f"import sys, primer.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert found.strip() == "[]"
+
+
+def test_the_benchmark_sets_the_last_output_aside(tmp_path: Path) -> None:
+    """Before a timed run, a tool's last output is moved aside, each to a name of its own, and nothing is
+    deleted (deleting thousands of files slows the next run's own file making on this machine)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from compare import set_aside
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    work = tmp_path / "work"
+    out = work / "out" / "primer"
+    for run in range(3):
+        out.mkdir(parents=True)
+        (out / "index.html").write_text(f"run {run}", encoding="utf-8")
+        set_aside(out, work)
+        assert not out.exists()
+    set_aside(out, work)  # nothing there: nothing to do
+    kept = sorted((work / "set-aside").iterdir())
+    assert [p.name for p in kept] == ["1-primer", "2-primer", "3-primer"]
+    assert [(p / "index.html").read_text(encoding="utf-8") for p in kept] == ["run 0", "run 1", "run 2"]
