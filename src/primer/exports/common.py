@@ -432,10 +432,10 @@ def esc(text: str) -> str:
 
 def xml_text(element: ET.Element, level: int) -> str:
     """`element` as `ET.tostring(element, encoding="unicode")` writes it after `ET.indent(element, level=level)`,
-    to the character, without changing it: in a third of the time (ElementTree's writer looks every tag up in
-    a table of namespaces first, and the indent is a walk of its own), where the exports write thousands of
-    questions. For the trees the exports build: tags and attribute names without a namespace, no comments
-    or processing instructions."""
+    to the character, without changing it, and sooner (ElementTree's writer looks every tag up in a table of
+    namespaces first, and the indent is a walk of its own: 4.2 s against 2.6 s for a 256-topic lesson's
+    Canvas and Moodle questions under cProfile). For the trees the exports build: tags and attribute names
+    without a namespace, no comments or processing instructions."""
     out: list[str] = []
     _xml_into(out, element, "\n" + "  " * level)
     if element.tail:

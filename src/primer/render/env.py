@@ -7,9 +7,9 @@ template, primer's own and the content pack's, renders in Jinja's immutable sand
 starts with '_', no method that changes a list or a dict, and (primer's own rule) no value that reaches
 the file system — paths, modules, the loaded documents — is visible to a template. A lesson without one
 renders primer's own templates alone, which are primer's code like the rest of it: they render outside
-the sandbox, whose checks on every attribute and call took a sixth of a large build's render. A lesson's
-content is never compiled as a template, so nothing of it runs either way; the two render the same
-bytes (tests/test_templates_trusted.py), and their compiled templates are kept apart.
+the sandbox, whose checks on every attribute and call made a 256-topic lesson's pages take 13-18% longer
+to render. A lesson's content is never compiled as a template, so nothing of it runs either way; the two
+render the same bytes (tests/test_templates_trusted.py), and their compiled templates are kept apart.
 """
 
 from __future__ import annotations
