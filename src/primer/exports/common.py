@@ -465,29 +465,27 @@ def _xml_into(out: list[str], element: ET.Element, indent: str) -> None:
         out.append(f"<{tag}{attributes} />")
 
 
+#: What ElementTree escapes between tags, and in an attribute's value (line ends and tabs as references).
+_CDATA = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE = (*_CDATA, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escaped(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    """`text` with each character of `table` replaced, in the table's order (as ElementTree does it)."""
+    for char, reference in table:
+        if char in text:
+            text = text.replace(char, reference)
+    return text
+
+
 def _cdata(text: str) -> str:
     """Text as ElementTree escapes it between tags."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return _escaped(text, _CDATA)
 
 
 def _attribute(text: str) -> str:
-    """An attribute's value as ElementTree escapes it (line ends and tabs as character references)."""
-    text = _cdata(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    """An attribute's value as ElementTree escapes it."""
+    return _escaped(text, _ATTRIBUTE)
 
 
 def note_markup(report: LossReport, question: QuestionBase, rendered: Rendered, *, plain_target: bool) -> None:
