@@ -8,7 +8,7 @@ a. times `primer build` against `mkdocs build` (default theme, no plugins) of a 
    from the same corpus, with the same number of HTML pages; reports primer/mkdocs ratios of wall
    time and peak memory. mkdocs is not a primer dependency: install it where this script runs
    (`pip install mkdocs`) or pass `--mkdocs PATH`; without it this comparison is skipped.
-b. times loading every YAML file of the corpus with primer's loader (`primer.content.load.load_file`:
+b. times loading every YAML file of the corpus with primer's loader (`primer.content.load.parse_file`:
    libyaml composes, primer keeps the line and column of every node), with PyYAML's C loader
    (`yaml.load(text, Loader=yaml.CSafeLoader)`) and with the pure-Python `yaml.safe_load`.
 c. shows how primer's build time and output grow with the content: time per 100 KB of YAML, the
@@ -568,17 +568,17 @@ class Size:
 
 def loaders() -> dict[str, Callable[[Path], object]]:
     """Ways to turn one YAML file into data; each reads the file itself."""
-    from primer.content.load import load_file
+    from primer.content.load import parse_file
 
     def primer_load(path: Path) -> object:
         problems: list[Any] = []
-        doc = load_file(path, path.name, problems)
+        doc = parse_file(path.read_bytes(), path.name, path, problems)
         if doc is None:
             raise SystemExit(f"primer could not load {path}: {problems}")
         return doc.data
 
     return {
-        "primer load_file": primer_load,
+        "primer parse_file": primer_load,
         "yaml.compose (C)": lambda p: yaml.compose(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader),
         "yaml.load CSafeLoader": lambda p: yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader),
         "yaml.safe_load (Python)": lambda p: yaml.safe_load(p.read_text(encoding="utf-8")),
@@ -684,7 +684,7 @@ def stages(corpus: Path, out: Path, repeat: int) -> dict[str, float]:
 
     best: dict[str, float] = {}
     for _ in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
+        set_aside(out, out.parent)  # its files are written in the last stage, which is timed
         for name, seconds in one_pass().items():
             best[name] = min(best.get(name, seconds), seconds)
     return best
@@ -699,7 +699,7 @@ def profile(n: int, work: Path, top: int) -> None:
         subprocess.run([sys.executable, str(HERE / "make_corpus.py"), str(n), str(corpus)], check=True)
     out = work / f"profile-site-{n}"
     build(corpus, out)  # warm caches (templates, hyphenation dictionary) as a repeated run would have them
-    shutil.rmtree(out)
+    set_aside(out, work)
     profiler = cProfile.Profile()
     profiler.enable()
     build(corpus, out)
@@ -778,9 +778,9 @@ def report(sizes: list[Size], startup: Run) -> str:
                 str(s.n),
                 f"{s.yaml_files} / {s.yaml_bytes / 1000:.0f} KB",
                 *(f"{seconds * 1000:.1f} ms" for seconds in s.load.values()),
-                f"{s.load['primer load_file'] / c_load:.2f}",
+                f"{s.load['primer parse_file'] / c_load:.2f}",
                 f"{s.load['yaml.safe_load (Python)'] / c_load:.2f}",
-                f"{s.load['primer load_file'] / s.load['yaml.safe_load (Python)']:.2f}",
+                f"{s.load['primer parse_file'] / s.load['yaml.safe_load (Python)']:.2f}",
             ]
         )
     parts.append(

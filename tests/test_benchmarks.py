@@ -129,3 +129,19 @@ def test_the_benchmark_sets_the_last_output_aside(tmp_path: Path) -> None:
     kept = sorted((work / "set-aside").iterdir())
     assert [p.name for p in kept] == ["1-primer", "2-primer", "3-primer"]
     assert [(p / "index.html").read_text(encoding="utf-8") for p in kept] == ["run 0", "run 1", "run 2"]
+
+
+def test_the_loaders_compared_read_the_same_data(tmp_path: Path) -> None:
+    """`compare.py`'s loaders (primer's parser and PyYAML's) each read a corpus file to the same data."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from compare import loaders
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "1", str(corpus)], check=True)
+    path = sorted((corpus / "sources").glob("*.yaml"))[0]
+    read = {name: load(path) for name, load in loaders().items()}
+    expected = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert read.pop("yaml.compose (C)") is not None
+    assert all(data == expected for data in read.values()), sorted(read)
