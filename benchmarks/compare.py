@@ -99,10 +99,6 @@ def folder_bytes(folder: Path, suffix: str = "") -> int:
     return sum(p.stat().st_size for p in folder.rglob(f"*{suffix}") if p.is_file())
 
 
-#: Where `set_aside` puts each folder it moves away, by the folder the benchmark works in.
-_ASIDE: dict[Path, int] = {}
-
-
 def set_aside(folder: Path, work: Path) -> None:
     """Move `folder` (a tool's last output, primer's caches) out of the way, into `work/set-aside/`, which
     goes when the benchmark's temporary folder does, after every measurement: never delete thousands of
@@ -117,7 +113,7 @@ def set_aside(folder: Path, work: Path) -> None:
         return
     aside = work / "set-aside"
     aside.mkdir(exist_ok=True)
-    number = _ASIDE[work] = _ASIDE.get(work, 0) + 1
+    number = sum(1 for _ in aside.iterdir()) + 1  # each folder set aside stays there: a name of its own
     folder.rename(aside / f"{number}-{folder.name}")
 
 

@@ -4,14 +4,25 @@ No timing here: speed and memory are measured by `benchmarks/compare.py`, never 
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from tools import ROOT, Invoke
+
+
+def _benchmark(name: str) -> Any:
+    """A module of `benchmarks/` (not a package: its modules import each other by name)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
 
 
 def test_make_corpus_writes_valid_content(tmp_path: Path, cli: Invoke) -> None:
@@ -47,12 +58,8 @@ def test_the_other_generators_get_the_same_pages(
     """The MkDocs, Hugo and Pelican twins of the corpus hold the same Markdown pages, a page for each HTML page
     primer writes but its 404 page (which MkDocs and Hugo make of their own), in a lesson of few topics and
     in one of more than fit on the compare page and the report (no other tool runs here)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import speed
-        from compare import MarkdownSite
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    speed = _benchmark("speed")
+    MarkdownSite = _benchmark("compare").MarkdownSite
     corpus = tmp_path / "corpus"
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--realistic", "2", str(corpus)], check=True
@@ -113,11 +120,7 @@ def test_the_command_line_starts_without_loading_the_content_models() -> None:
 def test_the_benchmark_sets_the_last_output_aside(tmp_path: Path) -> None:
     """Before a timed run, a tool's last output is moved aside, each to a name of its own, and nothing is
     deleted (deleting thousands of files slows the next run's own file making on this machine)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from compare import set_aside
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    set_aside = _benchmark("compare").set_aside
     work = tmp_path / "work"
     out = work / "out" / "primer"
     for run in range(3):
@@ -133,11 +136,7 @@ def test_the_benchmark_sets_the_last_output_aside(tmp_path: Path) -> None:
 
 def test_the_loaders_compared_read_the_same_data(tmp_path: Path) -> None:
     """`compare.py`'s loaders (primer's parser and PyYAML's) each read a corpus file to the same data."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from compare import loaders
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    loaders = _benchmark("compare").loaders
     corpus = tmp_path / "corpus"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "1", str(corpus)], check=True)
     path = sorted((corpus / "sources").glob("*.yaml"))[0]
