@@ -5,7 +5,7 @@ framing notes outside quotes."""
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -123,22 +123,41 @@ def _unit(ctx: Context, found: re.Pattern[str], words: str, unit: Unit) -> None:
         )
 
 
+#: The letters that are not ASCII but match an ASCII letter in a pattern that ignores case (İ, ı, ſ and the
+#: Kelvin sign K: found by trying every character). In a text without them, lower-cased (which keeps every
+#: other character where it is, and a letter a letter), an ASCII pattern of lower-case entries matches where it
+#: matches the text ignoring case: the same words, at the same places.
+_ASCII_IN_OTHER_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+@cache
+def _case_sensitive(found: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`found` (`pattern`: of case-folded entries) as it matches a lower-cased text, or None when its entries are
+    not all ASCII. Matching case-sensitively is 2.5 times as fast: at 256 topics, the texts' search for a word of
+    the list took 0.85 s ignoring case."""
+    return re.compile(found.pattern, found.flags & ~re.IGNORECASE) if found.pattern.isascii() else None
+
+
 def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> tuple[tuple[int, str], ...]:
     """Each listed word in `text` outside quotes (and, in our own voice, attributed sentences), with where
     it starts."""
+    searched = text
+    lower = _case_sensitive(found)
+    if lower is not None and _ASCII_IN_OTHER_CASE.search(text) is None:
+        searched, found = text.lower(), lower  # see _ASCII_IN_OTHER_CASE: the same words at the same places
     # A word found in a sentence is found in the whole text too (sentences begin and end at white space,
     # where the pattern's edges hold alike), so a text without one has no sentence to search.
-    if found.search(text) is None:
+    if found.search(searched) is None:
         return ()
     quoted = _quoted(text)
     hits = []
     for start, sentence in sentences(text):
         if own and _ATTRIBUTION.search(sentence):
             continue
-        for m in found.finditer(sentence):
+        for m in found.finditer(searched[start : start + len(sentence)]):
             at = start + m.start()
             if not any(s <= at < e for s, e in quoted):
-                hits.append((at, m.group(0)))
+                hits.append((at, sentence[m.start() : m.end()]))  # as written
     return tuple(hits)
 
 
