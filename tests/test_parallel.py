@@ -100,6 +100,32 @@ def test_a_failure_in_a_worker_is_raised_as_the_serial_run_raises_it() -> None:
     assert raised.traceback[-1].name == "fails", "the traceback is this process's own, from the failing piece"
 
 
+def test_pieces_submitted_with_what_was_made_after_the_fork_are_called_with_it() -> None:
+    """A build's teacher pages show the links to the exports, made after the workers forked: they are submitted
+    to the same workers with the links (`Pool.submit(…, given)`), and called with them, there or here."""
+    _fresh(
+        """
+        import os
+        from primer import parallel
+        me = os.getpid()
+        work = [lambda: (os.getpid(), "first")]
+        work += [lambda links, i=i: (os.getpid(), links["made"] + i) for i in range(4)]
+        with parallel.Pool(work, 2) as pool:
+            pool.submit([0])  # the workers fork now
+            links = {"made": 10}  # made after they forked
+            pool.submit([1, 2], links)
+            pool.submit([3, 4], {"made": 20})
+            results = [pool.result(i) for i in range(5)]
+        assert [value for _, value in results] == ["first", 10, 11, 22, 23]
+        assert me not in {pid for pid, _ in results}, "all made by the workers"
+        with parallel.Pool(work, 1) as pool:  # no worker: each is called here, with what it was given
+            pool.submit([0])
+            pool.submit([1, 2], {"made": 30})
+            assert [pool.result(i) for i in range(3)] == [(me, "first"), (me, 30), (me, 31)]
+        """
+    )
+
+
 def test_started_work_returns_its_value_or_raises_here() -> None:
     assert parallel.start(lambda: {"a": b"bytes"}, 2).result() == {"a": b"bytes"}
 
@@ -155,14 +181,14 @@ def test_a_template_error_in_a_worker_is_reported_at_its_line(mini: Path, tmp_pa
 def test_chunks_cover_the_work_in_order_and_shrink_to_single_pieces() -> None:
     for count in (1, 7, 23, 2063):
         for jobs in (2, 3):
-            chunks = parallel._chunks(count, jobs)
+            chunks = parallel.chunks(count, jobs)
             assert [i for start, stop in chunks for i in range(start, stop)] == list(range(count))
             sizes = [stop - start for start, stop in chunks]
             assert sizes[: min(jobs, count)] == [1] * min(jobs, count), "the first piece for each worker alone"
             rest = sizes[jobs:]
             assert rest == sorted(rest, reverse=True), "then the largest first"
             assert sizes[-1] == 1, "the last pieces one by one: no worker waits long for the other"
-    assert len(parallel._chunks(2063, 2)) < 80, "few enough to send"
+    assert len(parallel.chunks(2063, 2)) < 80, "few enough to send"
 
 
 def test_meanwhile_runs_here_while_the_workers_run() -> None:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: The work of the running map, inherited by the forked workers (never pickled).
-_WORK: list[Callable[[], object]] = []
+_WORK: list[Callable[..., object]] = []
 
 
 def cores() -> int:
@@ -51,11 +51,11 @@ def can_fork() -> bool:
 
 def run(work: Sequence[Callable[[], T]], jobs: int, meanwhile: Callable[[], None] | None = None) -> list[T]:
     """Call each of `work` (functions without arguments, returning picklable values) and return their
-    results in order, on up to `jobs` forked processes (a `Pool` given all of it at once, in `_chunks`).
+    results in order, on up to `jobs` forked processes (a `Pool` given all of it at once, in `chunks`).
     `meanwhile` is called in this process while the workers run (first, when there are none); it must not
     fork (it cannot: `forks` is False then)."""
     with Pool(work, jobs) as pool:
-        for start, stop in _chunks(len(work), pool.jobs):
+        for start, stop in chunks(len(work), pool.jobs):
             pool.submit(range(start, stop))
         if meanwhile is not None:
             meanwhile()
@@ -69,12 +69,14 @@ class Pool:
     failed there: its own error is then raised here). Use it as a context manager: it stops the workers on
     leaving."""
 
-    def __init__(self, work: Sequence[Callable[[], T]], jobs: int) -> None:
+    def __init__(self, work: Sequence[Callable[..., T]], jobs: int) -> None:
         self._work = work
         #: how many processes it may use (no more than there are pieces)
         self.jobs = min(jobs, len(work))
         #: each submitted piece: the task that runs it, and its place among that task's pieces
         self._futures: dict[int, tuple[concurrent.futures.Future[list[object]], int]] = {}
+        #: what the pieces submitted with something `given` are called with
+        self._given: dict[int, object] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._frozen: bool | None = None
 
@@ -84,11 +86,14 @@ class Pool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def submit(self, numbers: Sequence[int]) -> None:
+    def submit(self, numbers: Sequence[int], given: object = None) -> None:
         """Start the pieces `numbers` as one task of a worker (forking the workers first), when workers can
-        be forked; else they run here when asked for."""
+        be forked; else they run here when asked for. With `given` (picklable: it is sent to the worker), each
+        of the pieces is called with it: what they need that was made after the workers forked."""
         if not numbers:
             return
+        if given is not None:
+            self._given.update(dict.fromkeys(numbers, given))
         if self._frozen is None:
             self._frozen = gc.get_freeze_count() > 0  # the build froze the content already: leave it so
             if forks(self.jobs):
@@ -99,7 +104,7 @@ class Pool:
                 )
         if self._pool is not None:
             try:
-                task = self._pool.submit(_run_some, list(numbers))
+                task = self._pool.submit(_run_some, list(numbers), given)
             except Exception:  # noqa: BLE001 - no worker could start: the pieces run here
                 return
             for place, number in enumerate(numbers):
@@ -114,6 +119,8 @@ class Pool:
                 return task.result()[place]
             except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise its error
                 pass
+        if number in self._given:
+            return self._work[number](self._given.pop(number))
         return self._work[number]()
 
     def close(self) -> None:
@@ -126,11 +133,13 @@ class Pool:
                 gc.unfreeze()
 
 
-def _run_some(numbers: list[int]) -> list[object]:
+def _run_some(numbers: list[int], given: object = None) -> list[object]:
+    if given is not None:
+        return [_WORK[i](given) for i in numbers]
     return [_WORK[i]() for i in numbers]
 
 
-def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
+def chunks(count: int, jobs: int) -> list[tuple[int, int]]:
     """`range(count)` cut into chunks that shrink as the work runs out (each a quarter of what is left over
     the workers): few chunks to send, and at the end the workers finish within a piece or two of each other
     however much the pieces differ in cost (a chunk of equal size left one worker alone for 2 s of a

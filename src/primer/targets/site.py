@@ -144,6 +144,8 @@ class SiteRenderer:
         self.env = env
         #: The site's pages, once known: the menus leave out a page the site does not have.
         self.paths: frozenset[str] | None = None
+        #: the handouts' and exports' links its environment's globals hold (see `_linked_page`)
+        self.linked: object = None
         # made when a page first needs them (the handouts borrow only `refs`); each page that uses them
         # reads what they were made from (`remembered`)
         self._linker = reads.remembered(lambda: GlossaryLinker(self.lib.terms, self.lib.term_matcher()))
@@ -560,89 +562,108 @@ def _page(
     return (None if spool is not None else data), (None if found is None else frozenset(found))
 
 
-def _render_into(
-    out: Output,
-    renderer: SiteRenderer,
-    pages: list[Page],
-    jobs: int,
-    meanwhile: Callable[[], None] | None = None,
-    reuse: reads.Reuse | None = None,
-    extra: bytes = b"",
-) -> None:
-    """Add each of `pages`, rendered on up to `jobs` processes, to `out` (`meanwhile`: see `parallel.run`);
-    with `reuse`, those the last build made from the same reads are taken from it instead (`extra`: what
-    every page of these reads besides the lesson)."""
-    if reuse is not None and reuse.earlier is not None:  # a rebuild: most pages are taken
-        _render_again(out, renderer, pages, jobs, meanwhile, reuse, extra)
-        return
-    # every page is made: in chunks that shrink as the work runs out (`parallel.run`)
-    todo: list[tuple[Page, tuple[bytes, set[reads.Token]] | None]] = []
-    for page in pages:
-        own = None
-        if reuse is not None and page.mapped:
-            own = reuse.describe(page.path, page.template, page.title, page.context, extra)
-        todo.append((page, own))
-    work = [partial(_page, renderer, page, out.spool, own is not None) for page, own in todo]
-    for (page, own), (data, found) in zip(todo, parallel.run(work, jobs, meanwhile), strict=True):
-        out.received(page.path, data)
-        if reuse is not None and own is not None and found is not None:
-            reuse.note(page.path, own, found, [page.path])
-
-
-#: How many pages a worker is given at once, after the largest (each alone) in `_render_again`.
-_AT_ONCE = 16
-
-
-def _render_again(
-    out: Output,
-    renderer: SiteRenderer,
-    pages: list[Page],
-    jobs: int,
-    meanwhile: Callable[[], None] | None,
-    reuse: reads.Reuse,
-    extra: bytes,
-) -> None:
-    """`_render_into` with `reuse`: the pages in order of the size of the file the last build made of each
-    (the largest take longest), each taken from the last build when it reads what it read there, else given
-    to a worker at once, so that the largest render while this process looks at the others: each of the
-    first `jobs` alone, the rest a few at a time."""
-    order = sorted(pages, key=lambda page: -reuse.weight(page.path))  # stable: the site's order among equals
-    work = [partial(_page, renderer, page, out.spool, page.mapped) for page in order]
-    todo: list[tuple[int, tuple[bytes, set[reads.Token]] | None]] = []
-
-    def made_again(number: int) -> bool:
-        page, own = order[number], None
-        if page.mapped:
-            own = reuse.describe(page.path, page.template, page.title, page.context, extra)
-            if own is not None and reuse.take(out, page.path, own[0]) is not None:
-                return False
-        todo.append((number, own))
-        return True
-
-    with parallel.Pool(work, jobs) as pool:
-        waiting: list[int] = []
-        for number in range(len(order)):
-            if made_again(number):
-                waiting.append(number)
-                if len(todo) <= jobs or len(waiting) >= _AT_ONCE:  # the largest each alone
-                    pool.submit(waiting)
-                    waiting = []
-        pool.submit(waiting)
-        if meanwhile is not None:
-            meanwhile()
-        for number, own in todo:
-            data, found = pool.result(number)
-            page = order[number]
-            out.received(page.path, data)
-            if own is not None and found is not None:
-                reuse.note(page.path, own, found, [page.path])
-
-
 #: The name under which the pages' reads of the handouts' links (by topic) are recorded.
 HANDOUTS = "downloads.handouts"
 #: primer's templates that show the links to the handouts and exports (`handouts`, `exports`): the pages
 #: made from them wait for those; every other page can be rendered before the downloads are made.
 LINKING_TEMPLATES = frozenset({"site/teacher.html", "site/teacher_topic.html"})
+
+
+def _linked_page(
+    renderer: SiteRenderer,
+    page: Page,
+    spool: Spool | None,
+    record: bool,
+    watched: bool,
+    links: tuple[Any, Any],
+) -> tuple[bytes | None, frozenset[reads.Token] | None]:
+    """`_page` for a page that shows the handouts' and exports' links (`LINKING_TEMPLATES`), which are made
+    after the workers fork: `links` brings them (the handouts' by topic, and the exports'), and they go into
+    the renderer's globals first, as `build_site` put them into this process's (`watched`: the build records
+    what its pages read, the handouts' links included)."""
+    if renderer.linked is not links:
+        handouts, exports = links
+        if watched and isinstance(handouts, dict):
+            handouts = reads.Recorded(HANDOUTS, handouts)
+        renderer.env.globals.update(handouts=handouts, exports=exports)
+        renderer.linked = links
+    return _page(renderer, page, spool, record)
+
+
+#: How many pages a worker is given at once, after the largest (each alone) in a rebuild.
+_AT_ONCE = 16
+
+
+class _Render:
+    """The site's pages rendered on one set of workers (`parallel.Pool`), in two batches: the pages that do not
+    show the links to the handouts and exports first, then, once those are made, the pages that do, given the
+    links (`_linked_page`) rather than waiting for workers forked after them. A cold build gives each batch to
+    the workers in chunks that shrink as it runs out (`parallel.run`); a rebuild takes each page from the last
+    build when it reads what it read there, and gives the others to a worker at once, the largest first (see
+    `Reuse.weight`). With `reuse`, what each page reads is noted once it is made."""
+
+    def __init__(
+        self,
+        out: Output,
+        renderer: SiteRenderer,
+        batches: tuple[list[Page], list[Page]],
+        jobs: int,
+        reuse: reads.Reuse | None,
+    ) -> None:
+        self.out, self.renderer, self.reuse = out, renderer, reuse
+        self.again = reuse is not None and reuse.earlier is not None
+        first, second = batches
+        if self.again:
+            assert reuse is not None
+            # the largest pages first (stable: the site's order among equals)
+            first, second = (sorted(pages, key=lambda page: -reuse.weight(page.path)) for pages in (first, second))
+        self.order = [*first, *second]
+        self.batches = (range(len(first)), range(len(first), len(self.order)))
+        record = reuse is not None
+        work = [partial(_page, renderer, page, out.spool, record and page.mapped) for page in first]
+        work += [partial(_linked_page, renderer, page, out.spool, record and page.mapped, record) for page in second]
+        self.pool = parallel.Pool(work, jobs)
+        #: each page to be made here or by a worker, with its description (None: not recorded)
+        self.todo: list[tuple[int, tuple[bytes, set[reads.Token]] | None]] = []
+
+    def submit(self, batch: int, extra: bytes, given: object = None) -> None:
+        """Give the workers the pages of `batch` (0, 1) that are not taken from the last build (`extra`: what
+        every page of the batch reads besides the lesson; `given`: what its pages are given, see `Pool`)."""
+        numbers = self.batches[batch]
+        if not self.again:
+            for number in numbers:
+                page = self.order[number]
+                own = None
+                if self.reuse is not None and page.mapped:
+                    own = self.reuse.describe(page.path, page.template, page.title, page.context, extra)
+                self.todo.append((number, own))
+            for start, stop in parallel.chunks(len(numbers), self.pool.jobs):
+                self.pool.submit(numbers[start:stop], given)
+            return
+        assert self.reuse is not None
+        waiting: list[int] = []
+        made_before = len(self.todo)
+        for number in numbers:
+            page, own = self.order[number], None
+            if page.mapped:
+                own = self.reuse.describe(page.path, page.template, page.title, page.context, extra)
+                if own is not None and self.reuse.take(self.out, page.path, own[0]) is not None:
+                    continue
+            self.todo.append((number, own))
+            waiting.append(number)
+            if len(self.todo) - made_before <= self.pool.jobs or len(waiting) >= _AT_ONCE:  # the largest each alone
+                self.pool.submit(waiting, given)
+                waiting = []
+        self.pool.submit(waiting, given)
+
+    def finish(self) -> None:
+        """Add each page made to the output, in the order given, noting what it read."""
+        for number, own in self.todo:
+            data, found = self.pool.result(number)
+            page = self.order[number]
+            self.out.received(page.path, data)
+            if self.reuse is not None and own is not None and found is not None:
+                self.reuse.note(page.path, own, found, [page.path])
 
 
 def build_site(
@@ -673,16 +694,23 @@ def build_site(
     # what every page reads besides the lesson's collections: the site's settings and its list of pages (the menus)
     common = hashlib.sha256(reads.value_bytes([lib.site, sorted(renderer.paths or ())])).digest()
     first = [page for page, w in zip(site_pages, waits, strict=True) if not w]
-    _render_into(out, renderer, first, jobs, meanwhile, reuse, common)
-    links()
-    handouts = env.globals.get("handouts")
-    if reuse is not None and isinstance(handouts, dict):
-        # a teacher's topic page shows its own topic's handouts: it reads those, as it reads an item
-        env.globals["handouts"] = reuse.pagemap.watch(HANDOUTS, handouts)
-        handouts = None
-    linking = hashlib.sha256(common + reads.value_bytes([handouts, env.globals.get("exports")])).digest()
     second = [page for page, w in zip(site_pages, waits, strict=True) if w]
-    _render_into(out, renderer, second, jobs, None, reuse, linking)
+    render = _Render(out, renderer, (first, second), jobs, reuse)
+    with render.pool:
+        render.submit(0, common)
+        if meanwhile is not None:
+            meanwhile()
+        links()
+        handouts, exports = env.globals.get("handouts"), env.globals.get("exports")
+        given = (handouts, exports)
+        renderer.linked = given  # this process's globals hold them (see `_linked_page`)
+        if reuse is not None and isinstance(handouts, dict):
+            # a teacher's topic page shows its own topic's handouts: it reads those, as it reads an item
+            env.globals["handouts"] = reuse.pagemap.watch(HANDOUTS, handouts)
+            handouts = None
+        linking = hashlib.sha256(common + reads.value_bytes([handouts, exports])).digest()
+        render.submit(1, linking, given)
+        render.finish()
     for path, data in site_files(lib, [p.path for p in site_pages]):
         out.add(path, data)
 
