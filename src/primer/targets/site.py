@@ -681,11 +681,12 @@ def build_site(
 ) -> None:
     """Render every page (the report page from `report`) and copy the static assets into `out`; the
     pages are rendered on up to `jobs` processes, with the same bytes as on one. `links` puts the links to
-    the handouts and exports into `env`'s globals: it is called after the pages that do not show them are
-    rendered, and before those that do (`LINKING_TEMPLATES`; all pages, when the lesson has its
-    `own_templates`, which may show them anywhere). `meanwhile` is called in this process while the first
-    of those render on other processes. With `reuse`, what each page reads is recorded, and a page that
-    would read what it read in the last build is taken from it (see `Reuse`)."""
+    the handouts and exports into `env`'s globals: it is called once the pages that do not show them are given
+    to the workers, and before those that do (`LINKING_TEMPLATES`; all pages, when the lesson has its
+    `own_templates`, which may show them anywhere) are given to the same workers with the links (see `_Render`).
+    `meanwhile` is called in this process first, while the first pages render on other processes. With
+    `reuse`, what each page reads is recorded, and a page that would read what it read in the last build is
+    taken from it (see `Reuse`)."""
     renderer, site_pages = site_plan(lib, derived, env, report)
     for name in sorted({page.template for page in site_pages}):  # compiled once, before the workers fork
         with contextlib.suppress(Exception):  # a broken template fails below, when its page renders
