@@ -112,6 +112,7 @@ class Pool:
 
     def result(self, number: int) -> Any:
         """The value of the piece `number` (submitted or not)."""
+        given = self._given.pop(number, None)
         submitted = self._futures.pop(number, None)
         if submitted is not None:
             task, place = submitted
@@ -119,9 +120,7 @@ class Pool:
                 return task.result()[place]
             except Exception:  # noqa: BLE001 - a failed piece, or a dead worker: run it here to raise its error
                 pass
-        if number in self._given:
-            return self._work[number](self._given.pop(number))
-        return self._work[number]()
+        return self._work[number]() if given is None else self._work[number](given)
 
     def close(self) -> None:
         """Stop the workers (pieces not yet asked for are dropped)."""
