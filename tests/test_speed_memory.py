@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from primer.build import _validate, collector_paused
 from primer.content.library import load_library
 from primer.content.models import Author, Term
-from primer.content.terms import TermMatcher, term_names
+from primer.content.terms import TermMatcher, lower_case_matches, term_names
 from primer.exports.common import zip_bytes
 from primer.render import markdown
 from primer.report.base import sentences
@@ -176,32 +176,65 @@ def test_links_left_unnormalised_are_those_markdown_it_gives_back_unchanged() ->
     assert all(markdown._MD.normalizeLink(href) == normalize(href) for href in links)
 
 
-def test_ascii_texts_are_matched_in_lower_case_as_the_case_blind_pattern_matches_them() -> None:
+def test_texts_are_matched_in_lower_case_as_the_case_blind_pattern_matches_them() -> None:
     """A glossary whose names have only ASCII letters is matched in lower-cased text, and its case-blind
-    pattern is not even compiled for such texts; both find the same names at the same places."""
+    pattern is not even compiled for such texts, unless a text holds one of the four characters that the
+    case-blind pattern takes for an ASCII letter (İ, ı, ſ, K): both find the same names at the same places,
+    in texts with letters, quotes and dashes from outside ASCII too."""
     lib = load_library(ROOT / "content")
     terms = [*lib.terms.values(), Term(id="fresh-term", term="Fresh Term", category="system", definition="New.")]
     matcher = TermMatcher(terms)
     names = [name for term in terms for name in term_names(term)]
     rng = random.Random(7)
+    odd = {"s": "ſ", "S": "ſ", "k": "\u212a", "K": "\u212a", "i": "ı", "I": "İ"}
     texts = []
-    for _ in range(400):
+    for _ in range(600):
         words = []
         for _ in range(rng.randint(1, 30)):
             pick = rng.random()
             if pick < 0.3:
                 name = rng.choice(names)
-                words.append(rng.choice([name, name.lower(), name.upper(), name.swapcase()]))
+                name = rng.choice([name, name.lower(), name.upper(), name.swapcase()])
+                if rng.random() < 0.1:  # a letter the case-blind pattern takes for an ASCII one
+                    at = rng.randrange(len(name))
+                    name = name[:at] + odd.get(name[at], name[at]) + name[at + 1 :]
+                words.append(name)
             else:
-                words.append(rng.choice(["the", "radar", "x-band", "a/b", "Japan's", "2017", "(", ")", "--"]))
+                words.append(
+                    rng.choice(
+                        [
+                            "the",
+                            "radar",
+                            "x-band",
+                            "a/b",
+                            "Japan's",
+                            "2017",
+                            "(",
+                            ")",
+                            "--",
+                            "Tōkyō",
+                            "ÉTAT",
+                            "naïve",
+                            "“Seoul”",
+                            "it’s",
+                            "—",
+                            "Σίσυφος",
+                            "straße",
+                        ]
+                    )
+                )
         texts.append("".join(w + rng.choice([" ", "  ", "\n", ", ", ". ", "-", "/"]) for w in words))
-    ascii_texts = [t for t in texts if t.isascii()]
-    assert ascii_texts
-    found = [[(m.start(), m.end(), m.group(0)) for m in matcher._finditer(t)] for t in ascii_texts]
-    assert matcher._built._pattern is None  # ASCII texts never needed it
+    lower = [t for t in texts if lower_case_matches(t)]
+    assert [t for t in lower if t.isascii()] and [t for t in lower if not t.isascii()]
+    assert len(lower) < len(texts), "some texts hold one of the four"
+    found = [[(m.start(), m.end(), m.group(0)) for m in matcher._finditer(t)] for t in lower]
+    assert matcher._built._pattern is None  # these texts never needed it
     assert any(found)
-    for text, ours in zip(ascii_texts, found, strict=True):
+    for text, ours in zip(lower, found, strict=True):
         assert ours == [(m.start(), m.end(), m.group(0)) for m in matcher._built.pattern.finditer(text)], text
+    for text in texts:  # and the others, matched by the case-blind pattern itself
+        expected = [(m.start(), m.end(), m.group(0)) for m in matcher._built.pattern.finditer(text)]
+        assert [(m.start(), m.end(), m.group(0)) for m in matcher._finditer(text)] == expected, text
 
 
 def test_a_matcher_of_the_same_terms_is_found_by_their_identities() -> None:

@@ -145,10 +145,22 @@ def _uncased(ch: str) -> bool:
 
 
 def _plain_case(text: str) -> bool:
-    """True when the letters of `text` are all ASCII: then `text.lower()` has the same length and
-    matching it in lower case finds what matching `text` in any case finds (outside ASCII, case-blind
-    matching also pairs letters such as 'ſ' and 's', which lower-casing does not)."""
+    """True when the letters of `text` are all ASCII: a name such as this may be matched in lower-cased text
+    (see `lower_case_matches`)."""
     return text.isascii() or all(map(_uncased, set("".join(_NON_ASCII.findall(text)))))
+
+
+#: The characters outside ASCII that a pattern ignoring case takes for an ASCII letter: İ, ı, ſ and the Kelvin
+#: sign K (found by trying every character; `lower()` makes İ two characters, K a 'k', and leaves ı and ſ).
+_ASCII_IN_OTHER_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def lower_case_matches(text: str) -> bool:
+    r"""True when a pattern with no letter outside ASCII and no capital (see `_plain_case`) finds in `text.lower()`,
+    heeding case, what it finds in `text` ignoring case, at the same places: `text` holds none of the characters
+    of `_ASCII_IN_OTHER_CASE`. Lower-casing any other character keeps its place and whether `\w` and `\s` match
+    it (tried on every character), and a letter outside ASCII matches no letter of the pattern in either case."""
+    return text.isascii() or _ASCII_IN_OTHER_CASE.search(text) is None
 
 
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
@@ -245,7 +257,7 @@ class TermMatcher:
     def _finditer(self, text: str) -> Iterator[Found]:
         """The names' pattern's matches in `text`: found in the lower-cased text where that is the same
         (see `_build`), each then told at its place in `text` itself (`Span`)."""
-        if self._lower is None or not _plain_case(text):
+        if self._lower is None or not lower_case_matches(text):
             yield from self._built.pattern.finditer(text)
             return
         for found in self._lower.finditer(text.lower()):

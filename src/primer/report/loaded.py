@@ -9,6 +9,7 @@ from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
+from primer.content.terms import lower_case_matches
 from primer.errors import Problem, display_path
 from primer.facts import key
 from primer.report.base import Context, Unit, sentences
@@ -123,18 +124,11 @@ def _unit(ctx: Context, found: re.Pattern[str], words: str, unit: Unit) -> None:
         )
 
 
-#: The letters that are not ASCII but match an ASCII letter in a pattern that ignores case (İ, ı, ſ and the
-#: Kelvin sign K: found by trying every character). In a text without them, lower-cased (which keeps every
-#: other character where it is, and a letter a letter), an ASCII pattern of lower-case entries matches where it
-#: matches the text ignoring case: the same words, at the same places.
-_ASCII_IN_OTHER_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
 @cache
 def _case_sensitive(found: re.Pattern[str]) -> re.Pattern[str] | None:
-    """`found` (`pattern`: of case-folded entries) as it matches a lower-cased text, or None when its entries are
-    not all ASCII. Matching case-sensitively is 2.5 times as fast: at 256 topics, the texts' search for a word of
-    the list took 0.85 s ignoring case."""
+    """`found` (`pattern`: of case-folded entries) as it matches a lower-cased text (`lower_case_matches`), or
+    None when its entries are not all ASCII. Matching case-sensitively is 2.5 times as fast: at 256 topics,
+    the texts' search for a word of the list took 0.85 s ignoring case."""
     return re.compile(found.pattern, found.flags & ~re.IGNORECASE) if found.pattern.isascii() else None
 
 
@@ -143,8 +137,8 @@ def _loaded_in(found: re.Pattern[str], text: str, own: bool) -> tuple[tuple[int,
     it starts."""
     searched = text
     lower = _case_sensitive(found)
-    if lower is not None and _ASCII_IN_OTHER_CASE.search(text) is None:
-        searched, found = text.lower(), lower  # see _ASCII_IN_OTHER_CASE: the same words at the same places
+    if lower is not None and lower_case_matches(text):
+        searched, found = text.lower(), lower  # the same words at the same places
     # A word found in a sentence is found in the whole text too (sentences begin and end at white space,
     # where the pattern's edges hold alike), so a text without one has no sentence to search.
     if found.search(searched) is None:
