@@ -598,7 +598,7 @@ class _Render:
     """The site's pages rendered on one set of workers (`parallel.Pool`), in two batches: the pages that do not
     show the links to the handouts and exports first, then, once those are made, the pages that do, given the
     links (`_linked_page`) rather than waiting for workers forked after them. A cold build gives each batch to
-    the workers in chunks that shrink as it runs out (`parallel.run`); a rebuild takes each page from the last
+    the workers in chunks that shrink as it runs out (`parallel.chunks`); a rebuild takes each page from the last
     build when it reads what it read there, and gives the others to a worker at once, the largest first (see
     `Reuse.weight`). With `reuse`, what each page reads is noted once it is made."""
 
@@ -610,7 +610,7 @@ class _Render:
         jobs: int,
         reuse: reads.Reuse | None,
     ) -> None:
-        self.out, self.renderer, self.reuse = out, renderer, reuse
+        self.out, self.reuse = out, reuse
         self.again = reuse is not None and reuse.earlier is not None
         first, second = batches
         if self.again:
