@@ -67,14 +67,44 @@ def test_serve_makes_the_copies_on_a_thread_for_a_large_lesson_only(monkeypatch:
     monkeypatch.setattr(shapes, "_COARSE", {})
     content = ROOT / "content"
     assert primer.maps.coarse_meanwhile(content) is None, "a lesson of a few topics"
-    assert primer.maps.coarse_ahead(content, 2) is None
     assert not shapes._COARSE
     monkeypatch.setattr(primer.maps, "COARSE_FROM", len(list((content / "topics").glob("*.yaml"))))
     making = primer.maps.coarse_meanwhile(content)
     assert making is not None
     making.join(timeout=60)
     assert sorted(shapes._COARSE) == sorted(shapes.LEVELS)
-    assert primer.maps.coarse_ahead(content, 1) is None, "one process: each copy is made when a map needs it"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
+def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there_for_a_large_lesson(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = ROOT / "content"
+    before = shapes.countries()
+    monkeypatch.setattr(shapes, "_COARSE", {})
+    monkeypatch.setattr(shapes, "_READ", [])
+    started = primer.maps.outlines_ahead(content, 2)
+    assert started is not None and started._process is not None, "a lesson with places, and a second process"
+    primer.maps.use_ahead(started)
+    assert not shapes._COARSE, "a lesson of a few topics draws from the outlines themselves"
+    taken = shapes.countries()
+    assert taken is not before, "the worker's outlines are this process's now"
+    assert [(c.name, c.label, c.bbox, c.parts) for c in taken] == [(c.name, c.label, c.bbox, c.parts) for c in before]
+    assert all(np.array_equal(a.points, b.points) for a, b in zip(taken, before, strict=True))
+
+    monkeypatch.setattr(primer.maps, "COARSE_FROM", len(list((content / "topics").glob("*.yaml"))))
+    monkeypatch.setattr(shapes, "_READ", [])
+    started = primer.maps.outlines_ahead(content, 2)
+    assert started is not None
+    primer.maps.use_ahead(started)
+    assert sorted(shapes._COARSE) == sorted(shapes.LEVELS), "a large lesson's copies came with them"
+    assert shapes.countries() is not taken
+
+    assert primer.maps.outlines_ahead(content, 1) is None, "one process: the outlines are read where a map needs them"
+    placeless = tmp_path / "content"
+    shutil.copytree(content, placeless)
+    (placeless / "places.yaml").unlink()
+    assert primer.maps.outlines_ahead(placeless, 2) is None, "a lesson without places draws no map"
 
 
 def test_the_shapes_are_read_once_when_two_threads_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,9 +272,9 @@ def test_a_rebuild_into_a_folder_built_before_leaves_the_copies_to_the_maps_that
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(primer.maps, "COARSE_FROM", 1)
     started: list[int] = []
-    monkeypatch.setattr(primer.build, "coarse_ahead", lambda content, jobs: started.append(jobs))
+    monkeypatch.setattr(primer.build, "outlines_ahead", lambda content, jobs: started.append(jobs))
     build(content, out, jobs=2, pdf=False, cache=True)
-    assert started == [2], "a first build into the folder makes the copies ahead"
+    assert started == [2], "a first build into the folder reads the outlines and makes the copies ahead"
     source = sorted((content / "sources").glob("*.yaml"))[0]
     source.write_text(source.read_text(encoding="utf-8").replace("  text: ", "  text: Edited, ", 1), encoding="utf-8")
     assert "Edited, " in source.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ from primer.exports import FORMATS, add_exports, export_one, export_path, whole_
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
-from primer.maps import coarse_ahead, use_ahead
+from primer.maps import outlines_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
@@ -762,8 +762,8 @@ def _check_and_render(
         if mapped:
             mapped[0].pagemap.warm()
 
-    # a large lesson's maps: started from this small process, first
-    outlines = None if maps_kept else coarse_ahead(content, jobs)
+    # the maps' outlines (and a large lesson's coarse copies): started from this small process, first
+    outlines = None if maps_kept else outlines_ahead(content, jobs)
     try:
         # the render reads each section body's tokens once: keeping them from the check would only cost
         # memory, in this process and in every worker forked from it (see `keep_long`)

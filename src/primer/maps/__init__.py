@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 from markupsafe import Markup
 
@@ -14,7 +16,18 @@ from primer.content.library import LINK, Library
 from primer.content.models import Place, Range, Topic
 from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
 from primer.maps.draw import draw as draw_map
-from primer.maps.shapes import DATASET, LEVELS, PACKAGE, PACKAGE_LICENCE, coarse, coarse_wkb, use_coarse
+from primer.maps.shapes import (
+    DATASET,
+    LEVELS,
+    PACKAGE,
+    PACKAGE_LICENCE,
+    Country,
+    coarse,
+    coarse_wkb,
+    countries,
+    use_coarse,
+    use_countries,
+)
 
 __all__ = [
     "DATASET",
@@ -23,10 +36,10 @@ __all__ = [
     "STATUS_WORDS",
     "Drawing",
     "MapView",
-    "coarse_ahead",
     "coarse_meanwhile",
     "lesson_map",
     "marker_icon",
+    "outlines_ahead",
     "topic_map",
     "topic_places",
     "use_ahead",
@@ -34,7 +47,7 @@ __all__ = [
 
 #: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
 #: (`shapes.coarse`, `draw.level`). Making the copies costs 1.8 s of CPU time, in a worker of their own
-#: while the lesson loads (`coarse_ahead`); each map drawn from one takes about a fifth of the time (9 ms
+#: while the lesson loads (`outlines_ahead`); each map drawn from one takes about a fifth of the time (9 ms
 #: instead of 50 at 256 topics). Side by side at 64 topics, a build took 9% less time (6.4–6.6 s against
 #: 7.0–7.2 s). A copy moves no border by more than the map's tolerance (a pixel on a topic map), half what the
 #: map's own simplification may move it by (`Style.tolerance`). The lesson map, one map, is always drawn from
@@ -42,19 +55,22 @@ __all__ = [
 COARSE_FROM = 50
 
 
-def coarse_ahead(content: Path, jobs: int) -> parallel.Started | None:
-    """Start making the coarse copies of the outlines (`shapes.coarse`) in a worker of their own, when the
-    lesson's topics folder holds `COARSE_FROM` files or more and the build may use a second process (None
-    otherwise: a map makes the copy it needs when it needs it). A build starts it first thing: the worker
-    forks from a small process and runs while the lesson loads on one core of two, and the render's
-    workers start with the copies (`use_ahead`). Which maps draw from a copy does not depend on this
-    (`topic_map`), and a copy sent is the copy made, to the last bit."""
-    return parallel.start(_made_ahead, jobs) if jobs > 1 and _large(content) else None
+def outlines_ahead(content: Path, jobs: int) -> parallel.Started | None:
+    """Start reading the country outlines in a worker of their own, when the lesson has a places file and the
+    build may use a second process (None otherwise: the outlines are read where a map first needs them). A
+    build starts it first thing: the worker forks from a small process and reads while the lesson loads on
+    one core of two, and the render's workers fork with the outlines in hand (`use_ahead`), rather than each
+    reading the file (0.2 s of CPU time a process). When the lesson's topics folder holds `COARSE_FROM` files
+    or more, the worker makes the coarse copies (`shapes.coarse`) as well. Which maps draw from a copy does
+    not depend on this (`topic_map`), and what is sent is what was made, to the last bit."""
+    if jobs <= 1 or not any((content / name).is_file() for name in ("places.yaml", "places.yml")):
+        return None
+    return parallel.start(partial(_made_ahead, _large(content)), jobs)
 
 
 def coarse_meanwhile(content: Path) -> threading.Thread | None:
-    """`primer serve`'s `coarse_ahead`: make the copies on a thread of its own (GEOS leaves the interpreter
-    free), once the first build is served, when the lesson is large (None otherwise)."""
+    """`primer serve`'s `outlines_ahead`: make the coarse copies on a thread of its own (GEOS leaves the
+    interpreter free), once the first build is served, when the lesson is large (None otherwise)."""
     if not _large(content):
         return None
     making = threading.Thread(target=lambda: [coarse(level) for level in LEVELS], daemon=True, name="primer-outlines")
@@ -73,17 +89,21 @@ def _large(content: Path) -> bool:
     return files >= COARSE_FROM
 
 
-def _made_ahead() -> list[list[bytes]]:
-    """The copies, made in the worker `coarse_ahead` starts, which then waits (until the render) to send
-    them: what making them took for a while goes back to the system first."""
-    wkb = coarse_wkb()
+def _made_ahead(copies: bool) -> tuple[tuple[Country, ...], list[list[bytes]]]:
+    """The outlines as read, and with `copies` the coarse copies (else none), made in the worker
+    `outlines_ahead` starts, which then waits (until the render) to send them: what making them took for a
+    while goes back to the system first."""
+    wkb = coarse_wkb() if copies else []
     parallel.give_back_memory()
-    return wkb
+    return countries(), wkb
 
 
 def use_ahead(started: parallel.Started) -> None:
-    """Take the copies `coarse_ahead` made as this process's own (before the render's workers fork)."""
-    use_coarse(started.result())
+    """Take what `outlines_ahead` made as this process's own (before the render's workers fork)."""
+    found, wkb = cast(tuple[tuple[Country, ...], list[list[bytes]]], started.result())
+    use_countries(found)
+    if wkb:
+        use_coarse(wkb)
 
 
 #: How each status of a range reads on the map and in its list.
