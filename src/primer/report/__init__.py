@@ -229,8 +229,9 @@ def _place(finding: Finding) -> tuple[str, int, int, str, str, str]:
     return (finding.path, finding.line, finding.col, finding.code, finding.message, finding.silenced)
 
 
-def _item_model(lib: Library, kind: str, item_id: str) -> Any:
-    tables: dict[str, dict[str, Any]] = {
+def _item_tables(lib: Library) -> dict[str, dict[str, Any]]:
+    """Each kind of item that may carry an `ignore:`, with its items by id."""
+    return {
         "source": lib.sources,
         "point": lib.points,
         "term": lib.terms,
@@ -241,24 +242,28 @@ def _item_model(lib: Library, kind: str, item_id: str) -> Any:
         "objective": lib.objectives,
         "question": lib.questions,
     }
-    return tables.get(kind, {}).get(item_id)
+
+
+def _ignore(tables: dict[str, dict[str, Any]], item: tuple[str, str]) -> dict[str, str]:
+    """An item's `ignore:` ({} when it has none)."""
+    return getattr(tables.get(item[0], {}).get(item[1]), "ignore", None) or {}
 
 
 def _silence(ctx: Context, findings: list[Finding]) -> list[Finding]:
     """Findings with the reason of the item's ignore: filled in; P001 and P002 for ignores that misfire."""
     lib = ctx.lib
+    tables = _item_tables(lib)  # once: a large lesson's report asks for tens of thousands of items
     used: set[tuple[str, str, str]] = set()
     out = []
     for finding in findings:
-        model = _item_model(lib, *finding.item) if finding.item else None
-        reason = getattr(model, "ignore", {}).get(finding.code) if model is not None else None
+        reason = _ignore(tables, finding.item).get(finding.code) if finding.item else None
         if reason:
             used.add((*finding.item, finding.code))  # type: ignore[misc]
             finding = Finding(**{**finding.__dict__, "silenced": reason})
         out.append(finding)
-    for kind, item_id in sorted(lib.origins):
-        model = _item_model(lib, kind, item_id)
-        for code in sorted(getattr(model, "ignore", {}) or {}):
+    ignoring = [(item, ignore) for item in lib.origins if (ignore := _ignore(tables, item))]
+    for (kind, item_id), ignore in sorted(ignoring, key=lambda pair: pair[0]):
+        for code in sorted(ignore):
             if code not in CODES:
                 ctx.add(
                     "P001",
@@ -290,8 +295,11 @@ def _assemble(
     numbers: stats.Stats,
 ) -> Report:
     summary = []
+    by_check: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_check.setdefault(CODES[f.code].check, []).append(f)
     for check in CHECKS:
-        mine = [f for f in findings if CODES[f.code].check == check.name]
+        mine = by_check.get(check.name, [])
         live = [f for f in mine if not f.silenced]
         summary.append(
             {
