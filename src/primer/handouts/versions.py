@@ -16,7 +16,7 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from primer.content.models import QuestionBase, SingleChoice, Topic
+from primer.content.models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice, Topic
 
 #: The most versions a handout can have: one per letter.
 MAX_VERSIONS = 26
@@ -90,13 +90,13 @@ def is_scale(question: QuestionBase) -> bool:
 
 
 def _part_count(question: QuestionBase) -> int:
-    data = question.model_dump()
-    if data["type"] in ("single", "multiple"):
-        return len(data["choices"])
-    if data["type"] == "ordering":
-        return len(data["items"])
-    if data["type"] == "matching":
-        return len(data["pairs"]) + len(data["distractors"])
+    """How many parts of `question` a version shuffles: its choices, items, or pairs and distractors."""
+    if isinstance(question, SingleChoice | MultipleChoice):
+        return len(question.choices)
+    if isinstance(question, Ordering):
+        return len(question.items)
+    if isinstance(question, Matching):
+        return len(question.pairs) + len(question.distractors)
     return 0
 
 
