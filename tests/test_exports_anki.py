@@ -3,6 +3,7 @@ compared, and a rebuilt deck imported again updates its cards instead of adding 
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import sqlite3
 import zipfile
@@ -14,8 +15,10 @@ import pytest
 
 from exportdata import TREES, checked, exported, module, questions
 from primer.build import check
+from primer.content.models import QuestionBase
 from primer.exports import render_export
 from primer.exports.anki import MODEL, write_collection
+from primer.exports.common import LossReport
 
 anki_collection = module("anki.collection")
 
@@ -151,3 +154,37 @@ def test_the_collection_holds_what_genanki_itself_writes() -> None:
     theirs = _rows(lambda cursor: genanki.Package(decks()).write_to_db(cursor, 1_700_000_000, itertools.count(5)))
     assert ours == theirs
     assert len(ours["notes"]) == 9 and len(ours["cards"]) == 9
+
+
+def test_a_build_makes_each_card_once_for_the_whole_lesson_and_its_topics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question is in the whole lesson's deck and in its topics': a build (one memo for every scope) makes
+    its card once, and each package has the bytes and the losses it has when made on its own."""
+    result = checked("shipped")
+    lib, derived = result.library, result.derived
+    scopes = [None, *[t.id for t in lib.topics_in_order()]]
+    anki = importlib.import_module("primer.exports.anki")  # `primer.exports.anki` names the function
+    made: list[str] = []
+    making = anki.card
+
+    def counted(question: QuestionBase, report: LossReport) -> tuple[str, str] | None:
+        made.append(question.id)
+        return making(question, report)
+
+    monkeypatch.setattr(anki, "card", counted)
+    apart = {s: render_export(lib, derived, "anki", s) for s in scopes}
+    each = len(made)
+    made.clear()
+    memo: dict[object, object] = {}
+    together = {s: render_export(lib, derived, "anki", s, memo) for s in scopes}
+    assert made and len(made) == len(set(made)), "each question's card made once"
+    assert len(made) < each, "made apart, a question in a topic's quiz has its card made again"
+    for s in scopes:
+        assert together[s][0] == apart[s][0], s
+        ours, theirs = together[s][1], apart[s][1]
+        assert (ours.exported, ours.extras, ours.skipped, ours.losses) == (
+            theirs.exported,
+            theirs.extras,
+            theirs.skipped,
+            theirs.losses,
+        ), s
+    assert any(apart[s][1].skipped for s in scopes), "the lesson has an open question, which makes no card"

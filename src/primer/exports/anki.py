@@ -8,6 +8,7 @@ the time of the last content change, so that a re-import brings changed cards in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -36,6 +37,7 @@ from primer.exports.common import (
     LossReport,
     Scope,
     esc,
+    fragment,
     note_markup,
     number,
     stable_int,
@@ -124,13 +126,32 @@ def card(question: QuestionBase, report: LossReport) -> tuple[str, str] | None:
     return None
 
 
+def _card_fields(scope: Scope, question: QuestionBase, report: LossReport) -> list[str] | None:
+    """The front and back of a question's flashcard (`card`), made once per build (`fragment`): a question
+    is in the whole lesson's deck and in its topics'."""
+
+    def make(scratch: LossReport) -> str | None:
+        sides = card(question, scratch)
+        return None if sides is None else json.dumps(sides, ensure_ascii=False)
+
+    data = fragment(scope, "anki", question, report, make)
+    return None if data is None else list(json.loads(data))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _guid(kind: str, ident: str) -> str:
+    """A note's GUID (`genanki.guid_for`), worked out once per note: a question or a term is in the whole
+    lesson's deck and in its topics'."""
+    return str(genanki.guid_for(kind, ident))
+
+
 def _term_cards(term: Term) -> list[tuple[str, str, str]]:
     """(guid, front, back) of a term's cards: term → definition, and acronym → expansion."""
-    cards = [(genanki.guid_for("term", term.id), f"<p>{esc(term.term)}</p>", f"<p>{esc(term.definition)}</p>")]
+    cards = [(_guid("term", term.id), f"<p>{esc(term.term)}</p>", f"<p>{esc(term.definition)}</p>")]
     if term.expansion:
         cards.append(
             (
-                genanki.guid_for("acronym", term.id),
+                _guid("acronym", term.id),
                 f"<p>What does <strong>{esc(term.term)}</strong> stand for?</p>",
                 f"<p>{esc(term.expansion)}</p>",
             )
@@ -172,13 +193,11 @@ def anki(scope: Scope) -> tuple[bytes, LossReport]:
             deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["glossary"]))
             report.extras += 1
         for question in group.questions:
-            sides = card(question, report)
+            sides = _card_fields(scope, question, report)
             if sides is None:
                 continue
             tags = [f"objective::{question.objective}", f"difficulty::{question.difficulty}"]
-            deck.add_note(
-                genanki.Note(model=MODEL, fields=list(sides), guid=genanki.guid_for("question", question.id), tags=tags)
-            )
+            deck.add_note(genanki.Note(model=MODEL, fields=sides, guid=_guid("question", question.id), tags=tags))
             report.exported += 1
         decks.append(deck)
     if scope.topic is None and terms.get(None):
