@@ -277,7 +277,7 @@ def _noting(render: Callable[..., T], texts: list[str]) -> Callable[..., T]:
 def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each question's part of the Canvas, Moodle and JSON files is kept with what making it read (one file
+    """Each question's part of the Canvas, Moodle, Anki and JSON files is kept with what making it read (one file
     per format), and each text's renderings for the exports by the text: after a question's edit, the whole
     bank's files are made again from the other questions' kept parts and the edited one's new part, no text
     but the edited one is rendered again, and the files hold what a clean build writes. A damaged file is
@@ -306,7 +306,13 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     first = len(made)
     assert first > 3 and rendered
     kept = sorted(p.name for p in own_cache.rglob("export-*.facts"))
-    assert kept == ["export-json.facts", "export-moodle.facts", "export-qti.facts", "export-texts.facts"]
+    assert kept == [
+        "export-anki.facts",
+        "export-json.facts",
+        "export-moodle.facts",
+        "export-qti.facts",
+        "export-texts.facts",
+    ]
     questions = mini / "questions" / "radars.yaml"
     questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
     made.clear()
