@@ -20,6 +20,7 @@ import shapely
 
 import primer.build
 import primer.maps
+from primer import parallel
 from primer.build import build
 from primer.content.library import Library, load_library
 from primer.maps import draw, lesson_map, shapes, topic_map
@@ -84,7 +85,9 @@ def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there
     monkeypatch.setattr(shapes, "_COARSE", {})
     monkeypatch.setattr(shapes, "_READ", [])
     started = primer.maps.outlines_ahead(content, 2)
-    assert started is not None and started._process is not None, "a lesson with places, and a second process"
+    assert started is not None, "a lesson with places, and a second process"
+    if parallel.can_fork():  # (another test's thread may still run: then the work is done here when asked for)
+        assert started._process is not None
     primer.maps.use_ahead(started)
     assert not shapes._COARSE, "a lesson of a few topics draws from the outlines themselves"
     taken = shapes.countries()
@@ -247,6 +250,7 @@ def test_a_build_drawing_from_the_copies_on_several_processes_gives_the_bytes_of
         primer.build.use_ahead = lambda started: sent.append(taking(started))
         build(Path({str(content)!r}), Path({str(forked)!r}), jobs=2, pdf=False)
         assert len(sent) == 1, "the copies were made in a worker of their own, and sent"
+        assert len(primer.maps.shapes._READ) == 1, "with the outlines: this process drew no map"
         """
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
