@@ -59,10 +59,10 @@ def points_label(points: float) -> str:
     return f"{shown} point" if points == 1 else f"{shown} points"
 
 
-def _lines_for(question: QuestionBase) -> int:
+def _lines_for(question: QuestionBase, data: dict[str, Any] | None = None) -> int:
     """How many writing lines a short, numeric or open answer gets: from the length of the
-    expected answer and the marks it is worth."""
-    data = question.model_dump()
+    expected answer and the marks it is worth (`data`: the question's dump, when made already)."""
+    data = question.model_dump() if data is None else data
     if data["type"] == "short":
         longest = max(len(a) for a in data["accept"])
         return 1 + longest // 45
@@ -132,9 +132,10 @@ def _small(i: int) -> str:
     return chr(ord("a") + i)
 
 
-def sheet_question(question: QuestionBase, version: Version) -> dict[str, Any]:
-    """One question as the student sheet of `version` shows it, with its answer space."""
-    data = question.model_dump()
+def sheet_question(question: QuestionBase, version: Version, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One question as the student sheet of `version` shows it, with its answer space (`data`: the question's
+    dump, when made already: a topic's handouts show each question once per version)."""
+    data = question.model_dump() if data is None else data
     qtype = data["type"]
     parts = version.parts.get(question.id, [])
     shown: dict[str, Any] = {
@@ -150,7 +151,7 @@ def sheet_question(question: QuestionBase, version: Version) -> dict[str, Any]:
         "rights": [],
         "cloze": Markup(""),
         "bank": [],
-        "lines": _lines_for(question),
+        "lines": _lines_for(question, data),
         "unit": data.get("unit") or "",
     }
     if qtype in ("single", "multiple"):
@@ -185,9 +186,10 @@ def _cloze(question: QuestionBase, data: dict[str, Any], version: Version) -> tu
     return Markup("").join(html), choices
 
 
-def key_cell(question: QuestionBase, version: Version) -> str:
-    """The answer to a question on the sheet of `version`, short enough for the marking grid."""
-    data = question.model_dump()
+def key_cell(question: QuestionBase, version: Version, data: dict[str, Any] | None = None) -> str:
+    """The answer to a question on the sheet of `version`, short enough for the marking grid (`data`: the
+    question's dump, when made already)."""
+    data = question.model_dump() if data is None else data
     qtype = data["type"]
     parts = version.parts.get(question.id, [])
     if qtype in ("single", "multiple"):
@@ -220,6 +222,19 @@ def _accepted(accept: list[str], width: int | None = None) -> str:
     return first + more
 
 
+def key_grid(
+    quiz: list[QuestionBase], versions: list[Version], dumps: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The marking grid: for each question number, the answer on each version's sheet (`dumps`: each
+    question's dump by its id, when made already)."""
+    by_id = {q.id: q for q in quiz}
+    dumps = {q.id: q.model_dump() for q in quiz} if dumps is None else dumps
+    return [
+        {"number": n, "cells": [key_cell(by_id[v.order[n - 1]], v, dumps[v.order[n - 1]]) for v in versions]}
+        for n in range(1, len(quiz) + 1)
+    ]
+
+
 def handout_context(
     lib: Library,
     derived: Derived,
@@ -232,21 +247,20 @@ def handout_context(
     """The context of a topic's handout templates: passage, sheets per version, key, answers, plan."""
     quiz = derived.quizzes[topic.id]
     by_id = {q.id: q for q in quiz}
+    dumps = {q.id: q.model_dump() for q in quiz}  # once each: the sheets, the key and the answers read them
     text = passage(lib, topic, matcher)
     sheets = [
         {
             "letter": v.letter,
             "code": v.code,
-            "questions": [sheet_question(by_id[qid], v) for qid in v.order],
+            "questions": [sheet_question(by_id[qid], v, dumps[qid]) for qid in v.order],
         }
         for v in versions
     ]
-    grid = [
-        {"number": n, "cells": [key_cell(by_id[v.order[n - 1]], v) for v in versions]} for n in range(1, len(quiz) + 1)
-    ]
+    grid = key_grid(quiz, versions, dumps)
     answers = []
     for question in quiz:
-        data = question.model_dump()
+        data = dumps[question.id]
         answers.append(
             {
                 "id": question.id,
