@@ -265,6 +265,11 @@ def _files(content: Path, pattern: str) -> list[Path]:
     return [p for p in (content / pattern, (content / pattern).with_suffix(".yml")) if p.exists() or p.is_symlink()]
 
 
+def kind_files(content: Path, kind: str) -> list[Path]:
+    """The files of one kind of content (a name of `KINDS`) that the lesson in `content` has."""
+    return _files(content, KINDS[kind][1])
+
+
 #: What primer reads under a content folder besides the files of each kind.
 _OTHER_READ = ("templates", "loaded-words.txt")  # the report's per-lesson list of loaded words
 _KNOWN = sorted({pattern.split("/")[0] for _, pattern in KINDS.values()} | set(_OTHER_READ))

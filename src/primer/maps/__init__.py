@@ -12,7 +12,7 @@ from typing import cast
 from markupsafe import Markup
 
 from primer import parallel
-from primer.content.library import LINK, Library
+from primer.content.library import LINK, Library, kind_files
 from primer.content.models import Place, Range, Topic
 from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
 from primer.maps.draw import draw as draw_map
@@ -63,7 +63,7 @@ def outlines_ahead(content: Path, jobs: int) -> parallel.Started | None:
     reading the file (0.2 s of CPU time a process). When the lesson's topics folder holds `COARSE_FROM` files
     or more, the worker makes the coarse copies (`shapes.coarse`) as well. Which maps draw from a copy does
     not depend on this (`topic_map`), and what is sent is what was made, to the last bit."""
-    if jobs <= 1 or not any((content / name).is_file() for name in ("places.yaml", "places.yml")):
+    if jobs <= 1 or not kind_files(content, "places"):
         return None
     return parallel.start(partial(_made_ahead, _large(content)), jobs)
 
