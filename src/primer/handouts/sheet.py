@@ -59,10 +59,9 @@ def points_label(points: float) -> str:
     return f"{shown} point" if points == 1 else f"{shown} points"
 
 
-def _lines_for(question: QuestionBase, data: dict[str, Any] | None = None) -> int:
+def _lines_for(question: QuestionBase, data: dict[str, Any]) -> int:
     """How many writing lines a short, numeric or open answer gets: from the length of the
-    expected answer and the marks it is worth (`data`: the question's dump, when made already)."""
-    data = question.model_dump() if data is None else data
+    expected answer and the marks it is worth (`data`: the question's dump)."""
     if data["type"] == "short":
         longest = max(len(a) for a in data["accept"])
         return 1 + longest // 45
@@ -132,10 +131,9 @@ def _small(i: int) -> str:
     return chr(ord("a") + i)
 
 
-def sheet_question(question: QuestionBase, version: Version, data: dict[str, Any] | None = None) -> dict[str, Any]:
+def sheet_question(question: QuestionBase, version: Version, data: dict[str, Any]) -> dict[str, Any]:
     """One question as the student sheet of `version` shows it, with its answer space (`data`: the question's
-    dump, when made already: a topic's handouts show each question once per version)."""
-    data = question.model_dump() if data is None else data
+    dump, made once for all versions)."""
     qtype = data["type"]
     parts = version.parts.get(question.id, [])
     shown: dict[str, Any] = {
@@ -186,10 +184,9 @@ def _cloze(question: QuestionBase, data: dict[str, Any], version: Version) -> tu
     return Markup("").join(html), choices
 
 
-def key_cell(question: QuestionBase, version: Version, data: dict[str, Any] | None = None) -> str:
+def key_cell(question: QuestionBase, version: Version, data: dict[str, Any]) -> str:
     """The answer to a question on the sheet of `version`, short enough for the marking grid (`data`: the
-    question's dump, when made already)."""
-    data = question.model_dump() if data is None else data
+    question's dump)."""
     qtype = data["type"]
     parts = version.parts.get(question.id, [])
     if qtype in ("single", "multiple"):
