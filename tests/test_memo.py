@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +126,29 @@ def test_a_memo_keeps_two_rounds_and_the_objects_its_keys_name() -> None:
     memo.new_round()
     assert store.get(key, make, keep=item) == "result"  # two rounds without it: forgotten, made again
     assert made == ["made", "made"]
+
+
+def test_what_a_round_lets_go_of_is_freed_by_release_or_by_the_next_round() -> None:
+    """Freeing a round's entries waits for `release` (`primer serve` calls it once a save's page is shown),
+    and the next round frees them if no quiet moment came first: never more than one round is held so."""
+
+    class Item:
+        pass
+
+    store: memo.Memo[tuple[int, ...], str] = memo.Memo()
+    for freed_by in ("release", "the next round"):
+        item = Item()
+        alive = weakref.ref(item)
+        store.get(memo.identities(item), lambda: "result", keep=item)
+        del item
+        memo.new_round()
+        memo.new_round()  # unused for a round: let go of, not yet freed
+        assert alive() is not None
+        if freed_by == "release":
+            memo.release()
+        else:
+            memo.new_round()
+        assert alive() is None, freed_by
 
 
 def test_an_id_in_a_question_is_machinery_until_prose_uses_the_word(tmp_path: Path) -> None:

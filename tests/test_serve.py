@@ -9,18 +9,20 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from primer import build as build_mod
 from primer import memo
 from primer.errors import ContentError, Problem
-from primer.serve import PortInUse, _in_background, serve
+from primer.serve import PortInUse, _in_background, _page_of, serve
 from primer.targets.site import SiteRenderer
 from serving import Server, edit, start
 from tools import ROOT, Invoke
@@ -114,6 +116,60 @@ def test_the_event_stream_sends_the_state(server: Server) -> None:
         assert stream.readline() == b"event: state\n"
         data = json.loads(stream.readline().decode("utf-8").removeprefix("data: "))
     assert data["generation"] == 1 and data["errors"] is False
+
+
+def test_a_new_build_renders_the_pages_open_in_a_browser_before_they_are_asked_for(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page script opens its event stream with the page's path; after a save, the server renders the
+    pages that have a stream open while their browsers reload, in a thread of its own, and no others."""
+    rendered: list[tuple[str, str]] = []
+    real = build_mod.Preview.get
+
+    def get(self: build_mod.Preview, rel: str) -> bytes | None:
+        rendered.append((threading.current_thread().name, rel))
+        return real(self, rel)
+
+    monkeypatch.setattr(build_mod.Preview, "get", get)
+    running, stop, thread = start(mini)
+    try:
+        assert "?page=" in running.get("topics/radars/")[1]
+        topic = mini / "topics" / "radars.yaml"
+        with urllib.request.urlopen(running.url + "__primer/events?page=%2Ftopics%2Fradars%2F", timeout=10) as stream:
+            assert stream.readline() == b"event: state\n"
+            rendered.clear()
+            edit(topic, "title: How radars work", "title: How radars see far")
+            running.wait(lambda s: s["generation"] == 2 and not s["checking"])
+            deadline = time.monotonic() + 10
+            while ("primer-warm", "topics/radars/index.html") not in rendered and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert [rel for who, rel in rendered if who == "primer-warm"] == ["topics/radars/index.html"]
+        edit(topic, "title: How radars see far", "title: How radars see")
+        running.wait(lambda s: s["generation"] == 3 and not s["checking"])  # the closed stream is noticed
+        time.sleep(0.3)
+        rendered.clear()
+        edit(topic, "title: How radars see", "title: How radars work")
+        running.wait(lambda s: s["generation"] == 4 and not s["checking"])
+        time.sleep(0.3)
+        assert [rel for who, rel in rendered if who == "primer-warm"] == [], "no page is open"
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [
+        ("page=%2Ftopics%2Fradars%2F", "topics/radars/index.html"),
+        ("page=%2F", "index.html"),
+        ("page=%2Ftopics%2Fradars%2Fquiz.html", "topics/radars/quiz.html"),
+        ("page=%2F__primer%2Fstate", None),
+        ("page=topics", None),
+        ("", None),
+    ],
+)
+def test_an_event_stream_names_the_page_it_is_open_for(query: str, page: str | None) -> None:
+    assert _page_of(query) == page
 
 
 def test_a_port_in_use_says_so_and_suggests_a_free_one(mini: Path) -> None:
@@ -238,6 +294,50 @@ def test_a_save_parses_again_only_the_files_it_changed(mini: Path, monkeypatch: 
         with pytest.raises(ContentError) as uncached:
             library.load_library(mini)
         assert caught.value.problems == uncached.value.problems
+
+
+def test_a_load_reads_again_only_the_files_whose_status_changed(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serve's parse cache does not read a file again whose status (inode, size, times) is as it was when
+    it was read, unless it was written so shortly before that read that a write may have left its times as
+    they were, or it is a link (its target may have changed). The load is the same as without the cache."""
+    from primer.content import library
+
+    read: list[str] = []
+    real = library.read_file
+
+    def counting(path: Path, *args: Any) -> bytes | None:
+        read.append(path.name)
+        return real(path, *args)
+
+    monkeypatch.setattr(library, "read_file", counting)
+    every = sorted(path.name for path in mini.rglob("*.yaml"))
+    cache = library.ParseCache()
+    library.load_library(mini, cache)
+    library.load_library(mini, cache)
+    assert sorted(read) == sorted(every * 2), "just copied: read again"
+
+    monkeypatch.setattr(library.ParseCache, "RACY_NS", -(10**18))  # as if written long before
+    library.load_library(mini, cache)
+    read.clear()
+    library.load_library(mini, cache)
+    assert read == [], "nothing changed: nothing read"
+    edit(mini / "topics" / "radars.yaml", "title: How radars work", "title: How radars see far")
+    again = library.load_library(mini, cache)
+    assert read == ["radars.yaml"] and again.topics["radars"].title == "How radars see far"
+    assert again.topics == library.load_library(mini).topics
+
+    (mini / "glossary.yaml").rename(mini / "topics" / "terms.txt")
+    (mini / "glossary.yaml").symlink_to(Path("topics") / "terms.txt")
+    library.load_library(mini, cache)
+    read.clear()
+    linked = library.load_library(mini, cache)
+    assert read == ["glossary.yaml"], "a link is read at every load"
+    (mini / "topics" / "terms.txt").write_text(
+        (mini / "topics" / "terms.txt").read_text(encoding="utf-8").replace("  definition: ", "  definition: Now, ", 1),
+        encoding="utf-8",
+    )
+    changed = library.load_library(mini, cache)
+    assert changed.terms != linked.terms and changed.terms == library.load_library(mini).terms
 
 
 def test_a_change_to_primers_own_files_makes_a_new_build(

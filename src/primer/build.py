@@ -594,6 +594,7 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
         unchanged()
         report = parts.finish()
     unchanged()
+    memo.release()  # nothing waits in this process between checks: what the last round let go of is freed now
     return [*found, *check_problems(report)], report
 
 

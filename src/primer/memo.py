@@ -6,7 +6,8 @@ of content items: the parse cache (`primer.content.library.ParseCache`) hands ba
 immutable (frozen) objects for a file whose bytes did not change, so an item that is the same object is
 the same content. An entry keeps the objects its key names alive, so that no other object can take
 their identity while the entry exists. Each memo keeps what the last two rounds used and forgets the
-rest, so it never holds more than about two checks' worth. They are off unless a process turns them on
+rest, so it never holds more than about two checks' worth (three until `release` frees what a round let
+go of, at a moment when nothing waits for it). They are off unless a process turns them on
 (`enable`): `primer build` checks once, and would only pay for the storing.
 
 A memo is exact only when the key covers everything its function reads: each use says what that is.
@@ -93,12 +94,28 @@ class Memo(Generic[K, V]):
         self._before, self._now = self._now, {}
 
 
+#: What the last `new_round` let go of: freed by `release` at a quiet moment, or by the next round. Freeing
+#: a round's entries takes milliseconds that a save's check would otherwise wait for.
+_LET_GO: list[object] = []
+
+
 def new_round() -> None:
-    """Start a new round in every memo (a check begins)."""
+    """Start a new round in every memo (a check begins). What the round before last used and the last did
+    not is let go of, to be freed by `release` (or by the next round, should no quiet moment come first)."""
     with _LOCK:
         memos = list(_ALL)
+        _LET_GO.clear()
+        _LET_GO.extend(memo._before for memo in memos)
     for memo in memos:
         memo.turn()
+
+
+def release() -> None:
+    """Free what the last `new_round` let go of (call it when nothing waits: after a save's page is shown)."""
+    with _LOCK:
+        let_go = list(_LET_GO)
+        _LET_GO.clear()
+    del let_go  # freed here, outside the lock
 
 
 def identities(*groups: object) -> tuple[int, ...]:
@@ -121,3 +138,4 @@ def forget_all() -> None:
     for memo in memos:
         memo.turn()
         memo.turn()
+    release()

@@ -105,6 +105,7 @@ class Stored(ParseCache):
             if doc is not None:
                 doc.links = None  # the load alone reads them (and the entries written already hold them)
         self._files.clear()
+        self._status.clear()
         self._new.clear()
 
     def pending(self) -> bool:

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import webbrowser
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -101,7 +102,8 @@ RELOAD_JS = r"""(() => {
     box.append(h, list, close);
     box.hidden = false;
   }
-  const events = new EventSource("/__primer/events");
+  // the page it is opened for: after a save the server renders that page while the browser reloads
+  const events = new EventSource("/__primer/events?page=" + encodeURIComponent(location.pathname));
   events.addEventListener("state", (e) => {
     const state = JSON.parse(e.data);
     if (state.errors) { show(state); return; }  // warnings alone never cover the page
@@ -138,6 +140,14 @@ class _State:
     base: str | None = None
     #: the content files hashed so far: a save reads again only the files it changed
     seen: Seen = field(default_factory=Seen)
+    #: the pages open in a browser (by their event streams): how many streams each has
+    viewing: Counter[str] = field(default_factory=Counter)
+
+    def open_pages(self) -> list[str]:
+        """The pages open in a browser, at most `WARMED_PAGES` of them (the most streams first, then by name)."""
+        with self.changed:
+            ranked = sorted((-count, rel) for rel, count in self.viewing.items() if count > 0)
+        return [rel for _, rel in ranked[:WARMED_PAGES]]
 
     def snapshot(self) -> dict[str, Any]:
         """What the page script is told: the build it would show, and any problems."""
@@ -182,6 +192,10 @@ COLLECT_AFTER_SECONDS = 5.0
 COLLECT_AFTER_BUILDS = 20
 
 
+#: The open pages a new build renders at once, while their browsers reload (see `_warm`).
+WARMED_PAGES = 8
+
+
 def collect() -> None:
     """Free what earlier builds left behind (unfreeze, collect, freeze what is alive again)."""
     gc.unfreeze()
@@ -221,6 +235,10 @@ def rebuild(state: _State) -> tuple[float, int]:
         state.attempt += 1
         state.changed.notify_all()
     took = time.perf_counter() - started
+    if output is not None:
+        pages = state.open_pages()
+        if pages:  # rendered while the browsers that show them reload, not once they ask
+            threading.Thread(target=_warm, args=(output, pages), daemon=True, name="primer-warm").start()
     if output is not None and not output.complete:
         with state.changed:
             attempt = state.attempt
@@ -231,6 +249,24 @@ def rebuild(state: _State) -> tuple[float, int]:
         late = threading.Thread(target=_late, args=(state, output, attempt, made), daemon=True, name="primer-late")
         late.start()
     return took, len(problems)
+
+
+def _warm(output: build_mod.Preview, pages: list[str]) -> None:
+    """Render `pages` of a build just swapped in: the browsers that show them have been told to reload, and
+    ask for them a few hundredths of a second later. A page asked for meanwhile waits for its render
+    (`Preview.get` renders each page once); a page that fails shows its error when asked for."""
+    for rel in pages:
+        with contextlib.suppress(Exception):
+            output.get(rel)
+
+
+def _page_of(query: str) -> str | None:
+    """The file of the page an event stream was opened for (`?page=` and its path), or None."""
+    path = parse_qs(query).get("page", [""])[0]  # decoded already
+    if not path.startswith("/") or path.startswith("/__primer/"):
+        return None
+    rel = posixpath.normpath(path).lstrip("/")
+    return f"{rel}/index.html" if rel and path.endswith("/") else rel or "index.html"
 
 
 def _in_background() -> None:
@@ -406,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
         address = urlsplit(self.path)
         path = unquote(address.path)
         if path == EVENTS:
-            self._events()
+            self._events(_page_of(address.query))
             return
         if path == STATE:
             self._send(200, json.dumps(self.state.snapshot()).encode(), "application/json")
@@ -436,12 +472,15 @@ class _Handler(BaseHTTPRequestHandler):
         version = parse_qs(address.query).get("v", [""])[0]
         self._send(status, data, kind, revalidate=not rel.endswith(".html"), version=version)
 
-    def _events(self) -> None:
+    def _events(self, page: str | None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         seen: int | None = None
+        if page is not None:
+            with self.state.changed:
+                self.state.viewing[page] += 1
         try:
             while not self.stop.is_set():
                 snapshot = self.state.snapshot()
@@ -455,6 +494,12 @@ class _Handler(BaseHTTPRequestHandler):
                     self.state.changed.wait(KEEPALIVE_SECONDS)
         except (BrokenPipeError, ConnectionResetError):
             return  # the tab was closed or reloaded
+        finally:
+            if page is not None:
+                with self.state.changed:
+                    self.state.viewing[page] -= 1
+                    if self.state.viewing[page] <= 0:
+                        del self.state.viewing[page]
 
 
 class PortInUse(click.ClickException):
@@ -550,6 +595,7 @@ def serve(
             *_watched(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
         ):
             if not changes and started:
+                memo.release()  # what the last save's check let go of, freed now that nothing waits for it
                 paused = time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS
                 if builds and (paused or builds >= COLLECT_AFTER_BUILDS):
                     collect()  # a quiet moment: the page has reloaded by now

@@ -4,12 +4,14 @@ linked to its line, and fixing it clears the overlay."""
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from primer import build as build_mod
 from serving import Server, edit, start
 from tools import MINI
 
@@ -25,9 +27,19 @@ def served(tmp_path: Path) -> Iterator[Server]:
     thread.join(10)
 
 
-def test_an_edit_reloads_the_page_and_an_error_shows_until_fixed(served: Server, page: Any) -> None:
+def test_an_edit_reloads_the_page_and_an_error_shows_until_fixed(
+    served: Server, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import Page, expect
 
+    rendered: list[tuple[str, str]] = []
+    real = build_mod.Preview.get
+
+    def get(self: build_mod.Preview, rel: str) -> bytes | None:
+        rendered.append((threading.current_thread().name, rel))
+        return real(self, rel)
+
+    monkeypatch.setattr(build_mod.Preview, "get", get)
     tab, watch = page
     assert isinstance(tab, Page)
     tab.goto(served.url + "topics/radars/")
@@ -36,6 +48,8 @@ def test_an_edit_reloads_the_page_and_an_error_shows_until_fixed(served: Server,
 
     edit(topic, "title: How radars work", "title: How radars see far")
     expect(tab.locator("h1")).to_have_text("How radars see far", timeout=20_000)
+    # the page open in the tab was rendered as soon as the build was in, while the tab reloaded
+    assert ("primer-warm", "topics/radars/index.html") in rendered
 
     edit(topic, "lede: Radars", 'lede: "Radars')
     overlay = tab.locator("#primer-overlay")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,6 +40,7 @@ from primer.content.schema_errors import problems_from
 from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path
 from primer.figures.validate import figure_problems
+from primer.memo import Memo
 from primer.reads import EVERY, Computed, record, unrecorded
 from primer.render.markdown import (
     LONG_TEXT,
@@ -323,8 +326,44 @@ class ParseCache:
     it was made from: loading again re-parses only the files whose bytes changed. The parsed documents and
     the validated items are never changed once made, so the next load can share them."""
 
+    #: A file changed less than this long before it was read is read again at each load: a write in the same
+    #: tick of the file system's clock could leave its times as they were (as `primer.cache.Seen` does).
+    RACY_NS = 2_000_000_000
+
     def __init__(self) -> None:
         self._files: dict[tuple[str, str], tuple[bytes, Document | None, Any, list[Problem]]] = {}
+        #: each file's status (`status`) when the bytes kept for it were read, when it was no link and not racy
+        self._status: dict[tuple[str, str], tuple[int, ...]] = {}
+
+    @classmethod
+    def status(cls, path: Path) -> tuple[int, ...] | None:
+        """The status of `path` to compare with the next load's (device, inode, size, times), taken just before
+        its bytes are read; None for a link, anything but a regular file, or a file changed within `RACY_NS`."""
+        now = time.time_ns()
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) >= now - cls.RACY_NS:
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+
+    def unchanged(self, kind: str, path: Path) -> tuple[Document | None, Any, list[Problem]] | None:
+        """What parsing `path` as a `kind` file gave, without reading it again, when the file's status is what
+        it was when it was read (`stamp`); else None."""
+        key = (kind, str(path))
+        kept = self._status.get(key)
+        found = self._files.get(key)
+        if kept is None or found is None or self.status(path) != kept:
+            return None
+        return found[1:]
+
+    def stamp(self, kind: str, path: Path, status: tuple[int, ...] | None) -> None:
+        """Note the status `path` had just before the bytes kept for it were read (see `status`)."""
+        if status is None:
+            self._status.pop((kind, str(path)), None)
+        else:
+            self._status[kind, str(path)] = status
 
     def get(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]] | None:
         """What parsing `path` as a `kind` file gave when it held `raw`, or None."""
@@ -334,12 +373,14 @@ class ParseCache:
     def put(self, kind: str, path: Path, raw: bytes, made: tuple[Document | None, Any, list[Problem]]) -> None:
         """Remember what parsing `path` gave (only the latest bytes of each file are kept)."""
         self._files[kind, str(path)] = (raw, *made)
+        self._status.pop((kind, str(path)), None)  # until `stamp` says when these bytes were read
 
     def keep_only(self, read: set[Path]) -> None:
         """Forget the files a load no longer read (deleted or renamed since)."""
         kept = {str(path) for path in read}
         for key in [key for key in self._files if key[1] not in kept]:
             del self._files[key]
+            self._status.pop(key, None)
 
 
 class _Builder:
@@ -381,15 +422,10 @@ class _Builder:
             paths = paths[:1]
         for path in paths:
             self.read.add(path)
-            raw = read_file(path, self.shown(path), self.within, self.problems)
-            if raw is None:
+            made = self._made(kind, path)
+            if made is None:
                 self.incomplete.update(ITEM_KINDS[kind])
                 continue
-            made = self.cache.get(kind, path, raw) if self.cache is not None else None
-            if made is None:
-                made = self._validated(kind, path, raw)
-                if self.cache is not None:
-                    self.cache.put(kind, path, raw, made)
             doc, item, problems = made
             self.problems.extend(problems)
             if doc is None:
@@ -398,6 +434,28 @@ class _Builder:
             parsed.append((doc, item))
             self.docs.append((kind, doc))
         return parsed
+
+    def _made(self, kind: str, path: Path) -> tuple[Document | None, Any, list[Problem]] | None:
+        """What parsing `path` as a `kind` file gives: from the cache, without reading the file, when it has not
+        changed since the cache read it; else from its bytes, parsed again only when they changed. None (and
+        a problem) when the file cannot be read."""
+        cache = self.cache
+        if cache is None:
+            raw = read_file(path, self.shown(path), self.within, self.problems)
+            return None if raw is None else self._validated(kind, path, raw)
+        made = cache.unchanged(kind, path)
+        if made is not None:
+            return made
+        status = cache.status(path)  # before the read: a change during it leaves the file's status another
+        raw = read_file(path, self.shown(path), self.within, self.problems)
+        if raw is None:
+            return None
+        made = cache.get(kind, path, raw)
+        if made is None:
+            made = self._validated(kind, path, raw)
+            cache.put(kind, path, raw, made)
+        cache.stamp(kind, path, status)
+        return made
 
     def _validated(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]]:
         """One file's bytes parsed and validated as a `kind` file: the document and its item, or None and
@@ -625,20 +683,33 @@ def _check_nesting(b: _Builder) -> None:
     """A Markdown text whose lists and quotes nest deeper than the Markdown reader goes is an error at the line
     where it stops: the pages, handouts and exports would drop that line, and may drop what follows it."""
     for _, doc in b.docs:
-        for loc, read, _, shown in doc.links or ():
-            line = cut_at(read) if shown is not None else None
-            if line is not None:
-                b.problems.append(
-                    doc.problem_within(
-                        loc,
-                        line,
-                        read.splitlines()[line].strip(),
-                        "lists and quotes nest too deeply here for the pages to show (a list counts as two levels, "
-                        "a quote as one, and 19 levels is the most): the pages, handouts and exports would drop "
-                        "this line, and may drop the text after it",
-                        "nest them less deeply, for example by writing the deepest items as sentences",
-                    )
+        b.problems.extend(_NESTING.get(id(doc), partial(_nesting_in, doc), keep=doc))
+
+
+#: What `_nesting_in` and `_plain_markup_in` found in a document, by the document (as an object: see
+#: `primer.memo`; a document is never changed once parsed, and each finding is of that document alone).
+_NESTING: Memo[int, list[Problem]] = Memo()
+_PLAIN: Memo[tuple[int, str], list[Problem]] = Memo()
+
+
+def _nesting_in(doc: Document) -> list[Problem]:
+    """`_check_nesting` of one document."""
+    found: list[Problem] = []
+    for loc, read, _, shown in doc.links or ():
+        line = cut_at(read) if shown is not None else None
+        if line is not None:
+            found.append(
+                doc.problem_within(
+                    loc,
+                    line,
+                    read.splitlines()[line].strip(),
+                    "lists and quotes nest too deeply here for the pages to show (a list counts as two levels, "
+                    "a quote as one, and 19 levels is the most): the pages, handouts and exports would drop "
+                    "this line, and may drop the text after it",
+                    "nest them less deeply, for example by writing the deepest items as sentences",
                 )
+            )
+    return found
 
 
 #: What is left of a citation that did not become a link ("[Article A] (point:a-x)", "[Article A](point: a-x)",
@@ -706,25 +777,33 @@ def _check_plain_markup(b: _Builder) -> None:
     hold such marks are read; the questions' texts are the quiz lint's (`primer.quiz.lint`: machinery in a
     student-facing text)."""
     for kind, doc in b.docs:
-        if kind == "questions" or not any(mark in doc.text for mark in (b"*", b"__", b"`", b"&")):
+        if kind != "questions":
+            b.problems.extend(_PLAIN.get((id(doc), kind), partial(_plain_markup_in, kind, doc), keep=doc))
+
+
+def _plain_markup_in(kind: str, doc: Document) -> list[Problem]:
+    """`_check_plain_markup` of one document of kind `kind`."""
+    found: list[Problem] = []
+    if not any(mark in doc.text for mark in (b"*", b"__", b"`", b"&")):
+        return found
+    for loc, text in doc.strings():
+        if _is_markdown(kind, loc):
             continue
-        for loc, text in doc.strings():
-            if _is_markdown(kind, loc):
-                continue
-            m = _PLAIN_MARKUP.search(text)
-            if m is not None:
-                typed = m.group(0)
-                marks = {"`": "backticks", "*": "asterisks", "_": "underscores"}[typed[0]]
-                what = f"'{typed}' is Markdown, but this field is plain text: students would see the {marks}"
-                fix = "write it without them (only a section's body and a question's stem are Markdown)"
-            elif (entity := typed_entity(text)) is not None:
-                typed = entity
-                what = f"'{typed}' is an HTML entity, but this field is plain text: students would see it as typed"
-                fix = "type the character itself (a space, ’, é …)"
-            else:
-                continue
-            line = next((i for i, written in enumerate(text.splitlines()) if typed in written), 0)
-            b.problems.append(doc.problem_within(loc, line, typed, what, fix))
+        m = _PLAIN_MARKUP.search(text)
+        if m is not None:
+            typed = m.group(0)
+            marks = {"`": "backticks", "*": "asterisks", "_": "underscores"}[typed[0]]
+            what = f"'{typed}' is Markdown, but this field is plain text: students would see the {marks}"
+            fix = "write it without them (only a section's body and a question's stem are Markdown)"
+        elif (entity := typed_entity(text)) is not None:
+            typed = entity
+            what = f"'{typed}' is an HTML entity, but this field is plain text: students would see it as typed"
+            fix = "type the character itself (a space, ’, é …)"
+        else:
+            continue
+        line = next((i for i, written in enumerate(text.splitlines()) if typed in written), 0)
+        found.append(doc.problem_within(loc, line, typed, what, fix))
+    return found
 
 
 def _check_all_links(b: _Builder, lib: Library) -> None:

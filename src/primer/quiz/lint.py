@@ -203,8 +203,15 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
         ("term", lib.terms), ("actor", lib.actors), ("place", lib.places), ("event", lib.events),
         ("point", lib.points), ("topic", lib.topics),
     ):  # fmt: skip
+        if not per_file:
+            # a table whose items are all as they were (the same objects) has the words it had: a save that
+            # changes a topic reads the topics again, not the thousands of points
+            table_items: list[Any] = list(table.values())
+            made_words = partial(_words_of_table, kind, table_items)
+            words |= _TABLE_WORDS.get((kind, identities(table_items)), made_words, keep=table_items)
+            continue
         for item_id, item in table.items():
-            digest = lib.origins[(kind, item_id)].doc.digest if per_file else ""
+            digest = lib.origins[(kind, item_id)].doc.digest
             if digest:
                 by_file.setdefault(digest, []).append((kind, item))
             else:
@@ -236,6 +243,15 @@ def _prose_words(kind: str, item: Any) -> frozenset[str]:
     if kind == "point":
         return _words_of(item, (f"{item.text} {item.correction or ''} {item.basis or ''}",))
     return _words_of(item, tuple(s.body for s in item.sections), markdown=True)
+
+
+#: The hyphenated words of a table's items, by the kind and the items (as objects, see `primer.memo`).
+_TABLE_WORDS: Memo[tuple[str, tuple[int, ...]], frozenset[str]] = Memo(limit=16)
+
+
+def _words_of_table(kind: str, items: list[Any]) -> frozenset[str]:
+    """The hyphenated words of the prose of `items`, all of kind `kind` (see `_prose_words`)."""
+    return frozenset().union(*(_prose_words(kind, item) for item in items))
 
 
 def _words_of_all(items: list[tuple[str, Any]]) -> frozenset[str]:

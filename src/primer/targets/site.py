@@ -26,6 +26,7 @@ from primer.handouts import TEMPLATE_VARIABLES as HANDOUT_VARIABLES
 from primer.handouts import quiz_versions, teacher_page
 from primer.handouts.versions import is_scale
 from primer.maps import lesson_map, topic_map
+from primer.memo import Memo
 from primer.render import markdown
 from primer.render.clip import clip as _clip
 from primer.render.glossary import GlossaryLinker
@@ -114,13 +115,22 @@ class Page:
 
 def shared_points(lib: Library, topic: Topic) -> dict[str, list[str]]:
     """Source id → the points of that source the topic cites (sections and perspectives), by source id."""
-    cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
-    cited += [p for perspective in topic.perspectives for p in perspective.points]
     found: dict[str, list[str]] = {}
-    for pid in dict.fromkeys(cited):
+    for pid in _CITED_POINTS.get(id(topic), partial(_cited_points, topic), keep=topic):
         if pid in lib.points:
             found.setdefault(lib.point_source[pid], []).append(pid)
     return dict(sorted(found.items()))
+
+
+#: `_cited_points` by the topic (as an object: see `primer.memo`): `primer serve` reads again only a changed topic.
+_CITED_POINTS: Memo[int, list[str]] = Memo()
+
+
+def _cited_points(topic: Topic) -> list[str]:
+    """The ids of the points the topic cites, in its sections and then its perspectives, each once."""
+    cited = [m.group(2) for s in topic.sections for m in LINK.finditer(s.body) if m.group(1) == "point"]
+    cited += [p for perspective in topic.perspectives for p in perspective.points]
+    return list(dict.fromkeys(cited))
 
 
 def shuffled_order(question_id: str, count: int) -> list[int]:
