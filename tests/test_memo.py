@@ -24,6 +24,7 @@ from primer.errors import ContentError, Problem
 from primer.quiz.lint import lint, text_lint
 
 ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "data" / "mini"
 #: Texts a step may edit: a plain value on its line, or a block (`>-`, `|`) whose first line follows.
 _FIELD = re.compile(r"^(\s*-?\s*(?:text|title|definition|body|stem|explanation|name|term|correction|basis): )(.*)$")
 #: Words a step puts before a text: plain ones, glossary names (a text then mentions other terms), and ids of
@@ -99,6 +100,34 @@ def test_after_any_saves_a_check_finds_what_a_fresh_one_finds(tmp_path: Path, se
         changes += fresh != last
         last = _checked(content, kept)  # the memos filled again, as the serving process has them
     assert changes >= STEPS // 4  # the edits changed what the checks find, often
+
+
+def test_a_documents_kept_link_findings_follow_the_ids_of_the_other_files(tmp_path: Path) -> None:
+    """The link checks keep each document's findings by the document and by the ids every file defines: a
+    topic that did not change finds its link broken once the source drops the point it links to, and
+    mended once the point is back, as a fresh check does."""
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    source = content / "sources" / "mini-source.yaml"
+    written = source.read_text(encoding="utf-8")
+    kept = ParseCache()
+    _checked(content, kept)  # the memos filled, as the serving process has them
+    source.write_text(written.replace("- id: m-radar-north", "- id: m-radar-northern"), encoding="utf-8")
+    broken = _checked(content, kept)
+    assert isinstance(broken, list)
+    assert any(
+        p.path.endswith("topics/radars.yaml") and p.message == "no point has the id 'm-radar-north'" for p in broken
+    ), "the topic's link, which did not change"
+    assert broken == _fresh(content)
+    _checked(content, kept)
+    source.write_text(written, encoding="utf-8")
+    mended = _checked(content, kept)
+    assert not isinstance(mended, list) and mended == _fresh(content)
+
+
+def _fresh(content: Path) -> tuple[object, ...] | list[Problem]:
+    memo.forget_all()
+    return _checked(content, ParseCache())
 
 
 def test_memos_are_off_unless_turned_on() -> None:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from primer import memo
 from primer.content.load import Document, Key, Within, parse_file, read_file
 from primer.content.models import (
     KINDS,
@@ -726,42 +727,54 @@ def _check_stray_citations(b: _Builder, lib: Library) -> None:
     the text it shows, so that a link's own target is never taken for one. A question's stem is read here too;
     its other texts, which are plain, are the quiz lint's (a content reference in them)."""
     ids = _items_by_scheme(lib)
+    named = _what_links_name(b, lib) if memo.on() else None
     for kind, doc in b.docs:
-        for loc, read, every, shown in doc.links or ():
-            if kind == "questions" and loc[-1:] != ("stem",):
-                continue  # the quiz lint finds a content reference in a question's other texts, which are plain
-            if every and shown is None:
-                continue  # a link in plain text: an error of its own (`_check_all_links`)
-            linked = {href.lower() for _, _, _, href in every}
-            text = read if shown is None else shown
-            for m in _STRAY.finditer(text):
-                target = f"{m.group('scheme')}:{m.group('id')}"
-                bracket = _BRACKET_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
-                if not bracket and (
-                    m.group("id").rstrip(".") not in ids[m.group("scheme")]  # "(topic: …)" in a sentence
-                    or target in linked  # "(<point:a-x>)", an autolink, shows its target
-                ):
-                    continue
-                cite = text[text.rindex("]", 0, m.start()) : m.end()] if bracket else m.group(0)
-                # where it is written (in Markdown, the shown text's lines are the source's)
-                line = next((i for i, written in enumerate(read.splitlines()) if cite in written), None)
-                if shown is None:
-                    fix = "plain text cannot cite: remove it, and cite in a section or in the item's references"
-                elif bracket:
-                    fix = f"write it as [text]({target}), with nothing between ']' and '(' and no space after the colon"
-                else:
-                    fix = f"write it as a link, [text]({target})"
-                b.problems.append(
-                    doc.problem_within(
-                        loc,
-                        line or 0,
-                        cite if line is not None else "",
-                        f"'{target}' reads as a citation, but it is no link: students would see the brackets and "
-                        "the id as typed",
-                        fix,
-                    )
+        make = partial(_stray_citations_in, kind, doc, ids)
+        if named is None:
+            b.problems.extend(make())
+        else:
+            b.problems.extend(_STRAY_CITATIONS.get((id(doc), kind, id(named)), make, keep=(doc, named)))
+
+
+def _stray_citations_in(kind: str, doc: Document, ids: dict[str, dict[str, Any]]) -> list[Problem]:
+    """`_check_stray_citations` of one document (`ids`: the items by scheme, `_items_by_scheme`)."""
+    found: list[Problem] = []
+    for loc, read, every, shown in doc.links or ():
+        if kind == "questions" and loc[-1:] != ("stem",):
+            continue  # the quiz lint finds a content reference in a question's other texts, which are plain
+        if every and shown is None:
+            continue  # a link in plain text: an error of its own (`_check_all_links`)
+        linked = {href.lower() for _, _, _, href in every}
+        text = read if shown is None else shown
+        for m in _STRAY.finditer(text):
+            target = f"{m.group('scheme')}:{m.group('id')}"
+            bracket = _BRACKET_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
+            if not bracket and (
+                m.group("id").rstrip(".") not in ids[m.group("scheme")]  # "(topic: …)" in a sentence
+                or target in linked  # "(<point:a-x>)", an autolink, shows its target
+            ):
+                continue
+            cite = text[text.rindex("]", 0, m.start()) : m.end()] if bracket else m.group(0)
+            # where it is written (in Markdown, the shown text's lines are the source's)
+            line = next((i for i, written in enumerate(read.splitlines()) if cite in written), None)
+            if shown is None:
+                fix = "plain text cannot cite: remove it, and cite in a section or in the item's references"
+            elif bracket:
+                fix = f"write it as [text]({target}), with nothing between ']' and '(' and no space after the colon"
+            else:
+                fix = f"write it as a link, [text]({target})"
+            found.append(
+                doc.problem_within(
+                    loc,
+                    line or 0,
+                    cite if line is not None else "",
+                    f"'{target}' reads as a citation, but it is no link: students would see the brackets and "
+                    "the id as typed",
+                    fix,
                 )
-                break
+            )
+            break
+    return found
 
 
 #: Markdown's emphasis and code, which a plain-text field shows as typed: "**far**", "__far__", "*far*", "`far`".
@@ -817,47 +830,86 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
     extents = [doc.extent() for _, doc in b.docs]
     fit(sum(lines for lines, _ in extents), sum(size for _, size in extents) // LONG_TEXT)
     forget_known()  # what an earlier load knew: this one knows its own files' again
+    named = _what_links_name(b, lib) if memo.on() else None
     for kind, doc in b.docs:
-        for loc, every in _links_of(kind, doc):
-            links = [link for link in every if link[0] in SCHEMES]
-            if every and not _is_markdown(kind, loc):
-                scheme, item, offset, href = every[0]
-                b.problems.append(
+        links = _links_of(kind, doc)  # each document's: this also hands its parsed texts to the Markdown module
+        make = partial(_link_problems, kind, doc, links, tables, in_quiz, frozenset(b.incomplete))
+        if named is None:
+            b.problems.extend(make())
+        else:
+            b.problems.extend(_LINKS.get((id(doc), kind, id(named)), make, keep=(doc, named)))
+
+
+def _what_links_name(b: _Builder, lib: Library) -> tuple[object, ...]:
+    """What the link checks read besides a document, as one object for all loads that read the same (see
+    `primer.memo`): the ids of each kind of item, the questions in a quiz and the kinds some file of which
+    failed. A document's findings are kept by the document and this object."""
+    read = (
+        tuple((scheme, tuple(table)) for scheme, table in _items_by_scheme(lib).items()),
+        tuple(sorted({qid for topic in lib.topics.values() for qid in topic.questions})),
+        tuple(sorted(b.incomplete)),
+    )
+    return _SAME_NAMES.get(read, lambda: read)
+
+
+#: The last values of `_what_links_name`, each by itself (one object for equal values).
+_SAME_NAMES: Memo[tuple[object, ...], tuple[object, ...]] = Memo(limit=4)
+#: `_link_problems` and `_stray_citations_in` by the document, its kind and `_what_links_name` (as objects).
+_LINKS: Memo[tuple[int, str, int], list[Problem]] = Memo()
+_STRAY_CITATIONS: Memo[tuple[int, str, int], list[Problem]] = Memo()
+
+
+def _link_problems(
+    kind: str,
+    doc: Document,
+    links_of: list[tuple[Key, list[tuple[str, str, int, str]]]],
+    tables: dict[str, dict[str, Any]],
+    in_quiz: set[str],
+    incomplete: frozenset[str],
+) -> list[Problem]:
+    """`_check_all_links` of one document (`links_of`: its `_links_of`)."""
+    found: list[Problem] = []
+    for loc, every in links_of:
+        links = [link for link in every if link[0] in SCHEMES]
+        if every and not _is_markdown(kind, loc):
+            scheme, item, offset, href = every[0]
+            found.append(
+                doc.problem_within(
+                    loc,
+                    offset,
+                    href,
+                    f"a link ('{href}') in a plain-text field shows as typed: only section bodies "
+                    "and question stems are Markdown",
+                    "write plain text here, and cite in a section or in the item's references",
+                )
+            )
+            continue
+        for scheme, _, offset, href in every:
+            if scheme not in SCHEMES and scheme not in _WEB_SCHEMES:
+                found.append(doc.problem_within(loc, offset, href, *_unknown_scheme(scheme)))
+        for scheme, item, offset, href in links:
+            table = tables[scheme]
+            if scheme in incomplete:
+                continue
+            if item not in table:
+                close = difflib.get_close_matches(item, list(table), n=1, cutoff=0.6)
+                fix = (
+                    f"did you mean '{scheme}:{close[0]}'?"
+                    if close
+                    else f"define the {scheme} '{item}', or fix the link"
+                )
+                found.append(doc.problem_within(loc, offset, href, f"no {scheme} has the id '{item}'", fix))
+            elif scheme == "question" and item not in in_quiz and "topic" not in incomplete:
+                found.append(
                     doc.problem_within(
                         loc,
                         offset,
                         href,
-                        f"a link ('{href}') in a plain-text field shows as typed: only section bodies "
-                        "and question stems are Markdown",
-                        "write plain text here, and cite in a section or in the item's references",
+                        f"the link goes to question '{item}', which is in no topic's quiz and so has no page",
+                        "add the question to a topic's questions:, or remove the link",
                     )
                 )
-                continue
-            for scheme, _, offset, href in every:
-                if scheme not in SCHEMES and scheme not in _WEB_SCHEMES:
-                    b.problems.append(doc.problem_within(loc, offset, href, *_unknown_scheme(scheme)))
-            for scheme, item, offset, href in links:
-                table = tables[scheme]
-                if scheme in b.incomplete:
-                    continue
-                if item not in table:
-                    close = difflib.get_close_matches(item, list(table), n=1, cutoff=0.6)
-                    fix = (
-                        f"did you mean '{scheme}:{close[0]}'?"
-                        if close
-                        else f"define the {scheme} '{item}', or fix the link"
-                    )
-                    b.problems.append(doc.problem_within(loc, offset, href, f"no {scheme} has the id '{item}'", fix))
-                elif scheme == "question" and item not in in_quiz and "topic" not in b.incomplete:
-                    b.problems.append(
-                        doc.problem_within(
-                            loc,
-                            offset,
-                            href,
-                            f"the link goes to question '{item}', which is in no topic's quiz and so has no page",
-                            "add the question to a topic's questions:, or remove the link",
-                        )
-                    )
+    return found
 
 
 #: Site paths that pages of their own hold; an item whose page would land there is refused.
