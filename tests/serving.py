@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from primer import build as build_mod
 from primer.serve import serve
 
 
@@ -65,3 +68,17 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """A list that each page, file or download the served builds make from now on goes into, as (the name of
+    the thread that made it, its path)."""
+    made: list[tuple[str, str]] = []
+    real = build_mod.Preview.get
+
+    def get(self: build_mod.Preview, rel: str) -> bytes | None:
+        made.append((threading.current_thread().name, rel))
+        return real(self, rel)
+
+    monkeypatch.setattr(build_mod.Preview, "get", get)
+    return made

@@ -24,7 +24,7 @@ from primer import memo
 from primer.errors import ContentError, Problem
 from primer.serve import PortInUse, _in_background, _page_of, serve
 from primer.targets.site import SiteRenderer
-from serving import Server, edit, start
+from serving import Server, edit, renders, start
 from tools import ROOT, Invoke
 
 
@@ -123,14 +123,7 @@ def test_a_new_build_renders_the_pages_open_in_a_browser_before_they_are_asked_f
 ) -> None:
     """The page script opens its event stream with the page's path; after a save, the server renders the
     pages that have a stream open while their browsers reload, in a thread of its own, and no others."""
-    rendered: list[tuple[str, str]] = []
-    real = build_mod.Preview.get
-
-    def get(self: build_mod.Preview, rel: str) -> bytes | None:
-        rendered.append((threading.current_thread().name, rel))
-        return real(self, rel)
-
-    monkeypatch.setattr(build_mod.Preview, "get", get)
+    rendered = renders(monkeypatch)
     running, stop, thread = start(mini)
     try:
         assert "?page=" in running.get("topics/radars/")[1]
@@ -448,7 +441,6 @@ def test_a_late_check_stops_when_the_lesson_changes_under_it(mini: Path, monkeyp
 
 def test_a_newer_save_drops_the_late_check_that_has_not_started(mini: Path) -> None:
     import concurrent.futures
-    import threading
 
     from primer.serve import _Checker
 

@@ -4,15 +4,13 @@ linked to its line, and fixing it clears the overlay."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from primer import build as build_mod
-from serving import Server, edit, start
+from serving import Server, edit, renders, start
 from tools import MINI
 
 
@@ -32,14 +30,7 @@ def test_an_edit_reloads_the_page_and_an_error_shows_until_fixed(
 ) -> None:
     from playwright.sync_api import Page, expect
 
-    rendered: list[tuple[str, str]] = []
-    real = build_mod.Preview.get
-
-    def get(self: build_mod.Preview, rel: str) -> bytes | None:
-        rendered.append((threading.current_thread().name, rel))
-        return real(self, rel)
-
-    monkeypatch.setattr(build_mod.Preview, "get", get)
+    rendered = renders(monkeypatch)
     tab, watch = page
     assert isinstance(tab, Page)
     tab.goto(served.url + "topics/radars/")
