@@ -22,6 +22,7 @@ import pytest
 from primer import build as build_mod
 from primer import memo
 from primer.errors import ContentError, Problem
+from primer.report import REPORT_PAGE, Report
 from primer.serve import PortInUse, _in_background, _page_of, serve
 from primer.targets.site import SiteRenderer
 from serving import Server, edit, renders, start
@@ -148,6 +149,25 @@ def test_a_new_build_renders_the_pages_open_in_a_browser_before_they_are_asked_f
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_warming_leaves_a_page_that_needs_the_report_or_the_downloads_to_be_asked_for(mini: Path) -> None:
+    """A page warmed before it is asked for never waits for the report (made by another process) or the
+    handouts and exports: it is rendered when asked for, as the other pages are warmed meanwhile."""
+    asked: list[str] = []
+
+    def report() -> Report:
+        asked.append("report")
+        return build_mod.run_report(output.library, output.derived, mini)
+
+    _, output = build_mod.preview(mini)
+    output.report_from(report)
+    teacher, topic = "teacher/index.html", "topics/radars/index.html"
+    output.warm([REPORT_PAGE, teacher, topic])
+    assert output._done.keys() == {topic} and output._downloads is None and asked == []
+    assert output.get(topic) == output._done[topic]
+    assert b"radars" in (output.get(REPORT_PAGE) or b"") and asked == ["report"]
+    assert output.get(teacher) and output._downloads is not None
 
 
 @pytest.mark.parametrize(

@@ -465,6 +465,8 @@ class Preview:
         self._pages = {page.path: page for page in pages}
         self._static = dict(site_files(lib, list(self._pages)))
         self._done: dict[str, bytes] = {}
+        #: set in the thread that `warm`s pages: a page that needs what is not made yet is left to be asked for
+        self._warming = threading.local()
         # the teacher pages read these two; they are made on first use
         self._env.globals["handouts"] = Later(lambda: self._downloaded()[1])
         self._env.globals["exports"] = Later(lambda: self._downloaded()[2])
@@ -475,6 +477,8 @@ class Preview:
     @property
     def report(self) -> Report:
         """The provenance and quality report, made on first use."""
+        if self._report is None and getattr(self._warming, "on", False):
+            raise _NotNow
         with self._reporting:  # not the pages' lock: pages render while the report is made
             if self._report is None and self._made_elsewhere is not None:
                 with contextlib.suppress(Exception):  # then made here, below
@@ -490,6 +494,8 @@ class Preview:
 
     def _downloaded(self) -> tuple[Output, Any, Any]:
         with self._lock:
+            if self._downloads is None and getattr(self._warming, "on", False):
+                raise _NotNow
             if self._downloads is None:
                 own = Output()
                 env = make_env(self._content / "templates")
@@ -497,6 +503,18 @@ class Preview:
                 self._downloads = own
                 self._links = (env.globals["handouts"], env.globals["exports"])
             return self._downloads, *self._links
+
+    def warm(self, rels: list[str]) -> None:
+        """Render the pages `rels` now, before they are asked for (`primer serve`: the pages open in a browser,
+        while it reloads), except a page that needs what is not made yet (the report, the downloads): such a
+        page renders when asked for, so that no page waits here for it meanwhile."""
+        self._warming.on = True
+        try:
+            for rel in rels:
+                with contextlib.suppress(Exception):  # a page that fails shows its error when asked for
+                    self.get(rel)
+        finally:
+            self._warming.on = False
 
     def paths(self) -> list[str]:
         """Every file of the build, sorted (this makes the downloads)."""
@@ -522,6 +540,10 @@ class Preview:
                 raise error from exc
             self._done[rel] = data
             return data
+
+
+class _NotNow(Exception):
+    """A page `Preview.warm` renders needs what is not made yet: it is rendered when asked for instead."""
 
 
 class Later(Mapping[Any, Any]):

@@ -254,10 +254,9 @@ def rebuild(state: _State) -> tuple[float, int]:
 def _warm(output: build_mod.Preview, pages: list[str]) -> None:
     """Render `pages` of a build just swapped in: the browsers that show them have been told to reload, and
     ask for them a few hundredths of a second later. A page asked for meanwhile waits for its render
-    (`Preview.get` renders each page once); a page that fails shows its error when asked for."""
-    for rel in pages:
-        with contextlib.suppress(Exception):
-            output.get(rel)
+    (`Preview.get` renders each page once); a page that needs the report or the downloads, or fails, is
+    rendered when asked for (`Preview.warm`)."""
+    output.warm(pages)
 
 
 def _page_of(query: str) -> str | None:
