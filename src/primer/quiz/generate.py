@@ -713,7 +713,10 @@ def _timeline_questions(
             *[_dumped(event, dumped) for event in events],
         )
         make = partial(kept.get, made, make)
-    found, said = _TIMELINE.get(identities(topic, events), make, keep=(topic, events))
+    # by the topic's id and span, not the topic itself: a save that changes anything else in the topic gives the
+    # very same questions (objects), so the other topics whose quizzes are offered them choose as they did
+    key = (topic.id, topic.generate.timeline_span, identities(events))
+    found, said = _TIMELINE.get(key, make, keep=events)
     notes.extend(said)
     return list(found)
 
@@ -726,8 +729,8 @@ def _dumped(event: Event, dumped: dict[str, str]) -> str:
     return found
 
 
-#: `_timeline_made` by the topic and its events, as objects (see `primer.memo`).
-_TIMELINE: Memo[tuple[int, ...], tuple[list[Candidate], list[Note]]] = Memo()
+#: `_timeline_made` by the topic's id and timeline span and its events, as objects (see `primer.memo`).
+_TIMELINE: Memo[tuple[str, int, tuple[int, ...]], tuple[list[Candidate], list[Note]]] = Memo()
 
 
 def _timeline_made(topic: Topic, events: list[Event]) -> tuple[list[Candidate], list[Note]]:
