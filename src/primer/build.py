@@ -506,8 +506,9 @@ class Preview:
 
     def warm(self, rels: list[str]) -> None:
         """Render the pages `rels` now, before they are asked for (`primer serve`: the pages open in a browser,
-        while it reloads), except a page that needs what is not made yet (the report, the downloads): such a
-        page renders when asked for, so that no page waits here for it meanwhile."""
+        which has been told to reload and asks for them a few hundredths of a second later; a page asked for
+        meanwhile waits for its render). A page that needs what is not made yet (the report, the downloads),
+        or that fails, is rendered when asked for instead, so that no other page waits behind it."""
         self._warming.on = True
         try:
             for rel in rels:

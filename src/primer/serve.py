@@ -192,7 +192,7 @@ COLLECT_AFTER_SECONDS = 5.0
 COLLECT_AFTER_BUILDS = 20
 
 
-#: The open pages a new build renders at once, while their browsers reload (see `_warm`).
+#: The open pages a new build renders at once, while their browsers reload (see `Preview.warm`).
 WARMED_PAGES = 8
 
 
@@ -237,8 +237,8 @@ def rebuild(state: _State) -> tuple[float, int]:
     took = time.perf_counter() - started
     if output is not None:
         pages = state.open_pages()
-        if pages:  # rendered while the browsers that show them reload, not once they ask
-            threading.Thread(target=_warm, args=(output, pages), daemon=True, name="primer-warm").start()
+        if pages:  # rendered while the browsers that show them reload, not once they ask (see `Preview.warm`)
+            threading.Thread(target=output.warm, args=(pages,), daemon=True, name="primer-warm").start()
     if output is not None and not output.complete:
         with state.changed:
             attempt = state.attempt
@@ -249,14 +249,6 @@ def rebuild(state: _State) -> tuple[float, int]:
         late = threading.Thread(target=_late, args=(state, output, attempt, made), daemon=True, name="primer-late")
         late.start()
     return took, len(problems)
-
-
-def _warm(output: build_mod.Preview, pages: list[str]) -> None:
-    """Render `pages` of a build just swapped in: the browsers that show them have been told to reload, and
-    ask for them a few hundredths of a second later. A page asked for meanwhile waits for its render
-    (`Preview.get` renders each page once); a page that needs the report or the downloads, or fails, is
-    rendered when asked for (`Preview.warm`)."""
-    output.warm(pages)
 
 
 def _page_of(query: str) -> str | None:
