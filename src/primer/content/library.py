@@ -400,6 +400,8 @@ class _Builder:
         self.read: set[Path] = set()
         #: Every document that validated, with its kind, for checks that look at all text.
         self.docs: list[tuple[str, Document]] = []
+        #: `_what_links_name` of this load, made once for the link and stray-citation checks
+        self.links_name: tuple[object, ...] | None = None
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.content)
@@ -843,13 +845,15 @@ def _check_all_links(b: _Builder, lib: Library) -> None:
 def _what_links_name(b: _Builder, lib: Library) -> tuple[object, ...]:
     """What the link checks read besides a document, as one object for all loads that read the same (see
     `primer.memo`): the ids of each kind of item, the questions in a quiz and the kinds some file of which
-    failed. A document's findings are kept by the document and this object."""
-    read = (
-        tuple((scheme, tuple(table)) for scheme, table in _items_by_scheme(lib).items()),
-        tuple(sorted({qid for topic in lib.topics.values() for qid in topic.questions})),
-        tuple(sorted(b.incomplete)),
-    )
-    return _SAME_NAMES.get(read, lambda: read)
+    failed. A document's findings are kept by the document and this object. Made once a load (`b`)."""
+    if b.links_name is None:
+        read = (
+            tuple((scheme, tuple(table)) for scheme, table in _items_by_scheme(lib).items()),
+            tuple(sorted({qid for topic in lib.topics.values() for qid in topic.questions})),
+            tuple(sorted(b.incomplete)),
+        )
+        b.links_name = _SAME_NAMES.get(read, lambda: read)
+    return b.links_name
 
 
 #: The last values of `_what_links_name`, each by itself (one object for equal values).
