@@ -464,15 +464,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, data, kind, revalidate=not rel.endswith(".html"), version=version)
 
     def _events(self, page: str | None) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        seen: int | None = None
-        if page is not None:
+        if page is not None:  # counted before the answer: a page told the stream is open is warmed by the next build
             with self.state.changed:
                 self.state.viewing[page] += 1
+        seen: int | None = None
         try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
             while not self.stop.is_set():
                 snapshot = self.state.snapshot()
                 if snapshot["attempt"] != seen:

@@ -33,7 +33,8 @@ def test_an_edit_reloads_the_page_and_an_error_shows_until_fixed(
     rendered = renders(monkeypatch)
     tab, watch = page
     assert isinstance(tab, Page)
-    tab.goto(served.url + "topics/radars/")
+    with tab.expect_response(lambda response: "/__primer/events" in response.url):  # the page's stream is open
+        tab.goto(served.url + "topics/radars/")
     expect(tab.locator("h1")).to_have_text("How radars work")
     topic = served.content / "topics" / "radars.yaml"
 
