@@ -53,27 +53,111 @@ def test_each_copy_is_a_valid_coverage_of_far_fewer_points() -> None:
     assert previous < points / 5
 
 
+#: East Asia, as a topic map of a regional lesson cuts it: the tile of a map from Beijing to Tokyo.
+EAST_ASIA: shapes.Tile = shapes.tile_for(110.0, 25.0, 150.0, 50.0)
+
+
+def test_a_tiles_copy_is_a_valid_coverage_of_the_countries_that_reach_into_it() -> None:
+    assert EAST_ASIA != shapes.WORLD
+    west, south, east, north = EAST_ASIA
+    world = {level: shapes.coarse(level) for level in shapes.LEVELS}
+    previous = None
+    for level in shapes.LEVELS:
+        copy = shapes.coarse(level, EAST_ASIA)
+        assert len(copy) == len(shapes.countries())
+        present = [g for g in copy if g is not None]
+        names = {shapes.countries()[i].name for i, g in enumerate(copy) if g is not None}
+        assert {"Japan", "South Korea", "North Korea", "China", "Russia"} <= names
+        assert "Brazil" not in names and "France" not in names
+        assert shapely.is_valid(present).all() and shapely.coverage_is_valid(present)
+        assert all(shapely.box(west, south, east, north).contains(g) for g in present), "cut to the tile"
+        points = int(shapely.get_num_coordinates(present).sum())
+        if previous is not None:
+            assert points < previous * 0.75
+        previous = points
+        # away from the tile's edges, the copy draws the land the world's copy of the same level draws
+        inner = shapely.box(west + 5, south + 5, east - 5, north - 5)
+        for index, geometry in enumerate(copy):
+            if geometry is None or world[level][index] is None:
+                continue
+            ours, theirs = geometry.intersection(inner), world[level][index].intersection(inner)
+            if ours.is_empty and theirs.is_empty:
+                continue
+            assert shapely.hausdorff_distance(ours.boundary, theirs.boundary) <= 2 * level, (level, index)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_tile_a_box_draws_from_holds_it_and_is_the_smallest_that_does(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(2000):
+        width, height = rng.uniform(0.1, 200.0), rng.uniform(0.1, 120.0)
+        west, south = rng.uniform(-180.0, 180.0 - width), rng.uniform(-90.0, 90.0 - height)
+        east, north = west + width, south + height
+        tile = shapes.tile_for(west, south, east, north)
+        tw, ts, te, tn = tile
+        assert tw <= west and ts <= south and east <= te and north <= tn
+        assert -180.0 <= tw and te <= 180.0 and -90.0 <= ts and tn <= 90.0
+        steps = [s for s in shapes.TILE_STEPS if tile != shapes.WORLD and te - tw <= 2 * s and tn - ts <= 2 * s]
+        if max(width, height) <= shapes.TILE_STEPS[0]:
+            assert steps and steps[0] == shapes.TILE_STEPS[0], "a box one step across lies in a tile of that step"
+        if tile == shapes.WORLD:
+            assert max(width, height) > shapes.TILE_STEPS[-1]
+    # a box across the antimeridian draws each side from a tile of its own
+    assert shapes.tiles_for(50.0, 170.0, 70.0, 190.0) == [
+        shapes.tile_for(170.0, 50.0, 180.0, 70.0),
+        shapes.tile_for(-180.0, 50.0, -170.0, 70.0),
+    ]
+
+
 def test_a_copy_sent_from_a_worker_is_the_copy_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    made = {level: shapes.coarse(level) for level in shapes.LEVELS}
-    sent = shapes.coarse_wkb()
+    wanted = [(EAST_ASIA, 0.04), (shapes.WORLD, 0.08)]
+    made = {key: shapes.coarse(key[1], key[0]) for key in wanted}
+    sent = shapes.coarse_wkb(wanted)
     monkeypatch.setattr(shapes, "_COARSE", {})
     shapes.use_coarse(sent)
-    for level, copy in made.items():
-        taken = shapes.coarse(level)
+    assert sorted(shapes._COARSE) == sorted(wanted), "only the copies asked for are sent"
+    for (tile, level), copy in made.items():
+        taken = shapes.coarse(level, tile)
         assert taken is not copy
-        assert all(shapely.equals_exact(a, b, tolerance=0.0) for a, b in zip(copy, taken, strict=True))
+        assert [g is None for g in taken] == [g is None for g in copy]
+        pairs = [(a, b) for a, b in zip(copy, taken, strict=True) if a is not None]
+        assert all(shapely.equals_exact(a, b, tolerance=0.0) for a, b in pairs)
+
+
+def _large(monkeypatch: pytest.MonkeyPatch, lib: Library) -> None:
+    """Treat the bundled lesson as a large one (its topic maps draw from the copies)."""
+    monkeypatch.setattr(primer.maps, "COARSE_FROM", len(lib.topics))
+
+
+def test_wanted_names_the_copies_the_topic_maps_draw_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = load_library(ROOT / "content")
+    assert primer.maps.wanted(lib) == [], "a lesson of a few topics draws from the outlines themselves"
+    _large(monkeypatch, lib)
+    wanted = primer.maps.wanted(lib)
+    assert wanted and all(tile != shapes.WORLD for tile, _ in wanted), "a regional lesson's maps need tiles"
+    asked: set[tuple[shapes.Tile, float]] = set()
+    taking = shapes._geometry
+
+    def spy(index: int, shift: float, level: float = 0.0, tile: shapes.Tile = shapes.WORLD) -> object:
+        if level:
+            asked.add((tile, level))
+        return taking(index, shift, level, tile)
+
+    monkeypatch.setattr(shapes, "_geometry", spy)
+    _maps(lib)
+    assert sorted(asked) == wanted
 
 
 def test_serve_makes_the_copies_on_a_thread_for_a_large_lesson_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shapes, "_COARSE", {})
-    content = ROOT / "content"
-    assert primer.maps.coarse_meanwhile(content) is None, "a lesson of a few topics"
+    lib = load_library(ROOT / "content")
+    assert primer.maps.coarse_meanwhile(lib) is None, "a lesson of a few topics"
     assert not shapes._COARSE
-    monkeypatch.setattr(primer.maps, "COARSE_FROM", len(list((content / "topics").glob("*.yaml"))))
-    making = primer.maps.coarse_meanwhile(content)
+    _large(monkeypatch, lib)
+    making = primer.maps.coarse_meanwhile(lib)
     assert making is not None
     making.join(timeout=60)
-    assert sorted(shapes._COARSE) == sorted(shapes.LEVELS)
+    assert set(primer.maps.wanted(lib)) <= set(shapes._COARSE)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
@@ -81,33 +165,58 @@ def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content = ROOT / "content"
+    lib = load_library(content)
     before = shapes.countries()
     monkeypatch.setattr(shapes, "_COARSE", {})
     monkeypatch.setattr(shapes, "_READ", [])
-    started = primer.maps.outlines_ahead(content, 2)
-    assert started is not None, "a lesson with places, and a second process"
+    ahead = primer.maps.outlines_ahead(content, 2)
+    assert ahead is not None, "a lesson with places, and a second process"
     if parallel.can_fork():  # (another test's thread may still run: then the work is done here when asked for)
-        assert started._process is not None
-    primer.maps.use_ahead(started)
+        assert ahead.started._process is not None
+    ahead.tell(lib)
+    primer.maps.use_ahead(ahead)
     assert not shapes._COARSE, "a lesson of a few topics draws from the outlines themselves"
     taken = shapes.countries()
     assert taken is not before, "the worker's outlines are this process's now"
     assert [(c.name, c.label, c.bbox, c.parts) for c in taken] == [(c.name, c.label, c.bbox, c.parts) for c in before]
     assert all(np.array_equal(a.points, b.points) for a, b in zip(taken, before, strict=True))
 
-    monkeypatch.setattr(primer.maps, "COARSE_FROM", len(list((content / "topics").glob("*.yaml"))))
+    _large(monkeypatch, lib)
     monkeypatch.setattr(shapes, "_READ", [])
-    started = primer.maps.outlines_ahead(content, 2)
-    assert started is not None
-    primer.maps.use_ahead(started)
-    assert sorted(shapes._COARSE) == sorted(shapes.LEVELS), "a large lesson's copies came with them"
+    ahead = primer.maps.outlines_ahead(content, 2)
+    assert ahead is not None
+    ahead.tell(lib)
+    ahead.tell(lib)  # told once: the second is not sent
+    primer.maps.use_ahead(ahead)
+    assert sorted(shapes._COARSE) == primer.maps.wanted(lib), "a large lesson's copies came with them"
     assert shapes.countries() is not taken
+
+    monkeypatch.setattr(shapes, "_COARSE", {})
+    ahead = primer.maps.outlines_ahead(content, 2)
+    assert ahead is not None
+    primer.maps.use_ahead(ahead)
+    assert not shapes._COARSE, "a worker never told which copies to make makes none"
+    ahead = primer.maps.outlines_ahead(content, 2)
+    assert ahead is not None
+    ahead.cancel()  # the check failed: the worker waiting to be told is stopped
+    assert ahead.telling is None
 
     assert primer.maps.outlines_ahead(content, 1) is None, "one process: the outlines are read where a map needs them"
     placeless = tmp_path / "content"
     shutil.copytree(content, placeless)
     (placeless / "places.yaml").unlink()
     assert primer.maps.outlines_ahead(placeless, 2) is None, "a lesson without places draws no map"
+
+
+def test_a_map_whose_outlines_were_kept_wants_no_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = load_library(ROOT / "content")
+    _large(monkeypatch, lib)
+    wanted = primer.maps.wanted(lib)
+    assert wanted
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    assert primer.maps.wanted(lib) == wanted
+    _maps(lib)  # the maps' outlines are kept
+    assert primer.maps.wanted(lib) == []
 
 
 def test_the_shapes_are_read_once_when_two_threads_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,8 +329,7 @@ def test_a_large_lesson_draws_its_topic_maps_from_the_copies_and_they_look_the_s
 
 def _frame(lib: Library, topic_id: str) -> draw.Frame:
     places = [lib.places[p] for p in primer.maps.topic_places(lib, lib.topics[topic_id])]
-    sites = sorted((primer.maps._site(lib, p) for p in places), key=lambda s: s.id)
-    return draw.fit(draw.focus(sites), SMALL)
+    return draw.frame_for([primer.maps._site(lib, p) for p in places], SMALL)
 
 
 def _files(out: Path) -> dict[str, bytes]:

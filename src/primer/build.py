@@ -773,6 +773,8 @@ def _check_and_render(
     read_from: list[reads.Origins] = []
 
     def hook(lib: Library, derived: Derived) -> None:
+        if outlines is not None:  # the coarse copies the maps need, made while the check goes on
+            outlines.tell(lib)
         if earlier is None:
             exporting.append(exports(lib, derived))
             if mapping is not None:

@@ -563,7 +563,8 @@ def serve(
     state = _State(content)
     httpd = _server(port, type("Handler", (_Handler,), {"state": state, "stop": stop}))  # a port in use fails first
     took, count = rebuild(state)
-    maps.coarse_meanwhile(content)  # a large lesson's maps draw from coarse outlines: made while it is read
+    if state.output is not None:  # a large lesson's maps draw from coarse outlines: made while it is read
+        maps.coarse_meanwhile(state.output.library)
     httpd.daemon_threads = True
     url = f"http://{HOST}:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from markupsafe import Markup
 
 from primer import parallel
 from primer.content.library import LINK, Library, kind_files
 from primer.content.models import Place, Range, Topic
-from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, marker_icon
+from primer.maps import store
+from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, frame_for, land_box, marker_icon
 from primer.maps.draw import draw as draw_map
+from primer.maps.draw import level as draw_level
 from primer.maps.shapes import (
     DATASET,
-    LEVELS,
     PACKAGE,
     PACKAGE_LICENCE,
     Country,
+    Tile,
     coarse,
     coarse_wkb,
     countries,
+    tiles_for,
     use_coarse,
     use_countries,
 )
@@ -34,76 +37,142 @@ __all__ = [
     "PACKAGE",
     "PACKAGE_LICENCE",
     "STATUS_WORDS",
+    "Ahead",
     "Drawing",
     "MapView",
     "coarse_meanwhile",
     "lesson_map",
+    "map_spots",
     "marker_icon",
     "outlines_ahead",
     "topic_map",
     "topic_places",
     "use_ahead",
+    "wanted",
+    "wanted_for",
 ]
 
 #: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
-#: (`shapes.coarse`, `draw.level`). Making the copies costs 1.8 s of CPU time, in a worker of their own
-#: while the lesson loads (`outlines_ahead`); each map drawn from one takes about a fifth of the time (9 ms
-#: instead of 50 at 256 topics). Side by side at 64 topics, a build took 9% less time (6.4–6.6 s against
-#: 7.0–7.2 s). A copy moves no border by more than the map's tolerance (a pixel on a topic map), half what the
-#: map's own simplification may move it by (`Style.tolerance`). The lesson map, one map, is always drawn from
-#: the outlines themselves.
+#: (`shapes.coarse`, `draw.level`), each made for the smallest tile of the world that holds the map
+#: (`shapes.tile_for`): a map drawn from one takes about a fifth of the time (12 ms instead of 60). A
+#: regional lesson's maps share a tile or two, 0.2–0.3 s of CPU time each to make, in the worker that reads
+#: the outlines (`outlines_ahead`). A copy moves no border by more than the map's tolerance (a pixel on a
+#: topic map), half what the map's own simplification may move it by (`Style.tolerance`). The lesson map, one
+#: map, is always drawn from the outlines themselves.
 COARSE_FROM = 50
 
 
-def outlines_ahead(content: Path, jobs: int) -> parallel.Started | None:
+@dataclass
+class Ahead:
+    """The worker `outlines_ahead` started, which reads the outlines, then waits to be told which coarse
+    copies the lesson's maps need (`tell`), makes them and sends them with the outlines (`use_ahead`)."""
+
+    started: parallel.Started
+    #: Where the copies wanted are sent; None once they were.
+    telling: Any
+
+    def tell(self, lib: Library) -> None:
+        """Send the worker where the lesson's topic maps are (`map_spots`), once: it works out which copies
+        they draw from (`wanted_for`; 0.15 s at 256 topics that this process need not spend)."""
+        self._send(map_spots(lib))
+
+    def _send(self, maps: list[Spots]) -> None:
+        if self.telling is not None:
+            self.telling.send(maps)
+            self.telling.close()
+            self.telling = None
+
+    def cancel(self) -> None:
+        """Stop the worker (the check failed): it is told nothing more."""
+        self.started.cancel()
+        if self.telling is not None:
+            self.telling.close()
+            self.telling = None
+
+
+def outlines_ahead(content: Path, jobs: int) -> Ahead | None:
     """Start reading the country outlines in a worker of their own, when the lesson has a places file and the
     build may use a second process (None otherwise: the outlines are read where a map first needs them). A
     build starts it first thing: the worker forks from a small process and reads while the lesson loads on
-    one core of two, and the render's workers fork with the outlines in hand (`use_ahead`), rather than each
-    reading the file (0.2 s of CPU time a process). When the lesson's topics folder holds `COARSE_FROM` files
-    or more, the worker makes the coarse copies (`shapes.coarse`) as well. Which maps draw from a copy does
-    not depend on this (`topic_map`), and what is sent is what was made, to the last bit."""
+    one core of two. Once the lesson is loaded, the build tells it which coarse copies the topic maps draw
+    from (`Ahead.tell`), and the worker makes them. The render's workers fork with the outlines and the
+    copies in hand (`use_ahead`), rather than each reading the file (0.2 s of CPU time a process) and making
+    the copies it needs. What a map draws does not depend on who made its copy, to the last bit."""
     if jobs <= 1 or not kind_files(content, "places"):
         return None
-    return parallel.start(partial(_made_ahead, _large(content)), jobs)
+    told, telling = multiprocessing.get_context("fork").Pipe(duplex=False)
+    started = parallel.start(partial(_made_ahead, told), jobs)
+    return Ahead(started, telling)
 
 
-def coarse_meanwhile(content: Path) -> threading.Thread | None:
-    """`primer serve`'s `outlines_ahead`: make the coarse copies on a thread of its own (GEOS leaves the
-    interpreter free), once the first build is served, when the lesson is large (None otherwise)."""
-    if not _large(content):
+#: Where the places of one topic map are: (id, latitude, longitude) of each, all a map's frame rests on.
+Spots = list[tuple[str, float, float]]
+
+
+def map_spots(lib: Library) -> list[Spots]:
+    """The places of each topic map, for `wanted_for`; none for a lesson of fewer than `COARSE_FROM` topics."""
+    if len(lib.topic_order()) < COARSE_FROM:
+        return []
+    found = []
+    for topic in lib.topics_in_order():
+        places = [lib.places[p] for p in topic_places(lib, topic)]
+        if places:
+            found.append([(p.id, p.lat, p.lon) for p in places])
+    return found
+
+
+def wanted_for(maps: list[Spots]) -> list[tuple[Tile, float]]:
+    """(tile, level) of each coarse copy the maps of `maps` draw from, sorted; none for a map whose
+    outlines an earlier build kept (`primer.maps.store`)."""
+    found: set[tuple[Tile, float]] = set()
+    for spots in maps:
+        frame = frame_for([Site(i, "", "", "", False, lat, lon) for i, lat, lon in spots], SMALL)
+        level = draw_level(frame, SMALL)
+        if level and not store.kept(frame, SMALL, level):
+            found.update((tile, level) for tile in tiles_for(*land_box(frame)))
+    return sorted(found)
+
+
+def wanted(lib: Library) -> list[tuple[Tile, float]]:
+    """(tile, level) of each coarse copy the lesson's topic maps draw from (see `wanted_for`)."""
+    return wanted_for(map_spots(lib))
+
+
+def coarse_meanwhile(lib: Library) -> threading.Thread | None:
+    """`primer serve`'s `outlines_ahead`: make the coarse copies the lesson's topic maps draw from
+    (`wanted`) on a thread of its own (GEOS leaves the interpreter free), once the first build is served
+    (None when there are none to make)."""
+    copies = wanted(lib)
+    if not copies:
         return None
-    making = threading.Thread(target=lambda: [coarse(level) for level in LEVELS], daemon=True, name="primer-outlines")
+    making = threading.Thread(
+        target=lambda: [coarse(level, tile) for tile, level in copies], daemon=True, name="primer-outlines"
+    )
     making.start()
     return making
 
 
-def _large(content: Path) -> bool:
-    """Whether the lesson's topics folder holds `COARSE_FROM` files or more (a guess made before loading
-    it: making the copies costs time only)."""
-    try:
-        with os.scandir(content / "topics") as entries:
-            files = sum(1 for e in entries if e.name.endswith((".yaml", ".yml")) and not e.name.startswith("."))
-    except OSError:
-        return False
-    return files >= COARSE_FROM
-
-
-def _made_ahead(copies: bool) -> tuple[tuple[Country, ...], list[list[bytes]]]:
-    """The outlines as read, and with `copies` the coarse copies (else none), made in the worker
+def _made_ahead(told: Any) -> tuple[tuple[Country, ...], list[tuple[Tile, float, list[bytes | None]]]]:
+    """The outlines as read, then the coarse copies the build asks for (`Ahead.tell`), made in the worker
     `outlines_ahead` starts, which then waits (until the render) to send them: what making them took for a
     while goes back to the system first."""
-    wkb = coarse_wkb() if copies else []
+    countries()
+    try:
+        maps = told.recv()
+    except EOFError:  # the build was told nothing (it stopped)
+        maps = []
+    sent = coarse_wkb(wanted_for(maps))
     parallel.give_back_memory()
-    return countries(), wkb
+    return countries(), sent
 
 
-def use_ahead(started: parallel.Started) -> None:
-    """Take what `outlines_ahead` made as this process's own (before the render's workers fork)."""
-    found, wkb = cast(tuple[tuple[Country, ...], list[list[bytes]]], started.result())
+def use_ahead(ahead: Ahead) -> None:
+    """Take what `outlines_ahead` made as this process's own (before the render's workers fork); a worker
+    not told which copies to make yet is told none."""
+    ahead._send([])
+    found, sent = cast(tuple[tuple[Country, ...], list[tuple[Tile, float, list[bytes | None]]]], ahead.started.result())
     use_countries(found)
-    if wkb:
-        use_coarse(wkb)
+    use_coarse(sent)
 
 
 #: How each status of a range reads on the map and in its list.

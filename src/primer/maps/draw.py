@@ -178,6 +178,11 @@ def fit(sites: Sequence[Site], style: Style) -> Frame:
     return Frame(projection, cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2, style.width)
 
 
+def frame_for(sites: Sequence[Site], style: Style) -> Frame:
+    """The frame `draw` gives a map of `sites` (at least one)."""
+    return fit(focus(sorted(sites, key=lambda s: s.id)), style)
+
+
 def _num(value: float) -> str:
     text = f"{value:.1f}"
     text = text.removesuffix(".0")
@@ -235,10 +240,16 @@ def _land(frame: Frame, style: Style, coarse: float) -> store.Land:
     return made
 
 
-def _made_land(frame: Frame, style: Style, coarse: float) -> store.Land:
+def land_box(frame: Frame) -> tuple[float, float, float, float]:
+    """(south, west, north, east): the frame's bounds and half a degree around them, where its land is
+    looked for."""
     south, west, north, east = frame.bounds()
     margin = 0.5
-    found = shapes.in_box(south - margin, west - margin, north + margin, east + margin, coarse)
+    return south - margin, west - margin, north + margin, east + margin
+
+
+def _made_land(frame: Frame, style: Style, coarse: float) -> store.Land:
+    found = shapes.in_box(*land_box(frame), coarse)
     if not found:
         return ()
 

@@ -89,6 +89,15 @@ def _land(data: Any) -> Land | None:
     return tuple(found)
 
 
+def kept(frame: object, style: object, level: float = 0.0) -> bool:
+    """Whether an entry for this frame, style and level is on disk (trusted or not: `load` decides)."""
+    root = folder()
+    if root is None:
+        return False
+    name = key(frame, style, level)
+    return (root / name[:2] / name).is_file()
+
+
 def load(frame: object, style: object, level: float = 0.0) -> Land | None:
     """The outlines kept for this frame, style and level, or None (none kept, caching off, or an entry not
     to trust)."""
