@@ -515,15 +515,21 @@ def number(value: float) -> str:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
+#: zlib's fastest level: the exports' XML and Anki's database compress 7 to 9 times at it, against 8 to 10
+#: at the default (6), in less than half the time (0.09 s against 0.22 s for the 21 MB of a 64-topic
+#: lesson's packages).
+ZIP_LEVEL = 1
+
+
 def zip_bytes(files: Mapping[str, bytes | Callable[[], bytes]]) -> bytes:
     """A zip of `files`, entries sorted, with fixed dates and permissions. A file given as a function is
     made when its turn comes, and dropped once compressed: a large lesson's files need not all be held at once."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             data = files[name]
-            archive.writestr(info, data() if callable(data) else data)
+            archive.writestr(info, data() if callable(data) else data, compresslevel=ZIP_LEVEL)
     return buffer.getvalue()
