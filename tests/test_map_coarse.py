@@ -96,7 +96,7 @@ def test_the_tile_a_box_draws_from_holds_it_and_is_the_smallest_that_does(seed: 
         tile = shapes.tile_for(west, south, east, north)
         tw, ts, te, tn = tile
         assert tw <= west and ts <= south and east <= te and north <= tn
-        assert -180.0 <= tw and te <= 180.0 and -90.0 <= ts and tn <= 90.0
+        assert tw >= -180.0 and te <= 180.0 and ts >= -90.0 and tn <= 90.0
         steps = [s for s in shapes.TILE_STEPS if tile != shapes.WORLD and te - tw <= 2 * s and tn - ts <= 2 * s]
         if max(width, height) <= shapes.TILE_STEPS[0]:
             assert steps and steps[0] == shapes.TILE_STEPS[0], "a box one step across lies in a tile of that step"
@@ -199,7 +199,20 @@ def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there
     ahead = primer.maps.outlines_ahead(content, 2)
     assert ahead is not None
     ahead.cancel()  # the check failed: the worker waiting to be told is stopped
-    assert ahead.telling is None
+    assert ahead.done
+    if ahead.started._process is not None:
+        assert not ahead.started._process.is_alive()
+    ahead.tell(lib)  # told nothing once stopped
+
+    # where no worker could be forked, the work runs here when asked for: what it is told waits for it
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(shapes, "_COARSE", {})
+    ahead = primer.maps.outlines_ahead(content, 2)
+    assert ahead is not None and not ahead.started.elsewhere
+    many = [[(f"p{i}", 35.0 + i % 5, 130.0 + i % 7) for i in range(40)] for _ in range(2000)]
+    ahead._send(many)  # more than a pipe holds: nothing writes to one no one reads
+    primer.maps.use_ahead(ahead)
+    assert sorted(shapes._COARSE) == primer.maps.wanted_for(many)
 
     assert primer.maps.outlines_ahead(content, 1) is None, "one process: the outlines are read where a map needs them"
     placeless = tmp_path / "content"

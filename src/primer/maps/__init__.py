@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from markupsafe import Markup
 
@@ -62,32 +63,58 @@ __all__ = [
 COARSE_FROM = 50
 
 
+class _Told:
+    """Where the lesson's topic maps are, for the work `outlines_ahead` starts: sent down a pipe when it runs
+    in a worker of its own, else kept here for when it runs in this process (see `parallel.start`), so that
+    nothing is written to a pipe that no one reads."""
+
+    def __init__(self) -> None:
+        self.receiving, self.sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self.here: list[list[Spots]] = []
+
+    def get(self) -> list[Spots]:
+        """What the build told: [] when it told nothing (it stopped, or the worker's pipe broke)."""
+        if self.here:
+            return self.here[0]
+        self.sending.close()  # in the worker, its own copy: the pipe then ends when the build's end closes
+        try:
+            return cast(list[Spots], self.receiving.recv())
+        except (EOFError, OSError):
+            return []
+
+
 @dataclass
 class Ahead:
-    """The worker `outlines_ahead` started, which reads the outlines, then waits to be told which coarse
-    copies the lesson's maps need (`tell`), makes them and sends them with the outlines (`use_ahead`)."""
+    """The work `outlines_ahead` started, which reads the outlines, then waits to be told where the lesson's
+    topic maps are (`tell`), makes the coarse copies they draw from and sends them with the outlines
+    (`use_ahead`)."""
 
     started: parallel.Started
-    #: Where the copies wanted are sent; None once they were.
-    telling: Any
+    told: _Told
+    #: Whether the work was told (or stopped): it is told once.
+    done: bool = False
 
     def tell(self, lib: Library) -> None:
-        """Send the worker where the lesson's topic maps are (`map_spots`), once: it works out which copies
+        """Tell the work where the lesson's topic maps are (`map_spots`), once: it works out which copies
         they draw from (`wanted_for`; 0.15 s at 256 topics that this process need not spend)."""
         self._send(map_spots(lib))
 
     def _send(self, maps: list[Spots]) -> None:
-        if self.telling is not None:
-            self.telling.send(maps)
-            self.telling.close()
-            self.telling = None
+        if self.done:
+            return
+        self.done = True
+        if self.started.elsewhere:
+            with contextlib.suppress(OSError):  # the worker is gone: its work is done here when asked for
+                self.told.sending.send(maps)
+        else:
+            self.told.here.append(maps)
+        self.told.sending.close()
 
     def cancel(self) -> None:
-        """Stop the worker (the check failed): it is told nothing more."""
+        """Stop the work (the check failed): it is told nothing more."""
+        self.done = True
         self.started.cancel()
-        if self.telling is not None:
-            self.telling.close()
-            self.telling = None
+        self.told.sending.close()
 
 
 def outlines_ahead(content: Path, jobs: int) -> Ahead | None:
@@ -100,9 +127,11 @@ def outlines_ahead(content: Path, jobs: int) -> Ahead | None:
     the copies it needs. What a map draws does not depend on who made its copy, to the last bit."""
     if jobs <= 1 or not kind_files(content, "places"):
         return None
-    told, telling = multiprocessing.get_context("fork").Pipe(duplex=False)
+    told = _Told()
     started = parallel.start(partial(_made_ahead, told), jobs)
-    return Ahead(started, telling)
+    if started.elsewhere:
+        told.receiving.close()  # only the worker reads
+    return Ahead(started, told)
 
 
 #: Where the places of one topic map are: (id, latitude, longitude) of each, all a map's frame rests on.
@@ -152,16 +181,12 @@ def coarse_meanwhile(lib: Library) -> threading.Thread | None:
     return making
 
 
-def _made_ahead(told: Any) -> tuple[tuple[Country, ...], list[tuple[Tile, float, list[bytes | None]]]]:
+def _made_ahead(told: _Told) -> tuple[tuple[Country, ...], list[tuple[Tile, float, list[bytes | None]]]]:
     """The outlines as read, then the coarse copies the build asks for (`Ahead.tell`), made in the worker
     `outlines_ahead` starts, which then waits (until the render) to send them: what making them took for a
     while goes back to the system first."""
     countries()
-    try:
-        maps = told.recv()
-    except EOFError:  # the build was told nothing (it stopped)
-        maps = []
-    sent = coarse_wkb(wanted_for(maps))
+    sent = coarse_wkb(wanted_for(told.get()))
     parallel.give_back_memory()
     return countries(), sent
 
