@@ -188,7 +188,10 @@ def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there
     ahead.tell(lib)
     ahead.tell(lib)  # told once: the second is not sent
     primer.maps.use_ahead(ahead)
-    assert sorted(shapes._COARSE) == primer.maps.wanted(lib), "a large lesson's copies came with them"
+    copies = primer.maps.wanted(lib)
+    assert set(copies) <= set(shapes._COARSE), "a large lesson's copies came with them"
+    if ahead.started.elsewhere:  # (made here, the finer copies each is made from are kept too)
+        assert sorted(shapes._COARSE) == copies, "only the copies the maps draw from are sent"
     assert shapes.countries() is not taken
 
     monkeypatch.setattr(shapes, "_COARSE", {})
@@ -212,7 +215,7 @@ def test_a_build_reads_the_outlines_ahead_in_a_worker_and_makes_the_copies_there
     many = [[(f"p{i}", 35.0 + i % 5, 130.0 + i % 7) for i in range(40)] for _ in range(2000)]
     ahead._send(many)  # more than a pipe holds: nothing writes to one no one reads
     primer.maps.use_ahead(ahead)
-    assert sorted(shapes._COARSE) == primer.maps.wanted_for(many)
+    assert set(primer.maps.wanted_for(many)) <= set(shapes._COARSE)
 
     assert primer.maps.outlines_ahead(content, 1) is None, "one process: the outlines are read where a map needs them"
     placeless = tmp_path / "content"
