@@ -168,14 +168,13 @@ def wanted(lib: Library) -> list[tuple[Tile, float]]:
 
 
 def coarse_meanwhile(lib: Library) -> threading.Thread | None:
-    """`primer serve`'s `outlines_ahead`: make the coarse copies the lesson's topic maps draw from
-    (`wanted`) on a thread of its own (GEOS leaves the interpreter free), once the first build is served
-    (None when there are none to make)."""
-    copies = wanted(lib)
-    if not copies:
+    """`primer serve`'s `outlines_ahead`: work out the coarse copies the lesson's topic maps draw from
+    (`wanted`) and make them on a thread of its own (GEOS leaves the interpreter free), once the first build
+    is served; None for a lesson of fewer than `COARSE_FROM` topics."""
+    if len(lib.topic_order()) < COARSE_FROM:
         return None
     making = threading.Thread(
-        target=lambda: [coarse(level, tile) for tile, level in copies], daemon=True, name="primer-outlines"
+        target=lambda: [coarse(level, tile) for tile, level in wanted(lib)], daemon=True, name="primer-outlines"
     )
     making.start()
     return making
