@@ -148,21 +148,21 @@ def tile_for(west: float, south: float, east: float, north: float) -> Tile:
     return WORLD
 
 
-def _boxes(south: float, west: float, north: float, east: float) -> list[tuple[float, float, float]]:
-    """(shift, west, east) for each part of the box within the world's longitudes: a box may run past ±180°,
-    and the part beyond is the world's other side shifted by 360°."""
+def _parts(south: float, west: float, north: float, east: float) -> list[tuple[float, float, float, Tile]]:
+    """(shift, west, east, tile) for each part of the box within the world's longitudes, and the tile it draws
+    from (`tile_for`): a box may run past ±180°, and the part beyond is the world's other side shifted by
+    360°. `south` and `north` lie within the world."""
     parts = []
     for shift in (-360.0, 0.0, 360.0):
         w, e = max(west - shift, -180.0), min(east - shift, 180.0)
         if w < e:
-            parts.append((shift, w, e))
+            parts.append((shift, w, e, tile_for(w, south, e, north)))
     return parts
 
 
 def tiles_for(south: float, west: float, north: float, east: float) -> list[Tile]:
-    """The tiles a map of the box draws from (one for each part of it: see `_boxes`), in order."""
-    south, north = max(south, -90.0), min(north, 90.0)
-    return [tile_for(w, south, e, north) for _, w, e in _boxes(south, west, north, east)]
+    """The tiles a map of the box draws from (one for each part of it: see `_parts`), in order."""
+    return [tile for _, _, _, tile in _parts(max(south, -90.0), west, min(north, 90.0), east)]
 
 
 #: The coarse copies made in this process, or sent to it (`use_coarse`), by tile and level.
@@ -242,7 +242,7 @@ def in_box(south: float, west: float, north: float, east: float, level: float = 
     part of the box (`tiles_for`), or 0 for the outlines as the file has them."""
     found = []
     south, north = max(south, -90.0), min(north, 90.0)
-    parts_of_box = [(shift, w, e, tile_for(w, south, e, north)) for shift, w, e in _boxes(south, west, north, east)]
+    parts_of_box = _parts(south, west, north, east)
     for index, country in enumerate(countries()):
         cw, cs, ce, cn = country.bbox
         if cn < south or cs > north:
