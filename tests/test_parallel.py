@@ -160,13 +160,94 @@ def test_a_parallel_build_is_byte_identical_to_a_serial_one(mini: Path, tmp_path
         from pathlib import Path
         from primer import parallel
         from primer.build import build
+        from primer.content import library
         assert parallel.can_fork()
+        library.AHEAD_BYTES = 0  # its files parsed on two processes too (`read_ahead`), as a large lesson's are
         build(Path({str(mini)!r}), Path({str(forked)!r}), jobs=3, pdf=False)
         """
     )
     one, two = _files(serial), _files(forked)
     assert sorted(one) == sorted(two)
     assert [rel for rel in one if one[rel] != two[rel]] == []
+
+
+def test_a_lessons_files_parsed_on_two_processes_load_as_on_one(tmp_path: Path) -> None:
+    """`_Builder.read_ahead`: with two processes, a worker parses about half of the bytes of a lesson's files (the
+    topics first, never the questions) while this process parses the others, each file once; the lesson loads as
+    on one process (the same items from the same places, the same warnings, or the same errors), and the parse
+    cache on disk takes every file, so that the next load parses none and starts no worker."""
+    root = Path(__file__).resolve().parent.parent
+    corpus = tmp_path / "corpus"
+    subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "make_corpus.py"), "--realistic", "8", str(corpus)], check=True
+    )
+    broken = tmp_path / "broken"
+    shutil.copytree(corpus, broken)
+    for name in ("topics", "questions"):
+        first = sorted((broken / name).glob("*.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8").replace("id:", "id: [\n_:", 1), encoding="utf-8")
+    parsed_by = tmp_path / "parsed-by"
+    _fresh(
+        f"""
+        import os, pickle
+        from pathlib import Path
+        from primer import parallel, parsed
+        from primer.content import library
+        from primer.errors import ContentError
+        corpus, broken, parsed_by = Path({str(corpus)!r}), Path({str(broken)!r}), Path({str(parsed_by)!r})
+        total = sum(p.stat().st_size for p in corpus.rglob("*.yaml"))
+        assert total > library.AHEAD_BYTES // 4
+        library.AHEAD_BYTES = total // 4  # a large lesson's, for this one
+        validated = library._Builder._validated
+        def recorded(self, kind, path, raw):
+            with parsed_by.open("a") as log:
+                log.write(f"{{os.getpid()}} {{kind}} {{path.name}}\\n")
+            return validated(self, kind, path, raw)
+        library._Builder._validated = recorded
+        def taken():
+            lines = parsed_by.read_text().splitlines() if parsed_by.exists() else []
+            parsed_by.unlink(missing_ok=True)
+            return [line.split(" ", 2) for line in lines]
+        def seen(lib):
+            tables = ("sources", "points", "terms", "actors", "events", "places", "topics", "questions")
+            items = {{t: [(k, v.model_dump()) for k, v in getattr(lib, t).items()] for t in tables}}
+            places = {{k: (o.doc.shown, o.loc) for k, o in lib.origins.items()}}
+            return items, places, lib.warnings, lib.site.model_dump()
+        one = library.load_library(corpus, None, 1)
+        alone = taken()
+        assert {{pid for pid, _, _ in alone}} == {{str(os.getpid())}}
+        two = library.load_library(corpus, None, 2)
+        split = taken()
+        assert sorted(name for _, _, name in split) == sorted(name for _, _, name in alone), "each file once"
+        theirs = [(kind, name) for pid, kind, name in split if pid != str(os.getpid())]
+        mine = [(kind, name) for pid, kind, name in split if pid == str(os.getpid())]
+        assert theirs and mine, split
+        assert {{kind for kind, _ in theirs}} >= {{"topic"}} and "questions" not in {{kind for kind, _ in theirs}}
+        assert seen(one) == seen(two)
+        errors = []
+        for jobs in (1, 2):
+            try:
+                library.load_library(broken, None, jobs)
+            except ContentError as exc:
+                errors.append([p.format() for p in exc.problems])
+        assert len(errors) == 2 and errors[0] == errors[1] and len(errors[0]) >= 2, errors
+        assert any("topics/" in e for e in errors[0]) and any("questions/" in e for e in errors[0])
+        taken()
+        started = []
+        start = parallel.start
+        def counted(work, jobs, **kwargs):
+            started.append(work)
+            return start(work, jobs, **kwargs)
+        parallel.start = counted
+        first, stored = parsed.load(corpus, 2)
+        assert started and stored is not None and len(taken()) == len(alone)
+        stored.save()
+        started.clear()
+        again, stored = parsed.load(corpus, 2)
+        assert taken() == [] and started == [] and stored is None, "every file from the cache, no worker"
+        assert seen(again) == seen(one)
+        """
+    )
 
 
 def test_a_template_error_in_a_worker_is_reported_at_its_line(mini: Path, tmp_path: Path) -> None:

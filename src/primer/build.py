@@ -203,9 +203,9 @@ def _validate(
     parsed now into it."""
     stored = None
     if cache is None:
-        lib, stored = parsed.load(content)
+        lib, stored = parsed.load(content, _JOBS.get())
     else:
-        lib = load_library(content, cache)
+        lib = load_library(content, cache, _JOBS.get())
     saving = parallel.start(stored.save, _JOBS.get()) if stored is not None else None
     if stored is not None and saving is not None and saving.elsewhere:
         stored.release()  # the worker writes the entries: this process keeps only the Library

@@ -30,21 +30,17 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from primer.cache import base_key, seal, unsealed, user_cache
-from primer.content.library import Library, ParseCache, load_library
-from primer.content.load import Document
-from primer.errors import ContentError, Problem
+from primer.content.library import Library, Made, ParseCache, load_library
+from primer.errors import ContentError
 
 #: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
 FORMAT = 3
 #: A lesson's folder of entries that no command has used for this many days is removed.
 CACHE_DAYS = 30
-
-Made = tuple[Document | None, Any, list[Problem]]
 
 
 class Stored(ParseCache):
@@ -179,13 +175,13 @@ def stored(content: Path) -> Stored | None:
     return Stored(folder, root)
 
 
-def load(content: Path) -> tuple[Library, Stored | None]:
-    """`load_library` with the lesson's parse cache on disk: the Library, and the cache when it has entries to
-    write (`Stored.save`: in a worker, when the caller has one to spare). A lesson that fails to load has
-    its entries written before the error propagates: the check after the fix reads them."""
+def load(content: Path, jobs: int = 1) -> tuple[Library, Stored | None]:
+    """`load_library` (on up to `jobs` processes) with the lesson's parse cache on disk: the Library, and the
+    cache when it has entries to write (`Stored.save`: in a worker, when the caller has one to spare). A lesson
+    that fails to load has its entries written before the error propagates: the check after the fix reads them."""
     found = stored(content)
     try:
-        lib = load_library(content, found)
+        lib = load_library(content, found, jobs)
     except ContentError:
         if found is not None and found.pending():
             found.save()

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from primer import memo
+from primer import memo, parallel
 from primer.content.load import Document, Key, Within, parse_file, read_file
 from primer.content.models import (
     KINDS,
@@ -62,6 +62,16 @@ V = TypeVar("V")
 #: Markdown links that point at content: [text](point:ID), (term:ID), (event:ID), (source:ID), …
 LINK = re.compile(r"\]\((point|term|event|source|topic|actor|place|question):([^)\s]*)\)")
 
+
+#: The order in which a load parses the kinds of file (a name of `KINDS` each).
+LOAD_ORDER = ("site", "source", "glossary", "actors", "timeline", "places", "topic", "questions")
+#: The kinds of file `_Builder.read_ahead` hands to a worker, the first first. A topic's Markdown is long section
+#: bodies, which a build does not keep parsed (see `primer.render.markdown.keep_long`); a question's stems and
+#: options are short texts whose parsed tokens the pages, handouts and exports read again: they stay here.
+AHEAD_KINDS = ("topic", "source", "timeline", "glossary", "actors", "places")
+#: A lesson whose files to parse hold fewer bytes than this is parsed in one process (a worker would cost more
+#: than it saves: a 16-topic lesson is 1 MB, parsed in 0.15 s).
+AHEAD_BYTES = 512 * 1024
 
 #: The kinds of item each kind of file defines.
 ITEM_KINDS: dict[str, tuple[str, ...]] = {
@@ -322,6 +332,10 @@ def _where_instead(rel: Path) -> str:
     return "move it out of the content folder if it is not content, or remove it"
 
 
+#: What parsing and validating one file gave: its document and item, or None for both, and the problems found.
+Made = tuple[Document | None, Any, list[Problem]]
+
+
 class ParseCache:
     """The files a long-running process (`primer serve`) parsed and validated, by path, each with the bytes
     it was made from: loading again re-parses only the files whose bytes changed. The parsed documents and
@@ -349,7 +363,7 @@ class ParseCache:
             return None
         return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
 
-    def unchanged(self, kind: str, path: Path) -> tuple[Document | None, Any, list[Problem]] | None:
+    def unchanged(self, kind: str, path: Path) -> Made | None:
         """What parsing `path` as a `kind` file gave, without reading it again, when the file's status is what
         it was when it was read (`stamp`); else None."""
         key = (kind, str(path))
@@ -366,12 +380,12 @@ class ParseCache:
         else:
             self._status[kind, str(path)] = status
 
-    def get(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]] | None:
+    def get(self, kind: str, path: Path, raw: bytes) -> Made | None:
         """What parsing `path` as a `kind` file gave when it held `raw`, or None."""
         found = self._files.get((kind, str(path)))
         return found[1:] if found is not None and found[0] == raw else None
 
-    def put(self, kind: str, path: Path, raw: bytes, made: tuple[Document | None, Any, list[Problem]]) -> None:
+    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> None:
         """Remember what parsing `path` gave (only the latest bytes of each file are kept)."""
         self._files[kind, str(path)] = (raw, *made)
         self._status.pop((kind, str(path)), None)  # until `stamp` says when these bytes were read
@@ -402,6 +416,8 @@ class _Builder:
         self.docs: list[tuple[str, Document]] = []
         #: `_what_links_name` of this load, made once for the link and stray-citation checks
         self.links_name: tuple[object, ...] | None = None
+        #: What `read_ahead` made of each file it read, by kind and path: `parse` takes it from here.
+        self.ahead: dict[tuple[str, Path], Made] = {}
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.content)
@@ -438,10 +454,13 @@ class _Builder:
             self.docs.append((kind, doc))
         return parsed
 
-    def _made(self, kind: str, path: Path) -> tuple[Document | None, Any, list[Problem]] | None:
+    def _made(self, kind: str, path: Path) -> Made | None:
         """What parsing `path` as a `kind` file gives: from the cache, without reading the file, when it has not
         changed since the cache read it; else from its bytes, parsed again only when they changed. None (and
         a problem) when the file cannot be read."""
+        ahead = self.ahead.pop((kind, path), None)
+        if ahead is not None:
+            return ahead
         cache = self.cache
         if cache is None:
             raw = read_file(path, self.shown(path), self.within, self.problems)
@@ -460,7 +479,82 @@ class _Builder:
         cache.stamp(kind, path, status)
         return made
 
-    def _validated(self, kind: str, path: Path, raw: bytes) -> tuple[Document | None, Any, list[Problem]]:
+    def read_ahead(self, jobs: int) -> None:
+        """Parse the lesson's files now, on two processes when `jobs` allows and they are many: a worker parses
+        some of them (`AHEAD_KINDS`, about half of the bytes to parse) and reads their texts' links, while this
+        process does the same for the others; `parse` then finds them in `ahead`. A file the cache has is only
+        read; a file that cannot be read is left to `parse`, which reports it. Loading is otherwise all on one
+        core (2.4 s at 256 topics), at the start of a build, while the other core idles."""
+        if not parallel.forks(jobs):
+            return
+        cache = self.cache
+        todo: list[tuple[str, Path, bytes, tuple[int, ...] | None]] = []
+        lines = size = 0
+        for kind in LOAD_ORDER:
+            pattern = KINDS[kind][1]
+            paths = _files(self.content, pattern)
+            for path in paths if "*" in pattern else paths[:1]:
+                if cache is not None and cache.unchanged(kind, path) is not None:
+                    continue  # `parse` finds it as cheaply
+                status = None if cache is None else cache.status(path)
+                raw = read_file(path, self.shown(path), self.within, [])
+                if raw is None:
+                    continue
+                lines += raw.count(b"\n") + raw.count(b"\r") + 1
+                size += len(raw)
+                made = None if cache is None else cache.get(kind, path, raw)
+                if made is not None:
+                    self._keep(kind, path, raw, status, made, known=True)
+                else:
+                    todo.append((kind, path, raw, status))
+        total = sum(len(raw) for _, _, raw, _ in todo)
+        if total < AHEAD_BYTES:
+            return  # `parse` parses them, reading them again
+        theirs: set[int] = set()
+        share = 0
+        rank = {kind: place for place, kind in enumerate(AHEAD_KINDS)}
+        for number in sorted((i for i, f in enumerate(todo) if f[0] in rank), key=lambda i: (rank[todo[i][0]], i)):
+            if share >= total // 2:
+                break
+            theirs.add(number)
+            share += len(todo[number][2])
+        given = [todo[number] for number in sorted(theirs)]
+        work = partial(self._parse_with_links, [(kind, path, raw) for kind, path, raw, _ in given])
+        started = parallel.start(work, jobs, stream=True)
+        # the caches of parsed Markdown hold the whole lesson's texts before any is parsed here (see
+        # `_check_all_links`: `fit` would make them again, empty, were they smaller); more than a file's lines
+        fit(lines, size // LONG_TEXT)
+        try:
+            for number, (kind, path, raw, status) in enumerate(todo):
+                if number not in theirs:
+                    self._keep(kind, path, raw, status, self._parse_with_links([(kind, path, raw)])[0])
+        except BaseException:
+            started.cancel()
+            raise
+        for (kind, path, raw, status), made in zip(given, started.result(), strict=True):
+            self._keep(kind, path, raw, status, made)
+
+    def _parse_with_links(self, files: list[tuple[str, Path, bytes]]) -> list[Made]:
+        """`_validated` of each file, with the links of its document's texts read (`_links_of`)."""
+        found = []
+        for kind, path, raw in files:
+            made = self._validated(kind, path, raw)
+            if made[0] is not None:
+                _links_of(kind, made[0])
+            found.append(made)
+        return found
+
+    def _keep(
+        self, kind: str, path: Path, raw: bytes, status: tuple[int, ...] | None, made: Made, known: bool = False
+    ) -> None:
+        """What `read_ahead` made of a file, for `parse` (and the cache, `known` when it came from there)."""
+        if self.cache is not None:
+            if not known:
+                self.cache.put(kind, path, raw, made)
+            self.cache.stamp(kind, path, status)
+        self.ahead[kind, path] = made
+
+    def _validated(self, kind: str, path: Path, raw: bytes) -> Made:
         """One file's bytes parsed and validated as a `kind` file: the document and its item, or None and
         the problems."""
         model = KINDS[kind][0]
@@ -516,12 +610,14 @@ def _items(doc: Document, key: str, items: list[M]) -> Iterator[tuple[Origin, M]
         yield Origin(doc, (key, index)), item
 
 
-def load_library(content: Path, cache: ParseCache | None = None) -> Library:
+def load_library(content: Path, cache: ParseCache | None = None, jobs: int = 1) -> Library:
     """Load and validate every content file; raise ContentError listing all problems at once. With a
-    `cache`, files parsed before with the same bytes are not parsed again."""
+    `cache`, files parsed before with the same bytes are not parsed again. With `jobs` > 1, a large lesson's
+    files are parsed on two processes (`_Builder.read_ahead`)."""
     b = _Builder(content, cache)
     if not content.is_dir():
         raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+    b.read_ahead(jobs)
     site_docs = b.parse("site")
     if not site_docs and not any(p.path.endswith(("site.yaml", "site.yml")) for p in b.problems):
         b.problems.append(

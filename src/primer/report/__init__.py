@@ -405,7 +405,7 @@ def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
 
     try:
         with collector_paused():
-            lib, stored = parsed.load(content)
+            lib, stored = parsed.load(content, jobs)
             with InParts(lib, content, jobs) as parts:
                 derived = derive(lib)
                 parts.derived(derived)
