@@ -72,6 +72,8 @@ AHEAD_KINDS = ("topic", "source", "timeline", "glossary", "actors", "places")
 #: A lesson whose files to parse hold fewer bytes than this is parsed in one process (a worker would cost more
 #: than it saves: a 16-topic lesson is 1 MB, parsed in 0.15 s).
 AHEAD_BYTES = 512 * 1024
+#: The share of the bytes to parse that `_Builder.read_ahead` hands to its worker.
+AHEAD_SHARE = 0.5
 
 #: The kinds of item each kind of file defines.
 ITEM_KINDS: dict[str, tuple[str, ...]] = {
@@ -514,7 +516,7 @@ class _Builder:
         share = 0
         rank = {kind: place for place, kind in enumerate(AHEAD_KINDS)}
         for number in sorted((i for i, f in enumerate(todo) if f[0] in rank), key=lambda i: (rank[todo[i][0]], i)):
-            if share >= total // 2:
+            if share >= total * AHEAD_SHARE:
                 break
             theirs.add(number)
             share += len(todo[number][2])
