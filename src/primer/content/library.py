@@ -63,7 +63,7 @@ V = TypeVar("V")
 LINK = re.compile(r"\]\((point|term|event|source|topic|actor|place|question):([^)\s]*)\)")
 
 
-#: The order in which a load parses the kinds of file (a name of `KINDS` each).
+#: The kinds of file (names of `KINDS`), in the order `load_library` parses them.
 LOAD_ORDER = ("site", "source", "glossary", "actors", "timeline", "places", "topic", "questions")
 #: The kinds of file `_Builder.read_ahead` hands to a worker, the first first. A topic's Markdown is long section
 #: bodies, which a build does not keep parsed (see `primer.render.markdown.keep_long`); a question's stems and
