@@ -63,8 +63,6 @@ V = TypeVar("V")
 LINK = re.compile(r"\]\((point|term|event|source|topic|actor|place|question):([^)\s]*)\)")
 
 
-#: The kinds of file (names of `KINDS`), in the order `load_library` parses them.
-LOAD_ORDER = ("site", "source", "glossary", "actors", "timeline", "places", "topic", "questions")
 #: The kinds of file `_Builder.read_ahead` hands to a worker, the first first. A topic's Markdown is long section
 #: bodies, which a build does not keep parsed (see `primer.render.markdown.keep_long`); a question's stems and
 #: options are short texts whose parsed tokens the pages, handouts and exports read again: they stay here.
@@ -482,18 +480,18 @@ class _Builder:
         return made
 
     def read_ahead(self, jobs: int) -> None:
-        """Parse the lesson's files now, on two processes when `jobs` allows and they are many: a worker parses
-        some of them (`AHEAD_KINDS`, about half of the bytes to parse) and reads their texts' links, while this
-        process does the same for the others; `parse` then finds them in `ahead`. A file the cache has is only
-        read; a file that cannot be read is left to `parse`, which reports it. Loading is otherwise all on one
-        core (2.4 s at 256 topics), at the start of a build, while the other core idles."""
+        """Read and parse the lesson's files now, when `jobs` allows a worker; on two processes when the bytes to
+        parse are many (`AHEAD_BYTES`): the worker parses some of the files (`AHEAD_KINDS`, about half of the bytes)
+        and reads their texts' links, while this process does the same for the others. `parse` then finds them
+        in `ahead`. A file the cache has is only read; a file that cannot be read is left to `parse`, which
+        reports it. Loading is otherwise all on one core (2.4 s at 256 topics), at the start of a build, while
+        the other core idles."""
         if not parallel.forks(jobs):
             return
         cache = self.cache
         todo: list[tuple[str, Path, bytes, tuple[int, ...] | None]] = []
         lines = size = 0
-        for kind in LOAD_ORDER:
-            pattern = KINDS[kind][1]
+        for kind, (_, pattern) in KINDS.items():
             paths = _files(self.content, pattern)
             for path in paths if "*" in pattern else paths[:1]:
                 if cache is not None and cache.unchanged(kind, path) is not None:
@@ -511,7 +509,9 @@ class _Builder:
                     todo.append((kind, path, raw, status))
         total = sum(len(raw) for _, _, raw, _ in todo)
         if total < AHEAD_BYTES:
-            return  # `parse` parses them, reading them again
+            for kind, path, raw, status in todo:
+                self._keep(kind, path, raw, status, self._validated(kind, path, raw))
+            return
         theirs: set[int] = set()
         share = 0
         rank = {kind: place for place, kind in enumerate(AHEAD_KINDS)}
@@ -521,30 +521,27 @@ class _Builder:
             theirs.add(number)
             share += len(todo[number][2])
         given = [todo[number] for number in sorted(theirs)]
-        work = partial(self._parse_with_links, [(kind, path, raw) for kind, path, raw, _ in given])
-        started = parallel.start(work, jobs, stream=True)
+        files = [(kind, path, raw) for kind, path, raw, _ in given]
+        started = parallel.start(lambda: [self._with_links(*file) for file in files], jobs, stream=True)
         # the caches of parsed Markdown hold the whole lesson's texts before any is parsed here (see
         # `_check_all_links`: `fit` would make them again, empty, were they smaller); more than a file's lines
         fit(lines, size // LONG_TEXT)
         try:
             for number, (kind, path, raw, status) in enumerate(todo):
                 if number not in theirs:
-                    self._keep(kind, path, raw, status, self._parse_with_links([(kind, path, raw)])[0])
+                    self._keep(kind, path, raw, status, self._with_links(kind, path, raw))
         except BaseException:
             started.cancel()
             raise
         for (kind, path, raw, status), made in zip(given, started.result(), strict=True):
             self._keep(kind, path, raw, status, made)
 
-    def _parse_with_links(self, files: list[tuple[str, Path, bytes]]) -> list[Made]:
-        """`_validated` of each file, with the links of its document's texts read (`_links_of`)."""
-        found = []
-        for kind, path, raw in files:
-            made = self._validated(kind, path, raw)
-            if made[0] is not None:
-                _links_of(kind, made[0])
-            found.append(made)
-        return found
+    def _with_links(self, kind: str, path: Path, raw: bytes) -> Made:
+        """`_validated`, with the links of the document's texts read (`_links_of`)."""
+        made = self._validated(kind, path, raw)
+        if made[0] is not None:
+            _links_of(kind, made[0])
+        return made
 
     def _keep(
         self, kind: str, path: Path, raw: bytes, status: tuple[int, ...] | None, made: Made, known: bool = False
