@@ -480,6 +480,37 @@ def test_a_link_to_dev_zero_or_a_fifo_is_refused_without_reading_it(mini: Path, 
     ]
 
 
+def test_a_build_with_its_caches_refuses_a_link_to_dev_zero_or_a_fifo_without_reading_it(
+    mini: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    """The build's key hashes every file of the content folder before the lesson is checked: what a link points
+    to, or a pipe, is not read for it (reading /dev/zero once took all the memory; a pipe waits for ever). Run
+    with a time limit and a limit on memory, so that a regression fails rather than hangs."""
+    (mini / "glossary.yaml").unlink()
+    os.mkfifo(mini / "glossary.yaml")
+    (mini / "actors.yaml").unlink()
+    (mini / "actors.yaml").symlink_to("/dev/zero")
+
+    # primer, in a process that may take 4 GB at most
+    limited = "import resource, runpy; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30)); "
+    limited += "runpy.run_module('primer', run_name='__main__')"
+    for command in (["build", "--no-pdf", "--out", str(tmp_path / "site")], ["check"], ["check"]):
+        done = subprocess.run(
+            [sys.executable, "-c", limited, *command, "--content", str(mini)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.splitlines()[:2] == [
+            "content/actors.yaml:1:1: this file is a link to a file outside the content folder — "
+            "copy the file into the content folder instead of linking to it",
+            "content/glossary.yaml:1:1: this is not a regular file (a device, a pipe or a socket) — remove it",
+        ], command
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_template_that_vanishes_during_the_build_is_one_line(
     mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,6 +35,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import sys
 import tempfile
 import time
@@ -101,17 +102,35 @@ def _files(root: Path) -> list[Path]:
     return found
 
 
-def _hash_tree(digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = (), seen: Seen | None = None) -> None:
+def _hash_tree(
+    digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = (), seen: Seen | None = None, *, follow: bool = False
+) -> None:
+    """Hash every file under `root` into `digest` (with `seen`, the hash of each). What the folder holds is
+    hashed, never what a link in it points to: a link by where it points (a file it reaches in the folder is
+    hashed as itself), a device, pipe or socket by its kind. Reading them could read outside the folder, never
+    end (a link to /dev/zero) or wait for ever (a pipe); the lesson's checks refuse them with an error. With
+    `follow` (primer's own files, which it trusts), a link is read as the file it points to."""
     for path in _files(root):
         rel = path.relative_to(root).as_posix()
         if any(part in skip for part in rel.split("/")):
             continue
-        if seen is not None:
-            digest.update(f"{rel}\0{seen.digest(path)}\0".encode())
-            continue
-        data = path.read_bytes()
-        digest.update(f"{rel}\0{len(data)}\0".encode())
-        digest.update(data)
+        name = rel.encode("utf-8", "surrogateescape")
+        info = path.stat() if follow else path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            digest.update(b"%s\0link\0%s\0" % (name, os.fsencode(path.readlink())))
+        elif not stat.S_ISREG(info.st_mode):
+            digest.update(b"%s\0special\0%d\0" % (name, stat.S_IFMT(info.st_mode)))
+        elif seen is not None:
+            digest.update(b"%s\0%s\0" % (name, seen.digest(path).encode()))
+        else:
+            with path.open("rb") as stream:  # piece by piece: a large file is not held whole
+                digest.update(b"%s\0%d\0" % (name, info.st_size))
+                while piece := stream.read(_PIECE):
+                    digest.update(piece)
+
+
+#: How much of a file `_hash_tree` reads at a time.
+_PIECE = 1 << 20
 
 
 class Seen:
@@ -168,7 +187,7 @@ def own_key() -> str | None:
     templates)."""
     digest = hashlib.sha256(f"primer-own {primer.__version__} {sys.version}\0{_libraries()}\0".encode())
     try:
-        _hash_tree(digest, PACKAGE, skip=("__pycache__",))
+        _hash_tree(digest, PACKAGE, skip=("__pycache__",), follow=True)
     except OSError:
         return None
     return digest.hexdigest()
@@ -187,7 +206,7 @@ def base_key(content: Path, options: Mapping[str, object]) -> str | None:
     }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     try:
-        _hash_tree(digest, PACKAGE, skip=("__pycache__",))
+        _hash_tree(digest, PACKAGE, skip=("__pycache__",), follow=True)
     except OSError:
         return None
     return digest.hexdigest()
@@ -536,3 +555,4 @@ def reuse(
     store = BuildCache.open(out)
     key = build_key(content, {"strict": strict, "pdf": pdf}) if store else None
     return store.again(key, epoch, clean) if store and key else None
+
