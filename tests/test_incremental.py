@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 import primer
+import primer.build
 from primer import cache, reads
 from primer.build import LIBRARY_ITEMS, build
-from primer.cache import BuildCache, Reused
+from primer.cache import BuildCache, CheckRecord, Reused
 from primer.errors import ContentError
+from tools import Invoke
 
 #: The shipped lesson: six topics whose pages read each other's items in every way a lesson can.
 SHIPPED = Path(__file__).parent.parent / "content"
@@ -214,6 +216,106 @@ def test_each_cache_has_a_folder_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp
     assert cache.cache_root() == tmp_path / "builds"
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     assert pdf.cache_dir() is None and cache.cache_root() is None
+
+
+class _Checks:
+    """`primer.build.check`, counting the checks that ran (a check the record answers runs none)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ran = 0
+        self._check = primer.build.check
+        monkeypatch.setattr(primer.build, "check", self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.ran += 1
+        return self._check(*args, **kwargs)
+
+
+#: An objective no question of the mini lesson serves: a warning (an error with --strict).
+_OBJECTIVE = "  - {id: radars-compare, text: Students can compare two radars.}\n"
+
+
+def _add_objective(mini: Path, line: str = _OBJECTIVE) -> None:
+    topic = mini / "topics" / "radars.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("takeaways:", line + "takeaways:", 1), encoding="utf-8")
+
+
+def test_a_check_of_a_lesson_that_has_not_changed_prints_the_last_ones_result_again(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer check` records what a passing check printed; the next check of the same bytes, checked the same
+    way from the same folder, prints it again without loading the lesson. Any edit, --strict, a failed check
+    or --explain-generated checks in full."""
+    checks = _Checks(monkeypatch)
+    _add_objective(mini)
+    first = cli("check", "--content", mini)
+    assert first.exit_code == 0 and "P301" in first.stderr and "1 warning" in first.stdout, first.output
+    again = cli("check", "--content", mini)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, first.stdout, first.stderr)
+    assert checks.ran == 1, "the record answered the second check"
+
+    _add_objective(mini, "  - {id: radars-rank, text: Students can rank the radars by range.}\n")
+    edited = cli("check", "--content", mini)
+    assert edited.exit_code == 0 and "2 warnings" in edited.stdout and "radars-rank" in edited.stderr
+    assert checks.ran == 2, "an edit is checked"
+
+    for _ in range(2):  # a failed check is not recorded
+        strict = cli("check", "--strict", "--content", mini)
+        assert strict.exit_code == 1 and "radars-rank" in strict.stderr
+    assert checks.ran == 4, "--strict is checked, and fails each time"
+    explained = cli("check", "--explain-generated", "--content", mini)
+    assert explained.exit_code == 0 and explained.stdout != edited.stdout
+    assert checks.ran == 5, "--explain-generated reads the lesson itself"
+    assert cli("check", "--content", mini).stdout == edited.stdout
+    assert checks.ran == 5
+
+    # a build checks the lesson too, and records that check for `primer check`
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("by range", "by reach"), encoding="utf-8")
+    built, _, _ = build(mini, tmp_path / "site", pdf=False, cache=True)
+    after_build = cli("check", "--content", mini)
+    assert checks.ran == 5 and "2 warnings" in after_build.stdout
+    assert after_build.stderr.splitlines() == [w.format() for w in built.warnings]
+
+    # the warnings' paths are shown relative to the working folder: from another, the lesson is checked
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cli("check", "--content", mini)
+    assert checks.ran == 6
+    cli("check", "--content", mini)
+    assert checks.ran == 6
+
+
+def test_a_damaged_or_foreign_check_record_is_ignored_with_a_warning(
+    mini: Path, own_cache: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = _Checks(monkeypatch)
+    clean = cli("check", "--content", mini)
+    record = CheckRecord.open(mini, strict=False)
+    assert record is not None and record.path.is_file()
+    signed = record.path.read_bytes()
+
+    record.path.write_bytes(b"not a record")
+    damaged = cli("check", "--content", mini)
+    assert "ignoring the check record" in damaged.stderr and damaged.stdout == clean.stdout
+    assert checks.ran == 2
+    cli("check", "--content", mini)
+    assert checks.ran == 2, "the check recorded itself anew"
+
+    # a record signed elsewhere (another secret), even one that names this very check, is not trusted
+    (own_cache / "checks" / "secret").write_bytes(b"x" * 32)
+    record.path.write_bytes(signed)
+    foreign = cli("check", "--content", mini)
+    assert "not written by primer on this machine" in foreign.stderr and foreign.stdout == clean.stdout
+    assert checks.ran == 3
+
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert CheckRecord.open(mini, strict=False) is None
+    for _ in range(2):
+        assert cli("check", "--content", mini).stdout == clean.stdout
+    assert checks.ran == 5, "with caching off, each check runs"
 
 
 def _inodes(out: Path) -> dict[str, int]:

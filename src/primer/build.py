@@ -16,7 +16,17 @@ from typing import Any, cast
 from jinja2 import Environment
 
 from primer import facts, memo, parallel, parsed, reads
-from primer.cache import REUSED, BuildCache, Earlier, Reused, base_key, build_key, content_digest, source_date_epoch
+from primer.cache import (
+    REUSED,
+    BuildCache,
+    CheckRecord,
+    Earlier,
+    Reused,
+    base_key,
+    build_key,
+    content_digest,
+    source_date_epoch,
+)
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
 from primer.content.library import Library, ParseCache, load_library
@@ -631,10 +641,12 @@ def _warned(lib: Library, derived: Derived, names: list[Problem] | None = None) 
     return [*lint_warnings(lib, derived), *_late_checks(lib, names)]
 
 
-def check(content: Path, *, strict: bool = False, jobs: int = 1) -> CheckResult:
+def check(content: Path, *, strict: bool = False, jobs: int = 1, cache: bool = False) -> CheckResult:
     """Validate all content, on up to `jobs` processes; raise ContentError on errors (and on warnings when
     strict). A content pack with its own templates is also rendered in memory, since a template can fail
-    only then."""
+    only then. With `cache`, a passing check is recorded for the next (`primer.cache.CheckRecord`)."""
+    record = CheckRecord.open(content, strict) if cache else None
+    digest = content_digest(content) if record is not None else None
     try:
         with collector_paused():
             token = _JOBS.set(jobs)
@@ -646,6 +658,8 @@ def check(content: Path, *, strict: bool = False, jobs: int = 1) -> CheckResult:
             _render(result, content, pdf=False, jobs=jobs)
     finally:
         gc.unfreeze()
+    if record is not None and digest is not None and content_digest(content) == digest:  # not edited meanwhile
+        record.save(digest, result.summary(), result.warnings)
     return result
 
 
@@ -717,7 +731,7 @@ def build(
         with removing_meanwhile():
             kept = output.commit(out, epoch=epoch, clean=clean)
             progress(f"wrote {out}")
-            if store and key and content_digest(content) == digest:  # not edited while it built
+            if store and key and digest and content_digest(content) == digest:  # not edited while it built
                 # the map makes objects by the hundred thousand: a collection meanwhile would walk all that
                 # the render left (0.3 s at 256 topics)
                 with collector_paused(freeze=False):
@@ -732,6 +746,9 @@ def build(
                         origins=reuse.pagemap.origins() if reuse else None,
                         linked=reuse.linked if reuse else None,
                     )
+                checked = CheckRecord.open(content, strict)  # the check passed too: `primer check` need not redo it
+                if checked is not None:
+                    checked.save(digest, result.summary(), result.warnings)
     finally:
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in

@@ -22,6 +22,9 @@ Any other build runs in full and replaces the record; when its base key matches,
 not change are taken from the last build (`Earlier`). Records are signed with a secret kept in the
 cache folder (created on first use, readable only by its owner): a record that is damaged, was not
 written here, or is in an unknown shape is ignored with a warning, and never trusted.
+
+A second kind of record, one per lesson (`CheckRecord`, under `checks`), keeps what the last passing check of
+it printed, for a `primer check` of the same bytes.
 """
 
 from __future__ import annotations
@@ -556,3 +559,87 @@ def reuse(
     key = build_key(content, {"strict": strict, "pdf": pdf}) if store else None
     return store.again(key, epoch, clean) if store and key else None
 
+
+# --------------------------------------------------------------------------- checks
+
+
+#: What `primer check` says when the lesson is as the last passing check (or build) of it left it.
+CHECKED = "nothing changed since the last check of this lesson: its result again"
+
+
+class CheckRecord:
+    """The result of the last check of a lesson that passed, its warnings and summary line, kept for the next
+    `primer check` of it (`$PRIMER_CACHE_DIR/checks`, one file a lesson folder and working folder): a check
+    whose key is the record's prints that result again, without loading the lesson (0.4 s at 256 topics,
+    against 3 s). The key is a build's (`build_key`: every byte of the content folder, primer's own files, the
+    libraries, Python, the environment a check may read, the working folder the warnings' paths are relative
+    to) with `strict` for the options. A passing build records its check too: the same lesson, checked the
+    same way. A record is signed as the build records are, and one that is damaged or was not written here is
+    ignored with a warning, never trusted."""
+
+    def __init__(self, root: Path, content: Path, strict: bool) -> None:
+        self.root = root
+        where = json.dumps([str(content.absolute()), str(Path.cwd())]).encode()
+        self.path = root / f"{hashlib.sha256(where).hexdigest()[:32]}.json"
+        self.content = content
+        self.options = {"check": FORMAT, "strict": strict}
+
+    @classmethod
+    def open(cls, content: Path, strict: bool) -> CheckRecord | None:
+        """The record of the lesson in `content`, or None when caching is off."""
+        root = user_cache("checks")
+        return cls(root, content, strict) if root is not None else None
+
+    def key(self, found: str | None = None) -> str | None:
+        """The key of a check of the lesson as it is now (`found`: its `content_digest`, when known already)."""
+        return build_key(self.content, self.options, found=found)
+
+    def _ignore(self, why: str) -> None:
+        click.echo(f"warning: ignoring the check record {self.path} ({why}) — checking everything", err=True)
+
+    def load(self) -> Reused | None:
+        """The last passing check's result, when its key is this check's; else None."""
+        if self.root.is_symlink() or (self.root.exists() and not self.root.is_dir()):
+            self._ignore("its folder is not one primer made")
+            return None
+        body = unsealed(self.path, self.root, self._ignore)
+        if body is None:
+            return None
+        key = self.key()
+        try:
+            record = json.loads(body)
+            if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
+                return None
+            return Reused([Problem(**w) for w in record["warnings"]], str(record["summary"]))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            self._ignore("it is damaged")
+            return None
+
+    def save(self, found: str, summary: str, warnings: list[Problem]) -> None:
+        """Record a passing check of the lesson whose `content_digest` was `found` before it was checked and is
+        still that after (the caller makes sure: not edited meanwhile); a failure to record is not an error."""
+        record = {
+            "format": FORMAT,
+            "note": "primer's record of the last passing check of the lesson named below; safe to delete",
+            "content": str(self.content.absolute()),
+            "key": self.key(found),
+            "summary": summary,
+            "warnings": [asdict(w) for w in warnings],
+        }
+        try:
+            sealed = seal(self.root, json.dumps(record, sort_keys=True).encode())
+            if self.root.is_symlink() or not self.root.is_dir():
+                return  # not ours (`seal` made the folder when it was missing): leave it alone
+            handle, temporary = tempfile.mkstemp(dir=self.root, prefix=f".{self.path.stem}-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(sealed)
+            Path(temporary).replace(self.path)
+        except OSError:
+            return
+
+
+def checked_before(content: Path, strict: bool) -> Reused | None:
+    """The result of the last passing check of the lesson in `content`, when nothing it was made from changed
+    since (see `CheckRecord`); else None."""
+    record = CheckRecord.open(content, strict)
+    return record.load() if record is not None else None
