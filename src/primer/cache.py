@@ -322,6 +322,23 @@ def unsealed(path: Path, root: Path, ignore: Callable[[str], None], what: str = 
     return body
 
 
+def write_signed(root: Path, folder: Path, path: Path, body: bytes) -> None:
+    """Write `body`, signed with the secret of the cache folder `root` (`seal`), to `path` in `folder`, made when
+    missing, all at once (a file beside it, then renamed); a failure to write is not an error. A `folder` that
+    is a link, or not a folder, is not primer's: it is left alone (what reads it warns about it)."""
+    try:
+        sealed = seal(root, body)
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(sealed)
+        Path(temporary).replace(path)
+    except OSError:
+        return
+
+
 @dataclass(frozen=True)
 class Reused:
     """What a reused build tells the command line: its warnings and its summary line."""
@@ -531,17 +548,7 @@ class BuildCache:
 
     def _write(self, path: Path, body: bytes) -> None:
         """Write `body`, signed, to `path` in the record's folder (a failure is not an error)."""
-        try:
-            sealed = seal(self.root, body)
-            if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
-                return  # not ours: leave it alone (load warns about it)
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{path.stem}-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(sealed)
-            Path(temporary).replace(path)
-        except OSError:
-            return
+        write_signed(self.root, self.folder, path, body)
 
     def forget(self) -> None:
         """Drop the record (before a build that may fail, so that no stale record outlives it)."""
@@ -561,10 +568,6 @@ def reuse(
 
 
 # --------------------------------------------------------------------------- checks
-
-
-#: What `primer check` says when the lesson is as the last passing check (or build) of it left it.
-CHECKED = "nothing changed since the last check of this lesson: its result again"
 
 
 class CheckRecord:
@@ -626,16 +629,7 @@ class CheckRecord:
             "summary": summary,
             "warnings": [asdict(w) for w in warnings],
         }
-        try:
-            sealed = seal(self.root, json.dumps(record, sort_keys=True).encode())
-            if self.root.is_symlink() or not self.root.is_dir():
-                return  # not ours (`seal` made the folder when it was missing): leave it alone
-            handle, temporary = tempfile.mkstemp(dir=self.root, prefix=f".{self.path.stem}-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(sealed)
-            Path(temporary).replace(self.path)
-        except OSError:
-            return
+        write_signed(self.root, self.root, self.path, json.dumps(record, sort_keys=True).encode())
 
 
 def checked_before(content: Path, strict: bool) -> Reused | None:
