@@ -434,6 +434,56 @@ def test_a_check_on_two_processes_finds_what_one_finds_and_leaves_nothing_runnin
     )
 
 
+def test_the_reports_units_are_made_once_and_let_go_of_when_only_the_render_is_left(mini: Path) -> None:
+    """The report's parts share one list of our text's units, made before the first forks (`InParts`); once the
+    last has forked, or once a process drops what only the checks read (the exports' worker, forked before the
+    last part; the build's process once checked), the list is let go of (each unit holds its file as parsed,
+    a large lesson's largest part), and a part made afterwards in this process makes the units again: the same
+    report either way."""
+    _fresh(
+        f"""
+        from pathlib import Path
+        from primer.checks.names import check_term_names
+        from primer.content.library import load_library
+        from primer.derive import derive
+        from primer.report import InParts, let_go_of_units, run_report, units as units_mod
+        from primer.report.render import as_json
+        made = []
+        own_text = units_mod.own_text
+        def counted(lib):
+            made.append(own_text(lib))
+            return made[-1]
+        import primer.report as report
+        report.own_text = counted
+        lib = load_library(Path({str(mini)!r}))
+        derived = derive(lib)
+        expected = as_json(run_report(lib, derived, Path({str(mini)!r})))
+        made.clear()
+        for jobs in (2, 1):
+            with InParts(lib, Path({str(mini)!r}), jobs) as parts:
+                held = parts._units
+                assert held.made is made[-1] and len(made) == 1
+                parts.derived(derived)
+                let_go_of_units()  # as the exports' worker does first thing
+                assert held.made is None
+                parts.named(check_term_names(lib))
+                got = as_json(parts.finish())
+            assert got == expected
+            # on two processes the first two parts forked with the list, and the last, forked after it was let
+            # go of, made it again in its worker (not counted here); on one, each part made here made it again
+            assert len(made) == (1 if jobs == 2 else 4), (jobs, len(made))
+            made.clear()
+        with InParts(lib, Path({str(mini)!r}), 2) as parts:
+            held = parts._units
+            parts.derived(derived)
+            assert held.made is not None
+            parts.named(check_term_names(lib))
+            assert held.made is None, "every part forked: let go of"
+            assert as_json(parts.finish()) == expected
+        """
+    )
+
+
 def test_the_report_needs_its_questions_before_its_last_parts(mini: Path) -> None:
     from primer.content.library import load_library
     from primer.report import InParts

@@ -40,7 +40,7 @@ from primer.maps import outlines_ahead, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
-from primer.report import InParts, Report, check_problems, run_report
+from primer.report import InParts, Report, check_problems, let_go_of_units, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool, removing_meanwhile
@@ -340,6 +340,7 @@ def _lighter(lib: Library) -> None:
     from it), and the exports' worker first thing."""
     lib.forget_origins()
     memo.forget_check_only()
+    let_go_of_units()
     parallel.give_back_memory()
 
 

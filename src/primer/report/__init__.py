@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -41,7 +43,17 @@ from primer.report.codes import CHECKS, CODES
 from primer.report.model import Report
 from primer.report.units import own_text
 
-__all__ = ["REPORT_PAGE", "Finding", "InParts", "Report", "check_problems", "combine", "report_part", "run_report"]
+__all__ = [
+    "REPORT_PAGE",
+    "Finding",
+    "InParts",
+    "Report",
+    "check_problems",
+    "combine",
+    "let_go_of_units",
+    "report_part",
+    "run_report",
+]
 
 #: Where the site puts the report: on the teacher hub, never in the students' navigation.
 REPORT_PAGE = "teacher/report.html"
@@ -120,23 +132,56 @@ def report_part(
     content: Path | None = None,
     names: list[Problem] | None = None,
     kept: tuple[Path, Path] | None = None,
-    units: list[Unit] | None = None,
+    units: Callable[[], list[Unit]] | None = None,
 ) -> Part:
     """One part of the checks (`PARTS`), for a process of its own; `combine` makes the report of all.
     `derived`: None for the first part, which reads no derived question (made before they are). `kept`:
     the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`), where what the
-    checks read off each text is kept for the next check (`primer.facts`). `units`: `own_text` of `lib`,
+    checks read off each text is kept for the next check (`primer.facts`). `units`: gives `own_text` of `lib`,
     when the caller has it (read only: the parts may share it)."""
     if derived is None and part:
         raise ValueError(f"the report's part {part} reads the derived questions")
     facts = Facts() if kept is None else Facts(kept[0] / f"report-{part}.facts", kept[1], packed=True)
-    ctx = _context(lib, _NOT_YET if derived is None else derived, facts, units)
+    ctx = _context(lib, _NOT_YET if derived is None else derived, facts, units() if units is not None else None)
     made = _checks(ctx, PARTS[part], content, names)
     facts.save()
     return made
 
 
 _NOT_YET = cast(Derived, NotDerived())
+
+
+class _Units:
+    """Our text's units (`own_text`) for the report's parts: made once, and let go of once every part has forked
+    with them, or when a process forked meanwhile drops what only the checks read (`let_go_of_units`: the
+    exports' worker, which forks before the last part; each unit holds its file as parsed, which that worker
+    lets go of). `made` None: a part made here after its worker failed makes them again."""
+
+    def __init__(self, lib: Library) -> None:
+        self._lib = lib
+        self.made: list[Unit] | None = own_text(lib)
+        _HELD.held.add(self)
+
+    def get(self) -> list[Unit]:
+        """The units, made again when they were let go of."""
+        return self.made if self.made is not None else own_text(self._lib)
+
+
+class _HeldUnits:
+    """The units made for the report's parts and not let go of yet (`_Units`)."""
+
+    def __init__(self) -> None:
+        self.held: weakref.WeakSet[_Units] = weakref.WeakSet()
+
+
+_HELD = _HeldUnits()
+
+
+def let_go_of_units() -> None:
+    """Let go of the units made for the report's parts (see `_Units`): in a process that only renders from here
+    on (`primer.build`, with the other things only the checks read)."""
+    for units in list(_HELD.held):
+        units.made = None
 
 
 class InParts:
@@ -157,8 +202,8 @@ class InParts:
         # our text as units, which every part reads, made once before they fork: 0.12 s at 256 topics here,
         # against 0.2–0.3 s in each worker, where each object it reads is copied (its count of references
         # changes) and each it makes is new memory
-        self._units = own_text(lib)
-        first = partial(report_part, lib, None, 0, content, kept=self.kept, units=self._units)
+        self._units = _Units(lib)
+        first = partial(report_part, lib, None, 0, content, kept=self.kept, units=self._units.get)
         self._started = [parallel.start(first, jobs)]
 
     def __enter__(self) -> InParts:
@@ -173,15 +218,17 @@ class InParts:
     def derived(self, derived: Derived) -> None:
         """The questions are derived: the second part starts."""
         self._derived = derived
-        work = partial(report_part, self._lib, derived, 1, self._content, kept=self.kept, units=self._units)
+        work = partial(report_part, self._lib, derived, 1, self._content, kept=self.kept, units=self._units.get)
         self._started.append(parallel.start(work, self._jobs))
 
     def named(self, names: list[Problem]) -> None:
         """The term names are checked (`names`: see `run_report`): the third part starts, in a worker too."""
         if self._derived is None:
             raise RuntimeError("the report's third part needs the derived questions: call derived() first")
-        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self.kept, self._units)
+        work = partial(report_part, self._lib, self._derived, 2, self._content, names, self.kept, self._units.get)
         self._started.append(parallel.start(work, self._jobs))
+        if all(part.elsewhere for part in self._started):
+            self._units.made = None  # every part forked with them: 14 MB at 256 topics, and more at the peak
 
     def finish(self, names: list[Problem] | None = None) -> Report:
         """The whole report: the third part made here unless `named` started it (`names`: see `run_report`),
@@ -190,7 +237,7 @@ class InParts:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
         mine = []
         if len(self._started) < len(PARTS):  # before waiting for the workers'
-            mine = [report_part(self._lib, self._derived, 2, self._content, names, self.kept, self._units)]
+            mine = [report_part(self._lib, self._derived, 2, self._content, names, self.kept, self._units.get)]
         return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
 
     def cancel(self) -> None:
