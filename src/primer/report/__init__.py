@@ -160,27 +160,21 @@ class _Units:
     def __init__(self, lib: Library) -> None:
         self._lib = lib
         self.made: list[Unit] | None = own_text(lib)
-        _HELD.held.add(self)
+        _HELD.add(self)
 
     def get(self) -> list[Unit]:
         """The units, made again when they were let go of."""
         return self.made if self.made is not None else own_text(self._lib)
 
 
-class _HeldUnits:
-    """The units made for the report's parts and not let go of yet (`_Units`)."""
-
-    def __init__(self) -> None:
-        self.held: weakref.WeakSet[_Units] = weakref.WeakSet()
-
-
-_HELD = _HeldUnits()
+#: The units made for the report's parts and not let go of yet.
+_HELD: weakref.WeakSet[_Units] = weakref.WeakSet()
 
 
 def let_go_of_units() -> None:
     """Let go of the units made for the report's parts (see `_Units`): in a process that only renders from here
     on (`primer.build`, with the other things only the checks read)."""
-    for units in list(_HELD.held):
+    for units in list(_HELD):
         units.made = None
 
 
@@ -228,7 +222,7 @@ class InParts:
         work = partial(report_part, self._lib, self._derived, 2, self._content, names, self.kept, self._units.get)
         self._started.append(parallel.start(work, self._jobs))
         if all(part.elsewhere for part in self._started):
-            self._units.made = None  # every part forked with them: 14 MB at 256 topics, and more at the peak
+            self._units.made = None  # every part forked with them: 12 MB at 256 topics
 
     def finish(self, names: list[Problem] | None = None) -> Report:
         """The whole report: the third part made here unless `named` started it (`names`: see `run_report`),
