@@ -20,8 +20,9 @@ d. splits primer's build into its stages (load and validate, derive, lint, reada
 Each command runs in a fresh child process, after one untimed run that fills the disk and bytecode
 caches (bytecode is cached in the temporary folder even where PYTHONDONTWRITEBYTECODE is set, as an
 installed package would have it); its wall time is the best of --repeat runs, and its peak
-memory is the maximum resident set size of that child, read with os.wait4 (the kernel's rusage of
-exactly that process; RUSAGE_CHILDREN cannot be used in deltas, since its ru_maxrss is a high-water
+memory is the maximum resident set size of that child or of any process it started and waited for (a
+build's workers: the largest of them, not their sum), read with os.wait4 (the kernel's rusage of that child,
+its own children included; RUSAGE_CHILDREN cannot be used in deltas, since its ru_maxrss is a high-water
 mark over all children ever waited for). The two tools take turns, so load on the machine hits both.
 Nothing is written inside the repository.
 """
@@ -67,7 +68,8 @@ CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 
 
 def run_once(cmd: list[str]) -> tuple[float, int]:
-    """Run `cmd` in a child process; return its wall time and its own peak resident set size."""
+    """Run `cmd` in a child process; return its wall time and its peak resident set size (the largest of the
+    child's and of the processes it waited for)."""
     start = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
     assert child.stderr is not None
