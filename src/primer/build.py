@@ -642,12 +642,14 @@ def _warned(lib: Library, derived: Derived, names: list[Problem] | None = None) 
     return [*lint_warnings(lib, derived), *_late_checks(lib, names)]
 
 
-def check(content: Path, *, strict: bool = False, jobs: int = 1, cache: bool = False) -> CheckResult:
+def check(content: Path, *, strict: bool = False, jobs: int = 1, record: CheckRecord | None = None) -> CheckResult:
     """Validate all content, on up to `jobs` processes; raise ContentError on errors (and on warnings when
     strict). A content pack with its own templates is also rendered in memory, since a template can fail
-    only then. With `cache`, a passing check is recorded for the next (`primer.cache.CheckRecord`)."""
-    record = CheckRecord.open(content, strict) if cache else None
-    digest = content_digest(content) if record is not None else None
+    only then. A passing check is kept in `record` for the next (`primer.cache.CheckRecord`: the lesson is
+    compared with what it was when the record was looked up, if it was)."""
+    digest = None
+    if record is not None:
+        digest = record.found if record.found is not None else content_digest(content)
     try:
         with collector_paused():
             token = _JOBS.set(jobs)

@@ -586,6 +586,9 @@ class CheckRecord:
         self.path = root / f"{hashlib.sha256(where).hexdigest()[:32]}.json"
         self.content = content
         self.options = {"check": FORMAT, "strict": strict}
+        #: the content's `content_digest` when `load` looked the record up (None: not yet, or unreadable)
+        self.found: str | None = None
+        self._keys: dict[str, str | None] = {}
 
     @classmethod
     def open(cls, content: Path, strict: bool) -> CheckRecord | None:
@@ -593,9 +596,11 @@ class CheckRecord:
         root = user_cache("checks")
         return cls(root, content, strict) if root is not None else None
 
-    def key(self, found: str | None = None) -> str | None:
-        """The key of a check of the lesson as it is now (`found`: its `content_digest`, when known already)."""
-        return build_key(self.content, self.options, found=found)
+    def key(self, found: str) -> str | None:
+        """The key of a check of the lesson whose `content_digest` is `found` (worked out once for each)."""
+        if found not in self._keys:
+            self._keys[found] = build_key(self.content, self.options, found=found)
+        return self._keys[found]
 
     def _ignore(self, why: str) -> None:
         click.echo(f"warning: ignoring the check record {self.path} ({why}) — checking everything", err=True)
@@ -605,10 +610,11 @@ class CheckRecord:
         if self.root.is_symlink() or (self.root.exists() and not self.root.is_dir()):
             self._ignore("its folder is not one primer made")
             return None
+        self.found = content_digest(self.content)  # first: a check that follows compares the lesson with it
         body = unsealed(self.path, self.root, self._ignore)
-        if body is None:
+        if body is None or self.found is None:
             return None
-        key = self.key()
+        key = self.key(self.found)
         try:
             record = json.loads(body)
             if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
@@ -630,10 +636,3 @@ class CheckRecord:
             "warnings": [asdict(w) for w in warnings],
         }
         write_signed(self.root, self.root, self.path, json.dumps(record, sort_keys=True).encode())
-
-
-def checked_before(content: Path, strict: bool) -> Reused | None:
-    """The result of the last passing check of the lesson in `content`, when nothing it was made from changed
-    since (see `CheckRecord`); else None."""
-    record = CheckRecord.open(content, strict)
-    return record.load() if record is not None else None

@@ -174,21 +174,22 @@ def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bo
     """Validate all content; print one summary line when it is clean."""
 
     def go() -> None:
-        if not explain_generated:  # which reads the lesson itself
-            from primer.cache import checked_before
+        from primer.cache import CheckRecord
 
-            # Looked up before loading the rest of primer, which costs more than a check that has nothing to do.
-            reused = checked_before(content, strict)
-            if reused is not None:
-                _report_warnings(reused)
-                click.echo(reused.summary())
-                return
+        # The last passing check's result, looked up before loading the rest of primer, which costs more than a
+        # check that has nothing to do (never for --explain-generated, which reads the lesson itself).
+        record = None if explain_generated else CheckRecord.open(content, strict)
+        reused = record.load() if record is not None else None
+        if reused is not None:
+            _report_warnings(reused)
+            click.echo(reused.summary())
+            return
 
         from primer import build as build_mod
         from primer.parallel import cores
 
         _quick_exit()
-        result = build_mod.check(content, strict=strict, jobs=jobs or cores(), cache=not explain_generated)
+        result = build_mod.check(content, strict=strict, jobs=jobs or cores(), record=record)
         _report_warnings(result)
         if explain_generated:
             from primer.quiz.explain import explain
