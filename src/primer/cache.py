@@ -124,7 +124,7 @@ def _hash_tree(
         elif not stat.S_ISREG(info.st_mode):
             digest.update(b"%s\0special\0%d\0" % (name, stat.S_IFMT(info.st_mode)))
         elif seen is not None:
-            digest.update(b"%s\0%s\0" % (name, seen.digest(path).encode()))
+            digest.update(b"%s\0%s\0" % (name, seen.digest(path, info).encode()))
         else:
             with path.open("rb") as stream:  # piece by piece: a large file is not held whole
                 digest.update(b"%s\0%d\0" % (name, info.st_size))
@@ -147,9 +147,8 @@ class Seen:
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[int, ...], str]] = {}
 
-    def digest(self, path: Path) -> str:
-        """The hash of the file's bytes."""
-        info = path.stat()
+    def digest(self, path: Path, info: os.stat_result) -> str:
+        """The hash of the file's bytes (`info`: its status, as the caller just read it)."""
         status = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         known = self._files.get(path)
         if known is not None and known[0] == status:
