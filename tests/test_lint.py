@@ -365,6 +365,34 @@ def test_words_that_look_like_ids_are_not_machinery() -> None:
     assert machinery("AT&T; and Q&A", False, ids) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "markdown", "finding"),
+    [
+        ("See point:abc for more", False, "a content reference (“point:a…”)"),
+        ("It is gen-term-0123456789 here", False, "a generated question's id (“gen-term-0123456789”)"),
+        ("Pick a(n) answer", False, "template punctuation (“a(n)”)"),
+        ("Read a radar north", False, None),
+        ("Read a-radar-north", False, "the id “a-radar-north”"),
+        ("It is **bold", False, "bold marks (** or __)"),
+        ("It is __bold", False, "bold marks (** or __)"),
+        ("A `tick", False, "a backtick"),
+        ("A [link](somewhere) here", False, "a Markdown link [text](…)"),
+        (" > A quote", False, "a leading '>' (a Markdown quote)"),
+        ("# A heading", False, "a leading '#' (a Markdown heading)"),
+        ("Five &lt; six", False, "an HTML entity (“&lt;”)"),
+        ("It is **bold", True, "bold marks (** or __) that do not pair up"),
+        ("A `tick", True, "a backtick that does not pair up"),
+        ("See point:abc for more", True, "a content reference (“point:a…”)"),
+        ("Pick a(n) answer", True, "template punctuation (“a(n)”)"),
+    ],
+)
+def test_each_kind_of_machinery_is_found_when_the_text_holds_nothing_else_unusual(
+    text: str, markdown: bool, finding: str | None
+) -> None:
+    """`machinery` skips a text without any character its findings need: each finding alone is still found."""
+    assert machinery(text, markdown, frozenset({"a-radar-north"})) == ([finding] if finding else [])
+
+
 def test_the_shipped_lessons_show_no_machinery() -> None:
     for content in (ROOT / "content", ROOT / "examples" / "south-china-sea-arbitration" / "content", MINI):
         result = check(content)  # an error would raise
