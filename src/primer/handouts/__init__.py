@@ -26,7 +26,7 @@ from primer.derive import Derived
 from primer.errors import ContentError
 from primer.handouts import pdf as pdf_mod
 from primer.handouts.plan import lesson_plan
-from primer.handouts.sheet import handout_context, key_grid, passage
+from primer.handouts.sheet import handout_context, key_grid, passage_words
 from primer.handouts.versions import DEFAULT_SEED, DEFAULT_VERSIONS, MAX_VERSIONS, make_versions, versions_json
 from primer.reads import Reuse
 from primer.render.safejson import script_json
@@ -270,7 +270,7 @@ def teacher_page(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]
         return {"versions": [], "grid": [], "plan": lesson_plan(lib, topic, quiz, [], 0)}
     versions = make_versions(topic, quiz, DEFAULT_VERSIONS, DEFAULT_SEED)
     grid = key_grid(quiz, versions)
-    words = passage(lib, topic, lib.term_matcher())["words"]
+    words = passage_words(topic)
     return {
         "versions": [{"letter": v.letter, "code": v.code} for v in versions],
         "grid": grid,

@@ -101,6 +101,15 @@ def condensed(body: str, sentences: int = PASSAGE_SENTENCES) -> str:
     return " ".join(parts[:sentences])
 
 
+def passage_words(topic: Topic) -> int:
+    """How many words the reading passage of `topic` has (`passage`'s "words"), without laying it out."""
+    return _words(topic, [condensed(s.body) for s in topic.sections])
+
+
+def _words(topic: Topic, shortened: list[str]) -> int:
+    return len(" ".join([topic.lede, *topic.takeaways, *shortened]).split())
+
+
 def passage(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, Any]:
     """The reading passage: lede, key takeaways and the sections condensed, terms in bold, and a
     glossary box of the terms it uses."""
@@ -111,9 +120,10 @@ def passage(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, Any]:
 
     lede = render(topic.lede)
     takeaways = [render(t) for t in topic.takeaways]
-    sections = [{"title": s.title, "html": render(condensed(s.body))} for s in topic.sections]
+    shortened = [condensed(s.body) for s in topic.sections]
+    sections = [{"title": s.title, "html": render(text)} for s, text in zip(topic.sections, shortened, strict=True)]
     terms = sorted((lib.terms[t] for t in bold.seen), key=lambda t: t.term.casefold())
-    words = len(" ".join([topic.lede, *topic.takeaways, *(condensed(s.body) for s in topic.sections)]).split())
+    words = _words(topic, shortened)
     return {
         "lede": lede,
         "takeaways": takeaways,
