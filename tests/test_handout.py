@@ -235,6 +235,19 @@ def test_the_plan_is_written_from_the_content(shipped: object) -> None:
     assert len(plans) == len(lib.topics), "no two topics get the same boilerplate"
 
 
+def test_the_teacher_page_counts_the_words_of_the_passage_the_handout_prints(shipped: object) -> None:
+    """The teacher hub's plan rests on the passage's length, counted without laying the passage out: the
+    same count as the handout's passage, on a lesson whose sections link, cite and run to several paragraphs."""
+    from primer.content.terms import TermMatcher
+    from primer.handouts.sheet import passage, passage_words
+
+    lib = shipped.library  # type: ignore[attr-defined]
+    matcher = TermMatcher(lib.terms.values())
+    counts = [passage(lib, topic, matcher)["words"] for topic in lib.topics_in_order()]
+    assert [passage_words(topic) for topic in lib.topics_in_order()] == counts
+    assert all(count > 50 for count in counts)
+
+
 # --------------------------------------------------------------------------- the command line
 
 
