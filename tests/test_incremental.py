@@ -16,7 +16,7 @@ import primer
 import primer.build
 from primer import cache, reads
 from primer.build import LIBRARY_ITEMS, build
-from primer.cache import BuildCache, CheckRecord, Reused
+from primer.cache import BuildCache, CheckRecord, ReportRecord, Reused
 from primer.errors import ContentError
 from tools import Invoke
 
@@ -218,17 +218,18 @@ def test_each_cache_has_a_folder_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp
     assert pdf.cache_dir() is None and cache.cache_root() is None
 
 
-class _Checks:
-    """`primer.build.check`, counting the checks that ran (a check the record answers runs none)."""
+class _Counted:
+    """A module's function `name`, counting its calls (`ran`): `primer.build.check`, which a check its record
+    answers does not call, or `primer.report.make`, which a report its record answers does not."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
         self.ran = 0
-        self._check = primer.build.check
-        monkeypatch.setattr(primer.build, "check", self)
+        self._function = getattr(module, name)
+        monkeypatch.setattr(module, name, self)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.ran += 1
-        return self._check(*args, **kwargs)
+        return self._function(*args, **kwargs)
 
 
 #: An objective no question of the mini lesson serves: a warning (an error with --strict).
@@ -247,7 +248,7 @@ def test_a_check_of_a_lesson_that_has_not_changed_prints_the_last_ones_result_ag
     """`primer check` records what a passing check printed; the next check of the same bytes, checked the same
     way from the same folder, prints it again without loading the lesson. Any edit, --strict, a failed check
     or --explain-generated checks in full."""
-    checks = _Checks(monkeypatch)
+    checks = _Counted(monkeypatch, primer.build, "check")
     _add_objective(mini)
     first = cli("check", "--content", mini)
     assert first.exit_code == 0 and "P301" in first.stderr and "1 warning" in first.stdout, first.output
@@ -291,7 +292,7 @@ def test_a_check_of_a_lesson_that_has_not_changed_prints_the_last_ones_result_ag
 def test_a_damaged_or_foreign_check_record_is_ignored_with_a_warning(
     mini: Path, own_cache: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checks = _Checks(monkeypatch)
+    checks = _Counted(monkeypatch, primer.build, "check")
     clean = cli("check", "--content", mini)
     record = CheckRecord.open(mini, strict=False)
     assert record is not None and record.path.is_file()
@@ -316,6 +317,52 @@ def test_a_damaged_or_foreign_check_record_is_ignored_with_a_warning(
     for _ in range(2):
         assert cli("check", "--content", mini).stdout == clean.stdout
     assert checks.ran == 5, "with caching off, each check runs"
+
+
+def test_a_report_on_a_lesson_that_has_not_changed_is_printed_again_from_its_record(
+    tmp_path: Path, own_cache: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer report` records what it printed, one record a format; the next report in that format on the same
+    bytes, from the same folder, prints it again without loading the lesson, and `--strict` fails on its
+    error-level findings as the first did. An edit, or another working folder, makes the report again."""
+    import primer.report
+    from test_report import seeded_tree
+
+    reports = _Counted(monkeypatch, primer.report, "make")
+    content = seeded_tree(tmp_path / "content")  # a lesson with error-level findings
+    first = {fmt: cli("report", "--content", content, "--format", fmt) for fmt in ("text", "html", "json")}
+    assert all(result.exit_code == 0 for result in first.values()) and reports.ran == 3
+    for fmt, made in first.items():
+        again = cli("report", "--content", content, "--format", fmt)
+        assert (again.exit_code, again.stdout, again.stderr) == (0, made.stdout, made.stderr), fmt
+    assert reports.ran == 3, "each format's record answered"
+    strict = cli("report", "--content", content, "--strict")
+    assert strict.exit_code == 1 and "error-level finding" in strict.stderr
+    assert strict.stdout == first["text"].stdout and reports.ran == 3, "--strict fails on the recorded report"
+
+    topic = content / "topics" / "seeded.yaml"
+    topic.write_text("# each finding in this file moves a line down\n" + topic.read_text(encoding="utf-8"), "utf-8")
+    edited = cli("report", "--content", content)
+    assert edited.exit_code == 0 and edited.stdout != first["text"].stdout and reports.ran == 4
+    assert cli("report", "--content", content).stdout == edited.stdout and reports.ran == 4
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cli("report", "--content", content)
+    assert reports.ran == 5, "the paths it prints are relative to the working folder"
+
+    record = ReportRecord.open(content, "text")
+    assert record is not None and record.path.is_file()
+    record.path.write_bytes(b"not a record")
+    damaged = cli("report", "--content", content)
+    assert "ignoring the report record" in damaged.stderr and damaged.stdout == edited.stdout
+    assert reports.ran == 6
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert ReportRecord.open(content, "text") is None
+    cli("report", "--content", content)
+    cli("report", "--content", content)
+    assert reports.ran == 8, "with caching off, each report is made"
 
 
 def _inodes(out: Path) -> dict[str, int]:

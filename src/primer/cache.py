@@ -46,7 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -569,47 +569,47 @@ def reuse(
 # --------------------------------------------------------------------------- checks
 
 
-class CheckRecord:
-    """The result of the last check of a lesson that passed, its warnings and summary line, kept for the next
-    `primer check` of it (`$PRIMER_CACHE_DIR/checks`, one file a lesson folder and working folder): a check
-    whose key is the record's prints that result again, without loading the lesson (0.15 s at 256 topics,
-    against 2.7 s). The key is a build's (`build_key`: every byte of the content folder, primer's own files, the
-    libraries, Python, the environment a check may read, the working folder the warnings' paths are relative
-    to) with `strict` for the options. A passing build records its check too: the same lesson, checked the
-    same way. A record is signed as the build records are, and one that is damaged or was not written here is
-    ignored with a warning, never trusted."""
+T = TypeVar("T")
 
-    def __init__(self, root: Path, content: Path, strict: bool) -> None:
+
+class _Record:
+    """What the last run of a command printed for a lesson, kept for the next run of it (one file a lesson
+    folder, working folder and `name`, in the cache folder `folder`): a run whose key is the record's prints
+    that again without loading the lesson. The key is a build's (`build_key`: every byte of the content
+    folder, primer's own files, the libraries, Python, the environment a command may read, the working folder
+    the paths it prints are relative to) with `options`. A record is signed as the build records are, and one
+    that is damaged or was not written here is ignored with a warning (`redo`: what the command does instead),
+    never trusted."""
+
+    #: The command's name in the record's note and in the warning, and what it does when it ignores a record.
+    what = ""
+    redo = ""
+
+    def __init__(self, root: Path, content: Path, options: dict[str, object], name: str = "") -> None:
         self.root = root
         where = json.dumps([str(content.absolute()), str(Path.cwd())]).encode()
-        self.path = root / f"{hashlib.sha256(where).hexdigest()[:32]}.json"
+        self.path = root / f"{hashlib.sha256(where).hexdigest()[:32]}{name}.json"
         self.content = content
-        self.options = {"check": FORMAT, "strict": strict}
+        self.options = options
         #: the content's `content_digest` when `load` looked the record up (None: not yet, or unreadable)
         self.found: str | None = None
         self._keys: dict[str, str | None] = {}
 
-    @classmethod
-    def open(cls, content: Path, strict: bool) -> CheckRecord | None:
-        """The record of the lesson in `content`, or None when caching is off."""
-        root = user_cache("checks")
-        return cls(root, content, strict) if root is not None else None
-
     def key(self, found: str) -> str | None:
-        """The key of a check of the lesson whose `content_digest` is `found` (worked out once for each)."""
+        """The key of a run on the lesson whose `content_digest` is `found` (worked out once for each)."""
         if found not in self._keys:
             self._keys[found] = build_key(self.content, self.options, found=found)
         return self._keys[found]
 
     def _ignore(self, why: str) -> None:
-        click.echo(f"warning: ignoring the check record {self.path} ({why}) — checking everything", err=True)
+        click.echo(f"warning: ignoring the {self.what} record {self.path} ({why}) — {self.redo}", err=True)
 
-    def load(self) -> Reused | None:
-        """The last passing check's result, when its key is this check's; else None."""
+    def _load(self, read: Callable[[dict[str, Any]], T]) -> T | None:
+        """What `read` makes of the record, when its key is this run's; else None."""
         if self.root.is_symlink() or (self.root.exists() and not self.root.is_dir()):
             self._ignore("its folder is not one primer made")
             return None
-        self.found = content_digest(self.content)  # first: a check that follows compares the lesson with it
+        self.found = content_digest(self.content)  # first: a run that follows compares the lesson with it
         body = unsealed(self.path, self.root, self._ignore)
         if body is None or self.found is None:
             return None
@@ -618,20 +618,73 @@ class CheckRecord:
             record = json.loads(body)
             if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
                 return None
-            return Reused([Problem(**w) for w in record["warnings"]], str(record["summary"]))
+            return read(record)
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self._ignore("it is damaged")
             return None
 
-    def save(self, found: str, summary: str, warnings: list[Problem]) -> None:
-        """Record a passing check of the lesson whose `content_digest` was `found` before it was checked and is
-        still that after (the caller makes sure: not edited meanwhile); a failure to record is not an error."""
+    def _save(self, found: str, fields: dict[str, object]) -> None:
+        """Record a run on the lesson whose `content_digest` was `found` before it ran and is still that after
+        (the caller makes sure: not edited meanwhile); a failure to record is not an error."""
         record = {
             "format": FORMAT,
-            "note": "primer's record of the last passing check of the lesson named below; safe to delete",
+            "note": f"primer's record of the last {self.what} of the lesson named below; safe to delete",
             "content": str(self.content.absolute()),
             "key": self.key(found),
-            "summary": summary,
-            "warnings": [asdict(w) for w in warnings],
+            **fields,
         }
         write_signed(self.root, self.root, self.path, json.dumps(record, sort_keys=True).encode())
+
+
+class CheckRecord(_Record):
+    """The result of the last check of a lesson that passed, its warnings and summary line, kept for the next
+    `primer check` of it (`$PRIMER_CACHE_DIR/checks`; see `_Record`), with `strict` for the options: a check
+    of the same bytes prints it again (0.15 s at 256 topics, against 2.7 s). A passing build records its check
+    too: the same lesson, checked the same way."""
+
+    what = "check"
+    redo = "checking everything"
+
+    def __init__(self, root: Path, content: Path, strict: bool) -> None:
+        super().__init__(root, content, {"check": FORMAT, "strict": strict})
+
+    @classmethod
+    def open(cls, content: Path, strict: bool) -> CheckRecord | None:
+        """The record of the lesson in `content`, or None when caching is off."""
+        root = user_cache("checks")
+        return cls(root, content, strict) if root is not None else None
+
+    def load(self) -> Reused | None:
+        """The last passing check's result, when its key is this check's; else None."""
+        return self._load(lambda record: Reused([Problem(**w) for w in record["warnings"]], str(record["summary"])))
+
+    def save(self, found: str, summary: str, warnings: list[Problem]) -> None:
+        """Record a passing check (see `_Record._save`)."""
+        self._save(found, {"summary": summary, "warnings": [asdict(w) for w in warnings]})
+
+
+class ReportRecord(_Record):
+    """The last `primer report` of a lesson in one format, kept for the next (`$PRIMER_CACHE_DIR/reports`, a file
+    for each format; see `_Record`): a report on the same bytes prints it again, and `--strict` fails on the
+    same count of error-level findings (0.2 s at 256 topics, against 3.7–7 s)."""
+
+    what = "report"
+    redo = "making the report again"
+
+    def __init__(self, root: Path, content: Path, fmt: str) -> None:
+        super().__init__(root, content, {"report": FORMAT, "format": fmt}, f"-{fmt}")
+
+    @classmethod
+    def open(cls, content: Path, fmt: str) -> ReportRecord | None:
+        """The record of the lesson in `content`'s report in `fmt`, or None when caching is off."""
+        root = user_cache("reports")
+        return cls(root, content, fmt) if root is not None else None
+
+    def load(self) -> tuple[str, int] | None:
+        """The last report's text and its count of error-level findings, when its key is this report's."""
+        return self._load(lambda record: (str(record["text"]), int(record["errors"])))
+
+    def save(self, text: str, errors: int) -> None:
+        """Record the report just made, when the lesson is still as `load` found it."""
+        if self.found is not None and content_digest(self.content) == self.found:
+            self._save(self.found, {"text": text, "errors": errors})

@@ -217,13 +217,26 @@ def report(ctx: click.Context, content: Path, fmt: str, strict: bool, jobs: int 
     """Report on provenance, keys, coverage, consistency, balance, loaded words and the quizzes."""
 
     def go() -> None:
-        from primer import report as report_mod
-        from primer.parallel import cores
+        from primer.cache import ReportRecord
 
-        found, text = report_mod.make(content, fmt, jobs or cores())
+        # the last report on the same bytes, looked up before loading the rest of primer (see `check`)
+        record = ReportRecord.open(content, fmt)
+        kept = record.load() if record is not None else None
+        if kept is not None:
+            text, errors = kept
+        else:
+            from primer import report as report_mod
+            from primer.parallel import cores
+
+            found, text = report_mod.make(content, fmt, jobs or cores())
+            errors = found.totals.errors
+            if record is not None:
+                record.save(text, errors)
         click.echo(text, nl=False)
-        if strict and found.totals.errors:
-            raise report_mod.ReportErrors(found.totals.errors)
+        if strict and errors:
+            from primer.report import ReportErrors
+
+            raise ReportErrors(errors)
 
     _run(ctx, go)
 
