@@ -125,7 +125,7 @@ _LEFT_MARKUP = (
 )
 #: A character that each of `_machinery`'s findings holds: a reference's colon, a generated id's or another
 #: id's hyphen, "(n)", bold marks, a backtick, a link's "](", a quote's '>', a heading's '#', an entity's '&'.
-#: A text without one holds none of them (a third of the lint's time went on the searches it saves).
+#: A text without one holds none of them (their searches took 0.22 s of a 256-topic lesson's check).
 _MAY_HOLD_MACHINERY = re.compile(r"[:\-(*_`\]>#&]")
 #: The generator of each kind of generated id (`gen-KIND-…`).
 _GENERATOR_OF = {
