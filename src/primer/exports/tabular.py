@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -82,34 +83,45 @@ def text_cell(value: str) -> str:
 
 def bank_csv(scope: Scope) -> tuple[bytes, LossReport]:
     """One row per question; a UTF-8 byte-order mark so that spreadsheet programs read accents right. No cell
-    starts a formula (`text_cell`); the last column, the question as JSON, always starts with "{"."""
+    starts a formula (`text_cell`); the last column, the question as JSON, always starts with "{". Each row is
+    made once per build and kept for the next (`fragment`), as the JSON bank's questions are: it is in its
+    topics' files and in the lesson's."""
     report = LossReport("CSV")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    derived = scope.derived
+    rows = [_csv_line(COLUMNS).encode("utf-8")]
     for question in scope.questions():
-        tests = [
-            f"{kind[:-1]}:{item}" for kind in ("points", "terms", "events") for item in getattr(question.tests, kind)
-        ]
-        cells = [
-            question.id,
-            getattr(question, "type", ""),
-            " ".join(derived.question_topics.get(question.id, [])),
-            "yes" if question.id in derived.generated else "no",
-            plain(question.stem),
-            answer_summary(question),
-            question.explanation,
-            str(question.difficulty),
-            question.objective,
-            number(question.points),
-            " ".join(question.tags),
-            " ".join(tests),
-            json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
-        ]
-        writer.writerow([text_cell(cell) for cell in cells])
+        row = fragment(scope, "csv", question, report, partial(_csv_row, question, scope.derived))
+        assert row is not None  # the CSV carries every question
+        rows.append(row)
         report.exported += 1
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), report
+    return "\ufeff".encode() + b"".join(rows), report
+
+
+def _csv_row(question: QuestionBase, derived: Derived, report: LossReport) -> str:
+    """A question's row of the CSV (it loses nothing: `report` stays empty)."""
+    tests = [f"{kind[:-1]}:{item}" for kind in ("points", "terms", "events") for item in getattr(question.tests, kind)]
+    cells = [
+        question.id,
+        getattr(question, "type", ""),
+        " ".join(derived.question_topics.get(question.id, [])),
+        "yes" if question.id in derived.generated else "no",
+        plain(question.stem),
+        answer_summary(question),
+        question.explanation,
+        str(question.difficulty),
+        question.objective,
+        number(question.points),
+        " ".join(question.tags),
+        " ".join(tests),
+        json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False),
+    ]
+    return _csv_line([text_cell(cell) for cell in cells])
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    """One CSV record (quoted where a cell needs it, ending in CR LF)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
 
 
 def bank_json_scope(scope: Scope) -> tuple[bytes, LossReport]:
