@@ -277,24 +277,27 @@ def _noting(render: Callable[..., T], texts: list[str]) -> Callable[..., T]:
 def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each question's part of the Canvas, Moodle, Anki, CSV and JSON files is kept with what making it read (one file
-    per format), and each text's renderings for the exports by the text: after a question's edit, the whole
+    """Each question's part of the Canvas, Moodle, Anki, GIFT, CSV and JSON files is kept with what making it read
+    (one file per format), and each text's renderings for the exports by the text: after a question's edit, the whole
     bank's files are made again from the other questions' kept parts and the edited one's new part, no text
     but the edited one is rendered again, and the files hold what a clean build writes. A damaged file is
     ignored with a warning, and every part made again."""
     qti = importlib.import_module("primer.exports.qti")  # the module (the package names its function so)
+    gift = importlib.import_module("primer.exports.gift")
     made: list[str] = []
     real = qti._item
-    rows: list[str] = []
-    real_row = tabular._csv_row
+    rows: list[str] = []  # the CSV's and GIFT's parts
 
     def counted(question: object, *args: object) -> object:
         made.append(question.id)  # type: ignore[attr-defined]
         return real(question, *args)  # type: ignore[arg-type]
 
-    def counted_row(question: Any, *args: Any) -> str:
-        rows.append(question.id)
-        return real_row(question, *args)
+    def counting(make: Callable[..., T]) -> Callable[..., T]:
+        def counted_part(question: Any, *args: Any) -> T:
+            rows.append(question.id)
+            return make(question, *args)
+
+        return counted_part
 
     rendered: list[str] = []
     for name in ("_html", "_plain"):
@@ -306,17 +309,21 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
         rendered.clear()
 
     monkeypatch.setattr(qti, "_item", counted)
-    monkeypatch.setattr(tabular, "_csv_row", counted_row)
+    monkeypatch.setattr(tabular, "_csv_row", counting(tabular._csv_row))
+    monkeypatch.setattr(gift, "_question", counting(gift._question))
     out = tmp_path / "site"
     fresh_process()
     build(mini, out, jobs=1, pdf=False, cache=True)
     first = len(made)
     assert first > 3 and rendered
-    assert len(rows) == len(set(rows)) > 3, "a row is made once, for the whole bank's file and its topic's"
+    assert len(rows) == 2 * len(set(rows)) > 6, (
+        "a part is made once in each format, for the lesson's file and its topic's"
+    )
     kept = sorted(p.name for p in own_cache.rglob("export-*.facts"))
     assert kept == [
         "export-anki.facts",
         "export-csv.facts",
+        "export-gift.facts",
         "export-json.facts",
         "export-moodle.facts",
         "export-qti.facts",
@@ -330,7 +337,7 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     build(mini, out, jobs=1, pdf=False, cache=True)
     edited = set(made)
     assert made and len(edited) == 1, made  # the edited question's items alone (in each quiz that holds it)
-    assert rows == sorted(edited), rows  # and its row of the CSV
+    assert rows == [*edited, *edited], rows  # and its row of the CSV and part of the GIFT file
     assert all("Notably" in text for text in rendered), rendered  # every other text's renderings were kept
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     fresh_process()

@@ -8,6 +8,8 @@ Metadata GIFT has no place for (objective, difficulty, marks, tags, what the que
 
 from __future__ import annotations
 
+from functools import partial
+
 from primer.content.models import (
     Matching,
     MultipleChoice,
@@ -18,7 +20,17 @@ from primer.content.models import (
     SingleChoice,
     TrueFalse,
 )
-from primer.exports.common import LossReport, Scope, esc, note_markup, note_typed_answers, number, to_html
+from primer.derive import Derived
+from primer.exports.common import (
+    LossReport,
+    Scope,
+    esc,
+    fragment,
+    note_markup,
+    note_typed_answers,
+    number,
+    to_html,
+)
 from primer.exports.grades import grade_text, multiple_fractions
 
 #: Characters GIFT gives a meaning; a backslash before one makes it literal (Moodle's rules).
@@ -106,32 +118,38 @@ def _kind(question: QuestionBase) -> str:
 
 
 def gift(scope: Scope) -> tuple[bytes, LossReport]:
-    """The scope's questions as GIFT text, and what GIFT could not carry."""
+    """The scope's questions as GIFT text, and what GIFT could not carry. Each question's part is made once per
+    build and kept for the next (`fragment`): it is in its topic's file and in the lesson's."""
     report = LossReport("GIFT", ids=True)
     note_typed_answers(report, scope, "Moodle, which imports GIFT,", "ignoring case but not punctuation")
-    lib, derived = scope.lib, scope.derived
-    blocks: list[str] = [f"// {scope.title}: questions exported by primer", ""]
+    lib = scope.lib
+    blocks: list[bytes] = [f"// {scope.title}: questions exported by primer\n".encode()]
     for group in scope.groups:
         names = [lib.site.title] if scope.topic is None else []
-        blocks += [f"$CATEGORY: {category_path(*names, group.title)}", ""]
+        blocks.append(f"$CATEGORY: {category_path(*names, group.title)}\n".encode())
         for question in group.questions:
-            answers = _answers(question, report)
-            if answers is None:
-                continue
-            rendered = to_html(question.stem)
-            note_markup(report, question, rendered, plain_target=False)
-            if question.points != 1:
-                report.lose(
-                    question, "marks dropped", f"GIFT has no marks; Moodle gives 1 instead of {question.points:g}"
-                )
-            body = [*answers, f"####{escape(esc(question.explanation))}"]
-            stem = escape(rendered.text)
-            blocks += [
-                metadata(question, question.id in derived.generated),
-                f"::{escape(question.id)}::[html]{stem} {{",
-                *(f"\t{line}" for line in body),
-                "}",
-                "",
-            ]
-            report.exported += 1
-    return "\n".join(blocks).encode("utf-8"), report
+            text = fragment(scope, "gift", question, report, partial(_question, question, scope.derived))
+            if text is not None:
+                blocks.append(text)
+                report.exported += 1
+    return b"\n".join(blocks), report
+
+
+def _question(question: QuestionBase, derived: Derived, report: LossReport) -> str | None:
+    """A question's lines of GIFT, each ending in a line break (None: GIFT cannot carry it, said in `report`)."""
+    answers = _answers(question, report)
+    if answers is None:
+        return None
+    rendered = to_html(question.stem)
+    note_markup(report, question, rendered, plain_target=False)
+    if question.points != 1:
+        report.lose(question, "marks dropped", f"GIFT has no marks; Moodle gives 1 instead of {question.points:g}")
+    body = [*answers, f"####{escape(esc(question.explanation))}"]
+    stem = escape(rendered.text)
+    lines = [
+        metadata(question, question.id in derived.generated),
+        f"::{escape(question.id)}::[html]{stem} {{",
+        *(f"\t{line}" for line in body),
+        "}",
+    ]
+    return "".join(f"{line}\n" for line in lines)
