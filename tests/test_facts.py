@@ -284,20 +284,15 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     ignored with a warning, and every part made again."""
     qti = importlib.import_module("primer.exports.qti")  # the module (the package names its function so)
     gift = importlib.import_module("primer.exports.gift")
-    made: list[str] = []
-    real = qti._item
+    made: list[str] = []  # the Canvas items
     rows: list[str] = []  # the CSV's and GIFT's parts
 
-    def counted(question: object, *args: object) -> object:
-        made.append(question.id)  # type: ignore[attr-defined]
-        return real(question, *args)  # type: ignore[arg-type]
-
-    def counting(make: Callable[..., T]) -> Callable[..., T]:
-        def counted_part(question: Any, *args: Any) -> T:
-            rows.append(question.id)
+    def counting(make: Callable[..., T], into: list[str]) -> Callable[..., T]:
+        def counted(question: Any, *args: Any) -> T:
+            into.append(question.id)
             return make(question, *args)
 
-        return counted_part
+        return counted
 
     rendered: list[str] = []
     for name in ("_html", "_plain"):
@@ -308,9 +303,9 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
         common.to_plain.cache_clear()
         rendered.clear()
 
-    monkeypatch.setattr(qti, "_item", counted)
-    monkeypatch.setattr(tabular, "_csv_row", counting(tabular._csv_row))
-    monkeypatch.setattr(gift, "_question", counting(gift._question))
+    monkeypatch.setattr(qti, "_item", counting(qti._item, made))
+    monkeypatch.setattr(tabular, "_csv_row", counting(tabular._csv_row, rows))
+    monkeypatch.setattr(gift, "_question", counting(gift._question, rows))
     out = tmp_path / "site"
     fresh_process()
     build(mini, out, jobs=1, pdf=False, cache=True)
