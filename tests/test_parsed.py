@@ -4,6 +4,7 @@ last, finds what a fresh parse finds, and trusts no entry it did not write."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import time
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 
 from primer import parsed
 from primer.build import check
-from primer.content import library
-from primer.errors import ContentError
+from primer.content import library, load
+from primer.errors import ContentError, Problem
 from primer.render import markdown
 
 #: every test gets an empty cache folder of its own (`own_cache`)
@@ -108,6 +109,57 @@ def test_an_unchanged_files_markdown_is_not_parsed_again(mini: Path, monkeypatch
     _as_a_new_process()
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     assert check(mini).warnings == first.warnings, "as a fresh parse finds"
+
+
+def test_an_unchanged_files_data_stays_packed(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry holds its document's data as a pickle of its own, unpacked when something reads it: a check
+    after one file's edit reads the data of that file alone, and finds what a fresh parse finds."""
+    first = check(mini)
+    unpacked: list[str] = []
+    real = load.Document.data
+
+    def counted(doc: load.Document) -> object:
+        if type(doc._data) is load._Packed:
+            unpacked.append(doc.path.name)
+        return real.fget(doc)
+
+    monkeypatch.setattr(load.Document, "data", property(counted, real.fset))
+    taken: list[load.Document] = []
+    real_get = parsed.Stored.get
+
+    def get(self: parsed.Stored, kind: str, path: Path, raw: bytes) -> library.Made | None:
+        found = real_get(self, kind, path, raw)
+        if found is not None and found[0] is not None:
+            taken.append(found[0])
+        return found
+
+    monkeypatch.setattr(parsed.Stored, "get", get)
+    glossary = mini / "glossary.yaml"
+    glossary.write_text(glossary.read_text().replace("definition: ", "definition: Notably, ", 1))
+    edited = check(mini)
+    assert len(taken) >= 6 and "glossary.yaml" not in {doc.path.name for doc in taken}
+    assert all(type(doc._data) is load._Packed for doc in taken), "still packed after the check"
+    assert unpacked == [], "only the edited file's data was read, and it was parsed, not unpacked"
+    assert "Notably" in str(edited.library.terms)
+    monkeypatch.undo()
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    fresh = check(mini)
+    assert edited.warnings == fresh.warnings and edited.summary() == fresh.summary()
+    assert first.summary() == fresh.summary()
+
+
+def test_a_documents_data_comes_back_from_its_pickle(tmp_path: Path) -> None:
+    problems: list[Problem] = []
+    raw = b"id: x\nname: 'Yes'\nlist:\n  - one\n  - {two: 2.5}\n"
+    doc = load.parse_file(raw, "x.yaml", tmp_path / "x.yaml", problems)
+    assert doc is not None and problems == []
+    again = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(again._data) is load._Packed, "packed in the pickle"
+    assert list(again.strings()) == list(doc.strings()) == [(("id",), "x"), (("name",), "Yes"), (("list", 0), "one")]
+    assert again.data == doc.data == {"id": "x", "name": "Yes", "list": ["one", {"two": 2.5}]}
+    assert type(again._data) is dict, "unpacked once, when read"
+    twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(doc))))
+    assert twice.data == doc.data and twice.where(("list", 1, "two")) == doc.where(("list", 1, "two")) == (5, 11)
 
 
 def test_links_from_the_cache_are_checked_against_the_lesson_as_it_is(

@@ -38,7 +38,7 @@ from primer.content.library import Library, Made, ParseCache, load_library
 from primer.errors import ContentError
 
 #: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
-FORMAT = 3
+FORMAT = 4
 #: A lesson's folder of entries that no command has used for this many days is removed.
 CACHE_DAYS = 30
 

@@ -90,6 +90,10 @@ def _extent_of(lines: list[str]) -> tuple[int, int]:
     return len(lines), sum(map(len, lines))
 
 
+class _Packed(bytes):
+    """A document's data as a pickle of its own, in a pickle of the document (see `Document.__getstate__`)."""
+
+
 @dataclass
 class Document:
     """One YAML file as plain data, with the (line, column) of every value and key.
@@ -101,7 +105,9 @@ class Document:
 
     path: Path
     shown: str
-    data: Any
+    #: The file's plain data (`data`); in a pickle, the data's own pickle (`_Packed`), unpacked when read.
+    #: Not compared: the file's text, which is, gives it.
+    _data: Any = field(compare=False)
     #: Where each value starts, and for a mapping's value where its key does, packed in one number each (a
     #: pair of tuples each, in two maps, took twice the memory), by key path: a pickled dict (`places`).
     packed_places: bytes = b""
@@ -127,7 +133,22 @@ class Document:
     _open: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_open": {}}
+        # The data goes packed: a build reads an unchanged file's entry of the parse cache for its item and
+        # its texts' links, and only a check of the file's own texts reads its data (a fifth of the time the
+        # lesson's entries took to unpickle at 256 topics, and their dicts' memory, for nothing).
+        data = self._data if type(self._data) is _Packed else _Packed(pickle.dumps(self._data, pickle.HIGHEST_PROTOCOL))
+        return {**self.__dict__, "_data": data, "_open": {}}
+
+    @property
+    def data(self) -> Any:
+        """The file's plain data: mappings, lists and scalars as YAML gave them (converted: see `_Converter`)."""
+        if type(self._data) is _Packed:
+            self._data = pickle.loads(self._data)  # packed by `__getstate__`
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
 
     @property
     def places(self) -> dict[Key, int]:
