@@ -149,6 +149,8 @@ def test_an_unchanged_files_data_stays_packed(mini: Path, monkeypatch: pytest.Mo
 
 
 def test_a_documents_data_comes_back_from_its_pickle(tmp_path: Path) -> None:
+    """A pickled document's data is packed, gives the same texts and places once read, and is unpacked once;
+    a document pickled again keeps the packed data as it is."""
     problems: list[Problem] = []
     raw = b"id: x\nname: 'Yes'\nlist:\n  - one\n  - {two: 2.5}\n"
     doc = load.parse_file(raw, "x.yaml", tmp_path / "x.yaml", problems)

@@ -106,7 +106,7 @@ class Document:
     path: Path
     shown: str
     #: The file's plain data (`data`); in a pickle, the data's own pickle (`_Packed`), unpacked when read.
-    #: Not compared: the file's text, which is, gives it.
+    #: Left out of comparisons: it follows from the file's text, which is compared.
     _data: Any = field(compare=False)
     #: Where each value starts, and for a mapping's value where its key does, packed in one number each (a
     #: pair of tuples each, in two maps, took twice the memory), by key path: a pickled dict (`places`).
