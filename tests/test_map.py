@@ -270,3 +270,70 @@ def test_a_region_across_the_antimeridian_and_one_near_the_pole() -> None:
             assert 0 < x < found.frame.width and 0 < y < found.frame.height
         ET.fromstring(str(found.svg))
         assert str(found.svg).count("<path d=") >= 2  # land on both sides of the date line, around the pole
+
+
+def _land_country_by_country(frame: Frame, style: drawing.Style, coarse: float) -> tuple[object, ...]:
+    """What `_made_land` must give, worked out one country at a time with shapely's scalar calls: the
+    outlines clipped to the frame and made valid, their polygons kept, simplified as one coverage, made valid
+    again, the polygons too small to see dropped, then each country's visible part and where its name goes."""
+    import shapely
+
+    found = shapes.in_box(*drawing.land_box(frame), coarse)
+    if not found:
+        return ()
+
+    def project(xy: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+        px, py = frame.pixels(xy[:, 1], xy[:, 0])
+        return np.column_stack([px, py])
+
+    def polygons(geometry: object) -> object:
+        parts = shapely.get_parts(geometry)
+        return shapely.MultiPolygon([p for p in parts if p.geom_type == "Polygon" and not p.is_empty])
+
+    geoms = []
+    for _, outline in found:
+        moved = shapely.clip_by_rect(shapely.transform(outline, project), -4, -4, frame.width + 4, frame.height + 4)
+        geoms.append(polygons(shapely.make_valid(moved)))
+    kept = [(country, g) for (country, _), g in zip(found, geoms, strict=True) if not g.is_empty]
+    simplified = shapely.coverage_simplify([g for _, g in kept], style.tolerance * 2, simplify_boundary=True)
+    drawn = []
+    for (country, _), geom in zip(kept, simplified, strict=True):
+        parts = shapely.get_parts(shapely.make_valid(geom))
+        polys = [p for p in parts if p.geom_type == "Polygon" and p.area >= style.min_area]
+        if not polys:
+            continue
+        shape = shapely.MultiPolygon(polys)
+        inside = shapely.box(0, 0, frame.width, frame.height).intersection(shape)
+        lx, ly = frame.point(*country.label)
+        where = None
+        if inside.area > 0:
+            if shapely.Point(lx, ly).within(inside):
+                where = (lx, ly)
+            else:
+                point = max(shapely.get_parts(inside), key=lambda p: p.area).representative_point()
+                where = (point.x, point.y)
+        drawn.append((country.name, drawing._path(shape), where, float(inside.area)))
+    return tuple(drawn)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_land_of_any_frame_is_what_drawing_each_country_alone_gives(seed: int) -> None:
+    """`_made_land` takes every country of a frame in one call per step; the outlines, names' places and
+    areas are those of the same steps taken one country at a time, anywhere on Earth, on both kinds of map,
+    from the outlines and from their coarse copies."""
+    rng = np.random.default_rng(seed)
+    for _ in range(6):
+        lat, lon = rng.uniform(-75, 75), rng.uniform(-180, 180)
+        spread = rng.choice([0.5, 4.0, 15.0])
+        sites = [
+            _site(
+                f"p{k}",
+                float(np.clip(lat + rng.uniform(-spread, spread), -88, 88)),
+                float(lon + rng.uniform(-spread, spread)),
+            )
+            for k in range(int(rng.integers(1, 4)))
+        ]
+        style = PAGE if rng.random() < 0.5 else SMALL
+        frame = fit(sites, style)
+        coarse = drawing.level(frame, style) if rng.random() < 0.5 else 0.0
+        assert drawing._made_land(frame, style, coarse) == _land_country_by_country(frame, style, coarse)
