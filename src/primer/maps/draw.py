@@ -258,7 +258,7 @@ def _made_land(frame: Frame, style: Style, coarse: float) -> store.Land:
         return np.column_stack([px, py])
 
     # Each step takes every country in the frame at once, so that GEOS and NumPy loop over them, not Python
-    # (a quarter of the maps' time at 256 topics, when no earlier build kept their outlines).
+    # (a fifth of the maps' time at 256 topics, when no earlier build kept their outlines).
     edge = 4.0
     geoms = shapely.transform(np.array([g for _, g in found], dtype=object), project)
     geoms = shapely.clip_by_rect(geoms, -edge, -edge, frame.width + edge, frame.height + edge)
@@ -309,6 +309,7 @@ _POLYGON = 3
 _EMPTY = shapely.MultiPolygon()
 
 
+#: Marker outlines, centred on 0,0, for size 1 (scaled by the style's marker size).
 def marker_element(marker: str, x: float, y: float, r: float, css: str) -> str:
     """One site's marker as an SVG element."""
     cls = quoteattr(css)
