@@ -5,6 +5,7 @@ No timing here: speed and memory are measured by `benchmarks/compare.py`, never 
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,32 @@ def test_the_loaders_compared_read_the_same_data(tmp_path: Path) -> None:
     expected = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert read.pop("yaml.compose (C)") is not None
     assert all(data == expected for data in read.values()), sorted(read)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the paired benchmark runs each version on a processor")
+def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_outputs(tmp_path: Path) -> None:
+    """`paired.py` builds the same lesson with two versions at the same moment, one on each processor, and
+    reports each pair's CPU times and their ratio; with `--edit`, the rebuild after a source's edit. Two builds
+    by the same primer write the same files, and a file that differs is found."""
+    paired = [sys.executable, str(ROOT / "benchmarks" / "paired.py")]
+    run = subprocess.run(
+        [*paired, "--before", ".", "--topics", "2", "--pairs", "2", "--edit"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = run.stdout.splitlines()
+    assert lines[0] == "2 topics, one source edited, --jobs 1 each: before = ., after = ."
+    rows = [line.split() for line in lines[2:4]]
+    assert [row[0] for row in rows] == ["1", "2"]
+    for row in rows:
+        before, after, ratio = float(row[1]), float(row[5]), float(row[-1])
+        assert before > 0 and after > 0 and ratio == pytest.approx(after / before, rel=0.03)  # printed rounded
+    assert lines[4].startswith("median after ÷ before: ") and len(lines) == 5, run.stdout  # no difference reported
+    same = _benchmark("paired")._same
+    for side in ("a", "b"):
+        (tmp_path / side / "topics").mkdir(parents=True)
+        (tmp_path / side / "topics" / "one.html").write_text("same", encoding="utf-8")
+        (tmp_path / side / "index.html").write_text(f"index {side}", encoding="utf-8")
+    (tmp_path / "b" / "extra.html").write_text("", encoding="utf-8")
+    assert same(tmp_path / "a", tmp_path / "b") == ["extra.html", "index.html"]

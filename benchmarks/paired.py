@@ -1,0 +1,165 @@
+"""Two versions of primer, side by side at the same moment: which one builds a lesson with less CPU time.
+
+Usage: `python benchmarks/paired.py [--before REV] [--after REV] [--topics 256] [--pairs 3] [--edit]`
+
+A shared or throttled machine changes speed from one minute to the next (a cold build of 256 topics took
+25.7 s, 34.9 s and 28.0 s in a row on the thirty-seventh round's), so timing one version, then the other,
+compares the machine's moods as much as the versions. Here each pair runs both at once, each as one process
+(`--jobs 1`) on a processor of its own, the processors swapped from one pair to the next, so that both see the
+same drift; the ratio within a pair is what to read. `REV` is a git revision of this repository, or `.` for
+the files as they are (the default of `--after`; `--before` defaults to `HEAD`). Each build starts from an empty
+output folder and empty caches; with `--edit`, each version first builds the lesson, then one source's point is
+edited (a new word each pair) and the rebuild is what is timed. The realistic corpus (`make_corpus.py
+--realistic`) is written once. After each pair the two outputs are compared: a difference is reported, since a
+change meant to be faster should usually write the same files. Everything is written to a temporary folder.
+Needs two processors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKING = "."
+
+
+def source_of(rev: str, into: Path) -> Path:
+    """The `src` folder of revision `rev` (`.`: the working files), extracted into `into` when it is a revision."""
+    if rev == WORKING:
+        return ROOT / "src"
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"], check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
+
+
+@dataclass
+class Build:
+    """A build started on one processor, and when."""
+
+    process: subprocess.Popen[bytes]
+    started: float
+
+    @classmethod
+    def start(cls, src: Path, corpus: Path, out: Path, cache: Path, cpu: int) -> Build:
+        """`primer build` of `corpus` into `out` by the primer in `src` (caching in `cache`), on processor `cpu`."""
+        env = {**os.environ, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
+        command = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(out)]
+        command += ["--no-pdf", "-q", "--jobs", "1"]
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),  # no threads here
+        )
+        return cls(process, time.monotonic())
+
+    def wait(self) -> tuple[float, float]:
+        """(CPU seconds, wall seconds) of the finished build, the children's included; exits when it failed."""
+        _, status, usage = os.wait4(self.process.pid, 0)
+        wall = time.monotonic() - self.started
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        errors = self.process.stderr.read().decode() if self.process.stderr else ""
+        if self.process.returncode != 0:
+            sys.exit(f"a build failed ({self.process.returncode}):\n{errors}")
+        return usage.ru_utime + usage.ru_stime, wall
+
+
+def _edit(corpus: Path, mark: str) -> None:
+    """One source's first point, with a new first word."""
+    path = sorted((corpus / "sources").glob("*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    at = text.index("  text: ") + len("  text: ")
+    path.write_text(text[:at] + mark + " " + text[at:], encoding="utf-8")
+
+
+def _same(a: Path, b: Path) -> list[str]:
+    """Files that differ between two output folders (by path and bytes)."""
+    found: list[str] = []
+
+    def walk(cmp: filecmp.dircmp[str], prefix: str) -> None:
+        found.extend(prefix + name for name in cmp.left_only + cmp.right_only + cmp.funny_files)
+        for name in cmp.common_files:
+            if not filecmp.cmp(Path(cmp.left) / name, Path(cmp.right) / name, shallow=False):
+                found.append(prefix + name)
+        for name, sub in sorted(cmp.subdirs.items()):
+            walk(sub, f"{prefix}{name}/")
+
+    walk(filecmp.dircmp(a, b), "")
+    return sorted(found)
+
+
+def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path) -> list[tuple[float, float]]:
+    """The pairs' (before, after) CPU seconds, printed as they come."""
+    sources = {"before": source_of(before, work / "before"), "after": source_of(after, work / "after")}
+    corpus = work / "corpus"
+    subprocess.run(
+        [sys.executable, str(HERE / "make_corpus.py"), "--realistic", str(topics), str(corpus)],
+        check=True,
+        capture_output=True,
+    )
+    what = "one source edited" if edit else "cold build"
+    print(f"{topics} topics, {what}, --jobs 1 each: before = {before}, after = {after}")
+    print("pair  before: CPU    wall   after: CPU    wall   after ÷ before (CPU)")
+    found = []
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    for pair in range(pairs):
+        on = {"before": cpus[pair % 2], "after": cpus[1 - pair % 2]}
+        for side in sources:
+            for name in ("out", "cache"):
+                shutil.rmtree(work / f"{name}-{side}", ignore_errors=True)
+
+        def both(on: dict[str, int] = on) -> dict[str, tuple[float, float]]:
+            started = {
+                side: Build.start(src, corpus, work / f"out-{side}", work / f"cache-{side}", on[side])
+                for side, src in sources.items()
+            }
+            return {side: build.wait() for side, build in started.items()}
+
+        if edit:  # each side's first build, then the edit whose rebuild is timed
+            both()
+            _edit(corpus, f"Pairmark{pair}")
+        took = both()
+        (cpu_b, wall_b), (cpu_a, wall_a) = took["before"], took["after"]
+        found.append((cpu_b, cpu_a))
+        print(f"{pair + 1:4d}  {cpu_b:11.2f} s {wall_b:6.2f} s  {cpu_a:10.2f} s {wall_a:6.2f} s  {cpu_a / cpu_b:8.3f}")
+        differ = _same(work / "out-before", work / "out-after")
+        if differ:
+            print(f"      the outputs differ in {len(differ)} files, e.g. {', '.join(differ[:3])}")
+    ratios = [a / b for b, a in found]
+    print(f"median after ÷ before: {statistics.median(ratios):.3f} (from {min(ratios):.3f} to {max(ratios):.3f})")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default="HEAD", help="a git revision, or . for the working files")
+    parser.add_argument("--after", default=WORKING, help="a git revision, or . for the working files")
+    parser.add_argument("--topics", type=int, default=256)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--edit", action="store_true", help="time a rebuild after one source's edit")
+    args = parser.parse_args()
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("paired.py needs two processors: one for each version")
+    with tempfile.TemporaryDirectory(prefix="primer-paired-") as work:
+        run(args.before, args.after, args.topics, args.pairs, args.edit, Path(work))
+
+
+if __name__ == "__main__":
+    main()
