@@ -21,6 +21,7 @@ import argparse
 import filecmp
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,15 +71,27 @@ class Build:
         )
         return cls(process, time.monotonic())
 
-    def wait(self) -> tuple[float, float]:
-        """(CPU seconds, wall seconds) of the finished build, the children's included; exits when it failed."""
-        _, status, usage = os.wait4(self.process.pid, 0)
+    def finished(self, status: int, usage: resource.struct_rusage) -> tuple[float, float]:
+        """(CPU seconds, wall seconds) of the build, now that it ended with `status` and `usage` (the children's
+        included); exits when it failed."""
         wall = time.monotonic() - self.started
         self.process.returncode = os.waitstatus_to_exitcode(status)
         errors = self.process.stderr.read().decode() if self.process.stderr else ""
         if self.process.returncode != 0:
             sys.exit(f"a build failed ({self.process.returncode}):\n{errors}")
         return usage.ru_utime + usage.ru_stime, wall
+
+
+def waited(builds: dict[str, Build]) -> dict[str, tuple[float, float]]:
+    """What each of `builds` took, each timed as it ends (whichever ends first)."""
+    by_pid = {build.process.pid: side for side, build in builds.items()}
+    took = {}
+    while by_pid:
+        pid, status, usage = os.wait4(-1, 0)
+        side = by_pid.pop(pid, None)
+        if side is not None:
+            took[side] = builds[side].finished(status, usage)
+    return took
 
 
 def _edit(corpus: Path, mark: str) -> None:
@@ -130,7 +143,7 @@ def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path
                 side: Build.start(src, corpus, work / f"out-{side}", work / f"cache-{side}", on[side])
                 for side, src in sources.items()
             }
-            return {side: build.wait() for side, build in started.items()}
+            return waited(started)
 
         if edit:  # each side's first build, then the edit whose rebuild is timed
             both()
