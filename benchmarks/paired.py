@@ -41,9 +41,10 @@ def source_of(rev: str, into: Path) -> Path:
     """The `src` folder of revision `rev` (`.`: the working files), extracted into `into` when it is a revision."""
     if rev == WORKING:
         return ROOT / "src"
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"], check=True, capture_output=True
-    ).stdout
+    found = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"], capture_output=True)
+    if found.returncode != 0:
+        sys.exit(f"cannot read revision {rev!r} of this repository: {found.stderr.decode(errors='replace').strip()}")
+    archive = found.stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into / "src"
@@ -55,6 +56,8 @@ class Build:
 
     process: subprocess.Popen[bytes]
     started: float
+    #: where the build's messages go (a file: a pipe nobody reads while it runs would stall a chatty build)
+    log: Path
 
     @classmethod
     def start(cls, src: Path, corpus: Path, out: Path, cache: Path, cpu: int) -> Build:
@@ -62,23 +65,24 @@ class Build:
         env = {**os.environ, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
         command = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(out)]
         command += ["--no-pdf", "-q", "--jobs", "1"]
-        process = subprocess.Popen(
-            command,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),  # no threads here
-        )
-        return cls(process, time.monotonic())
+        log = out.with_name(out.name + ".log")
+        with log.open("wb") as messages:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                stdout=messages,
+                stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),  # no threads here
+            )
+        return cls(process, time.monotonic(), log)
 
     def finished(self, status: int, usage: resource.struct_rusage) -> tuple[float, float]:
         """(CPU seconds, wall seconds) of the build, now that it ended with `status` and `usage` (the children's
         included); exits when it failed."""
         wall = time.monotonic() - self.started
         self.process.returncode = os.waitstatus_to_exitcode(status)
-        errors = self.process.stderr.read().decode() if self.process.stderr else ""
         if self.process.returncode != 0:
-            sys.exit(f"a build failed ({self.process.returncode}):\n{errors}")
+            sys.exit(f"a build failed ({self.process.returncode}):\n{self.log.read_text(errors='replace')}")
         return usage.ru_utime + usage.ru_stime, wall
 
 
