@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from compare import CHILD_ENV
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORKING = "."
@@ -62,10 +64,11 @@ class Build:
     @classmethod
     def start(cls, src: Path, corpus: Path, out: Path, cache: Path, cpu: int) -> Build:
         """`primer build` of `corpus` into `out` by the primer in `src` (caching in `cache`), on processor `cpu`."""
-        env = {**os.environ, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
+        env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
         command = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(out)]
         command += ["--no-pdf", "-q", "--jobs", "1"]
         log = out.with_name(out.name + ".log")
+        out.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as messages:
             process = subprocess.Popen(
                 command,
@@ -124,27 +127,39 @@ def _same(a: Path, b: Path) -> list[str]:
 
 def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path) -> list[tuple[float, float]]:
     """The pairs' (before, after) CPU seconds, printed as they come."""
-    sources = {"before": source_of(before, work / "before"), "after": source_of(after, work / "after")}
+    # each side's files in a folder of its own: primer locks an output's parent folder while it swaps a build in
+    sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
+    cpus = sorted(os.sched_getaffinity(0))[:2]
     corpus = work / "corpus"
     subprocess.run(
         [sys.executable, str(HERE / "make_corpus.py"), "--realistic", str(topics), str(corpus)],
         check=True,
         capture_output=True,
     )
+    # each side first builds a lesson of one topic, untimed: the first pair would otherwise time Python compiling
+    # primer and its libraries
+    small = work / "warm-up"
+    subprocess.run(
+        [sys.executable, str(HERE / "make_corpus.py"), "--realistic", "1", str(small)], check=True, capture_output=True
+    )
+    warming = {
+        side: Build.start(src, small, work / side / "warm-up", work / side / "warm-up-cache", cpu)
+        for (side, src), cpu in zip(sources.items(), cpus, strict=True)
+    }
+    waited(warming)
     what = "one source edited" if edit else "cold build"
     print(f"{topics} topics, {what}, --jobs 1 each: before = {before}, after = {after}")
     print("pair  before: CPU    wall   after: CPU    wall   after ÷ before (CPU)")
     found = []
-    cpus = sorted(os.sched_getaffinity(0))[:2]
     for pair in range(pairs):
         on = {"before": cpus[pair % 2], "after": cpus[1 - pair % 2]}
         for side in sources:
             for name in ("out", "cache"):
-                shutil.rmtree(work / f"{name}-{side}", ignore_errors=True)
+                shutil.rmtree(work / side / name, ignore_errors=True)
 
         def both(on: dict[str, int] = on) -> dict[str, tuple[float, float]]:
             started = {
-                side: Build.start(src, corpus, work / f"out-{side}", work / f"cache-{side}", on[side])
+                side: Build.start(src, corpus, work / side / "out", work / side / "cache", on[side])
                 for side, src in sources.items()
             }
             return waited(started)
@@ -156,7 +171,7 @@ def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path
         (cpu_b, wall_b), (cpu_a, wall_a) = took["before"], took["after"]
         found.append((cpu_b, cpu_a))
         print(f"{pair + 1:4d}  {cpu_b:11.2f} s {wall_b:6.2f} s  {cpu_a:10.2f} s {wall_a:6.2f} s  {cpu_a / cpu_b:8.3f}")
-        differ = _same(work / "out-before", work / "out-after")
+        differ = _same(work / "before" / "out", work / "after" / "out")
         if differ:
             print(f"      the outputs differ in {len(differ)} files, e.g. {', '.join(differ[:3])}")
     ratios = [a / b for b, a in found]
@@ -175,6 +190,7 @@ def main() -> None:
     if len(os.sched_getaffinity(0)) < 2:
         sys.exit("paired.py needs two processors: one for each version")
     with tempfile.TemporaryDirectory(prefix="primer-paired-") as work:
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(work) / "pycache")  # compiled once for all the pairs' builds
         run(args.before, args.after, args.topics, args.pairs, args.edit, Path(work))
 
 
