@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compare import CHILD_ENV
+from speed import edits
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -102,11 +103,9 @@ def waited(builds: dict[str, Build]) -> dict[str, tuple[float, float]]:
 
 
 def _edit(corpus: Path, mark: str) -> None:
-    """One source's first point, with a new first word."""
-    path = sorted((corpus / "sources").glob("*.yaml"))[0]
-    text = path.read_text(encoding="utf-8")
-    at = text.index("  text: ") + len("  text: ")
-    path.write_text(text[:at] + mark + " " + text[at:], encoding="utf-8")
+    """The speed table's source edit (`speed.edits`): one source's first point, with a new first word."""
+    path, where = edits(corpus)["one source edited"]
+    path.write_text(path.read_text(encoding="utf-8").replace(where, f"{where}{mark} ", 1), encoding="utf-8")
 
 
 def _same(a: Path, b: Path) -> list[str]:

@@ -295,7 +295,7 @@ def _polygons(geometries: Any, min_area: float = 0.0) -> Any:
     """A MultiPolygon of each geometry's polygons (clipping can leave lines and points on the edge), those of
     at least `min_area` when it is given: an empty one where none is left."""
     parts, index = shapely.get_parts(geometries, return_index=True)
-    wanted = (shapely.get_type_id(parts) == _POLYGON) & ~shapely.is_empty(parts)
+    wanted = (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & ~shapely.is_empty(parts)
     if min_area:
         wanted &= shapely.area(parts) >= min_area
     out = np.array([_EMPTY] * len(geometries), dtype=object)
@@ -304,8 +304,7 @@ def _polygons(geometries: Any, min_area: float = 0.0) -> Any:
     return out
 
 
-#: GEOS's type id of a polygon, and the empty shape a country with no polygon left gets.
-_POLYGON = 3
+#: The empty shape a country with no polygon left gets.
 _EMPTY = shapely.MultiPolygon()
 
 
