@@ -127,6 +127,7 @@ def _same(a: Path, b: Path) -> list[str]:
 def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path) -> list[tuple[float, float]]:
     """The pairs' (before, after) CPU seconds, printed as they come."""
     # each side's files in a folder of its own: primer locks an output's parent folder while it swaps a build in
+    # (an older version gave up at once, rather than wait, when the other held it)
     sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
     cpus = sorted(os.sched_getaffinity(0))[:2]
     corpus = work / "corpus"

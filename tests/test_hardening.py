@@ -297,16 +297,82 @@ def test_a_read_only_location_is_one_line(
     assert lines == ["Error: cannot write site/: Read-only file system — the previous output is unchanged"]
 
 
-def test_a_concurrent_build_that_loses_the_race_is_one_line(mini: Path, tmp_path: Path, cli: Invoke) -> None:
+def test_a_build_that_waits_too_long_for_another_is_one_line(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import fcntl
 
+    monkeypatch.setattr(write_mod, "LOCK_WAIT", 0.3)
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # another build holds the output's folder
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another build holds the output's parent folder, and keeps it
         lines = _fails(cli, "build", "--content", mini, "--out", tmp_path / "site")
     finally:
         os.close(fd)
-    assert len(lines) == 1 and "another primer build is writing site/ right now" in lines[0]
+    assert lines == [
+        "Error: another primer build kept the folder that holds site/ busy for 0.3 s — wait for it to finish, "
+        "then build again (the output is unchanged)"
+    ]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_build_waits_while_another_swaps_its_output_in_beside_it(
+    mini: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two lessons built at once into folders of one parent: the one that finds the parent held waits for the
+    other's swap instead of failing (it once said another build was writing its own folder)."""
+    import fcntl
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the other lesson's build, swapping its output in
+    waits: list[float] = []
+
+    class Clock:
+        """The write module's clock: the other build lets go once this one has waited a first time."""
+
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 1:
+                os.close(fd)
+
+    monkeypatch.setattr(write_mod, "time", Clock)
+    try:
+        result = cli("build", "--content", mini, "--out", out / "b", "--no-pdf")
+    finally:
+        if not waits:
+            os.close(fd)
+    assert result.exit_code == 0, result.output
+    assert len(waits) == 1  # it found the parent held, waited, then took it
+    assert (out / "b" / "index.html").is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["b"]
+
+
+def test_two_lessons_build_at_once_into_folders_of_one_parent(mini: Path, tmp_path: Path) -> None:
+    """Side by side, as `make -j` would run them: both succeed, each with its own output."""
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "primer", "build", "--content", str(mini), "--out", str(out / name), "--no-pdf"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in ("a", "b", "c")
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a", "b", "c"]
+    pages = [sorted(str(p.relative_to(out / name)) for p in (out / name).rglob("*")) for name in ("a", "b", "c")]
+    assert pages[0] == pages[1] == pages[2] and "index.html" in pages[0]
 
 
 def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -51,6 +52,11 @@ MARKER = ".primer-output"
 #: Permissions of what primer writes: readable by everyone, whatever the umask.
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+#: How long a commit waits for another build's hold on the output's parent folder before it gives up (a build
+#: holds it while it swaps its output in: well under a second with a spool, a few seconds when it writes a
+#: large lesson's files there from memory).
+LOCK_WAIT = 60.0
+_LOCK_POLL = 0.05
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -482,7 +488,10 @@ class _Commit:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        """Hold a lock on the output's parent folder so that two builds never swap at once."""
+        """Hold a lock on the output's parent folder so that two builds never swap at once (nor clean up
+        beside each other). A build that finds it held waits for it, up to `LOCK_WAIT` seconds: the other
+        build holds it while it swaps its output in, a moment, and it may be writing another folder of the
+        same parent (two lessons built side by side into `out/a` and `out/b`)."""
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not on POSIX: no lock, the swap still guards
@@ -490,15 +499,21 @@ class _Commit:
             return
         fd = os.open(self.out.parent, os.O_RDONLY)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise OutputFolderError(
-                    f"another primer build is writing {self.shown} right now — "
-                    "wait for it to finish, then build again (the output is unchanged)"
-                ) from None
-            except OSError:  # pragma: no cover - a filesystem without locks: go on unguarded
-                pass
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OutputFolderError(
+                            f"another primer build kept the folder that holds {self.shown} busy for "
+                            f"{LOCK_WAIT:g} s — wait for it to finish, then build again (the output is unchanged)"
+                        ) from None
+                    time.sleep(_LOCK_POLL)
+                    continue
+                except OSError:  # pragma: no cover - a filesystem without locks: go on unguarded
+                    pass
+                break
             yield
         finally:
             os.close(fd)
