@@ -84,6 +84,34 @@ def test_leftovers_of_a_killed_build_are_cleaned_and_the_next_build_succeeds(tmp
     assert (site / "index.html").read_text() == "two"
 
 
+def test_a_set_aside_site_that_another_build_removes_meanwhile_does_not_fail_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build that swapped an old site out removes it after its lock is released, so the next build's
+    clean-up can find it half gone, or gone, by the time it gets to it."""
+    site = _site(tmp_path, {"index.html": "one"})
+    aside = tmp_path / ".site.old-7"
+    (aside / "deep").mkdir(parents=True)
+    (aside / MARKER).write_text("{}")
+    (aside / "deep" / "page.html").write_text("older")
+    real_in_use = write_mod._in_use
+
+    def removed_meanwhile(folder: Path) -> bool:
+        if folder == aside:  # the other build's removal gets there first
+            (aside / "deep" / "page.html").unlink()
+            (aside / "deep").rmdir()
+            (aside / MARKER).unlink()
+            aside.rmdir()
+        return real_in_use(folder)
+
+    monkeypatch.setattr(write_mod, "_in_use", removed_meanwhile)
+    again = Output()
+    again.add("index.html", "two")
+    again.commit(site)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (site / "index.html").read_text() == "two"
+
+
 def test_a_build_killed_between_the_two_renames_is_undone_by_the_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -353,26 +381,42 @@ def test_a_build_waits_while_another_swaps_its_output_in_beside_it(
     assert sorted(p.name for p in out.iterdir()) == ["b"]
 
 
-def test_two_lessons_build_at_once_into_folders_of_one_parent(mini: Path, tmp_path: Path) -> None:
-    """Side by side, as `make -j` would run them: both succeed, each with its own output."""
-    out = tmp_path / "out"
+def _builds_at_once(mini: Path, outs: list[Path]) -> None:
+    """Build `mini` into each of `outs` at the same moment, in processes of their own: each must succeed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "primer", "build", "--content", str(mini), "--out", str(out / name), "--no-pdf"],
+            [sys.executable, "-m", "primer", "build", "--content", str(mini), "--out", str(out), "--no-pdf"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
-        for name in ("a", "b", "c")
+        for out in outs
     ]
     for run in runs:
         _, stderr = run.communicate(timeout=300)
         assert run.returncode == 0, stderr
+
+
+def test_two_lessons_build_at_once_into_folders_of_one_parent(mini: Path, tmp_path: Path) -> None:
+    """Side by side, as `make -j` would run them: both succeed, each with its own output."""
+    out = tmp_path / "out"
+    _builds_at_once(mini, [out / name for name in ("a", "b", "c")])
     assert sorted(p.name for p in out.iterdir()) == ["a", "b", "c"]
     pages = [sorted(str(p.relative_to(out / name)) for p in (out / name).rglob("*")) for name in ("a", "b", "c")]
     assert pages[0] == pages[1] == pages[2] and "index.html" in pages[0]
+
+
+def test_builds_into_the_same_folder_at_once_both_succeed_and_leave_one_whole_site(mini: Path, tmp_path: Path) -> None:
+    """The later swap waits for the earlier, then cleans up beside that build's removal of what it swapped out."""
+    site = tmp_path / "site"
+    for _ in range(2):  # the first time into no folder, then over a site
+        _builds_at_once(mini, [site, site, site])
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+        listed = json.loads((site / MARKER).read_text(encoding="utf-8"))["files"]
+        on_disk = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file() and p.name != MARKER)
+        assert on_disk == sorted(listed) and "index.html" in listed
 
 
 def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(

@@ -414,6 +414,14 @@ def _walk(root: Path) -> Iterator[str]:
             yield f"{prefix}/{name}" if prefix else name
 
 
+def _changed(path: Path) -> int:
+    """When `path` last changed (0 when it is gone meanwhile)."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
 def _is_dotted(rel: str) -> bool:
     return any(part.startswith(".") for part in rel.split("/"))
 
@@ -523,16 +531,19 @@ class _Commit:
         return folder.is_dir() and not folder.is_symlink() and ((folder / MARKER).exists() or not any(folder.iterdir()))
 
     def _recover(self) -> None:
-        """Undo what an interrupted build left: restore a set-aside output, remove staging folders."""
+        """Undo what an interrupted build left: restore a set-aside output, remove staging folders. The build
+        that swapped a folder out may be removing it still (`_remove`, after its lock is released): what
+        vanishes meanwhile is gone already, and what cannot be removed is left for the next build."""
         parent, name = self.out.parent, self.out.name
         stale_new = sorted(parent.glob(f".{name}.new-*"))
-        stale_old = sorted(parent.glob(f".{name}.old-*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        stale_old = sorted(parent.glob(f".{name}.old-*"), key=_changed, reverse=True)
         if not self.out.exists() and not self.out.is_symlink() and stale_old and self._ours(stale_old[0]):
             stale_old[0].rename(self.out)  # the build died between its two renames: put the old site back
             stale_old = stale_old[1:]
         for folder in [*stale_new, *stale_old]:
-            if folder != self.spool and self._ours(folder) and not _in_use(folder):  # not a running build's spool
-                shutil.rmtree(folder)
+            with contextlib.suppress(FileNotFoundError):
+                if folder != self.spool and self._ours(folder) and not _in_use(folder):  # not a running build's spool
+                    shutil.rmtree(folder, ignore_errors=True)
         if self.out.is_dir():
             for folder in sorted(self.out.glob(".primer-new-*")):
                 if folder.is_dir():
