@@ -393,6 +393,22 @@ def test_each_kind_of_machinery_is_found_when_the_text_holds_nothing_else_unusua
     assert machinery(text, markdown, frozenset({"a-radar-north"})) == ([finding] if finding else [])
 
 
+def test_hyphenated_tokens_are_found_as_the_backtracking_pattern_finds_them() -> None:
+    """The lint's id-shaped words (`_HYPHENATED`, possessive) are those the plain, backtracking pattern finds, in
+    random text of letters, digits, hyphens and their neighbours."""
+    import re
+
+    from primer.quiz import lint as lint_mod
+
+    plain = re.compile(r"(?<![\w-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+    rng = random.Random(20261203)
+    alphabet = "ab9-- _.Aé/"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert lint_mod._HYPHENATED.findall(text) == plain.findall(text), text
+    assert lint_mod._HYPHENATED.findall("a hit-to-kill, x-band- and -b-c test-2 é-a a-é") == ["hit-to-kill", "test-2"]
+
+
 def test_the_shipped_lessons_show_no_machinery() -> None:
     for content in (ROOT / "content", ROOT / "examples" / "south-china-sea-arbitration" / "content", MINI):
         result = check(content)  # an error would raise
