@@ -21,9 +21,10 @@ Each command runs in a fresh child process, after one untimed run that fills the
 caches (bytecode is cached in the temporary folder even where PYTHONDONTWRITEBYTECODE is set, as an
 installed package would have it); its wall time is the best of --repeat runs, and its peak
 memory is the maximum resident set size of that child or of any process it started and waited for (a
-build's workers: the largest of them, not their sum), read with os.wait4 (the kernel's rusage of that child,
-its own children included; RUSAGE_CHILDREN cannot be used in deltas, since its ru_maxrss is a high-water
-mark over all children ever waited for). The two tools take turns, so load on the machine hits both.
+build's workers: the largest of them, not their sum), read with os.wait4 (the kernel's rusage of that child, its
+own children included; RUSAGE_CHILDREN cannot be used in deltas, since its ru_maxrss is a high-water mark over all
+children ever waited for) by a launcher of a few MiB that starts it (`launched`: a child started straight from this
+script would count this script's memory as its own). The two tools take turns, so load on the machine hits both.
 Nothing is written inside the repository.
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import platform
 import pstats
@@ -67,21 +69,42 @@ class Run:
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_once(cmd: list[str]) -> tuple[float, int]:
-    """Run `cmd` in a child process; return its wall time and its peak resident set size (the largest of the
-    child's and of the processes it waited for)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
-    assert child.stderr is not None
-    errors = child.stderr.read()  # the child cannot block on a full pipe
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    child.stderr.close()
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}):\n{errors.decode(errors='replace')}")
+#: Runs the command in its arguments, its output thrown away and its messages passed on, and prints its wall time,
+#: CPU time, peak RSS (as wait4 reports them: its children included) and exit status as JSON. The benchmarks start
+#: every command they measure from it, a process of a few MiB, because Linux counts in a child's peak RSS the
+#: memory of the process it was started from: Python starts a child by vfork, whose child runs in its parent's
+#: memory until it calls exec, and exec carries the high-water mark of the memory it leaves into the child's. A
+#: command started straight from a benchmark that holds a corpus and its twin sites in memory never showed less
+#: than the benchmark's own peak (at 1,024 topics, 422 MiB for the floor's script).
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - start
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+
+
+def launched(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, int, bytes]:
+    """Run `cmd` (started from `_LAUNCHER`); its wall time, CPU time and peak RSS in bytes (the largest of its own
+    and of the processes it waited for), its exit code, and what it wrote to stderr."""
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", _LAUNCHER, *cmd], capture_output=True, env=env or CHILD_ENV, check=False
+    )
+    if run.returncode != 0:  # the launcher itself failed (the command could not be started)
+        return 0.0, 0.0, 0, run.returncode, run.stderr
+    wall, cpu, peak, code = json.loads(run.stdout)
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, KiB on Linux
-    return seconds, usage.ru_maxrss * scale
+    return wall, cpu, peak * scale, code, run.stderr
+
+
+def run_once(cmd: list[str]) -> tuple[float, int]:
+    """Run `cmd` in a child process; return its wall time and its peak resident set size (see `launched`)."""
+    seconds, _, peak, code, errors = launched(cmd)
+    if code != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{errors.decode(errors='replace')}")
+    return seconds, peak
 
 
 def best_of(runs: list[tuple[float, int]]) -> Run:

@@ -14,11 +14,11 @@ twenty-fifth round) and as input to
 the floor (`floor.py`: the same Markdown pages through markdown-it-py and one compiled Jinja2 template,
 on 2 processes), then builds each, taking turns, each from an empty output folder, and prints per size:
 wall time, CPU time (user + system, the children's included), peak memory (the largest resident set of
-the process and the children it waited for, from `os.wait4`), pages per second, and primer's ratio to
-each. primer is measured twice: `--no-pdf` (the site, its exports and HTML handouts: what the others
-build and more), and the full build with its PDF handouts laid out cold (only up to `--full-max`, as
-WeasyPrint takes about half a second a PDF), each from empty caches. Then primer's rebuilds, with the
-caches its last cold build filled (as a user's are): with nothing changed (no-op), and after an edit of
+the process and the children it waited for, from `os.wait4` in a small launcher: see `compare.launched`),
+pages per second, and primer's ratio to each. primer is measured twice: `--no-pdf` (the site, its exports and
+HTML handouts: what the others build and more), and the full build with its PDF handouts laid out cold (only up
+to `--full-max`, as WeasyPrint takes about half a second a PDF), each from empty caches. Then primer's rebuilds, with
+the caches its last cold build filled (as a user's are): with nothing changed (no-op), and after an edit of
 one source's point, one topic's section, one question's explanation and one glossary definition. With
 `--serve`, `serve_reload.py` times edit → reloaded page at 64 topics (or the smallest size when 64 is
 not measured), and at the largest size when it is larger: each edit from an idle server, then back to back.
@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import CHILD_ENV, MarkdownSite, folder_bytes, page_title, set_aside, write_mkdocs
+from compare import CHILD_ENV, MarkdownSite, folder_bytes, launched, page_title, set_aside, write_mkdocs
 
 HERE = Path(__file__).resolve().parent
 TOOLS = ("mkdocs", "pelican", "hugo")
@@ -70,18 +70,11 @@ class Size:
 
 
 def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run `cmd`; its wall time, its CPU time and its peak RSS (children included, as wait4 reports them)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or CHILD_ENV)
-    assert child.stderr is not None
-    errors = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
+    """Run `cmd`; its wall time, its CPU time and its peak RSS (children included: see `compare.launched`)."""
+    wall, cpu, peak, code, errors = launched(cmd, env or CHILD_ENV)
+    if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{errors.decode(errors='replace')[-3000:]}")
-    scale = 1 if sys.platform == "darwin" else 1024
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale)
+    return Run(wall, cpu, peak)
 
 
 # --------------------------------------------------------------------------- the other sites

@@ -135,6 +135,23 @@ def test_the_benchmark_sets_the_last_output_aside(tmp_path: Path) -> None:
     assert [(p / "index.html").read_text(encoding="utf-8") for p in kept] == ["run 0", "run 1", "run 2"]
 
 
+def test_a_commands_peak_memory_is_its_own_not_the_benchmarks() -> None:
+    """Linux counts the memory of the process a child was started from in the child's peak RSS; the benchmarks
+    start each command from a small launcher (`compare.launched`), so a small command shows little however
+    much the benchmark holds, and a large one all it used."""
+    compare = _benchmark("compare")
+    held = bytearray(256 << 20)  # what the benchmark holds: a corpus and its twin sites
+    held[:: 1 << 12] = b"\1" * len(held[:: 1 << 12])  # touched, so it is resident
+    small = compare.launched([sys.executable, "-c", "pass"])
+    large = compare.launched([sys.executable, "-c", "x = bytearray(160 << 20); x[:: 1 << 12] = b'1' * (40 << 10)"])
+    failed = compare.launched([sys.executable, "-c", "import sys; sys.exit('no')"])
+    del held
+    assert small[3] == 0 and small[2] < 100 << 20, "a small command: not the benchmark's 256 MiB"
+    assert large[3] == 0 and 160 << 20 <= large[2] < 256 << 20
+    assert failed[3] == 1 and failed[4].strip().endswith(b"no")
+    assert all(run[0] > 0 and run[1] > 0 for run in (small, large))
+
+
 def test_the_loaders_compared_read_the_same_data(tmp_path: Path) -> None:
     """`compare.py`'s loaders (primer's parser and PyYAML's) each read a corpus file to the same data."""
     loaders = _benchmark("compare").loaders
