@@ -438,7 +438,7 @@ class BuildCache:
 
     def load(self, key: str) -> tuple[Reused, Output] | None:
         """The previous build, when its key is `key` and every file it wrote into the output folder is
-        as it left it (read back here); else None."""
+        as it left it (by its stamp; its bytes are read only if the build is written again); else None."""
         record = self._read()
         if record is None or record.get("key") != key:
             return None
@@ -456,7 +456,7 @@ class BuildCache:
                 if file_stamp(path) != stamp:
                     return None  # changed since: build it again
                 if rel != MARKER:
-                    output.add(rel, path.read_bytes())
+                    output.written(rel, path, stamp)  # not read: a build that has nothing to do writes nothing
         except OSError:
             return None
         return Reused(warnings, line), output

@@ -135,13 +135,33 @@ class OutputFolderError(click.ClickException):
     """The output cannot be written safely; nothing was changed."""
 
 
+class _Written:
+    """A file of the output folder as the last build left it (`stamp`: see `file_stamp`), read only when its
+    bytes are asked for: a build that reuses the last one whole holds none of them."""
+
+    __slots__ = ("path", "stamp")
+
+    def __init__(self, path: Path, stamp: list[int]) -> None:
+        self.path = path
+        self.stamp = stamp
+
+    def read(self) -> bytes:
+        with self.path.open("rb") as stream:
+            if _stamp_of(os.fstat(stream.fileno())) != self.stamp:
+                raise OutputFolderError(
+                    f"{self.path} changed while primer was writing its folder again — build again (the output "
+                    "is unchanged)"
+                )
+            return stream.read()
+
+
 class Output:
     """Files a build produces, kept until `commit` writes them all at once: in memory, or, with a `spool`,
     in the folder that `commit` swaps in (see `Spool`), each written as soon as it is added."""
 
     def __init__(self, spool: Spool | None = None) -> None:
-        #: path → its bytes, or None for a file in the spool
-        self._files: dict[str, bytes | None] = {}
+        #: path → its bytes, None for a file in the spool, or a file of the output folder as it is (`_Written`)
+        self._files: dict[str, bytes | _Written | None] = {}
         self.spool = spool
 
     @staticmethod
@@ -189,6 +209,12 @@ class Output:
         self._files[rel] = None
         return True
 
+    def written(self, rel: str, path: Path, stamp: list[int]) -> None:
+        """Queue the file `path` that the last build wrote for `rel`, as it is now (its `file_stamp` is
+        `stamp`: the caller has checked it), without reading it: its bytes are read if they are asked for, and
+        must then be as they were."""
+        self._files[self._new(rel)] = _Written(path, stamp)
+
     def paths(self) -> list[str]:
         """Every queued path, sorted."""
         return sorted(self._files)
@@ -208,6 +234,8 @@ class Output:
         data = self._files[rel]
         if data is None and self.spool is not None:
             return self.spool.read(rel)
+        if isinstance(data, _Written):
+            return data.read()
         return data
 
     def unchanged(self, out: Path, *, clean: bool = False) -> list[str] | None:
