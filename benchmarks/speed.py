@@ -1,7 +1,7 @@
 """primer's build side by side with MkDocs, Pelican, Hugo and a plain-Python floor, on the same pages.
 
 Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [--serve] [--shape realistic]
-[--core-pages]`
+[--core-pages] [--per-page 64,1024 [--rounds 2]]`
 
 For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: N topics, N sources of
 10–30 points, each topic citing 2–4 of them, ~600-word sections, 15 questions a topic), lays the same
@@ -22,6 +22,8 @@ the caches its last cold build filled (as a user's are): with nothing changed (n
 one source's point, one topic's section, one question's explanation and one glossary definition. With
 `--serve`, `serve_reload.py` times edit → reloaded page at 64 topics (or the smallest size when 64 is
 not measured), and at the largest size when it is larger: each edit from an idle server, then back to back.
+With `--per-page SMALL,LARGE`, primer's and the floor's cold builds at the two sizes in alternation, for
+their time per page at each (see `per_page`).
 
 The other tools are installed with pip into the virtual environment `--tools` (created when missing,
 outside the repository; default: a folder in the system's temporary folder) and are never primer
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,6 +70,10 @@ class Size:
     def best(self, tool: str) -> Run | None:
         runs = self.runs.get(tool)
         return min(runs, key=lambda r: r.wall) if runs else None
+
+
+#: Each tool's command and output folder.
+Commands = dict[str, tuple[list[str], Path]]
 
 
 def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
@@ -159,13 +166,57 @@ def version(cmd: list[str]) -> str:
 def measure(
     n: int, work: Path, repeat: int, tools: dict[str, str], shape: str, full_max: int, every_page: bool = True
 ) -> Size:
+    commands, env = prepare(n, work, tools, shape, full_max, every_page)
+    size = Size(n)
+    for name, (cmd, folder) in commands.items():  # an untimed run fills the disk and bytecode caches
+        set_aside(folder, work)
+        run_once(cmd, env)
+        size.pages[name] = sum(1 for _ in folder.rglob("*.html"))
+    # take turns, each from an empty output folder (and primer from empty caches); the last run's output is
+    # set aside, not deleted (`set_aside`)
+    for _ in range(repeat):
+        for name in commands:
+            size.runs.setdefault(name, []).append(cold(name, commands, env, n, work))
+    # primer's rebuilds, into the folder of its last cold build: nothing changed, then one edit of each kind
+    # an author makes (each undone by an untimed build before the next)
+    cmd, _ = commands["primer"]
+    corpus = work / f"corpus-{n}"
+    for _ in range(repeat):
+        size.rebuilds.setdefault("no-op", []).append(run_once(cmd, env))
+        for label, (path, where) in edits(corpus).items():
+            original = path.read_text(encoding="utf-8")
+            if where not in original:
+                raise SystemExit(f"the corpus has changed shape: no {where.strip()!r} in {path}")
+            path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
+            size.rebuilds.setdefault(label, []).append(run_once(cmd, env))
+            path.write_text(original, encoding="utf-8")
+            run_once(cmd, env)
+    size.pages["bytes primer"] = folder_bytes(commands["primer"][1])
+    return size
+
+
+def cold(name: str, commands: Commands, env: dict[str, str], n: int, work: Path) -> Run:
+    """One cold build of the tool `name`: from an empty output folder (and primer from empty caches)."""
+    cmd, folder = commands[name]
+    set_aside(folder, work)
+    if name.startswith("primer"):  # its build record, map outlines and PDFs: a cold build makes them all
+        set_aside(work / f"cache-{n}", work)
+    return run_once(cmd, env)
+
+
+def prepare(
+    n: int, work: Path, tools: dict[str, str], shape: str, full_max: int, every_page: bool = True
+) -> tuple[Commands, dict[str, str]]:
+    """Write the corpus of `n` topics and its twins; each tool's command and output folder, and primer's
+    environment (its cache folder)."""
     corpus = work / f"corpus-{n}"
     flag = ["--realistic"] if shape == "realistic" else []
-    subprocess.run(
-        [sys.executable, str(HERE / "make_corpus.py"), *flag, str(n), str(corpus)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    if not corpus.exists():  # the same corpus as the one written already (`--per-page` after the table)
+        subprocess.run(
+            [sys.executable, str(HERE / "make_corpus.py"), *flag, str(n), str(corpus)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     twin = MarkdownSite(corpus, every_page)
     pages, site = twin.pages(), twin.site
     projects = work / f"projects-{n}"
@@ -175,7 +226,7 @@ def measure(
     out = work / f"out-{n}"
     env = {**CHILD_ENV, "PRIMER_CACHE_DIR": str(work / f"cache-{n}")}
     primer = [sys.executable, "-m", "primer", "build", "-q", "--content", str(corpus)]
-    commands: dict[str, tuple[list[str], Path]] = {
+    commands: Commands = {
         "primer": ([*primer, "--no-pdf", "--out", str(out / "primer")], out / "primer"),
         "mkdocs": ([tools["mkdocs"], "build", "-q", "-f", str(yml), "-d", str(out / "mkdocs")], out / "mkdocs"),
         "pelican": (
@@ -198,34 +249,48 @@ def measure(
     }
     if n <= full_max:
         commands["primer+pdf"] = ([*primer, "--out", str(out / "primer-full")], out / "primer-full")
-    size = Size(n)
-    for name, (cmd, folder) in commands.items():  # an untimed run fills the disk and bytecode caches
-        set_aside(folder, work)
-        run_once(cmd, env)
-        size.pages[name] = sum(1 for _ in folder.rglob("*.html"))
-    # take turns, each from an empty output folder (and primer from empty caches); the last run's output is
-    # set aside, not deleted (`set_aside`)
-    for _ in range(repeat):
-        for name, (cmd, folder) in commands.items():
-            set_aside(folder, work)
-            if name.startswith("primer"):  # its build record, map outlines and PDFs: a cold build makes them all
-                set_aside(work / f"cache-{n}", work)
-            size.runs.setdefault(name, []).append(run_once(cmd, env))
-    # primer's rebuilds, into the folder of its last cold build: nothing changed, then one edit of each kind
-    # an author makes (each undone by an untimed build before the next)
-    cmd, _ = commands["primer"]
-    for _ in range(repeat):
-        size.rebuilds.setdefault("no-op", []).append(run_once(cmd, env))
-        for label, (path, where) in edits(corpus).items():
-            original = path.read_text(encoding="utf-8")
-            if where not in original:
-                raise SystemExit(f"the corpus has changed shape: no {where.strip()!r} in {path}")
-            path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
-            size.rebuilds.setdefault(label, []).append(run_once(cmd, env))
-            path.write_text(original, encoding="utf-8")
-            run_once(cmd, env)
-    size.pages["bytes primer"] = folder_bytes(out / "primer")
-    return size
+    return commands, env
+
+
+#: The tools whose time per page `per_page` measures: primer and the floor (the same pages, rendered plainly).
+PER_PAGE = ("primer", "floor")
+
+
+def per_page(sizes: tuple[int, int], work: Path, rounds: int, tools: dict[str, str], shape: str) -> str:
+    """Each tool's time per page (its cold build's wall time over its pages) at a small and a large size,
+    measured in alternation: small, large, small, large, small …, `rounds` large builds in all. Each large
+    build is compared with the mean of the small builds on either side of it, so that the machine's drift
+    over the minutes a large build takes falls on both alike (this machine's speed moves by up to a third
+    from one ten minutes to the next: measured one after the other, as the table measures its sizes, the
+    difference between two sizes was as much the machine's as the build's)."""
+    small, large = sizes
+    setups = {n: prepare(n, work, tools, shape, 0) for n in sizes}
+    pages: dict[tuple[str, int], int] = {}
+    for n, (commands, env) in setups.items():
+        for name in PER_PAGE:  # untimed, as in `measure`: the disk and bytecode caches
+            cold(name, commands, env, n, work)
+            pages[name, n] = sum(1 for _ in commands[name][1].rglob("*.html"))
+    seconds: dict[tuple[str, int], list[float]] = {key: [] for key in pages}
+    for n in [small, *[large, small] * rounds]:
+        commands, env = setups[n]
+        for name in PER_PAGE:
+            seconds[name, n].append(cold(name, commands, env, n, work).wall / pages[name, n])
+    lines = []
+    for name in PER_PAGE:
+        at_small, at_large = seconds[name, small], seconds[name, large]
+        ratios = [at_large[i] / ((at_small[i] + at_small[i + 1]) / 2) for i in range(rounds)]
+        lines.append(
+            f"{name}: {small} topics {_ms(at_small)} a page ({pages[name, small]} pages), {large} topics "
+            f"{_ms(at_large)} a page ({pages[name, large]} pages); {large} ÷ {small}, each large build against "
+            f"the small ones either side of it: {', '.join(f'{r:.2f}' for r in ratios)} "
+            f"(median {statistics.median(ratios):.2f})"
+        )
+    return "\n".join(lines)
+
+
+def _ms(seconds: list[float]) -> str:
+    """Times per page, in milliseconds, in the order measured."""
+    return "/".join(f"{1000 * s:.1f}" for s in seconds) + " ms"
 
 
 def edits(corpus: Path) -> dict[str, tuple[Path, str]]:
@@ -339,6 +404,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--serve", action="store_true", help="also time serve's edit → reload (at 64 topics, or the smallest size)"
     )
+    parser.add_argument(
+        "--per-page",
+        metavar="SMALL,LARGE",
+        help="also time primer's and the floor's cold builds per page at two sizes, in alternation (e.g. 64,1024)",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="large builds of --per-page (default 2)")
     args = parser.parse_args(argv)
     sizes = sorted({int(x) for x in args.sizes.split(",")})
     tools = ensure_tools(args.tools.absolute())
@@ -364,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
             f"at the end {os.getloadavg()[0]:.1f}"
         )
         print(table(results))
+        if args.per_page:
+            low, high = sorted(int(x) for x in args.per_page.split(","))
+            alternated = per_page((low, high), work, args.rounds, tools, args.shape)
+            print(f"\ntime per page, the sizes in alternation:\n{alternated}")
         if args.serve:
             at = 64 if 64 in sizes else sizes[0]  # the issue's target is at 64 topics
             print(f"\nserve, edit → reloaded page at {at} topics:\n{serve_reload(at, work, SERVE_EDITS)}")

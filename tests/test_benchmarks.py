@@ -189,3 +189,42 @@ def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_out
         (tmp_path / side / "index.html").write_text(f"index {side}", encoding="utf-8")
     (tmp_path / "b" / "extra.html").write_text("", encoding="utf-8")
     assert same(tmp_path / "a", tmp_path / "b") == ["extra.html", "index.html"]
+
+
+def test_time_per_page_takes_the_sizes_in_turn_and_compares_each_large_build_with_its_neighbours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`speed.py --per-page`: small, large, small, … so that a drift of the machine falls on both sizes; each
+    large build's time per page against the mean of the small builds either side of it (no tool runs here)."""
+    speed = _benchmark("speed")
+    pages = {4: 2, 16: 8}  # HTML pages each fake tool writes at each size
+    built: list[tuple[str, int]] = []
+    # the machine slows down steadily: 1 s a page more at each build, whatever its size
+    clock = iter(range(1, 100))
+
+    def prepare(n: int, work: Path, *rest: object) -> tuple[dict[str, tuple[list[str], Path]], dict[str, str]]:
+        commands = {}
+        for name in ("primer", "floor", "mkdocs"):
+            folder = work / f"{name}-{n}"
+            folder.mkdir(parents=True)
+            for i in range(pages[n]):
+                (folder / f"{i}.html").write_text("page", encoding="utf-8")
+            commands[name] = ([name], folder)
+        return commands, {}
+
+    def cold(name: str, commands: dict[str, Any], env: dict[str, str], n: int, work: Path) -> Any:
+        built.append((name, n))
+        return speed.Run(wall=pages[n] * next(clock), cpu=0.0, peak=0)
+
+    monkeypatch.setattr(speed, "prepare", prepare)
+    monkeypatch.setattr(speed, "cold", cold)
+    report = speed.per_page((4, 16), tmp_path, 2, {}, "realistic")
+    untimed = [(name, n) for n in (4, 16) for name in ("primer", "floor")]
+    timed = [(name, n) for n in (4, 16, 4, 16, 4) for name in ("primer", "floor")]
+    assert built == untimed + timed, "each size's untimed build first, then the sizes in turn; no other tool"
+    # primer's timed builds took 5, 7, 9, 11 and 13 s a page (the floor's one more each): each large build is
+    # the mean of its neighbours, so time per page holds at 1.00 whatever the drift
+    primer, floor = report.splitlines()
+    assert primer.startswith("primer: 4 topics 5000.0/9000.0/13000.0 ms a page (2 pages), 16 topics 7000.0/11000.0")
+    assert primer.endswith("either side of it: 1.00, 1.00 (median 1.00)")
+    assert floor.startswith("floor: 4 topics 6000.0/10000.0/14000.0 ms a page") and floor.endswith("(median 1.00)")
