@@ -123,8 +123,8 @@ def _quick_exit() -> None:
     ones. The lesson is frozen out of the collector's sight once checked (`build.collector_paused`), but
     what the render's processes keep as they go (parsed texts, outlines, search entries) is not: each full
     collection walked all of it again, and they came the more often the more was kept. At 1,024 topics, 70
-    of them cost 5.7 s of a core (29 in one worker, up to 0.3 s each, each finding next to nothing), 13
-    times what they cost at 256 topics for 4 times the content. The young collections still free the
+    of them cost 5.7 s of a core (29 in one worker, up to 0.3 s each, each finding next to nothing), 9
+    to 13 times what they cost at 256 topics for 4 times the content. The young collections still free the
     cycles a page leaves behind; the few the full ones would have found go when the process ends."""
     _QUICK_EXIT.append(True)
     if _PROGRAM:
