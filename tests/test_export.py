@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from primer.build import check
 from primer.content.models import Question
-from primer.targets.bank import bank_schema
+from primer.targets.bank_models import bank_schema
 
 Invoke = Callable[..., Result]
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,3 +159,14 @@ def test_bad_command_lines_exit_2(tmp_path: Path, cli: Invoke) -> None:
     assert cli("export", "--content", BANK).exit_code == 2, "--format is required"
     assert cli("export", "--format", "xml", "--content", BANK).exit_code == 2
     assert _export(cli, BANK, "--out", tmp_path).exit_code == 2, "--out names a file, not a folder"
+
+
+def test_a_build_leaves_the_banks_models_unbuilt() -> None:
+    """The bank's pydantic models are for `primer schema` (30 ms of start-up to build): a build's import of
+    primer does not load them."""
+    import subprocess
+    import sys
+
+    code = "import sys, primer.build, primer.exports; print('primer.targets.bank_models' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert found.strip() == "False"

@@ -15,7 +15,8 @@ from exportdata import TREES, checked, custom_scope, exported, module, questions
 from primer.content.models import Choice, MultipleChoice, SingleChoice
 from primer.exports.kahoot import ANSWER_MAX, HEADER_ROW, QUESTION_MAX, TIME_LIMITS, kahoot, shorten_question
 from primer.exports.tabular import COLUMNS, FORMULA_STARTS, bank_csv
-from primer.targets.bank import Bank, bank_data, build_bank
+from primer.targets.bank import bank_data
+from primer.targets.bank_models import Bank, build_bank
 from tools import ROOT
 
 openpyxl = module("openpyxl")

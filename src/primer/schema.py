@@ -29,7 +29,7 @@ def _dump(schema: dict[str, Any]) -> str:
 def schema_files() -> dict[str, str]:
     """File name → JSON text for every kind, and for the exported question bank; deterministic."""
     from primer.report.render import schema as report_schema
-    from primer.targets.bank import bank_schema  # the bank's models build on the content models
+    from primer.targets.bank_models import bank_schema  # the bank's models build on the content models
 
     files = {f"{kind}.schema.json": _dump(schema_for(kind)) for kind in sorted(KINDS)}
     files["bank.schema.json"] = _dump(bank_schema())
