@@ -773,3 +773,47 @@ def test_a_rebuild_starts_the_exports_early_only_when_the_whole_banks_are_made_a
     questions.write_text(questions.read_text("utf-8").replace("explanation: ", "explanation: Notably, ", 1))
     build(lesson, out, pdf=False, cache=True)
     assert decided == [True, False]
+
+
+def test_a_build_reads_the_lesson_primers_files_and_the_secret_once_for_its_keys(
+    mini: Path, own_cache: Path, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build works out the lesson's digest three times and its base key six (`primer.cache`): a file is read
+    again only when its status changed, as `primer serve`'s saves are keyed; the cache folder's secret, which
+    each entry of the parse cache is checked with, is read again only when it was replaced."""
+    monkeypatch.setattr(cache.Seen, "RACY_NS", -(10**18))  # as if every file was written long before
+    monkeypatch.setattr(cache, "_SEEN", cache.Seen())
+    monkeypatch.setattr(cache, "_SECRETS", {})
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    first = cache.content_digest(mini)
+    assert sorted(read) == sorted(p.name for p in mini.rglob("*") if p.is_file())
+    read.clear()
+    assert cache.content_digest(mini) == first and read == []
+    base = cache.base_key(mini, {"pdf": False})
+    assert len(read) == sum(1 for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    read.clear()
+    assert cache.base_key(mini, {"pdf": True}) != base and cache.base_key(mini, {"pdf": False}) == base and read == []
+    (package / "templates" / "site" / "base.html").write_text("changed")
+    assert cache.base_key(mini, {"pdf": False}) != base and read == ["base.html"]
+    glossary = mini / "glossary.yaml"
+    glossary.write_text(glossary.read_text() + "\n")
+    read.clear()
+    assert cache.content_digest(mini) != first and read == ["glossary.yaml"]
+
+    root = own_cache / "builds"
+    made = cache.secret(root, create=True)
+    read.clear()
+    assert cache.secret(root, create=False) == made and read == ["secret"], "read once"
+    read.clear()
+    assert cache.secret(root, create=False) == made and read == []
+    other = root / "other"
+    other.write_bytes(b"y" * 32)
+    other.replace(root / "secret")  # another secret: read, never the one this process kept
+    assert cache.secret(root, create=False) == b"y" * 32 and read == ["secret"]

@@ -96,40 +96,36 @@ def cache_root() -> Path | None:
     return user_cache("builds")
 
 
-def _files(root: Path) -> list[Path]:
-    """Every file under `root`, in a fixed order, following no symlinked folders."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        found.extend(Path(folder, name) for name in sorted(names))
-    return found
-
-
 def _hash_tree(
     digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = (), seen: Seen | None = None, *, follow: bool = False
 ) -> None:
-    """Hash every file under `root` into `digest` (with `seen`, the hash of each). What the folder holds is
-    hashed, never what a link in it points to: a link by where it points (a file it reaches in the folder is
-    hashed as itself), a device, pipe or socket by its kind. Reading them could read outside the folder, never
-    end (a link to /dev/zero) or wait for ever (a pipe); the lesson's checks refuse them with an error. With
-    `follow` (primer's own files, which it trusts), a link is read as the file it points to."""
-    for path in _files(root):
-        rel = path.relative_to(root).as_posix()
-        if any(part in skip for part in rel.split("/")):
-            continue
-        name = rel.encode("utf-8", "surrogateescape")
-        info = path.stat() if follow else path.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            digest.update(b"%s\0link\0%s\0" % (name, os.fsencode(path.readlink())))
-        elif not stat.S_ISREG(info.st_mode):
-            digest.update(b"%s\0special\0%d\0" % (name, stat.S_IFMT(info.st_mode)))
-        elif seen is not None:
-            digest.update(b"%s\0%s\0" % (name, seen.digest(path, info).encode()))
-        else:
-            with path.open("rb") as stream:  # piece by piece: a large file is not held whole
-                digest.update(b"%s\0%d\0" % (name, info.st_size))
-                while piece := stream.read(_PIECE):
-                    digest.update(piece)
+    """Hash every file under `root` into `digest`, in a fixed order, following no symlinked folders (with
+    `seen`, the hash of each; a file or folder named in `skip` is left out). What the folder holds is hashed,
+    never what a link in it points to: a link by where it points (a file it reaches in the folder is hashed as
+    itself), a device, pipe or socket by its kind. Reading them could read outside the folder, never end (a
+    link to /dev/zero) or wait for ever (a pipe); the lesson's checks refuse them with an error. With `follow`
+    (primer's own files, which it trusts), a link is read as the file it points to. Paths are strings here:
+    as `Path` objects, making them took most of the time (a build hashes primer's files six times)."""
+    top = os.fspath(root).rstrip("/")
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for file in sorted(names):
+            if file in skip:
+                continue
+            path = f"{folder}/{file}"
+            name = path[len(top) + 1 :].encode("utf-8", "surrogateescape")
+            info = Path(path).stat() if follow else os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                digest.update(b"%s\0link\0%s\0" % (name, os.fsencode(Path(path).readlink())))
+            elif not stat.S_ISREG(info.st_mode):
+                digest.update(b"%s\0special\0%d\0" % (name, stat.S_IFMT(info.st_mode)))
+            elif seen is not None:
+                digest.update(b"%s\0%s\0" % (name, seen.digest(path, info).encode()))
+            else:
+                with Path(path).open("rb") as stream:  # piece by piece: a large file is not held whole
+                    digest.update(b"%s\0%d\0" % (name, info.st_size))
+                    while piece := stream.read(_PIECE):
+                        digest.update(piece)
 
 
 #: How much of a file `_hash_tree` reads at a time.
@@ -145,21 +141,25 @@ class Seen:
     RACY_NS = 2_000_000_000
 
     def __init__(self) -> None:
-        self._files: dict[Path, tuple[tuple[int, ...], str]] = {}
+        self._files: dict[str, tuple[tuple[int, ...], str]] = {}
 
-    def digest(self, path: Path, info: os.stat_result) -> str:
+    def digest(self, path: str, info: os.stat_result) -> str:
         """The hash of the file's bytes (`info`: its status, as the caller just read it)."""
         status = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         known = self._files.get(path)
         if known is not None and known[0] == status:
             return known[1]
         read_at = time.time_ns()  # before the read: a change during it counts as racy
-        made = hashlib.sha256(path.read_bytes()).hexdigest()
+        made = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         if max(info.st_mtime_ns, info.st_ctime_ns) < read_at - self.RACY_NS:
             self._files[path] = (status, made)
         else:
             self._files.pop(path, None)
         return made
+
+
+#: The files this process hashed (see `content_digest`).
+_SEEN = Seen()
 
 
 @functools.cache  # looked up once per process: `primer serve` asks on every save
@@ -208,7 +208,8 @@ def base_key(content: Path, options: Mapping[str, object]) -> str | None:
     }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     try:
-        _hash_tree(digest, PACKAGE, skip=("__pycache__",), follow=True)
+        # primer's files by their hashes, read again only when changed (a build asks for this key six times)
+        _hash_tree(digest, PACKAGE, skip=("__pycache__",), seen=_SEEN, follow=True)
     except OSError:
         return None
     return digest.hexdigest()
@@ -227,15 +228,21 @@ def build_key(
 
 
 def content_digest(content: Path, seen: Seen | None = None) -> str | None:
-    """The hash of every file in the content folder (None when one cannot be read); with `seen`, of their
-    hashes, reading only the files that changed since `seen` read them (a digest to compare only with one made
-    with `seen` too)."""
+    """The hash of every file in the content folder, by the hash of each (None when one cannot be read),
+    reading only the files that changed since `seen` read them (by default, this process's `Seen`: a build
+    works out the digest three times, before it starts, before it checks and once it has written, and reads
+    the lesson's files once)."""
     digest = hashlib.sha256()
     try:
-        _hash_tree(digest, content, seen=seen)
+        _hash_tree(digest, content, seen=_SEEN if seen is None else seen)
     except OSError:
         return None
     return digest.hexdigest()
+
+
+#: Each cache folder's secret as this process read it, with the file's status then: the parse cache's entries
+#: each ask for it (773 times at 256 topics), and a file whose status is the same is not read again.
+_SECRETS: dict[Path, tuple[tuple[int, ...], bytes]] = {}
 
 
 def secret(root: Path, create: bool) -> bytes | None:
@@ -243,9 +250,18 @@ def secret(root: Path, create: bool) -> bytes | None:
     owner only), or None when there is none and `create` is false."""
     path = root / "secret"
     with contextlib.suppress(OSError):
-        data = path.read_bytes()
-        if len(data) == 32 and not path.is_symlink():
-            return data
+        info = path.lstat()  # a link is not the secret
+        if stat.S_ISREG(info.st_mode):
+            status = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            known = _SECRETS.get(path)
+            if known is not None and known[0] == status:
+                return known[1]
+            read_at = time.time_ns()
+            data = path.read_bytes()
+            if len(data) == 32:
+                if max(info.st_mtime_ns, info.st_ctime_ns) < read_at - Seen.RACY_NS:  # see `Seen`
+                    _SECRETS[path] = (status, data)
+                return data
     if not create:
         return None
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -542,8 +558,10 @@ class BuildCache:
             from primer.reads import pack
 
             packed = pack(pages, digests or _no_digest, origins)
-            self._write(self.pages, json.dumps({"key": key, "map": packed}, sort_keys=True).encode())
-        self._write(self.record, json.dumps(record, sort_keys=True).encode())
+            # in the order it was made (its keys sorted where the order is not fixed): sorting keys again
+            # took half the time of writing it (0.05 s at 256 topics)
+            self._write(self.pages, json.dumps({"key": key, "map": packed}, separators=(",", ":")).encode())
+        self._write(self.record, json.dumps(record, separators=(",", ":")).encode())
 
     def _write(self, path: Path, body: bytes) -> None:
         """Write `body`, signed, to `path` in the record's folder (a failure is not an error)."""
