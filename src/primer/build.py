@@ -36,7 +36,7 @@ from primer.exports import FORMATS, add_exports, export_one, export_path, whole_
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
-from primer.maps import outlines_ahead, use_ahead
+from primer.maps import outlines_ahead, prepare_drawing, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
@@ -826,6 +826,8 @@ def _check_and_render(
                 # (a rebuild renders a few pages, on workers that fork sharing the lesson's memory: freeing it
                 # and handing it back cost 0.1 s of a source's edit at 256 topics, which the exit frees at once)
                 _lighter(result.library)
+                if result.library.places:  # the workers draw every map: imported once, here, not in each
+                    prepare_drawing()
             if outlines is not None:
                 use_ahead(outlines)  # taken only now: the check's workers have no use for them
             progress("checked " + result.summary().removeprefix("ok: "))

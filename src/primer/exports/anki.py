@@ -13,12 +13,8 @@ import hashlib
 import itertools
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
-
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
+from typing import TYPE_CHECKING, Any
 
 from primer.content.models import (
     Cloze,
@@ -46,25 +42,44 @@ from primer.exports.common import (
     zip_bytes,
 )
 
+if TYPE_CHECKING:
+    import sqlite3
+
+    import genanki
+
+# genanki (and what it imports: asyncio, chevron, sqlite3; 20 ms) is imported where a deck is made, not with the
+# exports: a rebuild that takes every deck from the last build, and `primer check`, never make one.
+
 #: A modification time for notes when SOURCE_DATE_EPOCH is not set (never the clock).
 DEFAULT_EPOCH = 1_700_000_000
 
 CSS = ".card { font-family: sans-serif; font-size: 20px; text-align: left; color: black; background: white; }"
 
-#: One note type for every card: front and back, with the back under the front.
-MODEL = genanki.Model(
-    stable_int("primer", "anki", "model"),
-    "primer card",
-    fields=[{"name": "Front"}, {"name": "Back"}],
-    templates=[
-        {
-            "name": "Card",
-            "qfmt": "{{Front}}",
-            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}',
-        }
-    ],
-    css=CSS,
-)
+
+@functools.cache
+def _model() -> genanki.Model:
+    """The one note type of every card (`MODEL`): front and back, with the back under the front."""
+    import genanki
+
+    return genanki.Model(
+        stable_int("primer", "anki", "model"),
+        "primer card",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[
+            {
+                "name": "Card",
+                "qfmt": "{{Front}}",
+                "afmt": '{{FrontSide}}<hr id="answer">{{Back}}',
+            }
+        ],
+        css=CSS,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MODEL":  # the note type, made when first asked for (see above)
+        return _model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _epoch() -> int:
@@ -142,6 +157,8 @@ def _card_fields(scope: Scope, question: QuestionBase, report: LossReport) -> li
 def _guid(kind: str, ident: str) -> str:
     """A note's GUID (`genanki.guid_for`), worked out once per note: a question or a term is in the whole
     lesson's deck and in its topics'."""
+    import genanki
+
     return str(genanki.guid_for(kind, ident))
 
 
@@ -182,28 +199,31 @@ def _deck_terms(scope: Scope) -> dict[str | None, list[Term]]:
 
 def anki(scope: Scope) -> tuple[bytes, LossReport]:
     """The scope as an Anki package: a deck per topic, glossary and question cards."""
+    import genanki
+
     report = LossReport("Anki")
     lib = scope.lib
+    model = _model()
     terms = _deck_terms(scope)
     decks = []
     for group in scope.groups:
         name = group.title if scope.topic is not None else f"{lib.site.title}::{group.title}"
         deck = genanki.Deck(stable_int("deck", scope.slug(), group.topic or ""), name)
         for guid, front, back in [c for term in terms.get(group.topic, []) for c in _term_cards(term)]:
-            deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["glossary"]))
+            deck.add_note(genanki.Note(model=model, fields=[front, back], guid=guid, tags=["glossary"]))
             report.extras += 1
         for question in group.questions:
             sides = _card_fields(scope, question, report)
             if sides is None:
                 continue
             tags = [f"objective::{question.objective}", f"difficulty::{question.difficulty}"]
-            deck.add_note(genanki.Note(model=MODEL, fields=sides, guid=_guid("question", question.id), tags=tags))
+            deck.add_note(genanki.Note(model=model, fields=sides, guid=_guid("question", question.id), tags=tags))
             report.exported += 1
         decks.append(deck)
     if scope.topic is None and terms.get(None):
         deck = genanki.Deck(stable_int("deck", scope.slug(), "glossary"), f"{lib.site.title}::Glossary")
         for guid, front, back in [c for term in terms[None] for c in _term_cards(term)]:
-            deck.add_note(genanki.Note(model=MODEL, fields=[front, back], guid=guid, tags=["glossary"]))
+            deck.add_note(genanki.Note(model=model, fields=[front, back], guid=guid, tags=["glossary"]))
             report.extras += 1
         decks.append(deck)
     return _apkg(decks), report
@@ -214,6 +234,9 @@ def write_collection(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestam
     genanki reads that list back, adds one deck and writes it all again for each deck: for a lesson of a
     thousand topics, a thousand times a list a thousand decks long, seconds of JSON. The collection holds the
     same rows (tested against genanki's own way)."""
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
     cursor.executescript(APKG_SCHEMA)
     cursor.executescript(APKG_COL)
     (listed,) = cursor.execute("SELECT decks FROM col").fetchone()
@@ -233,6 +256,8 @@ def write_collection(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestam
 
 def _apkg(decks: list[genanki.Deck]) -> bytes:
     """The package of `decks` as bytes: its collection built in memory, zipped with fixed dates."""
+    import sqlite3
+
     epoch = _epoch()
     connection = sqlite3.connect(":memory:")
     try:

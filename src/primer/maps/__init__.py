@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from markupsafe import Markup
 
 from primer import parallel
 from primer.content.library import LINK, Library, kind_files
 from primer.content.models import Place, Range, Topic
-from primer.maps import store
-from primer.maps.draw import PAGE, SMALL, Drawing, Ring, Site, Style, frame_for, land_box, marker_icon
-from primer.maps.draw import draw as draw_map
-from primer.maps.draw import level as draw_level
-from primer.maps.shapes import (
-    DATASET,
-    PACKAGE,
-    PACKAGE_LICENCE,
-    Country,
-    Tile,
-    coarse,
-    coarse_wkb,
-    countries,
-    tiles_for,
-    use_coarse,
-    use_countries,
-)
+from primer.maps.credit import DATASET, PACKAGE, PACKAGE_LICENCE
+
+if TYPE_CHECKING:
+    from primer.maps.draw import Drawing, Site, Style
+    from primer.maps.shapes import Country, Tile
+
+# The drawing, the outlines and their store (numpy, shapely, pyshp: 0.1–0.15 s to import) are imported where a
+# map is drawn or its outlines read, not with this package: a build's checks, a rebuild whose pages draw no map,
+# and `primer check` never need them. A first build imports them before its render's workers fork
+# (`prepare_drawing`), so that each worker need not.
 
 __all__ = [
     "DATASET",
@@ -52,6 +46,23 @@ __all__ = [
     "wanted",
     "wanted_for",
 ]
+
+#: What this package names from its modules, imported when first asked for (see above).
+_LAZY = {"Drawing": "draw", "marker_icon": "draw", "draw": "", "shapes": "", "store": "", "projection": ""}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    found = importlib.import_module(f"{__name__}.{module or name}")
+    return getattr(found, name) if module else found
+
+
+def prepare_drawing() -> None:
+    """Import what drawing a map takes (see above): in a process that forks workers which will draw maps."""
+    importlib.import_module(f"{__name__}.draw")
+
 
 #: A lesson of this many topics or more draws its topic maps' land from coarser copies of the outlines
 #: (`shapes.coarse`, `draw.level`), each made for the smallest tile of the world that holds the map
@@ -134,6 +145,9 @@ def outlines_ahead(content: Path, jobs: int) -> Ahead | None:
     return Ahead(started, told)
 
 
+#: A coarse copy of the outlines made ahead: its tile, level, and each country's shape (`shapes.coarse_wkb`).
+_Copies = tuple["Tile", float, list[bytes | None]]
+
 #: Where the places of one topic map are: (id, latitude, longitude) of each, all a map's frame rests on.
 Spots = list[tuple[str, float, float]]
 
@@ -153,6 +167,11 @@ def map_spots(lib: Library) -> list[Spots]:
 def wanted_for(maps: list[Spots]) -> list[tuple[Tile, float]]:
     """(tile, level) of each coarse copy the maps of `maps` draw from, sorted; none for a map whose
     outlines an earlier build kept (`primer.maps.store`)."""
+    from primer.maps import store
+    from primer.maps.draw import SMALL, Site, frame_for, land_box
+    from primer.maps.draw import level as draw_level
+    from primer.maps.shapes import tiles_for
+
     found: set[tuple[Tile, float]] = set()
     for spots in maps:
         frame = frame_for([Site(i, "", "", "", False, lat, lon) for i, lat, lon in spots], SMALL)
@@ -173,6 +192,8 @@ def coarse_meanwhile(lib: Library) -> threading.Thread | None:
     is served; None for a lesson of fewer than `COARSE_FROM` topics."""
     if len(lib.topic_order()) < COARSE_FROM:
         return None
+    from primer.maps.shapes import coarse
+
     making = threading.Thread(
         target=lambda: [coarse(level, tile) for tile, level in wanted(lib)], daemon=True, name="primer-outlines"
     )
@@ -184,6 +205,8 @@ def _made_ahead(told: _Told) -> tuple[tuple[Country, ...], list[tuple[Tile, floa
     """The outlines as read, then the coarse copies the build asks for (`Ahead.tell`), made in the worker
     `outlines_ahead` starts, which then waits (until the render) to send them: what making them took for a
     while goes back to the system first."""
+    from primer.maps.shapes import coarse_wkb, countries
+
     countries()
     sent = coarse_wkb(wanted_for(told.get()))
     parallel.give_back_memory()
@@ -193,8 +216,10 @@ def _made_ahead(told: _Told) -> tuple[tuple[Country, ...], list[tuple[Tile, floa
 def use_ahead(ahead: Ahead) -> None:
     """Take what `outlines_ahead` made as this process's own (before the render's workers fork); a worker
     not told which copies to make yet is told none."""
+    from primer.maps.shapes import use_coarse, use_countries
+
     ahead._send([])
-    found, sent = cast(tuple[tuple[Country, ...], list[tuple[Tile, float, list[bytes | None]]]], ahead.started.result())
+    found, sent = cast("tuple[tuple[Country, ...], list[_Copies]]", ahead.started.result())
     use_countries(found)
     use_coarse(sent)
 
@@ -204,6 +229,8 @@ STATUS_WORDS = {"official": "official", "estimate": "estimate", "claimed": "clai
 
 
 def _site(lib: Library, place: Place) -> Site:
+    from primer.maps.draw import Ring, Site
+
     kind = lib.site.vocabulary.place_kind(place.kind)
     rings = tuple(Ring(r.km, r.label or r.what, r.status) for r in place.ranges)
     return Site(place.id, place.name, kind.name(), kind.marker, place.disputed, place.lat, place.lon, rings)
@@ -229,6 +256,9 @@ class MapView:
 def _view(
     lib: Library, places: list[Place], style: Style, ident: str, title: str, coarse: bool = False
 ) -> MapView | None:
+    from primer.maps.draw import draw as draw_map
+    from primer.maps.draw import marker_icon
+
     drawing = draw_map(
         [_site(lib, p) for p in places],
         style,
@@ -258,6 +288,8 @@ def _view(
 
 def lesson_map(lib: Library) -> MapView | None:
     """The map page's map: every place of the lesson (those far from the rest are listed, not drawn)."""
+    from primer.maps.draw import PAGE
+
     return _view(lib, list(lib.places.values()), PAGE, "map", f"Map of the places in {lib.site.title}")
 
 
@@ -278,6 +310,8 @@ def topic_places(lib: Library, topic: Topic) -> list[str]:
 
 def topic_map(lib: Library, topic: Topic) -> MapView | None:
     """A small map of the topic's places, or None when it has none."""
+    from primer.maps.draw import SMALL
+
     places = [lib.places[p] for p in topic_places(lib, topic)]
     title = f"Map of the places in “{topic.title}”"
     return _view(lib, places, SMALL, f"map-{topic.id}", title, coarse=len(lib.topic_order()) >= COARSE_FROM)

