@@ -20,7 +20,7 @@ from primer.checks import readability as explainers
 from primer.content.terms import TermMatcher
 from primer.exports import common, tabular
 from primer.quiz import generate, lint
-from primer.report import consistency, glossary, loaded, readability, render, specifics, staleness
+from primer.report import balance, consistency, coverage, glossary, loaded, readability, render, specifics, staleness
 from tools import ROOT
 
 T = TypeVar("T")
@@ -35,6 +35,8 @@ READERS = [
     (consistency, "_dated_links"),
     (staleness, "_as_of_in"),
     (staleness, "_present_in"),
+    (coverage, "_point_links"),
+    (balance, "_named"),
     (glossary, "_found"),
     (glossary, "_matches"),
     (names, "_longer_names"),
@@ -127,6 +129,10 @@ def test_the_report_is_the_one_made_without_kept_results(
     said = "By 2016 about $1.5 billion went to a regime, says the Northern Radar Command. "
     said += "Interoperability considerations notwithstanding, comprehensive multilateral deliberations continued. " * 12
     topic.write_text(topic.read_text().replace("lede: ", f"lede: {said}", 1))
+    _report(mini)
+    # a section that cites a point once more and names an actor three times (coverage and balance read it)
+    named = "The Ministry said so, The Ministry wrote, and The Ministry ([Article M](point:m-radar-north)) agreed. "
+    topic.write_text(topic.read_text().replace("was placed in the north", f"was placed in the north. {named}", 1))
     terms = mini / "glossary.yaml"  # the glossary's questions are kept by its file: made again when it changes
     terms.write_text(terms.read_text().replace("by bouncing radio waves", "by sending radio waves", 1))
     kept = check(mini, jobs=1)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
+from primer import facts
 from primer.content.terms import trie_pattern
 from primer.report.base import Context
 from primer.report.coverage import cited_points
@@ -47,7 +49,8 @@ def check(ctx: Context) -> list[TopicBalance]:
     # (the longest name first, as alternatives longest first would be), so that the regex engine need
     # not try every actor's name at every word
     names = {a.name.split(" (")[0]: a for a in lib.actors.values() if a.kind != "person"}
-    pattern = re.compile(r"\b" + trie_pattern(sorted(names), any_space=False) + r"\b")
+    pattern = re.compile(r"\b" + trie_pattern(sorted(names), any_space=False) + r"\b") if names else None
+    listed = facts.key("actors", *sorted(names)).hex()  # what a topic's counts depend on besides its text
     for topic in lib.topics_in_order():
         carried: dict[str, set[str]] = {}
         perspectives: dict[str, int] = {}
@@ -60,9 +63,10 @@ def check(ctx: Context) -> list[TopicBalance]:
                 carried.setdefault(speaker, set()).add(point_id)
         quiz = ctx.derived.quizzes.get(topic.id, [])
         rows = []
+        tested = [(q.id, frozenset(q.tests.points)) for q in quiz]  # once, not once per actor
         for actor_id in sorted(carried, key=lambda a: (-len(carried[a]), a)):
             points = carried[actor_id]
-            questions = [q.id for q in quiz if set(q.tests.points) & points]
+            questions = [qid for qid, read in tested if not read.isdisjoint(points)]
             sources = sorted({lib.source_of(p).short for p in points})
             name = lib.actors[actor_id].name if actor_id in lib.actors else actor_id
             rows.append(ActorRow(actor_id, name, perspectives.get(actor_id, 0), len(points), len(questions), sources))
@@ -81,11 +85,9 @@ def check(ctx: Context) -> list[TopicBalance]:
                 f"the topic gives {only} a voice (perspectives and the speakers of the points it cites)",
                 "add the perspective of an actor who responds, resting on points",
             )
-        counts: dict[str, int] = {}
-        if names:
-            for match in pattern.finditer(" ".join(s.body for s in topic.sections)):
-                counts[match.group(0)] = counts.get(match.group(0), 0) + 1
-        for name, count in sorted(counts.items(), key=lambda item: names[item[0]].id):
+        text = " ".join(s.body for s in topic.sections)
+        counts = ctx.facts.get(partial(facts.key, "actor names", listed, text), partial(_named, pattern, text))
+        for name, count in sorted(counts, key=lambda item: names[item[0]].id):
             if names[name].id not in perspectives and count >= OFTEN:
                 ctx.add(
                     "P802",
@@ -95,3 +97,13 @@ def check(ctx: Context) -> list[TopicBalance]:
                     f"add {name}'s perspective, resting on points, if the topic presents claims about it",
                 )
     return found
+
+
+def _named(pattern: re.Pattern[str] | None, text: str) -> tuple[tuple[str, int], ...]:
+    """How often `text` names each actor `pattern` finds (by the name as written), in the order first named; kept
+    by the text (`primer.facts`): the sections of a large lesson are megabytes, and an edit changes few."""
+    counts: dict[str, int] = {}
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            counts[match.group(0)] = counts.get(match.group(0), 0) + 1
+    return tuple(counts.items())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
+from primer import facts
 from primer.report.base import Context, Unit, links
 
 
@@ -27,11 +29,22 @@ class TopicCoverage:
 
 
 def cited_points(ctx: Context, topic_id: str) -> list[str]:
-    """The points a topic cites (section links, then perspectives), first citation first."""
+    """The points a topic cites (section links, then perspectives), first citation first. The links of each
+    section are kept by its text (`primer.facts`): the sections of a large lesson are megabytes, which the
+    coverage and the balance read in processes of their own, and an edit changes few."""
     topic = ctx.lib.topics[topic_id]
-    found = [i for s in topic.sections for scheme, i, _ in links(s.body) if scheme == "point"]
+    found = [
+        i
+        for s in topic.sections
+        for i in ctx.facts.get(partial(facts.key, "point links", s.body), partial(_point_links, s.body))
+    ]
     found += [p for perspective in topic.perspectives for p in perspective.points]
     return [p for p in dict.fromkeys(found) if p in ctx.lib.points]
+
+
+def _point_links(text: str) -> tuple[str, ...]:
+    """The ids of the points Markdown `text` links, in order."""
+    return tuple(i for scheme, i, _ in links(text) if scheme == "point")
 
 
 def _point_places(units: list[Unit]) -> list[tuple[Unit, int]]:
