@@ -165,7 +165,8 @@ def test_the_glossarys_questions_are_made_again_when_the_glossary_changes(
 def test_the_search_index_reads_again_only_the_entries_that_changed(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
 ) -> None:
-    """The search page is made in a build's render: what it read off each entry is kept in search.facts."""
+    """The search page is made in a build's render: what it read off each entry is kept in search.facts, and the
+    index itself, by its entries."""
     entries: list[str] = []
     real = search._read
 
@@ -174,14 +175,20 @@ def test_the_search_index_reads_again_only_the_entries_that_changed(
         return real(title, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(search, "_read", counted)
+    indexes: list[int] = []
+    real_index = search._index
+    monkeypatch.setattr(search, "_index", lambda found: indexes.append(len(found)) or real_index(found))
     build(mini, tmp_path / "site", jobs=1, pdf=False)
     first = len(entries)
     assert first > 10 and [p.name for p in own_cache.rglob("search.facts")] == ["search.facts"]
+    assert len(indexes) == 1
+    build(mini, tmp_path / "elsewhere", jobs=1, pdf=False)  # the same lesson, built into another folder
+    assert len(entries) == first and len(indexes) == 1, "every entry and the index itself were kept"
     source = next((mini / "sources").glob("*.yaml"))
     source.write_text(source.read_text().replace("text: ", "text: Radars rarely sleep. ", 1))
     entries.clear()
     build(mini, tmp_path / "site", jobs=1, pdf=False)
-    assert 0 < len(entries) < first / 2
+    assert 0 < len(entries) < first / 2 and len(indexes) == 2
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     build(mini, tmp_path / "fresh", jobs=1, pdf=False)
     page = "search/index.html"
