@@ -133,11 +133,16 @@ def test_the_report_is_the_one_made_without_kept_results(
     # a section that cites a point once more and names an actor three times (coverage and balance read it)
     named = "The Ministry said so, The Ministry wrote, and The Ministry ([Article M](point:m-radar-north)) agreed. "
     topic.write_text(topic.read_text().replace("was placed in the north", f"was placed in the north. {named}", 1))
+    _report(mini)
+    # an objective no question serves (coverage's findings on a topic are kept by its file)
+    objective = "  - {id: radars-compare, text: Students can compare two radars.}\n"
+    topic.write_text(topic.read_text().replace("takeaways:", objective + "takeaways:", 1))
     terms = mini / "glossary.yaml"  # the glossary's questions are kept by its file: made again when it changes
     terms.write_text(terms.read_text().replace("by bouncing radio waves", "by sending radio waves", 1))
     kept = check(mini, jobs=1)
     assert any("sits inside the longer name “Northern Radar Command”" in w.message for w in kept.warnings)
     assert any("the explainer reads at about grade" in w.message for w in kept.warnings)
+    assert "serves the objective 'radars-compare'" in render.as_json(kept.report)
     again = check(mini, jobs=1)
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     fresh = check(mini, jobs=1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from primer import facts
+from primer.content.models import Topic
 from primer.report.base import Context, Unit, links
 
 
@@ -66,29 +67,46 @@ def check(ctx: Context) -> list[TopicCoverage]:
     found = []
     for topic in lib.topics_in_order():
         quiz = ctx.derived.quizzes.get(topic.id, [])
-        cites = _point_places(ctx.by_topic.get(topic.id, []))
         objectives = [Row(o.id, o.text, [q.id for q in quiz if q.objective == o.id]) for o in topic.objectives]
-        for row in objectives:
-            if not row.questions:
-                ctx.add(
-                    "P301",
-                    ("objective", row.id),
-                    ("id",),
-                    f"no question of the quiz of '{topic.id}' serves the objective '{row.id}'",
-                    "write a question with this objective, or set generate: objective: to it",
-                )
-        points = []
-        for point_id in cited_points(ctx, topic.id):
-            tested = [q.id for q in quiz if point_id in q.tests.points]
-            points.append(Row(point_id, lib.points[point_id].text, tested))
-            if not tested:
-                needle = f"point:{point_id}"
-                place = next(((u, at) for u, at in cites if u.raw.startswith(needle, at)), None)
-                message = f"the topic cites the point '{point_id}', but no question of its quiz tests it"
-                fix = "add a question that tests it (or raise generate: max so that its claim question joins)"
-                if place is not None:
-                    ctx.add_in("P302", place[0], place[1], needle, message, fix)
-                else:
-                    ctx.add("P302", ("topic", topic.id), ("perspectives",), message, fix)
+        points = [
+            Row(point_id, lib.points[point_id].text, [q.id for q in quiz if point_id in q.tests.points])
+            for point_id in cited_points(ctx, topic.id)
+        ]
+        unserved = [row.id for row in objectives if not row.questions]
+        untested = [row.id for row in points if not row.questions]
+        if unserved or untested:  # placed in the topic's file, kept by it (a large lesson has thousands)
+            ctx.kept_findings(
+                "coverage",
+                partial(_read, ctx, topic, unserved, untested),
+                partial(_findings, ctx, topic, unserved, untested),
+            )
         found.append(TopicCoverage(topic.id, topic.title, objectives, points))
     return found
+
+
+def _read(ctx: Context, topic: Topic, unserved: list[str], untested: list[str]) -> list[str]:
+    """What `_findings` reads: the topic's file, and the objectives and points it finds."""
+    return [ctx.file(("topic", topic.id)), repr(unserved), repr(untested)]
+
+
+def _findings(ctx: Context, topic: Topic, unserved: list[str], untested: list[str]) -> None:
+    """An error for each objective of `topic` no question serves, a note for each point it cites that no
+    question tests, where the topic first names it."""
+    for objective in unserved:
+        ctx.add(
+            "P301",
+            ("objective", objective),
+            ("id",),
+            f"no question of the quiz of '{topic.id}' serves the objective '{objective}'",
+            "write a question with this objective, or set generate: objective: to it",
+        )
+    cites = _point_places(ctx.by_topic.get(topic.id, []))
+    for point_id in untested:
+        needle = f"point:{point_id}"
+        place = next(((u, at) for u, at in cites if u.raw.startswith(needle, at)), None)
+        message = f"the topic cites the point '{point_id}', but no question of its quiz tests it"
+        fix = "add a question that tests it (or raise generate: max so that its claim question joins)"
+        if place is not None:
+            ctx.add_in("P302", place[0], place[1], needle, message, fix)
+        else:
+            ctx.add("P302", ("topic", topic.id), ("perspectives",), message, fix)
