@@ -7,7 +7,6 @@ those words are stored once each with the entries they occur in (an inverted ind
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 import unicodedata
@@ -111,9 +110,10 @@ def _read(title: str, text: str, snippet: str | None, also: list[str], titled: b
     return title, shown, " ".join(sorted(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit()))
 
 
-def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry]:
+def _entries(lib: Library, teacher_topic: str, kept: facts.Facts, keys: list[bytes] | None = None) -> list[_Entry]:
     """Everything a student or teacher can search for, most important kinds first (ties keep this order).
-    What each entry reads off its texts is kept in `kept` by the texts."""
+    What each entry reads off its texts is kept in `kept` by the texts (`keys`: each entry's key is added to it,
+    when results are kept)."""
     found: list[_Entry] = []
 
     def add(
@@ -128,7 +128,11 @@ def _entries(lib: Library, teacher_topic: str, kept: facts.Facts) -> list[_Entry
         titled: bool = False,
     ) -> None:
         also = also or []
-        made = partial(facts.key, "search entry", title, text, repr((snippet, also, titled)))
+        parts = ("search entry", title, text, repr((snippet, also, titled)))
+        made: bytes | partial[bytes] = partial(facts.key, *parts)  # hashed only when results are kept
+        if keys is not None and kept.keeps:
+            made = facts.key(*parts)
+            keys.append(made)
         title, shown, hidden = kept.get(made, partial(_read, title, text, snippet, also, titled))
         found.append(_Entry(group, prior, path, title, shown, also, hidden))
 
@@ -247,19 +251,15 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     entries lie between it and the one before (`_gap`: at 1,024 topics a quarter of the bytes of each number
     written whole). Words already in an entry's title, snippet or aliases are not listed."""
     kept = facts.own("search")  # made in one worker, which keeps what it read for the next build's
-    found = _entries(lib, teacher_topic, kept)
-    # the index as a whole, kept by its entries: an edit changes few, and listing each word's entries and
-    # writing the JSON took twice the time of reading the entries (0.15 s at 256 topics, on the page that
-    # takes longest to make in a rebuild)
-    index = kept.get(partial(_key, found), partial(_index, found))
+    keys: list[bytes] = []
+    found = _entries(lib, teacher_topic, kept, keys)
+    # the index as a whole, kept by its entries (their keys, and where each is): an edit that changes no text
+    # a student can search (a question's) takes it whole; listing each word's entries and writing the JSON
+    # take twice the time of reading the entries (0.15 s at 256 topics, on a rebuild's longest page)
+    places = "\n".join(f"{e.group}\0{e.prior}\0{e.path}" for e in found)
+    index = kept.get(lambda: facts.key("search index", places, b"".join(keys).hex()), partial(_index, found))
     kept.save()
     return index
-
-
-def _key(found: list[_Entry]) -> bytes:
-    """What the index of `found` is made from, hashed."""
-    rows = [[e.group, e.prior, e.path, e.title, e.snippet, e.also, e.hidden] for e in found]
-    return facts.key("search index", json.dumps(rows, ensure_ascii=False))
 
 
 def _index(found: list[_Entry]) -> str:
