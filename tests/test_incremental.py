@@ -19,7 +19,7 @@ from primer import cache, reads
 from primer.build import LIBRARY_ITEMS, build
 from primer.cache import REUSED, BuildCache, CheckRecord, ReportRecord, Reused
 from primer.errors import ContentError
-from tools import Invoke
+from tools import Invoke, files_read
 
 #: The shipped lesson: six topics whose pages read each other's items in every way a lesson can.
 SHIPPED = Path(__file__).parent.parent / "content"
@@ -778,20 +778,13 @@ def test_a_rebuild_starts_the_exports_early_only_when_the_whole_banks_are_made_a
 def test_a_build_reads_the_lesson_primers_files_and_the_secret_once_for_its_keys(
     mini: Path, own_cache: Path, package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A build works out the lesson's digest three times and its base key six (`primer.cache`): a file is read
+    """A build works out the lesson's digest three times and its base key seven (`primer.cache`): a file is read
     again only when its status changed, as `primer serve`'s saves are keyed; the cache folder's secret, which
     each entry of the parse cache is checked with, is read again only when it was replaced."""
     monkeypatch.setattr(cache.Seen, "RACY_NS", -(10**18))  # as if every file was written long before
     monkeypatch.setattr(cache, "_SEEN", cache.Seen())
     monkeypatch.setattr(cache, "_SECRETS", {})
-    read: list[str] = []
-    real = Path.read_bytes
-
-    def counting(path: Path) -> bytes:
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    read = files_read(monkeypatch)
     first = cache.content_digest(mini)
     assert sorted(read) == sorted(p.name for p in mini.rglob("*") if p.is_file())
     read.clear()

@@ -26,7 +26,7 @@ from primer.report import REPORT_PAGE, Report
 from primer.serve import PortInUse, _in_background, _page_of, serve
 from primer.targets.site import SiteRenderer
 from serving import Server, edit, renders, start
-from tools import ROOT, Invoke
+from tools import ROOT, Invoke, files_read
 
 
 @pytest.fixture
@@ -385,14 +385,7 @@ def test_a_save_hashes_again_only_the_files_it_changed(tmp_path: Path, monkeypat
 
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text(f"id: {name}\n")
-    read: list[str] = []
-    real = Path.read_bytes
-
-    def counting(path: Path) -> bytes:
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    read = files_read(monkeypatch)
     racy = Seen()
     first = content_digest(tmp_path, racy)
     assert content_digest(tmp_path, racy) == first and read == ["a.yaml", "b.yaml"] * 2, "just written: read again"

@@ -58,3 +58,16 @@ def add_sources(content: Path, count: int) -> None:
     for i in range(count):
         copy = original.replace("id: mini-source", f"id: extra-{i}").replace("m-", f"x{i}-")
         (content / "sources" / f"extra-{i}.yaml").write_text(copy.replace("Article M", f"Article X{i}"), "utf-8")
+
+
+def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files read with `Path.read_bytes` from now on (the test's `monkeypatch` undoes it)."""
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return read
