@@ -105,7 +105,7 @@ def _hash_tree(
     itself), a device, pipe or socket by its kind. Reading them could read outside the folder, never end (a
     link to /dev/zero) or wait for ever (a pipe); the lesson's checks refuse them with an error. With `follow`
     (primer's own files, which it trusts), a link is read as the file it points to. Paths are strings here:
-    as `Path` objects, making them took most of the time (a build hashes primer's files six times)."""
+    as `Path` objects, making them took most of the time (a build hashes primer's files seven times)."""
     top = os.fspath(root).rstrip("/")
     for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in skip)
@@ -208,7 +208,7 @@ def base_key(content: Path, options: Mapping[str, object]) -> str | None:
     }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     try:
-        # primer's files by their hashes, read again only when changed (a build asks for this key six times)
+        # primer's files by their hashes, read again only when changed (a build asks for this key seven times)
         _hash_tree(digest, PACKAGE, skip=("__pycache__",), seen=_SEEN, follow=True)
     except OSError:
         return None
