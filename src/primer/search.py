@@ -256,10 +256,15 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     # the index as a whole, kept by its entries (their keys, and where each is): an edit that changes no text
     # a student can search (a question's) takes it whole; listing each word's entries and writing the JSON
     # take twice the time of reading the entries (0.15 s at 256 topics, on a rebuild's longest page)
-    places = "\n".join(f"{e.group}\0{e.prior}\0{e.path}" for e in found)
-    index = kept.get(lambda: facts.key("search index", places, b"".join(keys).hex()), partial(_index, found))
+    index = kept.get(partial(_index_key, found, keys), partial(_index, found))
     kept.save()
     return index
+
+
+def _index_key(found: list[_Entry], keys: list[bytes]) -> bytes:
+    """The key of the index of `found`: each entry's key (`keys`, in order) and where it is."""
+    places = "\n".join(f"{e.group}\0{e.prior}\0{e.path}" for e in found)
+    return facts.key("search index", places, b"".join(keys).hex())
 
 
 def _index(found: list[_Entry]) -> str:
