@@ -10,6 +10,8 @@ import itertools
 import re
 import shutil
 import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -290,3 +292,44 @@ def test_a_word_or_a_code_line_longer_than_a_line_wraps_and_prints_whole(tmp_pat
     for letter, length in (("w", 3000), ("c", 500)):
         runs = [len(run) for page in pages for run in re.findall(letter + r"{20,}", page)]
         assert sum(runs) == length and len(runs) > 1, (letter, runs)
+
+
+def test_the_primer_program_frees_each_laid_out_pdf() -> None:
+    """The `primer` program makes no full collection of its own (`cli._quick_exit`), but a laid-out document
+    is a web of cycles that only a full one frees: without them, each topic's PDFs stayed in memory, and a
+    build's PDF worker grew to 11 GB over 256 topics. Run as the program runs, in a process of its own."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    script = textwrap.dedent(
+        f"""
+        import gc
+        from pathlib import Path
+        from weasyprint.css import ComputedStyle
+        from primer import cli
+        from primer.build import check
+        from primer.content.terms import TermMatcher
+        from primer.handouts import Settings, render_topic
+        from primer.handouts import pdf
+        from primer.render.env import make_env
+
+        result = check(Path({str(MINI)!r}))
+        lib, derived = result.library, result.derived
+        settings = Settings(versions=1, papers=("a4",))
+        matcher = TermMatcher(lib.terms.values())
+        (task,) = render_topic(lib, derived, make_env(None), lib.topics["radars"], settings, matcher).tasks
+        cli._PROGRAM.append(True)
+        cli._quick_exit()
+        alive = []
+        for _ in range(8):
+            pdf.run_task(task)
+            alive.append(sum(isinstance(o, ComputedStyle) for o in gc.get_objects()))
+        print(gc.get_threshold()[2] == cli.NEVER, *alive)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    never, *alive = run.stdout.split()
+    assert never == "True", "the program still makes no full collection of its own"
+    first, *later = map(int, alive)
+    # Left to themselves, the styles of each task's PDFs stay: the count only grows. A full collection now
+    # and then takes all that the tasks before it left.
+    assert first > 0
+    assert min(later) < first, f"laid-out styles alive after each task: {alive}"
