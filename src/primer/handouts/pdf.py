@@ -139,22 +139,18 @@ def collecting_all() -> Iterator[None]:
 def run_task(task: Task) -> dict[str, bytes]:
     """Render one task: file name → PDF bytes."""
     with collecting_all():
-        return _run_task(task)
-
-
-def _run_task(task: Task) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    sheets = []
-    for name, html in task.students:
-        document = _render(html, task.paper)
-        sheets.append(document)
-        found[name] = document.write_pdf(pdf_tags=True)  # tagged: headings, lists and tables for screen readers
-    if task.teacher is not None:
-        name, html = task.teacher
-        own = _render(html, task.paper)
-        pages = [own.pages[0], *(p for d in sheets for p in d.pages), *own.pages[1:]]
-        found[name] = own.copy(pages).write_pdf(pdf_tags=True)
-    return found
+        found: dict[str, bytes] = {}
+        sheets = []
+        for name, html in task.students:
+            document = _render(html, task.paper)
+            sheets.append(document)
+            found[name] = document.write_pdf(pdf_tags=True)  # tagged: headings, lists and tables for screen readers
+        if task.teacher is not None:
+            name, html = task.teacher
+            own = _render(html, task.paper)
+            pages = [own.pages[0], *(p for d in sheets for p in d.pages), *own.pages[1:]]
+            found[name] = own.copy(pages).write_pdf(pdf_tags=True)
+        return found
 
 
 #: Cached PDFs no build has used for this many days are removed.
