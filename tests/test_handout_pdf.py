@@ -6,6 +6,7 @@ The PDFs are made once per session, for the shipped pack and the small example, 
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shutil
@@ -22,6 +23,7 @@ from primer.cli import main
 from primer.content.terms import TermMatcher
 from primer.handouts import Settings, render_topic
 from primer.handouts import pdf as pdf_mod
+from primer.handouts.sheet import passage
 from primer.handouts.versions import make_versions
 from primer.render.env import make_env
 from tools import MINI, ROOT, need
@@ -124,6 +126,73 @@ def test_the_teacher_edition_keeps_each_answer_whole_and_the_key_on_one_page(mad
                 if first.startswith("Learning objectives"):
                     break  # the lesson plan and prompts follow, and may run on
                 assert first.startswith("Version A: question"), f"{pdf.name}: an answer runs over a page break"
+
+
+def words_of(pdf: Path) -> list[list[tuple[float, float, str]]]:
+    """Each page's words, each with the left and top of its box in points (pdftotext -bbox)."""
+    out = subprocess.run(
+        [_poppler("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>')
+    return [
+        [(float(x), float(y), html.unescape(text)) for x, y, text in word.findall(page)]
+        for page in out.split("<page ")[1:]
+    ]
+
+
+def test_the_glossary_box_sets_its_entries_two_a_row(made: dict[str, Path], shipped: object) -> None:
+    """Each row of the box: an entry at its left edge, the next one beside it at the same height (an entry's
+    term is the first thing it prints). The rows are inline blocks that just fill the line, so a pair that
+    wrapped would show here, each entry alone on its row."""
+    lib = shipped.library  # type: ignore[attr-defined]
+    matcher = TermMatcher(lib.terms.values())
+    pairs = 0
+    for paper in SIZES:
+        for topic in lib.topics.values():
+            terms = [entry["term"].split()[0] for entry in passage(lib, topic, matcher)["glossary"]]
+            if not terms:
+                continue
+            pdf = made[f"shipped-{paper}"] / f"{topic.id}-student-A-{paper}.pdf"
+            pages = words_of(pdf)
+            start = next(i for i, words in enumerate(pages) if any(text == "Words" for _, _, text in words))
+            # the box may run onto the next page: each page's heights after the last's
+            page = [(x, i * 10_000 + y, text) for i, words in enumerate(pages[start:]) for x, y, text in words]
+            edge, top = next((x, y) for x, y, text in page if text == "Words")
+            width = max(x for x, _, _ in page) - edge
+            for left, right in itertools.zip_longest(terms[::2], terms[1::2]):
+                rows = [y for x, y, text in page if text == left and abs(x - edge) < 0.5 and y > top]
+                beside = [
+                    y
+                    for y in rows
+                    if right is None
+                    or any(t == right and abs(v - y) < 0.5 and x > edge + width / 3 for x, v, t in page)
+                ]
+                assert beside, f"{pdf.name}: {left!r} and {right!r} side by side in the glossary box, below the last"
+                top = beside[0]
+                pairs += right is not None
+    assert pairs >= 10, "the shipped pack's sheets have glossaries to read"
+
+
+def test_each_answer_label_sits_beside_its_text(made: dict[str, Path]) -> None:
+    """In the teacher's answers, each label ("Answer", "Why") starts a line at the left edge, and its text starts
+    on the same line, 28 mm in (the label's 26 mm and a 2 mm gap)."""
+    label, indent = 26 * 72 / 25.4, 28 * 72 / 25.4
+    labels = 0
+    for folder in made.values():
+        for pdf in sorted(folder.glob("*-teacher-*.pdf")):
+            pages = words_of(pdf)
+            first = next(i for i, words in enumerate(pages) if any(w[2] == "why" for w in words[:8]))
+            edge = min(x for x, _, _ in pages[first])
+            for words in pages[first:]:
+                if any(text == "Learning" for _, _, text in words[:2]):
+                    break
+                for x, y, text in words:
+                    line = sorted(u for u, v, _ in words if abs(v - y) < 0.5 and u > x + 1)
+                    if text in ("Answer", "Why") and abs(x - edge) < 0.5 and not (line and line[0] < edge + label):
+                        # a label, not a sentence that starts with the word (a stem: "Why did …")
+                        assert line and abs(line[0] - edge - indent) < 0.5, f"{pdf.name}: {text!r} at {y:.0f} pt"
+                        labels += 1
+    assert labels > 100
 
 
 def test_student_editions_hold_no_answer_feedback_or_explanation(made: dict[str, Path], shipped: object) -> None:
