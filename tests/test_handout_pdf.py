@@ -329,6 +329,42 @@ def test_a_cached_pdf_is_reused_and_a_changed_handout_is_rendered_again(
         pdf_mod.render_all(tasks(2), cache=tmp_path)
 
 
+def test_a_build_stopped_halfway_keeps_the_pdfs_it_laid_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each task's PDFs go into the cache as soon as they are laid out: a first build of a large lesson takes
+    minutes, and one stopped with Ctrl-C after its first task lays out only the rest next time."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    result = check(MINI)
+    lib, derived = result.library, result.derived
+    settings = Settings(versions=1, papers=("a4", "letter"), editions=("student",))
+    tasks = render_topic(
+        lib, derived, make_env(None), lib.topics["radars"], settings, TermMatcher(lib.terms.values())
+    ).tasks
+    assert len(tasks) == 2
+    real = pdf_mod.run_task
+    laid_out: list[str] = []
+
+    def stopped_after_one(task: pdf_mod.Task) -> dict[str, bytes]:
+        if laid_out:
+            raise KeyboardInterrupt
+        laid_out.append(task.paper)
+        return real(task)
+
+    monkeypatch.setattr(pdf_mod, "run_task", stopped_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        pdf_mod.render_all(tasks, cache=tmp_path, jobs=1)
+    assert laid_out == ["a4"]
+    assert len([entry for entry in tmp_path.iterdir() if entry.is_dir()]) == 1
+
+    def counted(task: pdf_mod.Task) -> dict[str, bytes]:
+        laid_out.append(task.paper)
+        return real(task)
+
+    monkeypatch.setattr(pdf_mod, "run_task", counted)
+    found = pdf_mod.render_all(tasks, cache=tmp_path, jobs=1)
+    assert laid_out == ["a4", "letter"], "only the task the stop cut off is laid out again"
+    assert found is not None and sorted(found) == sorted(name for task in tasks for name in task.names())
+
+
 def test_greek_cyrillic_and_cjk_text_gets_real_fonts(tmp_path: Path) -> None:
     need("WeasyPrint with Pango", pdf_mod.loads())
     css = (ROOT / "src" / "primer" / "templates" / "handout" / "handout.css").read_text(encoding="utf-8")

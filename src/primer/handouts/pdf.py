@@ -193,6 +193,32 @@ def _write_cache(folder: Path, files: dict[str, bytes]) -> None:
         pass
 
 
+def _laid_out(tasks: list[Task], jobs: int | None) -> Iterator[tuple[int, dict[str, bytes]]]:
+    """Each task's index and PDFs, as each is laid out: in parallel across up to `jobs` processes (default: one
+    per core), or in this process when there are few."""
+    workers = min(len(tasks), jobs or os.cpu_count() or 1)
+    # Starting a worker costs about a second (it loads primer and WeasyPrint): not worth it for a topic or two.
+    if workers <= 1 or (jobs is None and len(tasks) < MIN_PARALLEL):
+        for i, task in enumerate(tasks):
+            yield i, run_task(task)
+        return
+    # fork is cheapest (the workers inherit the loaded WeasyPrint), but a forked child of a threaded
+    # parent (a browser driver in a test session) can hang: then spawn.
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # The largest tasks first, so that no core waits on a long one at the end.
+        order = sorted(range(len(tasks)), key=lambda i: -sum(len(h) for _, h in tasks[i].students))
+        futures = {pool.submit(run_task, tasks[i]): i for i in order}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
+        except BaseException:  # a failed task, or Ctrl-C: lay out no more than the tasks already begun
+            for future in futures:
+                future.cancel()
+            raise
+
+
 def render_all(tasks: list[Task], *, cache: Path | None, jobs: int | None = None) -> dict[str, bytes] | None:
     """Render every task (cached ones are read back), in parallel across up to `jobs` processes
     (default: one per core). Returns file name → PDF bytes, or None when a PDF must be rendered
@@ -211,24 +237,16 @@ def render_all(tasks: list[Task], *, cache: Path | None, jobs: int | None = None
             todo.append((task, folder))
     if todo and not loads():
         return None
-    workers = min(len(todo), jobs or os.cpu_count() or 1)
-    # Starting a worker costs about a second (it loads primer and WeasyPrint): not worth it for a topic or two.
-    if workers <= 1 or (jobs is None and len(todo) < MIN_PARALLEL):
-        results = [run_task(task) for task, _ in todo]
-    else:
-        # fork is cheapest (the workers inherit the loaded WeasyPrint), but a forked child of a threaded
-        # parent (a browser driver in a test session) can hang: then spawn.
-        forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-        context = multiprocessing.get_context("fork" if forkable else "spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # The largest tasks first, so that no core waits on a long one at the end.
-            order = sorted(range(len(todo)), key=lambda i: -sum(len(h) for _, h in todo[i][0].students))
-            futures = {i: pool.submit(run_task, todo[i][0]) for i in order}
-            results = [futures[i].result() for i in range(len(todo))]
-    for (_, folder), files in zip(todo, results, strict=True):
-        found.update(files)
+    results: list[dict[str, bytes]] = [{} for _ in todo]
+    # Each task's PDFs are cached as soon as they are laid out, not when all are: a first build of a large
+    # lesson takes minutes, and one stopped halfway (Ctrl-C) keeps what it laid out for the next.
+    for i, files in _laid_out([task for task, _ in todo], jobs):
+        results[i] = files
+        folder = todo[i][1]
         if folder is not None:
             _write_cache(folder, files)
+    for files in results:
+        found.update(files)
     if cache is not None and todo:
         _prune(cache)
     return found
