@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from primer import build as build_mod
 from primer.content.library import load_library
 from primer.quiz.generate import generate
 from tools import Invoke
@@ -400,7 +401,9 @@ def test_progress_is_quiet_off_a_terminal_and_shown_with_verbose(mini: Path, tmp
     plain = cli("build", "--content", mini, "--out", tmp_path / "a")
     assert plain.exit_code == 0 and plain.stderr == ""
     verbose = cli("build", "--verbose", "--content", mini, "--out", tmp_path / "b")
-    stages = [line.rsplit(" (", 1)[0] for line in verbose.stderr.splitlines()]
+    # (the PDFs' layout may note how it goes, if slow: the next test)
+    lines = [line for line in verbose.stderr.splitlines() if not line.startswith("laid out ")]
+    stages = [line.rsplit(" (", 1)[0] for line in lines]
     assert (
         stages[0]
         == "checked 1 sources, 3 points, 2 terms, 1 actors, 2 events, 1 places, 1 topics, 9 questions; 0 warnings"
@@ -409,6 +412,27 @@ def test_progress_is_quiet_off_a_terminal_and_shown_with_verbose(mini: Path, tmp
     assert stages[2].startswith("rendered ") and stages[2].endswith(" pages)")
     assert stages[3] == f"wrote {tmp_path / 'b'}"
     quiet = cli("build", "--quiet", "--content", mini, "--out", tmp_path / "c")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_a_long_pdf_layout_notes_how_it_goes(
+    mini: Path, tmp_path: Path, cli: Invoke, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large lesson's first build lays PDFs out for minutes after its last stage line: it says how far it
+    is, at each tenth at most (here at once, as if each took long), and no PDF is counted twice."""
+    monkeypatch.setattr(build_mod, "PDF_NOTE_EVERY", 0.0)
+    verbose = cli("build", "--verbose", "--content", mini, "--out", tmp_path / "site")
+    assert verbose.exit_code == 0, verbose.output
+    lines = verbose.stderr.splitlines()
+    render = next(i for i, line in enumerate(lines) if line.startswith("rendering the site"))
+    notes = [line for line in lines if line.startswith("laid out ")]
+    # one topic: three versions and the teacher edition, on two papers, laid out a paper at a time
+    assert notes == ["laid out 4 of 8 PDF handouts …"]
+    assert lines.index(notes[0]) == render + 1 and lines[render + 2].startswith("rendered ")
+    again = cli("build", "--verbose", "--content", mini, "--out", tmp_path / "again")
+    assert not [line for line in again.stderr.splitlines() if line.startswith("laid out ")], "all from the cache"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "empty"))  # laid out again, and quiet says nothing
+    quiet = cli("build", "--quiet", "--content", mini, "--out", tmp_path / "quiet")
     assert quiet.exit_code == 0 and quiet.output == ""
 
 

@@ -7,6 +7,7 @@ import contextvars
 import gc
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -36,6 +37,7 @@ from primer.exports import FORMATS, add_exports, export_one, export_path, whole_
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
+from primer.handouts import pdf as pdf_mod
 from primer.maps import outlines_ahead, prepare_drawing, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
@@ -835,16 +837,20 @@ def _check_and_render(
             reuse = None
             if mapping is not None:  # a rebuild's was made as the check went (see `hook`)
                 reuse = mapped[0] if mapped else page_map(result.library, result.derived, earlier, *read_from[:1])
-            with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
-                output = _render(
-                    result,
-                    content,
-                    pdf=pdf,
-                    jobs=jobs,
-                    exporting=exporting[0] if exporting else None,
-                    spool=spool,
-                    reuse=reuse,
-                )
+            laid_out = pdf_mod.LAID_OUT.set(_pdfs_heard(progress))
+            try:
+                with facts.kept_in(parsed.place(content)):  # what the search index reads off each entry is kept
+                    output = _render(
+                        result,
+                        content,
+                        pdf=pdf,
+                        jobs=jobs,
+                        exporting=exporting[0] if exporting else None,
+                        spool=spool,
+                        reuse=reuse,
+                    )
+            finally:
+                pdf_mod.LAID_OUT.reset(laid_out)
     except BaseException:
         for started in exporting:  # the check failed, or the render did before it waited for the exports
             started.cancel()
@@ -854,6 +860,27 @@ def _check_and_render(
     finally:
         gc.unfreeze()
     return result, output, reuse
+
+
+#: A PDF phase shows how it goes in at most ten lines, at least this many seconds apart.
+PDF_NOTE_EVERY = 5.0
+
+
+def _pdfs_heard(progress: Callable[[str], None]) -> Callable[[int, int], None] | None:
+    """What tells `progress` how the PDFs' layout goes, at each tenth of it (a large lesson's first build lays
+    PDFs out for minutes after its last stage line), or None when `progress` shows no more than stages."""
+    note = getattr(progress, "note", None)
+    if note is None:
+        return None
+    last = [time.perf_counter(), 0]
+
+    def heard(done: int, total: int) -> None:
+        tenth, now = done * 10 // total, time.perf_counter()
+        if tenth > last[1] and done < total and now - last[0] >= PDF_NOTE_EVERY:
+            last[:] = [now, tenth]
+            note(f"laid out {done:,} of {total:,} PDF handouts …")
+
+    return heard
 
 
 #: Export formats: name → its description, file and renderer (`primer export --list`).

@@ -22,6 +22,12 @@ class Progress:
         self.last = self.started
         self.on_terminal = bool(getattr(self.stream, "isatty", lambda: False)())
 
+    def note(self, line: str) -> None:
+        """Show how a long stage is going, without ending it (the stage's time still counts from its start)."""
+        if self.mode == "verbose" or (self.mode == "auto" and self.on_terminal):
+            self.stream.write(f"{line}\n")
+            self.stream.flush()
+
     def __call__(self, stage: str) -> None:
         """Show that `stage` is done, with its time in verbose mode."""
         now = time.perf_counter()

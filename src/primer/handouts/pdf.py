@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import contextvars
 import gc
 import hashlib
 import importlib.metadata
@@ -20,7 +21,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ PAPERS = {"a4": "A4", "letter": "letter"}
 RENDERER_VERSION = "3"
 #: Fewer tasks than this are rendered in the build's own process.
 MIN_PARALLEL = 4
+#: Told, as they are laid out, how many of the PDFs to lay out are (`primer build` shows it on a terminal: a
+#: large lesson's first build lays PDFs out for minutes).
+LAID_OUT: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar("laid_out", default=None)
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,7 @@ def render_all(tasks: list[Task], *, cache: Path | None, jobs: int | None = None
     if todo and not loads():
         return None
     results: list[dict[str, bytes]] = [{} for _ in todo]
+    heard, total, done = LAID_OUT.get(), sum(len(task.names()) for task, _ in todo), 0
     # Each task's PDFs are cached as soon as they are laid out, not when all are: a first build of a large
     # lesson takes minutes, and one stopped halfway (Ctrl-C) keeps what it laid out for the next.
     for i, files in _laid_out([task for task, _ in todo], jobs):
@@ -245,6 +250,9 @@ def render_all(tasks: list[Task], *, cache: Path | None, jobs: int | None = None
         folder = todo[i][1]
         if folder is not None:
             _write_cache(folder, files)
+        done += len(files)
+        if heard is not None:
+            heard(done, total)
     for files in results:
         found.update(files)
     if cache is not None and todo:
