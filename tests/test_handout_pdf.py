@@ -365,6 +365,33 @@ def test_a_build_stopped_halfway_keeps_the_pdfs_it_laid_out(tmp_path: Path, monk
     assert found is not None and sorted(found) == sorted(name for task in tasks for name in task.names())
 
 
+def test_one_topics_two_papers_are_laid_out_side_by_side() -> None:
+    """A forked worker starts at once, with the WeasyPrint its parent loaded: the two tasks of a topic edited
+    (its two papers) go to two processes, a single task stays in the build's own. Run in a process of its
+    own, which has one thread (a forked child of a threaded parent can hang, so that one spawns)."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    script = textwrap.dedent(
+        """
+        import os
+        from primer.handouts import pdf
+
+        def where(task):
+            return {name: str(os.getpid()).encode() for name in task.names()}
+
+        pdf.run_task = where
+        os.cpu_count = lambda: 2  # as on a machine with two cores or more
+        tasks = [pdf.Task("a4", (("a.pdf", "<p>a</p>"),)), pdf.Task("letter", (("b.pdf", "<p>b</p>"),))]
+        print(os.getpid())
+        for some in (tasks, tasks[:1]):
+            print(sorted({data.decode() for data in pdf.render_all(some, cache=None, jobs=None).values()}))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    own, two, one = out.splitlines()
+    assert own not in two, "two tasks: laid out in workers"
+    assert one == repr([own]), "one task: laid out here"
+
+
 def test_greek_cyrillic_and_cjk_text_gets_real_fonts(tmp_path: Path) -> None:
     need("WeasyPrint with Pango", pdf_mod.loads())
     css = (ROOT / "src" / "primer" / "templates" / "handout" / "handout.css").read_text(encoding="utf-8")

@@ -33,8 +33,11 @@ from primer.cache import user_cache
 PAPERS = {"a4": "A4", "letter": "letter"}
 #: Bump when the way PDFs are made changes without the HTML changing, to retire cached PDFs.
 RENDERER_VERSION = "3"
-#: Fewer tasks than this are rendered in the build's own process.
-MIN_PARALLEL = 4
+#: Fewer tasks than this are rendered in the build's own process: a forked worker starts at once, with the
+#: WeasyPrint this process loaded (one topic's two papers: a rebuild after its edit took 4.3–5.2 s instead of
+#: 7.0–8.3 s on two cores), but a spawned one loads primer and WeasyPrint first, about a second.
+MIN_PARALLEL = 2
+MIN_SPAWNED = 4
 #: Told, as they are laid out, how many of the PDFs to lay out are (`primer build` shows it on a terminal: a
 #: large lesson's first build lays PDFs out for minutes).
 LAID_OUT: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar("laid_out", default=None)
@@ -201,14 +204,13 @@ def _laid_out(tasks: list[Task], jobs: int | None) -> Iterator[tuple[int, dict[s
     """Each task's index and PDFs, as each is laid out: in parallel across up to `jobs` processes (default: one
     per core), or in this process when there are few."""
     workers = min(len(tasks), jobs or os.cpu_count() or 1)
-    # Starting a worker costs about a second (it loads primer and WeasyPrint): not worth it for a topic or two.
-    if workers <= 1 or (jobs is None and len(tasks) < MIN_PARALLEL):
-        for i, task in enumerate(tasks):
-            yield i, run_task(task)
-        return
     # fork is cheapest (the workers inherit the loaded WeasyPrint), but a forked child of a threaded
     # parent (a browser driver in a test session) can hang: then spawn.
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if workers <= 1 or (jobs is None and len(tasks) < (MIN_PARALLEL if forkable else MIN_SPAWNED)):
+        for i, task in enumerate(tasks):
+            yield i, run_task(task)
+        return
     context = multiprocessing.get_context("fork" if forkable else "spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         # The largest tasks first, so that no core waits on a long one at the end.
