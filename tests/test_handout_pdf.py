@@ -426,6 +426,27 @@ def test_a_word_or_a_code_line_longer_than_a_line_wraps_and_prints_whole(tmp_pat
         assert sum(runs) == length and len(runs) > 1, (letter, runs)
 
 
+def test_a_glossary_entry_longer_than_a_page_prints_whole(tmp_path: Path) -> None:
+    """The glossary box's entries are inline blocks, which WeasyPrint prints whole or cuts off; a definition
+    of 1,500 words (taller than a page at half the box's width) takes the whole width and runs on instead."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    glossary = content / "glossary.yaml"
+    text = glossary.read_text(encoding="utf-8")
+    short = "definition: A sensor that finds objects by bouncing radio waves off them."
+    assert short in text
+    words = " ".join(f"part{i}" for i in range(1500))
+    glossary.write_text(text.replace(short, f"{short} {words} Last.", 1), encoding="utf-8")
+    args = ["handout", "--content", str(content), "radars", "--versions", "1", "--edition", "student"]
+    result = CliRunner().invoke(main, [*args, "--format", "pdf", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    pages = pages_of(tmp_path / "out" / "radars-student-A-a4.pdf")
+    printed = [int(n) for page in pages for n in re.findall(r"\bpart(\d+)\b", page)]
+    assert printed == list(range(1500)), "every word of the definition, in order, across the pages"
+    assert sum("part" in page for page in pages) > 1 and "Last." in "".join(pages)
+
+
 def test_the_primer_program_frees_each_laid_out_pdf() -> None:
     """The `primer` program makes no full collection of its own (`cli._quick_exit`), but a laid-out document
     is a web of cycles that only a full one frees: without them, each topic's PDFs stayed in memory, and a

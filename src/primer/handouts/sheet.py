@@ -35,6 +35,11 @@ PRINT_LABELS = {
 
 #: The most sentences of each section the reading passage keeps.
 PASSAGE_SENTENCES = 3
+#: A glossary entry longer than this (term, expansion and definition, in characters) takes the box's whole
+#: width, where it may run onto the next page: the others are set two a row as inline blocks, which print
+#: whole or not at all (WeasyPrint cuts off one taller than a page). 1,000 characters fill about 25 lines of
+#: half the box, under half an A4 or Letter page.
+LONG_ENTRY = 1000
 _SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z“\"(])")
 #: A citation that is only a link in brackets, "([point](point:id))": on paper it says nothing.
 _BARE_CITATION = re.compile(r"\s*\(\[[^\]]*\]\([a-z]+:[^)\s]*\)\)")
@@ -128,7 +133,15 @@ def passage(lib: Library, topic: Topic, matcher: TermMatcher) -> dict[str, Any]:
         "lede": lede,
         "takeaways": takeaways,
         "sections": sections,
-        "glossary": [{"term": t.term, "expansion": t.expansion or "", "definition": t.definition} for t in terms],
+        "glossary": [
+            {
+                "term": t.term,
+                "expansion": t.expansion or "",
+                "definition": t.definition,
+                "long": len(t.term) + len(t.expansion or "") + len(t.definition) > LONG_ENTRY,
+            }
+            for t in terms
+        ],
         "words": words,
     }
 
