@@ -426,22 +426,30 @@ def test_a_word_or_a_code_line_longer_than_a_line_wraps_and_prints_whole(tmp_pat
         assert sum(runs) == length and len(runs) > 1, (letter, runs)
 
 
-def test_a_glossary_entry_longer_than_a_page_prints_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("edition", "file", "short"),
+    [
+        ("student", "glossary.yaml", "definition: A sensor that finds objects by bouncing radio waves off them."),
+        ("teacher", "questions/radars.yaml", "explanation: The article and records agree it was in the north."),
+    ],
+)
+def test_a_glossary_entry_or_an_answer_longer_than_a_page_prints_whole(
+    tmp_path: Path, edition: str, file: str, short: str
+) -> None:
     """The glossary box's entries are inline blocks, which WeasyPrint prints whole or cuts off; a definition
-    of 1,500 words (taller than a page at half the box's width) takes the whole width and runs on instead."""
+    of 1,500 words (taller than a page at half the box's width) takes the whole width and runs on instead. An
+    answer's text beside its floated label runs on too."""
     need("WeasyPrint with Pango", pdf_mod.loads())
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    glossary = content / "glossary.yaml"
-    text = glossary.read_text(encoding="utf-8")
-    short = "definition: A sensor that finds objects by bouncing radio waves off them."
+    text = (content / file).read_text(encoding="utf-8")
     assert short in text
     words = " ".join(f"part{i}" for i in range(1500))
-    glossary.write_text(text.replace(short, f"{short} {words} Last.", 1), encoding="utf-8")
-    args = ["handout", "--content", str(content), "radars", "--versions", "1", "--edition", "student"]
+    (content / file).write_text(text.replace(short, f"{short} {words} Last.", 1), encoding="utf-8")
+    args = ["handout", "--content", str(content), "radars", "--versions", "1", "--edition", edition]
     result = CliRunner().invoke(main, [*args, "--format", "pdf", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    pages = pages_of(tmp_path / "out" / "radars-student-A-a4.pdf")
+    pages = pages_of(next((tmp_path / "out").glob(f"radars-{edition}-*a4.pdf")))
     printed = [int(n) for page in pages for n in re.findall(r"\bpart(\d+)\b", page)]
     assert printed == list(range(1500)), "every word of the definition, in order, across the pages"
     assert sum("part" in page for page in pages) > 1 and "Last." in "".join(pages)
