@@ -862,7 +862,7 @@ def _check_and_render(
     return result, output, reuse
 
 
-#: A PDF phase shows how it goes in at most ten lines, at least this many seconds apart.
+#: A PDF layout shows how it goes in nine lines at most (at each tenth), at least this many seconds apart.
 PDF_NOTE_EVERY = 5.0
 
 
