@@ -872,12 +872,13 @@ def _pdfs_heard(progress: Callable[[str], None]) -> Callable[[int, int], None] |
     note = getattr(progress, "note", None)
     if note is None:
         return None
-    last = [time.perf_counter(), 0]
+    noted, noted_tenth = time.perf_counter(), 0
 
     def heard(done: int, total: int) -> None:
+        nonlocal noted, noted_tenth
         tenth, now = done * 10 // total, time.perf_counter()
-        if tenth > last[1] and done < total and now - last[0] >= PDF_NOTE_EVERY:
-            last[:] = [now, tenth]
+        if tenth > noted_tenth and done < total and now - noted >= PDF_NOTE_EVERY:
+            noted, noted_tenth = now, tenth
             note(f"laid out {done:,} of {total:,} PDF handouts …")
 
     return heard
