@@ -494,3 +494,77 @@ def test_the_primer_program_frees_each_laid_out_pdf() -> None:
     # and then takes all that the tasks before it left.
     assert first > 0
     assert min(later) < first, f"laid-out styles alive after each task: {alive}"
+
+
+def _papers_built(out: Path) -> dict[str, list[str]]:
+    """The PDFs of the mini lesson's one topic under `out`, by paper."""
+    found: dict[str, list[str]] = {}
+    for pdf in sorted(out.rglob("*.pdf")):
+        found.setdefault(pdf.stem.rsplit("-", 1)[1], []).append(pdf.name)
+    return found
+
+
+def test_a_lesson_printed_on_one_paper_lays_out_and_links_only_that_paper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`settings: paper:` in site.yaml: a school that prints on one paper gets half the PDFs to wait for, the
+    teacher's pages name only that paper, and a change of paper leaves no other paper's PDF behind."""
+    need("WeasyPrint with Pango", pdf_mod.loads())
+    _poppler("pdfinfo")
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    site = content / "site.yaml"
+    plain = site.read_text(encoding="utf-8")
+    out = tmp_path / "site"
+
+    def build(paper: str | None) -> None:
+        site.write_text(plain + (f"settings:\n  paper: {paper}\n" if paper else ""), encoding="utf-8")
+        result = CliRunner().invoke(main, ["build", "--content", str(content), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+
+    sheets = ["radars-student-A", "radars-student-B", "radars-student-C", "radars-teacher"]
+    build("letter")
+    assert _papers_built(out) == {"letter": [f"{name}-letter.pdf" for name in sheets]}
+    assert info(out / "handouts" / "radars" / "radars-teacher-letter.pdf")["Page size"].startswith(SIZES["letter"])
+    page = html.unescape((out / "teacher" / "topics" / "radars.html").read_text(encoding="utf-8"))
+    assert "PDF, Letter" in page and "Student B, Letter" in page and "Teacher, Letter" in page
+    assert "A4" not in page and "not built" not in page
+    hub = html.unescape((out / "teacher" / "index.html").read_text(encoding="utf-8"))
+    assert "radars-teacher-letter.pdf" in hub and "A4" not in hub
+    assert "ready to print as PDF (Letter)." in hub
+
+    build(None)  # the default: both
+    assert _papers_built(out) == {
+        "a4": [f"{name}-a4.pdf" for name in sheets],
+        "letter": [f"{name}-letter.pdf" for name in sheets],
+    }
+    hub = html.unescape((out / "teacher" / "index.html").read_text(encoding="utf-8"))
+    assert "ready to print as PDF (A4 or Letter)." in hub
+    assert "radars-teacher-a4.pdf" in hub and "radars-teacher-letter.pdf" in hub
+
+    build("a4")
+    assert _papers_built(out) == {"a4": [f"{name}-a4.pdf" for name in sheets]}, "the Letter PDFs are gone"
+    page = html.unescape((out / "teacher" / "topics" / "radars.html").read_text(encoding="utf-8"))
+    assert "Teacher, A4" in page and "Letter" not in page.replace("Letters are the options", "")
+
+    # `primer handout` without --paper: the lesson's
+    handouts = tmp_path / "handouts"
+    args = ["handout", "--content", str(content), "radars", "--format", "pdf", "--out", str(handouts)]
+    site.write_text(plain + "settings:\n  paper: letter\n", encoding="utf-8")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert _papers_built(handouts) == {"letter": [f"{name}-letter.pdf" for name in sheets]}
+
+
+def test_a_paper_the_handouts_cannot_be_laid_out_on_is_an_error_at_its_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    site = content / "site.yaml"
+    lines = site.read_text(encoding="utf-8").count("\n")
+    site.write_text(site.read_text(encoding="utf-8") + "settings:\n  paper: a3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--content", str(content)])
+    assert result.exit_code == 1
+    assert f"site.yaml:{lines + 2}:10:" in result.stderr
+    assert "'both', 'a4' or 'letter'" in result.stderr or "both, a4, letter" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -386,7 +386,11 @@ def export(
 @click.option("--topic", "more", multiple=True, help="A topic's id (repeatable), or all; the same as TOPIC….")
 @click.option("--versions", type=click.IntRange(1, 26), default=3, show_default=True, help="Versions A, B, C …")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the shuffles (the site's quizzes use 1).")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="PDF paper size.")
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    help="PDF paper size [default: the lesson's settings.paper; a4 when it is both].",
+)
 @click.option(
     "--format",
     "fmt",
@@ -419,7 +423,7 @@ def handout(
     more: tuple[str, ...],
     versions: int,
     seed: int,
-    paper: str,
+    paper: str | None,
     fmt: str,
     edition: str,
     out: Path,
@@ -433,7 +437,7 @@ def handout(
     settings = handouts.Settings(
         versions=versions,
         seed=seed,
-        papers=(paper,),
+        papers=(paper,) if paper else (),
         editions=("student", "teacher") if edition == "both" else (edition,),
         formats=("pdf", "html") if fmt == "both" else (fmt,),
     )

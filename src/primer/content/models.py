@@ -202,6 +202,11 @@ class Settings(Model):
     quiz_length: int = Field(
         10, ge=1, le=200, description="how many questions a quiz page's short quiz holds (all are a click away)"
     )
+    paper: Literal["both", "a4", "letter"] = Field(
+        "both",
+        description="the paper the site's PDF handouts are laid out on: a4, letter, or both (each PDF twice, "
+        "which doubles the time a build spends on them)",
+    )
 
     @model_validator(mode="after")
     def _range(self) -> Settings:
@@ -211,6 +216,18 @@ class Settings(Model):
                 "— make the first no larger than the second"
             )
         return self
+
+    def papers(self) -> tuple[str, ...]:
+        """The papers the site's PDF handouts are laid out on: ('a4', 'letter'), or one of them."""
+        return tuple(PAPER_NAMES) if self.paper == "both" else (self.paper,)
+
+    def paper_names(self) -> list[tuple[str, str]]:
+        """(paper, its name as the pages show it) for each of `papers`: [('a4', 'A4'), ('letter', 'Letter')]."""
+        return [(paper, PAPER_NAMES[paper]) for paper in self.papers()]
+
+
+#: The papers a PDF handout can be laid out on, and their names on the pages.
+PAPER_NAMES = {"a4": "A4", "letter": "Letter"}
 
 
 class Site(Model):

@@ -1,8 +1,9 @@
 """The handout target: printable student and teacher editions of each topic's quiz, in shuffled
-versions A, B, C …, as HTML and as PDF (A4 and Letter) through WeasyPrint.
+versions A, B, C …, as HTML and as PDF (A4, Letter or both, as the lesson's `settings.paper` says) through
+WeasyPrint.
 
 `add_handouts` is what `primer build` calls: every topic with questions, three versions, both
-editions, both paper sizes, into `handouts/TOPIC/` of the site. `write_handouts` is `primer handout`.
+editions, the lesson's paper sizes, into `handouts/TOPIC/` of the site. `write_handouts` is `primer handout`.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def add_handouts(
     no PDFs, which are made from the pages), what each topic's handouts read is recorded, and a topic's
     handouts that would read what they read in the last build are taken from it (see `primer.reads`)."""
     # without PDFs, nothing is laid out for them (the teacher's PDF edition, the sheets kept for it)
-    settings = Settings() if pdf else Settings(formats=tuple(f for f in FORMATS if f != "pdf"))
+    formats = FORMATS if pdf else tuple(f for f in FORMATS if f != "pdf")
+    settings = Settings(papers=lib.site.settings.papers(), formats=formats)
     mapped = reuse if reuse is not None and not pdf else None
     common = hashlib.sha256(reads.value_bytes([lib.site, dataclasses.asdict(settings), _created()])).digest()
     rendered = []
