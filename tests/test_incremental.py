@@ -5,8 +5,10 @@ into the same folder as every step before, once clean into a new folder; the two
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,10 @@ import pytest
 import primer
 import primer.build
 import primer.write
-from primer import cache, reads
+from primer import cache, memo, reads
 from primer.build import LIBRARY_ITEMS, build
 from primer.cache import REUSED, BuildCache, CheckRecord, ReportRecord, Reused
+from primer.content.library import ParseCache
 from primer.errors import ContentError
 from tools import Invoke, files_read
 
@@ -425,16 +428,39 @@ def _every_inode(out: Path) -> dict[str, int]:
 _PROSE = ("text", "title", "definition", "explanation", "name", "summary", "description", "body", "stem", "label")
 
 
-def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _memos_off() -> Iterator[None]:
+    """The memos ignored meanwhile, and kept: a clean build beside a resident process's builds."""
+    was = memo._ON
+    memo._ON = False
+    try:
+        yield
+    finally:
+        memo._ON = was
+
+
+@pytest.mark.parametrize("resident", [False, True], ids=["a build each", "one process (--watch)"])
+def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path: Path, resident: bool) -> None:
     """The dependency map (`primer.reads`): after each random edit (of a prose line anywhere in the shipped
     lesson, of a topic's place in the order, of the events a place lists, of the output by hand), the build
     renders again only some pages and takes the others from the last build (the same file: its inode stays),
     and every file holds what a clean build writes. The views a page reads in place of many items (the
-    topics' order and headings, the glossary's names, which places list which events) change with them."""
+    topics' order and headings, the glossary's names, which places list which events) change with them.
+    `resident`: the builds are made in one process that keeps the files it parsed and what its checks made,
+    as `primer build --watch` does (the clean builds beside them keep nothing)."""
     lesson = tmp_path / "lesson"
     shutil.copytree(SHIPPED, lesson)
     out = tmp_path / "site"
-    build(lesson, out, pdf=False, cache=True)
+    parsed = ParseCache() if resident else None
+    memo.enable(resident)
+    try:
+        _edits_against_clean_builds(tmp_path, lesson, out, parsed)
+    finally:
+        memo.enable(False)
+
+
+def _edits_against_clean_builds(tmp_path: Path, lesson: Path, out: Path, parsed: ParseCache | None) -> None:
+    build(lesson, out, pdf=False, cache=True, parse_cache=parsed)
     rng = random.Random(2026)
     files = sorted(lesson.rglob("*.yaml"))
     prose = [
@@ -479,14 +505,15 @@ def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path
             rng.choice(sorted(out.rglob("*.html"))).unlink()
         before = _inodes(out)
         try:
-            build(lesson, out, pdf=False, cache=True)
+            build(lesson, out, pdf=False, cache=True, parse_cache=parsed)
         except ContentError:  # an edit the lesson's checks refuse (a question's answer must match): undone
             assert undo is not None, kind
             kinds.append(f"{kind} refused")
             undo[0].write_text(undo[1], encoding="utf-8")
             continue
         clean = tmp_path / f"clean-{step}"
-        build(lesson, clean, pdf=False)
+        with _memos_off():
+            build(lesson, clean, pdf=False)
         assert _files(out) == _files(clean), f"step {step} ({kind}) differs from a clean build"
         after = _inodes(out)
         taken = sum(1 for rel, inode in after.items() if before.get(rel) == inode)

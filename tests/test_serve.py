@@ -365,7 +365,7 @@ def test_a_change_to_primers_own_files_makes_a_new_build(
     (package / "templates").mkdir(parents=True)
     (package / "templates" / "page.html").write_text("one")
     monkeypatch.setattr(cache, "PACKAGE", package)
-    monkeypatch.setattr(serve_mod, "_watched", lambda content: [content, package / "templates"])
+    monkeypatch.setattr(serve_mod, "watched_paths", lambda content: [content, package / "templates"])
     running, stop, thread = start(mini)
     try:
         assert running.state()["generation"] == 1

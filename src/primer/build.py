@@ -695,13 +695,16 @@ def build(
     jobs: int = 1,
     pdf: bool = True,
     cache: bool = False,
+    parse_cache: ParseCache | None = None,
 ) -> tuple[CheckResult | Reused, Output, list[str]]:
     """Check the content, render every target (on up to `jobs` processes; handout PDFs only
     when `pdf`), then swap the result into `out`; `progress` hears of each stage as it ends. Returns the
     check's result, the output, and the files in `out` that primer kept (not its own).
 
     With `cache`, a build whose inputs and output folder are exactly as the last build into `out` left
-    them reuses it (see `primer.cache`): the result is then a `Reused`, with the warnings and summary."""
+    them reuses it (see `primer.cache`): the result is then a `Reused`, with the warnings and summary.
+    `parse_cache`: the files this process parsed for its last build (`primer build --watch`), instead of
+    the parse cache on disk."""
     epoch = source_date_epoch()
     store = BuildCache.open(out) if cache else None
     options = {"strict": strict, "pdf": pdf}
@@ -727,7 +730,7 @@ def build(
     spool = Spool.open(out, epoch)
     try:
         result, output, reuse = _check_and_render(
-            content, strict, progress, jobs, pdf, spool, maps_kept=again, mapping=mapping
+            content, strict, progress, jobs, pdf, spool, maps_kept=again, mapping=mapping, parse_cache=parse_cache
         )
         pages = sum(path.endswith(".html") for path in output.paths())
         taken = f"; {len(reuse.linked)} of the files as the last build made them" if reuse and reuse.linked else ""
@@ -770,6 +773,7 @@ def _check_and_render(
     *,
     maps_kept: bool = False,
     mapping: Mapped | None = None,
+    parse_cache: ParseCache | None = None,
 ) -> tuple[CheckResult, Output, reads.Reuse | None]:
     """The check, then the render (see `build`). `maps_kept`: the last build into the same folder kept
     its maps' outlines, so a large lesson's coarse outlines are made only by a map that needs them.
@@ -819,7 +823,7 @@ def _check_and_render(
             with collector_paused():
                 token = _JOBS.set(jobs)
                 try:
-                    result = _validate(content, strict, derived_hook=hook, waiting_hook=waiting)
+                    result = _validate(content, strict, parse_cache, derived_hook=hook, waiting_hook=waiting)
                 finally:
                     _JOBS.reset(token)
             if earlier is not None and not exporting:  # a rebuild's exports start now (see above)

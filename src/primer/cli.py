@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -217,6 +217,46 @@ def check(ctx: click.Context, content: Path, strict: bool, explain_generated: bo
     _run(ctx, go)
 
 
+def _watch(
+    ctx: click.Context,
+    content: Path,
+    out: Path,
+    *,
+    strict: bool,
+    clean: bool,
+    mode: Literal["quiet", "verbose", "auto"],
+    jobs: int | None,
+    pdf: bool,
+    built: Callable[..., None],
+) -> None:
+    """`primer build --watch` (see `primer.watch`): Ctrl-C ends it, with the last good build in `out`."""
+    from primer import build as build_mod
+    from primer.content.library import ParseCache
+    from primer.parallel import cores
+    from primer.watch import Built, watch
+
+    jobs_used = jobs or cores()
+
+    def one(parsed: ParseCache, progress: Progress) -> Built:
+        return build_mod.build(
+            content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
+            parse_cache=parsed,
+        )  # fmt: skip
+
+    def go() -> None:
+        watch(
+            content,
+            out,
+            one,
+            built=lambda made, took: built(*made, took=took),
+            progress=lambda: Progress(mode),
+            echo=click.echo,
+            debug=bool(ctx.find_root().obj.get("debug")),
+        )
+
+    _run(ctx, go)
+
+
 @main.command()
 @CONTENT
 @click.option(
@@ -277,6 +317,12 @@ def report(ctx: click.Context, content: Path, fmt: str, strict: bool, jobs: int 
 @click.option("--verbose", "-v", is_flag=True, help="Print each stage with its time, even when not on a terminal.")
 @_jobs("check and render")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF handouts (the HTML handouts are still made).")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Then build again each time the content changes, until Ctrl-C (errors are shown; --out keeps the last "
+    "good build).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -288,16 +334,31 @@ def build(
     verbose: bool,
     jobs: int | None,
     no_pdf: bool,
+    watch: bool,
 ) -> None:
     """Check the content, then write the site into --out, keeping files primer did not write.
     When nothing changed since the last build into --out, nothing is redone."""
-    progress = Progress("quiet" if quiet else "verbose" if verbose else "auto")
+    mode: Literal["quiet", "verbose", "auto"] = "quiet" if quiet else "verbose" if verbose else "auto"
+    progress = Progress(mode)
 
-    def built(result: CheckResult | Reused, output: Output, kept: list[str]) -> None:
+    def built(result: CheckResult | Reused, output: Output, kept: list[str], took: float | None = None) -> None:
         _report_warnings(result)
         extra = f"; kept {len(kept)} file{'s' * (len(kept) != 1)} primer did not write" if kept else ""
-        if not quiet:
+        if quiet:
+            return
+        if took is None:
             click.echo(f"built {len(output.paths())} files into {out}{extra}")
+            return
+        from primer.cache import Reused
+
+        if isinstance(result, Reused):
+            click.echo(f"nothing changed since the last build into {out}")
+        else:
+            click.echo(f"built {len(output.paths())} files into {out} in {took:.2f} s{extra}")
+
+    if watch:
+        _watch(ctx, content, out, strict=strict, clean=clean, mode=mode, jobs=jobs, pdf=not no_pdf, built=built)
+        return
 
     def go() -> None:
         from primer.cache import REUSED, reuse, source_date_epoch

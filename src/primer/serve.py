@@ -532,7 +532,7 @@ def _server(port: int, handler: type[_Handler]) -> ThreadingHTTPServer:
         raise PortInUse(f"port {port} on {HOST} is in use (another server runs there) — {hint}") from None
 
 
-def _watched(content: Path) -> list[Path]:
+def watched_paths(content: Path) -> list[Path]:
     """The content folder, and primer's own templates and static files when they are files on disk
     (an editable install), so that editing a template reloads the page too."""
     paths = [content]
@@ -584,7 +584,7 @@ def serve(
         built_at = time.perf_counter()
         lesson = {content.absolute(), content.resolve()}
         for changes in watch(
-            *_watched(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
+            *watched_paths(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
         ):
             if not changes and started:
                 memo.release()  # what the last save's check let go of, freed now that nothing waits for it

@@ -41,7 +41,6 @@ error on one names its generator and what it was made from.
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import re
 import warnings
@@ -282,10 +281,22 @@ def _hyphenated(prose: tuple[str, ...], markdown: bool) -> frozenset[str]:
     return frozenset(w for text in shown for w in _HYPHENATED.findall(text.lower()))
 
 
-@functools.lru_cache(maxsize=4)
 def _digest_of(ids: frozenset[str]) -> str:
-    """The hash of a set of ids (a key part for `primer.facts`)."""
-    return hashlib.blake2b("\n".join(sorted(ids)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    """The hash of a set of ids (a key part for `primer.facts`), kept by the set's identity: a cache by its
+    value would compare an equal set made by a later build in the same process with the one it holds, all
+    of its tens of thousands of ids, at each of the lesson's questions (10 s at 256 topics)."""
+    found = _DIGESTS.get(id(ids))
+    if found is not None and found[0] is ids:
+        return found[1]
+    made = hashlib.blake2b("\n".join(sorted(ids)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    _DIGESTS[id(ids)] = (ids, made)  # with the set itself, so that no other object takes its identity
+    while len(_DIGESTS) > 4:
+        del _DIGESTS[next(iter(_DIGESTS))]
+    return made
+
+
+#: `_digest_of` by the set's identity: the last four sets, each with its digest.
+_DIGESTS: dict[int, tuple[frozenset[str], str]] = {}
 
 
 #: `_machinery_in` by the question and the set of ids, as objects (`_made_ids` hands out one object for

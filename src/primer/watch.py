@@ -1,0 +1,120 @@
+"""`primer build --watch`: build into the output folder, then build again each time the lesson changes, until
+Ctrl-C. Each build is the one `primer build` makes (checked first, swapped in whole, the PDFs included unless
+`--no-pdf`), so the folder always holds the last good build; content errors are shown and the folder is left
+as it was. One process makes them all: it keeps the files it parsed and what its checks made (as `primer serve`
+does, `primer.memo`), so that a build after a save pays neither primer's start nor the checks of what the save
+did not change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from primer import build as build_mod
+from primer import memo
+from primer.cache import Reused
+from primer.content.library import ParseCache
+from primer.errors import ContentError, bug
+from primer.progress import Progress
+from primer.serve import COLLECT_AFTER_BUILDS, COLLECT_AFTER_SECONDS, collect, watched_paths
+from primer.write import Output
+
+#: What a build hands on: its check's result, its output, and the files in the folder primer kept.
+Built = tuple[build_mod.CheckResult | Reused, Output, list[str]]
+
+
+def _ignored(out: Path) -> Callable[[Any, str], bool]:
+    """A filter for `watchfiles` that leaves out the build's own writes: the output folder, and the folders
+    a build makes beside it (`.NAME.new-…`, `.NAME.old-…`), should the output lie inside the lesson."""
+    from watchfiles import DefaultFilter
+
+    base = DefaultFilter()
+    out = out.absolute()
+    ours = f".{out.name}."
+
+    def keep(change: Any, path: str) -> bool:
+        where = Path(path).absolute()
+        if where.is_relative_to(out.parent) and where != out.parent:
+            first = where.relative_to(out.parent).parts[0]
+            if first == out.name or first.startswith(ours):
+                return False
+        return bool(base(change, path))
+
+    return keep
+
+
+def watch(
+    content: Path,
+    out: Path,
+    build: Callable[[ParseCache, Progress], Built],
+    *,
+    built: Callable[[Built, float], None],
+    progress: Callable[[], Progress],
+    echo: Callable[[str], None] = click.echo,
+    debug: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build with `build` (given the files parsed so far and a new progress line), then again at each change
+    of the lesson (or of primer's own templates, in an editable install) until Ctrl-C or `stop`. `built`
+    hears of each build that succeeded, with its time; a build that fails is shown and the output stays as
+    it was."""
+    from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
+
+    stop = stop or threading.Event()
+    parsed = ParseCache()
+
+    def once() -> None:
+        started = time.perf_counter()
+        try:
+            with build_mod.collector_paused():
+                made = build(parsed, progress())
+        except ContentError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            click.echo(f"Error: {exc.message}; {out} keeps the last good build — fix and save to build again", err=True)
+        except click.ClickException as exc:  # the output folder refused, say: said, and the next save tries again
+            click.echo(f"Error: {exc.format_message()}", err=True)
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
+            click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
+        else:
+            built(made, time.perf_counter() - started)
+        finally:
+            memo.release()  # what this build's checks let go of: nothing waits for it now
+
+    memo.enable()  # each save is checked in this process: what the last check made is kept for the next
+    building = True
+    try:
+        once()
+        building = False
+        echo(f"watching {content} for changes (Ctrl-C to stop)")
+        builds, built_at = 1, time.perf_counter()
+        for changes in changes_of(
+            *watched_paths(content),
+            watch_filter=_ignored(out),
+            stop_event=stop,
+            debounce=50,
+            step=10,
+            rust_timeout=500,
+            yield_on_timeout=True,
+        ):
+            if not changes:  # a quiet moment: free what earlier builds left, as `primer serve` does
+                paused = time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS
+                if builds and (paused or builds >= COLLECT_AFTER_BUILDS):
+                    collect()
+                    builds = 0
+                continue
+            building = True
+            once()
+            building = False
+            builds, built_at = builds + 1, time.perf_counter()
+    except KeyboardInterrupt:
+        if building:
+            echo(f"stopped while building: {out} keeps the last build as it was")
+    finally:
+        memo.enable(False)

@@ -1,0 +1,186 @@
+"""`primer build --watch`: the first build, then one each time the lesson changes, in one process; errors are
+shown and leave the output as it was; Ctrl-C ends it. Run as a user runs it: the `primer` program in a process
+of its own, edited from here."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from primer.quiz.lint import _digest_of
+from primer.watch import _ignored
+
+#: How long a build of the small example may take before a test gives up on it (a busy CI machine).
+PATIENCE = 120.0
+
+
+class Watching:
+    """`primer build --watch` running in a process of its own, its lines read as they come."""
+
+    def __init__(self, content: Path, out: Path, env: dict[str, str]) -> None:
+        args = [sys.executable, "-m", "primer", "build", "--content", str(content), "--out", str(out), "--no-pdf"]
+        self.process = subprocess.Popen(
+            [*args, "--watch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert self.process.stdout is not None
+        stream = self.process.stdout
+        self.reader = threading.Thread(
+            target=lambda: [self.lines.put(line.rstrip("\n")) for line in stream], daemon=True
+        )
+        self.reader.start()
+
+    def until(self, start: str) -> list[str]:
+        """The lines up to and with the first that starts with `start`."""
+        found: list[str] = []
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            found.append(line)
+            self.seen.append(line)
+            if line.startswith(start):
+                return found
+
+    def quiet_for(self, seconds: float) -> list[str]:
+        """What it says in the next `seconds` (nothing, when nothing changed)."""
+        found: list[str] = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                found.append(self.lines.get(timeout=left))
+            except queue.Empty:
+                break
+        return found
+
+    def stop(self) -> int:
+        """Ctrl-C, as a terminal sends it; the exit status."""
+        self.process.send_signal(signal.SIGINT)
+        return self.close()
+
+    def close(self) -> int:
+        """Wait for the process to end (killed if it still runs), and close what it wrote to."""
+        try:
+            status = self.process.wait(timeout=PATIENCE)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.reader.join(PATIENCE)
+            assert self.process.stdout is not None
+            self.process.stdout.close()
+        return status
+
+
+@pytest.fixture
+def watching(mini: Path, tmp_path: Path) -> Iterator[tuple[Watching, Path, Path]]:
+    """The small example built with --watch into `site/`, its first build done."""
+    out = tmp_path / "site"
+    env = {**os.environ, "PRIMER_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    running = Watching(mini, out, env)
+    try:
+        first = running.until("watching ")
+        assert any(line.startswith("built ") and f"files into {out} in " in line for line in first), first
+        yield running, mini, out
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+        running.close()
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _clean_build(content: Path, out: Path, tmp_path: Path) -> dict[str, bytes]:
+    env = {**os.environ, "PRIMER_CACHE_DIR": str(tmp_path / "clean-cache")}
+    args = [sys.executable, "-m", "primer", "build", "--content", str(content), "--out", str(out), "--no-pdf", "-q"]
+    subprocess.run(args, check=True, env=env, capture_output=True)
+    return _files(out)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_each_save_builds_again_and_errors_leave_the_last_good_build(
+    watching: tuple[Watching, Path, Path], tmp_path: Path
+) -> None:
+    running, content, out = watching
+    topic = content / "topics" / "radars.yaml"
+    title = next(line for line in topic.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
+
+    _replace(topic, title, "title: Radars Seen From the Coast")
+    said = running.until("built ")
+    assert said[-1].startswith("built ") and " in " in said[-1], said
+    page = (out / "topics" / "radars" / "index.html").read_text(encoding="utf-8")
+    assert "Radars Seen From the Coast" in page
+    assert _files(out) == _clean_build(content, tmp_path / "clean-1", tmp_path), "the same as a clean build"
+
+    good = _files(out)
+    _replace(topic, "title: Radars Seen From the Coast", "title: [unclosed")
+    said = running.until("Error: ")
+    assert re.match(r"content/topics/radars\.yaml:\d+:\d+: YAML syntax error", said[0]), said
+    assert "keeps the last good build" in said[-1], said
+    assert "Traceback" not in "\n".join(said)
+    assert _files(out) == good, "a build that failed changes nothing"
+
+    _replace(topic, "title: [unclosed", "title: Radars Along the Coast")
+    running.until("built ")
+    assert "Radars Along the Coast" in (out / "topics" / "radars" / "index.html").read_text(encoding="utf-8")
+    assert _files(out) == _clean_build(content, tmp_path / "clean-2", tmp_path)
+
+    topic.write_bytes(topic.read_bytes())  # saved again unchanged
+    said = running.until("nothing changed")
+    assert running.stop() == 0, "Ctrl-C ends it, as the way to stop it"
+    assert not [line for line in running.seen if "Traceback" in line or "bug" in line], running.seen
+
+
+def test_its_own_writes_are_not_changes(tmp_path: Path) -> None:
+    """An output folder inside the content folder (`--content . --out site`): the build's writes there, and
+    the folders it makes beside the output, are left out of what starts a build; the lesson's files are not."""
+    from watchfiles import Change
+
+    content = tmp_path / "lesson"
+    keep = _ignored(content / "site")
+    for path in ["site/index.html", "site/topics/a/index.html", ".site.new-x1/a.html", ".site.old-y/b.html", "site"]:
+        assert not keep(Change.added, str(content / path)), path
+    for path in ["topics/a.yaml", "sites.yaml", "site.yaml", ".sitemap/x.yaml"]:
+        assert keep(Change.modified, str(content / path)), path
+    assert not keep(Change.modified, str(content / "topics" / ".a.yaml.swp")), "an editor's own files, as ever"
+
+
+class _Counted(frozenset[str]):
+    """A set of ids that counts how often it is compared with another."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        type(self).compared += 1
+        return frozenset.__eq__(self, other)
+
+    __hash__ = frozenset.__hash__
+
+
+def test_the_ids_digest_is_kept_by_the_sets_identity() -> None:
+    """A process that builds again (`--watch`) makes an equal set of ids at each build: the digest kept for
+    the last one must not be found by comparing the two sets, id by id, at each of the lesson's questions."""
+    ids = [f"topic-{n}-point-{k}" for n in range(50) for k in range(20)]
+    first, second = _Counted(ids), _Counted(ids)
+    digest = _digest_of(first)
+    _Counted.compared = 0
+    assert all(_digest_of(second) == digest for _ in range(100))
+    assert _digest_of(first) == digest
+    assert _Counted.compared == 0
