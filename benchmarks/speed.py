@@ -1,7 +1,7 @@
 """primer's build side by side with MkDocs, Pelican, Hugo and a plain-Python floor, on the same pages.
 
 Usage: `python benchmarks/speed.py [--sizes 16,64] [--repeat 2] [--tools DIR] [--serve] [--shape realistic]
-[--core-pages] [--per-page 64,1024 [--rounds 2]]`
+[--core-pages] [--per-page 64,1024 [--rounds 2]] [--watch]`
 
 For each size N it writes the realistic corpus (`make_corpus.py --realistic N`: N topics, N sources of
 10–30 points, each topic citing 2–4 of them, ~600-word sections, 15 questions a topic), lays the same
@@ -22,7 +22,9 @@ the caches its last cold build filled (as a user's are): with nothing changed (n
 one source's point, one topic's section, one question's explanation and one glossary definition. With
 `--serve`, `serve_reload.py` times edit → reloaded page at 64 topics (or the smallest size when 64 is
 not measured), and at the largest size when it is larger: each edit from an idle server, then back to back.
-With `--per-page SMALL,LARGE`, primer's and the floor's cold builds at the two sizes in alternation, for
+With `--watch`, `watch_rebuild.py` times `primer build --watch` into the folder of the last cold build at each
+size: each edit's save → written, as a share of the cold build. With `--per-page SMALL,LARGE`, primer's and the
+floor's cold builds at the two sizes in alternation, for
 their time per page at each (see `per_page`).
 
 The other tools are installed with pip into the virtual environment `--tools` (created when missing,
@@ -328,6 +330,30 @@ def serve_reload(n: int, work: Path, repeat: int) -> str:
     return "\n".join(lines)
 
 
+def watch_rebuilds(size: Size, work: Path, repeat: int) -> str:
+    """`watch_rebuild.py` at `size`: `primer build --watch` into the folder of its last cold build, with its
+    cache folder, each edit's save → written, as a share of the best cold build."""
+    n = size.n
+    probe = subprocess.run(
+        [
+            sys.executable, str(HERE / "watch_rebuild.py"), "--in-place", "--repeat", str(repeat),
+            "--content", str(work / f"corpus-{n}"), "--out", str(work / f"out-{n}" / "primer"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**CHILD_ENV, "PRIMER_CACHE_DIR": str(work / f"cache-{n}")},
+    )  # fmt: skip
+    cold = size.best("primer")
+    lines = []
+    for line in probe.stdout.strip().splitlines():
+        label, _, rest = line.partition(": median ")
+        seconds = float(rest.split(" s", 1)[0]) if rest else 0.0
+        share = f", {100 * seconds / cold.wall:.0f}% of cold" if cold and rest else ""
+        lines.append(f"{n} topics, {label}: {rest}{share}" if rest else line)
+    return "\n".join(lines) or probe.stderr.strip()[-500:]
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -410,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also time primer's and the floor's cold builds per page at two sizes, in alternation (e.g. 64,1024)",
     )
     parser.add_argument("--rounds", type=int, default=2, help="large builds of --per-page (default 2)")
+    parser.add_argument(
+        "--watch", action="store_true", help="also time `primer build --watch`: each edit's save → written, per size"
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(x) for x in args.sizes.split(",")})
     tools = ensure_tools(args.tools.absolute())
@@ -439,6 +468,9 @@ def main(argv: list[str] | None = None) -> int:
             low, high = sorted(int(x) for x in args.per_page.split(","))
             alternated = per_page((low, high), work, args.rounds, tools, args.shape)
             print(f"\ntime per page, the sizes in alternation:\n{alternated}")
+        if args.watch:
+            watched = "\n".join(watch_rebuilds(size, work, args.repeat) for size in results)
+            print(f"\nbuild --watch, save → written (median of {args.repeat}):\n{watched}")
         if args.serve:
             at = 64 if 64 in sizes else sizes[0]  # the issue's target is at 64 topics
             print(f"\nserve, edit → reloaded page at {at} topics:\n{serve_reload(at, work, SERVE_EDITS)}")

@@ -228,3 +228,30 @@ def test_time_per_page_takes_the_sizes_in_turn_and_compares_each_large_build_wit
     assert primer.startswith("primer: 4 topics 5000.0/9000.0/13000.0 ms a page (2 pages), 16 topics 7000.0/11000.0")
     assert primer.endswith("either side of it: 1.00, 1.00 (median 1.00)")
     assert floor.startswith("floor: 4 topics 6000.0/10000.0/14000.0 ms a page") and floor.endswith("(median 1.00)")
+
+
+def test_the_watch_benchmark_times_each_edit_and_puts_the_lesson_back(tmp_path: Path) -> None:
+    """`watch_rebuild.py`: each of the rebuilds' edits is saved, built by `primer build --watch` and undone;
+    the lesson ends as it began (no timing is checked here)."""
+    corpus = tmp_path / "corpus"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--realistic", "1", str(corpus)],
+        check=True,
+        capture_output=True,
+    )
+    before = {p: p.read_bytes() for p in sorted(corpus.rglob("*.yaml"))}
+    env = {**os.environ, "PRIMER_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["--content", str(corpus), "--in-place", "--repeat", "1", "--out", str(tmp_path / "site")]
+    probe = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "watch_rebuild.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    labels = [line.split(": median ")[0] for line in probe.stdout.splitlines()]
+    assert labels == list(_benchmark("speed").edits(corpus)), probe.stdout
+    assert {p: p.read_bytes() for p in sorted(corpus.rglob("*.yaml"))} == before
+    assert (tmp_path / "site" / "index.html").is_file()
