@@ -304,3 +304,34 @@ def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(min
     assert page_map(listed, derived, None).pagemap.digest(b"page", [("topic order", EVERY)]) != page_map(
         lib, derived, None
     ).pagemap.digest(b"page", [("topic order", EVERY)]), "the order is"
+
+
+def test_an_items_digests_are_kept_by_the_item_in_a_process_that_builds_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the memos on (`primer build --watch`, `primer serve`), an item's bytes are hashed once while the
+    item lives (the parse cache hands back the same objects for files a save did not change); an edited
+    item is another object, with digests of its own. With them off, each call hashes."""
+    from primer import memo
+    from primer.build import check
+    from tools import MINI
+
+    term = next(iter(check(MINI).library.terms.values()))
+    hashed: list[object] = []
+    real = reads.value_bytes
+
+    def counted(value: object) -> bytes:
+        hashed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(reads, "value_bytes", counted)
+    memo.enable()
+    try:
+        digest, short = reads.item_digest(term), reads.value_hash(term)
+        assert (reads.item_digest(term), reads.value_hash(term)) == (digest, short)
+        assert hashed == [term, term], "once for each kind of digest"
+        edited = term.model_copy(update={"definition": term.definition + " It is edited."})
+        assert reads.item_digest(edited) != digest and reads.value_hash(edited) != short
+    finally:
+        memo.enable(False)
+    hashed.clear()
+    assert reads.item_digest(term) == reads.item_digest(term) == digest
+    assert hashed == [term, term]

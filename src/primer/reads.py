@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from primer.memo import Memo
+
 if TYPE_CHECKING:
     from primer.cache import Earlier
     from primer.write import Output
@@ -253,8 +255,32 @@ def value_bytes(value: Any) -> bytes:
 
 def value_hash(value: Any) -> str:
     """A short hash of a value's exact bytes (`value_bytes`): a key part for what is kept of an item or a
-    question between commands (`primer.facts`), which costs a fraction of its texts as a key."""
+    question between commands (`primer.facts`), which costs a fraction of its texts as a key. An item's is
+    kept by the item in a process that checks again (see `primer.memo`: its items are immutable)."""
+    if isinstance(value, BaseModel):
+        return _VALUE_HASHES.get(id(value), functools.partial(_value_hash, value), keep=value)
+    return _value_hash(value)
+
+
+def _value_hash(value: Any) -> str:
     return hashlib.blake2b(value_bytes(value), digest_size=16).hexdigest()
+
+
+def item_digest(value: Any) -> bytes:
+    """The SHA-256 digest of a value's exact bytes (`value_bytes`), an item's kept as `value_hash` is."""
+    if isinstance(value, BaseModel):
+        return _ITEM_DIGESTS.get(id(value), functools.partial(_item_digest, value), keep=value)
+    return _item_digest(value)
+
+
+def _item_digest(value: Any) -> bytes:
+    return hashlib.sha256(value_bytes(value)).digest()
+
+
+#: `value_hash` and `item_digest` of an item, by the item (as an object): a rebuild in the same process
+#: (`primer build --watch`, `primer serve`) hashes only the items its edit made anew.
+_VALUE_HASHES: Memo[int, str] = Memo()
+_ITEM_DIGESTS: Memo[int, bytes] = Memo()
 
 
 def _plain(value: Any) -> Any:
@@ -398,7 +424,7 @@ class PageMap:
                 whole.update(item_key.encode() + b"\0" + item)
             made = whole.digest()[:STORED]  # each digest as long as one taken from the record
         elif key in collection:
-            made = hashlib.sha256(value_bytes(collection[key])).digest()[:STORED]
+            made = item_digest(collection[key])[:STORED]
         else:
             made = _ABSENT  # the page saw that it is not there
         self._digests[token] = made
