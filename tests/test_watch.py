@@ -184,3 +184,36 @@ def test_the_ids_digest_is_kept_by_the_sets_identity() -> None:
     assert all(_digest_of(second) == digest for _ in range(100))
     assert _digest_of(first) == digest
     assert _Counted.compared == 0
+
+
+@pytest.mark.parametrize("first", ["reused", "built"])
+def test_an_output_up_to_date_at_the_start_is_checked_before_the_first_save(tmp_path: Path, first: str) -> None:
+    """The first build reuses the last (nothing changed since): the lesson is checked into the process's parse
+    cache and memos before the watch begins, so that the first save costs what every later one does; a first
+    build that checked needs no second check."""
+    from primer.cache import Reused
+    from primer.watch import watch
+    from primer.write import Output
+
+    content = tmp_path / "lesson"
+    content.mkdir()
+    order: list[str] = []
+    stop = threading.Event()
+
+    def build(parsed: object, progress: object) -> tuple[object, Output, list[str]]:
+        order.append("build")
+        return (Reused([], "ok") if first == "reused" else object()), Output(), []
+
+    def warm(parsed: object) -> None:
+        order.append("warm")
+
+    def echo(line: str) -> None:
+        order.append(line.split()[0])
+        if line.startswith("watching"):
+            stop.set()  # the watch ends at its first look for changes
+
+    watch(
+        content, tmp_path / "site", build, built=lambda made, took: None, progress=lambda: None,  # type: ignore[arg-type,return-value]
+        warm=warm, echo=echo, stop=stop,
+    )  # fmt: skip
+    assert order == (["build", "warm", "watching"] if first == "reused" else ["build", "watching"])

@@ -644,11 +644,18 @@ def _warned(lib: Library, derived: Derived, names: list[Problem] | None = None) 
     return [*lint_warnings(lib, derived), *_late_checks(lib, names)]
 
 
-def check(content: Path, *, strict: bool = False, jobs: int = 1, record: CheckRecord | None = None) -> CheckResult:
+def check(
+    content: Path,
+    *,
+    strict: bool = False,
+    jobs: int = 1,
+    record: CheckRecord | None = None,
+    parse_cache: ParseCache | None = None,
+) -> CheckResult:
     """Validate all content, on up to `jobs` processes; raise ContentError on errors (and on warnings when
     strict). A content pack with its own templates is also rendered in memory, since a template can fail
     only then. A passing check is kept in `record` for the next (`primer.cache.CheckRecord`: the lesson is
-    compared with what it was when the record was looked up, if it was)."""
+    compared with what it was when the record was looked up, if it was). `parse_cache`: see `build`."""
     digest = None
     if record is not None:
         digest = record.found if record.found is not None else content_digest(content)
@@ -656,7 +663,7 @@ def check(content: Path, *, strict: bool = False, jobs: int = 1, record: CheckRe
         with collector_paused():
             token = _JOBS.set(jobs)
             try:
-                result = _validate(content, strict)
+                result = _validate(content, strict, parse_cache)
             finally:
                 _JOBS.reset(token)
         if (content / "templates").is_dir():

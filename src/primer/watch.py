@@ -8,6 +8,7 @@ did not change.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ def watch(
     *,
     built: Callable[[Built, float], None],
     progress: Callable[[], Progress],
+    warm: Callable[[ParseCache], object] | None = None,
     echo: Callable[[str], None] = click.echo,
     debug: bool = False,
     stop: threading.Event | None = None,
@@ -63,14 +65,18 @@ def watch(
     """Build with `build` (given the files parsed so far and a new progress line), then again at each change
     of the lesson (or of primer's own templates, in an editable install) until Ctrl-C or `stop`. `built`
     hears of each build that succeeded, with its time; a build that fails is shown and the output stays as
-    it was."""
+    it was. When the first build had nothing to redo (the output was up to date), `warm` checks the lesson
+    (given the files parsed so far) before the watch begins, so that the first save finds what the checks
+    keep as every later one does."""
     from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
 
     stop = stop or threading.Event()
     parsed = ParseCache()
 
-    def once() -> None:
+    def once() -> bool:
+        """Build; True when a check ran (the build was not the last one reused)."""
         started = time.perf_counter()
+        made: Built | None = None
         try:
             with build_mod.collector_paused():
                 made = build(parsed, progress())
@@ -86,11 +92,15 @@ def watch(
             built(made, time.perf_counter() - started)
         finally:
             memo.release()  # what this build's checks let go of: nothing waits for it now
+        return made is None or not isinstance(made[0], Reused)
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
     building = True
     try:
-        once()
+        if not once() and warm is not None:
+            with contextlib.suppress(ContentError), build_mod.collector_paused():
+                warm(parsed)  # changed meanwhile so that it fails: the save that did it builds
+            memo.release()
         building = False
         echo(f"watching {content} for changes (Ctrl-C to stop)")
         builds, built_at = 1, time.perf_counter()
