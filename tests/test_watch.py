@@ -217,3 +217,15 @@ def test_an_output_up_to_date_at_the_start_is_checked_before_the_first_save(tmp_
         warm=warm, echo=echo, stop=stop,
     )  # fmt: skip
     assert order == (["build", "warm", "watching"] if first == "reused" else ["build", "watching"])
+
+
+def test_a_content_folder_that_does_not_exist_is_one_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from primer.cli import main
+
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--content", str(tmp_path / "nope"), "--out", str(out), "--watch"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].endswith("nope:1:1: the content folder does not exist — pass --content DIR")
+    assert not out.exists()

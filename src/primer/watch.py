@@ -21,7 +21,7 @@ from primer import build as build_mod
 from primer import memo
 from primer.cache import Reused
 from primer.content.library import ParseCache
-from primer.errors import ContentError, bug
+from primer.errors import ContentError, Problem, bug
 from primer.progress import Progress
 from primer.serve import COLLECT_AFTER_BUILDS, COLLECT_AFTER_SECONDS, collect, watched_paths
 from primer.write import Output
@@ -70,6 +70,8 @@ def watch(
     keep as every later one does."""
     from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
 
+    if not content.is_dir():  # nothing to watch: said as `primer build` says it, and nothing is written
+        raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
     stop = stop or threading.Event()
     parsed = ParseCache()
 
