@@ -14,13 +14,13 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from primer import __version__
 from primer.errors import Interrupted, bug
-from primer.progress import Progress
+from primer.progress import Mode, Progress
 
 if TYPE_CHECKING:
     from primer.build import CheckResult
@@ -224,7 +224,7 @@ def _watch(
     *,
     strict: bool,
     clean: bool,
-    mode: Literal["quiet", "verbose", "auto"],
+    mode: Mode,
     jobs: int | None,
     pdf: bool,
     built: Callable[..., None],
@@ -339,7 +339,7 @@ def build(
 ) -> None:
     """Check the content, then write the site into --out, keeping files primer did not write.
     When nothing changed since the last build into --out, nothing is redone."""
-    mode: Literal["quiet", "verbose", "auto"] = "quiet" if quiet else "verbose" if verbose else "auto"
+    mode: Mode = "quiet" if quiet else "verbose" if verbose else "auto"
     progress = Progress(mode)
 
     def built(result: CheckResult | Reused, output: Output, kept: list[str], took: float | None = None) -> None:
