@@ -229,3 +229,41 @@ def test_a_content_folder_that_does_not_exist_is_one_error(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].endswith("nope:1:1: the content folder does not exist — pass --content DIR")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved meanwhile", "nothing saved"])
+def test_a_save_made_while_the_watcher_starts_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: bool
+) -> None:
+    """The watcher sees changes from its first quiet moment on: there the lesson is looked at once more (the
+    build's own look, which finds nothing to redo when nothing changed), so a save made between the first
+    build and that moment is built, and one not made says nothing."""
+    import watchfiles
+
+    from primer.cache import Reused
+    from primer.watch import watch
+    from primer.write import Output
+
+    content = tmp_path / "lesson"
+    content.mkdir()
+
+    def changes(*paths: object, stop_event: threading.Event, **options: object) -> Iterator[set[object]]:
+        yield set()  # the first quiet moment, with no change seen
+        yield set()  # a later one
+        stop_event.set()
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    builds: list[bool] = []
+    said: list[object] = []
+
+    def build(parsed: object, progress: object) -> tuple[object, Output, list[str]]:
+        builds.append(True)
+        reused = len(builds) > 1 and not saved
+        return (Reused([], "ok") if reused else object()), Output(), []
+
+    watch(
+        content, tmp_path / "site", build, built=lambda made, took: said.append(made[0]),  # type: ignore[arg-type]
+        progress=lambda: None, echo=lambda line: None,  # type: ignore[arg-type,return-value]
+    )  # fmt: skip
+    assert len(builds) == 2, "the first build, and the look at the first quiet moment"
+    assert len(said) == (2 if saved else 1), "a look that found nothing to redo says nothing"

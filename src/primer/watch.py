@@ -75,8 +75,9 @@ def watch(
     stop = stop or threading.Event()
     parsed = ParseCache()
 
-    def once() -> bool:
-        """Build; True when a check ran (the build was not the last one reused)."""
+    def once(*, said: bool = True) -> bool:
+        """Build; True when a check ran (the build was not the last one reused). `said`: False to say nothing
+        of a build that had nothing to redo."""
         started = time.perf_counter()
         made: Built | None = None
         try:
@@ -91,7 +92,8 @@ def watch(
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
             click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
         else:
-            built(made, time.perf_counter() - started)
+            if said or not isinstance(made[0], Reused):
+                built(made, time.perf_counter() - started)
         finally:
             memo.release()  # what this build's checks let go of: nothing waits for it now
         return made is None or not isinstance(made[0], Reused)
@@ -105,7 +107,7 @@ def watch(
             memo.release()
         building = False
         echo(f"watching {content} for changes (Ctrl-C to stop)")
-        builds, built_at = 1, time.perf_counter()
+        builds, built_at, started = 1, time.perf_counter(), False
         for changes in changes_of(
             *watched_paths(content),
             watch_filter=_ignored(out),
@@ -115,6 +117,14 @@ def watch(
             rust_timeout=500,
             yield_on_timeout=True,
         ):
+            if not changes and not started:
+                # the watcher runs from its first quiet moment: a save made before it began is seen here, by
+                # the build's own look at the lesson (which costs a moment when nothing changed)
+                started = building = True
+                once(said=False)
+                building = False
+                continue
+            started = True
             if not changes:  # a quiet moment: free what earlier builds left, as `primer serve` does
                 paused = time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS
                 if builds and (paused or builds >= COLLECT_AFTER_BUILDS):
