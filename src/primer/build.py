@@ -663,7 +663,7 @@ def check(
         with collector_paused():
             token = _JOBS.set(jobs)
             try:
-                result = _validate(content, strict, parse_cache)
+                result = _validate(content, strict, cache=parse_cache)
             finally:
                 _JOBS.reset(token)
         if (content / "templates").is_dir():
@@ -830,7 +830,7 @@ def _check_and_render(
             with collector_paused():
                 token = _JOBS.set(jobs)
                 try:
-                    result = _validate(content, strict, parse_cache, derived_hook=hook, waiting_hook=waiting)
+                    result = _validate(content, strict, cache=parse_cache, derived_hook=hook, waiting_hook=waiting)
                 finally:
                     _JOBS.reset(token)
             if earlier is not None and not exporting:  # a rebuild's exports start now (see above)
