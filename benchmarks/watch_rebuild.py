@@ -39,7 +39,12 @@ def timed(content: Path, out: Path, repeat: int) -> dict[str, list[float]]:
     """Seconds from each edit's write to the watch's line that it built, by edit."""
     cmd = [sys.executable, "-m", "primer", "build", "--content", str(content), "--out", str(out), "--no-pdf"]
     process = subprocess.Popen(
-        [*cmd, "--watch"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ}
+        [*cmd, "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
     )
     lines: queue.Queue[tuple[float, str]] = queue.Queue()
     assert process.stdout is not None

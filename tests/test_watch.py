@@ -24,13 +24,24 @@ from primer.watch import _ignored
 PATIENCE = 120.0
 
 
+def _interruptible() -> None:
+    """Ctrl-C's signal as a terminal delivers it: a test run started in the background by a shell without job
+    control (as a CI script may) has it ignored, and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watching:
     """`primer build --watch` running in a process of its own, its lines read as they come."""
 
     def __init__(self, content: Path, out: Path, env: dict[str, str]) -> None:
         args = [sys.executable, "-m", "primer", "build", "--content", str(content), "--out", str(out), "--no-pdf"]
         self.process = subprocess.Popen(
-            [*args, "--watch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            [*args, "--watch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            preexec_fn=_interruptible,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
