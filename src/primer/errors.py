@@ -64,6 +64,11 @@ class ContentError(click.ClickException):
         click.echo(f"Error: {self.message}; nothing was written.", file=file, err=True)
 
 
+def no_content_folder(content: Path) -> ContentError:
+    """The error of a command given a content folder that does not exist."""
+    return ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+
+
 #: Where to report a bug in primer.
 REPORT_TO = "the project's issue tracker"
 

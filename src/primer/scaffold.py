@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from primer.content.models import KINDS, SLUG
-from primer.errors import ContentError, Problem
+from primer.errors import ContentError, Problem, no_content_folder
 from primer.schema import schema_files
 
 #: What `primer new` makes, besides a lesson: kind → (its template, the folder under content/).
@@ -95,9 +95,7 @@ def new_item(kind: str, name: str, content: Path) -> Path:
             ]
         )
     if not content.is_dir():
-        raise ContentError(
-            [Problem(content.as_posix(), 1, 1, "the content folder does not exist", "pass --content DIR")]
-        )
+        raise no_content_folder(content)
     template, folder = ITEMS[kind]
     path = content / folder / f"{name}.yaml"
     if path.exists() or path.with_suffix(".yml").exists():

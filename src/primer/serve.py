@@ -39,7 +39,7 @@ from primer import build as build_mod
 from primer import maps, memo
 from primer.cache import Seen, base_key, build_key, content_digest
 from primer.content.library import ParseCache
-from primer.errors import ContentError, Problem
+from primer.errors import ContentError, Problem, no_content_folder
 from primer.report import Report
 
 HOST = "127.0.0.1"
@@ -557,7 +557,7 @@ def serve(
     from watchfiles import watch  # imported here: only `serve` needs it
 
     if not content.is_dir():
-        raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+        raise no_content_folder(content)
     stop = stop or threading.Event()
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
     state = _State(content)

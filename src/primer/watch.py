@@ -21,7 +21,7 @@ from primer import build as build_mod
 from primer import memo
 from primer.cache import Reused
 from primer.content.library import ParseCache
-from primer.errors import ContentError, Problem, bug
+from primer.errors import ContentError, bug, no_content_folder
 from primer.progress import Progress
 from primer.serve import COLLECT_AFTER_BUILDS, COLLECT_AFTER_SECONDS, collect, watched_paths
 from primer.write import Output
@@ -71,15 +71,18 @@ def watch(
     from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
 
     if not content.is_dir():  # nothing to watch: said as `primer build` says it, and nothing is written
-        raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+        raise no_content_folder(content)
     stop = stop or threading.Event()
     parsed = ParseCache()
+    building = False  # a Ctrl-C meanwhile says the output was left as it was
 
     def once(*, said: bool = True) -> bool:
         """Build; True when a check ran (the build was not the last one reused). `said`: False to say nothing
         of a build that had nothing to redo."""
+        nonlocal building
         started = time.perf_counter()
         made: Built | None = None
+        building = True
         try:
             with build_mod.collector_paused():
                 made = build(parsed, progress())
@@ -96,16 +99,15 @@ def watch(
                 built(made, time.perf_counter() - started)
         finally:
             memo.release()  # what this build's checks let go of: nothing waits for it now
+        building = False
         return made is None or not isinstance(made[0], Reused)
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
-    building = True
     try:
         if not once() and warm is not None:
             with contextlib.suppress(ContentError), build_mod.collector_paused():
                 warm(parsed)  # changed meanwhile so that it fails: the save that did it builds
             memo.release()
-        building = False
         echo(f"watching {content} for changes (Ctrl-C to stop)")
         builds, built_at, started = 1, time.perf_counter(), False
         for changes in changes_of(
@@ -120,9 +122,8 @@ def watch(
             if not changes and not started:
                 # the watcher runs from its first quiet moment: a save made before it began is seen here, by
                 # the build's own look at the lesson (which costs a moment when nothing changed)
-                started = building = True
+                started = True
                 once(said=False)
-                building = False
                 continue
             started = True
             if not changes:  # a quiet moment: free what earlier builds left, as `primer serve` does
@@ -131,9 +132,7 @@ def watch(
                     collect()
                     builds = 0
                 continue
-            building = True
             once()
-            building = False
             builds, built_at = builds + 1, time.perf_counter()
     except KeyboardInterrupt:
         if building:

@@ -39,7 +39,7 @@ from primer.content.models import (
 )
 from primer.content.schema_errors import problems_from
 from primer.content.terms import TermMatcher
-from primer.errors import ContentError, Problem, display_path
+from primer.errors import ContentError, Problem, display_path, no_content_folder
 from primer.figures.validate import figure_problems
 from primer.memo import Memo
 from primer.reads import EVERY, Computed, record, unrecorded
@@ -615,7 +615,7 @@ def load_library(content: Path, cache: ParseCache | None = None, jobs: int = 1) 
     files are parsed on two processes (`_Builder.read_ahead`)."""
     b = _Builder(content, cache)
     if not content.is_dir():
-        raise ContentError([Problem(str(content), 1, 1, "the content folder does not exist", "pass --content DIR")])
+        raise no_content_folder(content)
     b.read_ahead(jobs)
     site_docs = b.parse("site")
     if not site_docs and not any(p.path.endswith(("site.yaml", "site.yml")) for p in b.problems):
