@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,57 @@ def test_the_render_reads_none_of_the_caches_that_only_the_checks_fill(tmp_path:
     build(ROOT / "content", tmp_path / "site", jobs=1, pdf=False)
     filled = {repr(cached): cached.cache_info().currsize for cached in memo._CHECK_ONLY}
     assert set(filled.values()) == {0}, filled
+
+
+def test_an_output_folder_inside_the_lesson_is_not_taken_for_the_lesson(
+    mini: Path, cli: Invoke, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer build --content .` from the lesson's folder writes the site into it (`--out site`, the
+    default): the next build neither warns of each of its files nor takes them for an edit of the lesson,
+    while a folder that is not primer's output is still reported, and an edit still builds."""
+    monkeypatch.chdir(mini)
+    first = cli("build", "--content", ".", "--no-pdf")
+    assert first.exit_code == 0, first.output
+    assert (mini / "site" / "index.html").is_file()
+    again = cli("build", "--content", ".", "--no-pdf", "--verbose")
+    assert again.exit_code == 0, again.output
+    assert "does not read" not in again.output
+    assert "nothing changed since the last build" in again.output
+
+    (mini / "notes").mkdir()
+    (mini / "notes" / "todo.txt").write_text("ask about the map\n", encoding="utf-8")
+    (mini / "topics" / ".primer-output").write_text("{}\n", encoding="utf-8")  # never hides the lesson's own
+    (mini / "glossary.yaml").write_text((mini / "glossary.yaml").read_text(encoding="utf-8") + "\n")
+    edited = cli("build", "--content", ".", "--no-pdf", "--verbose")
+    assert edited.exit_code == 0, edited.output
+    assert "nothing changed" not in edited.output
+    unread = [line for line in edited.output.splitlines() if "does not read this file" in line]
+    assert [line.split(":")[0] for line in unread] == ["notes/todo.txt"]
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("title:", "title: Edited", 1), encoding="utf-8")
+    changed = cli("build", "--content", ".", "--no-pdf", "--verbose")
+    assert changed.exit_code == 0, changed.output
+    assert "nothing changed" not in changed.output
+    assert "Edited" in (mini / "site" / "topics" / "radars" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_primer_reads_content_from_is_never_taken_for_an_output() -> None:
+    """`outputs_within` leaves out the folders the loader reads (a stray marker there hides no edit)."""
+    from primer.content import LESSON_FOLDERS
+    from primer.content.library import _KNOWN
+
+    assert {name for name in _KNOWN if "." not in name} == LESSON_FOLDERS
+
+
+def test_a_build_without_pdfs_offers_the_teacher_none(mini: Path, tmp_path: Path, cli: Invoke, own_cache: Path) -> None:
+    """`--no-pdf` (a quick build, `primer serve`): the teacher's pages neither say that the handouts are ready
+    to print as PDF nor show columns of PDFs that were not built; they say to print the web pages."""
+    out = tmp_path / "site"
+    assert cli("build", "--content", mini, "--out", out, "--no-pdf").exit_code == 0
+    hub = html.unescape((out / "teacher" / "index.html").read_text(encoding="utf-8"))
+    assert "ready to print as PDF" not in hub and ".pdf" not in hub
+    assert "built without the handouts’ PDFs: print their web pages above from your browser" in hub
+    page = html.unescape((out / "teacher" / "topics" / "radars.html").read_text(encoding="utf-8"))
+    assert "not built" not in page and "PDF, A4" not in page and ".pdf" not in page
+    assert "built without their PDFs: print the web pages from your browser" in page
+    assert "Teacher, web page" in page

@@ -52,7 +52,7 @@ import click
 
 import primer
 from primer.errors import Problem
-from primer.write import MARKER, Output, file_stamp
+from primer.write import MARKER, Output, file_stamp, outputs_within
 
 if TYPE_CHECKING:
     from primer.reads import Entry, Origins, Token, Unpacked
@@ -97,7 +97,13 @@ def cache_root() -> Path | None:
 
 
 def _hash_tree(
-    digest: hashlib._Hash, root: Path, skip: tuple[str, ...] = (), seen: Seen | None = None, *, follow: bool = False
+    digest: hashlib._Hash,
+    root: Path,
+    skip: tuple[str, ...] = (),
+    seen: Seen | None = None,
+    *,
+    follow: bool = False,
+    skip_top: frozenset[str] = frozenset(),
 ) -> None:
     """Hash every file under `root` into `digest`, in a fixed order, following no symlinked folders (with
     `seen`, the hash of each; a file or folder named in `skip` is left out). What the folder holds is hashed,
@@ -105,10 +111,11 @@ def _hash_tree(
     itself), a device, pipe or socket by its kind. Reading them could read outside the folder, never end (a
     link to /dev/zero) or wait for ever (a pipe); the lesson's checks refuse them with an error. With `follow`
     (primer's own files, which it trusts), a link is read as the file it points to. Paths are strings here:
-    as `Path` objects, making them took most of the time (a build hashes primer's files seven times)."""
+    as `Path` objects, making them took most of the time (a build hashes primer's files seven times).
+    `skip_top`: folders directly in `root` left out."""
     top = os.fspath(root).rstrip("/")
     for folder, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in skip)
+        dirs[:] = sorted(d for d in dirs if d not in skip and not (folder == top and d in skip_top))
         for file in sorted(names):
             if file in skip:
                 continue
@@ -231,10 +238,10 @@ def content_digest(content: Path, seen: Seen | None = None) -> str | None:
     """The hash of every file in the content folder, by the hash of each (None when one cannot be read),
     reading only the files that changed since `seen` read them (by default, this process's `Seen`: a build
     works out the digest three times, before it starts, before it checks and once it has written, and reads
-    the lesson's files once)."""
+    the lesson's files once). An output folder in it is not the lesson's (`outputs_within`)."""
     digest = hashlib.sha256()
     try:
-        _hash_tree(digest, content, seen=_SEEN if seen is None else seen)
+        _hash_tree(digest, content, seen=_SEEN if seen is None else seen, skip_top=outputs_within(content))
     except OSError:
         return None
     return digest.hexdigest()

@@ -396,6 +396,26 @@ def _in_use(folder: Path) -> bool:
     return False
 
 
+def outputs_within(content: str | os.PathLike[str]) -> frozenset[str]:
+    """The names of the folders directly in the lesson's folder `content` that are primer's output folders
+    (they hold the marker, as a build's new and old folders beside its output do): `primer build --content .`
+    writes its output into the lesson, and the lesson's checks and digest leave it out. A folder primer reads
+    content from is never one."""
+    from primer.content import LESSON_FOLDERS
+
+    try:
+        entries = list(os.scandir(content))
+    except OSError:
+        return frozenset()
+    return frozenset(
+        entry.name
+        for entry in entries
+        if entry.name not in LESSON_FOLDERS
+        and entry.is_dir(follow_symlinks=False)
+        and (Path(entry.path) / MARKER).is_file()
+    )
+
+
 def file_stamp(path: str | os.PathLike[str]) -> list[int]:
     """What tells whether a file primer wrote is still as it left it: its size, modification time and inode."""
     return _stamp_of(os.lstat(path))

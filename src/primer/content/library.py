@@ -55,6 +55,7 @@ from primer.render.markdown import (
     typed_entity,
 )
 from primer.render.urls import PAGES, item_path
+from primer.write import outputs_within
 
 M = TypeVar("M", bound=BaseModel)
 V = TypeVar("V")
@@ -292,9 +293,11 @@ _KNOWN = sorted({pattern.split("/")[0] for _, pattern in KINDS.values()} | set(_
 def _unread(content: Path, read: set[Path]) -> list[Problem]:
     """A warning for every file under `content` that primer does not read (dotfiles aside)."""
     found: list[Problem] = []
+    outputs = outputs_within(content)  # `--content . --out site`: the site is primer's, not the lesson's
     for folder, dirs, files in os.walk(content):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here == content and d in _OTHER_READ))
+        top = here == content
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and (d in _OTHER_READ or d in outputs)))
         for name in sorted(files):
             path = here / name
             if name.startswith(".") or path in read or (here == content and name in _OTHER_READ):
