@@ -459,8 +459,18 @@ def test_pages_whose_reads_did_not_change_are_taken_from_the_last_build(tmp_path
         memo.enable(False)
 
 
+def _built_as_watched(lesson: Path, out: Path, parsed: ParseCache | None) -> None:
+    """A build, as `primer build --watch` makes it when `parsed` (its record made once it is written)."""
+    later: list[Any] | None = [] if parsed is not None else None
+    try:
+        build(lesson, out, pdf=False, cache=True, parse_cache=parsed, record_later=later)
+    finally:
+        for step in later or []:
+            step()
+
+
 def _edits_against_clean_builds(tmp_path: Path, lesson: Path, out: Path, parsed: ParseCache | None) -> None:
-    build(lesson, out, pdf=False, cache=True, parse_cache=parsed)
+    _built_as_watched(lesson, out, parsed)
     rng = random.Random(2026)
     files = sorted(lesson.rglob("*.yaml"))
     prose = [
@@ -505,7 +515,7 @@ def _edits_against_clean_builds(tmp_path: Path, lesson: Path, out: Path, parsed:
             rng.choice(sorted(out.rglob("*.html"))).unlink()
         before = _inodes(out)
         try:
-            build(lesson, out, pdf=False, cache=True, parse_cache=parsed)
+            _built_as_watched(lesson, out, parsed)
         except ContentError:  # an edit the lesson's checks refuse (a question's answer must match): undone
             assert undo is not None, kind
             kinds.append(f"{kind} refused")
@@ -524,6 +534,40 @@ def _edits_against_clean_builds(tmp_path: Path, lesson: Path, out: Path, parsed:
         shutil.rmtree(clean)
     assert edits >= 4 and {"alias", "order", "place"} <= set(kinds), kinds
     assert taken_total > remade_total > 0, (taken_total, remade_total)
+
+
+def test_a_process_that_builds_again_keeps_the_record_it_wrote_while_its_files_are_as_it_left_them(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """While the memos are on (`primer build --watch`), the record and map a build saved are kept in the process:
+    the next build takes them from there, equal to what reading the files back gives, without reading them;
+    once a file is not as the process wrote it, it is read (and checked) again."""
+    out = tmp_path / "site"
+    memo.enable(True)
+    try:
+        build(mini, out, pdf=False, cache=True)
+        store = BuildCache.open(out)
+        assert store is not None
+        with _memos_off():
+            on_file = store._read()
+            assert on_file is not None
+            map_on_file = store._pages_of(on_file["key"])
+        assert map_on_file.entries and any(entry.result for entry in map_on_file.entries.values())
+
+        def unread(*args: object, **kwargs: object) -> None:
+            raise AssertionError("read back from its file")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(cache, "unsealed", unread)
+            assert store._read() == on_file
+            assert store._pages_of(on_file["key"]) == map_on_file
+            assert store._pages_of("another build's key") == reads.nothing_read()
+
+        store.record.write_bytes(store.record.read_bytes().replace(b'"summary":"', b'"summary":"X', 1))
+        assert store._read() is None  # read from the file: its signature no longer holds
+        assert "ignoring the build cache" in capsys.readouterr().err
+    finally:
+        memo.enable(False)
 
 
 def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Path) -> None:
@@ -695,7 +739,11 @@ def test_a_rebuild_digests_again_only_the_items_of_the_files_that_changed(
     # and the few points no page reads but as part of all the points (the sources' comparison reads them
     # whole), whose digests make the collection's, and which the record does not keep one by one
     whole = {(name, key) for name, key in again - edited if name == "points"}
-    assert again and again <= edited | whole, again - edited
+    # and the questions of the quizzes, a list that the check derives (of no file): its digest is made of
+    # its questions' digests
+    quizzed = {("questions", q.id) for quiz in result.derived.quizzes.values() for q in quiz}
+    assert again and again <= edited | whole | quizzed, again - edited
+    assert not any(name in ("topics", "terms", "events", "places", "actors") for name, _ in again - edited)
     assert len(whole) < len(lib.points) / 10, whole
     assert len({name for name, _ in items.values()}) > 5, "the lesson has items of many kinds"
     clean = tmp_path / "clean"
@@ -837,3 +885,27 @@ def test_a_build_reads_the_lesson_primers_files_and_the_secret_once_for_its_keys
     other.write_bytes(b"y" * 32)
     other.replace(root / "secret")  # another secret: read, never the one this process kept
     assert cache.secret(root, create=False) == b"y" * 32 and read == ["secret"]
+
+
+def test_two_processes_that_make_the_cache_s_secret_at_once_keep_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers of one command may each find no secret and make one: the second keeps the one the first made,
+    so that what the first signed is not taken by the next command for a file primer did not write."""
+    root = tmp_path / "cache"
+    theirs = b"t" * 32
+    ours = b"o" * 32
+
+    def meanwhile(n: int) -> bytes:  # the other process makes its secret between our look and our write
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "secret").write_bytes(theirs)
+        return ours
+
+    monkeypatch.setattr(cache.secrets, "token_bytes", meanwhile)
+    assert cache.secret(root, create=True) == theirs
+    assert (root / "secret").read_bytes() == theirs
+    assert sorted(p.name for p in root.iterdir()) == ["secret"], "no file left beside it"
+    (root / "secret").unlink()
+    (root / "secret").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setattr(cache.secrets, "token_bytes", lambda n: ours)
+    assert cache.secret(root, create=True) == ours and not (root / "secret").is_symlink()

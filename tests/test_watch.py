@@ -12,11 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from primer.errors import ContentError
 from primer.quiz.lint import _digest_of
 from primer.watch import _ignored
 
@@ -211,7 +212,7 @@ def test_an_output_up_to_date_at_the_start_is_checked_before_the_first_save(tmp_
     order: list[str] = []
     stop = threading.Event()
 
-    def build(parsed: object, progress: object) -> tuple[object, Output, list[str]]:
+    def build(parsed: object, progress: object, later: object) -> tuple[object, Output, list[str]]:
         order.append("build")
         return (Reused([], "ok") if first == "reused" else object()), Output(), []
 
@@ -267,7 +268,7 @@ def test_a_save_made_while_the_watcher_starts_is_built(
     builds: list[bool] = []
     said: list[object] = []
 
-    def build(parsed: object, progress: object) -> tuple[object, Output, list[str]]:
+    def build(parsed: object, progress: object, later: object) -> tuple[object, Output, list[str]]:
         builds.append(True)
         reused = len(builds) > 1 and not saved
         return (Reused([], "ok") if reused else object()), Output(), []
@@ -278,3 +279,45 @@ def test_a_save_made_while_the_watcher_starts_is_built(
     )  # fmt: skip
     assert len(builds) == 2, "the first build, and the look at the first quiet moment"
     assert len(said) == (2 if saved else 1), "a look that found nothing to redo says nothing"
+
+
+def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the build leaves for later (its record, the removal of the folder it replaced) runs once the build
+    is said to be written, in order, also after a build that failed; a bug there is one line, and the watch goes
+    on to the next save."""
+    import watchfiles
+
+    from primer.watch import watch
+    from primer.write import Output
+
+    content = tmp_path / "lesson"
+    content.mkdir()
+
+    def changes(*paths: object, stop_event: threading.Event, **options: object) -> Iterator[set[object]]:
+        yield {("modified", "a")}
+        yield {("modified", "b")}
+        stop_event.set()
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    order: list[str] = []
+
+    def build(parsed: object, progress: object, later: list[Callable[[], None]]) -> tuple[object, Output, list[str]]:
+        n = sum(step.startswith("build") for step in order) + 1
+        order.append(f"build {n}")
+        later.append(lambda: order.append(f"record {n}"))
+        if n == 2:
+            later.append(lambda: 1 / 0)
+            later.append(lambda: order.append("never"))
+        if n == 3:
+            raise ContentError([])
+        return object(), Output(), []
+
+    said: list[str] = []
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # the bug's traceback is saved there
+    monkeypatch.setattr("click.echo", lambda message="", err=False, **kw: said.append(str(message)))
+    watch(
+        content, tmp_path / "site", build, built=lambda made, took: order.append("said"),
+        progress=lambda: None, echo=lambda line: None,  # type: ignore[arg-type,return-value]
+    )  # fmt: skip
+    assert order == ["build 1", "said", "record 1", "build 2", "said", "record 2", "build 3", "record 3"]
+    assert [line for line in said if "bug" in line.casefold()] and not any("Traceback" in line for line in said)

@@ -237,10 +237,10 @@ def _watch(
 
     jobs_used = jobs or cores()
 
-    def one(parsed: ParseCache, progress: Progress) -> Built:
+    def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
         return build_mod.build(
             content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
-            parse_cache=parsed,
+            parse_cache=parsed, record_later=later,
         )  # fmt: skip
 
     def go() -> None:

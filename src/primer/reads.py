@@ -267,9 +267,13 @@ def _value_hash(value: Any) -> str:
 
 
 def item_digest(value: Any) -> bytes:
-    """The SHA-256 digest of a value's exact bytes (`value_bytes`), an item's kept as `value_hash` is."""
+    """The SHA-256 digest of a value's exact bytes (`value_bytes`), an item's kept as `value_hash` is; a list of
+    items (a quiz) is digested by its items' digests, so that a rebuild in the same process hashes again only
+    the items an edit made anew (a quiz is a new list at each check, of mostly the same questions)."""
     if isinstance(value, BaseModel):
         return _ITEM_DIGESTS.get(id(value), functools.partial(_item_digest, value), keep=value)
+    if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+        return hashlib.sha256(b"\0items\0" + b"".join(map(item_digest, value))).digest()
     return _item_digest(value)
 
 
@@ -644,6 +648,17 @@ class Unpacked(NamedTuple):
 def nothing_read() -> Unpacked:
     """The map of a build whose pages read nothing (no map, or a damaged one: every page is made again)."""
     return Unpacked({}, {}, Origins.none())
+
+
+def unpacked(packed: dict[str, Any]) -> Unpacked:
+    """What reading back `pack`'s JSON gives (`unpack`), from what `pack` made, without the JSON: a process that
+    builds again keeps it (see `primer.cache`). What a page's making returned is made plain JSON, as read back."""
+    found = unpack(packed)
+    entries = {
+        key: entry if entry.result is None else entry._replace(result=json.loads(json.dumps(entry.result)))
+        for key, entry in found.entries.items()
+    }
+    return found._replace(entries=entries)
 
 
 def unpack(data: Any) -> Unpacked:

@@ -53,7 +53,7 @@ def _ignored(out: Path) -> Callable[[Any, str], bool]:
 def watch(
     content: Path,
     out: Path,
-    build: Callable[[ParseCache, Progress], Built],
+    build: Callable[[ParseCache, Progress, list[Callable[[], None]]], Built],
     *,
     built: Callable[[Built, float], None],
     progress: Callable[[], Progress],
@@ -62,12 +62,13 @@ def watch(
     debug: bool = False,
     stop: threading.Event | None = None,
 ) -> None:
-    """Build with `build` (given the files parsed so far and a new progress line), then again at each change
-    of the lesson (or of primer's own templates, in an editable install) until Ctrl-C or `stop`. `built`
-    hears of each build that succeeded, with its time; a build that fails is shown and the output stays as
-    it was. When the first build had nothing to redo (the output was up to date), `warm` checks the lesson
-    (given the files parsed so far) before the watch begins, so that the first save finds what the checks
-    keep as every later one does."""
+    """Build with `build` (given the files parsed so far, a new progress line, and a list to which it appends
+    what may wait until the build is said to be written: recording it, removing the folder it replaced), then
+    again at each change of the lesson (or of primer's own templates, in an editable install) until Ctrl-C or
+    `stop`. `built` hears of each build that succeeded, with its time; a build that fails is shown and the
+    output stays as it was. When the first build had nothing to redo (the output was up to date), `warm`
+    checks the lesson (given the files parsed so far) before the watch begins, so that the first save finds
+    what the checks keep as every later one does."""
     from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
 
     if not content.is_dir():  # nothing to watch: said as `primer build` says it, and nothing is written
@@ -82,24 +83,32 @@ def watch(
         nonlocal building
         started = time.perf_counter()
         made: Built | None = None
+        later: list[Callable[[], None]] = []
         building = True
         try:
-            with build_mod.collector_paused():
-                made = build(parsed, progress())
-        except ContentError as exc:
-            for problem in exc.problems:
-                click.echo(problem.format(), err=True)
-            click.echo(f"Error: {exc.message}; {out} keeps the last good build — fix and save to build again", err=True)
-        except click.ClickException as exc:  # the output folder refused, say: said, and the next save tries again
-            click.echo(f"Error: {exc.format_message()}", err=True)
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
-            click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
-        else:
-            if said or not isinstance(made[0], Reused):
+            try:
+                with build_mod.collector_paused():
+                    made = build(parsed, progress(), later)
+            except ContentError as exc:
+                for problem in exc.problems:
+                    click.echo(problem.format(), err=True)
+                click.echo(
+                    f"Error: {exc.message}; {out} keeps the last good build — fix and save to build again", err=True
+                )
+            except click.ClickException as exc:  # the output folder refused, say: said, and the next save tries
+                click.echo(f"Error: {exc.format_message()}", err=True)
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
+                click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
+            building = False  # (still true when Ctrl-C stopped the build)
+            if made is not None and (said or not isinstance(made[0], Reused)):
                 built(made, time.perf_counter() - started)
         finally:
+            try:
+                for step in later:  # once the build is said to be written: its record, the old folder's removal
+                    step()
+            except Exception as exc:  # noqa: BLE001 - as a build's: the next save builds (in full, unrecorded)
+                click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
             memo.release()  # what this build's checks let go of: nothing waits for it now
-        building = False
         return made is None or not isinstance(made[0], Reused)
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next

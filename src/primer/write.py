@@ -66,17 +66,21 @@ _REMOVING: ContextVar[list[Callable[[], None]] | None] = ContextVar("removing", 
 
 
 @contextlib.contextmanager
-def removing_meanwhile() -> Iterator[None]:
+def removing_meanwhile(later: list[Callable[[], None]] | None = None) -> Iterator[None]:
     """Within the block, a commit removes the folder it swapped out beside this process (the files of a
-    256-topic site take 0.1–0.5 s to unlink), and the block waits for each removal at its end."""
+    256-topic site take 0.1–0.5 s to unlink), and the block waits for each removal at its end (with `later`,
+    the waits are appended to it instead, for the caller to make)."""
     waits: list[Callable[[], None]] = []
     token = _REMOVING.set(waits)
     try:
         yield
     finally:
         _REMOVING.reset(token)
-        for wait in waits:
-            wait()
+        if later is not None:
+            later.extend(waits)
+        else:
+            for wait in waits:
+                wait()
 
 
 def _remove(folder: Path) -> None:
@@ -147,7 +151,7 @@ class _Written:
 
     def read(self) -> bytes:
         with self.path.open("rb") as stream:
-            if _stamp_of(os.fstat(stream.fileno())) != self.stamp:
+            if stamp_of(os.fstat(stream.fileno())) != self.stamp:
                 raise OutputFolderError(
                     f"{self.path} changed while primer was writing its folder again — build again (the output "
                     "is unchanged)"
@@ -346,7 +350,7 @@ class Spool:
             return False
         try:
             info = os.lstat(target)
-            if _stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
+            if stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
                 return True
             Path(target).unlink()
         except OSError:
@@ -418,10 +422,10 @@ def outputs_within(content: str | os.PathLike[str]) -> frozenset[str]:
 
 def file_stamp(path: str | os.PathLike[str]) -> list[int]:
     """What tells whether a file primer wrote is still as it left it: its size, modification time and inode."""
-    return _stamp_of(os.lstat(path))
+    return stamp_of(os.lstat(path))
 
 
-def _stamp_of(info: os.stat_result) -> list[int]:
+def stamp_of(info: os.stat_result) -> list[int]:
     """`file_stamp`, from a status read already."""
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
