@@ -321,3 +321,46 @@ def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, mon
     )  # fmt: skip
     assert order == ["build 1", "said", "record 1", "build 2", "said", "record 2", "build 3", "record 3"]
     assert [line for line in said if "bug" in line.casefold()] and not any("Traceback" in line for line in said)
+
+
+def test_ctrl_c_right_after_a_build_is_said_to_be_written_still_records_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An author who stops the watch as soon as it says "built" finds the build recorded: the next `primer build`
+    has nothing to redo. Ctrl-C is held back while the record is written, then ends the watch as usual."""
+    import watchfiles
+
+    from primer.watch import watch
+    from primer.write import Output
+
+    content = tmp_path / "lesson"
+    content.mkdir()
+
+    def changes(*paths: object, stop_event: threading.Event, **options: object) -> Iterator[set[object]]:
+        yield {("modified", "a")}
+        raise AssertionError("the watch went on after Ctrl-C")
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    order: list[str] = []
+
+    def record() -> None:
+        order.append("recording")
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, while the record is written
+        time.sleep(0.05)
+        order.append("recorded")
+
+    def build(parsed: object, progress: object, later: list[Callable[[], None]]) -> tuple[object, Output, list[str]]:
+        order.append("build")
+        if len(order) > 1:
+            later.append(record)
+        return object(), Output(), []
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal delivers it
+    try:
+        watch(
+            content, tmp_path / "site", build, built=lambda made, took: order.append("said"),
+            progress=lambda: None, echo=lambda line: None,  # type: ignore[arg-type,return-value]
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert order == ["build", "said", "build", "said", "recording", "recorded"]

@@ -9,9 +9,10 @@ did not change.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,27 @@ def _ignored(out: Path) -> Callable[[Any, str], bool]:
         return bool(base(change, path))
 
     return keep
+
+
+@contextlib.contextmanager
+def _holding_ctrl_c() -> Iterator[None]:
+    """Within the block, Ctrl-C is held back, and raised at its end (in the main thread, where Python handles
+    signals; where Ctrl-C is ignored, as in a background job, nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed:
+            raise KeyboardInterrupt
 
 
 def watch(
@@ -104,8 +126,9 @@ def watch(
                 built(made, time.perf_counter() - started)
         finally:
             try:
-                for step in later:  # once the build is said to be written: its record, the old folder's removal
-                    step()
+                with _holding_ctrl_c():  # a Ctrl-C right after "built" still leaves the record for the next build
+                    for step in later:  # once the build is said to be written: its record, the old folder's removal
+                        step()
             except Exception as exc:  # noqa: BLE001 - as a build's: the next save builds (in full, unrecorded)
                 click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
             memo.release()  # what this build's checks let go of: nothing waits for it now
