@@ -55,14 +55,12 @@ def _ignored(out: Path) -> Callable[[Any, str], bool]:
 def _holding_ctrl_c() -> Iterator[None]:
     """Within the block, Ctrl-C is held back, and raised at its end (in the main thread, where Python handles
     signals; where Ctrl-C is ignored, as in a background job, nothing changes)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else signal.SIG_IGN
     if previous in (signal.SIG_IGN, None):
         yield
         return
+    pressed: list[int] = []
     signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
     try:
         yield

@@ -300,7 +300,7 @@ def _unread(content: Path, read: set[Path]) -> list[Problem]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and (d in _OTHER_READ or d in outputs)))
         for name in sorted(files):
             path = here / name
-            if name.startswith(".") or path in read or (here == content and name in _OTHER_READ):
+            if name.startswith(".") or path in read or (top and name in _OTHER_READ):
                 continue
             rel = path.relative_to(content)
             found.append(
