@@ -477,9 +477,42 @@ def test_the_reports_units_are_made_once_and_let_go_of_when_only_the_render_is_l
             held = parts._units
             parts.derived(derived)
             assert held.made is not None
+            units = held.made
             parts.named(check_term_names(lib))
             assert held.made is None, "every part forked: let go of"
+            # set aside, not freed: that waits until nothing waits for the check
+            assert report._ASIDE == [units] and report._ASIDE[0] is units
             assert as_json(parts.finish()) == expected
+            let_go_of_units()
+            assert report._ASIDE == []
+        """
+    )
+
+
+def test_a_rebuild_frees_the_reports_units_once_it_is_written(mini: Path, tmp_path: Path) -> None:
+    """The units every part of the report forked with are set aside, not freed, while the check goes on: a
+    one-shot rebuild's process ends first, and `primer build --watch` frees them among the steps it runs once
+    the build is said to be written (`record_later`), last. A first build frees them before its render."""
+    _fresh(
+        f"""
+        from pathlib import Path
+        import primer.report as report
+        from primer.build import build
+        from primer.content.library import ParseCache
+        lesson, out = Path({str(mini)!r}), Path({str(tmp_path / "site")!r})
+        parsed = ParseCache()
+        build(lesson, out, pdf=False, cache=True, parse_cache=parsed, jobs=2)
+        assert report._ASIDE == [], "a first build frees them before its render"
+        # the lesson edited: a rebuild (the last build's record is there), as the watch makes it
+        topic = lesson / "topics" / "radars.yaml"
+        topic.write_text(topic.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+        later = []
+        build(lesson, out, pdf=False, cache=True, parse_cache=parsed, jobs=2, record_later=later)
+        assert len(report._ASIDE) == 1 and report._ASIDE[0], ("set aside while the build is written", report._ASIDE)
+        assert later[-1] is report.let_go_of_units
+        for step in later:
+            step()
+        assert report._ASIDE == []
         """
     )
 

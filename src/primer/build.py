@@ -712,9 +712,10 @@ def build(
     With `cache`, a build whose inputs and output folder are exactly as the last build into `out` left
     them reuses it (see `primer.cache`): the result is then a `Reused`, with the warnings and summary.
     `parse_cache`: the files this process parsed for its last build (`primer build --watch`), instead of
-    the parse cache on disk. `record_later`: recording the build for the next one, and waiting for the removal
-    of the folder it replaced, are appended to it instead of done before this returns (`primer build --watch`
-    says the build is written first: it is, and the two take a tenth of a rebuild's time at 256 topics)."""
+    the parse cache on disk. `record_later`: recording the build for the next one, waiting for the removal
+    of the folder it replaced, and freeing what the check set aside (`primer.report.let_go_of_units`), are
+    appended to it instead of done before this returns (`primer build --watch` says the build is written first:
+    it is, and they take a seventh of a rebuild's time at 256 topics)."""
     epoch = source_date_epoch()
     store = BuildCache.open(out) if cache else None
     options = {"strict": strict, "pdf": pdf}
@@ -758,6 +759,8 @@ def build(
     finally:
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in
+        if record_later is not None:  # last: the units the report's parts forked with, set aside by the check
+            record_later.append(let_go_of_units)
     return result, output, kept
 
 

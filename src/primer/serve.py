@@ -40,7 +40,7 @@ from primer import maps, memo
 from primer.cache import Seen, base_key, build_key, content_digest
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem, no_content_folder
-from primer.report import Report
+from primer.report import Report, let_go_of_units
 
 HOST = "127.0.0.1"
 #: The server's own paths; content never has a folder starting with '__'.
@@ -588,6 +588,7 @@ def serve(
         ):
             if not changes and started:
                 memo.release()  # what the last save's check let go of, freed now that nothing waits for it
+                let_go_of_units()  # and the units its report's parts forked with
                 paused = time.perf_counter() - built_at >= COLLECT_AFTER_SECONDS
                 if builds and (paused or builds >= COLLECT_AFTER_BUILDS):
                     collect()  # a quiet moment: the page has reloaded by now

@@ -166,16 +166,29 @@ class _Units:
         """The units, made again when they were let go of."""
         return self.made if self.made is not None else own_text(self._lib)
 
+    def set_aside(self) -> None:
+        """Let go of the units, but leave freeing them to `let_go_of_units` (see `_ASIDE`)."""
+        if self.made is not None:
+            _ASIDE[:] = [self.made]  # the units of an earlier check set aside and not freed are freed now
+            self.made = None
+
 
 #: The units made for the report's parts and not let go of yet.
 _HELD: weakref.WeakSet[_Units] = weakref.WeakSet()
+#: The units that every part has forked with, not freed yet: freeing them (hundreds of thousands of objects,
+#: 0.13 s at 256 topics) would hold up the check. A first build frees them once it is checked, before the
+#: render's workers fork (`let_go_of_units`); a rebuild's process ends first (`primer build`), or frees them
+#: once the build is said to be written (`primer build --watch`), or at its next quiet moment (`primer serve`).
+_ASIDE: list[list[Unit]] = []
 
 
 def let_go_of_units() -> None:
-    """Let go of the units made for the report's parts (see `_Units`): in a process that only renders from here
-    on (`primer.build`, with the other things only the checks read)."""
+    """Let go of the units made for the report's parts (see `_Units`), and free those set aside: in a process
+    that only renders from here on (`primer.build`, with the other things only the checks read), or that has
+    written its build (`primer build --watch`)."""
     for units in list(_HELD):
         units.made = None
+    _ASIDE.clear()
 
 
 class InParts:
@@ -222,7 +235,7 @@ class InParts:
         work = partial(report_part, self._lib, self._derived, 2, self._content, names, self.kept, self._units.get)
         self._started.append(parallel.start(work, self._jobs))
         if all(part.elsewhere for part in self._started):
-            self._units.made = None  # every part forked with them: 12 MB at 256 topics
+            self._units.set_aside()  # every part forked with them: 12 MB at 256 topics
 
     def finish(self, names: list[Problem] | None = None) -> Report:
         """The whole report: the third part made here unless `named` started it (`names`: see `run_report`),
