@@ -280,3 +280,29 @@ def test_a_build_without_pdfs_offers_the_teacher_none(mini: Path, tmp_path: Path
     assert "not built" not in page and "PDF, A4" not in page and ".pdf" not in page
     assert "built without their PDFs: print the web pages from your browser" in page
     assert "Teacher, web page" in page
+
+
+def test_the_site_question_bank_is_the_whole_banks_json_export_itself(
+    mini: Path, tmp_path: Path, cli: Invoke, own_cache: Path
+) -> None:
+    """`exports/question-bank.json` holds the bytes of the whole bank's JSON export, written once: the same file
+    under two names (a hard link), in a first build and in a rebuild that takes the export from the last one;
+    a build into memory (`primer serve`) holds the same bytes twice."""
+    from primer.build import check
+    from primer.targets.bank import bank_json
+    from primer.write import Output
+
+    out = tmp_path / "site"
+    whole, site_bank = out / "exports" / "all" / "question-bank.json", out / "exports" / "question-bank.json"
+    topic = mini / "topics" / "radars.yaml"
+    for step in range(2):  # a first build, then a rebuild after an edit that leaves the questions as they were
+        if step:
+            topic.write_text(topic.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+        assert cli("build", "--content", mini, "--out", out, "--no-pdf").exit_code == 0
+        assert site_bank.stat().st_ino == whole.stat().st_ino and site_bank.stat().st_nlink >= 2
+        result = check(mini)
+        assert site_bank.read_bytes() == bank_json(result.library, result.derived).encode("utf-8")
+    memory = Output()
+    memory.add("exports/all/question-bank.json", b"{}")
+    memory.same_as("exports/question-bank.json", "exports/all/question-bank.json")
+    assert memory.get("exports/question-bank.json") == b"{}"

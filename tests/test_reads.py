@@ -174,6 +174,9 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
     other_lesson.digests_from(warm)
     assert same_lesson._digests == warm._digests and ("terms", "a") in warm._digests
     assert other_lesson._digests == {}, "another lesson's digests are not this one's"
+    # and sends back only those it worked out itself: the build's process has the others
+    assert same_lesson.digests([("terms", "a")]) == {}
+    assert other_lesson.digests([("terms", "a")]) == {("terms", "a"): warm.stored(("terms", "a"))}
     assert same_lesson.origin(("terms", "b")) == "file-b" and other_lesson.origin(("terms", "b")) is None
     assert same_lesson.unchanged("page.html", own) is other_lesson.unchanged("page.html", own) is None
 

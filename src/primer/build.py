@@ -145,6 +145,9 @@ def _read_by(entries: Mapping[str, reads.Entry]) -> set[reads.Token]:
 _WRITTEN = "\0written"
 #: The last item the exports' worker sends when it records what the exports read: that map.
 _MAP_ITEM = "\0map"
+#: What it sends with it: the keys of the map's entries (in order), those of them made anew, the files taken from
+#: the last build, and the digests it worked out itself (see `_exports`).
+_ExportsMap = tuple[list[str], dict[str, reads.Entry], list[str], dict[reads.Token, bytes]]
 
 
 @dataclass(frozen=True)
@@ -286,8 +289,8 @@ def _exports(
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
     ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
     it is made, and (path, None) sent instead. With `mapping`, what each export reads is recorded, those
-    that read what they read in the last build are taken from it, and (`_MAP_ITEM`, (the map's entries,
-    the files taken)) is sent last; `warmed`: the build's own map, whose digests it worked out already.
+    that read what they read in the last build are taken from it, and (`_MAP_ITEM`, `_ExportsMap`) is sent
+    last; `warmed`: the build's own map, whose digests it worked out already.
     `kept_in`: where the questions' fragments of the exports are kept between builds (`primer.parsed.place`;
     None: nowhere)."""
     own = Output(spool)
@@ -304,9 +307,12 @@ def _exports(
         for path in own.paths():
             yield path, own.take(path)
     if reuse is not None:
-        made = reuse.pagemap.made
+        # the entries and files taken from the last build by their names alone: the build's process has them
+        # (a rebuild's would otherwise send 2.5 MB at 256 topics, pickled here and unpickled there)
+        made, kept = reuse.pagemap.made, reuse.pagemap.kept
+        new = {key: entry for key, entry in made.items() if kept.get(key) is not entry}
         digests = reuse.pagemap.digests(_read_by(made))
-        yield _MAP_ITEM, (made, reuse.linked, digests)
+        yield _MAP_ITEM, (list(made), new, list(reuse.linked), digests)
 
 
 def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
@@ -391,18 +397,23 @@ class _Downloads:
                 for written in cast(list[str], data):
                     self.output.received(written, None)
                 continue
-            if path == _MAP_ITEM:  # what the exports read
-                entries, linked, digests = data
+            if path == _MAP_ITEM:  # what the exports read (see `_exports`)
+                keys, new, linked, digests = cast(_ExportsMap, data)
                 if self.reuse is not None:
-                    self.reuse.pagemap.made.update(entries)
+                    kept, made = self.reuse.pagemap.kept, self.reuse.pagemap.made
+                    made.update((key, new[key] if key in new else kept[key]) for key in keys)
                     self.reuse.pagemap.take_digests(digests)
-                    self.reuse.linked.update(linked)
+                    stamps = self.reuse.earlier.stamps if self.reuse.earlier is not None else {}
+                    self.reuse.linked.update((rel, stamps[rel]) for rel in linked)
                 continue
             self.output.received(path, data)
         self.env.globals["exports"] = export_links  # the teacher hub links them
-        # the JSON export of the whole bank is the bank itself: the same bytes, made once
-        whole = self.output.get(export_path("json", None))
-        self.output.add(BANK_PATH, whole if whole is not None else bank_json(self.lib, self.derived))
+        # the JSON export of the whole bank is the bank itself: the same bytes, made once (the same file)
+        whole = export_path("json", None)
+        if whole in self.output:
+            self.output.same_as(BANK_PATH, whole)
+        else:
+            self.output.add(BANK_PATH, bank_json(self.lib, self.derived))
 
 
 def _render(

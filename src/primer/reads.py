@@ -350,6 +350,8 @@ class PageMap:
         self._stored_origins = stored_origins or Origins.none()
         self.made: dict[str, Entry] = {}
         self._digests: dict[Token, bytes | None] = {}
+        #: the tokens whose digests were taken from another map (`digests_from`)
+        self._given: set[Token] = set()
         self._ids: dict[int, Token] | None = None
         #: once `warm`: the tokens the last build's pages read, and those whose digest is not what it was
         self._read: set[Token] | None = None
@@ -457,6 +459,7 @@ class PageMap:
             data is other._collections[name] for name, data in self._collections.items()
         ):
             self._digests.update(other._digests)
+            self._given.update(other._digests)
             if not self._origins:
                 self._origins = other._origins
             if other._read is not None and other._stored is self._stored:
@@ -498,8 +501,9 @@ class PageMap:
         return Origins(files, wholes)
 
     def digests(self, tokens: Iterable[Token]) -> dict[Token, bytes]:
-        """`stored` of each of `tokens` (the exports' worker sends them with its entries)."""
-        return {token: self.stored(token) for token in tokens}
+        """`stored` of each of `tokens` that this map worked out itself, not taken from another (`digests_from`):
+        what the exports' worker sends with its entries (the build's process has the others)."""
+        return {token: self.stored(token) for token in tokens if token not in self._given}
 
     def take_digests(self, digests: Mapping[Token, bytes]) -> None:
         """Digests another process worked out (the exports' worker: `digests`, `STORED` bytes each), for tokens

@@ -213,11 +213,28 @@ class Output:
         self._files[rel] = None
         return True
 
+    def same_as(self, rel: str, existing: str) -> None:
+        """Queue for `rel` the bytes queued for `existing` (whose bytes must be there): in the spool, the same
+        file under a second name (a hard link), not a copy (the whole bank's JSON, 7 MB at 256 topics, is the
+        site's question bank as well)."""
+        spooled = existing in self._files and self._files[existing] is None and self.spool is not None
+        if spooled and self.spool is not None and self.spool.alias(self._new(rel), existing):
+            self._files[rel] = None
+            return
+        data = self.get(existing)
+        if data is None:
+            raise KeyError(existing)
+        self.add(rel, data)
+
     def written(self, rel: str, path: Path, stamp: list[int]) -> None:
         """Queue the file `path` that the last build wrote for `rel`, as it is now (its `file_stamp` is
         `stamp`: the caller has checked it), without reading it: its bytes are read if they are asked for, and
         must then be as they were."""
         self._files[self._new(rel)] = _Written(path, stamp)
+
+    def __contains__(self, rel: object) -> bool:
+        """Whether `rel` is queued."""
+        return rel in self._files
 
     def paths(self) -> list[str]:
         """Every queued path, sorted."""
@@ -356,6 +373,18 @@ class Spool:
         except OSError:
             pass
         return False
+
+    def alias(self, rel: str, existing: str) -> bool:
+        """Put the spool's file `existing` into it as `rel` too, as a hard link (see `Output.same_as`); False,
+        and nothing done, when the link cannot be made."""
+        rel = Output._clean(rel)
+        target = self.folder / rel
+        try:
+            _makedirs(target.parent, self.folder)
+            os.link(self.folder / existing, target, follow_symlinks=False)
+        except OSError:
+            return False
+        return True
 
     def read(self, rel: str) -> bytes:
         """The bytes of `rel` in the spool."""
