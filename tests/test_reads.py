@@ -232,6 +232,32 @@ def test_an_items_bytes_are_its_dump_and_the_fields_the_dump_leaves_out() -> Non
     assert reads.value_bytes(_Hidden(points=[])) != reads.value_bytes(items[4])
 
 
+def test_lists_of_ids_have_bytes_of_their_own() -> None:
+    """A list of texts (the derived ids: a question's topics) is written without JSON, and no two values, of any
+    kind, give the same bytes: not a list of one text and one of two that join to it, nor a text with a NUL in it."""
+    values: list[object] = [
+        [],
+        [""],
+        ["", ""],
+        ["a"],
+        ["a", "b"],
+        ["a\0b"],
+        ["a", "\0b"],
+        ["a\0", "b"],
+        ["ab"],
+        ["Kōno", "b"],
+        "a",
+        {"a": "b"},
+        [1, "a"],
+        [["a"]],
+        None,
+    ]
+    found = [reads.value_bytes(v) for v in values]
+    assert len(set(found)) == len(values), found
+    assert reads.value_bytes(["topic-1", "topic-2"]) == b"\x002\x00topic-1\x00topic-2"
+    assert reads.value_bytes(["a\0b"]) == json.dumps(["a\0b"]).encode(), "a NUL in a text: JSON, exact"
+
+
 def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_unpacks() -> None:
     points = {f"p{n}": n for n in range(100)}
     reads.watched(_Lesson(points), "", ("terms",))  # the size of the collection 'terms' is now known

@@ -248,6 +248,12 @@ def value_bytes(value: Any) -> bytes:
     """The exact bytes of a value read from the lesson (an item, a list of items, ids), for its digest."""
     if isinstance(value, BaseModel):
         return _model_bytes(value)
+    if type(value) is list and all(type(v) is str for v in value):
+        # ids (the derived lists: a question's topics, a term's): thousands in a rebuild, at a sixth of JSON's
+        # cost; the count and NUL between texts keep it exact, and no JSON starts with NUL
+        joined = "\0".join(value)
+        if joined.count("\0") == len(value) - 1:
+            return b"\0%d\0" % len(value) + joined.encode("utf-8", "surrogatepass")
     if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
         return b"[" + b"\1".join(_model_bytes(v) for v in value) + b"]"
     return json.dumps(value, default=_plain, ensure_ascii=False).encode()  # dicts in their (fixed) order
