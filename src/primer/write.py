@@ -217,8 +217,8 @@ class Output:
         """Queue for `rel` the bytes queued for `existing` (whose bytes must be there): in the spool, the same
         file under a second name (a hard link), not a copy (the whole bank's JSON, 7 MB at 256 topics, is the
         site's question bank as well)."""
-        spooled = existing in self._files and self._files[existing] is None and self.spool is not None
-        if spooled and self.spool is not None and self.spool.alias(self._new(rel), existing):
+        spool = self.spool
+        if spool is not None and self._files.get(existing, b"") is None and spool.alias(self._new(rel), existing):
             self._files[rel] = None
             return
         data = self.get(existing)
