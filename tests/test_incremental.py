@@ -46,8 +46,9 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: Path) ->
     return folder
 
 
-def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+def _files(out: Path) -> dict[str, bytes | None]:
+    """Every file under `out` with its bytes, and every folder (None)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() if p.is_file() else None for p in sorted(out.rglob("*"))}
 
 
 def _set_line(path: Path, prefix: str, value: str) -> None:

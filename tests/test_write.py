@@ -126,6 +126,59 @@ def test_a_discarded_spool_leaves_nothing_not_even_the_folders_made_for_it(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_folders_made_ahead_hold_the_build_and_those_left_empty_go_before_the_swap(tmp_path: Path) -> None:
+    """A rebuild's spool gets the last build's folders first (`folders_ahead`, by the system's mkdir); the
+    output is what a build without them writes, to the byte, mode and time: no folder the new build left
+    empty, and a file where the last build had a folder."""
+    site, plain = tmp_path / "ahead" / "site", tmp_path / "plain" / "site"
+    spool = Spool.open(site, 1_000_000_000)
+    assert spool is not None
+    spool.folders_ahead(["index.html", "a/b/c.html", "gone/x/index.html", "d/e/index.html", MARKER])
+    spooled, held = Output(spool), Output()
+    for out in (spooled, held):
+        out.add("a/b/c.html", "c")  # into a folder made ahead
+        out.add("d/e", "a file where the last build had a folder")
+        out.add("new/index.html", "a folder the last build did not have")
+    assert spool._ahead is None, "the build waited for them when it needed one"
+    assert (spool.folder / "gone" / "x").is_dir()
+    spooled.commit(site, epoch=1_000_000_000)
+    spool.discard()
+    held.commit(plain, epoch=1_000_000_000)
+    assert _files(site) == _files(plain)
+    assert not (site / "gone").exists()
+
+
+def test_a_spool_discarded_while_its_folders_are_made_leaves_nothing(tmp_path: Path) -> None:
+    spool = Spool.open(tmp_path / "site", None)
+    assert spool is not None
+    spool.folders_ahead([f"topic-{n}/part-{m}/index.html" for n in range(200) for m in range(3)])
+    spool.discard()  # the check failed at once: the mkdir is stopped, or waited for, before the spool goes
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_leaves_the_folders_being_made_to_the_build(tmp_path: Path) -> None:
+    spool = Spool.open(tmp_path / "site", None)
+    assert spool is not None
+    spool.folders_ahead(["a/index.html", "b/index.html"])
+    out = Output(spool)
+    pid = os.fork()
+    if pid == 0:  # forked while the folders are made: it writes, and never waits for the build's mkdir
+        code = 1
+        try:
+            spool.write("b/index.html", b"b")
+            spool._folders_made()
+            code = 0 if spool._ahead is not None else 2
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    out.received("b/index.html", None)
+    out.add("a/index.html", "a")
+    out.commit(tmp_path / "site")
+    spool.discard()
+    assert (tmp_path / "site" / "b" / "index.html").read_bytes() == b"b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_an_output_folder_that_is_a_mount_point_gets_no_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from primer import write as write_mod
 

@@ -750,6 +750,8 @@ def build(
     # The files are written as they are made, into the folder the commit swaps in: no process holds
     # them all (the exports' worker and the page workers write theirs themselves).
     spool = Spool.open(out, epoch)
+    if spool is not None and earlier is not None:  # made while the lesson loads: most files are linked into them
+        spool.folders_ahead(earlier.stamps)
     try:
         result, output, reuse = _check_and_render(
             content, strict, progress, jobs, pdf, spool, maps_kept=again, mapping=mapping, parse_cache=parse_cache

@@ -23,6 +23,9 @@ How the swap works, and what holds where:
   records what it wrote meanwhile), and the block waits for it at its end. Should it fail, or the process
   die first, what is left is a folder holding the marker, which the next commit removes like any stale
   staging folder.
+- A rebuild's spool gets the last build's folders before anything is written into it (`Spool.folders_ahead`:
+  the system's `mkdir`, in a process of its own, while the build loads its lesson); those the new build
+  leaves empty are removed before the swap.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -310,6 +313,11 @@ class Spool:
         self._lock = lock
         self._made = made  # parent folders made for it, removed again with it
         self._folders: set[str] = set()  # the folders this process has made in it, or found there (`link`)
+        #: the process making the last build's folders in it (`folders_ahead`), the folders it makes, and the
+        #: process that started it (a worker forked meanwhile leaves it alone)
+        self._ahead: subprocess.Popen[bytes] | None = None
+        self._ahead_folders: list[str] = []
+        self._owner = os.getpid()
 
     @classmethod
     def open(cls, out: Path, epoch: int | None) -> Spool | None:
@@ -342,10 +350,56 @@ class Spool:
             return None
         return spool
 
+    def folders_ahead(self, files: Iterable[str]) -> None:
+        """Start making the folders that hold `files` (the last build's: a rebuild's are nearly all the same),
+        by the system's `mkdir` in a process of its own: a rebuild at 256 topics links its unchanged files
+        into 787 folders, and making them took 0.12-0.2 s of this process's time in the kernel, while a
+        core idles as the lesson loads. Nothing is made where there is no `mkdir`; a folder the build leaves
+        empty is removed before the swap (`settle`); one where a file is to go, when the file is written
+        (`_write_file`)."""
+        folders = [folder for folder in _folders_of(files) if _clean_folder(folder)]
+        mkdir = shutil.which("mkdir")
+        if not folders or mkdir is None or self._ahead is not None:
+            return
+        try:
+            # relative to the spool, which this build made and only it writes into; parents listed first, so
+            # that each folder gets the mode (`_stamp` sets it again at the commit); `--`: no name is an option
+            self._ahead = subprocess.Popen(
+                [mkdir, "-p", "-m", f"{DIR_MODE:o}", "--", *folders],
+                cwd=self.folder,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            return
+        self._ahead_folders = folders
+
+    def _folders_made(self) -> None:
+        """Wait for the folders made ahead (`folders_ahead`), and know them made (in the process that started
+        their making only)."""
+        ahead = self._ahead
+        if ahead is None or self._owner != os.getpid():
+            return
+        self._ahead = None
+        if ahead.wait() == 0:
+            self._folders.update(f"{self.folder}/{folder}" for folder in self._ahead_folders)
+
+    def settle(self, needed: set[str]) -> None:
+        """Before the spool is swapped in: remove the folders made ahead that hold nothing the build wrote
+        (`needed`: the folders it needs, as `_folders_of` gives them), deepest first."""
+        self._folders_made()
+        for folder in sorted(set(self._ahead_folders) - needed, key=lambda rel: rel.count("/"), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: a kept file is in it
+                (self.folder / folder).rmdir()
+        self._ahead_folders = []
+
     def write(self, rel: str, data: bytes) -> None:
         """Write the file `rel` (checked like `Output.add`) into the spool, from this process or a worker.
         A failure (a full disk) is the commit's: the previous output is unchanged."""
         rel = Output._clean(rel)
+        if self._ahead is not None:
+            self._folders_made()
         try:
             _write_file(self.folder, rel, data, self.epoch)
         except OSError as exc:
@@ -358,6 +412,8 @@ class Spool:
         rel = Output._clean(rel)
         target = f"{self.folder}/{rel}"  # plain strings: a rebuild links thousands of files
         parent = target.rpartition("/")[0]
+        if parent not in self._folders and self._ahead is not None:
+            self._folders_made()
         try:
             if parent not in self._folders:  # a page's folder, once: thousands of files share a few hundred
                 _makedirs(Path(parent), self.folder)
@@ -394,6 +450,12 @@ class Spool:
         """Remove the spool unless `commit` swapped it in (then it is gone already), and release its lock."""
         if self._lock < 0:
             return
+        ahead = self._ahead if self._owner == os.getpid() else None
+        if ahead is not None:  # the build failed, or was stopped, before it needed them
+            with contextlib.suppress(OSError):
+                ahead.kill()
+            ahead.wait()
+            self._ahead = None
         if self.folder.is_dir() and not self.folder.is_symlink() and (self.folder / MARKER).exists():
             shutil.rmtree(self.folder, ignore_errors=True)
         _remove_made(self._made)
@@ -463,7 +525,13 @@ def _write_file(root: Path, rel: str, data: bytes, epoch: int | None) -> None:
     """Write `data` to `root/rel`, readable by everyone, with the build's time when it has one."""
     target = root / rel
     _makedirs(target.parent, root)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    except IsADirectoryError:
+        # an empty folder made ahead where this build has a file (`Spool.folders_ahead`): in primer's own
+        # staging folder, so it goes; a folder that holds anything stays, and the write fails
+        target.rmdir()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)  # the umask must not make a page unreadable to a web server
         view = memoryview(data)
@@ -695,16 +763,13 @@ class _Commit:
             target = staging / rel
             _makedirs(target.parent, staging)
             shutil.copy2(source, target, follow_symlinks=False)
+        if self.output.spool is not None and staging == self.spool:
+            self.output.spool.settle(set(_folders_of([*self.files, *kept])))
         self._stamp(staging)
 
     def _stamp(self, root: Path) -> None:
         """Give every folder primer made the build's time and mode (files have theirs)."""
-        folders = {""}
-        for rel in self.files:  # each folder above each file ("a/b/c.html": "a", "a/b")
-            at = rel.find("/")
-            while at >= 0:
-                folders.add(rel[:at])
-                at = rel.find("/", at + 1)
+        folders = {"", *_folders_of(self.files)}
         for rel in sorted(folders, key=lambda rel: rel.count("/") + (rel != ""), reverse=True):  # deepest first
             folder = root / rel if rel else root
             try:
@@ -760,6 +825,22 @@ def _prune_empty(root: Path) -> None:
         if path != root and not dirs and not files and not path.name.startswith("."):
             with contextlib.suppress(OSError):
                 path.rmdir()
+
+
+def _folders_of(files: Iterable[str]) -> list[str]:
+    """The folders above each of `files` ("a/b/c.html": "a", "a/b"), sorted (a folder before those in it)."""
+    folders = set()
+    for rel in files:
+        at = rel.find("/")
+        while at >= 0:
+            folders.add(rel[:at])
+            at = rel.find("/", at + 1)
+    return sorted(folders)
+
+
+def _clean_folder(rel: str) -> bool:
+    """Whether `rel` names a folder inside the output folder (as `Output._clean` checks a file's path)."""
+    return not (rel.startswith(("/", "-")) or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")))
 
 
 def _makedirs(folder: Path, root: Path) -> None:
