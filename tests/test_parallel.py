@@ -67,6 +67,36 @@ def test_a_pool_runs_what_is_submitted_on_workers_and_the_rest_here() -> None:
     )
 
 
+def test_a_pool_leaves_the_collector_as_it_found_it_without_counting_what_is_set_aside() -> None:
+    """A pool sets the objects alive aside before it forks (so that the workers' pages stay shared) and hands
+    them back when it closes, unless they were set aside already; it knows which without `gc.get_freeze_count`,
+    which counts millions of objects one by one in a large lesson's rebuild."""
+    _fresh(
+        """
+        import gc, os
+        from primer import parallel
+        count = gc.get_freeze_count
+        def counted():
+            raise AssertionError("counted the objects set aside")
+        gc.get_freeze_count = counted
+        work = [lambda i=i: (i, os.getpid()) for i in range(4)]
+        for before in (False, True):
+            if before:
+                parallel.freeze()
+            with parallel.Pool(work, 2) as pool:
+                pool.submit([0, 1])
+                assert parallel.frozen() and pool.result(1)[1] != os.getpid(), "forked, the objects set aside"
+            assert parallel.frozen() is before, "as it found them"
+            gc.get_freeze_count = count
+            assert (gc.get_freeze_count() > 0) is before
+            gc.get_freeze_count = counted
+        parallel.unfreeze()
+        gc.get_freeze_count = count
+        assert gc.get_freeze_count() == 0 and not parallel.frozen()
+        """
+    )
+
+
 def test_a_failure_in_a_pool_is_raised_here_as_a_serial_run_raises_it() -> None:
     _fresh(
         """

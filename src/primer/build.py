@@ -680,7 +680,7 @@ def check(
         if (content / "templates").is_dir():
             _render(result, content, pdf=False, jobs=jobs)
     finally:
-        gc.unfreeze()
+        parallel.unfreeze()
     if record is not None and digest is not None and content_digest(content) == digest:  # not edited meanwhile
         record.save(digest, result.summary(), result.warnings)
     return result
@@ -690,7 +690,7 @@ def check(
 def collector_paused(*, freeze: bool = True) -> Iterator[None]:
     """Keep the garbage collector from walking the content again and again: no collection inside (loading
     makes millions of objects that all stay alive), and what is alive when it ends is set aside ("frozen")
-    for the collections that follow, until `gc.unfreeze()` (`primer serve`, at a quiet moment); with
+    for the collections that follow, until `parallel.unfreeze()` (`primer serve`, at a quiet moment); with
     `freeze` False, nothing is set aside (work that makes many objects which are gone soon after)."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -698,7 +698,7 @@ def collector_paused(*, freeze: bool = True) -> Iterator[None]:
         yield
     finally:
         if freeze:
-            gc.freeze()
+            parallel.freeze()
         if was_enabled:
             gc.enable()
 
@@ -907,7 +907,7 @@ def _check_and_render(
             outlines.cancel()
         raise
     finally:
-        gc.unfreeze()
+        parallel.unfreeze()
     return result, output, reuse
 
 

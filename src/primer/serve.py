@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import click
 
 from primer import build as build_mod
-from primer import maps, memo
+from primer import maps, memo, parallel
 from primer.cache import Seen, base_key, build_key, content_digest
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem, no_content_folder
@@ -198,9 +198,9 @@ WARMED_PAGES = 8
 
 def collect() -> None:
     """Free what earlier builds left behind (unfreeze, collect, freeze what is alive again)."""
-    gc.unfreeze()
+    parallel.unfreeze()
     gc.collect()
-    gc.freeze()
+    parallel.freeze()
 
 
 def rebuild(state: _State) -> tuple[float, int]:

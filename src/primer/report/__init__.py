@@ -459,8 +459,6 @@ def check_problems(report: Report) -> list[Problem]:
 def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
     """`primer report`: load and check the content, run the report (on up to `jobs` processes), render it
     as text, html or json."""
-    import gc
-
     from primer import parsed
     from primer.build import collector_paused
     from primer.derive import derive
@@ -474,7 +472,7 @@ def make(content: Path, fmt: str, jobs: int = 1) -> tuple[Report, str]:
                 parts.derived(derived)
                 report = parts.finish()
     finally:
-        gc.unfreeze()
+        parallel.unfreeze()
     if stored is not None:
         stored.save()
     if fmt == "json":
