@@ -173,8 +173,7 @@ class Output:
 
     @staticmethod
     def _clean(rel: str) -> str:
-        parts = rel.split("/")
-        if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
+        if not _inside(rel):
             raise WriteError(f"refusing to write '{rel}': paths must stay inside the output folder")
         if rel == MARKER:
             raise WriteError(f"refusing to write '{rel}': the marker is primer's own")
@@ -357,7 +356,7 @@ class Spool:
         core idles as the lesson loads. Nothing is made where there is no `mkdir`; a folder the build leaves
         empty is removed before the swap (`settle`); one where a file is to go, when the file is written
         (`_write_file`)."""
-        folders = [folder for folder in _folders_of(files) if _clean_folder(folder)]
+        folders = [folder for folder in _folders_of(files) if _inside(folder)]
         mkdir = shutil.which("mkdir")
         if not folders or mkdir is None or self._ahead is not None:
             return
@@ -838,9 +837,9 @@ def _folders_of(files: Iterable[str]) -> list[str]:
     return sorted(folders)
 
 
-def _clean_folder(rel: str) -> bool:
-    """Whether `rel` names a folder inside the output folder (as `Output._clean` checks a file's path)."""
-    return not (rel.startswith(("/", "-")) or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")))
+def _inside(rel: str) -> bool:
+    """Whether the relative path `rel` ('a/b.html') stays inside the folder it is relative to."""
+    return not (rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")))
 
 
 def _makedirs(folder: Path, root: Path) -> None:
