@@ -6,6 +6,7 @@ into the same folder as every step before, once clean into a new folder; the two
 from __future__ import annotations
 
 import contextlib
+import pickle
 import random
 import shutil
 from collections.abc import Iterator
@@ -234,6 +235,15 @@ def test_a_corrupt_or_foreign_cache_is_ignored_with_a_warning(
     build(mini, out, pdf=False, cache=True)
     assert "its map of what the pages read was not written by primer" in capsys.readouterr().err
     assert not set(before.items()) & set(_inodes(out).items()), "nothing taken from the last build"
+    # signed here, but not a map this primer reads (cut short, or of another shape)
+    good = pickle.dumps(("a key", reads.nothing_read()))
+    for n, body in enumerate([good[:-9], pickle.dumps({"key": "a key", "map": {}}), pickle.dumps(("a key", {}))]):
+        edit(f"Still{n},")
+        store.pages.write_bytes(cache.seal(store.root, body))
+        before = _inodes(out)
+        build(mini, out, pdf=False, cache=True)
+        assert "ignoring the build cache" in (err := capsys.readouterr().err) and "it is damaged" in err, body
+        assert not set(before.items()) & set(_inodes(out).items()), "nothing taken from the last build"
     clean = _files(out)
 
     shutil.rmtree(store.folder)
