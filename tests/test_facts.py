@@ -395,3 +395,36 @@ def test_a_result_peeked_at_is_kept_only_when_kept_and_unused_ones_may_stay(tmp_
     last.keep(b"b", last.peek(b"b"))
     last.save()  # only "b" was used
     assert [facts.Facts(path, root).peek(k) for k in (b"a", b"b", b"c")] == [None, "B", None]
+
+
+def test_a_topics_statements_are_read_again_when_what_it_cites_changes_not_another_term(
+    mini: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """A topic's statements (a takeaway that shares no three words with what the topic cites) are kept by the
+    texts of what it cites, not by their files: one file holds the whole glossary, and an edit of a term the
+    topic does not cite leaves them as they were."""
+    from primer.report import provenance
+
+    made: list[str] = []
+    real = provenance._topic_statements
+
+    def counted(ctx: Any, topic: Any, *args: Any) -> None:
+        made.append(topic.id)
+        real(ctx, topic, *args)
+
+    monkeypatch.setattr(provenance, "_topic_statements", counted)
+    unsupported = "this takeaway shares no three words"
+    topic = mini / "topics" / "radars.yaml"  # a takeaway in the words of the glossary's definition of radar
+    takeaway = "Radars see far, but not as far as the article says."
+    topic.write_text(topic.read_text().replace(takeaway, "A radar sensor sends radio waves.", 1))
+    assert unsupported not in _report(mini) and made == ["radars"]
+    terms = mini / "glossary.yaml"
+    terms.write_text(terms.read_text().replace("hits missiles as they come down", "hits missiles as they fall", 1))
+    made.clear()
+    assert unsupported not in _report(mini) and made == [], "THAAD: not cited by the topic"
+    terms.write_text(terms.read_text().replace("A sensor that finds objects by bouncing radio waves", "A device", 1))
+    made.clear()
+    edited = _report(mini)
+    assert made == ["radars"] and unsupported in edited, "the cited term no longer holds the takeaway's words"
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    assert _report(mini) == edited

@@ -7,6 +7,7 @@ import itertools
 import re
 from functools import partial
 
+from primer.content.library import Library
 from primer.content.models import (
     Event,
     Matching,
@@ -16,6 +17,7 @@ from primer.content.models import (
     QuestionBase,
     ShortAnswer,
     SingleChoice,
+    Source,
     Topic,
     TrueFalse,
 )
@@ -56,17 +58,44 @@ def _statements(ctx: Context) -> None:
 
 
 def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
-    """What `_topic_statements` reads: the topic's file, what it cites, and the files of the points, events
-    and terms it cites and of its sources."""
+    """What `_topic_statements` reads: the topic's file, what it cites, the texts it reads of the points, events
+    and terms it cites (`_cited_text`), and its sources' framing (`_framing_texts`). By the texts, not by their
+    files: an edit of one term of a glossary of thousands, or of one point of a source, leaves the topics that
+    cite the others as they were (at 256 topics, an edited term made every topic's statements be read again)."""
     lib = ctx.lib
     cites = ctx.citations(topic.id)
     read = [ctx.file(("topic", topic.id)), repr(list(cites.items()))]
     for ref in cites:
-        kind, _, item_id = ref.partition(":")
-        if (kind, item_id) in lib.origins and kind in ("point", "event", "term"):
-            read.append(ctx.file((kind, item_id)))
-    read += [ctx.file(("source", s)) if ("source", s) in lib.origins else f"no source {s}" for s in topic.sources]
+        text = _cited_text(lib, ref)
+        if text is not None:
+            read.append(f"{ref}\0{text}")
+    for source_id in topic.sources:
+        source = lib.sources.get(source_id)
+        read.append("\0".join(["source", source_id, *_framing_texts(source)]) if source else f"no source {source_id}")
     return read
+
+
+def _cited_text(lib: Library, ref: str) -> str | None:
+    """What a topic's statements read of a point, event or term it cites (`ref`: "kind:id"): the text whose
+    words and dates they look for; None for any other citation, or one of nothing in the lesson."""
+    kind, _, item_id = ref.partition(":")
+    if kind == "point" and item_id in lib.points:
+        point = lib.points[item_id]
+        return " ".join(filter(None, [point.text, point.correction, point.basis]))
+    if kind == "event" and item_id in lib.events:
+        event = lib.events[item_id]
+        return f"{event.title} {event.text} {event.date.human()}"
+    if kind == "term" and item_id in lib.terms:
+        term = lib.terms[item_id]
+        return " ".join([term.term, *term.aliases, term.expansion or "", term.definition])
+    return None
+
+
+def _framing_texts(source: Source) -> list[str]:
+    """What a topic's statements read of a source it lists: how it is framed, dated and published."""
+    framing = source.framing
+    texts = [source.outlet.note, source.published.how, framing.conclusion, *framing.notes, source.kind]
+    return texts + [n.note for n in framing.loaded_wording] + [n.note for n in framing.unattributed]
 
 
 def _topic_statements(ctx: Context, topic: Topic, known: dict[str, _Words | None], said: dict[str, _Words]) -> None:
@@ -126,17 +155,7 @@ def _cited_words(ctx: Context, topic_id: str, known: dict[str, _Words | None], s
             if kept is not None:
                 found.append(kept)
             continue
-        kind, _, item_id = ref.partition(":")
-        text = ""
-        if kind == "point" and item_id in lib.points:
-            point = lib.points[item_id]
-            text = " ".join(filter(None, [point.text, point.correction, point.basis]))
-        elif kind == "event" and item_id in lib.events:
-            event = lib.events[item_id]
-            text = f"{event.title} {event.text} {event.date.human()}"
-        elif kind == "term" and item_id in lib.terms:
-            term = lib.terms[item_id]
-            text = " ".join([term.term, *term.aliases, term.expansion or "", term.definition])
+        text = _cited_text(lib, ref)
         entry = (content_words(text), {d.iso for d in dates(text)}) if text else None
         known[ref] = entry
         if entry is not None:
@@ -144,11 +163,8 @@ def _cited_words(ctx: Context, topic_id: str, known: dict[str, _Words | None], s
     for source_id in topic.sources:  # a takeaway may rest on how a source is framed, dated, published
         source = lib.sources.get(source_id)
         if source is not None:
-            framing = source.framing
-            parts = [source.outlet.note, source.published.how, framing.conclusion, *framing.notes, source.kind]
-            parts += [n.note for n in framing.loaded_wording] + [n.note for n in framing.unattributed]
             # every topic on a source reads the same framing: its words are worked out once per report
-            for text in parts:
+            for text in _framing_texts(source):
                 if text not in said:
                     said[text] = (content_words(text), {d.iso for d in dates(text)})
                 found.append(said[text])
