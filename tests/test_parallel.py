@@ -13,6 +13,7 @@ import pytest
 from primer import parallel
 from primer.build import build
 from primer.errors import ContentError
+from primer.exports import FORMATS
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
 
@@ -373,11 +374,72 @@ def test_a_failed_check_stops_the_exports_it_started(mini: Path, tmp_path: Path)
             pass
         else:
             raise AssertionError("the build did not fail")
-        assert len(started) == 1 and started[0]._process is not None, "the exports had a worker"
+        assert len(started) == 1 and started[0].started._process is not None, "the exports had a worker"
         assert multiprocessing.active_children() == []
         assert not Path({str(tmp_path / "site")!r}).exists()
         """
     )
+
+
+def test_shared_pieces_are_each_taken_once_from_the_first_by_a_worker_and_from_the_last_here() -> None:
+    _fresh(
+        """
+        from primer import parallel
+        shares = parallel.Shares(5)
+        started = parallel.start(lambda: [shares.first(), shares.first()], 2)
+        assert started.result() == [0, 1]
+        assert [shares.last() for _ in range(4)] == [4, 3, 2, None]
+        # the worker's work run again here (it failed there): every piece this process did not take, once
+        assert [shares.first() for _ in range(3)] == [0, 1, None]
+        """
+    )
+
+
+def test_the_formats_the_exports_worker_has_not_started_are_made_by_the_builds_process(
+    mini: Path, tmp_path: Path
+) -> None:
+    """The build's process, left waiting for the exports, makes the formats their worker has not started, from
+    the last: each format once, by one of the two, and the files, the teacher hub's list of formats among them,
+    those one process makes. A worker that fails has what it made made again here, with the rest."""
+    serial = tmp_path / "one"
+    build(mini, serial, jobs=1, pdf=False)
+    names = list(FORMATS)
+    for fails in (False, True):
+        forked, made = tmp_path / f"two-{fails}", tmp_path / f"made-{fails}"
+        _fresh(
+            f"""
+            import os, time
+            from pathlib import Path
+            import primer.exports as exports
+            from primer import parallel
+            from primer.build import build
+            assert parallel.can_fork()
+            here, real, fails = os.getpid(), exports.render_export, {fails!r}
+            def render_export(lib, derived, fmt, topic, memo=None):
+                if topic is None:  # the whole bank's: who made it
+                    with Path({str(made)!r}).open("a") as stream:
+                        stream.write(f"{{fmt}} {{'here' if os.getpid() == here else 'worker'}}\\n")
+                    if os.getpid() != here:
+                        time.sleep(0.3)  # a worker slower than the build's process: it is left waiting
+                        if fails and fmt == {names[1]!r}:
+                            raise MemoryError("a worker stopped halfway")
+                return real(lib, derived, fmt, topic, memo)
+            exports.render_export = render_export
+            build(Path({str(mini)!r}), Path({str(forked)!r}), jobs=2, pdf=False)
+            """
+        )
+        lines = [line.split() for line in made.read_text().splitlines()]
+        here = [name for name, by in lines if by == "here"]
+        assert here[: len(names) - 2] == names[:1:-1][: len(here)], "the last ones first, made here"
+        if fails:  # the worker made the first, failed on the second: both made again here, after the last
+            assert [name for name, by in lines if by == "worker"] == names[:2]
+            assert sorted(here) == sorted(names) and here[-2:] == names[:2]
+        else:
+            assert sorted(name for name, _ in lines) == sorted(names), "each format once"
+            assert here and here == names[: len(names) - len(here) - 1 : -1]
+        one, two = _files(serial), _files(forked)
+        assert sorted(one) == sorted(two)
+        assert [rel for rel in one if one[rel] != two[rel]] == [], fails
 
 
 def test_streamed_work_sends_its_items_one_by_one_or_raises_here() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from jinja2 import Environment
 
@@ -33,7 +33,7 @@ from primer.checks.readability import check_readability
 from primer.content.library import Library, ParseCache, load_library
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
-from primer.exports import FORMATS, add_exports, export_one, export_path, whole_bank_taken
+from primer.exports import FORMATS, HubFormat, add_exports, export_one, export_path, whole_bank_taken
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
@@ -285,6 +285,7 @@ def _exports(
     mapping: Mapped | None = None,
     warmed: reads.Reuse | None = None,
     kept_in: tuple[Path, Path] | None = None,
+    take: Callable[[], int | None] | None = None,
 ) -> Iterator[tuple[str, object]]:
     """The exports (apart from the rest, so that they can be made in a worker, which sends them one by one):
     ("", their links), then (path, bytes) for each file; with a `spool`, each file is written into it as
@@ -292,7 +293,7 @@ def _exports(
     that read what they read in the last build are taken from it, and (`_MAP_ITEM`, `_ExportsMap`) is sent
     last; `warmed`: the build's own map, whose digests it worked out already.
     `kept_in`: where the questions' fragments of the exports are kept between builds (`primer.parsed.place`;
-    None: nowhere)."""
+    None: nowhere). `take`: which formats to make, when the build's process makes the others (`add_exports`)."""
     own = Output(spool)
     reuse = None
     if mapping is not None:
@@ -300,7 +301,7 @@ def _exports(
         if warmed is not None:
             reuse.pagemap.digests_from(warmed.pagemap)
         lib, derived = _watched(lib, derived)
-    yield "", add_exports(lib, derived, own, reuse, kept_in)
+    yield "", add_exports(lib, derived, own, reuse, kept_in, take)
     if spool is not None:  # written: their paths, in one message
         yield _WRITTEN, own.paths()
     else:
@@ -327,6 +328,22 @@ def _shown_problem(exc: Exception, content: Path) -> ContentError | None:
     return None if problem is None else ContentError([problem])
 
 
+class _Exporting(NamedTuple):
+    """The exports, started (`_start_exports`)."""
+
+    started: parallel.Started
+    #: the formats, shared with the build's process when they are made by a worker (`_Downloads.finish`)
+    shares: parallel.Shares | None = None
+    #: where the exports' fragments are kept (see `_exports`)
+    kept_in: tuple[Path, Path] | None = None
+
+    def result(self) -> Any:
+        return self.started.result()
+
+    def cancel(self) -> None:
+        self.started.cancel()
+
+
 def _start_exports(
     lib: Library,
     derived: Derived,
@@ -335,11 +352,13 @@ def _start_exports(
     mapping: Mapped | None = None,
     warmed: reads.Reuse | None = None,
     kept_in: tuple[Path, Path] | None = None,
-) -> parallel.Started:
+) -> _Exporting:
     """The exports, started in a worker (see `parallel.start`), written into `spool` when there is one
-    (`mapping`, `warmed`, `kept_in`: see `_exports`)."""
-    work = partial(_exports, lib, derived, spool, mapping, warmed, kept_in)
-    return parallel.start(work, jobs, stream=True, prepare=partial(_lighter, lib))
+    (`mapping`, `warmed`, `kept_in`: see `_exports`). The worker makes one format after another, and leaves
+    those it has not started when the build's process is left waiting for it to that process (`shares`)."""
+    shares = parallel.Shares(len(FORMATS)) if parallel.forks(jobs) else None
+    work = partial(_exports, lib, derived, spool, mapping, warmed, kept_in, shares.first if shares else None)
+    return _Exporting(parallel.start(work, jobs, stream=True, prepare=partial(_lighter, lib)), shares, kept_in)
 
 
 def _lighter(lib: Library) -> None:
@@ -367,7 +386,7 @@ class _Downloads:
         *,
         pdf: bool,
         jobs: int,
-        exporting: parallel.Started | None = None,
+        exporting: _Exporting | None = None,
         reuse: reads.Reuse | None = None,
     ) -> None:
         self.lib, self.derived, self.env, self.output, self.pdf = lib, derived, env, output, pdf
@@ -389,9 +408,24 @@ class _Downloads:
             raise
 
     def finish(self) -> None:
-        """Add the exports and the bank (the handouts first, when they were not made yet). Called once."""
+        """Add the exports and the bank (the handouts first, when they were not made yet). Called once. The
+        formats the worker has not started yet are made here meanwhile, from the last (a rebuild after an edited
+        question or term makes every format's whole-bank file again: at 256 topics, this process waited a second
+        for them, with a core to spare)."""
         self.handouts()
+        mine: list[HubFormat] = []
+        shares = self.exporting.shares
+        if shares is not None:
+            kept_in = self.exporting.kept_in
+            try:  # the texts' renderings are the worker's to keep
+                mine = add_exports(
+                    self.lib, self.derived, self.output, self.reuse, kept_in, shares.last, texts_kept=False
+                )
+            except BaseException:
+                self.exporting.cancel()  # not left running
+                raise
         (_, export_links), *files = self.exporting.result()
+        export_links = sorted([*export_links, *mine], key=lambda made: list(FORMATS).index(made.name))
         for path, data in files:
             if path == _WRITTEN:  # the files the worker wrote into the spool
                 for written in cast(list[str], data):
@@ -422,7 +456,7 @@ def _render(
     *,
     pdf: bool = True,
     jobs: int = 1,
-    exporting: parallel.Started | None = None,
+    exporting: _Exporting | None = None,
     spool: Spool | None = None,
     reuse: reads.Reuse | None = None,
 ) -> Output:
@@ -831,7 +865,7 @@ def _check_and_render(
     # unless the whole bank's exports are to be made again (an edited question or term), which take longer
     # than the rest of a rebuild's work after the check (2 s of a core at 256 topics, with the questions'
     # fragments kept: see `primer.exports.common.KeptFragments`).
-    exporting: list[parallel.Started] = []
+    exporting: list[_Exporting] = []
     exports = partial(
         _start_exports, jobs=jobs, spool=spool, mapping=mapping, kept_in=parsed.place(content) if mapping else None
     )

@@ -272,3 +272,58 @@ def start(
     process.start()
     sending.close()
     return Started(work, process, receiving, stream)
+
+
+class Shares:
+    """Pieces of work numbered 0 … `count` - 1, shared by a worker forked after this is made, which takes them
+    from the first (`first`), and the process that made it, which may take them from the last (`last`) once it
+    has nothing else to do: each piece is taken once, by one of the two. (The exports: the worker makes one
+    format's files after another while the build checks and renders; what it has not started when the build's
+    process is left waiting for it, the build's process makes, from the last.) Should the worker fail, and its
+    work run again in the process that made this (`Started.result`), `first` there gives every piece that
+    process did not take itself."""
+
+    #: How long a taker waits for the other's hold on the counts: they are held for a few instructions, so only
+    #: a process stopped while it held them makes anyone wait; the other then takes nothing more.
+    WAIT = 10.0
+
+    def __init__(self, count: int) -> None:
+        self._bounds: Any = multiprocessing.get_context("fork").Array("i", [0, count])
+        self._count = count
+        self._owner = os.getpid()
+        #: the pieces `last` gave in this process, and those `first` gave here (a failed worker's work run again)
+        self._mine: set[int] = set()
+        self._again: set[int] = set()
+
+    def first(self) -> int | None:
+        """The number of the first piece no one has taken (taken now), or None when none is left."""
+        if os.getpid() == self._owner:  # the worker's work, run again here
+            left = [n for n in range(self._count) if n not in self._mine and n not in self._again]
+            if not left:
+                return None
+            self._again.add(left[0])
+            return left[0]
+        return self._take(front=True)
+
+    def last(self) -> int | None:
+        """The number of the last piece no one has taken (taken now), or None when none is left."""
+        number = self._take(front=False)
+        if number is not None:
+            self._mine.add(number)
+        return number
+
+    def _take(self, *, front: bool) -> int | None:
+        lock = self._bounds.get_lock()
+        if not lock.acquire(timeout=self.WAIT):
+            return None
+        try:
+            start, end = self._bounds[0], self._bounds[1]
+            if start >= end:
+                return None
+            if front:
+                self._bounds[0] = start + 1
+                return int(start)
+            self._bounds[1] = end - 1
+            return int(end - 1)
+        finally:
+            lock.release()

@@ -189,18 +189,24 @@ def add_exports(
     output: Output,
     reuse: reads.Reuse | None = None,
     kept_in: tuple[Path, Path] | None = None,
+    take: Callable[[], int | None] | None = None,
+    *,
+    texts_kept: bool = True,
 ) -> list[HubFormat]:
     """Add every format for every topic and the whole bank, with loss reports, to the build's output; return
     what the teacher hub links. With `reuse`, what each export reads is recorded, and an export that would
     read what it read in the last build is taken from it (see `primer.reads`); with `kept_in` too
     (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`), and each text's
-    renderings for the exports (`keeping_renderings`)."""
+    renderings for the exports (`keeping_renderings`), written back when `texts_kept`. With `take`, only the
+    formats it gives (by their number in `FORMATS`, until it gives None): another process makes the others
+    (see `primer.parallel.Shares`), and the hub lists these."""
     renderings = Facts()  # the texts' renderings kept from the last build, when there is a place to keep them
     if reuse is not None and kept_in is not None:
         renderings = Facts(kept_in[0] / "export-texts.facts", kept_in[1], redone="the exports parse every text again")
     with keeping_renderings(renderings):
-        hub, every_whole = _add_exports(lib, derived, output, reuse, kept_in)
-    renderings.save(unused=not every_whole)  # the whole bank's exports render every text any export renders
+        hub, every_whole = _add_exports(lib, derived, output, reuse, kept_in, take)
+    if texts_kept:  # the whole bank's exports render every text any export renders: made here, what they used
+        renderings.save(unused=not every_whole)
     return hub
 
 
@@ -210,14 +216,20 @@ def _add_exports(
     output: Output,
     reuse: reads.Reuse | None,
     kept_in: tuple[Path, Path] | None,
+    take: Callable[[], int | None] | None = None,
 ) -> tuple[list[HubFormat], bool]:
-    """`add_exports`, and whether every format's whole-bank export was made (none taken from the last build)."""
+    """`add_exports`, and whether every format's whole-bank export was made here (none taken from the last
+    build, none made by another process)."""
     hub = []
     memo: dict[Any, Any] = {}
     topics: list[str | None] = [None, *[t.id for t in lib.topics_in_order()]]
     common = _common(lib)
     every_whole = True
-    for fmt in FORMATS.values():
+    formats = list(FORMATS.values())
+    numbers = iter(range(len(formats))) if take is None else iter(take, None)
+    made_here = 0
+    for fmt in map(formats.__getitem__, numbers):
+        made_here += 1
         files: dict[str | None, HubLink] = {}
         target = fmt.name
         kept = None
@@ -257,7 +269,8 @@ def _add_exports(
         every_whole = every_whole and whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
-    return hub, every_whole
+    hub.sort(key=lambda made: list(FORMATS).index(made.name))
+    return hub, every_whole and made_here == len(formats)
 
 
 def _did_you_mean(value: str, known: list[str]) -> str:
