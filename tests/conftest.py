@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,17 @@ from click.testing import CliRunner, Result
 
 from primer.cli import main
 from tools import MINI, Invoke
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """primer's caches (parse cache, checks' results, build records, PDFs, map outlines) in a folder of the test
+    session's, for every test that does not give its own (`own_cache`) and every command it runs: the suite
+    never writes into the developer's own cache folder (it once left thousands of lessons' entries there)."""
+    folder = tmp_path_factory.mktemp("primer-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PRIMER_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture
