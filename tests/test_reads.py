@@ -261,6 +261,10 @@ def test_a_reader_of_most_of_a_collection_reads_it_whole_and_the_map_packs_and_u
     assert packed.digests == digests, "each token read once, with its digest"
     assert packed.origins == (frozenset({"a file"}), {("topics", EVERY): "topic files"}), "the wholes read"
     assert pickle.loads(pickle.dumps(packed)) == (entries, digests, packed.origins)
+    one, other = ("terms", "p1"), ("terms", "".join(["p", "1"]))  # equal tokens, two objects (two pages read one item)
+    assert one is not other
+    packed = reads.pack({"x": Entry("d1", [one], ["x"]), "y": Entry("d2", [other], ["y"])}, digests.__getitem__)
+    assert packed.entries["x"].tokens[0] is packed.entries["y"].tokens[0], "one object: pickled and read back once"
 
 
 def test_every_collection_of_the_lesson_is_watched() -> None:

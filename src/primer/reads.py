@@ -645,11 +645,14 @@ def pack(
     """The map for the build record (which pickles it: see `primer.cache.BuildCache.save_map`): the `entries`,
     the `digest` of each token they read (`PageMap.stored`), and where the items were read from (`origins`:
     `PageMap.origins`; of the collections read whole, those an entry read)."""
-    # each token once, in one pass of C code over all of them
+    # each token once, in one pass of C code over all of them; the entries then name that one object, so that the
+    # pickle holds each token once, and the memory of the build that reads it back (and the pickle's memo while it
+    # is written: 31 MB at 256 topics, 46,101 tokens read 210,000 times, against 16 MB)
     tokens = dict.fromkeys(chain.from_iterable(entry.tokens for entry in entries.values()))
+    same = dict(zip(tokens, tokens, strict=True)).__getitem__
     known, wholes = origins or Origins.none()
     return Unpacked(
-        dict(entries),
+        {key: entry._replace(tokens=list(map(same, entry.tokens))) for key, entry in entries.items()},
         {token: digest(token) for token in tokens},
         Origins(known, {t: w for t, w in wholes.items() if t in tokens}),
     )
