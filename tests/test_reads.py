@@ -327,6 +327,19 @@ def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(min
     ).pagemap.digest(b"page", [("topic order", EVERY)]), "the order is"
 
 
+def _hashed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each value whose bytes are taken for a digest (`reads.value_bytes`) from now on, in order."""
+    hashed: list[object] = []
+    real = reads.value_bytes
+
+    def counted(value: object) -> bytes:
+        hashed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(reads, "value_bytes", counted)
+    return hashed
+
+
 def test_an_items_digests_are_kept_by_the_item_in_a_process_that_builds_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the memos on (`primer build --watch`, `primer serve`), an item's bytes are hashed once while the
     item lives (the parse cache hands back the same objects for files a save did not change); an edited
@@ -336,14 +349,7 @@ def test_an_items_digests_are_kept_by_the_item_in_a_process_that_builds_again(mo
     from tools import MINI
 
     term = next(iter(check(MINI).library.terms.values()))
-    hashed: list[object] = []
-    real = reads.value_bytes
-
-    def counted(value: object) -> bytes:
-        hashed.append(value)
-        return real(value)
-
-    monkeypatch.setattr(reads, "value_bytes", counted)
+    hashed = _hashed(monkeypatch)
     memo.enable()
     try:
         digest, short = reads.item_digest(term), reads.value_hash(term)
@@ -365,14 +371,7 @@ def test_a_map_hashes_each_model_once_however_many_of_its_collections_hold_it(mo
     from tools import MINI
 
     questions = list(check(MINI).library.questions.values())
-    hashed: list[object] = []
-    real = reads.value_bytes
-
-    def counted(value: object) -> bytes:
-        hashed.append(value)
-        return real(value)
-
-    monkeypatch.setattr(reads, "value_bytes", counted)
+    hashed = _hashed(monkeypatch)
     bank = {q.id: q for q in questions}
     pagemap = PageMap({"questions": bank, "quizzes": {"one": questions, "two": questions[:1]}}, ())
     tokens = [("quizzes", "one"), ("quizzes", "two"), *(("questions", q.id) for q in questions)]
