@@ -198,8 +198,8 @@ def add_exports(
     read what it read in the last build is taken from it (see `primer.reads`); with `kept_in` too
     (`primer.parsed.place`), so is each question's fragment of an export (`KeptFragments`), and each text's
     renderings for the exports (`keeping_renderings`), written back when `texts_kept`. With `take`, only the
-    formats it gives (by their number in `FORMATS`, until it gives None): another process makes the others
-    (see `primer.parallel.Shares`), and the hub lists these."""
+    formats it gives (by their number in `FORMATS`, until it gives None), in that order: another process makes
+    the others (see `primer.parallel.Shares`), and the hub lists these."""
     renderings = Facts()  # the texts' renderings kept from the last build, when there is a place to keep them
     if reuse is not None and kept_in is not None:
         renderings = Facts(kept_in[0] / "export-texts.facts", kept_in[1], redone="the exports parse every text again")
@@ -269,7 +269,6 @@ def _add_exports(
         every_whole = every_whole and whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
-    hub.sort(key=lambda made: list(FORMATS).index(made.name))
     return hub, every_whole and made_here == len(formats)
 
 
