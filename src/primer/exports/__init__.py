@@ -227,9 +227,7 @@ def _add_exports(
     every_whole = True
     formats = list(FORMATS.values())
     numbers = iter(range(len(formats))) if take is None else iter(take, None)
-    made_here = 0
     for fmt in map(formats.__getitem__, numbers):
-        made_here += 1
         files: dict[str | None, HubLink] = {}
         target = fmt.name
         kept = None
@@ -269,7 +267,7 @@ def _add_exports(
         every_whole = every_whole and whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
-    return hub, every_whole and made_here == len(formats)
+    return hub, every_whole and len(hub) == len(formats)  # one hub entry for each format made here
 
 
 def _did_you_mean(value: str, known: list[str]) -> str:
