@@ -157,6 +157,17 @@ def test_a_memo_keeps_two_rounds_and_the_objects_its_keys_name() -> None:
     assert made == ["made", "made"]
 
 
+def test_same_hands_back_the_equal_value_of_the_last_rounds() -> None:
+    store: memo.Memo[str, list[str]] = memo.Memo()
+    first = store.same("q", ["a"])
+    memo.new_round()
+    assert store.same("q", ["a"]) is first  # equal: the last round's object
+    changed = store.same("q", ["b"])
+    assert changed == ["b"] and store.same("q", ["b"]) is changed
+    memo.enable(False)
+    assert store.same("q", ["b"]) is not changed  # off: the value itself
+
+
 def test_what_a_round_lets_go_of_is_freed_by_release_or_by_the_next_round() -> None:
     """Freeing a round's entries waits for `release` (`primer serve` calls it once a save's page is shown),
     and the next round frees them if no quiet moment came first: never more than one round is held so."""
@@ -200,3 +211,66 @@ def test_an_id_in_a_question_is_machinery_until_prose_uses_the_word(tmp_path: Pa
     assert not [p for p in again[2] if "japan-aegis-ashore" in p.message]
     memo.forget_all()
     assert again == _checked(content, ParseCache())
+
+
+def test_a_save_keeps_as_they_were_the_items_it_did_not_change(tmp_path: Path) -> None:
+    """An edited file is parsed again whole, but its items that the save did not change are the very objects the
+    last check had, so that the memos keyed by them find their results: one term's edit leaves every other term
+    (and the questions made from them) as it was; a point's edit leaves the other source's framing questions."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    lib = load_library(content, kept)
+    derived = derive(lib)
+
+    glossary = content / "glossary.yaml"
+    lines = glossary.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = lines.index("  - id: interceptor\n")
+    block = next(i for i in range(at, len(lines)) if lines[i].strip() == "definition: >-") + 1
+    lines[block] = lines[block].replace(lines[block].lstrip(), "Put simply, " + lines[block].lstrip(), 1)
+    glossary.write_text("".join(lines), encoding="utf-8")
+    after = load_library(content, kept)
+    again = derive(after)
+    assert after.terms["interceptor"] is not lib.terms["interceptor"]
+    assert after.terms["interceptor"].definition.startswith("Put simply, ")
+    assert all(after.terms[t] is lib.terms[t] for t in lib.terms if t != "interceptor")
+    shared = [q for q, made in again.generated.items() if derived.generated.get(q) is made]
+    term_questions = [q for q, source in again.generated_from.items() if source[0].startswith("term:")]
+    assert len(shared) > len(term_questions) // 2  # those on terms near the edited one are made again
+
+    source = content / "sources" / "japan-aegis-ashore-2017.yaml"
+    point = "    text: Japan intends to purchase the US-made Aegis Ashore missile defense system."
+    source.write_text(source.read_text(encoding="utf-8").replace(point, point[:-1] + " soon."), encoding="utf-8")
+    edited = load_library(content, kept)
+    third = derive(edited)
+    other = [q for q, made in third.generated_from.items() if made == ["source:us-trilateral-push-2014"]]
+    assert other, "the other source's framing questions"
+    assert all(third.generated[q] is again.generated[q] for q in other)
+    memo.forget_all()
+    fresh = derive(load_library(content, ParseCache()))
+    assert (third.quizzes, third.generated, third.warnings) == (fresh.quizzes, fresh.generated, fresh.warnings)
+
+
+def test_an_item_kept_as_it_was_is_placed_where_its_file_now_has_it(tmp_path: Path) -> None:
+    """A line put above a question shares the question with the last check (its value did not change), and
+    what the checks find in it is placed at its new line, as a fresh check places it."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    questions = content / "questions" / "thaad-south-korea.yaml"
+    stem = "    stem: Who owns and runs the THAAD battery at Seongju in South Korea?"
+    questions.write_text(questions.read_text(encoding="utf-8").replace(stem, stem + " (japan-aegis-ashore)"))
+    kept = ParseCache()
+    first = _checked(content, kept)
+    assert isinstance(first, tuple)
+    before = load_library(content, kept).questions["thaad-01"]
+    (found,) = [p for p in first[2] if "japan-aegis-ashore" in p.message]
+    questions.write_text(
+        questions.read_text(encoding="utf-8").replace("questions:\n", "questions:\n  # who runs the battery\n", 1),
+        encoding="utf-8",
+    )
+    again = _checked(content, kept)
+    assert isinstance(again, tuple)
+    assert load_library(content, kept).questions["thaad-01"] is before
+    (moved,) = [p for p in again[2] if "japan-aegis-ashore" in p.message]
+    assert (moved.path, moved.line) == (found.path, found.line + 1)
+    assert again == _fresh(content)

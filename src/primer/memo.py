@@ -89,6 +89,20 @@ class Memo(Generic[K, V]):
             self._now[key] = found
         return found[1]
 
+    def same(self, key: K, value: V) -> V:
+        """`value`, or the equal value kept for `key` by this round or the last: a result made afresh that
+        equals the last round's keeps the last's identity, so that memos keyed by it still find their entries
+        (a generated question remade whole because another's content changed). Off, `value` itself."""
+        if not _ON:
+            return value
+        found = self._now.get(key) or self._before.get(key)
+        if found is None or (found[1] is not value and found[1] != value):
+            found = (None, value)
+        if len(self._now) >= self._limit:
+            self.turn()
+        self._now[key] = found
+        return found[1]
+
     def turn(self) -> None:
         """Start a new round: what the round before last used and the last did not is forgotten."""
         self._before, self._now = self._now, {}

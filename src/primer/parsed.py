@@ -83,15 +83,15 @@ class Stored(ParseCache):
         except Exception:  # noqa: BLE001 - a damaged entry, whatever the error: parse the file instead
             self._ignore("it is damaged")
             return None
-        super().put(kind, path, raw, made)
-        return made
+        return super().put(kind, path, raw, made)
 
-    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> None:
+    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> Made:
         """Remember what parsing `path` gave, and write it to the folder with `save`."""
-        super().put(kind, path, raw, made)
+        made = super().put(kind, path, raw, made)
         name = self._name(kind, path, raw)
         self._used.add(name)
         self._new[name] = made
+        return made
 
     def release(self) -> None:
         """Let go of what this load parsed and read (a build holds the lesson's items in its Library: the

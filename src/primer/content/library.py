@@ -388,10 +388,15 @@ class ParseCache:
         found = self._files.get((kind, str(path)))
         return found[1:] if found is not None and found[0] == raw else None
 
-    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> None:
-        """Remember what parsing `path` gave (only the latest bytes of each file are kept)."""
+    def put(self, kind: str, path: Path, raw: bytes, made: Made) -> Made:
+        """Remember what parsing `path` gave (only the latest bytes of each file are kept), and return it to
+        use: its item shares what the file's last version had of it unchanged (`_unchanged_kept`)."""
+        before = self._files.get((kind, str(path)))
+        if before is not None and before[2] is not None and made[1] is not None:
+            made = (made[0], _unchanged_kept(before[2], made[1]), made[2])
         self._files[kind, str(path)] = (raw, *made)
         self._status.pop((kind, str(path)), None)  # until `stamp` says when these bytes were read
+        return made
 
     def keep_only(self, read: set[Path]) -> None:
         """Forget the files a load no longer read (deleted or renamed since)."""
@@ -399,6 +404,34 @@ class ParseCache:
         for key in [key for key in self._files if key[1] not in kept]:
             del self._files[key]
             self._status.pop(key, None)
+
+
+def _unchanged_kept(before: Any, made: Any) -> Any:
+    """A file's item `made` from its edited bytes, with what equals its last version `before` taken from
+    there: the whole item when they are equal (an edit of a comment), else each entry of its lists (the
+    glossary's terms, a file's questions, the timeline's events) equal to the last version's entry of the
+    same id. The memos keyed by items as objects (`primer.memo`) then find what they kept for all but the
+    entries edited: one term's edit no longer makes every term's questions and readings again. Only values
+    are shared, never positions: those live in the file's document, which is the new one."""
+    if type(before) is not type(made) or not isinstance(made, BaseModel):
+        return made
+    if before == made:
+        return before
+    update: dict[str, list[Any]] = {}
+    for name in type(made).model_fields:
+        entries, earlier = getattr(made, name), getattr(before, name)
+        if not (isinstance(entries, list) and isinstance(earlier, list)):
+            continue
+        by_id = {entry.id: entry for entry in earlier if isinstance(getattr(entry, "id", None), str)}
+        kept = [_same_entry(by_id.get(getattr(entry, "id", None)), entry) for entry in entries]
+        if any(a is not b for a, b in zip(kept, entries, strict=True)):
+            update[name] = kept
+    return made.model_copy(update=update) if update else made
+
+
+def _same_entry(before: Any, entry: Any) -> Any:
+    """`before` when it equals `entry` (and is of its type), else `entry`."""
+    return before if before is not None and type(before) is type(entry) and before == entry else entry
 
 
 class _Builder:
@@ -477,8 +510,7 @@ class _Builder:
             return None
         made = cache.get(kind, path, raw)
         if made is None:
-            made = self._validated(kind, path, raw)
-            cache.put(kind, path, raw, made)
+            made = cache.put(kind, path, raw, self._validated(kind, path, raw))
         cache.stamp(kind, path, status)
         return made
 
@@ -552,7 +584,7 @@ class _Builder:
         """What `read_ahead` made of a file, for `parse` (and the cache, `known` when it came from there)."""
         if self.cache is not None:
             if not known:
-                self.cache.put(kind, path, raw, made)
+                made = self.cache.put(kind, path, raw, made)
             self.cache.stamp(kind, path, status)
         self.ahead[kind, path] = made
 

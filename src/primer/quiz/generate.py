@@ -420,11 +420,32 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
         return list(found)
     terms = list(lib.terms.values())
     key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
-    found, said = _TERM_QUESTIONS.get(
-        key, partial(_made_term_questions, lib, nearby), keep=(terms, lib.site.vocabulary)
-    )
+    found, said = _TERM_QUESTIONS.get(key, partial(_remembered_term_questions, lib, nearby), keep=terms)
     notes.extend(said)
     return list(found)
+
+
+#: `_term_made` by what it reads, as objects: the term, the terms near it and the vocabulary (see `primer.memo`).
+_TERM_MADE: Memo[tuple[int, ...], tuple[tuple[Candidate, ...], tuple[Note, ...]]] = Memo()
+
+
+def _remembered_term_questions(lib: Library, nearby: _Nearby) -> tuple[list[Candidate], list[Note]]:
+    """`_made_term_questions`, each term's kept in this process by what it reads (`_TERM_MADE`): an edited
+    term makes its own questions again, and those of the terms it is a wrong option of, not every term's."""
+    confusable = _Confusion()
+    vocabulary = lib.site.vocabulary
+    found: list[Candidate] = []
+    notes: list[Note] = []
+    for term in lib.terms.values():
+        near = (nearby.same_category(term), nearby.related(term))
+        made, said = _TERM_MADE.get(
+            identities(term, near[0], near[1], vocabulary),
+            partial(_term_made, term, near, confusable, vocabulary),
+            keep=(term, near, vocabulary),
+        )
+        found.extend(made)
+        notes.extend(said)
+    return found, notes
 
 
 def _kept_as(lib: Library, nearby: _Nearby) -> bytes | None:
@@ -1037,7 +1058,15 @@ def generate(lib: Library, cites: dict[str, dict[str, int]], notes: list[Note] |
         candidates += _timeline_questions(lib, topic, cites[topic.id], notes, rank, dumped)
     for candidate in candidates:
         found.setdefault(candidate.id, candidate)
+    if memo.on():  # a question remade as it was keeps its identity (a source's edit remakes every framing one)
+        return [_SAME.same(qid, found[qid]) for qid in sorted(found)]
     return [found[qid] for qid in sorted(found)]
+
+
+#: Each generated question by id as the last rounds made it (`Memo.same`): the memos keyed by questions as
+#: objects (the quizzes' choice, the questions built from them, the lint's and the pages' readings) find
+#: what they kept for a question that an edit elsewhere remade equal.
+_SAME: Memo[str, Candidate] = Memo()
 
 
 #: Word stems that show which kind of question an objective is about, by generator.
