@@ -22,6 +22,7 @@ from primer.content.library import ParseCache, load_library
 from primer.derive import derive
 from primer.errors import ContentError, Problem
 from primer.quiz.lint import lint, text_lint
+from primer.report.units import own_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini"
@@ -274,3 +275,23 @@ def test_an_item_kept_as_it_was_is_placed_where_its_file_now_has_it(tmp_path: Pa
     (moved,) = [p for p in again[2] if "japan-aegis-ashore" in p.message]
     assert (moved.path, moved.line) == (found.path, found.line + 1)
     assert again == _fresh(content)
+
+
+def test_the_reports_units_of_a_file_a_save_left_alone_are_kept(tmp_path: Path) -> None:
+    """The report's units of our text (`own_text`) are made again for the items of the files a save changed,
+    and equal what a fresh process makes, places included; those of other files are the last check's."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    memo.new_round()
+    before = own_text(load_library(content, kept))
+    glossary = content / "glossary.yaml"
+    glossary.write_text("# a note on top\n" + glossary.read_text(encoding="utf-8"), encoding="utf-8")
+    memo.new_round()
+    after = own_text(load_library(content, kept))
+    memo.forget_all()
+    assert after == own_text(load_library(content, ParseCache()))
+    terms = [(a, b) for a, b in zip(before, after, strict=True) if a.item[0] == "term"]
+    others = [(a, b) for a, b in zip(before, after, strict=True) if a.item[0] != "term"]
+    assert terms and all(b is not a and b.doc.where(b.loc)[0] == a.doc.where(a.loc)[0] + 1 for a, b in terms)
+    assert others and all(b is a for a, b in others)
