@@ -295,3 +295,32 @@ def test_the_reports_units_of_a_file_a_save_left_alone_are_kept(tmp_path: Path) 
     others = [(a, b) for a, b in zip(before, after, strict=True) if a.item[0] != "term"]
     assert terms and all(b is not a and b.doc.where(b.loc)[0] == a.doc.where(a.loc)[0] + 1 for a, b in terms)
     assert others and all(b is a for a, b in others)
+
+
+def test_a_stem_edited_to_repeat_another_is_found_by_the_check_that_kept_the_last(tmp_path: Path) -> None:
+    """The lint's near-duplicate pairs are kept by the bank's questions as objects: a save that makes one stem
+    nearly repeat another finds the pair, and the save that undoes it drops it, as a fresh check does."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    questions = content / "questions" / "thaad-south-korea.yaml"
+    written = questions.read_text(encoding="utf-8")
+    lines = written.splitlines(keepends=True)
+    second = next(i for i, line in enumerate(lines) if i > 5 and line.strip().startswith("stem:"))
+    stem = "Who owns and runs the THAAD battery at Seongju in South Korea today?"
+    repeated = "".join([*lines[:second], f"    stem: {stem}\n", *_after_block(lines, second + 1)])
+    kept = ParseCache()
+    for text, found in ((written, False), (repeated, True), (written, False)):
+        questions.write_text(text, encoding="utf-8")
+        again = _checked(content, kept)
+        assert isinstance(again, tuple)
+        assert any("nearly repeats 'thaad-01'" in p.message for p in again[3]) is found
+        assert again == _fresh(content)
+
+
+def _after_block(lines: list[str], start: int) -> list[str]:
+    """`lines` from `start` on, past the indented lines of a block scalar that begins there."""
+    indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
+    end = start
+    while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) > indent:
+        end += 1
+    return lines[end:]

@@ -182,16 +182,11 @@ def _ids(lib: Library) -> frozenset[str]:
         lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.objectives,
         lib.questions,
     ]  # fmt: skip
-    if not memo.on():
-        return _made_ids(lib, tables)
-    # it reads the tables' ids and items, and nothing else (see `primer.memo`)
-    items = [item for table in tables for item in table.values()]
-    keep = ([list(table) for table in tables], items)
-    return _IDS.get(identities(*keep), partial(_made_ids, lib, tables), keep=keep)
+    # made each time: each table's words are kept by its items (`_TABLE_WORDS`), and a key of every item
+    # would cost more than the rest (a memo of the whole by the tables, as lists made here, never matched)
+    return _made_ids(lib, tables)
 
 
-#: `_ids` by the tables' ids and items.
-_IDS: Memo[tuple[int, ...], frozenset[str]] = Memo(limit=4)
 #: `machinery` by its arguments.
 _MACHINERY: Memo[tuple[str, bool, frozenset[str]], list[str]] = Memo()
 
@@ -694,7 +689,11 @@ class _Linter:
         def read() -> bytes:  # it reads the quiz's answers and options alone: kept by them between commands
             return facts.key("shared answers", repr([(q.id, _typed_answers(q), _wrong_or_typed(q)) for q in quiz]))
 
-        found = facts.kept().get(read, partial(_shared_answers, quiz))
+        def make() -> tuple[tuple[str, Key, str, str, str], ...]:
+            return facts.kept().get(read, partial(_shared_answers, quiz))
+
+        # and by the questions, as objects, in a process that checks again (see `primer.memo`)
+        found = _SHARED.get(identities(quiz), make, keep=quiz) if memo.on() else make()
         for qid, key, accepted, other, text in found:
             self.warn(
                 qid,
@@ -708,11 +707,19 @@ class _Linter:
         """Pairs of questions whose stems nearly repeat each other (see `near_pairs`). The pairs depend on the
         stems alone: they are kept between commands by all of them (`primer.facts.kept`), and an edit that
         changes no stem (most do not) finds them without comparing any (0.2 s at 256 topics)."""
-        stems = {qid: _norm(q.stem) for qid, q in bank.items()}
-        pairs = facts.kept().get(
-            lambda: facts.key("near pairs", *(part for item in stems.items() for part in item)),
-            partial(near_pairs, stems),
-        )
+
+        def make() -> list[tuple[str, str]]:
+            stems = {qid: _norm(q.stem) for qid, q in bank.items()}
+            return facts.kept().get(
+                lambda: facts.key("near pairs", *(part for item in stems.items() for part in item)),
+                partial(near_pairs, stems),
+            )
+
+        if memo.on():  # and by the questions, as objects, in a process that checks again (see `primer.memo`)
+            questions = list(bank.values())
+            pairs = _NEAR.get(identities(questions), make, keep=questions)
+        else:
+            pairs = make()
         for a, b in pairs:
             first, second = self.ordered(a, b)
             self.warn(
@@ -829,6 +836,11 @@ class _Recorder(_Linter):
         recorder = cls(lib, derived)
         recorder._question(q)
         return tuple(recorder.said)
+
+
+#: `shared_answers`' findings by the quiz's questions, and `near_duplicates`' pairs by the bank's, as objects.
+_SHARED: Memo[tuple[int, ...], tuple[tuple[str, Key, str, str, str], ...]] = Memo()
+_NEAR: Memo[tuple[int, ...], list[tuple[str, str]]] = Memo(limit=4)
 
 
 def _shared_answers(quiz: list[QuestionBase]) -> tuple[tuple[str, Key, str, str, str], ...]:
