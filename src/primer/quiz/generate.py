@@ -420,7 +420,9 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
         return list(found)
     terms = list(lib.terms.values())
     key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
-    found, said = _TERM_QUESTIONS.get(key, partial(_remembered_term_questions, lib, nearby), keep=terms)
+    found, said = _TERM_QUESTIONS.get(
+        key, partial(_remembered_term_questions, lib, nearby), keep=(terms, lib.site.vocabulary)
+    )
     notes.extend(said)
     return list(found)
 
