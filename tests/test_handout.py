@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from primer.build import check
-from primer.handouts import Settings, render_topic
+from primer.handouts import Settings, render_topic, versions
 from primer.handouts import pdf as pdf_mod
 from primer.handouts.plan import exit_ticket
-from primer.handouts.versions import content_hash, is_scale, make_versions
+from primer.handouts.versions import content_hash, is_scale, known_hashes, make_versions
 from primer.render.env import make_env
 from tools import MINI, ROOT, Invoke
 
@@ -137,6 +137,29 @@ def test_the_code_changes_with_the_content(mini_result: object) -> None:
     changed = topic.model_copy(update={"title": "Radars, again"})
     assert content_hash(topic, quiz) != content_hash(changed, quiz)
     assert make_versions(topic, quiz, 1, 1)[0].code != make_versions(changed, quiz, 1, 1)[0].code
+
+
+def test_a_topics_hash_is_worked_out_once_and_is_its_contents(
+    mini_result: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quiz page, teacher page and handouts of a topic ask for its hash on up to three processes: a first build
+    works it out before they fork (`known_hashes`); an equal topic, another object, hashes the same."""
+    lib, derived = mini_result.library, mini_result.derived  # type: ignore[attr-defined]
+    topic = lib.topics["radars"]
+    quiz = list(derived.quizzes["radars"])
+    again = topic.model_copy()
+    assert again is not topic
+    expected = content_hash(again, quiz)
+    known_hashes([(topic, quiz)])
+
+    def dumps(*args: object, **kwargs: object) -> str:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(versions.json, "dumps", dumps)
+    assert content_hash(topic, quiz) == expected
+    assert make_versions(topic, quiz, 3, 1) == make_versions(again, quiz, 3, 1)
+    with pytest.raises(AssertionError, match="hashed again"):  # other questions: another hash
+        content_hash(topic, quiz[:-1])
 
 
 def test_the_student_edition_holds_no_answer_feedback_or_explanation(shipped: object) -> None:

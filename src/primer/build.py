@@ -38,6 +38,7 @@ from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
 from primer.handouts import pdf as pdf_mod
+from primer.handouts.versions import known_hashes
 from primer.maps import outlines_ahead, prepare_drawing, use_ahead
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
@@ -468,6 +469,10 @@ def _render(
     env = make_env(templates)
     output = Output(spool)
     lib, derived = result.library, result.derived
+    if reuse is None or reuse.earlier is None:  # every page is made: the quizzes' versions hashed once, here
+        known_hashes(
+            [(topic, derived.quizzes[topic.id]) for topic in lib.topics_in_order() if topic.id in derived.quizzes]
+        )
     if reuse is not None:  # the pages read the lesson through views that record what they read
         lib, derived = _watched(lib, derived)
     try:
