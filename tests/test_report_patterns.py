@@ -15,6 +15,7 @@ from array import array
 import pytest
 
 from primer.content.library import load_library
+from primer.content.terms import TermMatcher, term_names
 from primer.report import base, consistency, staleness
 from primer.report.units import own_text
 from tools import ROOT
@@ -173,3 +174,22 @@ def test_dates_are_matched_where_the_whole_pattern_matched_them(lesson_texts: li
 
     assert [t for t in texts if scanned(t) != whole(t)] == []
     assert sum(len(whole(t)) for t in texts) > 5_000
+
+
+def test_a_text_is_skipped_by_the_names_check_only_when_no_name_there_can_sit_inside_a_longer_one() -> None:
+    """`TermMatcher.capitalised` lets the names' check skip a text: it must hold for every text where a mention
+    sits inside a longer capitalised name."""
+    lib = load_library(ROOT / "content")
+    matcher = TermMatcher(lib.terms.values())
+    names = sorted({name for term in lib.terms.values() for name in term_names(term)})
+    words = [*names, *(n.upper() for n in names), *(n.title() for n in names), *(n.lower() for n in names)]
+    words += ["National", "Security", "Agency", "Japan's", "the", "The", "Missile", "Defense", "US", "İ", "ſ", "K"]
+    rng = random.Random(21)
+    seps = [" ", " ", "\n", ". ", ", ", "-", "/", "(", "\n\n"]
+    texts = ["".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    inside = [t for t in texts if any(m.inside for m in matcher.mentions(t))]
+    assert len(inside) > 500, "the test would prove little"
+    assert [t for t in inside if not matcher.capitalised(t)] == []
+    skipped = [t for t in texts if not matcher.capitalised(t)]
+    assert len(skipped) > 1_000, "and it does skip texts"
+    assert all(not any(m.inside for m in matcher.mentions(t)) for t in skipped)

@@ -73,6 +73,8 @@ def _longer_names(
     for loc, text in doc.strings():
         if glossary and any(part in _NAME_KEYS for part in loc if isinstance(part, str)):
             continue
+        if not matcher.capitalised(text):
+            continue  # no name there begins with a capital: none sits inside a longer name
         for mention in matcher.mentions(text):
             if mention.inside:
                 offset = text.count("\n", 0, mention.match.start())

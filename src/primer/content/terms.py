@@ -112,7 +112,7 @@ class _Built:
     does), and the same pattern for lower-cased text (None when a name has a letter outside ASCII, see
     `_plain_case`). Compiling a large glossary's pattern takes a tenth of a second or more."""
 
-    __slots__ = ("_body", "_pattern", "lower", "names", "not_in")
+    __slots__ = ("_body", "_capitals", "_pattern", "lower", "names", "not_in")
 
     def __init__(
         self,
@@ -123,6 +123,7 @@ class _Built:
     ) -> None:
         self.names, self.not_in, self.lower, self._body = names, not_in, lower, body
         self._pattern: re.Pattern[str] | None = None
+        self._capitals: re.Pattern[str] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -131,6 +132,23 @@ class _Built:
             assert self._body is not None
             self._pattern = re.compile(rf"(?<![\w/-]){self._body}(?![\w/-])", re.IGNORECASE)
         return self._pattern
+
+    @property
+    def capitals(self) -> re.Pattern[str] | None:
+        """A pattern that finds every place where a name may occur beginning with a capital letter, and others
+        (it ignores the edges of words), in a text that `lower` may search (None when there is no `lower`):
+        each name's first letter as a capital, then the rest of it in any case. It begins with a capital, which
+        the regex engine scans the text for: about twenty times as fast as finding the names."""
+        if self.lower is None:
+            return None
+        if self._capitals is None:
+            rests: dict[str, list[str]] = {}
+            for name in self.names:
+                if name[:1].isascii() and name[:1].isalpha():  # a name that begins otherwise never begins with one
+                    rests.setdefault(name[0].upper(), []).append(name[1:])
+            branches = [f"{re.escape(first)}(?i:{trie_pattern(sorted(rest))})" for first, rest in sorted(rests.items())]
+            self._capitals = re.compile("|".join(branches) or "(?!)")
+        return self._capitals
 
 
 #: Characters outside ASCII, to see whether a text has letters with case among them.
@@ -235,6 +253,16 @@ class TermMatcher:
         if names and all(_plain_case(name) for name in names):
             lower = re.compile(rf"(?<![\w/-]){body}(?![\w/-])")
         return _Built(names, not_in, body, lower)
+
+    def capitalised(self, text: str) -> bool:
+        """False when no name can occur in `text` beginning with a capital letter, so that no mention there sits
+        inside a longer name (`Mention.inside`, which begins with a capitalised word): the names' check reads
+        150,000 texts at 256 topics, and 2,000 of them have such a place (0.06 s to find them, against 1.2 s to
+        find every mention)."""
+        capitals = self._built.capitals
+        if capitals is None or not lower_case_matches(text):  # İ, ı, ſ or K, taken for ASCII letters: look
+            return True
+        return capitals.search(text) is not None
 
     def mentions(self, text: str) -> Iterator[Mention]:
         """Every occurrence of a name in `text` that a term's `not_in` does not exclude, with the
