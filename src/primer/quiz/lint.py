@@ -273,7 +273,8 @@ def _words_of(item: object, prose: tuple[str, ...], markdown: bool = False) -> f
 
 def _hyphenated(prose: tuple[str, ...], markdown: bool) -> frozenset[str]:
     shown = [_rendered(text) for text in prose] if markdown else prose
-    return frozenset(w for text in shown for w in _HYPHENATED.findall(text.lower()))
+    # a text without a hyphen has no such word (most: the pattern begins with a look-behind, tried everywhere)
+    return frozenset(w for text in shown if "-" in text for w in _HYPHENATED.findall(text.lower()))
 
 
 def _digest_of(ids: frozenset[str]) -> str:
