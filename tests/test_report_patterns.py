@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from array import array
+from typing import Any
 
 import pytest
 
@@ -193,3 +194,18 @@ def test_a_text_is_skipped_by_the_names_check_only_when_no_name_there_can_sit_in
     skipped = [t for t in texts if not matcher.capitalised(t)]
     assert len(skipped) > 1_000, "and it does skip texts"
     assert all(not any(m.inside for m in matcher.mentions(t)) for t in skipped)
+
+
+def test_measured_figures_are_found_as_the_plain_pattern_found_them(lesson_texts: list[str]) -> None:
+    plain = re.compile(
+        r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?"
+        r"(km|kilomet(?:re|er)s|miles|troops|soldiers|barrels|tonnes|tons|missiles|interceptors|launchers)\b"
+    )
+    chars = [*"0123456789,.- \n", "٣", "a", "x1", " km", "km", " troops", "tons", " miles", "_", "9,000", "1,23"]
+    texts = _texts(chars, 60_000, seed=22) + lesson_texts
+
+    def found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[str | Any, ...]]]:
+        return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+    assert [t for t in texts if found(consistency._MEASURE, t) != found(plain, t)] == []
+    assert sum(1 for t in texts if plain.search(t)) > 1_000

@@ -420,8 +420,10 @@ def _names_of(text: str) -> tuple[tuple[int, str], ...]:
 
 
 #: A measured figure: a number and its unit ("9,000 km", "28,500 troops").
+#: (As `(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)…`, written to begin with a digit, which the regex engine
+#: scans the text for, and to look behind it for what may not come before the number.)
 _MEASURE = re.compile(
-    r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?"
+    r"(\d(?<![\w.,-]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))\s?"
     r"(km|kilomet(?:re|er)s|miles|troops|soldiers|barrels|tonnes|tons|missiles|interceptors|launchers)\b"
 )
 #: A digit, as `\d` has it in _MEASURE.
