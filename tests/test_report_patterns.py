@@ -85,7 +85,7 @@ def test_capitalised_words_and_names_are_found_as_before(lesson_texts: list[str]
         (consistency._ACRONYM_FIRST, consistency._NEEDS_ACRONYM_FIRST),
         (consistency._EXPANSION_FIRST, consistency._NEEDS_EXPANSION_FIRST),
         (consistency._AS, consistency._NEEDS_AS),
-        (consistency._MEASURE, consistency._DIGIT),
+        (consistency._MEASURE, base.DIGIT),
     ],
 )
 def test_a_pattern_is_skipped_only_where_it_cannot_match(

@@ -281,7 +281,7 @@ def dates(text: str, year: str = "") -> list[DateMention]:
     the year last written before them (else `year`; without one they are left out)."""
     # Not kept per text: at 256 topics, keeping them held 32 MiB and saved no measurable time.
     found: list[DateMention] = []
-    if _DIGIT.search(text) is None:  # every date has a digit, and most sentences none: skip the long search
+    if DIGIT.search(text) is None:  # every date has a digit, and most sentences none: skip the long search
         return found
     for m in _date_matches(text):
         g = m.groupdict()
@@ -301,8 +301,8 @@ def dates(text: str, year: str = "") -> list[DateMention]:
     return found
 
 
-#: A digit, as `\d` has it in DATE (any script's).
-_DIGIT = re.compile(r"\d")
+#: A digit, as `\d` has it in DATE (any script's): a text without one holds no date or figure.
+DIGIT = re.compile(r"\d")
 #: Where a date can begin: a digit or the first letter of a month's name, after no letter or digit (as DATE
 #: begins with `\b`). The regex engine scans for these, where it tried DATE at every character.
 _DATE_START = re.compile(rf"[\d{_MONTH_INITIALS}](?<!\w[\d{_MONTH_INITIALS}])")

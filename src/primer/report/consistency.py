@@ -17,7 +17,7 @@ from functools import partial
 
 from primer import facts
 from primer.quiz.scoring import normalise
-from primer.report.base import Context, DateMention, Unit, dates, files, links, sentences
+from primer.report.base import DIGIT, Context, DateMention, Unit, dates, files, links, sentences
 
 Place = tuple[Unit, int]
 
@@ -111,7 +111,7 @@ def _read_files(ctx: Context) -> None:
 
 
 def _reading(text: str) -> _Read:
-    measured = _DIGIT.search(text) is not None and _MEASURE.search(text) is not None  # most texts have no digit
+    measured = DIGIT.search(text) is not None and _MEASURE.search(text) is not None  # most texts have no digit
     return _expanded(text), _capital_words(text), _names_of(text), measured
 
 
@@ -426,8 +426,6 @@ _MEASURE = re.compile(
     r"(\d(?<![\w.,-]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))\s?"
     r"(km|kilomet(?:re|er)s|miles|troops|soldiers|barrels|tonnes|tons|missiles|interceptors|launchers)\b"
 )
-#: A digit, as `\d` has it in _MEASURE.
-_DIGIT = re.compile(r"\d")
 _UNITS = {"kilometres": "km", "kilometers": "km", "soldiers": "troops", "tons": "tonnes"}
 
 

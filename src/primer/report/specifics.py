@@ -17,7 +17,7 @@ from functools import partial
 
 from primer.content.load import Document
 from primer.facts import key
-from primer.report.base import Context, Unit, dates, links, sentences
+from primer.report.base import DIGIT, Context, Unit, dates, links, sentences
 from primer.report.units import OWN_VOICE
 
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -37,8 +37,6 @@ _NAMING = re.compile(
     r"[\s,]*(?:\d+[\s,]*(?:and|or|to|,)\s*)*$",
     re.IGNORECASE,
 )
-#: A digit, as `\d` has it in FIGURE and DATE (any script's).
-_DIGIT = re.compile(r"\d")
 #: Numbers this small are counts of everyday things ("two sites", "3 tests"), not figures to source.
 SMALL = 10
 
@@ -65,7 +63,7 @@ def _key(value: float) -> str:
 def figures(text: str, year: str = "") -> list[Figure]:
     """The dates and figures in `text` (small counts, years inside dates and names left out); a
     day and month without a year take the year written before them, else `year`."""
-    if _DIGIT.search(text) is None:
+    if DIGIT.search(text) is None:
         return []  # every date and figure has a digit, and many sentences none
     found = [Figure(d.start, d.end, d.text, d.iso, "date") for d in dates(text, year)]
     taken = [(f.start, f.end) for f in found]
@@ -207,7 +205,7 @@ def numbered_names(ctx: Context) -> dict[tuple[str, str], list[tuple[str, int]]]
     names.update(n for p in ctx.lib.places.values() for n in (p.name, p.name.split(" (")[0]))
     names.update(n for s in ctx.lib.sources.values() for n in (s.title, s.short, s.label, s.outlet.name or ""))
     found: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for name in sorted(n.casefold() for n in names if _DIGIT.search(n)):
+    for name in sorted(n.casefold() for n in names if DIGIT.search(n)):
         for m in _NAME_NUMBER.finditer(name):
             before = _WORD_BEFORE.search(name, 0, m.start())
             found.setdefault((m.group(0), before.group(1) if before else ""), []).append((name, m.start()))

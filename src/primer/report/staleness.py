@@ -11,12 +11,10 @@ from functools import partial
 from primer import facts
 from primer.content.models import Event
 from primer.content.terms import lower_case_matches
-from primer.report.base import Context, Unit, dates, sentences
+from primer.report.base import DIGIT, Context, Unit, dates, sentences
 from primer.report.units import OWN_VOICE
 
 _AS_OF = re.compile(r"\b(?:as of|as at|correct as of|up to date as of)\s+", re.I)
-#: A digit, as `dates` reads them.
-_DIGIT = re.compile(r"\d")
 #: Words in an event's title that say something stopped or changed.
 _CHANGE = re.compile(
     r"\b(?:cancel\w*|suspend\w*|halt\w*|scrap\w*|abandon\w*|withdr\w*|ends?|ended|replac\w*|terminat\w*|"
@@ -65,7 +63,7 @@ def _as_of_in(text: str) -> tuple[tuple[int, str, str, str], ...]:
     """Each 'as of' with the date right after it: where it is, the words, the date as written and the
     last day it covers."""
     found: list[tuple[int, str, str, str]] = []
-    if _DIGIT.search(text) is None:  # a date has a digit, and most texts none: skip the search for 'as of'
+    if DIGIT.search(text) is None:  # a date has a digit, and most texts none: skip the search for 'as of'
         return ()
     for m in _AS_OF.finditer(text):
         written = [d for d in dates(text[m.end() : m.end() + 30]) if d.start == 0]
