@@ -433,7 +433,7 @@ def xml_text(element: ET.Element, level: int) -> str:
     out: list[str] = []
     _xml_into(out, element, "\n" + "  " * level)
     if element.tail:
-        out.append(_cdata(element.tail))
+        out.append(xml_escape(element.tail))
     return "".join(out)
 
 
@@ -442,19 +442,19 @@ def _xml_into(out: list[str], element: ET.Element, indent: str) -> None:
     tag = element.tag
     if not isinstance(tag, str) or tag.startswith("{"):
         raise ValueError(f"xml_text writes plain tags only, not {tag!r}")
-    attributes = "".join(f' {name}="{_attribute(value)}"' for name, value in element.items())
+    attributes = "".join(f' {name}="{xml_attribute(value)}"' for name, value in element.items())
     text = element.text
     if len(element):
         inner = indent + "  "
-        out.append(f"<{tag}{attributes}>{_cdata(text) if text and text.strip() else inner}")
+        out.append(f"<{tag}{attributes}>{xml_escape(text) if text and text.strip() else inner}")
         last = len(element) - 1
         for number, child in enumerate(element):
             _xml_into(out, child, inner)
             tail = child.tail
-            out.append(_cdata(tail) if tail and tail.strip() else inner if number < last else indent)
+            out.append(xml_escape(tail) if tail and tail.strip() else inner if number < last else indent)
         out.append(f"</{tag}>")
     elif text:
-        out.append(f"<{tag}{attributes}>{_cdata(text)}</{tag}>")
+        out.append(f"<{tag}{attributes}>{xml_escape(text)}</{tag}>")
     else:
         out.append(f"<{tag}{attributes} />")
 
@@ -472,13 +472,13 @@ def _escaped(text: str, table: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
-def _cdata(text: str) -> str:
+def xml_escape(text: str) -> str:
     """Text as ElementTree escapes it between tags."""
     return _escaped(text, _CDATA)
 
 
-def _attribute(text: str) -> str:
-    """An attribute's value as ElementTree escapes it."""
+def xml_attribute(text: str) -> str:
+    """An attribute's value as ElementTree escapes it (between double quotes)."""
     return _escaped(text, _ATTRIBUTE)
 
 
