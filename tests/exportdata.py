@@ -10,7 +10,17 @@ import subprocess
 from typing import Any
 
 from primer.build import CheckResult, check
-from primer.content.models import QuestionBase
+from primer.content.models import (
+    Cloze,
+    Matching,
+    MultipleChoice,
+    OpenResponse,
+    Ordering,
+    QuestionBase,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
 from primer.exports import FORMATS, render_export
 from primer.exports.common import Group, LossReport, Scope
 from primer.quiz.lint import bank
@@ -50,6 +60,54 @@ def custom_scope(*items: QuestionBase, tree: str = "mini") -> Scope:
     """A scope holding made-up questions, for testing what the content does not have."""
     result = checked(tree)
     return Scope(result.library, result.derived, None, [Group(None, "Made-up questions", list(items))])
+
+
+#: Text that each kind of escaping must carry: markup, quotes of both kinds, a line end and a tab.
+TRICKY = "a & b < c > d \"e\" 'f'\nnext\tline"
+
+
+def _dropdowns(question: Cloze) -> Cloze:
+    """The cloze with each typed blank made a drop-down of its accepted answers and TRICKY."""
+    blanks = [
+        b.model_copy(update={"accept": [], "choices": [*b.accept, TRICKY], "answer": b.accept[0]}) if b.accept else b
+        for b in question.blanks
+    ]
+    return question.model_copy(update={"blanks": blanks})
+
+
+def _tricky(question: QuestionBase) -> QuestionBase:
+    """The question with TRICKY in every text an item writes (stem and title, answers, feedback, labels)."""
+    update: dict[str, object] = {"stem": f"{question.stem} {TRICKY}", "explanation": TRICKY}
+    if isinstance(question, SingleChoice | MultipleChoice):
+        update["choices"] = [
+            c.model_copy(update={"text": f"{c.text} {TRICKY}", "feedback": TRICKY}) for c in question.choices
+        ]
+    if isinstance(question, TrueFalse):
+        update["feedback_true"] = TRICKY
+    if isinstance(question, ShortAnswer):
+        update["accept"] = [*question.accept, TRICKY, ""]
+    if isinstance(question, Matching):
+        update["pairs"] = [p.model_copy(update={"left": f"{p.left} {TRICKY}"}) for p in question.pairs]
+        update["distractors"] = [TRICKY]
+    if isinstance(question, Ordering):
+        update["items"] = [f"{item} {TRICKY}" for item in question.items]
+    if isinstance(question, Cloze):
+        update["blanks"] = [
+            b.model_copy(update={"accept": [*b.accept, TRICKY]} if b.accept else {"choices": [*b.choices, TRICKY]})
+            for b in question.blanks
+        ]
+    if isinstance(question, OpenResponse):
+        update["model_answer"] = TRICKY
+    return question.model_copy(update=update)
+
+
+def variants(question: QuestionBase) -> list[QuestionBase]:
+    """The question, the question with TRICKY in every text, and a cloze with its typed blanks made drop-downs:
+    what an export's writer must write as the text each element holds."""
+    found = [question, _tricky(question)]
+    if isinstance(question, Cloze):
+        found.append(_dropdowns(question))
+    return found
 
 
 def node() -> str:

@@ -14,7 +14,7 @@ from io import BytesIO
 
 import pytest
 
-from exportdata import TREES, checked, exported, module, questions, scopes
+from exportdata import TREES, checked, exported, module, questions, scopes, variants
 from primer.content.models import (
     Cloze,
     Matching,
@@ -214,45 +214,6 @@ def test_the_zip_is_deterministic_with_fixed_dates() -> None:
     assert all(re.fullmatch(r"(imsmanifest\.xml|g[0-9a-f]{15}/g[0-9a-f]{15}\.xml)", n) for n in names)
 
 
-#: Text that each kind of escaping must carry: markup, quotes of both kinds, a line end and a tab.
-TRICKY = "a & b < c > d \"e\" 'f'\nnext\tline"
-
-
-def _dropdowns(question: Cloze) -> Cloze:
-    """The cloze with each typed blank made a drop-down of its accepted answers and TRICKY."""
-    blanks = [
-        b.model_copy(update={"accept": [], "choices": [*b.accept, TRICKY], "answer": b.accept[0]}) if b.accept else b
-        for b in question.blanks
-    ]
-    return question.model_copy(update={"blanks": blanks})
-
-
-def _tricky(question: QuestionBase) -> QuestionBase:
-    """The question with TRICKY in every text an item writes (stem and title, answers, feedback, labels)."""
-    update: dict[str, object] = {"stem": f"{question.stem} {TRICKY}", "explanation": TRICKY}
-    if isinstance(question, SingleChoice | MultipleChoice):
-        update["choices"] = [
-            c.model_copy(update={"text": f"{c.text} {TRICKY}", "feedback": TRICKY}) for c in question.choices
-        ]
-    if isinstance(question, TrueFalse):
-        update["feedback_true"] = TRICKY
-    if isinstance(question, ShortAnswer):
-        update["accept"] = [*question.accept, TRICKY, ""]
-    if isinstance(question, Matching):
-        update["pairs"] = [p.model_copy(update={"left": f"{p.left} {TRICKY}"}) for p in question.pairs]
-        update["distractors"] = [TRICKY]
-    if isinstance(question, Ordering):
-        update["items"] = [f"{item} {TRICKY}" for item in question.items]
-    if isinstance(question, Cloze):
-        update["blanks"] = [
-            b.model_copy(update={"accept": [*b.accept, TRICKY]} if b.accept else {"choices": [*b.choices, TRICKY]})
-            for b in question.blanks
-        ]
-    if isinstance(question, OpenResponse):
-        update["model_answer"] = TRICKY
-    return question.model_copy(update=update)
-
-
 @pytest.mark.parametrize("tree", sorted(TREES))
 def test_each_item_is_written_as_elementtree_writes_it(tree: str) -> None:
     """An item is written as text (`qti._item`): what ElementTree writes for the element it reads back,
@@ -266,10 +227,7 @@ def test_each_item_is_written_as_elementtree_writes_it(tree: str) -> None:
     made += [(topic, q) for topic, quiz in sorted(quizzes.items()) for q in quiz[:3]]
     kinds = set()
     for quiz, question in made:
-        variants = [question, _tricky(question)]
-        if isinstance(question, Cloze):
-            variants.append(_dropdowns(question))
-        for variant in variants:
+        for variant in variants(question):
             text = qti_module._item(variant, quiz, LossReport("Canvas QTI"))
             element = ET.fromstring(text)
             ET.indent(element, level=3)
