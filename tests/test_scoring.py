@@ -167,6 +167,59 @@ def test_the_tolerant_rules() -> None:
     assert allowed_typos("Resolution 2397") == 0, "never on numbers"
 
 
+def test_the_pairs_told_apart_early_match_by_no_rule() -> None:
+    """`matches_answer` says no at once to a pair whose accepted readings are not within the response's and
+    whose lengths differ by more than the typos forgiven: on random pairs (words of a lesson's answers,
+    respelt, rearranged, with punctuation, accents, hedges and words added), it says what the rules tried in
+    turn say."""
+    rng = random.Random(50)
+    words = [
+        "aegis",
+        "ashore",
+        "Seongju",
+        "THAAD",
+        "Kono",
+        "Taro",
+        "Moon",
+        "Jae-in",
+        "Resolution",
+        "2397",
+        "Séoul",
+        "not",
+        "maybe",
+        "U.S.",
+        "US",
+        "the",
+        "radar",
+        "X-band",
+        "Gyeongbuk",
+        "Lotte",
+    ]
+    letters = "aeiknorstu .-’é"
+    pairs = 0
+    for _ in range(30_000):
+        accepted = " ".join(rng.choice(words) for _ in range(rng.randint(1, 3)))
+        given = list(accepted)
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+            at = rng.randint(0, len(given))
+            edit = rng.choice(["delete", "insert", "change", "swap", "word"])
+            if edit == "delete" and at < len(given):
+                del given[at]
+            elif edit == "insert":
+                given.insert(at, rng.choice(letters))
+            elif edit == "change" and at < len(given):
+                given[at] = rng.choice(letters)
+            elif edit == "swap" and at + 1 < len(given):
+                given[at], given[at + 1] = given[at + 1], given[at]
+            elif edit == "word":
+                given[at:at] = f" {rng.choice(words)} "
+        text = "".join(given) if rng.random() < 0.8 else " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+        right = scoring._by_rules(text, accepted)
+        assert scoring.matches_answer(text, accepted) == right, (text, accepted)
+        pairs += right
+    assert pairs > 5_000, "many pairs match, by each rule"
+
+
 def test_the_page_script_has_the_same_hedges_and_limits() -> None:
     """scoring.js mirrors the constants of the rules (the vectors test the rest)."""
     script = (ROOT / "src" / "primer" / "static" / "js" / "scoring.js").read_text(encoding="utf-8")

@@ -296,6 +296,22 @@ def same_answer(given: str, accepted: str) -> bool:
 
 def matches_answer(given: str, accepted: str) -> bool:
     """Whether a typed response matches one accepted answer by rule 1, 2 or 3 of the module docstring."""
+    given_readings, accepted_readings = readings(given), readings(accepted)
+    # Rules 1 and 2 find a reading of the accepted answer within the same reading of the response (equal to
+    # it, or a run of its words), and rule 3 needs lengths that differ by no more than the typos it forgives:
+    # a pair with none of these (most of the lint's: each typed answer against a quiz's other answers, 44,000
+    # pairs at 256 topics) matches by no rule, and is told so without the rules' lists of words.
+    if (
+        accepted_readings[0] not in given_readings[0]
+        and accepted_readings[1] not in given_readings[1]
+        and abs(len(given_readings[0]) - len(accepted_readings[0])) > allowed_typos(accepted)
+    ):
+        return False
+    return _by_rules(given, accepted)
+
+
+def _by_rules(given: str, accepted: str) -> bool:
+    """`matches_answer`, each rule tried in turn."""
     if same_answer(given, accepted):
         return True
     given_readings, accepted_readings = readings(given), readings(accepted)
