@@ -73,3 +73,42 @@ def test_the_sandbox_and_outside_it_render_the_same_site(tmp_path: Path) -> None
     differ = [path for path in plain.paths() if plain.get(path) != sandboxed.get(path)]
     assert differ == []
     assert any(path.endswith(".html") for path in plain.paths())
+
+
+class _Shelf(dict[str, object]):
+    """A dict of another type, with an attribute of its own."""
+
+    label = "own attribute"
+
+
+class _Thing:
+    number = 7
+
+
+def test_a_templates_dotted_lookup_gives_what_jinja_gives(tmp_path: Path) -> None:
+    """`x.name` is looked up in a dict's items first when no attribute of a dict has the name (`env._item`):
+    what Jinja's own look-up (the attribute, else the item) gives, in and outside the sandbox, for items,
+    names of a dict's methods, missing names, other kinds of dict and other objects."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    (tmp_path / "templates").mkdir()
+    row = {"number": 3, "items": "an item named items", "label": None, "": 0}
+    shelf = _Shelf(number=4, label="an item")
+    objects: list[object] = [row, {}, shelf, _Thing(), [1, 2], "text", None]
+    names = ["number", "items", "get", "keys", "label", "__class__", "__len__", "missing", "", "upper"]
+    for env, jinja in (
+        (make_env(), Environment.getattr),
+        (make_env(tmp_path / "templates"), SandboxedEnvironment.getattr),
+    ):
+        for obj in objects:
+            for name in names:
+                ours, theirs = env.getattr(obj, name), jinja(env, obj, name)
+                assert type(ours) is type(theirs), (obj, name)
+                if isinstance(theirs, env.undefined):
+                    assert (ours._undefined_name, ours._undefined_obj) == (name, obj)
+                elif callable(theirs):
+                    assert getattr(ours, "__name__", ours) == getattr(theirs, "__name__", theirs)
+                else:
+                    assert ours == theirs, (obj, name)
+    page = make_env().from_string("{{ row.number }} {{ row['items'] }} {{ row.items() | list | length }}")
+    assert page.render(row=row) == "3 an item named items 4"

@@ -49,6 +49,24 @@ from primer.errors import Problem
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
+#: What a dict has as attributes: its type's (a dict has no attribute of its own).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+# `x.name` in a template is Jinja's attribute look-up: the attribute, else the item. Most of what primer's
+# templates read that way are dicts' items, which Jinja reached by raising and catching an AttributeError each
+# time (a 256-topic lesson's handouts: 468,000 times, 0.9 µs each, against 0.1 µs for an attribute): both
+# environments look a dict's item up first when no attribute of a dict has the name, which gives what Jinja
+# gives, sooner (handouts 1.42 s → 1.15 s on one process). A test holds both to Jinja's own look-up.
+
+
+def _item(env: Environment, obj: dict[Any, Any], attribute: str) -> Any:
+    """A dict's item `attribute`, or what Jinja gives when it has none."""
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError):
+        return env.undefined(obj=obj, name=attribute)
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, which also hides everything that touches the file system."""
 
@@ -56,6 +74,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         # Decisions already taken, by (type of the object, attribute, type of the value).
         self._verdicts: dict[tuple[type, str, type], bool] = {}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # a dict's item first (see `_item`): the sandbox lets a template read any item, as Jinja's look-up would
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            return _item(self, obj, attribute)
+        return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Refuse paths, modules and documents, on top of the sandbox's own rules.
@@ -85,6 +109,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 class _Trusted(Environment):
     """primer's own templates alone (the lesson has no templates folder): primer's code, outside the sandbox."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # a dict's item first (see `_item`), then Jinja's look-up written out: the attribute, else the item (a
+        # call of Jinja's own would cost an attribute 60% more, 0.18 µs against 0.11 µs)
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            return _item(self, obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
 
 class UserLoader(BaseLoader):
