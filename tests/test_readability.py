@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
-from primer.checks.readability import grade, topic_grades
+from primer.checks.readability import counts, explainer_parts, explainer_text, grade, grade_of, topic_grades
 from primer.content.library import load_library
 from tools import ROOT, Invoke
 
@@ -40,3 +41,26 @@ def test_a_long_hard_explainer_is_warned_about(mini: Path, cli: Invoke) -> None:
     assert "content/topics/radars.yaml:11:3: warning: the explainer reads at about grade" in result.stderr
     assert "harder than the target grade 10 — shorten sentences" in result.stderr
     assert cli("check", "--strict", "--content", mini).exit_code == 1
+
+
+def test_the_counts_of_texts_joined_by_a_space_add_up() -> None:
+    """An explainer's grade is worked out from its texts' counts (the report's, `counts` summed): what the
+    whole text gives, on the lessons' explainers and on random texts whose ends and starts hold stops,
+    hyphens, quotes, line ends and nothing at all."""
+    lessons = [
+        load_library(ROOT / "content"),
+        load_library(ROOT / "examples" / "south-china-sea-arbitration" / "content"),
+    ]
+    topics = [topic for lib in lessons for topic in lib.topics_in_order()]
+    rng = random.Random(50)
+    pieces = ["word", "A", "it's", "well-", "-known", "’", ".", "!", "?", "...", " ", "\n", "", "Seongju", "1999"]
+    made = [
+        ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 5))]
+        for _ in range(3000)
+    ]
+    for parts in [*(explainer_parts(t) for t in topics), *made]:
+        whole = " ".join(parts)
+        summed = tuple(sum(column) for column in zip(*map(counts, parts), strict=True))
+        assert summed == counts(whole), parts
+        assert grade_of(*summed) == grade(whole)
+    assert all(" ".join(explainer_parts(t)) == explainer_text(t) for t in topics)

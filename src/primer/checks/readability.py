@@ -40,22 +40,39 @@ def _syllables(word: str) -> int:
 
 def grade(text: str) -> float:
     """Flesch–Kincaid grade level of `text` (0 for text without words)."""
+    return grade_of(*counts(text))
+
+
+def counts(text: str) -> tuple[int, int, int]:
+    """The words, sentence ends and syllables of `text`, which its grade is worked out from (`grade_of`). Those
+    of texts joined with a space are the sums of each text's: no word or run of stops reaches across a space,
+    and a stop at a text's end ends a sentence before a space as at the end."""
     words = _WORD.findall(text)
+    syllables = sum(map(_syllables, map(str.lower, words)))  # map: no Python frame per word
+    return len(words), len(_SENTENCE_END.findall(text)), syllables
+
+
+def grade_of(words: int, ends: int, syllables: int) -> float:
+    """The Flesch–Kincaid grade of a text of these `counts` (0 without words)."""
     if not words:
         return 0.0
-    sentences = max(1, len(_SENTENCE_END.findall(text)))
-    syllables = sum(map(_syllables, map(str.lower, words)))  # map: no Python frame per word
-    return 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+    return 0.39 * words / max(1, ends) + 11.8 * syllables / words - 15.59
 
 
 def explainer_text(topic: Topic) -> str:
     """The prose a student reads on a topic page: lede, takeaways and sections, links reduced to their text."""
-    return " ".join([topic.lede, *topic.takeaways, *(LINK_TEXT.sub(r"\1", s.body) for s in topic.sections)])
+    return " ".join(explainer_parts(topic))
+
+
+def explainer_parts(topic: Topic) -> list[str]:
+    """The texts of `explainer_text`: the lede, each takeaway, each section (links reduced to their text)."""
+    return [topic.lede, *topic.takeaways, *(LINK_TEXT.sub(r"\1", s.body) for s in topic.sections)]
 
 
 def _counted(text: str) -> tuple[int, float]:
     """How many words `text` has, and its grade."""
-    return len(_WORD.findall(text)), grade(text)
+    counted = counts(text)
+    return counted[0], grade_of(*counted)
 
 
 def topic_grades(lib: Library) -> dict[str, float]:

@@ -8,10 +8,9 @@ from array import array
 from dataclasses import dataclass
 from functools import partial
 
-from primer.checks.readability import ABOVE, BELOW, MIN_WORDS, explainer_text, grade
+from primer.checks.readability import ABOVE, BELOW, MIN_WORDS, counts, explainer_parts, grade_of
 from primer.content.models import Topic
 from primer.facts import key
-from primer.render.markdown import LINK_TEXT
 from primer.report.base import WORD, Context, Unit, sentences
 
 #: A sentence longer than this many words is listed as hard to read.
@@ -62,7 +61,9 @@ def check(ctx: Context) -> list[Grade]:
     ):
         units = [u for u in ctx.units if u.part == part]
         text = " ".join(u.text for u in units)
-        found.append(_grade(ctx, name, page, text, [], units))
+        found.append(
+            _grade(ctx, name, page, ctx.facts.get(partial(key, "grade", text), partial(_graded, text)), [], units)
+        )
         level = found[-1].grade
         if units and found[-1].words >= MIN_WORDS and _off(level, target):
             first = units[0]
@@ -86,12 +87,18 @@ def _topic_reads(ctx: Context, topic_id: str, target: int) -> list[str]:
 def _topic(ctx: Context, topic: Topic, target: int) -> Grade:
     """A topic's grade, and a finding when it is far from the target."""
     units = [u for u in ctx.by_topic.get(topic.id, []) if u.part in ("lede", "takeaway", "section")]
-    text = explainer_text(topic)
-    sections = [
-        (s.title, ctx.facts.get(key("section grade", s.body), partial(_section, s.body))) for s in topic.sections
-    ]
-    graded = _grade(ctx, topic.title, ctx.page(("topic", topic.id)), text, sections, units)
-    level = graded.grade
+    parts = explainer_parts(topic)
+    head = len(parts) - len(topic.sections)  # the lede and takeaways, then a text for each section
+    each = [counts(text) for text in parts[:head]]
+    sections = []
+    for section, text in zip(topic.sections, parts[head:], strict=True):
+        counted = ctx.facts.get(partial(key, "section counts", section.body), partial(counts, text))
+        sections.append((section.title, round(grade_of(*counted), 1)))
+        each.append(counted)
+    # the explainer's counts are the sum of its texts' (`counts`): its grade without reading it all again
+    words, ends, syllables = (sum(column) for column in zip(*each, strict=True))
+    level = round(grade_of(words, ends, syllables), 1)
+    graded = _grade(ctx, topic.title, ctx.page(("topic", topic.id)), (level, words), sections, units)
     if graded.words >= MIN_WORDS and _off(level, target):
         ctx.add(
             "P701",
@@ -104,12 +111,13 @@ def _topic(ctx: Context, topic: Topic, target: int) -> Grade:
 
 
 def _grade(
-    ctx: Context, name: str, page: str, text: str, sections: list[tuple[str, float]], units: list[Unit]
+    ctx: Context, name: str, page: str, graded: tuple[float, int], sections: list[tuple[str, float]], units: list[Unit]
 ) -> Grade:
+    """The page's grade (`graded`: its level and words), its sections', and its longest sentences."""
     counted: list[tuple[int, Unit, int, int]] = []
     for unit in units:
         text_of = unit.text
-        lengths = ctx.facts.get(key("sentence lengths", text_of), partial(_lengths, text_of))
+        lengths = ctx.facts.get(partial(key, "sentence lengths", text_of), partial(_lengths, text_of))
         for start, end, words in zip(lengths[0::3], lengths[1::3], lengths[2::3], strict=True):
             counted.append((words, unit, start, end))
             if words > LONG:
@@ -131,18 +139,13 @@ def _grade(
     ]
     long.sort(key=lambda s: (-s[0], s[1]))
     shown = [Sentence(w, where, text if len(text) <= 160 else text[:159] + "…") for w, where, text in long[:LONGEST]]
-    level, words = ctx.facts.get(key("grade", text), partial(_graded, text))
-    return Grade(name, page, level, words, sections, shown)
-
-
-def _section(body: str) -> float:
-    """A section's grade, as its reader reads it (link texts without their targets)."""
-    return round(grade(LINK_TEXT.sub(r"\1", body)), 1)
+    return Grade(name, page, *graded, sections, shown)
 
 
 def _graded(text: str) -> tuple[float, int]:
     """A page's grade, and how many words it has."""
-    return round(grade(text), 1), len(WORD.findall(text))
+    counted = counts(text)
+    return round(grade_of(*counted), 1), counted[0]
 
 
 def _lengths(text: str) -> array[int]:
