@@ -100,7 +100,7 @@ def _read(ctx: Context, text: str) -> _Read:
     read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
     found = read.get(text)
     if found is None:
-        found = read[text] = ctx.facts.get(facts.key("consistency 2", text), partial(_reading, text))
+        found = read[text] = ctx.facts.get(partial(facts.key, "consistency 2", text), partial(_reading, text))
     return found
 
 
@@ -228,7 +228,7 @@ def _event_links(ctx: Context) -> None:
         if unit.part != "section":
             continue
         for start, linked, others, said in ctx.facts.get(
-            facts.key("dated links", unit.raw), partial(_dated_links, unit)
+            partial(facts.key, "dated links", unit.raw), partial(_dated_links, unit)
         ):
             events = [i for i in linked if i in ctx.lib.events]
             if len(set(events)) != 1 or len(said) != 1 or others:

@@ -48,7 +48,9 @@ def _used(ctx: Context, units: list[Unit]) -> frozenset[str]:
     for unit in units:
         used.update(i for scheme, i, _ in links(unit.raw) if scheme == "term")
         raw = unit.raw
-        used.update(ctx.facts.get(facts.key("terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw)))
+        used.update(
+            ctx.facts.get(partial(facts.key, "terms found", ctx.matcher.digest, raw), partial(_found, ctx, raw))
+        )
     return frozenset(used)
 
 
@@ -84,7 +86,9 @@ def _before_link_in(ctx: Context, topic_id: str) -> None:
     seen: set[str] = set()
     for n, unit in enumerate(units):
         text = unit.text
-        named = ctx.facts.get(facts.key("term matches", ctx.matcher.digest, text), partial(_matches, ctx, text))
+        named = ctx.facts.get(
+            partial(facts.key, "term matches", ctx.matcher.digest, text), partial(_matches, ctx, text)
+        )
         for start, written, ids in named:
             for term_id in ids:
                 at = n * 1_000_000 + start

@@ -112,7 +112,7 @@ def _unit(ctx: Context, found: re.Pattern[str], words: str, unit: Unit) -> None:
         return
     own = code == "P901"
     text = unit.text
-    for at, word in ctx.facts.get(key("loaded", words, own, text), partial(_loaded_in, found, text, own)):
+    for at, word in ctx.facts.get(partial(key, "loaded", words, own, text), partial(_loaded_in, found, text, own)):
         where = "our own voice" if own else "a framing note"
         ctx.add_in(
             code,

@@ -113,7 +113,7 @@ def _keys(ctx: Context, text: str) -> tuple[str, ...]:
     texts of the points and events: `_read_files`)."""
     found = _read_files(ctx).get(text)
     if found is None:
-        found = ctx.facts.get(key("figure keys", text), partial(_figure_keys, text))
+        found = ctx.facts.get(partial(key, "figure keys", text), partial(_figure_keys, text))
     return found
 
 
@@ -256,7 +256,7 @@ def _unit(
 ) -> None:
     own = _own_figures(ctx, unit)
     year = str(ctx.lib.events[unit.item[1]].date.first.year) if unit.item[0] == "event" else ""
-    found = ctx.facts.get(key("specifics", unit.raw, year), partial(_stated, unit, year))
+    found = ctx.facts.get(partial(key, "specifics", unit.raw, year), partial(_stated, unit, year))
     for start, attributed, stated in found:
         for at, written, figure_key in stated:
             if figure_key in index or figure_key in own or (attributed and figure_key in said):

@@ -47,7 +47,7 @@ def _as_of_unit(ctx: Context, unit: Unit) -> None:
     years = ctx.lib.site.stale_after_years
     limit = _years_before(ctx.today, years)
     text = unit.text
-    for at, said, written, last in ctx.facts.get(facts.key("as of", text), partial(_as_of_in, text)):
+    for at, said, written, last in ctx.facts.get(partial(facts.key, "as of", text), partial(_as_of_in, text)):
         if dt.date.fromisoformat(last) < limit:
             ctx.add_in(
                 "P601",
@@ -108,7 +108,7 @@ def _present(ctx: Context) -> None:
 
 def _present_unit(ctx: Context, changes: dict[str, list[Event]], named: _Names, unit: Unit) -> None:
     text = unit.text
-    for start, end, at, word, last in ctx.facts.get(facts.key("present", text), partial(_present_in, text)):
+    for start, end, at, word, last in ctx.facts.get(partial(facts.key, "present", text), partial(_present_in, text)):
         sentence = text[start:end]
         about = sorted(ctx.matcher.find(sentence) | named.in_text(sentence))
         latest = dt.date.fromisoformat(last) if last else None
