@@ -111,8 +111,8 @@ class _Trusted(Environment):
     """primer's own templates alone (the lesson has no templates folder): primer's code, outside the sandbox."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        # a dict's item first (see `_item`), then Jinja's look-up written out: the attribute, else the item (a
-        # call of Jinja's own would cost an attribute 60% more, 0.18 µs against 0.11 µs)
+        # a dict's item first (see `_item`), then Jinja's look-up written out: the attribute, else the item
+        # (calling Jinja's own from here would cost an attribute 0.18 µs instead of 0.08 µs)
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             return _item(self, obj, attribute)
         try:
