@@ -24,10 +24,11 @@ _LINK = r'<a href="[^"]*" class="ref ref-(?:point|event|source)">(?:(?!</a>).)*<
 LINK = re.compile(
     r'<a href="(?P<href>[^"]*)" class="ref ref-(?P<kind>point|event|source)">(?P<words>(?:(?!</a>).)*)</a>', re.S
 )
-#: What numbers are put at, and notes after.
+#: What numbers are put at, and notes after. Each begins with a space, "(" or "<": looked for first, the regex
+#: engine tries the five kinds only there rather than at every character (half the time over a page's HTML).
 _PIECE = re.compile(
-    rf"(?P<group>\s*\((?:see\s+)?{_LINK}(?:\s*(?:[,;]|and)\s*(?:and\s+)?{_LINK})*\s*\))"
-    rf"|(?P<link>{_LINK})|(?P<open><p>)|(?P<close></p>)|(?P<item></li>)",
+    rf"(?=[\s(<])(?:(?P<group>\s*\((?:see\s+)?{_LINK}(?:\s*(?:[,;]|and)\s*(?:and\s+)?{_LINK})*\s*\))"
+    rf"|(?P<link>{_LINK})|(?P<open><p>)|(?P<close></p>)|(?P<item></li>))",
     re.S,
 )
 #: Describes a citation for its note: (kind, address) → (label, text), or None when unknown.
