@@ -107,22 +107,25 @@ Found = re.Match[str] | Span
 
 
 class _Built:
-    """What a TermMatcher builds from a glossary: names, `not_in` patterns, the one pattern of all names
-    (compiled when a text first needs it: a lesson whose names and texts have only ASCII letters never
-    does), and the same pattern for lower-cased text (None when a name has a letter outside ASCII, see
-    `_plain_case`). Compiling a large glossary's pattern takes a tenth of a second or more."""
+    """What a TermMatcher builds from a glossary: names, `not_in` patterns, and the patterns of all names, each
+    compiled when a text first needs it (compiling a large glossary's pattern takes a tenth of a second or
+    more): for any text (`pattern`), for lower-cased text (`lower`: None unless `plain`, when the names' letters
+    are all ASCII, see `_plain_case`) and for lower-cased plain ASCII text (`after`)."""
 
-    __slots__ = ("_body", "_capitals", "_pattern", "lower", "names", "not_in")
+    __slots__ = ("_after", "_after_made", "_body", "_capitals", "_lower", "_pattern", "names", "not_in", "plain")
 
     def __init__(
         self,
         names: dict[str, list[tuple[str, str, bool]]],
         not_in: dict[str, list[re.Pattern[str]]],
         body: str | None,
-        lower: re.Pattern[str] | None,
+        plain: bool,
     ) -> None:
-        self.names, self.not_in, self.lower, self._body = names, not_in, lower, body
+        self.names, self.not_in, self._body, self.plain = names, not_in, body, plain
         self._pattern: re.Pattern[str] | None = None
+        self._lower: re.Pattern[str] | None = None
+        self._after: re.Pattern[str] | None = None
+        self._after_made = False
         self._capitals: re.Pattern[str] | None = None
 
     @property
@@ -134,12 +137,36 @@ class _Built:
         return self._pattern
 
     @property
+    def lower(self) -> re.Pattern[str] | None:
+        """The pattern matching the names in lower-cased text, heeding case (`plain` only): case-blind matching
+        costs the regex engine about twice as much, and gives the same matches when the names and the text
+        have only ASCII letters (see `lower_case_matches`)."""
+        if self._lower is None and self.plain:
+            self._lower = re.compile(rf"(?<![\w/-]){self._body}(?![\w/-])")
+        return self._lower
+
+    @property
+    def after(self) -> re.Pattern[str] | None:
+        r"""For a lower-cased text that is `plain_ascii`, with a space put in front of it: a pattern that finds the
+        names `lower` finds, each as its group 1, after the character before it (not one of `[\w/-]`, as
+        `lower` asks: the space in front stands for the text's start). It finds the same names, since no
+        match can begin where the last one ended (the names all end in one of `[\w/-]`, else this is None);
+        and in a third less time: the regex engine looks for a character that may come before a name, where
+        `lower` tries to match at every place."""
+        if not self._after_made:
+            self._after_made = True
+            ascii_names = [name for name in self.names if name.isascii()]  # no other name is in an ASCII text
+            if self.plain and all(_EDGE.fullmatch(name[-1]) for name in ascii_names):
+                self._after = re.compile(rf"[^\w/-]({self._body})(?![\w/-])", re.ASCII)
+        return self._after
+
+    @property
     def capitals(self) -> re.Pattern[str] | None:
         """A pattern that finds every place where a name may occur beginning with a capital letter, and others
         (it ignores the edges of words), in a text that `lower` may search (None when there is no `lower`):
         each name's first letter as a capital, then the rest of it in any case. It begins with a capital, which
         the regex engine scans the text for: about twenty times as fast as finding the names."""
-        if self.lower is None:
+        if not self.plain:
             return None
         if self._capitals is None:
             rests: dict[str, list[str]] = {}
@@ -149,6 +176,11 @@ class _Built:
             branches = [f"{re.escape(first)}(?i:{trie_pattern(sorted(rest))})" for first, rest in sorted(rests.items())]
             self._capitals = re.compile("|".join(branches) or "(?!)")
         return self._capitals
+
+
+#: A character that may end a name found by `_Built.after` (one that a name found may not border on), in
+#: ASCII text.
+_EDGE = re.compile(r"[\w/-]", re.ASCII)
 
 
 #: Characters outside ASCII, to see whether a text has letters with case among them.
@@ -179,6 +211,15 @@ def lower_case_matches(text: str) -> bool:
     of `_ASCII_IN_OTHER_CASE`. Lower-casing any other character keeps its place and whether `\w` and `\s` match
     it (tried on every character), and a letter outside ASCII matches no letter of the pattern in either case."""
     return text.isascii() or _ASCII_IN_OTHER_CASE.search(text) is None
+
+
+def plain_ascii(text: str) -> bool:
+    r"""True when `text` is ASCII and has none of the four separators \x1c-\x1f, which `\s` matches only
+    outside ASCII mode: a pattern compiled with `re.ASCII` finds in it what it finds without (ASCII letters,
+    digits and white space are the same in both; a pattern that ignores case must hold none of the letters of
+    `_ASCII_IN_OTHER_CASE`). The regex engine tells `\w` and `\s` apart from other characters faster in ASCII
+    mode."""
+    return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
 
 
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).
@@ -215,7 +256,7 @@ class TermMatcher:
         while len(_SAME) > 4:
             del _SAME[next(iter(_SAME))]
         _, key, built = same
-        self._names, self._not_in, self._lower = built.names, built.not_in, built.lower
+        self._names, self._not_in, self._plain = built.names, built.not_in, built.plain
         self._built = built
         self._key = key
 
@@ -247,12 +288,7 @@ class TermMatcher:
         # One pattern shaped as a trie of the names: the longest name wins at each place, and the
         # regex engine need not try thousands of alternatives at every character.
         body = trie_pattern(sorted(names)) if names else None
-        # Case-blind matching costs the engine about twice as much as matching lower-cased text exactly,
-        # which gives the same matches when the names and the text have only ASCII letters.
-        lower = None
-        if names and all(_plain_case(name) for name in names):
-            lower = re.compile(rf"(?<![\w/-]){body}(?![\w/-])")
-        return _Built(names, not_in, body, lower)
+        return _Built(names, not_in, body, bool(names) and all(_plain_case(name) for name in names))
 
     def capitalised(self, text: str) -> bool:
         """False when no name can occur in `text` beginning with a capital letter, so that no mention there sits
@@ -285,10 +321,17 @@ class TermMatcher:
     def _finditer(self, text: str) -> Iterator[Found]:
         """The names' pattern's matches in `text`: found in the lower-cased text where that is the same
         (see `_build`), each then told at its place in `text` itself (`Span`)."""
-        if self._lower is None or not lower_case_matches(text):
+        if not self._plain or not lower_case_matches(text):
             yield from self._built.pattern.finditer(text)
             return
-        for found in self._lower.finditer(text.lower()):
+        after = self._built.after if plain_ascii(text) else None
+        if after is not None:
+            for found in after.finditer(" " + text.lower()):  # each place one further on
+                yield Span(text, found.start(1) - 1, found.end(1) - 1)
+            return
+        lower = self._built.lower
+        assert lower is not None  # a plain glossary
+        for found in lower.finditer(text.lower()):
             yield Span(text, found.start(), found.end())
 
     def matches(self, text: str) -> Iterator[tuple[Found, list[str]]]:

@@ -1,0 +1,75 @@
+"""Issue 16: the glossary's names found in plain ASCII text by the pattern that looks first for a character that
+may come before a name (`_Built.after`) are the names the pattern of any text finds, at the same places."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from primer.content import terms
+from primer.content.models import Term
+from primer.content.terms import TermMatcher, plain_ascii
+
+#: Pieces of names: words, digits, the characters that may join a name's parts or end it, and some outside ASCII.
+NAME_PIECES = ["ab", "x", "Yz", "2", "-", "/", ".", "(", "’", "é", " ", "K"]
+#: Pieces of texts: the names' pieces, white space of every kind, capitals, the separators \x1c-\x1f and letters
+#: that ignoring case takes for ASCII ones.
+TEXT_PIECES = [*NAME_PIECES, "AB", "X", "\n", "\t", "  ", "_", ",", "\x1c", "\x1f", "İ", "ı", "\u212a", "ſ", "\u00a0"]
+
+
+def _glossary(rng: random.Random, pieces: list[str]) -> list[Term]:
+    names: set[str] = set()
+    while len(names) < rng.randint(1, 6):
+        name = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))).strip()
+        if name:
+            names.add(name)
+    return [
+        Term.model_construct(id=f"t{k}", term=name, aliases=[], expansion=None, not_in=[])
+        for k, name in enumerate(sorted(names))
+    ]
+
+
+def _text(rng: random.Random, pieces: list[str], names: list[str]) -> str:
+    """Pieces and the glossary's names, some in capitals: half a text's pieces are names."""
+    said = [name.upper() if rng.random() < 0.2 else name for name in names]
+    return "".join(rng.choice(pieces if rng.random() < 0.5 else said) for _ in range(rng.randint(0, 16)))
+
+
+def test_found_in_plain_text_as_in_any_text() -> None:
+    rng = random.Random(51)
+    ascii_pieces = [p for p in TEXT_PIECES if plain_ascii(p)]
+    taken = found = 0
+    for _ in range(1_500):
+        glossary = _glossary(rng, NAME_PIECES)
+        matcher = TermMatcher(glossary)
+        built = matcher._built
+        assert isinstance(built, terms._Built)
+        for _ in range(12):
+            text = _text(rng, ascii_pieces if rng.random() < 0.7 else TEXT_PIECES, [term.term for term in glossary])
+            ours = [(m.start(), m.end(), m.group(0)) for m in matcher._finditer(text)]
+            assert ours == [(m.start(), m.end(), m.group(0)) for m in built.pattern.finditer(text)], (text, built.names)
+            if built.after is not None and plain_ascii(text):
+                taken += 1
+                found += len(ours)
+    assert taken > 3_000 and found > 1_000, (taken, found)  # many plain texts read by the faster pattern, names found
+
+
+def test_names_ending_outside_a_word_are_found_by_the_plain_pattern() -> None:
+    # "x." then "(y": the second name begins where the first ends, which the faster pattern would miss
+    names = [("x", "x."), ("y", "(y")]
+    matcher = TermMatcher(
+        [Term.model_construct(id=i, term=name, aliases=[], expansion=None, not_in=[]) for i, name in names]
+    )
+    assert matcher._built.after is None
+    assert [m.group(0) for m in matcher._finditer("x.(y")] == ["x.", "(y"]
+
+
+def test_ascii_mode_reads_ascii_as_unicode_mode_does_but_four_separators() -> None:
+    for code in range(128):
+        ch = chr(code)
+        for cls in (r"\w", r"\d", r"\W", r"\D", r"[^\w/-]"):
+            assert bool(re.fullmatch(cls, ch)) == bool(re.fullmatch(cls, ch, re.ASCII)), (cls, ch)
+        same_space = bool(re.fullmatch(r"\s", ch)) == bool(re.fullmatch(r"\s", ch, re.ASCII))
+        assert same_space == (ch not in "\x1c\x1d\x1e\x1f"), ch
+        assert plain_ascii(ch) == same_space
+    assert not plain_ascii("é") and plain_ascii("") and plain_ascii("plain text\n")
