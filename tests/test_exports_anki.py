@@ -156,6 +156,50 @@ def test_the_collection_holds_what_genanki_itself_writes() -> None:
     assert len(ours["notes"]) == 9 and len(ours["cards"]) == 9
 
 
+def _made_in_memory(decks: list[genanki.Deck]) -> bytes:
+    """The package of `decks` as primer made it before it started from a copy of an empty collection: the schema
+    run into a database made in memory."""
+    anki = importlib.import_module("primer.exports.anki")
+    connection = sqlite3.connect(":memory:")
+    try:
+        write_collection(connection.cursor(), decks, anki._epoch(), itertools.count(anki._epoch() * 1000))
+        connection.commit()
+        collection = connection.serialize()
+    finally:
+        connection.close()
+    return anki.zip_bytes({"collection.anki2": collection, "media": b"{}"})
+
+
+def test_a_package_is_the_bytes_of_one_made_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each package's collection starts from a copy of an empty one (`_empty_collection`), with its header's
+    counts of changes set as a database made in memory has them: the same bytes, for every package of the
+    shipped lesson and of the larger example, and for decks of thousands of notes."""
+    anki = importlib.import_module("primer.exports.anki")
+    made: list[list[genanki.Deck]] = []
+    making = anki._apkg
+
+    def kept(decks: list[genanki.Deck]) -> bytes:
+        made.append(decks)
+        return making(decks)
+
+    monkeypatch.setattr(anki, "_apkg", kept)
+    for tree in ("shipped", "mini"):
+        result = checked(tree)
+        for scope in [None, *result.library.topics]:
+            render_export(result.library, result.derived, "anki", scope)
+    big = genanki.Deck(7, "Big")
+    for k in range(3_000):
+        big.add_note(genanki.Note(model=MODEL, fields=[f"Q{k} " * (k % 50), f"A{k}"], guid=f"g{k}", tags=["t"]))
+    made.append([big, genanki.Deck(8, "Empty")])
+    assert len(made) > 5
+    for decks in made:
+        ours = making(decks)
+        assert ours == _made_in_memory(decks)
+    with zipfile.ZipFile(BytesIO(ours)) as archive:
+        header = archive.read("collection.anki2")[:100]
+    assert header[24:28] == bytes(4) and header[92:100] == bytes(8)
+
+
 def test_a_build_makes_each_card_once_for_the_whole_lesson_and_its_topics(monkeypatch: pytest.MonkeyPatch) -> None:
     """A question is in the whole lesson's deck and in its topics': a build (one memo for every scope) makes
     its card once, and each package has the bytes and the losses it has when made on its own."""
