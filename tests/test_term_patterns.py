@@ -4,11 +4,11 @@ may come before a name (`_Built.after`) are the names the pattern of any text fi
 from __future__ import annotations
 
 import random
-import re
 
 from primer.content import terms
 from primer.content.models import Term
-from primer.content.terms import TermMatcher, plain_ascii
+from primer.content.terms import TermMatcher
+from primer.patterns import plain_ascii
 
 #: Pieces of names: words, digits, the characters that may join a name's parts or end it, and some outside ASCII.
 NAME_PIECES = ["ab", "x", "Yz", "2", "-", "/", ".", "(", "’", "é", " ", "K"]
@@ -62,14 +62,3 @@ def test_names_ending_outside_a_word_are_found_by_the_plain_pattern() -> None:
     )
     assert matcher._built.after is None
     assert [m.group(0) for m in matcher._finditer("x.(y")] == ["x.", "(y"]
-
-
-def test_ascii_mode_reads_ascii_as_unicode_mode_does_but_four_separators() -> None:
-    for code in range(128):
-        ch = chr(code)
-        for cls in (r"\w", r"\d", r"\W", r"\D", r"[^\w/-]"):
-            assert bool(re.fullmatch(cls, ch)) == bool(re.fullmatch(cls, ch, re.ASCII)), (cls, ch)
-        same_space = bool(re.fullmatch(r"\s", ch)) == bool(re.fullmatch(r"\s", ch, re.ASCII))
-        assert same_space == (ch not in "\x1c\x1d\x1e\x1f"), ch
-        assert plain_ascii(ch) == same_space
-    assert not plain_ascii("é") and plain_ascii("") and plain_ascii("plain text\n")

@@ -15,6 +15,7 @@ from functools import partial
 
 from primer import facts
 from primer.content.library import Library
+from primer.patterns import Twin
 from primer.render import markdown
 from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path
@@ -54,7 +55,7 @@ _STOP_WORDS = """
 STOP = frozenset(_STOP_WORDS.split())
 
 _MARKUP = re.compile(r"[*`]+")
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN = Twin(r"[^\W_]+")
 _BEFORE_DIGIT = re.compile(r"(?<=[^\W\d_])-(?=\d)")
 
 
@@ -95,7 +96,7 @@ def _words(text: str) -> list[str]:
         marks = {ord(c): None for c in set(bare) if unicodedata.combining(c)}
         if marks:
             bare = bare.translate(marks)
-    return _TOKEN.findall(bare.lower())
+    return _TOKEN.of(bare).findall(bare.lower())
 
 
 def _read(title: str, text: str, snippet: str | None, also: list[str], titled: bool) -> tuple[str, str, str]:

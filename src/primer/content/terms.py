@@ -23,6 +23,7 @@ from typing import Any
 from primer import facts
 from primer.content.models import Term
 from primer.memo import Memo
+from primer.patterns import OTHER_CASE, plain_ascii
 
 #: The target of a Markdown link, so that `[text](term:id)` is searched only for its text.
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -200,26 +201,13 @@ def _plain_case(text: str) -> bool:
     return text.isascii() or all(map(_uncased, set("".join(_NON_ASCII.findall(text)))))
 
 
-#: The characters outside ASCII that a pattern ignoring case takes for an ASCII letter: İ, ı, ſ and the Kelvin
-#: sign K (found by trying every character; `lower()` makes İ two characters, K a 'k', and leaves ı and ſ).
-_ASCII_IN_OTHER_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
 def lower_case_matches(text: str) -> bool:
     r"""True when a pattern with no letter outside ASCII and no capital (see `_plain_case`) finds in `text.lower()`,
     heeding case, what it finds in `text` ignoring case, at the same places: `text` holds none of the characters
-    of `_ASCII_IN_OTHER_CASE`. Lower-casing any other character keeps its place and whether `\w` and `\s` match
-    it (tried on every character), and a letter outside ASCII matches no letter of the pattern in either case."""
-    return text.isascii() or _ASCII_IN_OTHER_CASE.search(text) is None
-
-
-def plain_ascii(text: str) -> bool:
-    r"""True when `text` is ASCII and has none of the four separators \x1c-\x1f, which `\s` matches only
-    outside ASCII mode: a pattern compiled with `re.ASCII` finds in it what it finds without (ASCII letters,
-    digits and white space are the same in both; a pattern that ignores case must hold none of the letters of
-    `_ASCII_IN_OTHER_CASE`). The regex engine tells `\w` and `\s` apart from other characters faster in ASCII
-    mode."""
-    return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
+    of `OTHER_CASE` (`lower()` makes İ two characters and K a 'k'). Lower-casing any other character keeps its
+    place and whether `\w` and `\s` match it (tried on every character), and a letter outside ASCII matches no
+    letter of the pattern in either case."""
+    return text.isascii() or OTHER_CASE.search(text) is None
 
 
 #: The last few glossaries' matchers, by their names (a build, a `serve` rebuild after an edit).

@@ -21,6 +21,7 @@ from primer.content.terms import TermMatcher
 from primer.derive import Derived
 from primer.facts import Facts
 from primer.facts import key as facts_key
+from primer.patterns import Twin
 from primer.quiz.generate import citations
 from primer.render.urls import item_path
 from primer.report.codes import CODES, Level
@@ -305,14 +306,16 @@ def dates(text: str, year: str = "") -> list[DateMention]:
 DIGIT = re.compile(r"\d")
 #: Where a date can begin: a digit or the first letter of a month's name, after no letter or digit (as DATE
 #: begins with `\b`). The regex engine scans for these, where it tried DATE at every character.
-_DATE_START = re.compile(rf"[\d{_MONTH_INITIALS}](?<!\w[\d{_MONTH_INITIALS}])")
+_DATE_START = Twin(rf"[\d{_MONTH_INITIALS}](?<!\w[\d{_MONTH_INITIALS}])")
+#: DATE as a `Twin`.
+_DATE = Twin(DATE.pattern, DATE.flags)
 
 
 def _date_matches(text: str) -> Iterator[re.Match[str]]:
     """`DATE.finditer(text)`, sooner: DATE is tried only where a date can begin (`_DATE_START`), leftmost first,
     each match from the end of the last (0.19 s instead of 0.44 s for the report's dates at 256 topics)."""
     pos = 0
-    search, match = _DATE_START.search, DATE.match
+    search, match = _DATE_START.of(text).search, _DATE.of(text).match
     while (start := search(text, pos)) is not None:
         found = match(text, start.start())
         if found is None:

@@ -11,10 +11,11 @@ from functools import partial
 from primer import facts
 from primer.content.models import Event
 from primer.content.terms import lower_case_matches
+from primer.patterns import Twin
 from primer.report.base import DIGIT, Context, Unit, dates, sentences
 from primer.report.units import OWN_VOICE
 
-_AS_OF = re.compile(r"\b(?:as of|as at|correct as of|up to date as of)\s+", re.I)
+_AS_OF = Twin(r"\b(?:as of|as at|correct as of|up to date as of)\s+", re.I)
 #: Words in an event's title that say something stopped or changed.
 _CHANGE = re.compile(
     r"\b(?:cancel\w*|suspend\w*|halt\w*|scrap\w*|abandon\w*|withdr\w*|ends?|ended|replac\w*|terminat\w*|"
@@ -28,7 +29,7 @@ _PRESENT = re.compile(
     re.I,
 )
 #: `_PRESENT` as it matches a lower-cased text (see `_present_in`): its words have no capital and only ASCII letters.
-_PRESENT_LOWER = re.compile(_PRESENT.pattern)
+_PRESENT_LOWER = Twin(_PRESENT.pattern)
 
 
 def check(ctx: Context) -> None:
@@ -65,7 +66,7 @@ def _as_of_in(text: str) -> tuple[tuple[int, str, str, str], ...]:
     found: list[tuple[int, str, str, str]] = []
     if DIGIT.search(text) is None:  # a date has a digit, and most texts none: skip the search for 'as of'
         return ()
-    for m in _AS_OF.finditer(text):
+    for m in _AS_OF.of(text).finditer(text):
         written = [d for d in dates(text[m.end() : m.end() + 30]) if d.start == 0]
         if written:
             found.append((m.start(), m.group(0), written[0].text, written[0].last().isoformat()))
@@ -135,7 +136,7 @@ def _present_in(text: str) -> tuple[tuple[int, int, int, str, str], ...]:
     # In a text whose lower-cased copy keeps its characters' places (`lower_case_matches`), the copy is searched
     # heeding case, 2.5 times as fast (0.3 s sooner at 256 topics). A sentence is searched where it lies in the
     # text: its first character follows white space and its last comes before it, as at a string's ends.
-    searched, pattern = (text.lower(), _PRESENT_LOWER) if lower_case_matches(text) else (text, _PRESENT)
+    searched, pattern = (text.lower(), _PRESENT_LOWER.of(text)) if lower_case_matches(text) else (text, _PRESENT)
     for start, sentence in sentences(text):
         present = pattern.search(searched, start, start + len(sentence))
         if present is not None:
