@@ -42,7 +42,7 @@ PASSAGE_SENTENCES = 3
 LONG_ENTRY = 1000
 _SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’)]))\s+(?=[A-Z“\"(])")
 #: A citation that is only a link in brackets, "([point](point:id))": on paper it says nothing.
-_BARE_CITATION = re.compile(r"\s*\(\[[^\]]*\]\([a-z]+:[^)\s]*\)\)")
+_BARE_CITATION = re.compile(r"\(\[[^\]]*\]\([a-z]+:[^)\s]*\)\)")
 _TAG_A = re.compile(r"</?a\b[^>]*>")
 
 
@@ -99,9 +99,25 @@ class Bolder:
         return "".join(out)
 
 
+def _without_bare_citations(text: str) -> str:
+    r"""`text` without its bare citations (`_BARE_CITATION`), each with the white space before it: what
+    `re.sub(r"\s*" + _BARE_CITATION.pattern, "", text)` gives, in a tenth of the time (with `\s*` first, the
+    regex engine tried the pattern at every character; the "([" it now begins with is looked for at once)."""
+    kept = []
+    last = 0
+    for found in _BARE_CITATION.finditer(text):
+        start = found.start()
+        while start > last and text[start - 1].isspace():  # `\s` is `str.isspace`
+            start -= 1
+        kept.append(text[last:start])
+        last = found.end()
+    kept.append(text[last:])
+    return "".join(kept)
+
+
 def condensed(body: str, sentences: int = PASSAGE_SENTENCES) -> str:
     """The first paragraph of a section's Markdown, at most `sentences` sentences long."""
-    first = _plain_links(_BARE_CITATION.sub("", body.strip())).split("\n\n", 1)[0]
+    first = _plain_links(_without_bare_citations(body.strip())).split("\n\n", 1)[0]
     parts = _SENTENCE.split(" ".join(first.split()))
     return " ".join(parts[:sentences])
 
