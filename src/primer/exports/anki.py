@@ -268,8 +268,8 @@ def write_decks(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestamp: in
 @functools.cache
 def _empty_collection() -> bytes:
     """A collection with genanki's schema and nothing else, as a database's bytes: each package's collection
-    starts from a copy of it (`_apkg`). Running the schema's script for each took a fifth of the packages'
-    time at 256 topics (0.15 s of 0.8 s on one process)."""
+    starts from a copy of it (`_apkg`) instead of running the schema's script again: the 257 packages of a
+    256-topic lesson 0.50 s → 0.43 s on one process."""
     import sqlite3
 
     connection = sqlite3.connect(":memory:")
