@@ -37,11 +37,6 @@ class Twin:
         ascii_mode = (flags & ~re.UNICODE) | re.ASCII  # a compiled pattern's flags name Unicode mode
         self.ascii = self.any if OTHER_CASE.search(pattern) else re.compile(pattern, ascii_mode)
 
-    @property
-    def pattern(self) -> str:
-        """The pattern as written."""
-        return self.any.pattern
-
     def of(self, text: str) -> re.Pattern[str]:
         """The pattern to search `text` with: `ascii` when the text is `plain_ascii`, else `any`."""
         return self.ascii if plain_ascii(text) else self.any
