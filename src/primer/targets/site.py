@@ -600,8 +600,18 @@ def _linked_page(
     return _page(renderer, page, spool, record)
 
 
-#: How many pages a worker is given at once, after the largest (each alone) in a rebuild.
+#: The most pages a worker is given at once in a rebuild.
 _AT_ONCE = 16
+
+
+def rebuild_chunk(found: int, jobs: int) -> int:
+    """How many pages a rebuild gives a worker at once, once it has found `found` pages to make: one at a time
+    at first (the largest, each alone), then more as it finds more, up to `_AT_ONCE`. A rebuild finds its pages
+    as it goes, so it cannot cut them into shrinking chunks as a cold build does (`parallel.chunks`); the pages
+    come largest first, so the chunks grow as the pages shrink. Sixteen at once after the first two left one
+    worker alone with all but two of a source edit's 20 pages at 64 topics, for 0.18 s, while the other had
+    nothing to do."""
+    return min(_AT_ONCE, max(1, found // (4 * jobs)))
 
 
 class _Render:
@@ -661,7 +671,7 @@ class _Render:
                     continue
             self.todo.append((number, own))
             waiting.append(number)
-            if len(self.todo) - made_before <= self.pool.jobs or len(waiting) >= _AT_ONCE:  # the largest each alone
+            if len(waiting) >= rebuild_chunk(len(self.todo) - made_before, self.pool.jobs):
                 self.pool.submit(waiting, given)
                 waiting = []
         self.pool.submit(waiting, given)
