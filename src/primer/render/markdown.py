@@ -298,10 +298,9 @@ def _gloss_run(run: list[Token], gloss: TextLinker) -> list[Token]:
     if not end:
         return run
     text = "".join("\n" if t.type == "softbreak" else t.content for t in run[:end])
-    # the linker escapes the text itself; the emptied tokens stand in for the rest of the run
-    glossed = [dataclasses.replace(t, type="html_inline", content="") for t in run[:end]]
-    glossed[0].content = gloss(text)
-    return glossed + run[end:]
+    # the linker escapes the text itself: one token holds the whole run's HTML (a token for each of its
+    # pieces, emptied, rendered the same bytes, at a token's copy each)
+    return [dataclasses.replace(run[0], type="html_inline", content=gloss(text)), *run[end:]]
 
 
 def _rewrite(tokens: Sequence[Token], resolve: Resolver, gloss: TextLinker | None) -> list[Token]:
