@@ -80,6 +80,12 @@ class Derived:
             found = digests[qid] = value_hash(self.bank[qid])
         return found
 
+    def digest_bank(self) -> None:
+        """Work out `digest` of every question of the bank, in a process about to fork workers that read them
+        (the report's part that reads them would otherwise hash each question again, and lose them on exit)."""
+        for qid in self.bank:
+            self.digest(qid)
+
     def all_questions(self) -> dict[str, QuestionBase]:
         """Every question of every quiz by id, sorted."""
         found = {q.id: q for quiz in self.quizzes.values() for q in quiz}
