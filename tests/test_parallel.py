@@ -615,3 +615,83 @@ def test_the_report_needs_its_questions_before_its_last_parts(mini: Path) -> Non
 
     with pytest.raises(RuntimeError, match="derived"), InParts(load_library(mini), mini, 1) as parts:
         parts.finish()
+
+
+def test_a_rebuilds_pages_go_to_the_workers_one_at_a_time_first_then_in_growing_chunks() -> None:
+    """A rebuild finds its pages as it goes (largest first) and hands them out as it finds them: one at a time
+    until each worker has had a few, so that a source edit's twenty pages are shared out, and in chunks of up to
+    `_AT_ONCE` once there are many (a term edit's hundreds), so that few messages go."""
+    from primer.targets.site import _AT_ONCE, rebuild_chunk
+
+    def tasks(pages: int, jobs: int) -> list[int]:  # as `_Render.submit` hands them out
+        sizes, waiting = [], 0
+        for found in range(1, pages + 1):
+            waiting += 1
+            if waiting >= rebuild_chunk(found, jobs):
+                sizes.append(waiting)
+                waiting = 0
+        return sizes + ([waiting] if waiting else [])
+
+    for jobs in (1, 2, 3):
+        assert [rebuild_chunk(found, jobs) for found in range(1, 4 * jobs)] == [1] * (4 * jobs - 1)
+        sizes = [rebuild_chunk(found, jobs) for found in range(1, 3000)]
+        assert sizes == sorted(sizes) and max(sizes) == _AT_ONCE
+    source_edit = tasks(20, 2)
+    assert sum(source_edit) == 20 and max(source_edit) <= 3 and len(source_edit) >= 10, source_edit
+    term_edit = tasks(600, 2)
+    assert sum(term_edit) == 600 and len(term_edit) < 80, len(term_edit)
+
+
+def test_a_process_that_builds_again_imports_the_maps_drawing_once_it_has_written_a_build(
+    mini: Path, tmp_path: Path
+) -> None:
+    """A first build imports what drawing a map takes before its workers fork; a rebuild's workers, forked from a
+    process that had not, each imported it again. `primer build --watch` imports it once a build is written
+    (among the steps of `record_later`), so that the workers of its next builds have it."""
+    build(mini, tmp_path / "site", pdf=False, cache=True, jobs=2)  # the build a rebuild follows
+    _fresh(
+        f"""
+        import sys
+        from pathlib import Path
+        from primer.build import build
+        from primer.content.library import ParseCache
+        lesson, out = Path({str(mini)!r}), Path({str(tmp_path / "site")!r})
+        topic = lesson / "topics" / "radars.yaml"
+        topic.write_text(topic.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+        later = []
+        build(lesson, out, pdf=False, cache=True, parse_cache=ParseCache(), jobs=2, record_later=later)
+        assert "primer.maps.draw" not in sys.modules, "the rebuild's workers drew its maps"
+        for step in later:
+            step()
+        assert "primer.maps.draw" in sys.modules
+        """
+    )
+
+
+def test_the_questions_are_hashed_before_the_reports_part_that_reads_them_forks(
+    mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lint and the report's second part read every question's hash (`Derived.digest`) when results are kept:
+    the build's process works them out before that part forks, which then has them rather than hashing each
+    question again."""
+    from primer import reads
+    from primer.build import check
+    from primer.report import InParts
+
+    seen: list[tuple[set[str], set[str]]] = []
+    told = InParts.derived
+
+    def derived(self: InParts, derived: object) -> None:
+        seen.append((set(derived.__dict__.get("_digests", {})), set(derived.bank)))  # type: ignore[attr-defined]
+        told(self, derived)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(InParts, "derived", derived)
+    check(mini)
+    (hashed, bank), *_ = seen
+    assert bank and hashed == bank
+    hashes = []
+    monkeypatch.setattr(reads, "_value_hash", lambda value: hashes.append(value) or "x")
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")  # nothing kept: nothing read them, and nothing hashes them
+    seen.clear()
+    check(mini)
+    assert seen and seen[0][0] == set() and hashes == []

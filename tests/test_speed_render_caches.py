@@ -199,3 +199,41 @@ def test_script_json_escapes_as_a_translation_table_does() -> None:
         expected = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).translate(escapes)
         assert script_json(data) == expected
         assert "<" not in script_json(data) and "\u2028" not in script_json(data)
+
+
+def _gloss_run_token_by_token(run: list, gloss: object) -> list:  # type: ignore[type-arg]
+    """`markdown._gloss_run` as it was: a token for each piece of the run, emptied, the first holding its HTML."""
+    import dataclasses
+
+    end = len(run)
+    while end and run[end - 1].type == "softbreak":
+        end -= 1
+    if not end:
+        return run
+    text = "".join("\n" if t.type == "softbreak" else t.content for t in run[:end])
+    glossed = [dataclasses.replace(t, type="html_inline", content="") for t in run[:end]]
+    glossed[0].content = gloss(text)  # type: ignore[operator]
+    return glossed + run[end:]
+
+
+def test_a_glossed_run_of_text_is_one_token_and_renders_as_a_token_for_each_piece_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The glossed text between two pieces of markup is one token of HTML: the HTML is what a token for each of
+    its pieces (text and soft line breaks) rendered, on texts of every shape."""
+    rng = random.Random(16)
+    pieces = ["Security", "Council", "met", "[the ruling](point:p-1)", "*in* **bold**", "`code`", "<b>", "&amp;", "\\*"]
+    texts = [TEXT, "A\nB\n", "\n\nA\n\nB\nC\n\n", "- one\ntwo\n- three\n", "> quoted\nline\n\n1. a\nb"]
+    for _ in range(300):
+        words = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        texts.append("".join(w + rng.choice([" ", " ", "\n", "\n\n", "  \n"]) for w in words))
+
+    def render_all() -> list[str]:
+        return [markdown.render(t, lambda kind, item: f"x/{item}", gloss=lambda s: f"<{s.upper()}>") for t in texts]
+
+    tokens = markdown._rewrite(markdown.parsed("One\ntwo\nthree")[0], lambda kind, item: None, lambda s: s)
+    inline = next(t for t in tokens if t.type == "inline")
+    assert [t.type for t in inline.children or []] == ["html_inline"]
+    now = render_all()
+    monkeypatch.setattr(markdown, "_gloss_run", _gloss_run_token_by_token)
+    assert render_all() == now
