@@ -191,6 +191,40 @@ def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_out
     assert same(tmp_path / "a", tmp_path / "b") == ["extra.html", "index.html"]
 
 
+def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -> None:
+    """`paired_watch.py` runs `primer build --watch` of each version on a copy of the lesson of its own, and times
+    each edit of the speed table by both, one after the other: each row's wall and CPU times and their ratios,
+    then each edit's medians."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "paired_watch.py"),
+            "--before",
+            ".",
+            "--topics",
+            "2",
+            "--rounds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "2 topics, primer build --watch: before = ., after = ."
+    labels = ["one source edited", "one topic edited", "one question edited", "one term edited"]
+    rows = lines[2:6]
+    for label, row in zip(labels, rows, strict=True):
+        assert row.startswith(label), row
+        numbers = [float(cell) for cell in row[len(label) :].replace(" s", "").split()]
+        _, wall_b, cpu_b, wall_a, cpu_a, ratio_wall, ratio_cpu = numbers
+        assert 0 < wall_b < cpu_b and 0 < wall_a < cpu_a, row  # the workers' CPU time counted, and the undo's
+        assert ratio_wall == pytest.approx(wall_a / wall_b, rel=0.1) and ratio_cpu == pytest.approx(
+            cpu_a / cpu_b, rel=0.1
+        )
+    assert [line.split(":")[0] for line in lines[6:]] == labels, run.stdout
+
+
 def test_time_per_page_takes_the_sizes_in_turn_and_compares_each_large_build_with_its_neighbours(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,177 @@
+"""Two versions of primer, each running `primer build --watch`, rebuilding after the same edits in turn: which
+one has the output written sooner after a save, and with less CPU time.
+
+Usage: `python benchmarks/paired_watch.py [--before REV] [--after REV] [--topics 64] [--rounds 6]`
+
+A rebuild after a save uses both processors, so two versions cannot rebuild at once as `paired.py` builds them
+cold. Here each version watches a copy of the realistic corpus of its own (`make_corpus.py --realistic`), with a
+cache folder of its own, started (as `speed.py --watch` starts it) once `primer build` has built the lesson
+into its output folder. In each round, each edit of the speed table (`speed.edits`: a source, a topic, a
+question, a term) is made to one copy, then to the other (which goes first alternates from round to round), each
+timed from the write to the watch's line that it built, and undone with an untimed build before the other
+version's turn. The two see the same minutes of a machine whose speed drifts; the ratio within
+a pair (after ÷ before) is what to read. CPU time is the watch process's and its workers' (`/proc/PID/stat`, the
+workers counted once they end), over the edit's rebuild and its undo's. `REV` is a git revision of this
+repository, or `.` for the files as they are (see `paired.py`). Everything is written to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from compare import CHILD_ENV
+from paired import WORKING, source_of
+from speed import edits
+
+HERE = Path(__file__).resolve().parent
+#: The longest a build may take before the benchmark gives up.
+PATIENCE = 900.0
+#: The watch's clock ticks a second (its CPU time in /proc is counted in them).
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Watch:
+    """`primer build --watch` of one version, and the lines it prints, as they come (with when)."""
+
+    process: subprocess.Popen[str]
+    lines: queue.Queue[tuple[float, str]]
+    corpus: Path
+
+    @classmethod
+    def start(cls, src: Path, corpus: Path, out: Path, cache: Path) -> Watch:
+        """The watch of `corpus` into `out` by the primer in `src` (caching in `cache`), once its first build is
+        written: as an author runs it after building once, which its first build finds up to date."""
+        env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
+        command = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(out)]
+        subprocess.run([*command, "--no-pdf", "-q"], env=env, check=True, capture_output=True)
+        process = subprocess.Popen(
+            [*command, "--no-pdf", "--watch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
+        )
+        lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        stream = process.stdout
+        assert stream is not None
+
+        def read() -> None:
+            for line in stream:
+                lines.put((time.perf_counter(), line.rstrip("\n")))
+
+        threading.Thread(target=read, daemon=True).start()
+        watch = cls(process, lines, corpus)
+        watch.until("watching ")
+        return watch
+
+    def until(self, *starts: str) -> tuple[float, str]:
+        """When the watch printed the next line that starts with one of `starts`, and the line."""
+        while True:
+            try:
+                at, line = self.lines.get(timeout=PATIENCE)
+            except queue.Empty:
+                sys.exit(f"no line starting with {starts} in {PATIENCE:.0f} s")
+            if line.startswith(starts):
+                return at, line
+
+    def cpu(self) -> float:
+        """CPU seconds of the watch and of its workers that ended (`/proc/PID/stat`: utime, stime, cutime, cstime)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return sum(int(value) for value in fields[11:15]) / TICKS
+
+    def timed(self, label: str) -> tuple[float, float]:
+        """(seconds from the write to the line that it built, CPU seconds of that build and the undo's) of one
+        edit of `speed.edits`, undone afterwards."""
+        path, where = edits(self.corpus)[label]
+        original = path.read_text(encoding="utf-8")
+        time.sleep(1.0)  # idle, as an author is between saves
+        cpu = self.cpu()
+        written = time.perf_counter()
+        path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
+        at, line = self.until("built ", "Error: ", "nothing changed")
+        if not line.startswith("built "):
+            sys.exit(f"{label}: {line}")
+        path.write_text(original, encoding="utf-8")
+        self.until("built ", "Error: ", "nothing changed")
+        time.sleep(0.5)  # its workers end and are counted
+        return at - written, self.cpu() - cpu
+
+    def stop(self) -> None:
+        """Ctrl-C, as an author stops it."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[str, list[tuple[float, float]]]:
+    """Each edit's ratios (after ÷ before) of wall and CPU time, round by round, printed as they come."""
+    sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
+    corpus = work / "corpus"
+    subprocess.run(
+        [sys.executable, str(HERE / "make_corpus.py"), "--realistic", str(topics), str(corpus)],
+        check=True,
+        capture_output=True,
+    )
+    watches: dict[str, Watch] = {}
+    try:
+        for side, src in sources.items():
+            mine = work / side / "corpus"
+            shutil.copytree(corpus, mine)
+            watches[side] = Watch.start(src, mine, work / side / "out", work / side / "cache")
+        print(f"{topics} topics, primer build --watch: before = {before}, after = {after}")
+        print("edit                 round  before: wall   CPU   after: wall   CPU   after ÷ before: wall   CPU")
+        ratios: dict[str, list[tuple[float, float]]] = {}
+        for number in range(rounds):
+            order = ("before", "after") if number % 2 == 0 else ("after", "before")
+            for label in edits(corpus):
+                took = {side: watches[side].timed(label) for side in order}
+                (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
+                ratio = (wall_a / wall_b, cpu_a / cpu_b)
+                ratios.setdefault(label, []).append(ratio)
+                print(
+                    f"{label:20s} {number + 1:5d}  {wall_b:11.2f} s {cpu_b:5.2f} s  {wall_a:10.2f} s {cpu_a:5.2f} s"
+                    f"  {ratio[0]:18.3f} {ratio[1]:6.3f}"
+                )
+    finally:
+        for watch in watches.values():
+            watch.stop()
+    for label, found in ratios.items():
+        walls, cpus = [r[0] for r in found], [r[1] for r in found]
+        print(
+            f"{label}: median after ÷ before, wall {statistics.median(walls):.3f} "
+            f"({min(walls):.3f} to {max(walls):.3f}), CPU {statistics.median(cpus):.3f}"
+        )
+    return ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default="HEAD", help="a git revision, or . for the working files")
+    parser.add_argument("--after", default=WORKING, help="a git revision, or . for the working files")
+    parser.add_argument("--topics", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="primer-paired-watch-") as work:
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(work) / "pycache")
+        run(args.before, args.after, args.topics, args.rounds, Path(work))
+
+
+if __name__ == "__main__":
+    main()
