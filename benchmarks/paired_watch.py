@@ -9,10 +9,10 @@ cache folder of its own, started (as `speed.py --watch` starts it) once `primer 
 into its output folder. In each round, each edit of the speed table (`speed.edits`: a source, a topic, a
 question, a term) is made to one copy, then to the other (which goes first alternates from round to round), each
 timed from the write to the watch's line that it built, and undone with an untimed build before the other
-version's turn. The two see the same minutes of a machine whose speed drifts; the ratio within
-a pair (after ÷ before) is what to read. CPU time is the watch process's and its workers' (`/proc/PID/stat`, the
-workers counted once they end), over the edit's rebuild and its undo's. `REV` is a git revision of this
-repository, or `.` for the files as they are (see `paired.py`). Everything is written to a temporary folder.
+version's turn. The two see the same minutes of a machine whose speed drifts; the ratio within a pair (after ÷
+before) is what to read. CPU time is the watch process's and its workers' (`/proc/PID/stat`, the workers counted
+once they end), over the edit's rebuild and its undo's. `REV` is a git revision of this repository, or `.` for
+the files as they are (see `paired.py`). Everything is written to a temporary folder.
 """
 
 from __future__ import annotations

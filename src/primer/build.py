@@ -255,7 +255,7 @@ def _checked(
         with keeping(kept):  # what the derive and the lint read off each text is kept too
             derived = derive(lib)
             if kept.keeps:  # the lint hashes every question (kept by it): first, so that the report's part forks
-                derived.digest_bank()  # with them rather than hashing them again (0.06 s of a rebuild at 256 topics)
+                derived.digest_bank()  # with them rather than hashing them again (5,719 questions at 256 topics)
             parts.derived(derived)  # first: a rebuild's hook works out digests for a while (see `build`)
             derived_hook(lib, derived)
             names = check_term_names(lib, kept)  # the report shows them too

@@ -298,8 +298,8 @@ def _gloss_run(run: list[Token], gloss: TextLinker) -> list[Token]:
     if not end:
         return run
     text = "".join("\n" if t.type == "softbreak" else t.content for t in run[:end])
-    # the linker escapes the text itself: one token holds the whole run's HTML (a token for each of its
-    # pieces, emptied, rendered the same bytes, at a token's copy each)
+    # the linker escapes the text itself: one token holds the run's HTML (a token per piece, all but the
+    # first emptied, renders the same, at the cost of a copy of each)
     return [dataclasses.replace(run[0], type="html_inline", content=gloss(text)), *run[end:]]
 
 
