@@ -8,6 +8,7 @@ and afresh, with every memo emptied and a new parse cache. Both must find the sa
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import shutil
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from primer import memo
+from primer import memo, reads
 from primer.content.library import ParseCache, load_library
 from primer.derive import derive
 from primer.errors import ContentError, Problem
 from primer.quiz.lint import lint, text_lint
+from primer.report import Report, run_report
 from primer.report.units import own_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,3 +326,75 @@ def _after_block(lines: list[str], start: int) -> list[str]:
     while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) > indent:
         end += 1
     return lines[end:]
+
+
+def _report(content: Path, cache: ParseCache) -> Report | list[Problem]:
+    try:
+        lib = load_library(content, cache)
+    except ContentError as exc:
+        return sorted(exc.problems)
+    return run_report(lib, derive(lib), content)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_after_any_saves_a_report_made_of_the_last_ones_parts_is_what_a_fresh_one_makes(
+    tmp_path: Path, seed: int
+) -> None:
+    """A process that checks again makes its report of the last report's findings, coverage, balance and
+    readability where they are the same (and keeps the last report when the whole is): the report and its
+    JSON are those a fresh process makes, with the memos off, after any saves."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    rng = random.Random(seed)
+    kept = ParseCache()
+    originals: dict[Path, str] = {}
+    reports = 0
+    for _ in range(12):
+        what = _edit(rng, content, originals)
+        again = _report(content, kept)
+        memo.enable(False)
+        try:
+            fresh = _report(content, ParseCache())
+        finally:
+            memo.enable()
+        assert again == fresh, what
+        if isinstance(again, Report) and isinstance(fresh, Report):
+            reports += 1
+            assert again.model_dump_json() == fresh.model_dump_json(), what
+            assert reads.model_hash(again) == hashlib.sha256(reads._model_bytes(fresh)).hexdigest(), what
+    assert reports >= 6
+
+
+def test_a_report_checked_again_is_made_of_the_parts_of_the_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked again with nothing changed, the report is the last one; after an edit of one source's point,
+    each finding is the last report's model, and so is each topic's coverage but those that show the point,
+    whose hashes (`reads.model_hash`) are kept with them."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    first = _report(content, kept)
+    second = _report(content, kept)
+    assert isinstance(first, Report) and isinstance(second, Report)
+    assert second is first
+    hashes = [reads.model_hash(c) for c in first.coverage]
+    source = sorted((content / "sources").glob("*.yaml"))[0]
+    written = source.read_text(encoding="utf-8")
+    match = re.search(r"^(\s*- id: \S+\n\s*text: )(\S)", written, re.MULTILINE)
+    assert match is not None
+    source.write_text(written[: match.start(2)] + "Quietly, " + written[match.start(2) :], encoding="utf-8")
+    third = _report(content, kept)
+    assert isinstance(third, Report) and third is not first
+    assert third.findings and all(any(f is g for g in first.findings) for f in third.findings), (
+        "no finding moved: each is the last report's"
+    )
+    same = [c for c in third.coverage if any(c is d for d in first.coverage)]
+    assert 0 < len(same) < len(third.coverage), "the topics that show the point made anew, the others kept"
+    for c in third.coverage:
+        assert reads.model_hash(c) == hashlib.sha256(reads._model_bytes(c)).hexdigest()
+    dumped: list[object] = []
+    dump = reads._model_bytes
+    monkeypatch.setattr(reads, "_model_bytes", lambda value: dumped.append(value) or dump(value))
+    assert {reads.model_hash(c) for c in same} <= set(hashes)
+    assert not dumped, "a kept model's hash is not worked out again"

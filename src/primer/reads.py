@@ -244,6 +244,17 @@ def _model_bytes(value: BaseModel) -> bytes:
     return data
 
 
+def model_hash(value: BaseModel) -> str:
+    """The SHA-256 hash (hex) of a model's exact bytes (`_model_bytes`), for a page's context that holds a model
+    other than the lesson's items (the report, a topic's coverage); kept by the model, as `item_digest` is
+    (a process that checks again keeps the report's parts that did not change, and the report: `primer.report`)."""
+    return _MODEL_HASHES.get(id(value), functools.partial(_model_hash, value), keep=value)
+
+
+def _model_hash(value: BaseModel) -> str:
+    return hashlib.sha256(_model_bytes(value)).hexdigest()
+
+
 def value_bytes(value: Any) -> bytes:
     """The exact bytes of a value read from the lesson (an item, a list of items, ids), for its digest."""
     if isinstance(value, BaseModel):
@@ -288,9 +299,10 @@ def _item_digest(value: Any) -> bytes:
 
 
 #: `value_hash` and `item_digest` of an item, by the item (as an object): a rebuild in the same process
-#: (`primer build --watch`, `primer serve`) hashes only the items its edit made anew.
+#: (`primer build --watch`, `primer serve`) hashes only the items its edit made anew. `model_hash` likewise.
 _VALUE_HASHES: Memo[int, str] = Memo()
 _ITEM_DIGESTS: Memo[int, bytes] = Memo()
+_MODEL_HASHES: Memo[int, str] = Memo()
 
 
 def _plain(value: Any) -> Any:
@@ -395,8 +407,7 @@ class PageMap:
             if isinstance(value, dict):
                 return {"__dict__": [[shape(k), shape(v)] for k, v in value.items()]}
             if isinstance(value, BaseModel):  # by its hash: the report's page holds a report of megabytes
-                made = hashlib.sha256(_model_bytes(value)).hexdigest()
-                return {"__model__": type(value).__qualname__, "sha256": made}
+                return {"__model__": type(value).__qualname__, "sha256": model_hash(value)}
             raise Unmapped(path)
 
         described = json.dumps([path, template, title, shape(dict(context))], ensure_ascii=False).encode()
