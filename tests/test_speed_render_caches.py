@@ -237,3 +237,51 @@ def test_a_glossed_run_of_text_is_one_token_and_renders_as_a_token_for_each_piec
     now = render_all()
     monkeypatch.setattr(markdown, "_gloss_run", _gloss_run_token_by_token)
     assert render_all() == now
+
+
+def _every_token(tokens: list) -> list:  # type: ignore[type-arg]
+    found = []
+    for token in tokens:
+        found.append(token)
+        found += _every_token(token.children or [])
+    return found
+
+
+def test_a_token_is_copied_as_dataclasses_replace_copies_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`markdown._copy` gives each field of a token as `dataclasses.replace` does, for tokens of every kind
+    (fences hold an info and a markup, links attributes, lists a map and a level), when markdown-it's `Token`
+    has the fields it knows; with any other `Token`, it is `dataclasses.replace`. The render is the same."""
+    import dataclasses
+
+    assert markdown._TOKEN_AS_KNOWN, "the fast copy is the one the render uses with this markdown-it"
+    texts = [
+        TEXT,
+        "```python\ncode\n```\n\n~~~\nplain\n~~~\n",
+        "- one\n  - two [a](point:p-1) <https://example.org>\n\n1. x\n2. y\n",
+        "> quoted *em* **strong** `code`\n\n| a | b |\n| - | - |\n| 1 | 2 |\n",
+        '# Title {#id}\n\n![alt](img.png "t")\n\n---\n\nHard  \nbreak\\\nagain &amp; &copy;\n',
+    ]
+    tokens = [token for text in texts for token in _every_token(list(markdown.parsed(text)[0]))]
+    assert {"fence", "link_open", "bullet_list_open", "softbreak", "hardbreak", "heading_open"} <= {
+        t.type for t in tokens
+    }
+    fields = [f.name for f in dataclasses.fields(tokens[0])]
+    for token in tokens:
+        for kind, attrs, children, content in [
+            ("html_inline", token.attrs, token.children, "<b>x</b>"),
+            (token.type, dict(token.attrs, href="x"), token.children, token.content),
+            (token.type, token.attrs, [*(token.children or [])], token.content),
+        ]:
+            copied = markdown._copy(token, kind, attrs, children, content)
+            replaced = dataclasses.replace(token, type=kind, attrs=attrs, children=children, content=content)
+            assert copied == replaced and copied is not token
+            assert [getattr(copied, name) is getattr(replaced, name) for name in fields if name != "attrs"] == [
+                True
+            ] * (len(fields) - 1)
+
+    def render_all() -> list[str]:
+        return [markdown.render(t, lambda kind, item: f"x/{item}", gloss=lambda s: f"<{s.upper()}>") for t in texts]
+
+    now = render_all()
+    monkeypatch.setattr(markdown, "_TOKEN_AS_KNOWN", False)
+    assert render_all() == now
