@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import shutil
@@ -385,6 +386,15 @@ def test_the_report_made_in_parts_is_the_report_made_at_once(seeded: tuple[Path,
     derived = derive(lib)
     parts = [report_part(lib, derived, part, content) for part in (2, 1)]  # in any order
     assert combine(lib, derived, [*parts, first]).model_dump_json() == whole.model_dump_json()
+    # a finding two parts both make, in any order, is in the report once, where it is
+    rng = random.Random(7)
+    doubled = []
+    for part in [*parts, first]:
+        findings = [*part.findings, *(copy.copy(f) for f in part.findings)]  # equal, not the same objects
+        rng.shuffle(findings)
+        doubled.append(primer.report.Part(findings, part.problems, part.results))
+    assert sum(len(part.findings) for part in doubled) == 2 * sum(len(part.findings) for part in [*parts, first]) > 0
+    assert combine(lib, derived, doubled).model_dump_json() == whole.model_dump_json()
     with pytest.raises(ValueError, match="reads the derived questions"):
         report_part(lib, None, 1, content)
     # a check that reads the derived questions, moved into the first part, is a bug said as such
