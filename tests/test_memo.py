@@ -85,13 +85,17 @@ def _checked(content: Path, cache: ParseCache) -> tuple[object, ...] | list[Prob
 STEPS = 20
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_after_any_saves_a_check_finds_what_a_fresh_one_finds(tmp_path: Path, seed: int) -> None:
+def _to_save(tmp_path: Path, seed: int) -> tuple[Path, random.Random, ParseCache, dict[Path, str]]:
+    """A copy of the shipped lesson to edit (`_edit`), the steps' random numbers, the parse cache a serving process
+    keeps, and the files' texts as they were (filled in by `_edit`)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
-    rng = random.Random(seed)
-    kept = ParseCache()
-    originals: dict[Path, str] = {}
+    return content, random.Random(seed), ParseCache(), {}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_any_saves_a_check_finds_what_a_fresh_one_finds(tmp_path: Path, seed: int) -> None:
+    content, rng, kept, originals = _to_save(tmp_path, seed)
     changes = 0
     last = _checked(content, kept)
     for _ in range(STEPS):
@@ -343,11 +347,7 @@ def test_after_any_saves_a_report_made_of_the_last_ones_parts_is_what_a_fresh_on
     """A process that checks again makes its report of the last report's findings, coverage, balance and
     readability where they are the same (and keeps the last report when the whole is): the report and its
     JSON are those a fresh process makes, with the memos off, after any saves."""
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    rng = random.Random(seed)
-    kept = ParseCache()
-    originals: dict[Path, str] = {}
+    content, rng, kept, originals = _to_save(tmp_path, seed)
     reports = 0
     for _ in range(12):
         what = _edit(rng, content, originals)
