@@ -428,3 +428,43 @@ def test_a_topics_statements_are_read_again_when_what_it_cites_changes_not_anoth
     assert made == ["radars"] and unsupported in edited, "the cited term no longer holds the takeaway's words"
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     assert _report(mini) == edited
+
+
+def test_a_shared_pages_grade_is_made_again_when_a_file_of_its_texts_or_the_target_changes(
+    mini: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The grades of the glossary, timeline, actors and places pages are kept by the files of their texts
+    and the target: a topic's edit leaves them as they were; an event's long sentence is graded and listed
+    on the timeline's; a new target grades them all again. Each time, the report a check without kept
+    results makes."""
+    made: list[str] = []
+    real = readability._shared
+
+    def counted(ctx: Any, name: str, *args: Any) -> Any:
+        made.append(name)
+        return real(ctx, name, *args)
+
+    monkeypatch.setattr(readability, "_shared", counted)
+
+    def same(expected: list[str]) -> str:
+        made.clear()
+        kept = _report(mini)
+        assert made == expected
+        with monkeypatch.context() as fresh:
+            fresh.setenv("PRIMER_CACHE_DIR", "off")
+            assert _report(mini) == kept
+        return kept
+
+    pages = ["Glossary", "Timeline", "Actors", "Places"]
+    same(pages)
+    same([])
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("lede: ", "lede: In 2021 the radar was moved once more. ", 1))
+    same([])
+    long = " ".join(["The radar that arrived in the north was watched by many people who lived there"] * 10) + "."
+    timeline = mini / "timeline.yaml"
+    timeline.write_text(timeline.read_text().replace("text: The radar is taken away.", f"text: {long}", 1))
+    assert "this sentence has 150 words" in same(["Timeline"])
+    site = mini / "site.yaml"
+    site.write_text(site.read_text().replace("reading_grade: 10", "reading_grade: 3", 1))
+    assert "the timeline page reads at about US grade" in same(pages)
