@@ -4,8 +4,11 @@ How results rank is tested in the browser (tests/browser/test_search_browser.py)
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import re
+import shutil
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from primer import facts, memo, search
 from primer.build import build
-from primer.content.library import load_library
-from primer.search import KINDS, STOP, _gap, search_index
+from primer.content.library import ParseCache, load_library
+from primer.parsed import place
+from primer.search import KINDS, STOP, _gap, _read, search_index
 from primer.search import _postings as _postings_of
 from primer.targets.site import TEACHER_TOPIC
 from tools import ROOT
@@ -175,3 +180,105 @@ def test_every_result_leads_to_a_page_and_anchor_that_exist(content: Path, tmp_p
                 parser.feed((site / path).read_text(encoding="utf-8"))
                 ids[path] = parser.ids
             assert anchor in ids[path], entry["path"]
+
+
+def _entry(rng: random.Random, number: int) -> search._Entry:
+    words = ["radar", "kōno", "treaty", "2017", "a<b", "x&y", "line\u2028end", "thaad", "sm3", "seoul", "osan"]
+    hidden = " ".join(sorted(set(rng.sample(words, rng.randint(0, 5)))))
+    also = rng.sample(["quiz", "test", "a|b"], rng.randint(0, 2))
+    title = rng.choice(["Radar <b>", "Kōno & Abe", "Treaty", "Line\u2029two", ""])
+    snippet = rng.choice(["", "A short text.", "Ends in “quotes”"])
+    path = f"page-{number % 7}.html" + rng.choice(["", f"#s{number}"])
+    return search._Entry(rng.choice(search.KINDS), rng.choice(sorted(search.PRIOR)), path, title, snippet, also, hidden)
+
+
+def _changed(rng: random.Random, found: list[search._Entry]) -> list[search._Entry]:
+    """`found` with a few entries changed (their words, title, snippet or kind), or one added, dropped or moved."""
+    edited = list(found)
+    how = rng.choice(["words", "words", "shown", "kind", "added", "dropped", "path", "many"])
+    for _ in range(len(found) if how == "many" else rng.randint(1, 3)):
+        number = rng.randrange(len(edited))
+        entry = _entry(rng, number)
+        if how in ("words", "many"):
+            edited[number] = dataclasses.replace(edited[number], hidden=entry.hidden)
+        elif how == "shown":
+            edited[number] = dataclasses.replace(edited[number], title=entry.title, snippet=entry.snippet)
+        elif how == "kind":
+            edited[number] = dataclasses.replace(edited[number], group=entry.group, prior=entry.prior, also=entry.also)
+        elif how == "path":
+            edited[number] = dataclasses.replace(edited[number], path=entry.path + "#moved")
+        elif how == "added":
+            edited.insert(number, entry)
+        else:
+            del edited[number]
+    return edited
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_index_made_again_from_the_last_one_is_the_index_made_whole(seed: int) -> None:
+    """A process that keeps memos makes the index of a save's entries from the last index (`_Indexed.again`):
+    after any sequence of changes (words, titles and snippets with characters JSON escapes, kinds, entries
+    added, dropped or moved, most entries at once), it is the index `_index` makes of the entries whole, and the
+    last index is left as it was."""
+    rng = random.Random(seed)
+    found = [_entry(rng, number) for number in range(40)]
+    indexed = search._Indexed(found)
+    assert indexed.text == search._index(found)
+    for _ in range(60):
+        edited = _changed(rng, found)
+        again = indexed.again(edited)
+        assert again.text == search._index(edited)
+        assert indexed.text == search._index(found), "the last index is left as it was"
+        found, indexed = edited, again
+
+
+def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer serve` and `--watch` make the index in the process that checks, from the last index it made and
+    what it made of each item and entry: after edits of a point, a term and a topic, it is the index made
+    without memos; the entries new to the process are read off the results kept on disk (when there are many)
+    or read again (a few)."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    parsed = ParseCache()
+    whole: list[int] = []
+    real = search._Indexed.__init__
+
+    def counted(self: search._Indexed, found: list[search._Entry]) -> None:
+        whole.append(len(found))
+        real(self, found)
+
+    monkeypatch.setattr(search._Indexed, "__init__", counted)
+    read: list[str] = []
+    monkeypatch.setattr(search, "_read", lambda *args: read.append(args[1]) or _read(*args))
+
+    def same(many: int) -> None:
+        monkeypatch.setattr(search, "_MANY", many)
+        memo.new_round()
+        with facts.kept_in(place(lesson)):
+            memo._ON = False
+            try:
+                plain = search_index(load_library(lesson), TEACHER_TOPIC)
+            finally:
+                memo._ON = True
+            read.clear()
+            assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
+
+    memo.enable()
+    try:
+        same(many=1)
+        assert len(whole) == 1 and read == [], "every entry read off the results kept on disk"
+        edits = [
+            (lesson / "sources" / "japan-aegis-ashore-2017.yaml", "  text: ", "  text: Reportedly, "),
+            (lesson / "glossary.yaml", "  definition: ", "  definition: Briefly, "),
+            (lesson / "topics" / "thaad-south-korea.yaml", "lede: ", "lede: Quietly, "),
+        ]
+        for path, old, new in edits:
+            path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+            same(many=1000)
+            assert len(whole) == 1, "made from the last index"
+            assert len(read) == 1 and new.split(": ")[1] in read[0], "the edited entry's text alone read again"
+    finally:
+        memo.enable(False)

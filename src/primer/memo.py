@@ -15,6 +15,7 @@ A memo is exact only when the key covers everything its function reads: each use
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
@@ -49,12 +50,15 @@ _ALL: list[Memo[object, object]] = []
 _LOCK = threading.Lock()
 #: Whether memos keep anything (`enable`): off, each `get` makes its result afresh.
 _ON = False
+#: The process that turned the memos on (`here`).
+_OWNER: int | None = None
 
 
 def enable(on: bool = True) -> None:
     """Turn the memos on (a process that checks the same lesson again and again: `primer serve`) or off."""
-    global _ON
+    global _ON, _OWNER
     _ON = on
+    _OWNER = os.getpid() if on else None
     if not on:
         forget_all()
 
@@ -62,6 +66,12 @@ def enable(on: bool = True) -> None:
 def on() -> bool:
     """Whether memos keep anything: a key that costs something to make is made only then."""
     return _ON
+
+
+def here() -> bool:
+    """Whether memos keep anything for the next check in this process: they are on, and it is the process that
+    turned them on, not a worker forked from it (whose memos end with it)."""
+    return _ON and os.getpid() == _OWNER
 
 
 class Memo(Generic[K, V]):
@@ -84,6 +94,20 @@ class Memo(Generic[K, V]):
             found = self._before.get(key)
             if found is None:
                 found = (keep, make())
+            if len(self._now) >= self._limit:
+                self.turn()
+            self._now[key] = found
+        return found[1]
+
+    def find(self, key: K) -> V | None:
+        """The result kept for `key` by this round or the last (kept for this round: see `get`), or None."""
+        if not _ON:
+            return None
+        found = self._now.get(key)
+        if found is None:
+            found = self._before.get(key)
+            if found is None:
+                return None
             if len(self._now) >= self._limit:
                 self.turn()
             self._now[key] = found

@@ -566,6 +566,16 @@ class PageMap:
             return kept if self._changed.isdisjoint(kept.tokens) else None
         return kept if all(self._same(token) for token in kept.tokens) else None
 
+    def may_change(self, key: str) -> bool:
+        """Whether the page (or set of pages) `key` may be made anew: the last build did not make it, or something
+        it read then is not what it was. (`unchanged` also holds it to its description, which needs the page.)"""
+        kept = self.kept.get(key)
+        if kept is None:
+            return True
+        if self._read is not None:
+            return not self._changed.isdisjoint(kept.tokens)
+        return not all(self._same(token) for token in kept.tokens)
+
     def note(self, key: str, own: bytes, tokens: Collection[Token], files: list[str], result: Any = None) -> None:
         """What this build's page (or set of pages) `key` read, the files it made and what else it returned
         (not recorded when a token names a collection this build does not have)."""

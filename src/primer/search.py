@@ -7,14 +7,20 @@ those words are stored once each with the entries they occur in (an inverted ind
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import copy
 import re
 import textwrap
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from primer import facts
+from primer import facts, memo, reads
 from primer.content.library import Library
+from primer.content.models import Actor, Event, Place, Source, Term, Topic
+from primer.memo import Memo
 from primer.render import markdown
 from primer.render.safejson import script_json
 from primer.render.urls import PAGES, item_path
@@ -115,116 +121,197 @@ def _read(title: str, text: str, snippet: str | None, also: list[str], titled: b
     return title, shown, " ".join(sorted(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit()))
 
 
-def _entries(lib: Library, teacher_topic: str, kept: facts.Facts, keys: list[bytes] | None = None) -> list[_Entry]:
-    """Everything a student or teacher can search for, most important kinds first (ties keep this order).
-    What each entry reads off its texts is kept in `kept` by the texts (`keys`: each entry's key is added to it,
-    when results are kept)."""
-    found: list[_Entry] = []
+#: One entry as `_entries` lists it, before its texts are read: its group, prior and path, its title and text, and
+#: how it is shown (its snippet, when given; its aliases; whether its title is the snippet of its text).
+_Listed = tuple[str, str, str, str, str, str | None, tuple[str, ...], bool]
 
-    def add(
-        group: str,
-        prior: str,
-        path: str,
-        title: str,
-        text: str = "",
-        *,
-        snippet: str | None = None,
-        also: list[str] | None = None,
-        titled: bool = False,
-    ) -> None:
-        also = also or []
-        parts = ("search entry", title, text, repr((snippet, also, titled)))
-        made: bytes | partial[bytes] = partial(facts.key, *parts)  # hashed only when results are kept
-        if keys is not None and kept.keeps:
-            made = facts.key(*parts)
-            keys.append(made)
-        title, shown, hidden = kept.get(made, partial(_read, title, text, snippet, also, titled))
-        found.append(_Entry(group, prior, path, title, shown, also, hidden))
 
-    topics = lib.topics_in_order()
-    for topic in topics:
-        path = item_path("topic", topic.id)
-        add("Topics", "topic", path, topic.title, " ".join([topic.lede, *topic.takeaways]))
-        for number, section in enumerate(topic.sections, 1):
-            add("Topics", "section", f"{path}#s{number}", section.title, section.body)
-    for topic in topics:
-        add(
+def _listing(
+    group: str,
+    prior: str,
+    path: str,
+    title: str,
+    text: str = "",
+    *,
+    snippet: str | None = None,
+    also: tuple[str, ...] = (),
+    titled: bool = False,
+) -> _Listed:
+    return group, prior, path, title, text, snippet, also, titled
+
+
+def _topic_listed(topic: Topic) -> list[_Listed]:
+    path = item_path("topic", topic.id)
+    found = [_listing("Topics", "topic", path, topic.title, " ".join([topic.lede, *topic.takeaways]))]
+    for number, section in enumerate(topic.sections, 1):
+        found.append(_listing("Topics", "section", f"{path}#s{number}", section.title, section.body))
+    return found
+
+
+def _quiz_listed(topic: Topic) -> list[_Listed]:
+    return [
+        _listing(
             "Topics",
             "quiz",
             item_path("quiz", topic.id),
             f"Quiz: {topic.title}",
             snippet="Questions with feedback to check your understanding of this topic.",
-            also=["quiz", "test"],
+            also=("quiz", "test"),
         )
-    for term in sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id)):
-        title = f"{term.term} ({term.expansion})" if term.expansion else term.term
-        names = {term.term.casefold(), (term.expansion or "").casefold()}
-        aliases = [a for a in term.aliases if a.casefold() not in names]
-        joined = _BEFORE_DIGIT.sub("", term.term)  # SM-3 → SM3, as students often type it
-        aliases += [joined] if joined != term.term else []
-        add("Glossary", "term", item_path("term", term.id), title, term.definition, also=aliases)
-    for source in lib.sources.values():
-        outlet = source.outlet.name if source.outlet.identified and source.outlet.name else ""
-        add(
+    ]
+
+
+def _term_listed(term: Term) -> list[_Listed]:
+    title = f"{term.term} ({term.expansion})" if term.expansion else term.term
+    names = {term.term.casefold(), (term.expansion or "").casefold()}
+    aliases = [a for a in term.aliases if a.casefold() not in names]
+    joined = _BEFORE_DIGIT.sub("", term.term)  # SM-3 → SM3, as students often type it
+    aliases += [joined] if joined != term.term else []
+    return [_listing("Glossary", "term", item_path("term", term.id), title, term.definition, also=tuple(aliases))]
+
+
+def _source_listed(source: Source) -> list[_Listed]:
+    outlet = source.outlet.name if source.outlet.identified and source.outlet.name else ""
+    found = [
+        _listing(
             "Sources",
             "source",
             item_path("source", source.id),
             f"{source.label}: {source.title}",
             f"{source.framing.conclusion} {outlet} {source.short}",
         )
-        for point in source.points:
-            text = " ".join(filter(None, [point.text, point.correction]))
-            add(
-                "Sources",
-                "point",
-                item_path("point", point.id, owner=source.id),
-                point.text,
-                text,
-                snippet="",
-                titled=True,
-            )
-    if len(lib.sources) > 1:
-        add(
-            "Sources",
-            "page",
-            PAGES["compare"],
-            "Compare the sources",
-            snippet="The sources side by side: how each was made, whom it lets speak, and the words it chooses.",
-            also=["compare sources"],
-        )
-    for place in lib.places.values():
-        add("Places", "place", item_path("place", place.id), place.name, f"{place.text} {place.dispute_note or ''}")
-    for actor in lib.actors.values():
-        add("Actors", "actor", item_path("actor", actor.id), actor.name, " ".join([actor.role, *actor.interests]))
-    for event in lib.events_in_order():
-        add("Timeline", "event", item_path("event", event.id), f"{event.date.human()}: {event.title}", event.text)
-    for topic in topics:
-        add(
+    ]
+    for point in source.points:
+        text = " ".join(filter(None, [point.text, point.correction]))
+        path = item_path("point", point.id, owner=source.id)
+        found.append(_listing("Sources", "point", path, point.text, text, snippet="", titled=True))
+    return found
+
+
+def _place_listed(place: Place) -> list[_Listed]:
+    text = f"{place.text} {place.dispute_note or ''}"
+    return [_listing("Places", "place", item_path("place", place.id), place.name, text)]
+
+
+def _actor_listed(actor: Actor) -> list[_Listed]:
+    text = " ".join([actor.role, *actor.interests])
+    return [_listing("Actors", "actor", item_path("actor", actor.id), actor.name, text)]
+
+
+def _event_listed(event: Event) -> list[_Listed]:
+    title = f"{event.date.human()}: {event.title}"
+    return [_listing("Timeline", "event", item_path("event", event.id), title, event.text)]
+
+
+def _teacher_listed(teacher_topic: str, topic: Topic) -> list[_Listed]:
+    return [
+        _listing(
             "Teacher pages",
             "teacher",
             teacher_topic.format(id=topic.id),
             f"Teacher: {topic.title}",
             " ".join(o.text for o in topic.objectives),
             snippet="Lesson plan, answer key by version, handouts to print and learning objectives.",
-            also=["lesson plan", "answer key", "handouts"],
+            also=("lesson plan", "answer key", "handouts"),
         )
-    add(
+    ]
+
+
+#: The pages that are not items', each one entry.
+_PAGES_LISTED = [
+    _listing(
         "Teacher pages",
         "page",
         PAGES["teacher"],
         "Teacher hub",
         snippet="Everything for teaching this lesson: lesson plans, handouts, answer keys, downloads.",
-        also=["teachers"],
-    )
-    add(
+        also=("teachers",),
+    ),
+    _listing(
         "Teacher pages",
         "page",
         REPORT_PAGE,
         "Provenance and quality report",
         snippet="What every statement and answer rests on, quiz coverage, balance, readability, and what to check.",
-        also=["quality report"],
-    )
-    return found
+        also=("quality report",),
+    ),
+]
+_COMPARE_LISTED = _listing(
+    "Sources",
+    "page",
+    PAGES["compare"],
+    "Compare the sources",
+    snippet="The sources side by side: how each was made, whom it lets speak, and the words it chooses.",
+    also=("compare sources",),
+)
+
+#: What an item lists, by what lists it and the item (as an object: see `primer.memo`), in a process that keeps
+#: memos: a save lists again the items it changed.
+_ITEMS: Memo[tuple[str, int, tuple[str, ...]], list[_Listed]] = Memo()
+
+
+def _listed(lib: Library, teacher_topic: str) -> list[_Listed]:
+    """Everything a student or teacher can search for, most important kinds first (ties keep this order)."""
+    here = memo.here()
+    found: list[_Listed] = []
+
+    def add(make: Callable[..., list[_Listed]], item: object, *before: str) -> None:
+        if here:
+            found.extend(_ITEMS.get((make.__name__, id(item), before), partial(make, *before, item), keep=item))
+        else:
+            found.extend(make(*before, item))
+
+    topics = lib.topics_in_order()
+    for topic in topics:
+        add(_topic_listed, topic)
+    for topic in topics:
+        add(_quiz_listed, topic)
+    for term in sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id)):
+        add(_term_listed, term)
+    for source in lib.sources.values():
+        add(_source_listed, source)
+    if len(lib.sources) > 1:
+        found.append(_COMPARE_LISTED)
+    for place in lib.places.values():
+        add(_place_listed, place)
+    for actor in lib.actors.values():
+        add(_actor_listed, actor)
+    for event in lib.events_in_order():
+        add(_event_listed, event)
+    for topic in topics:
+        add(_teacher_listed, topic, teacher_topic)
+    return found + _PAGES_LISTED
+
+
+def _entries(lib: Library, teacher_topic: str, read: Callable[[list[_Listed]], list[_Entry]]) -> list[_Entry]:
+    """Everything a student or teacher can search for (`_listed`), each entry with its texts read (`read`:
+    `_kept_reads`, `_remembered`)."""
+    return read(_listed(lib, teacher_topic))
+
+
+def _made(listed: _Listed, read: tuple[str, str, str]) -> _Entry:
+    """The entry `listed` with what `_read` gave for it."""
+    title, shown, hidden = read
+    return _Entry(listed[0], listed[1], listed[2], title, shown, list(listed[6]), hidden)
+
+
+def _kept_reads(kept: facts.Facts, keys: list[bytes]) -> Callable[[list[_Listed]], list[_Entry]]:
+    """The entries listed, each with its texts read (`_read`), kept in `kept` by its texts (each entry's key is
+    added to `keys`, when results are kept)."""
+
+    def read(listed: list[_Listed]) -> list[_Entry]:
+        found = []
+        for entry in listed:
+            _, _, _, title, text, snippet, also, titled = entry
+            parts = ("search entry", title, text, repr((snippet, list(also), titled)))
+            made: bytes | partial[bytes] = partial(facts.key, *parts)  # hashed only when results are kept
+            if kept.keeps:
+                made = facts.key(*parts)
+                keys.append(made)
+            found.append(_made(entry, kept.get(made, partial(_read, title, text, snippet, list(also), titled))))
+        return found
+
+    return read
 
 
 def _postings(numbers: list[int], codes: list[str]) -> str:
@@ -255,9 +342,16 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     empty fields are left out; `postings` list the entries whose hidden text has the word, each by how many
     entries lie between it and the one before (`_gap`: at 1,024 topics a quarter of the bytes of each number
     written whole). Words already in an entry's title, snippet or aliases are not listed."""
+    ahead = _AHEAD[0] if _AHEAD else None
+    if ahead is not None and ahead[0] is lib and ahead[1] == teacher_topic:
+        for token in ahead[3]:  # what making it read, as this page would have recorded it
+            reads.record(token)
+        return ahead[2]
+    if memo.here():  # a process that checks again (`primer serve`): from the last index, in memory
+        return _kept_index(lib, teacher_topic)
     kept = facts.own("search")  # made in one worker, which keeps what it read for the next build's
     keys: list[bytes] = []
-    found = _entries(lib, teacher_topic, kept, keys)
+    found = _entries(lib, teacher_topic, _kept_reads(kept, keys))
     # the index as a whole, kept by its entries (their keys, and where each is): an edit that changes no text
     # a student can search (a question's) takes it whole; listing each word's entries and writing the JSON
     # take twice the time of reading the entries (0.15 s at 256 topics, on a rebuild's longest page)
@@ -266,10 +360,78 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     return index
 
 
+#: The search index made by this process before the render's workers forked (`made_ahead`): the lesson it was
+#: made of, the path of a topic's teacher page, the index, and what making it read.
+_AHEAD: list[tuple[Library, str, str, frozenset[reads.Token]]] = []
+
+
+@contextlib.contextmanager
+def made_ahead(lib: Library, teacher_topic: str) -> Iterator[None]:
+    """Within the block, `search_index(lib, teacher_topic)` is the index made here on entering it, from the last
+    one in memory, in a process that keeps memos (see `primer.memo.here`). A rebuild's workers, forked after,
+    take it: rendered there, the index would be made from the results kept on disk, in a worker whose memory
+    ends with it (the rebuild's longest page: 0.44 s of a worker at 256 topics, against 0.04 s here)."""
+    with reads.recording() as found:
+        index = _kept_index(lib, teacher_topic)
+    _AHEAD.append((lib, teacher_topic, index, frozenset(found)))
+    try:
+        yield
+    finally:
+        _AHEAD.clear()
+
+
+#: Each entry, with its texts read, by what it was made of (`_Listed`), in a process that keeps memos.
+_READ: Memo[_Listed, _Entry] = Memo()
+#: The last index this process made (`_Indexed`), by the path of a topic's teacher page.
+_LAST: Memo[str, _Indexed] = Memo()
+#: How many entries that the memo does not hold make it worth reading the results kept on disk (which takes
+#: 0.04 s at 256 topics) rather than reading the entries' texts (0.06 ms an entry).
+_MANY = 1000
+
+
+def _kept_index(lib: Library, teacher_topic: str) -> str:
+    """`search_index`, made from the last index made in this process (`_Indexed.again`) and from what its
+    entries read (`_remembered`)."""
+    found = _entries(lib, teacher_topic, _remembered)
+    last = _LAST.find(teacher_topic)
+    made = _Indexed(found) if last is None else last.again(found)
+    return _LAST.same(teacher_topic, made).text
+
+
+def _remembered(listed: list[_Listed]) -> list[_Entry]:
+    """The entries listed, each kept in memory by what it reads; those not kept are read off the results kept on
+    disk when there are many (the first rebuild of a process), else read again."""
+    found = [_READ.find(entry) for entry in listed]
+    missing = [number for number, got in enumerate(found) if got is None]
+    if missing:
+        # read (not saved: the render's worker saves what it used when it makes the index itself)
+        kept = facts.own("search") if len(missing) >= _MANY else facts.Facts()
+        for number, made in zip(missing, _kept_reads(kept, [])([listed[n] for n in missing]), strict=True):
+            found[number] = _READ.same(listed[number], made)
+    return found  # type: ignore[return-value] # every entry found
+
+
 def _index_key(found: list[_Entry], keys: list[bytes]) -> bytes:
     """The key of the index of `found`: each entry's key (`keys`, in order) and where it is."""
     places = "\n".join(f"{e.group}\0{e.prior}\0{e.path}" for e in found)
     return facts.key("search index", places, b"".join(keys).hex())
+
+
+def _row(entry: _Entry, pages: dict[str, int]) -> list[str | int]:
+    """An entry as the index lists it (`pages`: each page's number, a new page numbered next)."""
+    page, _, anchor = entry.path.partition("#")
+    row: list[str | int] = [
+        KINDS.index(entry.group),
+        PRIOR[entry.prior],
+        pages.setdefault(page, len(pages)),
+        anchor,
+        entry.title,
+        entry.snippet,
+        "|".join(entry.also),
+    ]
+    while row[-1] == "":
+        row.pop()
+    return row
 
 
 def _index(found: list[_Entry]) -> str:
@@ -278,19 +440,7 @@ def _index(found: list[_Entry]) -> str:
     entries: list[list[str | int]] = []
     postings: dict[str, list[int]] = {}
     for number, entry in enumerate(found):
-        page, _, anchor = entry.path.partition("#")
-        row: list[str | int] = [
-            KINDS.index(entry.group),
-            PRIOR[entry.prior],
-            pages.setdefault(page, len(pages)),
-            anchor,
-            entry.title,
-            entry.snippet,
-            "|".join(entry.also),
-        ]
-        while row[-1] == "":
-            row.pop()
-        entries.append(row)
+        entries.append(_row(entry, pages))
         # each word once (in any order: a word's entries are listed in entry order, and words sorted)
         for word in entry.hidden.split():
             postings.setdefault(word, []).append(number)
@@ -304,3 +454,57 @@ def _index(found: list[_Entry]) -> str:
         "words": words,
     }
     return script_json(index)
+
+
+class _Indexed:
+    """The index of a list of entries (`text`, as `_index` writes it) with what it is made of: each entry's row
+    as JSON, each word's entries, and each word's entries as the index writes them. From it, the index of a list
+    that differs in a few entries is made by making theirs again (`again`)."""
+
+    def __init__(self, found: list[_Entry]) -> None:
+        self.found = found
+        self.pages: dict[str, int] = {}
+        self.rows = [script_json(_row(entry, self.pages)) for entry in found]
+        self.postings: dict[str, list[int]] = {}
+        for number, entry in enumerate(found):
+            for word in entry.hidden.split():
+                self.postings.setdefault(word, []).append(number)
+        self.codes = [_gap(n) for n in range(len(found))]
+        self.coded = {word: _postings(numbers, self.codes) for word, numbers in self.postings.items()}
+        self.text = self._text()
+
+    def _text(self) -> str:
+        # the dictionary `_index` writes, in pieces: JSON's list is its items' JSON, a comma between them, and
+        # `script_json` replaces single characters, none of them in what it writes for one
+        head = script_json({"kinds": KINDS, "pages": list(self.pages), "stop": " ".join(sorted(STOP))})[:-1]
+        words = " ".join(f"{word}:{self.coded[word]}" for word in sorted(self.postings))
+        return f'{head},"entries":[{",".join(self.rows)}],"words":{script_json(words)}}}'
+
+    def again(self, found: list[_Entry]) -> _Indexed:
+        """The index of `found`: made from this one when it lists the same pages in the same order and few
+        entries differ (this one is left as it is), else made whole."""
+        if len(found) != len(self.found) or any(a.path != b.path for a, b in zip(self.found, found, strict=True)):
+            return _Indexed(found)
+        changed = [n for n, (a, b) in enumerate(zip(self.found, found, strict=True)) if a is not b and a != b]
+        if len(changed) * 4 > len(found):
+            return _Indexed(found)
+        made = copy.copy(self)
+        made.found, made.rows, made.postings, made.coded = found, list(self.rows), dict(self.postings), dict(self.coded)
+        touched: set[str] = set()
+        for number in changed:
+            made.rows[number] = script_json(_row(found[number], made.pages))  # the same pages: none is new
+            was, now = set(self.found[number].hidden.split()), set(found[number].hidden.split())
+            for word in was - now:
+                made.postings[word] = [n for n in made.postings[word] if n != number]
+                touched.add(word)
+            for word in now - was:
+                numbers = made.postings[word] = list(made.postings.get(word, ()))
+                bisect.insort(numbers, number)
+                touched.add(word)
+        for word in touched:
+            if made.postings[word]:
+                made.coded[word] = _postings(made.postings[word], made.codes)
+            else:
+                del made.postings[word], made.coded[word]
+        made.text = made._text()
+        return made

@@ -8,6 +8,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -16,7 +17,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment
 from markupsafe import Markup
 
-from primer import parallel, reads
+from primer import memo, parallel, reads
 from primer.content.library import LINK, Library
 from primer.content.models import QuestionBase, Refs, Source, Topic
 from primer.derive import Derived
@@ -37,7 +38,7 @@ from primer.report import REPORT_PAGE, Report
 from primer.report.model import Balance
 from primer.report.render import balance_chart
 from primer.report.render import charts as report_charts
-from primer.search import search_index
+from primer.search import made_ahead, search_index
 from primer.targets import navigation
 from primer.targets.assets import static_assets
 from primer.targets.printing import references
@@ -107,6 +108,9 @@ class Page:
     #: whether what the page reads is the lesson and its own context (see `primer.reads`): not the report's
     #: page while its report is still to be made (`primer serve` makes it on first use)
     mapped: bool = True
+    #: what a rebuild in a process that keeps memos makes of the page ahead, before the workers fork: in effect
+    #: within the block (see `build_site`)
+    ahead: Callable[[], AbstractContextManager[None]] | None = None
 
     def full_context(self) -> dict[str, Any]:
         """The page's own context, all of it."""
@@ -487,7 +491,14 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
             {"topics": topics, "teacher_pages": {t.id: TEACHER_TOPIC.format(id=t.id) for t in topics}},
             lambda: {"counts": derived.counts()},
         ),
-        Page(PAGES["search"], "site/search.html", "Search", {}, lambda: {"index": search_index(lib, TEACHER_TOPIC)}),
+        Page(
+            PAGES["search"],
+            "site/search.html",
+            "Search",
+            {},
+            lambda: {"index": search_index(lib, TEACHER_TOPIC)},
+            ahead=partial(made_ahead, lib, TEACHER_TOPIC),
+        ),
         Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
         Page("404.html", "site/404.html", "Page not found", {}),
         report_page(report, topic_reports),
@@ -717,7 +728,11 @@ def build_site(
     first = [page for page, w in zip(site_pages, waits, strict=True) if not w]
     second = [page for page, w in zip(site_pages, waits, strict=True) if w]
     render = _Render(out, renderer, (first, second), jobs, reuse)
-    with render.pool:
+    with render.pool, contextlib.ExitStack() as ahead:
+        if reuse is not None and reuse.earlier is not None and memo.here():
+            for page in site_pages:  # made here from what this process keeps, for the workers it forks next
+                if page.ahead is not None and reuse.pagemap.may_change(page.path):
+                    ahead.enter_context(page.ahead())
         render.submit(0, common)
         if meanwhile is not None:
             meanwhile()
