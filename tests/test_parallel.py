@@ -695,3 +695,29 @@ def test_the_questions_are_hashed_before_the_reports_part_that_reads_them_forks(
     seen.clear()
     check(mini)
     assert seen and seen[0][0] == set() and hashes == []
+
+
+def test_a_workers_value_is_taken_without_waiting_for_it_to_end_and_reaped_before_the_next_fork() -> None:
+    """A worker that sent its value ends while this process goes on (it takes 10–30 ms for a large lesson):
+    `reap` waits for it, as the next worker's start does, and a build once it is done."""
+    _fresh(
+        """
+        import multiprocessing, multiprocessing.util, time
+        from primer import parallel
+        def slow_to_end():
+            # in the worker: it sleeps as it ends, after it sent its value
+            multiprocessing.util.Finalize(None, time.sleep, args=(1.0,), exitpriority=10)
+            return 42
+        began = time.perf_counter()
+        assert parallel.start(slow_to_end, 2).result() == 42
+        assert time.perf_counter() - began < 0.8, "the value is taken as soon as it is sent"
+        assert len(multiprocessing.active_children()) == 1
+        parallel.reap()
+        assert multiprocessing.active_children() == [] and time.perf_counter() - began >= 1.0
+        assert parallel.start(slow_to_end, 2).result() == 42
+        again = parallel.start(lambda: 7, 2)  # the last worker is waited for before the next forks
+        assert multiprocessing.active_children() == [again._process] and again.result() == 7
+        parallel.reap()
+        assert multiprocessing.active_children() == []
+        """
+    )

@@ -815,6 +815,7 @@ def build(
             # would each import what that takes again (0.08 s), where a first build imports it before they fork
             record_later.append(prepare_drawing)
     finally:
+        parallel.reap()  # the workers that sent their values have ended by now
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in
         if record_later is not None:  # last: the units the report's parts forked with, set aside by the check
