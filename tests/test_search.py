@@ -282,3 +282,57 @@ def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_t
             assert len(read) == 1 and new.split(": ")[1] in read[0], "the edited entry's text alone read again"
     finally:
         memo.enable(False)
+
+
+def test_a_watching_process_keeps_the_index_of_its_last_build_and_makes_the_next_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer build --watch` makes the search index in memory once a build is written (the first build's
+    index was made by a worker), so that the first save's rebuild makes its own from it: after a point's edit,
+    only that entry is read again, no index is made whole in the build's process, and the page holds the
+    index made without memos."""
+    lesson, out = tmp_path / "lesson", tmp_path / "site"
+    shutil.copytree(SHIPPED, lesson)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    parsed = ParseCache()
+    whole: list[int] = []
+    real = search._Indexed.__init__
+
+    def counted(self: search._Indexed, found: list[search._Entry]) -> None:
+        whole.append(len(found))
+        real(self, found)
+
+    monkeypatch.setattr(search._Indexed, "__init__", counted)
+    read: list[str] = []
+    monkeypatch.setattr(search, "_read", lambda *args: read.append(args[1]) or _read(*args))
+
+    def built() -> tuple[str, list[str]]:
+        """The index on the search page, and the texts the build's process read for it."""
+        read.clear()
+        later: list[Any] = []
+        # on two processes: the first build's index is made by the search page's worker, the next build's here
+        build(lesson, out, jobs=2, pdf=False, cache=True, parse_cache=parsed, record_later=later)
+        for step in later:
+            step()
+        mine = list(read)
+        match = INDEX.search((out / "search" / "index.html").read_text(encoding="utf-8"))
+        assert match
+        memo._ON = False
+        try:
+            assert match.group(1) == search_index(load_library(lesson), TEACHER_TOPIC)
+        finally:
+            memo._ON = True
+        return match.group(1), mine
+
+    memo.enable()
+    try:
+        index, _ = built()
+        kept = search._LAST.find(TEACHER_TOPIC)
+        assert kept is not None and kept.text == index and len(whole) == 1, "made in memory once it was written"
+        source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"
+        source.write_text(source.read_text(encoding="utf-8").replace("  text: ", "  text: Reportedly, ", 1), "utf-8")
+        edited, mine = built()
+        assert edited != index and len(whole) == 1, "made from the last index"
+        assert len(mine) == 1 and "Reportedly" in mine[0], "the edited point's entry alone read again"
+    finally:
+        memo.enable(False)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, cast
 
 from jinja2 import Environment
 
-from primer import facts, memo, parallel, parsed, reads
+from primer import facts, memo, parallel, parsed, reads, search
 from primer.cache import (
     REUSED,
     BuildCache,
@@ -45,7 +45,7 @@ from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
 from primer.report import InParts, Report, check_problems, let_go_of_units, run_report
 from primer.targets.bank import bank_json
-from primer.targets.site import build_site, site_files, site_plan, template_variables
+from primer.targets.site import TEACHER_TOPIC, build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool, removing_meanwhile
 
 #: The Library's and Derived's collections the pages read through `primer.reads` (the rest: the site's
@@ -810,6 +810,8 @@ def build(
                     record()
                 else:
                     record_later.append(record)
+            if record_later is not None and memo.here():  # the next save's search index starts from this one
+                record_later.append(partial(_remember_search, result.library, content))
         if record_later is not None and result.library.places:
             # the next builds of this process fork their workers from it: a rebuild's workers that draw a map
             # would each import what that takes again (0.08 s), where a first build imports it before they fork
@@ -821,6 +823,12 @@ def build(
         if record_later is not None:  # last: the units the report's parts forked with, set aside by the check
             record_later.append(let_go_of_units)
     return result, output, kept
+
+
+def _remember_search(lib: Library, content: Path) -> None:
+    """`search.remember`, reading what the entries read off the results the build's worker kept on disk."""
+    with facts.kept_in(parsed.place(content)):
+        search.remember(lib, TEACHER_TOPIC)
 
 
 def _record(
