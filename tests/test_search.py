@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from primer import facts, memo, search
-from primer.build import build
+from primer.build import build, check_for_watch
 from primer.content.library import ParseCache, load_library
 from primer.parsed import place
 from primer.search import KINDS, STOP, _gap, _read, search_index
@@ -284,13 +284,14 @@ def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_t
         memo.enable(False)
 
 
+@pytest.mark.parametrize("first", ["built", "up to date"])
 def test_a_watching_process_keeps_the_index_of_its_last_build_and_makes_the_next_from_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
 ) -> None:
     """`primer build --watch` makes the search index in memory once a build is written (the first build's
-    index was made by a worker), so that the first save's rebuild makes its own from it: after a point's edit,
-    only that entry is read again, no index is made whole in the build's process, and the page holds the
-    index made without memos."""
+    index was made by a worker), or once it checked a lesson whose output was up to date when it started, so
+    that the first save's rebuild makes its own from it: after a point's edit, only that entry is read again, no
+    index is made whole in the build's process, and the page holds the index made without memos."""
     lesson, out = tmp_path / "lesson", tmp_path / "site"
     shutil.copytree(SHIPPED, lesson)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
@@ -324,9 +325,17 @@ def test_a_watching_process_keeps_the_index_of_its_last_build_and_makes_the_next
             memo._ON = True
         return match.group(1), mine
 
+    if first == "up to date":  # `primer build`, then the watch's check of the lesson it built
+        build(lesson, out, jobs=2, pdf=False, cache=True)
     memo.enable()
     try:
-        index, _ = built()
+        if first == "up to date":
+            check_for_watch(lesson, False, 2, parsed)
+            match = INDEX.search((out / "search" / "index.html").read_text(encoding="utf-8"))
+            assert match
+            index = match.group(1)
+        else:
+            index, _ = built()
         kept = search._LAST.find(TEACHER_TOPIC)
         assert kept is not None and kept.text == index and len(whole) == 1, "made in memory once it was written"
         source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"

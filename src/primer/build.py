@@ -811,7 +811,7 @@ def build(
                 else:
                     record_later.append(record)
             if record_later is not None and memo.here():  # the next save's search index starts from this one
-                record_later.append(partial(_remember_search, result.library, content))
+                record_later.append(partial(remember_search, result.library, content))
         if record_later is not None and result.library.places:
             # the next builds of this process fork their workers from it: a rebuild's workers that draw a map
             # would each import what that takes again (0.08 s), where a first build imports it before they fork
@@ -825,10 +825,19 @@ def build(
     return result, output, kept
 
 
-def _remember_search(lib: Library, content: Path) -> None:
+def remember_search(lib: Library, content: Path) -> None:
     """`search.remember`, reading what the entries read off the results the build's worker kept on disk."""
     with facts.kept_in(parsed.place(content)):
         search.remember(lib, TEACHER_TOPIC)
+
+
+def check_for_watch(content: Path, strict: bool, jobs: int, parse_cache: ParseCache) -> CheckResult:
+    """`check`, as `primer build --watch` checks a lesson whose output was up to date when it started (its first
+    build had nothing to redo): what the checks keep, and the search index (`remember_search`), are then made as
+    after any build, so that the first save's rebuild finds them."""
+    result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
+    remember_search(result.library, content)
+    return result
 
 
 def _record(
