@@ -232,6 +232,21 @@ def test_an_index_made_again_from_the_last_one_is_the_index_made_whole(seed: int
         found, indexed = edited, again
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[str]]:
+    """The indexes this process makes whole (their entries' count), and the texts it reads for entries."""
+    whole: list[int] = []
+    real = search._Indexed.__init__
+
+    def counted(self: search._Indexed, found: list[search._Entry]) -> None:
+        whole.append(len(found))
+        real(self, found)
+
+    monkeypatch.setattr(search._Indexed, "__init__", counted)
+    read: list[str] = []
+    monkeypatch.setattr(search, "_read", lambda *args: read.append(args[1]) or _read(*args))
+    return whole, read
+
+
 def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,16 +258,7 @@ def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_t
     shutil.copytree(SHIPPED, lesson)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
     parsed = ParseCache()
-    whole: list[int] = []
-    real = search._Indexed.__init__
-
-    def counted(self: search._Indexed, found: list[search._Entry]) -> None:
-        whole.append(len(found))
-        real(self, found)
-
-    monkeypatch.setattr(search._Indexed, "__init__", counted)
-    read: list[str] = []
-    monkeypatch.setattr(search, "_read", lambda *args: read.append(args[1]) or _read(*args))
+    whole, read = _counted(monkeypatch)
 
     def same(many: int) -> None:
         monkeypatch.setattr(search, "_MANY", many)
@@ -296,16 +302,7 @@ def test_a_watching_process_keeps_the_index_of_its_last_build_and_makes_the_next
     shutil.copytree(SHIPPED, lesson)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
     parsed = ParseCache()
-    whole: list[int] = []
-    real = search._Indexed.__init__
-
-    def counted(self: search._Indexed, found: list[search._Entry]) -> None:
-        whole.append(len(found))
-        real(self, found)
-
-    monkeypatch.setattr(search._Indexed, "__init__", counted)
-    read: list[str] = []
-    monkeypatch.setattr(search, "_read", lambda *args: read.append(args[1]) or _read(*args))
+    whole, read = _counted(monkeypatch)
 
     def built() -> tuple[str, list[str]]:
         """The index on the search page, and the texts the build's process read for it."""
