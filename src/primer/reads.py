@@ -560,15 +560,14 @@ class PageMap:
         names what it named then (the page would render the same bytes); else None. Once the map is `warm`, a
         look-up in the tokens that changed; before, token by token."""
         kept = self.kept.get(key)
-        if kept is None or kept.digest != own.hex():
+        if kept is None or kept.digest != own.hex() or self.may_change(key):
             return None
-        if self._read is not None:
-            return kept if self._changed.isdisjoint(kept.tokens) else None
-        return kept if all(self._same(token) for token in kept.tokens) else None
+        return kept
 
     def may_change(self, key: str) -> bool:
         """Whether the page (or set of pages) `key` may be made anew: the last build did not make it, or something
-        it read then is not what it was. (`unchanged` also holds it to its description, which needs the page.)"""
+        it read then is not what it was (once the map is `warm`, a look-up in the tokens that changed; before,
+        token by token). `unchanged` also holds it to its description, which needs the page."""
         kept = self.kept.get(key)
         if kept is None:
             return True

@@ -414,7 +414,7 @@ def _remembered(listed: list[_Listed]) -> list[_Entry]:
     found = [_READ.find(entry) for entry in listed]
     missing = [number for number, got in enumerate(found) if got is None]
     if missing:
-        # read (not saved: the render's worker saves what it used when it makes the index itself)
+        # read, not saved: `primer build` saves what it used when it makes the index (see `search_index`)
         kept = facts.own("search") if len(missing) >= _MANY else facts.Facts()
         for number, made in zip(missing, _kept_reads(kept, [])([listed[n] for n in missing]), strict=True):
             found[number] = _READ.same(listed[number], made)
