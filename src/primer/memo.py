@@ -89,29 +89,17 @@ class Memo(Generic[K, V]):
         `key` holds, kept alive with the entry."""
         if not _ON:
             return make()
-        found = self._now.get(key)
+        found = self._now.get(key) or self._from_before(key)
         if found is None:
-            found = self._before.get(key)
-            if found is None:
-                found = (keep, make())
-            if len(self._now) >= self._limit:
-                self.turn()
-            self._now[key] = found
+            found = self._put(key, (keep, make()))
         return found[1]
 
     def find(self, key: K) -> V | None:
         """The result kept for `key` by this round or the last (kept for this round: see `get`), or None."""
         if not _ON:
             return None
-        found = self._now.get(key)
-        if found is None:
-            found = self._before.get(key)
-            if found is None:
-                return None
-            if len(self._now) >= self._limit:
-                self.turn()
-            self._now[key] = found
-        return found[1]
+        found = self._now.get(key) or self._from_before(key)
+        return None if found is None else found[1]
 
     def same(self, key: K, value: V) -> V:
         """`value`, or the equal value kept for `key` by this round or the last: a result made afresh that
@@ -122,10 +110,19 @@ class Memo(Generic[K, V]):
         found = self._now.get(key) or self._before.get(key)
         if found is None or (found[1] is not value and found[1] != value):
             found = (None, value)
+        return self._put(key, found)[1]
+
+    def _from_before(self, key: K) -> tuple[object, V] | None:
+        """The last round's entry for `key`, kept for this round too; or None."""
+        found = self._before.get(key)
+        return None if found is None else self._put(key, found)
+
+    def _put(self, key: K, found: tuple[object, V]) -> tuple[object, V]:
+        """Keep `found` for `key` in this round (a full round starts a new one first)."""
         if len(self._now) >= self._limit:
             self.turn()
         self._now[key] = found
-        return found[1]
+        return found
 
     def turn(self) -> None:
         """Start a new round: what the round before last used and the last did not is forgotten."""

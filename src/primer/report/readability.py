@@ -61,7 +61,7 @@ def check(ctx: Context) -> list[Grade]:
     ):
         units = [u for u in ctx.units if u.part == part]
         # it reads these units alone, and the target: kept by their files (a unit is made from its file alone)
-        # and the order the units come in; a source's edit leaves the four pages as they were (0.1 s at 256
+        # and the order the units come in; a source's edit leaves the four pages as they were (0.2 s at 256
         # topics of the part of the report this check is in, where each unit's sentences were looked up)
         reads = partial(_shared_reads, name, units, target)
         found.append(ctx.kept_result("shared page grade", reads, partial(_shared, ctx, name, page, units, target)))
