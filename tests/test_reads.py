@@ -381,3 +381,83 @@ def test_a_map_hashes_each_model_once_however_many_of_its_collections_hold_it(mo
     expected = [reads.item_digest(questions)[: reads.STORED], reads.item_digest(questions[:1])[: reads.STORED]]
     assert digests[:2] == expected
     assert digests[2:] == [reads.item_digest(q)[: reads.STORED] for q in questions]
+
+
+def test_a_map_in_a_process_that_builds_again_takes_the_digests_of_the_values_the_last_map_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the memos on, a rebuild's map takes the digest on record for each token that names the very value the
+    last map in the process read, when the record is that map's (`hand_on`): the same answers as digesting every
+    value again, for values kept, equal lists of ids, values equal to Python but not in their bytes, dicts in
+    another order, keys added, dropped or moved, and a record that is not that map's."""
+    from primer import memo
+
+    point = _Point(text="a point")
+    last = {
+        "ids": {"q1": ["t1", "t2"], "q2": ["t3"], "q3": [1, 2], "q4": []},
+        "cites": {"t1": {"a": 1, "b": 2}, "t2": {"c": 3}},
+        "models": {"p": point, "r": _Point(text="another")},
+    }
+    tokens = [(name, key) for name, data in last.items() for key in [*data, EVERY]] + [("ids", "absent")]
+
+    def pages(collections: dict[str, dict[str, object]]) -> tuple[PageMap, bytes]:
+        pagemap = PageMap(collections, ())
+        own, _ = pagemap.own("page.html", "site/page.html", "A page", {}, b"")
+        for token in tokens:
+            pagemap.note("/".join(token), own, {token}, ["/".join(token)])
+        return pagemap, own
+
+    def rebuilt(now: dict[str, dict[str, object]], record: reads.Unpacked) -> tuple[PageMap, PageMap]:
+        carried = PageMap(now, (), record.entries, record.digests)
+        carried.warm()
+        plain = PageMap(now, (), record.entries, dict(record.digests))  # not the record handed on: no carry
+        plain.warm()
+        return carried, plain
+
+    def same(carried: PageMap, plain: PageMap, own: bytes) -> list[str]:
+        found = [key for key in map("/".join, tokens) if carried.unchanged(key, own) is not None]
+        assert found == [key for key in map("/".join, tokens) if plain.unchanged(key, own) is not None]
+        assert [carried.stored(t) for t in tokens] == [plain.stored(t) for t in tokens]
+        return found
+
+    memo.enable()
+    try:
+        first, own = pages(last)
+        record = _recorded(first)
+        first.hand_on(record)
+        hashed = _hashed(monkeypatch)
+        kept = {name: dict(data) for name, data in last.items()}  # new collections of the very same values
+        carried = PageMap(kept, (), record.entries, record.digests)
+        carried.warm()
+        assert [carried.stored(t) for t in tokens] == [record.digests[t] for t in tokens]
+        assert hashed == [], "nothing is digested again"
+        carried, plain = rebuilt(kept, record)
+        assert len(same(carried, plain, own)) == len(tokens)
+        assert hashed, "the map without the record handed on digests each value"
+        changes: list[dict[str, dict[str, object]]] = [
+            {"ids": {**last["ids"], "q1": ["".join(["t", "1"]), "t2"], "q2": list(last["ids"]["q2"])}},
+            {"ids": {**last["ids"], "q3": [True, 2]}},  # equal to [1, 2], and not in its bytes
+            {"ids": {**last["ids"], "q3": [1.0, 2]}},
+            {"cites": {"t1": {"b": 2, "a": 1}, "t2": last["cites"]["t2"]}},  # equal, in another order
+            {"cites": {"t2": last["cites"]["t2"], "t1": last["cites"]["t1"]}},  # the whole in another order
+            {"models": {"p": _Point(text="a point"), "r": last["models"]["r"]}},  # an equal model, not the same
+            {"models": {"p": _Point(text="a point", ignore={"x": "y"}), "r": last["models"]["r"]}},
+            {"ids": {key: value for key, value in last["ids"].items() if key != "q2"}},
+            {"ids": {**last["ids"], "absent": ["t1"]}},
+        ]
+        for change in changes:
+            now = {**kept, **change}
+            carried, plain = rebuilt(now, record)
+            found = same(carried, plain, own)
+            assert len(found) < len(tokens) or change is changes[0] or change is changes[5], change
+        # a record another map made is not taken for the last map's: its digests are checked
+        other, _ = pages({**last, "ids": {**last["ids"], "q1": ["t9"]}})
+        carried, plain = rebuilt(kept, _recorded(other))
+        assert "ids/q1" not in same(carried, plain, own)
+    finally:
+        memo.enable(False)
+    # with the memos off, nothing is carried
+    first.hand_on(record)
+    hashed.clear()
+    PageMap(kept, (), record.entries, record.digests).warm()
+    assert hashed, "digested again"

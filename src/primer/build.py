@@ -210,13 +210,11 @@ def _validate(
     strict: bool,
     cache: ParseCache | None = None,
     derived_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
-    waiting_hook: Callable[[Library, Derived], None] = lambda lib, derived: None,
 ) -> CheckResult:
     """The whole check. `derived_hook` is called once the questions are derived, before the lint: `build`
-    starts the exports' worker there; `waiting_hook` once the lint is done, before this process waits for the
-    report's workers: a rebuild works out its page map's digests there. Without a `cache`, the files parsed
-    by an earlier command come from the parse cache on disk (`primer.parsed`), and a worker writes those
-    parsed now into it."""
+    starts the exports' worker there, and a rebuild checks its page map against the last build's. Without a
+    `cache`, the files parsed by an earlier command come from the parse cache on disk (`primer.parsed`), and
+    a worker writes those parsed now into it."""
     stored = None
     if cache is None:
         lib, stored = parsed.load(content, _JOBS.get())
@@ -226,7 +224,7 @@ def _validate(
     if stored is not None and saving is not None and saving.elsewhere:
         stored.release()  # the worker writes the entries: this process keeps only the Library
     try:
-        result = _checked(content, strict, lib, derived_hook, waiting_hook)
+        result = _checked(content, strict, lib, derived_hook)
     except ContentError:
         if saving is not None:
             saving.result()  # what the files gave holds whatever the lesson's mistakes: the next check reads it
@@ -245,7 +243,6 @@ def _checked(
     strict: bool,
     lib: Library,
     derived_hook: Callable[[Library, Derived], None],
-    waiting_hook: Callable[[Library, Derived], None],
 ) -> CheckResult:
     """The whole check of the loaded `lib` (see `_validate`)."""
     # The report in three parts (see `PARTS`; all only read the content): the first in a worker while this
@@ -262,7 +259,6 @@ def _checked(
             parts.named(names)
             found = [*lib.warnings, *derived.warnings, *lint(lib, derived), *_late_checks(lib, names, kept)]
         kept.save()
-        waiting_hook(lib, derived)
         report = parts.finish()
     # the report's error-level findings are warnings here, so that `--strict` fails on them
     warnings = sorted([*found, *check_problems(report)])
@@ -866,6 +862,8 @@ def _record(
             origins=reuse.pagemap.origins() if reuse else None,
             linked=reuse.linked if reuse else None,
         )
+    if reuse is not None:  # what it read, for the next build's map in this process
+        reuse.pagemap.hand_on(store.saved_map())
     checked = CheckRecord.open(content, strict)  # the check passed too: `primer check` need not redo it
     if checked is not None:
         checked.save(digest, result.summary(), result.warnings)
@@ -899,9 +897,9 @@ def _check_and_render(
         _start_exports, jobs=jobs, spool=spool, mapping=mapping, kept_in=parsed.place(content) if mapping else None
     )
     earlier = mapping.earlier if mapping is not None else None
-    # a rebuild's page map, with the digests of what the last build's pages read, made once the questions
-    # are derived and worked out while the check waits for the report's workers: the render checks each
-    # page against them first thing
+    # a rebuild's page map, with the digests of what the last build's pages read, made and worked out once the
+    # questions are derived (whether the whole bank's exports are made again depends on it): the render checks
+    # each page against them first thing
     mapped: list[reads.Reuse] = []
     # where the items were read from, for the next build (the lesson forgets it before a first build's map)
     read_from: list[reads.Origins] = []
@@ -915,12 +913,9 @@ def _check_and_render(
                 read_from.append(_read_from(lib))
             return
         mapped.append(page_map(lib, derived, earlier))
+        mapped[0].pagemap.warm()
         if not whole_bank_taken(lib, mapped[0]):
             exporting.append(exports(lib, derived, warmed=mapped[0]))
-
-    def waiting(lib: Library, derived: Derived) -> None:
-        if mapped:
-            mapped[0].pagemap.warm()
 
     # the maps' outlines (and a large lesson's coarse copies): started from this small process, first
     outlines = None if maps_kept else outlines_ahead(content, jobs)
@@ -931,7 +926,7 @@ def _check_and_render(
             with collector_paused():
                 token = _JOBS.set(jobs)
                 try:
-                    result = _validate(content, strict, cache=parse_cache, derived_hook=hook, waiting_hook=waiting)
+                    result = _validate(content, strict, cache=parse_cache, derived_hook=hook)
                 finally:
                     _JOBS.reset(token)
             if earlier is not None and not exporting:  # a rebuild's exports start now (see above)

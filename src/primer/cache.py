@@ -552,6 +552,14 @@ class BuildCache:
         # the map of the build the record describes (two builds with one key make the same pages)
         return cast(Unpacked, found) if made_for == key else nothing_read()
 
+    def saved_map(self) -> Unpacked | None:
+        """The map this process just saved (`save`), as the next build in it takes it back (`earlier`): the very
+        object, while the memos are on and the file is as it left it; else None."""
+        from primer.reads import Unpacked
+
+        saved = _saved(self.pages)
+        return saved[1] if isinstance(saved, tuple) and isinstance(saved[1], Unpacked) else None
+
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
         files to remove, written again through the guarded writer (which keeps its every promise)."""

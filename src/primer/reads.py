@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import operator
 import threading
 from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from collections.abc import Set as AbstractSet
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
-from primer.memo import Memo
+from primer.memo import Memo, here
 
 if TYPE_CHECKING:
     from primer.cache import Earlier
@@ -298,6 +299,34 @@ def _item_digest(value: Any) -> bytes:
     return hashlib.sha256(value_bytes(value)).digest()
 
 
+def _same_value(now: Any, then: Any) -> bool:
+    """Whether `now` has the digest `then` had: being the same object (the lesson's items are immutable: see
+    `primer.memo`), or a list of the same objects or equal texts (a list of ids, a quiz: made anew by each
+    derive), or a dict of equal texts to the same objects, in the same order (what a topic cites). Anything else
+    is digested again: equal values of other kinds may differ in their bytes (1 and True, 1 and 1.0)."""
+    if now is then:
+        return True
+    kind = type(now)
+    if kind is not type(then) or (kind is not list and kind is not dict) or len(now) != len(then):
+        return False
+    if kind is list:
+        return _same_each(now, then)
+    return _same_each(now, then) and all(map(operator.is_, now.values(), then.values()))
+
+
+def _same_each(now: Iterable[Any], then: Iterable[Any]) -> bool:
+    """Whether two sequences of the same length hold the same objects or equal texts, in order."""
+    return all(map(operator.is_, now, then)) or all(
+        a is b or (type(a) is str and type(b) is str and a == b) for a, b in zip(now, then, strict=True)
+    )
+
+
+#: A key no collection holds (`_same_value` of two absent items: both absent).
+_NONE = object()
+#: The collections of the last map this process recorded a build with, and the record's digests (`PageMap.hand_on`).
+_HANDED: list[tuple[Mapping[str, Mapping[str, Any]], dict[Token, bytes]]] = []
+
+
 #: `value_hash` and `item_digest` of an item, by the item (as an object): a rebuild in the same process
 #: (`primer build --watch`, `primer serve`) hashes only the items its edit made anew. `model_hash` likewise.
 _VALUE_HASHES: Memo[int, str] = Memo()
@@ -376,6 +405,11 @@ class PageMap:
         #: once `warm`: the tokens the last build's pages read, and those whose digest is not what it was
         self._read: set[Token] | None = None
         self._changed: set[Token] = set()
+        #: once `warm`, when the last build's record is the one the last map in this process made (`hand_on`):
+        #: that map's collections (see `_carries`), and of each collection asked about, the keys whose values
+        #: are not the ones that map read (`_moved`)
+        self._then: Mapping[str, Mapping[str, Any]] | None = None
+        self._moved: dict[str, set[str] | None] = {}
 
     def _item_ids(self) -> dict[int, Token]:
         if self._ids is None:
@@ -439,8 +473,10 @@ class PageMap:
         made: bytes | None
         if collection is None:
             made = None  # a collection this primer does not have (a record from another shape)
-        elif token in self._stored and (origin := self.origin(token)) and self._stored_origins.holds(token, origin):
-            made = self._stored[token]  # read from files that did not change (see `__init__`)
+        elif token in self._stored and (
+            self._carries(token) or ((origin := self.origin(token)) and self._stored_origins.holds(token, origin))
+        ):
+            made = self._stored[token]  # what the last map read (`_carries`), or read from files that did not change
         elif key == EVERY:
             whole = hashlib.sha256()
             for item_key in collection:
@@ -470,9 +506,9 @@ class PageMap:
 
     def warm(self) -> None:
         """Work out the digest of every item the last build's pages read (`_digest_of`), ahead of the checks
-        of those pages (`unchanged`): a build does it while it waits for the report, which the render waits
-        for too (0.3 s of the render's own at 256 topics). The items of files that did not change are the
-        same (see `__init__`): they are set aside all at once, file by file."""
+        of those pages (`unchanged`): a build does it as soon as its questions are derived (0.3 s of the render's
+        own at 256 topics). The items of files that did not change are the same (see `__init__`): they are set
+        aside all at once, file by file; so are the values the last map in this process read (`_carries`)."""
         read = {token for entry in self.kept.values() for token in entry.tokens}  # each once, any order
         now: dict[str, list[Token]] = {}
         for token, origin in self._origins.items():
@@ -480,8 +516,53 @@ class PageMap:
         same: set[Token] = set()
         for origin in now.keys() & self._stored_origins.files:
             same.update(now[origin])
-        self._changed = {token for token in read - same if not self._same(token)}
+        handed = _HANDED[-1] if _HANDED and here() else None
+        if handed is not None and handed[1] is self._stored:  # the last build's record is that map's
+            self._then, self._moved = handed[0], {}
+        self._changed = {token for token in read - same if not self._carries(token) and not self._same(token)}
         self._read = read
+
+    def _carries(self, token: Token) -> bool:
+        """Whether `token` names the very value it named in the last map this process handed on (`hand_on`),
+        when the last build's record is that map's (see `warm`): then its digest is the one on record. The
+        questions a rebuild derives again are mostly the same objects, and its lists of ids equal ones (28,000
+        tokens at 256 topics, 0.25 s to digest again, most of a source's edit's check of the last build's
+        pages). An item whose key did not move (`_moved`), or a whole collection none of whose did, in the same
+        order (its digest depends on the order too)."""
+        if self._then is None:
+            return False
+        name, key = token
+        if name not in self._moved:
+            self._moved[name] = self._moved_keys(name)
+        keys = self._moved[name]
+        if keys is None:
+            return False
+        return EVERY in keys if key == EVERY else key not in keys
+
+    def _moved_keys(self, name: str) -> set[str] | None:
+        """The keys of the collection `name` whose values are not the very values the last map read (`_carries`),
+        and EVERY when none are and the keys are in the same order; None for a collection that is not a plain
+        one in both maps (a view, `Computed`, would be worked out again to compare), and for the lesson's items,
+        which their files tell apart at less cost (see `__init__`)."""
+        assert self._then is not None
+        now, then = self._collections.get(name), self._then.get(name)
+        if type(now) is not dict or type(then) is not dict or name in self._items:
+            return None
+        get = then.get
+        moved = {key for key, value in now.items() if not _same_value(value, get(key, _NONE))}
+        moved.update(then.keys() - now.keys())
+        if not moved and list(now) == list(then):
+            moved.add(EVERY)  # no item's key is ""
+        return moved
+
+    def hand_on(self, record: Unpacked | None) -> None:
+        """Keep this map's collections for the next map in this process (a rebuild by `primer build --watch` or
+        `primer serve`: see `_carries`), with the `record` made of it: the build record's map (`pack`) as the next
+        build in this process takes it back (`primer.cache.BuildCache.saved_map`; None: not recorded). Only
+        where the memos are kept (`primer.memo.here`)."""
+        _HANDED.clear()
+        if here() and record is not None:
+            _HANDED.append((self._collections, record.digests))
 
     def digests_from(self, other: PageMap) -> None:
         """Take the digests `other` worked out already, and the files its items were read from, when it maps
@@ -496,6 +577,7 @@ class PageMap:
                 self._origins = other._origins
             if other._read is not None and other._stored is self._stored:
                 self._read, self._changed = other._read, other._changed
+                self._then, self._moved = other._then, other._moved
 
     def stored(self, token: Token) -> bytes:
         """The digest of `token` (`STORED` bytes of it) for the next build (`pack`): one this build's outputs
