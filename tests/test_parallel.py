@@ -420,7 +420,13 @@ def test_the_formats_the_exports_worker_has_not_started_are_made_by_the_builds_p
                     with Path({str(made)!r}).open("a") as stream:
                         stream.write(f"{{fmt}} {{'here' if os.getpid() == here else 'worker'}}\\n")
                     if os.getpid() != here:
-                        time.sleep(0.3)  # a worker slower than the build's process: it is left waiting
+                        # a worker slower than the build's process, which is left waiting for it: it waits, too,
+                        # until that process makes a format itself, which on a busy machine may come late
+                        deadline = time.monotonic() + 60
+                        while not fails and " here" not in Path({str(made)!r}).read_text():
+                            assert time.monotonic() < deadline, "the build's process never made a format"
+                            time.sleep(0.02)
+                        time.sleep(0.3)
                         if fails and fmt == {names[1]!r}:
                             raise MemoryError("a worker stopped halfway")
                 return real(lib, derived, fmt, topic, memo)
