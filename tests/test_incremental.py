@@ -581,6 +581,47 @@ def test_a_process_that_builds_again_keeps_the_record_it_wrote_while_its_files_a
         memo.enable(False)
 
 
+def test_a_process_that_builds_again_carries_the_digests_of_what_its_last_map_read(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a process that builds again (`primer build --watch`), a rebuild's map takes the digests on record for
+    the derived questions its last map read and the lesson still holds (`reads.PageMap.hand_on`), rather than
+    working them out again; a build that hands on no record (none saved) leaves the next one to digest them."""
+    out = tmp_path / "site"
+    warmed: list[reads.PageMap] = []
+    warm, save = reads.PageMap.warm, BuildCache.save
+
+    def warming(pagemap: reads.PageMap) -> None:
+        warm(pagemap)
+        warmed.append(pagemap)
+
+    monkeypatch.setattr(reads.PageMap, "warm", warming)
+    topic = mini / "topics" / "radars.yaml"
+    parsed = ParseCache()
+    memo.enable(True)
+    try:
+        _built_as_watched(mini, out, parsed)
+        for n in range(2):
+            topic.write_text(topic.read_text().replace("body: |\n      ", f"body: |\n      Edit {n}. ", 1))
+            _built_as_watched(mini, out, parsed)
+            read = warmed[-1]._read
+            assert read is not None
+            carried = {token for token in read if token[0].startswith("derived.") and warmed[-1]._carries(token)}
+            assert carried and carried.isdisjoint(warmed[-1]._changed)
+        monkeypatch.setattr(BuildCache, "save", lambda store, *a, **k: save(store, *a, **k) and None)
+        topic.write_text(topic.read_text().replace("body: |\n      ", "body: |\n      Edit 2. ", 1))
+        _built_as_watched(mini, out, parsed)  # its record saved, and none handed on
+        monkeypatch.setattr(BuildCache, "save", save)
+        topic.write_text(topic.read_text().replace("body: |\n      ", "body: |\n      Edit 3. ", 1))
+        _built_as_watched(mini, out, parsed)
+        assert warmed[-1]._then is None and not any(map(warmed[-1]._carries, warmed[-1]._read or ()))
+    finally:
+        memo.enable(False)
+    with _memos_off():
+        build(mini, tmp_path / "clean", pdf=False)
+    assert _files(out) == _files(tmp_path / "clean")
+
+
 def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Path) -> None:
     """A question's explanation is read by its topic's pages, handouts and teacher pages, not by another
     topic's page or by the glossary; and a page edited by hand is rendered again, not taken."""

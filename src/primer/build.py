@@ -851,7 +851,7 @@ def _record(
     # the map makes objects by the hundred thousand: a collection meanwhile would walk all that the render left
     # (0.3 s at 256 topics)
     with collector_paused(freeze=False):
-        store.save(
+        saved = store.save(
             key,
             result.summary(),
             result.warnings,
@@ -863,7 +863,7 @@ def _record(
             linked=reuse.linked if reuse else None,
         )
     if reuse is not None:  # what it read, for the next build's map in this process
-        reuse.pagemap.hand_on(store.saved_map())
+        reuse.pagemap.hand_on(saved)
     checked = CheckRecord.open(content, strict)  # the check passed too: `primer check` need not redo it
     if checked is not None:
         checked.save(digest, result.summary(), result.warnings)

@@ -552,14 +552,6 @@ class BuildCache:
         # the map of the build the record describes (two builds with one key make the same pages)
         return cast(Unpacked, found) if made_for == key else nothing_read()
 
-    def saved_map(self) -> Unpacked | None:
-        """The map this process just saved (`save`), as the next build in it takes it back (`earlier`): the very
-        object, while the memos are on and the file is as it left it; else None."""
-        from primer.reads import Unpacked
-
-        saved = _saved(self.pages)
-        return saved[1] if isinstance(saved, tuple) and isinstance(saved[1], Unpacked) else None
-
     def again(self, key: str, epoch: int | None, clean: bool) -> tuple[Reused, Output, list[str]] | None:
         """The previous build, when it is reusable (else None): its folder left as it is, or, when `clean` has
         files to remove, written again through the guarded writer (which keeps its every promise)."""
@@ -586,21 +578,22 @@ class BuildCache:
         digests: Callable[[Token], bytes] | None = None,
         origins: Origins | None = None,
         linked: Mapping[str, list[int]] | None = None,
-    ) -> None:
+    ) -> Unpacked | None:
         """Record the build just written into the output folder (a failure to record is not an error):
         with its `base` key and, in a file of its own (`pages.pickle`: a build that reuses the last one whole
         never reads it), the map of what its `pages` read, with the digest of each token they read (`digests`:
         `primer.reads.PageMap.stored`; None: the map on file stays, for a build with the same key) and where
         its items were read from (`origins`: `primer.reads.PageMap.origins`). `linked`: the files
         taken from the last build, with the stamps they had then; one changed meanwhile (edited by hand
-        while the build ran) is not trusted, and nothing is recorded."""
+        while the build ran) is not trusted, and nothing is recorded. Returns the map saved, as the next build
+        in this process takes it back (`earlier`: the very object, kept while the memos are on), or None."""
         try:
             out = str(self.out)  # a string per file, not a Path: 5,673 files at 256 topics
             stamps = {rel: file_stamp(f"{out}/{rel}") for rel in [*paths, MARKER]}
         except OSError:
-            return
+            return None
         if any(stamps.get(rel) != stamp for rel, stamp in (linked or {}).items()):
-            return
+            return None
         record = {
             "format": FORMAT,
             "note": "primer's record of its last build into the output folder named below; safe to delete",
@@ -612,13 +605,17 @@ class BuildCache:
             "stamps": stamps,
         }
         if pages is not None:  # first: a record never names a map older than itself
-            from primer.reads import pack
+            from primer.reads import Unpacked, pack
 
             # a pickle (signed, as the parse cache's entries are): at 256 topics 0.1 s to write and 0.03 s to read
             # back, against 0.2 s and 0.1 s as JSON, whose tokens had to be numbered and looked up again
             body = pickle.dumps((key, pack(pages, digests or _no_digest, origins)), protocol=pickle.HIGHEST_PROTOCOL)
             self._write(self.pages, body, lambda: pickle.loads(body))
         self._write(self.record, json.dumps(record, separators=(",", ":")).encode(), lambda: record)
+        if pages is None or _saved(self.record) is None:
+            return None
+        saved = _saved(self.pages)
+        return saved[1] if isinstance(saved, tuple) and isinstance(saved[1], Unpacked) else None
 
     def _write(self, path: Path, body: bytes, read_back: Callable[[], Any]) -> None:
         """Write `body`, signed, to `path` in the record's folder (a failure is not an error); while the memos

@@ -558,7 +558,7 @@ class PageMap:
     def hand_on(self, record: Unpacked | None) -> None:
         """Keep this map's collections for the next map in this process (a rebuild by `primer build --watch` or
         `primer serve`: see `_carries`), with the `record` made of it: the build record's map (`pack`) as the next
-        build in this process takes it back (`primer.cache.BuildCache.saved_map`; None: not recorded). Only
+        build in this process takes it back (what `primer.cache.BuildCache.save` returns; None: not recorded). Only
         where the memos are kept (`primer.memo.here`)."""
         _HANDED.clear()
         if here() and record is not None:
