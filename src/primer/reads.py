@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard, TypeVar
 
 from pydantic import BaseModel
 
@@ -321,6 +321,12 @@ def _same_each(now: Iterable[Any], then: Iterable[Any]) -> bool:
     )
 
 
+def _comparable(data: object, name: str, items: Collection[str]) -> TypeGuard[dict[str, Any]]:
+    """Whether `PageMap._moved_keys` compares the collection `name` (`data`) with the last map's: a plain one, not
+    one of the lesson's `items` (see there)."""
+    return type(data) is dict and name not in items
+
+
 #: A key no collection holds (`_same_value` of two absent items: both absent).
 _NONE = object()
 #: The collections of the last map this process recorded a build with, and the record's digests (`PageMap.hand_on`).
@@ -546,7 +552,7 @@ class PageMap:
         which their files tell apart at less cost (see `__init__`)."""
         assert self._then is not None
         now, then = self._collections.get(name), self._then.get(name)
-        if type(now) is not dict or type(then) is not dict or name in self._items:
+        if not _comparable(now, name, self._items) or not _comparable(then, name, self._items):
             return None
         get = then.get
         moved = {key for key, value in now.items() if not _same_value(value, get(key, _NONE))}
@@ -559,10 +565,12 @@ class PageMap:
         """Keep this map's collections for the next map in this process (a rebuild by `primer build --watch` or
         `primer serve`: see `_carries`), with the `record` made of it: the build record's map (`pack`) as the next
         build in this process takes it back (what `primer.cache.BuildCache.save` returns; None: not recorded). Only
-        where the memos are kept (`primer.memo.here`)."""
+        where the memos are kept (`primer.memo.here`), and only the collections `_carries` compares: a view would
+        keep its whole lesson alive till the next build."""
         _HANDED.clear()
         if here() and record is not None:
-            _HANDED.append((self._collections, record.digests))
+            kept = {name: data for name, data in self._collections.items() if _comparable(data, name, self._items)}
+            _HANDED.append((kept, record.digests))
 
     def digests_from(self, other: PageMap) -> None:
         """Take the digests `other` worked out already, and the files its items were read from, when it maps
