@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,41 @@ def test_the_previous_build_is_removed_meanwhile_and_gone_when_the_block_ends(
     second.spool.discard()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "nothing of the previous build is left"
     assert len(list(site.rglob("*.html"))) == 301
+
+
+def test_a_spool_swapped_in_leaves_the_previous_build_to_its_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that waits for the removal later (`primer build --watch`: `removing_meanwhile(later)`) discards
+    its spool before the removal ends. The spool's path then holds the previous build, which the removal
+    takes away: the discard leaves it alone (it removed it whole in the build's own process, racing the
+    removal, for a tenth of a second of each rebuild at 256 topics), and releases the spool's lock."""
+    from primer import write as write_mod
+
+    idle_rm = tmp_path / "rm"
+    idle_rm.write_text("#!/bin/sh\nexit 0\n")  # an rm that has not got to any file yet when the spool is discarded
+    idle_rm.chmod(0o755)
+    monkeypatch.setattr(write_mod.shutil, "which", lambda name: str(idle_rm) if name == "rm" else None)
+    site = tmp_path / "out" / "site"
+    first = _site(site, "old", 40)
+    first.commit(site)
+    assert first.spool is not None
+    first.spool.discard()
+    second = _site(site, "new", 40)
+    assert second.spool is not None
+    later: list[Callable[[], None]] = []
+    with write_mod.removing_meanwhile(later):
+        second.commit(site)
+    second.spool.discard()
+    assert len(later) == 1
+    previous = second.spool.folder
+    assert (previous / "p1" / "page-8.html").read_text() == "old 8", "the discard left the previous build alone"
+    assert not write_mod._in_use(previous), "and released its lock"
+    for wait in later:
+        wait()
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "the removal took the previous build away"
+    assert (site / "p1" / "page-8.html").read_text() == "new 8"
+    assert len(list(site.rglob("*.html"))) == 41
 
 
 @pytest.mark.parametrize("rm", [True, False], ids=["rm", "thread"])

@@ -317,6 +317,9 @@ class Spool:
         self._ahead: subprocess.Popen[bytes] | None = None
         self._ahead_folders: list[str] = []
         self._owner = os.getpid()
+        #: whether a commit swapped the spool in: its folder then holds the previous build, which the commit
+        #: removes (beside the build, within `removing_meanwhile`), not the spool
+        self._swapped = False
 
     @classmethod
     def open(cls, out: Path, epoch: int | None) -> Spool | None:
@@ -445,8 +448,15 @@ class Spool:
         """The bytes of `rel` in the spool."""
         return (self.folder / rel).read_bytes()
 
+    def swapped_in(self) -> None:
+        """The commit swapped the spool in as the output: `discard` leaves what is now at its path (the previous
+        build, which the commit removes) alone."""
+        self._swapped = True
+
     def discard(self) -> None:
-        """Remove the spool unless `commit` swapped it in (then it is gone already), and release its lock."""
+        """Remove the spool unless `commit` swapped it in (then its path holds the previous build, which the
+        commit removes: within `removing_meanwhile`, beside the build, and a removal here would only race it),
+        and release its lock."""
         if self._lock < 0:
             return
         ahead = self._ahead if self._owner == os.getpid() else None
@@ -455,9 +465,10 @@ class Spool:
                 ahead.kill()
             ahead.wait()
             self._ahead = None
-        if self.folder.is_dir() and not self.folder.is_symlink() and (self.folder / MARKER).exists():
-            shutil.rmtree(self.folder, ignore_errors=True)
-        _remove_made(self._made)
+        if not self._swapped:
+            if self.folder.is_dir() and not self.folder.is_symlink() and (self.folder / MARKER).exists():
+                shutil.rmtree(self.folder, ignore_errors=True)
+            _remove_made(self._made)
         os.close(self._lock)
         self._lock = -1
 
@@ -628,6 +639,8 @@ class _Commit:
             try:
                 self._fill(staging, kept)
                 self._swap(staging)
+                if staging == self.spool and self.output.spool is not None:
+                    self.output.spool.swapped_in()
             except OSError as exc:
                 if exc.errno in (errno.EBUSY, errno.EXDEV) and out.is_dir():
                     try:
