@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -260,6 +261,114 @@ def test_a_spool_swapped_in_leaves_the_previous_build_to_its_removal(
     assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "the removal took the previous build away"
     assert (site / "p1" / "page-8.html").read_text() == "new 8"
     assert len(list(site.rglob("*.html"))) == 41
+
+
+def _keeping(site: Path, files: dict[str, str], epoch: int = 1_000_000_000) -> list[Callable[[], None]]:
+    """A build of `files` into `site`, as `primer build --watch` makes it: its spool discarded and the removal
+    of the previous build left to the waits it returns."""
+    from primer import write as write_mod
+
+    out = Output(Spool.open(site, epoch))
+    for rel, text in files.items():
+        out.add(rel, text)
+    later: list[Callable[[], None]] = []
+    with write_mod.removing_meanwhile(later):
+        out.commit(site, epoch=epoch)
+    assert out.spool is not None
+    out.spool.discard()
+    return later
+
+
+@pytest.fixture
+def keeping_folders() -> Iterator[None]:
+    from primer import write as write_mod
+
+    write_mod.keep_folders()
+    try:
+        yield
+    finally:
+        write_mod.keep_folders(False)
+
+
+@pytest.mark.usefixtures("keeping_folders")
+def test_a_process_that_builds_again_makes_its_spool_of_the_last_builds_folders(tmp_path: Path) -> None:
+    """With `keep_folders` (`primer build --watch`), the folder a commit swapped out is emptied of its files,
+    not of its folders, and the next build into the same output takes it as its spool: the folders it shares
+    with the last build are not made again. The output is what a build in a fresh spool writes, to the byte,
+    mode and time: no folder the new build left empty, a file where the last build had a folder, the user's
+    own files kept. Once the process is done with it, nothing is left beside the output."""
+    from primer import write as write_mod
+
+    site, plain = tmp_path / "kept" / "site", tmp_path / "plain" / "site"
+    old = {"index.html": "1", "a/b/c.html": "c", "gone/x/index.html": "x", "d/e/index.html": "e"}
+    for wait in _keeping(site, old) + _keeping(site, {**old, "index.html": "2"}):
+        wait()
+    (site / "notes").mkdir()
+    (site / "notes" / "mine.txt").write_text("the user's own file")
+    emptied = [p for p in site.parent.iterdir() if p.name != "site"]
+    assert len(emptied) == 1 and (emptied[0] / "gone" / "x").is_dir() and (emptied[0] / "a" / "b").is_dir()
+    assert [p.name for p in emptied[0].rglob("*") if not p.is_dir()] == [MARKER], "emptied of its files"
+    assert write_mod._in_use(emptied[0]), "held, so that another build's clean-up leaves it alone"
+
+    new = {"index.html": "3", "a/b/c.html": "c2", "d/e": "a file where the last build had a folder", "n/i.html": "n"}
+    spool = Spool.open(site, 1_000_000_000)
+    assert spool is not None and spool.folder == emptied[0], "the next build's spool is the emptied folder"
+    spool.folders_ahead(list(old))
+    assert spool._ahead is None, "its folders are there: none is made ahead"
+    spooled = Output(spool)
+    for rel, text in new.items():
+        spooled.add(rel, text)
+    later: list[Callable[[], None]] = []
+    with write_mod.removing_meanwhile(later):
+        spooled.commit(site, epoch=1_000_000_000)
+    spool.discard()
+    for wait in later:
+        wait()
+    held = Output()
+    for rel, text in new.items():
+        held.add(rel, text)
+    Output().commit(plain)  # a build before, into which the user put their file
+    (plain / "notes").mkdir()
+    (plain / "notes" / "mine.txt").write_text("the user's own file")
+    held.commit(plain, epoch=1_000_000_000)
+    for mine in (site / "notes" / "mine.txt", site / "notes", plain / "notes" / "mine.txt", plain / "notes"):
+        os.utime(mine, (1_000_000_000, 1_000_000_000))  # the user's own: their times are not the build's
+    assert _files(site) == _files(plain)
+    assert not (site / "gone").exists()
+    write_mod.keep_folders(False)
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "the emptied folder goes as the process ends"
+
+
+@pytest.mark.usefixtures("keeping_folders")
+def test_a_folder_whose_emptying_fails_is_removed_and_the_next_spool_is_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `find` that fails (a file it cannot delete) leaves nothing to take: what it left is removed, and the
+    next build makes a spool afresh; so does a build whose emptied folder was removed meanwhile."""
+    from primer import write as write_mod
+
+    failing = tmp_path / "find"
+    failing.write_text("#!/bin/sh\nexit 1\n")
+    failing.chmod(0o755)
+    real_which = write_mod.shutil.which
+    monkeypatch.setattr(write_mod.shutil, "which", lambda name: str(failing) if name == "find" else real_which(name))
+    site = tmp_path / "out" / "site"
+    for files in ({"a/index.html": "1"}, {"a/index.html": "2"}):
+        for wait in _keeping(site, files):
+            wait()
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
+    monkeypatch.undo()
+    for files in ({"a/index.html": "3"}, {"a/index.html": "4"}):
+        for wait in _keeping(site, files):
+            wait()
+    (emptied,) = [p for p in site.parent.iterdir() if p.name != "site"]
+    shutil.rmtree(emptied)
+    spool = Spool.open(site, None)
+    assert spool is not None and spool.folder.is_dir() and spool.folder != emptied
+    assert sorted(p.name for p in spool.folder.iterdir()) == [MARKER]
+    spool.discard()
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
+    assert (site / "a" / "index.html").read_text() == "4"
 
 
 @pytest.mark.parametrize("rm", [True, False], ids=["rm", "thread"])

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from primer import build as build_mod
-from primer import memo
+from primer import memo, write
 from primer.cache import Reused
 from primer.content.library import ParseCache
 from primer.errors import ContentError, bug, no_content_folder
@@ -133,6 +133,7 @@ def watch(
         return made is None or not isinstance(made[0], Reused)
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
+    write.keep_folders()  # and the last build's folders, emptied, are the next one's
     try:
         if not once() and warm is not None:
             with contextlib.suppress(ContentError), build_mod.collector_paused():
@@ -169,3 +170,4 @@ def watch(
             echo(f"stopped while building: {out} keeps the last build as it was")
     finally:
         memo.enable(False)
+        write.keep_folders(False)
