@@ -193,6 +193,40 @@ def test_an_output_folder_that_is_a_mount_point_gets_no_spool(tmp_path: Path, mo
 # --------------------------------------------------------------------------- the previous build's removal
 
 
+def test_the_walk_of_an_output_lists_its_files_and_links_as_os_walk_finds_them(tmp_path: Path) -> None:
+    """`_walk` (which lists the kinds each folder gives, asking nothing more of the system) finds every file and
+    link as `os.walk` does, in the same order: a folder's files and links to files, then its links to folders
+    (never followed), then each folder's, by name."""
+    from primer.write import _walk
+
+    root = tmp_path / "site"
+    for rel in ["index.html", "b/z.html", "b/a.html", "b/c/d/deep.html", "a b/ü.html", ".hidden/x", "e/"]:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not rel.endswith("/"):
+            path.write_text(rel)
+        else:
+            path.mkdir()
+    (root / "b" / "to-folder").symlink_to(root / "b" / "c")
+    (root / "b" / "to-file").symlink_to(root / "index.html")
+    (root / "b" / "broken").symlink_to(root / "nowhere")
+    (root / "outside").symlink_to(tmp_path)
+
+    def reference() -> list[str]:  # as the writer walked an output before
+        found = []
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            prefix = Path(folder).relative_to(root).as_posix()
+            for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
+                found.append(name if prefix == "." else f"{prefix}/{name}")
+        return found
+
+    walked = list(_walk(root))
+    assert walked == reference()
+    assert {"b/to-folder", "b/to-file", "b/broken", "outside", "b/c/d/deep.html"} <= set(walked)
+    assert not any(rel.startswith(("b/to-folder/", "outside/")) for rel in walked), "links are not followed"
+
+
 def _site(folder: Path, text: str, count: int) -> Output:
     out = Output(Spool.open(folder, None))
     out.add("index.html", text)

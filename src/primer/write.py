@@ -678,14 +678,32 @@ def _marker_text(files: list[str]) -> bytes:
 
 
 def _walk(root: Path) -> Iterator[str]:
-    """Every file (and symlink) under `root` as 'a/b.html', not following links (by plain string work: an
-    output of thousands of files is walked on every build)."""
-    base = os.fspath(root)
-    for folder, dirs, files in os.walk(base):
-        dirs.sort()
-        prefix = folder[len(base) :].strip(os.sep).replace(os.sep, "/")
-        for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
-            yield f"{prefix}/{name}" if prefix else name
+    """Every file (and symlink) under `root` as 'a/b.html', not following links: in each folder its files and
+    links to files, sorted, then its links to folders, sorted, then what each of its folders holds, in the
+    order of their names (by plain string work and the kinds the folder lists: an output of thousands of files
+    is walked on every build, and asking the system about each of its 787 folders at 256 topics, as `os.walk`
+    does, took half of the walk's 0.02 s). A folder that cannot be read is passed over."""
+    return _walk_in(os.fspath(root), "")
+
+
+def _walk_in(folder: str, prefix: str) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as listed:
+            entries = list(listed)
+    except OSError:
+        return
+    files, links, folders = [], [], []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            folders.append(entry.name)
+        elif entry.is_symlink() and entry.is_dir():
+            links.append(entry.name)
+        else:
+            files.append(entry.name)
+    for name in sorted(files) + sorted(links):
+        yield prefix + name
+    for name in sorted(folders):
+        yield from _walk_in(f"{folder}/{name}", f"{prefix}{name}/")
 
 
 def _changed(path: Path) -> int:
@@ -857,7 +875,9 @@ class _Commit:
         ]
         if self.clean:
             kept = [rel for rel in kept if _is_dotted(rel)]  # dotfiles are never deleted
-        new_dirs = {"/".join(rel.split("/")[:i]) for rel in self.files for i in range(1, rel.count("/") + 1)}
+        if not kept:
+            return kept
+        new_dirs = set(_folders_of(self.files))
         clash = [rel for rel in kept if rel in self.files or rel in new_dirs]
         if clash:
             listed = ", ".join(clash[:5]) + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
@@ -894,9 +914,9 @@ class _Commit:
             self.output.spool.settle(set(_folders_of([*self.files, *kept])))
         self._stamp(staging)
 
-    def _stamp(self, root: Path) -> None:
-        """Give every folder primer made the build's time and mode (files have theirs)."""
-        folders = {"", *_folders_of(self.files)}
+    def _stamp(self, root: Path, *, only_root: bool = False) -> None:
+        """Give every folder primer made the build's time and mode (files have theirs); `only_root`: `root` alone."""
+        folders = {""} if only_root else {"", *_folders_of(self.files)}
         for rel in sorted(folders, key=lambda rel: rel.count("/") + (rel != ""), reverse=True):  # deepest first
             folder = root / rel if rel else root
             try:
@@ -919,7 +939,9 @@ class _Commit:
             previous = Path(_unused(out.parent, f".{out.name}.old-"))
             out.rename(previous)
             staging.rename(out)  # an interruption between these two renames is undone by the next build
-        self._stamp(out)
+        # the swap renamed the output folder itself, which a file system may stamp with the time: the folders in it
+        # are as `_fill` left them (787 at 256 topics, each stamped again for nothing)
+        self._stamp(out, only_root=True)
         if previous is not None:
             _remove(previous, out if previous == staging else None)
 
