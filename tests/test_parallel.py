@@ -475,6 +475,65 @@ def test_streamed_work_sends_its_items_one_by_one_or_raises_here() -> None:
     )
 
 
+def test_the_checks_of_the_reports_second_part_its_worker_has_not_started_are_made_by_the_builds_process(
+    mini: Path, tmp_path: Path
+) -> None:
+    """The report's second part (`report.PARTS[1]`) is the longest: its worker makes its checks one by one from the
+    first, and the build's process, once it has nothing else to do, takes those the worker has not started, from
+    the last (`InParts.finish`). Each check is made once, by one of them; the report is the one a single process
+    makes; and what each check keeps of each text (`report-<check>.facts`) is found by the next check whichever
+    process makes it then, so that it reads no text again."""
+    log = tmp_path / "made.log"
+    _fresh(
+        f"""
+        import os, time
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer import build as build_mod, report
+        from primer.report import coverage, render, staleness
+        here, log, lesson = os.getpid(), Path({str(log)!r}), Path({str(mini)!r})
+        slow = [True]
+        def note(line):
+            with log.open("a") as stream:
+                stream.write(line + "\\n")
+        def marked(name, check):
+            def made(ctx):
+                note(f"{{name}} {{os.getpid()}}")
+                if name == "provenance" and os.getpid() != here and slow[0]:
+                    time.sleep(1.0)  # the worker is still at its first check when the build's process is done
+                return check(ctx)
+            return made
+        for name in report.PARTS[1]:
+            report._RETURNING[name] = marked(name, report._RETURNING[name])
+        for module, reader in [(staleness, "_as_of_in"), (staleness, "_present_in"), (coverage, "_point_links")]:
+            def counted(*args, original=getattr(module, reader), reader=reader):
+                note(f"read {{reader}}")
+                return original(*args)
+            setattr(module, reader, counted)
+        finish = report.InParts.finish
+        def finishing(self, *args):
+            while slow[0] and not any(line.startswith("provenance ") for line in log.read_text().splitlines()):
+                time.sleep(0.01)  # the worker has taken its first check
+            return finish(self, *args)
+        report.InParts.finish = finishing
+        log.write_text("")
+        shared = render.as_json(build_mod.check(lesson, jobs=2).report)
+        lines = log.read_text().splitlines()
+        makers = dict(line.split() for line in lines if not line.startswith("read "))
+        assert sorted(makers) == sorted(report.PARTS[1]), lines
+        assert len(lines) - sum(line.startswith("read ") for line in lines) == 4, "each check made once"
+        assert int(makers["provenance"]) != here
+        assert {{int(makers[name]) for name in ("coverage", "staleness", "stats")}} == {{here}}, lines
+        assert any(line.startswith("read ") for line in lines), "a first check reads the texts"
+        slow[0] = False
+        log.write_text("")
+        again = render.as_json(build_mod.check(lesson, jobs=2).report)
+        assert not [line for line in log.read_text().splitlines() if line.startswith("read ")], "kept by each check"
+        assert shared == again == render.as_json(build_mod.check(lesson, jobs=1).report)
+        """
+    )
+
+
 def test_a_check_on_two_processes_finds_what_one_finds_and_leaves_nothing_running(mini: Path) -> None:
     """`primer check` makes the report's first two parts in workers (`report.InParts`), as a build does: the
     same warnings, summary and report as on one process; the collector is left as it was found; and a check

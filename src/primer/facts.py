@@ -8,8 +8,9 @@ changed are read again. What the checks then do with them (look a figure up in t
 finding at its line) is done each time. The build's own process keeps its derive's and lint's results the
 same way while it checks (`keeping`), and the search index its entries' while a build renders (`kept_in`).
 
-The results live beside the lesson's parse cache (`primer.parsed`): one file per part of the report,
-`report-<part>.facts`, `checks.facts` for the build's own checks and `search.facts`, in the folder of this
+The results live beside the lesson's parse cache (`primer.parsed`): one file per check of the report,
+`report-<check>.facts` (whichever process makes the check: see `primer.report.InParts`), `checks.facts` for
+the build's own checks and `search.facts`, in the folder of this
 primer's entries for the lesson, so that a new primer never reads an older one's. Each is a pickle signed
 with the cache folder's secret, read only once its signature holds (else it is ignored with a warning and
 the texts are read again); it holds the results the last check used, no others. With caching off, or no

@@ -75,7 +75,8 @@ def today(lib: Library) -> dt.date:
 #: (`report_part(…, derived=None)`): a build makes it in a worker from the moment the lesson is loaded,
 #: while this process derives the questions (3.9 s of the report's 7.7 s at 256 topics). The second runs in
 #: a worker once they are derived, and the third, which alone reads the term names the build found, in
-#: another once it has found them, while the build lints the questions.
+#: another once it has found them, while the build lints the questions. The second, the longest, shares its
+#: checks with the build's process, which makes those its worker has not started once it has nothing else to do.
 PARTS = (
     ("specifics", "consistency", "readability", "loaded"),
     ("provenance", "coverage", "staleness", "stats"),
@@ -99,11 +100,20 @@ def _context(lib: Library, derived: Derived, facts: Facts | None = None, units: 
     return Context(lib, derived, units, matcher, today(lib), facts=Facts() if facts is None else facts)
 
 
-def _checks(ctx: Context, names: tuple[str, ...], content: Path | None, term_names: list[Problem] | None) -> Part:
+def _checks(
+    ctx: Context,
+    names: tuple[str, ...],
+    content: Path | None,
+    term_names: list[Problem] | None,
+    kept: tuple[Path, Path] | None = None,
+) -> Part:
+    """The checks `names` in `ctx`; `kept`: where each keeps what it reads off each text (`report_part`)."""
     problems: list[Problem] = []
     results: dict[str, Any] = {}
     before = len(ctx.findings)
     for name in names:
+        if kept is not None:  # a file a check: whichever process makes it reads and writes its own
+            ctx.facts = Facts(kept[0] / f"report-{name}.facts", kept[1], packed=True)
         if name == "loaded":
             ctx.loaded = loaded.word_list(content, problems)
             loaded.check(ctx)
@@ -111,6 +121,7 @@ def _checks(ctx: Context, names: tuple[str, ...], content: Path | None, term_nam
             glossary.check(ctx, term_names)
         else:
             results[name] = _RETURNING[name](ctx)
+        ctx.facts.save()
     return Part(ctx.findings[before:], problems, results)
 
 
@@ -134,19 +145,33 @@ def report_part(
     names: list[Problem] | None = None,
     kept: tuple[Path, Path] | None = None,
     units: Callable[[], list[Unit]] | None = None,
+    shares: parallel.Shares | None = None,
 ) -> Part:
     """One part of the checks (`PARTS`), for a process of its own; `combine` makes the report of all.
     `derived`: None for the first part, which reads no derived question (made before they are). `kept`:
-    the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`), where what the
-    checks read off each text is kept for the next check (`primer.facts`). `units`: gives `own_text` of `lib`,
-    when the caller has it (read only: the parts may share it)."""
+    the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`), where what each
+    check reads off each text is kept for the next check (`primer.facts`: `report-<check>.facts`). `units`:
+    gives `own_text` of `lib`, when the caller has it (read only: the parts may share it). `shares`: the
+    part's checks as pieces its worker takes from the first, one at a time, and the process that started it
+    may take from the last (`InParts.finish`); then this part is the checks the worker took."""
     if derived is None and part:
         raise ValueError(f"the report's part {part} reads the derived questions")
-    facts = Facts() if kept is None else Facts(kept[0] / f"report-{part}.facts", kept[1], packed=True)
-    ctx = _context(lib, _NOT_YET if derived is None else derived, facts, units() if units is not None else None)
-    made = _checks(ctx, PARTS[part], content, names)
-    facts.save()
-    return made
+    ctx = _context(lib, _NOT_YET if derived is None else derived, None, units() if units is not None else None)
+    if shares is None:
+        return _checks(ctx, PARTS[part], content, names, kept)
+    made = []
+    while (number := shares.first()) is not None:
+        made.append(_checks(ctx, PARTS[part][number : number + 1], content, names, kept))
+    return _joined(made)
+
+
+def _joined(parts: list[Part]) -> Part:
+    """The checks of `parts` as one part."""
+    return Part(
+        [finding for part in parts for finding in part.findings],
+        [problem for part in parts for problem in part.problems],
+        {name: value for part in parts for name, value in part.results.items()},
+    )
 
 
 _NOT_YET = cast(Derived, NotDerived())
@@ -161,17 +186,25 @@ class _Units:
     def __init__(self, lib: Library) -> None:
         self._lib = lib
         self.made: list[Unit] | None = own_text(lib)
+        #: the units set aside (`set_aside`), until `let_go_of_units` frees them
+        self.aside: list[Unit] | None = None
         _HELD.add(self)
 
     def get(self) -> list[Unit]:
-        """The units, made again when they were let go of."""
-        return self.made if self.made is not None else own_text(self._lib)
+        """The units (those set aside: a check of the second part taken here, `InParts.finish`), made again when
+        they were let go of."""
+        found = self.made if self.made is not None else self.aside
+        return found if found is not None else own_text(self._lib)
+
+    def at_hand(self) -> bool:
+        """Whether `get` gives the units without making them again."""
+        return self.made is not None or self.aside is not None
 
     def set_aside(self) -> None:
         """Let go of the units, but leave freeing them to `let_go_of_units` (see `_ASIDE`)."""
         if self.made is not None:
             _ASIDE[:] = [self.made]  # the units of an earlier check set aside and not freed are freed now
-            self.made = None
+            self.aside, self.made = self.made, None
 
 
 #: The units made for the report's parts and not let go of yet.
@@ -188,7 +221,7 @@ def let_go_of_units() -> None:
     that only renders from here on (`primer.build`, with the other things only the checks read), or that has
     written its build (`primer build --watch`)."""
     for units in list(_HELD):
-        units.made = None
+        units.made = units.aside = None
     _ASIDE.clear()
 
 
@@ -211,6 +244,7 @@ class InParts:
         # against 0.2–0.3 s in each worker, where each object it reads is copied (its count of references
         # changes) and each it makes is new memory
         self._units = _Units(lib)
+        self._shares: parallel.Shares | None = None
         first = partial(report_part, lib, None, 0, content, kept=self.kept, units=self._units.get)
         self._started = [parallel.start(first, jobs)]
 
@@ -224,9 +258,20 @@ class InParts:
             self.cancel()
 
     def derived(self, derived: Derived) -> None:
-        """The questions are derived: the second part starts."""
+        """The questions are derived: the second part starts (its checks shared with this process, which takes
+        those its worker has not started once it waits for it: see `finish`)."""
         self._derived = derived
-        work = partial(report_part, self._lib, derived, 1, self._content, kept=self.kept, units=self._units.get)
+        self._shares = parallel.Shares(len(PARTS[1])) if parallel.forks(self._jobs) else None
+        work = partial(
+            report_part,
+            self._lib,
+            derived,
+            1,
+            self._content,
+            kept=self.kept,
+            units=self._units.get,
+            shares=self._shares,
+        )
         self._started.append(parallel.start(work, self._jobs))
 
     def named(self, names: list[Problem]) -> None:
@@ -243,10 +288,24 @@ class InParts:
         with the others'."""
         if self._derived is None:
             raise RuntimeError("the report's second and third parts need the derived questions: call derived()")
-        mine = []
+        # the second part is the longest (0.55 s after a source's edit at 256 topics, where this process is done
+        # 0.2 s before it): its checks that its worker has not started are made here, from the last, one by one
+        mine = self._taken()
         if len(self._started) < len(PARTS):  # before waiting for the workers'
-            mine = [report_part(self._lib, self._derived, 2, self._content, names, self.kept, self._units.get)]
+            mine.append(report_part(self._lib, self._derived, 2, self._content, names, self.kept, self._units.get))
         return combine(self._lib, self._derived, [*(part.result() for part in self._started), *mine])
+
+    def _taken(self) -> list[Part]:
+        """The checks of the second part taken here from its worker (`Shares.last`), each once made; none once the
+        units were let go of here (making them again would cost more than the wait)."""
+        taken: list[Part] = []
+        ctx = None
+        while self._shares is not None and self._units.at_hand() and (number := self._shares.last()) is not None:
+            if ctx is None:
+                assert self._derived is not None
+                ctx = _context(self._lib, self._derived, None, self._units.get())
+            taken.append(_checks(ctx, PARTS[1][number : number + 1], self._content, None, self.kept))
+        return taken
 
     def cancel(self) -> None:
         """Stop the workers still running (their parts are not wanted)."""
