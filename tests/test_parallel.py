@@ -534,6 +534,53 @@ def test_the_checks_of_the_reports_second_part_its_worker_has_not_started_are_ma
     )
 
 
+def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_its_workers_by_index(
+    mini: Path, tmp_path: Path
+) -> None:
+    """In a process that checks again (memos on: `primer build --watch`), each part of the report made in a worker
+    sends, for each finding the last report had, its index there rather than the finding (`report._sent`): the
+    report is the one a single process makes, after an edit too, whose new findings are sent whole."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(mini, lesson)
+    _fresh(
+        f"""
+        import os, shutil
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = "off"
+        from primer import build as build_mod, memo, report
+        from primer.report import render
+        lesson = Path({str(lesson)!r})
+        def alone():  # the report one process makes, with nothing kept
+            memo.enable(False)
+            return render.as_json(build_mod.check(lesson, jobs=1).report)
+        sent = []
+        received = report._received
+        def seen(part):
+            sent.append(part.sent)
+            return received(part)
+        report._received = seen
+        expected = alone()  # (which leaves no last report: memos off)
+        sent.clear()
+        memo.enable()
+        first = render.as_json(build_mod.check(lesson, jobs=2).report)
+        assert first == expected and sent == [None] * 3, "nothing to send by index yet"
+        sent.clear()
+        assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
+        indices = [f for part in sent for f in part or [] if isinstance(f, int)]
+        assert len(sent) == 3 and all(part is not None for part in sent) and indices, sent
+        assert all(isinstance(f, int) for part in sent for f in part), "every finding is the last report's"
+        topic = lesson / "topics" / "radars.yaml"
+        text = topic.read_text(encoding="utf-8")
+        topic.write_text(text.replace("lede: ", "lede: The regime said 4,200 troops went. ", 1), encoding="utf-8")
+        sent.clear()
+        edited = render.as_json(build_mod.check(lesson, jobs=2).report)
+        new = [f for part in sent for f in part if not isinstance(f, int)]
+        assert new and all(isinstance(f, report.Finding) for f in new), "a new finding is sent whole"
+        assert edited != first and edited == alone()
+        """
+    )
+
+
 def test_a_check_on_two_processes_finds_what_one_finds_and_leaves_nothing_running(mini: Path) -> None:
     """`primer check` makes the report's first two parts in workers (`report.InParts`), as a build does: the
     same warnings, summary and report as on one process; the collector is left as it was found; and a check
