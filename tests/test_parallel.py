@@ -538,8 +538,9 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
     mini: Path, tmp_path: Path
 ) -> None:
     """In a process that checks again (memos on: `primer build --watch`), each part of the report made in a worker
-    sends, for each finding the last report had, its index there rather than the finding (`report._sent`): the
-    report is the one a single process makes, after an edit too, whose new findings are sent whole."""
+    sends, for each finding the last report had, its index there rather than the finding, and so for each row of
+    a check's result that equals the last's (`report._sent`): the report is the one a single process makes, after
+    an edit too, whose new findings and changed rows are sent whole."""
     lesson = tmp_path / "lesson"
     shutil.copytree(mini, lesson)
     _fresh(
@@ -553,10 +554,11 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         def alone():  # the report one process makes, with nothing kept
             memo.enable(False)
             return render.as_json(build_mod.check(lesson, jobs=1).report)
-        sent = []
+        sent, rows = [], []
         received = report._received
         def seen(part):
             sent.append(part.sent)
+            rows.extend(row for made in (part.sent_results or {{}}).values() for row in made)
             return received(part)
         report._received = seen
         expected = alone()  # (which leaves no last report: memos off)
@@ -569,11 +571,14 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         indices = [f for part in sent for f in part or [] if isinstance(f, int)]
         assert len(sent) == 3 and all(part is not None for part in sent) and indices, sent
         assert all(isinstance(f, int) for part in sent for f in part), "every finding is the last report's"
+        assert rows and all(isinstance(row, int) for row in rows), "and every row of the checks' results"
         topic = lesson / "topics" / "radars.yaml"
         text = topic.read_text(encoding="utf-8")
         topic.write_text(text.replace("lede: ", "lede: The regime said 4,200 troops went. ", 1), encoding="utf-8")
         sent.clear()
+        rows.clear()
         edited = render.as_json(build_mod.check(lesson, jobs=2).report)
+        assert any(not isinstance(row, int) for row in rows), "a row that changed is sent whole"
         new = [f for part in sent for f in part if not isinstance(f, int)]
         assert new and all(isinstance(f, report.Finding) for f in new), "a new finding is sent whole"
         assert edited != first and edited == alone()
