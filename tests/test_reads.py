@@ -177,9 +177,41 @@ def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
     assert other_lesson._digests == {}, "another lesson's digests are not this one's"
     # and sends back only those it worked out itself: the build's process has the others
     assert same_lesson.digests([("terms", "a")]) == {}
+    assert other_lesson.digests([("terms", "a")]) == {}, "none worked out yet: the build's process would, if asked"
+    other_lesson.stored(("terms", "a"))
     assert other_lesson.digests([("terms", "a")]) == {("terms", "a"): warm.stored(("terms", "a"))}
     assert same_lesson.origin(("terms", "b")) == "file-b" and other_lesson.origin(("terms", "b")) is None
     assert same_lesson.unchanged("page.html", own) is other_lesson.unchanged("page.html", own) is None
+
+
+def test_the_exports_worker_sends_back_only_the_digests_it_worked_out_from_values() -> None:
+    """The exports' worker sends the build's process the digests of what its entries read (`digests`) that it
+    worked out from their values; not those it took from the record (an item from a file that did not change),
+    which the build's process takes from the same record as it records the build: the record is the same."""
+    terms = {"a": "alpha", "b": "beta"}
+    files = {("terms", "a"): "file-a", ("terms", "b"): "file-b"}
+    first = PageMap({"terms": terms}, ("terms",), origins=files)
+    lesson = reads.watched(_Lesson(terms), "", ("terms",))
+    with reads.recording() as found:
+        lesson.terms["a"]
+        lesson.terms["b"]
+    own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
+    first.note("page.html", own, found | held, ["page.html"])
+    kept, stored, origins = _recorded(first)
+    now = {"a": "changed", "b": "beta"}
+    edited = {**files, ("terms", "a"): "file-a, edited"}
+    tokens = [("terms", "a"), ("terms", "b")]
+
+    def made() -> PageMap:
+        return PageMap({"terms": now}, ("terms",), kept, stored, origins=edited, stored_origins=origins)
+
+    worker, process, alone = made(), made(), made()
+    assert worker.unchanged("page.html", own) is None
+    sent = worker.digests(tokens)
+    assert list(sent) == [("terms", "a")], "the edited item's; the other's is on record"
+    process.take_digests(sent)
+    assert [process.stored(token) for token in tokens] == [alone.stored(token) for token in tokens]
+    assert process.stored(("terms", "b")) == stored[("terms", "b")]
 
 
 class _Point(BaseModel):
