@@ -22,6 +22,7 @@ from primer import memo, reads
 from primer.content.library import ParseCache, load_library
 from primer.derive import derive
 from primer.errors import ContentError, Problem
+from primer.quiz.generate import Note, generate
 from primer.quiz.lint import lint, text_lint
 from primer.report import Report, run_report
 from primer.report.units import own_text
@@ -256,6 +257,42 @@ def test_a_save_keeps_as_they_were_the_items_it_did_not_change(tmp_path: Path) -
     memo.forget_all()
     fresh = derive(load_library(content, ParseCache()))
     assert (third.quizzes, third.generated, third.warnings) == (fresh.quizzes, fresh.generated, fresh.warnings)
+
+
+def test_a_sources_framing_questions_are_made_again_when_what_they_read_of_the_others_changes(tmp_path: Path) -> None:
+    """Each source's framing questions are kept by the source, every source's id, label and short name (its wrong
+    options name the others), and which of its loaded phrases another source uses (then it asks none on it): an
+    edit of one source's short name or loaded wording makes the other's again, as a fresh check makes them."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    derive(load_library(content, kept))
+    japan, other = (
+        content / "sources" / "japan-aegis-ashore-2017.yaml",
+        content / "sources" / "us-trilateral-push-2014.yaml",
+    )
+    japan.write_text(
+        japan.read_text(encoding="utf-8").replace("short: Article A", "short: Article C"), encoding="utf-8"
+    )
+    edited = derive(load_library(content, kept))
+    theirs = [q for q, made in edited.generated_from.items() if made == ["source:us-trilateral-push-2014"]]
+    assert theirs and any("Article C" in str(edited.generated[q].model_dump()) for q in theirs)
+    assert not any("Article A" in str(edited.generated[q].model_dump()) for q in theirs)
+    wording = "  loaded_wording:\n"
+    copied = "    - phrase: imminent threat\n      paragraph: 1\n      note: The same words as Article C's.\n"
+    other.write_text(other.read_text(encoding="utf-8").replace(wording, wording + copied, 1), encoding="utf-8")
+    lib = load_library(content, kept)
+    both = derive(lib)
+    notes: list[Note] = []
+    offered = [c for c in generate(lib, both.citations, notes) if c.generator == "framing"]
+    memo.forget_all()
+    fresh_lib = load_library(content, ParseCache())
+    fresh = derive(fresh_lib)
+    fresh_notes: list[Note] = []
+    assert offered == [c for c in generate(fresh_lib, fresh.citations, fresh_notes) if c.generator == "framing"]
+    assert notes == fresh_notes and (both.quizzes, both.generated) == (fresh.quizzes, fresh.generated)
+    said = [n for n in notes if n.generator == "framing" and "imminent threat" in n.what]
+    assert len(said) == 2 and {n.why for n in said} == {"more than one source uses it"}, said
 
 
 def test_an_item_kept_as_it_was_is_placed_where_its_file_now_has_it(tmp_path: Path) -> None:

@@ -728,13 +728,9 @@ def _timeline_questions(
     kept = facts.kept()
     make = partial(_timeline_made, topic, events)
     if kept.keeps:
-        made = partial(
-            facts.key,
-            "timeline questions",
-            topic.id,
-            topic.generate.timeline_span,
-            *[_dumped(event, dumped) for event in events],
-        )
+        # the key (each event written as JSON) only when the memo below has nothing: 10,753 events' JSON a
+        # rebuild at 256 topics, which a save mostly leaves as they were
+        made = partial(_timeline_key, topic, events, dumped)
         make = partial(kept.get, made, make)
     # by the topic's id and span, not the topic itself: a save that changes anything else in the topic gives the
     # very same questions (objects), so the other topics whose quizzes are offered them choose as they did
@@ -742,6 +738,12 @@ def _timeline_questions(
     found, said = _TIMELINE.get(key, make, keep=events)
     notes.extend(said)
     return list(found)
+
+
+def _timeline_key(topic: Topic, events: list[Event], dumped: dict[str, str]) -> bytes:
+    """What a topic's timeline questions are kept by between commands: the topic's id and span, and its events."""
+    written = [_dumped(event, dumped) for event in events]
+    return facts.key("timeline questions", topic.id, topic.generate.timeline_span, *written)
 
 
 def _dumped(event: Event, dumped: dict[str, str]) -> str:
@@ -957,60 +959,45 @@ def _framing_made(sources: list[Source]) -> tuple[list[Candidate], list[Note]]:
         for loaded in source.framing.loaded_wording:
             phrase_sources.setdefault(normalise(loaded.phrase), set()).add(source.id)
     found: list[Candidate] = []
+    # each source's, kept in this process by what it reads: the source, every source's id, label and short name
+    # (the wrong options), and which of its loaded phrases another source uses too (an edited source makes its
+    # own again, not all 600 sources' at 256 topics)
+    labels = _LABELS.same("labels", tuple((s.id, s.label, s.short) for s in sources)) if memo.on() else ()
     for source in sources:
-        for index, loaded in enumerate(source.framing.loaded_wording):
-            what = f"'Which source uses the loaded wording “{loaded.phrase}”?'"
-            if len(phrase_sources[normalise(loaded.phrase)]) > 1:
-                notes.append(Note("framing", (f"source:{source.id}",), what, "more than one source uses it"))
-                continue  # two articles use it: no single right answer
-            tested = [p.id for p in source.points if loaded.paragraph in p.paragraphs]
-            if not tested:
-                why = f"no point of {source.short} comes from paragraph {loaded.paragraph}, so it would test nothing"
-                notes.append(Note("framing", (f"source:{source.id}",), what, why))
-                continue
-            identity = f"wording|{source.id}|{normalise(loaded.phrase)}"
-            qid = question_id("wording", identity)
-            rng = random.Random(seed(identity))
-            found.append(
-                Candidate(
-                    id=qid,
-                    generator="framing",
-                    data={
-                        "id": qid,
-                        "type": "single",
-                        "stem": f"Which source uses the loaded wording “{md_escape(loaded.phrase)}”?",
-                        "choices": _source_options(
-                            rng,
-                            source,
-                            sources,
-                            f"Right: it is the wording of {source.short}, in paragraph {loaded.paragraph}.",
-                            f"No: “{loaded.phrase}” is the wording of {source.short}, not of {{other}}.",
-                        ),
-                        "explanation": f"{source.label} uses “{loaded.phrase}” in paragraph {loaded.paragraph}. "
-                        f"{_end(loaded.note)}",
-                        "difficulty": 3,
-                        "tests": {"points": tested},
-                        "tags": ["generated", "framing"],
-                    },
-                    generated_from=(f"source:{source.id}", *(f"point:{p}" for p in tested)),
-                    anchors=tuple(f"point:{p}" for p in tested),
-                    all_anchors=False,
-                    subject=f"wording:{source.id}:{index}",
-                    origin=("source", source.id),
-                    strong_only_with=(f"source:{source.id}",),
-                )
-            )
-        argued = [p.id for p in source.points if p.kind == "opinion"] or [
-            p.id for p in source.points if p.kind == "claim"
-        ]
-        if not argued:
-            why = f"{source.short} has no claim or opinion for it to test"
-            notes.append(
-                Note("framing", (f"source:{source.id}",), "'Which source wants its readers to conclude this?'", why)
-            )
+        shared = tuple(len(phrase_sources[normalise(w.phrase)]) > 1 for w in source.framing.loaded_wording)
+        make = partial(_source_framing, source, sources, shared)
+        key = (id(source), id(labels), shared)
+        made, said = _SOURCE_FRAMING.get(key, make, keep=(source, labels)) if memo.on() else make()
+        found.extend(made)
+        notes.extend(said)
+    return found, notes
+
+
+#: `_source_framing` by the source (as an object), the sources' ids, labels and short names (one object, kept
+#: by its value: `_LABELS`), and which of the source's loaded phrases another source uses (see `primer.memo`).
+_SOURCE_FRAMING: Memo[tuple[int, int, tuple[bool, ...]], tuple[list[Candidate], list[Note]]] = Memo()
+_LABELS: Memo[str, tuple[tuple[str, str, str], ...]] = Memo()
+
+
+def _source_framing(
+    source: Source, sources: list[Source], shared: tuple[bool, ...]
+) -> tuple[list[Candidate], list[Note]]:
+    """A source's framing questions (`_framing_made`); `shared`: of each of its loaded phrases, whether another
+    source uses it too."""
+    notes: list[Note] = []
+    found: list[Candidate] = []
+    for index, loaded in enumerate(source.framing.loaded_wording):
+        what = f"'Which source uses the loaded wording “{loaded.phrase}”?'"
+        if shared[index]:
+            notes.append(Note("framing", (f"source:{source.id}",), what, "more than one source uses it"))
+            continue  # two articles use it: no single right answer
+        tested = [p.id for p in source.points if loaded.paragraph in p.paragraphs]
+        if not tested:
+            why = f"no point of {source.short} comes from paragraph {loaded.paragraph}, so it would test nothing"
+            notes.append(Note("framing", (f"source:{source.id}",), what, why))
             continue
-        identity = f"conclusion|{source.id}"
-        qid = question_id("framing", identity)
+        identity = f"wording|{source.id}|{normalise(loaded.phrase)}"
+        qid = question_id("wording", identity)
         rng = random.Random(seed(identity))
         found.append(
             Candidate(
@@ -1019,28 +1006,66 @@ def _framing_made(sources: list[Source]) -> tuple[list[Candidate], list[Note]]:
                 data={
                     "id": qid,
                     "type": "single",
-                    "stem": "Which source wants its readers to conclude this?\n\n> "
-                    + md_escape(source.framing.conclusion),
+                    "stem": f"Which source uses the loaded wording “{md_escape(loaded.phrase)}”?",
                     "choices": _source_options(
                         rng,
                         source,
                         sources,
-                        f"Right: this is where {source.short} leads its readers.",
-                        f"No: this is the conclusion of {source.short}; {{other}} argues something else.",
+                        f"Right: it is the wording of {source.short}, in paragraph {loaded.paragraph}.",
+                        f"No: “{loaded.phrase}” is the wording of {source.short}, not of {{other}}.",
                     ),
-                    "explanation": f"This is the conclusion {source.short} argues for, as its framing notes show.",
-                    "difficulty": 2,
-                    "tests": {"points": argued},
+                    "explanation": f"{source.label} uses “{loaded.phrase}” in paragraph {loaded.paragraph}. "
+                    f"{_end(loaded.note)}",
+                    "difficulty": 3,
+                    "tests": {"points": tested},
                     "tags": ["generated", "framing"],
                 },
-                generated_from=(f"source:{source.id}",),
-                anchors=(f"source:{source.id}",),
+                generated_from=(f"source:{source.id}", *(f"point:{p}" for p in tested)),
+                anchors=tuple(f"point:{p}" for p in tested),
                 all_anchors=False,
-                subject=f"conclusion:{source.id}",
+                subject=f"wording:{source.id}:{index}",
                 origin=("source", source.id),
                 strong_only_with=(f"source:{source.id}",),
             )
         )
+    argued = [p.id for p in source.points if p.kind == "opinion"] or [p.id for p in source.points if p.kind == "claim"]
+    if not argued:
+        why = f"{source.short} has no claim or opinion for it to test"
+        notes.append(
+            Note("framing", (f"source:{source.id}",), "'Which source wants its readers to conclude this?'", why)
+        )
+        return found, notes
+    identity = f"conclusion|{source.id}"
+    qid = question_id("framing", identity)
+    rng = random.Random(seed(identity))
+    found.append(
+        Candidate(
+            id=qid,
+            generator="framing",
+            data={
+                "id": qid,
+                "type": "single",
+                "stem": "Which source wants its readers to conclude this?\n\n> " + md_escape(source.framing.conclusion),
+                "choices": _source_options(
+                    rng,
+                    source,
+                    sources,
+                    f"Right: this is where {source.short} leads its readers.",
+                    f"No: this is the conclusion of {source.short}; {{other}} argues something else.",
+                ),
+                "explanation": f"This is the conclusion {source.short} argues for, as its framing notes show.",
+                "difficulty": 2,
+                "tests": {"points": argued},
+                "tags": ["generated", "framing"],
+            },
+            generated_from=(f"source:{source.id}",),
+            anchors=(f"source:{source.id}",),
+            all_anchors=False,
+            subject=f"conclusion:{source.id}",
+            origin=("source", source.id),
+            strong_only_with=(f"source:{source.id}",),
+        )
+    )
     return found, notes
 
 
