@@ -134,6 +134,12 @@ class Pool:
             for place, number in enumerate(numbers):
                 self._futures[number] = (task, place)
 
+    def here(self, numbers: Sequence[int], given: object = None) -> None:
+        """Make the pieces `numbers` here when their values are asked for (`result`), called with `given` (see
+        `submit`) when there is one."""
+        if given is not None:
+            self._given.update(dict.fromkeys(numbers, given))
+
     def result(self, number: int) -> Any:
         """The value of the piece `number` (submitted or not)."""
         given = self._given.pop(number, None)
