@@ -765,8 +765,8 @@ def test_a_process_that_builds_again_imports_the_maps_drawing_once_it_has_writte
 ) -> None:
     """A first build imports what drawing a map takes before its workers fork; a rebuild's workers, forked from a
     process that had not, each imported it again. `primer build --watch` imports it once a build is written
-    (among the steps of `record_later`), so that the workers of its next builds have it. (A rebuild whose pages
-    weigh little makes them in its own process, maps and all: here they go to workers, as many pages would.)"""
+    (among the steps of `record_later`), so that the workers of its next builds have it. (With its memos on, a
+    rebuild whose pages weigh little makes them in its own process, maps and all: see `LIGHT`.)"""
     build(mini, tmp_path / "site", pdf=False, cache=True, jobs=2)  # the build a rebuild follows
     _fresh(
         f"""
@@ -774,8 +774,6 @@ def test_a_process_that_builds_again_imports_the_maps_drawing_once_it_has_writte
         from pathlib import Path
         from primer.build import build
         from primer.content.library import ParseCache
-        import primer.targets.site as site
-        site.LIGHT = 0
         lesson, out = Path({str(mini)!r}), Path({str(tmp_path / "site")!r})
         topic = lesson / "topics" / "radars.yaml"
         topic.write_text(topic.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
@@ -792,9 +790,10 @@ def test_a_process_that_builds_again_imports_the_maps_drawing_once_it_has_writte
 def test_a_rebuild_makes_pages_that_weigh_little_itself_and_gives_the_others_to_workers(
     mini: Path, tmp_path: Path
 ) -> None:
-    """A rebuild makes its pages in the build's own process while the files the last build made of them weigh no
-    more than `LIGHT` (forking workers for a few pages cost more than it made), and gives them to workers once
-    they weigh more: the same files either way, as a clean build's."""
+    """A rebuild in a process that builds again (memos on, as `primer build --watch`) makes its pages in that
+    process while the files the last build made of them weigh no more than `LIGHT` (forking workers for a few
+    pages cost more than it made), and gives them to workers once they weigh more; a process that builds once
+    gives them to workers. The same files each way, as a clean build's."""
     lesson = tmp_path / "lesson"
     shutil.copytree(mini, lesson)
     _fresh(
@@ -802,8 +801,9 @@ def test_a_rebuild_makes_pages_that_weigh_little_itself_and_gives_the_others_to_
         import os
         from pathlib import Path
         os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
-        from primer import parallel
+        from primer import memo, parallel
         from primer.build import build
+        from primer.content.library import ParseCache
         import primer.targets.site as site
         lesson, out = Path({str(lesson)!r}), Path({str(tmp_path / "site")!r})
         given = []
@@ -822,17 +822,24 @@ def test_a_rebuild_makes_pages_that_weigh_little_itself_and_gives_the_others_to_
             finally:
                 os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
             return files(Path({str(tmp_path)!r}) / name)
-        build(lesson, out, pdf=False, cache=True, jobs=2)
+        parsed = ParseCache()
+        build(lesson, out, pdf=False, cache=True, jobs=2, parse_cache=parsed)
         assert given, "a first build's pages go to workers"
         topic = lesson / "topics" / "radars.yaml"
-        for title, light in (("Edited", site.LIGHT), ("Edited again", 0)):
+        for step, (again, light) in enumerate([(True, site.LIGHT), (True, 0), (False, site.LIGHT)]):
+            memo.enable(again)
             site.LIGHT = light
             text = topic.read_text(encoding="utf-8")
-            topic.write_text(text.replace("title: ", f"title: {{title}} ", 1), encoding="utf-8")
+            topic.write_text(text.replace("title: ", f"title: Edited {{step}} ", 1), encoding="utf-8")
             given.clear()
-            build(lesson, out, pdf=False, cache=True, jobs=2)
-            assert (given == []) is (light > 0), (light, given)
-            assert files(out) == clean(f"clean-{{light}}")
+            later = []
+            kept = parsed if again else None
+            build(lesson, out, pdf=False, cache=True, jobs=2, parse_cache=kept, record_later=later)
+            for done in later:
+                done()
+            assert (given == []) is (again and light > 0), (again, light, given)
+            memo.enable(False)
+            assert files(out) == clean(f"clean-{{step}}")
         """
     )
 

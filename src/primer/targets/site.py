@@ -613,12 +613,15 @@ def _linked_page(
 
 #: The most pages a worker is given at once in a rebuild.
 _AT_ONCE = 16
-#: A rebuild makes its pages in the build's own process, forking no worker, while they weigh no more than this
-#: (`Reuse.weight`: the size of the files the last build made of them, about 0.1 s a megabyte at 256 topics).
-#: The exports' worker has a processor of the two then, and the page workers' forks, copied memory and sent
-#: pages cost more than they made: to the build written at 256 topics, a source's edit (8 pages, 2.8 MB) took
-#: 1.40–1.43 s against 1.46–1.52 s, a topic's (14 pages, 4.6 MB) 1.67–1.69 s against 1.70–1.85 s, a question's
-#: (7, 1.1 MB) 2.07–2.13 s against 2.24–2.25 s, a term's (10, 5.4 MB) 2.82–2.87 s against 2.85–2.93 s.
+#: A rebuild in a process that builds again (`memo.here()`: `primer build --watch`) makes its pages in that
+#: process, forking no worker, while they weigh no more than this (`Reuse.weight`: the size of the files the last
+#: build made of them, about 0.1 s a megabyte at 256 topics). The exports' worker has a processor of the two
+#: then, the process has what the last build's pages made at hand (a page took a third of the time a worker took),
+#: and the page workers' forks, copied memory and sent pages cost more than they made: to the build written at
+#: 256 topics, a source's edit (8 pages, 2.8 MB) took 1.40–1.43 s against 1.46–1.52 s, a topic's (14 pages,
+#: 4.6 MB) 1.67–1.69 s against 1.70–1.85 s, a question's (7, 1.1 MB) 2.07–2.13 s against 2.24–2.25 s, a term's
+#: (10, 5.4 MB) 2.82–2.87 s against 2.85–2.93 s. A process that builds once has nothing at hand: its workers
+#: made a source's edit at 64 topics sooner (1.46–1.59 s against 1.51–1.69 s, from the start of `primer build`).
 LIGHT = 8_000_000
 
 
@@ -665,7 +668,7 @@ class _Render:
         self.todo: list[tuple[int, tuple[bytes, set[reads.Token]] | None]] = []
         #: a rebuild's pages to make so far, by weight (`LIGHT`), while they are made here, and those made
         self.weighed = 0
-        self.light = True
+        self.light = memo.here()
         self.made: dict[int, tuple[bytes | None, frozenset[reads.Token] | None]] = {}
 
     def submit(self, batch: int, extra: bytes, given: object = None) -> None:
