@@ -93,11 +93,17 @@ def keep_folders(on: bool = True) -> None:
         _EMPTIED.clear()
 
 
+def _marked(folder: Path) -> bool:
+    """Whether `folder` is a folder (not a link to one) that holds primer's marker: an output, staging folder or
+    spool of primer's own, which it may remove whole."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).exists()
+
+
 def _drop_emptied(emptied: tuple[Path, int, list[str]]) -> None:
     """Remove a folder emptied for a next build that does not take it, and release its lock."""
     folder, lock, _ = emptied
     try:
-        if folder.is_dir() and not folder.is_symlink() and (folder / MARKER).exists():
+        if _marked(folder):
             shutil.rmtree(folder, ignore_errors=True)
     finally:
         os.close(lock)
@@ -454,8 +460,7 @@ class Spool:
         the folder removed, when it is no longer as the commit left it."""
         folder, lock, folders = emptied
         try:
-            ours = folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
-            if folder.parent == out.parent and ours:
+            if folder.parent == out.parent and _marked(folder):
                 _write_file(folder, MARKER, _marker_text([]), epoch)
                 spool = cls(folder, epoch, lock, [], f"{out.name}/")
                 spool._emptied = True
@@ -581,7 +586,7 @@ class Spool:
             ahead.wait()
             self._ahead = None
         if not self._swapped:
-            if self.folder.is_dir() and not self.folder.is_symlink() and (self.folder / MARKER).exists():
+            if _marked(self.folder):
                 shutil.rmtree(self.folder, ignore_errors=True)
             _remove_made(self._made)
         os.close(self._lock)
@@ -822,7 +827,7 @@ class _Commit:
 
     def _ours(self, folder: Path) -> bool:
         """True when `folder` is one of primer's own (holds the marker, or is still empty)."""
-        return folder.is_dir() and not folder.is_symlink() and ((folder / MARKER).exists() or not any(folder.iterdir()))
+        return _marked(folder) or (folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()))
 
     def _recover(self) -> None:
         """Undo what an interrupted build left: restore a set-aside output, remove staging folders. The build
