@@ -470,3 +470,82 @@ def test_a_shared_pages_grade_is_made_again_when_a_file_of_its_texts_or_the_targ
     site = mini / "site.yaml"
     site.write_text(site.read_text().replace("reading_grade: 10", "reading_grade: 3", 1))
     assert "the timeline page reads at about US grade" in same(pages)
+
+
+def test_the_provenance_of_quizzes_keys_and_points_is_kept_by_group_and_made_again_for_what_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The provenance check keeps its findings on the questions' keys by the file they are placed in, on a
+    quiz by its topic, and on untested points by their file. An edit makes again only the groups that read
+    what it changed, and each time the report is the one a check without kept results makes."""
+    from primer.report import provenance
+    from test_report import seeded_tree
+
+    content = seeded_tree(tmp_path / "content")
+    made: list[tuple[str, str]] = []
+
+    def counting(name: str) -> None:
+        real = getattr(provenance, name)
+
+        def counted(ctx: Any, item: Any) -> None:
+            made.append((name, item[0] if isinstance(item, list) else item.id))
+            real(ctx, item)
+
+        monkeypatch.setattr(provenance, name, counted)
+
+    for name in ("_keys", "_quiz", "_untested"):
+        counting(name)
+
+    def same() -> tuple[str, set[tuple[str, str]]]:
+        """The report with kept results, what it made again, and that it is the report made without them."""
+        made.clear()
+        kept = _report(content)
+        again = set(made)
+        with monkeypatch.context() as fresh:
+            fresh.setenv("PRIMER_CACHE_DIR", "off")
+            assert _report(content) == kept
+        return kept, again
+
+    first, _ = same()
+    assert "P104" in first and "P110" in first and "no question tests the point 's-untested'" in first
+    assert same() == (first, set())
+    questions = content / "questions" / "seeded.yaml"
+    said = questions.read_text()
+    ids = {line.split("id: ")[1].split(",")[0].split()[0] for line in said.splitlines() if "- id: " in line}
+    ids |= {line.split("id: ")[1].split(",")[0] for line in said.splitlines() if "- {id: " in line}
+    questions.write_text(said.replace("covers only the first phase", "covers the first phase", 1))
+    edited, again = same()
+    # every question placed in the edited file (those that test a term are a group apart), and its quiz
+    assert {q for name, q in again if name == "_keys"} == ids, again
+    assert {q for name, q in again if name != "_keys"} == {"seeded"}, again
+    # a question now tests the untested point: only its file's points are looked at again
+    questions.write_text(
+        questions.read_text()
+        + "  - {id: seeded-crew, type: true-false, stem: The radar has a crew of twelve., answer: true, "
+        "feedback_true: Keyed., feedback_false: Not keyed., explanation: So the source says., difficulty: 1, "
+        "objective: seeded-explain, tests: {points: [s-untested]}}\n"
+    )
+    edited, again = same()
+    assert "no question tests the point 's-untested'" not in edited
+    untested = {q for name, q in again if name == "_untested"}
+    assert len(untested) == 1 and untested < {"m-radar-range", "m-radar-north", "s-partly", "s-untested"}, again
+    # the topic cites the event the question tests: the quiz's finding goes
+    assert "cites nothing it tests (event:radar-upgraded)" in edited
+    topic = content / "topics" / "seeded.yaml"
+    topic.write_text(topic.read_text().replace("(event:radar-arrives)).", "(event:radar-upgraded)).", 1))
+    edited, again = same()
+    assert "cites nothing it tests (event:radar-upgraded)" not in edited
+    assert ("_quiz", "seeded") in again and ("_quiz", "radars") not in again, again
+    # the point a key tests is now accurate, as the key says: that key's finding goes
+    assert "the key is “Accurate”, but the point 'm-radar-range'" in edited
+    source = content / "sources" / "mini-source.yaml"
+    source.write_text(
+        source.read_text().replace(
+            "sees 9,000 km.\n    paragraphs: [2]\n    kind: claim\n    status: wrong",
+            "sees 9,000 km.\n    paragraphs: [2]\n    kind: claim\n    status: accurate",
+            1,
+        )
+    )
+    edited, again = same()
+    assert "the key is “Accurate”, but the point 'm-radar-range'" not in edited
+    assert ("_keys", "seeded-status") in again and ("_keys", "seeded-match") not in again, again

@@ -23,7 +23,7 @@ from primer.content.models import (
 )
 from primer.quiz.generate import STATUSES
 from primer.quiz.scoring import normalise
-from primer.report.base import Context, content_words, dates, links
+from primer.report.base import Context, Item, content_words, dates, links
 
 _CITES = ("point", "event", "term", "source")
 _LABELS = dict(STATUSES)
@@ -43,8 +43,8 @@ def check(ctx: Context) -> None:
     (`Context.kept_findings`)."""
     _statements(ctx)
     _questions(ctx)
-    for question in [*ctx.lib.questions.values(), *ctx.derived.generated.values()]:
-        ctx.kept_findings("provenance keys", partial(_key_reads, ctx, question), partial(_keys, ctx, question))
+    for group in _key_groups(ctx, [*ctx.lib.questions.values(), *ctx.derived.generated.values()]):
+        ctx.kept_findings("provenance keys 2", partial(_key_reads, ctx, group), partial(_keys_of, ctx, group))
 
 
 def _statements(ctx: Context) -> None:
@@ -64,11 +64,14 @@ def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
     cite the others as they were (at 256 topics, an edited term made every topic's statements be read again)."""
     lib = ctx.lib
     cites = ctx.citations(topic.id)
-    read = [ctx.file(("topic", topic.id)), repr(list(cites.items()))]
+    # each item's text made once for every topic that cites it (an event: 42 topics at 256 topics)
+    cited: dict[str, str | None] = ctx.cache.setdefault("cited texts", {})
+    texts: list[str] = []  # joined into one part: a part costs more to hash than its characters
     for ref in cites:
-        text = _cited_text(lib, ref)
+        text = cited[ref] if ref in cited else cited.setdefault(ref, _cited_text(lib, ref))
         if text is not None:
-            read.append(f"{ref}\0{text}")
+            texts += (ref, text)
+    read = [ctx.file(("topic", topic.id)), repr(list(cites.items())), "\0".join(texts)]
     for source_id in topic.sources:
         source = lib.sources.get(source_id)
         read.append("\0".join(["source", source_id, *_framing_texts(source)]) if source else f"no source {source_id}")
@@ -172,24 +175,52 @@ def _cited_words(ctx: Context, topic_id: str, known: dict[str, _Words | None], s
 
 
 def _questions(ctx: Context) -> None:
-    lib, derived = ctx.lib, ctx.derived
+    """Questions in a quiz whose topic cites nothing they test, and points no question tests; kept between
+    commands by each topic, and by each file of points (`Context.kept_findings`)."""
+    lib = ctx.lib
     for topic in lib.topics_in_order():
-        cites = ctx.citations(topic.id)
-        for qid in topic.questions:
-            question = lib.questions[qid]
-            tested = [
-                f"{kind[:-1]}:{i}" for kind in ("points", "terms", "events") for i in getattr(question.tests, kind)
-            ]
-            if tested and not any(ref in cites for ref in tested):
-                ctx.add_question(
-                    "P104",
-                    question,
-                    ("tests",),
-                    f"the question is in the quiz of '{topic.id}', which cites nothing it tests ({', '.join(tested)})",
-                    "cite what it tests in the topic's sections, or move it to the quiz of a topic that does",
-                )
+        ctx.kept_findings("provenance quizzes", partial(_quiz_reads, ctx, topic), partial(_quiz, ctx, topic))
+    by_file: dict[int, list[str]] = {}
     for point_id in lib.points:
-        if point_id not in derived.point_questions:
+        by_file.setdefault(id(ctx.origin(("point", point_id)).doc), []).append(point_id)
+    for points in by_file.values():
+        ctx.kept_findings("provenance points", partial(_point_reads, ctx, points), partial(_untested, ctx, points))
+
+
+def _quiz_reads(ctx: Context, topic: Topic) -> list[str]:
+    """What `_quiz` reads: the topic's id and what it cites, and each question's file and first quiz (its page)."""
+    read = [topic.id, repr(list(ctx.citations(topic.id)))]
+    for qid in topic.questions:
+        read += [ctx.file(("question", qid)), repr(ctx.derived.question_topics.get(qid, [])[:1])]
+    return read
+
+
+def _quiz(ctx: Context, topic: Topic) -> None:
+    cites = ctx.citations(topic.id)
+    for qid in topic.questions:
+        question = ctx.lib.questions[qid]
+        tested = [f"{kind[:-1]}:{i}" for kind in ("points", "terms", "events") for i in getattr(question.tests, kind)]
+        if tested and not any(ref in cites for ref in tested):
+            ctx.add_question(
+                "P104",
+                question,
+                ("tests",),
+                f"the question is in the quiz of '{topic.id}', which cites nothing it tests ({', '.join(tested)})",
+                "cite what it tests in the topic's sections, or move it to the quiz of a topic that does",
+            )
+
+
+def _point_reads(ctx: Context, points: list[str]) -> list[str]:
+    """What `_untested` reads: the points' file, which of them a question tests, and the sources they are
+    listed under (their pages)."""
+    tested = ctx.derived.point_questions
+    read = [ctx.file(("point", points[0])), "".join("1" if p in tested else "0" for p in points)]
+    return read + sorted({ctx.lib.point_source[p] for p in points})
+
+
+def _untested(ctx: Context, points: list[str]) -> None:
+    for point_id in points:
+        if point_id not in ctx.derived.point_questions:
             ctx.add(
                 "P105",
                 ("point", point_id),
@@ -199,23 +230,59 @@ def _questions(ctx: Context) -> None:
             )
 
 
-def _key_reads(ctx: Context, q: QuestionBase) -> list[str]:
-    """What `_keys` reads: the question, where its findings are placed, and the files of what it tests (of
-    every term, when it tests one: a key may be another term's definition)."""
-    lib = ctx.lib
-    placed = ("question", q.id)
-    if placed not in lib.origins:
+def _placed(ctx: Context, q: QuestionBase) -> Item:
+    """Where the findings on a question's key are placed: its own entry, or its topic's for a generated one."""
+    placed: Item = ("question", q.id)
+    if placed not in ctx.lib.origins:
         placed = ("topic", ctx.derived.question_topics[q.id][0])
-    # a finding's page is the question's in the first quiz that holds it
-    quizzes = repr(ctx.derived.question_topics.get(q.id, [])[:1])
-    read = [ctx.derived.digest(q.id) if ctx.derived.bank.get(q.id) is q else "", quizzes, ctx.file(placed)]
-    for kind, ids in (("point", q.tests.points), ("event", q.tests.events)):
-        read += [ctx.file((kind, i)) if (kind, i) in lib.origins else f"no {kind} {i}" for i in ids]
-    if q.tests.terms:
+    return placed
+
+
+def _key_groups(ctx: Context, questions: list[QuestionBase]) -> list[list[QuestionBase]]:
+    """`questions` by the file their findings are placed in, those that test a term apart (their keys read the
+    whole glossary, which an edit of a term changes), each group kept as one (`_key_reads`): a question at a
+    time, the keys of its reads cost more than its check (5,975 of them at 256 topics). A question that is not
+    the bank's, whose findings are never kept, is a group of its own."""
+    groups: dict[tuple[int, bool], list[QuestionBase]] = {}
+    alone: list[list[QuestionBase]] = []
+    bank = ctx.derived.bank
+    for q in questions:
+        if bank.get(q.id) is not q:
+            alone.append([q])
+            continue
+        groups.setdefault((id(ctx.origin(_placed(ctx, q)).doc), bool(q.tests.terms)), []).append(q)
+    return [*groups.values(), *alone]
+
+
+def _key_reads(ctx: Context, group: list[QuestionBase]) -> list[str]:
+    """What `_keys` reads of each question of `group`: the question, the quiz that holds it (a finding's page
+    is the question's in the first quiz that holds it), and the files of where its findings are placed and of
+    what it tests (of every term, when it tests one: a key may be another term's definition)."""
+    lib = ctx.lib
+    read: list[str] = []
+    files: dict[str, None] = {}
+    terms = False
+    for q in group:
+        read += [
+            ctx.derived.digest(q.id) if ctx.derived.bank.get(q.id) is q else "",
+            repr(ctx.derived.question_topics.get(q.id, [])[:1]),
+        ]
+        files[ctx.file(_placed(ctx, q))] = None
+        for kind, ids in (("point", q.tests.points), ("event", q.tests.events)):
+            for i in ids:
+                files[ctx.file((kind, i)) if (kind, i) in lib.origins else f"no {kind} {i}"] = None
+        terms = terms or bool(q.tests.terms)
+    read += files
+    if terms:
         if "term files" not in ctx.cache:
             ctx.cache["term files"] = sorted({ctx.file(("term", t)) for t in lib.terms})
         read += ctx.cache["term files"]
     return read
+
+
+def _keys_of(ctx: Context, group: list[QuestionBase]) -> None:
+    for q in group:
+        _keys(ctx, q)
 
 
 def _keys(ctx: Context, q: QuestionBase) -> None:
