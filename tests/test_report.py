@@ -524,3 +524,34 @@ def test_the_quiz_statistics_read_each_questions_type_as_it_is_written() -> None
     kinds = {question.model_dump()["type"] for question in bank.values()}
     assert len(kinds) >= 6, kinds
     assert all(_type(question) == question.model_dump()["type"] for question in bank.values())
+
+
+def test_the_figures_pattern_of_names_is_made_once_and_again_when_a_name_changes(tmp_path: Path) -> None:
+    """The figures check finds the places and actors a figure is of by one pattern of their names, made by the
+    process that checks again before it forks (`consistency.prepare`) and kept while the names stay: a place
+    added later is found as soon as it is there."""
+    from primer.report import consistency
+
+    content = seeded_tree(tmp_path / "content")
+    topic = content / "topics" / "seeded.yaml"
+    said = "Zorbland keeps 5,000 troops. Later Zorbland keeps 6,000 troops."
+    topic.write_text(topic.read_text().replace("Radars watch the sky", f"{said} Radars watch the sky", 1))
+
+    def figures() -> list[str]:
+        lib = load_library(content)
+        consistency.prepare(lib)
+        report = run_report(lib, derive(lib), content)
+        return [f.message for f in report.findings if f.code == "P403" and "troops" in f.message]
+
+    consistency._names_pattern.cache_clear()
+    assert figures() == []
+    assert figures() == []
+    assert consistency._names_pattern.cache_info().misses == 1, "made once while the names stay"
+    places = content / "places.yaml"
+    places.write_text(
+        places.read_text() + "  - {id: zorbland, name: Zorbland, kind: radar-site, country: ministry, "
+        "lat: 41, lon: 141, text: A place of the test.}\n"
+    )
+    found = figures()
+    assert consistency._names_pattern.cache_info().misses == 2
+    assert len(found) == 1 and found[0].startswith("place:zorbland is given different figures in troops"), found

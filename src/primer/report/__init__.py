@@ -286,6 +286,8 @@ class InParts:
         # against 0.2–0.3 s in each worker, where each object it reads is copied (its count of references
         # changes) and each it makes is new memory
         self._units = _Units(lib)
+        if memo.here():  # what the parts' workers would each work out again at every check
+            consistency.prepare(lib)
         self._shares: parallel.Shares | None = None
         #: the term names the build found (`named`), for the third part when it is made here
         self._names: list[Problem] | None = None

@@ -13,9 +13,11 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import partial
+from functools import lru_cache, partial
+from typing import Any
 
-from primer import facts
+from primer import facts, memo
+from primer.content.library import Library
 from primer.quiz.scoring import normalise
 from primer.report.base import DIGIT, Context, DateMention, Unit, dates, files, links, sentences
 
@@ -105,9 +107,35 @@ def _read(ctx: Context, text: str) -> _Read:
 
 
 def _read_files(ctx: Context) -> None:
-    """What `_read` gives for each unit's text, kept between commands by each file (`Context.read_by_file`)."""
+    """What `_read` gives for each unit's text, kept between commands by each file (`Context.read_by_file`),
+    and the units that give each kind of reading (`_with`)."""
     texts = [(doc, [unit.text for unit in units]) for doc, units in files(ctx.units)]
-    ctx.cache.setdefault("consistency", {}).update(ctx.read_by_file("consistency of a file", texts, _reading))
+    known: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
+    known.update(ctx.read_by_file("consistency of a file", texts, _reading))
+    expanded: list[tuple[Unit, Any]] = []
+    capital: list[tuple[Unit, Any]] = []
+    named: list[tuple[Unit, Any]] = []
+    measured: list[tuple[Unit, Any]] = []
+    for unit in ctx.units:
+        read = known.get(unit.text) or _read(ctx, unit.text)
+        if read[0] or unit.part == "definition":  # the glossary's expansions count too (`_acronyms`)
+            expanded.append((unit, read[0]))
+        if read[1]:
+            capital.append((unit, read[1]))
+        if read[2]:
+            named.append((unit, read[2]))
+        if read[3]:
+            measured.append((unit, read[3]))
+    ctx.cache["consistency units"] = (expanded, capital, named, measured)
+
+
+def _with(ctx: Context, kind: int) -> list[tuple[Unit, Any]]:
+    """The units whose reading (`_read`) has something of `kind` (its index in `_Read`: 0 acronyms, and every
+    glossary definition; 1 capitalised words; 2 names; 3 a measured figure), in order, each with it: made once by
+    `_read_files` for the four checks, which would each look up every unit's reading (42,540 units at 256
+    topics) for the few that have any."""
+    found: list[tuple[Unit, Any]] = ctx.cache["consistency units"][kind]
+    return found
 
 
 def _reading(text: str) -> _Read:
@@ -139,14 +167,13 @@ def _acronyms(ctx: Context) -> None:
     for term in ctx.lib.terms.values():
         if term.expansion and term.term.isupper():
             glossary[term.term] = term.expansion
-    for unit in ctx.units:
+    for unit, expanded in _with(ctx, 0):
         if unit.part == "definition":  # the glossary's own expansion counts as a place
             term = ctx.lib.terms[unit.item[1]]
             if term.term in glossary:
                 key = " ".join(normalise(glossary[term.term]).replace("defence", "defense").split())
                 variants.setdefault(term.term, {}).setdefault(key, []).append((unit, 0))
-        text = unit.text
-        for acronym, expansion, pos in _read(ctx, text)[0]:
+        for acronym, expansion, pos in expanded:
             expansion = expansion.strip()
             if not _initials_fit(acronym, expansion) or len(expansion.split()) < 2:
                 continue
@@ -326,8 +353,8 @@ def _places(ctx: Context) -> None:
     # each capitalised word that may spell a place's name, in the order of the text
     skeletons: dict[str, str] = {}
     spelt: list[tuple[Unit, int, str, str]] = []
-    for unit in ctx.units:
-        for start, word in _read(ctx, unit.text)[1]:
+    for unit, words in _with(ctx, 1):
+        for start, word in words:
             shape = skeletons.get(word)
             if shape is None:
                 shape = skeletons[word] = skeleton(word)
@@ -392,9 +419,8 @@ def _names(ctx: Context) -> None:
         if actor.kind == "person" and actor.id in roles:  # actors.yaml spells it: the actor's entry is its first place
             key = re.sub(r"[^a-z]", "", actor.name.lower())
             variants.setdefault(key, {}).setdefault(actor.name, []).append((roles[actor.id], 0))
-    for unit in ctx.units:
-        text = unit.text
-        for start, name in _read(ctx, text)[2]:
+    for unit, named in _with(ctx, 2):
+        for start, name in named:
             letters = re.sub(r"[^a-z]", "", name.lower())
             variants.setdefault(letters, {}).setdefault(name, []).append((unit, start))
     for key, found in sorted(variants.items()):
@@ -429,18 +455,36 @@ _MEASURE = re.compile(
 _UNITS = {"kilometres": "km", "kilometers": "km", "soldiers": "troops", "tons": "tonnes"}
 
 
+def _figure_names(lib: Library) -> dict[str, str]:
+    """The names of places and actors that a figure may be of, each with its item ("place:ID")."""
+    names = {p.name.split(" (")[0]: f"place:{p.id}" for p in lib.places.values()}
+    names.update({a.name.split(" (")[0]: f"actor:{a.id}" for a in lib.actors.values()})
+    return names
+
+
+@memo.check_only
+@lru_cache(maxsize=2)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """What finds any of `names`, the longest first where several start at one place: compiled once for a
+    process and the workers it forks (0.03–0.05 s at 256 topics, in every check's worker: see `prepare`)."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
+
+
+def prepare(lib: Library) -> None:
+    """Work out here what the check would work out in each worker forked from this process, when this process
+    checks again (`primer.memo.here`): then it is worked out once for as long as what it is made of stays."""
+    _names_pattern(tuple(_figure_names(lib)))
+
+
 def _figures(ctx: Context) -> None:
     """The same measure of the same thing with different values: keyed by the unit and the first
     glossary term, place or actor the sentence names before the figure."""
-    names = {p.name.split(" (")[0]: f"place:{p.id}" for p in ctx.lib.places.values()}
-    names.update({a.name.split(" (")[0]: f"actor:{a.id}" for a in ctx.lib.actors.values()})
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
+    names = _figure_names(ctx.lib)
+    pattern = _names_pattern(tuple(names))
     variants: dict[tuple[str, str], dict[str, list[Place]]] = {}
-    for unit in ctx.units:
-        # A measure in a sentence is one in the whole text too (sentences begin and end at white space,
-        # where the pattern's edges hold alike): a text without one has no sentence to search.
-        if not _read(ctx, unit.text)[3]:
-            continue
+    # A measure in a sentence is one in the whole text too (sentences begin and end at white space, where the
+    # pattern's edges hold alike): a text without one has no sentence to search.
+    for unit, _ in _with(ctx, 3):
         for start, sentence in sentences(unit.text):
             for m in _MEASURE.finditer(sentence):
                 before = sentence[: m.start()]
