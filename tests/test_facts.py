@@ -549,3 +549,33 @@ def test_the_provenance_of_quizzes_keys_and_points_is_kept_by_group_and_made_aga
     edited, again = same()
     assert "the key is “Accurate”, but the point 'm-radar-range'" not in edited
     assert ("_keys", "seeded-status") in again and ("_keys", "seeded-match") not in again, again
+
+
+def test_a_kept_finding_on_a_question_names_its_page_in_the_quiz_that_holds_it_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """The findings on a question's texts are kept by its file (`Context.per_file`), and by the first quiz that
+    holds each of its questions, whose page a finding names: a question moved to another topic's quiz is named
+    on that quiz's page, as a check without kept results names it."""
+    from test_report import seeded_tree
+
+    content = seeded_tree(tmp_path / "content")
+    questions = content / "questions" / "seeded.yaml"
+    said = "The figure covers only the first phase."
+    questions.write_text(questions.read_text().replace(said, f"{said} As of 2001 it held.", 1))
+
+    def pages() -> list[str]:
+        kept = check(content, jobs=1).report
+        with monkeypatch.context() as fresh:
+            fresh.setenv("PRIMER_CACHE_DIR", "off")
+            assert render.as_json(check(content, jobs=1).report) == render.as_json(kept)
+        return [f.page for f in kept.findings if f.code == "P601" and "As of 2001" in f.message]
+
+    first = pages()
+    assert len(first) == 1 and "seeded" in first[0], first
+    seeded = content / "topics" / "seeded.yaml"
+    seeded.write_text(seeded.read_text().replace("  - seeded-tf\n", "", 1))
+    radars = content / "topics" / "radars.yaml"
+    radars.write_text(radars.read_text().replace("questions: [mini-single,", "questions: [seeded-tf, mini-single,", 1))
+    moved = pages()
+    assert len(moved) == 1 and moved != first and "radars" in moved[0], moved

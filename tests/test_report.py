@@ -555,3 +555,22 @@ def test_the_figures_pattern_of_names_is_made_once_and_again_when_a_name_changes
     found = figures()
     assert consistency._names_pattern.cache_info().misses == 2
     assert len(found) == 1 and found[0].startswith("place:zorbland is given different figures in troops"), found
+
+
+def test_a_coverage_row_names_each_question_of_the_quiz_that_tests_the_point_once_in_the_quizs_order(
+    tmp_path: Path,
+) -> None:
+    """Each cited point's row names the questions of the topic's quiz that test it, in the quiz's order, each
+    once however often its tests list the point."""
+    content = seeded_tree(tmp_path / "content")
+    questions = content / "questions" / "radars.yaml"
+    twice = "tests: {points: [m-radar-north, m-radar-range, m-radar-north]}"
+    questions.write_text(questions.read_text().replace("tests: {points: [m-radar-range]}", twice, 1))
+    lib = load_library(content)
+    derived = derive(lib)
+    report = run_report(lib, derived, content)
+    rows = {(c.topic, row.id): row.questions for c in report.coverage for row in c.points}
+    assert rows[("radars", "m-radar-north")] == ["mini-single", "mini-tf", "mini-multiple", "mini-cloze"], rows
+    for (topic, point), named in rows.items():
+        quiz = derived.quizzes.get(topic, [])
+        assert named == [q.id for q in quiz if point in q.tests.points], (topic, point)

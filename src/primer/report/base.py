@@ -506,10 +506,9 @@ class Context:
             read = [*shared, file_part(doc)]
             # a question's findings name its page, in the first quiz that holds it (`page`; before the questions
             # are derived, the page is named once the report is put together)
-            if not isinstance(self.derived, NotDerived):
-                read += [
-                    repr(self.derived.question_topics.get(u.item[1], [])[:1]) for u in mine if u.item[0] == "question"
-                ]
+            if not isinstance(self.derived, NotDerived):  # each question once: it has a unit per text of it
+                asked = dict.fromkeys(u.item[1] for u in mine if u.item[0] == "question")
+                read += [repr(self.derived.question_topics.get(q, [])[:1]) for q in asked]
             self.kept_findings(name, read, partial(_each, each, mine))
 
     def read_by_file(
