@@ -64,7 +64,7 @@ def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
     cite the others as they were (at 256 topics, an edited term made every topic's statements be read again)."""
     lib = ctx.lib
     cites = ctx.citations(topic.id)
-    # each item's text made once for every topic that cites it (an event: 42 topics at 256 topics)
+    # each item's text made once for every topic that cites it (10,753 citations of 2,560 events at 256 topics)
     cited: dict[str, str | None] = ctx.cache.setdefault("cited texts", {})
     texts: list[str] = []  # joined into one part: a part costs more to hash than its characters
     for ref in cites:
