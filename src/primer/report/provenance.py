@@ -241,7 +241,7 @@ def _placed(ctx: Context, q: QuestionBase) -> Item:
 def _key_groups(ctx: Context, questions: list[QuestionBase]) -> list[list[QuestionBase]]:
     """`questions` by the file their findings are placed in, those that test a term apart (their keys read the
     whole glossary, which an edit of a term changes), each group kept as one (`_key_reads`): a question at a
-    time, the keys of its reads cost more than its check (5,975 of them at 256 topics). A question that is not
+    time, the keys of its reads cost more than its check (5,719 questions at 256 topics). A question that is not
     the bank's, whose findings are never kept, is a group of its own."""
     groups: dict[tuple[int, bool], list[QuestionBase]] = {}
     alone: list[list[QuestionBase]] = []
