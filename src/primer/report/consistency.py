@@ -98,7 +98,8 @@ _Read = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[int, str], ...], tup
 
 def _read(ctx: Context, text: str) -> _Read:
     """What the consistency checks read off `text`, kept as one result per text (`primer.facts`: each entry
-    costs memory as well as its value), and for this report by the text itself: four checks ask."""
+    costs memory as well as its value), and for this report by the text itself: `_read_files` asks once for the
+    text of each unit that no file's reading gave, for the four checks."""
     read: dict[str, _Read] = ctx.cache.setdefault("consistency", {})
     found = read.get(text)
     if found is None:
