@@ -691,6 +691,45 @@ def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_list
     assert _files(out) == _files(clean)
 
 
+def test_the_lists_of_topics_and_sources_read_their_cards_and_the_quizzes_sizes(tmp_path: Path) -> None:
+    """The home page, the list of topics and the comparison of the sources show each topic's card (its title,
+    lede and icon); the list of sources, the about page and the comparison show each source's card (its names,
+    date, outlet, framing, and how many of its points have each status); the list of topics shows how many
+    questions each quiz holds. An edit of anything else leaves them as they were, an edit of what they show makes
+    them again, and the site is what a clean build writes."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    out = tmp_path / "site"
+    build(lesson, out, pdf=False, cache=True)
+    topics, sources = {"index.html", "topics/index.html"}, {"sources/index.html", "about/index.html"}
+    compared = "sources/compare.html"
+
+    def edited(path: Path, old: str, new: str) -> set[str]:
+        before = _every_inode(out)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        build(lesson, out, pdf=False, cache=True)
+        return {rel for rel, inode in _every_inode(out).items() if before.get(rel) != inode}
+
+    topic = lesson / "topics" / "thaad-south-korea.yaml"
+    remade = edited(topic, "\n    body: |\n      [", "\n    body: |\n      Notably, [")
+    assert not (topics | sources | {compared}) & remade, sorted(remade)
+    remade = edited(topic, "title: THAAD in South Korea", "title: THAAD in the South")
+    assert topics | {compared} <= remade and not sources & remade
+    assert "THAAD in the South" in (out / "topics" / "index.html").read_text(encoding="utf-8")
+    source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"
+    remade = edited(source, "\n    text: Japan intends", "\n    text: Notably, Japan intends")
+    assert not (topics | sources) & remade, sorted(remade)  # a small lesson's comparison shows the points
+    remade = edited(source, "  conclusion: >-\n    ", "  conclusion: >-\n    Notably, ")
+    assert sources | {compared} <= remade and not topics - {"index.html"} & remade
+    remade = edited(topic, "  - thaad-15\n", "")  # one question fewer in its quiz
+    assert "topics/index.html" in remade and not (sources | {compared}) & remade
+    clean = tmp_path / "clean"
+    build(lesson, clean, pdf=False)
+    assert _files(out) == _files(clean)
+
+
 def test_a_point_is_read_by_the_pages_that_show_it_not_by_the_timeline(tmp_path: Path) -> None:
     """The timeline names the sources and places their dates (a view of the sources' headings), and shows no
     point; a page that cites a point names its source by the source's heading: a point's edit renders again

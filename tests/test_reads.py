@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -134,6 +134,72 @@ def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
     assert not again_whole({**terms, "d": "delta"}, same_files), "one more, of no file"
     # a map packed without the files is read as one whose items were all digested
     assert reads.pack(first.made, first.stored).origins == reads.Origins.none()
+
+
+def test_a_view_of_items_from_the_files_they_were_read_from_is_not_worked_out_again() -> None:
+    """A view worked out from collections of items alone (`bases`) is the view it was when those collections
+    are (the same ids read from the same files, in order): a rebuild takes its digest from the record, and
+    does not work it out; when one of its items' files changed, it is worked out, and compared by its value."""
+    terms = {"a": "alpha", "b": "beta"}
+    made: list[str] = []
+
+    def collections(now: dict[str, str]) -> dict[str, object]:
+        def names() -> list[str]:
+            made.append("names")
+            return sorted(now)
+
+        return {"terms": now, "names": reads.Computed(names)}
+
+    files = {("terms", k): f"file-{k}" for k in terms}
+    first = PageMap(collections(terms), ("terms",), origins=files, bases={"names": ("terms",)})
+    own, _ = first.own("page.html", "site/page.html", "A page", {}, b"")
+    first.note("page.html", own, {("names", EVERY)}, ["page.html"])
+    kept, stored, stored_origins = _recorded(first)
+    assert ("names", EVERY) in stored_origins.wholes, "the record keeps where the view's items came from"
+
+    def again(now: dict[str, str], origins: dict[reads.Token, str], bases: bool = True) -> bool:
+        made.clear()
+        pagemap = PageMap(
+            collections(now),
+            ("terms",),
+            kept,
+            stored,
+            origins=origins,
+            stored_origins=stored_origins,
+            bases={"names": ("terms",)} if bases else None,
+        )
+        pagemap.warm()
+        return pagemap.unchanged("page.html", own) is not None
+
+    assert again({**terms, "a": "(not read)"}, files) and made == [], "taken from the record, not worked out"
+    assert again(terms, files, bases=False) and made == ["names"], "a view of no bases is worked out"
+    edited = {**files, ("terms", "a"): "file-a, edited"}
+    assert again({**terms, "a": "alpha, edited"}, edited) and made == ["names"], "worked out: the same names"
+    assert not again({"b": "beta", "c": "gamma"}, {("terms", "b"): "file-b", ("terms", "c"): "file-c"})
+    assert made == ["names"]
+
+
+def test_each_view_reads_only_the_collections_it_is_said_to_be_worked_out_from(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`VIEW_BASES` names, for each view, every collection its making reads (recorded here, where a build
+    does not record them): a view that read another collection would be taken from the last build after an
+    edit of that collection, and go stale."""
+    from contextlib import nullcontext
+
+    from primer.build import _watched
+    from primer.content import library
+    from primer.derive import derive
+
+    lib = library.load_library(mini)
+    assert library.VIEW_BASES.keys() == library.VIEWS.keys()
+    monkeypatch.setattr(reads, "unrecorded", nullcontext)
+    for name, view in library.VIEWS.items():
+        watched, _ = _watched(lib, derive(lib))  # a Library of its own: no view made yet
+        with reads.recording() as found:
+            view(watched)
+        read = {collection for collection, _ in found} - {name}
+        assert read and read <= set(library.VIEW_BASES[name]), (name, read)
 
 
 def test_digests_worked_out_ahead_are_the_ones_worked_out_when_asked() -> None:
@@ -320,7 +386,6 @@ def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(min
     """A view (`VIEWS`) is made once from the items it comes from, without recording them: a reader records the
     view's own token, whose digest the map works out from the view's value, so that it changes with what the
     view holds (a topic's order) and not with the rest of those items (a section's text)."""
-    from dataclasses import replace
 
     from primer.build import _watched, page_map
     from primer.content.library import VIEWS, load_library
@@ -357,6 +422,67 @@ def test_a_view_of_the_lesson_is_read_as_one_token_whose_digest_is_its_value(min
     assert page_map(listed, derived, None).pagemap.digest(b"page", [("topic order", EVERY)]) != page_map(
         lib, derived, None
     ).pagemap.digest(b"page", [("topic order", EVERY)]), "the order is"
+
+
+class _Spy:
+    """An item whose attributes a template reads, noted by name (`seen`)."""
+
+    def __init__(self, item: object, seen: set[str]) -> None:
+        self._item, self._seen = item, seen
+
+    def __getattr__(self, name: str) -> object:
+        self._seen.add(name)
+        return getattr(self._item, name)
+
+
+@pytest.mark.parametrize("lesson", ["mini", "shipped, as a large lesson", "shipped"])
+def test_a_page_reads_of_the_items_it_lists_only_what_the_view_it_names_holds(
+    lesson: str, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's `facets` stand for the lists of items it shows (its map notes the view, not each item): what
+    primer's template reads of each item must be a field of the view's entry for it, with the same value, and the
+    view must hold the list's items in the list's order; else an edit of what the page shows would leave it as it
+    was. The page is the same when its items are read through spies. A large lesson's comparison of the sources
+    lists them one a row, and links each topic's comparison (here, the shipped lesson laid out so)."""
+    from primer.content.library import VIEWS, load_library
+    from primer.derive import derive
+    from primer.render.env import make_env
+    from primer.targets import site
+    from primer.targets.site import site_plan
+    from tools import ROOT
+
+    if lesson == "shipped, as a large lesson":
+        monkeypatch.setattr(site, "SIDE_BY_SIDE", 1)
+        monkeypatch.setattr(site, "SHARED_ON_PAGE", 0)
+    lib = load_library(mini if lesson == "mini" else ROOT / "content")
+    derived = derive(lib)
+
+    def no_report() -> object:
+        raise AssertionError("no page with facets reads the report")
+
+    renderer, site_pages = site_plan(lib, derived, make_env(None), no_report)  # type: ignore[arg-type]
+    faceted = [page for page in site_pages if page.facets]
+    assert {page.path for page in faceted} >= {"index.html", "topics/index.html", "sources/compare.html"}
+    if lesson == "shipped, as a large lesson":
+        assert any(page.context.get("compared") for page in faceted), "the comparison links each topic's"
+    read_at_all: set[str] = set()
+    for page in faceted:
+        seen: dict[str, list[set[str]]] = {}
+        spied = dict(page.context)
+        for name in page.facets:
+            seen[name] = [set() for _ in page.context[name]]
+            spied[name] = [_Spy(item, found) for item, found in zip(page.context[name], seen[name], strict=True)]
+        plain = renderer.render(page)
+        assert renderer.render(replace(page, context=spied)) == plain, page.path
+        for name, view_name in page.facets.items():
+            entries = VIEWS[view_name](lib)
+            assert [e.id for e in entries] == [item.id for item in page.context[name]], (page.path, view_name)
+            for item, entry, found in zip(page.context[name], entries, seen[name], strict=True):
+                assert found <= set(entry._fields), (page.path, name, found - set(entry._fields))
+                for field_name in found:
+                    assert getattr(item, field_name) == getattr(entry, field_name), (page.path, field_name)
+                read_at_all |= found
+    assert {"id", "title", "lede", "label", "outlet", "framing"} <= read_at_all, "the pages read their items, spied"
 
 
 def _hashed(monkeypatch: pytest.MonkeyPatch) -> list[object]:

@@ -30,7 +30,7 @@ from primer.cache import (
 )
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
-from primer.content.library import Library, ParseCache, load_library
+from primer.content.library import VIEW_BASES, Library, ParseCache, load_library
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, HubFormat, add_exports, export_one, export_path, whole_bank_taken
@@ -86,6 +86,7 @@ def page_map(
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
     collections.update({f"derived.{name}": getattr(derived, name) for name in DERIVED_MAPS})
     collections.update(lib.view_maps())
+    collections.update(derived.view_maps())
     kept, stored = (earlier.pages, earlier.digests) if earlier else (None, None)
     pagemap = reads.PageMap(
         collections,
@@ -95,6 +96,7 @@ def page_map(
         origins=_origins(lib) if read_from is None else None,
         stored_origins=earlier.origins if earlier else None,
         read_from=read_from,
+        bases=VIEW_BASES,
     )
     return reads.Reuse(pagemap, earlier)
 
@@ -129,7 +131,7 @@ def _read_from(lib: Library) -> reads.Origins:
     """What a map of `lib` tells the next build of where its items were read from (`PageMap.origins`), without
     a map of every item's file to keep (a first build's, which has no last build's to compare them with)."""
     collections = {name: getattr(lib, name) for name in LIBRARY_MAPS}
-    return reads.PageMap(collections, LIBRARY_ITEMS, origins=_origins(lib)).origins()
+    return reads.PageMap(collections, LIBRARY_ITEMS, origins=_origins(lib), bases=VIEW_BASES).origins()
 
 
 def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:

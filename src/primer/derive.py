@@ -22,7 +22,9 @@ serves an objective of the first topic (in topic order) whose quiz it joins.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from primer import memo
 from primer.content.library import Library
@@ -40,7 +42,7 @@ from primer.quiz.generate import (
     generate,
     objective_for,
 )
-from primer.reads import value_hash
+from primer.reads import value_hash, view, view_maps
 
 
 @dataclass
@@ -91,6 +93,15 @@ class Derived:
         found = {q.id: q for quiz in self.quizzes.values() for q in quiz}
         return dict(sorted(found.items()))
 
+    def quiz_sizes(self) -> dict[str, int]:
+        """How many questions each topic's quiz holds, by topic id. Each use reads the view "quiz sizes" (see
+        `DERIVED_VIEWS`): a list of the topics that counts their questions reads none of the questions."""
+        return view(self, "quiz sizes", lambda: {tid: len(quiz) for tid, quiz in self.quizzes.items()})
+
+    def view_maps(self) -> dict[str, Mapping[str, Any]]:
+        """Each view (`DERIVED_VIEWS`) as a collection `primer.reads.PageMap` digests (`primer.reads.view_maps`)."""
+        return view_maps(self, DERIVED_VIEWS)
+
     def counts(self) -> QuestionCounts:
         """How many questions the bank, the quizzes and their answer keys hold."""
         in_quizzes = self.all_questions()
@@ -118,6 +129,10 @@ class QuestionCounts:
     repeated: int
     #: hand-written questions that no topic's quiz lists
     in_no_quiz: int
+
+
+#: The views of the derived questions (see `primer.content.library.VIEWS`): how many questions each quiz holds.
+DERIVED_VIEWS: dict[str, Callable[[Derived], Any]] = {"quiz sizes": Derived.quiz_sizes}
 
 
 def derive(lib: Library) -> Derived:

@@ -111,6 +111,27 @@ class Computed(Mapping[str, Any]):
 VALUE = "value"
 
 
+def view(owner: object, name: str, make: Callable[[], T]) -> T:
+    """The view `name` of `owner` (the lesson, or its derived questions), made once by `make` (what it reads is
+    not recorded); each use records the view's one token instead (see `primer.content.library.VIEWS`)."""
+    record((name, EVERY))
+    kept = owner.__dict__.setdefault("_views", {})
+    if name not in kept:
+        with unrecorded():
+            kept[name] = make()
+    return kept[name]  # type: ignore[no-any-return]
+
+
+def view_maps(owner: V, views: Mapping[str, Callable[[V], Any]]) -> dict[str, Mapping[str, Any]]:
+    """Each of `owner`'s `views` as a collection `PageMap` digests (`Computed`): the same objects for every map
+    made of `owner` (the exports' worker takes the build's digests only from a map of the same)."""
+    maps: dict[str, Mapping[str, Any]] = owner.__dict__.setdefault("_view_maps", {})
+    for name, described in views.items():
+        if name not in maps:
+            maps[name] = Computed(functools.partial(described, owner))
+    return maps
+
+
 def remembered(make: Callable[[], T]) -> Callable[[], T]:
     """`make`, called once; every later call records again what the first call read (a memo that pages
     share must not hide its reads from the pages after the first)."""
@@ -220,6 +241,13 @@ def coarse(tokens: Collection[Token]) -> set[Token]:
 STORED = 16
 #: The digest of an item that is not there.
 _ABSENT = hashlib.sha256(b"\0absent").digest()[:STORED]
+
+
+class Viewed(NamedTuple):
+    """In a page's description (`PageMap.own`), a list of items the page reads only through the view `view`
+    (`primer.targets.site.Page.facets`)."""
+
+    view: str
 
 
 class Unmapped(Exception):
@@ -382,6 +410,7 @@ class PageMap:
         origins: Mapping[Token, str] | None = None,
         stored_origins: Origins | None = None,
         read_from: Origins | None = None,
+        bases: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         """`stored`: the digest (`STORED` bytes of it) of each token the last build's pages read, as that build
         worked it out. `origins`: the file each of the lesson's items was read from, as a key of its path and
@@ -391,9 +420,13 @@ class PageMap:
         it does now), so its digest is taken as the last build worked it out, not worked out again; and a
         collection read whole whose items are the same ids read from the same files, in the same order, is the
         collection it was (`origin`). `read_from`: what `origins` gives, worked out already (a first build's
-        map, which has no last build's files to compare its items' with, and need not hold them)."""
+        map, which has no last build's files to compare its items' with, and need not hold them). `bases`: of
+        each view (`Computed`) worked out from the lesson's items alone, the collections of items it is worked
+        out from: when those are the collections they were (`origin`), so is the view, which is not worked out
+        again."""
         self._collections = collections
         self._items = items
+        self._bases = bases or {}
         self.kept = dict(kept or {})
         self._stored = stored or {}
         self._origins = origins or {}
@@ -411,7 +444,7 @@ class PageMap:
         self._hashed: set[Token] = set()
         self._ids: dict[int, Token] | None = None
         #: once `warm`: the tokens the last build's pages read, and those whose digest is not what it was
-        self._read: set[Token] | None = None
+        self._read: AbstractSet[Token] | None = None
         self._changed: set[Token] = set()
         #: once `warm`, when the last build's record is the one the last map in this process made (`hand_on`):
         #: that map's collections (see `_carries`), and of each collection asked about, the keys whose values
@@ -430,7 +463,8 @@ class PageMap:
         self, path: str, template: str, title: str, context: Mapping[str, Any], extra: bytes
     ) -> tuple[bytes, set[Token]]:
         """The hash of a page's own description (with `extra`, the hash of what it reads besides the lesson),
-        and the tokens of the items its context holds (raises Unmapped)."""
+        and the tokens of the items its context holds (raises Unmapped); a list of items that the page reads
+        only through a view is described by the view (`Viewed`), whose token stands for it."""
         found: set[Token] = set()
         ids = self._item_ids()
 
@@ -441,11 +475,15 @@ class PageMap:
                 return {"__item__": list(ref)}
             if value is None or isinstance(value, str | int | float | bool):
                 return value
+            if isinstance(value, Viewed):  # a tuple: first
+                found.add((value.view, EVERY))
+                return {"__view__": value.view}
             if isinstance(value, list | tuple):
                 return [shape(v) for v in value]
             if isinstance(value, Recorded):
                 found.add((value.name, EVERY))
                 return {"__all__": value.name}
+
             if isinstance(value, dict):
                 return {"__dict__": [[shape(k), shape(v)] for k, v in value.items()]}
             if isinstance(value, BaseModel):  # by its hash: the report's page holds a report of megabytes
@@ -519,7 +557,7 @@ class PageMap:
         of those pages (`unchanged`): a build does it as soon as its questions are derived (0.3 s of the render's
         own at 256 topics). The items of files that did not change are the same (see `__init__`): they are set
         aside all at once, file by file; so are the values the last map in this process read (`_carries`)."""
-        read = {token for entry in self.kept.values() for token in entry.tokens}  # each once, any order
+        read = self._stored.keys()  # each token the last build's pages read: its record has each one's digest (`pack`)
         now: dict[str, list[Token]] = {}
         for token, origin in self._origins.items():
             now.setdefault(origin, []).append(token)
@@ -600,20 +638,27 @@ class PageMap:
 
     def origin(self, token: Token) -> str | None:
         """The key of the file the item `token` names was read from (see `__init__`); for a whole collection,
-        a key of each item's id and file, in order, when each has one. Kept for the next build (`pack`)."""
+        a key of each item's id and file, in order, when each has one; for a view (see `__init__`), a key of those
+        of the collections it is worked out from. Kept for the next build (`pack`)."""
         if token[1] != EVERY:
             return self._origins.get(token)
-        if token in self._wholes or token[0] not in self._items or token[0] not in self._collections:
+        name = token[0]
+        if token in self._wholes or (name not in self._collections and name not in self._bases):
             return self._wholes.get(token)
-        whole = hashlib.blake2b(digest_size=12)
         found: str | None = None
-        for key in self._collections[token[0]]:
-            part = self._origins.get((token[0], key))
-            if part is None:
-                break
-            whole.update(f"{key}\0{part}\0".encode())
-        else:
-            found = whole.hexdigest()
+        if name in self._bases:
+            parts = [self.origin((base, EVERY)) for base in self._bases[name]]
+            if all(parts):
+                found = hashlib.blake2b(f"{name}\0{parts}".encode(), digest_size=12).hexdigest()
+        elif name in self._items:
+            whole = hashlib.blake2b(digest_size=12)
+            for key in self._collections[name]:
+                part = self._origins.get((name, key))
+                if part is None:
+                    break
+                whole.update(f"{key}\0{part}\0".encode())
+            else:
+                found = whole.hexdigest()
         self._wholes[token] = found
         return found
 
@@ -623,7 +668,8 @@ class PageMap:
         if self._read_from is not None:
             return self._read_from
         files = frozenset(self._origins.values())
-        wholes = {token: found for token in [(name, EVERY) for name in self._items] if (found := self.origin(token))}
+        named = [*self._items, *self._bases]
+        wholes = {token: found for token in [(name, EVERY) for name in named] if (found := self.origin(token))}
         return Origins(files, wholes)
 
     def digests(self, tokens: Iterable[Token]) -> dict[Token, bytes]:

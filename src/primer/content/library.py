@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,8 +23,10 @@ from primer.content.models import (
     Actor,
     Actors,
     Event,
+    Framing,
     Glossary,
     Objective,
+    Outlet,
     Place,
     Places,
     Point,
@@ -42,7 +45,7 @@ from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path, no_content_folder
 from primer.figures.validate import figure_problems
 from primer.memo import Memo
-from primer.reads import EVERY, Computed, record, unrecorded
+from primer.reads import view, view_maps
 from primer.render.markdown import (
     LONG_TEXT,
     SCHEMES,
@@ -122,6 +125,43 @@ class SourceHeading(NamedTuple):
     published: Published
 
 
+class TopicCard(NamedTuple):
+    """What a list of the topics shows of one (`Library.topic_cards`)."""
+
+    id: str
+    title: str
+    lede: str
+    #: what its sections lean on most (`topic_icon`)
+    icon: str
+
+
+def topic_icon(topic: Topic) -> str:
+    """What a topic's sections lean on most, for its card's icon: 'sources', 'timeline' or 'concepts'."""
+    kinds: Counter[str] = Counter()
+    for section in topic.sections:
+        for scheme, _, _, _ in content_links(section.body):
+            kinds[{"point": "sources", "source": "sources", "event": "timeline"}.get(scheme, "concepts")] += 1
+    if not kinds:
+        return "concepts"
+    return max(sorted(kinds), key=lambda kind: kinds[kind])
+
+
+class SourceCard(NamedTuple):
+    """What a list of the sources shows of one (`Library.source_cards`)."""
+
+    id: str
+    label: str
+    title: str
+    kind: str
+    published: Published
+    outlet: Outlet
+    framing: Framing
+    #: how many points it has, how many of those are not accurate, and how many have each status (by status)
+    point_count: int
+    not_accurate: int
+    statuses: dict[str, int]
+
+
 @dataclass
 class Library:
     """All content, validated and cross-linked; every dict is sorted by id. Plain data only: templates
@@ -178,6 +218,20 @@ class Library:
 
         return self._view("topic events", made)
 
+    def topic_cards(self) -> list[TopicCard]:
+        """Each topic's card, in the lesson's order. Each use reads the view "topic cards" (see `VIEWS`): a list
+        of the topics reads none of their text but their titles and ledes (and which links their sections hold)."""
+        return self._view("topic cards", lambda: [_topic_card(t) for t in self.topics_in_order()])
+
+    def source_cards(self) -> list[SourceCard]:
+        """Each source's card, by id. Each use reads the view "source cards" (see `VIEWS`): a list of the sources
+        reads none of their points' text."""
+        return self._view("source cards", lambda: [_source_card(s) for s in self.sources.values()])
+
+    def source_card(self, source_id: str) -> SourceCard:
+        """A source's card (`source_cards`). Each use reads the view "source cards"."""
+        return self._by_id("source cards", self.source_cards(), lambda card: card.id)[source_id]
+
     def term_matcher(self) -> TermMatcher:
         """The matcher of the glossary's names. Each use reads the view "glossary names" (see `VIEWS`): what
         it finds depends on the terms' names alone, not on their definitions."""
@@ -229,23 +283,32 @@ class Library:
         return made
 
     def _view(self, name: str, make: Callable[[], V]) -> V:
-        """The view `name`, made once by `make` (what it reads is not recorded); each use records the view's
-        one token instead (see `VIEWS`)."""
-        record((name, EVERY))
-        kept = self.__dict__.setdefault("_views", {})
-        if name not in kept:
-            with unrecorded():
-                kept[name] = make()
-        return kept[name]  # type: ignore[no-any-return]
+        """The view `name`, made once by `make` (see `VIEWS` and `primer.reads.view`)."""
+        return view(self, name, make)
 
     def view_maps(self) -> dict[str, Mapping[str, Any]]:
-        """Each view (`VIEWS`) as a collection `primer.reads.PageMap` digests: the same objects for every map
-        made of this Library (the exports' worker takes the build's digests only from a map of the same)."""
-        maps: dict[str, Mapping[str, Any]] = self.__dict__.setdefault("_view_maps", {})
-        for name, described in VIEWS.items():
-            if name not in maps:
-                maps[name] = Computed(partial(described, self))
-        return maps
+        """Each view (`VIEWS`) as a collection `primer.reads.PageMap` digests (`primer.reads.view_maps`)."""
+        return view_maps(self, VIEWS)
+
+
+def _topic_card(topic: Topic) -> TopicCard:
+    return TopicCard(topic.id, topic.title, topic.lede, topic_icon(topic))
+
+
+def _source_card(source: Source) -> SourceCard:
+    statuses: dict[str, int] = dict(sorted(Counter[str](point.status for point in source.points).items()))
+    return SourceCard(
+        source.id,
+        source.label,
+        source.title,
+        source.kind,
+        source.published,
+        source.outlet,
+        source.framing,
+        len(source.points),
+        len(source.points) - statuses.get("accurate", 0),
+        statuses,
+    )
 
 
 #: The views of a lesson: values worked out from several of its items, which a page reads as one token of
@@ -253,7 +316,8 @@ class Library:
 #: items leaves the page as it was. Name → what the view is described by (its digest is this value's): the
 #: order of the topics, their headings and the events they cite, not their text; the sources' names and
 #: dates, not their points; the glossary's names, not its definitions; which places list which events, not
-#: the places' text. A reader of a view must read nothing else through it.
+#: the places' text; the cards that list the topics and the sources, not the rest of their text. A reader
+#: of a view must read nothing else through it.
 VIEWS: dict[str, Callable[[Library], Any]] = {
     "topic order": Library.topic_order,
     "topic headings": Library.topic_headings,
@@ -261,6 +325,21 @@ VIEWS: dict[str, Callable[[Library], Any]] = {
     "source headings": Library.source_headings,
     "glossary names": lambda lib: lib.term_matcher().digest,
     "event places": lambda lib: lib.event_places,
+    "topic cards": Library.topic_cards,
+    "source cards": Library.source_cards,
+}
+#: The collections of items each view (`VIEWS`) is worked out from, and nothing else: a rebuild whose items of
+#: those were read from the very files they were, in the same order, has the view it had, and takes its digest
+#: from the last build's record rather than working it out (`primer.reads.PageMap.origin`).
+VIEW_BASES: dict[str, tuple[str, ...]] = {
+    "topic order": ("topics",),
+    "topic headings": ("topics",),
+    "topic events": ("topics",),
+    "source headings": ("sources",),
+    "glossary names": ("terms",),
+    "event places": ("places",),
+    "topic cards": ("topics",),
+    "source cards": ("sources",),
 }
 
 

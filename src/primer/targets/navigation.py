@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,17 +114,6 @@ def reading_minutes(topic: Topic) -> int:
     texts = [topic.lede, *topic.takeaways, *(s.title + " " + s.body for s in topic.sections)]
     words = sum(len(markdown.WORD.findall(markdown.LINK_TEXT.sub(r"\1", text))) for text in texts)
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
-
-
-def topic_icon(topic: Topic) -> str:
-    """What a topic's sections lean on most, for its card's icon: 'sources', 'timeline' or 'concepts'."""
-    kinds: Counter[str] = Counter()
-    for section in topic.sections:
-        for scheme, _, _, _ in markdown.content_links(section.body):
-            kinds[{"point": "sources", "source": "sources", "event": "timeline"}.get(scheme, "concepts")] += 1
-    if not kinds:
-        return "concepts"
-    return max(sorted(kinds), key=lambda kind: kinds[kind])
 
 
 def explainer_context(lib: Library, topic: Topic) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import contextlib
 import hashlib
 import random
 import re
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -111,6 +110,18 @@ class Page:
     #: what a rebuild in a process that keeps memos makes of the page ahead, before the workers fork: in effect
     #: within the block (see `build_site`)
     ahead: Callable[[], AbstractContextManager[None]] | None = None
+    #: of the items that a list in `context` holds, what the page reads: the view of those items it is named
+    #: by (see `primer.content.library.VIEWS`), by the list's name. The page's map notes that view for the
+    #: list, not each item (a page that lists the topics by title is not made again when a topic's text
+    #: changes); the context holds the items themselves, which a lesson's own templates may read whole.
+    facets: Mapping[str, str] = field(default_factory=dict)
+
+    def described(self) -> dict[str, Any]:
+        """The page's own context as its map describes it (`primer.reads.PageMap.own`): each list of `facets` by
+        its view."""
+        if not self.facets:
+            return self.context
+        return {**self.context, **{name: reads.Viewed(view) for name, view in self.facets.items()}}
 
     def full_context(self) -> dict[str, Any]:
         """The page's own context, all of it."""
@@ -197,13 +208,12 @@ class SiteRenderer:
         wanted = {t for q in question_ids for t in self.derived.question_topics.get(q, [])}
         return [t for t in self.lib.topic_order() if t in wanted]
 
-    @staticmethod
-    def status_counts(source: Source) -> list[tuple[int, str]]:
-        """How many of the source's points have each status, with the status's label, in the labels' order
-        (a template that counts them itself filters every point once per status: a fifth of the comparison
-        page's time at 256 topics)."""
-        counts: Counter[str] = Counter(point.status for point in source.points)
-        return [(counts[status], label) for status, label in STATUS_LABELS.items()]
+    def status_counts(self, source: Source) -> list[tuple[int, str]]:
+        """How many of the source's points have each status, with the status's label, in the labels' order (a
+        template that counts them itself filters every point once per status: a fifth of the comparison page's
+        time at 256 topics). Read off the source's card (`Library.source_card`), by its id: none of its points."""
+        counts = self.lib.source_card(source.id).statuses
+        return [(counts.get(status, 0), label) for status, label in STATUS_LABELS.items()]
 
     def shared_points(self, topic: Topic) -> dict[str, list[str]]:
         """Source id → the points of that source the topic cites (`shared_points`)."""
@@ -421,7 +431,11 @@ def report_page(report: Report | Callable[[], Report], topic_reports: dict[str, 
 
 
 def _icons(lib: Library) -> dict[str, dict[str, Any]]:
-    return {"icons": {topic.id: navigation.topic_icon(topic) for topic in lib.topics_in_order()}}
+    return {"icons": {card.id: card.icon for card in lib.topic_cards()}}
+
+
+def _topics_context(lib: Library, derived: Derived) -> dict[str, Any]:
+    return {**_icons(lib), "quiz_sizes": derived.quiz_sizes()}
 
 
 def _topic_context(lib: Library, derived: Derived, topic: Topic) -> dict[str, Any]:
@@ -457,16 +471,36 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
     sources = list(lib.sources.values())
     places = list(lib.places.values())
     terms = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
-    icons = reads.remembered(partial(_icons, lib))  # the home page and the topics page both show them
     # the topics where two sources or more meet, and, in a lesson of many, the page of each one's comparison
     shared = {topic.id: cited for topic in topics if len(cited := shared_points(lib, topic)) > 1}
     compared = {tid: item_path("comparison", tid) for tid in shared} if len(shared) > SHARED_ON_PAGE else {}
     reported = topic_report_pages(topics, report)  # each topic's coverage and balance, in a lesson of many
     topic_reports = {page.context["topic"].id: page.path for page in reported}
     found = [
-        Page(PAGES["home"], "site/index.html", "Home", {"topics": topics, "sources": sources}, icons),
-        Page(PAGES["topics"], "site/topics.html", "Topics", {"topics": topics}, icons),
-        Page(PAGES["sources"], "site/sources.html", "Sources", {"sources": sources}),
+        Page(
+            PAGES["home"],
+            "site/index.html",
+            "Home",
+            {"topics": topics, "sources": sources},
+            partial(_icons, lib),
+            facets={"topics": "topic cards", "sources": "source cards"},
+        ),
+        Page(
+            PAGES["topics"],
+            "site/topics.html",
+            "Topics",
+            {"topics": topics},
+            partial(_topics_context, lib, derived),
+            facets={"topics": "topic cards"},
+        ),
+        Page(
+            PAGES["sources"],
+            "site/sources.html",
+            "Sources",
+            {"sources": sources},
+            lambda: {"cards": lib.source_cards()},
+            facets={"sources": "source cards"},
+        ),
         Page(
             PAGES["compare"],
             "site/compare.html",
@@ -478,6 +512,7 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
                 "shared": shared,
                 "compared": compared,
             },
+            facets={"sources": "source cards", "topics": "topic cards"},
         ),
         Page(PAGES["glossary"], "site/glossary.html", "Glossary", {"terms": terms}),
         Page(PAGES["timeline"], "site/timeline.html", "Timeline", {}, partial(timeline_context, lib)),
@@ -499,7 +534,13 @@ def pages(lib: Library, derived: Derived, report: Report | Callable[[], Report])
             lambda: {"index": search_index(lib, TEACHER_TOPIC)},
             ahead=partial(made_ahead, lib, TEACHER_TOPIC),
         ),
-        Page(PAGES["about"], "site/about.html", "About this site", {"sources": sources}),
+        Page(
+            PAGES["about"],
+            "site/about.html",
+            "About this site",
+            {"sources": sources},
+            facets={"sources": "source cards"},
+        ),
         Page("404.html", "site/404.html", "Page not found", {}),
         report_page(report, topic_reports),
         *reported,
@@ -680,7 +721,7 @@ class _Render:
                 page = self.order[number]
                 own = None
                 if self.reuse is not None and page.mapped:
-                    own = self.reuse.describe(page.path, page.template, page.title, page.context, extra)
+                    own = self.reuse.describe(page.path, page.template, page.title, page.described(), extra)
                 self.todo.append((number, own))
             for start, stop in parallel.chunks(len(numbers), self.pool.jobs):
                 self.pool.submit(numbers[start:stop], given)
@@ -691,7 +732,7 @@ class _Render:
         for number in numbers:
             page, own = self.order[number], None
             if page.mapped:
-                own = self.reuse.describe(page.path, page.template, page.title, page.context, extra)
+                own = self.reuse.describe(page.path, page.template, page.title, page.described(), extra)
                 if own is not None and self.reuse.take(self.out, page.path, own[0]) is not None:
                     continue
             self.todo.append((number, own))
