@@ -842,6 +842,45 @@ def test_a_rebuild_digests_again_only_the_items_of_the_files_that_changed(
     assert _files(out) == _files(clean)
 
 
+def test_the_files_of_the_items_are_worked_out_again_only_for_the_files_that_changed(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file each item was read from (`_origins`), by its token: in a process that builds again, worked out
+    again only for a file whose document is new (a changed file), and always what the items' origins give."""
+    import hashlib
+
+    from primer.content.library import load_library
+
+    def expected(lib: Any) -> dict[reads.Token, str]:
+        kinds = {name.removesuffix("s"): (name,) for name in LIBRARY_ITEMS}
+        kinds.update(point=("points", "point_source"), objective=("objectives", "objective_topic"))
+        found = {}
+        for (kind, item_id), origin in lib.origins.items():
+            key = hashlib.blake2b(f"{origin.doc.path}\0{origin.doc.digest}".encode(), digest_size=12).hexdigest()
+            found.update({(name, item_id): key for name in kinds.get(kind, ())})
+        return found
+
+    made: list[object] = []
+    real = primer.build._file_tokens
+    monkeypatch.setattr(primer.build, "_file_tokens", lambda doc, items: made.append(doc) or real(doc, items))
+    parsed = ParseCache()
+    memo.enable(True)
+    try:
+        first = load_library(mini, parsed)
+        assert primer.build._origins(first) == expected(first) and len(made) == len(first.origin_files) > 3
+        glossary = mini / "glossary.yaml"
+        glossary.write_text(glossary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        made.clear()
+        memo.new_round()
+        again = load_library(mini, parsed)
+        assert primer.build._origins(again) == expected(again)
+        assert [doc.path for doc in made] == [glossary], "the glossary's file alone"  # type: ignore[attr-defined]
+        again.forget_origins()
+        assert primer.build._origins(again) == {}
+    finally:
+        memo.enable(False)
+
+
 def test_the_report_page_is_taken_while_the_report_is_the_same(tmp_path: Path) -> None:
     """The report's page holds the report: a rebuild whose report came out the same takes the page from the
     last build; one whose report changed renders it again, as a clean build does."""

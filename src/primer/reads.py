@@ -469,6 +469,9 @@ class PageMap:
         ids = self._item_ids()
 
         def shape(value: Any) -> Any:
+            kind = type(value)
+            if kind is str or (kind is list and all(type(v) is str for v in value)):
+                return value  # a text, or ids (the items are models, each an id of its own)
             ref = ids.get(id(value))
             if ref is not None:
                 found.add(ref)
@@ -483,7 +486,6 @@ class PageMap:
             if isinstance(value, Recorded):
                 found.add((value.name, EVERY))
                 return {"__all__": value.name}
-
             if isinstance(value, dict):
                 return {"__dict__": [[shape(k), shape(v)] for k, v in value.items()]}
             if isinstance(value, BaseModel):  # by its hash: the report's page holds a report of megabytes

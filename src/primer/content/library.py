@@ -180,6 +180,9 @@ class Library:
     objective_topic: dict[str, str] = field(default_factory=dict)
     questions: dict[str, QuestionBase] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    #: each file that gave items, as parsed, with the (kind, id) of each item registered from it, in order: the
+    #: same as `origins`, by file (a rebuild works out again only what the files that changed give)
+    origin_files: list[tuple[Document, list[tuple[str, str]]]] = field(default_factory=list, repr=False)
     warnings: list[Problem] = field(default_factory=list)
 
     def topics_in_order(self) -> list[Topic]:
@@ -268,6 +271,7 @@ class Library:
         """Drop where each item was defined (the files as parsed: a large lesson's largest part after its
         items), once nothing will place a problem in the content again: a build, once checked."""
         self.origins.clear()
+        self.origin_files.clear()
 
     @property
     def event_places(self) -> dict[str, list[str]]:
@@ -522,6 +526,8 @@ class _Builder:
         self.cache = cache
         self.problems: list[Problem] = []
         self.registry: dict[tuple[str, str], Origin] = {}
+        #: the items registered from each document, by the document's identity (`Library.origin_files`)
+        self.files: dict[int, tuple[Document, list[tuple[str, str]]]] = {}
         #: Item kinds some file of which failed: references to them are not reported as dangling,
         #: since the missing id is most likely in the broken file (one mistake, one message).
         self.incomplete: set[str] = set()
@@ -698,6 +704,11 @@ class _Builder:
             return
         self.registry[(kind, item_id)] = origin
         table[item_id] = item
+        doc = origin.doc
+        made = self.files.get(id(doc))
+        if made is None:
+            made = self.files[id(doc)] = (doc, [])
+        made[1].append((kind, item_id))
 
     def resolve(self, origin: Origin, sub: Key, kind: str, ids: Iterable[str], table: dict[str, Any]) -> None:
         """Every id in `ids` (listed at `sub` below `origin`) must name an existing `kind`."""
@@ -789,6 +800,7 @@ def load_library(content: Path, cache: ParseCache | None = None, jobs: int = 1) 
                 continue
             b.register("question", question.id, origin, lib.questions, question)
     lib.origins = dict(b.registry)
+    lib.origin_files = list(b.files.values())
     if cache is not None:
         cache.keep_only(b.read)
 
