@@ -17,6 +17,7 @@ import pytest
 
 import primer
 import primer.build
+import primer.targets.site
 import primer.write
 from primer import cache, memo, reads
 from primer.build import LIBRARY_ITEMS, build
@@ -691,12 +692,19 @@ def test_a_topic_s_text_is_read_by_its_pages_and_its_neighbours_not_by_what_list
     assert _files(out) == _files(clean)
 
 
-def test_the_lists_of_topics_and_sources_read_their_cards_and_the_quizzes_sizes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["small", "large"])
+def test_the_lists_of_topics_and_sources_read_their_cards_and_the_quizzes_sizes(
+    layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The home page, the list of topics and the comparison of the sources show each topic's card (its title,
     lede and icon); the list of sources, the about page and the comparison show each source's card (its names,
     date, outlet, framing, and how many of its points have each status); the list of topics shows how many
     questions each quiz holds. An edit of anything else leaves them as they were, an edit of what they show makes
-    them again, and the site is what a clean build writes."""
+    them again, and the site is what a clean build writes. A small lesson's comparison shows the points the topics
+    share side by side; a large lesson's (laid out so here) links each topic's comparison, and reads no point."""
+    if layout == "large":
+        monkeypatch.setattr(primer.targets.site, "SIDE_BY_SIDE", 1)
+        monkeypatch.setattr(primer.targets.site, "SHARED_ON_PAGE", 0)
     lesson = tmp_path / "lesson"
     shutil.copytree(SHIPPED, lesson)
     out = tmp_path / "site"
@@ -720,7 +728,8 @@ def test_the_lists_of_topics_and_sources_read_their_cards_and_the_quizzes_sizes(
     assert "THAAD in the South" in (out / "topics" / "index.html").read_text(encoding="utf-8")
     source = lesson / "sources" / "japan-aegis-ashore-2017.yaml"
     remade = edited(source, "\n    text: Japan intends", "\n    text: Notably, Japan intends")
-    assert not (topics | sources) & remade, sorted(remade)  # a small lesson's comparison shows the points
+    assert not (topics | sources) & remade, sorted(remade)
+    assert (compared in remade) == (layout == "small")
     remade = edited(source, "  conclusion: >-\n    ", "  conclusion: >-\n    Notably, ")
     assert sources | {compared} <= remade and not topics - {"index.html"} & remade
     remade = edited(topic, "  - thaad-15\n", "")  # one question fewer in its quiz
