@@ -7,6 +7,7 @@ import json
 import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
@@ -621,3 +622,66 @@ def test_a_map_in_a_process_that_builds_again_takes_the_digests_of_the_values_th
     hashed.clear()
     PageMap(kept, (), record.entries, record.digests).warm()
     assert hashed, "digested again"
+
+
+def test_a_collection_made_anew_of_the_same_values_is_told_the_same_whole() -> None:
+    """`_all_same` says a collection holds what the last one held, key by key in the same order, only when each
+    value is the same object, an equal text, a list of the same objects or equal texts, or a dict of equal texts
+    to the same objects (`_same_value`); never for values equal to Python and not in their bytes."""
+    point, other = _Point(text="a point"), _Point(text="another")
+
+    def text(value: str) -> str:
+        return "".join(list(value))  # an equal text, another object
+
+    class Text(str):
+        pass
+
+    last: dict[str, dict[str, Any]] = {
+        "ids": {"q1": ["t1", "t2"], "q2": [text("t3")], "q3": []},
+        "texts": {"p1": "s1", "p2": text("s2")},
+        "cites": {"t1": {"a": point, "b": other}, "t2": {}},
+        "models": {"p": point, "r": other},
+        "quizzes": {"t1": [point, other], "t2": [other]},
+        "twice": {"a": point, "b": point},
+    }
+    same: list[dict[str, dict[str, Any]]] = [
+        {name: dict(data) for name, data in last.items()},
+        {
+            "ids": {key: [text(v) for v in value] for key, value in last["ids"].items()},
+            "texts": {key: text(value) for key, value in last["texts"].items()},
+            "cites": {key: {text(k): v for k, v in value.items()} for key, value in last["cites"].items()},
+            "quizzes": {key: list(value) for key, value in last["quizzes"].items()},
+        },
+    ]
+    different: list[dict[str, dict[str, Any]]] = [
+        {"ids": {**last["ids"], "q1": ["t1", "t9"]}},
+        {"ids": {**last["ids"], "q1": ["t1"]}},
+        {"ids": {**last["ids"], "q1": ["t1", "t2", "t3"], "q2": []}},  # the same texts, not under the same keys
+        {"ids": {"q2": last["ids"]["q2"], "q1": last["ids"]["q1"], "q3": []}},  # another order
+        {"ids": {**last["ids"], "q4": []}},
+        {"ids": {**last["ids"], "q1": ["t1", Text("t2")]}},
+        {"ids": {**last["ids"], "q3": [1]}},
+        {"texts": {**last["texts"], "p1": "s9"}},
+        {"texts": {**last["texts"], "p1": Text("s1")}},
+        {"texts": {**last["texts"], "p1": ["s1"]}},
+        {"cites": {**last["cites"], "t1": {"a": point, "b": _Point(text="another")}}},  # equal, not the same
+        {"cites": {**last["cites"], "t1": {"b": other, "a": point}}},
+        {"models": {**last["models"], "r": _Point(text="another")}},
+        {"quizzes": {**last["quizzes"], "t2": [_Point(text="another")]}},
+        {"quizzes": {**last["quizzes"], "t2": [other, other]}},
+        {"twice": {"b": point, "a": point}},  # the same values under keys in another order
+    ]
+    for change in same:
+        for name, now in change.items():
+            assert reads._all_same(now, last[name]), (name, now)
+    for change in different:
+        for name, now in change.items():
+            assert not reads._all_same(now, last[name]), (name, now)
+    # told the same whole, every value is the same one by one (an equal text too)
+    for name, now in (pair for change in same for pair in change.items()):
+        then = last[name]
+        assert all(reads._same_value(v, then[k]) or (type(v) is str and v == then[k]) for k, v in now.items())
+    ones = [1, True, 1.0]  # equal to Python, not in their bytes
+    for a in ones:
+        for b in ones:
+            assert reads._all_same({"k": [a]}, {"k": [b]}) == (a is b)

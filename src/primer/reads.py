@@ -349,6 +349,35 @@ def _same_each(now: Iterable[Any], then: Iterable[Any]) -> bool:
     )
 
 
+def _all_same(now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
+    """Whether `now` holds the same keys as `then`, in the same order, each with a value `_same_value` to the one
+    `then` holds (or an equal text), told without a call for each value: the derived collections a save leaves
+    alone are made anew of the same objects and equal texts (20,000 values at 256 topics, 0.07-0.11 s a rebuild
+    one by one). False also when it cannot be told so (a list that mixes texts with other values, a model made
+    anew): then `PageMap._moved_keys` compares the values one by one."""
+    if len(now) != len(then) or list(now) != list(then):
+        return False
+    values, before = list(now.values()), list(then.values())
+    if all(map(operator.is_, values, before)):
+        return True
+    kinds = set(map(type, values)) | set(map(type, before))
+    if kinds == {str}:
+        return values == before
+    if kinds != {list} and kinds != {dict}:
+        return False
+    if list(map(len, values)) != list(map(len, before)):
+        return False
+    inner, inner_before = list(chain.from_iterable(values)), list(chain.from_iterable(before))  # a dict's keys
+    if not all(map(operator.is_, inner, inner_before)) and (
+        set(map(type, inner)) | set(map(type, inner_before)) != {str} or inner != inner_before
+    ):
+        return False
+    if kinds == {dict}:  # and each key's value the very same object
+        held, held_before = chain.from_iterable(map(dict.values, values)), chain.from_iterable(map(dict.values, before))
+        return all(map(operator.is_, held, held_before))
+    return True
+
+
 def _comparable(data: object, name: str, items: Collection[str]) -> TypeGuard[dict[str, Any]]:
     """Whether `PageMap._moved_keys` compares the collection `name` (`data`) with the last map's: a plain one, not
     one of the lesson's `items` (see there)."""
@@ -598,6 +627,8 @@ class PageMap:
         now, then = self._collections.get(name), self._then.get(name)
         if not _comparable(now, name, self._items) or not _comparable(then, name, self._items):
             return None
+        if _all_same(now, then):
+            return {EVERY}
         get = then.get
         moved = {key for key, value in now.items() if not _same_value(value, get(key, _NONE))}
         moved.update(then.keys() - now.keys())
