@@ -685,3 +685,48 @@ def test_a_collection_made_anew_of_the_same_values_is_told_the_same_whole() -> N
     for a in ones:
         for b in ones:
             assert reads._all_same({"k": [a]}, {"k": [b]}) == (a is b)
+
+
+def test_the_digests_a_rebuild_records_are_what_its_lesson_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm map records for the next build (`stored`) the digest each token has now: the one on record for
+    what did not change (an item of an unchanged file is not looked up again), the new one for what did (an
+    item edited, of its file or of none; a collection watched only during the render)."""
+    terms = {"a": "alpha", "b": "beta", "c": "gamma"}
+    links = {"t": "handout.html"}
+    lesson = reads.watched(_Lesson(terms), "", ("terms",))
+    origins = {("terms", "a"): "file-a", ("terms", "b"): "file-b"}
+    first = PageMap({"terms": terms}, ("terms",), origins=origins)
+    first.watch("links", links)
+    with reads.recording() as found:
+        lesson.terms["a"], lesson.terms["b"], lesson.terms["c"]
+        first.watch("links", links)["t"]
+    own, held = first.own("page.html", "site/page.html", "A page", {}, b"")
+    first.note("page.html", own, found | held, ["page.html"])
+    kept, stored, stored_origins = _recorded(first)
+    tokens = sorted(stored)
+    assert len(tokens) == 4
+    cases: list[tuple[dict[str, str], dict[reads.Token, str], dict[str, str]]] = [
+        (terms, origins, links),
+        ({**terms, "c": "changed"}, origins, links),
+        ({**terms, "a": "changed"}, {**origins, ("terms", "a"): "file-a, edited"}, links),
+        (terms, origins, {"t": "moved.html"}),
+    ]
+    for now, now_origins, now_links in cases:
+        warmed = PageMap({"terms": now}, ("terms",), kept, stored, origins=now_origins, stored_origins=stored_origins)
+        warmed.warm()
+        warmed.watch("links", now_links)
+        fresh = PageMap({"terms": now}, ("terms",))
+        fresh.watch("links", now_links)
+        looked_up: list[reads.Token] = []
+
+        def counted(
+            pagemap: PageMap, token: reads.Token, real: Any = PageMap._digest_of, into: list[Any] = looked_up
+        ) -> bytes | None:
+            into.append(token)
+            return real(pagemap, token)  # type: ignore[no-any-return]
+
+        with monkeypatch.context() as patched:
+            patched.setattr(PageMap, "_digest_of", counted)
+            recorded = [warmed.stored(token) for token in tokens]
+        assert recorded == [fresh.stored(token) for token in tokens], (now, now_links)
+        assert ("terms", "b") not in looked_up, "an item of an unchanged file is taken from the record"

@@ -664,7 +664,11 @@ class PageMap:
 
     def stored(self, token: Token) -> bytes:
         """The digest of `token` (`STORED` bytes of it) for the next build (`pack`): one this build's outputs
-        read, so one it has (`note`)."""
+        read, so one it has (`note`). Once the map is `warm`, a token the last build's pages read that did not
+        change (as `may_change` takes it) has the digest on record: the items of unchanged files, which `warm`
+        sets aside without working their digests out (17,000 at 256 topics), are not looked up one by one."""
+        if self._read is not None and token not in self._changed and token in self._read:
+            return self._stored[token]
         digest = self._digest_of(token)
         assert digest is not None, token
         return digest[:STORED]
