@@ -329,13 +329,18 @@ def _item_digest(value: Any) -> bytes:
 
 def _same_value(now: Any, then: Any) -> bool:
     """Whether `now` has the digest `then` had: being the same object (the lesson's items are immutable: see
-    `primer.memo`), or a list of the same objects or equal texts (a list of ids, a quiz: made anew by each
-    derive), or a dict of equal texts to the same objects, in the same order (what a topic cites). Anything else
-    is digested again: equal values of other kinds may differ in their bytes (1 and True, 1 and 1.0)."""
+    `primer.memo`), an equal text, or a list of the same objects or equal texts (a list of ids, a quiz: made anew
+    by each derive), or a dict of equal texts to the same objects, in the same order (what a topic cites).
+    Anything else is digested again: equal values of other kinds may differ in their bytes (1 and True, 1 and
+    1.0)."""
     if now is then:
         return True
     kind = type(now)
-    if kind is not type(then) or (kind is not list and kind is not dict) or len(now) != len(then):
+    if kind is not type(then):
+        return False
+    if kind is str:
+        return bool(now == then)
+    if (kind is not list and kind is not dict) or len(now) != len(then):
         return False
     if kind is list:
         return _same_each(now, then)
@@ -351,7 +356,7 @@ def _same_each(now: Iterable[Any], then: Iterable[Any]) -> bool:
 
 def _all_same(now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
     """Whether `now` holds the same keys as `then`, in the same order, each with a value `_same_value` to the one
-    `then` holds (or an equal text), told without a call for each value: the derived collections a save leaves
+    `then` holds, told without a call for each value: the derived collections a save leaves
     alone are made anew of the same objects and equal texts (20,000 values at 256 topics, 0.07-0.11 s a rebuild
     one by one). False also when it cannot be told so (a list that mixes texts with other values, a model made
     anew): then `PageMap._moved_keys` compares the values one by one."""
