@@ -156,10 +156,18 @@ class SourceCard(NamedTuple):
     published: Published
     outlet: Outlet
     framing: Framing
-    #: how many points it has, how many of those are not accurate, and how many have each status (by status)
-    point_count: int
-    not_accurate: int
+    #: how many of its points have each status, by status
     statuses: dict[str, int]
+
+    @property
+    def point_count(self) -> int:
+        """How many points it has."""
+        return sum(self.statuses.values())
+
+    @property
+    def not_accurate(self) -> int:
+        """How many of its points are not accurate."""
+        return self.point_count - self.statuses.get("accurate", 0)
 
 
 @dataclass
@@ -309,8 +317,6 @@ def _source_card(source: Source) -> SourceCard:
         source.published,
         source.outlet,
         source.framing,
-        len(source.points),
-        len(source.points) - statuses.get("accurate", 0),
         statuses,
     )
 
