@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 
 from primer import facts, search
+from primer import reads as reads_mod
 from primer.build import build, check
 from primer.cache import Signing, seal, unseal
 from primer.checks import names
@@ -579,3 +580,41 @@ def test_a_kept_finding_on_a_question_names_its_page_in_the_quiz_that_holds_it_n
     radars.write_text(radars.read_text().replace("questions: [mini-single,", "questions: [seeded-tf, mini-single,", 1))
     moved = pages()
     assert len(moved) == 1 and moved != first and "radars" in moved[0], moved
+
+
+def test_an_export_of_fragments_taken_from_the_last_build_is_made_again_when_one_of_them_changes(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild after one question's edit makes the whole bank's files of that question's new fragment and the
+    others' kept ones; what each kept fragment read counts as read by those files. So a second edit, of a
+    question whose fragment was taken, makes the files again: they hold its new text, as a clean build's do."""
+    noted: dict[str, set[Any]] = {}
+    note = reads_mod.Reuse.note
+
+    def noting(self: reads_mod.Reuse, key: str, own: Any, found: Any, *args: Any) -> None:
+        noted[key] = set(found)
+        note(self, key, own, found, *args)
+
+    monkeypatch.setattr(reads_mod.Reuse, "note", noting)
+    out = tmp_path / "site"
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    questions = mini / "questions" / "radars.yaml"
+    for marker, old in (("Notably,", "in the north."), ("Plainly,", "figure is wrong.")):
+        questions.write_text(questions.read_text().replace(old, f"{old} {marker} so.", 1))
+        noted.clear()
+        build(mini, out, jobs=1, pdf=False, cache=True)
+        whole = {token[1] for token in noted["exports/all/question-bank-moodle.xml"] if token[0] == "derived.bank"}
+        assert {"mini-single", "mini-tf", "mini-cloze"} <= whole, whole  # the edited question's, and those taken
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    build(mini, tmp_path / "fresh", jobs=1, pdf=False)
+    for path in (
+        "exports/all/question-bank-canvas-qti.zip",
+        "exports/all/question-bank-moodle.xml",
+        "exports/all/question-bank-gift.txt",
+        "exports/all/question-bank.csv",
+        "exports/all/question-bank.json",
+        "exports/all/question-bank.apkg",
+        "exports/radars/radars-moodle.xml",
+    ):
+        assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
+    assert b"Plainly, so." in (out / "exports/all/question-bank-moodle.xml").read_bytes()

@@ -240,18 +240,24 @@ class KeptFragments:
         if self._facts is not None:
             self._facts.save(unused=unused)
 
-    def get(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
-        """The fragment of `question` in `target`, taken when its reads did not change, else made by `make`."""
+    def taken(self, target: str, question: QuestionBase) -> tuple[Fragment, list[reads.Token]] | None:
+        """The fragment of `question` in `target` kept from the last build, with what making it read, when its
+        reads did not change (it would be the same bytes); else None. Nothing is recorded: the caller records
+        the reads (see `fragment`)."""
         key = b"%s\0%s" % (target.encode(), question.id.encode())  # a file of its own: no hash needed
-        own = self.common + key
         kept = self.facts.peek(key)
-        if kept is not None:
-            digest, tokens, value = kept
-            if self.pagemap.digest(own, tokens) == digest:
-                self.facts.keep(key, kept)
-                for token in tokens:
-                    reads.record(token)
-                return value  # type: ignore[no-any-return] # signed: primer wrote it (see `Facts`)
+        if kept is None:
+            return None
+        digest, tokens, value = kept
+        if self.pagemap.digest(self.common + key, tokens) != digest:
+            return None
+        self.facts.keep(key, kept)
+        return value, tokens
+
+    def make(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
+        """The fragment of `question` in `target` made by `make` (one that `taken` did not give), and kept."""
+        key = b"%s\0%s" % (target.encode(), question.id.encode())
+        own = self.common + key
         with reads.recording() as found:
             reads.record(("derived.bank", question.id))  # the question: its fragment reads all of it
             value = make()
@@ -284,9 +290,17 @@ def fragment(scope: Scope, target: str, question: QuestionBase, report: LossRepo
         data = None if text is None else text.encode("utf-8")
         return Fragment(data, scratch.skipped.get(question.id), tuple(scratch.losses.get(question.id, ())))
 
+    at = (target, question.id)
+    making: Callable[[], Fragment] = made
     kept: KeptFragments | None = scope.memo.get(KEPT)
-    making = made if kept is None else functools.partial(kept.get, target, question, made)
-    found = reads.kept(scope.memo, (target, question.id), making)  # each export reads what making it read
+    if kept is not None:
+        if at not in scope.memo and (taken := kept.taken(target, question)) is not None:
+            # held as `reads.kept` holds what it makes, with what it read as kept by the last build (made coarse
+            # then): not recorded, read back and made coarse again. A rebuild after a question's or a term's edit
+            # takes each format's fragment of every other question of the bank: 23,000 at 256 topics
+            scope.memo[at] = (taken[0], frozenset(taken[1]))
+        making = functools.partial(kept.make, target, question, made)
+    found = reads.kept(scope.memo, at, making)  # each export reads what making it read
     if found.skipped is not None:
         report.skip(question, found.skipped)
     for loss in found.losses:
