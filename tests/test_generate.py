@@ -499,3 +499,45 @@ def test_a_large_categorys_wrong_options_come_from_a_bounded_sample() -> None:
     small = terms[: NEAR_POOL + 1]
     nearby.by_category = {"kind": small}
     assert nearby.same_category(small[0]) == small[1:], "a category that fits is drawn from whole"
+
+
+def test_a_large_categorys_sample_is_drawn_once_per_term_and_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that checks again (`primer build --watch`) draws each term's sample of its category once: a
+    later derive, with the lesson's terms made anew, takes the same places without drawing. A category of
+    another size is drawn again, and what each gives is the term's seeded draw from that many."""
+    import random
+
+    from primer.content.models import Term
+    from primer.quiz import generate
+    from primer.quiz.generate import NEAR_POOL, _Nearby, seed
+
+    def category(size: int) -> list[Term]:
+        return [
+            Term(id=f"t-{k:03d}", term=f"Name {k}", definition=f"Thing {k} of a long list.", category="kind")
+            for k in range(size)
+        ]
+
+    def drawn(size: int, term: int) -> list[str]:
+        nearby = _Nearby.__new__(_Nearby)
+        nearby.by_category = {"kind": category(size)}
+        return [t.id for t in nearby.same_category(nearby.by_category["kind"][term])]
+
+    def expected(size: int, term: int) -> list[str]:
+        places = sorted(random.Random(seed("nearby", f"t-{term:03d}")).sample(range(size), NEAR_POOL + 1))
+        return [f"t-{k:03d}" for k in places if k != term][:NEAR_POOL]
+
+    generate._picked.cache_clear()
+    first = drawn(NEAR_POOL * 3, 5)
+    assert first == expected(NEAR_POOL * 3, 5)
+
+    class NoDraw:
+        def __init__(self, *args: object) -> None:
+            raise AssertionError("drawn again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generate.random, "Random", NoDraw)
+        assert drawn(NEAR_POOL * 3, 5) == first, "the same places, not drawn again"
+        with pytest.raises(AssertionError, match="drawn again"):
+            drawn(NEAR_POOL * 3 + 1, 5)  # a category grown by a term: drawn anew
+    assert drawn(NEAR_POOL * 3 + 1, 5) == expected(NEAR_POOL * 3 + 1, 5)
+    assert drawn(NEAR_POOL * 3, 6) == expected(NEAR_POOL * 3, 6) != first
