@@ -287,6 +287,19 @@ def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> 
     assert unseal(root, seal(root, body)) == body
 
 
+#: The whole bank's exports, in every format, and a loss report.
+WHOLE_BANK = (
+    "exports/all/question-bank-canvas-qti.zip",
+    "exports/all/question-bank-moodle.xml",
+    "exports/all/question-bank.json",
+    "exports/all/question-bank-gift.txt",
+    "exports/all/question-bank-kahoot.xlsx",
+    "exports/all/question-bank-moodle-loss.txt",
+    "exports/all/question-bank.csv",
+    "exports/all/question-bank.apkg",
+)
+
+
 def _noting(render: Callable[..., T], texts: list[str]) -> Callable[..., T]:
     def noted(text: str, *args: Any) -> T:
         texts.append(text)
@@ -359,16 +372,7 @@ def test_a_rebuild_makes_again_only_the_export_fragments_of_what_changed(
     fresh_process()
     build(mini, tmp_path / "fresh", jobs=1, pdf=False)
     monkeypatch.setenv("PRIMER_CACHE_DIR", str(own_cache))
-    for path in (
-        "exports/all/question-bank-canvas-qti.zip",
-        "exports/all/question-bank-moodle.xml",
-        "exports/all/question-bank.json",
-        "exports/all/question-bank-gift.txt",
-        "exports/all/question-bank-kahoot.xlsx",
-        "exports/all/question-bank-moodle-loss.txt",
-        "exports/all/question-bank.csv",
-        "exports/all/question-bank.apkg",
-    ):
+    for path in WHOLE_BANK:
         assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
     assert b"Notably" in (out / "exports/all/question-bank-moodle.xml").read_bytes()
     (stored,) = own_cache.rglob("export-qti.facts")
@@ -607,14 +611,6 @@ def test_an_export_of_fragments_taken_from_the_last_build_is_made_again_when_one
         assert {"mini-single", "mini-tf", "mini-cloze"} <= whole, whole  # the edited question's, and those taken
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     build(mini, tmp_path / "fresh", jobs=1, pdf=False)
-    for path in (
-        "exports/all/question-bank-canvas-qti.zip",
-        "exports/all/question-bank-moodle.xml",
-        "exports/all/question-bank-gift.txt",
-        "exports/all/question-bank.csv",
-        "exports/all/question-bank.json",
-        "exports/all/question-bank.apkg",
-        "exports/radars/radars-moodle.xml",
-    ):
+    for path in (*WHOLE_BANK, "exports/radars/radars-moodle.xml"):
         assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
     assert b"Plainly, so." in (out / "exports/all/question-bank-moodle.xml").read_bytes()
