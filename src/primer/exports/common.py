@@ -295,9 +295,10 @@ def fragment(scope: Scope, target: str, question: QuestionBase, report: LossRepo
     kept: KeptFragments | None = scope.memo.get(KEPT)
     if kept is not None:
         if at not in scope.memo and (taken := kept.taken(target, question)) is not None:
-            # held as `reads.kept` holds what it makes, with what it read as kept by the last build (made coarse
-            # then): not recorded, read back and made coarse again. A rebuild after a question's or a term's edit
-            # takes each format's fragment of every other question of the bank: 23,000 at 256 topics
+            # held as `reads.kept` holds what it makes, with what it read as the last build kept it (made coarse
+            # then), without recording that, reading it back and making it coarse again: a rebuild after a
+            # question's or a term's edit takes each format's fragment of every other question of the bank
+            # (23,000 at 256 topics)
             scope.memo[at] = (taken[0], frozenset(taken[1]))
         making = functools.partial(kept.make, target, question, made)
     found = reads.kept(scope.memo, at, making)  # each export reads what making it read
