@@ -244,7 +244,7 @@ class KeptFragments:
         """The fragment of `question` in `target` kept from the last build, with what making it read, when its
         reads did not change (it would be the same bytes); else None. Nothing is recorded: the caller records
         the reads (see `fragment`)."""
-        key = b"%s\0%s" % (target.encode(), question.id.encode())  # a file of its own: no hash needed
+        key = _fragment_key(target, question)
         kept = self.facts.peek(key)
         if kept is None:
             return None
@@ -254,9 +254,9 @@ class KeptFragments:
         self.facts.keep(key, kept)
         return value, tokens
 
-    def make(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
+    def make_and_keep(self, target: str, question: QuestionBase, make: Callable[[], Fragment]) -> Fragment:
         """The fragment of `question` in `target` made by `make` (one that `taken` did not give), and kept."""
-        key = b"%s\0%s" % (target.encode(), question.id.encode())
+        key = _fragment_key(target, question)
         own = self.common + key
         with reads.recording() as found:
             reads.record(("derived.bank", question.id))  # the question: its fragment reads all of it
@@ -270,6 +270,11 @@ class KeptFragments:
             # would take 0.3 s at each write and as much at each read)
             self.facts.keep(key, (digest, tokens, value))
         return value
+
+
+def _fragment_key(target: str, question: QuestionBase) -> bytes:
+    """The key of a question's fragment in its format's file of kept fragments (a file of its own: no hash needed)."""
+    return b"%s\0%s" % (target.encode(), question.id.encode())
 
 
 #: Where a build's exports find the fragments kept for a format (`KeptFragments`), in their shared memo.
@@ -300,7 +305,7 @@ def fragment(scope: Scope, target: str, question: QuestionBase, report: LossRepo
             # question's or a term's edit takes each format's fragment of every other question of the bank
             # (23,000 at 256 topics)
             scope.memo[at] = (taken[0], frozenset(taken[1]))
-        making = functools.partial(kept.make, target, question, made)
+        making = functools.partial(kept.make_and_keep, target, question, made)
     found = reads.kept(scope.memo, at, making)  # each export reads what making it read
     if found.skipped is not None:
         report.skip(question, found.skipped)
