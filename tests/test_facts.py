@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -614,3 +615,47 @@ def test_an_export_of_fragments_taken_from_the_last_build_is_made_again_when_one
     for path in (*WHOLE_BANK, "exports/radars/radars-moodle.xml"):
         assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
     assert b"Plainly, so." in (out / "exports/all/question-bank-moodle.xml").read_bytes()
+
+
+def test_a_rebuild_takes_each_kept_cards_guid_with_it_and_a_watching_process_keeps_the_glossarys(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question's Anki note keeps its GUID with its card in the kept fragment: a rebuild after one question's
+    edit, in a new process, works out that question's GUID alone, and writes the deck a clean build writes. A
+    process that builds again (`record_later`) works out the glossary cards' GUIDs once a build is written, so
+    that the next rebuild's exports' worker, forked from it, finds them."""
+    genanki = pytest.importorskip("genanki")
+    anki = importlib.import_module("primer.exports.anki")  # the module (the package names its function so)
+    asked: list[tuple[str, ...]] = []
+    guid_for = genanki.guid_for
+
+    def counted(*values: str) -> str:
+        asked.append(values)
+        return str(guid_for(*values))
+
+    monkeypatch.setattr(genanki, "guid_for", counted)
+    out = tmp_path / "site"
+    anki._guid.cache_clear()  # as a new process starts (another test may have made the same notes)
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    assert any(kind == "question" for kind, _ in asked)
+    questions = mini / "questions" / "radars.yaml"
+    questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+    anki._guid.cache_clear()  # a new process
+    asked.clear()
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    edited = [ident for kind, ident in asked if kind == "question"]
+    assert len(edited) == 1, edited  # the edited question's: the others came with their kept cards
+    with zipfile.ZipFile(out / "exports/all/question-bank.apkg") as package:
+        assert b"Notably" in package.read("collection.anki2")
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    build(mini, tmp_path / "fresh", jobs=1, pdf=False)
+    for path in ("exports/all/question-bank.apkg", "exports/radars/radars.apkg"):
+        assert (out / path).read_bytes() == (tmp_path / "fresh" / path).read_bytes(), path
+    later: list[Callable[[], None]] = []
+    result, _, _ = build(mini, tmp_path / "watched", jobs=1, pdf=False, record_later=later)
+    anki._guid.cache_clear()  # as the process was before its exports were made (in a worker, when it has one)
+    for step in later:
+        step()
+    asked.clear()
+    terms = [card for term in result.library.terms.values() for card in anki._term_cards(term)]
+    assert terms and not asked, asked

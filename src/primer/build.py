@@ -35,6 +35,7 @@ from primer.content.load import Document
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, HubFormat, add_exports, export_one, export_path, whole_bank_taken
+from primer.exports.anki import warm_guids
 from primer.exports.common import LossReport
 from primer.facts import Facts, keeping
 from primer.handouts import add_handouts
@@ -820,6 +821,8 @@ def build(
             # the next builds of this process fork their workers from it: a rebuild's workers that draw a map
             # would each import what that takes again (0.08 s), where a first build imports it before they fork
             record_later.append(prepare_drawing)
+        if record_later is not None:  # so would the exports' worker its glossary cards' GUIDs
+            record_later.append(partial(warm_guids, result.library))
     finally:
         parallel.reap()  # the workers that sent their values have ended by now
         if spool is not None:
