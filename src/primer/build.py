@@ -821,7 +821,7 @@ def build(
             # the next builds of this process fork their workers from it: a rebuild's workers that draw a map
             # would each import what that takes again (0.08 s), where a first build imports it before they fork
             record_later.append(prepare_drawing)
-        if record_later is not None:  # so would the exports' worker its glossary cards' GUIDs
+        if record_later is not None:  # and the exports' worker would work out the glossary cards' GUIDs again
             record_later.append(partial(warm_guids, result.library))
     finally:
         parallel.reap()  # the workers that sent their values have ended by now

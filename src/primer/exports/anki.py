@@ -172,14 +172,12 @@ def _guid(kind: str, ident: str) -> str:
 
 def warm_guids(lib: Library) -> None:
     """Work out the GUID of each glossary card of `lib` (`_term_cards`), in a process that builds again
-    (`primer build --watch`, `primer serve`), once a build is written: the next rebuild's exports' worker,
-    forked from it, then finds them, where its cache would start empty. (A question's is kept with its
-    card's fragment: see `_card_note`.) A rebuild after a question's or a term's edit makes the whole
-    lesson's deck again, with 2,800 glossary cards at 256 topics (0.1 s of GUIDs)."""
+    (`primer build --watch`) once a build is written: the next rebuild's exports' worker, forked from it, then
+    finds them, where its cache would start empty. (A question's is kept with its card's fragment: see
+    `_card_note`.) A rebuild after a question's or a term's edit makes the whole lesson's deck again, with
+    2,800 glossary cards at 256 topics (0.1 s of GUIDs)."""
     for term in lib.terms.values():
-        _guid("term", term.id)
-        if term.expansion:
-            _guid("acronym", term.id)
+        _term_cards(term)
 
 
 def _term_cards(term: Term) -> list[tuple[str, str, str]]:
