@@ -3,6 +3,7 @@ last, finds what a fresh parse finds, and trusts no entry it did not write."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from primer import parsed
-from primer.build import check
+from primer.build import CheckResult, check
+from primer.cache import seal, unseal
 from primer.content import library, load
 from primer.errors import ContentError, Problem
 from primer.render import markdown
@@ -48,18 +50,18 @@ def test_a_second_check_parses_only_the_files_that_changed(mini: Path, parses: l
     assert parses == [], "every file came from the cache"
     assert again.summary() == first.summary() and again.warnings == first.warnings
     assert again.library.topics == first.library.topics and again.library.points == first.library.points
-    glossary = mini / "glossary.yaml"
-    glossary.write_text(glossary.read_text().replace("definition: ", "definition: Notably, ", 1))
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("title: ", "title: Notably, ", 1))
     edited = check(mini)
-    assert parses == ["glossary.yaml"]
-    assert "Notably" in str(edited.library.terms)
-    assert len(_entries(own_cache)) == files, "the entry of the glossary's old bytes is gone"
+    assert parses == ["radars.yaml"]
+    assert "Notably" in str(edited.library.topics)
+    assert len(_entries(own_cache)) == files, "the entry of the topic's old bytes is gone"
     folder = _entries(own_cache)[0].parent
     (folder / ".entry-stopped").write_bytes(b"half written")
     (folder / ".entry-writing").write_bytes(b"being written")
     old = time.time() - 7200
     os.utime(folder / ".entry-stopped", (old, old))
-    glossary.write_text(glossary.read_text().replace("Notably, ", "Quietly, ", 1))
+    topic.write_text(topic.read_text().replace("Notably, ", "Quietly, ", 1))
     check(mini)
     assert not (folder / ".entry-stopped").exists(), "left by a command that was stopped"
     assert (folder / ".entry-writing").exists(), "another command may be writing it now"
@@ -134,13 +136,13 @@ def test_an_unchanged_files_data_stays_packed(mini: Path, monkeypatch: pytest.Mo
         return found
 
     monkeypatch.setattr(parsed.Stored, "get", get)
-    glossary = mini / "glossary.yaml"
-    glossary.write_text(glossary.read_text().replace("definition: ", "definition: Notably, ", 1))
+    topic = mini / "topics" / "radars.yaml"  # not a list file, which is spliced from its last version's data
+    topic.write_text(topic.read_text().replace("title: ", "title: Notably, ", 1))
     edited = check(mini)
-    assert len(taken) >= 6 and "glossary.yaml" not in {doc.path.name for doc in taken}
+    assert len(taken) >= 6 and topic not in {doc.path for doc in taken}
     assert all(type(doc._data) is load._Packed for doc in taken), "still packed after the check"
     assert unpacked == [], "only the edited file's data was read, and it was parsed, not unpacked"
-    assert "Notably" in str(edited.library.terms)
+    assert "Notably" in str(edited.library.topics)
     monkeypatch.undo()
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     fresh = check(mini)
@@ -200,6 +202,61 @@ def test_a_damaged_or_foreign_entry_is_ignored_with_a_warning(
     assert check(mini).warnings == first.warnings
     assert len(parses) == len(entries)
     assert "not written by primer on this machine" in capsys.readouterr().err
+
+
+def _fresh(mini: Path, monkeypatch: pytest.MonkeyPatch) -> CheckResult:
+    with monkeypatch.context() as patch:
+        patch.setenv("PRIMER_CACHE_DIR", "off")
+        return check(mini)
+
+
+def test_a_list_files_edit_is_spliced_from_the_last_commands_entry(
+    mini: Path, parses: list[str], own_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command after an edit of the glossary finds its last version named in `parsed.LATEST`, and parses only
+    the entries that changed (`primer.content.splice`); a list it cannot trust leaves the file to a whole parse."""
+    check(mini)
+    glossary = mini / "glossary.yaml"
+    edits = iter(["Notably, ", "Quietly, ", "Plainly, ", "Briefly, "])
+
+    def edited() -> CheckResult:
+        glossary.write_text(glossary.read_text().replace("definition: ", f"definition: {next(edits)}", 1))
+        parses.clear()
+        return check(mini)
+
+    spliced = edited()
+    assert parses == [], "the glossary was spliced from its last version's entry"
+    fresh = _fresh(mini, monkeypatch)
+    assert "Notably" in str(spliced.library.terms)
+    assert spliced.library.terms == fresh.library.terms and spliced.warnings == fresh.warnings
+    assert spliced.summary() == fresh.summary()
+    folder = _entries(own_cache)[0].parent
+    assert (folder / parsed.LATEST).exists()
+
+    (folder / parsed.LATEST).write_bytes(b"damaged")
+    whole = edited()
+    assert parses == ["glossary.yaml"]
+    assert whole.library.terms == _fresh(mini, monkeypatch).library.terms
+    assert "its list of latest entries" in capsys.readouterr().err
+
+    # a list signed here, naming another file's entry as the glossary's: not a glossary, so parsed whole
+    listed = _latest(folder, own_cache)
+    topic = next(name for kind, _, name in listed if kind == "topic")
+    listed = [[kind, path, topic if kind == "glossary" else name] for kind, path, name in listed]
+    (folder / parsed.LATEST).write_bytes(seal(own_cache / "parsed", json.dumps(listed).encode()))
+    whole = edited()
+    assert parses == ["glossary.yaml"]
+    assert whole.library.terms == _fresh(mini, monkeypatch).library.terms
+    spliced = edited()
+    assert parses == [], "spliced again once the list was written anew"
+    assert spliced.library.terms == _fresh(mini, monkeypatch).library.terms
+
+
+def _latest(folder: Path, own_cache: Path) -> list[list[str]]:
+    body = unseal(own_cache / "parsed", (folder / parsed.LATEST).read_bytes())
+    assert body is not None
+    listed: list[list[str]] = json.loads(body)
+    return listed
 
 
 def test_each_lesson_has_entries_of_its_own_and_unused_lessons_go(mini: Path, tmp_path: Path, own_cache: Path) -> None:

@@ -26,21 +26,31 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from primer.cache import base_key, seal, unsealed, user_cache
 from primer.content.library import Library, Made, ParseCache, load_library
+from primer.content.load import Document
+from primer.content.models import KINDS
 from primer.errors import ContentError
 
 #: Bump when what an entry holds changes shape (older entries are then never read: their key differs).
 FORMAT = 4
 #: A lesson's folder of entries that no command has used for this many days is removed.
 CACHE_DAYS = 30
+#: The file, beside the entries, that names the entry of each content file's latest version: the next
+#: command finds there the last version of a list file that changed, to parse only its changed entries
+#: (`primer.content.splice`).
+LATEST = "latest.json"
+#: What an entry's name looks like (`Stored._name`).
+_ENTRY_NAME = re.compile(r"[0-9a-f]{40}\.pickle")
 
 
 class Stored(ParseCache):
@@ -55,6 +65,10 @@ class Stored(ParseCache):
         self._used: set[str] = set()
         #: the entries made by this load, to write
         self._new: dict[str, Made] = {}
+        #: the entry of each file's latest version this load read or made, by kind and path (`LATEST`)
+        self._latest: dict[tuple[str, str], str] = {}
+        #: what `LATEST` held when this load first asked it, by kind and path
+        self._before: dict[tuple[str, str], str] | None = None
         self._warned = False
 
     @staticmethod
@@ -75,6 +89,14 @@ class Stored(ParseCache):
             return found
         name = self._name(kind, path, raw)
         self._used.add(name)
+        made = self._entry(name)
+        if made is None:
+            return None
+        self._latest[kind, str(path)] = name
+        return super().put(kind, path, raw, made)
+
+    def _entry(self, name: str) -> Made | None:
+        """The entry `name`, when it is in the folder and was written there."""
         body = unsealed(self.folder / name, self.root, self._ignore)
         if body is None:
             return None
@@ -83,7 +105,7 @@ class Stored(ParseCache):
         except Exception:  # noqa: BLE001 - a damaged entry, whatever the error: parse the file instead
             self._ignore("it is damaged")
             return None
-        return super().put(kind, path, raw, made)
+        return made
 
     def put(self, kind: str, path: Path, raw: bytes, made: Made) -> Made:
         """Remember what parsing `path` gave, and write it to the folder with `save`."""
@@ -91,7 +113,32 @@ class Stored(ParseCache):
         name = self._name(kind, path, raw)
         self._used.add(name)
         self._new[name] = made
+        self._latest[kind, str(path)] = name
         return made
+
+    def last(self, kind: str, path: Path) -> tuple[bytes, Document, Any] | None:
+        """The version of `path` parsed last: by this process, else by the last command that read the lesson
+        (its entry, named in `LATEST`), when it had no problem. Its bytes are its document's text: an entry
+        holds no others (the two differ only by a byte-order mark, which the splice refuses)."""
+        found = super().last(kind, path)
+        if found is not None:
+            return found
+        if self._before is None:
+            self._before = self._read_latest()
+        name = self._before.get((kind, str(path)))
+        made = None if name is None else self._entry(name)
+        if made is None or made[0] is None or made[1] is None or made[2] or type(made[1]) is not KINDS[kind][0]:
+            return None
+        return made[0].text, made[0], made[1]
+
+    def _read_latest(self) -> dict[tuple[str, str], str]:
+        body = unsealed(self.folder / LATEST, self.root, self._ignore, "its list of latest entries")
+        try:
+            listed = json.loads(body) if body is not None else []
+            return {(kind, path): name for kind, path, name in listed if _ENTRY_NAME.fullmatch(name)}
+        except (ValueError, TypeError):
+            self._ignore("its list of latest entries is damaged")
+            return {}
 
     def release(self) -> None:
         """Let go of what this load parsed and read (a build holds the lesson's items in its Library: the
@@ -103,6 +150,7 @@ class Stored(ParseCache):
         self._files.clear()
         self._status.clear()
         self._new.clear()
+        self._latest.clear()
 
     def pending(self) -> bool:
         """Whether this load made entries that `save` would write."""
@@ -125,6 +173,12 @@ class Stored(ParseCache):
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(sealed)
                 Path(temporary).replace(self.folder / name)
+            if self._latest:  # every file this load read: the entries it did not use are removed below
+                body = json.dumps([[kind, path, name] for (kind, path), name in sorted(self._latest.items())])
+                handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(seal(self.root, body.encode()))
+                Path(temporary).replace(self.folder / LATEST)
             now = time.time()
             for entry in os.scandir(self.folder):
                 unused = entry.name.endswith(".pickle") and entry.name not in self._used

@@ -41,6 +41,7 @@ from primer.content.models import (
     Topic,
 )
 from primer.content.schema_errors import problems_from
+from primer.content.splice import list_field, splice
 from primer.content.terms import TermMatcher
 from primer.errors import ContentError, Problem, display_path, no_content_folder
 from primer.figures.validate import figure_problems
@@ -472,6 +473,13 @@ class ParseCache:
         else:
             self._status[kind, str(path)] = status
 
+    def last(self, kind: str, path: Path) -> tuple[bytes, Document, Any] | None:
+        """The bytes, document and item of the version of `path` parsed last, when it had no problem."""
+        found = self._files.get((kind, str(path)))
+        if found is None or found[1] is None or found[2] is None or found[3]:
+            return None
+        return found[0], found[1], found[2]
+
     def get(self, kind: str, path: Path, raw: bytes) -> Made | None:
         """What parsing `path` as a `kind` file gave when it held `raw`, or None."""
         found = self._files.get((kind, str(path)))
@@ -601,7 +609,7 @@ class _Builder:
             return None
         made = cache.get(kind, path, raw)
         if made is None:
-            made = cache.put(kind, path, raw, self._validated(kind, path, raw))
+            made = cache.put(kind, path, raw, self._spliced(kind, path, raw) or self._validated(kind, path, raw))
         cache.stamp(kind, path, status)
         return made
 
@@ -631,6 +639,8 @@ class _Builder:
                 made = None if cache is None else cache.get(kind, path, raw)
                 if made is not None:
                     self._keep(kind, path, raw, status, made, known=True)
+                elif (spliced := self._spliced(kind, path, raw)) is not None:
+                    self._keep(kind, path, raw, status, spliced)  # here: the whole file would cost the worker more
                 else:
                     todo.append((kind, path, raw, status))
         total = sum(len(raw) for _, _, raw, _ in todo)
@@ -678,6 +688,17 @@ class _Builder:
                 made = self.cache.put(kind, path, raw, made)
             self.cache.stamp(kind, path, status)
         self.ahead[kind, path] = made
+
+    def _spliced(self, kind: str, path: Path, raw: bytes) -> Made | None:
+        """A list file's bytes parsed and validated where they changed since the version the cache parsed last
+        (`primer.content.splice`: the glossary after one term's edit), or None."""
+        if self.cache is None or list_field(KINDS[kind][0]) is None:
+            return None
+        last = self.cache.last(kind, path)
+        if last is None:
+            return None
+        spliced = splice(kind, KINDS[kind][0], last, raw, self.shown(path), path, _links_of)
+        return None if spliced is None else (*spliced, [])
 
     def _validated(self, kind: str, path: Path, raw: bytes) -> Made:
         """One file's bytes parsed and validated as a `kind` file: the document and its item, or None and
