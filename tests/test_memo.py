@@ -14,6 +14,7 @@ import re
 import shutil
 import weakref
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,40 @@ def test_a_memo_keeps_two_rounds_and_the_objects_its_keys_name() -> None:
     memo.new_round()
     assert store.get(key, make, keep=item) == "result"  # two rounds without it: forgotten, made again
     assert made == ["made", "made"]
+
+
+def test_a_result_found_keeps_the_entries_it_was_made_of() -> None:
+    """The glossary's questions are kept whole, and made of each term's, kept too: rounds that find the whole
+    (a build that changed no term) keep each term's with it, so that the next term's edit makes that term's
+    questions alone. So do the values `same` kept while making it; an entry no round uses is forgotten."""
+    made: list[str] = []
+    parts: memo.Memo[str, str] = memo.Memo()
+    names: memo.Memo[str, tuple[str, ...]] = memo.Memo()
+    whole: memo.Memo[tuple[str, ...], list[str]] = memo.Memo(limit=4)
+
+    def part(name: str) -> str:
+        made.append(name)
+        return name.upper()
+
+    def make(terms: tuple[str, ...]) -> list[str]:
+        names.same("names", terms)
+        return [parts.get(term, partial(part, term)) for term in terms]
+
+    words = ["radar", "battery", "interceptor"]
+    terms = tuple(words)
+    assert whole.get(terms, partial(make, terms)) == ["RADAR", "BATTERY", "INTERCEPTOR"]
+    for _ in range(5):  # builds that changed no term: the whole is found, no part is asked for
+        memo.new_round()
+        assert whole.get(terms, partial(make, terms)) == ["RADAR", "BATTERY", "INTERCEPTOR"]
+    memo.new_round()
+    assert names.same("names", tuple(words)) is terms, "an equal value: the one kept with the whole"
+    edited = ("radar", "battery", "missile")
+    assert whole.get(edited, partial(make, edited)) == ["RADAR", "BATTERY", "MISSILE"]
+    assert made == [*terms, "missile"], "only the edited term's part is made again"
+    for _ in range(3):
+        memo.new_round()
+    assert parts.get("radar", partial(part, "radar")) == "RADAR"
+    assert made[-1] == "radar", "three rounds unused, even by a whole: forgotten"
 
 
 def test_same_hands_back_the_equal_value_of_the_last_rounds() -> None:
