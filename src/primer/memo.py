@@ -111,7 +111,7 @@ class Memo(Generic[K, V]):
         if not _ON:
             return make()
         making = _MAKING.used
-        found = self._now.get(key) or self._found(key)
+        found = self._now.get(key) or self._carried(key)
         if found is None:
             making.append([])
             try:
@@ -127,7 +127,7 @@ class Memo(Generic[K, V]):
         """The result kept for `key` by this round or the last (kept for this round: see `get`), or None."""
         if not _ON:
             return None
-        found = self._found(key)
+        found = self._now.get(key) or self._carried(key)
         if found is not None:
             self._used(key)
         return None if found is None else found[1]
@@ -144,14 +144,11 @@ class Memo(Generic[K, V]):
         self._used(key)
         return self._put(key, found)[1]
 
-    def _found(self, key: K) -> _Entry[V] | None:
-        """The entry for `key` of this round, else of the last (kept for this round, with the entries it
-        used: see `_carry`); or None."""
-        found = self._now.get(key)
-        if found is None:
-            found = self._from_before(key)
-            if found is not None and found[2]:
-                _carry(found[2])
+    def _carried(self, key: K) -> _Entry[V] | None:
+        """The last round's entry for `key`, kept for this round with the entries it used (`_carry`); or None."""
+        found = self._from_before(key)
+        if found is not None and found[2]:
+            _carry(found[2])
         return found
 
     def _used(self, key: K) -> None:

@@ -68,7 +68,7 @@ class Stored(ParseCache):
         #: the entry of each file's latest version this load read or made, by kind and path (`LATEST`)
         self._latest: dict[tuple[str, str], str] = {}
         #: what `LATEST` held when this load first asked it, by kind and path
-        self._before: dict[tuple[str, str], str] | None = None
+        self._listed: dict[tuple[str, str], str] | None = None
         self._warned = False
 
     @staticmethod
@@ -123,9 +123,9 @@ class Stored(ParseCache):
         found = super().last(kind, path)
         if found is not None:
             return found
-        if self._before is None:
-            self._before = self._read_latest()
-        name = self._before.get((kind, str(path)))
+        if self._listed is None:
+            self._listed = self._read_latest()
+        name = self._listed.get((kind, str(path)))
         made = None if name is None else self._entry(name)
         if made is None or made[0] is None or made[1] is None or made[2] or type(made[1]) is not KINDS[kind][0]:
             return None

@@ -640,7 +640,7 @@ class _Builder:
                 if made is not None:
                     self._keep(kind, path, raw, status, made, known=True)
                 elif (spliced := self._spliced(kind, path, raw)) is not None:
-                    self._keep(kind, path, raw, status, spliced)  # here: the whole file would cost the worker more
+                    self._keep(kind, path, raw, status, spliced)  # here: a worker would parse it whole and send it
                 else:
                     todo.append((kind, path, raw, status))
         total = sum(len(raw) for _, _, raw, _ in todo)
