@@ -553,6 +553,14 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, shown: str) -> Problem
     return Problem(shown, line, col, f"YAML syntax error: {what}", "check indentation, colons and quotes here")
 
 
+def anchored(text: str) -> bool:
+    """Whether YAML finds an anchor or an alias in `text` (True too when it cannot read it)."""
+    try:
+        return any(isinstance(token, yaml.AnchorToken | yaml.AliasToken) for token in yaml.scan(text, Loader=_Loader))
+    except yaml.YAMLError:
+        return True
+
+
 def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> Document | None:
     """One YAML file's bytes (read from `path`) as a Document; append every problem found and return None
     when it cannot be used."""

@@ -26,16 +26,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from primer.content.load import _BITS, MAX_NODES, Document, Key, _extent_of, parse_file
+from primer.content.load import _BITS, MAX_NODES, Document, Key, _extent_of, anchored, parse_file
 from primer.errors import Problem
-
-try:  # as `primer.content.load` reads files
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 #: Line breaks YAML reads besides the line feed: a file with any of them is parsed whole.
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
@@ -104,14 +98,6 @@ def _shifted(packed: int, lines: int) -> int:
     return packed
 
 
-def _anchored(text: str) -> bool:
-    """Whether YAML finds an anchor or an alias in `text` (or cannot read it: then the file is parsed whole)."""
-    try:
-        return any(isinstance(token, yaml.AnchorToken | yaml.AliasToken) for token in yaml.scan(text, Loader=_Loader))
-    except yaml.YAMLError:
-        return True
-
-
 def _starts_within(places: dict[Key, int], name: str, starts: list[int], first_line: int, count: int) -> bool:
     """Whether the places of the `count` entries of `name` each lie on the lines of their own entry, whose
     first lines (numbered from `first_line`) are `starts`."""
@@ -175,7 +161,7 @@ def splice(
     new_end, old_end = len(chunks) - same_after, count - same_after  # the changed entries: [same_before, *_end)
     if new_end == same_before == old_end:
         return None  # no entry changed (a comment in the head, say): nothing to splice
-    if old_end > same_before and _anchored(_joined(old_lines[:head], old_chunks[same_before:old_end])):
+    if old_end > same_before and anchored(_joined(old_lines[:head], old_chunks[same_before:old_end])):
         return None
 
     # the changed entries, parsed after the file's head: their lines numbered from the head's end
@@ -184,7 +170,7 @@ def splice(
     part: Document | None = None
     if new_end > same_before:
         changed = _joined(lines[:head], chunks[same_before:new_end])
-        if _anchored(changed):
+        if anchored(changed):
             return None
         problems: list[Problem] = []
         part = parse_file(changed.encode("utf-8"), shown, path, problems)
