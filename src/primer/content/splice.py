@@ -37,8 +37,8 @@ _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 _LINE_OF_VALUE = ((1 << _BITS) - 1) << _BITS
 _LINE_OF_KEY = _LINE_OF_VALUE << (2 * _BITS)
 
-#: What a document's texts link to (`primer.content.library.Document.links`), by key path.
-Links = list[tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]]
+#: A text of a document that links, as `Document.links` holds it: key path, text, links, shown text.
+_Link = tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]
 
 
 @functools.cache
@@ -131,7 +131,7 @@ def splice(
         text, old_text = raw.decode("utf-8"), old_raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if any(mark in text or mark in old_text for mark in _OTHER_BREAKS) or "\0" in text:
+    if any(mark in text or mark in old_text for mark in _OTHER_BREAKS):
         return None
     lines, old_lines = text.split("\n"), old_text.split("\n")
     found, old_found = _entries(lines, name), _entries(old_lines, name)
@@ -190,7 +190,7 @@ def splice(
     moved = len(added) - (old_end - same_before)  # entries after the changed ones move by this many places
     down = (starts[new_end] - old_starts[old_end]) if same_after else 0  # and by this many lines
     places: dict[Key, int] = {}
-    for loc, packed in old_places.items():
+    for loc, packed in old_places.items():  # `_kept`, moving each place down, written out: 40,000 at 256 topics
         if len(loc) < 2 or loc[0] != name or not isinstance(index := loc[1], int) or index < same_before:
             places[loc] = packed
         elif index >= old_end:
@@ -218,7 +218,7 @@ def splice(
         _extent=_extent_of(text.splitlines()),
     )
     if old_doc.links is not None:
-        new_links: Links = []
+        new_links: list[_Link] = []
         if part is not None:
             links_of(kind, part)
             assert part.links is not None
@@ -250,9 +250,7 @@ def _moved(loc: Key, by: int) -> Key:
     return (loc[0], index + by, *loc[2:])
 
 
-def _link_moved(
-    entry: tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None], by: int
-) -> tuple[Key, str, tuple[tuple[str, str, int, str], ...], str | None]:
+def _link_moved(entry: _Link, by: int) -> _Link:
     """A text's links (`Document.links`), the text in the entry `by` places further on."""
     loc, read, every, shown = entry
     return _moved(loc, by), read, every, shown
