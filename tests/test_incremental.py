@@ -609,6 +609,8 @@ def test_a_process_that_builds_again_carries_the_digests_of_what_its_last_map_re
             assert read is not None
             carried = {token for token in read if token[0].startswith("derived.") and warmed[-1]._carries(token)}
             assert carried and carried.isdisjoint(warmed[-1]._changed)
+            every = set(read)  # told apart collection by collection as token by token
+            assert warmed[-1]._not_carried(every) == {token for token in every if not warmed[-1]._carries(token)}
         monkeypatch.setattr(BuildCache, "save", lambda store, *a, **k: save(store, *a, **k) and None)
         topic.write_text(topic.read_text().replace("body: |\n      ", "body: |\n      Edit 2. ", 1))
         _built_as_watched(mini, out, parsed)  # its record saved, and none handed on

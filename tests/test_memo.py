@@ -9,6 +9,7 @@ and afresh, with every memo emptied and a new parse cache. Both must find the sa
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 import re
 import shutil
@@ -470,3 +471,22 @@ def test_a_report_checked_again_is_made_of_the_parts_of_the_last(
     monkeypatch.setattr(reads, "_model_bytes", lambda value: dumped.append(value) or dump(value))
     assert {reads.model_hash(c) for c in same} <= set(hashes)
     assert not dumped, "a kept model's hash is not worked out again"
+
+
+def test_the_timeline_in_order_follows_an_edited_date(tmp_path: Path) -> None:
+    """The timeline's events in order are kept by the events as objects: a save that leaves the timeline alone
+    finds them sorted, and one that moves an event's date puts it where a fresh sort does."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    kept = ParseCache()
+    memo.new_round()
+    before = load_library(content, kept).events_in_order()
+    memo.new_round()
+    assert all(map(operator.is_, load_library(content, kept).events_in_order(), before))
+    timeline = content / "timeline.yaml"
+    timeline.write_text(timeline.read_text(encoding="utf-8").replace("date: '2006'\n", "date: '2099'\n", 1))
+    memo.new_round()
+    after = [event.id for event in load_library(content, kept).events_in_order()]
+    memo.forget_all()
+    assert after == [event.id for event in load_library(content, ParseCache()).events_in_order()]
+    assert after[-1] == "first-tpy2-shariki" == before[0].id

@@ -5,8 +5,18 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from primer.checks.readability import counts, explainer_parts, explainer_text, grade, grade_of, topic_grades
-from primer.content.library import load_library
+from primer import memo
+from primer.checks.readability import (
+    check_readability,
+    counts,
+    explainer_parts,
+    explainer_text,
+    grade,
+    grade_of,
+    topic_grades,
+)
+from primer.content.library import ParseCache, load_library
+from primer.facts import Facts
 from tools import ROOT, Invoke
 
 EASY = "The cat sat on the mat. It was warm. The dog ran to the door. "
@@ -64,3 +74,32 @@ def test_the_counts_of_texts_joined_by_a_space_add_up() -> None:
         assert summed == counts(whole), parts
         assert grade_of(*summed) == grade(whole)
     assert all(" ".join(explainer_parts(t)) == explainer_text(t) for t in topics)
+
+
+def test_a_process_that_checks_again_grades_an_edited_explainer_afresh(mini: Path, tmp_path: Path) -> None:
+    """In a process that keeps memos (`primer serve`), the key of each explainer's kept grade is kept by the topic
+    as an object: a save that makes a topic's explainer hard gets the warning a fresh check gives, and one that
+    undoes it drops the warning, while the results are kept on disk between the checks."""
+    root = tmp_path / "cache"
+    path = root / "lesson" / "checks.facts"
+    topic = mini / "topics" / "radars.yaml"
+    written = topic.read_text(encoding="utf-8")
+    hard = written.replace("      <script>alert(1)</script>\n", "".join(f"      {HARD}\n" for _ in range(6)))
+    texts = (written, hard, written, hard)
+    fresh = []
+    for text in texts:
+        topic.write_text(text, encoding="utf-8")
+        fresh.append(check_readability(load_library(mini)))
+    assert not fresh[0] and fresh[1] and fresh[1] == fresh[3]
+    assert fresh[1][0].message.startswith("the explainer reads at about grade")
+    parsed = ParseCache()
+    memo.enable()
+    try:
+        for text, expected in zip(texts, fresh, strict=True):
+            topic.write_text(text, encoding="utf-8")
+            memo.new_round()
+            kept = Facts(path, root)
+            assert check_readability(load_library(mini, parsed), kept) == expected
+            kept.save()
+    finally:
+        memo.enable(False)

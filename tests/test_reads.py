@@ -730,3 +730,34 @@ def test_the_digests_a_rebuild_records_are_what_its_lesson_gives(monkeypatch: py
             recorded = [warmed.stored(token) for token in tokens]
         assert recorded == [fresh.stored(token) for token in tokens], (now, now_links)
         assert ("terms", "b") not in looked_up, "an item of an unchanged file is taken from the record"
+
+
+def test_the_tokens_a_map_carries_are_told_apart_collection_by_collection() -> None:
+    """`PageMap._not_carried` finds, collection by collection, the tokens that `_carries` does not take from the
+    last map handed on: an item whose value is not the very one it was, an item gone, a whole collection some
+    of whose keys moved or were added (not one none of whose did), and every token of the lesson's items and of a
+    collection that is not a plain one in both maps."""
+    same, other = object(), object()
+    then = {
+        "derived.a": {"x": same, "y": same},
+        "derived.b": {"z": same},
+        "derived.c": {"w": same},
+        "derived.d": {"u": same},
+    }
+    now = {
+        "derived.a": {"x": same, "y": other},  # y made anew
+        "derived.b": {"z": same},  # as it was
+        "derived.c": {"w": same, "v": same},  # v added
+        "derived.e": {"s": same},  # none in the last map
+        "topics": {"t": same},  # the lesson's items: their files tell them apart
+    }
+    pagemap = PageMap(now, ("topics",))
+    pagemap._then, pagemap._moved = then, {}
+    tokens = {(name, key) for name, data in now.items() for key in [*data, EVERY]}
+    tokens |= {("derived.a", "gone"), ("derived.d", "u"), ("derived.d", EVERY)}
+    found = pagemap._not_carried(tokens)
+    assert found == {token for token in tokens if not pagemap._carries(token)}
+    assert ("derived.a", EVERY) in found and ("derived.b", EVERY) not in found and ("derived.c", EVERY) in found
+    assert ("derived.a", "x") not in found and {("derived.a", "y"), ("topics", "t"), ("derived.e", "s")} <= found
+    pagemap._then = None
+    assert pagemap._not_carried(tokens) == tokens

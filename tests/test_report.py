@@ -20,8 +20,10 @@ from primer.content.library import load_library
 from primer.derive import derive
 from primer.errors import ContentError
 from primer.report import Report, combine, report_part, run_report
+from primer.report.base import Unit, files
 from primer.report.codes import CODES, codes_table
 from primer.report.render import schema
+from primer.report.units import own_text
 from tools import MINI, ROOT, Invoke
 
 SEEDS = ROOT / "tests" / "data" / "report"
@@ -574,3 +576,17 @@ def test_a_coverage_row_names_each_question_of_the_quiz_that_tests_the_point_onc
     for (topic, point), named in rows.items():
         quiz = derived.quizzes.get(topic, [])
         assert named == [q.id for q in quiz if point in q.tests.points], (topic, point)
+
+
+def test_units_by_file_come_in_the_order_their_files_first_come() -> None:
+    """`files` groups units by the file each is in, whatever order they come in (a check's own selection of
+    units, or its findings' units): each file once, where its first unit comes, with its units in their order."""
+    units = own_text(load_library(ROOT / "content"))
+    rng = random.Random(7)
+    for shuffled in (units, rng.sample(units, len(units)), sorted(units, key=lambda u: (u.part, u.text))):
+        expected: dict[int, list[Unit]] = {}
+        for unit in shuffled:
+            expected.setdefault(id(unit.doc), []).append(unit)
+        found = files(shuffled)
+        assert [mine for _, mine in found] == list(expected.values())
+        assert all(all(unit.doc is doc for unit in mine) for doc, mine in found)

@@ -603,8 +603,27 @@ class PageMap:
         handed = _HANDED[-1] if _HANDED and here() else None
         if handed is not None and handed[1] is self._stored:  # the last build's record is that map's
             self._then, self._moved = handed[0], {}
-        self._changed = {token for token in read - same if not self._carries(token) and not self._same(token)}
+        self._changed = {token for token in self._not_carried(read - same) if not self._same(token)}
         self._read = read
+
+    def _not_carried(self, tokens: AbstractSet[Token]) -> AbstractSet[Token]:
+        """Those of `tokens` that `_carries` does not take from the last map, found by each collection's keys
+        that moved rather than token by token (29,000 tokens after a source's edit at 256 topics: 0.1 s one by
+        one, against a few milliseconds)."""
+        if self._then is None:
+            return tokens
+        names = {name for name, _ in tokens}
+        for name in names - self._moved.keys():
+            self._moved[name] = self._moved_keys(name)
+        whole = {name for name in names if self._moved[name] is None}
+        found = {token for token in tokens if token[0] in whole} if whole else set()
+        for name in names - whole:
+            keys = self._moved[name]
+            assert keys is not None
+            found.update(token for key in keys if key != EVERY and (token := (name, key)) in tokens)
+            if EVERY not in keys and (name, EVERY) in tokens:
+                found.add((name, EVERY))
+        return found
 
     def _carries(self, token: Token) -> bool:
         """Whether `token` names the very value it named in the last map this process handed on (`hand_on`),

@@ -250,8 +250,12 @@ class Library:
         return self._view("glossary names", lambda: TermMatcher(self.terms.values()))
 
     def events_in_order(self) -> list[Event]:
-        """Timeline events, earliest first."""
-        return sorted(self.events.values(), key=lambda e: (e.date.sort_key(), e.id))
+        """Timeline events, earliest first (in a process that keeps memos, kept by the events as objects: a
+        save that leaves the timeline as it was does not sort it again, 0.015 s at 256 topics each time asked)."""
+        events = list(self.events.values())
+        if not memo.on():
+            return _in_order(events)
+        return list(_EVENT_ORDER.get(memo.identities(events), partial(_in_order, events), keep=events))
 
     def source_of(self, point_id: str) -> Source:
         """The source a point belongs to."""
@@ -759,6 +763,15 @@ class _Builder:
 def _items(doc: Document, key: str, items: list[M]) -> Iterator[tuple[Origin, M]]:
     for index, item in enumerate(items):
         yield Origin(doc, (key, index)), item
+
+
+#: The timeline's events in order (`Library.events_in_order`), by the events as objects.
+_EVENT_ORDER: Memo[tuple[int, ...], list[Event]] = Memo()
+
+
+def _in_order(events: list[Event]) -> list[Event]:
+    """`events`, earliest first (then by id)."""
+    return sorted(events, key=lambda e: (e.date.sort_key(), e.id))
 
 
 def load_library(content: Path, cache: ParseCache | None = None, jobs: int = 1) -> Library:

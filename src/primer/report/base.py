@@ -362,8 +362,16 @@ def _each(each: Callable[[Unit], None], units: list[Unit]) -> None:
 def files(units: Iterable[Unit]) -> list[tuple[Document, list[Unit]]]:
     """`units` by the file each is in, in the order the files first come."""
     found: dict[int, tuple[Document, list[Unit]]] = {}
+    last: Document | None = None
+    mine: list[Unit] = []
     for unit in units:
-        found.setdefault(id(unit.doc), (unit.doc, []))[1].append(unit)
+        doc = unit.doc
+        if doc is not last:  # a file's units mostly come one after another: its list is looked up once a run
+            entry = found.get(id(doc))
+            if entry is None:
+                entry = found[id(doc)] = (doc, [])
+            last, mine = doc, entry[1]
+        mine.append(unit)
     return list(found.values())
 
 

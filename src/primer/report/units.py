@@ -4,59 +4,75 @@ hand-written questions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from primer.content.library import Library
+from primer import memo
+from primer.content.library import Library, Origin
 from primer.content.load import Key
 from primer.content.models import Actor, Event, Place, Point, QuestionBase, Source, Term, Topic
 from primer.memo import Memo
-from primer.report.base import Item, Unit, blank_targets
+from primer.report.base import Unit, blank_targets
 
 
 def own_text(lib: Library) -> list[Unit]:
     """Every text value a reader sees that we wrote, with where it is and whose it is."""
     units: list[Unit] = []
-    for topic in lib.topics_in_order():
-        units += _units(lib, ("topic", topic.id), topic, _topic_texts)
-    for event in lib.events_in_order():
-        units += _units(lib, ("event", event.id), event, _event_texts)
-    for term in lib.terms.values():
-        units += _units(lib, ("term", term.id), term, _term_texts)
-    for actor in lib.actors.values():
-        units += _units(lib, ("actor", actor.id), actor, _actor_texts)
-    for place in lib.places.values():
-        units += _units(lib, ("place", place.id), place, _place_texts)
+    _add(units, lib, "topic", lib.topics_in_order(), _topic_texts)
+    _add(units, lib, "event", lib.events_in_order(), _event_texts)
+    _add(units, lib, "term", lib.terms.values(), _term_texts)
+    _add(units, lib, "actor", lib.actors.values(), _actor_texts)
+    _add(units, lib, "place", lib.places.values(), _place_texts)
     for source in lib.sources.values():
-        for point in source.points:
-            units += _units(lib, ("point", point.id), point, _point_texts)
-        units += _units(lib, ("source", source.id), source, _framing_texts)
-    for question in lib.questions.values():
-        units += _units(lib, ("question", question.id), question, _question_texts)
+        _add(units, lib, "point", source.points, _point_texts)
+        _add(units, lib, "source", [source], _framing_texts)
+    _add(units, lib, "question", lib.questions.values(), _question_texts)
     return units
 
 
 #: An item's texts: (where below the item, the text, what it is, its topic).
 _Texts = Iterator[tuple[Key, str | None, str, str | None]]
 
-#: Each item's units by the item, its file as parsed, and where it is in the file (see `primer.memo`): a save
-#: makes again the units of the items whose file it changed (`primer build --watch`, `primer serve`).
-_UNITS: Memo[tuple[int, int, Key], list[Unit]] = Memo()
+
+def _add(units: list[Unit], lib: Library, kind: str, values: Iterable[Any], texts: Callable[[Any], _Texts]) -> None:
+    """Add to `units` those of the texts `texts` gives of each of `values` (items of `kind`), in order: run by run
+    of items defined in one file (`_run`)."""
+    origins = lib.origins
+    run: list[tuple[Any, Origin]] = []
+    for value in values:
+        origin = origins[(kind, value.id)]
+        if run and origin.doc is not run[0][1].doc:
+            units += _run(kind, run, texts)
+            run = []
+        run.append((value, origin))
+    if run:
+        units += _run(kind, run, texts)
 
 
-def _units(lib: Library, item: Item, value: Any, texts: Callable[[Any], _Texts]) -> list[Unit]:
-    """The units of the texts `texts` gives of one item (`value`), at its place in its file."""
-    origin = lib.origins[item]
-    doc, loc = origin.doc, origin.loc
+#: The units of a run of items defined one after another in one file (`_run`), by the items, the file as parsed
+#: and where each is in it (see `primer.memo`): a save makes again the units of the runs in the files it changed
+#: (`primer build --watch`, `primer serve`), and looks up each other run once (a glossary's, a source's points),
+#: not item by item (16,000 items at 256 topics).
+_RUNS: Memo[tuple[object, ...], list[Unit]] = Memo()
+
+
+def _run(kind: str, run: list[tuple[Any, Origin]], texts: Callable[[Any], _Texts]) -> list[Unit]:
+    """The units of the texts `texts` gives of each item of `run` (with where it is defined), at its place in its
+    file."""
 
     def make() -> list[Unit]:
         return [
-            Unit(doc, (*loc, *sub), blank_targets(text), text, item, part, topic)
+            Unit(origin.doc, (*origin.loc, *sub), blank_targets(text), text, (kind, value.id), part, topic)
+            for value, origin in run
             for sub, text, part, topic in texts(value)
             if text
         ]
 
-    return _UNITS.get((id(value), id(doc), loc), make, keep=(value, doc))
+    if not memo.on():
+        return make()
+    doc = run[0][1].doc
+    key = (kind, id(doc), *[id(value) for value, _ in run], *[origin.loc for _, origin in run])
+    return _RUNS.get(key, make, keep=(doc, [value for value, _ in run]))
 
 
 def _topic_texts(topic: Topic) -> _Texts:
