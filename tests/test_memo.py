@@ -24,6 +24,7 @@ from primer import memo, reads
 from primer.content.library import ParseCache, load_library
 from primer.derive import derive
 from primer.errors import ContentError, Problem
+from primer.quiz import generate as generate_module
 from primer.quiz.generate import Note, generate
 from primer.quiz.lint import lint, text_lint
 from primer.report import Report, run_report
@@ -490,3 +491,25 @@ def test_the_timeline_in_order_follows_an_edited_date(tmp_path: Path) -> None:
     memo.forget_all()
     assert after == [event.id for event in load_library(content, ParseCache()).events_in_order()]
     assert after[-1] == "first-tpy2-shariki" == before[0].id
+
+
+def test_the_counts_of_terms_named_together_summed_from_the_last_sum_are_their_sum() -> None:
+    """`_Nearby` sums each topic's and source's counts from the last sum, taking out the parts a save changed and
+    putting in their new counts: after any changes the sum is the parts' own, with no pair left at nought, also
+    when parts come or go."""
+    rng = random.Random(3)
+
+    def part() -> dict[tuple[str, str], int]:
+        return {(f"t{rng.randrange(5)}", f"t{rng.randrange(5)}"): rng.randint(1, 3) for _ in range(rng.randint(0, 4))}
+
+    parts = [part() for _ in range(40)]
+    for step in range(60):
+        for _ in range(rng.randint(0, 4)):
+            parts[rng.randrange(len(parts))] = part()
+        if step % 20 == 19:
+            parts.append(part())
+        expected: dict[tuple[str, str], int] = {}
+        for counts in parts:
+            for pair, count in counts.items():
+                expected[pair] = expected.get(pair, 0) + count
+        assert generate_module._summed(list(parts)) == expected, step
