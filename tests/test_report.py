@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 import random
 import shutil
 import time
@@ -22,6 +23,7 @@ from primer.errors import ContentError
 from primer.report import Report, combine, report_part, run_report
 from primer.report.base import Unit, files
 from primer.report.codes import CODES, codes_table
+from primer.report.model import Coverage
 from primer.report.render import schema
 from primer.report.units import own_text
 from tools import MINI, ROOT, Invoke
@@ -590,3 +592,24 @@ def test_units_by_file_come_in_the_order_their_files_first_come() -> None:
         found = files(shuffled)
         assert [mine for _, mine in found] == list(expected.values())
         assert all(all(unit.doc is doc for unit in mine) for doc, mine in found)
+
+
+def test_the_reports_rows_are_kept_by_what_they_hold() -> None:
+    """A process that checks again keeps each row of the report (a topic's coverage, say) as a model by what the
+    row holds: an equal row made afresh finds the model kept, a row that differs in a value, or only in a
+    value's kind, gets its own; a row `marshal` cannot write is keyed by its `repr`."""
+    lib = load_library(ROOT / "content")
+    rows = [row.model_dump() for row in run_report(lib, derive(lib)).coverage]
+    primer.memo.enable()
+    try:
+        kept = primer.report._kept(Coverage, copy.deepcopy(rows))
+        assert kept == [Coverage.model_validate(row) for row in rows]
+        assert all(map(operator.is_, primer.report._kept(Coverage, copy.deepcopy(rows)), kept))
+        changed = copy.deepcopy(rows[0])
+        changed["title"] += " (revised)"
+        (other,) = primer.report._kept(Coverage, [changed])
+        assert other is not kept[0] and other.title == changed["title"]
+    finally:
+        primer.memo.enable(False)
+    assert primer.report._row_key({"a": 1}) != primer.report._row_key({"a": True}) != primer.report._row_key({"a": 1.0})
+    assert primer.report._row_key({"a": object}) == repr({"a": object})

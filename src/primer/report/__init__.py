@@ -9,6 +9,7 @@ units; each finding has a code from `primer.report.codes`, a level, a place and 
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import os
 import weakref
 from collections.abc import Callable, Hashable
@@ -474,8 +475,10 @@ def _silence(ctx: Context, findings: list[Finding]) -> list[Finding]:
                     f"ignore: {code} silences nothing on this {kind}: the report no longer finds it",
                     "remove the entry",
                 )
-    known = set(out)
-    out += [f for f in ctx.findings if f.code in ("P001", "P002") and f not in known]
+    misfired = [f for f in ctx.findings if f.code in ("P001", "P002")]
+    if misfired:  # (a set of every finding, to tell these apart, hashes each: 0.01 s at 256 topics)
+        known = set(out)
+        out += [f for f in misfired if f not in known]
     return out
 
 
@@ -615,7 +618,17 @@ def _kept(kind: type[Out], rows: list[dict[str, Any]]) -> list[Any]:
     when the memos are off."""
     if not memo.on():
         return rows
-    return [_PARTS.get((kind.__name__, repr(row)), partial(kind.model_validate, row)) for row in rows]
+    return [_PARTS.get((kind.__name__, _row_key(row)), partial(kind.model_validate, row)) for row in rows]
+
+
+def _row_key(row: dict[str, Any]) -> bytes | str:
+    """What a row holds, as a key part of `_PARTS`: its `marshal` bytes (a seventh of the time `repr` takes: the
+    report's 770 rows at 256 topics took 0.045 s of each save's report), which differ for rows that differ in any
+    value or its kind, as `repr` does; its `repr` should a value be of a kind `marshal` does not write."""
+    try:
+        return marshal.dumps(row)
+    except ValueError:
+        return repr(row)
 
 
 def check_problems(report: Report) -> list[Problem]:
