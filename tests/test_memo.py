@@ -513,3 +513,31 @@ def test_the_counts_of_terms_named_together_summed_from_the_last_sum_are_their_s
             for pair, count in counts.items():
                 expected[pair] = expected.get(pair, 0) + count
         assert generate_module._summed(list(parts)) == expected, step
+
+
+def test_an_id_a_renamed_term_makes_a_word_is_machinery_no_longer(tmp_path: Path) -> None:
+    """The lint's hyphenated words of the glossary's names are kept by the terms as objects: a save that names a
+    term as a topic's id reads ("THAAD South Korea"), so that the id in a question's stem is a word the lesson uses,
+    drops the machinery error, and the save that undoes it brings the error back, as a fresh check does."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    questions = content / "questions" / "how-missile-defense-works.yaml"
+    questions.write_text(
+        questions.read_text(encoding="utf-8").replace(
+            "      Hitting a ballistic", "      thaad-south-korea Hitting a", 1
+        )
+    )
+    glossary = content / "glossary.yaml"
+    written = glossary.read_text(encoding="utf-8")
+    renamed = written.replace("    term: interceptor\n", "    term: THAAD South Korea\n", 1)
+    states = (written, renamed, written)
+    fresh = []
+    for text in states:
+        glossary.write_text(text, encoding="utf-8")
+        fresh.append(_fresh(content))
+    errors = [[p for p in found[2] if "thaad-south-korea" in p.message] for found in fresh if isinstance(found, tuple)]
+    assert [bool(found) for found in errors] == [True, False, True]
+    kept = ParseCache()
+    for text, expected in zip(states, fresh, strict=True):
+        glossary.write_text(text, encoding="utf-8")
+        assert _checked(content, kept) == expected

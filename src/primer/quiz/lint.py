@@ -62,6 +62,7 @@ from primer.content.models import (
     QuestionBase,
     ShortAnswer,
     SingleChoice,
+    Term,
     TrueFalse,
 )
 from primer.content.terms import term_names
@@ -182,7 +183,7 @@ def _ids(lib: Library) -> frozenset[str]:
         lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.objectives,
         lib.questions,
     ]  # fmt: skip
-    # made each time: each table's words are kept by its items (`_TABLE_WORDS`), and a key of every item
+    # made each time: each table's words are kept by its items (`_GROUP_WORDS`), and a key of every item
     # would cost more than the rest (a memo of the whole by the tables, as lists made here, never matched)
     return _made_ids(lib, tables)
 
@@ -193,9 +194,9 @@ _MACHINERY: Memo[tuple[str, bool, frozenset[str]], list[str]] = Memo()
 
 def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
     ids = {item for table in tables for item in table if "-" in item}
-    words: set[str] = set()
-    for t in lib.terms.values():
-        words |= {"-".join(n.lower().split()) for n in term_names(t)}
+    terms = list(lib.terms.values())
+    named = partial(_name_words, terms)
+    words: set[str] = set(_NAME_WORDS.get(identities(terms), named, keep=terms) if memo.on() else named())
     kept = facts.kept()
     by_file: dict[str, list[tuple[str, Any]]] = {}
     per_file = kept.keeps and not memo.on()  # else each item's words, kept by the item in this process
@@ -205,10 +206,14 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
     ):  # fmt: skip
         if not per_file:
             # a table whose items are all as they were (the same objects) has the words it had: a save that
-            # changes a topic reads the topics again, not the thousands of points
-            table_items: list[Any] = list(table.values())
-            made_words = partial(_words_of_table, kind, table_items)
-            words |= _TABLE_WORDS.get((kind, identities(table_items)), made_words, keep=table_items)
+            # changes a topic reads the topics again, not the thousands of points; the points source by source
+            # (a source's edit reads its own again, not the 5,078 points at 256 topics)
+            groups: list[list[Any]] = (
+                [list(source.points) for source in lib.sources.values()] if kind == "point" else [list(table.values())]
+            )
+            for group in groups:
+                made_words = partial(_words_of_table, kind, group)
+                words |= _GROUP_WORDS.get((kind, identities(group)), made_words, keep=group)
             continue
         for item_id, item in table.items():
             digest = lib.origins[(kind, item_id)].doc.digest
@@ -222,6 +227,15 @@ def _made_ids(lib: Library, tables: list[dict[str, Any]]) -> frozenset[str]:
         words |= kept.get(made, partial(_words_of_all, items))
     found = frozenset(ids - words)
     return _SAME_IDS.get(found, lambda: found)  # one object for equal sets: `machinery`'s memo compares it
+
+
+#: The glossary's names as hyphenated words (`_name_words`), by the terms (as objects, see `primer.memo`).
+_NAME_WORDS: Memo[tuple[int, ...], frozenset[str]] = Memo()
+
+
+def _name_words(terms: list[Term]) -> frozenset[str]:
+    """Each name of each of `terms`, lower case, its words joined by hyphens ('x-band-radar')."""
+    return frozenset("-".join(name.lower().split()) for term in terms for name in term_names(term))
 
 
 #: The hyphenated words of an item's prose, by the item (see `primer.memo`).
@@ -245,8 +259,9 @@ def _prose_words(kind: str, item: Any) -> frozenset[str]:
     return _words_of(item, tuple(s.body for s in item.sections), markdown=True)
 
 
-#: The hyphenated words of a table's items, by the kind and the items (as objects, see `primer.memo`).
-_TABLE_WORDS: Memo[tuple[str, tuple[int, ...]], frozenset[str]] = Memo(limit=16)
+#: The hyphenated words of a table's items, or of a source's points, by the kind and the items (as objects, see
+#: `primer.memo`).
+_GROUP_WORDS: Memo[tuple[str, tuple[int, ...]], frozenset[str]] = Memo()
 
 
 def _words_of_table(kind: str, items: list[Any]) -> frozenset[str]:
