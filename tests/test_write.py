@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -11,13 +12,27 @@ from pathlib import Path
 
 import pytest
 
-from primer.write import MARKER, Output, Spool, WriteError
+from primer.write import MARKER, Output, Spool, WriteError, _inside
 
 
 @pytest.mark.parametrize("bad", ["../escape.html", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a"])
 def test_paths_outside_the_output_are_refused(bad: str) -> None:
     with pytest.raises(WriteError, match="inside the output folder"):
         Output().add(bad, "x")
+
+
+def test_a_path_is_inside_exactly_when_none_of_its_parts_is_empty_or_a_dot_or_two() -> None:
+    """`_inside` answers at once for a path no part of which can be empty, '.' or '..'; every path of up to six
+    characters made of the characters that matter is answered as splitting it into its parts answers."""
+
+    def split(rel: str) -> bool:
+        return not (rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")))
+
+    alphabet = ["a", ".", "/", "\\", "b."]
+    paths = [""] + ["".join(chars) for n in range(1, 7) for chars in itertools.product(alphabet, repeat=n)]
+    wrong = [rel for rel in paths if _inside(rel) != split(rel)]
+    assert not wrong, wrong[:5]
+    assert _inside("a/.hidden/b..c.html") and not _inside("a/./b") and not _inside("a/b/")
 
 
 def test_a_path_is_never_written_twice() -> None:

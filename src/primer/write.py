@@ -994,6 +994,10 @@ def _folders_of(files: Iterable[str]) -> list[str]:
 
 def _inside(rel: str) -> bool:
     """Whether the relative path `rel` ('a/b.html') stays inside the folder it is relative to."""
+    # a part that is empty, '.' or '..' starts the path, ends it, or follows a '/' (each file a rebuild links is
+    # checked twice: 9,556 paths at 256 topics, a third of the time of splitting each into its parts)
+    if rel and rel[0] not in "/." and rel[-1] != "/" and "//" not in rel and "/." not in rel and "\\" not in rel:
+        return True
     return not (rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in rel.split("/")))
 
 
