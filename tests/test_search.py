@@ -290,6 +290,51 @@ def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_t
         memo.enable(False)
 
 
+def test_a_collection_the_saves_leave_alone_is_found_whole_and_keeps_its_entries_while_it_lasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that keeps memos finds each collection of the index (the topics, the glossary, the places…) whose
+    items a save left as they were at once (`search._RUN_ENTRIES`): after four saves of a topic, which leave the
+    glossary alone, a term's edit reads that term's entry alone again; a term renamed so that it sorts first, a
+    term added and the same term taken out again each give the index made without memos."""
+    lesson = tmp_path / "lesson"
+    shutil.copytree(SHIPPED, lesson)
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    parsed = ParseCache()
+    whole, read = _counted(monkeypatch)
+    glossary, topic = lesson / "glossary.yaml", lesson / "topics" / "thaad-south-korea.yaml"
+    glossary_text, topic_text = glossary.read_text(encoding="utf-8"), topic.read_text(encoding="utf-8")
+    added = "\n  - id: zz-test-term\n    term: zz test term\n    category: concept\n    definition: A new term.\n"
+
+    def same(text: str | None = None, path: Path = glossary) -> None:
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+        memo.new_round()
+        with facts.kept_in(place(lesson)):
+            memo._ON = False
+            try:
+                plain = search_index(load_library(lesson), TEACHER_TOPIC)
+            finally:
+                memo._ON = True
+            read.clear()
+            assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
+
+    memo.enable()
+    try:
+        same()
+        for number in range(4):
+            same(topic_text.replace("lede: ", f"lede: Quietly {number}, ", 1), topic)
+        assert len(read) == 1 and "Quietly 3, " in read[0], "the edited topic's entry alone read again"
+        same(glossary_text.replace("  definition: ", "  definition: Briefly, ", 1))
+        assert len(read) == 1 and "Briefly, " in read[0], "the edited term's entry alone read again"
+        assert len(whole) == 1, "each made from the last index"
+        for text in [glossary_text.replace("term: interceptor\n", "term: aardvark interceptor\n", 1), glossary_text]:
+            same(text + added)  # the entries move: each index made whole
+            same(text)
+    finally:
+        memo.enable(False)
+
+
 @pytest.mark.parametrize("first", ["built", "up to date"])
 def test_a_watching_process_keeps_the_index_of_its_last_build_and_makes_the_next_from_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
