@@ -534,13 +534,16 @@ def test_the_checks_of_the_reports_second_part_its_worker_has_not_started_are_ma
     )
 
 
+@pytest.mark.parametrize("indexed", [False, True])
 def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_its_workers_by_index(
-    mini: Path, tmp_path: Path
+    mini: Path, tmp_path: Path, indexed: bool
 ) -> None:
     """In a process that checks again (memos on: `primer build --watch`), each part of the report made in a worker
     sends, for each finding the last report had, its index there rather than the finding, and so for each row of
     a check's result that equals the last's (`report._sent`): the report is the one a single process makes, after
-    an edit too, whose new findings and changed rows are sent whole."""
+    an edit too, whose new findings and changed rows are sent whole, and after the edit is undone. `indexed`: the
+    last report's findings are indexed once each check is done (`report.index_last`, as `--watch` does once a build
+    is written), not by each worker."""
     lesson = tmp_path / "lesson"
     shutil.copytree(mini, lesson)
     _fresh(
@@ -554,6 +557,14 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         def alone():  # the report one process makes, with nothing kept
             memo.enable(False)
             return render.as_json(build_mod.check(lesson, jobs=1).report)
+        checked = build_mod.check
+        def check(lesson, jobs):
+            made = checked(lesson, jobs=jobs)
+            if {indexed!r}:
+                report.index_last()
+                assert report._LAST_INDEX or not report._LAST, "indexed once the check is done"
+            return made
+        build_mod.check = check
         sent, rows = [], []
         received = report._received
         def seen(part):
@@ -583,6 +594,13 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         new = [f for part in sent for f in part if not isinstance(f, int)]
         assert new and all(isinstance(f, report.Finding) for f in new), "a new finding is sent whole"
         assert edited != first and edited == alone()
+        topic.write_text(text, encoding="utf-8")
+        memo.enable()  # (`alone` turned the memos off, and with them the last report)
+        assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
+        topic.write_text(text.replace("lede: ", "lede: The regime said 4,200 troops went. ", 1), encoding="utf-8")
+        assert render.as_json(build_mod.check(lesson, jobs=2).report) == edited
+        topic.write_text(text, encoding="utf-8")
+        assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
         """
     )
 

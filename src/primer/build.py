@@ -46,7 +46,7 @@ from primer.memo import Memo
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
-from primer.report import InParts, Report, check_problems, let_go_of_units, run_report
+from primer.report import InParts, Report, check_problems, index_last, let_go_of_units, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import TEACHER_TOPIC, build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool, removing_meanwhile
@@ -823,6 +823,8 @@ def build(
             record_later.append(prepare_drawing)
         if record_later is not None:  # and the exports' worker would work out the glossary cards' GUIDs again
             record_later.append(partial(warm_guids, result.library))
+        if record_later is not None:  # and each of the report's workers would index the last report's findings
+            record_later.append(index_last)
     finally:
         parallel.reap()  # the workers that sent their values have ended by now
         if spool is not None:

@@ -108,13 +108,27 @@ class Part:
 #: report, and a save leaves nearly all of them as they were.
 _LAST: list[Finding] = []
 _LAST_RESULTS: dict[str, Any] = {}
+#: `_LAST`'s findings by what each holds (`_sent`), once made (`index_last`): the workers forked next find it made.
+_LAST_INDEX: dict[tuple[Any, ...], int] = {}
+
+
+def index_last() -> None:
+    """Index the last report's findings by what each holds, for the workers of the next check (`_sent`), when it
+    was made in this process: at a quiet moment (once `primer build --watch` has written the build). Each worker
+    made it for itself otherwise, 0.015 s at 256 topics, at the end of the report's longest part."""
+    if _LAST and not _LAST_INDEX:
+        _LAST_INDEX.update(_indexed(_LAST))
+
+
+def _indexed(findings: list[Finding]) -> dict[tuple[Any, ...], int]:
+    return {tuple(finding.__dict__.values()): number for number, finding in enumerate(findings)}
 
 
 def _sent(part: Part) -> Part:
     """`part`, as a worker forked from a process that checks again sends it (see `_LAST`); else as it is."""
     if not _LAST or not memo.on() or memo.here():
         return part
-    index = {tuple(finding.__dict__.values()): number for number, finding in enumerate(_LAST)}
+    index = _LAST_INDEX or _indexed(_LAST)
     sent = [index.get(tuple(finding.__dict__.values()), finding) for finding in part.findings]
     results, rows = dict(part.results), {}
     for name, value in part.results.items():
@@ -352,6 +366,7 @@ class InParts:
         mine += self._taken()
         parts = [*(_received(part.result()) for part in self._started), *mine]
         _LAST[:] = [finding for part in parts for finding in part.findings] if memo.here() else []
+        _LAST_INDEX.clear()
         _LAST_RESULTS.clear()
         if memo.here():
             _LAST_RESULTS.update((name, value) for part in parts for name, value in part.results.items())
