@@ -594,6 +594,36 @@ def test_units_by_file_come_in_the_order_their_files_first_come() -> None:
         assert all(all(unit.doc is doc for unit in mine) for doc, mine in found)
 
 
+def test_a_finding_the_last_report_held_is_read_as_it_was_and_any_other_as_its_own_fields() -> None:
+    """A process that checks again reads each finding that is one of the last report's own objects as it read it
+    then (`report._OUTS`), and any other finding by its fields: after random reports, each finding as the report
+    reads it is the one made of it alone; a finding found at the place of another is not taken for it."""
+    rng = random.Random(5)
+    codes = sorted(CODES)
+
+    def finding() -> primer.report.Finding:
+        return primer.report.Finding(f"f{rng.randrange(3)}.yaml", rng.randrange(1, 9), 1, rng.choice(codes), "m")
+
+    primer.memo.enable()
+    try:
+        findings = [finding() for _ in range(20)]
+        last = primer.report._kept_findings(findings)
+        for _ in range(30):
+            findings = [f if rng.random() < 0.7 else finding() for f in rng.sample(findings, len(findings))]
+            read = primer.report._kept_findings(findings)
+            assert read == [primer.report._finding_out(f) for f in findings]
+            was = {id(f): out for f, out in primer.report._OUTS.values()}
+            assert all(was[id(f)] is out for f, out in zip(findings, read, strict=True))
+            last = read
+        other = finding()
+        primer.report._OUTS[id(other)] = (findings[0], last[0])  # another finding at its place
+        assert primer.report._kept_findings([other]) == [primer.report._finding_out(other)]
+    finally:
+        primer.memo.enable(False)
+    primer.report._kept_findings(findings)
+    assert not primer.report._OUTS, "let go of by a report made with the memos off"
+
+
 def test_the_reports_rows_are_kept_by_what_they_hold() -> None:
     """A process that checks again keeps each row of the report (a topic's coverage, say) as a model by what the
     row holds: an equal row made afresh finds the model kept, a row that differs in a value, or only in a
@@ -605,6 +635,9 @@ def test_the_reports_rows_are_kept_by_what_they_hold() -> None:
         kept = primer.report._kept(Coverage, copy.deepcopy(rows))
         assert kept == [Coverage.model_validate(row) for row in rows]
         assert all(map(operator.is_, primer.report._kept(Coverage, copy.deepcopy(rows)), kept))
+        # made afresh as a check makes them: other string objects, interned or not, shared or not
+        afresh = [json.loads(json.dumps(row)) for row in rows]
+        assert all(map(operator.is_, primer.report._kept(Coverage, afresh), kept)), "found whatever objects hold it"
         changed = copy.deepcopy(rows[0])
         changed["title"] += " (revised)"
         (other,) = primer.report._kept(Coverage, [changed])
