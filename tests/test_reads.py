@@ -3,6 +3,7 @@ read, and a digest changes exactly when something read changed."""
 
 from __future__ import annotations
 
+import enum
 import json
 import pickle
 from dataclasses import dataclass, field, replace
@@ -84,6 +85,47 @@ def test_the_digest_changes_exactly_when_what_was_read_changes() -> None:
     assert again({"a": "alpha", "b": "beta", "c": "new"}) is None, "an item it looked for and did not find"
     other, _ = pagemap.own("page.html", "site/page.html", "Another title", {}, b"")
     assert pagemap.unchanged("page.html", other) is None, "its own description changed"
+
+
+class _Shade(enum.StrEnum):
+    LIGHT = "light"
+
+
+class _Size(enum.IntEnum):
+    ONE = 1
+
+
+def test_a_pages_own_description_tells_apart_what_differs_and_an_enumerations_member_is_its_value() -> None:
+    """A page's own description (`PageMap.own`) differs when any value of its context differs, or only its kind (a
+    text for a number, a whole number for a decimal one or for true), or its order; it is the same for equal
+    contexts made of other objects, and an enumeration's member describes as its plain value."""
+    pagemap = PageMap({}, ())
+
+    def own(context: dict[str, Any], title: str = "A page") -> bytes:
+        return pagemap.own("page.html", "site/page.html", title, context, b"")[0]
+
+    contexts: list[dict[str, Any]] = [
+        {},
+        {"a": 1},
+        {"a": "1"},
+        {"a": 1.0},
+        {"a": True},
+        {"a": None},
+        {"a": [1, 2]},
+        {"a": [2, 1]},
+        {"a": {"x": 1}},
+        {"a": {"x": 2}},
+        {"a": ["x", "y"]},
+        {"a": ["x", "y"], "b": 1},
+        {"b": 1, "a": ["x", "y"]},
+        {"a": "light"},
+        {"a": "lig", "b": "ht"},
+    ]
+    described = [own(context) for context in contexts]
+    assert len(set(described)) == len(contexts)
+    assert [own(json.loads(json.dumps(context))) for context in contexts] == described
+    assert own({}, "Another") != own({})
+    assert own({"a": _Shade.LIGHT}) == own({"a": "light"}) and own({"a": _Size.ONE}) == own({"a": 1})
 
 
 def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
