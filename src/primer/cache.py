@@ -425,6 +425,8 @@ class Earlier:
         pages: Callable[[], Unpacked],
     ) -> None:
         self.out = out
+        #: `out` as text (`primer.reads.Reuse.take` joins each file's path to it)
+        self.folder = str(out)
         self.stamps = stamps
         self._read = pages
         self._pages: Unpacked | None = None

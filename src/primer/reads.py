@@ -841,10 +841,11 @@ class Reuse:
         stamps = [self.earlier.stamps.get(rel) for rel in kept.files]
         if None in stamps:
             return None
+        folder = self.earlier.folder  # a text: each file's path joined as text (2,571 at 256 topics)
         for rel, stamp in zip(kept.files, stamps, strict=True):
             if rel in self.linked:
                 continue
-            if stamp is None or not out.linked(rel, self.earlier.out / rel, stamp):
+            if stamp is None or not out.linked(rel, f"{folder}/{rel}", stamp):
                 return None  # the files taken already are the bytes the render would make
             self.linked[rel] = stamp
         self.pagemap.made[key] = kept

@@ -300,7 +300,7 @@ class Output:
             raise WriteError(f"refusing to adopt '{rel}': this output has no spool")
         self._files[rel] = None
 
-    def linked(self, rel: str, source: Path, stamp: list[int]) -> bool:
+    def linked(self, rel: str, source: str | Path, stamp: list[int]) -> bool:
         """Queue the last build's file `source` for `rel` as it is (see `Spool.link`); False, and nothing
         queued, when it cannot be (no spool, or the file changed)."""
         rel = self._new(rel)
@@ -527,7 +527,7 @@ class Spool:
         except OSError as exc:
             raise _cannot_write(self.shown, exc) from exc
 
-    def link(self, rel: str, source: Path, stamp: list[int]) -> bool:
+    def link(self, rel: str, source: str | Path, stamp: list[int]) -> bool:
         """Put the file `source` (the last build's `rel`, which had the stamp `stamp` when that build left it:
         see `stamp`) into the spool as `rel` without writing it again: a hard link, checked once made.
         False, and nothing done, when it cannot be made or the file is no longer as that build left it."""
