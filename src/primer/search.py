@@ -249,9 +249,11 @@ _COMPARE_LISTED = _listing(
 #: memos: a save lists again the items it changed.
 _ITEMS: Memo[tuple[str, int, tuple[str, ...]], list[_Listed]] = Memo()
 #: What the items of a collection list (`_runs`), by what lists them and the items (as objects), in a process that
-#: keeps memos: a save that leaves a collection's items as they were looks it up once, not item by item (7,680
-#: items at 256 topics).
+#: keeps memos: a save that leaves a collection's items as they were looks them up a run of `_RUN` at a time, not
+#: item by item (7,680 items at 256 topics), and one that changes an item lists again its run alone (a source lists
+#: its points too: 5,334 entries at 256 topics, a run of sources about 650).
 _RUNS: Memo[tuple[str, tuple[str, ...], tuple[int, ...]], list[_Listed]] = Memo()
+_RUN = 32
 _COMPARE_RUN = [_COMPARE_LISTED]
 
 
@@ -261,31 +263,36 @@ def _listed(lib: Library, teacher_topic: str) -> list[_Listed]:
 
 
 def _runs(lib: Library, teacher_topic: str) -> list[list[_Listed]]:
-    """`_listed`, collection by collection (in a process that keeps memos, each the same list as the last time
-    when its items are: see `_RUNS`)."""
+    """`_listed`, in runs of a collection's items (in a process that keeps memos, each the same list as the last
+    time when its items are: see `_RUNS`)."""
     here = memo.here()
 
-    def run(make: Callable[..., list[_Listed]], items: Iterable[object], *before: str) -> list[_Listed]:
+    def runs_of(make: Callable[..., list[_Listed]], items: Iterable[object], *before: str) -> list[list[_Listed]]:
         every = tuple(items)
         if not here:
-            return [listed for item in every for listed in make(*before, item)]
-        return _RUNS.get((make.__name__, before, tuple(map(id, every))), partial(_run, make, every, before), keep=every)
+            return [[listed for item in every for listed in make(*before, item)]]
+        found = []
+        for start in range(0, len(every), _RUN):
+            run = every[start : start + _RUN]
+            key = (make.__name__, before, tuple(map(id, run)))
+            found.append(_RUNS.get(key, partial(_run, make, run, before), keep=run))
+        return found
 
     topics = lib.topics_in_order()
     terms: list[Term] = sorted(lib.terms.values(), key=lambda t: (t.term.casefold(), t.id))
     runs = [
-        run(_topic_listed, topics),
-        run(_quiz_listed, topics),
-        run(_term_listed, terms),
-        run(_source_listed, lib.sources.values()),
+        *runs_of(_topic_listed, topics),
+        *runs_of(_quiz_listed, topics),
+        *runs_of(_term_listed, terms),
+        *runs_of(_source_listed, lib.sources.values()),
     ]
     if len(lib.sources) > 1:
         runs.append(_COMPARE_RUN)
     runs += [
-        run(_place_listed, lib.places.values()),
-        run(_actor_listed, lib.actors.values()),
-        run(_event_listed, lib.events_in_order()),
-        run(_teacher_listed, topics, teacher_topic),
+        *runs_of(_place_listed, lib.places.values()),
+        *runs_of(_actor_listed, lib.actors.values()),
+        *runs_of(_event_listed, lib.events_in_order()),
+        *runs_of(_teacher_listed, topics, teacher_topic),
         _PAGES_LISTED,
     ]
     return runs
@@ -415,14 +422,14 @@ def remember(lib: Library, teacher_topic: str) -> None:
         _kept_index(lib, teacher_topic)
 
 
-#: The entries of a collection's list (`_runs`), by the list (as an object), in a process that keeps memos: a save
-#: finds a collection whose items it left as they were at once, not entry by entry (13,913 at 256 topics).
+#: The entries of a run of a collection's items (`_runs`), by the run's list (as an object), in a process that keeps
+#: memos: a save finds a run whose items it left as they were at once, not entry by entry (13,913 at 256 topics).
 _RUN_ENTRIES: Memo[int, list[_Entry]] = Memo()
 
 
 def _kept_index(lib: Library, teacher_topic: str) -> str:
     """`search_index`, made from the last index made in this process (`_Indexed.again`) and from what its
-    entries read (`_remembered`), collection by collection (`_RUN_ENTRIES`)."""
+    entries read (`_remembered`), a run of items at a time (`_RUN_ENTRIES`)."""
     runs = _runs(lib, teacher_topic)
     kept = [_RUN_ENTRIES.find(id(run)) for run in runs]
     todo = [number for number, entries in enumerate(kept) if entries is None]
