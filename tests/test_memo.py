@@ -202,6 +202,30 @@ def test_a_result_found_keeps_the_entries_it_was_made_of() -> None:
     assert made[-1] == "radar", "three rounds unused, even by a whole: forgotten"
 
 
+def test_entries_carried_past_a_memos_limit_start_its_next_round_and_are_still_found() -> None:
+    """A found result carries the entries it was made of into this round (`memo._carry`): when they fill the memo
+    up to its limit, it starts a new round, as a result kept past the limit does, and each is still found once."""
+    made: list[str] = []
+    parts: memo.Memo[str, str] = memo.Memo(limit=3)
+    whole: memo.Memo[str, list[str]] = memo.Memo()
+    words = ["radar", "battery", "interceptor"]
+
+    def part(name: str) -> str:
+        made.append(name)
+        return name.upper()
+
+    def make() -> list[str]:
+        return [parts.get(word, partial(part, word)) for word in words]
+
+    assert whole.get("all", make) == ["RADAR", "BATTERY", "INTERCEPTOR"]
+    memo.new_round()
+    assert parts.get("missile", partial(part, "missile")) == "MISSILE"  # this round's first entry
+    assert whole.get("all", make) == ["RADAR", "BATTERY", "INTERCEPTOR"] and made == [*words, "missile"]
+    assert len(parts._now) < 3, "the limit held"
+    made.clear()
+    assert [parts.find(word) for word in words] == ["RADAR", "BATTERY", "INTERCEPTOR"] and made == []
+
+
 def test_same_hands_back_the_equal_value_of_the_last_rounds() -> None:
     store: memo.Memo[str, list[str]] = memo.Memo()
     first = store.same("q", ["a"])

@@ -146,8 +146,13 @@ class Memo(Generic[K, V]):
 
     def _carried(self, key: K) -> _Entry[V] | None:
         """The last round's entry for `key`, kept for this round with the entries it used (`_carry`); or None."""
-        found = self._from_before(key)
-        if found is not None and found[2]:
+        found = self._before.get(key)
+        if found is None:
+            return None
+        if len(self._now) >= self._limit:  # (`_put`, written out: a rebuild carries tens of thousands of entries)
+            self.turn()
+        self._now[key] = found
+        if found[2]:
             _carry(found[2])
         return found
 
@@ -156,11 +161,6 @@ class Memo(Generic[K, V]):
         making = _MAKING.used
         if making:
             making[-1].append((self, key))
-
-    def _from_before(self, key: K) -> _Entry[V] | None:
-        """The last round's entry for `key`, kept for this round too; or None."""
-        found = self._before.get(key)
-        return None if found is None else self._put(key, found)
 
     def _put(self, key: K, found: _Entry[V]) -> _Entry[V]:
         """Keep `found` for `key` in this round (a full round starts a new one first)."""
@@ -178,10 +178,17 @@ def _carry(used: tuple[tuple[Memo[Any, Any], Hashable], ...]) -> None:
     """Keep for this round the entries of the last round that `used` names, and those they used in turn (an
     entry of this round had its own kept when it was made or found)."""
     for memo, key in used:
-        if key not in memo._now:
-            found = memo._from_before(key)
-            if found is not None and found[2]:
-                _carry(found[2])
+        now = memo._now
+        if key in now:
+            continue
+        found = memo._before.get(key)
+        if found is None:
+            continue
+        if len(now) >= memo._limit:  # (`_put`, written out: 22,000 entries after a source's edit at 256 topics)
+            memo.turn()
+        memo._now[key] = found
+        if found[2]:
+            _carry(found[2])
 
 
 #: What the last `new_round` let go of: freed by `release` at a quiet moment, or by the next round. Freeing
