@@ -134,6 +134,17 @@ def test_a_marked_difference_is_information(seeded: tuple[Path, Report]) -> None
     assert levels == {"info"}, [f.message for f in report.findings if f.code == "P403"]
 
 
+def test_findings_come_in_the_order_of_their_places_those_on_ignores_and_silenced_ones_too(
+    seeded: tuple[Path, Report],
+) -> None:
+    """The report lists its findings by file, line, column, code and text, the ones about `ignore:` entries that
+    silence nothing (added last) and the silenced ones among the rest."""
+    _, report = seeded
+    places = [(f.path, f.line, f.col, f.code, f.message, f.silenced or "") for f in report.findings]
+    assert places == sorted(places)
+    assert {"P001", "P002"} <= {f.code for f in report.findings} and any(f.silenced for f in report.findings)
+
+
 def test_ignore_silences_one_finding_and_is_counted(seeded: tuple[Path, Report]) -> None:
     _, report = seeded
     quiet = [f for f in report.findings if f.item == "term:quiet-term"]
