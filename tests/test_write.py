@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from primer.write import MARKER, Output, Spool, WriteError, _inside
+from primer.write import MARKER, Output, Spool, WriteError, _folders_of, _inside
 
 
 @pytest.mark.parametrize("bad", ["../escape.html", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a"])
@@ -33,6 +33,19 @@ def test_a_path_is_inside_exactly_when_none_of_its_parts_is_empty_or_a_dot_or_tw
     wrong = [rel for rel in paths if _inside(rel) != split(rel)]
     assert not wrong, wrong[:5]
     assert _inside("a/.hidden/b..c.html") and not _inside("a/./b") and not _inside("a/b/")
+
+
+def test_the_folders_above_files_are_each_folder_a_slash_ends() -> None:
+    """`_folders_of` lists, sorted, the text before each '/' of each path: for every path of up to seven
+    characters of 'a', 'b' and '/', and for many paths at once."""
+
+    def cut(rel: str) -> set[str]:
+        return {rel[:at] for at, char in enumerate(rel) if char == "/"}
+
+    paths = ["".join(chars) for n in range(8) for chars in itertools.product("ab/", repeat=n)]
+    assert all(_folders_of([rel]) == sorted(cut(rel)) for rel in paths)
+    assert _folders_of(paths) == sorted(set().union(*map(cut, paths)))
+    assert _folders_of(["t/x/index.html", "t/y/index.html", "t/index.html", "a.css"]) == ["t", "t/x", "t/y"]
 
 
 def test_a_path_is_never_written_twice() -> None:

@@ -983,12 +983,15 @@ def _prune_empty(root: Path) -> None:
 
 def _folders_of(files: Iterable[str]) -> list[str]:
     """The folders above each of `files` ("a/b/c.html": "a", "a/b"), sorted (a folder before those in it)."""
-    folders = set()
-    for rel in files:
-        at = rel.find("/")
-        while at >= 0:
-            folders.add(rel[:at])
-            at = rel.find("/", at + 1)
+    folders: set[str] = set()
+    # each file's folder once, then the folders above it up to one found already (6,185 files at 256 topics, in
+    # 1,800 folders: a third of the time of taking each file's path apart)
+    for folder in {rel.rpartition("/")[0] for rel in files if "/" in rel}:
+        while folder not in folders:
+            folders.add(folder)
+            if "/" not in folder:
+                break
+            folder = folder.rpartition("/")[0]
     return sorted(folders)
 
 
