@@ -78,10 +78,12 @@ def today(lib: Library) -> dt.date:
 #: while this process derives the questions (3.9 s of the report's 7.7 s at 256 topics). The second runs in
 #: a worker once they are derived, and the third, which alone reads the term names the build found, in
 #: another once it has found them, while the build lints the questions. The second, the longest, shares its
-#: checks with the build's process, which makes those its worker has not started once it has nothing else to do.
+#: checks with the build's process, which makes those its worker has not started once it has nothing else to do,
+#: from the last: staleness before stats, the larger of the two its worker comes to last (a save's rebuild at 256
+#: topics, paired with stats last: 0.98 of the time after a source's edit, 0.96 after a topic's).
 PARTS = (
     ("specifics", "consistency", "readability", "loaded"),
-    ("provenance", "coverage", "staleness", "stats"),
+    ("provenance", "coverage", "stats", "staleness"),
     ("glossary", "balance"),
 )
 
