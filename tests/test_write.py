@@ -99,6 +99,21 @@ def test_a_spooled_build_writes_each_file_as_it_is_added_and_commits_the_same_fo
     assert sorted(p.name for p in (tmp_path / "spooled").iterdir()) == ["site"], "the spool became the site"
 
 
+def test_a_folder_of_the_spool_made_with_another_mode_is_readable_by_everyone_once_committed(tmp_path: Path) -> None:
+    """A folder in the spool that something else made (a worker under another umask) gets the mode of the build's
+    folders when the build is committed; the others keep theirs."""
+    spool = Spool.open(tmp_path / "site", 1_000_000_000)
+    assert spool is not None
+    out = Output(spool)
+    out.add("a/b/page.html", "page")
+    out.add("c/page.html", "page")
+    (spool.folder / "a" / "b").chmod(0o700)
+    (spool.folder / "a").chmod(0o711)
+    out.commit(tmp_path / "site", epoch=None)
+    modes = {rel: (tmp_path / "site" / rel).stat().st_mode & 0o777 for rel in ["a", "a/b", "c"]}
+    assert modes == {"a": 0o755, "a/b": 0o755, "c": 0o755}
+
+
 def test_a_worker_writes_into_the_spool_and_the_output_receives_it(tmp_path: Path) -> None:
     spool = Spool.open(tmp_path / "site", None)
     assert spool is not None
