@@ -247,6 +247,20 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[str]]:
     return whole, read
 
 
+def _same_as_without_memos(lesson: Path, parsed: ParseCache, read: list[str]) -> None:
+    """In a new round of the memos, the index of `lesson` made with them (from `parsed`) is the one made without
+    them; `read`: the texts read for entries, emptied first (see `_counted`)."""
+    memo.new_round()
+    with facts.kept_in(place(lesson)):
+        memo._ON = False
+        try:
+            plain = search_index(load_library(lesson), TEACHER_TOPIC)
+        finally:
+            memo._ON = True
+        read.clear()
+        assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
+
+
 def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -262,15 +276,7 @@ def test_a_process_that_keeps_memos_makes_the_index_of_the_lesson_made_without_t
 
     def same(many: int) -> None:
         monkeypatch.setattr(search, "_MANY", many)
-        memo.new_round()
-        with facts.kept_in(place(lesson)):
-            memo._ON = False
-            try:
-                plain = search_index(load_library(lesson), TEACHER_TOPIC)
-            finally:
-                memo._ON = True
-            read.clear()
-            assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
+        _same_as_without_memos(lesson, parsed, read)
 
     memo.enable()
     try:
@@ -309,15 +315,7 @@ def test_a_collection_the_saves_leave_alone_is_found_whole_and_keeps_its_entries
     def same(text: str | None = None, path: Path = glossary) -> None:
         if text is not None:
             path.write_text(text, encoding="utf-8")
-        memo.new_round()
-        with facts.kept_in(place(lesson)):
-            memo._ON = False
-            try:
-                plain = search_index(load_library(lesson), TEACHER_TOPIC)
-            finally:
-                memo._ON = True
-            read.clear()
-            assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
+        _same_as_without_memos(lesson, parsed, read)
 
     memo.enable()
     try:
