@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from primer import reads
@@ -125,6 +126,7 @@ def test_a_pages_own_description_tells_apart_what_differs_and_an_enumerations_me
     assert len(set(described)) == len(contexts)
     assert [own(json.loads(json.dumps(context))) for context in contexts] == described
     assert own({}, "Another") != own({})
+    assert own({}, Markup("A page")) == own({}), "a title of a kind of its own: its text"
     assert own({"a": _Shade.LIGHT}) == own({"a": "light"}) and own({"a": _Size.ONE}) == own({"a": 1})
 
 

@@ -535,7 +535,7 @@ class PageMap:
 
         # written by `marshal`'s second version, which writes each value whole, by its kind (a third of the time
         # JSON takes: a rebuild describes every page, 1,815 at 256 topics)
-        described = marshal.dumps([path, template, title, shape(dict(context))], 2)
+        described = marshal.dumps([*shape([path, template, title]), shape(dict(context))], 2)  # (a title may be Markup)
         return hashlib.sha256(described + b"\0" + extra).digest(), found  # a page's own part is held till it renders
 
     def watch(self, name: str, data: Mapping[str, V]) -> Recorded[V]:
