@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from primer.content import terms
 from primer.content.models import Term
 from primer.content.terms import TermMatcher
@@ -62,3 +64,29 @@ def test_names_ending_outside_a_word_are_found_by_the_plain_pattern() -> None:
     )
     assert matcher._built.after is None
     assert [m.group(0) for m in matcher._finditer("x.(y")] == ["x.", "(y"]
+
+
+def test_a_matcher_made_ready_compiles_no_pattern_as_it_reads_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TermMatcher.ready` (before a watch's first save) compiles the patterns a check of a text may use: after it, a
+    matcher finds the names, and tells the texts where one may begin with a capital, as a fresh one does, without
+    compiling a pattern; for a glossary of plain names and for one that is not."""
+    rng = random.Random(65)
+    texts = [_text(rng, TEXT_PIECES, ["Ab x", "yz-2", "É é"]) for _ in range(200)]
+    for names in (["Ab x", "yz-2", "AB/X"], ["Ab x", "É é", "\u212a2"]):
+        glossary = [
+            Term.model_construct(id=f"t{k}", term=name, aliases=[], expansion=None, not_in=[])
+            for k, name in enumerate(names)
+        ]
+        terms._BUILT.clear()
+        terms._SAME.clear()
+        fresh = TermMatcher(glossary)
+        expected = [([(m.match.start(), m.ids) for m in fresh.mentions(t)], fresh.capitalised(t)) for t in texts]
+        terms._BUILT.clear()
+        terms._SAME.clear()
+        ready = TermMatcher(glossary)
+        ready.ready()
+        with monkeypatch.context() as patched:
+            patched.setattr(terms.re, "compile", lambda *a, **k: pytest.fail("a pattern compiled as a text was read"))
+            found = [([(m.match.start(), m.ids) for m in ready.mentions(t)], ready.capitalised(t)) for t in texts]
+        assert found == expected
+        assert any(mentions for mentions, _ in found) and any(capital for _, capital in found)
