@@ -625,6 +625,75 @@ def test_a_process_that_builds_again_carries_the_digests_of_what_its_last_map_re
     assert _files(out) == _files(tmp_path / "clean")
 
 
+def test_a_watch_that_starts_on_an_output_up_to_date_hands_its_first_save_the_last_build_map(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`primer build --watch` started on an output up to date checks the lesson before the first save
+    (`check_for_watch`): with the output folder, it also checks the last build's map against the lesson and hands
+    it on, so that the first save carries the digests on record of the derived questions, as every later save
+    does; the record and its map are then taken as read (a process that builds again reads neither again), and
+    the build writes what a clean build writes. A collection changed since the record is not handed on."""
+    out = tmp_path / "site"
+    with _memos_off():  # the build another process made
+        build(mini, out, pdf=False, cache=True)
+    warmed: list[reads.PageMap] = []
+    warm = reads.PageMap.warm
+
+    def warming(pagemap: reads.PageMap) -> None:
+        warm(pagemap)
+        warmed.append(pagemap)
+
+    monkeypatch.setattr(reads.PageMap, "warm", warming)
+    store = BuildCache.open(out)
+    assert store is not None
+    topic = mini / "topics" / "radars.yaml"
+    parsed = ParseCache()
+    memo.enable(True)
+    try:
+        reads._HANDED.clear()
+        cache._SAVED.clear()
+        primer.build.check_for_watch(mini, False, 1, parsed, out, pdf=False)
+        checked = warmed[-1]
+        assert not checked._changed - {t for t in checked._changed if t[0] == "downloads.handouts"}
+        handed, digests = reads._HANDED[-1]
+        assert digests is checked._stored and any(name.startswith("derived.") for name in handed)
+        assert {str(store.record), str(store.pages)} <= cache._SAVED.keys()
+        read_back = cache.unsealed
+        unsealed: list[Path] = []
+
+        def counted(path: Path, *args: Any, **kwargs: Any) -> bytes | None:
+            unsealed.append(path)
+            return read_back(path, *args, **kwargs)
+
+        monkeypatch.setattr(cache, "unsealed", counted)
+        topic.write_text(topic.read_text().replace("body: |\n      ", "body: |\n      Edit 0. ", 1))
+        _built_as_watched(mini, out, parsed)
+        assert store.record not in unsealed and store.pages not in unsealed, "taken as read before the save"
+        first = warmed[-1]
+        read = first._read
+        assert first is not checked and read is not None
+        carried = {token for token in read if token[0].startswith("derived.") and first._carries(token)}
+        assert carried and carried.isdisjoint(first._changed)
+        with _memos_off():
+            build(mini, tmp_path / "clean", pdf=False)
+        assert _files(out) == _files(tmp_path / "clean")
+        # a lesson changed since its last build (here, by a save the watch has not built yet): what changed is
+        # digested again by the next build, not carried
+        question = mini / "questions" / "radars.yaml"
+        question.write_text(question.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+        primer.build.check_for_watch(mini, False, 1, parsed, out, pdf=False)
+        changed = {name for name, _ in warmed[-1]._changed}
+        assert changed - {"downloads.handouts"}
+        assert reads._HANDED and changed.isdisjoint(reads._HANDED[-1][0])
+        _built_as_watched(mini, out, parsed)
+        assert not any(warmed[-1]._carries(token) for token in warmed[-1]._read or () if token[0] in changed)
+    finally:
+        memo.enable(False)
+    with _memos_off():
+        build(mini, tmp_path / "clean", pdf=False)
+    assert _files(out) == _files(tmp_path / "clean")
+
+
 def test_an_edit_renders_again_the_pages_that_read_what_it_changed(tmp_path: Path) -> None:
     """A question's explanation is read by its topic's pages, handouts and teacher pages, not by another
     topic's page or by the glossary; and a page edited by hand is rendered again, not taken."""

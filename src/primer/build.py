@@ -32,6 +32,7 @@ from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
 from primer.content.library import VIEW_BASES, Library, ParseCache, load_library
 from primer.content.load import Document
+from primer.content.terms import TermMatcher
 from primer.derive import Derived, derive
 from primer.errors import ContentError, Problem, display_path
 from primer.exports import FORMATS, HubFormat, add_exports, export_one, export_path, whole_bank_taken
@@ -840,13 +841,38 @@ def remember_search(lib: Library, content: Path) -> None:
         search.remember(lib, TEACHER_TOPIC)
 
 
-def check_for_watch(content: Path, strict: bool, jobs: int, parse_cache: ParseCache) -> CheckResult:
+def check_for_watch(
+    content: Path, strict: bool, jobs: int, parse_cache: ParseCache, out: Path | None = None, pdf: bool = True
+) -> CheckResult:
     """`check`, as `primer build --watch` checks a lesson whose output was up to date when it started (its first
     build had nothing to redo): what the checks keep, and the search index (`remember_search`), are then made as
-    after any build, so that the first save's rebuild finds them."""
+    after any build, so that the first save's rebuild finds them. With `out` (the output folder, built with `pdf`
+    as the watch builds), so are the last build's map, checked against the lesson (`_map_for_watch`), and the
+    glossary's patterns that a check of a changed text uses (`TermMatcher.ready`): else the first save works
+    them out, and took 0.5 s longer than the next ones at 256 topics."""
     result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
     remember_search(result.library, content)
+    if out is not None:
+        TermMatcher(result.library.terms.values()).ready()
+        _map_for_watch(content, out, strict, pdf, result)
     return result
+
+
+def _map_for_watch(content: Path, out: Path, strict: bool, pdf: bool, result: CheckResult) -> None:
+    """The map of what the last build into `out` read (when the next build would use it), checked against the
+    lesson `result` checked, and handed on to the next build in this process as a build hands on its own
+    (`PageMap.hand_on_warm`): that build then digests only what its edit changed."""
+    store = BuildCache.open(out)
+    base = base_key(content, {"strict": strict, "pdf": pdf}) if store is not None else None
+    if store is None or base is None or (content / "templates").is_dir():  # (see `build`)
+        return
+    earlier = store.earlier(base)
+    if earlier is None:
+        return
+    reuse = page_map(result.library, result.derived, earlier)
+    reuse.pagemap.warm()
+    reuse.pagemap.hand_on_warm()
+    site_plan(result.library, result.derived, make_env(content / "templates"), result.report)
 
 
 def _record(

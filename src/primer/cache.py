@@ -379,10 +379,11 @@ def write_signed(root: Path, folder: Path, path: Path, body: bytes) -> list[int]
     return stamp
 
 
-#: What this process saved last into each build record's file (by its path): the file's stamp as written, and
-#: what reading it back would give. A process that builds again into the same folder (`primer build --watch`)
-#: takes the record and its map from here while the files are as it left them, instead of reading back what it
-#: wrote (0.2 s at 256 topics). Kept and used only while `primer.memo` is on (a process that checks again).
+#: What this process saved last into each build record's file (by its path), or read from it: the file's stamp as
+#: written (or before it was read), and what reading it back would give. A process that builds again into the same
+#: folder (`primer build --watch`) takes the record and its map from here while the files are as it left them,
+#: instead of reading back what it wrote (0.2 s at 256 topics), or what it read before its first save. Kept and
+#: used only while `primer.memo` is on (a process that checks again).
 _SAVED: dict[str, tuple[list[int], Any]] = {}
 
 
@@ -393,6 +394,17 @@ def _saved(path: Path) -> Any | None:
         return None
     try:
         return kept[1] if file_stamp(path) == kept[0] else None
+    except OSError:
+        return None
+
+
+def _stamp_to_keep(path: Path) -> list[int] | None:
+    """The stamp of `path` before it is read, for `_SAVED` to keep what it gives (while the memos are on, and it has
+    a stamp): a file changed during the read then has another stamp than the one kept, and is read again."""
+    if not memo.on():
+        return None
+    try:
+        return file_stamp(path)
     except OSError:
         return None
 
@@ -487,6 +499,7 @@ class BuildCache:
         saved = _saved(self.record)
         if saved is not None:
             return cast(dict[str, Any], saved)
+        before = _stamp_to_keep(self.record)
         body = unsealed(self.record, self.root, self._ignore)
         if body is None:
             return None
@@ -495,6 +508,8 @@ class BuildCache:
             if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("out") != str(self.out):
                 return None
             record["stamps"] = {str(rel): [int(n) for n in stamp] for rel, stamp in record["stamps"].items()}
+            if before is not None:  # the next build in this process takes it as one it saved (see `_SAVED`)
+                _SAVED[str(self.record)] = (before, record)
             return record
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self._ignore("it is damaged")
@@ -540,6 +555,7 @@ class BuildCache:
 
         saved = _saved(self.pages)
         if saved is None:
+            before = _stamp_to_keep(self.pages)
             body = unsealed(self.pages, self.root, self._ignore, "its map of what the pages read")
             if body is None:
                 return nothing_read()
@@ -550,6 +566,8 @@ class BuildCache:
             if not (isinstance(saved, tuple) and len(saved) == 2 and isinstance(saved[1], Unpacked)):
                 self._ignore("it is damaged")
                 return nothing_read()
+            if before is not None:  # the next build in this process takes the very same map, as one it saved
+                _SAVED[str(self.pages)] = (before, saved)
         made_for, found = saved
         # the map of the build the record describes (two builds with one key make the same pages)
         return cast(Unpacked, found) if made_for == key else nothing_read()

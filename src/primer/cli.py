@@ -250,7 +250,7 @@ def _watch(
             one,
             built=lambda made, took: built(*made, took=took),
             progress=lambda: Progress(mode),
-            warm=lambda parsed: build_mod.check_for_watch(content, strict, jobs_used, parsed),
+            warm=lambda parsed: build_mod.check_for_watch(content, strict, jobs_used, parsed, out, pdf),
             echo=click.echo,
             debug=bool(ctx.find_root().obj.get("debug")),
         )

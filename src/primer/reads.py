@@ -393,7 +393,7 @@ def _comparable(data: object, name: str, items: Collection[str]) -> TypeGuard[di
 #: A key no collection holds (`_same_value` of two absent items: both absent).
 _NONE = object()
 #: The collections of the last map this process recorded a build with, and the record's digests (`PageMap.hand_on`).
-_HANDED: list[tuple[Mapping[str, Mapping[str, Any]], dict[Token, bytes]]] = []
+_HANDED: list[tuple[Mapping[str, Mapping[str, Any]], Mapping[Token, bytes]]] = []
 
 
 #: `value_hash` and `item_digest` of an item, by the item (as an object): a rebuild in the same process
@@ -679,6 +679,20 @@ class PageMap:
         if here() and record is not None:
             kept = {name: data for name, data in self._collections.items() if _comparable(data, name, self._items)}
             _HANDED.append((kept, record.digests))
+
+    def hand_on_warm(self) -> None:
+        """`hand_on`, for a map made over a lesson only checked (`warm`, and no page made): with the last build's
+        record, which the next build in this process takes back (`primer.cache.BuildCache.earlier`), and only the
+        collections none of whose tokens changed since it (their digests on record are their values' now)."""
+        _HANDED.clear()
+        if here() and self._stored and self._read is not None:
+            moved = {name for name, _ in self._changed}
+            kept = {
+                name: data
+                for name, data in self._collections.items()
+                if name not in moved and _comparable(data, name, self._items)
+            }
+            _HANDED.append((kept, self._stored))
 
     def digests_from(self, other: PageMap) -> None:
         """Take the digests `other` worked out already, and the files its items were read from, when it maps
