@@ -847,9 +847,9 @@ def check_for_watch(
     """`check`, as `primer build --watch` checks a lesson whose output was up to date when it started (its first
     build had nothing to redo): what the checks keep, and the search index (`remember_search`), are then made as
     after any build, so that the first save's rebuild finds them. With `out` (the output folder, built with `pdf`
-    as the watch builds), so are the last build's map, checked against the lesson (`_map_for_watch`), and the
-    glossary's patterns that a check of a changed text uses (`TermMatcher.ready`): else the first save works
-    them out, and took 0.5 s longer than the next ones at 256 topics."""
+    as the watch builds), so are the last build's map, checked against the lesson, and the site's plan
+    (`_map_for_watch`), and the glossary's patterns that a check of a changed text uses (`TermMatcher.ready`):
+    else the first save works them out, and took 0.5 s longer than the next ones at 256 topics."""
     result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
     remember_search(result.library, content)
     if out is not None:
@@ -861,7 +861,8 @@ def check_for_watch(
 def _map_for_watch(content: Path, out: Path, strict: bool, pdf: bool, result: CheckResult) -> None:
     """The map of what the last build into `out` read (when the next build would use it), checked against the
     lesson `result` checked, and handed on to the next build in this process as a build hands on its own
-    (`PageMap.hand_on_warm`): that build then digests only what its edit changed."""
+    (`PageMap.hand_on_warm`): that build then digests only what its edit changed. The site is planned too, as
+    that build plans it, so that the memos hold what its pages' contexts are made of."""
     store = BuildCache.open(out)
     base = base_key(content, {"strict": strict, "pdf": pdf}) if store is not None else None
     if store is None or base is None or (content / "templates").is_dir():  # (see `build`)
