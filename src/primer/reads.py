@@ -675,24 +675,26 @@ class PageMap:
         build in this process takes it back (what `primer.cache.BuildCache.save` returns; None: not recorded). Only
         where the memos are kept (`primer.memo.here`), and only the collections `_carries` compares: a view would
         keep its whole lesson alive till the next build."""
-        _HANDED.clear()
-        if here() and record is not None:
-            kept = {name: data for name, data in self._collections.items() if _comparable(data, name, self._items)}
-            _HANDED.append((kept, record.digests))
+        self._hand_on(record.digests if record is not None else None)
 
     def hand_on_warm(self) -> None:
         """`hand_on`, for a map made over a lesson only checked (`warm`, and no page made): with the last build's
         record, which the next build in this process takes back (`primer.cache.BuildCache.earlier`), and only the
         collections none of whose tokens changed since it (their digests on record are their values' now)."""
+        warm = bool(self._stored) and self._read is not None
+        self._hand_on(self._stored if warm else None, {name for name, _ in self._changed})
+
+    def _hand_on(self, digests: Mapping[Token, bytes] | None, moved: AbstractSet[str] = frozenset()) -> None:
+        """Hand on the collections `_carries` compares, but those named in `moved`, with the record's `digests`
+        (None: nothing is handed on), where the memos are kept."""
         _HANDED.clear()
-        if here() and self._stored and self._read is not None:
-            moved = {name for name, _ in self._changed}
+        if here() and digests is not None:
             kept = {
                 name: data
                 for name, data in self._collections.items()
                 if name not in moved and _comparable(data, name, self._items)
             }
-            _HANDED.append((kept, self._stored))
+            _HANDED.append((kept, digests))
 
     def digests_from(self, other: PageMap) -> None:
         """Take the digests `other` worked out already, and the files its items were read from, when it maps
