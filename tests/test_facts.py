@@ -8,17 +8,19 @@ import importlib
 import shutil
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from primer import facts, search
+from primer import facts, memo, search
 from primer import reads as reads_mod
 from primer.build import build, check
 from primer.cache import Signing, seal, unseal
 from primer.checks import names
 from primer.checks import readability as explainers
+from primer.content.library import ParseCache
 from primer.content.terms import TermMatcher
 from primer.exports import common, tabular
 from primer.quiz import generate, lint
@@ -249,6 +251,76 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     assert nowhere.get(facts.key("upper", "c"), lambda: make("c")) == "C"
     assert made[-2:] == ["c", "c"], "nowhere to keep it: made each time"
     nowhere.save()  # nowhere to write: nothing happens
+
+
+def test_a_result_a_memo_was_made_from_stays_in_the_file_while_checks_find_the_memos(tmp_path: Path) -> None:
+    """In a process that checks again (`primer build --watch`), a memo's result made from a file's results is
+    found by later checks without asking the file: each still counts those results as used, so the file keeps
+    them for the first check whose memos cannot help. So does a result made from that one (a memo's result
+    made of another memo's), found whole."""
+    root = tmp_path / "cache"
+    path = root / "lesson" / "checks.facts"
+    made: list[str] = []
+    inner: memo.Memo[str, str] = memo.Memo()
+    outer: memo.Memo[str, str] = memo.Memo()
+
+    def upper(kept: facts.Facts, text: str) -> str:
+        def make() -> str:
+            made.append(text)
+            return text.upper()
+
+        return kept.get(facts.key("upper", text), make)
+
+    def both(kept: facts.Facts) -> str:
+        return inner.get("b", lambda: upper(kept, "b")) + "!"
+
+    memo.enable()
+    try:
+        kept = facts.Facts(path, root)
+        assert inner.get("a", lambda: upper(kept, "a")) == "A"
+        assert outer.get("ab", lambda: both(kept)) == "B!"
+        kept.save()
+        for _ in range(4):  # checks that find both results in memory: neither file result is asked for
+            memo.new_round()
+            kept = facts.Facts(path, root)
+            assert inner.get("a", partial(upper, kept, "a")) == "A"
+            assert outer.get("ab", partial(both, kept)) == "B!"
+            kept.save()
+        memo.forget_all()  # a check whose memos cannot help (its items made anew): the file has both
+        kept = facts.Facts(path, root)
+        assert upper(kept, "a") == "A" and upper(kept, "b") == "B"
+        assert made == ["a", "b"]
+        kept.save()
+        memo.new_round()  # a result the file lost meanwhile is not put back, and is made when asked for
+        kept = facts.Facts(path, root)
+        assert inner.get("a", lambda: upper(kept, "a")) == "A"
+        kept.save()
+        kept = facts.Facts(path, root)
+        assert upper(kept, "b") == "B" and made == ["a", "b", "b"]
+    finally:
+        memo.enable(False)
+
+
+def test_a_watch_compares_the_stems_again_only_when_a_stem_changed_whatever_came_between(
+    mini: Path, reads: list[str]
+) -> None:
+    """The near-duplicate stems of a watching process: checks that find the pairs in memory (nothing
+    changed, or no question) keep them in the file for the next edit of a question, which makes the
+    bank's questions anew but changes no stem."""
+    memo.enable()
+    try:
+        parsed = ParseCache()
+        check(mini, jobs=1, parse_cache=parsed)
+        assert reads.count("near_pairs") == 1
+        for _ in range(2):
+            check(mini, jobs=1, parse_cache=parsed)
+        questions = mini / "questions" / "radars.yaml"
+        questions.write_text(questions.read_text().replace("explanation: ", "explanation: Notably, ", 1))
+        reads.clear()
+        check(mini, jobs=1, parse_cache=parsed)
+        assert "_question" in reads and "near_pairs" not in reads, reads
+    finally:
+        memo.enable(False)
 
 
 def test_a_packed_file_holds_each_result_pickled_and_gives_it_back_as_made(tmp_path: Path) -> None:

@@ -24,13 +24,15 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
+from primer import memo
 from primer.cache import Signing, unsealed
 
 V = TypeVar("V")
@@ -92,6 +94,7 @@ class Facts:
                 else:
                     if isinstance(known, dict):
                         self._known = known
+            _owner(path).facts = weakref.ref(self)  # the file's results for this check (see `_Owner`)
 
     @property
     def keeps(self) -> bool:
@@ -113,6 +116,8 @@ class Facts:
         packed = packed or self._packed
         if callable(found):
             found = found()
+        if memo.making():  # a memo's result made from this one: a round that finds it uses this again
+            memo.again(_owner(self.path), found)
         value = self._used.get(found, self)
         if value is self:
             value = self._known.get(found, self)
@@ -137,6 +142,15 @@ class Facts:
             self._new += 1
         self._used[found] = value
 
+    def _again(self, keys: tuple[bytes, ...]) -> None:
+        """Count the results for `keys` as used by this check, those the file has (see `_Owner`)."""
+        used, known = self._used, self._known
+        for found in keys:
+            if found not in used:
+                value = known.get(found, self)
+                if value is not self:
+                    used[found] = value
+
     def save(self, *, unused: bool = False) -> None:
         """Write the results this check used (none it did not; with `unused`, the others read from the file
         too), when that changes the file; a failure to write is not an error. The pickle goes straight into
@@ -158,6 +172,33 @@ class Facts:
             Path(temporary).replace(self.path)
         except (OSError, pickle.PicklingError):
             return
+
+
+class _Owner:
+    """One file's results, as memos' results made from them name it (`primer.memo.again`). A later check in
+    this process that finds such a result uses them too (`used_again`), so the file keeps them: else a file
+    that keeps only what its last check used would lose them, and the next check whose memos could not help
+    would work them out again. (A result the file has lost meanwhile is not put back.)"""
+
+    def __init__(self) -> None:
+        #: the results read from the file for the check now running (the last `Facts` opened on it)
+        self.facts: weakref.ref[Facts] | None = None
+
+    def used_again(self, keys: tuple[Hashable, ...]) -> None:
+        facts = self.facts() if self.facts is not None else None
+        if facts is not None:
+            facts._again(cast(tuple[bytes, ...], keys))
+
+
+_OWNERS: dict[Path, _Owner] = {}
+
+
+def _owner(path: Path) -> _Owner:
+    """The file `path`'s `_Owner`."""
+    found = _OWNERS.get(path)
+    if found is None:
+        found = _OWNERS[path] = _Owner()
+    return found
 
 
 #: The results the build's own process keeps while it checks (`keeping`): its derive and lint read them.
