@@ -20,7 +20,7 @@ from primer.render import env as env_module
 from primer.render import markdown
 from primer.render.env import make_env
 from primer.render.safejson import script_json
-from primer.render.urls import relative
+from primer.render.urls import _relpath, relative
 from primer.search import _TOKEN, SNIPPET, _plain, _snippet, _words
 
 TEXT = "See [the ruling](point:p-1) and [the court](https://example.org).\nThe Tribunal\nruled.\n\n[ref]: event:e-2"
@@ -76,6 +76,26 @@ def test_relative_matches_relpath() -> None:
             start = posixpath.dirname(page) or "."
             rel = posixpath.relpath(path, start) if path else posixpath.basename(page)
             assert relative(page, target) == (f"{rel}#{anchor}" if anchor else rel)
+
+
+def test_relative_paths_match_relpath_for_any_path() -> None:
+    """The string-only relative path is posixpath.relpath's for site paths at any depth, sharing any part of
+    their folders, and for paths that are not plain (empty parts, "." and "..", absolute), which it hands on."""
+    rng = random.Random(66)
+    names = ["a", "b", "topics", "index.html", "sources", "quiz.html", "..", ".", ""]
+    checked = 0
+    for _ in range(20_000):
+        target = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
+        start = "." if rng.random() < 0.2 else "/".join(rng.choice(names) for _ in range(rng.randint(1, 3)))
+        if rng.random() < 0.05:
+            target, start = "/" + target, "/" + start
+        try:
+            want = posixpath.relpath(target, start)
+        except ValueError:  # an empty path
+            continue
+        assert _relpath.__wrapped__(target, start) == want, (target, start)
+        checked += 1
+    assert checked > 15_000
 
 
 def test_search_text_helpers_match_the_plain_versions() -> None:

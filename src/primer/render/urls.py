@@ -52,9 +52,24 @@ def relative(from_page: str, to_path: str) -> str:
     return f"{rel}#{anchor}" if anchor else rel
 
 
-# Every page links to the same few hundred pages from one of a few folders: relpath (which asks the
-# operating system for the working folder each time) runs once per pair.
+# Every page links to the same few hundred pages from one of a few folders: each pair is worked out once.
 @functools.lru_cache(maxsize=65536)
 def _relpath(target: str, start: str) -> str:
-    """`target` relative to the folder `start`, both site paths."""
-    return posixpath.relpath(target, start)
+    """`target` relative to the folder `start`, both site paths (`posixpath.relpath`, which would make both
+    absolute, asking the operating system for the working folder twice: a fifth of the time of the first
+    render of a topic's pages in a watch, 3,400 pairs at 256 topics). A path that is not a plain site path
+    (empty, absolute, or with a part that is empty, "." or "..") goes to `posixpath.relpath`."""
+    to, at = target.split("/"), [] if start == "." else start.split("/")
+    if not _plain(to) or not _plain(at):
+        return posixpath.relpath(target, start)
+    same = 0
+    for a, b in zip(to, at, strict=False):
+        if a != b:
+            break
+        same += 1
+    return "/".join([".."] * (len(at) - same) + to[same:]) or "."
+
+
+def _plain(parts: list[str]) -> bool:
+    """Whether the parts of a site path are all names (none empty, "." or "..")."""
+    return all(part not in ("", ".", "..") for part in parts)
