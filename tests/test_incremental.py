@@ -22,6 +22,7 @@ import primer.write
 from primer import cache, memo, reads
 from primer.build import LIBRARY_ITEMS, build
 from primer.cache import REUSED, BuildCache, CheckRecord, ReportRecord, Reused
+from primer.checks import readability
 from primer.content.library import ParseCache
 from primer.errors import ContentError
 from tools import Invoke, files_read
@@ -652,7 +653,9 @@ def test_a_watch_that_starts_on_an_output_up_to_date_hands_its_first_save_the_la
     try:
         reads._HANDED.clear()
         cache._SAVED.clear()
+        readability._dictionary.cache_clear()
         primer.build.check_for_watch(mini, False, 1, parsed, out, pdf=False)
+        assert readability._dictionary.cache_info().currsize == 1, "the hyphenation dictionary is read"
         checked = warmed[-1]
         assert not checked._changed - {t for t in checked._changed if t[0] == "downloads.handouts"}
         handed, digests = reads._HANDED[-1]

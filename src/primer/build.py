@@ -30,6 +30,7 @@ from primer.cache import (
 )
 from primer.checks.names import check_term_names
 from primer.checks.readability import check_readability
+from primer.checks.readability import ready as readability_ready
 from primer.content.library import VIEW_BASES, Library, ParseCache, load_library
 from primer.content.load import Document
 from primer.content.terms import TermMatcher
@@ -848,12 +849,14 @@ def check_for_watch(
     build had nothing to redo): what the checks keep, and the search index (`remember_search`), are then made as
     after any build, so that the first save's rebuild finds them. With `out` (the output folder, built with `pdf`
     as the watch builds), so are the last build's map, checked against the lesson, and the site's plan
-    (`_map_for_watch`), and the glossary's patterns that a check of a changed text uses (`TermMatcher.ready`):
-    else the first save works them out, and took 0.5 s longer than the next ones at 256 topics."""
+    (`_map_for_watch`), the glossary's patterns that a check of a changed text uses (`TermMatcher.ready`) and
+    the hyphenation dictionary (`primer.checks.readability.ready`): else the first save works them out, and
+    took 0.5 s longer than the next ones at 256 topics."""
     result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
     remember_search(result.library, content)
     if out is not None:
         TermMatcher(result.library.terms.values()).ready()
+        readability_ready()
         _map_for_watch(content, out, strict, pdf, result)
     return result
 

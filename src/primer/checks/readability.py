@@ -31,6 +31,12 @@ def _dictionary() -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="en_US")
 
 
+def ready() -> None:
+    """Read the hyphenation dictionary now, for a process that checks again (`primer build --watch`): else
+    the first edit of an explainer reads it, here and in the report's worker forked from here (0.1 s each)."""
+    _dictionary()
+
+
 @memo.check_only
 @lru_cache(maxsize=1 << 16)
 def _syllables(word: str) -> int:
