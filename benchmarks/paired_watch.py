@@ -33,7 +33,7 @@ from pathlib import Path
 
 from compare import CHILD_ENV
 from paired import WORKING, source_of
-from speed import edits
+from speed import edited, edits
 
 HERE = Path(__file__).resolve().parent
 #: The longest a build may take before the benchmark gives up.
@@ -93,15 +93,15 @@ class Watch:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
         return sum(int(value) for value in fields[11:15]) / TICKS
 
-    def timed(self, label: str) -> tuple[float, float]:
+    def timed(self, label: str, number: int) -> tuple[float, float]:
         """(seconds from the write to the line that it built, CPU seconds of that build and the undo's) of one
-        edit of `speed.edits`, undone afterwards."""
+        edit of `speed.edits`, as round `number` makes it (`speed.edited`), undone afterwards."""
         path, where = edits(self.corpus)[label]
         original = path.read_text(encoding="utf-8")
         time.sleep(1.0)  # idle, as an author is between saves
         cpu = self.cpu()
         written = time.perf_counter()
-        path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
+        path.write_text(edited(original, where, number), encoding="utf-8")
         at, line = self.until("built ", "Error: ", "nothing changed")
         if not line.startswith("built "):
             sys.exit(f"{label}: {line}")
@@ -141,7 +141,7 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
         for number in range(rounds):
             order = ("before", "after") if number % 2 == 0 else ("after", "before")
             for label in edits(corpus):
-                took = {side: watches[side].timed(label) for side in order}
+                took = {side: watches[side].timed(label, number) for side in order}
                 (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
                 ratio = (wall_a / wall_b, cpu_a / cpu_b)
                 ratios.setdefault(label, []).append(ratio)

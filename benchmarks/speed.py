@@ -183,13 +183,13 @@ def measure(
     # an author makes (each undone by an untimed build before the next)
     cmd, _ = commands["primer"]
     corpus = work / f"corpus-{n}"
-    for _ in range(repeat):
+    for number in range(repeat):
         size.rebuilds.setdefault("no-op", []).append(run_once(cmd, env))
         for label, (path, where) in edits(corpus).items():
             original = path.read_text(encoding="utf-8")
             if where not in original:
                 raise SystemExit(f"the corpus has changed shape: no {where.strip()!r} in {path}")
-            path.write_text(original.replace(where, f"{where}Edited, ", 1), encoding="utf-8")
+            path.write_text(edited(original, where, number), encoding="utf-8")
             size.rebuilds.setdefault(label, []).append(run_once(cmd, env))
             path.write_text(original, encoding="utf-8")
             run_once(cmd, env)
@@ -306,6 +306,17 @@ def edits(corpus: Path) -> dict[str, tuple[Path, str]]:
         "one question edited": (sorted((corpus / "questions").glob("*.yaml"))[0], "  explanation: "),
         "one term edited": (corpus / "glossary.yaml", "  definition: "),
     }
+
+
+#: The word each round of a rebuild's timing puts in (`edited`): a round's edit is new to the lesson, as an
+#: author's is, so that no cache holds what an earlier round's same edit made (the parse cache keeps every file
+#: it parsed, and the rounds of each edit used to be the same text).
+EDIT_WORDS = ("Edited", "Revised", "Amended", "Reworded", "Altered", "Changed", "Updated", "Corrected")
+
+
+def edited(text: str, where: str, round_: int = 0) -> str:
+    """`text` with the rebuilds' edit (`edits`) of round `round_` made after `where`."""
+    return text.replace(where, f"{where}{EDIT_WORDS[round_ % len(EDIT_WORDS)]}, ", 1)
 
 
 #: Edits per way of timing `serve` (a median of 9 moved by ±0.05 s from one run to the next; of 25, less).
