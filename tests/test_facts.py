@@ -280,6 +280,7 @@ def test_a_result_a_memo_was_made_from_stays_in_the_file_while_checks_find_the_m
         assert inner.get("a", lambda: upper(kept, "a")) == "A"
         assert outer.get("ab", lambda: both(kept)) == "B!"
         kept.save()
+        assert facts._owner(path)._used is None, "once saved, the check's results are not held for memos"
         for _ in range(4):  # checks that find both results in memory: neither file result is asked for
             memo.new_round()
             kept = facts.Facts(path, root)

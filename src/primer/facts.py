@@ -24,7 +24,6 @@ import hashlib
 import os
 import pickle
 import tempfile
-import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -94,7 +93,7 @@ class Facts:
                 else:
                     if isinstance(known, dict):
                         self._known = known
-            _owner(path).facts = weakref.ref(self)  # the file's results for this check (see `_Owner`)
+            _owner(path).now(self._used, self._known)  # the file's results for this check (see `_Owner`)
 
     @property
     def keeps(self) -> bool:
@@ -142,21 +141,13 @@ class Facts:
             self._new += 1
         self._used[found] = value
 
-    def _again(self, keys: tuple[bytes, ...]) -> None:
-        """Count the results for `keys` as used by this check, those the file has (see `_Owner`)."""
-        used, known = self._used, self._known
-        for found in keys:
-            if found not in used:
-                value = known.get(found, self)
-                if value is not self:
-                    used[found] = value
-
     def save(self, *, unused: bool = False) -> None:
         """Write the results this check used (none it did not; with `unused`, the others read from the file
         too), when that changes the file; a failure to write is not an error. The pickle goes straight into
         the file, signed as it goes (no copy of it in memory), and the signature in front of it last."""
         if self.path is None or self.root is None:
             return
+        _owner(self.path).done(self._used)
         if unused:
             self._used = {**self._known, **self._used}
         if not self._new and len(self._used) == len(self._known):
@@ -181,13 +172,29 @@ class _Owner:
     would work them out again. (A result the file has lost meanwhile is not put back.)"""
 
     def __init__(self) -> None:
-        #: the results read from the file for the check now running (the last `Facts` opened on it)
-        self.facts: weakref.ref[Facts] | None = None
+        #: the results the check now running used, and those read from the file (of the last `Facts` opened on
+        #: it, until it is saved)
+        self._used: dict[bytes, Any] | None = None
+        self._known: dict[bytes, Any] = {}
+
+    def now(self, used: dict[bytes, Any], known: dict[bytes, Any]) -> None:
+        """A check opened the file: these are its results (`Facts._used`, `Facts._known`)."""
+        self._used, self._known = used, known
+
+    def done(self, used: dict[bytes, Any]) -> None:
+        """The check whose results are `used` saved the file: later uses would not be written."""
+        if self._used is used:
+            self._used, self._known = None, {}
 
     def used_again(self, keys: tuple[Hashable, ...]) -> None:
-        facts = self.facts() if self.facts is not None else None
-        if facts is not None:
-            facts._again(cast(tuple[bytes, ...], keys))
+        used, known = self._used, self._known
+        if used is None:
+            return
+        for found in cast(tuple[bytes, ...], keys):  # (this file's keys: `Facts.get` noted them)
+            if found not in used:
+                value = known.get(found, self)
+                if value is not self:
+                    used[found] = value
 
 
 _OWNERS: dict[Path, _Owner] = {}
