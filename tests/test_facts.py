@@ -5,6 +5,7 @@ warnings are the ones a check without the kept results makes."""
 from __future__ import annotations
 
 import importlib
+import random
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -322,6 +323,60 @@ def test_a_watch_compares_the_stems_again_only_when_a_stem_changed_whatever_came
         assert "_question" in reads and "near_pairs" not in reads, reads
     finally:
         memo.enable(False)
+
+
+def test_a_watch_keys_again_only_the_questions_made_anew_and_warns_as_a_check_without_memos(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watching process finds each question's warnings by the question, as an object: a check that makes no
+    question anew works out no question's key, and one that does, only theirs; the warnings are those of a
+    check without the memos."""
+    keyed: list[object] = []
+    original = facts.key
+
+    def counted(*parts: str | int | bool) -> bytes:
+        if parts[0] == "question lint":
+            keyed.append(parts)
+        return original(*parts)
+
+    monkeypatch.setattr(facts, "key", counted)
+    memo.enable()
+    try:
+        parsed = ParseCache()
+        first = check(mini, jobs=1, parse_cache=parsed)
+        assert len(keyed) == len(first.derived.bank) > 5
+        keyed.clear()
+        assert check(mini, jobs=1, parse_cache=parsed).warnings == first.warnings
+        assert keyed == [], "each question's warnings came from the memo"
+        questions = mini / "questions" / "radars.yaml"
+        text = questions.read_text()
+        assert "{text: In the south," in text
+        questions.write_text(text.replace("{text: In the south,", "{text: All of the above,", 1))
+        edited = check(mini, jobs=1, parse_cache=parsed)
+        assert 0 < len(keyed) < len(first.derived.bank)
+    finally:
+        memo.enable(False)
+    said = [w.message for w in edited.warnings if "elimination" in w.message]
+    assert said and not [w for w in first.warnings if "elimination" in w.message]
+    assert check(mini, jobs=1).warnings == edited.warnings
+
+
+def test_no_two_lists_of_parts_have_the_same_key() -> None:
+    """A key is the hash of the parts' number, kinds, lengths and texts: lists that differ in any of these,
+    however their texts join, never share a key; equal lists always do."""
+    rng = random.Random(7)
+    pieces = ["", "a", "ab", "b", "\0", "é", "\ud800", "1", "True", "s", "r1:"]
+    seen: dict[bytes, tuple[object, ...]] = {}
+    for _ in range(20_000):
+        parts = tuple(
+            rng.choice([rng.choice(pieces) * rng.randint(1, 3), rng.randint(0, 12), rng.random() < 0.5])
+            for _ in range(rng.randint(0, 4))
+        )
+        made = facts.key(*parts)
+        typed = tuple((type(part), part) for part in parts)
+        assert seen.setdefault(made, typed) == typed, (parts, seen[made])
+        assert facts.key(*parts) == made
+    assert len(seen) > 5_000
 
 
 def test_a_packed_file_holds_each_result_pickled_and_gives_it_back_as_made(tmp_path: Path) -> None:

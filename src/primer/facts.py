@@ -24,7 +24,8 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Hashable, Iterator
+from array import array
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -37,26 +38,35 @@ from primer.cache import Signing, unsealed
 V = TypeVar("V")
 
 #: Bump when what a result holds changes shape (a check's results are keyed by its own name too), or its key.
-FORMAT = 2
+FORMAT = 3
 
 
 #: SHA-256, cut to 16 bytes: a rebuild at 256 topics hashes 100 MB of texts for its keys, and this machine's
 #: processors hash SHA-256 in hardware, at twice BLAKE2b's speed (1.8 against 0.9 GB/s).
 _START = hashlib.sha256(f"primer facts {FORMAT}".encode())
+#: What stands for the kinds of the parts of a key when every part is a string (see `key`).
+_ALL_TEXT = b"s"
 
 
 def key(*parts: str | int | bool) -> bytes:
-    """The key of a result: the hash of what it was worked out from (the check's name first). Each part goes
-    in with its kind and length, so that no two lists of parts hash the same text."""
+    """The key of a result: the hash of what it was worked out from (the check's name first). What is hashed
+    is the number of parts, their kinds (text or not: each other part goes in as its `repr`), their lengths
+    and then their texts, joined: so no two lists of parts hash the same text, and a key of many parts costs
+    a few calls, not a few per part (a key of 31 texts took 20 µs part by part, against 11)."""
     digest = _START.copy()  # the same as starting from the text again, for a third less time
+    texts: Sequence[str] = cast("tuple[str, ...]", parts)
+    kinds = _ALL_TEXT
     for part in parts:
-        if isinstance(part, str):
-            data = part.encode("utf-8", "surrogatepass")
-            digest.update(b"s%d:" % len(data))
-        else:
-            data = repr(part).encode()
-            digest.update(b"r%d:" % len(data))
-        digest.update(data)
+        if part.__class__ is not str:  # (the kinds below are bytes 0 and 1 alone)
+            texts = [part if isinstance(part, str) else repr(part) for part in parts]
+            kinds = bytes(isinstance(part, str) for part in parts)
+            break
+    # the number of parts, then their lengths, in the machine's own order: a key is kept in its cache alone
+    lengths = array("q", (len(texts),))
+    lengths.extend(map(len, texts))
+    digest.update(lengths)
+    digest.update(kinds)
+    digest.update("".join(texts).encode("utf-8", "surrogatepass"))
     return digest.digest()[:16]
 
 

@@ -590,8 +590,16 @@ class _Linter:
         if not kept.keeps:
             self._question(q)
             return
-        made = facts.key("question lint", self.lib.site.language, self._digest(q))
-        for sub, message, fix in kept.get(made, partial(_Recorder.of, self.lib, self.derived, q)):
+        language = self.lib.site.language
+
+        def make() -> tuple[tuple[Key, str, str], ...]:
+            made = facts.key("question lint", language, self._digest(q))
+            return kept.get(made, partial(_Recorder.of, self.lib, self.derived, q))
+
+        # and by the question, as an object, in a process that checks again (see `primer.memo`): a save that
+        # made no question anew finds each here, without hashing its 5,700 keys (at 256 topics)
+        said = _SAID.get((id(q), language), make, keep=q) if memo.on() else make()
+        for sub, message, fix in said:
             self.warn(q.id, sub, message, fix)
 
     def _question(self, q: QuestionBase) -> None:
@@ -854,6 +862,8 @@ class _Recorder(_Linter):
         return tuple(recorder.said)
 
 
+#: What the per-question checks say about a question, by the question (as an object) and the lesson's language.
+_SAID: Memo[tuple[int, str], tuple[tuple[Key, str, str], ...]] = Memo()
 #: `shared_answers`' findings by the quiz's questions, and `near_duplicates`' pairs by the bank's, as objects.
 _SHARED: Memo[tuple[int, ...], tuple[tuple[str, Key, str, str, str], ...]] = Memo()
 _NEAR: Memo[tuple[int, ...], list[tuple[str, str]]] = Memo(limit=4)
