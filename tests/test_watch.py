@@ -371,3 +371,57 @@ def test_ctrl_c_right_after_a_build_is_said_to_be_written_still_records_it(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert order == ["build", "said", "build", "said", "recording", "recorded"]
+
+
+def test_a_watch_lets_go_of_each_lesson_once_it_builds_the_next(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
+) -> None:
+    """Each save's lesson is freed once the next save is built, and what else a save let go of in cycles (the
+    render's templates hold each page's context) is collected at its end: none of it is set aside with what
+    lives on (`gc.freeze`) until the collector's full run at a quiet moment, which took 2.3 s after 20 saves at
+    256 topics, mostly for garbage."""
+    import gc
+    import weakref
+
+    import watchfiles
+
+    from primer import build as build_mod
+    from primer.cache import Reused
+    from primer.content.library import ParseCache
+    from primer.progress import Progress
+    from primer.watch import Built, watch
+
+    topic = mini / "topics" / "radars.yaml"
+    text = topic.read_text()
+    assert "lede: " in text
+    lessons: list[weakref.ref[object]] = []
+    kept: list[int] = []
+    frozen: list[int] = []
+
+    def changes(*paths: object, stop_event: threading.Event, **options: object) -> Iterator[set[object]]:
+        for n in range(3):
+            topic.write_text(text.replace("lede: ", f"lede: Edited {n}. ", 1))
+            yield {("modified", str(topic))}
+            kept.append(sum(lesson() is not None for lesson in lessons[:-1]))
+            frozen.append(gc.get_freeze_count())
+        stop_event.set()
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+
+    def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
+        made = build_mod.build(
+            mini, tmp_path / "site", progress=progress, jobs=1, pdf=False, cache=True, parse_cache=parsed,
+            record_later=later,
+        )  # fmt: skip
+        if not isinstance(made[0], Reused):
+            lessons.append(weakref.ref(made[0].library))
+        return made
+
+    watch(
+        mini, tmp_path / "site", one, built=lambda made, took: None, progress=lambda: Progress("quiet"),
+        echo=lambda line: None,
+    )  # fmt: skip
+    assert len(lessons) == 4 and kept == [0, 0, 0]
+    # and nothing else that a save let go of is set aside for the full run: a save of this lesson left 2,700
+    # objects that only the collector frees (in cycles), set aside with the rest until it ran
+    assert frozen[-1] - frozen[0] < 1_000, frozen

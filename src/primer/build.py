@@ -735,16 +735,22 @@ def check(
 
 
 @contextlib.contextmanager
-def collector_paused(*, freeze: bool = True) -> Iterator[None]:
+def collector_paused(*, freeze: bool = True, young: bool = False) -> Iterator[None]:
     """Keep the garbage collector from walking the content again and again: no collection inside (loading
     makes millions of objects that all stay alive), and what is alive when it ends is set aside ("frozen")
     for the collections that follow, until `parallel.unfreeze()` (`primer serve`, at a quiet moment); with
-    `freeze` False, nothing is set aside (work that makes many objects which are gone soon after)."""
+    `freeze` False, nothing is set aside (work that makes many objects which are gone soon after). `young`:
+    first collect the youngest generation (what was made since objects were last set aside, or let out
+    again): a process that builds again and again (`primer build --watch`) frees what its render let go of in
+    cycles (a template's macros hold the page's context, and with it the whole lesson), which would be set
+    aside with the rest until a full collection, which it made longer (see `primer.watch`)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if young:
+            gc.collect(0)
         if freeze:
             parallel.freeze()
         if was_enabled:

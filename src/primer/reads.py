@@ -27,6 +27,7 @@ import json
 import marshal
 import operator
 import threading
+import weakref
 from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -127,10 +128,21 @@ def view_maps(owner: V, views: Mapping[str, Callable[[V], Any]]) -> dict[str, Ma
     """Each of `owner`'s `views` as a collection `PageMap` digests (`Computed`): the same objects for every map
     made of `owner` (the exports' worker takes the build's digests only from a map of the same)."""
     maps: dict[str, Mapping[str, Any]] = owner.__dict__.setdefault("_view_maps", {})
+    # by a weak reference: `owner` holds the maps, and a map that held it would make a cycle, which only the
+    # collector frees (each lesson a watch builds would stay in memory until a full collection)
+    held = weakref.ref(owner)
     for name, described in views.items():
         if name not in maps:
-            maps[name] = Computed(functools.partial(described, owner))
+            maps[name] = Computed(functools.partial(_of_held, described, held))
     return maps
+
+
+def _of_held(described: Callable[[V], Any], held: weakref.ref[V]) -> Any:
+    """`described` of the object `held` refers to (see `view_maps`)."""
+    owner = held()
+    if owner is None:  # pragma: no cover - a map outlived the lesson it describes
+        raise ReferenceError("a view of a lesson that is gone")
+    return described(owner)
 
 
 def remembered(make: Callable[[], T]) -> Callable[[], T]:
@@ -502,40 +514,10 @@ class PageMap:
         only through a view is described by the view (`Viewed`), whose token stands for it."""
         found: set[Token] = set()
         ids = self._item_ids()
-
-        def shape(value: Any) -> Any:
-            kind = type(value)
-            if kind is str or (kind is list and all(type(v) is str for v in value)):
-                return value  # a text, or ids (the items are models, each an id of its own)
-            ref = ids.get(id(value))
-            if ref is not None:
-                found.add(ref)
-                return {"__item__": list(ref)}
-            if value is None or kind is int or kind is float or kind is bool:
-                return value
-            if isinstance(value, str):  # of a kind of its own (an enumeration's member): its plain value
-                return str.__str__(value)
-            if isinstance(value, float):
-                return float(value)
-            if isinstance(value, int):
-                return int(value)
-            if isinstance(value, Viewed):  # a tuple: first
-                found.add((value.view, EVERY))
-                return {"__view__": value.view}
-            if isinstance(value, list | tuple):
-                return [shape(v) for v in value]
-            if isinstance(value, Recorded):
-                found.add((value.name, EVERY))
-                return {"__all__": value.name}
-            if isinstance(value, dict):
-                return {"__dict__": [[shape(k), shape(v)] for k, v in value.items()]}
-            if isinstance(value, BaseModel):  # by its hash: the report's page holds a report of megabytes
-                return {"__model__": type(value).__qualname__, "sha256": model_hash(value)}
-            raise Unmapped(path)
-
         # written by `marshal`'s second version, which writes each value whole, by its kind (a third of the time
         # JSON takes: a rebuild describes every page, 1,815 at 256 topics)
-        described = marshal.dumps([*shape([path, template, title]), shape(dict(context))], 2)  # (a title may be Markup)
+        shaped = [*_shape([path, template, title], ids, found, path), _shape(dict(context), ids, found, path)]
+        described = marshal.dumps(shaped, 2)  # (a title may be Markup)
         return hashlib.sha256(described + b"\0" + extra).digest(), found  # a page's own part is held till it renders
 
     def watch(self, name: str, data: Mapping[str, V]) -> Recorded[V]:
@@ -866,6 +848,41 @@ class Reuse:
             self.linked[rel] = stamp
         self.pagemap.made[key] = kept
         return kept
+
+
+def _shape(value: Any, ids: Mapping[int, Token], found: set[Token], path: str) -> Any:
+    """`value` as `PageMap.own` describes it: an item of the lesson (`ids`: the tokens of the items, by their
+    identities) as its token, added to `found`; raises Unmapped (for the page `path`) for a value it cannot
+    describe. (A function of the module: one of each call that called itself would be a cycle, which only the
+    collector frees, and which held the map's `ids`.)"""
+    kind = type(value)
+    if kind is str or (kind is list and all(type(v) is str for v in value)):
+        return value  # a text, or ids (the items are models, each an id of its own)
+    ref = ids.get(id(value))
+    if ref is not None:
+        found.add(ref)
+        return {"__item__": list(ref)}
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
+    if isinstance(value, str):  # of a kind of its own (an enumeration's member): its plain value
+        return str.__str__(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Viewed):  # a tuple: first
+        found.add((value.view, EVERY))
+        return {"__view__": value.view}
+    if isinstance(value, list | tuple):
+        return [_shape(v, ids, found, path) for v in value]
+    if isinstance(value, Recorded):
+        found.add((value.name, EVERY))
+        return {"__all__": value.name}
+    if isinstance(value, dict):
+        return {"__dict__": [[_shape(k, ids, found, path), _shape(v, ids, found, path)] for k, v in value.items()]}
+    if isinstance(value, BaseModel):  # by its hash: the report's page holds a report of megabytes
+        return {"__model__": type(value).__qualname__, "sha256": model_hash(value)}
+    raise Unmapped(path)
 
 
 class Origins(NamedTuple):

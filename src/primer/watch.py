@@ -105,31 +105,32 @@ def watch(
         made: Built | None = None
         later: list[Callable[[], None]] = []
         building = True
-        try:
+        # paused through the build's record too; what the build made and let go of is then freed (`young`)
+        with build_mod.collector_paused(young=True):
             try:
-                with build_mod.collector_paused():
+                try:
                     made = build(parsed, progress(), later)
-            except ContentError as exc:
-                for problem in exc.problems:
-                    click.echo(problem.format(), err=True)
-                click.echo(
-                    f"Error: {exc.message}; {out} keeps the last good build — fix and save to build again", err=True
-                )
-            except click.ClickException as exc:  # the output folder refused, say: said, and the next save tries
-                click.echo(f"Error: {exc.format_message()}", err=True)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
-                click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
-            building = False  # (still true when Ctrl-C stopped the build)
-            if made is not None and (said or not isinstance(made[0], Reused)):
-                built(made, time.perf_counter() - started)
-        finally:
-            try:
-                with _holding_ctrl_c():  # a Ctrl-C right after "built" still leaves the record for the next build
-                    for step in later:  # once the build is said to be written: its record, the old folder's removal
-                        step()
-            except Exception as exc:  # noqa: BLE001 - as a build's: the next save builds (in full, unrecorded)
-                click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
-            memo.release()  # what this build's checks let go of: nothing waits for it now
+                except ContentError as exc:
+                    for problem in exc.problems:
+                        click.echo(problem.format(), err=True)
+                    click.echo(
+                        f"Error: {exc.message}; {out} keeps the last good build — fix and save to build again", err=True
+                    )
+                except click.ClickException as exc:  # the output folder refused, say: said, and the next save tries
+                    click.echo(f"Error: {exc.format_message()}", err=True)
+                except Exception as exc:  # noqa: BLE001 - a bug must not stop the watch: the next save may build
+                    click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
+                building = False  # (still true when Ctrl-C stopped the build)
+                if made is not None and (said or not isinstance(made[0], Reused)):
+                    built(made, time.perf_counter() - started)
+            finally:
+                try:
+                    with _holding_ctrl_c():  # a Ctrl-C right after "built" still leaves the record for the next build
+                        for step in later:  # once the build is said to be written: its record, the old folder's removal
+                            step()
+                except Exception as exc:  # noqa: BLE001 - as a build's: the next save builds (in full, unrecorded)
+                    click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
+                memo.release()  # what this build's checks let go of: nothing waits for it now
         return made is None or not isinstance(made[0], Reused)
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next

@@ -200,18 +200,7 @@ class Document:
 
     def strings(self) -> Iterator[tuple[Key, str]]:
         """Every text value in the document, with its key path, in document order."""
-
-        def walk(data: Any, loc: Key) -> Iterator[tuple[Key, str]]:
-            if isinstance(data, str):
-                yield loc, data
-            elif isinstance(data, dict):
-                for key, value in data.items():
-                    yield from walk(value, (*loc, key))
-            elif isinstance(data, list):
-                for index, value in enumerate(data):
-                    yield from walk(value, (*loc, index))
-
-        return walk(self.data, ())
+        return _strings(self.data, ())
 
     def within(self, loc: Key, offset: int, needle: str) -> tuple[int, int]:
         """The (line, col) of `needle` on line `offset` (from 0) of the text at `loc`, or the text's own mark."""
@@ -590,3 +579,16 @@ def parse_file(raw: bytes, shown: str, path: Path, problems: list[Problem]) -> D
         return None
     doc.packed_places = pickle.dumps(converter.places, protocol=pickle.HIGHEST_PROTOCOL)
     return doc
+
+
+def _strings(data: Any, loc: Key) -> Iterator[tuple[Key, str]]:
+    """The text values in `data` (at `loc`), with their key paths, in order (`Document.strings`): a function of
+    the module, as one of each call that called itself would make a cycle, which only the collector frees."""
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*loc, index))

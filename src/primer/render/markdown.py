@@ -156,18 +156,20 @@ def shown_text(text: str) -> str:
 
 def _shown(tokens: Sequence[Token]) -> str:
     out: list[str] = []
-
-    def walk(items: Sequence[Token]) -> None:
-        for token in items:
-            if token.children:
-                walk(token.children)
-            elif token.type in ("text", "code_inline", "fence", "code_block"):
-                out.append(token.content)
-            elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
-                out.append("\n")
-
-    walk(tokens)
+    _walk_shown(tokens, out)
     return "".join(out)
+
+
+def _walk_shown(items: Sequence[Token], out: list[str]) -> None:
+    """Append to `out` the text that `items` show (`_shown`): a function of the module, as one of each call that
+    called itself would make a cycle, which only the collector frees."""
+    for token in items:
+        if token.children:
+            _walk_shown(token.children, out)
+        elif token.type in ("text", "code_inline", "fence", "code_block"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close"):
+            out.append("\n")
 
 
 # The same text is rendered for many pages (a question's stem on its quiz page, the teacher's page, the
