@@ -34,8 +34,19 @@ _PRESENT_LOWER = Twin(_PRESENT.pattern)
 
 def check(ctx: Context) -> None:
     """Old 'as of' dates, outdated present tense, and later developments left out."""
+    check_texts(ctx)
+    check_later(ctx)
+
+
+def check_texts(ctx: Context) -> None:
+    """Old 'as of' dates and outdated present tense: what reads our texts and the timeline, and no derived
+    question (the report makes it in its first part: see `primer.report.PARTS`)."""
     _as_of(ctx)
     _present(ctx)
+
+
+def check_later(ctx: Context) -> None:
+    """Later developments a topic does not mention: what a topic cites, as the derive found it."""
     _later(ctx)
 
 
