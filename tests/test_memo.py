@@ -237,6 +237,25 @@ def test_same_hands_back_the_equal_value_of_the_last_rounds() -> None:
     assert store.same("q", ["b"]) is not changed  # off: the value itself
 
 
+def test_a_value_same_changed_is_not_put_back_by_a_result_found_that_was_made_with_the_last() -> None:
+    """An entry kept for this round leaves the last round's (`Memo._carried`, `_carry`, `same`): a value `same`
+    changed this round stays changed when a result made with the last round's value is found afterwards, which
+    carries the entries it was made of into this round."""
+    names: memo.Memo[str, tuple[str, ...]] = memo.Memo()
+    whole: memo.Memo[str, int] = memo.Memo()
+
+    def make() -> int:
+        return len(names.same("names", ("radar", "battery")))
+
+    assert whole.get("count", make) == 2
+    memo.new_round()
+    changed = names.same("names", ("radar",))
+    assert whole.get("count", make) == 2, "found: made with the last round's names"
+    assert names.find("names") is changed
+    memo.new_round()
+    assert names.find("names") is changed, "this round's value, kept into the next"
+
+
 def test_what_a_round_lets_go_of_is_freed_by_release_or_by_the_next_round() -> None:
     """Freeing a round's entries waits for `release` (`primer serve` calls it once a save's page is shown),
     and the next round frees them if no quiet moment came first: never more than one round is held so."""

@@ -160,15 +160,16 @@ class Memo(Generic[K, V]):
         (a generated question remade whole because another's content changed). Off, `value` itself."""
         if not _ON:
             return value
-        found = self._now.get(key) or self._before.get(key)
+        found = self._now.get(key) or self._before.pop(key, None)
         if found is None or (found[1] is not value and found[1] != value):
             found = (None, value, (), ())
         self._used(key)
         return self._put(key, found)[1]
 
     def _carried(self, key: K) -> _Entry[V] | None:
-        """The last round's entry for `key`, kept for this round with the entries it used (`_carry`); or None."""
-        found = self._before.get(key)
+        """The last round's entry for `key`, kept for this round with the entries it used (`_carry`); or None.
+        (An entry kept for this round leaves the last's, so that a key is in one of them at most.)"""
+        found = self._before.pop(key, None)
         if found is None:
             return None
         if len(self._now) >= self._limit:  # (`_put`, written out: a rebuild carries tens of thousands of entries)
@@ -229,13 +230,10 @@ def _carry(used: tuple[tuple[Memo[Any, Any], Hashable], ...]) -> None:
     """Keep for this round the entries of the last round that `used` names, and those they used in turn (an
     entry of this round had its own kept when it was made or found)."""
     for memo, key in used:
-        now = memo._now
-        if key in now:
-            continue
-        found = memo._before.get(key)
+        found = memo._before.pop(key, None)  # None: kept for this round already, or forgotten
         if found is None:
             continue
-        if len(now) >= memo._limit:  # (`_put`, written out: 22,000 entries after a source's edit at 256 topics)
+        if len(memo._now) >= memo._limit:  # (`_put`, written out: 22,000 entries after a source's edit at 256 topics)
             memo.turn()
         memo._now[key] = found
         if found[2]:
