@@ -237,6 +237,35 @@ def test_same_hands_back_the_equal_value_of_the_last_rounds() -> None:
     assert store.same("q", ["b"]) is not changed  # off: the value itself
 
 
+def test_the_entries_a_found_result_was_made_of_are_carried_at_the_quiet_moment() -> None:
+    """A result found in the last round's entries carries the entries it was made of into this round once
+    nothing waits (`memo.release`, or as the round ends: `memo.settle`), not as it is found, while a check runs
+    beside the workers it forked; found meanwhile, they are found all the same."""
+    made: list[str] = []
+    parts: memo.Memo[str, str] = memo.Memo()
+    whole: memo.Memo[str, list[str]] = memo.Memo()
+
+    def part(name: str) -> str:
+        made.append(name)
+        return name.upper()
+
+    def make() -> list[str]:
+        return [parts.get(word, partial(part, word)) for word in ("radar", "battery")]
+
+    assert whole.get("all", make) == ["RADAR", "BATTERY"]
+    memo.new_round()
+    assert whole.get("all", make) == ["RADAR", "BATTERY"]
+    assert set(parts._before) == {"radar", "battery"} and not parts._now, "not carried while the check runs"
+    assert parts.find("radar") == "RADAR" and set(parts._now) == {"radar"}, "found meanwhile: kept for this round"
+    memo.release()
+    assert set(parts._now) == {"radar", "battery"} and not parts._before, "carried at the quiet moment"
+    for _ in range(3):  # rounds that find the whole, each carried as it ends
+        memo.new_round()
+        assert whole.get("all", make) == ["RADAR", "BATTERY"]
+    memo.new_round()
+    assert parts.get("battery", partial(part, "battery")) == "BATTERY" and made == ["radar", "battery"]
+
+
 def test_a_value_same_changed_is_not_put_back_by_a_result_found_that_was_made_with_the_last() -> None:
     """An entry kept for this round leaves the last round's (`Memo._carried`, `_carry`, `same`): a value `same`
     changed this round stays changed when a result made with the last round's value is found afterwards, which

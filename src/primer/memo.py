@@ -175,8 +175,8 @@ class Memo(Generic[K, V]):
         if len(self._now) >= self._limit:  # (`_put`, written out: a rebuild carries tens of thousands of entries)
             self.turn()
         self._now[key] = found
-        if found[2]:
-            _carry(found[2])
+        if found[2]:  # carried by `settle`, before this round ends
+            _UNCARRIED.append(found[2])
         for owner, keys in found[3]:
             owner.used_again(keys)
         return found
@@ -198,7 +198,9 @@ class Memo(Generic[K, V]):
         return found
 
     def turn(self) -> None:
-        """Start a new round: what the round before last used and the last did not is forgotten."""
+        """Start a new round: what the round before last used and the last did not is forgotten (the entries
+        this round's found results were made of are carried into it first: `settle`)."""
+        settle()
         self._before, self._now = self._now, {}
 
 
@@ -240,6 +242,20 @@ def _carry(used: tuple[tuple[Memo[Any, Any], Hashable], ...]) -> None:
             _carry(found[2])
 
 
+#: The entries of the last round that results found in this round were made of (`Memo._carried`), still to be
+#: carried into it (`settle`): at a quiet moment (`release`), or as the round ends. A save's check at 256 topics
+#: finds 32,000 results of the last round, which name 35,000 entries; carrying them meanwhile took 0.06 s of the
+#: build's process, mostly spent copying the memory pages that the workers it had forked still shared (each
+#: entry's count of references changes), and the workers carried theirs for nothing (their memos end with them).
+_UNCARRIED: list[tuple[tuple[Memo[Any, Any], Hashable], ...]] = []
+
+
+def settle() -> None:
+    """Carry into this round the entries that its found results were made of (see `_UNCARRIED`)."""
+    while _UNCARRIED:
+        _carry(_UNCARRIED.pop())
+
+
 #: What the last `new_round` let go of: freed by `release` at a quiet moment, or by the next round. Freeing
 #: a round's entries takes milliseconds that a save's check would otherwise wait for.
 _LET_GO: list[object] = []
@@ -248,6 +264,7 @@ _LET_GO: list[object] = []
 def new_round() -> None:
     """Start a new round in every memo (a check begins). What the round before last used and the last did
     not is let go of, to be freed by `release` (or by the next round, should no quiet moment come first)."""
+    settle()  # (before the rounds' entries are let go of)
     with _LOCK:
         memos = list(_ALL)
         _LET_GO.clear()
@@ -257,7 +274,9 @@ def new_round() -> None:
 
 
 def release() -> None:
-    """Free what the last `new_round` let go of (call it when nothing waits: after a save's page is shown)."""
+    """Free what the last `new_round` let go of, and carry what this round's found results were made of
+    (`settle`): call it when nothing waits (after a save's page is shown)."""
+    settle()
     with _LOCK:
         let_go = list(_LET_GO)
         _LET_GO.clear()
