@@ -32,15 +32,10 @@ _PRESENT = re.compile(
 _PRESENT_LOWER = Twin(_PRESENT.pattern)
 
 
-def check(ctx: Context) -> None:
-    """Old 'as of' dates, outdated present tense, and later developments left out."""
-    check_texts(ctx)
-    check_later(ctx)
-
-
 def check_texts(ctx: Context) -> None:
     """Old 'as of' dates and outdated present tense: what reads our texts and the timeline, and no derived
-    question (the report makes it in its first part: see `primer.report.PARTS`)."""
+    question (the report makes it in its first part: see `primer.report.PARTS`). The later developments left
+    out are `check_later`."""
     _as_of(ctx)
     _present(ctx)
 
