@@ -254,6 +254,24 @@ def test_results_are_kept_by_what_they_were_made_from(tmp_path: Path) -> None:
     nowhere.save()  # nowhere to write: nothing happens
 
 
+def test_a_process_that_builds_again_saves_its_own_checks_results_once_the_build_is_written(
+    mini: Path, tmp_path: Path, reads: list[str], own_cache: Path
+) -> None:
+    """`primer build --watch` (`record_later`) saves what the build's own checks read off each text (the derive's
+    and the lint's `checks.facts`) once the build is said to be written, with its record: the next check, in a
+    new process, reads none of those texts again. The report's files are saved as each of its checks ends."""
+    later: list[Callable[[], None]] = []
+    build(mini, tmp_path / "site", jobs=1, pdf=False, cache=True, record_later=later)
+    assert list(own_cache.rglob("report-*.facts")), "the report's own files are written as each check ends"
+    assert not list(own_cache.rglob("checks.facts")), "saved before the build was said to be written"
+    for step in later:
+        step()
+    assert [path.name for path in own_cache.rglob("checks.facts")] == ["checks.facts"]
+    reads.clear()
+    _report(mini)
+    assert reads == [], "every text's results came from the files"
+
+
 def test_a_result_a_memo_was_made_from_stays_in_the_file_while_checks_find_the_memos(tmp_path: Path) -> None:
     """In a process that checks again (`primer build --watch`), a memo's result made from a file's results is
     found by later checks without asking the file: each still counts those results as used, so the file keeps
@@ -301,6 +319,63 @@ def test_a_result_a_memo_was_made_from_stays_in_the_file_while_checks_find_the_m
         assert upper(kept, "b") == "B" and made == ["a", "b", "b"]
     finally:
         memo.enable(False)
+
+
+def test_a_watching_process_reads_its_files_of_results_at_the_quiet_moment_unless_they_change_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A process that checks again (`reading_again`) reads the files of results it opened once a build is
+    written (`read_again`): the next check's `Facts` takes them without reading the file. A file that changed
+    meanwhile (another command wrote it) is read again, and one damaged meanwhile is said to be ignored."""
+    root = tmp_path / "cache"
+    path = root / "lesson" / "checks.facts"
+    other = root / "lesson" / "report-glossary.facts"
+    reads: list[Path] = []
+    read = facts._read
+
+    def counted(path: Path, *args: Any) -> Any:
+        reads.append(path)
+        return read(path, *args)
+
+    monkeypatch.setattr(facts, "_read", counted)
+
+    def opened(where: Path = path) -> facts.Facts:
+        return facts.Facts(where, root)
+
+    facts.reading_again()
+    try:
+        kept = opened()
+        assert kept.get(facts.key("upper", "a"), lambda: "A") == "A"
+        kept.save()
+        glossary = opened(other)
+        glossary.get(facts.key("g"), lambda: "G")
+        glossary.save()
+        facts.read_again()
+        assert sorted(reads) == [path, path, other, other], "each read once as opened, once at the quiet moment"
+        reads.clear()
+        kept = opened()
+        assert kept.get(facts.key("upper", "a"), lambda: "made again") == "A"
+        kept.save()
+        assert reads == [], "taken as read at the quiet moment"
+        facts.read_again()
+        # another command checks meanwhile, and keeps another result
+        elsewhere = opened(root / "elsewhere" / path.name)
+        elsewhere.get(facts.key("upper", "b"), lambda: "B")
+        elsewhere.save()
+        shutil.copy(root / "elsewhere" / path.name, path)
+        reads.clear()
+        kept = opened()
+        assert reads == [path], "changed since: read again"
+        assert kept.get(facts.key("upper", "b"), lambda: "made again") == "B"
+        kept.save()
+        facts.read_again()
+        path.write_bytes(b"damaged")
+        capsys.readouterr()
+        kept = opened()
+        assert kept.get(facts.key("upper", "a"), lambda: "made again") == "made again"
+        assert "ignoring" in capsys.readouterr().err
+    finally:
+        facts.reading_again(False)
 
 
 def test_a_watch_compares_the_stems_again_only_when_a_stem_changed_whatever_came_between(

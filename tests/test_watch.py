@@ -291,9 +291,10 @@ def test_a_save_made_while_the_watcher_starts_is_built(
 def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the build leaves for later (its record, the removal of the folder it replaced) runs once the build
     is said to be written, in order, also after a build that failed; a bug there is one line, and the watch goes
-    on to the next save."""
+    on to the next save. Then the files of results the build opened are read for the next (`facts.read_again`)."""
     import watchfiles
 
+    from primer import facts
     from primer.watch import watch
     from primer.write import Output
 
@@ -307,10 +308,12 @@ def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, mon
 
     monkeypatch.setattr(watchfiles, "watch", changes)
     order: list[str] = []
+    monkeypatch.setattr(facts, "read_again", lambda: order.append("read again"))
 
     def build(parsed: object, progress: object, later: list[Callable[[], None]]) -> tuple[object, Output, list[str]]:
         n = sum(step.startswith("build") for step in order) + 1
         order.append(f"build {n}")
+        assert facts._OPENED is not None, "the files of results opened are noted"
         later.append(lambda: order.append(f"record {n}"))
         if n == 2:
             later.append(lambda: 1 / 0)
@@ -326,7 +329,12 @@ def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, mon
         content, tmp_path / "site", build, built=lambda made, took: order.append("said"),
         progress=lambda: None, echo=lambda line: None,  # type: ignore[arg-type,return-value]
     )  # fmt: skip
-    assert order == ["build 1", "said", "record 1", "build 2", "said", "record 2", "build 3", "record 3"]
+    assert order == [
+        *("build 1", "said", "record 1", "read again"),
+        *("build 2", "said", "record 2"),
+        *("build 3", "record 3", "read again"),
+    ]
+    assert facts._OPENED is None, "no longer once the watch ends"
     assert [line for line in said if "bug" in line.casefold()] and not any("Traceback" in line for line in said)
 
 

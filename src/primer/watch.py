@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from primer import build as build_mod
-from primer import memo, write
+from primer import facts, memo, write
 from primer.cache import Reused
 from primer.content.library import ParseCache
 from primer.errors import ContentError, bug, no_content_folder
@@ -128,6 +128,7 @@ def watch(
                     with _holding_ctrl_c():  # a Ctrl-C right after "built" still leaves the record for the next build
                         for step in later:  # once the build is said to be written: its record, the old folder's removal
                             step()
+                        facts.read_again()  # the files of results the next build's process opens, read now
                 except Exception as exc:  # noqa: BLE001 - as a build's: the next save builds (in full, unrecorded)
                     click.echo(f"Error: {bug(exc, debug=debug).format_message()}", err=True)
                 memo.release()  # what this build's checks let go of: nothing waits for it now
@@ -135,6 +136,7 @@ def watch(
 
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
     write.keep_folders()  # and the last build's folders, emptied, are the next one's
+    facts.reading_again()  # and the files of results it opens are read again once a build is written
     try:
         if not once() and warm is not None:
             with contextlib.suppress(ContentError), build_mod.collector_paused():
@@ -172,3 +174,4 @@ def watch(
     finally:
         memo.enable(False)
         write.keep_folders(False)
+        facts.reading_again(False)
