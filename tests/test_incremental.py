@@ -10,7 +10,9 @@ import pickle
 import random
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -959,10 +961,51 @@ def test_the_files_of_the_items_are_worked_out_again_only_for_the_files_that_cha
         again = load_library(mini, parsed)
         assert primer.build._origins(again) == expected(again)
         assert [doc.path for doc in made] == [glossary], "the glossary's file alone"
+        # the same, by file: each file's tokens, exactly those `_origins` gives it
+        origins, files = primer.build._origins_by_file(again)
+        assert origins == expected(again) and files is not None
+        inverse: dict[str, set[reads.Token]] = {}
+        for token, key in origins.items():
+            inverse.setdefault(key, set()).add(token)
+        assert {key: set(tokens) for key, tokens in files.items()} == inverse
+        assert sum(map(len, files.values())) == len(origins)
+        # a token read from two files (a lesson that fails its load): the map groups them itself, by `_origins`
+        doc, items = again.origin_files[0]
+        twice = SimpleNamespace(origin_files=[*again.origin_files, (replace(doc, path=doc.path.with_name("x")), items)])
+        origins, files = primer.build._origins_by_file(twice)  # type: ignore[arg-type]
+        assert files is None and len(origins) == len(expected(again))
         again.forget_origins()
         assert primer.build._origins(again) == {}
+        assert primer.build._origins_by_file(again) == ({}, {})
     finally:
         memo.enable(False)
+
+
+def test_a_rebuilds_map_sets_aside_the_same_items_whether_it_is_given_their_files_or_groups_them_itself(
+    mini: Path, tmp_path: Path
+) -> None:
+    """`PageMap.warm` sets aside the items of the files that did not change: given each file's tokens
+    (`origin_files`), as a build gives them, it finds what grouping the tokens by their files finds."""
+    from primer.build import build, page_map
+    from primer.cache import BuildCache, base_key
+
+    out = tmp_path / "site"
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    source = sorted((mini / "sources").glob("*.yaml"))[0]
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("    text: ", "    text: Edited, ", 1), encoding="utf-8"
+    )
+    result = primer.build.check(mini)
+    earlier = BuildCache.open(out).earlier(base_key(mini, {"strict": False, "pdf": False}))
+    assert earlier is not None
+    given = page_map(result.library, result.derived, earlier).pagemap
+    assert given._origin_files is not None
+    grouped = page_map(result.library, result.derived, earlier).pagemap
+    grouped._origin_files = None
+    given.warm()
+    grouped.warm()
+    assert given._read == grouped._read and given._changed == grouped._changed
+    assert given._changed and len(given._changed) < len(given._read), "a few items changed, most did not"
 
 
 def test_the_report_page_is_taken_while_the_report_is_the_same(tmp_path: Path) -> None:

@@ -28,7 +28,17 @@ import marshal
 import operator
 import threading
 import weakref
-from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import (
+    Callable,
+    Collection,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -455,6 +465,7 @@ class PageMap:
         stored: Mapping[Token, bytes] | None = None,
         *,
         origins: Mapping[Token, str] | None = None,
+        origin_files: Mapping[str, Sequence[Token]] | None = None,
         stored_origins: Origins | None = None,
         read_from: Origins | None = None,
         bases: Mapping[str, tuple[str, ...]] | None = None,
@@ -464,7 +475,8 @@ class PageMap:
         bytes, by its token; `stored_origins`: the last build's files and whole collections (`origins`). An
         item read from a file whose path and bytes are those of one of the last build's files is the item it
         was (reading a file depends on nothing else: see `primer.parsed`; and the file held the item then, as
-        it does now), so its digest is taken as the last build worked it out, not worked out again; and a
+        it does now), so its digest is taken as the last build worked it out, not worked out again (`origin_files`:
+        `origins` the other way round, the tokens of each file's items by its key, when the caller has it); and a
         collection read whole whose items are the same ids read from the same files, in the same order, is the
         collection it was (`origin`). `read_from`: what `origins` gives, worked out already (a first build's
         map, which has no last build's files to compare its items' with, and need not hold them). `bases`: of
@@ -477,6 +489,7 @@ class PageMap:
         self.kept = dict(kept or {})
         self._stored = stored or {}
         self._origins = origins or {}
+        self._origin_files = origin_files
         #: `origin` of each whole collection of items, once worked out (None: an item has no file)
         self._wholes: dict[Token, str | None] = {}
         self._read_from = read_from
@@ -585,9 +598,12 @@ class PageMap:
         own at 256 topics). The items of files that did not change are the same (see `__init__`): they are set
         aside all at once, file by file; so are the values the last map in this process read (`_carries`)."""
         read = self._stored.keys()  # each token the last build's pages read: its record has each one's digest (`pack`)
-        now: dict[str, list[Token]] = {}
-        for token, origin in self._origins.items():
-            now.setdefault(origin, []).append(token)
+        now = self._origin_files
+        if now is None:
+            grouped: dict[str, list[Token]] = {}
+            for token, origin in self._origins.items():
+                grouped.setdefault(origin, []).append(token)
+            now = grouped
         same: set[Token] = set()
         for origin in now.keys() & self._stored_origins.files:
             same.update(now[origin])
@@ -688,7 +704,7 @@ class PageMap:
             self._digests.update(other._digests)
             self._given.update(other._digests)
             if not self._origins:
-                self._origins = other._origins
+                self._origins, self._origin_files = other._origins, other._origin_files
             if other._read is not None and other._stored is self._stored:
                 self._read, self._changed = other._read, other._changed
                 self._then, self._moved = other._then, other._moved
