@@ -135,7 +135,7 @@ def _origins_by_file(lib: Library) -> tuple[dict[reads.Token, str], dict[str, tu
             had = len(found)
             found.update(dict.fromkeys(tokens, key))
             if files is not None and (key in files or len(found) - had != len(tokens)):
-                files = None  # (a token of two files, or a file twice: the map groups `found` itself, as it says)
+                files = None  # (a token of two files, or one file twice: the map then groups `found` itself)
             elif files is not None:
                 files[key] = tokens
     return found, files
