@@ -657,3 +657,69 @@ def test_the_reports_rows_are_kept_by_what_they_hold() -> None:
         primer.memo.enable(False)
     assert primer.report._row_key({"a": 1}) != primer.report._row_key({"a": True}) != primer.report._row_key({"a": 1.0})
     assert primer.report._row_key({"a": object}) == repr({"a": object})
+
+
+def test_a_check_again_in_the_same_process_reports_what_a_fresh_check_does(tmp_path: Path) -> None:
+    """`primer build --watch` checks each save in one process, where the report's balance and coverage take what a
+    topic's sections link and name from the memos, by the very texts: after an edit that links another point and
+    names an actor often, the report is the one a fresh check makes, and the edit undone gives the first one back."""
+    from primer.content.library import ParseCache
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    topic = content / "topics" / "how-missile-defense-works.yaml"
+    text = topic.read_text(encoding="utf-8")
+    added = "Australia, Australia and Australia heard [a minister](point:b-kim-kwan-jin-no-objection). "
+    edited = text.replace("    body: |\n      ", "    body: |\n      " + added, 1)
+    assert edited != text
+
+    def fresh() -> Report:
+        primer.memo.forget_all()
+        return check(content).report
+
+    def tables(report: Report) -> tuple[object, ...]:
+        return report.balance, report.coverage, [f.message for f in report.findings]
+
+    parsed = ParseCache()
+    primer.memo.enable()
+    try:
+        first = check(content, parse_cache=parsed).report
+        topic.write_text(edited, encoding="utf-8")
+        again = check(content, parse_cache=parsed).report
+        topic.write_text(text, encoding="utf-8")
+        back = check(content, parse_cache=parsed).report
+    finally:
+        primer.memo.enable(False)
+    assert tables(back) == tables(first)
+    topic.write_text(edited, encoding="utf-8")
+    made = fresh()
+    assert tables(again) == tables(made) != tables(first)
+    rows = [{a.actor for a in b.actors} for r in (first, made) for b in r.balance if b.topic == topic.stem]
+    assert len(rows[1] - rows[0]) == 1, "the linked point's speaker carries it"
+    assert any("name Australia 3 times" in f.message for f in made.findings)
+    assert not any("name Australia" in f.message for f in first.findings)
+
+
+def test_the_balance_counts_the_quiz_questions_that_test_an_actors_points() -> None:
+    """An actor's row counts each question of the topic's quiz that tests any point the actor carries (those of
+    its perspectives, and the cited points it is the speaker of), once however many of them it tests."""
+    from primer.report.coverage import cited_points
+
+    lib = load_library(ROOT / "content")
+    derived = derive(lib)
+    ctx = primer.report._context(lib, derived)
+    counted = 0
+    for balance in run_report(lib, derived).balance:
+        topic = lib.topics[balance.topic]
+        carried: dict[str, set[str]] = {}
+        for perspective in topic.perspectives:
+            carried.setdefault(perspective.actor, set()).update(p for p in perspective.points if p in lib.points)
+        for point_id in cited_points(ctx, topic.id):
+            if lib.points[point_id].speaker:
+                carried.setdefault(lib.points[point_id].speaker, set()).add(point_id)
+        quiz = derived.quizzes[topic.id]
+        for row in balance.actors:
+            tests = [q for q in quiz if set(q.tests.points) & carried[row.actor]]
+            assert row.questions == len(tests), (topic.id, row.actor)
+            counted += len(tests) > 1
+    assert counted, "some actor's points are tested by several questions"

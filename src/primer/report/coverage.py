@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from primer import facts
 from primer.content.models import Topic
+from primer.memo import Memo
 from primer.report.base import Context, Unit, links
 
 
@@ -34,13 +36,20 @@ def cited_points(ctx: Context, topic_id: str) -> list[str]:
     section are kept by its text (`primer.facts`): the sections of a large lesson are megabytes, which the
     coverage and the balance read in processes of their own, and an edit changes few."""
     topic = ctx.lib.topics[topic_id]
-    found = [
-        i
-        for s in topic.sections
-        for i in ctx.facts.get(partial(facts.key, "point links", s.body), partial(_point_links, s.body))
-    ]
+    kept = ctx.facts.path
+    found = [i for s in topic.sections for i in _LINKS.get((kept, id(s.body)), partial(_linked, ctx, s.body), s.body)]
     found += [p for perspective in topic.perspectives for p in perspective.points]
     return [p for p in dict.fromkeys(found) if p in ctx.lib.points]
+
+
+#: `_linked` by the file of results it is kept in and the text (as an object: see `primer.memo`), so that a save's
+#: check in the same process need not hash every section again to look it up (1,152 at 256 topics, 0.01 s).
+_LINKS: Memo[tuple[Path | None, int], tuple[str, ...]] = Memo()
+
+
+def _linked(ctx: Context, text: str) -> tuple[str, ...]:
+    """`_point_links` of `text`, kept by the text (`primer.facts`)."""
+    return ctx.facts.get(partial(facts.key, "point links", text), partial(_point_links, text))
 
 
 def _point_links(text: str) -> tuple[str, ...]:
