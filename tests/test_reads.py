@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -805,3 +806,39 @@ def test_the_tokens_a_map_carries_are_told_apart_collection_by_collection() -> N
     assert ("derived.a", "x") not in found and {("derived.a", "y"), ("topics", "t"), ("derived.e", "s")} <= found
     pagemap._then = None
     assert pagemap._not_carried(tokens) == tokens
+
+
+def test_a_views_rows_are_kept_by_their_items_and_digested_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the memos on, the sources' and topics' cards and the sources' headings are the very rows the last
+    check made of the very items, each hashed once while it lives: a save that edits a source makes that source's
+    rows anew, and the views' digests change with it. With the memos off, rows made afresh digest the same."""
+    from primer import memo
+    from primer.content.library import load_library
+    from tools import ROOT
+
+    lib = load_library(ROOT / "content")
+    views = ("source_cards", "source_headings", "topic_cards")
+    fresh = {name: getattr(lib, name)() for name in views}
+    digests = {name: reads.item_digest(rows) for name, rows in fresh.items()}
+    source = next(iter(lib.sources.values()))
+    edited = source.model_copy(update={"title": source.title + " (revised)"})
+    hashed = _hashed(monkeypatch)
+    memo.enable()
+    try:
+        first = {name: getattr(replace(lib), name)() for name in views}
+        again = {name: getattr(replace(lib), name)() for name in views}
+        assert all(all(map(operator.is_, first[name], again[name])) for name in views), "the same rows"
+        assert {name: reads.item_digest(rows) for name, rows in again.items()} == digests
+        assert {name: reads.item_digest(rows) for name, rows in first.items()} == digests
+        assert len(hashed) == sum(map(len, first.values())), "each row hashed once"
+        changed = replace(lib, sources={**lib.sources, source.id: edited})
+        cards = changed.source_cards()
+        assert cards[0] is not first["source_cards"][0] and cards[0].title.endswith("(revised)")
+        assert all(map(operator.is_, cards[1:], first["source_cards"][1:])), "the other sources' cards as they were"
+        assert reads.item_digest(cards) != digests["source_cards"]
+        assert reads.item_digest(changed.topic_cards()) == digests["topic_cards"]
+    finally:
+        memo.enable(False)
+    afresh = replace(changed).source_cards()
+    assert reads.item_digest(afresh) == reads.item_digest(cards), "the same made afresh"
+    assert afresh[1] == cards[1] and afresh[1] is not cards[1]

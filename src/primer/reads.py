@@ -343,7 +343,16 @@ def item_digest(value: Any) -> bytes:
         return _ITEM_DIGESTS.get(id(value), functools.partial(_item_digest, value), keep=value)
     if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
         return hashlib.sha256(b"\0items\0" + b"".join(map(item_digest, value))).digest()
+    if type(value) is list and value and all(isinstance(v, tuple) and hasattr(v, "_fields") for v in value):
+        # a view's rows (the sources' cards, say), each kept by its item in a process that checks again
+        # (`primer.content.library.row`): digested one by one, each kept by the row
+        return hashlib.sha256(b"\0rows\0" + b"".join(map(_row_digest, value))).digest()
     return _item_digest(value)
+
+
+def _row_digest(row: tuple[Any, ...]) -> bytes:
+    """`_item_digest` of a view's row (a named tuple, read only as every view is), kept by the row."""
+    return _ITEM_DIGESTS.get(id(row), functools.partial(_item_digest, row), keep=row)
 
 
 def _item_digest(value: Any) -> bytes:
