@@ -723,3 +723,22 @@ def test_the_balance_counts_the_quiz_questions_that_test_an_actors_points() -> N
             assert row.questions == len(tests), (topic.id, row.actor)
             counted += len(tests) > 1
     assert counted, "some actor's points are tested by several questions"
+
+
+def test_the_date_staleness_is_judged_against_is_each_lessons_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SOURCE_DATE_EPOCH, the latest date of the lesson's events and sources, worked out once for the
+    lesson: another lesson (an edited copy, say) has its own."""
+    import dataclasses
+    import datetime as dt
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    lib = load_library(ROOT / "content")
+    latest = max([e.date.last for e in lib.events.values()] + [s.published.date.last for s in lib.sources.values()])
+    assert primer.report.today(lib) == primer.report.today(lib) == latest
+    event = next(iter(lib.events.values()))
+    later = event.model_copy(update={"date": type(event.date).parse("2099-01-02")})
+    edited = dataclasses.replace(lib, events={**lib.events, event.id: later})
+    assert primer.report.today(edited) == dt.date(2099, 1, 2)
+    assert primer.report.today(lib) == latest
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    assert primer.report.today(lib) == dt.date(1970, 1, 2)

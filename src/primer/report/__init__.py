@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
+from itertools import compress, repeat
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -68,8 +69,11 @@ def today(lib: Library) -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    latest = [e.date.last for e in lib.events.values()] + [s.published.date.last for s in lib.sources.values()]
-    return max(latest, default=dt.date(2000, 1, 1))
+    found: dt.date | None = lib.__dict__.get("_latest")  # worked out once for the lesson: the check asks thrice
+    if found is None:
+        latest = [e.date.last for e in lib.events.values()] + [s.published.date.last for s in lib.sources.values()]
+        found = lib.__dict__["_latest"] = max(latest, default=dt.date(2000, 1, 1))
+    return found
 
 
 #: The checks in three parts, so that a build can make them on several processes (`report_part` in each,
@@ -464,12 +468,10 @@ def _silence(ctx: Context, findings: list[Finding]) -> list[Finding]:
     lib = ctx.lib
     tables = _item_tables(lib)
     # the items that have an ignore: list, kind by kind (each has an origin: the lesson's items are defined in files)
-    ignores = {
-        (kind, item_id): ignore
-        for kind, table in tables.items()
-        for item_id, item in table.items()
-        if (ignore := getattr(item, "ignore", None))
-    }
+    ignores: dict[tuple[str, str], dict[str, str]] = {}
+    for kind, table in tables.items():  # each item asked in C (17,000 at 256 topics, for the few that have one)
+        held = list(map(getattr, table.values(), repeat("ignore"), repeat(None)))
+        ignores.update(zip(zip(repeat(kind), compress(table, held)), filter(None, held), strict=True))
     used: set[tuple[str, str, str]] = set()
     out = list(findings)  # (a new list: `_finish` tells by it whether any was added)
     if ignores:  # (most lessons have none: their findings, 7,700 at 256 topics, are as they were)
