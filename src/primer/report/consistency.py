@@ -296,11 +296,17 @@ def _plain(text: str) -> str:
 _VOICED = str.maketrans("gbdr", "kptl")
 
 
+#: What `skeleton` leaves out of a word, and a letter written twice or more in a row (compiled once: each of the
+#: 3,700 capitalised words of a lesson of 256 topics looked its patterns up in `re`'s cache at every check).
+_NOT_CONSONANT = re.compile(r"[^a-z]|[aeiouyhw]")
+_REPEATED = re.compile(r"(.)\1+")
+
+
 def skeleton(word: str) -> str:
     """A word's consonants, with the pairs romanisations swap made one ('Gyeongsang' ~ 'Kyongsang')."""
     word = _plain(word).lower().translate(_VOICED)
-    consonants = re.sub(r"[^a-z]|[aeiouyhw]", "", word)
-    return re.sub(r"(.)\1+", r"\1", consonants)
+    consonants = _NOT_CONSONANT.sub("", word)
+    return _REPEATED.sub(r"\1", consonants)
 
 
 _GENERIC = frozenset(
