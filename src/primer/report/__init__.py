@@ -473,9 +473,10 @@ def _silence(ctx: Context, findings: list[Finding]) -> list[Finding]:
         held = list(map(getattr, table.values(), repeat("ignore"), repeat(None)))
         ignores.update(zip(zip(repeat(kind), compress(table, held)), filter(None, held), strict=True))
     used: set[tuple[str, str, str]] = set()
-    out = list(findings)  # (a new list: `_finish` tells by it whether any was added)
-    if ignores:  # (most lessons have none: their findings, 7,700 at 256 topics, are as they were)
-        out = []
+    out: list[Finding] = []  # (a new list: `_finish` tells by it whether any was added)
+    if not ignores:  # (most lessons have none: their findings, 7,700 at 256 topics, are as they were)
+        out += findings
+    else:
         for finding in findings:
             reason = ignores.get(finding.item, _NO_IGNORE).get(finding.code) if finding.item else None
             if reason:
