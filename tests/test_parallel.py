@@ -546,6 +546,9 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
     is written), not by each worker."""
     lesson = tmp_path / "lesson"
     shutil.copytree(mini, lesson)
+    topic = lesson / "topics" / "radars.yaml"  # words the first part's checks find (loaded, a figure)
+    said = "lede: The regime said 4,200 troops went. "
+    topic.write_text(topic.read_text(encoding="utf-8").replace("lede: ", said, 1), encoding="utf-8")
     _fresh(
         f"""
         import os, shutil
@@ -576,17 +579,18 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         sent.clear()
         memo.enable()
         first = render.as_json(build_mod.check(lesson, jobs=2).report)
-        # (two parts in workers: the third is made in the process that checks again, once it is done)
+        # (two parts in workers: the third is made in the process that checks again, once it is done; and so is
+        # the second once it has checked before)
         assert first == expected and sent == [None] * 2, "nothing to send by index yet"
         sent.clear()
         assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
         indices = [f for part in sent for f in part or [] if isinstance(f, int)]
-        assert len(sent) == 2 and all(part is not None for part in sent) and indices, sent
+        assert len(sent) == 1 and all(part is not None for part in sent) and indices, sent
         assert all(isinstance(f, int) for part in sent for f in part), "every finding is the last report's"
         assert rows and all(isinstance(row, int) for row in rows), "and every row of the checks' results"
         topic = lesson / "topics" / "radars.yaml"
         text = topic.read_text(encoding="utf-8")
-        topic.write_text(text.replace("lede: ", "lede: The regime said 4,200 troops went. ", 1), encoding="utf-8")
+        topic.write_text(text.replace("lede: ", "lede: The regime claimed 3,100 more. ", 1), encoding="utf-8")
         sent.clear()
         rows.clear()
         edited = render.as_json(build_mod.check(lesson, jobs=2).report)
@@ -597,7 +601,7 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
         topic.write_text(text, encoding="utf-8")
         memo.enable()  # (`alone` turned the memos off, and with them the last report)
         assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
-        topic.write_text(text.replace("lede: ", "lede: The regime said 4,200 troops went. ", 1), encoding="utf-8")
+        topic.write_text(text.replace("lede: ", "lede: The regime claimed 3,100 more. ", 1), encoding="utf-8")
         assert render.as_json(build_mod.check(lesson, jobs=2).report) == edited
         topic.write_text(text, encoding="utf-8")
         assert render.as_json(build_mod.check(lesson, jobs=2).report) == first
@@ -913,5 +917,50 @@ def test_a_workers_value_is_taken_without_waiting_for_it_to_end_and_reaped_befor
         assert multiprocessing.active_children() == [again._process] and again.result() == 7
         parallel.reap()
         assert multiprocessing.active_children() == []
+        """
+    )
+
+
+def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_part_alone(
+    mini: Path, tmp_path: Path
+) -> None:
+    """In a process that checks again (memos on: `primer build --watch`), a rebuild after a source's edit forks one
+    worker, for the report's first part: its second and third parts and the exports, which mostly come from the
+    last build, are made in the process itself, where a worker cost more than it made. The output is a clean
+    build's, and so is the report."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _fresh(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer import build as build_mod, memo, parallel
+        from primer.report import render
+        lesson, out, clean = Path({str(mini)!r}), Path({str(out)!r}), Path({str(clean)!r})
+        forked = []
+        start = parallel.start
+        def counted(work, jobs, **given):
+            started = start(work, jobs, **given)
+            if started.elsewhere:
+                forked.append(getattr(work, "func", work).__name__)
+            return started
+        parallel.start = counted
+        def files(folder):
+            return {{p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}}
+        memo.enable()
+        build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)
+        assert "_exports" in forked and forked.count("report_part") == 2, forked  # a first build forks them
+        source = lesson / "sources" / "mini-source.yaml"
+        text = source.read_text(encoding="utf-8")
+        assert "title: " in text
+        source.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+        forked.clear()
+        rebuilt = build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)[0]
+        # (the parse cache's entry for the edited file is written meanwhile, when it is kept on disk)
+        assert [name for name in forked if name != "save"] == ["report_part"], forked
+        memo.enable(False)
+        alone = build_mod.build(lesson, clean, jobs=1, pdf=False)[0]
+        assert files(out) == files(clean)
+        assert render.as_json(rebuilt.report) == render.as_json(alone.report)
         """
     )
