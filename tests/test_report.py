@@ -742,3 +742,30 @@ def test_the_date_staleness_is_judged_against_is_each_lessons_own(monkeypatch: p
     assert primer.report.today(lib) == latest
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     assert primer.report.today(lib) == dt.date(1970, 1, 2)
+
+
+def test_what_provenance_reads_of_a_cited_item_is_kept_by_the_item(tmp_path: Path) -> None:
+    """In a process that checks again, the text a topic's statements read of a point, event or term it cites is
+    kept by the item (`provenance._cited_text`): the same object gives the same text, kept, and a point edited in
+    its file gives its new text; a citation of nothing in the lesson gives none."""
+    from primer.report.provenance import _cited_text
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    source = content / "sources" / "us-trilateral-push-2014.yaml"
+    text = source.read_text(encoding="utf-8")
+    ref = "point:b-kim-kwan-jin-no-objection"
+    primer.memo.enable()
+    try:
+        lib = load_library(content)
+        first = _cited_text(lib, ref)
+        assert first is not None and "would not oppose" in first
+        assert _cited_text(lib, ref) is first
+        term = next(iter(lib.terms))
+        assert lib.terms[term].definition in (_cited_text(lib, f"term:{term}") or "")
+        assert _cited_text(lib, "point:no-such-point") is None and _cited_text(lib, "source:x") is None
+        source.write_text(text.replace("said he would not oppose", "said he would welcome", 1), encoding="utf-8")
+        edited = _cited_text(load_library(content), ref)
+    finally:
+        primer.memo.enable(False)
+    assert edited is not None and "would welcome" in edited and "would not oppose" not in edited

@@ -14,13 +14,16 @@ from primer.content.models import (
     MultipleChoice,
     Numeric,
     Ordering,
+    Point,
     QuestionBase,
     ShortAnswer,
     SingleChoice,
     Source,
+    Term,
     Topic,
     TrueFalse,
 )
+from primer.memo import Memo
 from primer.quiz.generate import STATUSES
 from primer.quiz.scoring import normalise
 from primer.report.base import Context, Item, content_words, dates, links
@@ -80,18 +83,32 @@ def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
 
 def _cited_text(lib: Library, ref: str) -> str | None:
     """What a topic's statements read of a point, event or term it cites (`ref`: "kind:id"): the text whose
-    words and dates they look for; None for any other citation, or one of nothing in the lesson."""
+    words and dates they look for; None for any other citation, or one of nothing in the lesson. Kept by the
+    item in a process that checks again (`primer.memo`: the same object is the same content), where the
+    report's second part is made at each save: 9,500 items' texts joined again at 256 topics."""
     kind, _, item_id = ref.partition(":")
-    if kind == "point" and item_id in lib.points:
-        point = lib.points[item_id]
-        return " ".join(filter(None, [point.text, point.correction, point.basis]))
-    if kind == "event" and item_id in lib.events:
-        event = lib.events[item_id]
-        return f"{event.title} {event.text} {event.date.human()}"
-    if kind == "term" and item_id in lib.terms:
-        term = lib.terms[item_id]
-        return " ".join([term.term, *term.aliases, term.expansion or "", term.definition])
-    return None
+    item: Point | Event | Term | None
+    if kind == "point":
+        item = lib.points.get(item_id)
+    elif kind == "event":
+        item = lib.events.get(item_id)
+    elif kind == "term":
+        item = lib.terms.get(item_id)
+    else:
+        return None
+    return None if item is None else _CITED.get(id(item), partial(_text_of, item), item)
+
+
+def _text_of(item: Point | Event | Term) -> str:
+    if isinstance(item, Point):
+        return " ".join(filter(None, [item.text, item.correction, item.basis]))
+    if isinstance(item, Event):
+        return f"{item.title} {item.text} {item.date.human()}"
+    return " ".join([item.term, *item.aliases, item.expansion or "", item.definition])
+
+
+#: `_text_of` by the item's identity (see `_cited_text`).
+_CITED: Memo[int, str] = Memo()
 
 
 def _framing_texts(source: Source) -> list[str]:
