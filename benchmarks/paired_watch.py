@@ -6,13 +6,13 @@ Usage: `python benchmarks/paired_watch.py [--before REV] [--after REV] [--topics
 A rebuild after a save uses both processors, so two versions cannot rebuild at once as `paired.py` builds them
 cold. Here each version watches a copy of the realistic corpus of its own (`make_corpus.py --realistic`), with a
 cache folder of its own, started (as `speed.py --watch` starts it) once `primer build` has built the lesson
-into its output folder. In each round, each edit of the speed table (`speed.edits`: a source, a topic, a
-question, a term) is made to one copy, then to the other (which goes first alternates from round to round), each
-timed from the write to the watch's line that it built, and undone with an untimed build before the other
-version's turn. The two see the same minutes of a machine whose speed drifts; the ratio within a pair (after ÷
-before) is what to read. CPU time is the watch process's and its workers' (`/proc/PID/stat`, the workers counted
-once they end), over the edit's rebuild and its undo's. `REV` is a git revision of this repository, or `.` for
-the files as they are (see `paired.py`). Everything is written to a temporary folder.
+into its output folder. In each round, each edit of the speed table (`speed.edits`: a source, a topic, a question, a
+term) is made to one copy, then to the other (which goes first alternates from round to round), each timed from the
+write to the watch's line that it built, and undone with an untimed build before the other version's turn; each edit
+waits until both watches have been idle for a moment (`idle`). The two see the same minutes of a machine whose speed
+drifts; the ratio within a pair (after ÷ before) is what to read. CPU time is the watch process's and its workers'
+(`/proc/PID/stat`, the workers counted once they end), over the edit's rebuild and its undo's. `REV` is a git revision
+of this repository, or `.` for the files as they are (see `paired.py`). Everything is written to a temporary folder.
 """
 
 from __future__ import annotations
@@ -120,6 +120,21 @@ class Watch:
             self.process.wait()
 
 
+def idle(watches: list[Watch], quiet: float = 0.3, patience: float = 60.0) -> None:
+    """Wait until no watch has used the processors for `quiet` seconds (at most `patience` seconds): a watch
+    goes on working after it says a build is written (its record, its caches), and an edit timed while the other
+    version's watch still works shares the processors with it. (Waiting a second alone was not enough: at 256
+    topics, a topic's edit took 0.3 s longer in whichever version went first, in every round.)"""
+    deadline = time.perf_counter() + patience
+    last = [watch.cpu() for watch in watches]
+    while time.perf_counter() < deadline:
+        time.sleep(quiet)
+        now = [watch.cpu() for watch in watches]
+        if all(after - before <= 2 / TICKS for before, after in zip(last, now, strict=True)):
+            return
+        last = now
+
+
 def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[str, list[tuple[float, float]]]:
     """Each edit's ratios (after ÷ before) of wall and CPU time, round by round, printed as they come."""
     sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
@@ -141,7 +156,10 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
         for number in range(rounds):
             order = ("before", "after") if number % 2 == 0 else ("after", "before")
             for label in edits(corpus):
-                took = {side: watches[side].timed(label, number) for side in order}
+                took = {}
+                for side in order:
+                    idle(list(watches.values()))
+                    took[side] = watches[side].timed(label, number)
                 (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
                 ratio = (wall_a / wall_b, cpu_a / cpu_b)
                 ratios.setdefault(label, []).append(ratio)

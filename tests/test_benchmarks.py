@@ -290,3 +290,29 @@ def test_the_watch_benchmark_times_each_edit_and_puts_the_lesson_back(tmp_path: 
     assert labels == list(_benchmark("speed").edits(corpus)), probe.stdout
     assert {p: p.read_bytes() for p in sorted(corpus.rglob("*.yaml"))} == before
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_the_paired_watch_waits_until_both_watches_are_idle_before_an_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`paired_watch.idle` returns once no watch's CPU time grew over a quiet spell: not while one still works
+    after its build (its record, its caches), and not for ever when one never stops (its patience)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import paired_watch
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    clock = {"now": 0.0}
+    monkeypatch.setattr(paired_watch.time, "sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
+    monkeypatch.setattr(paired_watch.time, "perf_counter", lambda: clock["now"])
+
+    class Working:
+        def __init__(self, until: float) -> None:
+            self.until = until
+
+        def cpu(self) -> float:  # a second of CPU time a second until `until`
+            return min(clock["now"], self.until)
+
+    paired_watch.idle([Working(0.0), Working(2.0)], quiet=0.3)  # type: ignore[list-item]
+    assert 2.0 <= clock["now"] <= 2.7
+    clock["now"] = 0.0
+    paired_watch.idle([Working(99.0)], quiet=0.3, patience=5.0)  # type: ignore[list-item]
+    assert 5.0 <= clock["now"] <= 5.4
