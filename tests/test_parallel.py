@@ -921,13 +921,12 @@ def test_a_workers_value_is_taken_without_waiting_for_it_to_end_and_reaped_befor
     )
 
 
-def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_part_alone(
+def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_part_and_the_exports(
     mini: Path, tmp_path: Path
 ) -> None:
-    """In a process that checks again (memos on: `primer build --watch`), a rebuild after a source's edit forks one
-    worker, for the report's first part: its second and third parts and the exports, which mostly come from the
-    last build, are made in the process itself, where a worker cost more than it made. The output is a clean
-    build's, and so is the report."""
+    """In a process that checks again (memos on: `primer build --watch`), a rebuild after a source's edit forks a
+    worker for the report's first part and one for the exports: its second and third parts are made in the process
+    itself, where a worker cost more than it made. The output is a clean build's, and so is the report."""
     out, clean = tmp_path / "out", tmp_path / "clean"
     _fresh(
         f"""
@@ -957,7 +956,7 @@ def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_pa
         forked.clear()
         rebuilt = build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)[0]
         # (the parse cache's entry for the edited file is written meanwhile, when it is kept on disk)
-        assert [name for name in forked if name != "save"] == ["report_part"], forked
+        assert [name for name in forked if name != "save"] == ["report_part", "_exports"], forked
         memo.enable(False)
         alone = build_mod.build(lesson, clean, jobs=1, pdf=False)[0]
         assert files(out) == files(clean)

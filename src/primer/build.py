@@ -48,15 +48,7 @@ from primer.memo import Memo
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
-from primer.report import (
-    InParts,
-    Report,
-    check_problems,
-    checked_before,
-    index_last,
-    let_go_of_units,
-    run_report,
-)
+from primer.report import InParts, Report, check_problems, index_last, let_go_of_units, run_report
 from primer.targets.bank import bank_json
 from primer.targets.site import TEACHER_TOPIC, build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool, removing_meanwhile
@@ -978,7 +970,6 @@ def _check_and_render(
     # than the rest of a rebuild's work after the check (2 s of a core at 256 topics, with the questions'
     # fragments kept: see `primer.exports.common.KeptFragments`).
     exporting: list[_Exporting] = []
-    again = checked_before()  # (asked before this check's report is made)
     exports = partial(
         _start_exports, jobs=jobs, spool=spool, mapping=mapping, kept_in=parsed.place(content) if mapping else None
     )
@@ -1016,18 +1007,9 @@ def _check_and_render(
                 finally:
                     _JOBS.reset(token)
             if earlier is not None and not exporting:  # a rebuild's exports start now (see above)
-                # in a process that has checked the lesson before (`checked_before`), they are made here when the
-                # build asks for them: they mostly come from the last build, and a worker forked for them cost more
-                # than it made (its copies of the pages it touched, and this process's of those it touched while
-                # the worker lived: 0.15 s of CPU time at a source's edit at 256 topics, for no time saved)
-                exporting.append(
-                    exports(
-                        result.library,
-                        result.derived,
-                        warmed=mapped[0] if mapped else None,
-                        jobs=1 if again else jobs,
-                    )
-                )
+                # (in a worker even in a process that checks again, which makes the report's second part itself:
+                # made here, the exports saved a source's save 1% and cost a topic's 6%, at 256 topics)
+                exporting.append(exports(result.library, result.derived, warmed=mapped[0] if mapped else None))
             if earlier is None:  # before the render's workers fork from this process
                 # (a rebuild renders a few pages, on workers that fork sharing the lesson's memory: freeing it
                 # and handing it back cost 0.1 s of a source's edit at 256 topics, which the exit frees at once)

@@ -123,8 +123,8 @@ _LAST_INDEX: dict[tuple[Any, ...], int] = {}
 
 def checked_before() -> bool:
     """Whether this process checks again (`memo.here()`) and has made a report already: then its next check
-    mostly takes what the last one worked out, and a worker forked for a part of it costs more than it makes
-    (see `InParts.derived`)."""
+    mostly takes what the last one worked out, and a worker forked for the report's second part costs more than
+    it makes (see `InParts.derived`)."""
     return memo.here() and bool(_LAST_RESULTS)
 
 
@@ -344,9 +344,9 @@ class InParts:
         `named`): a worker forked for it cost more than it made. Each fork leaves every page of this process
         shared, so that this process and the worker each copy every page they write to while both live; the
         first part's worker keeps the other core busy meanwhile. (In paired runs of `--watch` at 256
-        topics, with the exports made here too, a save took 0.97 of the time and 0.83 of the CPU time after a
-        source's edit, 1.01 and 0.83 after a topic's, 0.89 and 0.93 after a question's, 0.94 and 0.94 after a
-        term's; at 64 topics, 0.89, 1.03, 0.92 and 0.95 of the time.)"""
+        topics, a save took 0.985 of the time and 0.924 of the CPU time after a source's edit, 1.002 and 0.926
+        after a topic's, 0.900 and 0.934 after a question's, 0.949 and 0.955 after a term's; at 64 topics, 0.926,
+        0.932, 0.967 and 0.967 of the time.)"""
         self._derived = derived
         if self._again:
             return
