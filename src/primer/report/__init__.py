@@ -390,7 +390,7 @@ class InParts:
         mine = []
         if len(self._started) < len(PARTS):  # before waiting for the workers'
             names = self._names if names is None else names
-            if len(self._started) < len(PARTS) - 1:  # the second part too (see `derived`)
+            if self._again:  # the second part too (see `derived`)
                 mine.append(
                     report_part(self._lib, self._derived, 1, self._content, kept=self.kept, units=self._units.get)
                 )
