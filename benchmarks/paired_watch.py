@@ -11,7 +11,8 @@ term) is made to one copy, then to the other (which goes first alternates from r
 write to the watch's line that it built, and undone with an untimed build before the other version's turn; each edit
 waits until both watches have been idle for a moment (`idle`). The two see the same minutes of a machine whose speed
 drifts; the ratio within a pair (after ÷ before) is what to read. CPU time is the watch process's and its workers'
-(`/proc/PID/stat`, the workers counted once they end), over the edit's rebuild and its undo's. `REV` is a git revision
+(`/proc/PID/stat`; `tree_cpu`: a helper that lives as long as the watch counted too), over the edit's rebuild and
+its undo's. `REV` is a git revision
 of this repository, or `.` for the files as they are (see `paired.py`). Everything is written to a temporary folder.
 """
 
@@ -89,9 +90,8 @@ class Watch:
                 return at, line
 
     def cpu(self) -> float:
-        """CPU seconds of the watch and of its workers that ended (`/proc/PID/stat`: utime, stime, cutime, cstime)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return sum(int(value) for value in fields[11:15]) / TICKS
+        """CPU seconds of the watch and of its workers (`tree_cpu`)."""
+        return tree_cpu(self.process.pid)
 
     def timed(self, label: str, number: int) -> tuple[float, float]:
         """(seconds from the write to the line that it built, CPU seconds of that build and the undo's) of one
@@ -118,6 +118,18 @@ class Watch:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of process `pid`, of its children that ended (`/proc/PID/stat`: utime, stime, cutime, cstime), and
+    of those that still run, theirs counted alike: a watch's helper lives as long as the watch (0 once it ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        children = {int(child) for task in tasks for child in (task / "children").read_text().split()}
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / TICKS + sum(tree_cpu(child) for child in sorted(children))
 
 
 def idle(watches: list[Watch], quiet: float = 0.3, patience: float = 60.0) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -316,3 +318,30 @@ def test_the_paired_watch_waits_until_both_watches_are_idle_before_an_edit(monke
     clock["now"] = 0.0
     paired_watch.idle([Working(99.0)], quiet=0.3, patience=5.0)  # type: ignore[list-item]
     assert 5.0 <= clock["now"] <= 5.4
+
+
+def test_the_paired_watch_counts_the_cpu_time_of_workers_that_still_run() -> None:
+    """`paired_watch.tree_cpu` counts a child that still runs (the watch's helper lives as long as the watch) with
+    the process itself; a process that ended counts nothing."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import paired_watch
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    busy = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(60)\n"
+    spawn = f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {busy!r}])\ntime.sleep(60)\n"
+    parent = subprocess.Popen([sys.executable, "-c", spawn])
+    try:
+        deadline = time.monotonic() + 60
+        while paired_watch.tree_cpu(parent.pid) < 0.6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        own = sum(int(v) for v in Path(f"/proc/{parent.pid}/stat").read_text().rpartition(")")[2].split()[11:15])
+        assert own / paired_watch.TICKS < 0.5, "the parent itself idles: the time is its child's"
+        assert paired_watch.tree_cpu(parent.pid) >= 0.6
+    finally:
+        for child in paired_watch.Path(f"/proc/{parent.pid}/task").glob("*/children"):
+            for pid in child.read_text().split():
+                os.kill(int(pid), signal.SIGKILL)
+        parent.kill()
+        parent.wait()
+    assert paired_watch.tree_cpu(parent.pid) == 0.0

@@ -49,6 +49,7 @@ from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
 from primer.report import InParts, Report, check_problems, index_last, let_go_of_units, run_report
+from primer.report import helper as report_helper
 from primer.targets.bank import bank_json
 from primer.targets.site import TEACHER_TOPIC, build_site, site_files, site_plan, template_variables
 from primer.write import Output, Spool, removing_meanwhile
@@ -1008,8 +1009,12 @@ def _check_and_render(
                     _JOBS.reset(token)
             if earlier is not None and not exporting:  # a rebuild's exports start now (see above)
                 # (in a worker even in a process that checks again, which makes the report's second part itself:
-                # made here, the exports saved a source's save 1% and cost a topic's 6%, at 256 topics)
-                exporting.append(exports(result.library, result.derived, warmed=mapped[0] if mapped else None))
+                # made here, the exports saved a source's save 1% and cost a topic's 6%, at 256 topics, with the
+                # first part's worker forked; made here when the watch's helper made that part, so that the
+                # save forks nothing: see `primer.report.helper`)
+                helping = report_helper.current()
+                start = exports if helping is None or not helping.took else partial(exports, jobs=1)
+                exporting.append(start(result.library, result.derived, warmed=mapped[0] if mapped else None))
             if earlier is None:  # before the render's workers fork from this process
                 # (a rebuild renders a few pages, on workers that fork sharing the lesson's memory: freeing it
                 # and handing it back cost 0.1 s of a source's edit at 256 topics, which the exit frees at once)

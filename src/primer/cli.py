@@ -233,27 +233,33 @@ def _watch(
     from primer import build as build_mod
     from primer.content.library import ParseCache
     from primer.parallel import cores
+    from primer.report.helper import helping
     from primer.watch import Built, watch
 
     jobs_used = jobs or cores()
 
-    def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
-        return build_mod.build(
-            content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
-            parse_cache=parsed, record_later=later,
-        )  # fmt: skip
-
     def go() -> None:
-        watch(
-            content,
-            out,
-            one,
-            built=lambda made, took: built(*made, took=took),
-            progress=lambda: Progress(mode),
-            warm=lambda parsed: build_mod.check_for_watch(content, strict, jobs_used, parsed, out, pdf),
-            echo=click.echo,
-            debug=bool(ctx.find_root().obj.get("debug")),
-        )
+        with helping(content, jobs_used) as helper:
+
+            def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
+                made = build_mod.build(
+                    content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
+                    parse_cache=parsed, record_later=later,
+                )  # fmt: skip
+                if helper is not None:  # it loads the lesson once the first build is written (then does nothing)
+                    later.append(helper.warm)
+                return made
+
+            watch(
+                content,
+                out,
+                one,
+                built=lambda made, took: built(*made, took=took),
+                progress=lambda: Progress(mode),
+                warm=lambda parsed: build_mod.check_for_watch(content, strict, jobs_used, parsed, out, pdf),
+                echo=click.echo,
+                debug=bool(ctx.find_root().obj.get("debug")),
+            )
 
     _run(ctx, go)
 

@@ -35,6 +35,7 @@ from primer.report import (
     consistency,
     coverage,
     glossary,
+    helper,
     loaded,
     provenance,
     readability,
@@ -311,6 +312,10 @@ class InParts:
         self._derived: Derived | None = None
         #: whether the second part is made here (see `derived`)
         self._again = checked_before()
+        # a rebuild's first part comes from the watch's helper, when it has one that is free (see `helper`): asked
+        # first, so that it loads the lesson while this process derives the questions
+        helping = helper.current() if self._again and content is not None else None
+        asked = helping.ask(lib) if helping is not None else None
         #: the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`; None: off)
         self.kept = parsed.place(content) if content is not None else None
         # the glossary's matcher, which every part and the derive use, built once before the parts fork
@@ -320,13 +325,18 @@ class InParts:
         # against 0.2–0.3 s in each worker, where each object it reads is copied (its count of references
         # changes) and each it makes is new memory
         self._units = _Units(lib)
-        if memo.here():  # what the parts' workers would each work out again at every check
-            consistency.prepare(lib)
         self._shares: parallel.Shares | None = None
         #: the term names the build found (`named`), for the third part when it is made here
         self._names: list[Problem] | None = None
         first = partial(report_part, lib, None, 0, content, kept=self.kept, units=self._units.get)
-        self._started = [parallel.start(first, jobs)]
+        self._started: list[parallel.Started | helper.Asked] = []
+        if asked is not None:
+            asked.instead = first  # made here should the helper make none
+            self._started.append(asked)
+            return
+        if memo.here():  # what the parts' workers would each work out again at every check
+            consistency.prepare(lib)
+        self._started.append(parallel.start(first, jobs))
 
     def __enter__(self) -> InParts:
         return self

@@ -1,0 +1,214 @@
+"""The report's first part made at each save by a process of its own (`primer build --watch`).
+
+A rebuild in a process that checks again made the first part in a worker forked at each save. Each fork
+leaves every page of the build's process shared with the worker, and each page either of them then writes
+to (a count of references that changes is enough) is copied: at 256 topics, that cost the build's process
+about 0.24 s of a source's save, more than the part itself costs it (0.24 s made there). The helper is
+spawned once, shares no memory with the build's process, and keeps its own load of the lesson, so that a
+save costs it the files that changed and the checks that read them (`primer.memo`, as in the build's
+process). It answers only for the bytes the build loaded (`Library.files_read`): when it read others (a save
+between the two loads), or the lesson failed to load there, or the helper is still busy or gone, the build
+makes the part itself, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from primer import memo, parallel, parsed
+from primer.content.library import Library, ParseCache
+from primer.errors import ContentError
+
+if TYPE_CHECKING:
+    from primer.report import Part
+
+
+class Helper:
+    """A spawned process that makes the report's first part of the lesson in `content` (`first_part`). It talks
+    over a pipe, and no thread of this process waits on it: a process that runs threads forks no worker (see
+    `parallel.can_fork`), and the rest of a rebuild still does."""
+
+    def __init__(self, content: Path) -> None:
+        self._content = content
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+        #: what was asked of it and not read back yet (the warm-up, a part whose build did not wait for it)
+        self._pending = 0
+        self._warmed = False
+        #: whether it was asked for the part of the check running (`ask`): the build forks no worker then
+        self.took = False
+
+    def warm(self) -> None:
+        """Start the process, which loads the lesson and makes the part once, so that the first save finds its
+        memos as every later one does (called once the first build is written; once only)."""
+        if self._warmed:
+            return
+        self._warmed = True
+        self._send(None)
+
+    def ask(self, lib: Library) -> Asked | None:
+        """The first part of `lib`, on its way from the helper; None when the helper is busy, or gone."""
+        self.took = False
+        if not self._idle():
+            return None  # (the warm-up, or the part of a save whose build failed: the part is made here)
+        self.took = self._send(lib.files_read)
+        return Asked(self) if self.took else None
+
+    def _idle(self) -> bool:
+        """Read what it answered and no one waited for; whether it has nothing left to answer."""
+        try:
+            while self._pending and self._pipe is not None and self._pipe.poll():
+                self._pipe.recv()
+                self._pending -= 1
+        except (EOFError, OSError):
+            self.close()
+        return self._pipe is not None and not self._pending
+
+    def _send(self, files: tuple[tuple[str, str], ...] | None) -> bool:
+        try:
+            if self._process is None:
+                context = multiprocessing.get_context("spawn")
+                self._pipe, theirs = context.Pipe()
+                self._process = context.Process(target=_serve, args=(theirs,), daemon=True)
+                self._process.start()
+                theirs.close()
+            assert self._pipe is not None
+            self._pipe.send((self._content, files))
+        except (OSError, RuntimeError, ValueError):
+            self.close()
+            return False
+        self._pending += 1
+        return True
+
+    def answer(self) -> Part | None:
+        """The part it made for the last `ask` (None: it made none, or it is gone)."""
+        if self._pipe is None:
+            return None
+        try:
+            while self._pending > 1:  # (answers no one waited for)
+                self._pipe.recv()
+                self._pending -= 1
+            found: Part | None = self._pipe.recv()
+        except (EOFError, OSError):
+            self.close()
+            return None
+        self._pending -= 1
+        return found
+
+    def close(self) -> None:
+        """Stop the process (a part on its way is dropped)."""
+        if self._pipe is not None:
+            self._pipe.close()  # it ends once it reads the end of the pipe
+        if self._process is not None:
+            self._process.join(1.0)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join()
+        self._process, self._pipe, self._pending = None, None, 0
+
+
+class Asked:
+    """The first part, asked of the helper: as `parallel.Started` gives a part made by a worker."""
+
+    #: the part is made in another process (see `primer.report.InParts`)
+    elsewhere = True
+
+    def __init__(self, helper: Helper) -> None:
+        self._helper = helper
+        self.instead: Callable[[], Part] | None = None
+
+    def result(self) -> Part:
+        """The part the helper made; made here (`instead`) when it made none."""
+        found = self._helper.answer()
+        if found is None:
+            if self.instead is None:
+                raise RuntimeError("the helper made no report part, and none can be made here")
+            return self.instead()
+        return found
+
+    def cancel(self) -> None:
+        """Drop the part (read and dropped when the helper is next asked)."""
+
+
+#: The helper of this process's watch (`helping`), if any.
+_HELPER: list[Helper] = []
+
+
+def current() -> Helper | None:
+    """The helper of the running `primer build --watch`, if it has one."""
+    return _HELPER[0] if _HELPER else None
+
+
+@contextlib.contextmanager
+def helping(content: Path, jobs: int) -> Iterator[Helper | None]:
+    """Within the block, the report's first part of each rebuild is made by a helper (`current`), when `jobs`
+    allows a process besides this one and processes can be spawned."""
+    if jobs < 2 or "spawn" not in multiprocessing.get_all_start_methods() or not parallel.can_fork():
+        yield None
+        return
+    helper = Helper(content)
+    _HELPER[:] = [helper]
+    try:
+        yield helper
+    finally:
+        _HELPER.clear()
+        helper.close()
+
+
+# --------------------------------------------------------------------------- in the helper's process
+
+#: The files the helper parsed, kept from one save to the next.
+_PARSED: list[ParseCache] = []
+
+
+def _serve(pipe: Connection) -> None:
+    """The helper's loop: each request, `first_part`'s answer, until the build's process closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the watch, which then closes the pipe
+    while True:
+        try:
+            content, files = pipe.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            found = first_part(content, files)
+        except Exception:  # noqa: BLE001 - the build's process makes the part itself, and raises there what fails
+            found = None
+        try:
+            pipe.send(found)
+        except OSError:
+            return
+
+
+def first_part(content: Path, files: tuple[tuple[str, str], ...] | None) -> Part | None:
+    """In the helper: load the lesson and make the report's first part; None when the files it read are not
+    those the build read (`files`; None: any, for the warm-up), or the lesson did not load."""
+    from primer.build import collector_paused
+    from primer.report import consistency, report_part
+
+    if not _PARSED:
+        memo.enable()  # each save is checked here too: what the last check made is kept for the next
+        _PARSED.append(ParseCache())
+    memo.new_round()
+    with collector_paused(young=True):
+        try:
+            lib = load(content)
+        except ContentError:
+            return None
+        if files is not None and lib.files_read != files:
+            return None
+        consistency.prepare(lib)
+        part = report_part(lib, None, 0, content, kept=parsed.place(content))
+    return part if files is not None else None
+
+
+def load(content: Path) -> Library:
+    """The lesson, loaded with the files the helper parsed before."""
+    from primer.content.library import load_library
+
+    return load_library(content, _PARSED[0], 1)

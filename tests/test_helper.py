@@ -1,0 +1,136 @@
+"""The watch's helper makes the report's first part at each save, in a process of its own, for the bytes the
+build loaded and no others; a save whose helper is busy, gone or of another mind makes the part itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
+
+
+def _fresh(code: str) -> None:
+    """Run `code` in a new interpreter: the helper turns the memos on in the process that asks it, and a test
+    session may hold threads (a browser's), where primer forks nothing."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_rebuild_whose_first_part_the_helper_makes_forks_nothing_and_builds_what_a_clean_build_does(
+    mini: Path, tmp_path: Path
+) -> None:
+    """With a warm helper (`primer build --watch`), a rebuild after a source's edit forks no worker: the helper
+    makes the report's first part, and the build's process the rest, the exports too. The output is a clean
+    build's, and so is the report."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _fresh(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer import build as build_mod, memo, parallel
+        from primer.report import helper, render
+        lesson, out, clean = Path({str(mini)!r}), Path({str(out)!r}), Path({str(clean)!r})
+        forked = []
+        start = parallel.start
+        def counted(work, jobs, **given):
+            started = start(work, jobs, **given)
+            if started.elsewhere:
+                forked.append(getattr(work, "func", work).__name__)
+            return started
+        parallel.start = counted
+        def files(folder):
+            return {{p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}}
+        source = lesson / "sources" / "mini-source.yaml"
+        text = source.read_text(encoding="utf-8")
+        with helper.helping(lesson, 2) as helping:
+            assert helping is not None and helper.current() is helping
+            memo.enable()
+            build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)
+            assert not helping.took, "a first build forks its workers"
+            helping.warm()
+            assert helping.answer() is None, "the warm-up sends no part"
+            made = []
+            for number in range(2):
+                source.write_text(text.replace("title: ", f"title: Edited {{number}} ", 1), encoding="utf-8")
+                forked.clear()
+                rebuilt = build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)[0]
+                assert helping.took
+                assert [name for name in forked if name != "save"] == [], forked
+                made.append((files(out), render.as_json(rebuilt.report)))
+            memo.enable(False)
+        assert helper.current() is None
+        for number, (output, report) in enumerate(made):  # each as a clean build on one process makes it
+            source.write_text(text.replace("title: ", f"title: Edited {{number}} ", 1), encoding="utf-8")
+            alone = build_mod.build(lesson, clean, jobs=1, pdf=False)[0]
+            assert output == files(clean)
+            assert report == render.as_json(alone.report)
+        """
+    )
+
+
+def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_path: Path) -> None:
+    """The helper's part is the one the build's process makes of the same files; it makes none when it read
+    other bytes (a save between the two loads), or when the lesson does not load."""
+    _fresh(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer.content.library import load_library
+        from primer.derive import derive
+        from primer.report import helper, report_part, _received
+        lesson = Path({str(mini)!r})
+        lib = load_library(lesson)
+        assert lib.files_read and all(len(digest) == 32 for _, digest in lib.files_read)
+        here = report_part(lib, None, 0, lesson)
+        made = helper.first_part(lesson, lib.files_read)
+        assert made is not None
+        assert made.findings == here.findings and made.results == here.results
+        assert helper.first_part(lesson, None) is None, "the warm-up's part is not sent"
+        other = tuple((shown, "0" * 32) if n == 0 else (shown, digest) for n, (shown, digest) in
+                      enumerate(lib.files_read))
+        assert helper.first_part(lesson, other) is None
+        source = lesson / "sources" / "mini-source.yaml"
+        source.write_text(source.read_text(encoding="utf-8") + "\\ntitle: [", encoding="utf-8")
+        assert helper.first_part(lesson, lib.files_read) is None
+        """
+    )
+
+
+def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, tmp_path: Path) -> None:
+    """Asked while it still makes an earlier part (its warm-up), the helper takes nothing; gone, its part is made
+    by the build's process (`instead`), and it is asked no more."""
+    _fresh(
+        f"""
+        import os, signal
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer.content.library import load_library
+        from primer.report import helper
+        lesson = Path({str(mini)!r})
+        lib = load_library(lesson)
+        with helper.helping(lesson, 2) as helping:
+            helping.warm()
+            assert helping.ask(lib) is None and not helping.took, "busy with its warm-up"
+            assert helping.answer() is None
+            asked = helping.ask(lib)
+            assert asked is not None and helping.took
+            assert asked.result().findings is not None
+            os.kill(helping._process.pid, signal.SIGSTOP)  # asked, and gone before it answers
+            asked = helping.ask(lib)
+            assert asked is not None
+            helping._process.kill()
+            asked.instead = lambda: "made here"
+            assert asked.result() == "made here"
+            assert helping.ask(lib) is None and not helping.took, "gone"
+        with helper.helping(lesson, 1) as helping:
+            assert helping is None, "one process: no helper"
+        """
+    )
