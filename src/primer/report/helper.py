@@ -14,8 +14,9 @@ makes the part itself, as before.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,7 +37,7 @@ class Helper:
 
     def __init__(self, content: Path) -> None:
         self._content = content
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._pipe: Connection | None = None
         #: what was asked of it and not read back yet (the warm-up, a part whose build did not wait for it)
         self._pending = 0
@@ -73,18 +74,34 @@ class Helper:
     def _send(self, files: tuple[tuple[str, str], ...] | None) -> bool:
         try:
             if self._process is None:
-                context = multiprocessing.get_context("spawn")
-                self._pipe, theirs = context.Pipe()
-                self._process = context.Process(target=_serve, args=(theirs,), daemon=True)
-                self._process.start()
-                theirs.close()
+                self._start()
             assert self._pipe is not None
             self._pipe.send((self._content, files))
-        except (OSError, RuntimeError, ValueError):
+        except (OSError, ValueError):
             self.close()
             return False
         self._pending += 1
         return True
+
+    def _start(self) -> None:
+        """Start the process: a new interpreter, with this one's module path (so the same primer), talking over a
+        socket; in a session of its own, so that Ctrl-C reaches the watch alone, which then closes the socket."""
+        mine, theirs = socket.socketpair()
+        try:
+            command = [sys.executable, "-c", _BOOT, str(theirs.fileno()), *sys.path]
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        self._pipe = Connection(mine.detach())
 
     def answer(self) -> Part | None:
         """The part it made for the last `ask` (None: it made none, or it is gone)."""
@@ -106,10 +123,11 @@ class Helper:
         if self._pipe is not None:
             self._pipe.close()  # it ends once it reads the end of the pipe
         if self._process is not None:
-            self._process.join(1.0)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join()
+            try:
+                self._process.wait(1.0)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         self._process, self._pipe, self._pending = None, None, 0
 
 
@@ -148,8 +166,8 @@ def current() -> Helper | None:
 @contextlib.contextmanager
 def helping(content: Path, jobs: int) -> Iterator[Helper | None]:
     """Within the block, the report's first part of each rebuild is made by a helper (`current`), when `jobs`
-    allows a process besides this one and processes can be spawned."""
-    if jobs < 2 or "spawn" not in multiprocessing.get_all_start_methods() or not parallel.can_fork():
+    allows a process besides this one, and this one would fork its workers (no thread runs)."""
+    if jobs < 2 or not parallel.can_fork():
         yield None
         return
     helper = Helper(content)
@@ -167,9 +185,14 @@ def helping(content: Path, jobs: int) -> Iterator[Helper | None]:
 _PARSED: list[ParseCache] = []
 
 
-def _serve(pipe: Connection) -> None:
-    """The helper's loop: each request, `first_part`'s answer, until the build's process closes the pipe."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the watch, which then closes the pipe
+#: How the helper's interpreter starts: the module path it is given, then `serve` on the socket it is given.
+_BOOT = "import sys; sys.path[:] = sys.argv[2:]; from primer.report.helper import serve; serve(int(sys.argv[1]))"
+
+
+def serve(fd: int) -> None:
+    """The helper's loop, on the socket `fd`: each request, `first_part`'s answer, until the build's process closes
+    the socket."""
+    pipe = Connection(fd)
     while True:
         try:
             content, files = pipe.recv()
