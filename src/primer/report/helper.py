@@ -3,8 +3,8 @@
 A rebuild in a process that checks again made the first part in a worker forked at each save. Each fork
 leaves every page of the build's process shared with the worker, and each page either of them then writes
 to (a count of references that changes is enough) is copied: at 256 topics, that cost the build's process
-about 0.24 s of a source's save, more than the part itself costs it (0.24 s made there). The helper is
-spawned once, shares no memory with the build's process, and keeps its own load of the lesson, so that a
+at least 0.24 s of a source's save, as much as the part itself costs it made there. The helper is
+started once, shares no memory with the build's process, and keeps its own load of the lesson, so that a
 save costs it the files that changed and the checks that read them (`primer.memo`, as in the build's
 process). It answers only for the bytes the build loaded (`Library.files_read`): when it read others (a save
 between the two loads), or the lesson failed to load there, or the helper is still busy or gone, the build
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 
 class Helper:
-    """A spawned process that makes the report's first part of the lesson in `content` (`first_part`). It talks
-    over a pipe, and no thread of this process waits on it: a process that runs threads forks no worker (see
+    """A process of its own that makes the report's first part of the lesson in `content` (`first_part`). It
+    talks over a socket, and no thread of this process waits on it: a process that runs threads forks no worker (see
     `parallel.can_fork`), and the rest of a rebuild still does."""
 
     def __init__(self, content: Path) -> None:
