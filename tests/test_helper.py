@@ -3,23 +3,14 @@ build loaded and no others; a save whose helper is busy, gone or of another mind
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tools import FORKS_COUNTED, fresh
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
-
-
-def _fresh(code: str) -> None:
-    """Run `code` in a new interpreter: the helper turns the memos on in the process that asks it, and a test
-    session may hold threads (a browser's), where primer forks nothing."""
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr
 
 
 def test_a_rebuild_whose_first_part_the_helper_makes_forks_nothing_and_builds_what_a_clean_build_does(
@@ -29,24 +20,14 @@ def test_a_rebuild_whose_first_part_the_helper_makes_forks_nothing_and_builds_wh
     makes the report's first part, and the build's process the rest, the exports too. The output is a clean
     build's, and so is the report."""
     out, clean = tmp_path / "out", tmp_path / "clean"
-    _fresh(
+    fresh(
         f"""
         import os
         from pathlib import Path
         os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
-        from primer import build as build_mod, memo, parallel
+        from primer import build as build_mod, memo
         from primer.report import helper, render
         lesson, out, clean = Path({str(mini)!r}), Path({str(out)!r}), Path({str(clean)!r})
-        forked = []
-        start = parallel.start
-        def counted(work, jobs, **given):
-            started = start(work, jobs, **given)
-            if started.elsewhere:
-                forked.append(getattr(work, "func", work).__name__)
-            return started
-        parallel.start = counted
-        def files(folder):
-            return {{p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}}
         source = lesson / "sources" / "mini-source.yaml"
         text = source.read_text(encoding="utf-8")
         with helper.helping(lesson, 2) as helping:
@@ -71,14 +52,15 @@ def test_a_rebuild_whose_first_part_the_helper_makes_forks_nothing_and_builds_wh
             alone = build_mod.build(lesson, clean, jobs=1, pdf=False)[0]
             assert output == files(clean)
             assert report == render.as_json(alone.report)
-        """
+        """,
+        FORKS_COUNTED,
     )
 
 
 def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_path: Path) -> None:
     """The helper's part is the one the build's process makes of the same files; it makes none when it read
     other bytes (a save between the two loads), or when the lesson does not load."""
-    _fresh(
+    fresh(
         f"""
         import os
         from pathlib import Path
@@ -107,7 +89,7 @@ def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_
 def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, tmp_path: Path) -> None:
     """Asked while it still makes an earlier part (its warm-up), the helper takes nothing; gone, its part is made
     by the build's process (`instead`), and it is asked no more."""
-    _fresh(
+    fresh(
         f"""
         import os, signal
         from pathlib import Path

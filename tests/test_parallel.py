@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,12 @@ from primer import parallel
 from primer.build import build
 from primer.errors import ContentError
 from primer.exports import FORMATS
+from tools import FORKS_COUNTED, fresh
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
 
 
-def _fresh(code: str) -> None:
-    """Run `code` in a new interpreter: a test session may hold threads (a browser's), and then primer
-    rightly declines to fork, so forking is tested where it really happens."""
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr
+_fresh = fresh
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -426,9 +420,14 @@ def test_the_formats_the_exports_worker_has_not_started_are_made_by_the_builds_p
                         while not fails and " here" not in Path({str(made)!r}).read_text():
                             assert time.monotonic() < deadline, "the build's process never made a format"
                             time.sleep(0.02)
-                        time.sleep(0.3)
+                        # a failing worker fails on its second format, taken at once after its first, and holds it
+                        # while the build's process takes from the last (held after its first, it could find the
+                        # build's process had taken the second meanwhile: a lesson's format takes milliseconds)
                         if fails and fmt == {names[1]!r}:
+                            time.sleep(0.3)
                             raise MemoryError("a worker stopped halfway")
+                        if not fails:
+                            time.sleep(0.3)
                 return real(lib, derived, fmt, topic, memo)
             exports.render_export = render_export
             build(Path({str(mini)!r}), Path({str(forked)!r}), jobs=2, pdf=False)
@@ -933,19 +932,9 @@ def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_pa
         import os
         from pathlib import Path
         os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
-        from primer import build as build_mod, memo, parallel
+        from primer import build as build_mod, memo
         from primer.report import render
         lesson, out, clean = Path({str(mini)!r}), Path({str(out)!r}), Path({str(clean)!r})
-        forked = []
-        start = parallel.start
-        def counted(work, jobs, **given):
-            started = start(work, jobs, **given)
-            if started.elsewhere:
-                forked.append(getattr(work, "func", work).__name__)
-            return started
-        parallel.start = counted
-        def files(folder):
-            return {{p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}}
         memo.enable()
         build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)
         assert "_exports" in forked and forked.count("report_part") == 2, forked  # a first build forks them
@@ -961,5 +950,6 @@ def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_pa
         alone = build_mod.build(lesson, clean, jobs=1, pdf=False)[0]
         assert files(out) == files(clean)
         assert render.as_json(rebuilt.report) == render.as_json(alone.report)
-        """
+        """,
+        FORKS_COUNTED,
     )

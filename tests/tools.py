@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,3 +74,28 @@ def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Path, "read_bytes", counting)
     return read
+
+
+def fresh(code: str, *preludes: str) -> None:
+    """Run `code` in a new interpreter, after `preludes` (each dedented alike): a test session may hold threads
+    (a browser's), where primer rightly declines to fork, so forking is tested where it really happens."""
+    source = "\n".join(textwrap.dedent(part) for part in [*preludes, code])
+    proc = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+#: A prelude for `fresh`: `forked` lists the name of the work of each worker `parallel.start` forks, and
+#: `files(folder)` gives each file's bytes by its path in the folder.
+FORKS_COUNTED = """
+    from primer import parallel
+    forked = []
+    _start = parallel.start
+    def _counted(work, jobs, **given):
+        started = _start(work, jobs, **given)
+        if started.elsewhere:
+            forked.append(getattr(work, "func", work).__name__)
+        return started
+    parallel.start = _counted
+    def files(folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+"""
