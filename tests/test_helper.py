@@ -87,8 +87,8 @@ def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_
 
 
 def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, tmp_path: Path) -> None:
-    """Asked while it still makes an earlier part (its warm-up), the helper takes nothing; gone, its part is made
-    by the build's process (`instead`), and it is asked no more."""
+    """Asked while it still makes an earlier part (its warm-up), the helper takes nothing; gone, or stuck past its
+    patience, its part is made by the build's process (`instead`), and it is asked no more."""
     fresh(
         f"""
         import os, signal
@@ -112,6 +112,15 @@ def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, 
             asked.instead = lambda: "made here"
             assert asked.result() == "made here"
             assert helping.ask(lib) is None and not helping.took, "gone"
+        with helper.helping(lesson, 2) as helping:
+            helping.PATIENCE = 0.5
+            helping.warm()
+            assert helping.answer() is None
+            os.kill(helping._process.pid, signal.SIGSTOP)  # asked, and stuck
+            asked = helping.ask(lib)
+            asked.instead = lambda: "made here"
+            assert asked.result() == "made here"
+            assert helping.ask(lib) is None and helping._process is None, "stopped, and asked no more"
         with helper.helping(lesson, 1) as helping:
             assert helping is None, "one process: no helper"
         """
