@@ -70,15 +70,17 @@ def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_
         from primer.report import helper, report_part, _received
         lesson = Path({str(mini)!r})
         lib = load_library(lesson)
-        assert lib.files_read and all(len(digest) == 32 for _, digest in lib.files_read)
+        assert len(lib.files_read) == 32 and load_library(lesson).files_read == lib.files_read
         here = report_part(lib, None, 0, lesson)
         made = helper.first_part(lesson, lib.files_read)
         assert made is not None
         assert made.findings == here.findings and made.results == here.results
         assert helper.first_part(lesson, None) is None, "the warm-up's part is not sent"
-        other = tuple((shown, "0" * 32) if n == 0 else (shown, digest) for n, (shown, digest) in
-                      enumerate(lib.files_read))
-        assert helper.first_part(lesson, other) is None
+        assert helper.first_part(lesson, "0" * 32) is None
+        (lesson / "sources" / "mini-source.yaml").rename(lesson / "sources" / "renamed.yaml")
+        renamed = load_library(lesson)
+        assert renamed.files_read != lib.files_read, "a file's name counts, not only its bytes"
+        (lesson / "sources" / "renamed.yaml").rename(lesson / "sources" / "mini-source.yaml")
         source = lesson / "sources" / "mini-source.yaml"
         source.write_text(source.read_text(encoding="utf-8") + "\\ntitle: [", encoding="utf-8")
         assert helper.first_part(lesson, lib.files_read) is None

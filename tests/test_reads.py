@@ -422,8 +422,9 @@ def test_every_collection_of_the_lesson_is_watched() -> None:
 
     library = {f.name for f in fields(Library) if str(f.type).startswith("dict[")}
     assert library - {"origins"} == set(LIBRARY_MAPS), "origins: where items were defined, dropped before a render"
-    assert {f.name for f in fields(Library)} - library == {"site", "warnings", "origin_files"}, (
-        "site: in every page's digest; origin_files: origins by file, dropped with them"
+    assert {f.name for f in fields(Library)} - library == {"site", "warnings", "origin_files", "files_read"}, (
+        "site: in every page's digest; origin_files: origins by file, dropped with them; files_read: a digest of"
+        " the files for the watch's helper, which no page reads"
     )
     derived = {f.name for f in fields(Derived) if str(f.type).startswith("dict[")}
     assert derived == set(DERIVED_MAPS)

@@ -225,6 +225,10 @@ def rebuild(state: _State) -> tuple[float, int]:
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the server; it shows on the page
         problems.append(_bug(state.content, exc, "building"))
     problems += _shown(state, found)
+    if output is not None and (pages := state.open_pages()):
+        # rendered while the browsers that show them reload, not once they ask (see `Preview.warm`): started
+        # before they are told (below), so that a browser's request does not come first on a busy machine
+        threading.Thread(target=output.warm, args=(pages,), daemon=True, name="primer-warm").start()
     with state.changed:
         state.errors = output is None
         if output is not None:
@@ -235,10 +239,6 @@ def rebuild(state: _State) -> tuple[float, int]:
         state.attempt += 1
         state.changed.notify_all()
     took = time.perf_counter() - started
-    if output is not None:
-        pages = state.open_pages()
-        if pages:  # rendered while the browsers that show them reload, not once they ask (see `Preview.warm`)
-            threading.Thread(target=output.warm, args=(pages,), daemon=True, name="primer-warm").start()
     if output is not None and not output.complete:
         with state.changed:
             attempt = state.attempt

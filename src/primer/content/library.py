@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 import stat
@@ -193,9 +194,9 @@ class Library:
     #: same as `origins`, by file (a rebuild works out again only what the files that changed give)
     origin_files: list[tuple[Document, list[tuple[str, str]]]] = field(default_factory=list, repr=False)
     warnings: list[Problem] = field(default_factory=list)
-    #: each file the load read, as shown, with the digest of its bytes, in order: another process that loads the
-    #: lesson knows by it that it read the same bytes (`primer.report.helper`)
-    files_read: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: one digest of the files the load read (each one's name and bytes): another process that loads the lesson
+    #: knows by it that it read the same (`primer.report.helper`). No page reads it.
+    files_read: str = field(default="", repr=False)
 
     def topics_in_order(self) -> list[Topic]:
         """Topics by their `order`, then id (each read whole: see `topic_order` for their order alone)."""
@@ -878,7 +879,9 @@ def load_library(content: Path, cache: ParseCache | None = None, jobs: int = 1) 
     if problems:
         raise ContentError(b.problems)
     lib.warnings = sorted(b.problems)
-    lib.files_read = tuple(sorted((doc.shown, doc.digest) for _, doc in b.docs))
+    lib.files_read = hashlib.blake2b(
+        "\n".join(sorted(f"{doc.shown}\0{doc.digest}" for _, doc in b.docs)).encode(), digest_size=16
+    ).hexdigest()
     for table in (lib.sources, lib.points, lib.terms, lib.actors, lib.events, lib.places, lib.topics, lib.questions):
         _sort_by_id(table)
     return lib

@@ -75,7 +75,7 @@ class Helper:
             self.close()
         return self._pipe is not None and not self._pending
 
-    def _send(self, files: tuple[tuple[str, str], ...] | None) -> bool:
+    def _send(self, files: str | None) -> bool:
         try:
             if self._process is None:
                 self._start()
@@ -214,7 +214,7 @@ def serve(fd: int) -> None:
             return
 
 
-def first_part(content: Path, files: tuple[tuple[str, str], ...] | None) -> Part | None:
+def first_part(content: Path, files: str | None) -> Part | None:
     """In the helper: load the lesson and make the report's first part; None when the files it read are not
     those the build read (`files`; None: any, for the warm-up), or the lesson did not load."""
     from primer.build import collector_paused
