@@ -314,8 +314,10 @@ class InParts:
         self._again = checked_before()
         # a rebuild's first part comes from the watch's helper, when it has one that is free (see `helper`): asked
         # first, so that it loads the lesson while this process derives the questions
-        helping = helper.current() if self._again and content is not None else None
-        asked = helping.ask(lib) if helping is not None else None
+        helping = helper.current() if content is not None else None
+        asked = helping.ask(lib) if helping is not None and self._again else None
+        if helping is not None and asked is None:
+            helping.took = False  # (the build forks its workers, as before)
         #: the lesson's folder in the parse cache, and the cache folder (`primer.parsed.place`; None: off)
         self.kept = parsed.place(content) if content is not None else None
         # the glossary's matcher, which every part and the derive use, built once before the parts fork
