@@ -18,15 +18,12 @@ from tools import FORKS_COUNTED, fresh
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is how workers start here")
 
 
-_fresh = fresh
-
-
 def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def test_run_keeps_the_order_and_the_values() -> None:
-    _fresh(
+    fresh(
         """
         from primer import parallel
         assert parallel.can_fork(), "a process without threads can fork"
@@ -39,7 +36,7 @@ def test_run_keeps_the_order_and_the_values() -> None:
 
 
 def test_a_pool_runs_what_is_submitted_on_workers_and_the_rest_here() -> None:
-    _fresh(
+    fresh(
         """
         import os
         from primer import parallel
@@ -66,7 +63,7 @@ def test_a_pool_leaves_the_collector_as_it_found_it_without_counting_what_is_set
     """A pool sets the objects alive aside before it forks (so that the workers' pages stay shared) and hands
     them back when it closes, unless they were set aside already; it knows which without `gc.get_freeze_count`,
     which counts millions of objects one by one in a large lesson's rebuild."""
-    _fresh(
+    fresh(
         """
         import gc, os
         from primer import parallel
@@ -93,7 +90,7 @@ def test_a_pool_leaves_the_collector_as_it_found_it_without_counting_what_is_set
 
 
 def test_a_failure_in_a_pool_is_raised_here_as_a_serial_run_raises_it() -> None:
-    _fresh(
+    fresh(
         """
         from primer import parallel
 
@@ -128,7 +125,7 @@ def test_a_failure_in_a_worker_is_raised_as_the_serial_run_raises_it() -> None:
 def test_pieces_submitted_with_what_was_made_after_the_fork_are_called_with_it() -> None:
     """A build's teacher pages show the links to the exports, made after the workers forked: they are submitted
     to the same workers with the links (`Pool.submit(…, given)`), and called with them, there or here."""
-    _fresh(
+    fresh(
         """
         import os
         from primer import parallel
@@ -164,7 +161,7 @@ def test_started_work_returns_its_value_or_raises_here() -> None:
 
 def test_started_work_is_prepared_in_its_worker_only() -> None:
     """`prepare` may drop what the parent still needs (a build's exports drop where each item was defined)."""
-    _fresh(
+    fresh(
         """
         from primer import parallel
         held = ["needed here"]
@@ -180,7 +177,7 @@ def test_started_work_is_prepared_in_its_worker_only() -> None:
 def test_a_parallel_build_is_byte_identical_to_a_serial_one(mini: Path, tmp_path: Path) -> None:
     serial, forked = tmp_path / "one", tmp_path / "two"
     build(mini, serial, jobs=1, pdf=False)
-    _fresh(
+    fresh(
         f"""
         from pathlib import Path
         from primer import parallel
@@ -212,7 +209,7 @@ def test_a_lessons_files_parsed_on_two_processes_load_as_on_one(tmp_path: Path) 
         first = sorted((broken / name).glob("*.yaml"))[0]
         first.write_text(first.read_text(encoding="utf-8").replace("id:", "id: [\n_:", 1), encoding="utf-8")
     parsed_by = tmp_path / "parsed-by"
-    _fresh(
+    fresh(
         f"""
         import os, pickle
         from pathlib import Path
@@ -298,7 +295,7 @@ def test_chunks_cover_the_work_in_order_and_shrink_to_single_pieces() -> None:
 
 
 def test_meanwhile_runs_here_while_the_workers_run() -> None:
-    _fresh(
+    fresh(
         """
         import os, time
         from primer import parallel
@@ -333,7 +330,7 @@ def test_meanwhile_runs_here_while_the_workers_run() -> None:
 
 
 def test_cancel_stops_started_work() -> None:
-    _fresh(
+    fresh(
         """
         import multiprocessing, time
         from primer import parallel
@@ -350,7 +347,7 @@ def test_cancel_stops_started_work() -> None:
 def test_a_failed_check_stops_the_exports_it_started(mini: Path, tmp_path: Path) -> None:
     """The exports start in a worker as soon as the questions are derived; a check that then fails leaves
     no worker behind, and writes nothing."""
-    _fresh(
+    fresh(
         f"""
         import multiprocessing
         from pathlib import Path
@@ -376,7 +373,7 @@ def test_a_failed_check_stops_the_exports_it_started(mini: Path, tmp_path: Path)
 
 
 def test_shared_pieces_are_each_taken_once_from_the_first_by_a_worker_and_from_the_last_here() -> None:
-    _fresh(
+    fresh(
         """
         from primer import parallel
         shares = parallel.Shares(5)
@@ -400,7 +397,7 @@ def test_the_formats_the_exports_worker_has_not_started_are_made_by_the_builds_p
     names = list(FORMATS)
     for fails in (False, True):
         forked, made = tmp_path / f"two-{fails}", tmp_path / f"made-{fails}"
-        _fresh(
+        fresh(
             f"""
             import os, time
             from pathlib import Path
@@ -448,7 +445,7 @@ def test_the_formats_the_exports_worker_has_not_started_are_made_by_the_builds_p
 
 
 def test_streamed_work_sends_its_items_one_by_one_or_raises_here() -> None:
-    _fresh(
+    fresh(
         """
         import multiprocessing
         from primer import parallel
@@ -483,7 +480,7 @@ def test_the_checks_of_the_reports_second_part_its_worker_has_not_started_are_ma
     makes; and what each check keeps of each text (`report-<check>.facts`) is found by the next check whichever
     process makes it then, so that it reads no text again."""
     log = tmp_path / "made.log"
-    _fresh(
+    fresh(
         f"""
         import os, time
         from pathlib import Path
@@ -548,7 +545,7 @@ def test_a_process_that_checks_again_gets_the_findings_its_last_report_had_from_
     topic = lesson / "topics" / "radars.yaml"  # words the first part's checks find (loaded, a figure)
     said = "lede: The regime said 4,200 troops went. "
     topic.write_text(topic.read_text(encoding="utf-8").replace("lede: ", said, 1), encoding="utf-8")
-    _fresh(
+    fresh(
         f"""
         import os, shutil
         from pathlib import Path
@@ -621,7 +618,7 @@ def test_a_check_on_two_processes_finds_what_one_finds_and_leaves_nothing_runnin
     shutil.copytree(mini, broken)
     topic = sorted((broken / "topics").glob("*.yaml"))[0]
     topic.write_text(topic.read_text(encoding="utf-8").replace("title:", "title: 7\n_:", 1), encoding="utf-8")
-    _fresh(
+    fresh(
         f"""
         import gc, multiprocessing
         from pathlib import Path
@@ -671,7 +668,7 @@ def test_the_reports_units_are_made_once_and_let_go_of_when_only_the_render_is_l
     last part; the build's process once checked), the list is let go of (each unit holds its file as parsed,
     a large lesson's largest part), and a part made afterwards in this process makes the units again: the same
     report either way."""
-    _fresh(
+    fresh(
         f"""
         from pathlib import Path
         from primer.checks.names import check_term_names
@@ -724,7 +721,7 @@ def test_a_rebuild_frees_the_reports_units_once_it_is_written(mini: Path, tmp_pa
     """The units every part of the report forked with are set aside, not freed, while the check goes on: a
     one-shot rebuild's process ends first, and `primer build --watch` frees them among the steps it runs once
     the build is said to be written (`record_later`), last. A first build frees them before its render."""
-    _fresh(
+    fresh(
         f"""
         from pathlib import Path
         import primer.report as report
@@ -789,7 +786,7 @@ def test_a_process_that_builds_again_imports_the_maps_drawing_once_it_has_writte
     (among the steps of `record_later`), so that the workers of its next builds have it. (With its memos on, a
     rebuild whose pages weigh little makes them in its own process, maps and all: see `LIGHT`.)"""
     build(mini, tmp_path / "site", pdf=False, cache=True, jobs=2)  # the build a rebuild follows
-    _fresh(
+    fresh(
         f"""
         import sys
         from pathlib import Path
@@ -817,7 +814,7 @@ def test_a_rebuild_makes_pages_that_weigh_little_itself_and_gives_the_others_to_
     gives them to workers. The same files each way, as a clean build's."""
     lesson = tmp_path / "lesson"
     shutil.copytree(mini, lesson)
-    _fresh(
+    fresh(
         f"""
         import os
         from pathlib import Path
@@ -897,7 +894,7 @@ def test_the_questions_are_hashed_before_the_reports_part_that_reads_them_forks(
 def test_a_workers_value_is_taken_without_waiting_for_it_to_end_and_reaped_before_the_next_fork() -> None:
     """A worker that sent its value ends while this process goes on (it takes 10–30 ms for a large lesson):
     `reap` waits for it, as the next worker's start does, and a build once it is done."""
-    _fresh(
+    fresh(
         """
         import multiprocessing, multiprocessing.util, time
         from primer import parallel
@@ -927,7 +924,7 @@ def test_a_rebuild_in_a_process_that_checks_again_forks_for_the_reports_first_pa
     worker for the report's first part and one for the exports: its second and third parts are made in the process
     itself, where a worker cost more than it made. The output is a clean build's, and so is the report."""
     out, clean = tmp_path / "out", tmp_path / "clean"
-    _fresh(
+    fresh(
         f"""
         import os
         from pathlib import Path
