@@ -48,7 +48,7 @@ from primer.memo import Memo
 from primer.quiz.lint import lint, lint_warnings, text_lint
 from primer.render.env import check_templates, make_env, template_problem
 from primer.render.markdown import long_texts_unkept
-from primer.report import InParts, Report, check_problems, index_last, let_go_of_units, run_report
+from primer.report import InParts, Report, check_problems, index_last, let_go_of_units, made_here_as_again, run_report
 from primer.report import helper as report_helper
 from primer.targets.bank import bank_json
 from primer.targets.site import TEACHER_TOPIC, build_site, site_files, site_plan, template_variables
@@ -886,12 +886,16 @@ def check_for_watch(
     as the watch builds), so are the last build's map, checked against the lesson, and the site's plan
     (`_map_for_watch`), the glossary's patterns that a check of a changed text uses (`TermMatcher.ready`) and
     the hyphenation dictionary (`primer.checks.readability.ready`): else the first save works them out, and
-    took 0.5 s longer than the next ones at 256 topics."""
-    result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
+    took 0.5 s longer than the next ones at 256 topics. So is what drawing a map takes (`prepare_drawing`),
+    which the first save whose page shows a map imported (0.06–0.09 s)."""
+    with made_here_as_again():
+        result = check(content, strict=strict, jobs=jobs, parse_cache=parse_cache)
     remember_search(result.library, content)
     if out is not None:
         TermMatcher(result.library.terms.values()).ready()
         readability_ready()
+        if result.library.places:
+            prepare_drawing()
         _map_for_watch(content, out, strict, pdf, result)
     return result
 
@@ -911,7 +915,11 @@ def _map_for_watch(content: Path, out: Path, strict: bool, pdf: bool, result: Ch
     reuse = page_map(result.library, result.derived, earlier)
     reuse.pagemap.warm()
     reuse.pagemap.hand_on_warm()
-    site_plan(result.library, result.derived, make_env(content / "templates"), result.report)
+    _, site_pages = site_plan(result.library, result.derived, make_env(content / "templates"), result.report)
+    for page in site_pages:  # each page described as a rebuild describes it: the models its context holds are
+        if page.mapped:  # hashed then (`reads.model_hash`, kept by the model), which took the first save 0.03 s
+            with contextlib.suppress(reads.Unmapped):
+                reuse.pagemap.own(page.path, page.template, page.title, page.described(), b"")
 
 
 def _record(
