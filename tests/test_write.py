@@ -369,11 +369,12 @@ def keeping_folders() -> Iterator[None]:
 
 @pytest.mark.usefixtures("keeping_folders")
 def test_a_process_that_builds_again_makes_its_spool_of_the_last_builds_folders(tmp_path: Path) -> None:
-    """With `keep_folders` (`primer build --watch`), the folder a commit swapped out is emptied of its files,
-    not of its folders, and the next build into the same output takes it as its spool: the folders it shares
-    with the last build are not made again. The output is what a build in a fresh spool writes, to the byte,
-    mode and time: no folder the new build left empty, a file where the last build had a folder, the user's
-    own files kept. Once the process is done with it, nothing is left beside the output."""
+    """With `keep_folders` (`primer build --watch`), the folder a commit swapped out is kept as it is, and the
+    next build into the same output takes it as its spool: the folders it shares with the last build are not
+    made again, and what it writes replaces the files kept there. The output is what a build in a fresh spool
+    writes, to the byte, mode and time: no file or folder the new build did not write, a file where the last
+    build had a folder, the user's own files kept. Once the process is done with it, nothing is left beside the
+    output."""
     from primer import write as write_mod
 
     site, plain = tmp_path / "kept" / "site", tmp_path / "plain" / "site"
@@ -384,7 +385,8 @@ def test_a_process_that_builds_again_makes_its_spool_of_the_last_builds_folders(
     (site / "notes" / "mine.txt").write_text("the user's own file")
     emptied = [p for p in site.parent.iterdir() if p.name != "site"]
     assert len(emptied) == 1 and (emptied[0] / "gone" / "x").is_dir() and (emptied[0] / "a" / "b").is_dir()
-    assert [p.name for p in emptied[0].rglob("*") if not p.is_dir()] == [MARKER], "emptied of its files"
+    kept = sorted(p.relative_to(emptied[0]).as_posix() for p in emptied[0].rglob("*") if not p.is_dir())
+    assert kept == sorted([*old, MARKER]), "the first build's files, as it left them"
     assert write_mod._in_use(emptied[0]), "held, so that another build's clean-up leaves it alone"
 
     new = {"index.html": "3", "a/b/c.html": "c2", "d/e": "a file where the last build had a folder", "n/i.html": "n"}
@@ -416,32 +418,83 @@ def test_a_process_that_builds_again_makes_its_spool_of_the_last_builds_folders(
     assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "the emptied folder goes as the process ends"
 
 
-@pytest.mark.usefixtures("keeping_folders")
-def test_a_folder_whose_emptying_fails_is_removed_and_the_next_spool_is_new(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _rebuild(
+    site: Path, written: dict[str, str], linked: list[str], before_commit: Callable[[], None] = lambda: None
 ) -> None:
-    """A `find` that fails (a file it cannot delete) leaves nothing to take: what it left is removed, and the
-    next build makes a spool afresh; so does a build whose emptied folder was removed meanwhile."""
+    """A build into `site` as `primer build --watch` makes it: `linked` taken from the last build as they are
+    (as `primer.reads.Reuse.take` takes them), `written` made anew."""
     from primer import write as write_mod
 
-    failing = tmp_path / "find"
-    failing.write_text("#!/bin/sh\nexit 1\n")
-    failing.chmod(0o755)
-    real_which = write_mod.shutil.which
-    monkeypatch.setattr(write_mod.shutil, "which", lambda name: str(failing) if name == "find" else real_which(name))
-    site = tmp_path / "out" / "site"
-    for files in ({"a/index.html": "1"}, {"a/index.html": "2"}):
-        for wait in _keeping(site, files):
-            wait()
-    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
+    out = Output(Spool.open(site, 1_000_000_000))
+    for rel in linked:
+        assert out.linked(rel, f"{site}/{rel}", write_mod.file_stamp(site / rel)), rel
+    for rel, text in written.items():
+        out.add(rel, text)
+    before_commit()
+    later: list[Callable[[], None]] = []
+    with write_mod.removing_meanwhile(later):
+        out.commit(site, epoch=1_000_000_000)
+    assert out.spool is not None
+    out.spool.discard()
+    for wait in later:
+        wait()
+
+
+@pytest.mark.usefixtures("keeping_folders")
+def test_a_kept_folders_files_are_taken_in_place_replaced_or_removed_never_written_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild whose spool is the folder the last commit kept finds there, as the same file, each file that
+    the build before it left as it was and that it takes again: it links none of them anew. A file it writes
+    replaces the kept one, which may be the output's own (a hard link): the output is not written into before
+    the swap. A kept file it takes that changed since is replaced by the output's; one it neither takes nor
+    writes is gone from the new output. The output is a fresh build's, to the byte."""
+    from primer import write as write_mod
+
+    site, plain = tmp_path / "kept" / "site", tmp_path / "plain" / "site"
+    first = {"a.html": "a", "b/i.html": "b", "c.html": "c1", "gone.html": "g", "d/e/i.html": "e", "x": "x"}
+    _rebuild(site, first, [])
+    _rebuild(site, {"c.html": "c2"}, [rel for rel in first if rel != "c.html"])
+    inodes = {rel: (site / rel).stat().st_ino for rel in ("a.html", "b/i.html", "c.html")}
+    linked: list[str] = []
+    real_link = os.link
+
+    def counting(source: str, target: str, **kwargs: bool) -> None:
+        linked.append(Path(target).name)
+        real_link(source, target, **kwargs)
+
+    monkeypatch.setattr(write_mod.os, "link", counting)
+    unchanged = {rel: (site / rel).read_bytes() for rel in first}
+
+    def output_unchanged() -> None:
+        assert {rel: (site / rel).read_bytes() for rel in unchanged} == unchanged, "not written into"
+
+    _rebuild(site, {"b/i.html": "b3"}, ["a.html", "c.html", "d/e/i.html", "x"], output_unchanged)
+    assert linked == ["c.html"], "the kept a.html was taken in place; the kept c.html was the build before's"
+    assert (site / "a.html").stat().st_ino == inodes["a.html"]
+    assert (site / "c.html").stat().st_ino == inodes["c.html"]
+    assert (site / "b/i.html").stat().st_ino != inodes["b/i.html"]
     monkeypatch.undo()
+    # "d/e" a file where the last builds had a folder, "x" a folder where they had a file
+    _rebuild(site, {"d/e": "a file", "x/y.html": "y"}, ["a.html", "b/i.html", "c.html"])
+    fresh = Output()
+    for rel, text in {"a.html": "a", "b/i.html": "b3", "c.html": "c2", "d/e": "a file", "x/y.html": "y"}.items():
+        fresh.add(rel, text)
+    fresh.commit(plain, epoch=1_000_000_000)
+    assert _files(site) == _files(plain)
+
+
+@pytest.mark.usefixtures("keeping_folders")
+def test_a_build_whose_kept_folder_was_removed_meanwhile_makes_its_spool_afresh(tmp_path: Path) -> None:
+    """A build whose kept folder was removed meanwhile makes a spool afresh, and leaves nothing beside the output."""
+    site = tmp_path / "out" / "site"
     for files in ({"a/index.html": "3"}, {"a/index.html": "4"}):
         for wait in _keeping(site, files):
             wait()
-    (emptied,) = [p for p in site.parent.iterdir() if p.name != "site"]
-    shutil.rmtree(emptied)
+    (kept,) = [p for p in site.parent.iterdir() if p.name != "site"]
+    shutil.rmtree(kept)
     spool = Spool.open(site, None)
-    assert spool is not None and spool.folder.is_dir() and spool.folder != emptied
+    assert spool is not None and spool.folder.is_dir() and spool.folder != kept
     assert sorted(p.name for p in spool.folder.iterdir()) == [MARKER]
     spool.discard()
     assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
