@@ -136,6 +136,35 @@ def test_a_documents_kept_link_findings_follow_the_ids_of_the_other_files(tmp_pa
     assert not isinstance(mended, list) and mended == _fresh(content)
 
 
+def test_the_kept_cross_checks_follow_what_other_files_define_and_date(tmp_path: Path) -> None:
+    """The checks of references between files keep what each part found by the items it reads and by the ids
+    the lesson defines: an event that did not change is found dated before the source it is later than once the
+    source's date changes, questions that did not change are found naming an objective once their topic renames
+    it, and an actor's position naming a point once its source renames it; each as a fresh check finds it, and
+    gone once the files are as they were."""
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    source, topic = content / "sources" / "mini-source.yaml", content / "topics" / "radars.yaml"
+    kept = ParseCache()
+    as_it_was = _checked(content, kept)  # the memos filled, as the serving process has them
+    edits = [
+        (source, "date: '2014-12-13/2014-12-28'", "date: '2021-01-01'", "timeline.yaml", "does not come after"),
+        (topic, "{id: radars-locate,", "{id: radars-find,", "questions/radars.yaml", "'radars-locate'"),
+        (source, "- id: m-spokesperson", "- id: m-speaker", "actors.yaml", "'m-spokesperson'"),
+    ]
+    for path, old, new, where, said in edits:
+        written = path.read_text(encoding="utf-8")
+        assert old in written
+        path.write_text(written.replace(old, new), encoding="utf-8")
+        found = _checked(content, kept)
+        assert isinstance(found, list)
+        assert any(p.path.endswith(where) and said in p.message for p in found), (where, found)
+        assert found == _fresh(content)
+        _checked(content, kept)
+        path.write_text(written, encoding="utf-8")
+        assert _checked(content, kept) == as_it_was
+
+
 def _fresh(content: Path) -> tuple[object, ...] | list[Problem]:
     memo.forget_all()
     return _checked(content, ParseCache())
