@@ -526,10 +526,8 @@ class Spool:
         target = f"{self.folder}/{rel}"  # plain strings: a rebuild links thousands of files
         if self._kept is not None and rel in self._kept:  # the same file in place (see the module), or one to replace
             try:
-                info = os.lstat(target)
-                if stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
+                if _as_left(target, stamp):
                     return True
-                Path(target).unlink()
             except FileNotFoundError:
                 pass
             except OSError:
@@ -545,13 +543,9 @@ class Spool:
         except OSError:
             return False
         try:
-            info = os.lstat(target)
-            if stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
-                return True
-            Path(target).unlink()
+            return _as_left(target, stamp)
         except OSError:
-            pass
-        return False
+            return False
 
     def alias(self, rel: str, existing: str) -> bool:
         """Put the spool's file `existing` into it as `rel` too, as a hard link (see `Output.same_as`); False,
@@ -598,6 +592,16 @@ class Spool:
             _remove_made(self._made)
         os.close(self._lock)
         self._lock = -1
+
+
+def _as_left(target: str, stamp: list[int]) -> bool:
+    """Whether the file `target` in a spool is a plain file with the stamp `stamp` and primer's mode; else it is
+    removed (raises OSError: none at `target`, say)."""
+    info = os.lstat(target)
+    if stamp_of(info) == stamp and stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == FILE_MODE:
+        return True
+    Path(target).unlink()
+    return False
 
 
 def _remove_made(made: list[Path]) -> None:
