@@ -127,3 +127,32 @@ def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, 
             assert helping is None, "one process: no helper"
         """
     )
+
+
+def test_the_check_before_watching_makes_the_reports_later_parts_in_its_own_process(mini: Path, tmp_path: Path) -> None:
+    """The check that `primer build --watch` makes before it watches (its first build had nothing to redo) forks a
+    worker for the report's first part alone, and makes the second and third in its own process, as every later
+    check does: its memos then hold what they read for the first save. Its report is a plain check's."""
+    out = tmp_path / "out"
+    fresh(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer import build as build_mod, memo
+        from primer.content.library import ParseCache
+        from primer.report import render
+        lesson, out = Path({str(mini)!r}), Path({str(out)!r})
+        build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)
+        forked.clear()
+        plain = build_mod.check(lesson, jobs=2)
+        assert forked.count("report_part") == 3, forked  # (every part, each in a worker)
+        memo.enable()
+        forked.clear()
+        warm = build_mod.check_for_watch(lesson, False, 2, ParseCache(), out, pdf=False)
+        assert forked.count("report_part") == 1, forked
+        memo.enable(False)
+        assert render.as_json(warm.report) == render.as_json(plain.report)
+        """,
+        FORKS_COUNTED,
+    )
