@@ -73,7 +73,7 @@ _AT_FDCWD = -100
 
 #: What waits for the removal of each build that a commit swapped out, within `removing_meanwhile` (else None).
 _REMOVING: ContextVar[list[Callable[[], None]] | None] = ContextVar("removing", default=None)
-#: Whether a commit empties the folder it swapped out for the next build into the same output (`keep_folders`).
+#: Whether a commit keeps the folder it swapped out for the next build into the same output (`keep_folders`).
 _KEEP_FOLDERS = False
 #: The folders kept for the next build, by the output folder (`_target`): each with the lock held on it, the
 #: folders in it (relative, sorted), and the files in it (relative).
@@ -101,9 +101,9 @@ def _marked(folder: Path) -> bool:
     return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).exists()
 
 
-def _drop_kept(emptied: tuple[Path, int, list[str], frozenset[str]]) -> None:
+def _drop_kept(kept: tuple[Path, int, list[str], frozenset[str]]) -> None:
     """Remove a folder kept for a next build that does not take it, and release its lock."""
-    folder, lock, _, _ = emptied
+    folder, lock, _, _ = kept
     try:
         if _marked(folder):
             shutil.rmtree(folder, ignore_errors=True)
@@ -129,18 +129,26 @@ def removing_meanwhile(later: list[Callable[[], None]] | None = None) -> Iterato
                 wait()
 
 
-def _remove(folder: Path, out: Path | None = None, files: frozenset[str] | None = None) -> None:
+def _remove(
+    folder: Path, out: Path | None = None, files: frozenset[str] | None = None, folders: list[str] | None = None
+) -> None:
     """Remove the folder of a build that was swapped out: now, or beside this process (`removing_meanwhile`):
     by the system's `rm` in a process of its own, which shares no lock with this one (a thread of this
     process would take turns with it for each file), else in a thread. The marker goes last: a failure
     leaves a folder that holds it, which the next commit removes (`_Commit._recover`). `out`: the output folder,
     when `folder` is a staging folder's (`.NAME.new-…`) that the next build into `out` may take (`keep_folders`):
-    as it is (`files`: every file in it)."""
+    as it is (`files`, `folders`: every file and folder in it)."""
     waits = _REMOVING.get()
     if waits is None:
         shutil.rmtree(folder)
         return
-    if out is not None and _KEEP_FOLDERS and files is not None and _keeping(folder, out, files):
+    if (
+        out is not None
+        and _KEEP_FOLDERS
+        and files is not None
+        and folders is not None
+        and _keeping(folder, out, files, folders)
+    ):
         return
     try:
         with os.scandir(folder) as entries:
@@ -165,8 +173,8 @@ def _remove(folder: Path, out: Path | None = None, files: frozenset[str] | None 
     waits.append(wait)
 
 
-def _keeping(folder: Path, out: Path, files: frozenset[str]) -> bool:
-    """Keep `folder`, which holds `files` and the folders above them, as it is for the next build into `out`
+def _keeping(folder: Path, out: Path, files: frozenset[str], folders: list[str]) -> bool:
+    """Keep `folder`, which holds `files` and `folders` (sorted), as it is for the next build into `out`
     (`keep_folders`), locked: that build's spool is made of it. A rebuild at 256 topics takes 6,170 files as the
     last build left them: linking each into an emptied folder cost it 0.03–0.04 s, and emptying the folder
     (each file unlinked) as much again of the other core's time in the kernel. False, and nothing kept, where it
@@ -187,7 +195,7 @@ def _keeping(folder: Path, out: Path, files: frozenset[str]) -> bool:
     earlier = _KEPT.pop(out, None)
     if earlier is not None:  # not taken by a build (which failed before its spool was opened)
         _drop_kept(earlier)
-    _KEPT[out] = (folder, lock, _folders_of(files), files)
+    _KEPT[out] = (folder, lock, folders, files)
     return True
 
 
@@ -411,9 +419,9 @@ class Spool:
         out = _target(out)
         if out.is_dir() and os.path.ismount(out):
             return None
-        emptied = _KEPT.pop(out, None)
-        if emptied is not None:
-            spool = cls._of_kept(emptied, out, epoch)
+        kept = _KEPT.pop(out, None)
+        if kept is not None:
+            spool = cls._of_kept(kept, out, epoch)
             if spool is not None:
                 return spool
         made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
@@ -436,14 +444,12 @@ class Spool:
         return spool
 
     @classmethod
-    def _of_kept(
-        cls, emptied: tuple[Path, int, list[str], frozenset[str]], out: Path, epoch: int | None
-    ) -> Spool | None:
+    def _of_kept(cls, kept: tuple[Path, int, list[str], frozenset[str]], out: Path, epoch: int | None) -> Spool | None:
         """A spool made of the folder the last commit into `out` kept (`keep_folders`): its folders are the
         spool's as if made ahead (`folders_ahead`: those the build leaves empty go before the swap), and its
         files, when it kept them, are the spool's to take (`link`), replace (`write`) or remove (`settle`).
         None, and the folder removed, when it is no longer as the commit left it."""
-        folder, lock, folders, files = emptied
+        folder, lock, folders, files = kept
         try:
             if folder.parent == out.parent and _marked(folder):
                 _write_file(folder, MARKER, _marker_text([]), epoch, replace=True)
@@ -455,7 +461,7 @@ class Spool:
                 return spool
         except OSError:
             pass
-        _drop_kept(emptied)
+        _drop_kept(kept)
         return None
 
     def folders_ahead(self, files: Iterable[str]) -> None:
@@ -468,7 +474,7 @@ class Spool:
         folders = [folder for folder in _folders_of(files) if _inside(folder)]
         mkdir = shutil.which("mkdir")
         if not folders or mkdir is None or self._ahead is not None or self._reused:
-            return  # (an emptied folder's are there: those missing are made as files go in)
+            return  # (a kept folder's are there: those missing are made as files go in)
         try:
             # relative to the spool, which this build made and only it writes into; parents listed first, so
             # that each folder gets the mode (`_stamp` sets it again at the commit); `--`: no name is an option
@@ -698,16 +704,17 @@ def _marker_text(files: list[str]) -> bytes:
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _walk(root: Path) -> Iterator[str]:
+def _walk(root: Path, folders: list[str] | None = None) -> Iterator[str]:
     """Every file (and symlink) under `root` as 'a/b.html', not following links: in each folder its files and
     links to files, sorted, then its links to folders, sorted, then what each of its folders holds, in the
     order of their names (by plain string work and the kinds the folder lists: an output of thousands of files
     is walked on every build, and asking the system about each of its 787 folders at 256 topics, as `os.walk`
-    does, took half of the walk's 0.02 s). A folder that cannot be read is passed over."""
-    return _walk_in(os.fspath(root), "")
+    does, took half of the walk's 0.02 s). A folder that cannot be read is passed over. `folders`: each folder
+    under `root` is added to it as the walk reaches it."""
+    return _walk_in(os.fspath(root), "", folders)
 
 
-def _walk_in(folder: str, prefix: str) -> Iterator[str]:
+def _walk_in(folder: str, prefix: str, found: list[str] | None = None) -> Iterator[str]:
     try:
         with os.scandir(folder) as listed:
             entries = list(listed)
@@ -724,7 +731,9 @@ def _walk_in(folder: str, prefix: str) -> Iterator[str]:
     for name in sorted(files) + sorted(links):
         yield prefix + name
     for name in sorted(folders):
-        yield from _walk_in(f"{folder}/{name}", f"{prefix}{name}/")
+        if found is not None:
+            found.append(prefix + name)
+        yield from _walk_in(f"{folder}/{name}", f"{prefix}{name}/", found)
 
 
 def _changed(path: Path) -> int:
@@ -770,8 +779,9 @@ class _Commit:
         spool = output.spool
         #: the spool is the staging folder when it lies beside the output (it does, unless the output moved)
         self.spool = spool.folder if spool is not None and spool.folder.parent == self.out.parent else None
-        #: every file in the output before the swap (`_kept`): what the folder swapped out holds
+        #: every file and folder in the output before the swap (`_kept`): what the folder swapped out holds
         self.walked: frozenset[str] | None = None
+        self.walked_folders: list[str] | None = None
 
     def run(self) -> list[str]:
         out = self.out
@@ -892,8 +902,10 @@ class _Commit:
         is noted, `walked`: what the folder swapped out will hold)."""
         if not self.out.is_dir():
             return []
-        walked = list(_walk(self.out))
+        folders: list[str] = []
+        walked = list(_walk(self.out, folders))
         self.walked = frozenset(walked)
+        self.walked_folders = sorted(folders)
         kept = [rel for rel in walked if rel != MARKER and rel not in previous and not rel.startswith(".primer-new-")]
         if self.clean:
             kept = [rel for rel in kept if _is_dotted(rel)]  # dotfiles are never deleted
@@ -975,7 +987,7 @@ class _Commit:
         # are as `_fill` left them (787 at 256 topics, each stamped again for nothing)
         self._stamp(out, only_root=True)
         if previous is not None:
-            _remove(previous, out if previous == staging else None, self.walked)
+            _remove(previous, out if previous == staging else None, self.walked, self.walked_folders)
 
     def _in_place(self, previous: set[str], kept: list[str]) -> None:
         """Update a folder that cannot be renamed: replace each file atomically, then drop stale ones."""
