@@ -401,10 +401,9 @@ class Spool:
         #: whether a commit swapped the spool in: its folder then holds the previous build, which the commit
         #: removes (beside the build, within `removing_meanwhile`), not the spool
         self._swapped = False
-        #: whether the spool is a folder a commit kept for this build (`keep_folders`), its folders in place
-        self._reused = False
-        #: the files in it as that commit left it (None: a spool of its own), which this build takes, replaces or
-        #: removes
+        #: the files in it, when it is a folder a commit kept for this build (`keep_folders`: its folders in place),
+        #: as that commit left it, which this build takes, replaces or removes (None: a spool of its own, or once
+        #: `settle` removed those it did not take)
         self._kept: frozenset[str] | None = None
 
     @classmethod
@@ -454,7 +453,6 @@ class Spool:
             if folder.parent == out.parent and _marked(folder):
                 _write_file(folder, MARKER, _marker_text([]), epoch, replace=True)
                 spool = cls(folder, epoch, lock, [], f"{out.name}/")
-                spool._reused = True
                 spool._kept = files
                 spool._ahead_folders = folders
                 spool._folders.update(f"{folder}/{rel}" for rel in folders)
@@ -473,7 +471,7 @@ class Spool:
         (`_write_file`)."""
         folders = [folder for folder in _folders_of(files) if _inside(folder)]
         mkdir = shutil.which("mkdir")
-        if not folders or mkdir is None or self._ahead is not None or self._reused:
+        if not folders or mkdir is None or self._ahead is not None or self.replacing():
             return  # (a kept folder's are there: those missing are made as files go in)
         try:
             # relative to the spool, which this build made and only it writes into; parents listed first, so
@@ -520,7 +518,7 @@ class Spool:
         if self._ahead is not None:
             self._folders_made()
         try:
-            _write_file(self.folder, rel, data, self.epoch, replace=self._kept is not None)
+            _write_file(self.folder, rel, data, self.epoch, replace=self.replacing())
         except OSError as exc:
             raise _cannot_write(self.shown, exc) from exc
 
@@ -543,7 +541,7 @@ class Spool:
             self._folders_made()
         try:
             if parent not in self._folders:  # a page's folder, once: thousands of files share a few hundred
-                _makedirs(Path(parent), self.folder, replace=self._kept is not None)
+                _makedirs(Path(parent), self.folder, replace=self.replacing())
                 self._folders.add(parent)
             os.link(source, target, follow_symlinks=False)
         except OSError:
@@ -559,8 +557,8 @@ class Spool:
         rel = Output._clean(rel)
         target = self.folder / rel
         try:
-            _makedirs(target.parent, self.folder, replace=self._kept is not None)
-            if self._kept is not None:
+            _makedirs(target.parent, self.folder, replace=self.replacing())
+            if self.replacing():
                 _unlink_file(target)
             os.link(self.folder / existing, target, follow_symlinks=False)
         except OSError:
