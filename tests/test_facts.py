@@ -456,7 +456,8 @@ def test_no_two_lists_of_parts_have_the_same_key() -> None:
 
 def test_a_packed_file_holds_each_result_pickled_and_gives_it_back_as_made(tmp_path: Path) -> None:
     """A `packed` file (the report's parts) holds each result as its pickle's bytes, in memory and on disk:
-    written and read as one object each, and unpickled when used; each use gets a copy of its own."""
+    written and read as one object each, and unpickled when used; each use gets a copy of its own (with the memos
+    off: see the next test)."""
     root = tmp_path / "cache"
     path = root / "lesson" / "report-consistency.facts"
     made: list[str] = []
@@ -476,6 +477,31 @@ def test_a_packed_file_holds_each_result_pickled_and_gives_it_back_as_made(tmp_p
     assert all(isinstance(value, bytes) for value in again._known.values())
     assert again.get(facts.key("upper", "ab"), lambda: make("ab")) == ("AB", [2])
     assert made == ["ab"]
+
+
+def test_a_process_that_checks_again_gets_the_very_result_it_had_for_a_packed_key(tmp_path: Path) -> None:
+    """With the memos on (`primer build --watch`), a packed result is the object this process made or unpacked
+    for its key the last time, from whichever `Facts` of the file, read back or not: so the report of a save holds
+    the very findings of the last one where they are the same. A key not seen before is unpacked afresh."""
+    root = tmp_path / "cache"
+    path = root / "lesson" / "report-coverage.facts"
+    memo.enable()
+    try:
+        kept = facts.Facts(path, root, packed=True)
+        made = kept.get(facts.key("upper", "ab"), lambda: ("AB", (2,)))
+        assert kept.get(facts.key("upper", "ab"), lambda: ("XX", ())) is made
+        kept.save()
+        again = facts.Facts(path, root, packed=True)
+        assert again.get(facts.key("upper", "ab"), lambda: ("XX", ())) is made
+        again.get(facts.key("upper", "cd"), lambda: ("CD", (2,)))
+        again.save()
+        memo.forget_all()  # another process's memos: the file's results, unpacked
+        third = facts.Facts(path, root, packed=True)
+        unpacked = third.get(facts.key("upper", "ab"), lambda: ("XX", ()))
+        assert unpacked == made and unpacked is not made
+        assert third.get(facts.key("upper", "ab"), lambda: ("XX", ())) is unpacked
+    finally:
+        memo.enable(False)
 
 
 def test_a_body_signed_as_it_is_written_is_sealed_as_a_whole(tmp_path: Path) -> None:

@@ -498,6 +498,85 @@ def test_a_stem_edited_to_repeat_another_is_found_by_the_check_that_kept_the_las
         assert again == _fresh(content)
 
 
+def test_a_kept_key_finding_names_where_the_point_it_tests_now_is(tmp_path: Path) -> None:
+    """A line put above a point leaves the point the same object (its values did not change), and the question
+    that tests it the same: the report's finding on the question's key names the point's new line, as a fresh
+    report does (the findings are kept by the items they read, and by the files those are in)."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    questions = content / "questions" / "thaad-south-korea.yaml"
+    keyed_wrong = """
+  - id: thaad-status
+    type: single
+    stem: How does the lesson rate the claim that South Korea uses THAAD as its main defense?
+    explanation: The lesson rates it by what the records show.
+    difficulty: 1
+    objective: thaad-deployment
+    tests:
+      points: [a-south-korea-runs-thaad]
+    choices:
+      - text: Accurate
+        correct: true
+        feedback: It is rated so.
+      - text: Partly accurate
+        feedback: It is not rated so.
+      - text: Wrong
+        feedback: It is not rated so.
+      - text: Unverified
+        feedback: It is not rated so.
+"""
+    questions.write_text(questions.read_text(encoding="utf-8").rstrip("\n") + "\n" + keyed_wrong, encoding="utf-8")
+    source = content / "sources" / "japan-aegis-ashore-2017.yaml"
+    kept = ParseCache()
+
+    def said(report: Report | list[Problem]) -> list[str]:
+        assert isinstance(report, Report), report
+        return [f.message for f in report.findings if f.code == "P110" and "a-south-korea-runs-thaad" in f.message]
+
+    (first,) = said(_report(content, kept))
+    assert re.search(r"japan-aegis-ashore-2017\.yaml:272\)", first), first
+    point = load_library(content, kept).points["a-south-korea-runs-thaad"]
+    written = source.read_text(encoding="utf-8")
+    entry = "  - id: a-south-korea-runs-thaad\n"
+    source.write_text(written.replace(entry, "  # moved\n" + entry, 1), encoding="utf-8")
+    (moved,) = said(_report(content, kept))
+    assert load_library(content, kept).points["a-south-korea-runs-thaad"] is point
+    assert moved == first.replace(".yaml:272)", ".yaml:273)")
+    memo.enable(False)
+    try:
+        assert said(_report(content, ParseCache())) == [moved]
+    finally:
+        memo.enable()
+
+
+def test_a_kept_statement_finding_is_placed_where_the_topics_file_now_has_it(tmp_path: Path) -> None:
+    """A comment put at the top of a topic's file leaves the topic the same object: the report's finding on its
+    paragraph that cites nothing is placed at the paragraph's new line, as a fresh report places it."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    topic = content / "topics" / "thaad-south-korea.yaml"
+    body = "    body: |\n"
+    uncited = "      Nobody in this paragraph says where it comes from.\n\n"
+    topic.write_text(topic.read_text(encoding="utf-8").replace(body, body + uncited, 1), encoding="utf-8")
+    kept = ParseCache()
+
+    def placed(report: Report | list[Problem]) -> list[tuple[str, int]]:
+        assert isinstance(report, Report), report
+        return [(f.path, f.line) for f in report.findings if f.code == "P101" and "thaad-south-korea" in f.path]
+
+    (first,) = placed(_report(content, kept))
+    before = load_library(content, kept).topics["thaad-south-korea"]
+    topic.write_text("# who says what\n" + topic.read_text(encoding="utf-8"), encoding="utf-8")
+    (moved,) = placed(_report(content, kept))
+    assert load_library(content, kept).topics["thaad-south-korea"] is before
+    assert moved == (first[0], first[1] + 1)
+    memo.enable(False)
+    try:
+        assert placed(_report(content, ParseCache())) == [moved]
+    finally:
+        memo.enable()
+
+
 def _after_block(lines: list[str], start: int) -> list[str]:
     """`lines` from `start` on, past the indented lines of a block scalar that begins there."""
     indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())

@@ -7,7 +7,7 @@ import calendar
 import datetime as dt
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, NamedTuple, TypeVar
@@ -406,6 +406,9 @@ class NotDerived:
         raise RuntimeError(f"a check of the report's first part read the derived questions ({name})")
 
 
+#: What `Context.kept_by_items` found, by its key.
+_BY_ITEMS: memo.Memo[tuple[Hashable, ...], tuple[Finding, ...]] = memo.Memo()
+
 #: The page of a finding on a hand-written question made before the questions are derived, until the report
 #: is put together (`Context.placed`): this, then the question's id.
 _QUESTION_PAGE = "\0question:"
@@ -482,6 +485,31 @@ class Context:
         `file`). Kept between commands when the facts are (`primer.facts`); a part that is "" (a file whose
         hash is unknown) keeps nothing."""
         self.kept_result(name, parts, make)
+
+    def kept_by_items(
+        self,
+        key: tuple[Hashable, ...],
+        keep: object,
+        name: str,
+        parts: Callable[[], list[str]],
+        make: Callable[[], None],
+    ) -> None:
+        """`kept_findings`, and first, in a process that checks again (`primer.memo`), by `key`: the identities of
+        the very items `make` reads (an item that is the same object is the same content at the same place of the
+        same file), with the values it reads besides (`keep`: the objects whose identities it holds). The key
+        parts, which join and hash what the items hold, are then made only for the items a save changed."""
+        if not memo.on():
+            self.kept_findings(name, parts, make)
+            return
+        self.findings.extend(_BY_ITEMS.get((name, *key), partial(self._found, name, parts, make), keep))
+
+    def _found(self, name: str, parts: Callable[[], list[str]], make: Callable[[], None]) -> tuple[Finding, ...]:
+        """What `kept_findings` adds, taken back (`kept_by_items`)."""
+        before = len(self.findings)
+        self.kept_findings(name, parts, make)
+        found = tuple(self.findings[before:])
+        del self.findings[before:]
+        return found
 
     def kept_result(self, name: str, parts: list[str] | Callable[[], list[str]], make: Callable[[], T]) -> T:
         """`kept_findings` for a `make` that also returns a result (picklable), kept with its findings."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Hashable
 from functools import partial
 
+from primer import memo
 from primer.content.library import Library
+from primer.content.load import Document
 from primer.content.models import (
     Event,
     Matching,
@@ -46,8 +49,14 @@ def check(ctx: Context) -> None:
     (`Context.kept_findings`)."""
     _statements(ctx)
     _questions(ctx)
-    for group in _key_groups(ctx, [*ctx.lib.questions.values(), *ctx.derived.generated.values()]):
-        ctx.kept_findings("provenance keys 2", partial(_key_reads, ctx, group), partial(_keys_of, ctx, group))
+    bank = ctx.derived.bank
+    for group, doc in _key_groups(ctx, [*ctx.lib.questions.values(), *ctx.derived.generated.values()]):
+        reads, make = partial(_key_reads, ctx, group), partial(_keys_of, ctx, group)
+        if memo.on() and bank.get(group[0].id) is group[0]:  # (a question not the bank's is never kept)
+            key, keep = _key_items(ctx, group, doc)
+            ctx.kept_by_items(key, keep, "provenance keys 2", reads, make)
+        else:
+            ctx.kept_findings("provenance keys 2", reads, make)
 
 
 def _statements(ctx: Context) -> None:
@@ -57,7 +66,24 @@ def _statements(ctx: Context) -> None:
     said: dict[str, _Words] = {}
     for topic in ctx.lib.topics_in_order():
         reads = partial(_statement_reads, ctx, topic)
-        ctx.kept_findings("provenance statements", reads, partial(_topic_statements, ctx, topic, known, said))
+        make = partial(_topic_statements, ctx, topic, known, said)
+        if not memo.on():
+            ctx.kept_findings("provenance statements", reads, make)
+            continue
+        key, keep = _statement_items(ctx, topic)
+        ctx.kept_by_items(key, keep, "provenance statements", reads, make)
+
+
+def _statement_items(ctx: Context, topic: Topic) -> tuple[tuple[Hashable, ...], list[object]]:
+    """What `_topic_statements` reads, as a key of `Context.kept_by_items`: the topic and its file, what it
+    cites, the very points, events and terms it cites, and its sources (as `_statement_reads` has them)."""
+    lib = ctx.lib
+    doc = ctx.origin(("topic", topic.id)).doc
+    cites = tuple(ctx.citations(topic.id))
+    keep: list[object] = [topic, doc]
+    keep += [_cited_item(lib, ref) for ref in cites]
+    keep += [lib.sources.get(source_id) for source_id in topic.sources]
+    return (cites, *map(id, keep)), keep
 
 
 def _statement_reads(ctx: Context, topic: Topic) -> list[str]:
@@ -86,17 +112,21 @@ def _cited_text(lib: Library, ref: str) -> str | None:
     words and dates they look for; None for any other citation, or one of nothing in the lesson. Kept by the
     item in a process that checks again (`primer.memo`: the same object is the same content), where the
     report's second part is made at each save: 9,500 items' texts joined again at 256 topics."""
-    kind, _, item_id = ref.partition(":")
-    item: Point | Event | Term | None
-    if kind == "point":
-        item = lib.points.get(item_id)
-    elif kind == "event":
-        item = lib.events.get(item_id)
-    elif kind == "term":
-        item = lib.terms.get(item_id)
-    else:
-        return None
+    item = _cited_item(lib, ref)
     return None if item is None else _CITED.get(id(item), partial(_text_of, item), item)
+
+
+def _cited_item(lib: Library, ref: str) -> Point | Event | Term | None:
+    """The point, event or term a topic cites (`ref`: "kind:id"), or None (any other citation, or one of nothing
+    in the lesson)."""
+    kind, _, item_id = ref.partition(":")
+    if kind == "point":
+        return lib.points.get(item_id)
+    if kind == "event":
+        return lib.events.get(item_id)
+    if kind == "term":
+        return lib.terms.get(item_id)
+    return None
 
 
 def _text_of(item: Point | Event | Term) -> str:
@@ -255,19 +285,20 @@ def _placed(ctx: Context, q: QuestionBase) -> Item:
     return placed
 
 
-def _key_groups(ctx: Context, questions: list[QuestionBase]) -> list[list[QuestionBase]]:
-    """`questions` by the file their findings are placed in, those that test a term apart (their keys read the
-    whole glossary, which an edit of a term changes), each group kept as one (`_key_reads`): a question at a
-    time, the keys of its reads cost more than its check (5,719 questions at 256 topics). A question that is not
-    the bank's, whose findings are never kept, is a group of its own."""
-    groups: dict[tuple[int, bool], list[QuestionBase]] = {}
-    alone: list[list[QuestionBase]] = []
+def _key_groups(ctx: Context, questions: list[QuestionBase]) -> list[tuple[list[QuestionBase], Document]]:
+    """`questions` by the file their findings are placed in (with that file), those that test a term apart (their
+    keys read the whole glossary, which an edit of a term changes), each group kept as one (`_key_reads`): a
+    question at a time, the keys of its reads cost more than its check (5,719 questions at 256 topics). A question
+    that is not the bank's, whose findings are never kept, is a group of its own."""
+    groups: dict[tuple[int, bool], tuple[list[QuestionBase], Document]] = {}
+    alone: list[tuple[list[QuestionBase], Document]] = []
     bank = ctx.derived.bank
     for q in questions:
+        doc = ctx.origin(_placed(ctx, q)).doc
         if bank.get(q.id) is not q:
-            alone.append([q])
+            alone.append(([q], doc))
             continue
-        groups.setdefault((id(ctx.origin(_placed(ctx, q)).doc), bool(q.tests.terms)), []).append(q)
+        groups.setdefault((id(doc), bool(q.tests.terms)), ([], doc))[0].append(q)
     return [*groups.values(), *alone]
 
 
@@ -295,6 +326,38 @@ def _key_reads(ctx: Context, group: list[QuestionBase]) -> list[str]:
             ctx.cache["term files"] = sorted({ctx.file(("term", t)) for t in lib.terms})
         read += ctx.cache["term files"]
     return read
+
+
+def _key_items(ctx: Context, group: list[QuestionBase], doc: Document) -> tuple[tuple[Hashable, ...], list[object]]:
+    """What `_keys` reads of each question of `group`, as a key of `Context.kept_by_items`: the file the findings
+    are placed in (`doc`), each question, its first quiz, the very points and events it tests with their files (a
+    finding names where a point is), and every term with its files, as one object, when one tests a term (as
+    `_key_reads` has them). An item that is the same object holds the same values, but may have moved in its file."""
+    lib, first, origins = ctx.lib, ctx.derived.question_topics, ctx.lib.origins
+    points, events = lib.points, lib.events
+    key: list[Hashable] = []
+    keep: list[object] = [doc]
+    for q in group:
+        tests = q.tests
+        keep.append(q)
+        for i in tests.points:
+            point = points.get(i)
+            keep += (point, None if point is None else origins["point", i].doc)
+        for i in tests.events:
+            event = events.get(i)
+            keep += (event, None if event is None else origins["event", i].doc)
+        quizzes = first.get(q.id)
+        key += (quizzes[0] if quizzes else None, len(tests.points), len(tests.events))
+    if group[0].tests.terms:  # (a group's questions all test a term, or none does: `_key_groups`)
+        if "every term" not in ctx.cache:  # one object while no term and no glossary file changes (`Memo.same`)
+            docs = tuple({id(d): d for d in (origins["term", t].doc for t in lib.terms)}.values())
+            ctx.cache["every term"] = _TERMS.same("terms", (tuple(lib.terms.values()), docs))
+        keep.append(ctx.cache["every term"])
+    return (*key, *map(id, keep)), keep
+
+
+#: Every term of the glossary and the files they are in, as one object while none changes (`_key_items`).
+_TERMS: Memo[str, tuple[tuple[Term, ...], tuple[Document, ...]]] = Memo()
 
 
 def _keys_of(ctx: Context, group: list[QuestionBase]) -> None:
