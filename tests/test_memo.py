@@ -577,6 +577,47 @@ def test_a_kept_statement_finding_is_placed_where_the_topics_file_now_has_it(tmp
         memo.enable()
 
 
+def test_kept_coverage_and_balance_follow_the_points_their_topics_cite_and_who_the_actors_are(tmp_path: Path) -> None:
+    """Each topic's coverage and balance are kept by the items they read: a point's text edited, then its source's
+    short name, then an actor's name, change the tables of the topics that show them, as a fresh report has them
+    (the topics are the same objects throughout, and so are the quizzes: no question is generated)."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    for topic in (content / "topics").glob("*.yaml"):
+        topic.write_text(topic.read_text(encoding="utf-8") + "generate:\n  max: 0\n", encoding="utf-8")
+    kept = ParseCache()
+
+    def tables(report: Report | list[Problem]) -> list[object]:
+        assert isinstance(report, Report), report
+        return [row.model_dump() for row in [*report.coverage, *report.balance]]
+
+    def fresh() -> list[object]:
+        memo.enable(False)
+        try:
+            return tables(_report(content, ParseCache()))
+        finally:
+            memo.enable()
+
+    source = content / "sources" / "japan-aegis-ashore-2017.yaml"
+    actors = content / "actors.yaml"
+    said = "text: It says South Korea uses THAAD"
+    claimed = source.read_text(encoding="utf-8").replace(said, said.replace("It says", "It claims"), 1)
+    renamed = claimed.replace("short: Article A", "short: Text A", 1)
+    named = actors.read_text(encoding="utf-8")
+    made = [tables(_report(content, kept))]
+    for path, text in [(source, claimed), (source, renamed), (actors, named.replace("United States", "The US", 1))]:
+        path.write_text(text, encoding="utf-8")
+        made.append(tables(_report(content, kept)))
+    # each compared with a fresh report at the end: a report made with the memos off forgets them all
+    assert made[3] == fresh()
+    actors.write_text(named, encoding="utf-8")
+    assert made[2] == fresh()
+    source.write_text(claimed, encoding="utf-8")
+    assert made[1] == fresh()
+    assert made[0] != made[1] != made[2] != made[3]
+    assert "It claims South Korea" in repr(made[1]) and "Text A" in repr(made[2]) and "The US" in repr(made[3])
+
+
 def _after_block(lines: list[str], start: int) -> list[str]:
     """`lines` from `start` on, past the indented lines of a block scalar that begins there."""
     indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())

@@ -638,20 +638,31 @@ def test_a_finding_the_last_report_held_is_read_as_it_was_and_any_other_as_its_o
 def test_the_reports_rows_are_kept_by_what_they_hold() -> None:
     """A process that checks again keeps each row of the report (a topic's coverage, say) as a model by what the
     row holds: an equal row made afresh finds the model kept, a row that differs in a value, or only in a
-    value's kind, gets its own; a row `marshal` cannot write is keyed by its `repr`."""
+    value's kind, gets its own; a row `marshal` cannot write is keyed by its `repr`. What the last report was made
+    of, handed in again as the very objects, gives its models without being made into rows."""
     lib = load_library(ROOT / "content")
     rows = [row.model_dump() for row in run_report(lib, derive(lib)).coverage]
+    made: list[object] = []
+
+    def row(one: dict[str, object]) -> dict[str, object]:
+        made.append(one)
+        return one
+
     primer.memo.enable()
     try:
-        kept = primer.report._kept(Coverage, copy.deepcopy(rows))
+        kept = primer.report._kept(Coverage, copy.deepcopy(rows), row)
         assert kept == [Coverage.model_validate(row) for row in rows]
-        assert all(map(operator.is_, primer.report._kept(Coverage, copy.deepcopy(rows)), kept))
+        assert all(map(operator.is_, primer.report._kept(Coverage, copy.deepcopy(rows), row), kept))
         # made afresh as a check makes them: other string objects, interned or not, shared or not
         afresh = [json.loads(json.dumps(row)) for row in rows]
-        assert all(map(operator.is_, primer.report._kept(Coverage, afresh), kept)), "found whatever objects hold it"
+        found = primer.report._kept(Coverage, afresh, row)
+        assert all(map(operator.is_, found, kept)), "found whatever objects hold it"
+        made.clear()
+        assert all(map(operator.is_, primer.report._kept(Coverage, afresh, row), kept))
+        assert not made, "the last report's own objects are not made into rows again"
         changed = copy.deepcopy(rows[0])
         changed["title"] += " (revised)"
-        (other,) = primer.report._kept(Coverage, [changed])
+        (other,) = primer.report._kept(Coverage, [changed], row)
         assert other is not kept[0] and other.title == changed["title"]
     finally:
         primer.memo.enable(False)

@@ -605,47 +605,9 @@ def _assemble(
             "silenced": len(findings) - len(live),
         },
         "findings": _kept_findings(findings),
-        "coverage": _kept(
-            Coverage,
-            [
-                {
-                    "topic": c.topic,
-                    "title": c.title,
-                    "objectives": [r.__dict__ for r in c.objectives],
-                    "points": [r.__dict__ for r in c.points],
-                }
-                for c in covered
-            ],
-        ),
-        "balance": _kept(
-            Balance,
-            [
-                {
-                    "topic": b.topic,
-                    "title": b.title,
-                    "actors": [a.__dict__ for a in b.actors],
-                    "quiz_sources": b.quiz_sources,
-                }
-                for b in balanced
-            ],
-        ),
-        "readability": {
-            "target": lib.site.us_grade(),
-            "pages": _kept(
-                PageGrade,
-                [
-                    {
-                        "name": g.name,
-                        "page": g.page,
-                        "grade": g.grade,
-                        "words": g.words,
-                        "sections": [{"title": t, "grade": v} for t, v in g.sections],
-                        "longest": [s.__dict__ for s in g.longest],
-                    }
-                    for g in grades
-                ],
-            ),
-        },
+        "coverage": _kept(Coverage, covered, _coverage_row),
+        "balance": _kept(Balance, balanced, _balance_row),
+        "readability": {"target": lib.site.us_grade(), "pages": _kept(PageGrade, grades, _grade_row)},
         "stats": {
             "types": numbers.types,
             "difficulty": numbers.difficulty,
@@ -675,12 +637,14 @@ def _kept_findings(findings: list[Finding]) -> list[Any]:
         return [_finding_data(f) for f in findings]
     last = _OUTS if memo.here() else {}
     outs = []
+    by_fields: dict[tuple[Any, ...], FindingOut] = {}
     for finding in findings:
         found = last.get(id(finding))
         if found is not None and found[0] is finding:
             outs.append(found[1])
         else:  # by its fields, a tuple that hashes and compares in C (the dataclass's own hash is Python's)
-            outs.append(_PARTS.get(tuple(finding.__dict__.values()), partial(_finding_out, finding)))
+            fields = tuple(finding.__dict__.values())
+            outs.append(_PARTS.get(fields, partial(_last_out, last, by_fields, fields, finding)))
     if memo.here():
         _OUTS.clear()
         _OUTS.update((id(finding), (finding, out)) for finding, out in zip(findings, outs, strict=True))
@@ -692,6 +656,22 @@ def _kept_findings(findings: list[Finding]) -> list[Any]:
 #: workers sent by their index (`_received`), and each is found at once, without making its fields into a key
 #: (9,138 findings at 256 topics). A finding is a frozen dataclass, and its `FindingOut` is made of it alone.
 _OUTS: dict[int, tuple[Finding, FindingOut]] = {}
+
+
+def _last_out(
+    last: dict[int, tuple[Finding, FindingOut]],
+    by_fields: dict[tuple[Any, ...], FindingOut],
+    fields: tuple[Any, ...],
+    finding: Finding,
+) -> FindingOut:
+    """The last report's model of a finding equal to `finding` (whose fields are `fields`), else a new one: a
+    finding the last reports held as the same object is found by it alone (`_OUTS`), which leaves its entry in
+    `_PARTS` to be forgotten, and one made again equal to it later is found here. `last` is indexed by the
+    fields into `by_fields` the first time one is looked for."""
+    if not by_fields and last:
+        by_fields.update((tuple(f.__dict__.values()), out) for f, out in last.values())
+    found = by_fields.get(fields)
+    return _finding_out(finding) if found is None else found
 
 
 def _finding_out(finding: Finding) -> FindingOut:
@@ -714,12 +694,53 @@ def _finding_data(f: Finding) -> dict[str, Any]:
     }
 
 
-def _kept(kind: type[Out], rows: list[dict[str, Any]]) -> list[Any]:
-    """`rows` as `Report` reads them: each a model of `kind` kept by what it holds (`_PARTS`), or as they are
-    when the memos are off."""
+def _kept(kind: type[Out], made: list[Any], row: Callable[[Any], dict[str, Any]]) -> list[Any]:
+    """What the checks `made` (each topic's coverage, say), as `Report` reads it: each the model of `kind` of its
+    `row`, kept by what the row holds (`_PARTS`), or the rows themselves when the memos are off. In a process that
+    checks again, one the last report was made of is taken by it alone (`_LAST_ROWS`): the checks keep what they
+    made for what a save left alone (`primer.report.base.Context.made_by_items`)."""
     if not memo.on():
-        return rows
-    return [_PARTS.get((kind.__name__, _row_key(row)), partial(kind.model_validate, row)) for row in rows]
+        _LAST_ROWS.clear()
+        return [row(one) for one in made]
+    last = _LAST_ROWS.setdefault(kind.__name__, {}) if memo.here() else {}
+    models = []
+    for one in made:
+        found = last.get(id(one))
+        if found is not None and found[0] is one:
+            models.append(found[1])
+        else:
+            data = row(one)
+            models.append(_PARTS.get((kind.__name__, _row_key(data)), partial(kind.model_validate, data)))
+    if memo.here():
+        last.clear()
+        last.update((id(one), (one, model)) for one, model in zip(made, models, strict=True))
+    return models
+
+
+#: The models of what the checks made for the last report (`_kept`), by its kind and by what they were made of
+#: (as objects, each kept with its model), in a process that checks again.
+_LAST_ROWS: dict[str, dict[int, tuple[Any, Any]]] = {}
+
+
+def _coverage_row(c: coverage.TopicCoverage) -> dict[str, Any]:
+    objectives, points = [r.__dict__ for r in c.objectives], [r.__dict__ for r in c.points]
+    return {"topic": c.topic, "title": c.title, "objectives": objectives, "points": points}
+
+
+def _balance_row(b: balance.TopicBalance) -> dict[str, Any]:
+    actors = [a.__dict__ for a in b.actors]
+    return {"topic": b.topic, "title": b.title, "actors": actors, "quiz_sources": b.quiz_sources}
+
+
+def _grade_row(g: readability.Grade) -> dict[str, Any]:
+    return {
+        "name": g.name,
+        "page": g.page,
+        "grade": g.grade,
+        "words": g.words,
+        "sections": [{"title": t, "grade": v} for t, v in g.sections],
+        "longest": [s.__dict__ for s in g.longest],
+    }
 
 
 def _row_key(row: dict[str, Any]) -> bytes | str:

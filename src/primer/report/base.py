@@ -10,7 +10,7 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from primer import memo
 from primer.content.dates import MONTH_NAMES
@@ -406,8 +406,8 @@ class NotDerived:
         raise RuntimeError(f"a check of the report's first part read the derived questions ({name})")
 
 
-#: What `Context.kept_by_items` found, by its key.
-_BY_ITEMS: memo.Memo[tuple[Hashable, ...], tuple[Finding, ...]] = memo.Memo()
+#: What `Context.made_by_items` made, with the findings it added, by its key.
+_BY_ITEMS: memo.Memo[tuple[Hashable, ...], tuple[tuple[Finding, ...], Any]] = memo.Memo()
 
 #: The page of a finding on a hand-written question made before the questions are derived, until the report
 #: is put together (`Context.placed`): this, then the question's id.
@@ -494,22 +494,29 @@ class Context:
         parts: Callable[[], list[str]],
         make: Callable[[], None],
     ) -> None:
-        """`kept_findings`, and first, in a process that checks again (`primer.memo`), by `key`: the identities of
-        the very items `make` reads (an item that is the same object is the same content at the same place of the
-        same file), with the values it reads besides (`keep`: the objects whose identities it holds). The key
-        parts, which join and hash what the items hold, are then made only for the items a save changed."""
-        if not memo.on():
-            self.kept_findings(name, parts, make)
-            return
-        self.findings.extend(_BY_ITEMS.get((name, *key), partial(self._found, name, parts, make), keep))
+        """`kept_findings`, and first, in a process that checks again, by `key` (`made_by_items`): the key parts,
+        which join and hash what the items hold, are then made only for the items a save changed."""
+        self.made_by_items((name, *key), keep, partial(self.kept_findings, name, parts, make))
 
-    def _found(self, name: str, parts: Callable[[], list[str]], make: Callable[[], None]) -> tuple[Finding, ...]:
-        """What `kept_findings` adds, taken back (`kept_by_items`)."""
+    def made_by_items(self, key: tuple[Hashable, ...], keep: object, make: Callable[[], T]) -> T:
+        """What `make` returns, and adds the findings it adds; in a process that checks again (`primer.memo`), kept
+        by `key`: the identities of the very items `make` reads, with the values it reads besides (`keep`: the
+        objects whose identities it holds). An item that is the same object holds the same values, but where it is
+        is its file's document's to say (a line put above it moves it): a key names the documents of the items
+        whose places the findings give. The result is shared by the checks that find it: none changes it."""
+        if not memo.on():
+            return make()
+        found, result = _BY_ITEMS.get(key, partial(self._made, make), keep)
+        self.findings.extend(found)
+        return cast(T, result)
+
+    def _made(self, make: Callable[[], T]) -> tuple[tuple[Finding, ...], T]:
+        """What `make` returns, with the findings it adds, taken back (`made_by_items`)."""
         before = len(self.findings)
-        self.kept_findings(name, parts, make)
+        result = make()
         found = tuple(self.findings[before:])
         del self.findings[before:]
-        return found
+        return found, result
 
     def kept_result(self, name: str, parts: list[str] | Callable[[], list[str]], make: Callable[[], T]) -> T:
         """`kept_findings` for a `make` that also returns a result (picklable), kept with its findings."""
