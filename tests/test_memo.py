@@ -178,6 +178,25 @@ def test_memos_are_off_unless_turned_on() -> None:
     assert store.get("key", list) is store.get("key", list)
 
 
+def test_a_process_forked_from_the_one_that_turned_the_memos_on_keeps_nothing_for_the_next_check() -> None:
+    """`here` is true in the process that turned the memos on, not in a worker forked from it (whose memos end
+    with it), though it no longer asks the system for the process's id each time."""
+    import os
+
+    assert memo.here()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and ends at once
+        os.write(write, bytes([memo.on(), memo.here()]))
+        os._exit(0)
+    os.close(write)
+    told = os.read(read, 2)
+    os.close(read)
+    os.waitpid(child, 0)
+    assert told == bytes([True, False])
+    assert memo.here()
+
+
 def test_a_memo_keeps_two_rounds_and_the_objects_its_keys_name() -> None:
     made: list[str] = []
     store: memo.Memo[tuple[int, ...], str] = memo.Memo()

@@ -63,13 +63,24 @@ _LOCK = threading.Lock()
 _ON = False
 #: The process that turned the memos on (`here`).
 _OWNER: int | None = None
+#: This process's id, told again in a child forked from it: `here` is asked per result a check keeps, and
+#: `os.getpid` asks the system each time (0.01 s of the report's first part at 256 topics).
+_PID = os.getpid()
+
+
+def _forked() -> None:
+    global _PID
+    _PID = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def enable(on: bool = True) -> None:
     """Turn the memos on (a process that checks the same lesson again and again: `primer serve`) or off."""
     global _ON, _OWNER
     _ON = on
-    _OWNER = os.getpid() if on else None
+    _OWNER = _PID if on else None
     if not on:
         forget_all()
 
@@ -82,7 +93,7 @@ def on() -> bool:
 def here() -> bool:
     """Whether memos keep anything for the next check in this process: they are on, and it is the process that
     turned them on, not a worker forked from it (whose memos end with it)."""
-    return _ON and os.getpid() == _OWNER
+    return _ON and _PID == _OWNER
 
 
 class Owner(Protocol):

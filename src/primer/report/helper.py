@@ -198,41 +198,43 @@ _BOOT = "import sys; sys.path[:] = sys.argv[2:]; from primer.report.helper impor
 def serve(fd: int) -> None:
     """The helper's loop, on the socket `fd`: each request, `first_part`'s answer, until the build's process closes
     the socket."""
+    from primer.build import collector_paused
+
     pipe = Connection(fd)
     while True:
         try:
             content, files = pipe.recv()
         except (EOFError, OSError):
             return
-        try:
-            found = first_part(content, files)
-        except Exception:  # noqa: BLE001 - the build's process makes the part itself, and raises there what fails
-            found = None
-        try:
-            pipe.send(found)
-        except OSError:
-            return
+        # what the part made and let go of is freed, and the rest set aside, once it is sent (0.015 s at 256 topics)
+        with collector_paused(young=True):
+            try:
+                found = first_part(content, files)
+            except Exception:  # noqa: BLE001 - the build's process makes the part itself, and raises there what fails
+                found = None
+            try:
+                pipe.send(found)
+            except OSError:
+                return
 
 
 def first_part(content: Path, files: str | None) -> Part | None:
     """In the helper: load the lesson and make the report's first part; None when the files it read are not
     those the build read (`files`; None: any, for the warm-up), or the lesson did not load."""
-    from primer.build import collector_paused
     from primer.report import consistency, report_part
 
     if not _PARSED:
         memo.enable()  # each save is checked here too: what the last check made is kept for the next
         _PARSED.append(ParseCache())
     memo.new_round()
-    with collector_paused(young=True):
-        try:
-            lib = load(content)
-        except ContentError:
-            return None
-        if files is not None and lib.files_read != files:
-            return None
-        consistency.prepare(lib)
-        part = report_part(lib, None, 0, content, kept=parsed.place(content))
+    try:
+        lib = load(content)
+    except ContentError:
+        return None
+    if files is not None and lib.files_read != files:
+        return None
+    consistency.prepare(lib)
+    part = report_part(lib, None, 0, content, kept=parsed.place(content))
     return part if files is not None else None
 
 

@@ -153,7 +153,8 @@ def basis_index(ctx: Context) -> dict[str, list[str]]:
 
     def add(ref: str, *texts: str | None) -> None:
         for text in texts:
-            put(ref, _keys(ctx, text or ""))
+            if text:  # (a text not given states no figure: not looked up, nor kept, as one)
+                put(ref, _keys(ctx, text))
 
     for point_id, point in ctx.lib.points.items():
         if point.basis:  # what a source says counts only where the point is accurate
