@@ -15,7 +15,7 @@ import pytest
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
-from primer import reads
+from primer import memo, reads
 from primer.reads import EVERY, Entry, PageMap, Recorded
 
 
@@ -97,10 +97,21 @@ class _Size(enum.IntEnum):
     ONE = 1
 
 
-def test_a_pages_own_description_tells_apart_what_differs_and_an_enumerations_member_is_its_value() -> None:
+@pytest.fixture(params=[False, True], ids=["once", "again"])
+def builds_again(request: pytest.FixtureRequest) -> Any:
+    """A process that builds once (the memos off), or one that builds again (`primer build --watch`: on)."""
+    memo.enable(request.param)
+    yield request.param
+    memo.enable(False)
+
+
+def test_a_pages_own_description_tells_apart_what_differs_and_an_enumerations_member_is_its_value(
+    builds_again: bool,
+) -> None:
     """A page's own description (`PageMap.own`) differs when any value of its context differs, or only its kind (a
     text for a number, a whole number for a decimal one or for true), or its order; it is the same for equal
-    contexts made of other objects, and an enumeration's member describes as its plain value."""
+    contexts made of other objects, and an enumeration's member describes as its plain value; in a process that
+    builds again too, which describes a page whose context holds what it held as it was."""
     pagemap = PageMap({}, ())
 
     def own(context: dict[str, Any], title: str = "A page") -> bytes:
@@ -129,6 +140,41 @@ def test_a_pages_own_description_tells_apart_what_differs_and_an_enumerations_me
     assert own({}, "Another") != own({})
     assert own({}, Markup("A page")) == own({}), "a title of a kind of its own: its text"
     assert own({"a": _Shade.LIGHT}) == own({"a": "light"}) and own({"a": _Size.ONE}) == own({"a": 1})
+
+
+def test_a_process_that_builds_again_describes_a_page_of_the_very_values_as_it_was(
+    builds_again: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built again, a page whose context holds the very objects it held, or equal texts and numbers, or lists and
+    dicts of those made anew, is described as it was, without its values being read again; a model made anew
+    (even an equal one), another title or a value of another kind is described again. Built once, each page is
+    described."""
+    items = {"a": _Point(text="alpha")}
+    pagemap = PageMap({"terms": items}, ("terms",))
+    shaped: list[object] = []
+    shape = reads._shape
+    monkeypatch.setattr(reads, "_shape", lambda value, *rest: shaped.append(value) or shape(value, *rest))
+
+    def own(context: dict[str, Any], title: str = "A page") -> tuple[bytes, set[reads.Token]]:
+        shaped.clear()
+        return pagemap.own("page.html", "site/page.html", title, context, b"")
+
+    def context(**changed: Any) -> dict[str, Any]:
+        return {"terms": [items["a"]], "count": int("10000"), "by": {"x" * 3: ["a", 1]}, **changed}
+
+    first = own(context())
+    assert first[1] == {("terms", "a")}
+    assert own(context()) == first
+    assert bool(shaped) is not builds_again, "values made anew alike: described as they were"
+    for changed, title in [
+        ({"terms": [_Point(text="alpha")]}, "A page"),
+        ({"count": 10_000.0}, "A page"),
+        ({"by": {"xxx": ["a", True]}}, "A page"),
+        ({}, "Another"),
+    ]:
+        made = own(context(**changed), title)
+        assert shaped, f"described again: {changed or title}"
+    assert own(context(), "Another") == made
 
 
 def test_an_item_of_a_file_that_did_not_change_keeps_its_digest() -> None:
