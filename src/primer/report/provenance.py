@@ -226,7 +226,12 @@ def _questions(ctx: Context) -> None:
     commands by each topic, and by each file of points (`Context.kept_findings`)."""
     lib = ctx.lib
     for topic in lib.topics_in_order():
-        ctx.kept_findings("provenance quizzes", partial(_quiz_reads, ctx, topic), partial(_quiz, ctx, topic))
+        reads, make = partial(_quiz_reads, ctx, topic), partial(_quiz, ctx, topic)
+        if memo.on():
+            key, keep = _quiz_items(ctx, topic)
+            ctx.kept_by_items(key, keep, "provenance quizzes", reads, make)
+        else:
+            ctx.kept_findings("provenance quizzes", reads, make)
     by_file: dict[int, list[str]] = {}
     for point_id in lib.points:
         by_file.setdefault(id(ctx.origin(("point", point_id)).doc), []).append(point_id)
@@ -240,6 +245,18 @@ def _quiz_reads(ctx: Context, topic: Topic) -> list[str]:
     for qid in topic.questions:
         read += [ctx.file(("question", qid)), repr(ctx.derived.question_topics.get(qid, [])[:1])]
     return read
+
+
+def _quiz_items(ctx: Context, topic: Topic) -> tuple[tuple[Hashable, ...], list[object]]:
+    """What `_quiz` reads, as a key of `Context.kept_by_items` (as `_quiz_reads` has it): the topic, what it cites,
+    and each question of its own with its file and first quiz."""
+    questions, origins, first = ctx.lib.questions, ctx.lib.origins, ctx.derived.question_topics
+    keep: list[object] = [topic]
+    quizzes: list[Hashable] = []
+    for qid in topic.questions:
+        keep += (questions[qid], origins["question", qid].doc)
+        quizzes.append(first[qid][0] if first.get(qid) else None)
+    return (tuple(ctx.citations(topic.id)), *quizzes, *map(id, keep)), keep
 
 
 def _quiz(ctx: Context, topic: Topic) -> None:
