@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from primer import facts
+from primer import facts, memo
 from primer.checks.names import check_term_names
 from primer.errors import Problem
 from primer.report.base import Context, Unit, file_part, files, links
@@ -22,10 +22,12 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         # the finding is about a term, wherever the longer name was met
         ctx.add_at("P501", problem.path, problem.line, problem.col, problem.message, problem.fix, item, None)
     used: set[str] = set()
+    built = ctx.matcher.built
     for doc, units in files(u for u in ctx.units if u.doc.shown not in glossary_docs):
-        # what a file's texts name, kept by the file and the glossary's names (`Context.kept_result`)
-        reads = [ctx.matcher.digest, file_part(doc)]
-        used.update(ctx.kept_result("terms used", reads, partial(_used, ctx, units)))
+        # what a file's texts name, kept by the file and the glossary's names (`Context.kept_result`; in a process
+        # that checks again, by the very file and names: `Context.made_by_items`)
+        make = partial(ctx.kept_result, "terms used", [ctx.matcher.digest, file_part(doc)], partial(_used, ctx, units))
+        used.update(ctx.made_by_items(("terms used", id(doc), id(built)), (doc, built), make) if memo.on() else make())
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
         used.update(question.tests.terms)
     for event in lib.events.values():
@@ -66,10 +68,16 @@ def _term_of(message: str) -> str:
 def _before_link(ctx: Context) -> None:
     """In a topic's sections, in reading order, a term named before the topic's link to it (the lede
     and takeaways are plain text, which cannot link)."""
+    built = ctx.matcher.built
     for topic in ctx.lib.topics_in_order():
-        # it reads the topic's sections and the glossary's names: kept by them (`Context.kept_findings`)
-        reads = partial(_topic_reads, ctx, topic.id)
-        ctx.kept_findings("term before its link", reads, partial(_before_link_in, ctx, topic.id))
+        # it reads the topic's sections and the glossary's names: kept by them (`Context.kept_findings`; in a
+        # process that checks again, by the very topic, its file and the names: `Context.kept_by_items`)
+        reads, make = partial(_topic_reads, ctx, topic.id), partial(_before_link_in, ctx, topic.id)
+        if memo.on():
+            keep = (topic, ctx.origin(("topic", topic.id)).doc, built)
+            ctx.kept_by_items(tuple(map(id, keep)), keep, "term before its link", reads, make)
+        else:
+            ctx.kept_findings("term before its link", reads, make)
 
 
 def _topic_reads(ctx: Context, topic_id: str) -> list[str]:
