@@ -561,11 +561,7 @@ def test_a_kept_key_finding_names_where_the_point_it_tests_now_is(tmp_path: Path
     (moved,) = said(_report(content, kept))
     assert load_library(content, kept).points["a-south-korea-runs-thaad"] is point
     assert moved == first.replace(".yaml:272)", ".yaml:273)")
-    memo.enable(False)
-    try:
-        assert said(_report(content, ParseCache())) == [moved]
-    finally:
-        memo.enable()
+    assert said(_report_afresh(content)) == [moved]
 
 
 def test_a_kept_statement_finding_is_placed_where_the_topics_file_now_has_it(tmp_path: Path) -> None:
@@ -589,11 +585,7 @@ def test_a_kept_statement_finding_is_placed_where_the_topics_file_now_has_it(tmp
     (moved,) = placed(_report(content, kept))
     assert load_library(content, kept).topics["thaad-south-korea"] is before
     assert moved == (first[0], first[1] + 1)
-    memo.enable(False)
-    try:
-        assert placed(_report(content, ParseCache())) == [moved]
-    finally:
-        memo.enable()
+    assert placed(_report_afresh(content)) == [moved]
 
 
 def test_kept_coverage_and_balance_follow_the_points_their_topics_cite_and_who_the_actors_are(tmp_path: Path) -> None:
@@ -611,11 +603,7 @@ def test_kept_coverage_and_balance_follow_the_points_their_topics_cite_and_who_t
         return [row.model_dump() for row in [*report.coverage, *report.balance]]
 
     def fresh() -> list[object]:
-        memo.enable(False)
-        try:
-            return tables(_report(content, ParseCache()))
-        finally:
-            memo.enable()
+        return tables(_report_afresh(content))
 
     source = content / "sources" / "japan-aegis-ashore-2017.yaml"
     actors = content / "actors.yaml"
@@ -635,6 +623,15 @@ def test_kept_coverage_and_balance_follow_the_points_their_topics_cite_and_who_t
     assert made[1] == fresh()
     assert made[0] != made[1] != made[2] != made[3]
     assert "It claims South Korea" in repr(made[1]) and "Text A" in repr(made[2]) and "The US" in repr(made[3])
+
+
+def _report_afresh(content: Path) -> Report | list[Problem]:
+    """The report a process that checks once makes of `content` (the memos off, which forgets them all: last)."""
+    memo.enable(False)
+    try:
+        return _report(content, ParseCache())
+    finally:
+        memo.enable()
 
 
 def _after_block(lines: list[str], start: int) -> list[str]:
