@@ -534,13 +534,12 @@ class PageMap:
         """The hash of a page's own description (with `extra`, the hash of what it reads besides the lesson),
         and the tokens of the items its context holds (raises Unmapped); a list of items that the page reads
         only through a view is described by the view (`Viewed`), whose token stands for it."""
-        values = tuple(context.values())
-        if not here():
+        kept = here()  # (a page described as it was: see `_DESCRIBED`)
+        named, values = ((template, title, extra, tuple(context)), tuple(context.values())) if kept else ((), ())
+        if not kept:
             _DESCRIBED.clear()
-        else:
-            last = _DESCRIBED.get(path)
-            if last is not None and last[0] == (template, title, extra, tuple(context)) and _all_alike(last[1], values):
-                return last[2], set(last[3])
+        elif (last := _DESCRIBED.get(path)) is not None and last[0] == named and _all_alike(last[1], values):
+            return last[2], set(last[3])
         found: set[Token] = set()
         ids = self._item_ids()
         # written by `marshal`'s second version, which writes each value whole, by its kind (a third of the time
@@ -548,8 +547,8 @@ class PageMap:
         shaped = [*_shape([path, template, title], ids, found, path), _shape(dict(context), ids, found, path)]
         described = marshal.dumps(shaped, 2)  # (a title may be Markup)
         digest = hashlib.sha256(described + b"\0" + extra).digest()  # a page's own part is held till it renders
-        if here():
-            _DESCRIBED[path] = ((template, title, extra, tuple(context)), values, digest, frozenset(found))
+        if kept:
+            _DESCRIBED[path] = (named, values, digest, frozenset(found))
         return digest, found
 
     def watch(self, name: str, data: Mapping[str, V]) -> Recorded[V]:
@@ -898,7 +897,7 @@ _PLAIN = (str, int, float, bool)
 
 
 def _all_alike(last: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
-    """Whether a page's context values `now` are those it held when last described (`last`: `_same_value`)."""
+    """Whether a page's context values `now` are those it held when last described (`last`), each `_alike`."""
     return len(last) == len(now) and all(map(_alike, last, now))
 
 

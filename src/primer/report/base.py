@@ -488,14 +488,18 @@ class Context:
 
     def kept_by_items(
         self,
-        key: tuple[Hashable, ...],
-        keep: object,
         name: str,
+        items: Callable[[], tuple[tuple[Hashable, ...], object]],
         parts: Callable[[], list[str]],
         make: Callable[[], None],
     ) -> None:
-        """`kept_findings`, and first, in a process that checks again, by `key` (`made_by_items`): the key parts,
-        which join and hash what the items hold, are then made only for the items a save changed."""
+        """`kept_findings`, and first, in a process that checks again, by the key and the objects it names that
+        `items` gives (`made_by_items`; called only then): the key parts, which join and hash what the items
+        hold, are then made only for the items a save changed."""
+        if not memo.on():
+            self.kept_findings(name, parts, make)
+            return
+        key, keep = items()
         self.made_by_items((name, *key), keep, partial(self.kept_findings, name, parts, make))
 
     def made_by_items(self, key: tuple[Hashable, ...], keep: object, make: Callable[[], T]) -> T:

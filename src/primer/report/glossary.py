@@ -7,6 +7,7 @@ from functools import partial
 
 from primer import facts, memo
 from primer.checks.names import check_term_names
+from primer.content.models import Topic
 from primer.errors import Problem
 from primer.report.base import Context, Unit, file_part, files, links
 
@@ -73,11 +74,14 @@ def _before_link(ctx: Context) -> None:
         # it reads the topic's sections and the glossary's names: kept by them (`Context.kept_findings`; in a
         # process that checks again, by the very topic, its file and the names: `Context.kept_by_items`)
         reads, make = partial(_topic_reads, ctx, topic.id), partial(_before_link_in, ctx, topic.id)
-        if memo.on():
-            keep = (topic, ctx.origin(("topic", topic.id)).doc, built)
-            ctx.kept_by_items(tuple(map(id, keep)), keep, "term before its link", reads, make)
-        else:
-            ctx.kept_findings("term before its link", reads, make)
+        ctx.kept_by_items("term before its link", partial(_before_link_items, ctx, topic, built), reads, make)
+
+
+def _before_link_items(ctx: Context, topic: Topic, built: object) -> tuple[tuple[int, ...], tuple[object, ...]]:
+    """What `_before_link_in` reads, as a key of `Context.kept_by_items`: the topic, its file, the glossary's names
+    (`built`: the matcher's)."""
+    keep = (topic, ctx.origin(("topic", topic.id)).doc, built)
+    return tuple(map(id, keep)), keep
 
 
 def _topic_reads(ctx: Context, topic_id: str) -> list[str]:

@@ -8,7 +8,6 @@ import re
 from collections.abc import Hashable
 from functools import partial
 
-from primer import memo
 from primer.content.library import Library
 from primer.content.load import Document
 from primer.content.models import (
@@ -52,10 +51,9 @@ def check(ctx: Context) -> None:
     bank = ctx.derived.bank
     for group, doc in _key_groups(ctx, [*ctx.lib.questions.values(), *ctx.derived.generated.values()]):
         reads, make = partial(_key_reads, ctx, group), partial(_keys_of, ctx, group)
-        if memo.on() and bank.get(group[0].id) is group[0]:  # (a question not the bank's is never kept)
-            key, keep = _key_items(ctx, group, doc)
-            ctx.kept_by_items(key, keep, "provenance keys 2", reads, make)
-        else:
+        if bank.get(group[0].id) is group[0]:
+            ctx.kept_by_items("provenance keys 2", partial(_key_items, ctx, group, doc), reads, make)
+        else:  # (a question not the bank's is never kept)
             ctx.kept_findings("provenance keys 2", reads, make)
 
 
@@ -65,13 +63,8 @@ def _statements(ctx: Context) -> None:
     known: dict[str, _Words | None] = {}
     said: dict[str, _Words] = {}
     for topic in ctx.lib.topics_in_order():
-        reads = partial(_statement_reads, ctx, topic)
-        make = partial(_topic_statements, ctx, topic, known, said)
-        if not memo.on():
-            ctx.kept_findings("provenance statements", reads, make)
-            continue
-        key, keep = _statement_items(ctx, topic)
-        ctx.kept_by_items(key, keep, "provenance statements", reads, make)
+        reads, make = partial(_statement_reads, ctx, topic), partial(_topic_statements, ctx, topic, known, said)
+        ctx.kept_by_items("provenance statements", partial(_statement_items, ctx, topic), reads, make)
 
 
 def _statement_items(ctx: Context, topic: Topic) -> tuple[tuple[Hashable, ...], list[object]]:
@@ -227,11 +220,7 @@ def _questions(ctx: Context) -> None:
     lib = ctx.lib
     for topic in lib.topics_in_order():
         reads, make = partial(_quiz_reads, ctx, topic), partial(_quiz, ctx, topic)
-        if memo.on():
-            key, keep = _quiz_items(ctx, topic)
-            ctx.kept_by_items(key, keep, "provenance quizzes", reads, make)
-        else:
-            ctx.kept_findings("provenance quizzes", reads, make)
+        ctx.kept_by_items("provenance quizzes", partial(_quiz_items, ctx, topic), reads, make)
     by_file: dict[int, list[str]] = {}
     for point_id in lib.points:
         by_file.setdefault(id(ctx.origin(("point", point_id)).doc), []).append(point_id)
