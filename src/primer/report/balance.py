@@ -58,17 +58,13 @@ def check(ctx: Context) -> list[TopicBalance]:
     listed = facts.key("actors", *sorted(names)).hex()  # what a topic's counts depend on besides its text
     actors = _ACTORS.same("actors", tuple(lib.actors.values())) if memo.on() else ()
     for topic in lib.topics_in_order():
-        make = partial(_topic, ctx, topic, names, pattern, listed)
-        if memo.on():
-            keep = _items(ctx, topic, actors)
-            found.append(ctx.made_by_items(("balance", *map(id, keep)), keep, make))
-        else:
-            found.append(make())
+        items, make = partial(_items, ctx, topic, actors), partial(_topic, ctx, topic, names, pattern, listed)
+        found.append(ctx.made_by_items("balance", items, make))
     return found
 
 
-def _items(ctx: Context, topic: Topic, actors: tuple[Actor, ...]) -> list[object]:
-    """What a topic's balance reads, as the items of a key of `Context.made_by_items`: what its coverage reads
+def _items(ctx: Context, topic: Topic, actors: tuple[Actor, ...]) -> tuple[tuple[int, ...], list[object]]:
+    """What a topic's balance reads, as a key of `Context.made_by_items` and the items it names: what its coverage reads
     (`coverage.topic_items`), then the very points its quiz tests, then each of those and of the points it cites
     (None for one not in the lesson) followed by the source it is under, then every actor (one object while none
     changes)."""
@@ -80,7 +76,7 @@ def _items(ctx: Context, topic: Topic, actors: tuple[Actor, ...]) -> list[object
     keep += [points.get(p) for q in quiz for p in q.tests.points]
     keep += [sources.get(source_of[p.id]) if isinstance(p, Point) else None for p in keep[start:]]
     keep.append(actors)
-    return keep
+    return tuple(map(id, keep)), keep
 
 
 #: Every actor of the lesson, as one object while none changes (`check`).

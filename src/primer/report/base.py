@@ -493,24 +493,23 @@ class Context:
         parts: Callable[[], list[str]],
         make: Callable[[], None],
     ) -> None:
-        """`kept_findings`, and first, in a process that checks again, by the key and the objects it names that
-        `items` gives (`made_by_items`; called only then): the key parts, which join and hash what the items
-        hold, are then made only for the items a save changed."""
-        if not memo.on():
-            self.kept_findings(name, parts, make)
-            return
-        key, keep = items()
-        self.made_by_items((name, *key), keep, partial(self.kept_findings, name, parts, make))
+        """`kept_findings`, and first, in a process that checks again, by what `items` gives (`made_by_items`):
+        the key parts, which join and hash what the items hold, are then made only for the items a save changed."""
+        self.made_by_items(name, items, partial(self.kept_findings, name, parts, make))
 
-    def made_by_items(self, key: tuple[Hashable, ...], keep: object, make: Callable[[], T]) -> T:
+    def made_by_items(
+        self, name: str, items: Callable[[], tuple[tuple[Hashable, ...], object]], make: Callable[[], T]
+    ) -> T:
         """What `make` returns, and adds the findings it adds; in a process that checks again (`primer.memo`), kept
-        by `key`: the identities of the very items `make` reads, with the values it reads besides (`keep`: the
-        objects whose identities it holds). An item that is the same object holds the same values, but where it is
-        is its file's document's to say (a line put above it moves it): a key names the documents of the items
-        whose places the findings give. The result is shared by the checks that find it: none changes it."""
+        by `name` and the key `items` gives (called only then), with the objects whose identities it holds: the
+        identities of the very items `make` reads, and the values it reads besides. An item that is the same
+        object holds the same values, but where it is is its file's document's to say (a line put above it moves
+        it): a key names the documents of the items whose places the findings give. The result is shared by the
+        checks that find it: none changes it."""
         if not memo.on():
             return make()
-        found, result = _BY_ITEMS.get(key, partial(self._made, make), keep)
+        key, keep = items()
+        found, result = _BY_ITEMS.get((name, *key), partial(self._made, make), keep)
         self.findings.extend(found)
         return cast(T, result)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from primer import facts, memo
+from primer import facts
 from primer.checks.names import check_term_names
 from primer.content.models import Topic
 from primer.errors import Problem
@@ -28,7 +28,7 @@ def check(ctx: Context, names: list[Problem] | None = None) -> None:
         # what a file's texts name, kept by the file and the glossary's names (`Context.kept_result`; in a process
         # that checks again, by the very file and names: `Context.made_by_items`)
         make = partial(ctx.kept_result, "terms used", [ctx.matcher.digest, file_part(doc)], partial(_used, ctx, units))
-        used.update(ctx.made_by_items(("terms used", id(doc), id(built)), (doc, built), make) if memo.on() else make())
+        used.update(ctx.made_by_items("terms used", partial(_identities, doc, built), make))
     for question in [*lib.questions.values(), *ctx.derived.generated.values()]:
         used.update(question.tests.terms)
     for event in lib.events.values():
@@ -80,8 +80,12 @@ def _before_link(ctx: Context) -> None:
 def _before_link_items(ctx: Context, topic: Topic, built: object) -> tuple[tuple[int, ...], tuple[object, ...]]:
     """What `_before_link_in` reads, as a key of `Context.kept_by_items`: the topic, its file, the glossary's names
     (`built`: the matcher's)."""
-    keep = (topic, ctx.origin(("topic", topic.id)).doc, built)
-    return tuple(map(id, keep)), keep
+    return _identities(topic, ctx.origin(("topic", topic.id)).doc, built)
+
+
+def _identities(*items: object) -> tuple[tuple[int, ...], tuple[object, ...]]:
+    """`items` as a key of `Context.made_by_items`: their identities (and the items, kept with it)."""
+    return tuple(map(id, items)), items
 
 
 def _topic_reads(ctx: Context, topic_id: str) -> list[str]:
