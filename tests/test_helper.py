@@ -38,9 +38,11 @@ def test_a_rebuild_whose_first_part_the_helper_makes_forks_nothing_and_builds_wh
             helping.warm()
             assert helping.answer() is None, "the warm-up sends no part"
             made = []
-            for number in range(2):
+            for number in range(3):  # the last as a save asks it (`begin`): it loads the lesson as the build does
                 source.write_text(text.replace("title: ", f"title: Edited {{number}} ", 1), encoding="utf-8")
                 forked.clear()
+                if number == 2:
+                    helping.begin()
                 rebuilt = build_mod.build(lesson, out, jobs=2, pdf=False, cache=True)[0]
                 assert helping.took
                 assert [name for name in forked if name != "save"] == [], forked
@@ -88,6 +90,54 @@ def test_the_helper_answers_only_for_the_bytes_the_build_loaded(mini: Path, tmp_
     )
 
 
+def test_a_save_asks_the_helper_as_it_begins_and_takes_its_part_only_for_the_bytes_the_build_read(
+    mini: Path, tmp_path: Path
+) -> None:
+    """Asked as a save begins (`begin`), the helper loads the lesson while the build's process does, and its part is
+    the build's when both read the same bytes; when a save came between the two loads, the build makes the part. A
+    part asked for that no build took (a lesson that failed to load) is dropped at the next save."""
+    fresh(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        from primer.content.library import load_library
+        from primer.report import helper, report_part
+        lesson = Path({str(mini)!r})
+        source = lesson / "sources" / "mini-source.yaml"
+        text = source.read_text(encoding="utf-8")
+        with helper.helping(lesson, 2) as helping:
+            helping.begin()
+            assert not helping._early and helping._pending == 0, "nothing is asked before the warm-up"
+            helping.warm()
+            assert helping.answer() is None
+            helping.begin()
+            lib = load_library(lesson)
+            asked = helping.ask(lib)
+            assert asked is not None and helping.took
+            asked.instead = lambda: "made here"
+            made, here = asked.result(), report_part(lib, None, 0, lesson)
+            assert made != "made here" and made.findings == here.findings and made.results == here.results
+            helping.begin()
+            assert helping._pipe.poll(60), "the helper answers"  # (it read the lesson before the save below)
+            source.write_text(text.replace("title: ", "title: Saved meanwhile ", 1), encoding="utf-8")
+            saved = load_library(lesson)
+            asked = helping.ask(saved)
+            assert asked is not None
+            asked.instead = lambda: "made here"
+            assert asked.result() == "made here", "the helper read other bytes: the build makes the part"
+            helping.begin()  # and no build takes it
+            assert helping._pipe.poll(60)
+            helping.begin()
+            assert helping._early and helping._pending == 1, "the part no build took is dropped, and one asked anew"
+            asked = helping.ask(saved)
+            asked.instead = lambda: "made here"
+            assert asked.result().findings == report_part(saved, None, 0, lesson).findings
+        source.write_text(text, encoding="utf-8")
+        """
+    )
+
+
 def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, tmp_path: Path) -> None:
     """Asked while it still makes an earlier part (its warm-up), the helper takes nothing; gone, or stuck past its
     patience, its part is made by the build's process (`instead`), and it is asked no more."""
@@ -115,9 +165,9 @@ def test_a_helper_that_is_busy_or_gone_leaves_the_part_to_the_build(mini: Path, 
             assert asked.result() == "made here"
             assert helping.ask(lib) is None and not helping.took, "gone"
         with helper.helping(lesson, 2) as helping:
-            helping.PATIENCE = 0.5
             helping.warm()
             assert helping.answer() is None
+            helping.PATIENCE = 0.5  # (after the warm-up, which starts an interpreter: on a busy machine, past 0.5 s)
             os.kill(helping._process.pid, signal.SIGSTOP)  # asked, and stuck
             asked = helping.ask(lib)
             asked.instead = lambda: "made here"

@@ -242,6 +242,8 @@ def _watch(
         with helping(content, jobs_used) as helper:
 
             def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
+                if helper is not None:  # a save: the helper loads the lesson as this process does (once warm)
+                    helper.begin()
                 made = build_mod.build(
                     content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
                     parse_cache=parsed, record_later=later,

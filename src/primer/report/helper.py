@@ -8,7 +8,9 @@ started once, shares no memory with the build's process, and keeps its own load 
 save costs it the files that changed and the checks that read them (`primer.memo`, as in the build's
 process). It answers only for the bytes the build loaded (`Library.files_read`): when it read others (a save
 between the two loads), or the lesson failed to load there, or the helper is still busy or gone, the build
-makes the part itself, as before.
+makes the part itself, as before. A save asks it first thing (`Helper.begin`), so that it loads the lesson while
+the build's process does: it then sends what it read with the part, and the build takes the part when it read the
+same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from primer import memo, parallel, parsed
 from primer.content.library import Library, ParseCache
@@ -46,6 +48,9 @@ class Helper:
         #: what was asked of it and not read back yet (the warm-up, a part whose build did not wait for it)
         self._pending = 0
         self._warmed = False
+        #: whether it was asked, as a save began, for the part of the lesson as it found it (`begin`), and the build
+        #: has not taken it yet (`ask`)
+        self._early = False
         #: whether it was asked for the part of the check running (`ask`): the build forks no worker then
         self.took = False
 
@@ -57,9 +62,21 @@ class Helper:
         self._warmed = True
         self._send(None)
 
+    def begin(self) -> None:
+        """A save begins: ask for the first part of the lesson as the helper loads it now, while the build's process
+        loads it too, rather than once it has (`ask`: 0.11 s into a source's save at 256 topics).
+        Nothing is asked of a helper still busy, or not started (its warm-up starts it)."""
+        if self._idle():
+            self._early = self._send(NOW)
+
     def ask(self, lib: Library) -> Asked | None:
-        """The first part of `lib`, on its way from the helper; None when the helper is busy, or gone."""
+        """The first part of `lib`, on its way from the helper; None when the helper is busy, or gone. Asked as the
+        save began (`begin`), it is the part of what the helper read then, taken only when that is what `lib` read."""
         self.took = False
+        if self._early:
+            self._early = False
+            self.took = True
+            return Asked(self, lib.files_read)
         if not self._idle():
             return None  # (the warm-up, or the part of a save whose build failed: the part is made here)
         self.took = self._send(lib.files_read)
@@ -107,8 +124,9 @@ class Helper:
             theirs.close()
         self._pipe = Connection(mine.detach())
 
-    def answer(self) -> Part | None:
-        """The part it made for the last `ask` (None: it made none, or it is gone)."""
+    def answer(self, files: str | None = None) -> Part | None:
+        """The part it made for the last `ask` (None: it made none, or it is gone); `files`: asked as the save began
+        (`begin`), the files the build read, which the helper must have read for its part to be taken."""
         if self._pipe is None:
             return None
         try:
@@ -117,12 +135,17 @@ class Helper:
                 self._pending -= 1
             if not self._pipe.poll(self.PATIENCE):
                 raise TimeoutError("the helper did not answer")
-            found: Part | None = self._pipe.recv()
+            found = self._pipe.recv()
         except Exception:  # noqa: BLE001 - gone, stuck or garbled: the build's process makes the part, as it did before
             self.close()
             return None
         self._pending -= 1
-        return found
+        if files is None:
+            return cast("Part | None", found)
+        if found is None:
+            return None
+        read, part = cast("tuple[str, Part]", found)
+        return part if read == files else None  # (a save between the two loads: the build makes the part)
 
     def close(self) -> None:
         """Stop the process (a part on its way is dropped)."""
@@ -134,7 +157,7 @@ class Helper:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-        self._process, self._pipe, self._pending = None, None, 0
+        self._process, self._pipe, self._pending, self._early = None, None, 0, False
 
 
 class Asked:
@@ -143,13 +166,15 @@ class Asked:
     #: the part is made in another process (see `primer.report.InParts`)
     elsewhere = True
 
-    def __init__(self, helper: Helper) -> None:
+    def __init__(self, helper: Helper, files: str | None = None) -> None:
         self._helper = helper
+        #: asked as the save began (`Helper.begin`): the files the build read
+        self._files = files
         self.instead: Callable[[], Part] | None = None
 
     def result(self) -> Part:
         """The part the helper made; made here (`instead`) when it made none."""
-        found = self._helper.answer()
+        found = self._helper.answer(self._files)
         if found is None:
             if self.instead is None:
                 raise RuntimeError("the helper made no report part, and none can be made here")
@@ -209,7 +234,7 @@ def serve(fd: int) -> None:
         # what the part made and let go of is freed, and the rest set aside, once it is sent (0.015 s at 256 topics)
         with collector_paused(young=True):
             try:
-                found = first_part(content, files)
+                found = part_now(content) if files == NOW else first_part(content, files)
             except Exception:  # noqa: BLE001 - the build's process makes the part itself, and raises there what fails
                 found = None
             try:
@@ -218,24 +243,47 @@ def serve(fd: int) -> None:
                 return
 
 
+#: What a save asks of the helper as it begins (`Helper.begin`): the part of the lesson as it reads it now, with what it
+#: read (never a lesson's `files_read`, which is a hash).
+NOW = "now"
+
+
+def part_now(content: Path) -> tuple[str, Part] | None:
+    """In the helper, as a save begins: the files it read (`Library.files_read`) and the report's first part of them;
+    None when the lesson did not load."""
+    lib = _loaded(content)
+    return None if lib is None else (lib.files_read, _part(lib, content))
+
+
 def first_part(content: Path, files: str | None) -> Part | None:
     """In the helper: load the lesson and make the report's first part; None when the files it read are not
     those the build read (`files`; None: any, for the warm-up), or the lesson did not load."""
-    from primer.report import consistency, report_part
+    lib = _loaded(content)
+    if lib is None or (files is not None and lib.files_read != files):
+        return None
+    part = _part(lib, content)
+    return part if files is not None else None
 
+
+def _loaded(content: Path) -> Library | None:
+    """In the helper: the lesson, loaded with the files parsed before (None when it does not load), in a new round
+    of the memos."""
     if not _PARSED:
         memo.enable()  # each save is checked here too: what the last check made is kept for the next
         _PARSED.append(ParseCache())
     memo.new_round()
     try:
-        lib = load(content)
+        return load(content)
     except ContentError:
         return None
-    if files is not None and lib.files_read != files:
-        return None
+
+
+def _part(lib: Library, content: Path) -> Part:
+    """In the helper: the report's first part of `lib`."""
+    from primer.report import consistency, report_part
+
     consistency.prepare(lib)
-    part = report_part(lib, None, 0, content, kept=parsed.place(content))
-    return part if files is not None else None
+    return report_part(lib, None, 0, content, kept=parsed.place(content))
 
 
 def load(content: Path) -> Library:
