@@ -1144,6 +1144,35 @@ def test_a_build_reads_the_lesson_primers_files_and_the_secret_once_for_its_keys
     assert cache.secret(root, create=False) == b"y" * 32 and read == ["secret"]
 
 
+def test_a_build_looks_at_primers_files_once_for_its_keys_and_the_next_build_again(
+    mini: Path, tmp_path: Path, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a build, every key that holds primer's files (`base_key`, `own_key`) takes one look at them; the next
+    build looks again, and a template changed between the two builds is seen by the second, which is not the first's
+    output taken whole."""
+    looked: list[str] = []
+    tree = cache._hash_tree
+
+    def counted(digest: Any, root: Path, *args: Any, **kwargs: Any) -> None:
+        looked.append(str(root))
+        tree(digest, root, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "_hash_tree", counted)
+    out = tmp_path / "site"
+    build(mini, out, jobs=1, pdf=False, cache=True)
+    assert looked.count(str(package)) == 1, looked
+    looked.clear()
+    assert isinstance(build(mini, out, jobs=1, pdf=False, cache=True)[0], Reused)
+    assert looked.count(str(package)) == 1, looked
+    base = (package / "templates" / "site" / "base.html").read_text(encoding="utf-8")
+    (package / "templates" / "site" / "base.html").write_text(base + "<!-- changed -->")
+    looked.clear()
+    assert not isinstance(build(mini, out, jobs=1, pdf=False, cache=True)[0], Reused), "a template changed"
+    assert looked.count(str(package)) == 1, looked
+    assert cache.base_key(mini, {}) is not None and cache.base_key(mini, {}) is not None
+    assert looked.count(str(package)) == 3, "outside a build, each key looks again"
+
+
 def test_two_processes_that_make_the_cache_s_secret_at_once_keep_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,6 +26,7 @@ from primer.cache import (
     base_key,
     build_key,
     content_digest,
+    own_files_once,
     source_date_epoch,
 )
 from primer.checks.names import check_term_names
@@ -781,6 +782,7 @@ def collector_paused(*, freeze: bool = True, young: bool = False) -> Iterator[No
             gc.enable()
 
 
+@own_files_once
 def build(
     content: Path,
     out: Path,
