@@ -525,8 +525,8 @@ class Spool:
     def link(self, rel: str, source: str | Path, stamp: list[int]) -> bool:
         """Put the file `source` (the last build's `rel`, which had the stamp `stamp` when that build left it:
         see `stamp`) into the spool as `rel` without writing it again: a hard link, checked once made.
-        False, and nothing done, when it cannot be made or the file is no longer as that build left it."""
-        rel = Output._clean(rel)
+        False, and nothing done, when it cannot be made or the file is no longer as that build left it. `rel` is
+        checked by the caller (`Output.linked`, once: a rebuild links thousands of files)."""
         target = f"{self.folder}/{rel}"  # plain strings: a rebuild links thousands of files
         if self._kept is not None and rel in self._kept:  # the same file in place (see the module), or one to replace
             try:
