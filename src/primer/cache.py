@@ -236,9 +236,10 @@ def _own_files() -> bytes | None:
         _hash_tree(digest, PACKAGE, skip=("__pycache__",), seen=_SEEN, follow=True)
     except OSError:
         return None
+    found = digest.digest()
     if _OWN_ONCE:
-        _OWN.append(digest.digest())
-    return digest.digest()
+        _OWN.append(found)
+    return found
 
 
 #: While a build runs (`own_files_once`): the hash of primer's files, once worked out.
