@@ -780,3 +780,53 @@ def test_what_provenance_reads_of_a_cited_item_is_kept_by_the_item(tmp_path: Pat
     finally:
         primer.memo.enable(False)
     assert edited is not None and "would welcome" in edited and "would not oppose" not in edited
+
+
+@pytest.mark.parametrize("count_notes", [False, True])
+def test_the_report_page_lays_its_findings_out_as_jinjas_filters_did(count_notes: bool) -> None:
+    """The report page's findings (`page_findings`) are grouped and ordered in Python, once, as the page's template
+    did with Jinja's filters (`groupby` ignores case and sorts stably, `sort` by line is stable): each file's
+    findings by line, the notes of a lesson of many topics counted by file and code, the silenced ones apart.
+    Checked against those filters, on findings whose files differ only in case and share lines."""
+    from jinja2 import Environment
+
+    from primer.report.model import FindingOut
+    from primer.report.render import page_findings
+
+    rng = random.Random(7)
+    paths = ["content/b.yaml", "content/A.yaml", "content/a.yaml", "content/topics/x.yaml"]
+    findings = [
+        FindingOut(
+            code=rng.choice(["P101", "P502", "P301"]),
+            level=rng.choice(["error", "warning", "info"]),
+            check="check",
+            path=rng.choice(paths),
+            line=rng.randint(1, 4),
+            col=n + 1,
+            message=f"finding {n}",
+            fix="fix it",
+            item=None,
+            page="",
+            silenced=rng.choice([None, None, None, "kept"]),
+        )
+        for n in range(200)
+    ]
+    report = SimpleNamespace(findings=findings)
+    laid_out = page_findings(report, count_notes)  # type: ignore[arg-type]
+    filters = Environment().from_string(
+        '{% set live = findings|rejectattr("silenced")|list %}'
+        '{% set notes = live|selectattr("level", "equalto", "info")|list if count_notes else [] %}'
+        '{% if notes %}{% set live = live|rejectattr("level", "equalto", "info")|list %}{% endif %}'
+        "{% for path, items in live|groupby('path') %}{{ path }}:"
+        "{% for f in items|sort(attribute='line') %}{{ f.col }},{% endfor %};{% endfor %}|"
+        "{% for path, items in notes|groupby('path') %}{{ path }}={{ items|length }}:"
+        "{% for code, same in items|groupby('code') %}{{ code }}={{ same|length }},{% endfor %};{% endfor %}|"
+        '{% for f in findings|selectattr("silenced") %}{{ f.col }},{% endfor %}'
+    )
+    expected = filters.render(findings=findings, count_notes=count_notes)
+    listed = "".join(f"{path}:{''.join(f'{f.col},' for f in items)};" for path, items in laid_out.by_file)
+    notes = "".join(f"{path}={n}:{''.join(f'{code}={k},' for code, k in codes)};" for path, n, codes in laid_out.notes)
+    silenced = "".join(f"{f.col}," for f in laid_out.silenced)
+    assert f"{listed}|{notes}|{silenced}" == expected
+    assert laid_out.live and bool(laid_out.notes) == count_notes
+    assert {path for path, _ in laid_out.by_file} < set(paths), "two files differ only in case: one group"

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
+from typing import TypeVar
 
-from primer.report.model import Balance, Report
+from primer.report.model import Balance, FindingOut, Report
+
+T = TypeVar("T")
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -73,3 +80,48 @@ def charts(report: Report, type_labels: dict[str, str], *, topics: bool = True) 
         for b in report.balance:
             found[f"balance-{b.topic}"] = balance_chart(b)
     return found
+
+
+@dataclass(frozen=True)
+class PageFindings:
+    """The report page's findings, laid out as the page shows them (`page_findings`)."""
+
+    #: whether any finding is live (not silenced)
+    live: bool
+    #: the live findings the page lists, by file: (the file, its findings by line)
+    by_file: list[tuple[str, list[FindingOut]]]
+    #: in a lesson of many topics, the live notes, counted by file: (the file, its notes, each code's count)
+    notes: list[tuple[str, int, list[tuple[str, int]]]]
+    #: the findings an item's `ignore:` silences, in the report's order
+    silenced: list[FindingOut]
+
+
+def page_findings(report: Report, count_notes: bool) -> PageFindings:
+    """The report's findings as its page shows them (`count_notes`: a lesson of many topics, whose notes are counted
+    by file, not listed): grouped and ordered here, as Jinja's `groupby` and `sort` filters did in the template (the
+    same order, their keys' case ignored), once rather than by the template's filters, which took 0.07 s of the
+    page's 0.10 s at 256 topics (9,138 findings), at each save that changed the report."""
+    live = [f for f in report.findings if not f.silenced]
+    notes = [f for f in live if f.level == "info"] if count_notes else []
+    listed = [f for f in live if f.level != "info"] if notes else live
+    line = attrgetter("line")
+    return PageFindings(
+        bool(live),
+        [(path, sorted(items, key=line)) for path, items in _grouped(listed, attrgetter("path"))],
+        [
+            (path, len(items), [(code, len(same)) for code, same in _grouped(items, attrgetter("code"))])
+            for path, items in _grouped(notes, attrgetter("path"))
+        ],
+        [f for f in report.findings if f.silenced],
+    )
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> list[tuple[str, list[T]]]:
+    """`items` in groups of the same `key`, as Jinja's `groupby` filter makes them: sorted (stably) by the key with its
+    case ignored, each group named by its first item's key."""
+
+    def folded(item: T) -> str:
+        return key(item).lower()
+
+    groups = [list(same) for _, same in groupby(sorted(items, key=folded), folded)]
+    return [(key(same[0]), same) for same in groups]

@@ -35,7 +35,7 @@ from primer.render.sidenotes import Sidenotes, describer
 from primer.render.urls import PAGES, item_path, relative
 from primer.report import REPORT_PAGE, Report
 from primer.report.model import Balance
-from primer.report.render import balance_chart
+from primer.report.render import balance_chart, page_findings
 from primer.report.render import charts as report_charts
 from primer.search import made_ahead, search_index
 from primer.targets import navigation
@@ -380,7 +380,8 @@ def answer_text(question: QuestionBase) -> str:
 
 def _report_context(report: Report | Callable[[], Report], split: bool) -> dict[str, Any]:
     made = report() if callable(report) else report
-    return {"report": made, "charts": report_charts(made, TYPE_LABELS, topics=not split)}
+    charts = report_charts(made, TYPE_LABELS, topics=not split)
+    return {"report": made, "charts": charts, "findings": page_findings(made, split)}
 
 
 def _topic_report_context(report: Callable[[], Report], topic_id: str) -> dict[str, Any]:
