@@ -174,6 +174,41 @@ def test_started_work_is_prepared_in_its_worker_only() -> None:
     )
 
 
+def test_what_started_work_leaves_for_once_it_is_sent_does_not_hold_up_its_value(tmp_path: Path) -> None:
+    """`once_sent`: in a worker forked by `start`, a step the work leaves (writing what it keeps for the next build)
+    runs once the value is sent, so the process that waits for the value goes on meanwhile and waits for the step
+    only in `finish_workers` (`reap` does not: a rebuild forks its page workers meanwhile); a step that fails there
+    is no error. Without a worker, the step runs at once."""
+    fresh(
+        f"""
+        import time
+        from pathlib import Path
+        from primer import parallel
+        done = Path({str(tmp_path / "done")!r})
+
+        def slow_step():
+            time.sleep(1.0)
+            done.write_text("written")
+
+        def work(fails=False):
+            if fails:
+                parallel.once_sent(lambda: 1 / 0)  # fails in the worker: the others still run
+            parallel.once_sent(slow_step)
+            yield "value"
+
+        asked = time.perf_counter()
+        assert parallel.start(lambda: work(fails=True), 2, stream=True).result() == ["value"]
+        assert time.perf_counter() - asked < 0.9 and not done.exists(), "the value before the step"
+        parallel.reap()
+        assert not done.exists(), "reap waits for the workers that are ending, not for those still writing"
+        parallel.finish_workers()
+        assert done.read_text() == "written"
+        done.unlink()
+        assert parallel.start(work, 1, stream=True).result() == ["value"] and done.exists(), "no worker: at once"
+        """
+    )
+
+
 def test_a_parallel_build_is_byte_identical_to_a_serial_one(mini: Path, tmp_path: Path) -> None:
     serial, forked = tmp_path / "one", tmp_path / "two"
     build(mini, serial, jobs=1, pdf=False)

@@ -865,7 +865,11 @@ def build(
         if record_later is not None:  # and each of the report's workers would index the last report's findings
             record_later.append(index_last)
     finally:
-        parallel.reap()  # the workers that sent their values have ended by now
+        if record_later is None:  # the workers that sent their values have ended by now, or end now
+            parallel.finish_workers()
+        else:  # the exports' worker writes what it keeps for the next build once it sent it: it may end later
+            parallel.reap()
+            record_later.append(parallel.finish_workers)
         if spool is not None:
             spool.discard()  # gone already when the commit swapped it in
         if record_later is not None:  # last: the units the report's parts forked with, set aside by the check

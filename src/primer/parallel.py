@@ -219,8 +219,8 @@ class Started:
             pass
         finally:
             pipe.close()
-            if ok:  # it is ending: this process goes on meanwhile (see `reap`)
-                _ENDING.append(self._process)
+            if ok:  # it is ending, or doing what its work left for then: this process goes on meanwhile
+                (_FINISHING if message[1] else _ENDING).append(self._process)
             else:
                 self._process.join()
         if not ok:
@@ -245,6 +245,29 @@ class Started:
 
 #: The workers that sent their work's value and are ending, not waited for yet (`reap`).
 _ENDING: list[multiprocessing.process.BaseProcess] = []
+#: The workers that sent their work's value and still do what it left for then (`once_sent`): waited for by
+#: `finish_workers` alone.
+_FINISHING: list[multiprocessing.process.BaseProcess] = []
+#: In a worker forked by `start`, while its work runs: what the work left for once its value is sent (`once_sent`).
+_AFTER: list[Callable[[], None]] | None = None
+
+
+def once_sent(step: Callable[[], None]) -> None:
+    """Do `step`, which the work's value does not depend on (writing what it keeps for the next build), once the
+    value is delivered: in a worker forked by `start`, once the worker has sent it (the process waiting for it goes
+    on meanwhile, and waits for the step only in `finish_workers`); else at once."""
+    if _AFTER is not None:
+        _AFTER.append(step)
+    else:
+        step()
+
+
+def finish_workers() -> None:
+    """Wait for every worker that sent its value to end, those doing what their work left for then too
+    (`once_sent`)."""
+    reap()
+    while _FINISHING:
+        _FINISHING.pop().join()
 
 
 def reap() -> None:
@@ -262,17 +285,24 @@ _ITEM, _DONE, _FAILED = "item", "done", "failed"
 
 
 def _send(work: Callable[[], Any], stream: bool, pipe: Any, prepare: Callable[[], None] | None = None) -> None:
+    global _AFTER
     _WORK.append(work)  # this worker makes no workers of its own
+    after: list[Callable[[], None]] = []
+    _AFTER = after
     try:
         if prepare is not None:
             prepare()
         for item in work() if stream else [work()]:
             pipe.send((_ITEM, item))
-        pipe.send((_DONE, None))
+        pipe.send((_DONE, bool(after)))  # (whether it goes on with what the work left for then: `once_sent`)
     except BaseException:  # noqa: BLE001 - the parent runs it again to raise the error itself
         pipe.send((_FAILED, None))
+        after.clear()
     finally:
         pipe.close()
+    for step in after:
+        with contextlib.suppress(Exception):  # (what is kept for the next build: not written is not an error)
+            step()
 
 
 def forks(jobs: int) -> bool:

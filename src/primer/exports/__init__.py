@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from primer import reads
+from primer import parallel, reads
 from primer.content.library import Library
 from primer.derive import Derived
 from primer.exports.anki import anki
@@ -206,7 +206,7 @@ def add_exports(
     with keeping_renderings(renderings):
         hub, every_whole = _add_exports(lib, derived, output, reuse, kept_in, take)
     if texts_kept:  # the whole bank's exports render every text any export renders: made here, what they used
-        renderings.save(unused=not every_whole)
+        parallel.once_sent(partial(renderings.save, unused=not every_whole))
     return hub
 
 
@@ -263,7 +263,8 @@ def _add_exports(
                 reuse.note(path, own, found, made, [list(astuple(files[topic])), target])
         hub.append(HubFormat(fmt.name, fmt.description, fmt.how, target, files))
         if kept is not None:  # the whole bank's export used every current fragment: those alone are kept
-            kept.save(unused=not whole_made)
+            # (written once the exports are delivered: 0.18 s of a worker's whole-bank exports at 256 topics)
+            parallel.once_sent(partial(kept.save, unused=not whole_made))
         every_whole = every_whole and whole_made
         for key in [key for key in memo if isinstance(key, tuple)]:
             del memo[key]  # the questions' fragments in this format (see `fragment`): no other format reads them
