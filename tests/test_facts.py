@@ -26,7 +26,7 @@ from primer.content.terms import TermMatcher
 from primer.exports import common, tabular
 from primer.quiz import generate, lint
 from primer.report import balance, consistency, coverage, glossary, loaded, readability, render, specifics, staleness
-from tools import ROOT
+from tools import ROOT, fresh
 
 T = TypeVar("T")
 
@@ -814,6 +814,41 @@ def test_a_kept_finding_on_a_question_names_its_page_in_the_quiz_that_holds_it_n
     radars.write_text(radars.read_text().replace("questions: [mini-single,", "questions: [seeded-tf, mini-single,", 1))
     moved = pages()
     assert len(moved) == 1 and moved != first and "radars" in moved[0], moved
+
+
+def test_the_exports_worker_writes_its_fragments_once_it_sent_them_and_the_build_waits_for_it(
+    mini: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    """The exports' worker of a rebuild writes each format's fragments once it has sent the exports
+    (`parallel.once_sent`), not before: a build waits for it at its end, so the next finds them written; a `--watch`
+    build leaves the wait to once it is said to be written (`record_later`)."""
+    fresh(
+        f"""
+        from pathlib import Path
+        from primer import parallel
+        from primer.build import build
+
+        content, out, cache = Path({str(mini)!r}), Path({str(tmp_path / "site")!r}), Path({str(own_cache)!r})
+        question = content / "questions" / "radars.yaml"
+        text = question.read_text(encoding="utf-8")
+
+        def fragments():
+            return b"".join(path.read_bytes() for path in cache.rglob("export-qti.facts"))
+
+        assert parallel.can_fork()
+        build(content, out, jobs=2, pdf=False, cache=True)
+        question.write_text(text.replace("explanation: ", "explanation: Notably, ", 1), encoding="utf-8")
+        build(content, out, jobs=2, pdf=False, cache=True)
+        assert not parallel._FINISHING and b"Notably" in fragments(), "written before the build returned"
+        question.write_text(text.replace("explanation: ", "explanation: Clearly, ", 1), encoding="utf-8")
+        later = []
+        build(content, out, jobs=2, pdf=False, cache=True, record_later=later)
+        assert parallel._FINISHING and parallel.finish_workers in later, "waited for once said to be written"
+        for step in later:
+            step()
+        assert not parallel._FINISHING and b"Clearly" in fragments()
+        """
+    )
 
 
 def test_an_export_of_fragments_taken_from_the_last_build_is_made_again_when_one_of_them_changes(
