@@ -221,7 +221,9 @@ def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -
         assert row.startswith(label), row
         numbers = [float(cell) for cell in row[len(label) :].replace(" s", "").split()]
         _, wall_b, cpu_b, wall_a, cpu_a, ratio_wall, ratio_cpu = numbers
-        assert 0 < wall_b < cpu_b and 0 < wall_a < cpu_a, row  # the workers' CPU time counted, and the undo's
+        # times only, no relation between them: on a busy machine a save's wall time can pass the CPU time of the
+        # save and its undo (that the workers' CPU time is counted is `tree_cpu`'s test, below)
+        assert min(wall_b, cpu_b, wall_a, cpu_a) > 0, row
         # the ratios of the times before they were rounded to the hundredth shown (at 2 topics, a save takes 0.1 s)
         for ratio, after, before in ((ratio_wall, wall_a, wall_b), (ratio_cpu, cpu_a, cpu_b)):
             assert (after - 0.005) / (before + 0.005) - 0.001 <= ratio <= (after + 0.005) / (before - 0.005) + 0.001

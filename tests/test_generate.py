@@ -489,7 +489,7 @@ def test_a_large_categorys_wrong_options_come_from_a_bounded_sample() -> None:
         for k in range(NEAR_POOL * 3)
     ]
     nearby = _Nearby.__new__(_Nearby)
-    nearby.by_category = {"kind": terms}
+    nearby.categorise(terms)
     for term in terms[:10]:
         drawn = nearby.same_category(term)
         assert len(drawn) == NEAR_POOL and term not in drawn
@@ -497,8 +497,76 @@ def test_a_large_categorys_wrong_options_come_from_a_bounded_sample() -> None:
         assert [t.id for t in drawn] == sorted(t.id for t in drawn), "in glossary order"
     assert nearby.same_category(terms[0]) != nearby.same_category(terms[1])
     small = terms[: NEAR_POOL + 1]
-    nearby.by_category = {"kind": small}
+    nearby.categorise(small)
     assert nearby.same_category(small[0]) == small[1:], "a category that fits is drawn from whole"
+
+
+def test_each_terms_sample_is_its_seeded_draw_without_itself() -> None:
+    """Every term of a large category draws the places its seed gives (`_picked`), in glossary order, itself left
+    out when drawn, else the last place drawn: the very term objects of the category, whatever the glossary's
+    other categories."""
+    import random
+
+    from primer.content.models import Term
+    from primer.quiz.generate import NEAR_POOL, _Nearby, seed
+
+    def term(k: int, category: str) -> Term:
+        return Term(id=f"t-{k:03d}", term=f"Name {k}", definition=f"Thing {k} of a long list.", category=category)
+
+    # a large category, with the terms of a small one between its terms (each term's place is in its own list)
+    glossary = [term(k, "kind" if k % 5 else "other") for k in range(NEAR_POOL * 4)]
+    nearby = _Nearby.__new__(_Nearby)
+    nearby.categorise(glossary)
+    members = nearby.by_category["kind"]
+    assert len(members) > NEAR_POOL + 1
+    both = 0
+    for place, one in enumerate(members):
+        places = sorted(random.Random(seed("nearby", one.id)).sample(range(len(members)), NEAR_POOL + 1))
+        expected = [members[k] for k in places if k != place][:NEAR_POOL]
+        drawn = nearby.same_category(one)
+        assert len(drawn) == NEAR_POOL and all(a is b for a, b in zip(drawn, expected, strict=True)), one.id
+        both |= 1 << (place in places)
+    assert both == 3, "terms drawn among their own sample and terms not"
+    small = nearby.by_category["other"]
+    assert nearby.same_category(small[2]) == small[:2] + small[3:]
+
+
+def test_related_terms_come_see_also_first_then_most_often_named_together() -> None:
+    """A term's related terms are those of other categories that it lists under see_also or that list it, then
+    those named in the same texts: each list most often named together first, then by id; none twice, none of
+    its own category."""
+    from primer.content.models import Term
+    from primer.quiz.generate import _Nearby
+
+    def term(name: str, category: str, see: tuple[str, ...] = ()) -> Term:
+        return Term(id=name, term=name.title(), definition=f"{name} means this.", category=category, see_also=list(see))
+
+    terms = {
+        t.id: t
+        for t in [
+            term("a", "x", ("d", "b")),
+            term("b", "y"),
+            term("c", "x"),
+            term("d", "z", ("e",)),
+            term("e", "y", ("a",)),
+            term("f", "z"),
+            term("g", "y"),
+            term("h", "z"),
+        ]
+    }
+    together = {("a", "b"): 1, ("a", "c"): 9, ("a", "f"): 2, ("a", "g"): 2, ("a", "h"): 5, ("a", "e"): 3}
+    together.update({(b, a): n for (a, b), n in together.items()})
+    nearby = _Nearby.__new__(_Nearby)
+    nearby.terms, nearby.together = terms, together
+    nearby.listed_by = {"d": {"a"}, "b": {"a"}, "e": {"d"}, "a": {"e"}}
+    nearby.met = {}
+    for (a, b), n in together.items():
+        nearby.met.setdefault(a, []).append((-n, b))
+    nearby.categorise(terms.values())
+    # see_also (a lists d and b, e lists a): e (3 together) then b (1) then d (0); then h (5), then f and g (2, by id)
+    assert [t.id for t in nearby.related(terms["a"])] == ["e", "b", "d", "h", "f", "g"]
+    assert [t.id for t in nearby.related(terms["c"])] == [], "c: a is of its own category"
+    assert [t.id for t in nearby.related(terms["h"])] == ["a"]
 
 
 def test_a_large_categorys_sample_is_drawn_once_per_term_and_size(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -519,7 +587,7 @@ def test_a_large_categorys_sample_is_drawn_once_per_term_and_size(monkeypatch: p
 
     def drawn(size: int, term: int) -> list[str]:
         nearby = _Nearby.__new__(_Nearby)
-        nearby.by_category = {"kind": category(size)}
+        nearby.categorise(category(size))
         return [t.id for t in nearby.same_category(nearby.by_category["kind"][term])]
 
     def expected(size: int, term: int) -> list[str]:
