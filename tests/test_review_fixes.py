@@ -225,6 +225,26 @@ def test_check_warns_about_a_name_inside_a_longer_name(mini: Path, cli: Invoke) 
     assert strict.exit_code == 1 and "longer name" in strict.output
 
 
+def test_the_glossarys_own_names_are_not_text_that_a_name_sits_inside(mini: Path, cli: Invoke) -> None:
+    """A term's not_in phrase (like its names, aliases and expansion) is no text a reader sees: another term's name
+    at the start of it ("Japan" in "Japan National Security Council") is no name inside a longer one."""
+    with (mini / "glossary.yaml").open("a", encoding="utf-8") as glossary:
+        glossary.write(
+            "  - id: security-council\n"
+            "    term: Security Council\n"
+            "    not_in: [Japan National Security Council]\n"
+            "    category: concept\n"
+            "    definition: A council that keeps the peace.\n"
+            "  - id: japan\n"
+            "    term: Japan\n"
+            "    category: concept\n"
+            "    definition: An island country in East Asia.\n"
+        )
+    result = cli("check", "--content", mini)
+    assert result.exit_code == 0, result.output
+    assert "longer name" not in result.output, result.output
+
+
 def test_not_in_settles_the_warning_and_the_link(mini: Path, tmp_path: Path, cli: Invoke) -> None:
     _with_council(mini)
     _write(
