@@ -365,8 +365,14 @@ def test_the_exports_worker_sends_back_only_the_digests_it_worked_out_from_value
 
     worker, process, alone = made(), made(), made()
     assert worker.unchanged("page.html", own) is None
+    assert made().digests_read_by(kept) == {}, "a map that worked out no digest from a value sends none"
     sent = worker.digests(tokens)
     assert list(sent) == [("terms", "a")], "the edited item's; the other's is on record"
+    assert worker.digests_read_by(kept) == sent, "the same, of the tokens the entries read"
+    also = made()
+    also.stored(("terms", "a"))  # worked out from its value here, and then taken from the worker's map too
+    also.digests_from(worker)
+    assert also.digests_read_by(kept) == also.digests(tokens) == {}, "the build's process has it from that map"
     process.take_digests(sent)
     assert [process.stored(token) for token in tokens] == [alone.stored(token) for token in tokens]
     assert process.stored(("terms", "b")) == stored[("terms", "b")]

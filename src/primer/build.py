@@ -167,11 +167,6 @@ def _watched(lib: Library, derived: Derived) -> tuple[Library, Derived]:
     return reads.watched(lib, "", LIBRARY_MAPS), reads.watched(derived, "derived.", DERIVED_MAPS)
 
 
-def _read_by(entries: Mapping[str, reads.Entry]) -> set[reads.Token]:
-    """Every token the `entries` read."""
-    return {token for entry in entries.values() for token in entry.tokens}
-
-
 #: The item by which the exports' worker names the files it wrote into the spool (all at once).
 _WRITTEN = "\0written"
 #: The last item the exports' worker sends when it records what the exports read: that map.
@@ -347,7 +342,7 @@ def _exports(
         # (a rebuild's would otherwise send 2.5 MB at 256 topics, pickled here and unpickled there)
         made, kept = reuse.pagemap.made, reuse.pagemap.kept
         new = {key: entry for key, entry in made.items() if kept.get(key) is not entry}
-        digests = reuse.pagemap.digests(_read_by(made))
+        digests = reuse.pagemap.digests_read_by(made)
         yield _MAP_ITEM, (list(made), new, list(reuse.linked), digests)
 
 

@@ -784,6 +784,15 @@ class PageMap:
         hashed = self._hashed
         return {token: self.stored(token) for token in tokens if token in hashed and token not in self._given}
 
+    def digests_read_by(self, entries: Mapping[str, Entry]) -> dict[Token, bytes]:
+        """`digests` of every token the `entries` read: none to gather when this map digested no value itself (a
+        rebuild's exports, whose map took every digest from the build's own: 26,000 tokens gathered for nothing
+        after a source's edit at 256 topics)."""
+        own = self._hashed - self._given
+        if not own:
+            return {}
+        return {token: self.stored(token) for token in {t for e in entries.values() for t in e.tokens} if token in own}
+
     def take_digests(self, digests: Mapping[Token, bytes]) -> None:
         """Digests another process worked out (the exports' worker: `digests`, `STORED` bytes each), for tokens
         this one has not: kept for the next build (`stored`), never compared whole (`digest`)."""
