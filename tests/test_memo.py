@@ -14,7 +14,7 @@ import random
 import re
 import shutil
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import pytest
 
 from primer import memo, reads
 from primer.content.library import ParseCache, load_library
+from primer.content.models import Term
 from primer.derive import derive
 from primer.errors import ContentError, Problem
 from primer.quiz import generate as generate_module
@@ -378,15 +379,25 @@ def test_an_id_in_a_question_is_machinery_until_prose_uses_the_word(tmp_path: Pa
     assert again == _checked(content, ParseCache())
 
 
-def test_a_save_keeps_as_they_were_the_items_it_did_not_change(tmp_path: Path) -> None:
+def test_a_save_keeps_as_they_were_the_items_it_did_not_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An edited file is parsed again whole, but its items that the save did not change are the very objects the
     last check had, so that the memos keyed by them find their results: one term's edit leaves every other term
-    (and the questions made from them) as it was; a point's edit leaves the other source's framing questions."""
+    (and the questions made from them) as it was; a point's edit leaves the other source's framing questions,
+    and the glossary's questions, taken whole without gathering the terms' neighbours (`_Nearby`)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    gathered: list[int] = []
+    categorise = generate_module._Nearby.categorise
+
+    def counted(nearby: generate_module._Nearby, terms: Iterable[Term]) -> None:
+        gathered.append(1)
+        categorise(nearby, terms)
+
+    monkeypatch.setattr(generate_module._Nearby, "categorise", counted)
     kept = ParseCache()
     lib = load_library(content, kept)
     derived = derive(lib)
+    assert gathered
 
     glossary = content / "glossary.yaml"
     lines = glossary.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -407,7 +418,9 @@ def test_a_save_keeps_as_they_were_the_items_it_did_not_change(tmp_path: Path) -
     point = "    text: Japan intends to purchase the US-made Aegis Ashore missile defense system."
     source.write_text(source.read_text(encoding="utf-8").replace(point, point[:-1] + " soon."), encoding="utf-8")
     edited = load_library(content, kept)
+    gathered.clear()
     third = derive(edited)
+    assert not gathered, "no term, and no count of terms named together, changed"
     other = [q for q, made in third.generated_from.items() if made == ["source:us-trilateral-push-2014"]]
     assert other, "the other source's framing questions"
     assert all(third.generated[q] is again.generated[q] for q in other)

@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -411,28 +411,51 @@ class _Nearby:
             ]
             together = _summed(parts)
         self.together = together
-        # Each term's neighbours, gathered once (looking through every term for every term would
-        # grow with the square of the glossary): the terms that list it under see_also, and the
-        # terms named together with it.
-        self.listed_by: dict[str, set[str]] = {}
-        for term in lib.terms.values():
+
+    # Each term's neighbours, gathered once (looking through every term for every term would grow with the
+    # square of the glossary), when first asked for: a save that changes no term and no count of terms named
+    # together takes the glossary's questions whole (`_term_questions`), by the terms and `together` alone.
+
+    @cached_property
+    def listed_by(self) -> dict[str, set[str]]:
+        """The terms that list each term under see_also."""
+        listed: dict[str, set[str]] = {}
+        for term in self.terms.values():
             for other in term.see_also:
-                self.listed_by.setdefault(other, set()).add(term.id)
-        # each term's, as (minus how often, id): sorted as they are, most often first, then by id
-        self.met: dict[str, list[tuple[int, str]]] = {}
-        for (a, b), count in together.items():
-            self.met.setdefault(a, []).append((-count, b))
-        self.categorise(lib.terms.values())
+                listed.setdefault(other, set()).add(term.id)
+        return listed
+
+    @cached_property
+    def met(self) -> dict[str, list[tuple[int, str]]]:
+        """The terms named together with each term, as (minus how often, id): sorted as they are, most often
+        first, then by id."""
+        met: dict[str, list[tuple[int, str]]] = {}
+        for (a, b), count in self.together.items():
+            met.setdefault(a, []).append((-count, b))
+        return met
+
+    @cached_property
+    def by_category(self) -> dict[str, list[Term]]:
+        """The terms by category, in glossary order."""
+        self.categorise(self.terms.values())
+        return self.by_category
+
+    @cached_property
+    def place(self) -> dict[str, int]:
+        """Each term's place in its category's list (`by_category`)."""
+        self.categorise(self.terms.values())
+        return self.place
 
     def categorise(self, terms: Iterable[Term]) -> None:
         """The terms by category, in glossary order (`by_category`), and each term's place in its category's list
         (`place`)."""
-        self.by_category: dict[str, list[Term]] = {}
-        self.place: dict[str, int] = {}
+        by_category: dict[str, list[Term]] = {}
+        place: dict[str, int] = {}
         for term in terms:
-            members = self.by_category.setdefault(term.category, [])
-            self.place[term.id] = len(members)
+            members = by_category.setdefault(term.category, [])
+            place[term.id] = len(members)
             members.append(term)
+        self.__dict__.update(by_category=by_category, place=place)
 
     def same_category(self, term: Term) -> list[Term]:
         """The other terms of the term's category, in glossary order; of a category larger than
