@@ -325,6 +325,10 @@ def _picked(term_id: str, size: int) -> array[int]:
 #: `_count_together` of one topic's sections or one source's points, by the glossary's names (the built
 #: matcher: it also fixes which ids are terms) and the topic or source as an object (see `primer.memo`).
 _TOGETHER: Memo[tuple[int, int], dict[tuple[str, str], int]] = Memo()
+#: Those counts by the glossary's names and the topic's or source's kind and id: a count made again that is
+#: equal to the last is that object (`Memo.same`), so that the glossary's questions are kept by the counts'
+#: identities (`_term_questions`: a source's edit that names no other term counts its points again).
+_PARTS: Memo[tuple[int, str, str], dict[tuple[str, str], int]] = Memo()
 
 
 def _texts_of(item: Topic | Source) -> list[str]:
@@ -396,21 +400,31 @@ class _Nearby:
         self.terms = lib.terms
         matcher = TermMatcher(lib.terms.values())
         items: list[Topic | Source] = [*lib.topics_in_order(), *lib.sources.values()]
-        together: dict[tuple[str, str], int] = {}
+        #: with the memos on, each topic's and source's counts, in order: the very objects while they are equal
+        self.parts: list[dict[tuple[str, str], int]] | None = None
         if not memo.on():
+            together: dict[tuple[str, str], int] = {}
             for item in items:
                 _count_together(matcher, lib.terms, _texts_of(item), together)
+            self.together = together
         else:  # each topic's and source's counts are kept: a save counts again only in what it changed
-            parts = [
-                _TOGETHER.get(
-                    (id(matcher.built), id(item)),
-                    partial(_counted_together, matcher, lib.terms, item),
-                    keep=(matcher.built, item),
+            self.parts = [
+                _PARTS.same(
+                    (id(matcher.built), type(item).__name__, item.id),
+                    _TOGETHER.get(
+                        (id(matcher.built), id(item)),
+                        partial(_counted_together, matcher, lib.terms, item),
+                        keep=(matcher.built, item),
+                    ),
                 )
                 for item in items
             ]
-            together = _summed(parts)
-        self.together = together
+
+    @cached_property
+    def together(self) -> dict[tuple[str, str], int]:
+        """How often each two terms are named in the same text: the sum of `parts` (made at once without them)."""
+        assert self.parts is not None
+        return _summed(self.parts)
 
     # Each term's neighbours, gathered once (looking through every term for every term would grow with the
     # square of the glossary), when first asked for: a save that changes no term and no count of terms named
@@ -516,9 +530,11 @@ def _term_questions(lib: Library, notes: list[Note]) -> list[Candidate]:
         notes.extend(said)
         return list(found)
     terms = list(lib.terms.values())
-    key = (identities(terms, lib.site.vocabulary), frozenset(nearby.together.items()))
+    parts = nearby.parts
+    assert parts is not None  # (the memos are on)
+    key = identities(terms, lib.site.vocabulary, parts)
     found, said = _TERM_QUESTIONS.get(
-        key, partial(_remembered_term_questions, lib, nearby), keep=(terms, lib.site.vocabulary)
+        key, partial(_remembered_term_questions, lib, nearby), keep=(terms, lib.site.vocabulary, parts)
     )
     notes.extend(said)
     return list(found)
