@@ -788,10 +788,9 @@ class PageMap:
         """`digests` of every token the `entries` read: none to gather when this map digested no value itself (a
         rebuild's exports, whose map took every digest from the build's own: 26,000 tokens gathered for nothing
         after a source's edit at 256 topics)."""
-        own = self._hashed - self._given
-        if not own:
+        if self._hashed <= self._given:
             return {}
-        return {token: self.stored(token) for token in {t for e in entries.values() for t in e.tokens} if token in own}
+        return self.digests({token for entry in entries.values() for token in entry.tokens})
 
     def take_digests(self, digests: Mapping[Token, bytes]) -> None:
         """Digests another process worked out (the exports' worker: `digests`, `STORED` bytes each), for tokens
