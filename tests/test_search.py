@@ -9,6 +9,8 @@ import json
 import random
 import re
 import shutil
+import string
+import textwrap
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +22,7 @@ from primer import facts, memo, search
 from primer.build import build, check_for_watch
 from primer.content.library import ParseCache, load_library
 from primer.parsed import place
-from primer.search import KINDS, STOP, _gap, _read, search_index
+from primer.search import KINDS, SNIPPET, STOP, _gap, _read, _snippet, search_index
 from primer.search import _postings as _postings_of
 from primer.targets.site import TEACHER_TOPIC
 from tools import ROOT
@@ -141,6 +143,54 @@ def test_snippets_are_short_and_plain(shipped: dict[str, Any]) -> None:
         assert len(entry["snippet"]) <= 110, entry["title"]
         assert "](" not in entry["snippet"] and "**" not in entry["snippet"], entry["snippet"]
         assert "](" not in entry["title"], entry["title"]
+
+
+def _shortened(text: str) -> str:
+    """A snippet as `textwrap.shorten` makes it, of the text cut where `_snippet` cuts it."""
+    end = text.find(" ", SNIPPET + 1)
+    return textwrap.shorten(text if end < 0 else text[:end], SNIPPET, placeholder="…") if text else ""
+
+
+def test_a_snippet_is_what_textwrap_shortens_the_text_to() -> None:
+    """`_snippet` makes most snippets without `textwrap.shorten`, and each is the one it would make: texts that fill
+    the line to a character either side of it, hyphens and dashes (where shorten may break a word), words longer than
+    a line, spaces that are not single, and random texts of such words."""
+    line = "word " * 15  # 75 characters
+    cases = [
+        "",
+        "Short.",
+        line.strip(),
+        line + "four",  # 79: fits
+        line + "fivee",  # 80: fits
+        line + "sixsix",  # 81: cut
+        line + "fivee more",
+        line + "four more words to come",
+        line + "well-known and more",
+        "x" * 79 + " y",
+        "x" * 80 + " y",
+        "x" * 81 + " y",
+        "a " + "x" * 90,
+        line + "em--dash words",
+        " leading space " + line,
+        line.replace(" ", "  ", 1) + "and more words",
+        line + "non\xa0breaking space and more",
+    ]
+    rng = random.Random(16)
+    letters = string.ascii_letters + "é’…,.!?\"'—"
+    for _ in range(20_000):
+        words = []
+        for _ in range(rng.randint(1, 25)):
+            size = rng.choice([1, 2, 3, 5, 8, 12, 20, 40, 79, 80, 81, 90])
+            word = "".join(rng.choice(letters) for _ in range(size))
+            if rng.random() < 0.1:
+                word = word[: size // 2] + rng.choice(["-", "--", "\xa0", "\t", "  "]) + word[size // 2 :]
+            words.append(word)
+        cases.append(" ".join(words))
+    cut = 0
+    for text in cases:
+        assert _snippet(text) == _shortened(text), text
+        cut += _snippet(text).endswith("…")
+    assert cut > 10_000, "most texts are longer than a snippet"
 
 
 def test_index_is_compact_and_the_same_every_time(shipped: dict[str, Any]) -> None:

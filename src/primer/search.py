@@ -85,14 +85,34 @@ def _plain(text: str) -> str:
 
 
 def _snippet(text: str) -> str:
-    """The start of `text` (one line, single spaces, as `_plain` gives it), at most SNIPPET characters."""
+    """The start of `text` (one line, single spaces, as `_plain` gives it), at most SNIPPET characters:
+    `textwrap.shorten`'s, with "…" when it is cut."""
     if not text:
         return ""
     # shorten() splits the whole text into words, but only the words that reach the snippet's end, and
     # one more to show that the text goes on, can change what it returns: cut a long text at a space first,
     # past the snippet's end (a text cut to the snippet's length would fit, and show no "…").
     end = text.find(" ", SNIPPET + 1)
-    return textwrap.shorten(text if end < 0 else text[:end], SNIPPET, placeholder="…")
+    head = text if end < 0 else text[:end]
+    words = head.split(" ")
+    if "-" in head or words != head.split() or max(map(len, words)) > SNIPPET:
+        # a hyphen is a place shorten() may break at, a text that is not single-spaced is made so first, and a word
+        # longer than a line is broken: shorten() itself, for those (13,400 snippets at 256 topics took it 0.23 s,
+        # and take 0.05 s here)
+        return textwrap.shorten(head, SNIPPET, placeholder="…")
+    if len(head) <= SNIPPET:
+        return head  # all of it, as shorten() gives a text that fits
+    # the words that fit on the line with "…" after them, as shorten() fills it
+    length = -1
+    for count, word in enumerate(words):
+        if length + 1 + len(word) + len(_MORE) > SNIPPET:
+            return " ".join(words[:count]) + _MORE if count else _MORE
+        length += 1 + len(word)
+    raise AssertionError("a text longer than a snippet has a word past its end")  # pragma: no cover
+
+
+#: What ends a snippet of a text that goes on.
+_MORE = "…"
 
 
 def _words(text: str) -> list[str]:
