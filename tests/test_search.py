@@ -22,7 +22,7 @@ from primer import facts, memo, search
 from primer.build import build, check_for_watch
 from primer.content.library import ParseCache, load_library
 from primer.parsed import place
-from primer.search import KINDS, SNIPPET, STOP, _gap, _read, _snippet, search_index
+from primer.search import KINDS, SNIPPET, STOP, _gap, _plain, _read, _snippet, search_index
 from primer.search import _postings as _postings_of
 from primer.targets.site import TEACHER_TOPIC
 from tools import ROOT
@@ -191,6 +191,24 @@ def test_a_snippet_is_what_textwrap_shortens_the_text_to() -> None:
         assert _snippet(text) == _shortened(text), text
         cut += _snippet(text).endswith("…")
     assert cut > 10_000, "most texts are longer than a snippet"
+
+
+def test_an_entrys_hidden_words_are_its_words_not_shown_and_not_stop_words_or_single_letters() -> None:
+    """The words `_read` keeps for an entry beyond what it shows: each word of its text that its title, snippet and
+    aliases do not show, that is no stop word, and that is longer than a letter or is a digit (in any alphabet:
+    `_read` leaves out the ASCII letters at once, and the others one by one)."""
+    rng = random.Random(79)
+    pieces = [*"abcxyz0123456789", "é", "ß", "ø", "日", "本", "٣", "²", "Ⅻ", "the", "and", "Kōno's", "U.S."]
+    pieces += ["x-ray", "THAAD", "2017", "Aegis", "sea", "a1", "9b", "—", "…", "[link](point:p1)", "**bold**"]
+    for _ in range(3_000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        title = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        also = [rng.choice(pieces) for _ in range(rng.randint(0, 2))]
+        snippet = rng.choice([None, "", " ".join(rng.choice(pieces) for _ in range(3))])
+        titled = rng.random() < 0.5
+        shown_title, shown, hidden = _read(title, text, snippet, also, titled)
+        words = _words(_plain(text)) - _words(" ".join([shown_title, shown, *also])) - STOP
+        assert hidden == " ".join(sorted(w for w in words if len(w) > 1 or w.isdigit())), text
 
 
 def test_index_is_compact_and_the_same_every_time(shipped: dict[str, Any]) -> None:

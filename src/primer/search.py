@@ -11,6 +11,7 @@ import bisect
 import contextlib
 import copy
 import re
+import string
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -137,8 +138,17 @@ def _read(title: str, text: str, snippet: str | None, also: list[str], titled: b
     text = _plain(text)
     title = _snippet(_plain(title)) if titled else title
     shown = _snippet(text) if snippet is None else snippet
-    seen = set(_words(" ".join([title, shown, *also])))
-    return title, shown, " ".join(sorted(w for w in set(_words(text)) - seen - STOP if len(w) > 1 or w.isdigit()))
+    unseen = set(_words(text))
+    unseen.difference_update(_words(" ".join([title, shown, *also])), STOP, _LETTERS)
+    if min(map(len, unseen), default=2) == 1:  # a digit, or a letter of another alphabet (`_LETTERS`)
+        unseen = {w for w in unseen if len(w) > 1 or w.isdigit()}
+    return title, shown, " ".join(sorted(unseen))
+
+
+#: The words of one letter that an entry's words leave out, as one set: those of the ASCII alphabet, which are
+#: all an ASCII text has, and those an accent is taken off (`_words`). Single letters of other alphabets are
+#: left out one by one (13,900 entries at 256 topics have 710,000 words: 0.1 s, a word at a time).
+_LETTERS = frozenset(string.ascii_lowercase)
 
 
 #: One entry as `_entries` lists it, before its texts are read: its group, prior and path, its title and text, and
