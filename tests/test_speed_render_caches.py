@@ -110,6 +110,18 @@ def test_search_text_helpers_match_the_plain_versions() -> None:
         assert _words(text) == _TOKEN.findall(bare.lower())
 
 
+def test_link_texts_keeps_each_links_text_as_a_replacement_by_its_group_does() -> None:
+    """`markdown.link_texts` (a C-level replacement) gives what `LINK_TEXT.sub(r"\\1", …)` gives: links with texts,
+    empty ones, brackets that open no link, and text around them."""
+    rng = random.Random(79)
+    pieces = ["[the ruling](point:p-1)", "[](term:t)", "[a [b]](x)", "[no link]", "(no link)", "](", "[x](y", "plain"]
+    pieces += ["text", "\\[escaped](z)", "[two](a)[links](b)", "é", " "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert markdown.link_texts(text) == markdown.LINK_TEXT.sub(r"\1", text), text
+    assert markdown.link_texts(TEXT).startswith("See the ruling and the court.")
+
+
 def test_bank_text_matches_json_dumps() -> None:
     """The JSON bank written a question at a time is what json.dumps writes, line breaks in strings and all."""
     rng = random.Random(16)

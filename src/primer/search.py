@@ -82,7 +82,7 @@ class _Entry:
 
 def _plain(text: str) -> str:
     """Markdown as plain text on one line: link texts without their targets, no emphasis marks."""
-    return " ".join(_MARKUP.sub("", markdown.LINK_TEXT.sub(r"\1", text)).split())
+    return " ".join(_MARKUP.sub("", markdown.link_texts(text)).split())
 
 
 def _snippet(text: str) -> str:

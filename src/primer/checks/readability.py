@@ -15,7 +15,7 @@ from primer.content.library import Library
 from primer.content.models import Topic
 from primer.errors import Problem
 from primer.facts import Facts, key
-from primer.render.markdown import LINK_TEXT
+from primer.render.markdown import link_texts
 
 #: How far an explainer may sit below or above the target grade before primer warns.
 BELOW, ABOVE = 4.0, 2.0
@@ -72,7 +72,7 @@ def explainer_text(topic: Topic) -> str:
 
 def explainer_parts(topic: Topic) -> list[str]:
     """The texts of `explainer_text`: the lede, each takeaway, each section (links reduced to their text)."""
-    return [topic.lede, *topic.takeaways, *(LINK_TEXT.sub(r"\1", s.body) for s in topic.sections)]
+    return [topic.lede, *topic.takeaways, *(link_texts(s.body) for s in topic.sections)]
 
 
 def _counted(text: str) -> tuple[int, float]:

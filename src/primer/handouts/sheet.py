@@ -48,7 +48,7 @@ _TAG_A = re.compile(r"</?a\b[^>]*>")
 
 def _plain_links(text: str) -> str:
     """Markdown with every link replaced by its text: paper has nowhere to link to."""
-    return markdown.LINK_TEXT.sub(r"\1", text)
+    return markdown.link_texts(text)
 
 
 @functools.lru_cache(maxsize=4096)  # every version of every sheet and key shows the same stems

@@ -112,7 +112,7 @@ def crumbs(here: str, title: str, context: dict[str, Any]) -> list[tuple[str, st
 def reading_minutes(topic: Topic) -> int:
     """About how long the explainer takes to read, at 200 words a minute (at least one minute)."""
     texts = [topic.lede, *topic.takeaways, *(s.title + " " + s.body for s in topic.sections)]
-    words = sum(len(markdown.WORD.findall(markdown.LINK_TEXT.sub(r"\1", text))) for text in texts)
+    words = sum(len(markdown.WORD.findall(markdown.link_texts(text))) for text in texts)
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
