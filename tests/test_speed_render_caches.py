@@ -4,6 +4,7 @@ to the next (issue 16)."""
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import random
 import textwrap
@@ -207,6 +208,30 @@ def test_compiled_templates_are_kept_between_commands(
     assert "site/topic.html" in compiled
     said = capsys.readouterr().err
     assert "warning: ignoring" in said and "was not written by primer on this machine, or it is damaged" in said
+
+
+def test_an_environment_keeps_the_templates_it_loaded_and_the_next_reads_an_edited_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An environment serves one build: a template it loaded is used again without a look at its file (each look
+    was two file checks), and the next build's environment reads a template edited meanwhile (its compiled code,
+    kept by its source, is not the old one's)."""
+    templates = tmp_path / "templates"
+    (templates / "site").mkdir(parents=True)
+    page = templates / "site" / "note.html"
+    page.write_text("first {{ word }}\n", encoding="utf-8")
+    env = make_env(templates)
+    assert env.get_template("site/note.html").render(word="draft") == "first draft\n"
+    topic = env.get_template("site/topic.html")  # (one of primer's own)
+    looked: list[str] = []
+    real_getmtime = os.path.getmtime
+    monkeypatch.setattr(os.path, "getmtime", lambda path: looked.append(str(path)) or real_getmtime(path))
+    page.write_text("second {{ word }}\n", encoding="utf-8")
+    for _ in range(3):
+        assert env.get_template("site/note.html").render(word="draft") == "first draft\n"
+        assert env.get_template("site/topic.html") is topic
+    assert looked == [], "no template file is looked at again"
+    assert make_env(templates).get_template("site/note.html").render(word="draft") == "second draft\n"
 
 
 def test_compiled_templates_are_not_kept_with_caching_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
