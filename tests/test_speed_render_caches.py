@@ -79,6 +79,22 @@ def test_relative_matches_relpath() -> None:
             assert relative(page, target) == (f"{rel}#{anchor}" if anchor else rel)
 
 
+def test_relative_links_from_any_page_path_are_relpaths_from_its_folder() -> None:
+    """A link from a page at any path (at the top, deep, or not a plain site path: "/x", "a//x", "a/") is the
+    target relative to the page's folder as `posixpath.dirname` has it, or the page's own name for an anchor."""
+    rng = random.Random(79)
+    names = ["a", "b", "topics", "index.html", "quiz.html", "", ".", ".."]
+    for _ in range(20_000):
+        page = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
+        target = rng.choice(["", "sources/y.html", "index.html", "topics/a/quiz.html", "a/b"])
+        anchor = rng.choice(["", "p-1"])
+        to = f"{target}#{anchor}" if anchor else target
+        if not to:
+            continue
+        rel = _relpath(target, posixpath.dirname(page) or ".") if target else posixpath.basename(page)
+        assert relative(page, to) == (f"{rel}#{anchor}" if anchor else rel), (page, to)
+
+
 def test_relative_paths_match_relpath_for_any_path() -> None:
     """The string-only relative path is posixpath.relpath's for site paths at any depth, sharing any part of
     their folders, and for paths that are not plain (empty parts, "." and "..", absolute), which it hands on."""

@@ -48,7 +48,12 @@ def item_path(kind: str, item_id: str, *, owner: str | None = None) -> str:
 def relative(from_page: str, to_path: str) -> str:
     """A link from the page `from_page` to `to_path` (which may carry '#anchor'), both site paths."""
     target, _, anchor = to_path.partition("#")
-    rel = _relpath(target, posixpath.dirname(from_page) or ".") if target else posixpath.basename(from_page)
+    folder, slash, name = from_page.rpartition("/")
+    if not slash:  # a page at the top
+        folder = ""
+    elif not folder or folder.endswith("/"):  # (not a site path: "/x", "a//x")
+        folder, name = posixpath.dirname(from_page), posixpath.basename(from_page)
+    rel = _relpath(target, folder or ".") if target else name
     return f"{rel}#{anchor}" if anchor else rel
 
 
