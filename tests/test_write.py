@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,6 +98,47 @@ def test_a_spooled_build_writes_each_file_as_it_is_added_and_commits_the_same_fo
     held.commit(tmp_path / "held" / "site", epoch=1_000_000_000)
     assert _files(tmp_path / "spooled" / "site") == _files(tmp_path / "held" / "site")
     assert sorted(p.name for p in (tmp_path / "spooled").iterdir()) == ["site"], "the spool became the site"
+
+
+def test_a_spool_asks_for_each_folder_once_and_a_worker_for_those_it_did_not_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spool makes (or finds) the folder of a file it writes once, not for each file in it; a worker forked from
+    the build knows the folders the build's process knew then, and asks for the others; every file is written."""
+    import primer.write as write_module
+
+    asked: list[str] = []  # the files written with their folder made (or found) first
+    real = write_module._write_file
+
+    def writing(root: Path, rel: str, *args: Any, folder: bool = True, **kwargs: Any) -> None:
+        if folder:
+            asked.append(rel)
+        real(root, rel, *args, folder=folder, **kwargs)
+
+    monkeypatch.setattr(write_module, "_write_file", writing)
+    spool = Spool.open(tmp_path / "site", 1_000_000_000)
+    assert spool is not None
+    out = Output(spool)
+    asked.clear()  # (the marker, written as the spool opens)
+    rels = [f"{folder}/page-{n}.html" for folder in ("a", "a/b", "c") for n in range(5)] + ["index.html", "top.html"]
+    for rel in rels[:10]:
+        out.add(rel, rel)
+    assert asked == ["a/page-0.html", "a/b/page-0.html"]
+    pid = os.fork()
+    if pid == 0:  # a worker: writes the rest
+        code = 2
+        try:
+            asked.clear()
+            for rel in rels[10:]:
+                spool.write(rel, rel.encode())
+            code = 0 if asked == ["c/page-0.html", "index.html"] else 3
+        finally:
+            os._exit(code)
+    assert os.waitpid(pid, 0)[1] == 0, "the worker asked for the folders it did not know, once each"
+    for rel in rels[10:]:
+        out.received(rel, None)
+    out.commit(tmp_path / "site", epoch=None)
+    assert {rel: (tmp_path / "site" / rel).read_text() for rel in rels} == {rel: rel for rel in rels}
 
 
 def test_a_folder_of_the_spool_made_with_another_mode_is_readable_by_everyone_once_committed(tmp_path: Path) -> None:

@@ -517,10 +517,13 @@ class Spool:
         rel = Output._clean(rel)
         if self._ahead is not None:
             self._folders_made()
+        parent = f"{self.folder}/{rel}".rpartition("/")[0]
+        made = parent in self._folders  # made or found by this process: not asked for again (a few hundred in all)
         try:
-            _write_file(self.folder, rel, data, self.epoch, replace=self.replacing())
+            _write_file(self.folder, rel, data, self.epoch, replace=self.replacing(), folder=not made)
         except OSError as exc:
             raise _cannot_write(self.shown, exc) from exc
+        self._folders.add(parent)
 
     def link(self, rel: str, source: str | Path, stamp: list[int]) -> bool:
         """Put the file `source` (the last build's `rel`, which had the stamp `stamp` when that build left it:
@@ -666,12 +669,16 @@ def stamp_of(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
-def _write_file(root: Path, rel: str, data: bytes, epoch: int | None, *, replace: bool = False) -> None:
+def _write_file(
+    root: Path, rel: str, data: bytes, epoch: int | None, *, replace: bool = False, folder: bool = True
+) -> None:
     """Write `data` to `root/rel`, readable by everyone, with the build's time when it has one. `replace`: into
     a new file, never into one that is there (a folder kept for the build, whose files may be the output's own:
-    see `keep_folders`), and in place of a file where a folder is wanted."""
+    see `keep_folders`), and in place of a file where a folder is wanted. `folder`: make its folder first, when
+    it is not there (False: the caller knows it is)."""
     target = root / rel
-    _makedirs(target.parent, root, replace=replace)
+    if folder:
+        _makedirs(target.parent, root, replace=replace)
     if replace:
         fd = _new_file(target)
     else:
