@@ -292,10 +292,10 @@ def test_a_disk_that_fills_while_the_pages_are_written_is_one_line_and_the_old_s
     before = _files(out)
     real = write_mod._write_file
 
-    def full_for_pages(root: Path, rel: str, data: bytes, epoch: int | None, *, replace: bool = False) -> None:
+    def full_for_pages(root: Path, rel: str, data: bytes, epoch: int | None, **how: bool) -> None:
         if rel.endswith(".html"):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real(root, rel, data, epoch, replace=replace)
+        real(root, rel, data, epoch, **how)
 
     monkeypatch.setattr(write_mod, "_write_file", full_for_pages)
     _replace(mini / "site.yaml", "title: Mini Lesson", "title: Mini Lesson, Again")  # built anew, not reused
