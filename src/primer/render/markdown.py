@@ -21,7 +21,7 @@ from markdown_it.token import Token
 Resolver = Callable[[str, str], str | None]
 #: Turns plain text into safe HTML (escaped, with glossary links).
 TextLinker = Callable[[str], str]
-#: A Markdown link, to keep only its text (for the search index).
+#: A Markdown link, whose text `link_texts` keeps (the search index, the handouts, the reading grade and times).
 LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 #: What `link_texts` puts in place of a link: its text (a call of C code: a replacement `r"\1"` goes through Python's
 #: `re._subx` at each call, three times as long).
