@@ -206,3 +206,46 @@ def test_the_check_before_watching_makes_the_reports_later_parts_in_its_own_proc
         """,
         FORKS_COUNTED,
     )
+
+
+def test_the_watch_asks_its_helper_as_a_save_begins_and_not_at_the_look_when_the_watcher_starts(
+    mini: Path, tmp_path: Path
+) -> None:
+    """`primer build --watch` asks the helper for its part as each save's build begins (`Helper.begin`), and not
+    for the look at the watcher's first quiet moment, which finds nothing to redo: a part asked for there kept
+    the helper busy when the first save came, which then made the part itself."""
+    fresh(
+        f"""
+        import os, threading
+        from pathlib import Path
+        os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        import watchfiles
+        from click.testing import CliRunner
+        from primer.cli import main
+        from primer.report import helper
+        lesson, out = Path({str(mini)!r}), Path({str(tmp_path / "out")!r})
+        source = lesson / "sources" / "mini-source.yaml"
+        text = source.read_text(encoding="utf-8")
+        asked = []
+        begin = helper.Helper.begin
+        def begun(self):
+            asked.append(self)
+            begin(self)
+        helper.Helper.begin = begun
+        def changes(*paths, stop_event, **options):
+            yield set()  # the first quiet moment: the look
+            source.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+            yield {{("modified", str(source))}}
+            stop_event.set()
+        watchfiles.watch = changes
+        result = CliRunner().invoke(
+            main, ["build", "--content", str(lesson), "--out", str(out), "--no-pdf", "--jobs", "2", "--watch"]
+        )
+        source.write_text(text, encoding="utf-8")
+        said = result.output.splitlines()
+        assert result.exit_code == 0, result.output
+        assert sum(line.startswith("built ") for line in said) == 2, said  # the first build, and the save's
+        assert len(asked) == 1, "the save's build alone asks"
+        assert any("Edited" in page.read_text(encoding="utf-8") for page in out.rglob("*.html")), "the save is built"
+        """
+    )

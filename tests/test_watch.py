@@ -256,7 +256,9 @@ def test_a_save_made_while_the_watcher_starts_is_built(
 ) -> None:
     """The watcher sees changes from its first quiet moment on: there the lesson is looked at once more (the
     build's own look, which finds nothing to redo when nothing changed), so a save made between the first
-    build and that moment is built, and one not made says nothing."""
+    build and that moment is built, and one not made says nothing. Only a save seen by the watcher is said to be
+    one (`saving`, which asks the watch's helper for its part as the build begins): the look is not, so that the
+    helper is not busy with a part no build takes when the first save comes."""
     import watchfiles
 
     from primer.cache import Reused
@@ -269,23 +271,25 @@ def test_a_save_made_while_the_watcher_starts_is_built(
     def changes(*paths: object, stop_event: threading.Event, **options: object) -> Iterator[set[object]]:
         yield set()  # the first quiet moment, with no change seen
         yield set()  # a later one
+        yield {("modified", str(content / "glossary.yaml"))}  # a save
         stop_event.set()
 
     monkeypatch.setattr(watchfiles, "watch", changes)
-    builds: list[bool] = []
+    builds: list[str] = []
     said: list[object] = []
 
     def build(parsed: object, progress: object, later: object) -> tuple[object, Output, list[str]]:
-        builds.append(True)
-        reused = len(builds) > 1 and not saved
+        builds.append("build")
+        reused = len(builds) == 2 and not saved
         return (Reused([], "ok") if reused else object()), Output(), []
 
     watch(
         content, tmp_path / "site", build, built=lambda made, took: said.append(made[0]),  # type: ignore[arg-type]
         progress=lambda: None, echo=lambda line: None,  # type: ignore[arg-type,return-value]
+        saving=lambda: builds.append("saving"),
     )  # fmt: skip
-    assert len(builds) == 2, "the first build, and the look at the first quiet moment"
-    assert len(said) == (2 if saved else 1), "a look that found nothing to redo says nothing"
+    assert builds == ["build", "build", "saving", "build"], "the first build, the look, and the save's"
+    assert len(said) == (3 if saved else 2), "a look that found nothing to redo says nothing"
 
 
 def test_a_build_is_said_to_be_written_before_it_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

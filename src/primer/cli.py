@@ -242,8 +242,6 @@ def _watch(
         with helping(content, jobs_used) as helper:
 
             def one(parsed: ParseCache, progress: Progress, later: list[Callable[[], None]]) -> Built:
-                if helper is not None:  # a save: the helper loads the lesson as this process does (once warm)
-                    helper.begin()
                 made = build_mod.build(
                     content, out, strict=strict, clean=clean, progress=progress, jobs=jobs_used, pdf=pdf, cache=True,
                     parse_cache=parsed, record_later=later,
@@ -259,6 +257,8 @@ def _watch(
                 built=lambda made, took: built(*made, took=took),
                 progress=lambda: Progress(mode),
                 warm=lambda parsed: build_mod.check_for_watch(content, strict, jobs_used, parsed, out, pdf),
+                # a save: the helper loads the lesson as this process does (once warm)
+                saving=helper.begin if helper is not None else None,
                 echo=click.echo,
                 debug=bool(ctx.find_root().obj.get("debug")),
             )
