@@ -318,3 +318,49 @@ def test_a_document_keeps_its_places_and_lines_packed_until_a_problem_is_placed_
     assert doc._open == {}, "let go of once others were opened"
     assert doc.where(("items", 1, "k")) == (7, 8) and doc.within(("body",), 1, "says") == (4, 15)
     assert len(load._OPENED) == load._OPEN_AT_ONCE
+
+
+def test_a_kinds_files_are_its_yaml_files_and_links_by_name_never_dotfiles_or_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files of a kind whose files are a folder's (`_files`, listed by the entries' kinds as the system gives
+    them) are those the plain rule finds: a name that ends in .yaml or .yml and is not a dotfile's, of a file or of
+    a link (whatever it points to, or nothing: its load says what is wrong), in the order of their names; a folder
+    that is not there, or is a file, has none. A load lists each folder once (`_Builder.listed`)."""
+    from primer.content import library
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ["b.yaml", "a.yml", "A.yaml", "._a.yaml", ".hidden.yml", "c.YAML", "d.yaml.bak", "e.txt", "yaml"]:
+        (folder / name).write_text("title: x\n", encoding="utf-8")
+    (folder / "dir.yaml").mkdir()
+    (folder / "to-file.yaml").symlink_to(folder / "e.txt")
+    (folder / "to-dir.yaml").symlink_to(folder / "dir.yaml", target_is_directory=True)
+    (folder / "nowhere.yml").symlink_to(folder / "missing")
+    (folder / ".link.yaml").symlink_to(folder / "b.yaml")
+
+    def plain(content: Path) -> list[Path]:
+        where = content / "sources"
+        if not where.is_dir():
+            return []
+        found = [
+            p
+            for p in where.iterdir()
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and (p.is_file() or p.is_symlink())
+        ]
+        return sorted(found, key=lambda p: p.name)
+
+    files = library._files(tmp_path, "sources/*.yaml")
+    assert files == plain(tmp_path)
+    assert [p.name for p in files] == ["A.yaml", "a.yml", "b.yaml", "nowhere.yml", "to-dir.yaml", "to-file.yaml"]
+    assert library._files(tmp_path / "nothing", "sources/*.yaml") == []
+    (tmp_path / "file").mkdir()
+    (tmp_path / "file" / "sources").write_text("", encoding="utf-8")
+    assert library._files(tmp_path / "file", "sources/*.yaml") == []
+
+    listings: list[str] = []
+    real = library._files
+    monkeypatch.setattr(library, "_files", lambda content, pattern: listings.append(pattern) or real(content, pattern))
+    builder = library._Builder(tmp_path)
+    assert builder.listed("sources/*.yaml") == files and builder.listed("sources/*.yaml") == files
+    assert listings == ["sources/*.yaml"]

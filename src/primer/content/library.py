@@ -383,18 +383,22 @@ def _files(content: Path, pattern: str) -> list[Path]:
     as the '._name.yaml' files macOS leaves on USB sticks) are never content."""
     if "*" in pattern:
         folder = content / pattern.split("/")[0]
-        if not folder.is_dir():
+        # the folder's entries as the system lists them, each with its kind: a Path and a look at each file (as
+        # `Path.iterdir` and `is_file` take) cost 0.007 s a listing at 256 topics, twice a load (`_Builder.listed`)
+        try:
+            with os.scandir(folder) as listed:
+                names = [entry.name for entry in listed if _is_content(entry)]
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(
-            (
-                p
-                for p in folder.iterdir()
-                if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and (p.is_file() or p.is_symlink())
-            ),
-            key=lambda p: p.name,  # one folder's files: the paths' order, names compared (0.02 s at 256 topics)
-        )
+        return [folder / name for name in sorted(names)]  # one folder's files: in the order of their names
     # A fixed name may also end in '.yml' (editors and other tools often write that); both is an error.
     return [p for p in (content / pattern, (content / pattern).with_suffix(".yml")) if p.exists() or p.is_symlink()]
+
+
+def _is_content(entry: os.DirEntry[str]) -> bool:
+    """Whether a folder's entry is a content file: a .yaml (or .yml) file, or a link, whose name is not a dotfile's."""
+    name = entry.name
+    return name.endswith((".yaml", ".yml")) and not name.startswith(".") and (entry.is_file() or entry.is_symlink())
 
 
 def kind_files(content: Path, kind: str) -> list[Path]:
@@ -580,6 +584,15 @@ class _Builder:
         self.links_name: tuple[object, ...] | None = None
         #: What `read_ahead` made of each file it read, by kind and path: `parse` takes it from here.
         self.ahead: dict[tuple[str, Path], Made] = {}
+        #: Each kind's files (`listed`), by the kind's pattern: the folders are listed once a load.
+        self._listed: dict[str, list[Path]] = {}
+
+    def listed(self, pattern: str) -> list[Path]:
+        """The files of one kind (`_files`), listed once a load: `read_ahead` and `parse` read the same."""
+        found = self._listed.get(pattern)
+        if found is None:
+            found = self._listed[pattern] = _files(self.content, pattern)
+        return found
 
     def shown(self, path: Path) -> str:
         return display_path(path, self.content)
@@ -587,7 +600,7 @@ class _Builder:
     def parse(self, kind: str) -> list[tuple[Document, Any]]:
         pattern = KINDS[kind][1]
         parsed: list[tuple[Document, Any]] = []
-        paths = _files(self.content, pattern)
+        paths = self.listed(pattern)
         if "*" not in pattern and len(paths) > 1:
             self.read.update(paths)
             self.problems.append(
@@ -653,7 +666,7 @@ class _Builder:
         todo: list[tuple[str, Path, bytes, tuple[int, ...] | None]] = []
         lines = size = 0
         for kind, (_, pattern) in KINDS.items():
-            paths = _files(self.content, pattern)
+            paths = self.listed(pattern)
             for path in paths if "*" in pattern else paths[:1]:
                 if cache is not None and cache.unchanged(kind, path) is not None:
                     continue  # `parse` finds it as cheaply
