@@ -437,3 +437,41 @@ def test_a_watch_lets_go_of_each_lesson_once_it_builds_the_next(
     # and nothing else that a save let go of is set aside for the full run: a save of this lesson left 2,700
     # objects that only the collector frees (in cycles), set aside with the rest until it ran
     assert frozen[-1] - frozen[0] < 1_000, frozen
+
+
+def test_a_watch_whose_first_build_had_nothing_to_redo_makes_its_first_saves_spool_before_it_watches(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the output is up to date at the start, the check before the watch begins (`check_for_watch`) also
+    keeps a folder of the output's files for the first save's spool (`write.keep_ahead`), as the commit of any
+    later save keeps the folder it swapped out: the first save takes its unchanged files in place, and writes what
+    a clean build writes."""
+    from primer import build as build_mod
+    from primer import write as write_mod
+    from primer.content.library import ParseCache
+
+    monkeypatch.setenv("PRIMER_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "site"
+    build_mod.build(mini, out, jobs=1, pdf=False, cache=True)
+    write_mod.keep_folders()
+    try:
+        build_mod.check_for_watch(mini, False, 1, ParseCache(), out, pdf=False)
+        kept = write_mod._KEPT.get(out.absolute())
+        assert kept is not None and kept[0].parent == out.parent, "a folder kept beside the output"
+        page = next(rel for rel in sorted(kept[3]) if rel.startswith("glossary/"))
+        inode = (out / page).stat().st_ino
+        assert (kept[0] / page).stat().st_ino == inode
+        _replace(mini / "sources" / "mini-source.yaml", "title: ", "title: Edited ")
+        linked: list[str] = []
+        link = os.link
+        monkeypatch.setattr(
+            os, "link", lambda source, target, **kw: linked.append(str(target)) or link(source, target, **kw)
+        )
+        build_mod.build(mini, out, jobs=1, pdf=False, cache=True)
+        monkeypatch.setattr(os, "link", link)
+        assert (out / page).stat().st_ino == inode, "an unchanged page taken"
+        assert not [target for target in linked if target.endswith(page)], "in place: not linked anew"
+    finally:
+        write_mod.keep_folders(False)
+    assert _files(out) == _clean_build(mini, tmp_path / "clean", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []

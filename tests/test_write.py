@@ -482,6 +482,55 @@ def _rebuild(
         wait()
 
 
+def test_a_watch_whose_first_build_had_nothing_to_redo_keeps_a_folder_of_the_output_for_its_first_save(
+    tmp_path: Path,
+) -> None:
+    """`keep_ahead` (`primer build --watch`, when its first build had nothing to redo and so swapped no folder out):
+    the output's files are linked, the same files, into a folder kept beside it with its folders, as a commit keeps
+    the one it swapped out; the first save's spool is that folder. Its files are taken in place, what it writes
+    replaces them without writing into the output's own, and the output is then a fresh build's, to the byte, mode
+    and time. Nothing is kept outside a process that keeps folders, for a folder that is not primer's output, or
+    where a folder is kept already; once the process is done with it, nothing is left beside the output."""
+    from primer import write as write_mod
+
+    site, plain = tmp_path / "kept" / "site", tmp_path / "plain" / "site"
+    first = {"index.html": "1", "a/b/c.html": "c", "d/e/index.html": "e", "gone.html": "g"}
+    _rebuild(site, first, [])  # a build made before the watch began (no folder kept: keep_folders is off)
+    (site / "notes").mkdir()
+    (site / "notes" / "mine.txt").write_text("the user's own file")
+    assert not write_mod.keep_ahead(site), "outside a process that keeps folders"
+    write_mod.keep_folders()
+    try:
+        theirs = tmp_path / "theirs"
+        theirs.mkdir()
+        (theirs / "page.html").write_text("not primer's")
+        assert not write_mod.keep_ahead(theirs) and sorted(p.name for p in tmp_path.iterdir()) == ["kept", "theirs"]
+        assert write_mod.keep_ahead(site)
+        beside = [p for p in site.parent.iterdir() if p.name != "site"]
+        assert len(beside) == 1 and write_mod._in_use(beside[0]), "kept, and held as a kept folder is"
+        for rel in [*first, "notes/mine.txt"]:
+            assert (beside[0] / rel).stat().st_ino == (site / rel).stat().st_ino, "the output's files, linked"
+        assert not write_mod.keep_ahead(site), "one is kept already"
+        taken = (site / "a" / "b" / "c.html").stat().st_ino
+
+        linked = ["a/b/c.html", "d/e/index.html"]
+        _rebuild(site, {"index.html": "2", "n/new.html": "n"}, linked)  # the first save
+        assert (site / "a" / "b" / "c.html").stat().st_ino == taken, "taken in place, not linked anew"
+        Output().commit(plain)  # a build before, into which the user put their file
+        (plain / "notes").mkdir()
+        (plain / "notes" / "mine.txt").write_text("the user's own file")
+        held = Output()
+        for rel, text in {"index.html": "2", "n/new.html": "n", "a/b/c.html": "c", "d/e/index.html": "e"}.items():
+            held.add(rel, text)
+        held.commit(plain, epoch=1_000_000_000)
+        for mine in (site / "notes" / "mine.txt", site / "notes", plain / "notes" / "mine.txt", plain / "notes"):
+            os.utime(mine, (1_000_000_000, 1_000_000_000))  # the user's own: their times are not the build's
+        assert _files(site) == _files(plain)
+    finally:
+        write_mod.keep_folders(False)
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "the kept folder goes as the process ends"
+
+
 @pytest.mark.usefixtures("keeping_folders")
 def test_a_kept_folders_files_are_taken_in_place_replaced_or_removed_never_written_into(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

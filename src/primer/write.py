@@ -199,6 +199,43 @@ def _keeping(folder: Path, out: Path, files: frozenset[str], folders: list[str])
     return True
 
 
+def keep_ahead(out: Path, epoch: int | None = None) -> bool:
+    """In a process that keeps folders (`keep_folders`), where none is kept for `out` (a watch whose first build
+    had nothing to redo, and so swapped nothing out): keep one now, as a commit would have, of the output's files
+    linked into a new folder beside it with its folders, so that the first save's spool is made of it as every
+    later one is. Without it, that save made the output's 787 folders at 256 topics and linked its 6,170 files
+    anew, 0.1-0.15 s more than the next save. False, and nothing kept, where it cannot be (the output is not one of
+    primer's, or a file cannot be linked: a file system without hard links); `epoch`: the build's time, which the
+    folders are stamped with when the spool swaps in."""
+    if not _KEEP_FOLDERS:
+        return False
+    out = _target(out)
+    if out in _KEPT or not _marked(out) or os.path.ismount(out):
+        return False
+    try:
+        folder = Path(_mkdtemp(out.parent, f".{out.name}.new-"))
+    except OSError:
+        return False
+    try:
+        _write_file(folder, MARKER, _marker_text([]), epoch)  # first: a folder left by a Ctrl-C is primer's to remove
+        folders: list[str] = []
+        files = list(_walk(out, folders))
+        for rel in folders:  # (in the walk's order: each after the folder that holds it)
+            made = folder / rel
+            made.mkdir(DIR_MODE)
+            made.chmod(DIR_MODE)  # whatever the umask
+        for rel in files:
+            if rel != MARKER:
+                os.link(f"{out}/{rel}", f"{folder}/{rel}", follow_symlinks=False)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    if not _keeping(folder, out, frozenset(files), sorted(folders)):
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    return True
+
+
 def _remove_marker_last(folder: Path) -> None:
     """Remove `folder`, the marker last, so that it holds the marker until it is gone (any failure stops it:
     see `_remove`)."""
