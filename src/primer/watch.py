@@ -91,8 +91,9 @@ def watch(
     checks the lesson (given the files parsed so far) before the watch begins, so that the first save finds
     what the checks keep as every later one does. `saving` hears of each save, just before its build: never
     of the first build, nor of the look at the watcher's first quiet moment, which mostly finds nothing to
-    redo (the watch's helper asked for the report's part there made a part no build took, and was still
-    busy with it when the first save came, 0.4 s later at 256 topics: that save made the part itself)."""
+    redo (the watch's helper, asked for the report's part there, made a part no build took, 0.3-0.45 s of its
+    time at 256 topics, and was at times still busy with it when the first save came: that save made the part
+    itself)."""
     from watchfiles import watch as changes_of  # imported here: only `serve` and `--watch` need it
 
     if not content.is_dir():  # nothing to watch: said as `primer build` says it, and nothing is written

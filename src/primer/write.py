@@ -199,14 +199,14 @@ def _keeping(folder: Path, out: Path, files: frozenset[str], folders: list[str])
     return True
 
 
-def keep_ahead(out: Path, epoch: int | None = None) -> bool:
+def keep_ahead(out: Path) -> bool:
     """In a process that keeps folders (`keep_folders`), where none is kept for `out` (a watch whose first build
     had nothing to redo, and so swapped nothing out): keep one now, as a commit would have, of the output's files
     linked into a new folder beside it with its folders, so that the first save's spool is made of it as every
     later one is. Without it, that save made the output's 787 folders at 256 topics and linked its 6,170 files
     anew, 0.1-0.15 s more than the next save. False, and nothing kept, where it cannot be (the output is not one of
-    primer's, or a file cannot be linked: a file system without hard links); `epoch`: the build's time, which the
-    folders are stamped with when the spool swaps in."""
+    primer's, or a file cannot be linked: a file system without hard links). The spool's build stamps its marker
+    and folders with its own time (`Spool._of_kept`, the commit)."""
     if not _KEEP_FOLDERS:
         return False
     out = _target(out)
@@ -217,7 +217,7 @@ def keep_ahead(out: Path, epoch: int | None = None) -> bool:
     except OSError:
         return False
     try:
-        _write_file(folder, MARKER, _marker_text([]), epoch)  # first: a folder left by a Ctrl-C is primer's to remove
+        _write_file(folder, MARKER, _marker_text([]), None)  # first: a folder left by a Ctrl-C is primer's to remove
         folders: list[str] = []
         files = list(_walk(out, folders))
         for rel in folders:  # (in the walk's order: each after the folder that holds it)

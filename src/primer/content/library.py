@@ -384,7 +384,7 @@ def _files(content: Path, pattern: str) -> list[Path]:
     if "*" in pattern:
         folder = content / pattern.split("/")[0]
         # the folder's entries as the system lists them, each with its kind: a Path and a look at each file (as
-        # `Path.iterdir` and `is_file` take) cost 0.007 s a listing at 256 topics, twice a load (`_Builder.listed`)
+        # `Path.iterdir` and `is_file` take) cost 4.4 ms a listing of every kind at 256 topics, against 1.6 ms
         try:
             with os.scandir(folder) as listed:
                 names = [entry.name for entry in listed if _is_content(entry)]
