@@ -216,7 +216,7 @@ def test_the_watch_asks_its_helper_as_a_save_begins_and_not_at_the_look_when_the
     the helper busy when the first save came, which then made the part itself."""
     fresh(
         f"""
-        import os, threading
+        import os
         from pathlib import Path
         os.environ["PRIMER_CACHE_DIR"] = {str(tmp_path / "cache")!r}
         import watchfiles
