@@ -290,3 +290,91 @@ def test_caching_off_writes_nothing(mini: Path, own_cache: Path, monkeypatch: py
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     check(mini)
     assert parsed.stored(mini) is None and not own_cache.exists()
+
+
+def test_a_resident_cache_reads_the_entries_of_earlier_commands_and_writes_its_own(
+    mini: Path, parses: list[str], own_cache: Path
+) -> None:
+    """`primer serve` and `--watch` keep what they parse (`parsed.resident`): their first load reads what an
+    earlier command parsed, a save parses the file it changed, and what they parsed goes to disk when asked
+    (`parsed.written`), the older version's entry gone, for the next command."""
+    check(mini)
+    files = len(parses)
+    before = _entries(own_cache)
+    parses.clear()
+    cache = parsed.resident(mini)
+    first = library.load_library(mini, cache)
+    assert parses == [], "every file came from the disk"
+    topic = mini / "topics" / "radars.yaml"
+    old = parsed.Stored._name("topic", topic, topic.read_bytes())
+    assert old in {p.name for p in before}
+    topic.write_text(topic.read_text().replace("title: ", "title: Notably, ", 1))
+    edited = library.load_library(mini, cache)
+    assert parses == ["radars.yaml"] and "Notably" in str(edited.topics)
+    assert edited.points == first.points
+    assert _entries(own_cache) == before, "nothing written until asked"
+    parsed.written(cache)
+    after = {p.name for p in _entries(own_cache)}
+    assert len(after) == files and old not in after
+    assert parsed.Stored._name("topic", topic, topic.read_bytes()) in after
+    parsed.written(cache)  # nothing new: nothing written, nothing removed
+    assert {p.name for p in _entries(own_cache)} == after
+    parses.clear()
+    library.load_library(mini, cache)
+    assert parses == [], "kept in memory too"
+    again = check(mini)
+    assert parses == [], "the next command reads what the resident cache wrote"
+    assert "Notably" in str(again.library.topics)
+
+
+def test_a_resident_cache_that_only_reads_writes_and_keeps_nothing_new(
+    mini: Path, parses: list[str], own_cache: Path
+) -> None:
+    """The processes beside a watch or a server (its helper, its checker) read the entries and write none: the
+    process they work beside writes them. Nor do they keep what they would write: a long session's saves do not
+    pile up in their memory."""
+    check(mini)
+    before = _entries(own_cache)
+    parses.clear()
+    cache = parsed.resident(mini, writes=False)
+    assert isinstance(cache, parsed.Stored)
+    library.load_library(mini, cache)
+    assert parses == []
+    topic = mini / "topics" / "radars.yaml"
+    topic.write_text(topic.read_text().replace("title: ", "title: Notably, ", 1))
+    library.load_library(mini, cache)
+    assert parses == ["radars.yaml"]
+    assert not cache.pending()
+    parsed.written(cache)
+    assert _entries(own_cache) == before
+
+
+def test_a_resident_caches_deleted_file_leaves_no_entry(mini: Path, own_cache: Path) -> None:
+    cache = parsed.resident(mini)
+    library.load_library(mini, cache)
+    parsed.written(cache)
+    files = len(_entries(own_cache))
+    shutil.copy(mini / "topics" / "radars.yaml", mini / "radars-copy.yaml")  # outside the lesson's folders
+    (mini / "topics" / "radars.yaml").unlink()
+    with pytest.raises(ContentError):  # its questions name the topic
+        library.load_library(mini, cache)
+    shutil.copy(mini / "sources" / "mini-source.yaml", mini / "sources" / "another.yaml")
+    with pytest.raises(ContentError):
+        library.load_library(mini, cache)
+    parsed.written(cache)
+    names = {p.name for p in _entries(own_cache)}
+    assert len(names) == files, "the deleted topic's entry went; the new source's came"
+    listed = _latest(_entries(own_cache)[0].parent, own_cache)
+    assert not any(path.endswith("topics/radars.yaml") for _, path, _ in listed)
+    assert any(path.endswith("sources/another.yaml") for _, path, _ in listed)
+
+
+def test_a_resident_cache_with_caching_off_is_in_memory(
+    mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
+    cache = parsed.resident(mini)
+    assert not isinstance(cache, parsed.Stored)
+    library.load_library(mini, cache)
+    parsed.written(cache)
+    assert not own_cache.exists()

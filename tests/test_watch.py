@@ -475,3 +475,34 @@ def test_a_watch_whose_first_build_had_nothing_to_redo_makes_its_first_saves_spo
         write_mod.keep_folders(False)
     assert _files(out) == _clean_build(mini, tmp_path / "clean", tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_the_watch_writes_what_it_parses_to_the_parse_cache(
+    watching: tuple[Watching, Path, Path], tmp_path: Path
+) -> None:
+    """The watch's first load reads what an earlier command parsed, and what it parses goes to the parse cache on disk
+    once each build is written (`primer.parsed.resident`): its helper's first load, the next command and the next
+    start of the watch read it rather than parse every file again. The entry of a file's older version goes."""
+    from primer.parsed import Stored
+
+    running, content, _ = watching
+    topic = content / "topics" / "radars.yaml"
+
+    def entries() -> set[str]:
+        return {p.name for p in (tmp_path / "cache" / "parsed").glob("*/*/*.pickle")}
+
+    def until_written(name: str, gone: str = "") -> set[str]:
+        deadline = time.monotonic() + PATIENCE  # (an entry is written before the older ones are removed)
+        while (name not in (found := entries()) or gone in found) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
+    old = Stored._name("topic", topic, topic.read_bytes())
+    first = until_written(old)
+    assert old in first and len(first) >= 7, "the first build's files"
+    _replace(topic, "title: ", "title: Notably, ")
+    running.until("built ")
+    new = Stored._name("topic", topic, topic.read_bytes())
+    after = until_written(new, old)
+    assert new in after and old not in after and len(after) == len(first)
+    assert running.stop() == 0

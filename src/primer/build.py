@@ -676,8 +676,9 @@ def preview(content: Path, cache: ParseCache | None = None) -> tuple[list[Proble
     return sorted(found), Preview(lib, derived, content)
 
 
-#: The files a `late_check` process parsed before, so that it too re-parses only what a save changed.
-_LATE_CACHE = ParseCache()
+#: The files a `late_check` process parsed before, so that it too re-parses only what a save changed: its first
+#: load reads the parse cache on disk, which `primer serve` writes (`parsed.resident`). By the lesson's folder.
+_LATE_CACHE: dict[Path, ParseCache] = {}
 
 
 class Superseded(Exception):
@@ -696,7 +697,10 @@ def late_check(content: Path) -> tuple[list[Problem], Report]:
         if content_digest(content) != began:
             raise Superseded
 
-    lib = load_library(content, _LATE_CACHE)
+    if content not in _LATE_CACHE:  # (one lesson a process: `primer serve` starts one for its lesson)
+        _LATE_CACHE.clear()
+        _LATE_CACHE[content] = parsed.resident(content, writes=False)
+    lib = load_library(content, _LATE_CACHE[content])
     unchanged()
     # the report in parts, as `_validate` makes it: this process has no other threads, so it can fork
     with InParts(lib, content, parallel.cores()) as parts:

@@ -37,6 +37,7 @@ import click
 
 from primer import build as build_mod
 from primer import maps, memo, parallel
+from primer import parsed as parse_cache
 from primer.cache import Seen, base_key, build_key, content_digest
 from primer.content.library import ParseCache
 from primer.errors import ContentError, Problem, no_content_folder
@@ -560,7 +561,8 @@ def serve(
         raise no_content_folder(content)
     stop = stop or threading.Event()
     memo.enable()  # each save is checked in this process: what the last check made is kept for the next
-    state = _State(content)
+    # the files parsed by an earlier command come from the parse cache on disk (written back at quiet moments)
+    state = _State(content, parsed=parse_cache.resident(content))
     httpd = _server(port, type("Handler", (_Handler,), {"state": state, "stop": stop}))  # a port in use fails first
     took, count = rebuild(state)
     if state.output is not None:  # a large lesson's maps draw from coarse outlines: made while it is read
@@ -586,6 +588,8 @@ def serve(
         for changes in watch(
             *watched_paths(content), stop_event=stop, debounce=50, step=10, rust_timeout=500, yield_on_timeout=True
         ):
+            if not changes:  # the files the last build parsed, for the next command (and the next start)
+                parse_cache.written(state.parsed)
             if not changes and started:
                 memo.release()  # what the last save's check let go of, freed now that nothing waits for it
                 let_go_of_units()  # and the units its report's parts forked with

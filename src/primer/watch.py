@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import click
 
 from primer import build as build_mod
 from primer import facts, memo, write
+from primer import parsed as parse_cache
 from primer.cache import Reused
 from primer.content.library import ParseCache
 from primer.errors import ContentError, bug, no_content_folder
@@ -99,7 +101,8 @@ def watch(
     if not content.is_dir():  # nothing to watch: said as `primer build` says it, and nothing is written
         raise no_content_folder(content)
     stop = stop or threading.Event()
-    parsed = ParseCache()
+    # the files parsed by an earlier command come from the parse cache on disk, and those parsed here go there
+    parsed = parse_cache.resident(content)
     building = False  # a Ctrl-C meanwhile says the output was left as it was
 
     def once(*, said: bool = True, saved: bool = False) -> bool:
@@ -108,7 +111,9 @@ def watch(
         nonlocal building
         started = time.perf_counter()
         made: Built | None = None
-        later: list[Callable[[], None]] = []
+        # first once the build is said to be written: the files it parsed, for the watch's helper, which loads them
+        # then (after the first build), and for the next command
+        later: list[Callable[[], None]] = [partial(parse_cache.written, parsed)]
         building = True
         if saved and saving is not None:
             saving()
@@ -149,6 +154,7 @@ def watch(
             with contextlib.suppress(ContentError), build_mod.collector_paused():
                 warm(parsed)  # changed meanwhile so that it fails: the save that did it builds
             memo.release()
+            parse_cache.written(parsed)  # (none, unless the parse cache had lost them)
         echo(f"watching {content} for changes (Ctrl-C to stop)")
         builds, built_at, started = 1, time.perf_counter(), False
         for changes in changes_of(

@@ -270,7 +270,7 @@ def _loaded(content: Path) -> Library | None:
     of the memos."""
     if not _PARSED:
         memo.enable()  # each save is checked here too: what the last check made is kept for the next
-        _PARSED.append(ParseCache())
+        _PARSED.append(parsed.resident(content, writes=False))  # the watch writes the entries it reads
     memo.new_round()
     try:
         return load(content)
