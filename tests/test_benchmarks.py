@@ -230,6 +230,43 @@ def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -
     assert [line.split(":")[0] for line in lines[6:]] == labels, run.stdout
 
 
+def test_the_paired_start_benchmark_starts_each_version_in_turn_each_way() -> None:
+    """`paired_start.py` starts `primer build --watch` of each version on an output up to date, on a missing output
+    and with an empty cache folder, then `primer serve`, one version after the other: each row's times to watching
+    (or serving), the first save's, and their ratios, then each way's medians."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "paired_start.py"),
+            "--before",
+            ".",
+            "--topics",
+            "2",
+            "--rounds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "2 topics: before = ., after = ."
+    starts = ["up to date", "output missing", "cache empty", "serve"]
+    for how, row in zip(starts, lines[2:6], strict=True):
+        assert row.startswith(how), row
+        cells = row[len(how) :].replace(" s", "").split()
+        if how == "serve":
+            _, start_b, no_b, start_a, no_a, ratio, no_ratio = cells
+            assert (no_b, no_a, no_ratio) == ("–", "–", "nan"), row
+        else:
+            _, start_b, save_b, start_a, save_a, ratio, save_ratio = cells
+            assert min(float(save_b), float(save_a)) > 0 and float(save_ratio) > 0, row
+        assert min(float(start_b), float(start_a)) > 0, row
+        assert abs(float(ratio) - float(start_a) / float(start_b)) <= 0.1 * float(ratio) + 0.01, row
+    assert [line.split(":")[0] for line in lines[6:]] == starts, run.stdout
+    assert "first save" not in lines[-1] and "to serving" in lines[-1]
+
+
 def test_time_per_page_takes_the_sizes_in_turn_and_compares_each_large_build_with_its_neighbours(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
