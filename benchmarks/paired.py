@@ -29,6 +29,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,11 +180,29 @@ def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def versions(doc: str, topics: int) -> argparse.ArgumentParser:
+    """The command line of a benchmark of two versions (`doc`: its module's docstring): `--before`, `--after` and
+    `--topics` (`topics` by default)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--before", default="HEAD", help="a git revision, or . for the working files")
     parser.add_argument("--after", default=WORKING, help="a git revision, or . for the working files")
-    parser.add_argument("--topics", type=int, default=256)
+    parser.add_argument("--topics", type=int, default=topics)
+    return parser
+
+
+def in_rounds(doc: str, rounds: int, prefix: str, run: Callable[[str, str, int, int, Path], object]) -> None:
+    """Run `run(before, after, topics, rounds, work)` from the command line (`versions`, and `--rounds`, `rounds` by
+    default), in a temporary folder named with `prefix`, where the versions' Python files are compiled once."""
+    parser = versions(doc, 64)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(work) / "pycache")
+        run(args.before, args.after, args.topics, args.rounds, Path(work))
+
+
+def main() -> None:
+    parser = versions(__doc__, 256)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--edit", action="store_true", help="time a rebuild after one source's edit")
     args = parser.parse_args()

@@ -15,71 +15,20 @@ they are (see `paired.py`). Everything is written to a temporary folder.
 
 from __future__ import annotations
 
-import argparse
-import queue
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 from compare import CHILD_ENV
-from paired import WORKING, source_of
+from paired import in_rounds
+from paired_watch import Running, prepared
 from speed import edited, edits
 
-HERE = Path(__file__).resolve().parent
-#: The longest a start or a build may take before the benchmark gives up.
-PATIENCE = 900.0
 #: The ways of starting, in the order each round runs them.
 STARTS = ("up to date", "output missing", "cache empty", "serve")
-
-
-class Started:
-    """A `primer build --watch` or `primer serve` of one version, and the lines it prints, as they come (with when)."""
-
-    def __init__(self, src: Path, corpus: Path, out: Path, cache: Path, serve: bool) -> None:
-        env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
-        command = [sys.executable, "-m", "primer"]
-        if serve:
-            command += ["serve", "--content", str(corpus), "--port", "0"]
-        else:
-            command += ["build", "--content", str(corpus), "--out", str(out), "--no-pdf", "--watch"]
-        self.launched = time.perf_counter()
-        self.process = subprocess.Popen(
-            command,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
-        )
-        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
-        stream = self.process.stdout
-        assert stream is not None
-        threading.Thread(target=lambda: [self.lines.put((time.perf_counter(), x)) for x in stream], daemon=True).start()
-
-    def until(self, *starts: str) -> tuple[float, str]:
-        """When it printed the next line that starts with one of `starts`, and the line."""
-        while True:
-            try:
-                at, line = self.lines.get(timeout=PATIENCE)
-            except queue.Empty:
-                sys.exit(f"no line starting with {starts} in {PATIENCE:.0f} s")
-            if line.startswith(starts):
-                return at, line
-
-    def stop(self) -> None:
-        """Ctrl-C, as an author stops it."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def timed(how: str, src: Path, corpus: Path, out: Path, cache: Path) -> tuple[float, float | None]:
@@ -89,7 +38,13 @@ def timed(how: str, src: Path, corpus: Path, out: Path, cache: Path) -> tuple[fl
         shutil.rmtree(out, ignore_errors=True)
     if how == "cache empty":
         shutil.rmtree(cache, ignore_errors=True)
-    started = Started(src, corpus, out, cache, serve=how == "serve")
+    env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "primer"]
+    if how == "serve":
+        command += ["serve", "--content", str(corpus), "--port", "0"]
+    else:
+        command += ["build", "--content", str(corpus), "--out", str(out), "--no-pdf", "--watch"]
+    started = Running(command, env)
     try:
         at, _ = started.until("serving " if how == "serve" else "watching ")
         if how == "serve":
@@ -112,13 +67,7 @@ def timed(how: str, src: Path, corpus: Path, out: Path, cache: Path) -> tuple[fl
 def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[str, list[tuple[float, float]]]:
     """Each start's (after ÷ before) ratios of the time to watching (or serving) and of the first save's, round by
     round, printed as they come."""
-    sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
-    corpus = work / "corpus"
-    subprocess.run(
-        [sys.executable, str(HERE / "make_corpus.py"), "--realistic", str(topics), str(corpus)],
-        check=True,
-        capture_output=True,
-    )
+    sources, corpus = prepared(before, after, topics, work)
     for side, src in sources.items():
         shutil.copytree(corpus, work / side / "corpus")
         env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(work / side / "cache")}
@@ -155,15 +104,7 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", default="HEAD", help="a git revision, or . for the working files")
-    parser.add_argument("--after", default=WORKING, help="a git revision, or . for the working files")
-    parser.add_argument("--topics", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="primer-paired-start-") as work:
-        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(work) / "pycache")
-        run(args.before, args.after, args.topics, args.rounds, Path(work))
+    in_rounds(__doc__, 3, "primer-paired-start-", run)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ of this repository, or `.` for the files as they are (see `paired.py`). Everythi
 
 from __future__ import annotations
 
-import argparse
 import os
 import queue
 import shutil
@@ -26,14 +25,12 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from compare import CHILD_ENV
-from paired import WORKING, source_of
+from paired import in_rounds, source_of
 from speed import edited, edits
 
 HERE = Path(__file__).resolve().parent
@@ -43,13 +40,56 @@ PATIENCE = 900.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass
-class Watch:
-    """`primer build --watch` of one version, and the lines it prints, as they come (with when)."""
+class Running:
+    """A `primer` command of one version (`command`, with `env`), launched now, and the lines it prints, as they come
+    (with when)."""
 
-    process: subprocess.Popen[str]
-    lines: queue.Queue[tuple[float, str]]
-    corpus: Path
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.launched = time.perf_counter()
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
+        )
+        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        stream = self.process.stdout
+        assert stream is not None
+
+        def read() -> None:
+            for line in stream:
+                self.lines.put((time.perf_counter(), line.rstrip("\n")))
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def until(self, *starts: str) -> tuple[float, str]:
+        """When it printed the next line that starts with one of `starts`, and the line."""
+        while True:
+            try:
+                at, line = self.lines.get(timeout=PATIENCE)
+            except queue.Empty:
+                sys.exit(f"no line starting with {starts} in {PATIENCE:.0f} s")
+            if line.startswith(starts):
+                return at, line
+
+    def stop(self) -> None:
+        """Ctrl-C, as an author stops it."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Watch(Running):
+    """`primer build --watch` of one version, of its copy of the lesson (`corpus`)."""
+
+    def __init__(self, command: list[str], env: dict[str, str], corpus: Path) -> None:
+        super().__init__(command, env)
+        self.corpus = corpus
 
     @classmethod
     def start(cls, src: Path, corpus: Path, out: Path, cache: Path) -> Watch:
@@ -58,36 +98,9 @@ class Watch:
         env = {**CHILD_ENV, "PYTHONPATH": str(src), "PRIMER_CACHE_DIR": str(cache)}
         command = [sys.executable, "-m", "primer", "build", "--content", str(corpus), "--out", str(out)]
         subprocess.run([*command, "--no-pdf", "-q"], env=env, check=True, capture_output=True)
-        process = subprocess.Popen(
-            [*command, "--no-pdf", "--watch"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
-        )
-        lines: queue.Queue[tuple[float, str]] = queue.Queue()
-        stream = process.stdout
-        assert stream is not None
-
-        def read() -> None:
-            for line in stream:
-                lines.put((time.perf_counter(), line.rstrip("\n")))
-
-        threading.Thread(target=read, daemon=True).start()
-        watch = cls(process, lines, corpus)
+        watch = cls([*command, "--no-pdf", "--watch"], env, corpus)
         watch.until("watching ")
         return watch
-
-    def until(self, *starts: str) -> tuple[float, str]:
-        """When the watch printed the next line that starts with one of `starts`, and the line."""
-        while True:
-            try:
-                at, line = self.lines.get(timeout=PATIENCE)
-            except queue.Empty:
-                sys.exit(f"no line starting with {starts} in {PATIENCE:.0f} s")
-            if line.startswith(starts):
-                return at, line
 
     def cpu(self) -> float:
         """CPU seconds of the watch and of its workers (`tree_cpu`)."""
@@ -109,15 +122,6 @@ class Watch:
         self.until("built ", "Error: ", "nothing changed")
         time.sleep(0.5)  # its workers end and are counted
         return at - written, self.cpu() - cpu
-
-    def stop(self) -> None:
-        """Ctrl-C, as an author stops it."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def tree_cpu(pid: int) -> float:
@@ -147,8 +151,9 @@ def idle(watches: list[Watch], quiet: float = 0.3, patience: float = 60.0) -> No
         last = now
 
 
-def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[str, list[tuple[float, float]]]:
-    """Each edit's ratios (after ÷ before) of wall and CPU time, round by round, printed as they come."""
+def prepared(before: str, after: str, topics: int, work: Path) -> tuple[dict[str, Path], Path]:
+    """The `src` folders of the two versions (by side, "before" and "after") and the realistic corpus of `topics`
+    topics, in `work`."""
     sources = {side: source_of(rev, work / side) for side, rev in (("before", before), ("after", after))}
     corpus = work / "corpus"
     subprocess.run(
@@ -156,6 +161,12 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
         check=True,
         capture_output=True,
     )
+    return sources, corpus
+
+
+def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[str, list[tuple[float, float]]]:
+    """Each edit's ratios (after ÷ before) of wall and CPU time, round by round, printed as they come."""
+    sources, corpus = prepared(before, after, topics, work)
     watches: dict[str, Watch] = {}
     try:
         for side, src in sources.items():
@@ -192,15 +203,7 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", default="HEAD", help="a git revision, or . for the working files")
-    parser.add_argument("--after", default=WORKING, help="a git revision, or . for the working files")
-    parser.add_argument("--topics", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=6)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="primer-paired-watch-") as work:
-        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(work) / "pycache")
-        run(args.before, args.after, args.topics, args.rounds, Path(work))
+    in_rounds(__doc__, 6, "primer-paired-watch-", run)
 
 
 if __name__ == "__main__":

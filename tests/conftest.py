@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from primer.cli import main
+from primer.content import library
 from tools import MINI, Invoke
 
 
@@ -48,3 +49,17 @@ def cli() -> Invoke:
         return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The content files parsed in this process (`_Builder._validated`), by name, as they are parsed."""
+    seen: list[str] = []
+    original = library._Builder._validated
+
+    def counted(self: library._Builder, kind: str, path: Path, raw: bytes):  # type: ignore[no-untyped-def]
+        seen.append(path.name)
+        return original(self, kind, path, raw)
+
+    monkeypatch.setattr(library._Builder, "_validated", counted)
+    return seen

@@ -194,26 +194,20 @@ def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_out
     assert same(tmp_path / "a", tmp_path / "b") == ["extra.html", "index.html"]
 
 
+def _paired(script: str) -> list[str]:
+    """What a benchmark of two versions (`paired_watch.py`, `paired_start.py`) prints for the working files against
+    themselves, one round at 2 topics."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), "--before", ".", "--topics", "2", "--rounds", "1"]
+    run = subprocess.run(command, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.splitlines()
+
+
 def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -> None:
     """`paired_watch.py` runs `primer build --watch` of each version on a copy of the lesson of its own, and times
     each edit of the speed table by both, one after the other: each row's wall and CPU times and their ratios,
     then each edit's medians."""
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "paired_watch.py"),
-            "--before",
-            ".",
-            "--topics",
-            "2",
-            "--rounds",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    lines = run.stdout.splitlines()
+    lines = _paired("paired_watch.py")
     assert lines[0] == "2 topics, primer build --watch: before = ., after = ."
     labels = ["one source edited", "one topic edited", "one question edited", "one term edited"]
     rows = lines[2:6]
@@ -227,29 +221,14 @@ def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -
         # the ratios of the times before they were rounded to the hundredth shown (at 2 topics, a save takes 0.1 s)
         for ratio, after, before in ((ratio_wall, wall_a, wall_b), (ratio_cpu, cpu_a, cpu_b)):
             assert (after - 0.005) / (before + 0.005) - 0.001 <= ratio <= (after + 0.005) / (before - 0.005) + 0.001
-    assert [line.split(":")[0] for line in lines[6:]] == labels, run.stdout
+    assert [line.split(":")[0] for line in lines[6:]] == labels, lines
 
 
 def test_the_paired_start_benchmark_starts_each_version_in_turn_each_way() -> None:
     """`paired_start.py` starts `primer build --watch` of each version on an output up to date, on a missing output
     and with an empty cache folder, then `primer serve`, one version after the other: each row's times to watching
     (or serving), the first save's, and their ratios, then each way's medians."""
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "paired_start.py"),
-            "--before",
-            ".",
-            "--topics",
-            "2",
-            "--rounds",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    lines = run.stdout.splitlines()
+    lines = _paired("paired_start.py")
     assert lines[0] == "2 topics: before = ., after = ."
     starts = ["up to date", "output missing", "cache empty", "serve"]
     for how, row in zip(starts, lines[2:6], strict=True):
@@ -263,7 +242,7 @@ def test_the_paired_start_benchmark_starts_each_version_in_turn_each_way() -> No
             assert min(float(save_b), float(save_a)) > 0 and float(save_ratio) > 0, row
         assert min(float(start_b), float(start_a)) > 0, row
         assert abs(float(ratio) - float(start_a) / float(start_b)) <= 0.1 * float(ratio) + 0.01, row
-    assert [line.split(":")[0] for line in lines[6:]] == starts, run.stdout
+    assert [line.split(":")[0] for line in lines[6:]] == starts, lines
     assert "first save" not in lines[-1] and "to serving" in lines[-1]
 
 

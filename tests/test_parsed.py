@@ -23,20 +23,6 @@ from primer.render import markdown
 pytestmark = pytest.mark.usefixtures("own_cache")
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files parsed, by name, as they are parsed."""
-    seen: list[str] = []
-    original = library._Builder._validated
-
-    def counted(self: library._Builder, kind: str, path: Path, raw: bytes):  # type: ignore[no-untyped-def]
-        seen.append(path.name)
-        return original(self, kind, path, raw)
-
-    monkeypatch.setattr(library._Builder, "_validated", counted)
-    return seen
-
-
 def _entries(own_cache: Path) -> list[Path]:
     return sorted((own_cache / "parsed").glob("*/*/*.pickle"))
 

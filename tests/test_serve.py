@@ -453,29 +453,21 @@ def test_a_late_check_stops_when_the_lesson_changes_under_it(mini: Path, monkeyp
 
 
 def test_the_checker_process_loads_from_the_parse_cache_and_writes_nothing(
-    mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+    mini: Path, own_cache: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The checker's first load reads the entries the server's process (or an earlier command) wrote; what it
     parses after a save, the server writes."""
-    from primer.content import library
 
     build_mod.check(mini)
     entries = sorted((own_cache / "parsed").glob("*/*/*.pickle"))
-    parsed: list[str] = []
-    real = library._Builder._validated
-
-    def counting(self: library._Builder, kind: str, path: Path, raw: bytes) -> library.Made:
-        parsed.append(path.name)
-        return real(self, kind, path, raw)
-
-    monkeypatch.setattr(library._Builder, "_validated", counting)
+    parses.clear()
     monkeypatch.setattr(build_mod, "_LATE_CACHE", {})
     try:
         build_mod.late_check(mini)
-        assert parsed == []
+        assert parses == []
         edit(mini / "topics" / "radars.yaml", "title: How radars work", "title: How radars see far")
         build_mod.late_check(mini)
-        assert parsed == ["radars.yaml"]
+        assert parses == ["radars.yaml"]
         assert sorted((own_cache / "parsed").glob("*/*/*.pickle")) == entries
     finally:
         memo.enable(False)  # `late_check` turns them on, for the process it runs in
@@ -517,23 +509,15 @@ def test_the_checker_process_runs_only_when_a_core_is_idle() -> None:
 
 
 def test_the_server_starts_from_the_parse_cache_and_writes_what_it_parsed(
-    mini: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+    mini: Path, own_cache: Path, parses: list[str]
 ) -> None:
     """`primer serve` loads from the parse cache on disk what an earlier command parsed (at 256 topics, 0.5 s
     against 2.5 s to parse every file), and writes there what it parsed at its next quiet moment, the older
     version's entry gone: the next command, or the next start, parses only what changed since."""
-    from primer.content import library
     from primer.parsed import Stored
 
     build_mod.check(mini)
-    parsed: list[str] = []
-    real = library._Builder._validated
-
-    def counting(self: library._Builder, kind: str, path: Path, raw: bytes) -> library.Made:
-        parsed.append(path.name)
-        return real(self, kind, path, raw)
-
-    monkeypatch.setattr(library._Builder, "_validated", counting)
+    parses.clear()
 
     def entries() -> set[str]:
         return {p.name for p in (own_cache / "parsed").glob("*/*/*.pickle")}
@@ -543,10 +527,10 @@ def test_the_server_starts_from_the_parse_cache_and_writes_what_it_parsed(
     old = Stored._name("topic", topic, topic.read_bytes())
     running, stop, thread = start(mini)
     try:
-        assert parsed == [], "every file from the parse cache"
+        assert parses == [], "every file from the parse cache"
         edit(topic, "title: How radars work", "title: How radars see far")
         running.wait(lambda s: s["generation"] >= 2)
-        assert parsed == ["radars.yaml"]
+        assert parses == ["radars.yaml"]
         new = Stored._name("topic", topic, topic.read_bytes())
         deadline = time.monotonic() + 20
         while (new not in entries() or old in entries()) and time.monotonic() < deadline:  # (written, then pruned)
