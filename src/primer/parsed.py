@@ -4,7 +4,9 @@ Loading a large lesson is mostly parsing YAML and validating it (2 s at 256 topi
 one file. `Stored` keeps what parsing each file gave (`primer.content.library.ParseCache`) in the user's
 cache folder (`$PRIMER_CACHE_DIR/parsed`, else `~/.cache/primer/parsed`; `PRIMER_CACHE_DIR=off` turns it
 off), one file per content file, named by the hash of its kind, path and bytes: the next `check`, `build`,
-`report`, `export` or `handout` of the lesson parses only the files whose bytes changed.
+`report`, `export` or `handout` of the lesson parses only the files whose bytes changed. `primer serve` and
+`primer build --watch`, which keep what they parse in memory from one save to the next, start from it too and
+write back what they parse (`resident`); so do the processes beside them, which only read it.
 What a file's Markdown texts gave is in its entry too (`primer.content.load.Document.links`: their links
 and shown text), so that neither the load nor the lint parses an unchanged file's Markdown again.
 
