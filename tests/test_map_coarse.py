@@ -25,7 +25,7 @@ from primer import parallel
 from primer.build import build
 from primer.content.library import Library, load_library
 from primer.maps import draw, lesson_map, shapes, topic_map
-from primer.maps.draw import PAGE, SMALL, Site, Style
+from primer.maps.model import PAGE, SMALL, Site, Style
 from tools import ROOT
 
 

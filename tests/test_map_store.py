@@ -1,5 +1,6 @@
-"""Map outlines kept between builds (`primer.maps.store`): read back, they draw the same bytes as made afresh;
-an entry not written here or damaged is ignored with a warning and made again; caching off keeps nothing."""
+"""Map outlines and whole maps kept between builds (`primer.maps.store`): read back, they draw the same bytes as
+made afresh (a kept map without importing the libraries that draw); an entry not written here, damaged or in
+another shape is ignored with a warning and made again; caching off keeps nothing."""
 
 from __future__ import annotations
 
@@ -34,7 +35,19 @@ def _maps(content: Path) -> list[str]:
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(p for p in (folder / "maps").glob("*/*") if not p.name.startswith("."))
+    """The outlines' entries."""
+    return sorted(p for p in (folder / "maps").glob("*/*") if not p.name.startswith(".") and not p.suffix)
+
+
+def _drawings(folder: Path) -> list[Path]:
+    """The whole maps' entries."""
+    return sorted((folder / "maps").glob(f"*/*{store.MAP_SUFFIX}"))
+
+
+def _forget_drawings(folder: Path) -> None:
+    """Remove the whole maps kept, so that the next maps are drawn from the outlines."""
+    for entry in _drawings(folder):
+        entry.unlink()
 
 
 @pytest.mark.parametrize("content", [ROOT / "content", EXAMPLE], ids=["shipped", "another-region"])
@@ -44,6 +57,7 @@ def test_kept_outlines_draw_the_same_maps_without_making_them_again(
     made = _maps(content)
     assert made and _entries(fresh), "each frame's outlines are kept"
     draw._land.cache_clear()  # a new build: nothing in memory, everything on disk
+    _forget_drawings(fresh)  # (each map is kept whole too: drawn again, from the outlines)
 
     def refuse(*args: object) -> store.Land:
         raise AssertionError("the outlines were made again")
@@ -56,6 +70,7 @@ def test_an_entry_not_written_here_or_damaged_is_ignored_with_a_warning(
     fresh: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = _maps(ROOT / "content")
+    _forget_drawings(fresh)
     entries = _entries(fresh)
     (fresh / "maps" / "secret").write_bytes(b"x" * 32)  # another machine's secret: no entry is ours any more
     entries[1].write_bytes(b"damaged")
@@ -75,6 +90,7 @@ def test_an_entry_not_written_here_or_damaged_is_ignored_with_a_warning(
     assert "drawing it again" in err
     draw._land.cache_clear()
     remade.clear()
+    _forget_drawings(fresh)
     assert _maps(ROOT / "content") == made and not remade, "the entries made again are kept, signed anew"
 
 
@@ -89,6 +105,7 @@ def test_an_entry_in_another_shape_is_not_used(fresh: Path) -> None:
         body = store.json.dumps({"format": store.FORMAT, "land": shape}).encode()
         entry.write_bytes(store.seal(fresh / "maps", body))
         draw._land.cache_clear()
+        _forget_drawings(fresh)
         assert _maps(ROOT / "content") == made
 
 
@@ -133,3 +150,90 @@ def _frames(lib: object) -> list[tuple[object, object]]:
     finally:
         draw._land = drawing
     return seen
+
+
+def _views(content: Path) -> list[object]:
+    """Every map of a lesson, as drawn (`primer.maps.draw.Drawing`: its SVG, frame and places)."""
+    lib = load_library(content)
+    found = [lesson_map(lib)] + [topic_map(lib, topic) for topic in lib.topics_in_order()]
+    return [view.drawing for view in found if view is not None]
+
+
+@pytest.mark.parametrize("content", [ROOT / "content", EXAMPLE], ids=["shipped", "another-region"])
+def test_a_kept_map_is_the_map_drawn_and_is_not_drawn_again(
+    content: Path, fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _views(content)
+    assert made and len(_drawings(fresh)) == len(made), "each map is kept whole"
+    draw._land.cache_clear()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the map was drawn again")
+
+    monkeypatch.setattr(draw, "draw", refuse)
+    assert _views(content) == made
+
+
+def test_a_map_not_written_here_damaged_or_in_another_shape_is_drawn_again(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = _views(ROOT / "content")
+    entries = _drawings(fresh)
+    drawn: list[object] = []
+    drawing = draw.draw
+
+    def counted(*args: object, **kwargs: object) -> object:
+        drawn.append(args)
+        return drawing(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(draw, "draw", counted)
+    entries[0].write_bytes(b"damaged")
+    assert _views(ROOT / "content") == made and len(drawn) == 1
+    err = capsys.readouterr().err
+    assert err.count("warning: ignoring a map in the cache") == 1 and "drawing it again" in err
+    assert _views(ROOT / "content") == made and len(drawn) == 1, "drawn again, and kept signed anew"
+    record = store.json.loads(store.unseal(fresh / "maps", entries[0].read_bytes()) or b"")
+    good = record["drawing"]
+    shapes_not_maps = [
+        {**good, "svg": 1},
+        {**good, "frame": good["frame"][:6]},
+        {**good, "frame": [*good["frame"][:6], True]},
+        {**good, "frame": [*good["frame"][:6], "330"]},
+        {**good, "sites": [["a"], [], [2]]},
+        {**good, "sites": [[], []]},
+        {**good, "rings": [["a", 1.0]]},
+        {**good, "rings": [["a"]]},
+        ["not", "a", "map"],
+    ]
+    for shape in shapes_not_maps:
+        drawn.clear()
+        body = store.json.dumps({"format": store.FORMAT, "drawing": shape}).encode()
+        entries[0].write_bytes(store.seal(fresh / "maps", body))
+        assert _views(ROOT / "content") == made and len(drawn) == 1, shape
+    (fresh / "maps" / "secret").write_bytes(b"x" * 32)  # another machine's secret: no entry is ours any more
+    drawn.clear()
+    draw._land.cache_clear()
+    assert _views(ROOT / "content") == made and len(drawn) == len(entries)
+
+
+def test_a_maps_key_covers_what_it_is_drawn_of_and_what_primer_is_made_of(monkeypatch: pytest.MonkeyPatch) -> None:
+    from primer.maps.model import PAGE, SMALL, Site
+
+    site = Site("a", "A", "base", "circle", False, 35.0, 128.0)
+    parts: tuple[object, ...] = ([site], SMALL, "map-t", "Map of the places in “T”", {"official": "official"}, True)
+    before = store.drawing_key(*parts)
+    assert before is not None and before.endswith(store.MAP_SUFFIX)
+    others = [
+        ([site, Site("b", "B", "base", "circle", False, 36.0, 129.0)], *parts[1:]),
+        ([Site("a", "A", "base", "circle", False, 35.0, 128.5)], *parts[1:]),
+        (parts[0], PAGE, *parts[2:]),
+        (*parts[:2], "map", *parts[3:]),
+        (*parts[:3], "Map", *parts[4:]),
+        (*parts[:4], {"official": "stated"}, parts[5]),
+        (*parts[:5], False),
+    ]
+    assert len({before, *(store.drawing_key(*other) for other in others)}) == 1 + len(others)
+    monkeypatch.setattr(store, "own_key", lambda: "another primer")
+    assert store.drawing_key(*parts) not in (before, None)
+    monkeypatch.setattr(store, "own_key", lambda: None)  # primer's files unreadable: nothing is kept
+    assert store.drawing_key(*parts) is None

@@ -19,13 +19,13 @@ from primer.content.models import Place, Range, Topic
 from primer.maps.credit import DATASET, PACKAGE, PACKAGE_LICENCE
 
 if TYPE_CHECKING:
-    from primer.maps.draw import Drawing, Site, Style
+    from primer.maps.model import Drawing, Site, Style
     from primer.maps.shapes import Country, Tile
 
-# The drawing, the outlines and their store (numpy, shapely, pyshp: 0.1–0.15 s to import) are imported where a
-# map is drawn or its outlines read, not with this package: a build's checks, a rebuild whose pages draw no map,
-# and `primer check` never need them. A first build imports them before its render's workers fork
-# (`prepare_drawing`), so that each worker need not.
+# The drawing and the outlines (numpy, shapely, pyshp: 0.1–0.15 s to import) are imported where a map is drawn or
+# its outlines read, not with this package: a build's checks, a rebuild whose pages draw no map or take their maps
+# as an earlier build kept them (`_drawn`), and `primer check` never need them. A first build imports them before
+# its render's workers fork (`prepare_drawing`), so that each worker need not.
 
 __all__ = [
     "DATASET",
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: What this package names from its modules, imported when first asked for (see above).
-_LAZY = {"Drawing": "draw", "marker_icon": "draw", "draw": "", "shapes": "", "store": "", "projection": ""}
+_LAZY = {"Drawing": "model", "marker_icon": "model", "draw": "", "shapes": "", "store": "", "projection": ""}
 
 
 def __getattr__(name: str) -> Any:
@@ -168,8 +168,9 @@ def wanted_for(maps: list[Spots]) -> list[tuple[Tile, float]]:
     """(tile, level) of each coarse copy the maps of `maps` draw from, sorted; none for a map whose
     outlines an earlier build kept (`primer.maps.store`)."""
     from primer.maps import store
-    from primer.maps.draw import SMALL, Site, frame_for, land_box
+    from primer.maps.draw import frame_for, land_box
     from primer.maps.draw import level as draw_level
+    from primer.maps.model import SMALL, Site
     from primer.maps.shapes import tiles_for
 
     found: set[tuple[Tile, float]] = set()
@@ -229,7 +230,7 @@ STATUS_WORDS = {"official": "official", "estimate": "estimate", "claimed": "clai
 
 
 def _site(lib: Library, place: Place) -> Site:
-    from primer.maps.draw import Ring, Site
+    from primer.maps.model import Ring, Site
 
     kind = lib.site.vocabulary.place_kind(place.kind)
     rings = tuple(Ring(r.km, r.label or r.what, r.status) for r in place.ranges)
@@ -256,17 +257,9 @@ class MapView:
 def _view(
     lib: Library, places: list[Place], style: Style, ident: str, title: str, coarse: bool = False
 ) -> MapView | None:
-    from primer.maps.draw import draw as draw_map
-    from primer.maps.draw import marker_icon
+    from primer.maps.model import marker_icon
 
-    drawing = draw_map(
-        [_site(lib, p) for p in places],
-        style,
-        ident=ident,
-        title=title,
-        status_words=STATUS_WORDS,
-        coarse=coarse,
-    )
+    drawing = _drawn([_site(lib, p) for p in places], style, ident, title, coarse)
     if drawing is None:
         return None
     shown = [lib.places[i] for i in drawing.shown]
@@ -286,9 +279,28 @@ def _view(
     )
 
 
+def _drawn(sites: list[Site], style: Style, ident: str, title: str, coarse: bool) -> Drawing | None:
+    """`primer.maps.draw.draw` of these arguments, as an earlier build kept it (`primer.maps.store.load_drawing`),
+    else drawn now and kept."""
+    if not sites:
+        return None
+    from primer.maps import store
+
+    name = store.drawing_key(sites, style, ident, title, STATUS_WORDS, coarse)
+    kept = store.load_drawing(name) if name is not None else None
+    if kept is not None:
+        return kept
+    from primer.maps.draw import draw
+
+    made = draw(sites, style, ident=ident, title=title, status_words=STATUS_WORDS, coarse=coarse)
+    if made is not None and name is not None:
+        store.save_drawing(name, made)
+    return made
+
+
 def lesson_map(lib: Library) -> MapView | None:
     """The map page's map: every place of the lesson (those far from the rest are listed, not drawn)."""
-    from primer.maps.draw import PAGE
+    from primer.maps.model import PAGE
 
     return _view(lib, list(lib.places.values()), PAGE, "map", f"Map of the places in {lib.site.title}")
 
@@ -310,7 +322,7 @@ def topic_places(lib: Library, topic: Topic) -> list[str]:
 
 def topic_map(lib: Library, topic: Topic) -> MapView | None:
     """A small map of the topic's places, or None when it has none."""
-    from primer.maps.draw import SMALL
+    from primer.maps.model import SMALL
 
     places = [lib.places[p] for p in topic_places(lib, topic)]
     title = f"Map of the places in “{topic.title}”"

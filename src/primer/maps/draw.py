@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import numpy as np
 import shapely
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from shapely.geometry import LineString, box
 
 from primer.maps import shapes, store
+from primer.maps.model import Drawing, Site, Style, marker_element, num
 from primer.maps.projection import EARTH_KM, Frame, Projection
 
 #: Places further than this from the map's busiest place are listed under the map instead of drawn on it,
@@ -27,94 +27,6 @@ from primer.maps.projection import EARTH_KM, Frame, Projection
 REACH_KM = 3000.0
 #: Degrees of azimuth between the points of a range ring.
 RING_STEP = 5
-
-
-@dataclass(frozen=True)
-class Ring:
-    """A range around a site, as the content gives it."""
-
-    km: float
-    label: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Site:
-    """A place as the map needs it."""
-
-    id: str
-    name: str
-    kind: str
-    marker: str
-    disputed: bool
-    lat: float
-    lon: float
-    rings: tuple[Ring, ...] = ()
-
-    @property
-    def short(self) -> str:
-        """The name without a parenthesis or what follows a comma ('Camp H. M. Smith, Hawaii' → 'Camp H. M. Smith')."""
-        return self.name.split(" (")[0].split(", ")[0]
-
-
-@dataclass(frozen=True)
-class Style:
-    """Sizes of one kind of map, in the viewBox's pixels."""
-
-    width: float
-    font: float
-    marker: float
-    #: Douglas–Peucker tolerance of the country shapes, in pixels.
-    tolerance: float
-    #: Islands smaller than this (square pixels) are left out.
-    min_area: float
-    #: The narrowest region shown, in km (a lesson with one place still shows its surroundings).
-    min_span: float
-    #: How many country names at most.
-    country_names: int
-    #: Height / width bounds.
-    aspect: tuple[float, float]
-    #: The sentence that ends the map's description: where the places are listed in words.
-    listed: str
-
-
-PAGE = Style(
-    width=800,
-    font=14,
-    marker=6,
-    tolerance=0.7,
-    min_area=2.0,
-    min_span=900,
-    country_names=8,
-    aspect=(0.62, 1.0),
-    listed="The table below the map lists every place.",
-)
-SMALL = Style(
-    width=330,
-    font=12,
-    marker=5,
-    tolerance=1.0,
-    min_area=3.0,
-    min_span=700,
-    country_names=4,
-    aspect=(0.6, 0.9),
-    listed="The legend below names each kind of place; the Map page lists every place in a table.",
-)
-
-
-@dataclass(frozen=True)
-class Drawing:
-    """A drawn map and what the page around it says about it."""
-
-    svg: Markup
-    frame: Frame
-    #: Ids of the sites drawn, and of those left off for being too far away.
-    shown: tuple[str, ...]
-    off: tuple[str, ...]
-    #: Ids of drawn sites whose label did not fit (the table lists them all).
-    unlabelled: tuple[str, ...]
-    #: (site id, index of its ring) for each ring drawn, in the numbering the map uses.
-    rings: tuple[tuple[str, int], ...]
 
 
 _GEOD = Geodesic.WGS84
@@ -183,12 +95,6 @@ def frame_for(sites: Sequence[Site], style: Style) -> Frame:
     return fit(focus(sorted(sites, key=lambda s: s.id)), style)
 
 
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    text = text.removesuffix(".0")
-    return "0" if text == "-0" else text
-
-
 def _path(geometry: Any) -> str:
     """SVG path data of polygon rings or lines, one decimal."""
     parts = []
@@ -201,7 +107,7 @@ def _path(geometry: Any) -> str:
         else:
             rings, closed = [], False
         for ring in rings:
-            coords = [f"{_num(px)} {_num(py)}" for px, py in ring.coords]
+            coords = [f"{num(px)} {num(py)}" for px, py in ring.coords]
             deduped = [c for i, c in enumerate(coords) if i == 0 or c != coords[i - 1]]
             if closed:
                 deduped = deduped[:-1] if len(deduped) > 1 and deduped[-1] == deduped[0] else deduped
@@ -308,56 +214,6 @@ def _polygons(geometries: Any, min_area: float = 0.0) -> Any:
 _EMPTY = shapely.MultiPolygon()
 
 
-#: Marker outlines, centred on 0,0, for size 1 (scaled by the style's marker size).
-def marker_element(marker: str, x: float, y: float, r: float, css: str) -> str:
-    """One site's marker as an SVG element."""
-    cls = quoteattr(css)
-    if marker == "circle":
-        return f'<circle class={cls} cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}"/>'
-    if marker == "square":
-        s = r * 0.9
-        return f'<rect class={cls} x="{_num(x - s)}" y="{_num(y - s)}" width="{_num(2 * s)}" height="{_num(2 * s)}"/>'
-    if marker == "star":
-        pts = []
-        for i in range(10):
-            rad = r * 1.3 if i % 2 == 0 else r * 0.55
-            a = math.pi * i / 5 - math.pi / 2
-            pts.append((x + rad * math.cos(a), y + rad * math.sin(a)))
-    elif marker == "triangle":
-        pts = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
-    elif marker == "diamond":
-        pts = [(x, y - r * 1.3), (x + r, y), (x, y + r * 1.3), (x - r, y)]
-    elif marker == "hexagon":
-        pts = [(x + r * 1.1 * math.cos(math.pi * i / 3), y + r * 1.1 * math.sin(math.pi * i / 3)) for i in range(6)]
-    else:  # cross
-        d, w = r * 1.1, r * 0.4
-        pts = [
-            (x - d, y - d + w),
-            (x - d + w, y - d),
-            (x, y - w),
-            (x + d - w, y - d),
-            (x + d, y - d + w),
-            (x + w, y),
-            (x + d, y + d - w),
-            (x + d - w, y + d),
-            (x, y + w),
-            (x - d + w, y + d),
-            (x - d, y + d - w),
-            (x - w, y),
-        ]
-    data = "M" + " ".join(f"{_num(px)} {_num(py)}" for px, py in pts) + "Z"
-    return f'<path class={cls} d="{data}"/>'
-
-
-def marker_icon(marker: str, disputed: bool = False) -> Markup:
-    """A small stand-alone marker for the legend (decorative: the text beside it says what it is)."""
-    css = "site disputed" if disputed else "site"
-    return Markup(
-        f'<svg class="map-icon" viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">'
-        f"{marker_element(marker, 10, 10, 6, css)}</svg>"
-    )
-
-
 Box = tuple[float, float, float, float]
 
 
@@ -417,9 +273,7 @@ class _Labels:
 
 def _text(x: float, y: float, anchor: str, text: str, css: str, size: float) -> str:
     anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return (
-        f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}"{anchor_attr}>{escape(text)}</text>'
-    )
+    return f'<text class="{css}" x="{num(x)}" y="{num(y)}" font-size="{num(size)}"{anchor_attr}>{escape(text)}</text>'
 
 
 def draw(
@@ -443,11 +297,11 @@ def draw(
     width, height = frame.width, frame.height
     r = style.marker
     out = [
-        f'<svg class="map-svg" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="{_num(width)}" height="{_num(height)}" role="img" aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="map-svg" viewBox="0 0 {num(width)} {num(height)}" '
+        f'width="{num(width)}" height="{num(height)}" role="img" aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         "",  # the description, once the rings drawn are known
-        f'<rect class="sea" width="{_num(width)}" height="{_num(height)}"/>',
+        f'<rect class="sea" width="{num(width)}" height="{num(height)}"/>',
     ]
     land = _land(frame, style, level(frame, style) if coarse else 0.0)
     out.append('<g class="land">' + "".join(f'<path d="{d}"/>' for _, d, _, _ in land) + "</g>")

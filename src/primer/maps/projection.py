@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+# NumPy is imported by what works something out, not with the module: a map kept from an earlier build names
+# its frame (`primer.maps.store.load_drawing`) and draws nothing, in a process that need not import NumPy.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
 
 #: The mean radius of the Earth in km (IUGG), for the spherical projection.
 EARTH_KM = 6371.0088
-
-Array = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Projection:
 
     def km(self, lat: Array, lon: Array) -> tuple[Array, Array]:
         """Kilometres east and north of the centre, for arrays of degrees."""
+        import numpy as np
+
         phi, lam = np.radians(lat), np.radians(lon - self.lon0)
         phi0 = math.radians(self.lat0)
         cos_c = np.clip(math.sin(phi0) * np.sin(phi) + math.cos(phi0) * np.cos(phi) * np.cos(lam), -1.0, 1.0)
@@ -43,6 +49,8 @@ class Projection:
 
     def degrees(self, x: Array, y: Array) -> tuple[Array, Array]:
         """The inverse: latitude and longitude of points given in km east and north of the centre."""
+        import numpy as np
+
         rho = np.hypot(x, y)
         c = rho / EARTH_KM
         phi0 = math.radians(self.lat0)
@@ -84,6 +92,8 @@ class Frame:
 
     def point(self, lat: float, lon: float) -> tuple[float, float]:
         """Pixel coordinates of one point."""
+        import numpy as np
+
         x, y = self.pixels(np.array([lat]), np.array([lon]))
         return float(x[0]), float(y[0])
 
@@ -91,6 +101,8 @@ class Frame:
         """(south, west, north, east) in degrees enclosing the frame, longitudes around the centre's
         (so east may pass 180); every longitude when a pole is in view. Latitude and longitude have no
         extremes inside the frame but at a pole, so its edges are enough."""
+        import numpy as np
+
         t = np.linspace(0.0, 1.0, samples)
         across, down = self.west + (self.east - self.west) * t, self.north - (self.north - self.south) * t
         xs = np.concatenate([across, np.full(samples, self.east), across, np.full(samples, self.west)])
