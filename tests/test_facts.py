@@ -178,7 +178,7 @@ def test_the_search_index_reads_again_only_the_entries_that_changed(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
 ) -> None:
     """The search page is made in a build's render: what it read off each entry is kept in search.facts, and the
-    index itself, by its entries."""
+    index itself, by its entries, with its parts: an edit's index is made from them, the same as a clean build's."""
     entries: list[str] = []
     real = search._read
 
@@ -187,9 +187,23 @@ def test_the_search_index_reads_again_only_the_entries_that_changed(
         return real(title, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(search, "_read", counted)
-    indexes: list[int] = []
-    real_index = search._index
-    monkeypatch.setattr(search, "_index", lambda found: indexes.append(len(found)) or real_index(found))
+    indexes: list[int] = []  # the indexes made whole
+    real_index = search._Indexed.__init__
+
+    def whole(self: search._Indexed, found: list[search._Entry]) -> None:
+        indexes.append(len(found))
+        real_index(self, found)
+
+    monkeypatch.setattr(search._Indexed, "__init__", whole)
+    parted = search._Indexed.from_parts
+    made_from_parts: list[object] = []
+
+    def from_parts(*args: Any) -> object:
+        made = parted(*args)
+        made_from_parts.append(made)
+        return made
+
+    monkeypatch.setattr(search._Indexed, "from_parts", from_parts)
     build(mini, tmp_path / "site", jobs=1, pdf=False)
     first = len(entries)
     assert first > 10 and [p.name for p in own_cache.rglob("search.facts")] == ["search.facts"]
@@ -200,7 +214,8 @@ def test_the_search_index_reads_again_only_the_entries_that_changed(
     source.write_text(source.read_text().replace("text: ", "text: Radars rarely sleep. ", 1))
     entries.clear()
     build(mini, tmp_path / "site", jobs=1, pdf=False)
-    assert 0 < len(entries) < first / 2 and len(indexes) == 2
+    assert 0 < len(entries) < first / 2 and len(indexes) == 1, "the index made from the last one's parts"
+    assert len(made_from_parts) == 2 and made_from_parts[0] is None and made_from_parts[1] is not None
     monkeypatch.setenv("PRIMER_CACHE_DIR", "off")
     build(mini, tmp_path / "fresh", jobs=1, pdf=False)
     page = "search/index.html"

@@ -300,13 +300,67 @@ def test_an_index_made_again_from_the_last_one_is_the_index_made_whole(seed: int
         found, indexed = edited, again
 
 
+def _key(entry: search._Entry) -> bytes:
+    """A key of an entry's texts, as `primer.search` keeps what it read of each (where it is, the index's parts
+    tell apart)."""
+    return facts.key("entry", entry.title, entry.snippet, "|".join(entry.also), entry.hidden)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_an_index_made_from_the_last_commands_parts_is_the_index_made_whole(seed: int) -> None:
+    """A command makes the index of a rebuild's entries from the parts of the last one, kept on disk
+    (`_Indexed.from_parts`, each changed entry's words as the last command read them): after any sequence of
+    changes, it is the index `_index` makes of the entries whole, or None (made whole) when the entries moved, were
+    added or dropped, or most changed; the parts it was made from are left as they were."""
+    rng = random.Random(seed)
+    found = [_entry(rng, number) for number in range(40)]
+    keys = [_key(entry) for entry in found]
+    read = {key: (entry.title, entry.snippet, entry.hidden) for key, entry in zip(keys, found, strict=True)}
+    parts = search._Indexed(found).parts(keys)
+    made = 0
+    for _ in range(80):
+        edited = _changed(rng, found)
+        now = [_key(entry) for entry in edited]
+        copied = json.dumps([parts[0], parts[1].hex(), parts[2:]])
+        again = search._Indexed.from_parts(parts, edited, now, read.get)
+        assert json.dumps([parts[0], parts[1].hex(), parts[2:]]) == copied, "the parts are left as they were"
+        moved = len(edited) != len(found) or any(a.path != b.path for a, b in zip(found, edited, strict=False))
+        if again is None:
+            many = sum(a != b for a, b in zip(keys, now, strict=False)) * 4 > len(edited)
+            kinds = any((a.group, a.prior) != (b.group, b.prior) for a, b in zip(found, edited, strict=False))
+            assert moved or many or kinds
+            again = search._Indexed(edited)
+        else:
+            made += 1
+            assert not moved
+        assert again.text == search._index(edited)
+        read.update({key: (entry.title, entry.snippet, entry.hidden) for key, entry in zip(now, edited, strict=True)})
+        found, keys, parts = edited, now, again.parts(now)
+    assert made >= 15, "many rounds' indexes were made from the parts"
+    assert search._Indexed.from_parts(parts, found, keys, lambda key: None) is not None, "nothing changed"
+    assert search._Indexed.from_parts(("not", "parts"), found, keys, read.get) is None
+    changed = [dataclasses.replace(found[0], hidden=found[0].hidden + " brandnew"), *found[1:]]
+    assert search._Indexed.from_parts(parts, changed, [b"x" * 16, *keys[1:]], lambda key: None) is None, "unread"
+
+
+def test_postings_read_back_are_the_entries_written() -> None:
+    rng = random.Random(7)
+    codes = [_gap(n) for n in range(3000)]
+    for _ in range(200):
+        numbers = sorted(rng.sample(range(3000), rng.randint(0, 60)))
+        assert search._numbers(_postings_of(numbers, codes)) == numbers
+    assert search._numbers(_postings_of(list(range(3000)), codes)) == list(range(3000))
+
+
 def _counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[str]]:
-    """The indexes this process makes whole (their entries' count), and the texts it reads for entries."""
+    """The indexes this process makes whole while it keeps memos (their entries' count), and the texts it reads for
+    entries."""
     whole: list[int] = []
     real = search._Indexed.__init__
 
     def counted(self: search._Indexed, found: list[search._Entry]) -> None:
-        whole.append(len(found))
+        if memo.here():
+            whole.append(len(found))
         real(self, found)
 
     monkeypatch.setattr(search._Indexed, "__init__", counted)
@@ -317,14 +371,19 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[str]]:
 
 def _same_as_without_memos(lesson: Path, parsed: ParseCache, read: list[str]) -> None:
     """In a new round of the memos, the index of `lesson` made with them (from `parsed`) is the one made without
-    them; `read`: the texts read for entries, emptied first (see `_counted`)."""
+    them, by a command (`plain`, from what the last one kept on disk) and whole (nothing kept); `read`: the texts
+    read for entries, emptied first (see `_counted`)."""
     memo.new_round()
-    with facts.kept_in(place(lesson)):
-        memo._ON = False
-        try:
+    memo._ON = False
+    try:
+        with facts.kept_in(None):
+            whole = search_index(load_library(lesson), TEACHER_TOPIC)
+        with facts.kept_in(place(lesson)):
             plain = search_index(load_library(lesson), TEACHER_TOPIC)
-        finally:
-            memo._ON = True
+    finally:
+        memo._ON = True
+    assert plain == whole
+    with facts.kept_in(place(lesson)):
         read.clear()
         assert search_index(load_library(lesson, parsed), TEACHER_TOPIC) == plain
 
