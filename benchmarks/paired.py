@@ -109,7 +109,7 @@ def _edit(corpus: Path, mark: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(where, f"{where}{mark} ", 1), encoding="utf-8")
 
 
-def _same(a: Path, b: Path) -> list[str]:
+def differing(a: Path, b: Path) -> list[str]:
     """Files that differ between two output folders (by path and bytes)."""
     found: list[str] = []
 
@@ -172,7 +172,7 @@ def run(before: str, after: str, topics: int, pairs: int, edit: bool, work: Path
         (cpu_b, wall_b), (cpu_a, wall_a) = took["before"], took["after"]
         found.append((cpu_b, cpu_a))
         print(f"{pair + 1:4d}  {cpu_b:11.2f} s {wall_b:6.2f} s  {cpu_a:10.2f} s {wall_a:6.2f} s  {cpu_a / cpu_b:8.3f}")
-        differ = _same(work / "before" / "out", work / "after" / "out")
+        differ = differing(work / "before" / "out", work / "after" / "out")
         if differ:
             print(f"      the outputs differ in {len(differ)} files, e.g. {', '.join(differ[:3])}")
     ratios = [a / b for b, a in found]

@@ -185,7 +185,7 @@ def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_out
         before, after, ratio = float(row[1]), float(row[5]), float(row[-1])
         assert before > 0 and after > 0 and ratio == pytest.approx(after / before, rel=0.03)  # printed rounded
     assert lines[4].startswith("median after ÷ before: ") and len(lines) == 5, run.stdout  # no difference reported
-    same = _benchmark("paired")._same
+    same = _benchmark("paired").differing
     for side in ("a", "b"):
         (tmp_path / side / "topics").mkdir(parents=True)
         (tmp_path / side / "topics" / "one.html").write_text("same", encoding="utf-8")
@@ -195,20 +195,25 @@ def test_the_paired_benchmark_times_both_versions_at_once_and_compares_their_out
 
 
 def _paired(script: str) -> list[str]:
-    """What a benchmark of two versions (`paired_watch.py`, `paired_start.py`) prints for the working files against
-    themselves, one round at 2 topics."""
+    """What a benchmark of two versions (`paired_watch.py`, `paired_start.py`, `paired_rebuild.py`) prints for the
+    working files against themselves, one round at 2 topics."""
     command = [sys.executable, str(ROOT / "benchmarks" / script), "--before", ".", "--topics", "2", "--rounds", "1"]
     run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout.splitlines()
 
 
-def test_the_paired_watch_benchmark_times_each_edit_by_both_versions_in_turn() -> None:
+@pytest.mark.parametrize(
+    ("script", "what"),
+    [("paired_watch.py", "primer build --watch"), ("paired_rebuild.py", "primer build after an edit")],
+)
+def test_the_paired_save_benchmarks_time_each_edit_by_both_versions_in_turn(script: str, what: str) -> None:
     """`paired_watch.py` runs `primer build --watch` of each version on a copy of the lesson of its own, and times
-    each edit of the speed table by both, one after the other: each row's wall and CPU times and their ratios,
-    then each edit's medians."""
-    lines = _paired("paired_watch.py")
-    assert lines[0] == "2 topics, primer build --watch: before = ., after = ."
+    each edit of the speed table by both, one after the other; `paired_rebuild.py` times `primer build` of each
+    version's copy after each edit likewise: each row's wall and CPU times and their ratios, then each edit's
+    medians (and no difference between the versions' outputs)."""
+    lines = _paired(script)
+    assert lines[0] == f"2 topics, {what}: before = ., after = ."
     labels = ["one source edited", "one topic edited", "one question edited", "one term edited"]
     rows = lines[2:6]
     for label, row in zip(labels, rows, strict=True):
