@@ -90,3 +90,66 @@ def test_a_matcher_made_ready_compiles_no_pattern_as_it_reads_texts(monkeypatch:
             found = [([(m.match.start(), m.ids) for m in ready.mentions(t)], ready.capitalised(t)) for t in texts]
         assert found == expected
         assert any(mentions for mentions, _ in found) and any(capital for _, capital in found)
+
+
+def test_names_read_without_the_compiled_patterns_are_the_names_they_find() -> None:
+    """A process that reads few texts reads them with the tries of the names (`terms.scan`, `terms.scan_capitals`)
+    rather than compile a large glossary's patterns: the same places as `_Built.after` finds, and the same answer
+    as `_Built.capitals` gives, in texts of every kind (white space of every kind, capitals, letters outside
+    ASCII, the characters that may join or end a name)."""
+    rng = random.Random(83)
+    ascii_pieces = [p for p in TEXT_PIECES if plain_ascii(p)]
+    found = capitals = 0
+    for _ in range(1_500):
+        glossary = _glossary(rng, NAME_PIECES)
+        built = TermMatcher._build(tuple((t.id, t.term, "\0") for t in glossary))
+        every, rests = built.trees
+        for _ in range(12):
+            pieces = ascii_pieces if rng.random() < 0.7 else TEXT_PIECES
+            text = _text(rng, pieces, [term.term for term in glossary])
+            if built.plain and terms.lower_case_matches(text):
+                assert built.capitals is not None
+                said = built.capitals.search(text) is not None
+                assert terms.scan_capitals(rests, text) == said, (text, built.names)
+                capitals += said
+            if built.scannable and plain_ascii(text):
+                assert built.after is not None
+                lowered = " " + text.lower()
+                expected = [(m.start(1), m.end(1)) for m in built.after.finditer(lowered)]
+                assert list(terms.scan(every, lowered)) == expected, (text, built.names)
+                found += len(expected)
+    assert found > 1_000 and capitals > 1_000, (found, capitals)
+
+
+def test_a_matcher_reads_few_texts_without_compiling_and_then_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first texts a process reads, up to `SCAN_LIMIT` characters in all, are read without compiling a pattern;
+    the rest with the compiled ones; the names found are those a matcher that compiled them finds."""
+    rng = random.Random(97)
+    names = ["Ab x", "yz-2", "AB/X", "2 ab"]
+    texts = [_text(rng, [p for p in TEXT_PIECES if plain_ascii(p)], names) * 40 for _ in range(200)]
+    ready = TermMatcher(_terms(names))
+    ready.ready()
+    expected = [(sorted(ready.find(text)), ready.capitalised(text)) for text in texts]
+    monkeypatch.setattr(terms, "_BUILT", {})
+    monkeypatch.setattr(terms, "_SAME", {})
+    monkeypatch.setattr(terms, "_FOUND", terms.Memo())
+    fresh = TermMatcher(_terms(names))
+    built = fresh._built
+    assert isinstance(built, terms._Built)
+    got = []
+    uncompiled = 0
+    for text in texts:
+        got.append((sorted(fresh.find(text)), fresh.capitalised(text)))
+        if built._after is None and built._capitals is None:
+            uncompiled += 1
+    assert got == expected
+    read = sum(map(len, texts[:uncompiled])) * 2  # each text read twice (find, capitalised)
+    assert uncompiled and terms.SCAN_LIMIT - 2 * max(map(len, texts)) <= read <= terms.SCAN_LIMIT, "read uncompiled"
+    assert built._after is not None, "compiled once the texts read passed the limit"
+
+
+def _terms(names: list[str]) -> list[Term]:
+    return [
+        Term.model_construct(id=f"t{k}", term=name, aliases=[], expansion=None, not_in=[])
+        for k, name in enumerate(names)
+    ]

@@ -15,6 +15,7 @@ import bisect
 import functools
 import hashlib
 import re
+import string
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -113,7 +114,19 @@ class _Built:
     more): for any text (`pattern`), for lower-cased text (`lower`: None unless `plain`, when the names' letters
     are all ASCII, see `_plain_case`) and for lower-cased plain ASCII text (`after`)."""
 
-    __slots__ = ("_after", "_after_made", "_body", "_capitals", "_lower", "_pattern", "names", "not_in", "plain")
+    __slots__ = (
+        "_after",
+        "_after_made",
+        "_body",
+        "_capitals",
+        "_lower",
+        "_pattern",
+        "_scanned",
+        "_trees",
+        "names",
+        "not_in",
+        "plain",
+    )
 
     def __init__(
         self,
@@ -128,6 +141,41 @@ class _Built:
         self._after: re.Pattern[str] | None = None
         self._after_made = False
         self._capitals: re.Pattern[str] | None = None
+        #: characters of text read without `after` and `capitals` (see `few`), and the tries that read them
+        self._scanned = 0
+        self._trees: tuple[_Node, dict[str, _Node]] | None = None
+
+    def few(self, text: str) -> bool:
+        """Whether to read `text` without compiling `after` or `capitals` (`scan`, `scan_capitals`): neither is
+        compiled yet, and all the texts read so far without them are short enough that reading them in Python
+        costs less than compiling a pattern (a large glossary's takes 0.03-0.15 s: a rebuild's process compiles
+        each to read the few texts an edit changed)."""
+        if self._after is not None or self._capitals is not None or self._scanned + len(text) > SCAN_LIMIT:
+            return False
+        self._scanned += len(text)
+        return True
+
+    @property
+    def trees(self) -> tuple[_Node, dict[str, _Node]]:
+        """The names as tries (each name's characters in turn, "" where one ends): all of them, and those that
+        begin with an ASCII letter by that letter as a capital, their rest in lower case (`capitals`)."""
+        if self._trees is None:
+            every: _Node = {}
+            rests: dict[str, _Node] = {}
+            for name in self.names:
+                _add(every, name)
+                if name[:1].isascii() and name[:1].isalpha():
+                    _add(rests.setdefault(name[0].upper(), {}), name[1:])
+            self._trees = (every, rests)
+        return self._trees
+
+    @property
+    def scannable(self) -> bool:
+        """Whether `scan` finds what `after` would (it is not None): compiled or not."""
+        if self._after_made:
+            return self._after is not None
+        ascii_names = [name for name in self.names if name.isascii()]
+        return self.plain and all(_EDGE.fullmatch(name[-1]) for name in ascii_names)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -155,10 +203,9 @@ class _Built:
         and in a third less time: the regex engine looks for a character that may come before a name, where
         `lower` tries to match at every place."""
         if not self._after_made:
-            self._after_made = True
-            ascii_names = [name for name in self.names if name.isascii()]  # no other name is in an ASCII text
-            if self.plain and all(_EDGE.fullmatch(name[-1]) for name in ascii_names):
+            if self.scannable:  # (no name but an ASCII one is in an ASCII text)
                 self._after = re.compile(rf"[^\w/-]({self._body})(?![\w/-])", re.ASCII)
+            self._after_made = True
         return self._after
 
     @property
@@ -182,6 +229,79 @@ class _Built:
 #: A character that may end a name found by `_Built.after` (one that a name found may not border on), in
 #: ASCII text.
 _EDGE = re.compile(r"[\w/-]", re.ASCII)
+#: Those characters, and the white space of an ASCII text (`\s` in ASCII mode).
+_EDGES = frozenset(string.ascii_letters + string.digits + "_/-")
+_ASCII_SPACE = frozenset(" \t\n\r\f\v")
+#: A character a name found by `_Built.after` may begin after (any but `_EDGE`'s), in ASCII text.
+_BEFORE_NAME = re.compile(r"[^\w/-]", re.ASCII)
+
+#: How many characters of text a glossary's matcher reads without its patterns (`_Built.few`), in all: at 256 topics
+#: `scan` reads a text in about 75 ns a character, the compiled `after` in 16 (`capitals` mostly stops early either
+#: way), and compiling the two takes 0.1-0.25 s. A rebuild's process reads a few thousand characters; a process
+#: that reads the whole lesson compiles them once it has read this many, at a cost of 20 ms.
+SCAN_LIMIT = 300_000
+
+#: A trie of names: each character leads on to the node of the names that go on with it; "" marks a name's end.
+_Node = dict[str, Any]
+
+
+def _add(tree: _Node, name: str) -> None:
+    node = tree
+    for ch in name:
+        node = node.setdefault(ch, {})
+    node[""] = {}
+
+
+def scan(tree: _Node, text: str) -> Iterator[tuple[int, int]]:
+    r"""(start, end) of each match of `_Built.after` in `text` (lower case, `plain_ascii`, a space in front), found
+    with the trie of the names (`_Built.trees`) rather than the compiled pattern: after a character that is not
+    one of `[\w/-]`, the longest name (a space in it reads any run of white space) that no such character follows;
+    the next match looked for where it ends, as the pattern's are."""
+    end, size = 0, len(text)
+    while (before := _BEFORE_NAME.search(text, end)) is not None:
+        start = before.end()
+        node, at, found = tree, start, -1
+        while at < size:
+            ch = text[at]
+            spaced = ch in _ASCII_SPACE  # a name's space: the whole run of white space
+            child = node.get(" " if spaced else ch)
+            if child is None:
+                break
+            node, at = child, at + 1
+            while spaced and at < size and text[at] in _ASCII_SPACE:
+                at += 1
+            if "" in node and (at == size or text[at] not in _EDGES):
+                found = at
+        if found < 0:
+            end = start
+            continue
+        yield start, found
+        end = found
+
+
+def scan_capitals(rests: dict[str, _Node], text: str) -> bool:
+    r"""Whether `_Built.capitals` finds a place in `text` (one that `lower_case_matches`), found with the tries of
+    the names' rests by their first letter as a capital (`_Built.trees`): that letter, then the rest of a name in
+    any case (a space in it reads any run of white space, `\s` as the pattern reads it)."""
+    lowered = text.lower()  # the same places: lower-casing moves no character of such a text
+    for at, ch in enumerate(text):
+        node = rests.get(ch)
+        if node is None:
+            continue
+        at += 1
+        while True:
+            if "" in node:
+                return True
+            if at >= len(text):
+                break
+            spaced = lowered[at].isspace()
+            child = node.get(" " if spaced else lowered[at])
+            if child is None:
+                break
+            node, at = child, at + 1
+            while spaced and at < len(text) and lowered[at].isspace():
+                at += 1
+    return False
 
 
 #: Characters outside ASCII, to see whether a text has letters with case among them.
@@ -292,9 +412,13 @@ class TermMatcher:
         inside a longer name (`Mention.inside`, which begins with a capitalised word): the names' check reads
         150,000 texts at 256 topics, and 2,000 of them have such a place (0.06 s to find them, against 1.2 s to
         find every mention)."""
-        capitals = self._built.capitals
-        if capitals is None or not lower_case_matches(text):  # İ, ı, ſ or K, taken for ASCII letters: look
+        built = self._built
+        if not built.plain or not lower_case_matches(text):  # İ, ı, ſ or K, taken for ASCII letters: look
             return True
+        if built.few(text):
+            return scan_capitals(built.trees[1], text)
+        capitals = built.capitals
+        assert capitals is not None  # a plain glossary
         return capitals.search(text) is not None
 
     def mentions(self, text: str) -> Iterator[Mention]:
@@ -321,9 +445,15 @@ class TermMatcher:
         if not self._plain or not lower_case_matches(text):
             yield from self._built.pattern.finditer(text)
             return
-        after = self._built.after if plain_ascii(text) else None
-        if after is not None:
-            for found in after.finditer(" " + text.lower()):  # each place one further on
+        built = self._built
+        if plain_ascii(text) and built.scannable:
+            if built.few(text):
+                for start, end in scan(built.trees[0], " " + text.lower()):  # each place one further on
+                    yield Span(text, start - 1, end - 1)
+                return
+            after = built.after
+            assert after is not None  # (scannable)
+            for found in after.finditer(" " + text.lower()):
                 yield Span(text, found.start(1) - 1, found.end(1) - 1)
             return
         lower = self._built.lower
