@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from compare import CHILD_ENV
 from paired import differing, in_rounds
-from paired_watch import prepared
+from paired_watch import medians, prepared, row
 from speed import edited, edits
 
 
@@ -62,22 +61,11 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
             for side in order:
                 place = work / side
                 took[side] = rebuilt(sources[side], place / "corpus", place / "out", place / "cache")
-            (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
-            ratio = (wall_a / wall_b, cpu_a / cpu_b)
-            ratios.setdefault(label, []).append(ratio)
-            print(
-                f"{label:20s} {number + 1:5d}  {wall_b:11.2f} s {cpu_b:5.2f} s  {wall_a:10.2f} s {cpu_a:5.2f} s"
-                f"  {ratio[0]:18.3f} {ratio[1]:6.3f}"
-            )
+            ratios.setdefault(label, []).append(row(label, number, took))
             differ = differing(work / "before" / "out", work / "after" / "out")
             if differ:
                 print(f"      the outputs differ in {len(differ)} files, e.g. {', '.join(differ[:3])}")
-    for label, found in ratios.items():
-        walls, cpus = [r[0] for r in found], [r[1] for r in found]
-        print(
-            f"{label}: median after ÷ before, wall {statistics.median(walls):.3f} "
-            f"({min(walls):.3f} to {max(walls):.3f}), CPU {statistics.median(cpus):.3f}"
-        )
+    medians(ratios)
     return ratios
 
 

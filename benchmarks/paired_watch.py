@@ -183,23 +183,34 @@ def run(before: str, after: str, topics: int, rounds: int, work: Path) -> dict[s
                 for side in order:
                     idle(list(watches.values()))
                     took[side] = watches[side].timed(label, number)
-                (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
-                ratio = (wall_a / wall_b, cpu_a / cpu_b)
-                ratios.setdefault(label, []).append(ratio)
-                print(
-                    f"{label:20s} {number + 1:5d}  {wall_b:11.2f} s {cpu_b:5.2f} s  {wall_a:10.2f} s {cpu_a:5.2f} s"
-                    f"  {ratio[0]:18.3f} {ratio[1]:6.3f}"
-                )
+                ratios.setdefault(label, []).append(row(label, number, took))
     finally:
         for watch in watches.values():
             watch.stop()
+    medians(ratios)
+    return ratios
+
+
+def row(label: str, number: int, took: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    """Print an edit's row of round `number`: each version's (wall, CPU) seconds (`took`, by side) and their ratios
+    (after ÷ before), which are returned."""
+    (wall_b, cpu_b), (wall_a, cpu_a) = took["before"], took["after"]
+    ratio = (wall_a / wall_b, cpu_a / cpu_b)
+    print(
+        f"{label:20s} {number + 1:5d}  {wall_b:11.2f} s {cpu_b:5.2f} s  {wall_a:10.2f} s {cpu_a:5.2f} s"
+        f"  {ratio[0]:18.3f} {ratio[1]:6.3f}"
+    )
+    return ratio
+
+
+def medians(ratios: dict[str, list[tuple[float, float]]]) -> None:
+    """Print each edit's median ratios of wall time (with their range) and CPU time."""
     for label, found in ratios.items():
         walls, cpus = [r[0] for r in found], [r[1] for r in found]
         print(
             f"{label}: median after ÷ before, wall {statistics.median(walls):.3f} "
             f"({min(walls):.3f} to {max(walls):.3f}), CPU {statistics.median(cpus):.3f}"
         )
-    return ratios
 
 
 def main() -> None:
