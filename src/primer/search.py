@@ -413,10 +413,10 @@ def search_index(lib: Library, teacher_topic: str) -> str:
     # take twice the time of reading the entries (0.15 s at 256 topics, on a rebuild's longest page). Else it is
     # made from the last index's parts, kept beside it, when few entries changed (a source's or a topic's edit:
     # 0.12 s → 0.01 s at 256 topics, of the page that a rebuild's render waits for last)
-    last = kept.peek(_PARTS)
+    last, places = kept.peek(_PARTS), _places(found)
     made: list[_Indexed] = []
-    index = kept.get(_index_key(found, keys), partial(_index_from, last, found, keys, kept.peek, made))
-    parts = made[0].parts(keys) if made else last
+    index = kept.get(_index_key(places, keys), partial(_index_from, last, found, keys, places, kept.peek, made))
+    parts = made[0].parts(keys, places) if made else last
     if parts is not None:
         kept.keep(_PARTS, parts)
     kept.save()
@@ -428,12 +428,17 @@ _PARTS = facts.key("search index parts")
 
 
 def _index_from(
-    last: object, found: list[_Entry], keys: list[bytes], peek: Callable[[bytes], object], made: list[_Indexed]
+    last: object,
+    found: list[_Entry],
+    keys: list[bytes],
+    places: str,
+    peek: Callable[[bytes], object],
+    made: list[_Indexed],
 ) -> str:
-    """The index of `found` (`keys`: each entry's key), made from the `last` index's parts when few entries changed
-    (`_Indexed.from_parts`, each changed entry's words as it was read by `peek`), else whole; the index made is
-    appended to `made`."""
-    again = _Indexed.from_parts(last, found, keys, peek)
+    """The index of `found` (`keys`: each entry's key; `places`: where each is), made from the `last` index's parts
+    when few entries changed (`_Indexed.from_parts`, each changed entry's words as it was read by `peek`), else
+    whole; the index made is appended to `made`."""
+    again = _Indexed.from_parts(last, found, keys, peek, places)
     made.append(again if again is not None else _Indexed(found))
     return made[0].text
 
@@ -511,9 +516,9 @@ def _remembered(listed: list[_Listed]) -> list[_Entry]:
     return found  # type: ignore[return-value] # every entry found
 
 
-def _index_key(found: list[_Entry], keys: list[bytes]) -> bytes:
-    """The key of the index of `found`: each entry's key (`keys`, in order) and where it is."""
-    return facts.key("search index", _places(found), b"".join(keys).hex())
+def _index_key(places: str, keys: list[bytes]) -> bytes:
+    """The key of the index of entries: each one's key (`keys`, in order) and where each is (`_places`)."""
+    return facts.key("search index", places, b"".join(keys).hex())
 
 
 def _places(found: list[_Entry]) -> str:
@@ -609,22 +614,32 @@ class _Indexed:
         changed = [n for n in other if self.found[n] != found[n]]
         return self._with(found, changed, lambda number: self.found[number].hidden)
 
-    def parts(self, keys: list[bytes]) -> tuple[str, bytes, list[str], list[str], dict[str, str]]:
+    def parts(
+        self, keys: list[bytes], places: str | None = None
+    ) -> tuple[str, bytes, list[str], list[str], dict[str, str]]:
         """What the index is made of, to keep between commands: where each entry is (`_places`), each entry's key
-        (`keys`, joined), the pages in their numbers' order, each entry's row and each word's entries as written."""
-        return _places(self.found), b"".join(keys), list(self.pages), self.rows, self.coded
+        (`keys`, joined), the pages in their numbers' order, each entry's row and each word's entries as written
+        (`places`: the first of them, when it is known)."""
+        where = _places(self.found) if places is None else places
+        return where, b"".join(keys), list(self.pages), self.rows, self.coded
 
     @classmethod
     def from_parts(
-        cls, parts: object, found: list[_Entry], keys: list[bytes], peek: Callable[[bytes], object]
+        cls,
+        parts: object,
+        found: list[_Entry],
+        keys: list[bytes],
+        peek: Callable[[bytes], object],
+        places: str | None = None,
     ) -> _Indexed | None:
         """The index of `found` (`keys`: each entry's key), made from an index's `parts` (see `parts`) when its
         entries are in the same places and few of them changed, each as `peek` gives what was read of it by its
-        key; else None."""
+        key (`places`: where each entry of `found` is, when it is known); else None."""
         if not (isinstance(parts, tuple) and len(parts) == 5):
             return None
-        places, joined, pages, rows, coded = parts
-        if len(rows) != len(found) or len(joined) != _KEY * len(keys) or places != _places(found):
+        kept, joined, pages, rows, coded = parts
+        where = _places(found) if places is None else places
+        if len(rows) != len(found) or len(joined) != _KEY * len(keys) or kept != where:
             return None
         last = [joined[n * _KEY : (n + 1) * _KEY] for n in range(len(keys))]
         changed = [n for n, (was, now) in enumerate(zip(last, keys, strict=True)) if was != now]

@@ -121,6 +121,7 @@ class _Built:
         "_capitals",
         "_lower",
         "_pattern",
+        "_scannable",
         "_scanned",
         "_trees",
         "names",
@@ -144,6 +145,7 @@ class _Built:
         #: characters of text read without `after` and `capitals` (see `few`), and the tries that read them
         self._scanned = 0
         self._trees: tuple[_Node, dict[str, _Node]] | None = None
+        self._scannable: bool | None = None
 
     def few(self, text: str) -> bool:
         """Whether to read `text` without compiling `after` or `capitals` (`scan`, `scan_capitals`): neither is
@@ -172,10 +174,10 @@ class _Built:
     @property
     def scannable(self) -> bool:
         """Whether `scan` finds what `after` would (it is not None): compiled or not."""
-        if self._after_made:
-            return self._after is not None
-        ascii_names = [name for name in self.names if name.isascii()]
-        return self.plain and all(_EDGE.fullmatch(name[-1]) for name in ascii_names)
+        if self._scannable is None:
+            ascii_names = [name for name in self.names if name.isascii()]  # no other name is in an ASCII text
+            self._scannable = self.plain and all(_EDGE.fullmatch(name[-1]) for name in ascii_names)
+        return self._scannable
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -203,7 +205,7 @@ class _Built:
         and in a third less time: the regex engine looks for a character that may come before a name, where
         `lower` tries to match at every place."""
         if not self._after_made:
-            if self.scannable:  # (no name but an ASCII one is in an ASCII text)
+            if self.scannable:
                 self._after = re.compile(rf"[^\w/-]({self._body})(?![\w/-])", re.ASCII)
             self._after_made = True
         return self._after
